@@ -1,0 +1,88 @@
+"""Charts as deterministic SVG.
+
+A fixed ``svg.hashsalt`` and no ``Date`` metadata make the same figure give the same bytes
+on every run, which nbval and the determinism tests rely on. Text stays text in the SVG
+(``svg.fonttype: none``) so it is small, searchable and read by screen readers' tools.
+"""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+from IPython.display import SVG  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
+
+from casebook import formatting as fmt  # noqa: E402
+from casebook.finance import FinancingFigures, payable  # noqa: E402
+
+STYLE = {
+    "svg.hashsalt": "casebook",
+    "svg.fonttype": "none",
+    "font.family": "DejaVu Sans",
+    "font.size": 10,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+}
+# Colour-blind-safe and at least 3:1 against white (WCAG 1.4.11 for graphical objects).
+BAR_COLOUR = "#1f5f8b"
+HIGHLIGHT_COLOUR = "#b3541e"
+
+_kronor_axis = FuncFormatter(lambda value, _pos: fmt.number(Decimal(value).to_integral_value()))
+
+
+def to_svg(figure: plt.Figure) -> SVG:
+    """Render and close a figure; the same figure always gives the same SVG bytes."""
+    buffer = io.StringIO()
+    with plt.rc_context(STYLE):
+        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight")
+    plt.close(figure)
+    return SVG(buffer.getvalue())
+
+
+def financing_plan_chart(figures: FinancingFigures, decision_maker: str) -> SVG:
+    """Horizontal bars, one per financier, the decision-maker highlighted."""
+    with plt.rc_context(STYLE):
+        names = [s.financier for s in figures.shares]
+        amounts = [s.amount for s in figures.shares]
+        colours = [HIGHLIGHT_COLOUR if n == decision_maker else BAR_COLOUR for n in names]
+        figure, axes = plt.subplots(figsize=(7.5, 0.55 * len(names) + 1.2))
+        bars = axes.barh(names[::-1], amounts[::-1], color=colours[::-1])
+        labels = [f"{fmt.kronor(s.amount)} ({fmt.percent(s.share)})" for s in figures.shares][::-1]
+        axes.bar_label(bars, labels=labels, padding=4)
+        axes.xaxis.set_major_formatter(_kronor_axis)
+        axes.set_xlabel("Kronor")
+        axes.set_xlim(0, max(amounts) * 1.45)
+        return to_svg(figure)
+
+
+def payment_chart(figures: FinancingFigures) -> SVG:
+    """What the decision-maker pays as a function of approved costs: share, then the cap."""
+    cap = figures.cap
+    with plt.rc_context(STYLE):
+        top = max(figures.total_financing, cap.threshold_kronor) * 1.15
+        xs = [0, cap.threshold_kronor, int(top)] if cap.threshold_kronor < top else [0, int(top)]
+        ys = [payable(x, cap.decided_share, cap.max_amount) for x in xs]
+        figure, axes = plt.subplots(figsize=(7.5, 4))
+        axes.plot(xs, ys, color=BAR_COLOUR, linewidth=2, label=f"Utbetalning: {fmt.percent(cap.decided_share)} av godkända kostnader, högst maxbeloppet")
+        axes.axhline(cap.max_amount, color=HIGHLIGHT_COLOUR, linestyle="--", linewidth=1, label=f"Maxbelopp {fmt.kronor(cap.max_amount)}")
+        axes.axvline(figures.total_financing, color="#555555", linestyle=":", linewidth=1, label=f"Total finansiering {fmt.kronor(figures.total_financing)}")
+        axes.annotate(
+            f"Taket nås vid {fmt.kronor(cap.threshold_kronor)}",
+            xy=(cap.threshold_kronor, cap.max_amount),
+            xytext=(0.05, 0.93), textcoords="axes fraction",
+            arrowprops={"arrowstyle": "->", "color": "#333333"},
+        )
+        axes.xaxis.set_major_formatter(_kronor_axis)
+        axes.yaxis.set_major_formatter(_kronor_axis)
+        axes.set_xlabel("Redovisade och godkända kostnader (kronor)")
+        axes.set_ylabel("Utbetalning (kronor)")
+        axes.set_xlim(0, top)
+        axes.set_ylim(0, cap.max_amount * 1.25)
+        axes.legend(loc="lower right", fontsize=8, frameon=False)
+        return to_svg(figure)

@@ -1,0 +1,44 @@
+"""Swedish display formatting, through Babel.
+
+This is the only place where figures are rounded for display. Rounding is half away from
+zero (``ROUND_HALF_UP``), done before Babel formats the number, because Babel itself rounds
+half to even. Babel's Swedish locale groups digits with a no-break space (U+00A0), so a
+figure is never split across lines.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+
+from babel.dates import format_date
+from babel.numbers import format_decimal
+
+LOCALE = "sv_SE"
+
+
+def number(value: int | Decimal, decimals: int = 0) -> str:
+    """``6200285`` → ``6 200 285``; ``Decimal('12.0962')``, 2 → ``12,10``."""
+    quantum = Decimal(1).scaleb(-decimals)
+    rounded = Decimal(value).quantize(quantum, rounding=ROUND_HALF_UP)
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(rounded, format=pattern, locale=LOCALE)
+
+
+def kronor(value: int | Decimal) -> str:
+    """Money in whole kronor: ``6 200 285 kr``."""
+    return f"{number(value)}\N{NO-BREAK SPACE}kr"
+
+
+def percent(value: Decimal, decimals: int = 2) -> str:
+    """A percentage given in percent (not as a fraction): ``12,10 %``."""
+    return f"{number(value, decimals)}\N{NO-BREAK SPACE}%"
+
+
+def date(value: dt.date | None) -> str:
+    """ISO dates, as Swedish public documents write them: ``2025-11-03``."""
+    return "uppgift saknas" if value is None else format_date(value, format="yyyy-MM-dd", locale=LOCALE)
+
+
+def yes_no(value: bool) -> str:
+    return "Ja" if value else "Nej"

@@ -1,0 +1,330 @@
+"""The case file format: one YAML file per case, validated by pydantic.
+
+Money is whole kronor (``int``); percentages are ``Decimal``. The YAML loader reads every
+decimal number as ``Decimal`` so that a value such as ``12.10`` is never a binary float.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+
+from casebook.errors import CaseFileError, FieldProblem
+
+CASE_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
+ORGANISATION_NUMBER_PATTERN = r"^\d{6}-\d{4}$"
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+OrganisationNumber = Annotated[str, StringConstraints(pattern=ORGANISATION_NUMBER_PATTERN)]
+Kronor = Annotated[StrictInt, Field(gt=0, le=10_000_000_000)]
+"""Whole kronor, strictly positive, at most 10 billion (anything larger is a typing error)."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FinancierKind(str, Enum):
+    """What kind of money a financing-plan line is; decides how 5 § counts it."""
+
+    NATIONAL_GRANT_2003_596 = "national_grant_2003_596"
+    REGIONAL_GRANT_2003_596 = "regional_grant_2003_596"
+    REGIONAL_PUBLIC = "regional_public"
+    OWN_FUNDS = "own_funds"
+    OTHER_PUBLIC = "other_public"
+    EU_FUNDS = "eu_funds"
+    PRIVATE = "private"
+
+    @property
+    def label(self) -> str:
+        return FINANCIER_KIND_LABELS[self]
+
+    @property
+    def is_grant_under_ordinance(self) -> bool:
+        return self in (FinancierKind.NATIONAL_GRANT_2003_596, FinancierKind.REGIONAL_GRANT_2003_596)
+
+    @property
+    def is_public(self) -> bool:
+        return self is not FinancierKind.PRIVATE
+
+
+FINANCIER_KIND_LABELS = {
+    FinancierKind.NATIONAL_GRANT_2003_596: "Nationella medel enligt förordning (2003:596)",
+    FinancierKind.REGIONAL_GRANT_2003_596: "Regionala 1:1-medel enligt förordning (2003:596)",
+    FinancierKind.REGIONAL_PUBLIC: "Regional offentlig finansiering (ej angiven som 1:1-medel)",
+    FinancierKind.OWN_FUNDS: "Projektägarens egna medel",
+    FinancierKind.OTHER_PUBLIC: "Annan offentlig finansiering",
+    FinancierKind.EU_FUNDS: "EU-medel",
+    FinancierKind.PRIVATE: "Privat finansiering",
+}
+
+
+class Organisation(_Strict):
+    name: ShortText
+    organisation_number: OrganisationNumber | None = None
+
+
+class Signatory(_Strict):
+    name: ShortText
+    title: ShortText
+
+
+class FinancingLine(_Strict):
+    financier: ShortText
+    kind: FinancierKind
+    amount: Kronor
+    confirmed: StrictBool = False
+    organisation_number: OrganisationNumber | None = None
+    note: Text | None = None
+
+
+class Dates(_Strict):
+    application_received: dt.date
+    project_start: dt.date
+    project_end: dt.date
+    final_report_due: dt.date | None = None
+    decision: dt.date | None = None
+
+
+class Advance(_Strict):
+    """An advance payment (förskott, 11 §)."""
+
+    amount: Kronor
+    special_reasons: Text | None = None
+
+
+class Decision(_Strict):
+    share_percent: Annotated[Decimal, Field(gt=0, le=100, max_digits=7, decimal_places=4)]
+    max_amount: Kronor
+    appropriation: ShortText
+    general_terms: ShortText
+    conditional_on_other_financing: StrictBool
+    proposal: list[Text] = Field(min_length=1)
+    advance: Advance | None = None
+
+
+class RuleSetId(str, Enum):
+    """Rule sets a case can name; defined in ``casebook.rules``."""
+
+    ORDINANCE_2003_596 = "forordning-2003-596"
+    STRATEGIC_PLANNING_CALL_2025 = "utlysning-strategisk-planering-2025"
+
+
+class AssessmentTopic(str, Enum):
+    """Judgements an officer records in the memo, each tied to a paragraph of 2003:596."""
+
+    SEPARATION_FROM_OPERATIONS = "separation_from_operations"  # 1 §
+    STATE_AID = "state_aid"  # 2 §
+    REGIONAL_STRATEGY = "regional_strategy"  # 3 §
+    OPERATING_SUPPORT = "operating_support"  # 5 §
+    BUSINESS_SUPPORT_MEASURES = "business_support_measures"  # 6 §
+    COST_EFFECTIVENESS = "cost_effectiveness"
+
+
+class Assessment(_Strict):
+    topic: AssessmentTopic
+    met: StrictBool
+    text: Text
+    assessed_by: ShortText
+    source_section: ShortText | None = None
+
+
+class Indicator(_Strict):
+    name: ShortText
+    target: Annotated[Decimal, Field(ge=0)]
+    unit: ShortText
+    kind: ShortText
+
+
+class SourceDocument(_Strict):
+    title: ShortText
+    file: ShortText | None = None
+    url: ShortText | None = None
+
+
+class Case(_Strict):
+    """One application to one decision-maker, as recorded in its decision memo."""
+
+    schema_version: StrictInt = Field(ge=1, le=1)
+    id: Annotated[str, StringConstraints(pattern=CASE_ID_PATTERN)]
+    title: ShortText
+    reference: ShortText | None = None
+    summary: Text
+    decision_maker: Organisation
+    applicant: Organisation
+    partners: list[Organisation] = Field(default_factory=list)
+    involved_agencies: list[ShortText] = Field(default_factory=list)
+    rule_sets: list[RuleSetId] = Field(min_length=1)
+    dates: Dates
+    amount_applied_for: Kronor
+    total_costs: Kronor | None = None
+    financing_plan: list[FinancingLine] = Field(min_length=1)
+    decision: Decision
+    assessments: list[Assessment] = Field(default_factory=list)
+    indicators: list[Indicator] = Field(default_factory=list)
+    signatories: list[Signatory] = Field(default_factory=list)
+    source_document: SourceDocument
+
+    @model_validator(mode="after")
+    def _financing_plan_names_the_decision_maker_once(self) -> "Case":
+        own = [line for line in self.financing_plan if line.financier == self.decision_maker.name]
+        if len(own) != 1:
+            raise ValueError(
+                f"finansieringsplanen ska ha exakt en rad för beslutsfattaren "
+                f"'{self.decision_maker.name}', har {len(own)}"
+            )
+        names = [line.financier for line in self.financing_plan]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise ValueError(f"finansiären förekommer mer än en gång: {', '.join(duplicates)}")
+        return self
+
+    @property
+    def own_line(self) -> FinancingLine:
+        """The decision-maker's line of the financing plan (validated to exist once)."""
+        return next(line for line in self.financing_plan if line.financier == self.decision_maker.name)
+
+    def assessment(self, topic: AssessmentTopic) -> Assessment | None:
+        return next((a for a in self.assessments if a.topic is topic), None)
+
+
+class _DecimalLoader(yaml.SafeLoader):
+    """A safe YAML loader that reads decimal numbers as ``Decimal``, never ``float``."""
+
+
+def _construct_decimal(loader: yaml.SafeLoader, node: yaml.Node) -> Decimal:
+    text = loader.construct_scalar(node).replace("_", "")
+    if text.lower().lstrip("+-") in {".inf", ".nan"}:
+        raise yaml.constructor.ConstructorError(None, None, f"ogiltigt tal '{text}'", node.start_mark)
+    return Decimal(text)
+
+
+_DecimalLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
+
+MAX_CASE_FILE_BYTES = 1_000_000
+
+
+def load_case(path: str | Path) -> Case:
+    """Read and validate one case file; raise :class:`CaseFileError` naming file and fields."""
+    path = Path(path)
+    raw = _read_text(path)
+    try:
+        document = yaml.load(raw, Loader=_DecimalLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"rad {mark.line + 1}, kolumn {mark.column + 1}" if mark else "okänd plats"
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise CaseFileError(path, [FieldProblem(where, f"ogiltig YAML: {problem}")]) from None
+    if not isinstance(document, dict):
+        raise CaseFileError(path, [FieldProblem("(hela filen)", "filen ska innehålla en YAML-mappning med ärendets fält")])
+    try:
+        case = Case.model_validate(document)
+    except ValidationError as exc:
+        raise CaseFileError(path, [_field_problem(error) for error in exc.errors()]) from None
+    if case.id != path.stem:
+        raise CaseFileError(path, [FieldProblem("id", f"'{case.id}' ska vara samma som filnamnet '{path.stem}'")])
+    return case
+
+
+def _read_text(path: Path) -> str:
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise CaseFileError(path, [FieldProblem("(fil)", f"kan inte läsas: {exc.strerror}")]) from None
+    if size == 0:
+        raise CaseFileError(path, [FieldProblem("(hela filen)", "filen är tom")])
+    if size > MAX_CASE_FILE_BYTES:
+        raise CaseFileError(path, [FieldProblem("(hela filen)", f"filen är {size} byte, största tillåtna är {MAX_CASE_FILE_BYTES}")])
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise CaseFileError(path, [FieldProblem(f"byte {exc.start}", "filen är inte giltig UTF-8")]) from None
+
+
+_SWEDISH_MESSAGES = {
+    "missing": "fältet saknas",
+    "extra_forbidden": "okänt fält (stavfel?)",
+    "int_type": "ska vara ett heltal (kronor)",
+    "int_parsing": "ska vara ett heltal (kronor)",
+    "int_from_float": "ska vara ett heltal (kronor), utan decimaler",
+    "bool_type": "ska vara true eller false",
+    "string_type": "ska vara text",
+    "string_too_short": "får inte vara tomt",
+    "string_too_long": "är för långt",
+    "string_pattern_mismatch": "har fel form",
+    "date_type": "ska vara ett datum på formen ÅÅÅÅ-MM-DD",
+    "date_from_datetime_parsing": "ska vara ett datum på formen ÅÅÅÅ-MM-DD",
+    "date_parsing": "ska vara ett datum på formen ÅÅÅÅ-MM-DD",
+    "list_type": "ska vara en lista",
+    "model_type": "ska vara en mappning med fält",
+    "model_attributes_type": "ska vara en mappning med fält",
+    "enum": "har ett okänt värde",
+    "decimal_type": "ska vara ett tal",
+    "decimal_parsing": "ska vara ett tal",
+    "decimal_max_places": "har för många decimaler",
+    "decimal_max_digits": "har för många siffror",
+}
+
+
+def _field_problem(error: dict) -> FieldProblem:
+    location = _format_location(error["loc"])
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    if kind == "value_error":
+        message = str(ctx.get("error", error["msg"]))
+    elif kind in {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}:
+        bound = next(iter(ctx.values()))
+        relation = {"greater_than": "större än", "greater_than_equal": "minst",
+                    "less_than": "mindre än", "less_than_equal": "högst"}[kind]
+        message = f"ska vara {relation} {bound}"
+    elif kind == "too_short":
+        message = f"ska ha minst {ctx.get('min_length')} post(er)"
+    elif kind == "enum":
+        message = f"har ett okänt värde; tillåtna är: {ctx.get('expected')}"
+    elif kind == "string_pattern_mismatch" and location.split(".")[-1] == "id":
+        message = "ska bestå av små bokstäver a–z, siffror och bindestreck (högst 64 tecken)"
+    elif kind == "string_pattern_mismatch":
+        message = "har fel form (organisationsnummer skrivs NNNNNN-NNNN)"
+    else:
+        message = _SWEDISH_MESSAGES.get(kind, error["msg"])
+    value = error.get("input")
+    shown = "" if kind == "missing" or isinstance(value, (dict, list)) else f" (värde: {_shorten(value)})"
+    return FieldProblem(location or "(hela filen)", message + shown)
+
+
+def _format_location(loc: tuple) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _shorten(value: object, limit: int = 60) -> str:
+    text = repr(value) if not isinstance(value, str) else f"'{value}'"
+    text = re.sub(r"\s+", " ", text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def case_json_schema() -> dict:
+    """The JSON Schema of the case file format, published in the book."""
+    schema = Case.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "Ärendefil (casebook, schema_version 1)"
+    return schema

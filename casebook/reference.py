@@ -1,0 +1,44 @@
+"""Reference data: the 21 regionally responsible actors (RUA), lag (2010:630)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+import yaml
+from pydantic import BaseModel, ConfigDict, StringConstraints, TypeAdapter, ValidationError
+
+from casebook.errors import CaseFileError, FieldProblem
+
+
+class RegionalActor(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    county_code: Annotated[str, StringConstraints(pattern=r"^\d{2}$")]
+    name: str
+    organisation_number: Annotated[str, StringConstraints(pattern=r"^\d{6}-\d{4}$")] | None = None
+    is_region: bool = True
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+
+def reference_dir_for(case_path: str | Path) -> Path:
+    """Reference data lives beside the cases folder: ``data/cases/x.yaml`` → ``data/reference``."""
+    return Path(case_path).parent.parent / "reference"
+
+
+@lru_cache(maxsize=8)
+def load_regional_actors(reference_dir: Path) -> tuple[RegionalActor, ...]:
+    path = Path(reference_dir) / "regional_actors.yaml"
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        actors = TypeAdapter(list[RegionalActor]).validate_python(raw)
+    except OSError as exc:
+        raise CaseFileError(path, [FieldProblem("(fil)", f"kan inte läsas: {exc.strerror}")]) from None
+    except (yaml.YAMLError, ValidationError) as exc:
+        raise CaseFileError(path, [FieldProblem("(hela filen)", str(exc).splitlines()[0])]) from None
+    return tuple(actors)

@@ -1,0 +1,202 @@
+"""What a case report shows: tables, charts and glued values, ready for the notebook.
+
+The notebook calls :func:`prepare` and then one method per section. All text that comes
+from a case file is HTML-escaped in tables and glued as plain text, so it is displayed
+literally and never interpreted as markup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from IPython.display import HTML, SVG
+
+from casebook import charts
+from casebook import formatting as fmt
+from casebook.finance import FinancingFigures, financing_figures, payable
+from casebook.model import Case, load_case
+from casebook.reference import load_regional_actors, reference_dir_for
+from casebook.rules import CaseContext, Outcome, RuleResult, evaluate
+
+
+class GluedText:
+    """A value glued as plain text: MyST-NB shows its ``text/plain`` form without quotes."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+    def _repr_pretty_(self, printer, cycle: bool) -> None:
+        printer.text(self.text)
+
+
+def styled_table(frame: pd.DataFrame, caption: str, table_id: str) -> HTML:
+    """An HTML table with a caption and header cells; cell text is HTML-escaped.
+
+    The fixed ``table_id`` replaces pandas' random table UUID so the HTML is the same on
+    every run.
+    """
+    styler = (
+        frame.style.set_caption(caption)
+        .hide(axis="index")
+        .format(escape="html")
+        .set_table_attributes('class="casebook-table"')
+    )
+    styler.set_uuid(table_id)
+    return HTML(styler.to_html(table_uuid=table_id))
+
+
+@dataclass(frozen=True)
+class CaseReport:
+    case: Case
+    figures: FinancingFigures
+    results: tuple[RuleResult, ...]
+
+    # --- values for the Markdown text ---------------------------------------------------
+
+    def glue_values(self) -> dict[str, GluedText]:
+        """Every figure quoted in the report's text, formatted for display."""
+        f, c, case = self.figures, self.figures.cap, self.case
+        values = {
+            "title": case.title,
+            "decision_maker": case.decision_maker.name,
+            "applicant": case.applicant.name,
+            "amount_applied_for": fmt.kronor(case.amount_applied_for),
+            "total_financing": fmt.kronor(f.total_financing),
+            "own_amount": fmt.kronor(f.own.amount),
+            "own_share_exact": fmt.percent(f.own.share, 4),
+            "computed_share": fmt.percent(f.computed_share_rounded),
+            "decided_share": fmt.percent(c.decided_share),
+            "max_amount": fmt.kronor(c.max_amount),
+            "share_of_total": fmt.kronor(c.share_of_total),
+            "cap_threshold": fmt.kronor(c.threshold_kronor),
+            "cap_binds": "binder" if c.cap_binds_within_plan else "binder inte",
+            "ordinance_share": fmt.percent(f.ordinance.share),
+            "public_share": fmt.percent(f.public_share),
+            "project_start": fmt.date(case.dates.project_start),
+            "project_end": fmt.date(case.dates.project_end),
+            "final_report_due": fmt.date(case.dates.final_report_due),
+            "rules_total": str(len(self.results)),
+            "rules_attention": str(sum(r.outcome in (Outcome.NOT_MET, Outcome.REVIEW) for r in self.results)),
+        }
+        return {name: GluedText(text) for name, text in values.items()}
+
+    def glue_all(self) -> None:
+        """Glue every value and chart for MyST-NB (``{glue:text}`` and ``{glue:figure}``)."""
+        from myst_nb import glue
+
+        for name, value in self.glue_values().items():
+            glue(name, value, display=False)
+        glue("financing_chart", self.financing_chart(), display=False)
+        glue("payment_chart", self.payment_chart(), display=False)
+
+    # --- tables -----------------------------------------------------------------------
+
+    def facts_table(self) -> HTML:
+        case, d = self.case, self.case.dates
+        partners = ", ".join(p.name for p in case.partners) or "inga angivna"
+        rows = [
+            ("Projekt", case.title),
+            ("Diarienummer", case.reference or "anges inte i beslutsunderlaget"),
+            ("Beslutsfattare", case.decision_maker.name),
+            ("Sökande och projektägare", case.applicant.name),
+            ("Samverkansparter", partners),
+            ("Sökt belopp", fmt.kronor(case.amount_applied_for)),
+            ("Ansökan inkom", fmt.date(d.application_received)),
+            ("Projekttid", f"{fmt.date(d.project_start)} – {fmt.date(d.project_end)}"),
+            ("Beslutsdatum", fmt.date(d.decision)),
+            ("Sammanfattning", case.summary),
+        ]
+        return styled_table(pd.DataFrame(rows, columns=["Uppgift", "Värde"]), "Ärendet i korthet", "facts")
+
+    def financing_table(self) -> HTML:
+        f = self.figures
+        rows = [
+            (s.financier, s.line.kind.label, fmt.kronor(s.amount), fmt.percent(s.share), fmt.yes_no(s.line.confirmed))
+            for s in f.shares
+        ]
+        rows.append(("Summa", "", fmt.kronor(f.total_financing), fmt.percent(sum(s.share for s in f.shares)), ""))
+        frame = pd.DataFrame(rows, columns=["Finansiär", "Slag av medel", "Belopp", "Andel", "Bekräftad"])
+        caption = f"Projektets finansieringsplan, {fmt.kronor(f.total_financing)}. Andelar av total finansiering, två decimaler."
+        return styled_table(frame, caption, "financing")
+
+    def decision_table(self) -> HTML:
+        f, c = self.figures, self.figures.cap
+        rows = [
+            ("Beslutsfattarens belopp i finansieringsplanen", fmt.kronor(f.own.amount)),
+            ("Total finansiering", fmt.kronor(f.total_financing)),
+            ("Beräknad andel (belopp / total)", fmt.percent(f.own.share, 4)),
+            ("Beräknad andel avrundad till två decimaler", fmt.percent(f.computed_share_rounded)),
+            ("Beslutad andel", fmt.percent(c.decided_share)),
+            ("Beslutad andel × total finansiering", fmt.kronor(c.share_of_total)),
+            ("Maxbelopp (\"dock max\")", fmt.kronor(c.max_amount)),
+            ("Maxbeloppet binder inom finansieringsplanen", fmt.yes_no(c.cap_binds_within_plan)),
+            ("Taket nås när godkända kostnader överstiger", fmt.kronor(c.threshold_kronor)),
+        ]
+        frame = pd.DataFrame(rows, columns=["Steg", "Värde"])
+        return styled_table(frame, "Beslutsförslagets beräkning, steg för steg", "decision")
+
+    def payment_table(self) -> HTML:
+        """The payment curve's data, so the chart is not the only way to read it."""
+        f, c = self.figures, self.figures.cap
+        points = sorted({f.total_financing * k // 4 for k in (1, 2, 3, 4)} | {c.threshold_kronor})
+        rows = [(fmt.kronor(x), fmt.kronor(payable(x, c.decided_share, c.max_amount))) for x in points]
+        frame = pd.DataFrame(rows, columns=["Godkända kostnader", "Utbetalning"])
+        return styled_table(frame, "Utbetalning vid olika nivåer av godkända kostnader", "payment")
+
+    def proposal_table(self) -> HTML:
+        d = self.case.decision
+        frame = pd.DataFrame(
+            [(str(i), text) for i, text in enumerate(d.proposal, start=1)], columns=["Punkt", "Förslag"]
+        )
+        return styled_table(frame, "Beslutsförslaget så som det står i beslutsunderlaget", "proposal")
+
+    def follow_up_table(self) -> HTML:
+        case, d = self.case, self.case.dates
+        rows = [(i.name, f"{fmt.number(i.target)} {i.unit}", i.kind) for i in case.indicators]
+        rows += [
+            ("Projektslut", fmt.date(d.project_end), "Datum"),
+            ("Slutrapport senast", fmt.date(d.final_report_due), "Datum"),
+        ]
+        frame = pd.DataFrame(rows, columns=["Uppföljning", "Mål eller datum", "Slag"])
+        return styled_table(frame, "Indikatorer och datum för uppföljning", "follow-up")
+
+    def compliance_table(self) -> HTML:
+        rows = [(r.rule.title, r.rule.source, r.rule.kind.value, r.outcome.value, r.evidence) for r in self.results]
+        frame = pd.DataFrame(rows, columns=["Regel", "Källa", "Typ", "Utfall", "Underlag"])
+        return styled_table(frame, "Regelkontroller: utfall och underlag per regel", "compliance")
+
+    def compliance_summary(self) -> HTML:
+        counts = [(o.value, str(sum(r.outcome is o for r in self.results))) for o in Outcome]
+        frame = pd.DataFrame(counts, columns=["Utfall", "Antal regler"])
+        return styled_table(frame, "Sammanfattning av regelkontrollerna", "compliance-summary")
+
+    def signatories_table(self) -> HTML:
+        rows = [(s.name, s.title) for s in self.case.signatories]
+        rows.append(("Källdokument", self.case.source_document.title))
+        frame = pd.DataFrame(rows, columns=["Namn", "Roll"])
+        return styled_table(frame, "Undertecknare och källa", "signatories")
+
+    # --- charts -----------------------------------------------------------------------
+
+    def financing_chart(self) -> SVG:
+        return charts.financing_plan_chart(self.figures, self.case.decision_maker.name)
+
+    def payment_chart(self) -> SVG:
+        return charts.payment_chart(self.figures)
+
+    def results_as_dict(self) -> dict:
+        return {"case_id": self.case.id, "results": [r.as_dict() for r in self.results]}
+
+
+def prepare(case_path: str | Path) -> CaseReport:
+    """Load, validate and compute everything the report of one case shows."""
+    case = load_case(case_path)
+    figures = financing_figures(case)
+    actors = load_regional_actors(reference_dir_for(case_path))
+    results = tuple(evaluate(CaseContext(case, figures, actors)))
+    return CaseReport(case, figures, results)

@@ -1,0 +1,476 @@
+"""Compliance rules: each with its legal source, the wording it implements, and a check.
+
+A rule turns a case (and its computed figures) into one outcome with evidence in Swedish.
+Rules are grouped in rule sets; a case names the rule sets that apply to it. Decisions
+that are comparisons of money are made in integers, never on rounded percentages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import Enum
+
+from casebook import formatting as fmt
+from casebook.finance import FinancingFigures, percent
+from casebook.model import AssessmentTopic, Case, FinancierKind, RuleSetId
+from casebook.reference import RegionalActor
+
+
+class Outcome(str, Enum):
+    MET = "Uppfyllt"
+    NOT_MET = "Ej uppfyllt"
+    REVIEW = "Avvikelse att granska"
+    JUDGEMENT = "Bedömning enligt handläggare"
+    NOT_APPLICABLE = "Ej tillämplig"
+
+
+class RuleKind(str, Enum):
+    REQUIREMENT = "Krav"
+    RECOMMENDATION = "Rekommendation (rådgivande)"
+    JUDGEMENT = "Registrerad bedömning"
+
+
+@dataclass(frozen=True)
+class CaseContext:
+    """Everything a rule may look at."""
+
+    case: Case
+    figures: FinancingFigures
+    regional_actors: tuple[RegionalActor, ...]
+
+
+@dataclass(frozen=True)
+class Finding:
+    outcome: Outcome
+    evidence: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    rule_set: RuleSetId
+    title: str
+    source: str
+    wording: str
+    requires: str
+    kind: RuleKind
+    applies_when: str
+    check: Callable[[CaseContext], Finding]
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    rule: Rule
+    outcome: Outcome
+    evidence: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "rule_id": self.rule.id,
+            "rule_set": self.rule.rule_set.value,
+            "title": self.rule.title,
+            "source": self.rule.source,
+            "wording": self.rule.wording,
+            "kind": self.rule.kind.value,
+            "outcome": self.outcome.value,
+            "evidence": self.evidence,
+        }
+
+
+ORDINANCE = "förordning (2003:596) om bidrag för projektverksamhet inom den regionala utvecklingspolitiken"
+WORDING_2009_674 = "5 § i lydelse enligt SFS 2009:674"
+WORDING_UNVERIFIED = (
+    "lydelse före SFS 2022:1470; ändringarna från 2023-01-01 är inte verifierade mot författningstexten"
+)
+CALL = "Utlysning: genomförandeprojekt inom regeringsuppdraget om strategisk planering (maj 2024)"
+CALL_WORDING = "utlysningens villkor så som de återges i beslutsunderlaget för SPIN"
+ADVANCE_CEILING = 400_000
+
+RULES: list[Rule] = []
+
+
+def rule(**metadata) -> Callable[[Callable[[CaseContext], Finding]], Callable[[CaseContext], Finding]]:
+    """Register a check function as a rule with its metadata."""
+
+    def register(check: Callable[[CaseContext], Finding]) -> Callable[[CaseContext], Finding]:
+        RULES.append(Rule(check=check, **metadata))
+        return check
+
+    return register
+
+
+# --- Financing plan and decision arithmetic --------------------------------------------
+
+
+@rule(
+    id="finansiering-lika-kostnader",
+    rule_set=RuleSetId.ORDINANCE_2003_596,
+    title="Finansieringsplanen balanserar mot kostnaderna",
+    source="8 § " + ORDINANCE,
+    wording=WORDING_UNVERIFIED,
+    requires="Ansökan ska innehålla budget och finansieringsplan; finansieringen ska täcka de budgeterade kostnaderna.",
+    kind=RuleKind.REQUIREMENT,
+    applies_when="När ärendet anger projektets totala kostnader.",
+)
+def _financing_equals_costs(ctx: CaseContext) -> Finding:
+    total, costs = ctx.figures.total_financing, ctx.case.total_costs
+    if costs is None:
+        return Finding(
+            Outcome.NOT_APPLICABLE,
+            f"Ärendet anger inga totala kostnader. Finansieringen, {fmt.kronor(total)}, används som projektets utgifter.",
+        )
+    if total == costs:
+        return Finding(Outcome.MET, f"Finansiering {fmt.kronor(total)} = kostnader {fmt.kronor(costs)}.")
+    return Finding(
+        Outcome.NOT_MET,
+        f"Finansiering {fmt.kronor(total)} ≠ kostnader {fmt.kronor(costs)} (skillnad {fmt.kronor(total - costs)}).",
+    )
+
+
+@rule(
+    id="egen-rad-lika-sokt-belopp",
+    rule_set=RuleSetId.ORDINANCE_2003_596,
+    title="Beslutsfattarens rad i finansieringsplanen är lika med sökt belopp",
+    source="8 § " + ORDINANCE,
+    wording=WORDING_UNVERIFIED,
+    requires="Finansieringsplanen ska stämma med ansökan: beslutsfattarens rad ska vara det sökta beloppet.",
+    kind=RuleKind.REQUIREMENT,
+    applies_when="Alltid.",
+)
+def _own_line_equals_applied(ctx: CaseContext) -> Finding:
+    own, applied = ctx.figures.own.amount, ctx.case.amount_applied_for
+    evidence = f"{ctx.case.decision_maker.name} i finansieringsplanen {fmt.kronor(own)}, sökt belopp {fmt.kronor(applied)}."
+    return Finding(Outcome.MET if own == applied else Outcome.NOT_MET, evidence)
+
+
+@rule(
+    id="beslutad-andel",
+    rule_set=RuleSetId.ORDINANCE_2003_596,
+    title="Beslutad andel stämmer med finansieringsplanen",
+    source="Beslutsförslaget (andel av redovisade och godkända kostnader)",
+    wording="avrundning till två decimaler, se metodsidan",
+    requires="Beslutad andel ska vara beslutsfattarens belopp delat med total finansiering, avrundat till två decimaler.",
+    kind=RuleKind.REQUIREMENT,
+    applies_when="Alltid.",
+)
+def _decided_share(ctx: CaseContext) -> Finding:
+    f = ctx.figures
+    computed, decided = f.computed_share_rounded, ctx.case.decision.share_percent
+    evidence = (
+        f"{fmt.kronor(f.own.amount)} / {fmt.kronor(f.total_financing)} = {fmt.percent(f.own.share, 4)}, "
+        f"avrundat {fmt.percent(computed)}; beslutad andel {fmt.percent(decided)}."
+    )
+    return Finding(Outcome.MET if decided == computed else Outcome.REVIEW, evidence)
+
+
+@rule(
+    id="maxbelopp-mot-sokt-belopp",
+    rule_set=RuleSetId.ORDINANCE_2003_596,
+    title="Maxbeloppet överstiger inte sökt belopp",
+    source="Beslutsförslaget (\"dock max\") mot ansökan",
+    wording="beslutsförslagets formulering",
+    requires="Maxbeloppet ska inte vara högre än det sökta beloppet; en skillnad ska förklaras.",
+    kind=RuleKind.REQUIREMENT,
+    applies_when="Alltid.",
+)
+def _max_amount_vs_applied(ctx: CaseContext) -> Finding:
+    cap, applied = ctx.case.decision.max_amount, ctx.case.amount_applied_for
+    c = ctx.figures.cap
+    binding = (
+        f" Andelen gånger total finansiering är {fmt.kronor(c.share_of_total)}, "
+        + (f"över maxbeloppet: taket nås när godkända kostnader överstiger {fmt.kronor(c.threshold_kronor)}."
+           if c.cap_binds_within_plan else "inom maxbeloppet.")
+    )
+    if cap > applied:
+        return Finding(
+            Outcome.REVIEW,
+            f"Maxbeloppet {fmt.kronor(cap)} är {fmt.kronor(cap - applied)} högre än sökt belopp {fmt.kronor(applied)}." + binding,
+        )
+    return Finding(Outcome.MET, f"Maxbeloppet {fmt.kronor(cap)}, sökt belopp {fmt.kronor(applied)}." + binding)
+
+
+# --- 5 §: shares of the project's costs ---------------------------------------------------
+
+
+@rule(
+    id="5-paragraf-per-beslutsfattare",
+    rule_set=RuleSetId.ORDINANCE_2003_596,
+    title="Varje beslutsfattare högst 50 procent",
+    source="5 § tredje meningen " + ORDINANCE,
+    wording=WORDING_2009_674,
+    requires="\"Varje beslutsfattare får dock besluta om bidrag med högst 50 procent av utgifterna för projektet.\"",
+    kind=RuleKind.REQUIREMENT,
+    applies_when="Alltid.",
+)
+def _five_per_decision_maker(ctx: CaseContext) -> Finding:
+    f = ctx.figures
+    costs = f.project_costs
+    parts = [f"{s.financier} {fmt.kronor(s.amount)} = {fmt.percent(percent(s.amount, costs))}" for s in f.ordinance.lines]
+    over = [s.financier for s in f.ordinance.lines if 2 * s.amount > costs]
+    if ctx.case.decision.share_percent > 50 and ctx.case.decision_maker.name not in over:
+        over.append(ctx.case.decision_maker.name)
+    evidence = f"Av projektets utgifter {fmt.kronor(costs)}: " + "; ".join(parts) + "."
+    if over:
+        return Finding(Outcome.NOT_MET, evidence + " Över 50 procent: " + ", ".join(over) + ".")
+    return Finding(Outcome.MET, evidence + " Alla högst 50 procent.")
+
+
+@rule(
+    id="5-paragraf-sammanlagt",
+    rule_set=RuleSetId.ORDINANCE_2003_596,
+    title="Bidrag enligt förordningen sammanlagt högst 50 procent (100 procent med Tillväxtverket)",
+    source="5 § första och andra meningen " + ORDINANCE,
+    wording=WORDING_2009_674,
+    requires=(
+        "\"Bidrag enligt denna förordning får lämnas med högst 50 procent av utgifterna för projektet. "
+        "Om Tillväxtverket och minst en annan beslutsfattare enligt denna förordning beslutar om bidrag för "
+        "samma projekt, får bidrag lämnas med upp till 100 procent av utgifterna för projektet.\""
+    ),
+    kind=RuleKind.REQUIREMENT,
+    applies_when="Alltid.",
+)
+def _five_together(ctx: CaseContext) -> Finding:
+    f, o = ctx.figures, ctx.figures.ordinance
+    costs = f.project_costs
+    parts = ", ".join(f"{s.financier} {fmt.percent(percent(s.amount, costs))}" for s in o.lines)
+    evidence = (
+        f"Bidrag enligt förordningen: {parts}; sammanlagt {fmt.kronor(o.total_amount)} = "
+        f"{fmt.percent(o.share)} av utgifterna {fmt.kronor(costs)}."
+    )
+    other_regional = [s for s in f.shares if s.line.kind is FinancierKind.REGIONAL_PUBLIC]
+    if other_regional:
+        extra = sum(s.amount for s in other_regional)
+        evidence += (
+            f" Regionala medel som inte anges som 1:1-medel ({', '.join(s.financier for s in other_regional)}, "
+            f"{fmt.kronor(extra)}) är inte medräknade; med dem blir summan "
+            f"{fmt.percent(percent(o.total_amount + extra, costs))}."
+        )
+    if 2 * o.total_amount <= costs:
+        return Finding(Outcome.MET, evidence + " Högst 50 procent (5 § första meningen).")
+    clause = o.tillvaxtverket_grants and o.other_decision_makers >= 1
+    if clause and o.total_amount <= costs:
+        return Finding(
+            Outcome.MET,
+            evidence + " Över 50 procent men tillåtet upp till 100 procent eftersom Tillväxtverket och minst en annan "
+            f"beslutsfattare ({o.other_decision_makers} st.) beslutar om bidrag för projektet (5 § andra meningen).",
+        )
+    reason = "över 100 procent" if clause else "över 50 procent utan att Tillväxtverket och en annan beslutsfattare båda beviljar bidrag"
+    return Finding(Outcome.NOT_MET, evidence + f" Sammanlagt {reason}.")
+
+
+# --- Recorded judgements ------------------------------------------------------------------
+
+
+def _judgement(topic: AssessmentTopic) -> Callable[[CaseContext], Finding]:
+    def check(ctx: CaseContext) -> Finding:
+        assessment = ctx.case.assessment(topic)
+        if assessment is None:
+            return Finding(Outcome.NOT_MET, "Ingen bedömning är registrerad i ärendet.")
+        evidence = f"\"{assessment.text}\" ({assessment.assessed_by}"
+        evidence += f", {assessment.source_section})" if assessment.source_section else ")"
+        return Finding(Outcome.JUDGEMENT if assessment.met else Outcome.NOT_MET, evidence)
+
+    return check
+
+
+_JUDGEMENTS = [
+    ("1-paragraf-avgransning", AssessmentTopic.SEPARATION_FROM_OPERATIONS, "Projektet är avgränsat från ordinarie verksamhet",
+     "1 § " + ORDINANCE,
+     "Ett projekt är en insats som är avgränsad från den ordinarie verksamheten i fråga om tid, ekonomi och arbetsinsats."),
+    ("2-paragraf-statsstod", AssessmentTopic.STATE_AID, "Inget statligt stöd; företagsriktade aktiviteter endast ringa och allmänfrämjande",
+     "2 § " + ORDINANCE,
+     "Stöd som är statligt stöd enligt artikel 107.1 FEUF bör inte lämnas; aktiviteter som riktar sig direkt till företag får endast vara av ringa och allmänfrämjande karaktär."),
+    ("3-paragraf-regional-strategi", AssessmentTopic.REGIONAL_STRATEGY, "Överensstämmer med den regionala utvecklingsstrategin",
+     "3 § " + ORDINANCE,
+     "En regions projektmedel ska användas i enlighet med den regionala utvecklingsstrategin."),
+    ("5-paragraf-driftsstod", AssessmentTopic.OPERATING_SUPPORT, "Bidraget utgör inte driftsstöd",
+     "5 § " + ORDINANCE,
+     "Bidrag får inte utgöra driftsstöd."),
+    ("6-paragraf-foretagsstod", AssessmentTopic.BUSINESS_SUPPORT_MEASURES, "Inga åtgärder som omfattas av företagsstödsförordningarna",
+     "6 § " + ORDINANCE,
+     "Bidrag får inte lämnas till åtgärder som omfattas av förordningarna om företagsstöd (kommersiell service, statligt stöd till forskning, utveckling och innovation, regionalt företagsstöd, regionalt investeringsstöd)."),
+]
+
+for _id, _topic, _title, _source, _requires in _JUDGEMENTS:
+    rule(
+        id=_id,
+        rule_set=RuleSetId.ORDINANCE_2003_596,
+        title=_title,
+        source=_source,
+        wording=WORDING_2009_674 if _id.startswith("5-") else WORDING_UNVERIFIED,
+        requires=_requires + " Uppfyllt endast när ärendet registrerar handläggarens bedömning med motivering.",
+        kind=RuleKind.JUDGEMENT,
+        applies_when="Alltid.",
+    )(_judgement(_topic))
+
+
+# --- Dates, follow-up, advance, conditions ------------------------------------------------
+
+
+@rule(
+    id="datum-ordning",
+    rule_set=RuleSetId.ORDINANCE_2003_596,
+    title="Datumen är i rätt ordning",
+    source="Formell kontroll av ärendets datum",
+    wording="ärendets uppgifter",
+    requires="Ansökan inkommen före projektstart, start före slut, slutrapport tidigast vid projektets slut.",
+    kind=RuleKind.REQUIREMENT,
+    applies_when="Alltid; slutrapportdatumet när det anges.",
+)
+def _dates(ctx: CaseContext) -> Finding:
+    d = ctx.case.dates
+    problems = []
+    if not d.application_received < d.project_start:
+        problems.append("ansökan inkom inte före projektstart")
+    if not d.project_start < d.project_end:
+        problems.append("projektstart är inte före projektslut")
+    if d.final_report_due is not None and d.final_report_due < d.project_end:
+        problems.append("slutrapporten ska lämnas före projektets slut")
+    evidence = (
+        f"Ansökan inkom {fmt.date(d.application_received)}, projekttid {fmt.date(d.project_start)}–"
+        f"{fmt.date(d.project_end)}, slutrapport senast {fmt.date(d.final_report_due)}."
+    )
+    if problems:
+        return Finding(Outcome.NOT_MET, evidence + " " + "; ".join(problems).capitalize() + ".")
+    return Finding(Outcome.MET, evidence)
+
+
+@rule(
+    id="uppfoljning-indikator",
+    rule_set=RuleSetId.ORDINANCE_2003_596,
+    title="Minst en uppföljningsindikator med målvärde",
+    source="Uppföljning enligt beslutsunderlaget",
+    wording="beslutsunderlagets avsnitt om uppföljning",
+    requires="Projektet ska redovisa minst en indikator med ett målvärde större än noll.",
+    kind=RuleKind.REQUIREMENT,
+    applies_when="Alltid.",
+)
+def _indicator(ctx: CaseContext) -> Finding:
+    with_target = [i for i in ctx.case.indicators if i.target > 0]
+    if not with_target:
+        return Finding(Outcome.NOT_MET, "Ingen indikator med målvärde är registrerad.")
+    listed = "; ".join(f"{i.name}: {fmt.number(i.target)} {i.unit} ({i.kind})" for i in with_target)
+    return Finding(Outcome.MET, listed + ".")
+
+
+@rule(
+    id="11-paragraf-forskott",
+    rule_set=RuleSetId.ORDINANCE_2003_596,
+    title="Förskott högst hälften av stödet och högst 400 000 kr, med särskilda skäl",
+    source="11 § " + ORDINANCE,
+    wording=WORDING_UNVERIFIED,
+    requires="Bidrag betalas ut i efterhand. Förskott kräver särskilda skäl och får vara högst hälften av beviljat stöd och högst 400 000 kronor.",
+    kind=RuleKind.REQUIREMENT,
+    applies_when="När förskott begärs.",
+)
+def _advance(ctx: CaseContext) -> Finding:
+    advance = ctx.case.decision.advance
+    if advance is None:
+        return Finding(Outcome.NOT_APPLICABLE, "Inget förskott begärs; stödet betalas ut i efterhand.")
+    granted = ctx.case.decision.max_amount
+    problems = []
+    if 2 * advance.amount > granted:
+        problems.append(f"mer än hälften av stödet ({fmt.kronor(granted)})")
+    if advance.amount > ADVANCE_CEILING:
+        problems.append(f"mer än {fmt.kronor(ADVANCE_CEILING)}")
+    if not advance.special_reasons:
+        problems.append("särskilda skäl anges inte")
+    evidence = f"Förskott {fmt.kronor(advance.amount)} av beviljat stöd högst {fmt.kronor(granted)}."
+    if problems:
+        return Finding(Outcome.NOT_MET, evidence + " Brister: " + "; ".join(problems) + ".")
+    return Finding(Outcome.MET, evidence + f" Särskilda skäl: \"{advance.special_reasons}\".")
+
+
+@rule(
+    id="villkor-ovrig-finansiering",
+    rule_set=RuleSetId.ORDINANCE_2003_596,
+    title="Beslutet villkoras av övrig finansiering som inte är bekräftad",
+    source="Beslutsförslaget; 8 § " + ORDINANCE + " (finansieringsplan)",
+    wording="beslutsförslagets villkor",
+    requires="När övrig finansiering inte är bekräftad ska beslutet gälla under förutsättning att den ordnas.",
+    kind=RuleKind.REQUIREMENT,
+    applies_when="När någon annan finansiering än beslutsfattarens egen inte är bekräftad.",
+)
+def _conditional(ctx: CaseContext) -> Finding:
+    unconfirmed = ctx.figures.unconfirmed
+    if not unconfirmed:
+        return Finding(Outcome.NOT_APPLICABLE, "All övrig finansiering är bekräftad.")
+    listed = ", ".join(f"{line.financier} {fmt.kronor(line.amount)}" for line in unconfirmed)
+    if ctx.case.decision.conditional_on_other_financing:
+        return Finding(Outcome.MET, f"Inte bekräftad: {listed}. Beslutet gäller under förutsättning att övrig finansiering ordnas.")
+    return Finding(Outcome.NOT_MET, f"Inte bekräftad: {listed}. Beslutet är inte villkorat av den.")
+
+
+# --- The call: strategic regional planning ------------------------------------------------
+
+
+def _actor_named(name: str, actors: Iterable[RegionalActor]) -> RegionalActor | None:
+    return next((a for a in actors if name in a.names), None)
+
+
+@rule(
+    id="utlysning-projektagare-rua",
+    rule_set=RuleSetId.STRATEGIC_PLANNING_CALL_2025,
+    title="Projektägaren är en av de 21 regionalt utvecklingsansvariga aktörerna",
+    source=CALL,
+    wording=CALL_WORDING,
+    requires="\"Projekten ska ledas av en projektägare från någon av de 21 regionalt utvecklingsansvariga aktörerna.\"",
+    kind=RuleKind.REQUIREMENT,
+    applies_when="Ärenden inom utlysningen.",
+)
+def _owner_is_rua(ctx: CaseContext) -> Finding:
+    owner = ctx.case.applicant.name
+    actor = _actor_named(owner, ctx.regional_actors)
+    if actor is None:
+        return Finding(Outcome.NOT_MET, f"{owner} finns inte bland de {len(ctx.regional_actors)} aktörerna i referensdata.")
+    return Finding(Outcome.MET, f"{owner} är regionalt utvecklingsansvarig (länskod {actor.county_code}).")
+
+
+@rule(
+    id="utlysning-minst-tva-regioner",
+    rule_set=RuleSetId.STRATEGIC_PLANNING_CALL_2025,
+    title="Minst två regioner samverkar",
+    source=CALL,
+    wording=CALL_WORDING,
+    requires="Projekten \"ska genomföras i samverkan mellan minst två regioner\".",
+    kind=RuleKind.REQUIREMENT,
+    applies_when="Ärenden inom utlysningen.",
+)
+def _two_regions(ctx: CaseContext) -> Finding:
+    names = [ctx.case.applicant.name, *(p.name for p in ctx.case.partners)]
+    regions = sorted({a.name for n in names if (a := _actor_named(n, ctx.regional_actors))})
+    evidence = f"Regionalt utvecklingsansvariga i projektet: {', '.join(regions) or 'inga'} ({len(regions)} st.)."
+    return Finding(Outcome.MET if len(regions) >= 2 else Outcome.NOT_MET, evidence)
+
+
+@rule(
+    id="utlysning-myndigheter-involverade",
+    rule_set=RuleSetId.STRATEGIC_PLANNING_CALL_2025,
+    title="Länsstyrelser eller nationella aktörer involveras",
+    source=CALL,
+    wording=CALL_WORDING,
+    requires="\"Berörda Länsstyrelser och relevanta nationella aktörer bör involveras.\"",
+    kind=RuleKind.RECOMMENDATION,
+    applies_when="Ärenden inom utlysningen.",
+)
+def _agencies(ctx: CaseContext) -> Finding:
+    agencies = ctx.case.involved_agencies
+    if not agencies:
+        return Finding(Outcome.REVIEW, "Inga länsstyrelser eller nationella aktörer är angivna (rekommendation, rådgivande).")
+    return Finding(Outcome.MET, "Involverade: " + ", ".join(agencies) + ".")
+
+
+def rules_for(rule_sets: Iterable[RuleSetId]) -> list[Rule]:
+    """The rules of the named rule sets, in catalogue order."""
+    wanted = set(rule_sets)
+    return [r for r in RULES if r.rule_set in wanted]
+
+
+def evaluate(ctx: CaseContext) -> list[RuleResult]:
+    """One result per rule of the case's rule sets."""
+    results = []
+    for r in rules_for(ctx.case.rule_sets):
+        finding = r.check(ctx)
+        results.append(RuleResult(r, finding.outcome, finding.evidence))
+    return results
