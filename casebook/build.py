@@ -74,11 +74,11 @@ def build_site(root: Path, output: Path, console: Console | None = None) -> Buil
         staging = Path(staging_name)
         source = staging / "src"
         _stage_book_sources(root, source)
-        _execute_all(root, source / CASE_PAGES, reports, summary, console)
+        _execute_all(root, source / CASE_PAGES, output.parent / "failed", reports, summary, console)
         if summary.failed:
             raise BuildFailed(
-                f"{len(summary.failed)} av {summary.cases} ärenden misslyckades: {', '.join(summary.failed)}. "
-                "Webbplatsen är oförändrad."
+                f"{len(summary.failed)} av {summary.cases} ärenden misslyckades ({', '.join(summary.failed)}); "
+                f"{summary.executed} kördes utan fel. Webbplatsen är oförändrad."
             )
         pages.write_generated(source, reports)
         html = _build_book(source, staging / "out", console)
@@ -86,7 +86,8 @@ def build_site(root: Path, output: Path, console: Console | None = None) -> Buil
     summary.seconds = time.perf_counter() - started
     console.print(
         f"Klart: {summary.cases} ärenden, {summary.executed} körda, {len(summary.failed)} misslyckade, "
-        f"{summary.seconds:.1f} s. Webbplatsen finns i {output.relative_to(root) if output.is_relative_to(root) else output}."
+        f"{summary.seconds:.1f} s. Webbplatsen finns i {output.relative_to(root) if output.is_relative_to(root) else output}.",
+        soft_wrap=True,
     )
     return summary
 
@@ -102,7 +103,11 @@ def _stage_book_sources(root: Path, source: Path) -> None:
     (source / CASE_PAGES).mkdir(parents=True)
 
 
-def _execute_all(root: Path, pages_dir: Path, reports: list[CaseReport], summary: BuildSummary, console: Console) -> None:
+def _execute_all(
+    root: Path, pages_dir: Path, failed_dir: Path, reports: list[CaseReport], summary: BuildSummary, console: Console
+) -> None:
+    """Execute every case; a failing case is reported and kept for inspection, the rest go on."""
+    shutil.rmtree(failed_dir, ignore_errors=True)
     columns = (
         TextColumn("[bold]Kör ärenden"),
         BarColumn(),
@@ -122,7 +127,9 @@ def _execute_all(root: Path, pages_dir: Path, reports: list[CaseReport], summary
                 summary.executed += 1
             except ExecutionFailure as failure:
                 summary.failed.append(case.id)
-                console.print(f"[red]{failure}[/red]")
+                failed_dir.mkdir(parents=True, exist_ok=True)
+                kept = shutil.copy2(pages_dir / f"{case.id}.ipynb", failed_dir / f"{case.id}.ipynb")
+                console.print(f"{failure}\nDen körda anteckningsboken finns i {kept}.", style="red", markup=False, soft_wrap=True)
             progress.advance(task)
 
 

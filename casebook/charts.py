@@ -16,7 +16,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 from IPython.display import SVG  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 from casebook import formatting as fmt  # noqa: E402
 from casebook.finance import FinancingFigures, payable  # noqa: E402
@@ -55,6 +55,7 @@ def financing_plan_chart(figures: FinancingFigures, decision_maker: str) -> SVG:
         bars = axes.barh(names[::-1], amounts[::-1], color=colours[::-1])
         labels = [f"{fmt.kronor(s.amount)} ({fmt.percent(s.share)})" for s in figures.shares][::-1]
         axes.bar_label(bars, labels=labels, padding=4)
+        axes.xaxis.set_major_locator(MaxNLocator(nbins=4))
         axes.xaxis.set_major_formatter(_kronor_axis)
         axes.set_xlabel("Kronor")
         axes.set_xlim(0, max(amounts) * 1.45)
@@ -78,6 +79,7 @@ def payment_chart(figures: FinancingFigures) -> SVG:
             xytext=(0.05, 0.93), textcoords="axes fraction",
             arrowprops={"arrowstyle": "->", "color": "#333333"},
         )
+        axes.xaxis.set_major_locator(MaxNLocator(nbins=5))
         axes.xaxis.set_major_formatter(_kronor_axis)
         axes.yaxis.set_major_formatter(_kronor_axis)
         axes.set_xlabel("Redovisade och godkända kostnader (kronor)")

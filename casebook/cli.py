@@ -14,6 +14,7 @@ from rich.console import Console
 
 from casebook.build import BuildFailed, build_site, validate_all
 from casebook.errors import UserError
+from casebook.execute import TEMPLATE, refresh_template_outputs
 
 EXIT_USER_ERROR = 2
 EXIT_BUILD_FAILED = 1
@@ -26,6 +27,9 @@ def main(argv: list[str] | None = None) -> int:
     build = commands.add_parser("build", help="validera, kör alla ärenden och bygg webbplatsen")
     build.add_argument("--output", type=Path, default=Path("_build/html"), help="var webbplatsen skrivs (standard: _build/html)")
     commands.add_parser("check", help="validera alla ärendefiler utan att köra något")
+    commands.add_parser(
+        "refresh-notebook", help="kör mallen notebooks/case_report.ipynb och spara dess utdata (för nbval)"
+    )
     args = parser.parse_args(argv)
 
     console = Console(stderr=True)
@@ -33,6 +37,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "check":
             reports = validate_all(args.root)
             console.print(f"{len(reports)} ärendefiler är giltiga.")
+        elif args.command == "refresh-notebook":
+            refresh_template_outputs(args.root)
+            console.print(f"Utdata sparade i {TEMPLATE}.")
         else:
             build_site(args.root, args.output, console)
     except UserError as exc:

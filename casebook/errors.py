@@ -17,7 +17,7 @@ class UserError(Exception):
 
 
 class CaseFileError(UserError):
-    """A case file that cannot be read or does not follow the case format."""
+    """A data file (case or reference data) that cannot be read or does not follow its format."""
 
     def __init__(self, path: Path, problems: list[FieldProblem]):
         self.path = Path(path)
@@ -25,7 +25,7 @@ class CaseFileError(UserError):
         super().__init__(self.render())
 
     def render(self, max_problems: int = 15) -> str:
-        lines = [f"Fel i ärendefilen {self.path}:"]
+        lines = [f"Fel i {self.path}:"]
         lines += [f"  - {p.field}: {p.message}" for p in self.problems[:max_problems]]
         if len(self.problems) > max_problems:
             lines.append(f"  … och {len(self.problems) - max_problems} fel till")

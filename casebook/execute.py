@@ -24,12 +24,13 @@ class ExecutionFailure(Exception):
     """A case whose notebook raised while executing."""
 
     case_id: str
-    cell: int | None
+    cell: int  # 1-based position in the notebook
+    source: str
     error: str
 
     def __str__(self) -> str:
-        where = f"cell {self.cell}" if self.cell is not None else "okänd cell"
-        return f"Ärendet {self.case_id} misslyckades i {where}: {self.error}"
+        first_line = self.source.strip().splitlines()[0] if self.source.strip() else ""
+        return f"Ärendet {self.case_id} misslyckades i cell {self.cell} ({first_line!r}): {self.error}"
 
 
 def execute_case(root: Path, case_id: str, title: str, output: Path) -> None:
@@ -49,9 +50,12 @@ def execute_case(root: Path, case_id: str, title: str, output: Path) -> None:
             cwd=str(template.parent),
             progress_bar=False,
             log_output=False,
+            # The kernel's start-up notices (it listens on loopback TCP) are not the
+            # analyst's concern; real errors still surface as execution errors.
+            extra_arguments=["--IPKernelApp.log_level=ERROR"],
         )
     except papermill.PapermillExecutionError as exc:
-        raise ExecutionFailure(case_id, exc.exec_count, f"{exc.ename}: {exc.evalue}") from None
+        raise ExecutionFailure(case_id, exc.cell_index + 1, exc.source, f"{exc.ename}: {exc.evalue}") from None
     notebook = nbformat.read(output, as_version=4)
     clean_executed_notebook(notebook, case_id, title)
     nbformat.write(notebook, output)
@@ -71,3 +75,25 @@ def clean_executed_notebook(notebook: nbformat.NotebookNode, case_id: str, title
     papermill_meta["output_path"] = f"book/cases/{case_id}.ipynb"
     for key in ("start_time", "end_time", "duration", "environment_variables"):
         papermill_meta.pop(key, None)
+
+
+def refresh_template_outputs(root: Path) -> None:
+    """Re-execute the template with its default parameters and store its outputs in place.
+
+    nbval compares a fresh run with these stored outputs, so run this after changing what
+    the report shows, and commit the notebook.
+    """
+    template = root / TEMPLATE
+    executed = papermill.execute_notebook(
+        str(template),
+        None,
+        kernel_name=KERNEL_NAME,
+        cwd=str(template.parent),
+        progress_bar=False,
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],
+    )
+    executed.metadata.pop("papermill", None)
+    for cell in executed.cells:
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)
+    nbformat.write(executed, template)

@@ -216,7 +216,16 @@ def _construct_decimal(loader: yaml.SafeLoader, node: yaml.Node) -> Decimal:
     return Decimal(text)
 
 
+def _construct_date(loader: yaml.SafeLoader, node: yaml.Node) -> object:
+    """Dates as ``date``; an impossible date stays text so validation names the field."""
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
 _DecimalLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
+_DecimalLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_date)
 
 MAX_CASE_FILE_BYTES = 1_000_000
 
@@ -297,7 +306,7 @@ def _field_problem(error: dict) -> FieldProblem:
     elif kind == "too_short":
         message = f"ska ha minst {ctx.get('min_length')} post(er)"
     elif kind == "enum":
-        message = f"har ett okänt värde; tillåtna är: {ctx.get('expected')}"
+        message = f"har ett okänt värde; tillåtna är: {str(ctx.get('expected')).replace(' or ', ' eller ')}"
     elif kind == "string_pattern_mismatch" and location.split(".")[-1] == "id":
         message = "ska bestå av små bokstäver a–z, siffror och bindestreck (högst 64 tecken)"
     elif kind == "string_pattern_mismatch":
@@ -317,7 +326,7 @@ def _format_location(loc: tuple) -> str:
 
 
 def _shorten(value: object, limit: int = 60) -> str:
-    text = repr(value) if not isinstance(value, str) else f"'{value}'"
+    text = f"'{value}'" if isinstance(value, str) else str(value)
     text = re.sub(r"\s+", " ", text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 

@@ -1,0 +1,185 @@
+"""End to end: the command line builds the site from a copy of the repository.
+
+The build runs in a temporary copy so the tests never touch the working tree's site.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from bs4 import BeautifulSoup
+from conftest import REPO, SPIN_PATH
+
+from casebook.rules import RULES
+
+NBSP = "\N{NO-BREAK SPACE}"
+PROJECT_FILES = ("_config.yml", "_toc.yml", "book", "notebooks", "data")
+
+
+def copy_project(target: Path) -> Path:
+    target.mkdir(parents=True, exist_ok=True)
+    for name in PROJECT_FILES:
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("cases", "_generated", ".ipynb_checkpoints"))
+        else:
+            shutil.copy2(source, target / name)
+    (target / "data" / "cases").mkdir(exist_ok=True)
+    for case in (REPO / "data" / "cases").glob("*.yaml"):
+        shutil.copy2(case, target / "data" / "cases" / case.name)
+    return target
+
+
+def casebook(root: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "casebook", "--root", str(root), *args],
+        capture_output=True, text=True, check=False, timeout=600,
+    )
+
+
+def page_text(path: Path) -> str:
+    soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+    return (soup.find("main") or soup).get_text(" ", strip=True)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    root = copy_project(tmp_path_factory.mktemp("repo"))
+    completed = casebook(root, "build")
+    assert completed.returncode == 0, completed.stderr
+    return root / "_build" / "html"
+
+
+@pytest.fixture(scope="module")
+def spin_page(site) -> Path:
+    return site / "book" / "cases" / "rjh-2025-spin.html"
+
+
+def test_site_has_start_page_case_list_method_and_rules(site):
+    for page in ("index.html", "book/index.html", "book/case_list.html", "book/method.html", "book/rules.html",
+                 "book/case_format.html", "book/cases/rjh-2025-spin.html"):
+        assert (site / page).is_file(), page
+    html = (site / "book" / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="sv"' in html
+
+
+def test_spin_page_shows_the_decision_figures(spin_page):
+    text = page_text(spin_page)
+    for figure in (f"6{NBSP}200{NBSP}285{NBSP}kr", f"12,10{NBSP}%", f"750{NBSP}000{NBSP}kr", f"6{NBSP}198{NBSP}347{NBSP}kr",
+                   f"12,0962{NBSP}%", f"750{NBSP}234{NBSP}kr", f"3{NBSP}000{NBSP}000{NBSP}kr", f"48,38{NBSP}%",
+                   f"950{NBSP}286{NBSP}kr", "2025-11-03", "2027-09-30"):
+        assert figure in text, figure
+
+
+def test_spin_page_has_captioned_tables_and_charts_with_alt_text(spin_page):
+    soup = BeautifulSoup(spin_page.read_text(encoding="utf-8"), "html.parser")
+    captions = [c.get_text(strip=True) for c in soup.find_all("caption")]
+    assert any(c.startswith("Projektets finansieringsplan") for c in captions)
+    assert any(c.startswith("Regelkontroller") for c in captions)
+    for table in soup.select("main table"):
+        assert table.find("caption") is not None and table.find("th") is not None
+    images = soup.select("main img")
+    assert len(images) == 2
+    for image in images:
+        assert image["src"].endswith(".svg") and len(image.get("alt", "")) > 40
+    assert (spin_page.parent / images[0]["src"]).resolve().is_file()
+
+
+def test_spin_page_hides_code_and_the_parameters_cell(spin_page):
+    html = spin_page.read_text(encoding="utf-8")
+    assert "case_path" not in html and "prepare(" not in html and "report." not in html
+
+
+def test_spin_page_shows_every_rule_and_the_review_items(spin_page):
+    text = page_text(spin_page)
+    for rule in RULES:
+        assert rule.title in text, rule.id
+    assert "tillåtet upp till 100 procent eftersom Tillväxtverket" in text
+    assert f"750{NBSP}000{NBSP}kr är 1{NBSP}kr högre än sökt belopp 749{NBSP}999{NBSP}kr" in text
+
+
+def test_rule_catalogue_names_every_rule_and_its_source(site):
+    text = page_text(site / "book" / "rules.html")
+    for rule in RULES:
+        assert rule.id in text and rule.title in text, rule.id
+    assert "5 § första och andra meningen förordning (2003:596)" in text
+    assert "SFS 2009:674" in text
+
+
+def test_case_list_links_the_case_and_its_results(site):
+    soup = BeautifulSoup((site / "book" / "case_list.html").read_text(encoding="utf-8"), "html.parser")
+    links = [a["href"] for a in soup.select("main a[href]")]
+    assert "cases/rjh-2025-spin.html" in links
+    results_link = next(h for h in links if h.endswith("rjh-2025-spin.json"))
+    results = json.loads((site / "book" / results_link).read_text(encoding="utf-8"))
+    assert results["case_id"] == "rjh-2025-spin" and len(results["results"]) == len(RULES)
+
+
+def test_schema_is_downloadable(site):
+    soup = BeautifulSoup((site / "book" / "case_format.html").read_text(encoding="utf-8"), "html.parser")
+    href = next(a["href"] for a in soup.select("main a[href]") if a["href"].endswith("case-schema.json"))
+    assert json.loads((site / "book" / href).read_text(encoding="utf-8"))["title"].startswith("Ärendefil")
+
+
+def test_downloadable_notebook_keeps_code_and_no_machine_paths(site):
+    notebook_path = site / "_sources" / "book" / "cases" / "rjh-2025-spin.ipynb"
+    notebook = nbformat.read(notebook_path, as_version=4)
+    sources = "\n".join(c.source for c in notebook.cells if c.cell_type == "code")
+    assert 'case_path = "../data/cases/rjh-2025-spin.yaml"' in sources
+    assert "prepare(case_path)" in sources
+    assert notebook.metadata["papermill"]["input_path"] == "notebooks/case_report.ipynb"
+    build_root = str(site.parents[1])
+    for path in site.rglob("*"):
+        if path.suffix in {".html", ".ipynb", ".json", ".js", ".txt"}:
+            assert build_root not in path.read_text(encoding="utf-8", errors="replace"), path
+
+
+def test_a_bad_case_file_stops_the_build_before_anything_runs(tmp_path):
+    root = copy_project(tmp_path / "repo")
+    bad = root / "data" / "cases" / "fiktiv-fel.yaml"
+    bad.write_text(SPIN_PATH.read_text(encoding="utf-8").replace("id: rjh-2025-spin", "id: fiktiv-fel")
+                   .replace("amount: 950286", "amount: nio"), encoding="utf-8")
+    completed = casebook(root, "build")
+    assert completed.returncode == 2
+    assert "fiktiv-fel.yaml" in completed.stderr and "financing_plan[3].amount" in completed.stderr
+    assert "Traceback" not in completed.stderr + completed.stdout
+    assert len(completed.stderr.splitlines()) < 25
+    assert not (root / "_build").exists()
+
+
+def test_a_failing_case_is_named_the_others_run_and_nothing_is_published(tmp_path):
+    root = copy_project(tmp_path / "repo")
+    failing = root / "data" / "cases" / "fiktiv-kraschar.yaml"
+    failing.write_text(SPIN_PATH.read_text(encoding="utf-8").replace("id: rjh-2025-spin", "id: fiktiv-kraschar"),
+                       encoding="utf-8")
+    template = root / "notebooks" / "case_report.ipynb"
+    notebook = nbformat.read(template, as_version=4)
+    notebook.cells.append(nbformat.v4.new_code_cell('if "kraschar" in case_path:\n    raise RuntimeError("avsiktligt fel")'))
+    nbformat.write(notebook, template)
+    previous = root / "_build" / "html"
+    previous.mkdir(parents=True)
+    (previous / "index.html").write_text("föregående webbplats", encoding="utf-8")
+
+    completed = casebook(root, "build")
+
+    assert completed.returncode == 1
+    last_cell_of_executed_notebook = len(notebook.cells) + 1  # papermill injects the parameters cell
+    assert f"Ärendet fiktiv-kraschar misslyckades i cell {last_cell_of_executed_notebook}" in completed.stderr
+    assert "RuntimeError: avsiktligt fel" in completed.stderr
+    assert (root / "_build" / "failed" / "fiktiv-kraschar.ipynb").is_file()
+    assert "1 av 2 ärenden misslyckades (fiktiv-kraschar); 1 kördes utan fel" in completed.stderr
+    assert "Traceback" not in completed.stderr
+    assert (previous / "index.html").read_text(encoding="utf-8") == "föregående webbplats"
+    assert sorted(p.name for p in previous.iterdir()) == ["index.html"]
+
+
+def test_check_validates_the_repository_cases():
+    completed = casebook(REPO, "check")
+    assert completed.returncode == 0, completed.stderr
+    assert "1 ärendefiler är giltiga" in completed.stderr

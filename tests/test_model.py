@@ -1,0 +1,109 @@
+"""The case file format: SPIN loads exactly; bad files give errors naming file and field."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+
+import pytest
+from conftest import SPIN_PATH
+
+from casebook.errors import CaseFileError
+from casebook.model import Case, FinancierKind, RuleSetId, case_json_schema, load_case
+
+
+def test_spin_case_captures_the_decision_memo(spin):
+    assert spin.title == "SPIN – Strategisk Planering i Norr"
+    assert spin.decision_maker.name == "Region Jämtland Härjedalen"
+    assert spin.decision_maker.organisation_number == "232100-0214"
+    assert spin.applicant.name == "Region Västernorrland"
+    assert spin.amount_applied_for == 749_999
+    assert spin.dates.application_received == dt.date(2025, 9, 9)
+    assert (spin.dates.project_start, spin.dates.project_end) == (dt.date(2025, 11, 3), dt.date(2027, 9, 30))
+    assert spin.dates.final_report_due == dt.date(2027, 9, 30)
+    assert spin.decision.share_percent == Decimal("12.10")
+    assert isinstance(spin.decision.share_percent, Decimal)
+    assert spin.decision.max_amount == 750_000
+    assert spin.decision.appropriation == "Anslag 1:1 Regionala utvecklingsåtgärder"
+    assert "RUN/640/2017" in spin.decision.general_terms
+    assert spin.decision.conditional_on_other_financing is True
+    assert [(i.name, i.target) for i in spin.indicators] == [("Kunskapsunderlag", Decimal(3))]
+    assert [s.name for s in spin.signatories] == ["Sara Lewerentz", "Lena Persson"]
+    assert spin.own_line.kind is FinancierKind.REGIONAL_GRANT_2003_596
+    assert spin.rule_sets == [RuleSetId.ORDINANCE_2003_596, RuleSetId.STRATEGIC_PLANNING_CALL_2025]
+
+
+def test_money_is_never_float(spin):
+    for line in spin.financing_plan:
+        assert type(line.amount) is int
+
+
+def _write(tmp_path, text: str, name: str = "rjh-2025-spin.yaml"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+SPIN_TEXT = SPIN_PATH.read_text(encoding="utf-8")
+
+BAD_EDITS = [
+    # (description, old, new, field named in the error, words in the message)
+    ("money as a decimal", "amount: 950286", "amount: 950286.50", "financing_plan[3].amount", "heltal"),
+    ("money as text", "amount_applied_for: 749999", "amount_applied_for: mycket", "amount_applied_for", "heltal"),
+    ("negative amount", "    amount: 3000000", "    amount: -3000000", "financing_plan[0].amount", "större än 0"),
+    ("absurd amount", "    amount: 3000000", "    amount: 30000000000000", "financing_plan[0].amount", "högst"),
+    ("zero amount", "max_amount: 750000", "max_amount: 0", "decision.max_amount", "större än 0"),
+    ("share over 100", "share_percent: 12.10", "share_percent: 112.10", "decision.share_percent", "högst 100"),
+    ("unknown financier kind", "kind: own_funds", "kind: egna_pengar", "financing_plan[3].kind", "okänt värde"),
+    ("missing field", "amount_applied_for: 749999\n", "", "amount_applied_for", "saknas"),
+    ("misspelt field", "total_costs: null", "total_cost: null", "total_cost", "okänt fält"),
+    ("bad date", "project_start: 2025-11-03", "project_start: 2025-13-03", "dates.project_start", "datum"),
+    ("bad organisation number", '"232100-0214"\napplicant', '"2321000214"\napplicant', "decision_maker.organisation_number", "NNNNNN-NNNN"),
+    ("unknown rule set", "- forordning-2003-596", "- forordning-1999-1", "rule_sets[0]", "okänt värde"),
+    ("id not the file name", "id: rjh-2025-spin", "id: rjh-2025-annat", "id", "filnamnet"),
+    ("id escaping the folder", "id: rjh-2025-spin", "id: ../x", "id", "små bokstäver"),
+    ("decision maker missing from plan", "  - financier: Region Jämtland Härjedalen\n", "  - financier: Region Jämtland\n", "(hela filen)", "exakt en rad"),
+    ("malformed YAML", "title: SPIN", "title: [SPIN", "rad ", "ogiltig YAML"),
+]
+
+
+@pytest.mark.parametrize(("description", "old", "new", "field", "words"), BAD_EDITS, ids=[b[0] for b in BAD_EDITS])
+def test_bad_case_file_names_the_file_and_field(tmp_path, description, old, new, field, words):
+    assert old in SPIN_TEXT, description
+    path = _write(tmp_path, SPIN_TEXT.replace(old, new, 1))
+    with pytest.raises(CaseFileError) as raised:
+        load_case(path)
+    message = raised.value.render()
+    assert str(path) in message
+    assert field in message and words in message
+
+
+def test_empty_file(tmp_path):
+    with pytest.raises(CaseFileError, match="filen är tom"):
+        load_case(_write(tmp_path, ""))
+
+
+def test_not_utf8(tmp_path):
+    path = tmp_path / "rjh-2025-spin.yaml"
+    path.write_bytes(SPIN_TEXT.encode("latin-1", errors="replace"))
+    with pytest.raises(CaseFileError, match="inte giltig UTF-8"):
+        load_case(path)
+
+
+def test_a_list_instead_of_a_mapping(tmp_path):
+    with pytest.raises(CaseFileError, match="YAML-mappning"):
+        load_case(_write(tmp_path, "- a\n- b\n"))
+
+
+def test_json_schema_is_valid_json_and_describes_the_case():
+    schema = json.loads(json.dumps(case_json_schema()))
+    assert schema["$schema"].endswith("2020-12/schema")
+    assert {"id", "financing_plan", "decision", "assessments"} <= set(schema["properties"])
+    assert set(schema["required"]) >= {"id", "title", "financing_plan", "decision"}
+
+
+def test_model_is_frozen(spin):
+    with pytest.raises(Exception):
+        spin.title = "annat"  # type: ignore[misc]
+    assert isinstance(spin, Case)

@@ -1,0 +1,209 @@
+"""Compliance rules: SPIN's outcomes one by one, and one fictional case per broken rule."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from conftest import evaluate_case
+
+from casebook.model import Case
+from casebook.rules import RULES, Outcome
+
+FAILING = {Outcome.NOT_MET, Outcome.REVIEW}
+
+SPIN_OUTCOMES = {
+    "finansiering-lika-kostnader": Outcome.NOT_APPLICABLE,
+    "egen-rad-lika-sokt-belopp": Outcome.MET,
+    "beslutad-andel": Outcome.MET,
+    "maxbelopp-mot-sokt-belopp": Outcome.REVIEW,
+    "5-paragraf-per-beslutsfattare": Outcome.MET,
+    "5-paragraf-sammanlagt": Outcome.MET,
+    "1-paragraf-avgransning": Outcome.JUDGEMENT,
+    "2-paragraf-statsstod": Outcome.JUDGEMENT,
+    "3-paragraf-regional-strategi": Outcome.JUDGEMENT,
+    "5-paragraf-driftsstod": Outcome.JUDGEMENT,
+    # The memo restates 6 § but records no judgement on it: shown as a failure to look at.
+    "6-paragraf-foretagsstod": Outcome.NOT_MET,
+    "datum-ordning": Outcome.MET,
+    "uppfoljning-indikator": Outcome.MET,
+    "11-paragraf-forskott": Outcome.NOT_APPLICABLE,
+    "villkor-ovrig-finansiering": Outcome.MET,
+    "utlysning-projektagare-rua": Outcome.MET,
+    "utlysning-minst-tva-regioner": Outcome.MET,
+    "utlysning-myndigheter-involverade": Outcome.MET,
+}
+
+
+@pytest.mark.parametrize("rule_id", SPIN_OUTCOMES)
+def test_spin_outcome(spin, rule_id):
+    assert evaluate_case(spin)[rule_id].outcome is SPIN_OUTCOMES[rule_id]
+
+
+def test_spin_is_checked_against_every_rule(spin):
+    assert set(evaluate_case(spin)) == {r.id for r in RULES} == set(SPIN_OUTCOMES)
+
+
+def test_spin_max_amount_deviation_names_both_amounts(spin):
+    evidence = evaluate_case(spin)["maxbelopp-mot-sokt-belopp"].evidence
+    assert "750\xa0000\xa0kr är 1\xa0kr högre än sökt belopp 749\xa0999\xa0kr" in evidence
+    assert "6\xa0198\xa0347\xa0kr" in evidence
+
+
+def test_spin_passes_5_paragraph_through_the_tillvaxtverket_clause(spin):
+    evidence = evaluate_case(spin)["5-paragraf-sammanlagt"].evidence
+    assert "Tillväxtverket 48,38\xa0%" in evidence
+    assert "Region Jämtland Härjedalen 12,10\xa0%" in evidence
+    assert "sammanlagt 3\xa0749\xa0999\xa0kr = 60,48\xa0%" in evidence
+    assert "tillåtet upp till 100 procent eftersom Tillväxtverket och minst en annan beslutsfattare" in evidence
+    assert "84,67\xa0%" in evidence  # if the other regions' money were 1:1 money too
+
+
+def test_spin_judgements_show_their_text(spin):
+    evidence = evaluate_case(spin)["5-paragraf-driftsstod"].evidence
+    assert "Projektet utgör inte driftstöd." in evidence
+
+
+def test_fictional_base_case_meets_every_rule(fictional_base):
+    results = evaluate_case(fictional_base)
+    assert {rid: r.outcome for rid, r in results.items() if r.outcome in FAILING} == {}
+
+
+def _line(data: dict, financier: str) -> dict:
+    return next(line for line in data["financing_plan"] if line["financier"] == financier)
+
+
+def _drop_assessment(topic: str):
+    def mutate(data: dict) -> None:
+        data["assessments"] = [a for a in data["assessments"] if a["topic"] != topic]
+
+    return mutate
+
+
+def _costs_differ(data):
+    data["total_costs"] = 2_100_000
+
+
+def _own_line_differs(data):
+    data["amount_applied_for"] = 450_000
+
+
+def _share_differs(data):
+    data["decision"]["share_percent"] = "20.50"
+
+
+def _cap_above_applied(data):
+    data["decision"]["max_amount"] = 450_000
+
+
+def _one_decision_maker_over_half(data):
+    _line(data, "Tillväxtverket")["amount"] = 1_100_000
+    _line(data, "Region Gävleborg")["amount"] = 300_000
+
+
+def _together_over_half_without_tillvaxtverket(data):
+    _line(data, "Tillväxtverket")["kind"] = "other_public"
+    _line(data, "Region Gävleborg")["kind"] = "regional_grant_2003_596"
+    _line(data, "Region Gävleborg")["amount"] = 700_000
+    _line(data, "Tillväxtverket")["amount"] = 700_000
+    _line(data, "Fiktiva Exempelbolaget AB")["amount"] = 200_000
+
+
+def _received_after_start(data):
+    data["dates"]["application_received"] = data["dates"]["project_start"].replace(day=2)
+
+
+def _no_indicator(data):
+    data["indicators"] = []
+
+
+def _advance_too_large(data):
+    data["decision"]["advance"]["amount"] = 250_000
+
+
+def _unconfirmed_without_condition(data):
+    _line(data, "Tillväxtverket")["confirmed"] = False
+
+
+def _owner_not_rua(data):
+    data["applicant"]["name"] = "Fiktiva föreningen Exempel"
+
+
+def _single_region(data):
+    data["partners"] = []
+
+
+def _no_agencies(data):
+    data["involved_agencies"] = []
+
+
+BREAKERS = {
+    "finansiering-lika-kostnader": _costs_differ,
+    "egen-rad-lika-sokt-belopp": _own_line_differs,
+    "beslutad-andel": _share_differs,
+    "maxbelopp-mot-sokt-belopp": _cap_above_applied,
+    "5-paragraf-per-beslutsfattare": _one_decision_maker_over_half,
+    "5-paragraf-sammanlagt": _together_over_half_without_tillvaxtverket,
+    "1-paragraf-avgransning": _drop_assessment("separation_from_operations"),
+    "2-paragraf-statsstod": _drop_assessment("state_aid"),
+    "3-paragraf-regional-strategi": _drop_assessment("regional_strategy"),
+    "5-paragraf-driftsstod": _drop_assessment("operating_support"),
+    "6-paragraf-foretagsstod": _drop_assessment("business_support_measures"),
+    "datum-ordning": _received_after_start,
+    "uppfoljning-indikator": _no_indicator,
+    "11-paragraf-forskott": _advance_too_large,
+    "villkor-ovrig-finansiering": _unconfirmed_without_condition,
+    "utlysning-projektagare-rua": _owner_not_rua,
+    "utlysning-minst-tva-regioner": _single_region,
+    "utlysning-myndigheter-involverade": _no_agencies,
+}
+
+
+def test_every_rule_has_a_breaking_case():
+    assert set(BREAKERS) == {r.id for r in RULES}
+
+
+@pytest.mark.parametrize("rule_id", BREAKERS)
+def test_breaking_one_rule_fails_exactly_that_rule(fictional_base, rule_id):
+    data = copy.deepcopy(fictional_base.model_dump())
+    BREAKERS[rule_id](data)
+    results = evaluate_case(Case.model_validate(data))
+    failing = {rid for rid, r in results.items() if r.outcome in FAILING}
+    assert failing == {rule_id}
+
+
+def test_a_negative_judgement_is_not_met(fictional_base):
+    data = copy.deepcopy(fictional_base.model_dump())
+    next(a for a in data["assessments"] if a["topic"] == "operating_support")["met"] = False
+    assert evaluate_case(Case.model_validate(data))["5-paragraf-driftsstod"].outcome is Outcome.NOT_MET
+
+
+def test_tillvaxtverket_clause_still_caps_at_one_hundred_percent(fictional_base):
+    data = copy.deepcopy(fictional_base.model_dump())
+    data["total_costs"] = 1_000_000  # grants under the ordinance 1 200 000 > 100 % of costs
+    result = evaluate_case(Case.model_validate(data))["5-paragraf-sammanlagt"]
+    assert result.outcome is Outcome.NOT_MET and "över 100 procent" in result.evidence
+
+
+def test_advance_needs_special_reasons(fictional_base):
+    data = copy.deepcopy(fictional_base.model_dump())
+    data["decision"]["advance"]["special_reasons"] = None
+    result = evaluate_case(Case.model_validate(data))["11-paragraf-forskott"]
+    assert result.outcome is Outcome.NOT_MET and "särskilda skäl anges inte" in result.evidence
+
+
+def test_advance_ceiling_is_400_000(fictional_base):
+    data = copy.deepcopy(fictional_base.model_dump())
+    data["decision"]["max_amount"] = 1_000_000
+    data["amount_applied_for"] = 1_000_000
+    _line(data, "Region Dalarna")["amount"] = 1_000_000
+    data["decision"]["advance"]["amount"] = 400_001
+    result = evaluate_case(Case.model_validate(data))["11-paragraf-forskott"]
+    assert result.outcome is Outcome.NOT_MET and "mer än 400" in result.evidence
+
+
+def test_every_rule_names_its_legal_source_and_wording():
+    for rule in RULES:
+        assert rule.source and rule.wording and rule.requires and rule.title, rule.id
+    five = [r for r in RULES if r.id.startswith("5-paragraf")]
+    assert all("SFS 2009:674" in r.wording for r in five)
