@@ -1,30 +1,45 @@
-"""Build the site: validate every case, execute each case notebook, build the book, publish.
+"""Build the site: validate every case, execute what changed, build the book, publish.
 
 Everything happens in a staging folder beside the output. The published site is replaced
 only when every step succeeded, so a failed build leaves the previous site untouched.
+Case notebooks are executed in parallel worker processes, each case in its own fresh
+kernel, and reused from the execution cache when none of their inputs changed.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from casebook import pages
+from casebook import audit, pages
+from casebook.cache import ExecutionCache, case_key, shared_digest
 from casebook.errors import CaseFileError, UserError
-from casebook.execute import ExecutionFailure, execute_case
+from casebook.execute import CaseJob, ExecutionFailure, execute_case, execute_portfolio
+from casebook.opendata import write_open_data
+from casebook.reference import load_regional_actors
 from casebook.report import CaseReport, prepare
 
 CASES_DIR = Path("data") / "cases"
+REFERENCE_DIR = Path("data") / "reference"
 BOOK_SOURCES = ("_config.yml", "_toc.yml", "book")
 CASE_PAGES = Path("book") / "cases"
+PORTFOLIO_PAGE = Path("book") / "portfolio.ipynb"
+PORTFOLIO_KEY = "_portfolio"  # case ids cannot start with "_", so this never clashes
+
+
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
 
 
 class BuildFailed(Exception):
@@ -35,6 +50,7 @@ class BuildFailed(Exception):
 class BuildSummary:
     cases: int = 0
     executed: int = 0
+    reused: int = 0
     failed: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -61,7 +77,11 @@ def validate_all(root: Path) -> list[CaseReport]:
     return reports
 
 
-def build_site(root: Path, output: Path, console: Console | None = None) -> BuildSummary:
+def default_jobs() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
+def build_site(root: Path, output: Path, console: Console | None = None, jobs: int | None = None) -> BuildSummary:
     """Build the whole site from the case data under ``root`` into ``output``."""
     console = console or Console(stderr=True)
     started = time.perf_counter()
@@ -69,27 +89,41 @@ def build_site(root: Path, output: Path, console: Console | None = None) -> Buil
     output = output if output.is_absolute() else root / output
     reports = validate_all(root)
     summary = BuildSummary(cases=len(reports))
+    cache = ExecutionCache(root)
     output.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".staging-", dir=output.parent) as staging_name:
         staging = Path(staging_name)
         source = staging / "src"
         _stage_book_sources(root, source)
-        _execute_all(root, source / CASE_PAGES, output.parent / "failed", reports, summary, console)
+        jobs_to_run = _plan(root, reports, cache, staging / "executed", summary)
+        _execute_all(jobs_to_run, cache, output.parent / "failed", summary, console, jobs or default_jobs())
         if summary.failed:
             raise BuildFailed(
                 f"{len(summary.failed)} av {summary.cases} ärenden misslyckades ({', '.join(summary.failed)}); "
                 f"{summary.executed} kördes utan fel. Webbplatsen är oförändrad."
             )
-        pages.write_generated(source, reports)
+        cache.prune({r.case.id for r in reports} | {PORTFOLIO_KEY})
+        for report in reports:
+            shutil.copyfile(cache.notebook(report.case.id), source / CASE_PAGES / f"{report.case.id}.ipynb")
+        _portfolio(root, source, staging, console)
+        actors = load_regional_actors(root / REFERENCE_DIR)
+        write_open_data(source / pages.OPEN_DATA, reports, actors)
+        published = {r.case.id: audit.sha256_file(cache.notebook(r.case.id)) for r in reports}
+        pages.write_generated(source, reports, verification_file(root), published)
         html = _build_book(source, staging / "out", console)
         _publish(html, output)
     summary.seconds = time.perf_counter() - started
+    shown = output.relative_to(root) if output.is_relative_to(root) else output
     console.print(
-        f"Klart: {summary.cases} ärenden, {summary.executed} körda, {len(summary.failed)} misslyckade, "
-        f"{summary.seconds:.1f} s. Webbplatsen finns i {output.relative_to(root) if output.is_relative_to(root) else output}.",
+        f"Klart: {summary.cases} ärenden, {summary.executed} körda, {summary.reused} återanvända, "
+        f"{len(summary.failed)} misslyckade, {summary.seconds:.1f} s. Webbplatsen finns i {shown}.",
         soft_wrap=True,
     )
     return summary
+
+
+def verification_file(root: Path) -> Path:
+    return root / "_build" / "verification.json"
 
 
 def _stage_book_sources(root: Path, source: Path) -> None:
@@ -103,34 +137,70 @@ def _stage_book_sources(root: Path, source: Path) -> None:
     (source / CASE_PAGES).mkdir(parents=True)
 
 
+def _plan(root: Path, reports: list[CaseReport], cache: ExecutionCache, work: Path, summary: BuildSummary) -> list[CaseJob]:
+    """The cases whose inputs changed since they were last executed."""
+    shared = shared_digest(root)
+    commit = audit.git_commit(root)
+    work.mkdir(parents=True)
+    jobs = []
+    for report in reports:
+        case = report.case
+        history = audit.change_history(root, case.id)
+        key = case_key(root, case.id, shared, history)
+        if cache.is_fresh(case.id, key):
+            summary.reused += 1
+            continue
+        record = audit.audit_record(root, case.id, commit, history)
+        jobs.append(CaseJob(root, case.id, case.title, work / f"{case.id}.ipynb", record, key))
+    return jobs
+
+
 def _execute_all(
-    root: Path, pages_dir: Path, failed_dir: Path, reports: list[CaseReport], summary: BuildSummary, console: Console
+    jobs: list[CaseJob], cache: ExecutionCache, failed_dir: Path, summary: BuildSummary, console: Console, workers: int
 ) -> None:
-    """Execute every case; a failing case is reported and kept for inspection, the rest go on."""
+    """Execute cases in parallel; a failing case is reported and kept for inspection, the rest go on."""
     shutil.rmtree(failed_dir, ignore_errors=True)
+    if not jobs:
+        return
     columns = (
-        TextColumn("[bold]Kör ärenden"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        TextColumn("kvar"),
-        TimeRemainingColumn(),
+        TextColumn("[bold]Kör ärenden"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
+        TimeElapsedColumn(), TextColumn("kvar"), TimeRemainingColumn(),
     )
-    with Progress(*columns, console=console, transient=False) as progress:
-        task = progress.add_task("", total=len(reports))
-        for report in reports:
-            case = report.case
-            progress.update(task, description=case.id)
-            try:
-                execute_case(root, case.id, case.title, pages_dir / f"{case.id}.ipynb")
+    with Progress(*columns, console=console) as progress, ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
+        task = progress.add_task("", total=len(jobs))
+        futures = {pool.submit(execute_case, job): job for job in jobs}
+        for future in as_completed(futures):
+            job = futures[future]
+            failure = future.result()
+            if failure is None:
+                cache.store(job.case_id, job.cache_key, job.output)
                 summary.executed += 1
-            except ExecutionFailure as failure:
-                summary.failed.append(case.id)
-                failed_dir.mkdir(parents=True, exist_ok=True)
-                kept = shutil.copy2(pages_dir / f"{case.id}.ipynb", failed_dir / f"{case.id}.ipynb")
-                console.print(f"{failure}\nDen körda anteckningsboken finns i {kept}.", style="red", markup=False, soft_wrap=True)
-            progress.advance(task)
+            else:
+                _report_failure(failure, job, failed_dir, summary, console)
+            progress.update(task, advance=1, description=job.case_id)
+
+
+def _report_failure(failure: ExecutionFailure, job: CaseJob, failed_dir: Path, summary: BuildSummary, console: Console) -> None:
+    summary.failed.append(job.case_id)
+    failed_dir.mkdir(parents=True, exist_ok=True)
+    kept = shutil.copy2(job.output, failed_dir / f"{job.case_id}.ipynb")
+    console.print(f"{failure}\nDen körda anteckningsboken finns i {kept}.", style="red", markup=False, soft_wrap=True)
+
+
+def _portfolio(root: Path, source: Path, staging: Path, console: Console) -> None:
+    """Execute the portfolio notebook over all cases (cached on the digest of all inputs)."""
+    digest = hashlib.sha256(shared_digest(root).encode())
+    for path in case_files(root):
+        digest.update(path.name.encode() + path.read_bytes())
+    cache = ExecutionCache(root)
+    key = digest.hexdigest()
+    if not cache.is_fresh(PORTFOLIO_KEY, key):
+        executed = staging / "portfolio.ipynb"
+        failure = execute_portfolio(root, executed)
+        if failure is not None:
+            raise BuildFailed(f"Portföljen kunde inte köras: {failure}. Webbplatsen är oförändrad.")
+        cache.store(PORTFOLIO_KEY, key, executed)
+    shutil.copyfile(cache.notebook(PORTFOLIO_KEY), source / PORTFOLIO_PAGE)
 
 
 def _build_book(source: Path, out: Path, console: Console) -> Path:
@@ -138,9 +208,11 @@ def _build_book(source: Path, out: Path, console: Console) -> Path:
     jupyter_book = Path(sys.executable).parent / "jupyter-book"
     command = [str(jupyter_book), "build", str(source), "--path-output", str(out), "-W", "-n", "--keep-going", "--all"]
     console.print("Bygger webbplatsen med Jupyter Book …")
-    completed = subprocess.run(command, capture_output=True, text=True, check=False)
+    completed = subprocess.run(command, cwd=source, capture_output=True, text=True, check=False)
     if completed.returncode != 0:
-        log = (completed.stdout + completed.stderr).strip().splitlines()
+        # Show the problems with paths as in the repository, without terminal colours.
+        text = ANSI_ESCAPE.sub("", completed.stdout + completed.stderr).replace(f"{source}/", "")
+        log = text.strip().splitlines()
         problems = [line for line in log if "WARNING" in line or "ERROR" in line] or log[-20:]
         raise BuildFailed("Jupyter Book misslyckades:\n" + "\n".join(problems[:30]) + "\nWebbplatsen är oförändrad.")
     return out / "_build" / "html"

@@ -33,7 +33,7 @@ STYLE = {
 BAR_COLOUR = "#1f5f8b"
 HIGHLIGHT_COLOUR = "#b3541e"
 
-_kronor_axis = FuncFormatter(lambda value, _pos: fmt.number(Decimal(value).to_integral_value()))
+kronor_axis = FuncFormatter(lambda value, _pos: fmt.number(Decimal(value).to_integral_value()))
 
 
 def to_svg(figure: plt.Figure) -> SVG:
@@ -56,7 +56,7 @@ def financing_plan_chart(figures: FinancingFigures, decision_maker: str) -> SVG:
         labels = [f"{fmt.kronor(s.amount)} ({fmt.percent(s.share)})" for s in figures.shares][::-1]
         axes.bar_label(bars, labels=labels, padding=4)
         axes.xaxis.set_major_locator(MaxNLocator(nbins=4))
-        axes.xaxis.set_major_formatter(_kronor_axis)
+        axes.xaxis.set_major_formatter(kronor_axis)
         axes.set_xlabel("Kronor")
         axes.set_xlim(0, max(amounts) * 1.45)
         return to_svg(figure)
@@ -80,8 +80,8 @@ def payment_chart(figures: FinancingFigures) -> SVG:
             arrowprops={"arrowstyle": "->", "color": "#333333"},
         )
         axes.xaxis.set_major_locator(MaxNLocator(nbins=5))
-        axes.xaxis.set_major_formatter(_kronor_axis)
-        axes.yaxis.set_major_formatter(_kronor_axis)
+        axes.xaxis.set_major_formatter(kronor_axis)
+        axes.yaxis.set_major_formatter(kronor_axis)
         axes.set_xlabel("Redovisade och godkända kostnader (kronor)")
         axes.set_ylabel("Utbetalning (kronor)")
         axes.set_xlim(0, top)

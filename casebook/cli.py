@@ -12,9 +12,10 @@ from pathlib import Path
 
 from rich.console import Console
 
-from casebook.build import BuildFailed, build_site, validate_all
+from casebook.build import BuildFailed, build_site, validate_all, verification_file
 from casebook.errors import UserError
-from casebook.execute import TEMPLATE, refresh_template_outputs
+from casebook.execute import TEMPLATES, refresh_template_outputs
+from casebook.verify import verify_site, write_verification
 
 EXIT_USER_ERROR = 2
 EXIT_BUILD_FAILED = 1
@@ -27,8 +28,12 @@ def main(argv: list[str] | None = None) -> int:
     build = commands.add_parser("build", help="validera, kör alla ärenden och bygg webbplatsen")
     build.add_argument("--output", type=Path, default=Path("_build/html"), help="var webbplatsen skrivs (standard: _build/html)")
     commands.add_parser("check", help="validera alla ärendefiler utan att köra något")
+    verify = commands.add_parser(
+        "verify", help="kör om alla publicerade ärendesidor, jämför utdata (nbval) och visa resultatet på webbplatsen"
+    )
+    verify.add_argument("--site", type=Path, default=Path("_build/html"), help="webbplatsen att verifiera")
     commands.add_parser(
-        "refresh-notebook", help="kör mallen notebooks/case_report.ipynb och spara dess utdata (för nbval)"
+        "refresh-notebook", help="kör mallarna i notebooks/ och spara deras utdata (för nbval)"
     )
     args = parser.parse_args(argv)
 
@@ -37,9 +42,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "check":
             reports = validate_all(args.root)
             console.print(f"{len(reports)} ärendefiler är giltiga.")
+        elif args.command == "verify":
+            return _verify(args.root.resolve(), args.site, console)
         elif args.command == "refresh-notebook":
-            refresh_template_outputs(args.root)
-            console.print(f"Utdata sparade i {TEMPLATE}.")
+            for template in TEMPLATES:
+                refresh_template_outputs(args.root, template)
+                console.print(f"Utdata sparade i {template}.")
         else:
             build_site(args.root, args.output, console)
     except UserError as exc:
@@ -48,4 +56,21 @@ def main(argv: list[str] | None = None) -> int:
     except BuildFailed as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_BUILD_FAILED
+    return 0
+
+
+def _verify(root: Path, site: Path, console: Console) -> int:
+    """Verify, record the result, and republish the site so it shows the result."""
+    site = site if site.is_absolute() else root / site
+    results = verify_site(root, site)
+    write_verification(verification_file(root), results)
+    for r in results:
+        status = "reproducerad" if r.reproduced else f"INTE reproducerad ({', '.join(r.failed_cells)})"
+        console.print(f"{r.case_id}: {status} ({r.cells} celler jämförda)", soft_wrap=True, markup=False)
+    build_site(root, site, console)
+    failed = [r.case_id for r in results if not r.reproduced]
+    if failed:
+        console.print(f"{len(failed)} av {len(results)} ärenden reproducerades inte: {', '.join(failed)}", soft_wrap=True)
+        return EXIT_BUILD_FAILED
+    console.print(f"Alla {len(results)} publicerade ärenden reproducerades.")
     return 0

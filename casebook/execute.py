@@ -13,18 +13,35 @@ from pathlib import Path
 import nbformat
 import papermill
 
+from casebook.audit import TEMPLATE
 from casebook.markup import escape_myst
 
 KERNEL_NAME = "casebook"
-TEMPLATE = Path("notebooks") / "case_report.ipynb"
+PORTFOLIO_TEMPLATE = Path("notebooks") / "portfolio.ipynb"
+TEMPLATES = (TEMPLATE, PORTFOLIO_TEMPLATE)
+# The kernel's start-up notices (it listens on loopback TCP) are not the analyst's
+# concern; real errors still surface as execution errors.
+QUIET_KERNEL = ["--IPKernelApp.log_level=ERROR"]
 
 
 @dataclass(frozen=True)
-class ExecutionFailure(Exception):
+class CaseJob:
+    """Everything needed to execute one case; plain data, so it can go to a worker process."""
+
+    root: Path
+    case_id: str
+    title: str
+    output: Path
+    audit: dict
+    cache_key: str
+
+
+@dataclass(frozen=True)
+class ExecutionFailure:
     """A case whose notebook raised while executing."""
 
     case_id: str
-    cell: int  # 1-based position in the notebook
+    cell: int  # 1-based position in the executed notebook
     source: str
     error: str
 
@@ -33,67 +50,95 @@ class ExecutionFailure(Exception):
         return f"Ärendet {self.case_id} misslyckades i cell {self.cell} ({first_line!r}): {self.error}"
 
 
-def execute_case(root: Path, case_id: str, title: str, output: Path) -> None:
-    """Run the template for ``data/cases/<case_id>.yaml`` and write the cleaned notebook.
+def execute_case(job: CaseJob) -> ExecutionFailure | None:
+    """Run the template for one case and write the cleaned notebook to ``job.output``.
 
     Runs with the notebooks folder as working directory, as an analyst's Jupyter does, so
-    the parameter is the same relative path in both.
+    the parameter is the same relative path in both. Returns the failure, if any, rather
+    than raising, so that results travel back from worker processes unchanged.
     """
-    template = root / TEMPLATE
-    parameters = {"case_path": f"../data/cases/{case_id}.yaml"}
+    template = job.root / TEMPLATE
+    parameters = {"case_path": f"../data/cases/{job.case_id}.yaml", "audit": job.audit}
     try:
         papermill.execute_notebook(
             str(template),
-            str(output),
+            str(job.output),
             parameters=parameters,
             kernel_name=KERNEL_NAME,
             cwd=str(template.parent),
             progress_bar=False,
             log_output=False,
-            # The kernel's start-up notices (it listens on loopback TCP) are not the
-            # analyst's concern; real errors still surface as execution errors.
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],
+            extra_arguments=QUIET_KERNEL,
         )
     except papermill.PapermillExecutionError as exc:
-        raise ExecutionFailure(case_id, exc.cell_index + 1, exc.source, f"{exc.ename}: {exc.evalue}") from None
-    notebook = nbformat.read(output, as_version=4)
-    clean_executed_notebook(notebook, case_id, title)
-    nbformat.write(notebook, output)
+        return ExecutionFailure(job.case_id, exc.cell_index + 1, exc.source, f"{exc.ename}: {exc.evalue}")
+    notebook = nbformat.read(job.output, as_version=4)
+    clean_executed_notebook(notebook, job.case_id, job.title, job.cache_key)
+    nbformat.write(notebook, job.output)
+    return None
 
 
-def clean_executed_notebook(notebook: nbformat.NotebookNode, case_id: str, title: str) -> None:
-    """Make an executed notebook publishable: title, hidden parameters, no paths or times."""
+def clean_executed_notebook(notebook: nbformat.NotebookNode, case_id: str, title: str, cache_key: str) -> None:
+    """Make an executed notebook publishable: title, hidden parameters, no paths or times.
+
+    The cache key is stored in the notebook's metadata, so the notebook says which inputs
+    it was computed from.
+    """
     notebook.cells[0].source = "# " + escape_myst(title)
     for cell in notebook.cells:
         tags = cell.metadata.setdefault("tags", [])
         if "injected-parameters" in tags and "remove-cell" not in tags:
             tags.append("remove-cell")
         cell.metadata.pop("execution", None)
-        cell.metadata.get("papermill", {}).clear()
+        cell.metadata.pop("papermill", None)
     papermill_meta = notebook.metadata.get("papermill", {})
     papermill_meta["input_path"] = TEMPLATE.as_posix()
     papermill_meta["output_path"] = f"book/cases/{case_id}.ipynb"
-    for key in ("start_time", "end_time", "duration", "environment_variables"):
+    for key in ("start_time", "end_time", "duration", "environment_variables", "exception"):
         papermill_meta.pop(key, None)
+    notebook.metadata["casebook"] = {"case_id": case_id, "cache_key": cache_key}
 
 
-def refresh_template_outputs(root: Path) -> None:
-    """Re-execute the template with its default parameters and store its outputs in place.
+def refresh_template_outputs(root: Path, relative: Path) -> None:
+    """Re-execute a template with its default parameters and store its outputs in place.
 
     nbval compares a fresh run with these stored outputs, so run this after changing what
-    the report shows, and commit the notebook.
+    a report shows, and commit the notebook.
     """
-    template = root / TEMPLATE
+    template = root / relative
     executed = papermill.execute_notebook(
         str(template),
         None,
         kernel_name=KERNEL_NAME,
         cwd=str(template.parent),
         progress_bar=False,
-        extra_arguments=["--IPKernelApp.log_level=ERROR"],
+        extra_arguments=QUIET_KERNEL,
     )
     executed.metadata.pop("papermill", None)
     for cell in executed.cells:
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
     nbformat.write(executed, template)
+
+
+def execute_portfolio(root: Path, output: Path) -> ExecutionFailure | None:
+    """Run the portfolio template over the repository's cases into ``output``."""
+    template = root / PORTFOLIO_TEMPLATE
+    try:
+        papermill.execute_notebook(
+            str(template),
+            str(output),
+            parameters={"cases_dir": "../data/cases", "reference_dir": "../data/reference"},
+            kernel_name=KERNEL_NAME,
+            cwd=str(template.parent),
+            progress_bar=False,
+            extra_arguments=QUIET_KERNEL,
+        )
+    except papermill.PapermillExecutionError as exc:
+        return ExecutionFailure("portfölj", exc.cell_index + 1, exc.source, f"{exc.ename}: {exc.evalue}")
+    notebook = nbformat.read(output, as_version=4)
+    clean_executed_notebook(notebook, "portfolio", "Portfölj", "")
+    notebook.metadata["papermill"]["input_path"] = PORTFOLIO_TEMPLATE.as_posix()
+    notebook.metadata["papermill"]["output_path"] = "book/portfolio.ipynb"
+    nbformat.write(notebook, output)
+    return None

@@ -1,7 +1,10 @@
-"""Generated book content: the case table, the rule catalogue and downloadable data.
+"""Generated book content: the case table, the rule catalogue, the open-data list and the
+verification result.
 
 The hand-written pages in ``book/`` include these files; the build writes them into the
-staged source tree under ``book/_generated/``.
+staged source tree under ``book/_generated/``. Files under ``book/_generated/extra`` are
+copied to the site's root (Sphinx's ``html_extra_path``), so open data has stable URLs
+such as ``data/beslut.csv``.
 """
 
 from __future__ import annotations
@@ -17,6 +20,14 @@ from casebook.report import CaseReport
 from casebook.rules import RULES, Outcome
 
 GENERATED = Path("book") / "_generated"
+OPEN_DATA = GENERATED / "extra" / "data"
+RESULTS = OPEN_DATA / "regelutfall"
+SCHEMA_NAME = "arendefil.schema.json"
+
+
+def _site_link(path: str, text: str) -> str:
+    """A link from a page in ``book/`` to a file at the site's root (paths are ours, not case text)."""
+    return f'<a href="../{path}">{text}</a>'
 
 
 def case_table(reports: list[CaseReport]) -> str:
@@ -31,7 +42,7 @@ def case_table(reports: list[CaseReport]) -> str:
             f"{fmt.date(case.dates.project_start)} – {fmt.date(case.dates.project_end)}",
             escape_myst(f"{fmt.percent(cap.decided_share)}, högst {fmt.kronor(cap.max_amount)}"),
             f"{attention} av {len(r.results)}",
-            f"{{download}}`JSON <_generated/results/{case.id}.json>`",
+            _site_link(f"data/regelutfall/{case.id}.json", "JSON"),
         ])
     header = ["Projekt", "Beslutsfattare", "Projektägare", "Projekttid", "Beslut", "Regler att granska", "Regelutfall"]
     caption = f"Alla ärenden ({len(reports)} st.), sorterade efter ärende-id"
@@ -60,16 +71,55 @@ def rule_catalogue(reports: list[CaseReport]) -> str:
     return list_table(f"Regelkatalog: {len(RULES)} regler", header, rows)
 
 
-def write_generated(source_root: Path, reports: list[CaseReport]) -> None:
+OPEN_DATA_FILES = (
+    ("beslut.csv", "CSV", "Alla beslut, en rad per ärende."),
+    ("beslut.json", "JSON", "Samma uppgifter som beslut.csv."),
+    ("finansieringsplaner.csv", "CSV", "Alla finansieringsplaner, en rad per finansiär och ärende."),
+    ("360giving.json", "JSON", "Ett bidrag per finansiär och ärende enligt 360Giving Data Standard, länkade med relatedActivity."),
+    (SCHEMA_NAME, "JSON Schema", "Schemat för ärendefilerna."),
+)
+
+
+def open_data_table() -> str:
+    rows = [[_site_link(f"data/{name}", name), kind, escape_myst(text)] for name, kind, text in OPEN_DATA_FILES]
+    rows.append(["data/regelutfall/", "JSON", "Regelutfallen för varje ärende, en fil per ärende (länkade från ärendelistan)."])
+    return list_table("Öppna data att ladda ner", ["Fil", "Format", "Innehåll"], rows)
+
+
+def verification_summary(verification: Path, reports: list[CaseReport], cached_sha256: dict[str, str]) -> str:
+    """The last verification's result for each published case notebook, marked stale when the
+    notebook has changed since it was verified."""
+    if not verification.is_file():
+        return "Ingen verifiering har körts ännu. Kör `make verify` för att köra om alla publicerade anteckningsböcker.\n"
+    data = json.loads(verification.read_text(encoding="utf-8"))
+    by_case = {r["case_id"]: r for r in data["results"]}
+    rows = []
+    for report in reports:
+        case_id = report.case.id
+        result = by_case.get(case_id)
+        if result is None:
+            status = "Inte verifierad"
+        elif result["notebook_sha256"] != cached_sha256.get(case_id):
+            status = "Inaktuell: anteckningsboken har körts om efter verifieringen"
+        else:
+            status = "Reproducerad" if result["reproduced"] else "Inte reproducerad: " + ", ".join(result["failed_cells"])
+        rows.append([f"[{escape_myst(report.case.title)}](cases/{case_id}.ipynb)", escape_myst(status)])
+    caption = f"Verifiering {data['verified_at']} (UTC)"
+    return list_table(caption, ["Ärende", "Resultat"], rows)
+
+
+def write_generated(source_root: Path, reports: list[CaseReport], verification: Path, cached_sha256: dict[str, str]) -> None:
     """Write every generated file the hand-written pages include or link to."""
     out = source_root / GENERATED
-    (out / "results").mkdir(parents=True, exist_ok=True)
+    (source_root / RESULTS).mkdir(parents=True, exist_ok=True)
     (out / "case_table.md").write_text(case_table(reports), encoding="utf-8")
     (out / "rule_catalogue.md").write_text(rule_catalogue(reports), encoding="utf-8")
-    _write_json(out / "case-schema.json", case_json_schema())
+    (out / "open_data_table.md").write_text(open_data_table(), encoding="utf-8")
+    (out / "verification.md").write_text(verification_summary(verification, reports, cached_sha256), encoding="utf-8")
+    write_json(source_root / OPEN_DATA / SCHEMA_NAME, case_json_schema())
     for report in reports:
-        _write_json(out / "results" / f"{report.case.id}.json", report.results_as_dict())
+        write_json(source_root / RESULTS / f"{report.case.id}.json", report.results_as_dict())
 
 
-def _write_json(path: Path, data: object) -> None:
+def write_json(path: Path, data: object) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")

@@ -7,6 +7,7 @@ literally and never interpreted as markup.
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,9 @@ from casebook.finance import FinancingFigures, financing_figures, payable
 from casebook.model import Case, load_case
 from casebook.reference import load_regional_actors, reference_dir_for
 from casebook.rules import CaseContext, Outcome, RuleResult, evaluate
+
+
+NO_AUDIT = "Anteckningsboken kördes utanför bygget; revisionsspåret fylls i av bygget."
 
 
 class GluedText:
@@ -34,16 +38,17 @@ class GluedText:
         printer.text(self.text)
 
 
-def styled_table(frame: pd.DataFrame, caption: str, table_id: str) -> HTML:
+def styled_table(frame: pd.DataFrame, caption: str, table_id: str, escape: bool = True) -> HTML:
     """An HTML table with a caption and header cells; cell text is HTML-escaped.
 
+    Pass ``escape=False`` only for cells that are already escaped HTML (such as links).
     The fixed ``table_id`` replaces pandas' random table UUID so the HTML is the same on
     every run.
     """
     styler = (
-        frame.style.set_caption(caption)
+        frame.style.set_caption(html.escape(caption))
         .hide(axis="index")
-        .format(escape="html")
+        .format(escape="html" if escape else None)
         .set_table_attributes('class="casebook-table"')
     )
     styler.set_uuid(table_id)
@@ -55,6 +60,7 @@ class CaseReport:
     case: Case
     figures: FinancingFigures
     results: tuple[RuleResult, ...]
+    path: Path  # the case file it was computed from
 
     # --- values for the Markdown text ---------------------------------------------------
 
@@ -181,6 +187,26 @@ class CaseReport:
         frame = pd.DataFrame(rows, columns=["Namn", "Roll"])
         return styled_table(frame, "Undertecknare och källa", "signatories")
 
+    def audit_table(self, audit: dict | None) -> HTML:
+        """Input hashes, commit, versions and execution time (see ``casebook.audit``)."""
+        if audit is None:
+            frame = pd.DataFrame([("Revisionsspår", NO_AUDIT)], columns=["Uppgift", "Värde"])
+            return styled_table(frame, "Revisionsspår", "audit")
+        rows = [(f"SHA-256 för {i['label'].lower()} ({i['path']})", i["sha256"]) for i in audit["inputs"]]
+        rows.append(("Git-commit", audit["commit"] or "okänd (bygget kördes utanför ett git-arkiv)"))
+        rows += [(f"Version av {name}", version) for name, version in audit["versions"].items()]
+        rows.append(("Körd (UTC)", audit["executed_at"]))
+        return styled_table(pd.DataFrame(rows, columns=["Uppgift", "Värde"]), "Revisionsspår: vad sidan är beräknad från", "audit")
+
+    def history_table(self, audit: dict | None) -> HTML:
+        """Commits that changed the case file, newest first."""
+        history = (audit or {}).get("history") or []
+        rows = [(h["date"] or "–", h["commit"] or "–", h["message"]) for h in history]
+        if not rows:
+            rows = [("–", "–", NO_AUDIT if audit is None else "Ärendefilen finns inte i versionshistoriken")]
+        frame = pd.DataFrame(rows, columns=["Datum", "Commit", "Ändring"])
+        return styled_table(frame, "Ändringar av ärendefilen, nyaste först", "history")
+
     # --- charts -----------------------------------------------------------------------
 
     def financing_chart(self) -> SVG:
@@ -193,10 +219,14 @@ class CaseReport:
         return {"case_id": self.case.id, "results": [r.as_dict() for r in self.results]}
 
 
-def prepare(case_path: str | Path) -> CaseReport:
-    """Load, validate and compute everything the report of one case shows."""
+def prepare(case_path: str | Path, reference_dir: str | Path | None = None) -> CaseReport:
+    """Load, validate and compute everything the report of one case shows.
+
+    Reference data is read from ``reference_dir``, by default the ``reference`` folder
+    beside the cases folder.
+    """
     case = load_case(case_path)
     figures = financing_figures(case)
-    actors = load_regional_actors(reference_dir_for(case_path))
+    actors = load_regional_actors(Path(reference_dir) if reference_dir else reference_dir_for(case_path))
     results = tuple(evaluate(CaseContext(case, figures, actors)))
-    return CaseReport(case, figures, results)
+    return CaseReport(case, figures, results, Path(case_path))

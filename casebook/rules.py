@@ -78,7 +78,9 @@ class RuleResult:
         }
 
 
-ORDINANCE = "förordning (2003:596) om bidrag för projektverksamhet inom den regionala utvecklingspolitiken"
+ORDINANCE = "förordning (2003:596)"
+"""Short form; the rule catalogue gives the full title: förordning (2003:596) om bidrag för
+projektverksamhet inom den regionala utvecklingspolitiken."""
 WORDING_2009_674 = "5 § i lydelse enligt SFS 2009:674"
 WORDING_UNVERIFIED = (
     "lydelse före SFS 2022:1470; ändringarna från 2023-01-01 är inte verifierade mot författningstexten"

@@ -5,7 +5,12 @@ The build runs in a temporary copy so the tests never touch the working tree's s
 
 from __future__ import annotations
 
+import csv
+import hashlib
+import io
 import json
+import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -36,6 +41,21 @@ def copy_project(target: Path) -> Path:
     return target
 
 
+def git(root: Path, *args: str) -> str:
+    command = ["git", "-c", "user.name=Test", "-c", "user.email=test@example.invalid", "-c", "commit.gpgsign=false", *args]
+    return subprocess.run(command, cwd=root, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def make_git_history(root: Path) -> None:
+    """Two commits that touch the SPIN case file, so the page has a change history."""
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "Lägg till SPIN")
+    case = root / "data" / "cases" / "rjh-2025-spin.yaml"
+    case.write_text(case.read_text(encoding="utf-8") + "# Granskad.\n", encoding="utf-8")
+    git(root, "commit", "-q", "-am", "Granska SPIN")
+
+
 def casebook(root: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "casebook", "--root", str(root), *args],
@@ -51,6 +71,7 @@ def page_text(path: Path) -> str:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
     root = copy_project(tmp_path_factory.mktemp("repo"))
+    make_git_history(root)
     completed = casebook(root, "build")
     assert completed.returncode == 0, completed.stderr
     return root / "_build" / "html"
@@ -93,7 +114,8 @@ def test_spin_page_has_captioned_tables_and_charts_with_alt_text(spin_page):
 
 def test_spin_page_hides_code_and_the_parameters_cell(spin_page):
     html = spin_page.read_text(encoding="utf-8")
-    assert "case_path" not in html and "prepare(" not in html and "report." not in html
+    for code in ("case_path =", "audit = ", "prepare(case_path)", "report.facts_table()", "glue_all()"):
+        assert code not in html, code
 
 
 def test_spin_page_shows_every_rule_and_the_review_items(spin_page):
@@ -123,7 +145,7 @@ def test_case_list_links_the_case_and_its_results(site):
 
 def test_schema_is_downloadable(site):
     soup = BeautifulSoup((site / "book" / "case_format.html").read_text(encoding="utf-8"), "html.parser")
-    href = next(a["href"] for a in soup.select("main a[href]") if a["href"].endswith("case-schema.json"))
+    href = next(a["href"] for a in soup.select("main a[href]") if a["href"].endswith("arendefil.schema.json"))
     assert json.loads((site / "book" / href).read_text(encoding="utf-8"))["title"].startswith("Ärendefil")
 
 
@@ -183,3 +205,74 @@ def test_check_validates_the_repository_cases():
     completed = casebook(REPO, "check")
     assert completed.returncode == 0, completed.stderr
     assert "1 ärendefiler är giltiga" in completed.stderr
+
+
+def test_spin_page_shows_its_audit_trail(site):
+    root = site.parents[1]
+    text = page_text(site / "book" / "cases" / "rjh-2025-spin.html")
+    for relative in ("data/cases/rjh-2025-spin.yaml", "notebooks/case_report.ipynb", "casebook/rules.py",
+                     "data/reference/regional_actors.yaml"):
+        assert relative in text, relative
+    assert hashlib.sha256((root / "data/cases/rjh-2025-spin.yaml").read_bytes()).hexdigest() in text
+    assert hashlib.sha256((root / "notebooks/case_report.ipynb").read_bytes()).hexdigest() in text
+    assert git(root, "rev-parse", "HEAD") in text
+    assert f"Python {platform.python_version()}" in text.replace("Version av Python ", "Python ")
+    assert "Version av pandas 3.1.1" in text and "Version av jupyter-book 1.0.4.post1" in text
+    assert re.search(r"Körd \(UTC\) \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", text)
+
+
+def test_spin_page_lists_the_case_file_changes_newest_first(site):
+    text = page_text(site / "book" / "cases" / "rjh-2025-spin.html")
+    assert text.index("Granska SPIN") < text.index("Lägg till SPIN")
+
+
+def test_portfolio_page_summarises_the_cases(site):
+    text = page_text(site / "book" / "portfolio.html")
+    assert "Region Jämtland Härjedalen" in text and f"750{NBSP}000{NBSP}kr" in text
+    assert f"6{NBSP}200{NBSP}285{NBSP}kr" in text
+    soup = BeautifulSoup((site / "book" / "portfolio.html").read_text(encoding="utf-8"), "html.parser")
+    assert soup.select_one('main a[href="cases/rjh-2025-spin.html"]') is not None
+    assert len(soup.select("main img")) == 2
+
+
+def test_open_data_files_download_and_parse(site):
+    soup = BeautifulSoup((site / "book" / "open_data.html").read_text(encoding="utf-8"), "html.parser")
+    hrefs = {a["href"] for a in soup.select("main a[href]") if "data/" in a["href"]}
+    assert hrefs == {"../data/beslut.csv", "../data/beslut.json", "../data/finansieringsplaner.csv",
+                     "../data/360giving.json", "../data/arendefil.schema.json"}
+    book = site / "book"
+    decisions = list(csv.DictReader(io.StringIO((book / "../data/beslut.csv").read_text(encoding="utf-8"))))
+    assert decisions[0]["total_financing_sek"] == "6200285"
+    assert len(list(csv.DictReader(io.StringIO((book / "../data/finansieringsplaner.csv").read_text(encoding="utf-8"))))) == 5
+    assert json.loads((book / "../data/beslut.json").read_text(encoding="utf-8"))[0]["case_id"] == "rjh-2025-spin"
+    assert len(json.loads((book / "../data/360giving.json").read_text(encoding="utf-8"))["grants"]) == 5
+
+
+def test_no_build_machine_path_anywhere_in_the_site(site):
+    build_root = str(site.parents[1])
+    offenders = [
+        str(path.relative_to(site)) for path in site.rglob("*")
+        if path.is_file() and build_root.encode() in path.read_bytes()
+    ]
+    assert offenders == []
+
+
+def test_verify_passes_on_a_fresh_build_and_fails_when_an_output_is_altered(tmp_path):
+    root = copy_project(tmp_path / "repo")
+    assert casebook(root, "build").returncode == 0
+    verified = casebook(root, "verify")
+    assert verified.returncode == 0, verified.stderr
+    assert "rjh-2025-spin: reproducerad" in verified.stderr
+    page = page_text(root / "_build/html/book/verification.html")
+    assert "SPIN – Strategisk Planering i Norr Reproducerad" in page
+
+    published = root / "_build/html/_sources/book/cases/rjh-2025-spin.ipynb"
+    notebook = nbformat.read(published, as_version=4)
+    output = next(o for c in notebook.cells if c.cell_type == "code" for o in c.outputs if "text/html" in o.get("data", {}))
+    output["data"]["text/html"] = output["data"]["text/html"].replace("Region", "Regionen", 1)
+    nbformat.write(notebook, published)
+
+    tampered = casebook(root, "verify")
+    assert tampered.returncode == 1
+    assert "rjh-2025-spin: INTE reproducerad" in tampered.stderr
+    assert "Traceback" not in tampered.stderr

@@ -1,0 +1,100 @@
+"""The audit trail of a case page: what it was computed from, with what, and when.
+
+The build collects an :class:`AuditRecord` for each case it executes and passes it to the
+notebook as a parameter, so the record is part of the executed notebook and of its
+outputs. Paths are repository-relative; nothing names the build machine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import platform
+import subprocess
+from importlib import metadata
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+REFERENCE_FILES = (Path("data") / "reference" / "regional_actors.yaml",)
+TEMPLATE = Path("notebooks") / "case_report.ipynb"
+RULES_SOURCE = Path("casebook") / "rules.py"
+KEY_PACKAGES = ("casebook", "jupyter-book", "myst-nb", "papermill", "nbformat", "ipykernel",
+                "pandas", "matplotlib", "babel", "pydantic")
+
+
+def sha256_file(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def case_file(case_id: str) -> Path:
+    return Path("data") / "cases" / f"{case_id}.yaml"
+
+
+def input_files(root: Path, case_id: str) -> list[tuple[str, Path, Path]]:
+    """(label, repository-relative path, file) for every input shown in the audit trail."""
+    entries = [
+        ("Ärendefil", case_file(case_id), root / case_file(case_id)),
+        ("Mall för ärenderapporten", TEMPLATE, root / TEMPLATE),
+        ("Regeldefinitioner", RULES_SOURCE, PACKAGE_DIR / "rules.py"),
+    ]
+    entries += [("Referensdata", p, root / p) for p in REFERENCE_FILES]
+    return entries
+
+
+def execution_time() -> str:
+    """UTC time of execution; ``SOURCE_DATE_EPOCH`` fixes it for reproducible builds."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    moment = dt.datetime.fromtimestamp(int(epoch), dt.UTC) if epoch else dt.datetime.now(dt.UTC)
+    return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _git(root: Path, *args: str) -> str | None:
+    try:
+        completed = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False)
+    except OSError:
+        return None
+    return completed.stdout if completed.returncode == 0 else None
+
+
+def git_commit(root: Path) -> str | None:
+    out = _git(root, "rev-parse", "HEAD")
+    return out.strip() if out else None
+
+
+def change_history(root: Path, case_id: str) -> list[dict[str, str]]:
+    """Commits that changed the case file, newest first; uncommitted changes first of all."""
+    path = case_file(case_id).as_posix()
+    history = []
+    status = _git(root, "status", "--porcelain", "--", path)
+    if status and status.strip():
+        history.append({"commit": "", "date": "", "message": "Ändringar som inte är incheckade"})
+    log = _git(root, "log", "--follow", "--format=%h%x1f%ad%x1f%s", "--date=short", "--", path) or ""
+    for line in log.splitlines():
+        commit, date, message = line.split("\x1f", 2)
+        history.append({"commit": commit, "date": date, "message": message})
+    return history
+
+
+def package_versions() -> dict[str, str]:
+    versions = {"Python": platform.python_version()}
+    for name in KEY_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "saknas"
+    return versions
+
+
+def audit_record(root: Path, case_id: str, commit: str | None, history: list[dict[str, str]]) -> dict:
+    """Everything the case page's audit section shows, as plain JSON-able data."""
+    return {
+        "inputs": [
+            {"label": label, "path": rel.as_posix(), "sha256": sha256_file(file)}
+            for label, rel, file in input_files(root, case_id)
+        ],
+        "commit": commit,
+        "versions": package_versions(),
+        "executed_at": execution_time(),
+        "history": history,
+    }

@@ -1,0 +1,165 @@
+"""The portfolio: every case at a glance, with totals by decision-maker, financier kind and year.
+
+Sums are exact (int64 kronor in pandas, far below its limit). The year of a case is the
+year of its decision, or the year its application came in when the decision date is not
+known.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from IPython.display import HTML, SVG
+
+from casebook import charts
+from casebook import formatting as fmt
+from casebook.finance import percent
+from casebook.report import CaseReport, GluedText, prepare, styled_table
+from casebook.rules import Outcome
+
+
+def _year(report: CaseReport) -> int:
+    dates = report.case.dates
+    return (dates.decision or dates.application_received).year
+
+
+@dataclass(frozen=True)
+class Portfolio:
+    reports: tuple[CaseReport, ...]
+
+    def cases_frame(self) -> pd.DataFrame:
+        rows = []
+        for r in self.reports:
+            case, cap = r.case, r.figures.cap
+            outcomes = [x.outcome for x in r.results]
+            rows.append({
+                "case_id": case.id,
+                "title": case.title,
+                "decision_maker": case.decision_maker.name,
+                "owner": case.applicant.name,
+                "start": case.dates.project_start,
+                "end": case.dates.project_end,
+                "year": _year(r),
+                "share": cap.decided_share,
+                "max_amount": cap.max_amount,
+                "total_financing": r.figures.total_financing,
+                "not_met": outcomes.count(Outcome.NOT_MET),
+                "review": outcomes.count(Outcome.REVIEW),
+                "rules": len(outcomes),
+            })
+        frame = pd.DataFrame(rows)
+        for column in ("max_amount", "total_financing", "not_met", "review", "rules", "year"):
+            frame[column] = frame[column].astype("int64")
+        return frame
+
+    def lines_frame(self) -> pd.DataFrame:
+        rows = [
+            {"case_id": r.case.id, "kind": s.line.kind.label, "amount": s.amount}
+            for r in self.reports
+            for s in r.figures.shares
+        ]
+        frame = pd.DataFrame(rows)
+        frame["amount"] = frame["amount"].astype("int64")
+        return frame
+
+    def glue_values(self) -> dict[str, GluedText]:
+        cases = self.cases_frame()
+        values = {
+            "portfolio_cases": fmt.number(len(cases)),
+            "portfolio_decided": fmt.kronor(int(cases["max_amount"].sum())),
+            "portfolio_financing": fmt.kronor(int(cases["total_financing"].sum())),
+            "portfolio_attention": fmt.number(int(((cases["not_met"] + cases["review"]) > 0).sum())),
+        }
+        return {name: GluedText(text) for name, text in values.items()}
+
+    def glue_all(self) -> None:
+        from myst_nb import glue
+
+        for name, value in self.glue_values().items():
+            glue(name, value, display=False)
+        glue("portfolio_year_chart", self.year_chart(), display=False)
+        glue("portfolio_kind_chart", self.kind_chart(), display=False)
+
+    def cases_table(self) -> HTML:
+        """All cases, each linked to its page; titles are escaped before linking."""
+        c = self.cases_frame()
+        table = pd.DataFrame({
+            "Projekt": [f'<a href="cases/{i}.html">{html.escape(t)}</a>' for i, t in zip(c["case_id"], c["title"], strict=True)],
+            "Beslutsfattare": c["decision_maker"].map(html.escape),
+            "Projektägare": c["owner"].map(html.escape),
+            "Projekttid": [f"{fmt.date(s)} – {fmt.date(e)}" for s, e in zip(c["start"], c["end"], strict=True)],
+            "Maxbelopp": c["max_amount"].map(fmt.kronor),
+            "Andel": c["share"].map(fmt.percent),
+            "Regelkontroller": [
+                f"{n} ej uppfyllda, {v} att granska av {t}"
+                for n, v, t in zip(c["not_met"], c["review"], c["rules"], strict=True)
+            ],
+        })
+        return styled_table(table, f"Alla ärenden ({len(c)} st.)", "portfolio-cases", escape=False)
+
+    def by_decision_maker_table(self) -> HTML:
+        c = self.cases_frame()
+        grouped = c.groupby("decision_maker", sort=True).agg(
+            cases=("case_id", "size"), decided=("max_amount", "sum"), financing=("total_financing", "sum"))
+        table = pd.DataFrame({
+            "Beslutsfattare": grouped.index,
+            "Ärenden": grouped["cases"].map(fmt.number).to_numpy(),
+            "Beslutat, högst": grouped["decided"].map(fmt.kronor).to_numpy(),
+            "Projektens finansiering": grouped["financing"].map(fmt.kronor).to_numpy(),
+        })
+        return styled_table(table, "Summor per beslutsfattare", "portfolio-decision-makers")
+
+    def by_kind_table(self) -> HTML:
+        lines = self.lines_frame()
+        grouped = lines.groupby("kind", sort=True)["amount"].sum()
+        total = int(grouped.sum())
+        table = pd.DataFrame({
+            "Slag av medel": grouped.index,
+            "Belopp": grouped.map(fmt.kronor).to_numpy(),
+            "Andel": [fmt.percent(percent(int(v), total)) for v in grouped],
+        })
+        return styled_table(table, "Finansiering per slag av medel, alla ärenden", "portfolio-kinds")
+
+    def by_year_table(self) -> HTML:
+        c = self.cases_frame()
+        grouped = c.groupby("year", sort=True).agg(
+            cases=("case_id", "size"), decided=("max_amount", "sum"), financing=("total_financing", "sum"))
+        table = pd.DataFrame({
+            "År": [str(y) for y in grouped.index],
+            "Ärenden": grouped["cases"].map(fmt.number).to_numpy(),
+            "Beslutat, högst": grouped["decided"].map(fmt.kronor).to_numpy(),
+            "Projektens finansiering": grouped["financing"].map(fmt.kronor).to_numpy(),
+        })
+        return styled_table(table, "Summor per år (beslutsår, annars året ansökan kom in)", "portfolio-years")
+
+    def year_chart(self) -> SVG:
+        c = self.cases_frame()
+        grouped = c.groupby("year", sort=True)["max_amount"].sum()
+        with plt.rc_context(charts.STYLE):
+            figure, axes = plt.subplots(figsize=(7.5, 3.5))
+            axes.bar([str(y) for y in grouped.index], grouped.to_numpy(), color=charts.BAR_COLOUR)
+            axes.yaxis.set_major_formatter(charts.kronor_axis)
+            axes.set_ylabel("Beslutat belopp, högst (kronor)")
+            axes.set_xlabel("År")
+            return charts.to_svg(figure)
+
+    def kind_chart(self) -> SVG:
+        lines = self.lines_frame()
+        grouped = lines.groupby("kind", sort=True)["amount"].sum().sort_values()
+        with plt.rc_context(charts.STYLE):
+            figure, axes = plt.subplots(figsize=(7.5, 0.5 * len(grouped) + 1.2))
+            axes.barh(list(grouped.index), grouped.to_numpy(), color=charts.BAR_COLOUR)
+            axes.xaxis.set_major_locator(charts.MaxNLocator(nbins=4))
+            axes.xaxis.set_major_formatter(charts.kronor_axis)
+            axes.set_xlabel("Kronor")
+            return charts.to_svg(figure)
+
+
+def load_portfolio(cases_dir: str | Path, reference_dir: str | Path) -> Portfolio:
+    """Every case under ``cases_dir``, by file name, with its figures and rule results."""
+    paths = sorted(Path(cases_dir).glob("*.yaml"))
+    return Portfolio(tuple(prepare(path, reference_dir) for path in paths))

@@ -1,0 +1,84 @@
+"""Re-execute every published case notebook and compare its outputs with the published ones.
+
+nbval runs each notebook in a fresh kernel of this environment and compares every output
+cell. The result is written to ``_build/verification.json``, which the site shows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from casebook.audit import sha256_file
+from casebook.errors import UserError
+
+PUBLISHED_CASES = Path("_sources") / "book" / "cases"
+
+
+@dataclass(frozen=True)
+class Verification:
+    case_id: str
+    notebook_sha256: str
+    reproduced: bool
+    cells: int
+    failed_cells: list[str]
+
+
+def verify_site(root: Path, site: Path) -> list[Verification]:
+    """Verify the published notebooks of ``site`` against the data under ``root``."""
+    notebooks = sorted((site / PUBLISHED_CASES).glob("*.ipynb"))
+    if not notebooks:
+        raise UserError(f"Inga publicerade ärendesidor i {site}. Bygg webbplatsen först (make site).")
+    with tempfile.TemporaryDirectory(prefix="casebook-verify-") as tmp:
+        work = Path(tmp)
+        # Case notebooks read ../data/cases/<id>.yaml relative to their folder, as in notebooks/.
+        (work / "notebooks").mkdir()
+        (work / "data").symlink_to(root.resolve() / "data", target_is_directory=True)
+        for notebook in notebooks:
+            shutil.copyfile(notebook, work / "notebooks" / notebook.name)
+        report = work / "nbval.xml"
+        subprocess.run(
+            [sys.executable, "-m", "pytest", "--nbval", "--nbval-current-env", "-p", "no:cacheprovider",
+             "-o", "addopts=", "-o", "testpaths=", "-o", "junit_family=xunit1", "--rootdir", str(work), "-q", f"--junitxml={report}", "notebooks"],
+            cwd=work, capture_output=True, text=True, check=False,
+        )
+        if not report.is_file():
+            raise UserError("nbval kunde inte köras; ingen rapport skrevs.")
+        cells = _cell_results(report)
+    return [
+        Verification(
+            case_id=n.stem,
+            notebook_sha256=sha256_file(n),
+            reproduced=bool(cells[n.name]) and not [c for c, ok in cells[n.name] if not ok],
+            cells=len(cells[n.name]),
+            failed_cells=[c for c, ok in cells[n.name] if not ok],
+        )
+        for n in notebooks
+    ]
+
+
+def _cell_results(junit: Path) -> dict[str, list[tuple[str, bool]]]:
+    """Per notebook file name, (cell name, passed) for every compared cell."""
+    results: dict[str, list[tuple[str, bool]]] = defaultdict(list)
+    for case in ET.parse(junit).getroot().iter("testcase"):
+        notebook = Path(case.get("file") or case.get("classname", "").replace(".", "/")).name
+        if not notebook.endswith(".ipynb"):
+            notebook = Path(case.get("classname", "")).name + ".ipynb"
+        passed = not any(child.tag in {"failure", "error"} for child in case)
+        results[notebook].append((case.get("name", "?"), passed))
+    return results
+
+
+def write_verification(path: Path, results: list[Verification]) -> None:
+    verified_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    data = {"verified_at": verified_at, "results": [asdict(r) for r in results]}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
