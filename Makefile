@@ -5,17 +5,33 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
+# The browser tests drive this Chromium; Debian's package is installed when it is missing.
+CASEBOOK_CHROMIUM ?= /usr/bin/chromium
+export CASEBOOK_CHROMIUM
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: site test check clean
+.PHONY: site test check verify bench chromium clean
 
 site: $(INSTALLED)
 	$(PY) -m casebook build
 
-test: $(INSTALLED)
+test: $(INSTALLED) chromium
 	$(PY) -m pytest
 
 check: $(INSTALLED)
 	$(PY) -m casebook check
+
+verify: $(INSTALLED)
+	$(PY) -m casebook verify
+
+bench: $(INSTALLED)
+	$(PY) -m bench.run
+
+chromium:
+	@test -x "$(CASEBOOK_CHROMIUM)" || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
 $(INSTALLED): requirements.txt constraints.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

@@ -53,6 +53,8 @@ class BuildSummary:
     reused: int = 0
     failed: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    execute_seconds: float = 0.0
+    book_seconds: float = 0.0
 
 
 def case_files(root: Path) -> list[Path]:
@@ -95,8 +97,11 @@ def build_site(root: Path, output: Path, console: Console | None = None, jobs: i
         staging = Path(staging_name)
         source = staging / "src"
         _stage_book_sources(root, source)
-        jobs_to_run = _plan(root, reports, cache, staging / "executed", summary)
+        executing = time.perf_counter()
+        jobs_to_run = plan_executions(root, reports, cache, staging / "executed")
+        summary.reused = len(reports) - len(jobs_to_run)
         _execute_all(jobs_to_run, cache, output.parent / "failed", summary, console, jobs or default_jobs())
+        summary.execute_seconds = time.perf_counter() - executing
         if summary.failed:
             raise BuildFailed(
                 f"{len(summary.failed)} av {summary.cases} ärenden misslyckades ({', '.join(summary.failed)}); "
@@ -110,7 +115,9 @@ def build_site(root: Path, output: Path, console: Console | None = None, jobs: i
         write_open_data(source / pages.OPEN_DATA, reports, actors)
         published = {r.case.id: audit.sha256_file(cache.notebook(r.case.id)) for r in reports}
         pages.write_generated(source, reports, verification_file(root), published)
+        building = time.perf_counter()
         html = _build_book(source, staging / "out", console)
+        summary.book_seconds = time.perf_counter() - building
         _publish(html, output)
     summary.seconds = time.perf_counter() - started
     shown = output.relative_to(root) if output.is_relative_to(root) else output
@@ -137,18 +144,17 @@ def _stage_book_sources(root: Path, source: Path) -> None:
     (source / CASE_PAGES).mkdir(parents=True)
 
 
-def _plan(root: Path, reports: list[CaseReport], cache: ExecutionCache, work: Path, summary: BuildSummary) -> list[CaseJob]:
-    """The cases whose inputs changed since they were last executed."""
+def plan_executions(root: Path, reports: list[CaseReport], cache: ExecutionCache, work: Path) -> list[CaseJob]:
+    """A job for each case whose inputs changed since it was last executed (see ``casebook.cache``)."""
     shared = shared_digest(root)
     commit = audit.git_commit(root)
-    work.mkdir(parents=True)
+    work.mkdir(parents=True, exist_ok=True)
     jobs = []
     for report in reports:
         case = report.case
         history = audit.change_history(root, case.id)
         key = case_key(root, case.id, shared, history)
         if cache.is_fresh(case.id, key):
-            summary.reused += 1
             continue
         record = audit.audit_record(root, case.id, commit, history)
         jobs.append(CaseJob(root, case.id, case.title, work / f"{case.id}.ipynb", record, key))
@@ -182,9 +188,12 @@ def _execute_all(
 
 def _report_failure(failure: ExecutionFailure, job: CaseJob, failed_dir: Path, summary: BuildSummary, console: Console) -> None:
     summary.failed.append(job.case_id)
-    failed_dir.mkdir(parents=True, exist_ok=True)
-    kept = shutil.copy2(job.output, failed_dir / f"{job.case_id}.ipynb")
-    console.print(f"{failure}\nDen körda anteckningsboken finns i {kept}.", style="red", markup=False, soft_wrap=True)
+    message = str(failure)
+    if job.output.exists():
+        failed_dir.mkdir(parents=True, exist_ok=True)
+        kept = shutil.copy2(job.output, failed_dir / f"{job.case_id}.ipynb")
+        message += f"\nDen körda anteckningsboken finns i {kept}."
+    console.print(message, style="red", markup=False, soft_wrap=True)
 
 
 def _portfolio(root: Path, source: Path, staging: Path, console: Console) -> None:

@@ -36,6 +36,11 @@ HIGHLIGHT_COLOUR = "#b3541e"
 kronor_axis = FuncFormatter(lambda value, _pos: fmt.number(Decimal(value).to_integral_value()))
 
 
+def plain(text: str) -> str:
+    """Text from case data shown literally: matplotlib would read ``$...$`` as math."""
+    return text.replace("$", r"\$")
+
+
 def to_svg(figure: plt.Figure) -> SVG:
     """Render and close a figure; the same figure always gives the same SVG bytes."""
     buffer = io.StringIO()
@@ -52,8 +57,10 @@ def financing_plan_chart(figures: FinancingFigures, decision_maker: str) -> SVG:
         amounts = [s.amount for s in figures.shares]
         colours = [HIGHLIGHT_COLOUR if n == decision_maker else BAR_COLOUR for n in names]
         figure, axes = plt.subplots(figsize=(7.5, 0.55 * len(names) + 1.2))
-        bars = axes.barh(names[::-1], amounts[::-1], color=colours[::-1])
-        labels = [f"{fmt.kronor(s.amount)} ({fmt.percent(s.share)})" for s in figures.shares][::-1]
+        positions = list(range(len(names)))[::-1]  # the plan's first line at the top
+        bars = axes.barh(positions, amounts, color=colours)
+        axes.set_yticks(positions, [plain(n) for n in names])
+        labels = [f"{fmt.kronor(s.amount)} ({fmt.percent(s.share)})" for s in figures.shares]
         axes.bar_label(bars, labels=labels, padding=4)
         axes.xaxis.set_major_locator(MaxNLocator(nbins=4))
         axes.xaxis.set_major_formatter(kronor_axis)

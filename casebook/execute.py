@@ -19,9 +19,9 @@ from casebook.markup import escape_myst
 KERNEL_NAME = "casebook"
 PORTFOLIO_TEMPLATE = Path("notebooks") / "portfolio.ipynb"
 TEMPLATES = (TEMPLATE, PORTFOLIO_TEMPLATE)
-# The kernel's start-up notices (it listens on loopback TCP) are not the analyst's
+# The kernel's notices (it listens on loopback TCP; shutdown interrupts it) are not the analyst's
 # concern; real errors still surface as execution errors.
-QUIET_KERNEL = ["--IPKernelApp.log_level=ERROR"]
+QUIET_KERNEL = ["--IPKernelApp.log_level=CRITICAL"]
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,8 @@ class ExecutionFailure:
     error: str
 
     def __str__(self) -> str:
+        if not self.cell:
+            return f"Ärendet {self.case_id} kunde inte köras: {self.error}"
         first_line = self.source.strip().splitlines()[0] if self.source.strip() else ""
         return f"Ärendet {self.case_id} misslyckades i cell {self.cell} ({first_line!r}): {self.error}"
 
@@ -72,6 +74,8 @@ def execute_case(job: CaseJob) -> ExecutionFailure | None:
         )
     except papermill.PapermillExecutionError as exc:
         return ExecutionFailure(job.case_id, exc.cell_index + 1, exc.source, f"{exc.ename}: {exc.evalue}")
+    except Exception as exc:  # noqa: BLE001 - a broken template or kernel must not end the whole build
+        return ExecutionFailure(job.case_id, 0, "", f"{type(exc).__name__}: {str(exc)[:300]}")
     notebook = nbformat.read(job.output, as_version=4)
     clean_executed_notebook(notebook, job.case_id, job.title, job.cache_key)
     nbformat.write(notebook, job.output)
@@ -87,8 +91,10 @@ def clean_executed_notebook(notebook: nbformat.NotebookNode, case_id: str, title
     notebook.cells[0].source = "# " + escape_myst(title)
     for cell in notebook.cells:
         tags = cell.metadata.setdefault("tags", [])
-        if "injected-parameters" in tags and "remove-cell" not in tags:
-            tags.append("remove-cell")
+        if "injected-parameters" in tags:
+            cell.id = "injected-parameters"  # papermill gives it a random id
+            if "remove-cell" not in tags:
+                tags.append("remove-cell")
         cell.metadata.pop("execution", None)
         cell.metadata.pop("papermill", None)
     papermill_meta = notebook.metadata.get("papermill", {})
@@ -136,6 +142,8 @@ def execute_portfolio(root: Path, output: Path) -> ExecutionFailure | None:
         )
     except papermill.PapermillExecutionError as exc:
         return ExecutionFailure("portfölj", exc.cell_index + 1, exc.source, f"{exc.ename}: {exc.evalue}")
+    except Exception as exc:  # noqa: BLE001 - reported like a failing case
+        return ExecutionFailure("portfölj", 0, "", f"{type(exc).__name__}: {str(exc)[:300]}")
     notebook = nbformat.read(output, as_version=4)
     clean_executed_notebook(notebook, "portfolio", "Portfölj", "")
     notebook.metadata["papermill"]["input_path"] = PORTFOLIO_TEMPLATE.as_posix()

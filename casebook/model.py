@@ -19,6 +19,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictBool,
+    Strict,
     StrictInt,
     StringConstraints,
     ValidationError,
@@ -33,6 +34,8 @@ ORGANISATION_NUMBER_PATTERN = r"^\d{6}-\d{4}$"
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 OrganisationNumber = Annotated[str, StringConstraints(pattern=ORGANISATION_NUMBER_PATTERN)]
+Date = Annotated[dt.date, Strict()]
+"""A date written as ÅÅÅÅ-MM-DD; strict, so a number is never read as a timestamp."""
 Kronor = Annotated[StrictInt, Field(gt=0, le=10_000_000_000)]
 """Whole kronor, strictly positive, at most 10 billion (anything larger is a typing error)."""
 
@@ -96,11 +99,19 @@ class FinancingLine(_Strict):
 
 
 class Dates(_Strict):
-    application_received: dt.date
-    project_start: dt.date
-    project_end: dt.date
-    final_report_due: dt.date | None = None
-    decision: dt.date | None = None
+    application_received: Date
+    project_start: Date
+    project_end: Date
+    final_report_due: Date | None = None
+    decision: Date | None = None
+
+    @model_validator(mode="after")
+    def _project_ends_after_it_starts(self) -> "Dates":
+        if self.project_end <= self.project_start:
+            raise ValueError(
+                f"projektslut {self.project_end.isoformat()} måste vara efter projektstart {self.project_start.isoformat()}"
+            )
+        return self
 
 
 class Advance(_Strict):
@@ -111,7 +122,7 @@ class Advance(_Strict):
 
 
 class Decision(_Strict):
-    share_percent: Annotated[Decimal, Field(gt=0, le=100, max_digits=7, decimal_places=4)]
+    share_percent: Annotated[Decimal, Field(gt=0, le=100, max_digits=8, decimal_places=4)]
     max_amount: Kronor
     appropriation: ShortText
     general_terms: ShortText
@@ -175,6 +186,8 @@ class Case(_Strict):
     dates: Dates
     amount_applied_for: Kronor
     total_costs: Kronor | None = None
+    stated_total_financing: Kronor | None = None
+    """The plan's total as the memo states it, when it does: checked against the lines."""
     financing_plan: list[FinancingLine] = Field(min_length=1)
     decision: Decision
     assessments: list[Assessment] = Field(default_factory=list)
@@ -190,6 +203,13 @@ class Case(_Strict):
                 f"finansieringsplanen ska ha exakt en rad för beslutsfattaren "
                 f"'{self.decision_maker.name}', har {len(own)}"
             )
+        if self.stated_total_financing is not None:
+            total = sum(line.amount for line in self.financing_plan)
+            if total != self.stated_total_financing:
+                raise ValueError(
+                    f"finansieringsplanens rader summerar till {total} kr, men stated_total_financing är "
+                    f"{self.stated_total_financing} kr"
+                )
         names = [line.financier for line in self.financing_plan]
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates:
@@ -206,7 +226,17 @@ class Case(_Strict):
 
 
 class _DecimalLoader(yaml.SafeLoader):
-    """A safe YAML loader that reads decimal numbers as ``Decimal``, never ``float``."""
+    """A safe YAML loader that reads decimal numbers as ``Decimal``, never ``float``.
+
+    Aliases (``*name``) are refused: case files never need them, and nested aliases can
+    expand into an enormous document (the "billion laughs" attack).
+    """
+
+    def compose_node(self, parent, index):  # noqa: ANN001 - PyYAML's signature
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(None, None, "YAML-alias (*namn) är inte tillåtna i ärendefiler", event.start_mark)
+        return super().compose_node(parent, index)
 
 
 def _construct_decimal(loader: yaml.SafeLoader, node: yaml.Node) -> Decimal:

@@ -152,7 +152,8 @@ class Portfolio:
         grouped = lines.groupby("kind", sort=True)["amount"].sum().sort_values()
         with plt.rc_context(charts.STYLE):
             figure, axes = plt.subplots(figsize=(7.5, 0.5 * len(grouped) + 1.2))
-            axes.barh(list(grouped.index), grouped.to_numpy(), color=charts.BAR_COLOUR)
+            axes.barh(range(len(grouped)), grouped.to_numpy(), color=charts.BAR_COLOUR)
+            axes.set_yticks(range(len(grouped)), [charts.plain(k) for k in grouped.index])
             axes.xaxis.set_major_locator(charts.MaxNLocator(nbins=4))
             axes.xaxis.set_major_formatter(charts.kronor_axis)
             axes.set_xlabel("Kronor")

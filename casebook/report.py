@@ -115,6 +115,8 @@ class CaseReport:
             ("Ansökan inkom", fmt.date(d.application_received)),
             ("Projekttid", f"{fmt.date(d.project_start)} – {fmt.date(d.project_end)}"),
             ("Beslutsdatum", fmt.date(d.decision)),
+            ("Anslag", case.decision.appropriation),
+            ("Allmänna villkor", case.decision.general_terms),
             ("Sammanfattning", case.summary),
         ]
         return styled_table(pd.DataFrame(rows, columns=["Uppgift", "Värde"]), "Ärendet i korthet", "facts")

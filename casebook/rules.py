@@ -316,7 +316,10 @@ for _id, _topic, _title, _source, _requires in _JUDGEMENTS:
     title="Datumen är i rätt ordning",
     source="Formell kontroll av ärendets datum",
     wording="ärendets uppgifter",
-    requires="Ansökan inkommen före projektstart, start före slut, slutrapport tidigast vid projektets slut.",
+    requires=(
+        "Ansökan inkommen före projektstart och slutrapport tidigast vid projektets slut. "
+        "(Att projektet slutar efter att det börjar kontrolleras redan när ärendefilen läses.)"
+    ),
     kind=RuleKind.REQUIREMENT,
     applies_when="Alltid; slutrapportdatumet när det anges.",
 )
@@ -325,8 +328,6 @@ def _dates(ctx: CaseContext) -> Finding:
     problems = []
     if not d.application_received < d.project_start:
         problems.append("ansökan inkom inte före projektstart")
-    if not d.project_start < d.project_end:
-        problems.append("projektstart är inte före projektslut")
     if d.final_report_due is not None and d.final_report_due < d.project_end:
         problems.append("slutrapporten ska lämnas före projektets slut")
     evidence = (

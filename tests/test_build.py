@@ -9,9 +9,9 @@ import csv
 import hashlib
 import io
 import json
+import os
 import platform
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,47 +19,15 @@ from pathlib import Path
 import nbformat
 import pytest
 from bs4 import BeautifulSoup
-from conftest import REPO, SPIN_PATH
+from conftest import REPO, SPIN_PATH, copy_project, git, make_git_history
 
 from casebook.rules import RULES
 
 NBSP = "\N{NO-BREAK SPACE}"
-PROJECT_FILES = ("_config.yml", "_toc.yml", "book", "notebooks", "data")
-
-
-def copy_project(target: Path) -> Path:
-    target.mkdir(parents=True, exist_ok=True)
-    for name in PROJECT_FILES:
-        source = REPO / name
-        if source.is_dir():
-            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("cases", "_generated", ".ipynb_checkpoints"))
-        else:
-            shutil.copy2(source, target / name)
-    (target / "data" / "cases").mkdir(exist_ok=True)
-    for case in (REPO / "data" / "cases").glob("*.yaml"):
-        shutil.copy2(case, target / "data" / "cases" / case.name)
-    return target
-
-
-def git(root: Path, *args: str) -> str:
-    command = ["git", "-c", "user.name=Test", "-c", "user.email=test@example.invalid", "-c", "commit.gpgsign=false", *args]
-    return subprocess.run(command, cwd=root, capture_output=True, text=True, check=True).stdout.strip()
-
-
-def make_git_history(root: Path) -> None:
-    """Two commits that touch the SPIN case file, so the page has a change history."""
-    git(root, "init", "-q")
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "Lägg till SPIN")
-    case = root / "data" / "cases" / "rjh-2025-spin.yaml"
-    case.write_text(case.read_text(encoding="utf-8") + "# Granskad.\n", encoding="utf-8")
-    git(root, "commit", "-q", "-am", "Granska SPIN")
-
-
-def casebook(root: Path, *args: str) -> subprocess.CompletedProcess:
+def casebook(root: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "casebook", "--root", str(root), *args],
-        capture_output=True, text=True, check=False, timeout=600,
+        capture_output=True, text=True, check=False, timeout=900, env={**os.environ, **(env or {})},
     )
 
 
@@ -276,3 +244,21 @@ def test_verify_passes_on_a_fresh_build_and_fails_when_an_output_is_altered(tmp_
     assert tampered.returncode == 1
     assert "rjh-2025-spin: INTE reproducerad" in tampered.stderr
     assert "Traceback" not in tampered.stderr
+
+
+def test_a_failing_book_build_leaves_the_previous_site_unchanged(tmp_path):
+    root = copy_project(tmp_path / "repo")
+    assert casebook(root, "build").returncode == 0
+    site = root / "_build" / "html"
+    before = {p.relative_to(site): p.read_bytes() for p in site.rglob("*") if p.is_file()}
+    method = root / "book" / "method.md"
+    method.write_text(method.read_text(encoding="utf-8") + "\n[trasig länk](finns-inte.md)\n", encoding="utf-8")
+
+    completed = casebook(root, "build")
+
+    assert completed.returncode == 1
+    assert "Jupyter Book misslyckades" in completed.stderr and "book/method.md" in completed.stderr
+    assert "Traceback" not in completed.stderr and str(root) not in completed.stderr
+    after = {p.relative_to(site): p.read_bytes() for p in site.rglob("*") if p.is_file()}
+    assert after == before
+    assert [p.name for p in site.parent.iterdir() if p.name.startswith(".staging")] == []

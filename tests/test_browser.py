@@ -1,0 +1,193 @@
+"""The built site in a real browser (headless Chromium, driven by Playwright).
+
+- Text from case data is inert: a hostile fictional case's markup never runs and is shown
+  literally.
+- Accessibility: axe-core's WCAG 2.1 A and AA rules report no violation on the main pages;
+  pages are in Swedish, figures have alt text, tables have captions and header cells, and
+  the navigation is reachable by keyboard.
+- Links: every internal link and asset of the built site exists (checked offline).
+
+Chromium comes from Debian (``/usr/bin/chromium``, installed by ``.ci/run``) or from
+``CASEBOOK_CHROMIUM``; Playwright never downloads a browser.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from bs4 import BeautifulSoup
+from conftest import REPO, copy_project
+from playwright.sync_api import sync_playwright
+from test_build import casebook
+
+CHROMIUM = os.environ.get("CASEBOOK_CHROMIUM", "/usr/bin/chromium")
+HOSTILE = REPO / "tests" / "hostile" / "fiktiv-injektion.yaml"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+MAIN_PAGES = ["book/index.html", "book/cases/rjh-2025-spin.html", "book/rules.html", "book/portfolio.html",
+              "book/open_data.html"]
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:  # keep the test output readable
+        pass
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    root = copy_project(tmp_path_factory.mktemp("repo"))
+    shutil.copy2(HOSTILE, root / "data" / "cases" / HOSTILE.name)
+    completed = casebook(root, "build")
+    assert completed.returncode == 0, completed.stderr
+    return root / "_build" / "html"
+
+
+@pytest.fixture(scope="module")
+def server(site):
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    assert Path(CHROMIUM).is_file(), f"Chromium saknas: {CHROMIUM} (.ci/run installerar Debians chromium)"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context()
+    page = context.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.dialogs = dialogs
+    yield page
+    context.close()
+
+
+# --- Inert case text -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["book/cases/fiktiv-injektion.html", "book/case_list.html", "book/portfolio.html"])
+def test_no_injected_script_runs(page, server, path):
+    page.goto(f"{server}/{path}", wait_until="load")
+    page.wait_for_timeout(300)
+    page.mouse.move(200, 300)
+    assert page.evaluate("window.__pwned") is None
+    assert page.dialogs == []
+    injected = "[...document.querySelectorAll('script')].filter(s => s.textContent.includes('__pwned')).length"
+    assert page.evaluate(injected) == 0
+    assert page.locator("main iframe").count() == 0
+
+
+def test_case_text_is_shown_literally(page, server):
+    page.goto(f"{server}/book/cases/fiktiv-injektion.html")
+    heading = page.locator("main h1").first.inner_text()
+    assert heading.startswith("FIKTIVT <script>window.__pwned = 1</script> {{ ersattning }} |sub| **fet**")
+    text = page.locator("main").inner_text()
+    for literal in ("<script>window.__pwned = 'applicant'</script>Region Gävleborg",
+                    "<img src=\"x\" onerror=\"window.__pwned = 'summary'\">",
+                    "```{raw} html",
+                    "{sub-ref}`today`",
+                    "$x^2$ <b>fet</b> & &amp; `kod`",
+                    "[länk](javascript:window.__pwned='reference')",
+                    "{{ villkor }}",
+                    "<script>window.__pwned = 'assessment'</script>"):
+        assert literal in text, literal
+    assert page.locator("main a[href^='javascript']").count() == 0
+    assert page.locator("main img[src='x'], main img[src^='https://example.invalid']").count() == 0
+
+
+def test_case_list_shows_the_title_literally(page, server):
+    page.goto(f"{server}/book/case_list.html")
+    link = page.locator("main table a[href='cases/fiktiv-injektion.html']")
+    assert link.inner_text().startswith("FIKTIVT <script>window.__pwned = 1</script> {{ ersattning }}")
+
+
+# --- Accessibility ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", MAIN_PAGES)
+def test_axe_finds_no_wcag_21_aa_violation(page, server, path):
+    page.goto(f"{server}/{path}", wait_until="load")
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_21_AA}, "resultTypes": ["violations"]})
+    violations = [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in results.response["violations"]]
+    assert violations == []
+
+
+@pytest.mark.parametrize("path", MAIN_PAGES)
+def test_pages_are_swedish_with_alt_text_and_captioned_tables(site, path):
+    soup = BeautifulSoup((site / path).read_text(encoding="utf-8"), "html.parser")
+    assert soup.html["lang"] == "sv"
+    for image in soup.select("main img"):
+        assert len(image.get("alt", "").strip()) >= 20, image
+    for table in soup.select("main table"):
+        assert table.find("caption") and table.find("caption").get_text(strip=True), table.get("id")
+        assert table.find("th") is not None
+
+
+def _pages(site: Path) -> list[Path]:
+    """The site's pages (the theme's own template fragments in _static are not pages)."""
+    return sorted(p for p in site.rglob("*.html") if "_static" not in p.relative_to(site).parts)
+
+
+def test_every_page_links_the_accessibility_statement(site):
+    pages = _pages(site)
+    assert len(pages) > 10
+    for html_page in pages:
+        if html_page.name in {"search.html", "genindex.html"} or html_page == site / "index.html":
+            continue
+        soup = BeautifulSoup(html_page.read_text(encoding="utf-8"), "html.parser")
+        link = soup.select_one("footer .casebook-footer-links a")
+        assert link is not None and link.get_text(strip=True) == "Tillgänglighetsredogörelse", html_page
+        target = html_page if link["href"] == "#" else (html_page.parent / link["href"]).resolve()
+        assert target == site / "book" / "accessibility.html", html_page
+
+
+def test_navigation_is_reachable_by_keyboard(page, server):
+    page.goto(f"{server}/book/cases/rjh-2025-spin.html")
+    nav_links = page.eval_on_selector_all("nav.bd-docs-nav a", "links => links.map(a => a.href)")
+    assert len(nav_links) >= 8
+    reached = set()
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        href = page.evaluate("document.activeElement && document.activeElement.href")
+        if href:
+            reached.add(href)
+    assert set(nav_links) <= reached
+
+
+# --- Links ---------------------------------------------------------------------------
+
+
+def test_no_broken_internal_link_or_missing_asset(site):
+    broken = []
+    for html_page in _pages(site):
+        soup = BeautifulSoup(html_page.read_text(encoding="utf-8"), "html.parser")
+        for element in soup.find_all(["a", "link", "img", "script"]):
+            target = element.get("href") or element.get("src")
+            if not target:
+                continue
+            parts = urlsplit(target)
+            if parts.scheme or parts.netloc or target.startswith(("#", "mailto:")):
+                continue
+            resolved = (html_page.parent / unquote(parts.path)).resolve()
+            if parts.path and not resolved.exists():
+                broken.append(f"{html_page.relative_to(site)} -> {target}")
+    assert broken == []

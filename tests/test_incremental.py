@@ -1,0 +1,136 @@
+"""Incremental execution: a change re-executes exactly the cases it affects.
+
+The planning step is tested directly (it decides what runs); one real build checks that
+adding and removing cases updates every page that lists them.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from conftest import FICTIONAL_BASE_PATH, REPO, copy_project, git
+
+from casebook import cache as cache_module
+from casebook.build import plan_executions, validate_all
+from casebook.cache import ExecutionCache
+
+CASES = ["fiktiv-bas", "fiktiv-norr", "rjh-2025-spin"]
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch) -> Path:
+    root = copy_project(tmp_path / "repo")
+    for name in ("fiktiv-bas", "fiktiv-norr"):
+        shutil.copy2(FICTIONAL_BASE_PATH.with_name(f"{name}.yaml"), root / "data" / "cases" / f"{name}.yaml")
+    for name in ("requirements.txt", "constraints.txt"):
+        shutil.copy2(REPO / name, root / name)
+    package = tmp_path / "casebook"
+    shutil.copytree(REPO / "casebook", package, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(cache_module, "PACKAGE_DIR", package)
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "Första versionen")
+    _execute_everything(root, tmp_path)
+    return root
+
+
+def _stale(root: Path, tmp_path: Path) -> list[str]:
+    jobs = plan_executions(root, validate_all(root), ExecutionCache(root), tmp_path / "work")
+    return sorted(job.case_id for job in jobs)
+
+
+def _execute_everything(root: Path, tmp_path: Path) -> None:
+    """Stand-in for execution: store each planned job under its key."""
+    cache = ExecutionCache(root)
+    for job in plan_executions(root, validate_all(root), cache, tmp_path / "work"):
+        job.output.write_text("{}")
+        cache.store(job.case_id, job.cache_key, job.output)
+
+
+def _append(path: Path, text: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+def test_nothing_changed_nothing_runs(project, tmp_path):
+    assert _stale(project, tmp_path) == []
+
+
+def test_a_changed_case_file_reexecutes_only_that_case(project, tmp_path):
+    _append(project / "data/cases/fiktiv-norr.yaml", "# ändrad\n")
+    assert _stale(project, tmp_path) == ["fiktiv-norr"]
+
+
+def test_a_commit_to_a_case_file_reexecutes_only_that_case(project, tmp_path):
+    _append(project / "data/cases/fiktiv-bas.yaml", "# ändrad\n")
+    _execute_everything(project, tmp_path)
+    git(project, "commit", "-q", "-am", "Ändra fiktiv-bas")  # same content, new change history
+    assert _stale(project, tmp_path) == ["fiktiv-bas"]
+
+
+@pytest.mark.parametrize("changed", [
+    "notebooks/case_report.ipynb",
+    "data/reference/regional_actors.yaml",
+    "requirements.txt",
+    "constraints.txt",
+])
+def test_a_shared_input_reexecutes_every_case(project, tmp_path, changed):
+    path = project / changed
+    if path.suffix == ".ipynb":
+        path.write_text(path.read_text(encoding="utf-8").replace("Ärenderapport", "Ärenderapport ", 1), encoding="utf-8")
+    else:
+        _append(path, "\n# ändrad\n")
+    assert _stale(project, tmp_path) == CASES
+
+
+@pytest.mark.parametrize("module", ["rules.py", "finance.py", "report.py"])
+def test_changed_package_code_reexecutes_every_case(project, tmp_path, module):
+    _append(cache_module.PACKAGE_DIR / module, "\n# ändrad\n")
+    assert _stale(project, tmp_path) == CASES
+
+
+def test_a_new_case_runs_alone(project, tmp_path):
+    shutil.copy2(FICTIONAL_BASE_PATH.with_name("fiktiv-syd.yaml"), project / "data/cases/fiktiv-syd.yaml")
+    assert _stale(project, tmp_path) == ["fiktiv-syd"]
+
+
+def test_removing_a_case_prunes_it_from_the_cache(project):
+    cache = ExecutionCache(project)
+    assert cache.notebook("fiktiv-norr").exists()
+    cache.prune({"fiktiv-bas", "rjh-2025-spin"})
+    assert not cache.notebook("fiktiv-norr").exists() and cache.notebook("fiktiv-bas").exists()
+
+
+def _links(page: Path) -> set[str]:
+    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+    return {a["href"].split("#")[0] for a in soup.find_all("a", href=True)}
+
+
+def test_adding_and_removing_cases_updates_every_page_that_lists_them(tmp_path):
+    from test_build import casebook
+
+    root = copy_project(tmp_path / "repo")
+    assert casebook(root, "build").returncode == 0
+    site = root / "_build" / "html"
+
+    added = root / "data/cases/fiktiv-bas.yaml"
+    shutil.copy2(FICTIONAL_BASE_PATH, added)
+    completed = casebook(root, "build")
+    assert completed.returncode == 0, completed.stderr
+    assert "1 körda, 1 återanvända" in completed.stderr
+    assert (site / "book/cases/fiktiv-bas.html").is_file()
+    assert "cases/fiktiv-bas.html" in _links(site / "book/case_list.html")
+    assert "cases/fiktiv-bas.html" in _links(site / "book/portfolio.html")
+    assert "fiktiv-bas" in (site / "data/beslut.csv").read_text(encoding="utf-8")
+    # Navigation on a page that did not change still reaches the new case.
+    assert "fiktiv-bas.html" in _links(site / "book/cases/rjh-2025-spin.html")
+
+    added.unlink()
+    completed = casebook(root, "build")
+    assert completed.returncode == 0, completed.stderr
+    assert not (site / "book/cases/fiktiv-bas.html").exists()
+    for page in site.rglob("*.html"):
+        assert not any("fiktiv-bas" in link for link in _links(page)), page
+    assert not ExecutionCache(root).notebook("fiktiv-bas").exists()
