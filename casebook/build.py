@@ -17,16 +17,17 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from contextlib import nullcontext
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from casebook import audit, pages
+from casebook import audit, pages, zygote
 from casebook.cache import ExecutionCache, case_key, shared_digest
 from casebook.errors import CaseFileError, UserError
-from casebook.execute import CaseJob, ExecutionFailure, execute_case, execute_portfolio
+from casebook.execute import KERNEL_NAME, CaseJob, ExecutionFailure, execute_case, execute_portfolio
 from casebook.opendata import write_open_data
 from casebook.reference import load_regional_actors
 from casebook.report import CaseReport, prepare
@@ -83,8 +84,15 @@ def default_jobs() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
 
-def build_site(root: Path, output: Path, console: Console | None = None, jobs: int | None = None) -> BuildSummary:
-    """Build the whole site from the case data under ``root`` into ``output``."""
+def build_site(
+    root: Path, output: Path, console: Console | None = None, jobs: int | None = None, fork_kernels: bool = True
+) -> BuildSummary:
+    """Build the whole site from the case data under ``root`` into ``output``.
+
+    With ``fork_kernels`` each case's fresh kernel is forked from a process that has
+    already imported the scientific stack (``casebook.zygote``); otherwise each kernel
+    starts from scratch.
+    """
     console = console or Console(stderr=True)
     started = time.perf_counter()
     root = root.resolve()
@@ -100,17 +108,24 @@ def build_site(root: Path, output: Path, console: Console | None = None, jobs: i
         executing = time.perf_counter()
         jobs_to_run = plan_executions(root, reports, cache, staging / "executed")
         summary.reused = len(reports) - len(jobs_to_run)
-        _execute_all(jobs_to_run, cache, output.parent / "failed", summary, console, jobs or default_jobs())
+        portfolio_key = _portfolio_key(root)
+        portfolio_stale = not cache.is_fresh(PORTFOLIO_KEY, portfolio_key)
+        forking = fork_kernels and (jobs_to_run or portfolio_stale)
+        with zygote.running() if forking else nullcontext(KERNEL_NAME) as kernel_name:
+            jobs_to_run = [replace(job, kernel_name=kernel_name) for job in jobs_to_run]
+            _execute_all(jobs_to_run, cache, output.parent / "failed", summary, console, jobs or default_jobs())
+            if summary.failed:
+                raise BuildFailed(
+                    f"{len(summary.failed)} av {summary.cases} ärenden misslyckades ({', '.join(summary.failed)}); "
+                    f"{summary.executed} kördes utan fel. Webbplatsen är oförändrad."
+                )
+            if portfolio_stale:
+                _execute_portfolio(root, staging / "portfolio.ipynb", cache, portfolio_key, kernel_name)
         summary.execute_seconds = time.perf_counter() - executing
-        if summary.failed:
-            raise BuildFailed(
-                f"{len(summary.failed)} av {summary.cases} ärenden misslyckades ({', '.join(summary.failed)}); "
-                f"{summary.executed} kördes utan fel. Webbplatsen är oförändrad."
-            )
         cache.prune({r.case.id for r in reports} | {PORTFOLIO_KEY})
         for report in reports:
             shutil.copyfile(cache.notebook(report.case.id), source / CASE_PAGES / f"{report.case.id}.ipynb")
-        _portfolio(root, source, staging, console)
+        shutil.copyfile(cache.notebook(PORTFOLIO_KEY), source / PORTFOLIO_PAGE)
         actors = load_regional_actors(root / REFERENCE_DIR)
         write_open_data(source / pages.OPEN_DATA, reports, actors)
         published = {r.case.id: audit.sha256_file(cache.notebook(r.case.id)) for r in reports}
@@ -196,20 +211,19 @@ def _report_failure(failure: ExecutionFailure, job: CaseJob, failed_dir: Path, s
     console.print(message, style="red", markup=False, soft_wrap=True)
 
 
-def _portfolio(root: Path, source: Path, staging: Path, console: Console) -> None:
-    """Execute the portfolio notebook over all cases (cached on the digest of all inputs)."""
+def _portfolio_key(root: Path) -> str:
+    """The portfolio depends on every case file and on everything the cases share."""
     digest = hashlib.sha256(shared_digest(root).encode())
     for path in case_files(root):
         digest.update(path.name.encode() + path.read_bytes())
-    cache = ExecutionCache(root)
-    key = digest.hexdigest()
-    if not cache.is_fresh(PORTFOLIO_KEY, key):
-        executed = staging / "portfolio.ipynb"
-        failure = execute_portfolio(root, executed)
-        if failure is not None:
-            raise BuildFailed(f"Portföljen kunde inte köras: {failure}. Webbplatsen är oförändrad.")
-        cache.store(PORTFOLIO_KEY, key, executed)
-    shutil.copyfile(cache.notebook(PORTFOLIO_KEY), source / PORTFOLIO_PAGE)
+    return digest.hexdigest()
+
+
+def _execute_portfolio(root: Path, output: Path, cache: ExecutionCache, key: str, kernel_name: str) -> None:
+    failure = execute_portfolio(root, output, kernel_name)
+    if failure is not None:
+        raise BuildFailed(f"Portföljen kunde inte köras: {failure}. Webbplatsen är oförändrad.")
+    cache.store(PORTFOLIO_KEY, key, output)
 
 
 def _build_book(source: Path, out: Path, console: Console) -> Path:

@@ -7,7 +7,9 @@ notebook or book build that fails exits with 1. Nothing is published unless all 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 from rich.console import Console
@@ -27,6 +29,12 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     build = commands.add_parser("build", help="validera, kör alla ärenden och bygg webbplatsen")
     build.add_argument("--output", type=Path, default=Path("_build/html"), help="var webbplatsen skrivs (standard: _build/html)")
+    build.add_argument("--jobs", type=int, default=None, help="antal ärenden som körs samtidigt (standard: antal kärnor)")
+    build.add_argument(
+        "--fresh-kernels", action="store_true",
+        help="starta varje kärna från början i stället för att grena den från en förladdad process (långsammare)",
+    )
+    build.add_argument("--summary", type=Path, default=None, help="skriv en sammanfattning av bygget som JSON hit")
     commands.add_parser("check", help="validera alla ärendefiler utan att köra något")
     verify = commands.add_parser(
         "verify", help="kör om alla publicerade ärendesidor, jämför utdata (nbval) och visa resultatet på webbplatsen"
@@ -49,7 +57,9 @@ def main(argv: list[str] | None = None) -> int:
                 refresh_template_outputs(args.root, template)
                 console.print(f"Utdata sparade i {template}.")
         else:
-            build_site(args.root, args.output, console)
+            summary = build_site(args.root, args.output, console, jobs=args.jobs, fork_kernels=not args.fresh_kernels)
+            if args.summary:
+                args.summary.write_text(json.dumps(asdict(summary), indent=2) + "\n", encoding="utf-8")
     except UserError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_USER_ERROR

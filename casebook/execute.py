@@ -34,6 +34,7 @@ class CaseJob:
     output: Path
     audit: dict
     cache_key: str
+    kernel_name: str = "casebook"
 
 
 @dataclass(frozen=True)
@@ -66,10 +67,12 @@ def execute_case(job: CaseJob) -> ExecutionFailure | None:
             str(template),
             str(job.output),
             parameters=parameters,
-            kernel_name=KERNEL_NAME,
+            kernel_name=job.kernel_name,
             cwd=str(template.parent),
             progress_bar=False,
             log_output=False,
+            # The notebook is written once at the end, not after every cell.
+            request_save_on_cell_execute=False,
             extra_arguments=QUIET_KERNEL,
         )
     except papermill.PapermillExecutionError as exc:
@@ -127,7 +130,7 @@ def refresh_template_outputs(root: Path, relative: Path) -> None:
     nbformat.write(executed, template)
 
 
-def execute_portfolio(root: Path, output: Path) -> ExecutionFailure | None:
+def execute_portfolio(root: Path, output: Path, kernel_name: str = KERNEL_NAME) -> ExecutionFailure | None:
     """Run the portfolio template over the repository's cases into ``output``."""
     template = root / PORTFOLIO_TEMPLATE
     try:
@@ -135,9 +138,10 @@ def execute_portfolio(root: Path, output: Path) -> ExecutionFailure | None:
             str(template),
             str(output),
             parameters={"cases_dir": "../data/cases", "reference_dir": "../data/reference"},
-            kernel_name=KERNEL_NAME,
+            kernel_name=kernel_name,
             cwd=str(template.parent),
             progress_bar=False,
+            request_save_on_cell_execute=False,
             extra_arguments=QUIET_KERNEL,
         )
     except papermill.PapermillExecutionError as exc:

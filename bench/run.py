@@ -1,0 +1,245 @@
+"""Benchmark (``make bench``): the naive way against our build, side by side, in one run.
+
+For each N (default 20, 100 and 500) it generates N fictional cases with a fixed seed in a
+fresh copy of the project and measures, one after the other on this machine:
+
+- naive: the ``papermill`` command once per case, sequentially, then ``jupyter-book build --all``;
+- ours, cold (empty execution cache, kernels forked from a preloaded process);
+- ours, cold with ordinary fresh kernels (``--fresh-kernels``; at N ≤ 100, for comparison);
+- ours, no change; ours, one case file changed; ours, the notebook template changed.
+
+Each row has wall and CPU seconds (this process's children, kernels included), seconds
+per case and peak memory (the sum of the resident memory of the whole process tree,
+sampled every 0,2 s). Results go to ``bench/results.json`` and ``bench/results.md``, and
+the table is copied into the README between its bench markers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import psutil
+
+from bench.generate import generate
+from casebook import pages
+from casebook.build import validate_all
+from casebook.opendata import write_open_data
+from casebook.reference import load_regional_actors
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+PROJECT_FILES = ("_config.yml", "_toc.yml", "book", "notebooks")
+README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+
+@dataclass
+class Measurement:
+    n: int
+    scenario: str
+    wall_s: float
+    cpu_s: float
+    peak_rss_mib: float
+    per_case_s: float
+    executed: int | None = None
+    book_s: float | None = None
+
+
+class PeakMemory:
+    """Peak total RSS of a process and all its descendants."""
+
+    def __init__(self, pid: int):
+        self.root = psutil.Process(pid)
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            try:
+                processes = [self.root, *self.root.children(recursive=True)]
+                total = 0
+                for process in processes:
+                    try:
+                        total += process.memory_info().rss
+                    except psutil.Error:
+                        pass
+                self.peak = max(self.peak, total)
+            except psutil.Error:
+                pass
+            self._stop.wait(0.2)
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        return self.peak / 2**20
+
+
+def run_measured(commands: list[list[str]], cwd: Path) -> tuple[float, float, float]:
+    """Run commands one after the other; wall seconds, CPU seconds and peak MiB."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    peak = 0.0
+    for command in commands:
+        process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        memory = PeakMemory(process.pid)
+        _, err = process.communicate()
+        peak = max(peak, memory.stop())
+        if process.returncode != 0:
+            raise RuntimeError(f"{' '.join(command)} failed:\n{err[-3000:]}")
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, peak
+
+
+def make_project(target: Path, n: int) -> Path:
+    target.mkdir(parents=True)
+    for name in PROJECT_FILES:
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("cases", "_generated"))
+        else:
+            shutil.copy2(source, target / name)
+    shutil.copytree(REPO / "data" / "reference", target / "data" / "reference")
+    generate(target / "data" / "cases", n)
+    return target
+
+
+def naive(project: Path, n: int) -> Measurement:
+    """papermill once per case, sequentially, then jupyter-book build --all."""
+    cases = sorted((project / "data" / "cases").glob("*.yaml"))
+    (project / "book" / "cases").mkdir(parents=True, exist_ok=True)
+    commands = [
+        [str(BIN / "papermill"), "--cwd", "notebooks", "-k", "casebook", "--no-progress-bar",
+         "notebooks/case_report.ipynb", f"book/cases/{case.stem}.ipynb", "-p", "case_path", f"../data/cases/{case.name}"]
+        for case in cases
+    ]
+    commands.append([str(BIN / "papermill"), "--cwd", "notebooks", "-k", "casebook", "--no-progress-bar",
+                     "notebooks/portfolio.ipynb", "book/portfolio.ipynb", "-p", "cases_dir", "../data/cases"])
+    # The book's generated includes, so the naive build has the same pages (not timed).
+    reports = validate_all(project)
+    write_open_data(project / pages.OPEN_DATA, reports, load_regional_actors(project / "data" / "reference"))
+    pages.write_generated(project, reports, project / "none.json", {})
+    commands.append([str(BIN / "jupyter-book"), "build", "--all", "."])
+    wall, cpu, peak = run_measured(commands, project)
+    return Measurement(n, "naive: papermill CLI per case, then jupyter-book build --all", wall, cpu, peak, wall / n, n)
+
+
+def ours(project: Path, n: int, scenario: str, *extra: str) -> Measurement:
+    summary = project / "summary.json"
+    command = [sys.executable, "-m", "casebook", "--root", str(project), "build", "--summary", str(summary), *extra]
+    wall, cpu, peak = run_measured([command], project)
+    data = json.loads(summary.read_text())
+    return Measurement(n, scenario, wall, cpu, peak, wall / n, data["executed"], data["book_seconds"])
+
+
+def bench_size(n: int, workdir: Path, with_fresh: bool) -> list[Measurement]:
+    print(f"N = {n}", flush=True)
+    results = [naive(make_project(workdir / f"naive-{n}", n), n)]
+    print(f"  naive {results[-1].wall_s:.1f} s", flush=True)
+    if with_fresh:
+        results.append(ours(make_project(workdir / f"fresh-{n}", n), n, "ours, cold, fresh kernels", "--fresh-kernels"))
+        print(f"  fresh {results[-1].wall_s:.1f} s", flush=True)
+    project = make_project(workdir / f"ours-{n}", n)
+    results.append(ours(project, n, "ours, cold"))
+    results.append(ours(project, n, "ours, no change"))
+    changed = sorted((project / "data" / "cases").glob("*.yaml"))[n // 2]
+    changed.write_text(changed.read_text(encoding="utf-8") + "# ändrad\n", encoding="utf-8")
+    results.append(ours(project, n, "ours, one case file changed"))
+    template = project / "notebooks" / "case_report.ipynb"
+    template.write_text(template.read_text(encoding="utf-8").replace("Ärenderapport", "Ärenderapport ", 1), encoding="utf-8")
+    results.append(ours(project, n, "ours, template changed"))
+    for m in results[-4:]:
+        print(f"  {m.scenario}: {m.wall_s:.1f} s", flush=True)
+    return results
+
+
+def ratios(results: list[Measurement]) -> dict:
+    def wall(n: int, scenario: str) -> float | None:
+        return next((m.wall_s for m in results if m.n == n and m.scenario.startswith(scenario)), None)
+
+    def book(n: int) -> float | None:
+        return next((m.book_s for m in results if m.n == n and m.scenario == "ours, cold"), None)
+
+    out = {}
+    for n in sorted({m.n for m in results}):
+        cold = wall(n, "ours, cold")
+        out[n] = {
+            "naive / ours cold": wall(n, "naive") / cold,
+            "no change / cold": wall(n, "ours, no change") / cold,
+            "one case changed / cold": wall(n, "ours, one case file changed") / cold,
+            "template changed / cold": wall(n, "ours, template changed") / cold,
+        }
+        fresh = wall(n, "ours, cold, fresh kernels")
+        if fresh:
+            out[n]["fresh kernels / forked kernels (cold)"] = fresh / cold
+    sizes = sorted(out)
+    if len(sizes) >= 2 and book(sizes[0]) and book(sizes[-1]):
+        out["site-only build growth"] = {
+            f"N={sizes[-2]} → N={sizes[-1]}": book(sizes[-1]) / book(sizes[-2]),
+        }
+    return out
+
+
+def markdown(results: list[Measurement], ratio: dict, machine: str) -> str:
+    lines = [
+        f"Measured by `make bench` on {machine}, all rows in one run.",
+        "",
+        "| N | scenario | wall s | CPU s | wall s per case | executed | site-only s | peak MiB |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for m in results:
+        book = f"{m.book_s:.1f}" if m.book_s is not None else "–"
+        lines.append(f"| {m.n} | {m.scenario} | {m.wall_s:.1f} | {m.cpu_s:.1f} | {m.per_case_s:.2f} | "
+                     f"{m.executed if m.executed is not None else '–'} | {book} | {m.peak_rss_mib:.0f} |")
+    lines += ["", "| ratio | value |", "|---|---:|"]
+    for key, values in ratio.items():
+        for name, value in values.items():
+            lines.append(f"| {name} (N={key}) | {value:.2f} |" if isinstance(key, int) else f"| {key}, {name} | {value:.2f} |")
+    return "\n".join(lines) + "\n"
+
+
+def update_readme(table: str) -> None:
+    readme = REPO / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    if README_START in text and README_END in text:
+        head, rest = text.split(README_START, 1)
+        _, tail = rest.split(README_END, 1)
+        readme.write_text(f"{head}{README_START}\n{table}{README_END}{tail}", encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[20, 100, 500])
+    parser.add_argument("--fresh-up-to", type=int, default=100, help="also measure fresh kernels up to this N")
+    args = parser.parse_args()
+    machine = f"{platform.machine()}, {psutil.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB, Python {platform.python_version()}"
+    results: list[Measurement] = []
+    with tempfile.TemporaryDirectory(prefix="casebook-bench-") as tmp:
+        for n in args.sizes:
+            results += bench_size(n, Path(tmp), with_fresh=n <= args.fresh_up_to)
+    ratio = ratios(results)
+    out = REPO / "bench"
+    (out / "results.json").write_text(json.dumps(
+        {"machine": machine, "results": [asdict(m) for m in results], "ratios": {str(k): v for k, v in ratio.items()}},
+        indent=2) + "\n", encoding="utf-8")
+    table = markdown(results, ratio, machine)
+    (out / "results.md").write_text(table, encoding="utf-8")
+    update_readme(table)
+    print(table)
+
+
+if __name__ == "__main__":
+    main()
