@@ -230,6 +230,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="casebook-bench-") as tmp:
         for n in args.sizes:
             results += bench_size(n, Path(tmp), with_fresh=n <= args.fresh_up_to)
+            table = write_results(results, machine)  # after each N, so a long run keeps what it measured
+            shutil.rmtree(Path(tmp), ignore_errors=True)
+            Path(tmp).mkdir()
+    update_readme(table)
+    print(table)
+
+
+def write_results(results: list[Measurement], machine: str) -> str:
     ratio = ratios(results)
     out = REPO / "bench"
     (out / "results.json").write_text(json.dumps(
@@ -237,8 +245,7 @@ def main() -> None:
         indent=2) + "\n", encoding="utf-8")
     table = markdown(results, ratio, machine)
     (out / "results.md").write_text(table, encoding="utf-8")
-    update_readme(table)
-    print(table)
+    return table
 
 
 if __name__ == "__main__":

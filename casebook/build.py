@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -24,7 +21,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from casebook import audit, pages, zygote
+from casebook import audit, pages, site, zygote
 from casebook.cache import ExecutionCache, case_key, shared_digest
 from casebook.errors import CaseFileError, UserError
 from casebook.execute import KERNEL_NAME, CaseJob, ExecutionFailure, execute_case, execute_portfolio
@@ -40,7 +37,7 @@ PORTFOLIO_PAGE = Path("book") / "portfolio.ipynb"
 PORTFOLIO_KEY = "_portfolio"  # case ids cannot start with "_", so this never clashes
 
 
-ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
+SITE_BUILD_LABELS = {"full": "helt ombyggd", "incremental": "ändrade sidor ombyggda", "unchanged": "oförändrad"}
 
 
 class BuildFailed(Exception):
@@ -56,6 +53,7 @@ class BuildSummary:
     seconds: float = 0.0
     execute_seconds: float = 0.0
     book_seconds: float = 0.0
+    site_build: str = ""  # "full", "incremental" or "unchanged" (see casebook.site)
 
 
 def case_files(root: Path) -> list[Path]:
@@ -131,14 +129,20 @@ def build_site(
         published = {r.case.id: audit.sha256_file(cache.notebook(r.case.id)) for r in reports}
         pages.write_generated(source, reports, verification_file(root), published)
         building = time.perf_counter()
-        html = _build_book(source, staging / "out", console)
+        console.print("Bygger webbplatsen med Jupyter Book …")
+        try:
+            built, summary.site_build = site.build_html(root, source)
+        except site.SiteBuildFailed as exc:
+            raise BuildFailed(f"Jupyter Book misslyckades:\n{exc}\nWebbplatsen är oförändrad.") from None
         summary.book_seconds = time.perf_counter() - building
-        _publish(html, output)
+        shutil.copytree(built, staging / "html")
+        _publish(staging / "html", output)
     summary.seconds = time.perf_counter() - started
     shown = output.relative_to(root) if output.is_relative_to(root) else output
     console.print(
         f"Klart: {summary.cases} ärenden, {summary.executed} körda, {summary.reused} återanvända, "
-        f"{len(summary.failed)} misslyckade, {summary.seconds:.1f} s. Webbplatsen finns i {shown}.",
+        f"{len(summary.failed)} misslyckade, {summary.seconds:.1f} s "
+        f"(webbplatsen: {SITE_BUILD_LABELS[summary.site_build]}). Webbplatsen finns i {shown}.",
         soft_wrap=True,
     )
     return summary
@@ -224,21 +228,6 @@ def _execute_portfolio(root: Path, output: Path, cache: ExecutionCache, key: str
     if failure is not None:
         raise BuildFailed(f"Portföljen kunde inte köras: {failure}. Webbplatsen är oförändrad.")
     cache.store(PORTFOLIO_KEY, key, output)
-
-
-def _build_book(source: Path, out: Path, console: Console) -> Path:
-    """Run Jupyter Book 1 with warnings as errors; return the built HTML folder."""
-    jupyter_book = Path(sys.executable).parent / "jupyter-book"
-    command = [str(jupyter_book), "build", str(source), "--path-output", str(out), "-W", "-n", "--keep-going", "--all"]
-    console.print("Bygger webbplatsen med Jupyter Book …")
-    completed = subprocess.run(command, cwd=source, capture_output=True, text=True, check=False)
-    if completed.returncode != 0:
-        # Show the problems with paths as in the repository, without terminal colours.
-        text = ANSI_ESCAPE.sub("", completed.stdout + completed.stderr).replace(f"{source}/", "")
-        log = text.strip().splitlines()
-        problems = [line for line in log if "WARNING" in line or "ERROR" in line] or log[-20:]
-        raise BuildFailed("Jupyter Book misslyckades:\n" + "\n".join(problems[:30]) + "\nWebbplatsen är oförändrad.")
-    return out / "_build" / "html"
 
 
 def _publish(html: Path, output: Path) -> None:

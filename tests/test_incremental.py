@@ -6,6 +6,7 @@ adding and removing cases updates every page that lists them.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -134,3 +135,43 @@ def test_adding_and_removing_cases_updates_every_page_that_lists_them(tmp_path):
     for page in site.rglob("*.html"):
         assert not any("fiktiv-bas" in link for link in _links(page)), page
     assert not ExecutionCache(root).notebook("fiktiv-bas").exists()
+
+
+def _summary(root: Path, tmp_path: Path) -> dict:
+    from test_build import casebook
+
+    summary = tmp_path / "summary.json"
+    completed = casebook(root, "build", "--summary", str(summary))
+    assert completed.returncode == 0, completed.stderr
+    return json.loads(summary.read_text())
+
+
+def _case_list_row(site: Path, case_id: str) -> str:
+    soup = BeautifulSoup((site / "book/case_list.html").read_text(encoding="utf-8"), "html.parser")
+    return soup.select_one(f"main a[href='cases/{case_id}.html']").find_parent("tr").get_text(" ", strip=True)
+
+
+def test_a_changed_case_rebuilds_only_changed_pages_and_a_new_title_rebuilds_all(tmp_path):
+    root = copy_project(tmp_path / "repo")
+    case = root / "data/cases/fiktiv-bas.yaml"
+    shutil.copy2(FICTIONAL_BASE_PATH, case)
+    assert _summary(root, tmp_path)["site_build"] == "full"
+    site = root / "_build" / "html"
+    spin_page = (site / "book/cases/rjh-2025-spin.html").read_bytes()
+    assert _case_list_row(site, "fiktiv-bas").endswith("0 av 18 JSON")
+
+    assert _summary(root, tmp_path)["site_build"] == "unchanged"
+
+    case.write_text(case.read_text(encoding="utf-8").replace("amount_applied_for: 400000", "amount_applied_for: 399000"),
+                    encoding="utf-8")
+    summary = _summary(root, tmp_path)
+    assert (summary["executed"], summary["site_build"]) == (1, "incremental")
+    assert "399\xa0000\xa0kr" in (site / "book/cases/fiktiv-bas.html").read_text(encoding="utf-8")
+    assert _case_list_row(site, "fiktiv-bas").endswith("2 av 18 JSON")
+    assert (site / "book/cases/rjh-2025-spin.html").read_bytes() == spin_page
+
+    case.write_text(case.read_text(encoding="utf-8").replace("Samverkan i Exempelbygd", "Ny titel i Exempelbygd"),
+                    encoding="utf-8")
+    assert _summary(root, tmp_path)["site_build"] == "full"
+    neighbour = (site / "book/cases/rjh-2025-spin.html").read_text(encoding="utf-8")
+    assert "Ny titel i Exempelbygd" in neighbour  # the previous-page link of the next case

@@ -1,0 +1,111 @@
+"""Turn the staged book sources into HTML with Jupyter Book 1, incrementally when that is safe.
+
+The sources are mirrored into ``_build/site/src``, rewriting only files whose bytes
+changed, so Sphinx sees the true modification times. Then:
+
+- nothing changed (and the last build completed): Jupyter Book is not run at all;
+- only page contents changed: an incremental build rewrites the changed pages;
+- the set of pages, any page title, the configuration, the table of contents, templates
+  or styles changed, or the last build did not complete: a full build from scratch.
+  Jupyter Book 1's incremental mode leaves other pages' navigation (sidebar, previous and
+  next links) stale when pages or titles change, so those changes always rebuild fully.
+
+Warnings are errors. The caller publishes the result; a failure leaves ``_build/html`` as
+it was and marks the mirror incomplete, so the next build is a full one.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+SITE_WORK = Path("_build") / "site"
+STRUCTURAL = ("_config.yml", "_toc.yml", "book/_templates/", "book/_static/")
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
+
+
+class SiteBuildFailed(Exception):
+    """Jupyter Book reported warnings or errors; the message lists them."""
+
+
+def _files(tree: Path) -> dict[str, Path]:
+    return {p.relative_to(tree).as_posix(): p for p in tree.rglob("*") if p.is_file()}
+
+
+def sync_tree(source: Path, mirror: Path) -> set[str]:
+    """Make ``mirror`` a copy of ``source``, writing only what differs; the paths that changed."""
+    wanted, present = _files(source), _files(mirror)
+    changed = set()
+    for relative in present.keys() - wanted.keys():
+        present[relative].unlink()
+        changed.add(relative)
+    for relative, path in wanted.items():
+        target = mirror / relative
+        if relative in present and filecmp.cmp(path, target, shallow=False):
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+        changed.add(relative)
+    return changed
+
+
+def _title(path: Path) -> str:
+    if path.suffix == ".ipynb":
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        source = "".join(cells[0]["source"]) if cells else ""
+    else:
+        source = path.read_text(encoding="utf-8")
+    return next((line for line in source.splitlines() if line.startswith("# ")), "")
+
+
+def structure(tree: Path) -> str:
+    """A digest of everything that other pages' navigation depends on."""
+    digest = hashlib.sha256()
+    for relative, path in sorted(_files(tree).items()):
+        if relative.endswith((".md", ".ipynb")) and not relative.startswith("book/_generated/"):
+            digest.update(f"{relative}\0{_title(path)}\n".encode())
+        elif relative in STRUCTURAL or relative.startswith(STRUCTURAL):
+            digest.update(relative.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def build_html(root: Path, source: Path) -> tuple[Path, str]:
+    """Build ``source`` (a staged book) and return the HTML folder and the kind of build."""
+    work = root / SITE_WORK
+    mirror, out = work / "src", work / "out"
+    complete, structure_file = work / "complete", work / "structure"
+    html = out / "_build" / "html"
+    new_structure = structure(source)
+    full = not (complete.exists() and html.is_dir() and structure_file.exists()
+                and structure_file.read_text() == new_structure)
+    mirror.mkdir(parents=True, exist_ok=True)
+    changed = sync_tree(source, mirror)
+    if not full and not changed:
+        return html, "unchanged"
+    complete.unlink(missing_ok=True)
+    if full:
+        shutil.rmtree(out, ignore_errors=True)
+    _run_jupyter_book(mirror, out, full)
+    structure_file.write_text(new_structure)
+    complete.touch()
+    return html, "full" if full else "incremental"
+
+
+def _run_jupyter_book(source: Path, out: Path, full: bool) -> None:
+    jupyter_book = Path(sys.executable).parent / "jupyter-book"
+    command = [str(jupyter_book), "build", str(source), "--path-output", str(out), "-W", "-n", "--keep-going"]
+    if full:
+        command.append("--all")
+    completed = subprocess.run(command, cwd=source, capture_output=True, text=True, check=False)
+    if completed.returncode != 0:
+        # Show the problems with paths as in the repository, without terminal colours.
+        text = ANSI_ESCAPE.sub("", completed.stdout + completed.stderr).replace(f"{source}/", "")
+        log = text.strip().splitlines()
+        problems = [line for line in log if "WARNING" in line or "ERROR" in line] or log[-20:]
+        raise SiteBuildFailed("\n".join(problems[:30]))
