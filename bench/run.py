@@ -3,7 +3,9 @@
 For each N (default 20, 100 and 500) it generates N fictional cases with a fixed seed in a
 fresh copy of the project and measures, one after the other on this machine:
 
-- naive: the ``papermill`` command once per case, sequentially, then ``jupyter-book build --all``;
+- naive: the ``papermill`` command once per case, sequentially, then ``jupyter-book build --all``
+  (by default up to N = 100: at about 8 s per case it would take over an hour at N = 500;
+  ``--naive-up-to 500`` measures it there too);
 - ours, cold (empty execution cache, kernels forked from a preloaded process);
 - ours, cold with ordinary fresh kernels (``--fresh-kernels``; at N ≤ 100, for comparison);
 - ours, no change; ours, one case file changed; ours, the notebook template changed.
@@ -41,6 +43,7 @@ REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 PROJECT_FILES = ("_config.yml", "_toc.yml", "book", "notebooks")
 README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"
+NAIVE = "naive: papermill CLI per case, then jupyter-book build --all"
 
 
 @dataclass
@@ -134,7 +137,7 @@ def naive(project: Path, n: int) -> Measurement:
     pages.write_generated(project, reports, project / "none.json", {})
     commands.append([str(BIN / "jupyter-book"), "build", "--all", "."])
     wall, cpu, peak = run_measured(commands, project)
-    return Measurement(n, "naive: papermill CLI per case, then jupyter-book build --all", wall, cpu, peak, wall / n, n)
+    return Measurement(n, NAIVE, wall, cpu, peak, wall / n, n)
 
 
 def ours(project: Path, n: int, scenario: str, *extra: str) -> Measurement:
@@ -145,10 +148,12 @@ def ours(project: Path, n: int, scenario: str, *extra: str) -> Measurement:
     return Measurement(n, scenario, wall, cpu, peak, wall / n, data["executed"], data["book_seconds"])
 
 
-def bench_size(n: int, workdir: Path, with_fresh: bool) -> list[Measurement]:
+def bench_size(n: int, workdir: Path, with_naive: bool, with_fresh: bool) -> list[Measurement]:
     print(f"N = {n}", flush=True)
-    results = [naive(make_project(workdir / f"naive-{n}", n), n)]
-    print(f"  naive {results[-1].wall_s:.1f} s", flush=True)
+    results = []
+    if with_naive:
+        results.append(naive(make_project(workdir / f"naive-{n}", n), n))
+        print(f"  naive {results[-1].wall_s:.1f} s", flush=True)
     if with_fresh:
         results.append(ours(make_project(workdir / f"fresh-{n}", n), n, "ours, cold, fresh kernels", "--fresh-kernels"))
         print(f"  fresh {results[-1].wall_s:.1f} s", flush=True)
@@ -168,7 +173,10 @@ def bench_size(n: int, workdir: Path, with_fresh: bool) -> list[Measurement]:
 
 def ratios(results: list[Measurement]) -> dict:
     def wall(n: int, scenario: str) -> float | None:
-        return next((m.wall_s for m in results if m.n == n and m.scenario.startswith(scenario)), None)
+        return next((m.wall_s for m in results if m.n == n and m.scenario == scenario), None)
+
+    def cpu(n: int, scenario: str) -> float:
+        return next(m.cpu_s for m in results if m.n == n and m.scenario == scenario)
 
     def book(n: int) -> float | None:
         return next((m.book_s for m in results if m.n == n and m.scenario == "ours, cold"), None)
@@ -176,8 +184,8 @@ def ratios(results: list[Measurement]) -> dict:
     out = {}
     for n in sorted({m.n for m in results}):
         cold = wall(n, "ours, cold")
-        out[n] = {
-            "naive / ours cold": wall(n, "naive") / cold,
+        out[n] = {"naive / ours cold": wall(n, NAIVE) / cold} if wall(n, NAIVE) else {}
+        out[n] |= {
             "no change / cold": wall(n, "ours, no change") / cold,
             "one case changed / cold": wall(n, "ours, one case file changed") / cold,
             "template changed / cold": wall(n, "ours, template changed") / cold,
@@ -185,6 +193,8 @@ def ratios(results: list[Measurement]) -> dict:
         fresh = wall(n, "ours, cold, fresh kernels")
         if fresh:
             out[n]["fresh kernels / forked kernels (cold)"] = fresh / cold
+        # CPU that executing the cases costs: the cold build minus the fixed cost of a build.
+        out[n]["CPU s per executed case"] = (cpu(n, "ours, cold") - cpu(n, "ours, no change")) / n
     sizes = sorted(out)
     if len(sizes) >= 2 and book(sizes[0]) and book(sizes[-1]):
         out["site-only build growth"] = {
@@ -224,12 +234,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[20, 100, 500])
     parser.add_argument("--fresh-up-to", type=int, default=100, help="also measure fresh kernels up to this N")
+    parser.add_argument("--naive-up-to", type=int, default=100,
+                        help="measure the naive way up to this N (it costs about 8 s per case; 500 takes over an hour)")
+    parser.add_argument("--render-only", action="store_true",
+                        help="only rewrite results.md and the README table from bench/results.json")
     args = parser.parse_args()
+    if args.render_only:
+        stored = json.loads((REPO / "bench" / "results.json").read_text(encoding="utf-8"))
+        results = [Measurement(**m) for m in stored["results"]]
+        update_readme(write_results(results, stored["machine"]))
+        return
     machine = f"{platform.machine()}, {psutil.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB, Python {platform.python_version()}"
     results: list[Measurement] = []
     with tempfile.TemporaryDirectory(prefix="casebook-bench-") as tmp:
         for n in args.sizes:
-            results += bench_size(n, Path(tmp), with_fresh=n <= args.fresh_up_to)
+            results += bench_size(n, Path(tmp), with_naive=n <= args.naive_up_to, with_fresh=n <= args.fresh_up_to)
             table = write_results(results, machine)  # after each N, so a long run keeps what it measured
             shutil.rmtree(Path(tmp), ignore_errors=True)
             Path(tmp).mkdir()

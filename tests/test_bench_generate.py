@@ -1,0 +1,18 @@
+"""The benchmark's synthetic cases: valid, clearly fictional, and the same for the same seed."""
+
+from __future__ import annotations
+
+from bench.generate import generate
+
+from casebook.model import load_case
+
+
+def test_generated_cases_are_valid_fictional_and_reproducible(tmp_path):
+    first = generate(tmp_path / "a", 5)
+    second = generate(tmp_path / "b", 5)
+    assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
+    for path in first:
+        case = load_case(path)
+        assert case.title.startswith("FIKTIVT")
+        assert sum(line.amount for line in case.financing_plan) == case.total_costs
+    assert generate(tmp_path / "c", 5, seed=1)[0].read_bytes() != first[0].read_bytes()
