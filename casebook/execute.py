@@ -81,6 +81,8 @@ def execute_case(job: CaseJob) -> ExecutionFailure | None:
         return ExecutionFailure(job.case_id, 0, "", f"{type(exc).__name__}: {str(exc)[:300]}")
     notebook = nbformat.read(job.output, as_version=4)
     clean_executed_notebook(notebook, job.case_id, job.title, job.cache_key)
+    # Case pages are linked from the case list and not listed in the table of contents.
+    notebook.metadata["orphan"] = True
     nbformat.write(notebook, job.output)
     return None
 
