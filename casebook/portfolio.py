@@ -101,16 +101,19 @@ class Portfolio:
         })
         return styled_table(table, f"Alla ärenden ({len(c)} st.)", "portfolio-cases", escape=False)
 
-    def by_decision_maker_table(self) -> HTML:
-        c = self.cases_frame()
-        grouped = c.groupby("decision_maker", sort=True).agg(
+    def _totals_by(self, column: str, heading: str) -> pd.DataFrame:
+        """Number of cases, decided amounts and project financing per value of ``column``."""
+        grouped = self.cases_frame().groupby(column, sort=True).agg(
             cases=("case_id", "size"), decided=("max_amount", "sum"), financing=("total_financing", "sum"))
-        table = pd.DataFrame({
-            "Beslutsfattare": grouped.index,
+        return pd.DataFrame({
+            heading: [str(key) for key in grouped.index],
             "Ärenden": grouped["cases"].map(fmt.number).to_numpy(),
             "Beslutat, högst": grouped["decided"].map(fmt.kronor).to_numpy(),
             "Projektens finansiering": grouped["financing"].map(fmt.kronor).to_numpy(),
         })
+
+    def by_decision_maker_table(self) -> HTML:
+        table = self._totals_by("decision_maker", "Beslutsfattare")
         return styled_table(table, "Summor per beslutsfattare", "portfolio-decision-makers")
 
     def by_kind_table(self) -> HTML:
@@ -125,15 +128,7 @@ class Portfolio:
         return styled_table(table, "Finansiering per slag av medel, alla ärenden", "portfolio-kinds")
 
     def by_year_table(self) -> HTML:
-        c = self.cases_frame()
-        grouped = c.groupby("year", sort=True).agg(
-            cases=("case_id", "size"), decided=("max_amount", "sum"), financing=("total_financing", "sum"))
-        table = pd.DataFrame({
-            "År": [str(y) for y in grouped.index],
-            "Ärenden": grouped["cases"].map(fmt.number).to_numpy(),
-            "Beslutat, högst": grouped["decided"].map(fmt.kronor).to_numpy(),
-            "Projektens finansiering": grouped["financing"].map(fmt.kronor).to_numpy(),
-        })
+        table = self._totals_by("year", "År")
         return styled_table(table, "Summor per år (beslutsår, annars året ansökan kom in)", "portfolio-years")
 
     def year_chart(self) -> SVG:
