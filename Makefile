@@ -1,31 +1,40 @@
 # Two commands: `make site` builds the site, `make test` runs every test.
-# Each creates or updates the virtual environment .venv from the pinned requirements.
+# Each creates or updates the virtual environment .venv from its pinned requirement set:
+# requirements.txt (site), requirements-test.txt (tests), requirements-lab.txt (JupyterLab),
+# all constrained by constraints.txt.
 
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-INSTALLED := $(VENV)/.installed
+PIP := $(PY) -m pip install --quiet --disable-pip-version-check
 # The browser tests drive this Chromium; Debian's package is installed when it is missing.
 CASEBOOK_CHROMIUM ?= /usr/bin/chromium
 export CASEBOOK_CHROMIUM
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: site test check verify bench chromium clean
+.PHONY: site test test-fast check verify bench lab chromium clean
 
-site: $(INSTALLED)
+site: $(VENV)/.site
 	$(PY) -m casebook build
 
-test: $(INSTALLED) chromium
+test: $(VENV)/.test chromium
 	$(PY) -m pytest
 
-check: $(INSTALLED)
+# Unit, rule, property and notebook tests: no site build, no browser.
+test-fast: $(VENV)/.test
+	$(PY) -m pytest -m "not e2e"
+
+check: $(VENV)/.site
 	$(PY) -m casebook check
 
-verify: $(INSTALLED)
+verify: $(VENV)/.site
 	$(PY) -m casebook verify
 
-bench: $(INSTALLED)
+bench: $(VENV)/.test
 	$(PY) -m bench.run
+
+lab: $(VENV)/.lab
+	$(VENV)/bin/jupyter lab notebooks/case_report.ipynb
 
 chromium:
 	@test -x "$(CASEBOOK_CHROMIUM)" || { \
@@ -33,12 +42,20 @@ chromium:
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
-$(INSTALLED): requirements.txt constraints.txt pyproject.toml
+$(VENV)/.site: requirements.txt constraints.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(PIP) -r requirements.txt -c constraints.txt
+	$(PIP) --no-deps --no-build-isolation -e .
 	@# Register the kernel inside the venv, so papermill runs this environment's Python.
 	$(PY) -m ipykernel install --sys-prefix --name casebook --display-name "Python (casebook)"
+	touch $@
+
+$(VENV)/.test: $(VENV)/.site requirements-test.txt
+	$(PIP) -r requirements-test.txt -c constraints.txt
+	touch $@
+
+$(VENV)/.lab: $(VENV)/.site requirements-lab.txt
+	$(PIP) -r requirements-lab.txt -c constraints.txt
 	touch $@
 
 clean:

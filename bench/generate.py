@@ -14,8 +14,8 @@ from pathlib import Path
 
 import yaml
 
-from casebook.finance import percent, round_share
-from casebook.reference import load_regional_actors
+from casebook.domain.finance import percent, round_share
+from casebook.domain.reference import load_regional_actors
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -34,10 +34,10 @@ from pathlib import Path
 import psutil
 
 from bench.generate import generate
-from casebook import pages
-from casebook.build import validate_all
-from casebook.opendata import write_open_data
-from casebook.reference import load_regional_actors
+from casebook.render import pages
+from casebook.engine.build import validate_all
+from casebook.render.opendata import write_open_data
+from casebook.domain.reference import load_regional_actors
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent

@@ -14,10 +14,10 @@ from pathlib import Path
 
 from rich.console import Console
 
-from casebook.build import BuildFailed, build_site, validate_all, verification_file
-from casebook.errors import UserError
-from casebook.execute import TEMPLATES, refresh_template_outputs
-from casebook.verify import verify_site, write_verification
+from casebook.engine.build import BuildFailed, build_site, validate_all, verification_file
+from casebook.domain.errors import UserError
+from casebook.engine.execute import TEMPLATES, refresh_template_outputs
+from casebook.engine.verify import verify_site, write_verification
 
 EXIT_USER_ERROR = 2
 EXIT_BUILD_FAILED = 1

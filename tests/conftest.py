@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from casebook.finance import financing_figures
-from casebook.model import Case, load_case
-from casebook.reference import load_regional_actors
-from casebook.rules import CaseContext, RuleResult, evaluate
+from casebook.domain.finance import financing_figures
+from casebook.domain.model import Case, load_case
+from casebook.domain.reference import load_regional_actors
+from casebook.domain.rules import CaseContext, RuleResult, evaluate
 
 REPO = Path(__file__).resolve().parents[1]
 SPIN_PATH = REPO / "data" / "cases" / "rjh-2025-spin.yaml"

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from casebook.finance import financing_figures, payable, percent, round_share
+from casebook.domain.finance import financing_figures, payable, percent, round_share
 
 
 @pytest.fixture(scope="module")

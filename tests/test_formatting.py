@@ -3,7 +3,7 @@
 import datetime as dt
 from decimal import Decimal
 
-from casebook import formatting as fmt
+from casebook.domain import formatting as fmt
 
 NBSP = "\N{NO-BREAK SPACE}"
 

@@ -14,9 +14,9 @@ import pytest
 from bs4 import BeautifulSoup
 from conftest import FICTIONAL_BASE_PATH, REPO, copy_project, git
 
-from casebook import cache as cache_module
-from casebook.build import plan_executions, validate_all
-from casebook.cache import ExecutionCache
+from casebook.engine import cache as cache_module
+from casebook.engine.build import plan_executions, validate_all
+from casebook.engine.cache import ExecutionCache
 
 CASES = ["fiktiv-bas", "fiktiv-norr", "rjh-2025-spin"]
 
@@ -86,7 +86,7 @@ def test_a_shared_input_reexecutes_every_case(project, tmp_path, changed):
     assert _stale(project, tmp_path) == CASES
 
 
-@pytest.mark.parametrize("module", ["rules.py", "finance.py", "report.py"])
+@pytest.mark.parametrize("module", ["domain/rules.py", "domain/finance.py", "render/case_view.py"])
 def test_changed_package_code_reexecutes_every_case(project, tmp_path, module):
     _append(cache_module.PACKAGE_DIR / module, "\n# ändrad\n")
     assert _stale(project, tmp_path) == CASES

@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 from conftest import SPIN_PATH
 
-from casebook.errors import CaseFileError
-from casebook.model import Case, FinancierKind, RuleSetId, case_json_schema, load_case
+from casebook.domain.errors import CaseFileError
+from casebook.domain.model import Case, FinancierKind, RuleSetId, case_json_schema, load_case
 
 
 def test_spin_case_captures_the_decision_memo(spin):

@@ -10,9 +10,9 @@ import jsonschema
 import pytest
 from conftest import FICTIONAL_BASE_PATH, REFERENCE_DIR, REPO, SPIN_PATH
 
-from casebook.opendata import OrganisationNumbers, decision_rows, financing_rows, giving360, organisation_id, write_open_data
-from casebook.reference import load_regional_actors
-from casebook.report import prepare
+from casebook.render.opendata import OrganisationNumbers, decision_rows, financing_rows, giving360, organisation_id, write_open_data
+from casebook.domain.reference import load_regional_actors
+from casebook.domain.evaluation import evaluate_case as prepare
 
 SCHEMA = json.loads((REPO / "tests" / "schemas" / "360giving-1.4.3-grant-required.schema.json").read_text())
 

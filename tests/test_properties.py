@@ -10,9 +10,9 @@ from conftest import evaluate_case
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from casebook.finance import financing_figures, payable, round_share
-from casebook.model import Case, FinancierKind
-from casebook.rules import Outcome
+from casebook.domain.finance import financing_figures, payable, round_share
+from casebook.domain.model import Case, FinancierKind
+from casebook.domain.rules import Outcome
 
 amounts = st.integers(min_value=1, max_value=2_000_000_000)
 shares = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("100"), places=2)

@@ -7,8 +7,8 @@ import copy
 import pytest
 from conftest import evaluate_case
 
-from casebook.model import Case
-from casebook.rules import RULES, Outcome
+from casebook.domain.model import Case
+from casebook.domain.rules import RULES, Outcome
 
 FAILING = {Outcome.NOT_MET, Outcome.REVIEW}
 

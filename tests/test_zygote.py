@@ -9,7 +9,7 @@ import psutil
 import pytest
 from jupyter_client.manager import KernelManager
 
-from casebook import zygote
+from casebook.engine import zygote
 
 
 def _run(client, code: str) -> dict:
@@ -45,7 +45,7 @@ def forked_kernel():
 def test_the_kernel_is_forked_from_the_preloaded_zygote(forked_kernel):
     manager, client = forked_kernel
     launcher = manager.provisioner.process.pid
-    out = _run(client, "import os, sys; (os.getpid(), 'pandas' in sys.modules, 'casebook.report' in sys.modules)")
+    out = _run(client, "import os, sys; (os.getpid(), 'pandas' in sys.modules, 'casebook.render.case_view' in sys.modules)")
     pid, pandas_loaded, package_loaded = eval(out["result"])  # noqa: S307 - a tuple from our own kernel
     assert pid != launcher and psutil.Process(pid).parent().pid != launcher
     assert pandas_loaded and package_loaded  # imported before any cell ran

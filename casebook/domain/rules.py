@@ -11,10 +11,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import Enum
 
-from casebook import formatting as fmt
-from casebook.finance import FinancingFigures, percent
-from casebook.model import AssessmentTopic, Case, FinancierKind, RuleSetId
-from casebook.reference import RegionalActor
+from casebook.domain import formatting as fmt
+from casebook.domain.finance import FinancingFigures, percent
+from casebook.domain.model import AssessmentTopic, Case, FinancierKind, RuleSetId
+from casebook.domain.reference import RegionalActor
 
 
 class Outcome(str, Enum):
@@ -23,6 +23,11 @@ class Outcome(str, Enum):
     REVIEW = "Avvikelse att granska"
     JUDGEMENT = "Bedömning enligt handläggare"
     NOT_APPLICABLE = "Ej tillämplig"
+
+    @property
+    def needs_attention(self) -> bool:
+        """Whether a reader must look at this outcome before relying on the case."""
+        return self in (Outcome.NOT_MET, Outcome.REVIEW)
 
 
 class RuleKind(str, Enum):
@@ -210,7 +215,7 @@ def _five_per_decision_maker(ctx: CaseContext) -> Finding:
     costs = f.project_costs
     parts = [f"{s.financier} {fmt.kronor(s.amount)} = {fmt.percent(percent(s.amount, costs))}" for s in f.ordinance.lines]
     over = [s.financier for s in f.ordinance.lines if 2 * s.amount > costs]
-    if ctx.case.decision.share_percent > 50 and ctx.case.decision_maker.name not in over:
+    if ctx.case.share_percent_in_force > 50 and ctx.case.decision_maker.name not in over:
         over.append(ctx.case.decision_maker.name)
     evidence = f"Av projektets utgifter {fmt.kronor(costs)}: " + "; ".join(parts) + "."
     if over:
@@ -371,7 +376,7 @@ def _advance(ctx: CaseContext) -> Finding:
     advance = ctx.case.decision.advance
     if advance is None:
         return Finding(Outcome.NOT_APPLICABLE, "Inget förskott begärs; stödet betalas ut i efterhand.")
-    granted = ctx.case.decision.max_amount
+    granted = ctx.case.max_amount_in_force
     problems = []
     if 2 * advance.amount > granted:
         problems.append(f"mer än hälften av stödet ({fmt.kronor(granted)})")

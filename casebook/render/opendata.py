@@ -8,6 +8,7 @@ and plan order, so the same data always gives the same bytes.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import re
@@ -15,12 +16,11 @@ from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
-from casebook.audit import sha256_file
-from casebook.finance import FinancingShare
-from casebook.model import Case
-from casebook.reference import RegionalActor
-from casebook.report import CaseReport
-from casebook.rules import Outcome
+from casebook.domain.finance import FinancingShare
+from casebook.domain.evaluation import EvaluatedCase
+from casebook.domain.model import Case
+from casebook.domain.reference import RegionalActor
+from casebook.domain.rules import Outcome
 
 GRANT_ID_PREFIX = "360G-casebook"
 """360Giving grant ids are ``360G-<publisher prefix>-<own id>``. A region publishing to
@@ -44,7 +44,7 @@ def slug(text: str) -> str:
 class OrganisationNumbers:
     """Organisation numbers known from the case files and the reference data."""
 
-    def __init__(self, reports: list[CaseReport], actors: tuple[RegionalActor, ...]):
+    def __init__(self, reports: list[EvaluatedCase], actors: tuple[RegionalActor, ...]):
         self._numbers: dict[str, str] = {}
         for actor in actors:
             if actor.organisation_number:
@@ -63,11 +63,11 @@ class OrganisationNumbers:
         return organisation_id(name, self._numbers.get(name))
 
 
-def _outcome_counts(report: CaseReport) -> Counter:
+def _outcome_counts(report: EvaluatedCase) -> Counter:
     return Counter(r.outcome for r in report.results)
 
 
-def decision_rows(reports: list[CaseReport]) -> list[dict]:
+def decision_rows(reports: list[EvaluatedCase]) -> list[dict]:
     rows = []
     for r in reports:
         case, f = r.case, r.figures
@@ -96,7 +96,7 @@ def decision_rows(reports: list[CaseReport]) -> list[dict]:
             "rules_to_review": counts[Outcome.REVIEW],
             "rules_officer_judgement": counts[Outcome.JUDGEMENT],
             "rules_not_applicable": counts[Outcome.NOT_APPLICABLE],
-            "case_file_sha256": sha256_file(r.path),
+            "case_file_sha256": hashlib.sha256(r.source.read_bytes()).hexdigest(),
         })
     return rows
 
@@ -105,7 +105,7 @@ def _share(s: FinancingShare) -> str:
     return str(s.share.quantize(SHARE_DECIMALS))
 
 
-def financing_rows(reports: list[CaseReport]) -> list[dict]:
+def financing_rows(reports: list[EvaluatedCase]) -> list[dict]:
     rows = []
     for r in reports:
         for position, s in enumerate(r.figures.shares, start=1):
@@ -130,7 +130,7 @@ def _award_date(case: Case) -> tuple[str, str]:
     return case.dates.application_received.isoformat(), "ansökan inkom (beslutsdatum saknas)"
 
 
-def giving360(reports: list[CaseReport], orgs: OrganisationNumbers) -> dict:
+def giving360(reports: list[EvaluatedCase], orgs: OrganisationNumbers) -> dict:
     """One 360Giving grant per financier per case, linked by ``relatedActivity``."""
     grants = []
     for r in reports:
@@ -184,7 +184,7 @@ def _json(data: object) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
-def write_open_data(out: Path, reports: list[CaseReport], actors: tuple[RegionalActor, ...]) -> list[Path]:
+def write_open_data(out: Path, reports: list[EvaluatedCase], actors: tuple[RegionalActor, ...]) -> list[Path]:
     """Write every open-data file into ``out``; return them in a stable order."""
     out.mkdir(parents=True, exist_ok=True)
     decisions = decision_rows(reports)

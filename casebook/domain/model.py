@@ -26,8 +26,10 @@ from pydantic import (
     model_validator,
 )
 
-from casebook.errors import CaseFileError, FieldProblem
+from casebook.domain.errors import CaseFileError, FieldProblem
 
+SCHEMA_VERSION = 2
+"""The newest case file format; files of every earlier version stay valid."""
 CASE_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
 ORGANISATION_NUMBER_PATTERN = r"^\d{6}-\d{4}$"
 
@@ -131,8 +133,34 @@ class Decision(_Strict):
     advance: Advance | None = None
 
 
+class CaseState(str, Enum):
+    """Where a case stands: the memo proposes, a body with the mandate decides or rejects."""
+
+    PROPOSAL = "proposal"
+    DECIDED = "decided"
+    REJECTED = "rejected"
+
+    @property
+    def label(self) -> str:
+        return {"proposal": "Förslag till beslut", "decided": "Beviljat", "rejected": "Avslaget"}[self.value]
+
+
+class Status(_Strict):
+    """Whether the case is a proposal, decided or rejected; the date is ``dates.decision``.
+
+    ``decided_share_percent`` and ``decided_max_amount`` are recorded only where the
+    decision differs from the memo's proposal.
+    """
+
+    state: CaseState
+    decided_by: ShortText | None = None
+    decision_reference: ShortText | None = None
+    decided_share_percent: Annotated[Decimal, Field(gt=0, le=100, max_digits=8, decimal_places=4)] | None = None
+    decided_max_amount: Kronor | None = None
+
+
 class RuleSetId(str, Enum):
-    """Rule sets a case can name; defined in ``casebook.rules``."""
+    """Rule sets a case can name; defined in ``casebook.domain.rules``."""
 
     ORDINANCE_2003_596 = "forordning-2003-596"
     STRATEGIC_PLANNING_CALL_2025 = "utlysning-strategisk-planering-2025"
@@ -173,7 +201,7 @@ class SourceDocument(_Strict):
 class Case(_Strict):
     """One application to one decision-maker, as recorded in its decision memo."""
 
-    schema_version: StrictInt = Field(ge=1, le=1)
+    schema_version: StrictInt = Field(ge=1, le=SCHEMA_VERSION)
     id: Annotated[str, StringConstraints(pattern=CASE_ID_PATTERN)]
     title: ShortText
     reference: ShortText | None = None
@@ -190,6 +218,8 @@ class Case(_Strict):
     """The plan's total as the memo states it, when it does: checked against the lines."""
     financing_plan: list[FinancingLine] = Field(min_length=1)
     decision: Decision
+    status: Status | None = None
+    """Absent in older files: then a case with a decision date is decided, else a proposal."""
     assessments: list[Assessment] = Field(default_factory=list)
     indicators: list[Indicator] = Field(default_factory=list)
     signatories: list[Signatory] = Field(default_factory=list)
@@ -210,11 +240,54 @@ class Case(_Strict):
                     f"finansieringsplanens rader summerar till {total} kr, men stated_total_financing är "
                     f"{self.stated_total_financing} kr"
                 )
+        self._status_is_consistent()
         names = [line.financier for line in self.financing_plan]
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates:
             raise ValueError(f"finansiären förekommer mer än en gång: {', '.join(duplicates)}")
         return self
+
+    def _status_is_consistent(self) -> None:
+        status, decided_on = self.status, self.dates.decision
+        if status is None:
+            return
+        if status.state is CaseState.PROPOSAL:
+            recorded = [name for name in ("decided_by", "decision_reference", "decided_share_percent", "decided_max_amount")
+                        if getattr(status, name) is not None]
+            if decided_on is not None:
+                raise ValueError("status.state är proposal men dates.decision har ett datum: ett förslag har inget beslutsdatum")
+            if recorded:
+                raise ValueError(f"status.state är proposal men beslutsuppgifter är ifyllda: status.{', status.'.join(recorded)}")
+            return
+        if decided_on is None:
+            raise ValueError(f"status.state är {status.state.value}: dates.decision (beslutsdatum) ska anges")
+        if status.decided_by is None:
+            raise ValueError(f"status.state är {status.state.value}: status.decided_by (vem som beslutade) ska anges")
+        if status.state is CaseState.REJECTED and (status.decided_share_percent or status.decided_max_amount):
+            raise ValueError("ett avslag har ingen beviljad andel eller beviljat maxbelopp")
+        if decided_on < self.dates.application_received:
+            raise ValueError(
+                f"beslutsdatum {decided_on.isoformat()} är före ansökningsdatum {self.dates.application_received.isoformat()}"
+            )
+
+    @property
+    def state(self) -> CaseState:
+        """The case's state; older files without ``status`` are decided when they have a decision date."""
+        if self.status is not None:
+            return self.status.state
+        return CaseState.DECIDED if self.dates.decision is not None else CaseState.PROPOSAL
+
+    @property
+    def share_percent_in_force(self) -> Decimal:
+        """The share that applies: the decided one where it differs, else the proposal's."""
+        decided = self.status.decided_share_percent if self.status else None
+        return decided if decided is not None else self.decision.share_percent
+
+    @property
+    def max_amount_in_force(self) -> int:
+        """The maximum that applies: the decided one where it differs, else the proposal's."""
+        decided = self.status.decided_max_amount if self.status else None
+        return decided if decided is not None else self.decision.max_amount
 
     @property
     def own_line(self) -> FinancingLine:
@@ -365,5 +438,5 @@ def case_json_schema() -> dict:
     """The JSON Schema of the case file format, published in the book."""
     schema = Case.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["title"] = "Ärendefil (casebook, schema_version 1)"
+    schema["title"] = f"Ärendefil (casebook, schema_version {SCHEMA_VERSION})"
     return schema

@@ -43,7 +43,7 @@ def ensure_kernelspec() -> None:
     """Install the ``casebook-fork`` kernelspec into this environment when missing."""
     target = Path(sys.prefix) / "share" / "jupyter" / "kernels" / KERNEL_NAME
     spec = {
-        "argv": [sys.executable, "-m", "casebook.zygote", "launch", "-f", "{connection_file}"],
+        "argv": [sys.executable, "-m", "casebook.engine.zygote", "launch", "-f", "{connection_file}"],
         "display_name": "Python (casebook, forked)",
         "language": "python",
         "interrupt_mode": "signal",
@@ -66,7 +66,7 @@ def running() -> Iterator[str]:
     folder = Path(tempfile.mkdtemp(prefix="casebook-zygote-"))
     path = folder / "socket"
     process = subprocess.Popen(
-        [sys.executable, "-m", "casebook.zygote", "serve", str(path)],
+        [sys.executable, "-m", "casebook.engine.zygote", "serve", str(path)],
         stdout=subprocess.PIPE, text=True, start_new_session=True,
     )
     previous = os.environ.get(ENV_SOCKET)
@@ -98,8 +98,8 @@ def _preload() -> None:
     import myst_nb.ext.glue  # noqa: F401 - imports nbformat's validator, about 1 s
     import pandas  # noqa: F401
 
-    import casebook.portfolio  # noqa: F401
-    import casebook.report  # noqa: F401
+    import casebook.render.portfolio  # noqa: F401
+    import casebook.render.case_view  # noqa: F401
 
 
 def serve(path: Path) -> None:
@@ -217,7 +217,7 @@ def main(argv: list[str]) -> int:
         return 0
     if argv[:1] == ["launch"]:
         return launch(argv[1:])
-    print("usage: python -m casebook.zygote serve SOCKET | launch -f CONNECTION_FILE", file=sys.stderr)
+    print("usage: python -m casebook.engine.zygote serve SOCKET | launch -f CONNECTION_FILE", file=sys.stderr)
     return 2
 
 

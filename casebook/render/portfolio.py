@@ -15,21 +15,22 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import HTML, SVG
 
-from casebook import charts
-from casebook import formatting as fmt
-from casebook.finance import percent
-from casebook.report import CaseReport, GluedText, prepare, styled_table
-from casebook.rules import Outcome
+from casebook.render import charts
+from casebook.domain import formatting as fmt
+from casebook.domain.finance import percent
+from casebook.domain.evaluation import EvaluatedCase, evaluate_case
+from casebook.render.case_view import GluedText, styled_table
+from casebook.domain.rules import Outcome
 
 
-def _year(report: CaseReport) -> int:
+def _year(report: EvaluatedCase) -> int:
     dates = report.case.dates
     return (dates.decision or dates.application_received).year
 
 
 @dataclass(frozen=True)
 class Portfolio:
-    reports: tuple[CaseReport, ...]
+    reports: tuple[EvaluatedCase, ...]
 
     def cases_frame(self) -> pd.DataFrame:
         rows = []
@@ -158,4 +159,4 @@ class Portfolio:
 def load_portfolio(cases_dir: str | Path, reference_dir: str | Path) -> Portfolio:
     """Every case under ``cases_dir``, by file name, with its figures and rule results."""
     paths = sorted(Path(cases_dir).glob("*.yaml"))
-    return Portfolio(tuple(prepare(path, reference_dir) for path in paths))
+    return Portfolio(tuple(evaluate_case(path, reference_dir) for path in paths))

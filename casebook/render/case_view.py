@@ -1,6 +1,8 @@
-"""What a case report shows: tables, charts and glued values, ready for the notebook.
+"""What a case page shows: tables, charts and glued values, ready for the notebook.
 
-The notebook calls :func:`prepare` and then one method per section. All text that comes
+The notebook calls :func:`prepare` and then one method of the :class:`CaseView` per
+section. The view reads an :class:`~casebook.domain.evaluation.EvaluatedCase`; it computes
+nothing of its own. All text that comes
 from a case file is HTML-escaped in tables and glued as plain text, so it is displayed
 literally and never interpreted as markup.
 """
@@ -14,12 +16,12 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import HTML, SVG
 
-from casebook import charts
-from casebook import formatting as fmt
-from casebook.finance import FinancingFigures, financing_figures, payable
-from casebook.model import Case, load_case
-from casebook.reference import load_regional_actors, reference_dir_for
-from casebook.rules import CaseContext, Outcome, RuleResult, evaluate
+from casebook.render import charts
+from casebook.domain import formatting as fmt
+from casebook.domain.evaluation import EvaluatedCase, evaluate_case
+from casebook.domain.finance import FinancingFigures, payable
+from casebook.domain.model import Case
+from casebook.domain.rules import Outcome, RuleResult
 
 
 NO_AUDIT = "Anteckningsboken kördes utanför bygget; revisionsspåret fylls i av bygget."
@@ -56,11 +58,22 @@ def styled_table(frame: pd.DataFrame, caption: str, table_id: str, escape: bool 
 
 
 @dataclass(frozen=True)
-class CaseReport:
-    case: Case
-    figures: FinancingFigures
-    results: tuple[RuleResult, ...]
-    path: Path  # the case file it was computed from
+class CaseView:
+    """The HTML tables, SVG charts and glued values of one evaluated case."""
+
+    evaluated: EvaluatedCase
+
+    @property
+    def case(self) -> Case:
+        return self.evaluated.case
+
+    @property
+    def figures(self) -> FinancingFigures:
+        return self.evaluated.figures
+
+    @property
+    def results(self) -> tuple[RuleResult, ...]:
+        return self.evaluated.results
 
     # --- values for the Markdown text ---------------------------------------------------
 
@@ -87,7 +100,7 @@ class CaseReport:
             "project_end": fmt.date(case.dates.project_end),
             "final_report_due": fmt.date(case.dates.final_report_due),
             "rules_total": str(len(self.results)),
-            "rules_attention": str(sum(r.outcome in (Outcome.NOT_MET, Outcome.REVIEW) for r in self.results)),
+            "rules_attention": str(len(self.evaluated.needing_attention)),
         }
         return {name: GluedText(text) for name, text in values.items()}
 
@@ -190,7 +203,7 @@ class CaseReport:
         return styled_table(frame, "Undertecknare och källa", "signatories")
 
     def audit_table(self, audit: dict | None) -> HTML:
-        """Input hashes, commit, versions and execution time (see ``casebook.audit``)."""
+        """Input hashes, commit, versions and execution time (see ``casebook.engine.audit``)."""
         if audit is None:
             frame = pd.DataFrame([("Revisionsspår", NO_AUDIT)], columns=["Uppgift", "Värde"])
             return styled_table(frame, "Revisionsspår", "audit")
@@ -217,18 +230,7 @@ class CaseReport:
     def payment_chart(self) -> SVG:
         return charts.payment_chart(self.figures)
 
-    def results_as_dict(self) -> dict:
-        return {"case_id": self.case.id, "results": [r.as_dict() for r in self.results]}
 
-
-def prepare(case_path: str | Path, reference_dir: str | Path | None = None) -> CaseReport:
-    """Load, validate and compute everything the report of one case shows.
-
-    Reference data is read from ``reference_dir``, by default the ``reference`` folder
-    beside the cases folder.
-    """
-    case = load_case(case_path)
-    figures = financing_figures(case)
-    actors = load_regional_actors(Path(reference_dir) if reference_dir else reference_dir_for(case_path))
-    results = tuple(evaluate(CaseContext(case, figures, actors)))
-    return CaseReport(case, figures, results, Path(case_path))
+def prepare(case_path: str | Path, reference_dir: str | Path | None = None) -> CaseView:
+    """Evaluate one case (see :func:`~casebook.domain.evaluation.evaluate_case`) and view it."""
+    return CaseView(evaluate_case(case_path, reference_dir))

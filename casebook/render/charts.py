@@ -18,8 +18,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 from IPython.display import SVG  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
-from casebook import formatting as fmt  # noqa: E402
-from casebook.finance import FinancingFigures, payable  # noqa: E402
+from casebook.domain import formatting as fmt  # noqa: E402
+from casebook.domain.finance import FinancingFigures, payable  # noqa: E402
 
 STYLE = {
     "svg.hashsalt": "casebook",

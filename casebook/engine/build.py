@@ -21,13 +21,16 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from casebook import audit, pages, site, zygote
-from casebook.cache import ExecutionCache, case_key, shared_digest
-from casebook.errors import CaseFileError, UserError
-from casebook.execute import KERNEL_NAME, CaseJob, ExecutionFailure, execute_case, execute_portfolio
-from casebook.opendata import write_open_data
-from casebook.reference import load_regional_actors
-from casebook.report import CaseReport, prepare
+from casebook.engine import audit
+from casebook.render import pages
+from casebook.engine import site
+from casebook.engine import zygote
+from casebook.engine.cache import ExecutionCache, case_key, shared_digest
+from casebook.domain.errors import CaseFileError, UserError
+from casebook.engine.execute import KERNEL_NAME, CaseJob, ExecutionFailure, execute_case, execute_portfolio
+from casebook.render.opendata import write_open_data
+from casebook.domain.reference import load_regional_actors
+from casebook.domain.evaluation import EvaluatedCase, evaluate_case
 
 CASES_DIR = Path("data") / "cases"
 REFERENCE_DIR = Path("data") / "reference"
@@ -53,7 +56,7 @@ class BuildSummary:
     seconds: float = 0.0
     execute_seconds: float = 0.0
     book_seconds: float = 0.0
-    site_build: str = ""  # "full", "incremental" or "unchanged" (see casebook.site)
+    site_build: str = ""  # "full", "incremental" or "unchanged" (see casebook.engine.site)
 
 
 def case_files(root: Path) -> list[Path]:
@@ -61,7 +64,7 @@ def case_files(root: Path) -> list[Path]:
     return sorted((root / CASES_DIR).glob("*.yaml"))
 
 
-def validate_all(root: Path) -> list[CaseReport]:
+def validate_all(root: Path) -> list[EvaluatedCase]:
     """Load, validate and compute every case; report every bad file at once."""
     files = case_files(root)
     if not files:
@@ -70,7 +73,7 @@ def validate_all(root: Path) -> list[CaseReport]:
     reports = []
     for path in files:
         try:
-            reports.append(prepare(path))
+            reports.append(evaluate_case(path))
         except CaseFileError as exc:
             errors.append(exc)
     if errors:
@@ -88,7 +91,7 @@ def build_site(
     """Build the whole site from the case data under ``root`` into ``output``.
 
     With ``fork_kernels`` each case's fresh kernel is forked from a process that has
-    already imported the scientific stack (``casebook.zygote``); otherwise each kernel
+    already imported the scientific stack (``casebook.engine.zygote``); otherwise each kernel
     starts from scratch.
     """
     console = console or Console(stderr=True)
@@ -163,8 +166,8 @@ def _stage_book_sources(root: Path, source: Path) -> None:
     (source / CASE_PAGES).mkdir(parents=True)
 
 
-def plan_executions(root: Path, reports: list[CaseReport], cache: ExecutionCache, work: Path) -> list[CaseJob]:
-    """A job for each case whose inputs changed since it was last executed (see ``casebook.cache``)."""
+def plan_executions(root: Path, reports: list[EvaluatedCase], cache: ExecutionCache, work: Path) -> list[CaseJob]:
+    """A job for each case whose inputs changed since it was last executed (see ``casebook.engine.cache``)."""
     shared = shared_digest(root)
     commit = audit.git_commit(root)
     work.mkdir(parents=True, exist_ok=True)

@@ -17,8 +17,8 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from casebook.audit import sha256_file
-from casebook.errors import UserError
+from casebook.engine.audit import sha256_file
+from casebook.domain.errors import UserError
 
 PUBLISHED_CASES = Path("_sources") / "book" / "cases"
 

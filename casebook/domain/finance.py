@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
-from casebook.model import Case, FinancierKind, FinancingLine
+from casebook.domain.model import Case, FinancierKind, FinancingLine
 
 HUNDRED = Decimal(100)
 DECIDED_SHARE_DECIMALS = Decimal("0.01")
@@ -112,15 +112,15 @@ def financing_figures(case: Case) -> FinancingFigures:
     shares = tuple(FinancingShare(line, percent(line.amount, total)) for line in case.financing_plan)
     own = next(s for s in shares if s.line is case.own_line)
     project_costs = case.total_costs or total
-    decided = case.decision.share_percent
+    decided, max_amount = case.share_percent_in_force, case.max_amount_in_force
     share_of_total = decided * total / HUNDRED
     cap = CapAnalysis(
         decided_share=decided,
-        max_amount=case.decision.max_amount,
+        max_amount=max_amount,
         total=total,
         share_of_total=share_of_total,
-        cap_binds_within_plan=share_of_total > case.decision.max_amount,
-        threshold=Decimal(case.decision.max_amount) * HUNDRED / decided,
+        cap_binds_within_plan=share_of_total > max_amount,
+        threshold=Decimal(max_amount) * HUNDRED / decided,
     )
     ordinance_lines = tuple(s for s in shares if s.line.kind.is_grant_under_ordinance)
     ordinance_amount = sum(s.amount for s in ordinance_lines)

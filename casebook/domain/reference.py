@@ -9,7 +9,7 @@ from typing import Annotated
 import yaml
 from pydantic import BaseModel, ConfigDict, StringConstraints, TypeAdapter, ValidationError
 
-from casebook.errors import CaseFileError, FieldProblem
+from casebook.domain.errors import CaseFileError, FieldProblem
 
 
 class RegionalActor(BaseModel):

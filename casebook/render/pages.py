@@ -13,11 +13,11 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from casebook import formatting as fmt
-from casebook.markup import escape_myst, list_table
-from casebook.model import case_json_schema
-from casebook.report import CaseReport
-from casebook.rules import RULES, Outcome
+from casebook.domain import formatting as fmt
+from casebook.render.markup import escape_myst, list_table
+from casebook.domain.model import case_json_schema
+from casebook.domain.evaluation import EvaluatedCase
+from casebook.domain.rules import RULES, Outcome
 
 GENERATED = Path("book") / "_generated"
 OPEN_DATA = GENERATED / "extra" / "data"
@@ -30,11 +30,11 @@ def _site_link(path: str, text: str) -> str:
     return f'<a href="../{path}">{text}</a>'
 
 
-def case_table(reports: list[CaseReport]) -> str:
+def case_table(reports: list[EvaluatedCase]) -> str:
     rows = []
     for r in reports:
         case, cap = r.case, r.figures.cap
-        attention = sum(x.outcome in (Outcome.NOT_MET, Outcome.REVIEW) for x in r.results)
+        attention = len(r.needing_attention)
         rows.append([
             f"[{escape_myst(case.title)}](cases/{case.id}.ipynb)",
             escape_myst(case.decision_maker.name),
@@ -49,7 +49,7 @@ def case_table(reports: list[CaseReport]) -> str:
     return list_table(caption, header, rows)
 
 
-def rule_catalogue(reports: list[CaseReport]) -> str:
+def rule_catalogue(reports: list[EvaluatedCase]) -> str:
     counts: dict[str, Counter] = {rule.id: Counter() for rule in RULES}
     for report in reports:
         for result in report.results:
@@ -86,7 +86,7 @@ def open_data_table() -> str:
     return list_table("Öppna data att ladda ner", ["Fil", "Format", "Innehåll"], rows)
 
 
-def verification_summary(verification: Path, reports: list[CaseReport], cached_sha256: dict[str, str]) -> str:
+def verification_summary(verification: Path, reports: list[EvaluatedCase], cached_sha256: dict[str, str]) -> str:
     """The last verification's result for each published case notebook, marked stale when the
     notebook has changed since it was verified."""
     if not verification.is_file():
@@ -108,7 +108,7 @@ def verification_summary(verification: Path, reports: list[CaseReport], cached_s
     return list_table(caption, ["Ärende", "Resultat"], rows)
 
 
-def write_generated(source_root: Path, reports: list[CaseReport], verification: Path, cached_sha256: dict[str, str]) -> None:
+def write_generated(source_root: Path, reports: list[EvaluatedCase], verification: Path, cached_sha256: dict[str, str]) -> None:
     """Write every generated file the hand-written pages include or link to."""
     out = source_root / GENERATED
     (source_root / RESULTS).mkdir(parents=True, exist_ok=True)
@@ -118,7 +118,7 @@ def write_generated(source_root: Path, reports: list[CaseReport], verification: 
     (out / "verification.md").write_text(verification_summary(verification, reports, cached_sha256), encoding="utf-8")
     write_json(source_root / OPEN_DATA / SCHEMA_NAME, case_json_schema())
     for report in reports:
-        write_json(source_root / RESULTS / f"{report.case.id}.json", report.results_as_dict())
+        write_json(source_root / RESULTS / f"{report.case.id}.json", {"case_id": report.case.id, "results": [r.as_dict() for r in report.results]})
 
 
 def write_json(path: Path, data: object) -> None:

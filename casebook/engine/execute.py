@@ -13,8 +13,8 @@ from pathlib import Path
 import nbformat
 import papermill
 
-from casebook.audit import TEMPLATE
-from casebook.markup import escape_myst
+from casebook.engine.audit import TEMPLATE
+from casebook.render.markup import escape_myst
 
 KERNEL_NAME = "casebook"
 PORTFOLIO_TEMPLATE = Path("notebooks") / "portfolio.ipynb"

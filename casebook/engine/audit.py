@@ -15,10 +15,10 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
 REFERENCE_FILES = (Path("data") / "reference" / "regional_actors.yaml",)
 TEMPLATE = Path("notebooks") / "case_report.ipynb"
-RULES_SOURCE = Path("casebook") / "rules.py"
+RULES_SOURCE = Path("casebook") / "domain" / "rules.py"
 KEY_PACKAGES = ("casebook", "jupyter-book", "myst-nb", "papermill", "nbformat", "ipykernel",
                 "pandas", "matplotlib", "babel", "pydantic")
 
@@ -36,7 +36,7 @@ def input_files(root: Path, case_id: str) -> list[tuple[str, Path, Path]]:
     entries = [
         ("Ärendefil", case_file(case_id), root / case_file(case_id)),
         ("Mall för ärenderapporten", TEMPLATE, root / TEMPLATE),
-        ("Regeldefinitioner", RULES_SOURCE, PACKAGE_DIR / "rules.py"),
+        ("Regeldefinitioner", RULES_SOURCE, PACKAGE_DIR / "domain" / "rules.py"),
     ]
     entries += [("Referensdata", p, root / p) for p in REFERENCE_FILES]
     return entries

@@ -13,7 +13,7 @@ import json
 import shutil
 from pathlib import Path
 
-from casebook.audit import PACKAGE_DIR, REFERENCE_FILES, TEMPLATE, case_file
+from casebook.engine.audit import PACKAGE_DIR, REFERENCE_FILES, TEMPLATE, case_file
 
 REQUIREMENTS = (Path("requirements.txt"), Path("constraints.txt"))
 CACHE_DIR = Path("_build") / "cache" / "cases"
@@ -22,7 +22,7 @@ CACHE_DIR = Path("_build") / "cache" / "cases"
 def shared_inputs(root: Path) -> list[tuple[str, Path]]:
     """Inputs every case depends on, with a stable name for each."""
     inputs = [(TEMPLATE.as_posix(), root / TEMPLATE)]
-    inputs += [(f"casebook/{p.name}", p) for p in sorted(PACKAGE_DIR.glob("*.py"))]
+    inputs += [(f"casebook/{p.relative_to(PACKAGE_DIR).as_posix()}", p) for p in sorted(PACKAGE_DIR.rglob("*.py"))]
     inputs += [(p.as_posix(), root / p) for p in REFERENCE_FILES]
     inputs += [(p.as_posix(), root / p) for p in REQUIREMENTS if (root / p).exists()]
     return inputs

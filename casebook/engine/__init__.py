@@ -1,0 +1,1 @@
+"""The engine: execution, kernels, cache, audit trail, site build, publishing and verification."""

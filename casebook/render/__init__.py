@@ -1,0 +1,1 @@
+"""Rendering: case views, charts, pages, portfolio and open data, read from evaluated cases."""
