@@ -1,4 +1,5 @@
-"""Reference data: the 21 regionally responsible actors (RUA), lag (2010:630)."""
+"""Reference data: the 21 regionally responsible actors (RUA), lag (2010:630), and the
+national agencies that grant under förordning (2003:596)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,18 @@ class RegionalActor(BaseModel):
         return (self.name, *self.aliases)
 
 
+class NationalAgency(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    organisation_number: Annotated[str, StringConstraints(pattern=r"^\d{6}-\d{4}$")] | None = None
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+
 def reference_dir_for(case_path: str | Path) -> Path:
     """Reference data lives beside the cases folder: ``data/cases/x.yaml`` → ``data/reference``."""
     return Path(case_path).parent.parent / "reference"
@@ -33,12 +46,22 @@ def reference_dir_for(case_path: str | Path) -> Path:
 
 @lru_cache(maxsize=8)
 def load_regional_actors(reference_dir: Path) -> tuple[RegionalActor, ...]:
-    path = Path(reference_dir) / "regional_actors.yaml"
+    """The 21 RUA from ``regional_actors.yaml``."""
+    return _load_list(Path(reference_dir) / "regional_actors.yaml", RegionalActor)
+
+
+@lru_cache(maxsize=8)
+def load_national_agencies(reference_dir: Path) -> tuple[NationalAgency, ...]:
+    """Agencies granting national money under 2003:596, from ``national_agencies.yaml``."""
+    return _load_list(Path(reference_dir) / "national_agencies.yaml", NationalAgency)
+
+
+def _load_list(path: Path, model: type[BaseModel]) -> tuple:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        actors = TypeAdapter(list[RegionalActor]).validate_python(raw)
+        items = TypeAdapter(list[model]).validate_python(raw)
     except OSError as exc:
         raise CaseFileError(path, [FieldProblem("(fil)", f"kan inte läsas: {exc.strerror}")]) from None
     except (yaml.YAMLError, ValidationError) as exc:
         raise CaseFileError(path, [FieldProblem("(hela filen)", str(exc).splitlines()[0])]) from None
-    return tuple(actors)
+    return tuple(items)

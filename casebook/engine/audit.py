@@ -16,7 +16,7 @@ from importlib import metadata
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
-REFERENCE_FILES = (Path("data") / "reference" / "regional_actors.yaml",)
+REFERENCE_FILES = (Path("data") / "reference" / "regional_actors.yaml", Path("data") / "reference" / "national_agencies.yaml")
 TEMPLATE = Path("notebooks") / "case_report.ipynb"
 RULES_SOURCE = Path("casebook") / "domain" / "rules.py"
 KEY_PACKAGES = ("casebook", "jupyter-book", "myst-nb", "papermill", "nbformat", "ipykernel",
