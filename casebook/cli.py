@@ -43,6 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser(
         "refresh-notebook", help="kör mallarna i notebooks/ och spara deras utdata (för nbval)"
     )
+    memo = commands.add_parser("memo", help="skriv beslutsunderlaget för ett ärende: Word-utkast (.docx) och PDF/A (.pdf)")
+    memo.add_argument("case_id", metavar="ärende-id", help="ärendets id, t.ex. rjh-2025-spin")
+    memo.add_argument("--output", type=Path, default=Path("_build/memo"), help="var filerna skrivs (standard: _build/memo)")
     args = parser.parse_args(argv)
 
     console = Console(stderr=True)
@@ -52,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
             console.print(f"{len(reports)} ärendefiler är giltiga.")
         elif args.command == "verify":
             return _verify(args.root.resolve(), args.site, console)
+        elif args.command == "memo":
+            _memo(args.root, args.case_id, args.output, console)
         elif args.command == "refresh-notebook":
             for template in TEMPLATES:
                 refresh_template_outputs(args.root, template)
@@ -84,3 +89,17 @@ def _verify(root: Path, site: Path, console: Console) -> int:
         return EXIT_BUILD_FAILED
     console.print(f"Alla {len(results)} publicerade ärenden reproducerades.")
     return 0
+
+
+def _memo(root: Path, case_id: str, output: Path, console: Console) -> None:
+    """Write one case's memo; imported here so other commands never load Typst or python-docx."""
+    from casebook.render.memo import memo_case_file, write_memo
+    from casebook.domain.evaluation import evaluate_case
+
+    root = root.resolve()
+    output = output if output.is_absolute() else root / output
+    written = write_memo(evaluate_case(memo_case_file(root, case_id)), output)
+    shown = output.relative_to(root) if output.is_relative_to(root) else output
+    state = "skrivna" if written.regenerated else "oförändrade (inga indata har ändrats)"
+    console.print(f"Beslutsunderlaget för {case_id} {state}: {shown / written.docx.name} och {shown / written.pdf.name}.",
+                  soft_wrap=True, markup=False)

@@ -28,6 +28,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import tempfile
 import zipfile
 from dataclasses import asdict, dataclass, field
@@ -45,8 +46,9 @@ from docx.oxml.ns import qn
 from docx.shared import Pt
 
 from casebook.domain import formatting as fmt
+from casebook.domain.errors import UserError
 from casebook.domain.evaluation import EvaluatedCase
-from casebook.domain.model import AssessmentTopic, Case, CaseState
+from casebook.domain.model import CASE_ID_PATTERN, AssessmentTopic, Case, CaseState
 from casebook.domain.rules import RuleSetId
 
 PDF_STANDARD = "a-3b"
@@ -58,6 +60,7 @@ FONT = "Libertinus Serif"
 DOCX_FONT = "Calibri"
 """Word's own default, present wherever the draft is opened and edited."""
 LANGUAGE = "sv-SE"
+CASES_DIR = Path("data") / "cases"
 MISSING = "uppgift saknas i ärendefilen"
 
 TOPIC_LABELS = {
@@ -575,6 +578,23 @@ def _package_files(folder, prefix: str) -> list[tuple[str, bytes]]:
         elif entry.is_file() and entry.name.endswith((".py", ".typ")):
             files.append((name, entry.read_bytes()))
     return files
+
+
+def memo_case_file(root: Path, case_id: str) -> Path:
+    """The case file of ``case_id`` under ``root``; a :class:`UserError` in Swedish when there is none.
+
+    The id is checked against the case id pattern first, so it can never name a file
+    outside the cases folder.
+    """
+    if not re.fullmatch(CASE_ID_PATTERN, case_id):
+        raise UserError(
+            f"Ogiltigt ärende-id '{case_id}': ett id består av små bokstäver a–z, siffror och bindestreck "
+            "(högst 64 tecken), t.ex. rjh-2025-spin."
+        )
+    path = Path(root) / CASES_DIR / f"{case_id}.yaml"
+    if not path.is_file():
+        raise UserError(f"Okänt ärende '{case_id}': filen {CASES_DIR.as_posix()}/{case_id}.yaml finns inte.")
+    return path
 
 
 def write_memo(evaluated: EvaluatedCase, out_dir: Path, reference_dir: Path | None = None) -> WrittenMemo:
