@@ -15,11 +15,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import REFERENCE_DIR, REPO, SPIN_PATH
+from conftest import REFERENCE_DIR, REPO, SPIN_PATH, copy_project
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from pypdf import PdfReader
+from test_build import casebook
 
 from casebook.cli import main
 from casebook.domain.evaluation import evaluate_case
@@ -363,3 +364,16 @@ def test_write_memos_copies_cached_memos_into_the_site(project):
     assert sorted(p.name for p in site.iterdir()) == ["rjh-2025-spin.docx", "rjh-2025-spin.pdf"]
     assert (site / "rjh-2025-spin.pdf").read_bytes() == (cache_dir / "rjh-2025-spin.pdf").read_bytes()
     assert [w.regenerated for w in memo_module.write_memos(site, evaluated, cache_dir=cache_dir)] == [False]
+
+
+@pytest.mark.e2e
+def test_site_build_publishes_each_cases_memo(tmp_path):
+
+    root = copy_project(tmp_path / "project")
+    completed = casebook(root, "build", env={"SOURCE_DATE_EPOCH": str(EPOCH)})
+    assert completed.returncode == 0, completed.stderr
+    published = root / "_build" / "html" / "memo"
+    assert sorted(p.name for p in published.iterdir()) == ["rjh-2025-spin.docx", "rjh-2025-spin.pdf"]
+    pdf = (published / "rjh-2025-spin.pdf").read_bytes()
+    assert pdf == render_pdf(build_memo(evaluate_case(root / "data" / "cases" / "rjh-2025-spin.yaml")),
+                             SPIN_PATH.read_bytes(), CREATED)
