@@ -471,16 +471,21 @@ def _docx_table(document, table: Table, header_row: bool = True) -> None:
     word_table = document.add_table(rows=len(rows), cols=len(table.header))
     word_table.style = "Table Grid"
     word_table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    for r, values in enumerate(rows):
+    # Style ids are looked up once: python-docx resolves a style name by scanning every
+    # style, which for each cell of a long table made the draft ten times slower.
+    heading_id, amount_id = (document.styles[name].style_id for name in (TABLE_HEADING_STYLE, AMOUNT_STYLE))
+    for r, (word_row, values) in enumerate(zip(word_table.rows, rows)):
         is_header = header_row and r == 0
         is_total = table.total and r == len(rows) - 1
-        for c, value in enumerate(values):
-            paragraph = word_table.cell(r, c).paragraphs[0]
-            paragraph.style = TABLE_HEADING_STYLE if is_header else (AMOUNT_STYLE if table.numeric[c] else "Normal")
+        for c, (cell, value) in enumerate(zip(word_row.cells, values)):
+            paragraph = cell.paragraphs[0]
+            if is_header or table.numeric[c]:
+                paragraph._p.style = heading_id if is_header else amount_id
             if is_header and table.numeric[c]:
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT  # like the figures below it
             run = paragraph.add_run(value)
-            run.bold = True if is_total else None
+            if is_total:
+                run.bold = True
     if header_row:
         # Repeat the header row on every page the table runs over.
         row_properties = word_table.rows[0]._tr.get_or_add_trPr()
