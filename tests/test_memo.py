@@ -159,6 +159,25 @@ def test_annex_lists_exactly_the_results_needing_attention(path):
     assert [list(row) for t in tables for row in t.rows] == [list(row) for row in expected]
 
 
+def test_decided_case_shows_its_decision_date_and_a_decision_that_differs(tmp_path):
+    text = FICTIONAL_BASE.read_text(encoding="utf-8").replace("schema_version: 1", "schema_version: 2") + (
+        "status:\n  state: decided\n  decided_by: Fiktiva regionala utvecklingsnämnden\n"
+        "  decision_reference: FIKTIV § 12\n  decided_share_percent: 18.00\n"
+    )
+    path = tmp_path / "fiktiv-bas.yaml"
+    path.write_text(text, encoding="utf-8")
+    memo = build_memo(evaluate_case(path, REFERENCE_DIR))
+    header = dict(memo.header)
+    assert (header["Status"], header["Beslutsdatum"], header["Beslutat av"], header["Beslutets referens"]) == (
+        "Beviljat", "2099-02-15", "Fiktiva regionala utvecklingsnämnden", "FIKTIV § 12",
+    )
+    assert header["Diarienummer"] == "FIKTIV 1/2099"
+    assert (
+        f"Avvikelse: Beslutet avviker från förslaget: förslaget var 20,00{NBSP}%, högst 400{NBSP}000{NBSP}kr; "
+        f"beslutet är 18,00{NBSP}%, högst 400{NBSP}000{NBSP}kr." in memo_text_of_section(memo.annex)
+    )
+
+
 # --- Word draft ---------------------------------------------------------------------------
 
 
