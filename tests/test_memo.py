@@ -341,6 +341,26 @@ def test_memo_command_reports_a_bad_case_file(project, capsys):
     assert not (project / "_build" / "memo").exists()
 
 
+@pytest.mark.parametrize(
+    ("title", "message"),
+    [
+        ('"SPIN \\x0b slut"', "title: innehåller styrtecknet U+000B"),
+        ('"SPIN \\U0001F680"', "kan inte skrivas som PDF/A: ett tecken i ärendefilen rjh-2025-spin.yaml finns inte"),
+    ],
+    ids=["control-character", "character-without-glyph"],
+)
+def test_memo_command_refuses_text_it_cannot_write(project, capsys, title, message):
+    case_path = project / "data" / "cases" / "rjh-2025-spin.yaml"
+    case_path.write_text(
+        case_path.read_text(encoding="utf-8").replace("title: SPIN – Strategisk Planering i Norr", f"title: {title}"),
+        encoding="utf-8",
+    )
+    assert main(["--root", str(project), "memo", "rjh-2025-spin"]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert not (project / "_build" / "memo").exists()
+
+
 def test_memo_is_regenerated_only_when_an_input_changes(project, monkeypatch):
     case_path = project / "data" / "cases" / "rjh-2025-spin.yaml"
     out = project / "memo"

@@ -46,7 +46,7 @@ from docx.oxml.ns import qn
 from docx.shared import Pt
 
 from casebook.domain import formatting as fmt
-from casebook.domain.errors import UserError
+from casebook.domain.errors import CaseFileError, FieldProblem, UserError
 from casebook.domain.evaluation import EvaluatedCase
 from casebook.domain.model import CASE_ID_PATTERN, AssessmentTopic, Case, CaseState
 from casebook.domain.rules import RuleSetId
@@ -55,8 +55,9 @@ PDF_STANDARD = "a-3b"
 """PDF/A-3b: archivable, and (unlike PDF/A-2) allows the case file as an attachment."""
 YAML_MIME_TYPE = "application/yaml"
 TEMPLATE = "memo.typ"
-FONT = "Libertinus Serif"
-"""Bundled with Typst (SIL Open Font License 1.1), so every machine embeds the same font."""
+FONTS = ("Libertinus Serif", "DejaVu Sans Mono")
+"""Bundled with Typst, so every machine embeds the same fonts: Libertinus Serif (SIL Open Font
+License 1.1) for the text, DejaVu Sans Mono (Bitstream Vera licence) for characters it lacks."""
 DOCX_FONT = "Calibri"
 """Word's own default, present wherever the draft is opened and edited."""
 LANGUAGE = "sv-SE"
@@ -150,7 +151,12 @@ def _section_data(section: Section) -> dict:
 
 
 def build_memo(evaluated: EvaluatedCase) -> Memo:
-    """The memo of one evaluated case, in the structure of the source memo."""
+    """The memo of one evaluated case, in the structure of the source memo.
+
+    Raises :class:`CaseFileError` when case text holds a control character, which neither
+    a Word document (XML) nor a PDF/A can carry.
+    """
+    _refuse_control_characters(evaluated)
     case = evaluated.case
     return Memo(
         case_id=case.id,
@@ -170,6 +176,29 @@ def build_memo(evaluated: EvaluatedCase) -> Memo:
         attachment_name=evaluated.source.name,
         draft_note=f"{case.state.label}. Skrivet av casebook från ärendefilen {evaluated.source.name}.",
     )
+
+
+_CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def _refuse_control_characters(evaluated: EvaluatedCase) -> None:
+    problems: list[FieldProblem] = []
+
+    def check(value: object, where: str) -> None:
+        if isinstance(value, str) and (found := _CONTROL_CHARACTER.search(value)):
+            problems.append(FieldProblem(
+                where, f"innehåller styrtecknet U+{ord(found.group()):04X}, som inte kan skrivas i beslutsunderlaget"
+            ))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                check(item, f"{where}.{key}" if where else str(key))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                check(item, f"{where}[{index}]")
+
+    check(evaluated.case.model_dump(mode="json"), "")
+    if problems:
+        raise CaseFileError(evaluated.source, problems)
 
 
 def _header(case: Case) -> tuple[tuple[str, str], ...]:
@@ -530,12 +559,21 @@ def render_pdf(memo: Memo, case_file: bytes, created: dt.datetime) -> bytes:
     inputs = {
         "memo": json.dumps(memo.as_data(), ensure_ascii=False),
         "case_file": case_file.decode("utf-8"),
-        "font": FONT,
+        "fonts": json.dumps(FONTS),
         "mime_type": YAML_MIME_TYPE,
     }
-    return _compiler().compile(
-        _template_bytes(), format="pdf", sys_inputs=inputs, pdf_standards=[PDF_STANDARD], timestamp=created
-    )
+    try:
+        return _compiler().compile(
+            _template_bytes(), format="pdf", sys_inputs=inputs, pdf_standards=[PDF_STANDARD], timestamp=created
+        )
+    except typst.TypstError as exc:
+        if "could not be displayed with font" not in exc.message:
+            raise
+        raise UserError(
+            f"Beslutsunderlaget för {memo.case_id} kan inte skrivas som PDF/A: ett tecken i ärendefilen "
+            f"{memo.attachment_name} finns inte i typsnitten {', '.join(FONTS)} ({exc.message}). "
+            "Ändra tecknet i ärendefilen."
+        ) from None
 
 
 # --- Writing files, incrementally -------------------------------------------------------------
