@@ -202,6 +202,10 @@ def test_docx_uses_swedish_styles(spin_docx):
     defaults = document.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
     assert defaults.find(qn("w:lang")).get(qn("w:val")) == "sv-SE"
     assert document.core_properties.language == "sv-SE"
+    settings = document.settings.element
+    assert settings.find(qn("w:defaultTabStop")).getnext().tag == qn("w:autoHyphenation")  # where the schema puts it
+    assert settings.find(qn("w:themeFontLang")).get(qn("w:val")) == "sv-SE"
+    assert settings.find(qn("w:decimalSymbol")).get(qn("w:val")) == ","
     headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
     assert headings[:2] == ["Förslag till beslut", "Ärendebeskrivning"]
     amount_cells = [

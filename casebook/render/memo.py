@@ -424,9 +424,7 @@ def render_docx(memo: Memo, created: dt.datetime) -> bytes:
     table_heading.base_style = normal
     table_heading.font.bold = True
     table_heading.paragraph_format.space_after = Pt(0)
-    # Word hyphenates Swedish text when automatic hyphenation is on.
-    hyphenation = OxmlElement("w:autoHyphenation")
-    document.settings.element.append(hyphenation)
+    _swedish_settings(document.settings.element)
 
     section = document.sections[0]
     section.header.paragraphs[0].text = f"UTKAST – {memo.draft_note}"
@@ -475,8 +473,24 @@ def _set_language(styles_element) -> None:
     if language is None:
         language = OxmlElement("w:lang")
         run_properties.append(language)
-    for attribute in ("w:val", "w:eastAsia", "w:bidi"):
-        language.set(qn(attribute), LANGUAGE)
+    language.set(qn("w:val"), LANGUAGE)
+
+
+def _swedish_settings(settings) -> None:
+    """Swedish document settings, each element where the schema's sequence puts it (Word is strict about order).
+
+    Automatic hyphenation on; theme language Swedish; decimal comma and semicolon list
+    separator for fields; python-docx's template claims its spelling was checked, which is
+    removed so Word checks the text in Swedish.
+    """
+    proof_state = settings.find(qn("w:proofState"))
+    if proof_state is not None:
+        settings.remove(proof_state)
+    hyphenation = OxmlElement("w:autoHyphenation")
+    settings.find(qn("w:defaultTabStop")).addnext(hyphenation)
+    settings.find(qn("w:themeFontLang")).set(qn("w:val"), LANGUAGE)
+    settings.find(qn("w:decimalSymbol")).set(qn("w:val"), ",")
+    settings.find(qn("w:listSeparator")).set(qn("w:val"), ";")
 
 
 def _docx_section(document, section: Section) -> None:
