@@ -365,6 +365,13 @@ def test_memo_command_refuses_text_it_cannot_write(project, capsys, title, messa
     assert not (project / "_build" / "memo").exists()
 
 
+def test_memo_command_refuses_a_malformed_source_date_epoch(project, capsys, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "igår")
+    assert main(["--root", str(project), "memo", "rjh-2025-spin"]) == 2
+    assert "SOURCE_DATE_EPOCH ska vara ett heltal" in capsys.readouterr().err
+    assert not (project / "_build" / "memo").exists()
+
+
 def test_memo_is_regenerated_only_when_an_input_changes(project, monkeypatch):
     case_path = project / "data" / "cases" / "rjh-2025-spin.yaml"
     out = project / "memo"

@@ -5,7 +5,8 @@
 Ärendebeskrivning, Legala förutsättningar, Beslutsmotivering, Uppföljning, signatories)
 and an annex, "Att uppmärksamma", with every rule result that needs attention and every
 deviation the figures show. Text comes from the case file, figures from the domain
-package, formatted by :mod:`casebook.domain.formatting`; nothing is computed here.
+package (:mod:`casebook.domain.finance`, rule results), formatted for display by
+:mod:`casebook.domain.formatting`.
 
 Two renderers read the same :class:`Memo`:
 
@@ -17,7 +18,7 @@ Two renderers read the same :class:`Memo`:
 
 Both are deterministic: dates come from ``SOURCE_DATE_EPOCH`` (the current time when it is
 unset), the Word file's ZIP entries carry that date, and Typst uses only its bundled
-fonts (Libertinus Serif, SIL Open Font License 1.1), never the machine's.
+fonts (see :data:`FONTS`), never the machine's.
 :func:`write_memo` regenerates a case's files only when one of their inputs changed.
 """
 
@@ -31,7 +32,7 @@ import os
 import re
 import tempfile
 import zipfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from functools import cache
 from importlib import metadata, resources
 from pathlib import Path
@@ -136,7 +137,7 @@ class Memo:
     copy_to: tuple[str, ...]  # "Utdrag till"
     annex: Section
     attachment_name: str  # the case file, attached to the PDF under this name
-    draft_note: str = field(default="")
+    draft_note: str  # the running header: status and where the memo comes from
 
     def as_data(self) -> dict:
         """Plain JSON-ready data, each block tagged with its ``kind``; what the Typst template reads."""
@@ -225,7 +226,7 @@ def _proposal(evaluated: EvaluatedCase) -> Section:
     rows = [
         ("Sökt belopp", fmt.kronor(case.amount_applied_for)),
         ("Projektets totala finansiering", fmt.kronor(f.total_financing)),
-        (f"{case.decision_maker.name}s andel av finansieringen, avrundad", fmt.percent(f.computed_share_rounded)),
+        ("Beslutsfattarens andel av finansieringen, avrundad", fmt.percent(f.computed_share_rounded)),
         ("Andel av redovisade och godkända kostnader", fmt.percent(cap.decided_share)),
         ("Högst (dock max)", fmt.kronor(cap.max_amount)),
         ("Andelen gånger total finansiering", fmt.kronor(cap.share_of_total)),
@@ -397,8 +398,11 @@ def _annex(evaluated: EvaluatedCase) -> Section:
 def creation_time() -> dt.datetime:
     """When the memo is written: ``SOURCE_DATE_EPOCH`` for reproducible output, else now (UTC, whole seconds)."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    moment = dt.datetime.fromtimestamp(int(epoch), dt.UTC) if epoch else dt.datetime.now(dt.UTC)
-    return moment.replace(microsecond=0)
+    if not epoch:
+        return dt.datetime.now(dt.UTC).replace(microsecond=0)
+    if not epoch.isdigit():
+        raise UserError(f"SOURCE_DATE_EPOCH ska vara ett heltal, sekunder sedan 1970-01-01 (UTC), inte '{epoch}'.")
+    return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
 
 
 # --- Word draft ---------------------------------------------------------------------------
