@@ -148,6 +148,7 @@ def test_annex_names_the_missing_6_paragraph_judgement(spin_memo):
     assert len(six) == 1
     assert six[0][0] == "Inga åtgärder som omfattas av företagsstödsförordningarna"
     assert "Ingen bedömning är registrerad" in six[0][3]
+    assert "Ärendet registrerar ingen bedömning av: Företagsstödsåtgärder (6 §)." in memo_text_of_section(spin_memo.annex)
 
 
 @pytest.mark.parametrize("path", [SPIN_PATH, FICTIONAL_BASE, HOSTILE], ids=lambda p: p.stem)

@@ -381,6 +381,13 @@ def _annex(evaluated: EvaluatedCase) -> Section:
     blocks: list[Block] = [Subheading("Avvikelser i beslutets belopp")]
     found = deviations(evaluated)
     blocks += [Paragraph(f"Avvikelse: {text}") for text in found] or [Paragraph("Inga avvikelser.")]
+    recorded = {a.topic for a in evaluated.case.assessments}
+    missing = [label for topic, label in TOPIC_LABELS.items() if topic not in recorded]
+    if missing:
+        blocks += [
+            Subheading("Bedömningar som saknas"),
+            Paragraph("Ärendet registrerar ingen bedömning av: " + "; ".join(missing) + "."),
+        ]
     attention = evaluated.needing_attention
     blocks.append(Subheading("Regelkontroller som behöver uppmärksammas"))
     if attention:
