@@ -373,6 +373,18 @@ def test_memo_command_refuses_a_malformed_source_date_epoch(project, capsys, mon
     assert not (project / "_build" / "memo").exists()
 
 
+def test_memo_files_name_no_machine_path(project):
+    written = write_memo(evaluate_case(project / "data" / "cases" / "rjh-2025-spin.yaml"), project / "memo")
+    with zipfile.ZipFile(written.docx) as archive:
+        parts = b"".join(archive.read(name) for name in archive.namelist())
+    reader = PdfReader(written.pdf)
+    pdf = pdf_text(written.pdf.read_bytes()) + str(reader.metadata) + str(reader.xmp_metadata.stream.get_data())
+    for machine_path in (str(project), str(REPO)):
+        assert machine_path.encode() not in parts
+        assert machine_path not in pdf
+    assert "Skrivet av casebook från ärendefilen rjh-2025-spin.yaml." in pdf
+
+
 def test_memo_is_regenerated_only_when_an_input_changes(project, monkeypatch):
     case_path = project / "data" / "cases" / "rjh-2025-spin.yaml"
     out = project / "memo"
@@ -415,6 +427,11 @@ def test_write_memos_copies_cached_memos_into_the_site(project):
     assert sorted(p.name for p in site.iterdir()) == ["rjh-2025-spin.docx", "rjh-2025-spin.pdf"]
     assert (site / "rjh-2025-spin.pdf").read_bytes() == (cache_dir / "rjh-2025-spin.pdf").read_bytes()
     assert [w.regenerated for w in memo_module.write_memos(site, evaluated, cache_dir=cache_dir)] == [False]
+    (cache_dir / "borttaget-arende.pdf").write_bytes(b"%PDF")  # the memo of a case since removed
+    memo_module.write_memos(project / "site2", evaluated, cache_dir=cache_dir)
+    assert sorted(p.name for p in cache_dir.iterdir()) == [
+        "rjh-2025-spin.docx", "rjh-2025-spin.memo-key", "rjh-2025-spin.pdf",
+    ]
 
 
 @pytest.mark.e2e

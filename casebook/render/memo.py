@@ -696,11 +696,16 @@ def write_memos(out_dir: Path, evaluated_cases: list[EvaluatedCase], cache_dir: 
     """Write every case's memo into ``out_dir`` (for the site's downloads).
 
     With ``cache_dir`` the memos are kept there between builds and regenerated only when
-    their inputs change; ``out_dir`` then receives copies of the ``.docx`` and ``.pdf``.
+    their inputs change, and memos of cases that no longer exist are removed from it;
+    ``out_dir`` then receives copies of the ``.docx`` and ``.pdf``.
     """
     out_dir = Path(out_dir)
     written = [write_memo(e, cache_dir or out_dir) for e in evaluated_cases]
     if cache_dir is not None:
+        current = {e.case.id for e in evaluated_cases}
+        for path in Path(cache_dir).iterdir():
+            if path.suffix in (".docx", ".pdf", ".memo-key") and path.stem not in current:
+                path.unlink()
         out_dir.mkdir(parents=True, exist_ok=True)
         for memo in written:
             for path in (memo.docx, memo.pdf):
