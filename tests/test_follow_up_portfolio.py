@@ -60,6 +60,15 @@ def test_a_thousand_cases_are_summed_exactly():
         ["Region Dalarna", "1\xa0000", "0", "400\xa0000\xa0000\xa0kr", "144\xa0000\xa0000\xa0kr", "256\xa0000\xa0000\xa0kr", "0\xa0kr"]]
 
 
+def test_a_portfolio_of_one_proposal_has_empty_follow_up_tables():
+    portfolio = Portfolio((evaluate_case(REPO / "data" / "cases" / "rjh-2025-spin.yaml"),))
+    assert portfolio.follow_up_frame().empty
+    assert _rows(portfolio.follow_up_by_decision_maker_table().data) == []
+    assert _rows(portfolio.follow_up_by_year_table().data) == []
+    assert "Ingen slutrapport är försenad" in portfolio.overdue_final_reports_table().data
+    assert "Inget beviljat projekt slutar inom 90 dagar" in portfolio.closing_soon_table().data
+
+
 def test_proposals_are_not_counted_as_decided(spin):
     spin_evaluated = evaluate_case(REPO / "data" / "cases" / "rjh-2025-spin.yaml")
     portfolio = Portfolio((spin_evaluated, _evaluated("fiktiv-uppfoljning-tak")))

@@ -176,6 +176,8 @@ class Portfolio:
         frame = pd.DataFrame(rows, columns=columns)
         for column in ("year", "decided", "paid", "remaining", "unused"):
             frame[column] = frame[column].astype("int64")
+        for column in ("recorded", "overdue", "closing_soon"):  # typed even when empty, for boolean selection
+            frame[column] = frame[column].astype("bool")
         return frame
 
     def _follow_up_totals_by(self, column: str, heading: str, caption: str, table_id: str) -> HTML:
