@@ -209,6 +209,7 @@ def test_open_data_files_download_and_parse(site):
     soup = BeautifulSoup((site / "book" / "open_data.html").read_text(encoding="utf-8"), "html.parser")
     hrefs = {a["href"] for a in soup.select("main a[href]") if "data/" in a["href"]}
     assert hrefs == {"../data/beslut.csv", "../data/beslut.json", "../data/finansieringsplaner.csv",
+                     "../data/utbetalningar.csv", "../data/utbetalningar.json", "../data/utbetalningar.schema.json",
                      "../data/360giving.json", "../data/arendefil.schema.json"}
     book = site / "book"
     decisions = list(csv.DictReader(io.StringIO((book / "../data/beslut.csv").read_text(encoding="utf-8"))))

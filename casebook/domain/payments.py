@@ -197,7 +197,7 @@ class Stage(str, Enum):
 STAGE_LABELS = {
     Stage.PROPOSAL: "Förslag till beslut",
     Stage.REJECTED: "Avslaget",
-    Stage.DECIDED: "Beviljat, inget utbetalt",
+    Stage.DECIDED: "Beviljat",
     Stage.IN_PROGRESS: "Pågår",
     Stage.FINAL_REPORT_DUE: "Projektet slut, slutrapport väntas",
     Stage.FINAL_REPORT_OVERDUE: "Slutrapporten är försenad",
