@@ -95,8 +95,8 @@ def test_a_payment_request_appears_on_the_site_with_only_its_case_and_the_portfo
     rows = [r.get_text(" ", strip=True) for r in page.select("table#T_payment-requests tr")]
     # 20 % of 720 000 + 480 000 = 1 200 000 kr is 240 000 kr, less 144 000 kr paid before: 96 000 kr;
     # with the new request's 180 000 kr, 20 % of 1 380 000 kr is 276 000 kr, less 240 000 kr: 36 000 kr.
-    assert any(row.startswith("3 ") and "= 240\xa0000\xa0kr" in row and "= 96\xa0000\xa0kr" in row for row in rows), rows
-    assert any(row.startswith("4 ") and "= 276\xa0000\xa0kr" in row and "= 36\xa0000\xa0kr" in row for row in rows), rows
+    assert any(row.startswith("3: ") and "= 240\xa0000\xa0kr" in row and "= 96\xa0000\xa0kr" in row for row in rows), rows
+    assert any(row.startswith("4: ") and "= 276\xa0000\xa0kr" in row and "= 36\xa0000\xa0kr" in row for row in rows), rows
     assert (site / "book/cases/rjh-2025-spin.html").read_bytes() == spin_page
     # Paid in all: the advance 100 000 kr + 0 + 44 000 + 96 000 + 36 000 kr.
     assert "276\xa0000\xa0kr" not in portfolio_before

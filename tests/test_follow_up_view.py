@@ -56,17 +56,20 @@ def test_status_line_of_a_closed_case(monkeypatch):
 
 def test_each_payment_shows_its_computation():
     rows = _cells(_view("tak").payment_requests_table().data)
-    assert rows[2][5] == ("20,00\xa0% × 1\xa0940\xa0000\xa0kr = 388\xa0000\xa0kr, högst 360\xa0000\xa0kr före slutrapporten; "
+    assert rows[2][:2] == ["3: 2100-03-01 – 2100-08-31, inkom 2100-09-15", "redovisade 650\xa0000\xa0kr, godkända 640\xa0000\xa0kr"]
+    assert rows[2][2] == ("20,00\xa0% × 1\xa0940\xa0000\xa0kr = 388\xa0000\xa0kr, högst 360\xa0000\xa0kr före slutrapporten; "
                           "− betalt tidigare 260\xa0000\xa0kr = 100\xa0000\xa0kr")
-    assert [r[6] for r in rows] == ["120\xa0000\xa0kr", "140\xa0000\xa0kr", "100\xa0000\xa0kr", "40\xa0000\xa0kr", "400\xa0000\xa0kr"]
-    assert rows[-1][0] == "Summa" and rows[-1][5] == "kvar av maxbeloppet 0\xa0kr"
+    assert [r[3] for r in rows] == ["120\xa0000\xa0kr", "140\xa0000\xa0kr", "100\xa0000\xa0kr", "40\xa0000\xa0kr", "400\xa0000\xa0kr"]
+    assert rows[-1] == ["Summa", "redovisade 2\xa0090\xa0000\xa0kr, godkända 2\xa0000\xa0000\xa0kr",
+                        "kvar av maxbeloppet 0\xa0kr", "400\xa0000\xa0kr", "utbetalt 400\xa0000\xa0kr"]
 
 
 def test_the_advance_and_a_request_under_review_are_shown():
     rows = _cells(_view("forskott").payment_requests_table().data)
-    assert rows[0][0] == "Förskott" and rows[0][6] == "100\xa0000\xa0kr"
-    assert rows[1][5].endswith("betalt tidigare 100\xa0000\xa0kr är mer, så 0\xa0kr")
-    assert rows[3][4:8] == ["under granskning", "beräknas när kostnaderna är granskade", "–", "inte utbetald"]
+    assert rows[0][0] == "Förskott" and rows[0][3] == "100\xa0000\xa0kr"
+    assert rows[1][2].endswith("betalt tidigare 100\xa0000\xa0kr är mer, så 0\xa0kr")
+    assert rows[3][1:] == ["redovisade 500\xa0000\xa0kr, godkända under granskning", "beräknas när kostnaderna är granskade",
+                           "–", "inte utbetald"]
 
 
 def test_cumulative_chart_is_deterministic_and_shows_the_cap():

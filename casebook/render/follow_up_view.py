@@ -91,26 +91,24 @@ def payment_requests_table(evaluated: EvaluatedCase) -> HTML | None:
         return None
     rows = []
     if s.advance:
-        rows.append(("Förskott", "–", "–", "–", "–", "Beslutat förskott (11 §), räknas av mot senare utbetalningar",
+        rows.append(("Förskott", "–", "Beslutat förskott (11 §), räknas av mot senare utbetalningar",
                      fmt.kronor(s.advance), fmt.date(case.follow_up.advance.paid)))
     lines = {line.number: line for line in s.lines}
     for number, request in enumerate(case.follow_up.payment_requests, start=1):
         line = lines.get(number)
+        approved = fmt.kronor(request.approved_costs) if request.approved_costs is not None else "under granskning"
         rows.append((
-            str(number),
-            f"{fmt.date(request.period_start)} – {fmt.date(request.period_end)}",
-            fmt.date(request.received),
-            fmt.kronor(request.reported_costs),
-            fmt.kronor(request.approved_costs) if request.approved_costs is not None else "under granskning",
+            f"{number}: {fmt.date(request.period_start)} – {fmt.date(request.period_end)}, inkom {fmt.date(request.received)}",
+            f"redovisade {fmt.kronor(request.reported_costs)}, godkända {approved}",
             _computation(s, line) if line else "beräknas när kostnaderna är granskade",
             fmt.kronor(line.payable) if line else "–",
             fmt.date(request.paid) if request.paid else "inte utbetald",
         ))
-    rows.append(("Summa", "", "", fmt.kronor(sum(r.reported_costs for r in case.follow_up.payment_requests)),
-                 fmt.kronor(s.approved_total), f"kvar av maxbeloppet {fmt.kronor(s.remaining)}",
-                 fmt.kronor(s.payable_total), f"utbetalt {fmt.kronor(s.paid_total)}"))
-    frame = pd.DataFrame(rows, columns=["Begäran", "Period", "Inkom", "Redovisade kostnader", "Godkända kostnader",
-                                        "Beräkning", "Att betala", "Utbetald"])
+    reported = sum(r.reported_costs for r in case.follow_up.payment_requests)
+    rows.append(("Summa", f"redovisade {fmt.kronor(reported)}, godkända {fmt.kronor(s.approved_total)}",
+                 f"kvar av maxbeloppet {fmt.kronor(s.remaining)}", fmt.kronor(s.payable_total),
+                 f"utbetalt {fmt.kronor(s.paid_total)}"))
+    frame = pd.DataFrame(rows, columns=["Begäran: period och dag den kom in", "Kostnader", "Beräkning", "Att betala", "Utbetald"])
     caption = (f"Utbetalningsbegäranden och beräkningen av varje utbetalning: {fmt.percent(s.share)} av de sammanlagda "
                f"godkända kostnaderna, högst {fmt.kronor(s.max_amount)}")
     if s.withheld:

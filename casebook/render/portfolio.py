@@ -187,23 +187,23 @@ class Portfolio:
             paid=("paid", "sum"), remaining=("remaining", "sum"), unused=("unused", "sum"))
         table = pd.DataFrame({
             heading: [str(key) for key in grouped.index],
-            "Beviljade ärenden": grouped["cases"].map(fmt.number).to_numpy(),
-            "varav utan registrerad uppföljning": grouped["unrecorded"].map(fmt.number).to_numpy(),
-            "Beviljat, högst": grouped["decided"].map(fmt.kronor).to_numpy(),
-            "Utbetalt (registrerat)": grouped["paid"].map(fmt.kronor).to_numpy(),
-            "Kvar att betala, högst (registrerat)": grouped["remaining"].map(fmt.kronor).to_numpy(),
-            "Outnyttjat i avslutade ärenden": grouped["unused"].map(fmt.kronor).to_numpy(),
+            "Ärenden": grouped["cases"].map(fmt.number).to_numpy(),
+            "Utan registrerad uppföljning": grouped["unrecorded"].map(fmt.number).to_numpy(),
+            "Beviljat": grouped["decided"].map(fmt.kronor).to_numpy(),
+            "Utbetalt": grouped["paid"].map(fmt.kronor).to_numpy(),
+            "Kvar, högst": grouped["remaining"].map(fmt.kronor).to_numpy(),
+            "Outnyttjat (avslutade)": grouped["unused"].map(fmt.kronor).to_numpy(),
         })
         return styled_table(table, caption, table_id)
 
     def follow_up_by_decision_maker_table(self) -> HTML:
         return self._follow_up_totals_by(
-            "decision_maker", "Beslutsfattare", "Beviljat, utbetalt och kvar per beslutsfattare (beviljade ärenden)",
+            "decision_maker", "Beslutsfattare", "Beviljade ärenden per beslutsfattare: beviljat maxbelopp; utbetalt och kvar för ärenden som registrerar uppföljning",
             "portfolio-payments-decision-makers")
 
     def follow_up_by_year_table(self) -> HTML:
         return self._follow_up_totals_by(
-            "year", "Beslutsår", "Beviljat, utbetalt och kvar per beslutsår (beviljade ärenden)", "portfolio-payments-years")
+            "year", "Beslutsår", "Beviljade ärenden per beslutsår: beviljat maxbelopp; utbetalt och kvar för ärenden som registrerar uppföljning", "portfolio-payments-years")
 
     def overdue_final_reports_table(self) -> HTML:
         """Cases whose final report has not come in by its due date, as of the build date."""
