@@ -40,6 +40,11 @@ def test_status_line_states_the_build_date(monkeypatch):
     )
 
 
+def test_status_line_says_when_the_cap_is_reached():
+    assert "Maxbeloppet är nått." in _view("tak").follow_up_status().data
+    assert "Maxbeloppet är nått." not in _view("forskott").follow_up_status().data
+
+
 def test_status_line_of_an_overdue_final_report(monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "4139164800")  # 2101-03-02
     text = _view("forskott").follow_up_status().data

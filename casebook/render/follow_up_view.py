@@ -43,6 +43,8 @@ def status_line(evaluated: EvaluatedCase) -> HTML | None:
         f"({fmt.percent(percent(s.paid_total, s.max_amount))}); att betala sammanlagt {fmt.kronor(s.payable_total)}, "
         f"{left} {fmt.kronor(s.remaining)}."
     )
+    if s.cap_reached:
+        parts.append("Maxbeloppet är nått.")
     due = case.dates.final_report_due
     report = case.follow_up.final_report
     if report is not None and report.received is not None:
