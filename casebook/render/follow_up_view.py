@@ -22,11 +22,6 @@ from casebook.domain.finance import percent
 from casebook.domain.payments import PaymentLine, PaymentSchedule, Stage, as_of_date, case_schedule, stage
 from casebook.render import case_view, charts  # case_view delegates here; its names are read at call time
 
-CHART_ALT = (
-    "Trappstegsdiagram över vad som sammanlagt har betalats ut över tid, med maxbeloppet som vågrät linje. "
-    "Samma belopp finns i tabellen över utbetalningsbegäranden."
-)
-
 
 def status_line(evaluated: EvaluatedCase) -> HTML | None:
     """Where the case stands, with what is paid of the maximum, as of the build date."""
