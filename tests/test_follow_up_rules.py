@@ -77,6 +77,16 @@ def test_approved_costs_above_the_budget_are_a_deviation_to_review():
                              "2\xa0000\xa0000\xa0kr: granska avvikelsen mot budgeten.")
 
 
+def test_a_closed_case_with_an_advance_not_covered_by_approved_costs_is_reviewed():
+    data = copy.deepcopy(_case("forskott").model_dump())
+    data["follow_up"]["payment_requests"] = data["follow_up"]["payment_requests"][:1]  # 300 000 kr approved → 60 000 kr
+    data["follow_up"]["closed"] = dt.date(2101, 3, 1)
+    outcome, evidence = _result(Case.model_validate(data), "uppfoljning-utbetalning-inom-andel-och-tak")
+    assert outcome is Outcome.REVIEW
+    assert evidence.endswith("Ärendet är avslutat men förskottet täcks inte av godkända kostnader med 40\xa0000\xa0kr: "
+                             "de allmänna villkoren avgör om det ska betalas tillbaka.")
+
+
 def test_payments_after_an_advance_with_one_request_under_review():
     outcome, evidence = _result(_case("forskott"), "uppfoljning-utbetalning-inom-andel-och-tak")
     assert outcome is Outcome.MET

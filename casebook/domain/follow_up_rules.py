@@ -36,7 +36,8 @@ def _terms_name(ctx: CaseContext) -> str:
         "Bidrag betalas ut i efterhand mot redovisade och godkända kostnader: sammanlagt högst beslutad andel av "
         "de godkända kostnaderna, avrundat nedåt till hela kronor, och högst maxbeloppet; förskott räknas av. "
         "Det som enligt de allmänna villkoren hålls inne till slutrapporten betalas inte före den. "
-        "Godkända kostnader utöver projektets kostnader i finansieringsplanen (8 §) är en avvikelse att granska."
+        "Godkända kostnader utöver projektets kostnader i finansieringsplanen (8 §), och ett förskott som godkända "
+        "kostnader inte täcker när ärendet avslutas, är avvikelser att granska."
     ),
     kind=RuleKind.REQUIREMENT,
     applies_when="När ärendet registrerar uppföljning. Beloppen räknas fram ur beslutet och de godkända kostnaderna "
@@ -59,6 +60,9 @@ def _payments_within_share_and_cap(ctx: CaseContext) -> Finding:
     evidence += f" Att betala sammanlagt {fmt.kronor(s.payable_total)}, varav utbetalt {fmt.kronor(s.paid_total)}; kvar av maxbeloppet {fmt.kronor(s.remaining)}."
     if s.pending:
         evidence += f" Under granskning, inte medräknade: begäran {', '.join(str(n) for n in s.pending)}."
+    if ctx.case.follow_up.closed is not None and s.advance_unsettled:
+        return Finding(Outcome.REVIEW, evidence + f" Ärendet är avslutat men förskottet täcks inte av godkända kostnader med "
+                       f"{fmt.kronor(s.advance_unsettled)}: de allmänna villkoren avgör om det ska betalas tillbaka.")
     budget = ctx.figures.project_costs
     if s.approved_total > budget:
         return Finding(Outcome.REVIEW, evidence + f" De godkända kostnaderna är {fmt.kronor(s.approved_total - budget)} mer än "
