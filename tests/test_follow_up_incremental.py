@@ -101,3 +101,19 @@ def test_a_payment_request_appears_on_the_site_with_only_its_case_and_the_portfo
     # Paid in all: the advance 100 000 kr + 0 + 44 000 + 96 000 + 36 000 kr.
     assert "276\xa0000\xa0kr" not in portfolio_before
     assert "276\xa0000\xa0kr" in (site / "book/portfolio.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.e2e
+def test_verify_on_a_later_day_reruns_a_follow_up_as_of_its_build_date(tmp_path, monkeypatch):
+    from test_build import casebook
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    root = copy_project(tmp_path / "repo")
+    shutil.copy2(CASES / "fiktiv-uppfoljning-forskott.yaml", root / "data/cases/fiktiv-uppfoljning-forskott.yaml")
+    built = casebook(root, "build", env={"SOURCE_DATE_EPOCH": FIXED_DAY})  # as if built on 2025-11-30
+    assert built.returncode == 0, built.stderr
+    page = (root / "_build/html/book/cases/fiktiv-uppfoljning-forskott.html").read_text(encoding="utf-8")
+    assert "Läge per byggdatum 2025-11-30" in page
+    verified = casebook(root, "verify")  # today, without SOURCE_DATE_EPOCH
+    assert verified.returncode == 0, verified.stderr
+    assert "fiktiv-uppfoljning-forskott: reproducerad" in verified.stderr
