@@ -81,7 +81,8 @@ def test_financing_rows_sum_to_the_total(reports):
 
 def test_written_files_parse(tmp_path, reports):
     files = write_open_data(tmp_path, reports, load_regional_actors(REFERENCE_DIR))
-    assert [f.name for f in files] == ["beslut.csv", "beslut.json", "finansieringsplaner.csv", "360giving.json"]
+    assert [f.name for f in files] == ["beslut.csv", "beslut.json", "finansieringsplaner.csv", "utbetalningar.csv",
+                                       "utbetalningar.json", "utbetalningar.schema.json", "360giving.json"]
     decisions = list(csv.DictReader(io.StringIO((tmp_path / "beslut.csv").read_text(encoding="utf-8"))))
     assert [d["case_id"] for d in decisions] == ["rjh-2025-spin", "fiktiv-bas"]
     assert decisions[0]["conditional_on_other_financing"] == "true"

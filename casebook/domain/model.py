@@ -25,11 +25,15 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from casebook.domain.errors import CaseFileError, FieldProblem
 
-SCHEMA_VERSION = 2
-"""The newest case file format; files of every earlier version stay valid."""
+SCHEMA_VERSION = 3
+"""The newest case file format; files of every earlier version stay valid.
+
+Version 3 adds the optional ``follow_up`` section (payments, advance, final report, results)."""
+FOLLOW_UP_SINCE_VERSION = 3
 CASE_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
 ORGANISATION_NUMBER_PATTERN = r"^\d{6}-\d{4}$"
 
@@ -164,6 +168,8 @@ class RuleSetId(str, Enum):
 
     ORDINANCE_2003_596 = "forordning-2003-596"
     STRATEGIC_PLANNING_CALL_2025 = "utlysning-strategisk-planering-2025"
+    FOLLOW_UP = "uppfoljning"
+    """Applies by itself to every case with a recorded follow-up (``casebook.domain.follow_up_rules``)."""
 
 
 class AssessmentTopic(str, Enum):
@@ -198,6 +204,109 @@ class SourceDocument(_Strict):
     url: ShortText | None = None
 
 
+# --- Follow-up after the decision (schema_version 3) -------------------------------------
+
+NonNegativeKronor = Annotated[StrictInt, Field(ge=0, le=10_000_000_000)]
+"""Whole kronor, zero allowed (approved costs can be nil after review)."""
+Percent = Annotated[Decimal, Field(gt=0, le=100, max_digits=8, decimal_places=4)]
+
+
+def _follow_up_error(field: str, problem: str) -> PydanticCustomError:
+    """A follow-up error naming its field; ``_field_problem`` joins it to the error's location."""
+    return PydanticCustomError("follow_up_inconsistent", "{field}: {problem}", {"field": field, "problem": problem})
+
+
+class PaymentRequest(_Strict):
+    """A payment request (utbetalningsbegäran) and its review; amounts are computed, never recorded."""
+
+    period_start: Date
+    period_end: Date
+    received: Date
+    reported_costs: NonNegativeKronor
+    approved_costs: NonNegativeKronor | None = None
+    """Costs approved after review; ``null`` while the request is being reviewed."""
+    paid: Date | None = None
+    """The day the payable amount was paid."""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "PaymentRequest":
+        if self.period_end < self.period_start:
+            raise _follow_up_error("period_end", f"periodens slut {self.period_end} är före periodens början {self.period_start}")
+        if self.received < self.period_start:
+            raise _follow_up_error("received", f"begäran inkom {self.received}, före periodens början {self.period_start}")
+        if self.approved_costs is not None and self.approved_costs > self.reported_costs:
+            raise _follow_up_error(
+                "approved_costs",
+                f"godkända kostnader {self.approved_costs} kr är mer än redovisade kostnader {self.reported_costs} kr",
+            )
+        if self.paid is not None and self.approved_costs is None:
+            raise _follow_up_error("paid", "utbetald men approved_costs saknas: en begäran betalas först efter granskning")
+        if self.paid is not None and self.paid < self.received:
+            raise _follow_up_error("paid", f"utbetald {self.paid}, före den dag begäran inkom {self.received}")
+        return self
+
+
+class AdvanceSettlement(str, Enum):
+    """How an advance is settled, as the general terms say."""
+
+    AGAINST_PAYMENTS = "against_payments"
+    """Counted against the payments that follow, until it is covered by approved costs."""
+
+
+class AdvancePayment(_Strict):
+    """The advance decided in ``decision.advance``, as paid; its amount is the decided one."""
+
+    paid: Date
+    settlement: AdvanceSettlement = AdvanceSettlement.AGAINST_PAYMENTS
+
+
+class FollowUpTerms(_Strict):
+    """What the case's general terms say that the payment arithmetic needs.
+
+    Recorded from the terms, never assumed: a field left out means the terms say nothing.
+    """
+
+    source: ShortText
+    """Where in the general terms this is said (document and paragraph)."""
+    withheld_until_final_report_percent: Percent | None = None
+    """Part of the decided maximum paid only once the final report is received."""
+    last_payment_request: Date | None = None
+    """Last day a payment request may come in; after the project period only up to this day."""
+
+
+class FinalReport(_Strict):
+    received: Date | None = None
+    approved: Date | None = None
+
+    @model_validator(mode="after")
+    def _approved_after_received(self) -> "FinalReport":
+        if self.approved is not None and self.received is None:
+            raise _follow_up_error("approved", "slutrapporten är godkänd men received (inkom) saknas")
+        if self.approved is not None and self.received is not None and self.approved < self.received:
+            raise _follow_up_error("approved", f"godkänd {self.approved}, före den dag den inkom {self.received}")
+        return self
+
+
+class IndicatorOutcome(_Strict):
+    """The result reported for one of the case's ``indicators`` (named the same)."""
+
+    indicator: ShortText
+    outcome: Annotated[Decimal, Field(ge=0)]
+    reported: Date
+
+
+class FollowUp(_Strict):
+    """What happens after the decision: payments, advance, final report, results, closure."""
+
+    terms: FollowUpTerms | None = None
+    advance: AdvancePayment | None = None
+    payment_requests: list[PaymentRequest] = Field(default_factory=list)
+    final_report: FinalReport | None = None
+    indicator_outcomes: list[IndicatorOutcome] = Field(default_factory=list)
+    closed: Date | None = None
+    """The day the case was closed (avslutat): nothing more is paid."""
+
+
 class Case(_Strict):
     """One application to one decision-maker, as recorded in its decision memo."""
 
@@ -224,6 +333,8 @@ class Case(_Strict):
     indicators: list[Indicator] = Field(default_factory=list)
     signatories: list[Signatory] = Field(default_factory=list)
     source_document: SourceDocument
+    follow_up: FollowUp | None = None
+    """Payments, advance, final report and results; only for decided cases (schema_version 3)."""
 
     @model_validator(mode="after")
     def _financing_plan_names_the_decision_maker_once(self) -> "Case":
@@ -245,6 +356,8 @@ class Case(_Strict):
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates:
             raise ValueError(f"finansiären förekommer mer än en gång: {', '.join(duplicates)}")
+        if self.follow_up is not None:
+            _check_follow_up(self)
         return self
 
     def _status_is_consistent(self) -> None:
@@ -296,6 +409,53 @@ class Case(_Strict):
 
     def assessment(self, topic: AssessmentTopic) -> Assessment | None:
         return next((a for a in self.assessments if a.topic is topic), None)
+
+
+def _check_follow_up(case: Case) -> None:
+    """Follow-up facts that depend on the rest of the case; the first problem is raised."""
+    follow_up, decided_on = case.follow_up, case.dates.decision
+    if case.schema_version < FOLLOW_UP_SINCE_VERSION:
+        raise _follow_up_error("schema_version", f"follow_up kräver schema_version {FOLLOW_UP_SINCE_VERSION} eller senare")
+    if case.state is not CaseState.DECIDED or decided_on is None:
+        raise _follow_up_error("follow_up", f"uppföljning finns bara för beviljade ärenden; ärendet är {case.state.label.lower()}")
+    if follow_up.advance is not None:
+        if case.decision.advance is None:
+            raise _follow_up_error("follow_up.advance", "förskott är utbetalt men decision.advance (beslutat förskott) saknas")
+        if follow_up.advance.paid < decided_on:
+            raise _follow_up_error("follow_up.advance.paid", f"förskottet betalades {follow_up.advance.paid}, före beslutsdatum {decided_on}")
+    previous: PaymentRequest | None = None
+    for index, request in enumerate(follow_up.payment_requests):
+        where = f"follow_up.payment_requests[{index}]"
+        if request.paid is not None and request.paid < decided_on:
+            raise _follow_up_error(f"{where}.paid", f"utbetald {request.paid}, före beslutsdatum {decided_on}")
+        if request.period_start < case.dates.project_start:
+            raise _follow_up_error(f"{where}.period_start", f"perioden börjar {request.period_start}, före projektstart {case.dates.project_start}")
+        if previous is not None and request.period_start <= previous.period_end:
+            raise _follow_up_error(f"{where}.period_start",
+                                   f"perioden börjar {request.period_start} men föregående begäran täcker till {previous.period_end}")
+        previous = request
+    names = [indicator.name for indicator in case.indicators]
+    reported: set[str] = set()
+    for index, outcome in enumerate(follow_up.indicator_outcomes):
+        where = f"follow_up.indicator_outcomes[{index}].indicator"
+        if outcome.indicator not in names:
+            raise _follow_up_error(where, f"'{outcome.indicator}' finns inte bland ärendets indikatorer ({', '.join(names) or 'inga'})")
+        if outcome.indicator in reported:
+            raise _follow_up_error(where, f"utfall för '{outcome.indicator}' är redan angivet")
+        reported.add(outcome.indicator)
+    report = follow_up.final_report
+    if report is not None and report.received is not None and report.received < decided_on:
+        raise _follow_up_error("follow_up.final_report.received", f"slutrapporten inkom {report.received}, före beslutsdatum {decided_on}")
+    if follow_up.closed is not None:
+        if follow_up.closed < decided_on:
+            raise _follow_up_error("follow_up.closed", f"avslutat {follow_up.closed}, före beslutsdatum {decided_on}")
+        unsettled = [i for i, r in enumerate(follow_up.payment_requests) if r.paid is None]
+        if unsettled:
+            raise _follow_up_error(f"follow_up.payment_requests[{unsettled[0]}].paid",
+                                   "ärendet är avslutat (follow_up.closed) men begäran är inte utbetald")
+        late = [i for i, r in enumerate(follow_up.payment_requests) if r.paid is not None and r.paid > follow_up.closed]
+        if late:
+            raise _follow_up_error(f"follow_up.payment_requests[{late[0]}].paid", f"utbetald efter att ärendet avslutades {follow_up.closed}")
 
 
 class _DecimalLoader(yaml.SafeLoader):
@@ -401,6 +561,9 @@ def _field_problem(error: dict) -> FieldProblem:
     ctx = error.get("ctx") or {}
     if kind == "value_error":
         message = str(ctx.get("error", error["msg"]))
+    elif kind == "follow_up_inconsistent":  # names its field below the error's location
+        location = ".".join(part for part in (location, ctx["field"]) if part)
+        message = ctx["problem"]
     elif kind in {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}:
         bound = next(iter(ctx.values()))
         relation = {"greater_than": "större än", "greater_than_equal": "minst",

@@ -14,6 +14,7 @@ from enum import Enum
 from casebook.domain import formatting as fmt
 from casebook.domain.finance import FinancingFigures, percent
 from casebook.domain.model import AssessmentTopic, Case, FinancierKind, RuleSetId
+from casebook.domain.payments import case_schedule
 from casebook.domain.reference import RegionalActor
 
 
@@ -385,9 +386,20 @@ def _advance(ctx: CaseContext) -> Finding:
     if not advance.special_reasons:
         problems.append("särskilda skäl anges inte")
     evidence = f"Förskott {fmt.kronor(advance.amount)} av beviljat stöd högst {fmt.kronor(granted)}."
+    evidence += _advance_settlement(ctx.case)
     if problems:
         return Finding(Outcome.NOT_MET, evidence + " Brister: " + "; ".join(problems) + ".")
     return Finding(Outcome.MET, evidence + f" Särskilda skäl: \"{advance.special_reasons}\".")
+
+
+def _advance_settlement(case: Case) -> str:
+    """How a paid advance has been counted against approved costs (``casebook.domain.payments``)."""
+    schedule = case_schedule(case)
+    if schedule is None or case.follow_up.advance is None:
+        return ""
+    unsettled = schedule.advance_unsettled
+    return (f" Utbetalt {fmt.date(case.follow_up.advance.paid)}; avräknat mot godkända kostnader "
+            f"{fmt.kronor(schedule.advance - unsettled)}, kvar att avräkna {fmt.kronor(unsettled)}.")
 
 
 @rule(
@@ -475,10 +487,20 @@ def rules_for(rule_sets: Iterable[RuleSetId]) -> list[Rule]:
     return [r for r in RULES if r.rule_set in wanted]
 
 
+def applicable_rule_sets(case: Case) -> list[RuleSetId]:
+    """The case's rule sets, and the follow-up rule set when the case records a follow-up."""
+    follow_up = [RuleSetId.FOLLOW_UP] if case.follow_up is not None and RuleSetId.FOLLOW_UP not in case.rule_sets else []
+    return [*case.rule_sets, *follow_up]
+
+
 def evaluate(ctx: CaseContext) -> list[RuleResult]:
-    """One result per rule of the case's rule sets."""
+    """One result per rule of the case's rule sets (see :func:`applicable_rule_sets`)."""
     results = []
-    for r in rules_for(ctx.case.rule_sets):
+    for r in rules_for(applicable_rule_sets(ctx.case)):
         finding = r.check(ctx)
         results.append(RuleResult(r, finding.outcome, finding.evidence))
     return results
+
+
+# The follow-up rules live in their own module and register themselves with @rule.
+from casebook.domain import follow_up_rules  # noqa: E402,F401

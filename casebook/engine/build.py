@@ -32,6 +32,7 @@ from casebook.render.opendata import write_open_data
 from casebook.render.memo import write_memos
 from casebook.domain.reference import load_regional_actors
 from casebook.domain.evaluation import EvaluatedCase, evaluate_case
+from casebook.domain.payments import as_of_date
 
 CASES_DIR = Path("data") / "cases"
 REFERENCE_DIR = Path("data") / "reference"
@@ -177,7 +178,9 @@ def plan_executions(root: Path, reports: list[EvaluatedCase], cache: ExecutionCa
     for report in reports:
         case = report.case
         history = audit.change_history(root, case.id)
-        key = case_key(root, case.id, shared, history)
+        # A follow-up is judged as of the build date (overdue final report), so its page is redone each day.
+        as_of = as_of_date().isoformat() if case.follow_up is not None else ""
+        key = case_key(root, case.id, shared, history, as_of)
         if cache.is_fresh(case.id, key):
             continue
         record = audit.audit_record(root, case.id, commit, history)
@@ -221,8 +224,9 @@ def _report_failure(failure: ExecutionFailure, job: CaseJob, failed_dir: Path, s
 
 
 def _portfolio_key(root: Path) -> str:
-    """The portfolio depends on every case file and on everything the cases share."""
-    digest = hashlib.sha256(shared_digest(root).encode())
+    """The portfolio depends on every case file, everything the cases share and the build date
+    (overdue final reports, projects closing soon)."""
+    digest = hashlib.sha256(shared_digest(root).encode() + as_of_date().isoformat().encode())
     for path in case_files(root):
         digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()

@@ -35,10 +35,13 @@ def shared_digest(root: Path) -> str:
     return digest.hexdigest()
 
 
-def case_key(root: Path, case_id: str, shared: str, history: list[dict[str, str]]) -> str:
+def case_key(root: Path, case_id: str, shared: str, history: list[dict[str, str]], as_of: str = "") -> str:
+    """``as_of`` is the build date for a page that is judged on it (a recorded follow-up), else empty."""
     digest = hashlib.sha256(shared.encode())
     digest.update((root / case_file(case_id)).read_bytes())
     digest.update(json.dumps(history, sort_keys=True).encode())
+    if as_of:
+        digest.update(b"\0as-of\0" + as_of.encode())
     return digest.hexdigest()
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -16,6 +17,8 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+import nbformat
 
 from casebook.engine.audit import sha256_file
 from casebook.domain.errors import UserError
@@ -48,7 +51,7 @@ def verify_site(root: Path, site: Path) -> list[Verification]:
         subprocess.run(
             [sys.executable, "-m", "pytest", "--nbval", "--nbval-current-env", "-p", "no:cacheprovider",
              "-o", "addopts=", "-o", "testpaths=", "-o", "junit_family=xunit1", "--rootdir", str(work), "-q", f"--junitxml={report}", "notebooks"],
-            cwd=work, capture_output=True, text=True, check=False,
+            cwd=work, capture_output=True, text=True, check=False, env=_as_of_build(notebooks),
         )
         if not report.is_file():
             raise UserError("nbval kunde inte köras; ingen rapport skrevs.")
@@ -63,6 +66,26 @@ def verify_site(root: Path, site: Path) -> list[Verification]:
         )
         for n in notebooks
     ]
+
+
+def _as_of_build(notebooks: list[Path]) -> dict[str, str]:
+    """The environment to re-run in, as of the day the site was built.
+
+    A page with a recorded follow-up is judged as of the build date (``SOURCE_DATE_EPOCH``
+    or today, see ``casebook.domain.payments.as_of_date``) and is executed again on every new
+    build day, so every such page carries the latest execution time the notebooks record.
+    """
+    env = dict(os.environ)
+    if "SOURCE_DATE_EPOCH" in env:
+        return env
+    times = []
+    for notebook in notebooks:
+        audit = nbformat.read(notebook, as_version=4).metadata.get("papermill", {}).get("parameters", {}).get("audit")
+        if audit and audit.get("executed_at"):
+            times.append(dt.datetime.fromisoformat(audit["executed_at"].replace("Z", "+00:00")))
+    if times:
+        env["SOURCE_DATE_EPOCH"] = str(int(max(times).timestamp()))
+    return env
 
 
 def _cell_results(junit: Path) -> dict[str, list[tuple[str, bool]]]:

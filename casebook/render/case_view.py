@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import HTML, SVG
 
-from casebook.render import charts
+from casebook.render import charts, follow_up_view
 from casebook.domain import formatting as fmt
 from casebook.domain.evaluation import EvaluatedCase, evaluate_case
 from casebook.domain.finance import FinancingFigures, payable
@@ -221,6 +221,20 @@ class CaseView:
             rows = [("–", "–", NO_AUDIT if audit is None else "Ärendefilen finns inte i versionshistoriken")]
         frame = pd.DataFrame(rows, columns=["Datum", "Commit", "Ändring"])
         return styled_table(frame, "Ändringar av ärendefilen, nyaste först", "history")
+
+    # --- follow-up (casebook.render.follow_up_view); nothing is shown without one -------
+
+    def follow_up_status(self) -> HTML | None:
+        return follow_up_view.status_line(self.evaluated)
+
+    def payment_requests_table(self) -> HTML | None:
+        return follow_up_view.payment_requests_table(self.evaluated)
+
+    def cumulative_payment_chart(self) -> SVG | None:
+        return follow_up_view.cumulative_chart(self.evaluated)
+
+    def indicator_outcomes_table(self) -> HTML | None:
+        return follow_up_view.indicator_outcomes_table(self.evaluated)
 
     # --- charts -----------------------------------------------------------------------
 

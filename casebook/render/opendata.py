@@ -21,6 +21,7 @@ from casebook.domain.evaluation import EvaluatedCase
 from casebook.domain.model import Case
 from casebook.domain.reference import RegionalActor
 from casebook.domain.rules import Outcome
+from casebook.domain.payments import as_of_date, case_schedule, stage
 
 GRANT_ID_PREFIX = "360G-casebook"
 """360Giving grant ids are ``360G-<publisher prefix>-<own id>``. A region publishing to
@@ -97,7 +98,76 @@ def decision_rows(reports: list[EvaluatedCase]) -> list[dict]:
             "rules_officer_judgement": counts[Outcome.JUDGEMENT],
             "rules_not_applicable": counts[Outcome.NOT_APPLICABLE],
             "case_file_sha256": hashlib.sha256(r.source.read_bytes()).hexdigest(),
+            "status": stage(case, as_of_date()).value,
+            "status_as_of": as_of_date().isoformat(),
         })
+    return rows
+
+
+PAYMENTS_TABLE_SCHEMA = {
+    "description": (
+        "Utbetalningar i ärenden som registrerar uppföljning: förskott och utbetalningsbegäranden med beräkningen "
+        "av varje utbetalning. Att betala = beslutad andel × sammanlagda godkända kostnader, avrundat nedåt till hela "
+        "kronor, högst taket, minus det som betalats tidigare (förskottet inräknat)."
+    ),
+    "fields": [
+        {"name": "case_id", "type": "string", "description": "Ärendets id (ärendefilens namn)."},
+        {"name": "kind", "type": "string", "constraints": {"enum": ["advance", "payment_request"]},
+         "description": "advance = förskott (11 §), payment_request = utbetalningsbegäran."},
+        {"name": "number", "type": "integer", "description": "Begärans nummer i ärendefilen; 0 för förskottet."},
+        {"name": "period_start", "type": "date", "description": "Redovisningsperiodens första dag."},
+        {"name": "period_end", "type": "date", "description": "Redovisningsperiodens sista dag."},
+        {"name": "received", "type": "date", "description": "Dagen begäran kom in."},
+        {"name": "reported_costs_sek", "type": "integer", "description": "Redovisade kostnader, hela kronor."},
+        {"name": "approved_costs_sek", "type": "integer", "description": "Godkända kostnader efter granskning; tomt under granskning."},
+        {"name": "cumulative_approved_sek", "type": "integer", "description": "Godkända kostnader i denna och tidigare begäranden."},
+        {"name": "share_percent", "type": "number", "description": "Beslutad andel i procent, som i beslutet."},
+        {"name": "ceiling_sek", "type": "integer",
+         "description": "Högsta sammanlagda utbetalning vid begäran: maxbeloppet, minus det som hålls inne till slutrapporten."},
+        {"name": "paid_before_sek", "type": "integer", "description": "Utbetalt före begäran, förskottet inräknat."},
+        {"name": "payable_sek", "type": "integer", "description": "Att betala för begäran (eller förskottets belopp)."},
+        {"name": "paid_date", "type": "date", "description": "Utbetalningsdag; tomt om inte utbetald."},
+    ],
+    "primaryKey": ["case_id", "kind", "number"],
+}
+"""Frictionless Table Schema of ``utbetalningar.csv``."""
+
+
+def payment_rows(reports: list[EvaluatedCase]) -> list[dict]:
+    """One row per advance and payment request of every case that records a follow-up."""
+    rows = []
+    for r in reports:
+        case = r.case
+        s = case_schedule(case)
+        if s is None:
+            continue
+        share = str(case.share_percent_in_force)
+        if s.advance:
+            rows.append({
+                "case_id": case.id, "kind": "advance", "number": 0, "period_start": "", "period_end": "", "received": "",
+                "reported_costs_sek": "", "approved_costs_sek": "", "cumulative_approved_sek": "", "share_percent": share,
+                "ceiling_sek": s.max_amount, "paid_before_sek": 0, "payable_sek": s.advance,
+                "paid_date": case.follow_up.advance.paid.isoformat(),
+            })
+        lines = {line.number: line for line in s.lines}
+        for number, request in enumerate(case.follow_up.payment_requests, start=1):
+            line = lines.get(number)
+            rows.append({
+                "case_id": case.id,
+                "kind": "payment_request",
+                "number": number,
+                "period_start": request.period_start.isoformat(),
+                "period_end": request.period_end.isoformat(),
+                "received": request.received.isoformat(),
+                "reported_costs_sek": request.reported_costs,
+                "approved_costs_sek": request.approved_costs if request.approved_costs is not None else "",
+                "cumulative_approved_sek": line.cumulative_approved if line else "",
+                "share_percent": share,
+                "ceiling_sek": line.ceiling if line else "",
+                "paid_before_sek": line.paid_before if line else "",
+                "payable_sek": line.payable if line else "",
+                "paid_date": request.paid.isoformat() if request.paid else "",
+            })
     return rows
 
 
@@ -175,6 +245,11 @@ def _csv(rows: list[dict]) -> str:
     return buffer.getvalue()
 
 
+def _csv_header(schema: dict) -> str:
+    """A table with no rows still has its header, so tools can read the empty file."""
+    return ",".join(field["name"] for field in schema["fields"]) + "\n"
+
+
 def _csv_value(value: object) -> object:
     """Booleans as ``true``/``false``, as most open-data tools expect."""
     return str(value).lower() if isinstance(value, bool) else value
@@ -189,10 +264,14 @@ def write_open_data(out: Path, reports: list[EvaluatedCase], actors: tuple[Regio
     out.mkdir(parents=True, exist_ok=True)
     decisions = decision_rows(reports)
     financing = financing_rows(reports)
+    payments = payment_rows(reports)
     files = {
         "beslut.csv": _csv(decisions),
         "beslut.json": _json(decisions),
         "finansieringsplaner.csv": _csv(financing),
+        "utbetalningar.csv": _csv(payments) if payments else _csv_header(PAYMENTS_TABLE_SCHEMA),
+        "utbetalningar.json": _json(payments),
+        "utbetalningar.schema.json": _json(PAYMENTS_TABLE_SCHEMA),
         "360giving.json": _json(giving360(reports, OrganisationNumbers(reports, actors))),
     }
     for name, text in files.items():

@@ -75,6 +75,9 @@ OPEN_DATA_FILES = (
     ("beslut.csv", "CSV", "Alla beslut, en rad per ärende."),
     ("beslut.json", "JSON", "Samma uppgifter som beslut.csv."),
     ("finansieringsplaner.csv", "CSV", "Alla finansieringsplaner, en rad per finansiär och ärende."),
+    ("utbetalningar.csv", "CSV", "Förskott och utbetalningsbegäranden med beräkningen av varje utbetalning, för ärenden som registrerar uppföljning."),
+    ("utbetalningar.json", "JSON", "Samma uppgifter som utbetalningar.csv."),
+    ("utbetalningar.schema.json", "Table Schema", "Fälten i utbetalningar.csv (Frictionless Table Schema)."),
     ("360giving.json", "JSON", "Ett bidrag per finansiär och ärende enligt 360Giving Data Standard, länkade med relatedActivity."),
     (SCHEMA_NAME, "JSON Schema", "Schemat för ärendefilerna."),
 )

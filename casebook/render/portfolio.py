@@ -21,6 +21,11 @@ from casebook.domain.finance import percent
 from casebook.domain.evaluation import EvaluatedCase, evaluate_case
 from casebook.render.case_view import GluedText, styled_table
 from casebook.domain.rules import Outcome
+from casebook.domain.model import CaseState
+from casebook.domain.payments import Stage, as_of_date, case_schedule, stage
+
+CLOSING_SOON_DAYS = 90
+"""A decided case whose project ends within this many days of the build date is closing soon."""
 
 
 def _year(report: EvaluatedCase) -> int:
@@ -131,6 +136,109 @@ class Portfolio:
     def by_year_table(self) -> HTML:
         table = self._totals_by("year", "År")
         return styled_table(table, "Summor per år (beslutsår, annars året ansökan kom in)", "portfolio-years")
+
+    # --- follow-up: decided, paid and remaining (casebook.domain.payments) ---------------
+
+    def follow_up_frame(self) -> pd.DataFrame:
+        """One row per decided case: decided maximum, paid, remaining, and where it stands today.
+
+        Paid amounts are known only for cases that record a follow-up; the others are counted
+        apart (``recorded`` is False) rather than taken as nothing paid.
+        """
+        today = as_of_date()
+        rows = []
+        for r in self.reports:
+            case = r.case
+            if case.state is not CaseState.DECIDED:
+                continue
+            schedule = case_schedule(case)
+            current = stage(case, today)
+            paid = schedule.paid_total if schedule else 0
+            closed = current is Stage.CLOSED
+            rows.append({
+                "case_id": case.id,
+                "title": case.title,
+                "decision_maker": case.decision_maker.name,
+                "year": _year(r),
+                "decided": case.max_amount_in_force,
+                "recorded": schedule is not None,
+                "paid": paid,
+                "remaining": 0 if closed or schedule is None else case.max_amount_in_force - paid,
+                "unused": case.max_amount_in_force - paid if closed else 0,
+                "stage": current.label,
+                "overdue": current is Stage.FINAL_REPORT_OVERDUE,
+                "project_end": case.dates.project_end,
+                "final_report_due": case.dates.final_report_due,
+                "closing_soon": not closed and 0 <= (case.dates.project_end - today).days <= CLOSING_SOON_DAYS,
+            })
+        columns = ["case_id", "title", "decision_maker", "year", "decided", "recorded", "paid", "remaining", "unused",
+                   "stage", "overdue", "project_end", "final_report_due", "closing_soon"]
+        frame = pd.DataFrame(rows, columns=columns)
+        for column in ("year", "decided", "paid", "remaining", "unused"):
+            frame[column] = frame[column].astype("int64")
+        for column in ("recorded", "overdue", "closing_soon"):  # typed even when empty, for boolean selection
+            frame[column] = frame[column].astype("bool")
+        return frame
+
+    def _follow_up_totals_by(self, column: str, heading: str, caption: str, table_id: str) -> HTML:
+        frame = self.follow_up_frame()
+        grouped = frame.groupby(column, sort=True).agg(
+            cases=("case_id", "size"), unrecorded=("recorded", lambda r: int((~r).sum())), decided=("decided", "sum"),
+            paid=("paid", "sum"), remaining=("remaining", "sum"), unused=("unused", "sum"))
+        table = pd.DataFrame({
+            heading: [str(key) for key in grouped.index],
+            "Ärenden": grouped["cases"].map(fmt.number).to_numpy(),
+            "Utan registrerad uppföljning": grouped["unrecorded"].map(fmt.number).to_numpy(),
+            "Beviljat": grouped["decided"].map(fmt.kronor).to_numpy(),
+            "Utbetalt": grouped["paid"].map(fmt.kronor).to_numpy(),
+            "Kvar, högst": grouped["remaining"].map(fmt.kronor).to_numpy(),
+            "Outnyttjat (avslutade)": grouped["unused"].map(fmt.kronor).to_numpy(),
+        })
+        return styled_table(table, caption, table_id)
+
+    def follow_up_by_decision_maker_table(self) -> HTML:
+        return self._follow_up_totals_by(
+            "decision_maker", "Beslutsfattare", "Beviljade ärenden per beslutsfattare: beviljat maxbelopp; utbetalt och kvar för ärenden som registrerar uppföljning",
+            "portfolio-payments-decision-makers")
+
+    def follow_up_by_year_table(self) -> HTML:
+        return self._follow_up_totals_by(
+            "year", "Beslutsår", "Beviljade ärenden per beslutsår: beviljat maxbelopp; utbetalt och kvar för ärenden som registrerar uppföljning", "portfolio-payments-years")
+
+    def overdue_final_reports_table(self) -> HTML:
+        """Cases whose final report has not come in by its due date, as of the build date."""
+        today = as_of_date()
+        frame = self.follow_up_frame()
+        overdue = frame[frame["overdue"]]
+        if overdue.empty:
+            return HTML('<p class="casebook-status">Ingen slutrapport är försenad bland de ärenden som registrerar '
+                        "uppföljning (bedömt per byggdatum).</p>")
+        table = pd.DataFrame({
+            "Projekt": [f'<a href="cases/{i}.html">{html.escape(t)}</a>' for i, t in zip(overdue["case_id"], overdue["title"], strict=True)],
+            "Beslutsfattare": overdue["decision_maker"].map(html.escape).to_numpy(),
+            "Sista dag": overdue["final_report_due"].map(fmt.date).to_numpy(),
+            "Dagar försenad": [fmt.number((today - due).days) for due in overdue["final_report_due"]],
+        })
+        return styled_table(table, f"Försenade slutrapporter per byggdatum {fmt.date(today)} ({len(overdue)} st.)",
+                            "portfolio-overdue", escape=False)
+
+    def closing_soon_table(self) -> HTML:
+        """Decided, open cases whose project ends within :data:`CLOSING_SOON_DAYS` days of the build date."""
+        today = as_of_date()
+        frame = self.follow_up_frame()
+        soon = frame[frame["closing_soon"]].sort_values(["project_end", "case_id"])
+        if soon.empty:
+            return HTML(f'<p class="casebook-status">Inget beviljat projekt slutar inom {CLOSING_SOON_DAYS} dagar '
+                        "(bedömt per byggdatum).</p>")
+        table = pd.DataFrame({
+            "Projekt": [f'<a href="cases/{i}.html">{html.escape(t)}</a>' for i, t in zip(soon["case_id"], soon["title"], strict=True)],
+            "Projektslut": soon["project_end"].map(fmt.date).to_numpy(),
+            "Slutrapport senast": soon["final_report_due"].map(fmt.date).to_numpy(),
+            "Kvar att betala, högst": soon["remaining"].map(fmt.kronor).to_numpy(),
+            "Läge": soon["stage"].map(html.escape).to_numpy(),
+        })
+        return styled_table(table, f"Projekt som slutar inom {CLOSING_SOON_DAYS} dagar från byggdatum {fmt.date(today)}",
+                            "portfolio-closing-soon", escape=False)
 
     def year_chart(self) -> SVG:
         c = self.cases_frame()

@@ -1,0 +1,180 @@
+"""Rules of the follow-up (rule set ``uppfoljning``): exact outcomes and evidence."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+
+import pytest
+from conftest import REPO, evaluate_case
+
+from casebook.domain.model import Case, RuleSetId, load_case
+from casebook.domain.rules import RULES, Outcome, applicable_rule_sets
+
+CASES = REPO / "tests" / "cases"
+FOLLOW_UP_RULES = [r.id for r in RULES if r.rule_set is RuleSetId.FOLLOW_UP]
+
+
+def _case(name: str) -> Case:
+    return load_case(CASES / f"fiktiv-uppfoljning-{name}.yaml")
+
+
+def _changed(case: Case, **follow_up) -> Case:
+    data = copy.deepcopy(case.model_dump())
+    data["follow_up"].update(follow_up)
+    return Case.model_validate(data)
+
+
+def _result(case: Case, rule_id: str) -> tuple[Outcome, str]:
+    result = evaluate_case(case)[rule_id]
+    return result.outcome, result.evidence
+
+
+def test_the_rule_set_has_four_rules_each_with_its_source():
+    assert FOLLOW_UP_RULES == [
+        "uppfoljning-utbetalning-inom-andel-och-tak",
+        "uppfoljning-slutrapport-i-tid",
+        "uppfoljning-efter-projekttiden",
+        "uppfoljning-indikatorutfall",
+    ]
+    for r in RULES:
+        if r.rule_set is RuleSetId.FOLLOW_UP:
+            assert r.source and r.wording and r.requires
+
+
+def test_the_general_terms_are_named_where_a_limit_comes_from_them():
+    by_id = {r.id: r for r in RULES}
+    assert "inte från förordningen" in by_id["uppfoljning-slutrapport-i-tid"].wording
+    assert "förordningen anger ingen sådan frist" in by_id["uppfoljning-efter-projekttiden"].wording
+    assert "allmänna villkor" in by_id["uppfoljning-efter-projekttiden"].source
+
+
+def test_the_rule_set_applies_only_to_cases_with_a_follow_up(spin, fictional_base):
+    assert RuleSetId.FOLLOW_UP not in applicable_rule_sets(spin)
+    assert RuleSetId.FOLLOW_UP not in applicable_rule_sets(fictional_base)
+    assert applicable_rule_sets(_case("tak"))[-1] is RuleSetId.FOLLOW_UP
+    assert not set(FOLLOW_UP_RULES) & set(evaluate_case(spin))
+    assert set(FOLLOW_UP_RULES) <= set(evaluate_case(_case("tak")))
+
+
+def test_payments_up_to_the_cap():
+    assert _result(_case("tak"), "uppfoljning-utbetalning-inom-andel-och-tak") == (
+        Outcome.MET,
+        "Godkända kostnader sammanlagt 2\xa0000\xa0000\xa0kr × 20,00\xa0% = 400\xa0000\xa0kr (avrundat nedåt, högst "
+        "maxbeloppet 400\xa0000\xa0kr). 40\xa0000\xa0kr hålls inne till slutrapporten enligt Fiktiva allmänna villkor "
+        "(FIKTIV 0/2099), punkt 7 och 8. Att betala sammanlagt 400\xa0000\xa0kr, varav utbetalt 400\xa0000\xa0kr; kvar av "
+        "maxbeloppet 0\xa0kr.",
+    )
+
+
+def test_approved_costs_above_the_budget_are_a_deviation_to_review():
+    data = copy.deepcopy(_case("tak").model_dump())
+    data["follow_up"]["payment_requests"][3]["approved_costs"] = 110_000  # 2 050 000 kr approved of 2 000 000 kr
+    outcome, evidence = _result(Case.model_validate(data), "uppfoljning-utbetalning-inom-andel-och-tak")
+    assert outcome is Outcome.REVIEW
+    assert "× 20,00\xa0% = 400\xa0000\xa0kr" in evidence  # 410 000 kr by the share, held at the maximum
+    assert evidence.endswith("De godkända kostnaderna är 50\xa0000\xa0kr mer än projektets kostnader i finansieringsplanen, "
+                             "2\xa0000\xa0000\xa0kr: granska avvikelsen mot budgeten.")
+
+
+def test_a_closed_case_with_an_advance_not_covered_by_approved_costs_is_reviewed():
+    data = copy.deepcopy(_case("forskott").model_dump())
+    data["follow_up"]["payment_requests"] = data["follow_up"]["payment_requests"][:1]  # 300 000 kr approved → 60 000 kr
+    data["follow_up"]["closed"] = dt.date(2101, 3, 1)
+    outcome, evidence = _result(Case.model_validate(data), "uppfoljning-utbetalning-inom-andel-och-tak")
+    assert outcome is Outcome.REVIEW
+    assert evidence.endswith("Ärendet är avslutat men förskottet täcks inte av godkända kostnader med 40\xa0000\xa0kr: "
+                             "de allmänna villkoren avgör om det ska betalas tillbaka.")
+
+
+def test_payments_after_an_advance_with_one_request_under_review():
+    outcome, evidence = _result(_case("forskott"), "uppfoljning-utbetalning-inom-andel-och-tak")
+    assert outcome is Outcome.MET
+    assert "Förskott 100\xa0000\xa0kr räknas av." in evidence
+    assert "Att betala sammanlagt 144\xa0000\xa0kr, varav utbetalt 144\xa0000\xa0kr; kvar av maxbeloppet 256\xa0000\xa0kr." in evidence
+    assert evidence.endswith("Under granskning, inte medräknade: begäran 3.")
+
+
+def test_the_advance_rule_reports_how_the_advance_was_settled():
+    outcome, evidence = _result(_case("forskott"), "11-paragraf-forskott")
+    assert outcome is Outcome.MET
+    assert "Utbetalt 2099-03-10; avräknat mot godkända kostnader 100\xa0000\xa0kr, kvar att avräkna 0\xa0kr." in evidence
+    early = _changed(_case("forskott"), payment_requests=_case("forskott").model_dump()["follow_up"]["payment_requests"][:1])
+    assert "avräknat mot godkända kostnader 60\xa0000\xa0kr, kvar att avräkna 40\xa0000\xa0kr." in _result(early, "11-paragraf-forskott")[1]
+
+
+def test_an_advance_over_the_ordinance_limits_is_still_not_met():
+    data = copy.deepcopy(_case("forskott").model_dump())
+    data["decision"]["advance"]["amount"] = 250_000  # more than half of 400 000 kr
+    outcome, evidence = _result(Case.model_validate(data), "11-paragraf-forskott")
+    assert outcome is Outcome.NOT_MET and "mer än hälften av stödet" in evidence
+
+
+def test_a_final_report_received_late():
+    assert _result(_case("sen"), "uppfoljning-slutrapport-i-tid") == (
+        Outcome.NOT_MET, "Slutrapporten inkom 2101-04-12, sista dag 2101-02-28. Den kom in 43 dagar för sent.")
+
+
+def test_a_final_report_received_in_time():
+    assert _result(_case("avslutad"), "uppfoljning-slutrapport-i-tid") == (
+        Outcome.MET, "Slutrapporten inkom 2101-01-20, sista dag 2101-02-28.")
+
+
+def test_a_missing_final_report_is_overdue_as_of_the_build_date(monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(dt.datetime(2101, 3, 10, tzinfo=dt.UTC).timestamp())))
+    assert _result(_case("forskott"), "uppfoljning-slutrapport-i-tid") == (
+        Outcome.NOT_MET,
+        "Slutrapporten har inte kommit in; sista dag var 2101-02-28. Försenad med 10 dagar per byggdatum 2101-03-10.",
+    )
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(dt.datetime(2101, 2, 28, tzinfo=dt.UTC).timestamp())))
+    assert _result(_case("forskott"), "uppfoljning-slutrapport-i-tid") == (
+        Outcome.NOT_APPLICABLE,
+        "Slutrapporten har inte kommit in och är inte försenad per byggdatum 2101-02-28: sista dag 2101-02-28.",
+    )
+
+
+def test_a_request_after_the_terms_last_day():
+    assert _result(_case("sen"), "uppfoljning-efter-projekttiden") == (
+        Outcome.NOT_MET,
+        "Projekttiden slutar 2100-12-31. Begäran 2 kom in efter sista dag 2101-02-28 enligt Fiktiva allmänna villkor "
+        "(FIKTIV 0/2099), punkt 8.",
+    )
+
+
+def test_a_request_after_the_project_within_the_terms():
+    outcome, evidence = _result(_case("tak"), "uppfoljning-efter-projekttiden")
+    assert outcome is Outcome.MET
+    assert evidence.endswith("Efter projekttiden kom begäran 4 (2101-01-30), inom sista dag 2101-02-28 enligt "
+                             "Fiktiva allmänna villkor (FIKTIV 0/2099), punkt 7 och 8.")
+
+
+def test_a_request_after_the_project_when_the_terms_are_not_recorded_is_reviewed_not_invented():
+    case = _changed(_case("tak"), terms={"source": "Fiktiva allmänna villkor (FIKTIV 0/2099)"})
+    outcome, evidence = _result(case, "uppfoljning-efter-projekttiden")
+    assert outcome is Outcome.REVIEW and "ärendefilen anger inte villkorens sista dag" in evidence
+
+
+def test_costs_reported_after_the_project_period():
+    data = copy.deepcopy(_case("tak").model_dump())
+    data["follow_up"]["payment_requests"][3]["period_end"] = dt.date(2101, 1, 15)
+    outcome, evidence = _result(Case.model_validate(data), "uppfoljning-efter-projekttiden")
+    assert outcome is Outcome.NOT_MET and "Begäran 4 redovisar kostnader efter projekttiden." in evidence
+
+
+def test_indicator_outcomes_reported_with_the_final_report():
+    assert _result(_case("tak"), "uppfoljning-indikatorutfall") == (
+        Outcome.MET, "Fiktiva underlag: utfall 3 av mål 2 stycken.")
+    assert _result(_case("sen"), "uppfoljning-indikatorutfall") == (
+        Outcome.NOT_MET, "Inget utfall är redovisat. Utfall saknas för: Fiktiva underlag.")
+
+
+def test_indicator_outcomes_are_not_required_before_the_final_report():
+    outcome, evidence = _result(_case("forskott"), "uppfoljning-indikatorutfall")
+    assert outcome is Outcome.NOT_APPLICABLE and "redovisas med slutrapporten" in evidence
+
+
+@pytest.mark.parametrize("name", ["tak", "forskott", "avslutad"])
+def test_the_well_kept_fictional_cases_need_no_attention_from_follow_up_rules(name, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764460800")  # 2025-11-30: before every fictional due date
+    results = evaluate_case(_case(name))
+    assert [i for i in FOLLOW_UP_RULES + ["11-paragraf-forskott"] if results[i].outcome.needs_attention] == []
