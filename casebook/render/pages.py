@@ -18,6 +18,9 @@ from casebook.render.markup import escape_myst, list_table
 from casebook.domain.model import case_json_schema
 from casebook.domain.evaluation import EvaluatedCase
 from casebook.domain.rules import RULES, Outcome
+from casebook.domain.model import CaseState
+from casebook.render.giving360 import left_out
+from casebook.render.opendata import published_files
 
 GENERATED = Path("book") / "_generated"
 OPEN_DATA = GENERATED / "extra" / "data"
@@ -71,19 +74,27 @@ def rule_catalogue(reports: list[EvaluatedCase]) -> str:
     return list_table(f"Regelkatalog: {len(RULES)} regler", header, rows)
 
 
-OPEN_DATA_FILES = (
-    ("beslut.csv", "CSV", "Alla beslut, en rad per ärende."),
-    ("beslut.json", "JSON", "Samma uppgifter som beslut.csv."),
-    ("finansieringsplaner.csv", "CSV", "Alla finansieringsplaner, en rad per finansiär och ärende."),
-    ("360giving.json", "JSON", "Ett bidrag per finansiär och ärende enligt 360Giving Data Standard, länkade med relatedActivity."),
-    (SCHEMA_NAME, "JSON Schema", "Schemat för ärendefilerna."),
-)
-
-
-def open_data_table() -> str:
-    rows = [[_site_link(f"data/{name}", name), kind, escape_myst(text)] for name, kind, text in OPEN_DATA_FILES]
+def open_data_table(reports: list[EvaluatedCase], data_dir: Path) -> str:
+    """The open-data files written into ``data_dir``, and which cases the 360Giving file leaves out and why."""
+    rows = [[_site_link(f"data/{f.name}", f.name), escape_myst(f.format.replace("_", "/")), escape_myst(f.description)]
+            for f in published_files(data_dir)]
+    rows.append([_site_link(f"data/{SCHEMA_NAME}", SCHEMA_NAME), "JSON", "Schemat för ärendefilerna."])
     rows.append(["data/regelutfall/", "JSON", "Regelutfallen för varje ärende, en fil per ärende (länkade från ärendelistan)."])
-    return list_table("Öppna data att ladda ner", ["Fil", "Format", "Innehåll"], rows)
+    table = list_table("Öppna data att ladda ner", ["Fil", "Format", "Innehåll"], rows)
+    return table + "\n" + giving360_summary(reports, (data_dir / "360giving.json").is_file()) + "\n"
+
+
+def giving360_summary(reports: list[EvaluatedCase], written: bool) -> str:
+    """How many cases are grants in the 360Giving file, and how many are left out and why."""
+    left = left_out(reports)
+    grants = len(reports) - sum(left.values())
+    proposals, rejected = left[CaseState.PROPOSAL], left[CaseState.REJECTED]
+    text = (f"**360Giving:** {grants} av {len(reports)} ärenden är beviljade och finns som bidrag i 360giving.json. "
+            f"{proposals} är förslag till beslut och {rejected} är avslagna; de ingår inte, eftersom ett förslag inte är "
+            f"ett beviljat bidrag och ett avslag inte beviljar något.")
+    if not written:
+        text += " Filen 360giving.json skrivs inte just nu, eftersom inget ärende är beviljat (standarden kräver minst ett bidrag)."
+    return text + "\n"
 
 
 def verification_summary(verification: Path, reports: list[EvaluatedCase], cached_sha256: dict[str, str]) -> str:
@@ -114,7 +125,7 @@ def write_generated(source_root: Path, reports: list[EvaluatedCase], verificatio
     (source_root / RESULTS).mkdir(parents=True, exist_ok=True)
     (out / "case_table.md").write_text(case_table(reports), encoding="utf-8")
     (out / "rule_catalogue.md").write_text(rule_catalogue(reports), encoding="utf-8")
-    (out / "open_data_table.md").write_text(open_data_table(), encoding="utf-8")
+    (out / "open_data_table.md").write_text(open_data_table(reports, source_root / OPEN_DATA), encoding="utf-8")
     (out / "verification.md").write_text(verification_summary(verification, reports, cached_sha256), encoding="utf-8")
     write_json(source_root / OPEN_DATA / SCHEMA_NAME, case_json_schema())
     for report in reports:
