@@ -268,7 +268,8 @@ XLSX_EPOCH = (1980, 1, 1, 0, 0, 0)
 
 def xlsx_bytes(sheets: list[tuple[Table, list[dict]]], modified: dt.datetime) -> bytes:
     """An Excel workbook with one sheet per table: numbers as numbers, dates as text in ISO
-    form, every text cell explicitly text and inert (never a formula).
+    form, text inert (openpyxl stores text starting with ``=`` as a formula, so the guard
+    matters here too).
 
     The workbook's dates and the zip entries' timestamps are fixed, so the bytes are the
     same for the same data.
@@ -280,10 +281,6 @@ def xlsx_bytes(sheets: list[tuple[Table, list[dict]]], modified: dt.datetime) ->
         sheet.append([c.title for c in table.columns])
         for row in rows:
             sheet.append([_xlsx_value(row[c.name]) for c in table.columns])
-        for cells in sheet.iter_rows():
-            for cell in cells:
-                if isinstance(cell.value, str):
-                    cell.data_type = "s"  # openpyxl would otherwise store "=..." as a formula
         for index, column in enumerate(table.columns, start=1):
             sheet.column_dimensions[get_column_letter(index)].width = max(12, min(50, len(column.title) + 2))
         sheet.freeze_panes = "A2"
