@@ -97,12 +97,12 @@ def catalogue(reports: list[EvaluatedCase], files: list[OpenDataFile], publisher
             g.add((period, DCAT.endDate, Literal(max(r.case.dates.project_end for r in covered), datatype=XSD.date)))
         for name in names:
             _distribution(g, URIRef(base + name), dataset, by_name[name], site, page)
-    ordered = Graph()
+    ordered = Graph(store="SimpleMemory")  # dict-based: serialises in the order triples were added
     for prefix, namespace in (("dcat", DCAT), ("dcterms", DCTERMS), ("foaf", FOAF), ("vcard", VCARD)):
         ordered.bind(prefix, namespace)
-    for triple in sorted(g):
+    for triple in sorted(g, key=lambda t: tuple(node.n3() for node in t)):  # a total order, unlike node comparison
         ordered.add(triple)
-    return ordered.serialize(format="pretty-xml")
+    return ordered.serialize(format="xml")
 
 
 def _distribution(g: Graph, node: URIRef, dataset: URIRef, file: OpenDataFile, site: str, page: URIRef) -> None:
