@@ -158,7 +158,7 @@ def test_the_check_fails_on_a_planted_error(written):
     graph.set((dataset, DCTERMS["title"], Literal(str(title), lang="en")))
     problems = dcat_problems(graph)
     assert f"{dataset} saknar {DCAT.contactPoint}" in problems
-    assert f"{dataset} {DCTERMS["title"]} är inte på svenska" in problems
+    assert f"{dataset} {DCTERMS['title']} är inte på svenska" in problems
 
 
 def test_the_catalogue_is_the_same_bytes_whatever_the_hash_seed(written, tmp_path):
