@@ -98,25 +98,31 @@ def giving360_summary(reports: list[EvaluatedCase], written: bool) -> str:
 
 
 def verification_summary(verification: Path, reports: list[EvaluatedCase], cached_sha256: dict[str, str]) -> str:
-    """The last verification's result for each published case notebook, marked stale when the
+    """The last verification's result for each published case notebook: whether it reproduced,
+    when it was last re-executed and how many outputs were compared; marked stale when the
     notebook has changed since it was verified."""
     if not verification.is_file():
-        return "Ingen verifiering har körts ännu. Kör `make verify` för att köra om alla publicerade anteckningsböcker.\n"
+        return ("Ingen verifiering har körts för den här versionen av webbplatsen. Verifieringen körs varje vecka och "
+                "vid varje release (GitHub Actions), och med `make verify` lokalt.\n")
     data = json.loads(verification.read_text(encoding="utf-8"))
+    verified_at = data["verified_at"].replace("T", " ").removesuffix("Z")
     by_case = {r["case_id"]: r for r in data["results"]}
     rows = []
     for report in reports:
         case_id = report.case.id
         result = by_case.get(case_id)
         if result is None:
-            status = "Inte verifierad"
+            status, when, cells = "Inte verifierad", "–", "–"
         elif result["notebook_sha256"] != cached_sha256.get(case_id):
-            status = "Inaktuell: anteckningsboken har körts om efter verifieringen"
+            status, when, cells = "Inaktuell: anteckningsboken har körts om efter verifieringen", verified_at, str(result["cells"])
         else:
             status = "Reproducerad" if result["reproduced"] else "Inte reproducerad: " + ", ".join(result["failed_cells"])
-        rows.append([f"[{escape_myst(report.case.title)}](cases/{case_id}.ipynb)", escape_myst(status)])
-    caption = f"Verifiering {data['verified_at']} (UTC)"
-    return list_table(caption, ["Ärende", "Resultat"], rows)
+            when, cells = verified_at, str(result["cells"])
+        rows.append([f"[{escape_myst(report.case.title)}](cases/{case_id}.ipynb)", escape_myst(status), escape_myst(when), cells])
+    reproduced = sum(1 for report in reports if (r := by_case.get(report.case.id)) and r["reproduced"]
+                     and r["notebook_sha256"] == cached_sha256.get(report.case.id))
+    caption = f"Verifiering {verified_at} (UTC): {reproduced} av {len(reports)} ärenden reproducerades"
+    return list_table(caption, ["Ärende", "Resultat", "Senast omkörd (UTC)", "Jämförda utdata"], rows)
 
 
 def write_generated(source_root: Path, reports: list[EvaluatedCase], verification: Path, cached_sha256: dict[str, str]) -> None:
