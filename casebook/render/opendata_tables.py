@@ -26,6 +26,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
+from openpyxl.writer.excel import ExcelWriter
 
 from casebook.domain.evaluation import EvaluatedCase
 from casebook.domain.finance import FinancingShare
@@ -289,7 +290,8 @@ def xlsx_bytes(sheets: list[tuple[Table, list[dict]]], modified: dt.datetime) ->
     workbook.properties.modified = naive
     workbook.properties.creator = "casebook"
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    # ExcelWriter rather than Workbook.save, which stamps the current time as "modified".
+    ExcelWriter(workbook, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED)).save()
     return _fixed_zip_times(buffer.getvalue())
 
 
