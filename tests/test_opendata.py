@@ -255,3 +255,19 @@ def test_a_reference_number_without_source_is_refused(tmp_path):
     (tmp_path / "regional_actors.yaml").write_text('- {county_code: "01", name: Region Stockholm, organisation_number: "232100-0000"}\n', encoding="utf-8")
     with pytest.raises(CaseFileError, match="source"):
         load(Path(tmp_path))
+
+
+def test_modified_is_the_newest_case_file_or_source_date_epoch(tmp_path, monkeypatch):
+    from casebook.render.opendata_tables import data_modified
+
+    case = tmp_path / "fiktiv-bas.yaml"
+    case.write_bytes(FICTIONAL_BASE_PATH.read_bytes())
+    os_time = dt.datetime(2099, 1, 2, 3, 4, 5, tzinfo=dt.UTC).timestamp()
+    import os
+
+    os.utime(case, (os_time, os_time))
+    reports = [evaluate_case(case, REFERENCE_DIR), evaluate_case(SPIN_PATH, REFERENCE_DIR)]
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    assert data_modified(reports) == dt.datetime(2099, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764460800")
+    assert data_modified(reports) == dt.datetime(2025, 11, 30, tzinfo=dt.UTC)

@@ -24,7 +24,7 @@ from casebook.render.opendata_tables import (
     financing_rows,
     json_schema_for,
     json_text,
-    publication_time,
+    data_modified,
     typed_json,
     xlsx_bytes,
 )
@@ -63,9 +63,10 @@ def write_open_data(
     """Write every open-data file into ``out``; return them in a stable order.
 
     Without a ``publisher`` only the tables are written: the 360Giving file, the data
-    package and the catalogue must name who publishes them and where.
+    package and the catalogue must name who publishes them and where. ``modified`` (by
+    default :func:`data_modified`) is the time every file states as its last change.
     """
-    modified = modified or publication_time()
+    modified = modified or data_modified(reports)
     out.mkdir(parents=True, exist_ok=True)
     decisions = decision_rows(reports)
     financing = financing_rows(reports)

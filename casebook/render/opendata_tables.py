@@ -320,11 +320,17 @@ def json_text(data: object) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
-def publication_time() -> dt.datetime:
-    """When the open data are published: ``SOURCE_DATE_EPOCH`` fixes it for reproducible builds."""
+def data_modified(reports: list[EvaluatedCase]) -> dt.datetime:
+    """When the data were last changed: the newest case file's modification time.
+
+    ``SOURCE_DATE_EPOCH`` fixes it for reproducible builds. Not the clock: a rebuild of
+    unchanged data must give the same files (and so leave the site unchanged).
+    """
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    moment = dt.datetime.fromtimestamp(int(epoch), dt.UTC) if epoch else dt.datetime.now(dt.UTC)
-    return moment.replace(microsecond=0)
+    if epoch:
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+    newest = max((r.source.stat().st_mtime for r in reports), default=0)
+    return dt.datetime.fromtimestamp(int(newest), dt.UTC)
 
 
 def iso_time(moment: dt.datetime) -> str:
