@@ -227,6 +227,8 @@ def test_xlsx_has_amounts_as_numbers_and_dates_as_iso_text(written):
     assert spin["Föreslagen andel (%)"] == pytest.approx(12.10)
     assert spin["Projektstart"] == "2025-11-03" and spin["Beslutsdatum"] is None
     assert spin["Villkorat av övrig finansiering"] is True
+    cells = dict(zip(header, sheet[2], strict=True))
+    assert cells["Total finansiering (kr)"].number_format == "#,##0" and cells["Föreslagen andel (%)"].number_format == "0.00##"
 
 
 def test_tables_give_the_same_bytes_for_the_same_data(tmp_path, reports):

@@ -283,6 +283,12 @@ def xlsx_bytes(sheets: list[tuple[Table, list[dict]]], modified: dt.datetime) ->
         for row in rows:
             sheet.append([_xlsx_value(row[c.name]) for c in table.columns])
         for index, column in enumerate(table.columns, start=1):
+            # Excel shows these codes with the reader's own separators: 6 200 285 and 12,10 in Swedish.
+            number_format = {"SEK": "#,##0", "procent": "0.00##"}.get(column.unit or "")
+            if number_format:
+                for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+                    cell.number_format = number_format
+        for index, column in enumerate(table.columns, start=1):
             sheet.column_dimensions[get_column_letter(index)].width = max(12, min(50, len(column.title) + 2))
         sheet.freeze_panes = "A2"
     naive = modified.astimezone(dt.UTC).replace(tzinfo=None)
