@@ -22,7 +22,6 @@ import zipfile
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
