@@ -211,7 +211,8 @@ def test_open_data_files_download_and_parse(site):
                      "../data/medfinansiering.xlsx", "../data/datapackage.json", "../data/katalog.rdf",
                      "../data/arendefil.schema.json"}
     assert not (site / "data" / "360giving.json").exists()
-    assert "0 av 1 ärenden är beviljade" in page_text(site / "book" / "open_data.html")
+    text = page_text(site / "book" / "open_data.html")
+    assert "0 av 1 ärenden är bidrag som utgivaren har beviljat" in text and "1 är förslag till beslut" in text
     book = site / "book"
     decisions = list(csv.DictReader(io.StringIO((book / "../data/beslut.csv").read_text(encoding="utf-8"))))
     assert decisions[0]["total_financing_sek"] == "6200285" and decisions[0]["status"] == "proposal"

@@ -136,9 +136,24 @@ def test_a_proposal_cannot_be_made_into_a_grant(reports, orgs):
         giving360.grant(reports[0], orgs, PUBLISHER, MODIFIED)
 
 
-def test_left_out_counts_proposals_and_rejections(reports):
-    counts = giving360.left_out(reports)
-    assert {state.value: n for state, n in counts.items()} == {"proposal": 1, "rejected": 1}
+def test_left_out_says_why(reports):
+    counts = giving360.left_out(reports, {"fiktiv-bas", "fiktiv-lagre-belopp"})
+    assert counts == {"proposal": 1, "rejected": 1}
+
+
+def test_another_decision_makers_award_is_not_the_publishers_grant(orgs):
+    norr = evaluate_case(REPO / "tests" / "cases" / "fiktiv-norr.yaml", REFERENCE_DIR)  # decided by Region Norrbotten
+    assert norr.case.state.value == "decided"
+    assert giving360.package([norr], orgs, PUBLISHER, MODIFIED)["grants"] == []
+    assert giving360.left_out([norr], set()) == {"other_decision_maker": 1}
+
+
+def test_the_open_data_page_says_how_many_are_left_out_and_why(written, reports):
+    from casebook.render.pages import giving360_summary
+
+    text = giving360_summary(reports, written)
+    assert text.startswith("**360Giving:** 2 av 4 ärenden är bidrag som utgivaren har beviljat")
+    assert "1 är förslag till beslut" in text and "1 är avslagna" in text
 
 
 def test_package_metadata(package):

@@ -16,8 +16,8 @@ from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF
 
 from casebook.domain.evaluation import EvaluatedCase
-from casebook.domain.model import CaseState
 from casebook.domain.reference import Publisher
+from casebook.render.giving360 import is_publishers_award
 from casebook.render.opendata_tables import LICENSE_URL, OpenDataFile, iso_time
 
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
@@ -69,9 +69,10 @@ def catalogue(reports: list[EvaluatedCase], files: list[OpenDataFile], publisher
                  "Alla ärenden med status (förslag, beviljat, avslaget), belopp, datum, regelutfall och projektens "
                  "finansieringsplaner.", [n for n in by_name if n not in {"360giving.json", CATALOGUE_FILE}], reports)]
     if "360giving.json" in by_name:
-        decided = [r for r in reports if r.case.state is CaseState.DECIDED]
+        decided = [r for r in reports if is_publishers_award(r.case, publisher)]
         datasets.append(("bidrag-360giving", "Beviljade bidrag enligt 360Giving",
-                         "Ett bidrag per beviljat ärende enligt 360Giving Data Standard. Förslag och avslag ingår inte.",
+                         f"Ett bidrag per ärende som {publisher.name} har beviljat, enligt 360Giving Data Standard. "
+                         "Förslag, avslag och andra beslutsfattares bidrag ingår inte.",
                          ["360giving.json"], decided))
     for key, title, description, names, covered in datasets:
         dataset = URIRef(base + key)

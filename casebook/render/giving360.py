@@ -2,10 +2,11 @@
 
 A 360Giving file is a publisher's record of the grants it has awarded. So:
 
-- one grant per *decided* case: the decision-maker's own award, ``amountAwarded`` the
-  decided maximum in force and ``awardDate`` the date of the decision;
-- a proposal (*förslag till beslut*) is not an award and a rejection awards nothing: both are
-  left out (:func:`left_out` counts them for the open-data page);
+- one grant per *decided* case of the publishing decision-maker: its own award,
+  ``amountAwarded`` the decided maximum in force and ``awardDate`` the date of the decision;
+- a proposal (*förslag till beslut*) is not an award, a rejection awards nothing, and another
+  decision-maker's award is not the publisher's: all are left out (:func:`left_out` says
+  which and why, for the open-data page);
 - the other financiers of the project's financing plan are not grants of the publisher
   (their money is often only planned): they are described in the documented extension field
   ``x_coFinancing``.
@@ -22,7 +23,7 @@ import re
 from collections import Counter
 
 from casebook.domain.evaluation import EvaluatedCase
-from casebook.domain.model import CaseState
+from casebook.domain.model import Case, CaseState
 from casebook.domain.reference import NationalAgency, Publisher, RegionalActor
 from casebook.render.opendata_tables import LICENSE_URL, iso_time
 
@@ -114,19 +115,37 @@ def grant(report: EvaluatedCase, orgs: OrganisationIds, publisher: Publisher, mo
     return record
 
 
-def left_out(reports: list[EvaluatedCase]) -> Counter:
-    """How many cases are not grants, by state (proposals and rejections)."""
-    return Counter(r.case.state for r in reports if r.case.state is not CaseState.DECIDED)
+def is_publishers_award(case: Case, publisher: Publisher) -> bool:
+    """Whether the case is an award the publisher decided: decided, with the publisher as decision-maker."""
+    return case.state is CaseState.DECIDED and case.decision_maker.name == publisher.name
+
+
+LEFT_OUT_REASONS = {
+    "proposal": "är förslag till beslut (inget beslut finns, så inget bidrag är beviljat)",
+    "rejected": "är avslagna (inget beviljades)",
+    "other_decision_maker": "är beviljade av en annan beslutsfattare än utgivaren",
+}
+
+
+def left_out(reports: list[EvaluatedCase], granted: set[str]) -> Counter:
+    """Why each case whose id is not in ``granted`` is not a grant, counted by reason (keys of :data:`LEFT_OUT_REASONS`)."""
+    reasons: Counter = Counter()
+    for r in reports:
+        if r.case.id not in granted:
+            state = r.case.state
+            reasons["other_decision_maker" if state is CaseState.DECIDED else state.value] += 1
+    return reasons
 
 
 def package(reports: list[EvaluatedCase], orgs: OrganisationIds, publisher: Publisher, modified: dt.datetime) -> dict:
-    """The 360Giving package: metadata and one grant per decided case, sorted by case id."""
-    grants = [grant(r, orgs, publisher, modified) for r in sorted(reports, key=_case_id) if r.case.state is CaseState.DECIDED]
+    """The 360Giving package: metadata and one grant per award of the publisher, sorted by case id."""
+    grants = [grant(r, orgs, publisher, modified) for r in sorted(reports, key=_case_id) if is_publishers_award(r.case, publisher)]
     return {
         "version": STANDARD_VERSION,
         "title": "Beviljade bidrag för regional medfinansiering",
-        "description": ("Bidrag enligt förordning (2003:596) som beslutsfattarna har beviljat. Förslag till beslut och "
-                        "avslag ingår inte; övrig finansiering i projektens finansieringsplaner beskrivs i x_coFinancing."),
+        "description": (f"Bidrag enligt förordning (2003:596) som {publisher.name} har beviljat. Förslag till beslut, avslag "
+                        "och andra beslutsfattares bidrag ingår inte; övrig finansiering i projektens finansieringsplaner "
+                        "beskrivs i x_coFinancing."),
         "identifier": f"{GRANT_ID_PREFIX}-360giving",
         "modified": iso_time(modified),
         "publisher": {"name": publisher.name, **({"identifier": organisation_id(publisher.name, publisher.organisation_number)}

@@ -18,8 +18,7 @@ from casebook.render.markup import escape_myst, list_table
 from casebook.domain.model import case_json_schema
 from casebook.domain.evaluation import EvaluatedCase
 from casebook.domain.rules import RULES, Outcome
-from casebook.domain.model import CaseState
-from casebook.render.giving360 import left_out
+from casebook.render.giving360 import GRANT_ID_PREFIX, LEFT_OUT_REASONS, left_out
 from casebook.render.opendata import published_files
 
 GENERATED = Path("book") / "_generated"
@@ -81,19 +80,20 @@ def open_data_table(reports: list[EvaluatedCase], data_dir: Path) -> str:
     rows.append([_site_link(f"data/{SCHEMA_NAME}", SCHEMA_NAME), "JSON", "Schemat för ärendefilerna."])
     rows.append(["data/regelutfall/", "JSON", "Regelutfallen för varje ärende, en fil per ärende (länkade från ärendelistan)."])
     table = list_table("Öppna data att ladda ner", ["Fil", "Format", "Innehåll"], rows)
-    return table + "\n" + giving360_summary(reports, (data_dir / "360giving.json").is_file()) + "\n"
+    return table + "\n" + giving360_summary(reports, data_dir) + "\n"
 
 
-def giving360_summary(reports: list[EvaluatedCase], written: bool) -> str:
-    """How many cases are grants in the 360Giving file, and how many are left out and why."""
-    left = left_out(reports)
-    grants = len(reports) - sum(left.values())
-    proposals, rejected = left[CaseState.PROPOSAL], left[CaseState.REJECTED]
-    text = (f"**360Giving:** {grants} av {len(reports)} ärenden är beviljade och finns som bidrag i 360giving.json. "
-            f"{proposals} är förslag till beslut och {rejected} är avslagna; de ingår inte, eftersom ett förslag inte är "
-            f"ett beviljat bidrag och ett avslag inte beviljar något.")
-    if not written:
-        text += " Filen 360giving.json skrivs inte just nu, eftersom inget ärende är beviljat (standarden kräver minst ett bidrag)."
+def giving360_summary(reports: list[EvaluatedCase], data_dir: Path) -> str:
+    """How many cases are grants in the written 360Giving file, and how many are left out and why."""
+    path = data_dir / "360giving.json"
+    grants = json.loads(path.read_text(encoding="utf-8"))["grants"] if path.is_file() else []
+    granted = {g["id"].removeprefix(GRANT_ID_PREFIX + "-") for g in grants}
+    text = f"**360Giving:** {len(granted)} av {len(reports)} ärenden är bidrag som utgivaren har beviljat och finns i 360giving.json."
+    reasons = left_out(reports, granted)
+    if reasons:
+        text += " Utanför filen: " + "; ".join(f"{n} {LEFT_OUT_REASONS[key]}" for key, n in sorted(reasons.items())) + "."
+    if not path.is_file():
+        text += " Filen 360giving.json skrivs inte just nu, eftersom inget ärende är ett beviljat bidrag (standarden kräver minst ett)."
     return text + "\n"
 
 
