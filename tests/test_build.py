@@ -218,6 +218,9 @@ def test_open_data_files_download_and_parse(site):
     assert decisions[0]["total_financing_sek"] == "6200285" and decisions[0]["status"] == "proposal"
     assert len(list(csv.DictReader(io.StringIO((book / "../data/finansieringsplaner.csv").read_text(encoding="utf-8"))))) == 5
     assert json.loads((book / "../data/beslut.json").read_text(encoding="utf-8"))[0]["case_id"] == "rjh-2025-spin"
+    from test_opendata_catalogues import frictionless_validate
+
+    assert frictionless_validate(site / "data")[0] == 0  # the published data package, as a portal would check it
 
 
 def test_no_build_machine_path_anywhere_in_the_site(site):
