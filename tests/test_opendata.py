@@ -103,7 +103,7 @@ def test_a_grant_states_the_decision(package):
     assert grant["awardDate"] == "2099-02-15"
     assert grant["plannedDates"] == [{"startDate": "2099-03-01", "endDate": "2100-12-31"}]
     assert grant["recipientOrganization"] == [{"id": "360G-casebook-org-region-gavleborg", "name": "Region Gävleborg"}]
-    assert grant["fundingOrganization"] == [{"id": "360G-casebook-org-region-dalarna", "name": "Region Dalarna"}]
+    assert grant["fundingOrganization"] == [{"id": "SE-ON-232100-0180", "name": "Region Dalarna"}]  # org.nr from the reference data
     assert grant["grantProgramme"] == [{"code": "anslag-1-1-regionala-utvecklingsatgarder", "title": "Anslag 1:1 Regionala utvecklingsåtgärder"}]
     assert grant["url"] == "https://data.example.invalid/casebook/book/cases/fiktiv-bas.html"
     assert grant["dataSource"] == "https://data.example.invalid/casebook/data/beslut.csv"
