@@ -288,3 +288,14 @@ def test_modified_is_the_newest_case_file_or_source_date_epoch(tmp_path, monkeyp
     assert data_modified(reports) == dt.datetime(2099, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764460800")
     assert data_modified(reports) == dt.datetime(2025, 11, 30, tzinfo=dt.UTC)
+
+
+def test_a_bad_publisher_file_is_reported_in_swedish_by_field(tmp_path):
+    from casebook.domain.errors import CaseFileError
+
+    (tmp_path / "publisher.yaml").write_text("name: X\ncontact_email: nope\nsite_url: http://x/\n", encoding="utf-8")
+    with pytest.raises(CaseFileError) as caught:
+        load_publisher(tmp_path)
+    text = caught.value.render()
+    assert "contact_email: ska vara en e-postadress (värde: 'nope')" in text
+    assert "site_url: ska vara en https-adress som slutar med / (värde: 'http://x/')" in text

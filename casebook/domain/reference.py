@@ -98,8 +98,38 @@ def load_publisher(reference_dir: Path) -> Publisher:
         return Publisher.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
     except OSError as exc:
         raise CaseFileError(path, [FieldProblem("(fil)", f"kan inte läsas: {exc.strerror}")]) from None
-    except (yaml.YAMLError, ValidationError) as exc:
-        raise CaseFileError(path, [FieldProblem("(hela filen)", str(exc).splitlines()[0])]) from None
+    except yaml.YAMLError as exc:
+        raise CaseFileError(path, [FieldProblem("(hela filen)", f"ogiltig YAML: {getattr(exc, 'problem', None) or exc}")]) from None
+    except ValidationError as exc:
+        raise CaseFileError(path, _problems(exc)) from None
+
+
+_FIELD_FORMS = {
+    "organisation_number": "ska skrivas NNNNNN-NNNN",
+    "contact_email": "ska vara en e-postadress",
+    "site_url": "ska vara en https-adress som slutar med /",
+    "county_code": "ska vara två siffror",
+}
+
+
+def _problems(exc: ValidationError) -> list[FieldProblem]:
+    """Each validation error as a Swedish problem naming its field."""
+    problems = []
+    for error in exc.errors():
+        location = ".".join(str(part) for part in error["loc"]) or "(hela filen)"
+        field = str(error["loc"][-1]) if error["loc"] else ""
+        if error["type"] == "missing":
+            message = "fältet saknas"
+        elif error["type"] == "extra_forbidden":
+            message = "okänt fält (stavfel?)"
+        elif error["type"] == "string_pattern_mismatch" and field in _FIELD_FORMS:
+            message = f"{_FIELD_FORMS[field]} (värde: {error['input']!r})"
+        elif error["type"] == "value_error":
+            message = str(error.get("ctx", {}).get("error", error["msg"]))
+        else:
+            message = error["msg"]
+        problems.append(FieldProblem(location, message))
+    return problems
 
 
 def _load_list(path: Path, model: type[BaseModel]) -> tuple:
@@ -108,6 +138,8 @@ def _load_list(path: Path, model: type[BaseModel]) -> tuple:
         items = TypeAdapter(list[model]).validate_python(raw)
     except OSError as exc:
         raise CaseFileError(path, [FieldProblem("(fil)", f"kan inte läsas: {exc.strerror}")]) from None
-    except (yaml.YAMLError, ValidationError) as exc:
-        raise CaseFileError(path, [FieldProblem("(hela filen)", str(exc).splitlines()[0])]) from None
+    except yaml.YAMLError as exc:
+        raise CaseFileError(path, [FieldProblem("(hela filen)", f"ogiltig YAML: {getattr(exc, 'problem', None) or exc}")]) from None
+    except ValidationError as exc:
+        raise CaseFileError(path, _problems(exc)) from None
     return tuple(items)
