@@ -20,11 +20,11 @@ from casebook.render.opendata_tables import (
     FINANCING_COLUMNS,
     OpenDataFile,
     csv_text,
+    data_modified,
     decision_rows,
     financing_rows,
     json_schema_for,
     json_text,
-    data_modified,
     typed_json,
     xlsx_bytes,
 )
@@ -45,7 +45,7 @@ def _files(giving_written: bool) -> list[OpenDataFile]:
     ]
     if giving_written:
         files.append(OpenDataFile("360giving.json", "JSON", "application/json", "Beviljade bidrag enligt 360Giving",
-                                  "Ett bidrag per beviljat ärende enligt 360Giving Data Standard."))
+                                  "Ett bidrag per ärende som utgivaren har beviljat, enligt 360Giving Data Standard."))
     files.append(OpenDataFile("katalog.rdf", "RDF_XML", "application/rdf+xml", "Datakatalog (DCAT-AP-SE)",
                               "Katalogen över datamängderna och filerna, för dataportal.se."))
     return files
