@@ -1,97 +1,301 @@
-"""Open data: decisions and financing plans as CSV/JSON, and the 360Giving export."""
+"""Open data: the tables (CSV, typed JSON with its schema, xlsx) and the 360Giving file.
+
+The 360Giving file is validated against the vendored 360Giving package schema and the grant
+schema it refers to (tests/schemas/README.md says where they come from), and its meaning is
+checked on fictional decided, changed, rejected and proposed cases: only decided awards are
+grants, with the decided amount and the real decision date.
+"""
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
+import time
+from pathlib import Path
 
 import jsonschema
 import pytest
 from conftest import FICTIONAL_BASE_PATH, REFERENCE_DIR, REPO, SPIN_PATH
+from openpyxl import load_workbook
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT4
 
-from casebook.render.opendata import OrganisationNumbers, decision_rows, financing_rows, giving360, organisation_id, write_open_data
-from casebook.domain.reference import load_regional_actors
-from casebook.domain.evaluation import evaluate_case as prepare
+from casebook.domain.evaluation import evaluate_case
+from casebook.domain.reference import Publisher, load_national_agencies, load_publisher, load_regional_actors
+from casebook.render import giving360
+from casebook.render.opendata import write_open_data
+from casebook.render.opendata_tables import DECISION_COLUMNS, decision_rows, financing_rows
 
-SCHEMA = json.loads((REPO / "tests" / "schemas" / "360giving-1.4.3-grant-required.schema.json").read_text())
+SCHEMAS = REPO / "tests" / "schemas"
+PACKAGE_SCHEMA = json.loads((SCHEMAS / "360-giving-package-schema-1.4.json").read_text(encoding="utf-8"))
+GRANT_SCHEMA = json.loads((SCHEMAS / "360-giving-schema.json").read_text(encoding="utf-8"))
+GRANT_SCHEMA_URL = PACKAGE_SCHEMA["properties"]["grants"]["items"]["$ref"]
+CASES = REPO / "tests" / "opendata_cases"
+CHANGED_PATH, REJECTED_PATH = CASES / "fiktiv-lagre-belopp.yaml", CASES / "fiktiv-avslag.yaml"
+PUBLISHER = Publisher(name="Region Dalarna", contact_email="oppnadata@example.invalid", site_url="https://data.example.invalid/casebook/")
+MODIFIED = dt.datetime(2099, 3, 1, 12, 0, tzinfo=dt.UTC)
+
+
+def validator_360giving() -> jsonschema.Validator:
+    """The full package schema, its grant $ref resolved to the vendored grant schema (offline)."""
+    registry = Registry().with_resource(GRANT_SCHEMA_URL, Resource.from_contents(GRANT_SCHEMA, default_specification=DRAFT4))
+    return jsonschema.Draft4Validator(PACKAGE_SCHEMA, registry=registry, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER)
 
 
 @pytest.fixture(scope="module")
 def reports():
-    return [prepare(SPIN_PATH, REFERENCE_DIR), prepare(FICTIONAL_BASE_PATH, REFERENCE_DIR)]
+    paths = [SPIN_PATH, FICTIONAL_BASE_PATH, CHANGED_PATH, REJECTED_PATH]
+    return [evaluate_case(p, REFERENCE_DIR) for p in paths]
 
 
 @pytest.fixture(scope="module")
-def grants(reports):
-    return giving360(reports, OrganisationNumbers(reports, load_regional_actors(REFERENCE_DIR)))
+def orgs(reports):
+    return giving360.OrganisationIds(reports, load_regional_actors(REFERENCE_DIR), load_national_agencies(REFERENCE_DIR))
 
 
-def test_organisation_ids_use_the_organisation_number_when_known():
-    assert organisation_id("Region Jämtland Härjedalen", "232100-0214") == "SE-ON-2321000214"
-    assert organisation_id("Tillväxtverket", None) == "360G-casebook-org-tillvaxtverket"
+@pytest.fixture(scope="module")
+def package(reports, orgs):
+    return giving360.package(reports, orgs, PUBLISHER, MODIFIED)
 
 
-def test_every_grant_passes_the_360giving_required_fields_and_types(grants):
-    jsonschema.validate(grants, SCHEMA)
-    for grant in grants["grants"]:
-        assert grant["currency"] == "SEK"
-        assert type(grant["amountAwarded"]) is int
+@pytest.fixture(scope="module")
+def written(tmp_path_factory, reports):
+    out = tmp_path_factory.mktemp("data")
+    write_open_data(out, reports, load_regional_actors(REFERENCE_DIR), agencies=load_national_agencies(REFERENCE_DIR),
+                    publisher=PUBLISHER, modified=MODIFIED)
+    return out
 
 
-def test_one_grant_per_financier_linked_by_related_activity(grants):
-    spin = [g for g in grants["grants"] if g["id"].startswith("360G-casebook-rjh-2025-spin-")]
-    assert len(spin) == 5
-    ids = {g["id"] for g in spin}
-    for grant in spin:
-        assert grant["relatedActivity"][0] == "360G-casebook-rjh-2025-spin"
-        assert set(grant["relatedActivity"][1:]) == ids - {grant["id"]}
-        assert grant["recipientOrganization"] == [{"id": "360G-casebook-org-region-vasternorrland", "name": "Region Västernorrland"}]
+# --- 360Giving -------------------------------------------------------------------------------
+
+def test_organisation_ids_follow_org_id_guide_with_the_hyphen():
+    assert giving360.organisation_id("Region Jämtland Härjedalen", "232100-0214") == "SE-ON-232100-0214"
+    assert giving360.organisation_id("Fiktiv AB", None) == "360G-casebook-org-fiktiv-ab"
 
 
-def test_the_decision_makers_grant_is_the_decision(grants):
-    own = next(g for g in grants["grants"] if g["fundingOrganization"][0]["name"] == "Region Jämtland Härjedalen")
-    assert own["fundingOrganization"][0]["id"] == "SE-ON-2321000214"
-    assert own["amountAwarded"] == 750_000 and own["amountAppliedFor"] == 749_999
-    assert own["awardDate"] == "2025-09-09" and own["x_awardDateBasis"].startswith("ansökan inkom")
-    assert own["plannedDates"] == [{"startDate": "2025-11-03", "endDate": "2027-09-30"}]
+def test_the_package_passes_the_full_360giving_schema(package):
+    errors = sorted(validator_360giving().iter_errors(package), key=str)
+    assert errors == []
 
 
-def test_award_date_is_the_decision_date_when_known(grants):
-    fictional = next(g for g in grants["grants"] if g["id"].startswith("360G-casebook-fiktiv-bas"))
-    assert fictional["awardDate"] == "2099-02-15" and fictional["x_awardDateBasis"] == "beslutsdatum"
+def test_the_full_schema_catches_what_the_required_fields_alone_would_not(package):
+    validator = validator_360giving()
+    broken = json.loads(json.dumps(package))
+    broken["grants"][0]["currency"] = "KRONOR"  # not an ISO 4217 code
+    broken["grants"][0]["plannedDates"][0]["startDate"] = "3 mars 2099"
+    broken["grants"][0]["dataSource"] = "inte en adress"
+    messages = " ".join(e.message for e in validator.iter_errors(broken))
+    assert "'KRONOR' is not one of" in messages
+    assert "3 mars 2099" in messages
+    assert "inte en adress" in messages
 
 
-def test_decision_rows(reports):
-    spin = decision_rows(reports)[0]
-    assert spin["case_id"] == "rjh-2025-spin"
+def test_only_decided_awards_are_grants(package):
+    ids = [g["id"] for g in package["grants"]]
+    assert ids == ["360G-casebook-fiktiv-bas", "360G-casebook-fiktiv-lagre-belopp"]  # not SPIN (proposal), not the rejection
+
+
+def test_a_grant_states_the_decision(package):
+    grant = next(g for g in package["grants"] if g["id"] == "360G-casebook-fiktiv-bas")
+    assert grant["amountAwarded"] == 400_000 and grant["amountAppliedFor"] == 400_000
+    assert grant["awardDate"] == "2099-02-15"
+    assert grant["plannedDates"] == [{"startDate": "2099-03-01", "endDate": "2100-12-31"}]
+    assert grant["recipientOrganization"] == [{"id": "360G-casebook-org-region-gavleborg", "name": "Region Gävleborg"}]
+    assert grant["fundingOrganization"] == [{"id": "SE-ON-232100-0180", "name": "Region Dalarna"}]  # org.nr from the reference data
+    assert grant["grantProgramme"] == [{"code": "anslag-1-1-regionala-utvecklingsatgarder", "title": "Anslag 1:1 Regionala utvecklingsåtgärder"}]
+    assert grant["url"] == "https://data.example.invalid/casebook/book/cases/fiktiv-bas.html"
+    assert grant["dataSource"] == "https://data.example.invalid/casebook/data/beslut.csv"
+    assert grant["dateModified"] == "2099-03-01T12:00:00Z"
+    assert (grant["x_decidedBy"], grant["x_decisionReference"]) == ("Fiktiv regional utvecklingsnämnd", "FIKTIV RUN 1/2099 § 1")
+
+
+def test_a_decision_lower_than_the_proposal_is_published_as_decided(package):
+    grant = next(g for g in package["grants"] if g["id"] == "360G-casebook-fiktiv-lagre-belopp")
+    assert grant["amountAwarded"] == 300_000  # the memo proposed 400 000 kr
+    assert grant["x_sharePercentOfApprovedCosts"] == 15.0
+    assert grant["awardDate"] == "2099-02-20"
+
+
+def test_co_financing_is_described_not_granted(package):
+    grant = next(g for g in package["grants"] if g["id"] == "360G-casebook-fiktiv-bas")
+    assert [(c["organization"]["name"], c["amount"], c["kind"]) for c in grant["x_coFinancing"]] == [
+        ("Tillväxtverket", 800_000, "national_grant_2003_596"),
+        ("Region Gävleborg", 600_000, "own_funds"),
+        ("Fiktiva Exempelbolaget AB", 200_000, "private"),
+    ]
+    assert grant["x_coFinancing"][0]["organization"]["id"] == "SE-ON-202100-6149"
+    assert grant["x_totalFinancing"] == 2_000_000
+    funders = {g["fundingOrganization"][0]["name"] for g in package["grants"]}
+    assert funders == {"Region Dalarna"}
+
+
+def test_a_proposal_cannot_be_made_into_a_grant(reports, orgs):
+    with pytest.raises(ValueError, match="bara beviljade"):
+        giving360.grant(reports[0], orgs, PUBLISHER, MODIFIED)
+
+
+def test_left_out_says_why(reports):
+    counts = giving360.left_out(reports, {"fiktiv-bas", "fiktiv-lagre-belopp"})
+    assert counts == {"proposal": 1, "rejected": 1}
+
+
+def test_another_decision_makers_award_is_not_the_publishers_grant(orgs):
+    norr = evaluate_case(REPO / "tests" / "cases" / "fiktiv-norr.yaml", REFERENCE_DIR)  # decided by Region Norrbotten
+    assert norr.case.state.value == "decided"
+    assert giving360.package([norr], orgs, PUBLISHER, MODIFIED)["grants"] == []
+    assert giving360.left_out([norr], set()) == {"other_decision_maker": 1}
+
+
+def test_the_open_data_page_says_how_many_are_left_out_and_why(written, reports):
+    from casebook.render.pages import giving360_summary
+
+    text = giving360_summary(reports, written)
+    assert text.startswith("**360Giving:** 2 av 4 ärenden är bidrag som utgivaren har beviljat")
+    assert "1 är förslag till beslut" in text and "1 är avslagna" in text
+
+
+def test_package_metadata(package):
+    assert package["license"] == "http://creativecommons.org/publicdomain/zero/1.0/"
+    assert package["publisher"] == {"name": "Region Dalarna", "website": "https://data.example.invalid/casebook/"}
+    assert package["version"] == "1.4" and package["modified"] == "2099-03-01T12:00:00Z"
+
+
+def test_the_repository_data_hold_no_grant(tmp_path):
+    """SPIN is a proposal: the real data give no 360Giving grant and so no 360Giving file."""
+    reports = [evaluate_case(SPIN_PATH, REFERENCE_DIR)]
+    written = write_open_data(tmp_path, reports, load_regional_actors(REFERENCE_DIR), agencies=load_national_agencies(REFERENCE_DIR),
+                              publisher=load_publisher(REFERENCE_DIR), modified=MODIFIED)
+    assert "360giving.json" not in [p.name for p in written] and not (tmp_path / "360giving.json").exists()
+    assert giving360.package(reports, giving360.OrganisationIds(reports, ()), load_publisher(REFERENCE_DIR), MODIFIED)["grants"] == []
+
+
+def test_the_written_360giving_file_passes_the_schema(written):
+    data = json.loads((written / "360giving.json").read_text(encoding="utf-8"))
+    assert [e.message for e in validator_360giving().iter_errors(data)] == []
+    assert len(data["grants"]) == 2
+
+
+# --- Tables ----------------------------------------------------------------------------------
+
+def test_decision_rows_show_the_status(reports):
+    rows = {r["case_id"]: r for r in decision_rows(reports)}
+    spin = rows["rjh-2025-spin"]
+    assert (spin["status"], spin["status_label"], spin["decision_date"]) == ("proposal", "Förslag till beslut", None)
     assert spin["total_financing_sek"] == 6_200_285
-    assert spin["decided_share_percent"] == "12.10"
-    assert spin["max_amount_sek"] == 750_000
+    assert str(spin["proposed_share_percent"]) == "12.10" and spin["proposed_max_amount_sek"] == 750_000
+    assert spin["decided_share_percent"] is None and spin["decided_max_amount_sek"] is None
     assert (spin["rules_not_met"], spin["rules_to_review"]) == (1, 1)
-    assert len(spin["case_file_sha256"]) == 64
+    changed = rows["fiktiv-lagre-belopp"]
+    assert (changed["status"], changed["decision_date"], changed["decided_max_amount_sek"]) == ("decided", "2099-02-20", 300_000)
+    assert str(changed["decided_share_percent"]) == "15.00" and changed["proposed_max_amount_sek"] == 400_000
+    rejected = rows["fiktiv-avslag"]
+    assert (rejected["status"], rejected["decided_by"], rejected["decided_max_amount_sek"]) == ("rejected", "Fiktiv regional utvecklingsnämnd", None)
 
 
 def test_financing_rows_sum_to_the_total(reports):
     rows = [r for r in financing_rows(reports) if r["case_id"] == "rjh-2025-spin"]
-    assert len(rows) == 5
     assert sum(r["amount_sek"] for r in rows) == 6_200_285
-    assert [r["share_percent"] for r in rows] == ["48.3849", "12.0962", "12.0962", "15.3265", "12.0962"]
+    assert [str(r["share_percent"]) for r in rows] == ["48.3849", "12.0962", "12.0962", "15.3265", "12.0962"]
 
 
-def test_written_files_parse(tmp_path, reports):
-    files = write_open_data(tmp_path, reports, load_regional_actors(REFERENCE_DIR))
-    assert [f.name for f in files] == ["beslut.csv", "beslut.json", "finansieringsplaner.csv", "utbetalningar.csv",
-                                       "utbetalningar.json", "utbetalningar.schema.json", "360giving.json"]
-    decisions = list(csv.DictReader(io.StringIO((tmp_path / "beslut.csv").read_text(encoding="utf-8"))))
-    assert [d["case_id"] for d in decisions] == ["rjh-2025-spin", "fiktiv-bas"]
-    assert decisions[0]["conditional_on_other_financing"] == "true"
-    assert json.loads((tmp_path / "beslut.json").read_text(encoding="utf-8"))[0]["max_amount_sek"] == 750_000
-    plans = list(csv.DictReader(io.StringIO((tmp_path / "finansieringsplaner.csv").read_text(encoding="utf-8"))))
-    assert len(plans) == 9
-    jsonschema.validate(json.loads((tmp_path / "360giving.json").read_text(encoding="utf-8")), SCHEMA)
+def test_typed_json_has_numbers_booleans_and_null(written):
+    rows = json.loads((written / "beslut.json").read_text(encoding="utf-8"))
+    spin = rows[0]
+    assert spin["proposed_share_percent"] == 12.1 and type(spin["proposed_share_percent"]) is float
+    assert spin["total_financing_sek"] == 6_200_285 and type(spin["total_financing_sek"]) is int
+    assert spin["conditional_on_other_financing"] is True
+    assert spin["decision_date"] is None and spin["reference"] is None
+    schema = json.loads((written / "beslut.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER).validate(rows)
 
 
-def test_the_schema_itself_rejects_a_grant_without_required_fields():
-    with pytest.raises(jsonschema.ValidationError):
-        jsonschema.validate({"grants": [{"id": "360G-x", "title": "t"}]}, SCHEMA)
+def test_the_json_schema_rejects_csv_strings(written):
+    schema = json.loads((written / "beslut.schema.json").read_text(encoding="utf-8"))
+    rows = json.loads((written / "beslut.json").read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+    for column, bad in (("proposed_share_percent", "12.10"), ("decision_date", ""), ("conditional_on_other_financing", "true"), ("status", "beslutad")):
+        broken = [dict(rows[0], **{column: bad})]
+        with pytest.raises(jsonschema.ValidationError):
+            validator.validate(broken)
+
+
+def test_csv_files_parse(written):
+    decisions = list(csv.DictReader(io.StringIO((written / "beslut.csv").read_text(encoding="utf-8"))))
+    assert [d["case_id"] for d in decisions] == ["rjh-2025-spin", "fiktiv-bas", "fiktiv-lagre-belopp", "fiktiv-avslag"]
+    assert list(decisions[0]) == [c.name for c in DECISION_COLUMNS]
+    assert decisions[0]["conditional_on_other_financing"] == "true" and decisions[0]["decision_date"] == ""
+    assert decisions[0]["proposed_share_percent"] == "12.10"
+    plans = list(csv.DictReader(io.StringIO((written / "finansieringsplaner.csv").read_text(encoding="utf-8"))))
+    assert len(plans) == 5 + 4 + 4 + 4
+
+
+def test_xlsx_has_amounts_as_numbers_and_dates_as_iso_text(written):
+    workbook = load_workbook(written / "medfinansiering.xlsx")
+    assert workbook.sheetnames == ["Beslut", "Finansieringsplaner"]
+    sheet = workbook["Beslut"]
+    header = [c.value for c in sheet[1]]
+    assert header[0] == "Ärende-id" and "Total finansiering (kr)" in header
+    spin = {h: c.value for h, c in zip(header, sheet[2], strict=True)}
+    assert spin["Total finansiering (kr)"] == 6_200_285 and type(spin["Total finansiering (kr)"]) is int
+    assert spin["Föreslagen andel (%)"] == pytest.approx(12.10)
+    assert spin["Projektstart"] == "2025-11-03" and spin["Beslutsdatum"] is None
+    assert spin["Villkorat av övrig finansiering"] is True
+    cells = dict(zip(header, sheet[2], strict=True))
+    assert cells["Total finansiering (kr)"].number_format == "#,##0" and cells["Föreslagen andel (%)"].number_format == "0.00##"
+
+
+def test_tables_give_the_same_bytes_for_the_same_data(tmp_path, reports):
+    for run in ("a", "b"):
+        time.sleep(1.1)  # a clock-stamped file would differ between the runs
+        write_open_data(tmp_path / run, reports, load_regional_actors(REFERENCE_DIR), publisher=PUBLISHER, modified=MODIFIED)
+    for path in (tmp_path / "a").iterdir():
+        assert path.read_bytes() == (tmp_path / "b" / path.name).read_bytes(), path.name
+
+
+def test_published_without_a_publisher_only_the_tables(tmp_path, reports):
+    written = write_open_data(tmp_path, reports, ())
+    assert [p.name for p in written] == ["beslut.csv", "finansieringsplaner.csv", "beslut.json", "beslut.schema.json", "medfinansiering.xlsx"]
+
+
+def test_reference_numbers_name_their_source():
+    for organisation in (*load_regional_actors(REFERENCE_DIR), *load_national_agencies(REFERENCE_DIR)):
+        if organisation.organisation_number:
+            assert organisation.source, organisation.name
+
+
+def test_a_reference_number_without_source_is_refused(tmp_path):
+    from casebook.domain.errors import CaseFileError
+    from casebook.domain.reference import load_regional_actors as load
+
+    (tmp_path / "regional_actors.yaml").write_text('- {county_code: "01", name: Region Stockholm, organisation_number: "232100-0000"}\n', encoding="utf-8")
+    with pytest.raises(CaseFileError, match="source"):
+        load(Path(tmp_path))
+
+
+def test_modified_is_the_newest_case_file_or_source_date_epoch(tmp_path, monkeypatch):
+    from casebook.render.opendata_tables import data_modified
+
+    case = tmp_path / "fiktiv-bas.yaml"
+    case.write_bytes(FICTIONAL_BASE_PATH.read_bytes())
+    os_time = dt.datetime(2099, 1, 2, 3, 4, 5, tzinfo=dt.UTC).timestamp()
+    import os
+
+    os.utime(case, (os_time, os_time))
+    reports = [evaluate_case(case, REFERENCE_DIR), evaluate_case(SPIN_PATH, REFERENCE_DIR)]
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    assert data_modified(reports) == dt.datetime(2099, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764460800")
+    assert data_modified(reports) == dt.datetime(2025, 11, 30, tzinfo=dt.UTC)
+
+
+def test_a_bad_publisher_file_is_reported_in_swedish_by_field(tmp_path):
+    from casebook.domain.errors import CaseFileError
+
+    (tmp_path / "publisher.yaml").write_text("name: X\ncontact_email: nope\nsite_url: http://x/\n", encoding="utf-8")
+    with pytest.raises(CaseFileError) as caught:
+        load_publisher(tmp_path)
+    text = caught.value.render()
+    assert "contact_email: ska vara en e-postadress (värde: 'nope')" in text
+    assert "site_url: ska vara en https-adress som slutar med / (värde: 'http://x/')" in text

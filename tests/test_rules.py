@@ -112,6 +112,7 @@ def _together_over_half_without_tillvaxtverket(data):
 
 def _received_after_start(data):
     data["dates"]["application_received"] = data["dates"]["project_start"].replace(day=2)
+    data["dates"]["decision"] = data["dates"]["project_start"].replace(day=3)  # a decision comes after the application
 
 
 def _no_indicator(data):

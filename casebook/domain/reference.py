@@ -1,5 +1,5 @@
-"""Reference data: the 21 regionally responsible actors (RUA), lag (2010:630), and the
-national agencies that grant under förordning (2003:596)."""
+"""Reference data: the 21 regionally responsible actors (RUA), lag (2010:630), the
+national agencies that grant under förordning (2003:596), and who publishes the site."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import yaml
-from pydantic import BaseModel, ConfigDict, StringConstraints, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, StringConstraints, TypeAdapter, ValidationError, model_validator
 
 from casebook.domain.errors import CaseFileError, FieldProblem
 
@@ -21,6 +21,12 @@ class RegionalActor(BaseModel):
     organisation_number: Annotated[str, StringConstraints(pattern=r"^\d{6}-\d{4}$")] | None = None
     is_region: bool = True
     aliases: tuple[str, ...] = ()
+    source: str | None = None
+    """Where the organisation number was taken from; required when a number is given."""
+
+    @model_validator(mode="after")
+    def _number_has_a_source(self) -> "RegionalActor":
+        return _require_source(self)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -33,10 +39,38 @@ class NationalAgency(BaseModel):
     name: str
     organisation_number: Annotated[str, StringConstraints(pattern=r"^\d{6}-\d{4}$")] | None = None
     aliases: tuple[str, ...] = ()
+    source: str | None = None
+    """Where the organisation number was taken from; required when a number is given."""
+
+    @model_validator(mode="after")
+    def _number_has_a_source(self) -> "NationalAgency":
+        return _require_source(self)
 
     @property
     def names(self) -> tuple[str, ...]:
         return (self.name, *self.aliases)
+
+
+def _require_source(organisation: RegionalActor | NationalAgency):
+    if organisation.organisation_number and not organisation.source:
+        raise ValueError(f"{organisation.name}: organisationsnumret saknar källa (fältet source)")
+    return organisation
+
+
+class Publisher(BaseModel):
+    """Who publishes the site and its open data, and where the site lives.
+
+    The open-data files name the publisher (360Giving package, data package, DCAT-AP-SE
+    catalogue) and link to the site's pages, so both must be stated, never guessed.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    organisation_number: Annotated[str, StringConstraints(pattern=r"^\d{6}-\d{4}$")] | None = None
+    contact_email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+$")]
+    site_url: Annotated[str, StringConstraints(pattern=r"^https://[^\s]+/$")]
+    """The published site's address, ending with ``/``; open-data links are built from it."""
 
 
 def reference_dir_for(case_path: str | Path) -> Path:
@@ -56,12 +90,56 @@ def load_national_agencies(reference_dir: Path) -> tuple[NationalAgency, ...]:
     return _load_list(Path(reference_dir) / "national_agencies.yaml", NationalAgency)
 
 
+@lru_cache(maxsize=8)
+def load_publisher(reference_dir: Path) -> Publisher:
+    """The site's publisher from ``publisher.yaml``."""
+    path = Path(reference_dir) / "publisher.yaml"
+    try:
+        return Publisher.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except OSError as exc:
+        raise CaseFileError(path, [FieldProblem("(fil)", f"kan inte läsas: {exc.strerror}")]) from None
+    except yaml.YAMLError as exc:
+        raise CaseFileError(path, [FieldProblem("(hela filen)", f"ogiltig YAML: {getattr(exc, 'problem', None) or exc}")]) from None
+    except ValidationError as exc:
+        raise CaseFileError(path, _problems(exc)) from None
+
+
+_FIELD_FORMS = {
+    "organisation_number": "ska skrivas NNNNNN-NNNN",
+    "contact_email": "ska vara en e-postadress",
+    "site_url": "ska vara en https-adress som slutar med /",
+    "county_code": "ska vara två siffror",
+}
+
+
+def _problems(exc: ValidationError) -> list[FieldProblem]:
+    """Each validation error as a Swedish problem naming its field."""
+    problems = []
+    for error in exc.errors():
+        location = ".".join(str(part) for part in error["loc"]) or "(hela filen)"
+        field = str(error["loc"][-1]) if error["loc"] else ""
+        if error["type"] == "missing":
+            message = "fältet saknas"
+        elif error["type"] == "extra_forbidden":
+            message = "okänt fält (stavfel?)"
+        elif error["type"] == "string_pattern_mismatch" and field in _FIELD_FORMS:
+            message = f"{_FIELD_FORMS[field]} (värde: {error['input']!r})"
+        elif error["type"] == "value_error":
+            message = str(error.get("ctx", {}).get("error", error["msg"]))
+        else:
+            message = error["msg"]
+        problems.append(FieldProblem(location, message))
+    return problems
+
+
 def _load_list(path: Path, model: type[BaseModel]) -> tuple:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
         items = TypeAdapter(list[model]).validate_python(raw)
     except OSError as exc:
         raise CaseFileError(path, [FieldProblem("(fil)", f"kan inte läsas: {exc.strerror}")]) from None
-    except (yaml.YAMLError, ValidationError) as exc:
-        raise CaseFileError(path, [FieldProblem("(hela filen)", str(exc).splitlines()[0])]) from None
+    except yaml.YAMLError as exc:
+        raise CaseFileError(path, [FieldProblem("(hela filen)", f"ogiltig YAML: {getattr(exc, 'problem', None) or exc}")]) from None
+    except ValidationError as exc:
+        raise CaseFileError(path, _problems(exc)) from None
     return tuple(items)

@@ -30,7 +30,7 @@ from casebook.domain.errors import CaseFileError, UserError
 from casebook.engine.execute import KERNEL_NAME, CaseJob, ExecutionFailure, execute_case, execute_portfolio
 from casebook.render.opendata import write_open_data
 from casebook.render.memo import write_memos
-from casebook.domain.reference import load_regional_actors
+from casebook.domain.reference import load_national_agencies, load_publisher, load_regional_actors
 from casebook.domain.evaluation import EvaluatedCase, evaluate_case
 from casebook.domain.payments import as_of_date
 
@@ -130,7 +130,8 @@ def build_site(
             shutil.copyfile(cache.notebook(report.case.id), source / CASE_PAGES / f"{report.case.id}.ipynb")
         shutil.copyfile(cache.notebook(PORTFOLIO_KEY), source / PORTFOLIO_PAGE)
         actors = load_regional_actors(root / REFERENCE_DIR)
-        write_open_data(source / pages.OPEN_DATA, reports, actors)
+        reference = root / REFERENCE_DIR
+        write_open_data(source / pages.OPEN_DATA, reports, actors, agencies=load_national_agencies(reference), publisher=load_publisher(reference))
         write_memos(source / pages.GENERATED / "extra" / "memo", reports, cache_dir=root / "_build" / "cache" / "memo")
         published = {r.case.id: audit.sha256_file(cache.notebook(r.case.id)) for r in reports}
         pages.write_generated(source, reports, verification_file(root), published)

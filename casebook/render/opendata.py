@@ -1,279 +1,103 @@
-"""Open data exports: decisions and financing plans as CSV and JSON, and 360Giving JSON.
+"""Open data: every case as tables (CSV, typed JSON, xlsx), 360Giving grants, a Frictionless
+data package and a DCAT-AP-SE catalogue, written together by :func:`write_open_data`.
 
-Machine-readable files use plain numbers (whole kronor as integers, shares with a decimal
-point) and ISO dates; Swedish formatting is for the pages only. Rows are sorted by case id
-and plan order, so the same data always gives the same bytes.
+The tables and their column descriptions are in :mod:`casebook.render.opendata_tables`;
+each other format has its own module.
 """
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
-import json
-import re
-from collections import Counter
-from decimal import Decimal
+import datetime as dt
 from pathlib import Path
 
-from casebook.domain.finance import FinancingShare
 from casebook.domain.evaluation import EvaluatedCase
-from casebook.domain.model import Case
-from casebook.domain.reference import RegionalActor
-from casebook.domain.rules import Outcome
-from casebook.domain.payments import as_of_date, case_schedule, stage
-
-GRANT_ID_PREFIX = "360G-casebook"
-"""360Giving grant ids are ``360G-<publisher prefix>-<own id>``. A region publishing to
-360Giving replaces this with its registered prefix."""
-
-SHARE_DECIMALS = Decimal("0.0001")
-
-
-def organisation_id(name: str, organisation_number: str | None) -> str:
-    """``SE-ON-<org.nr>`` when the organisation number is known, else an id of our own."""
-    if organisation_number:
-        return "SE-ON-" + organisation_number.replace("-", "")
-    return f"{GRANT_ID_PREFIX}-org-{slug(name)}"
-
-
-def slug(text: str) -> str:
-    table = str.maketrans({"å": "a", "ä": "a", "ö": "o", "Å": "a", "Ä": "a", "Ö": "o", "é": "e"})
-    return re.sub(r"[^a-z0-9]+", "-", text.translate(table).lower()).strip("-")
+from casebook.domain.reference import NationalAgency, Publisher, RegionalActor
+from casebook.render import datapackage, dcat, giving360
+from casebook.render.opendata_tables import (
+    DECISION_COLUMNS,
+    DECISIONS,
+    FINANCING,
+    FINANCING_COLUMNS,
+    OpenDataFile,
+    csv_text,
+    data_modified,
+    decision_rows,
+    financing_rows,
+    json_schema_for,
+    json_text,
+    typed_json,
+    xlsx_bytes,
+)
 
 
-class OrganisationNumbers:
-    """Organisation numbers known from the case files and the reference data."""
-
-    def __init__(self, reports: list[EvaluatedCase], actors: tuple[RegionalActor, ...]):
-        self._numbers: dict[str, str] = {}
-        for actor in actors:
-            if actor.organisation_number:
-                for name in actor.names:
-                    self._numbers[name] = actor.organisation_number
-        for report in reports:
-            case = report.case
-            for org in (case.decision_maker, case.applicant, *case.partners):
-                if org.organisation_number:
-                    self._numbers.setdefault(org.name, org.organisation_number)
-            for line in case.financing_plan:
-                if line.organisation_number:
-                    self._numbers.setdefault(line.financier, line.organisation_number)
-
-    def id_for(self, name: str) -> str:
-        return organisation_id(name, self._numbers.get(name))
-
-
-def _outcome_counts(report: EvaluatedCase) -> Counter:
-    return Counter(r.outcome for r in report.results)
+def _files(giving_written: bool) -> list[OpenDataFile]:
+    files = [
+        OpenDataFile("beslut.csv", "CSV", "text/csv", "Beslut (CSV)", DECISIONS.description),
+        OpenDataFile("finansieringsplaner.csv", "CSV", "text/csv", "Finansieringsplaner (CSV)", FINANCING.description),
+        OpenDataFile("beslut.json", "JSON", "application/json", "Beslut (typad JSON)",
+                     "Samma uppgifter som beslut.csv med tal, sanningsvärden och null i stället för text."),
+        OpenDataFile("beslut.schema.json", "JSON", "application/schema+json", "JSON Schema för beslut.json",
+                     "Beskriver fälten och typerna i beslut.json."),
+        OpenDataFile("medfinansiering.xlsx", "XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                     "Beslut och finansieringsplaner (Excel)", "Båda tabellerna som kalkylblad, med belopp som tal."),
+        OpenDataFile("datapackage.json", "JSON", "application/json", "Datapaket (Frictionless Data Package)",
+                     "Beskrivning av CSV-filerna: fält, typer, enheter, nycklar och licens."),
+    ]
+    if giving_written:
+        files.append(OpenDataFile("360giving.json", "JSON", "application/json", "Beviljade bidrag enligt 360Giving",
+                                  "Ett bidrag per ärende som utgivaren har beviljat, enligt 360Giving Data Standard."))
+    files.append(OpenDataFile("katalog.rdf", "RDF_XML", "application/rdf+xml", "Datakatalog (DCAT-AP-SE)",
+                              "Katalogen över datamängderna och filerna, för dataportal.se."))
+    return files
 
 
-def decision_rows(reports: list[EvaluatedCase]) -> list[dict]:
-    rows = []
-    for r in reports:
-        case, f = r.case, r.figures
-        counts = _outcome_counts(r)
-        rows.append({
-            "case_id": case.id,
-            "title": case.title,
-            "reference": case.reference or "",
-            "decision_maker": case.decision_maker.name,
-            "decision_maker_organisation_number": case.decision_maker.organisation_number or "",
-            "applicant": case.applicant.name,
-            "applicant_organisation_number": case.applicant.organisation_number or "",
-            "application_received": case.dates.application_received.isoformat(),
-            "project_start": case.dates.project_start.isoformat(),
-            "project_end": case.dates.project_end.isoformat(),
-            "final_report_due": case.dates.final_report_due.isoformat() if case.dates.final_report_due else "",
-            "decision_date": case.dates.decision.isoformat() if case.dates.decision else "",
-            "amount_applied_for_sek": case.amount_applied_for,
-            "total_financing_sek": f.total_financing,
-            "decided_share_percent": str(case.decision.share_percent),
-            "max_amount_sek": case.decision.max_amount,
-            "appropriation": case.decision.appropriation,
-            "conditional_on_other_financing": case.decision.conditional_on_other_financing,
-            "rules_met": counts[Outcome.MET],
-            "rules_not_met": counts[Outcome.NOT_MET],
-            "rules_to_review": counts[Outcome.REVIEW],
-            "rules_officer_judgement": counts[Outcome.JUDGEMENT],
-            "rules_not_applicable": counts[Outcome.NOT_APPLICABLE],
-            "case_file_sha256": hashlib.sha256(r.source.read_bytes()).hexdigest(),
-            "status": stage(case, as_of_date()).value,
-            "status_as_of": as_of_date().isoformat(),
-        })
-    return rows
+def write_open_data(
+    out: Path,
+    reports: list[EvaluatedCase],
+    actors: tuple[RegionalActor, ...],
+    *,
+    agencies: tuple[NationalAgency, ...] = (),
+    publisher: Publisher | None = None,
+    modified: dt.datetime | None = None,
+) -> list[Path]:
+    """Write every open-data file into ``out``; return them in a stable order.
 
-
-PAYMENTS_TABLE_SCHEMA = {
-    "description": (
-        "Utbetalningar i ärenden som registrerar uppföljning: förskott och utbetalningsbegäranden med beräkningen "
-        "av varje utbetalning. Att betala = beslutad andel × sammanlagda godkända kostnader, avrundat nedåt till hela "
-        "kronor, högst taket, minus det som betalats tidigare (förskottet inräknat)."
-    ),
-    "fields": [
-        {"name": "case_id", "type": "string", "description": "Ärendets id (ärendefilens namn)."},
-        {"name": "kind", "type": "string", "constraints": {"enum": ["advance", "payment_request"]},
-         "description": "advance = förskott (11 §), payment_request = utbetalningsbegäran."},
-        {"name": "number", "type": "integer", "description": "Begärans nummer i ärendefilen; 0 för förskottet."},
-        {"name": "period_start", "type": "date", "description": "Redovisningsperiodens första dag."},
-        {"name": "period_end", "type": "date", "description": "Redovisningsperiodens sista dag."},
-        {"name": "received", "type": "date", "description": "Dagen begäran kom in."},
-        {"name": "reported_costs_sek", "type": "integer", "description": "Redovisade kostnader, hela kronor."},
-        {"name": "approved_costs_sek", "type": "integer", "description": "Godkända kostnader efter granskning; tomt under granskning."},
-        {"name": "cumulative_approved_sek", "type": "integer", "description": "Godkända kostnader i denna och tidigare begäranden."},
-        {"name": "share_percent", "type": "number", "description": "Beslutad andel i procent, som i beslutet."},
-        {"name": "ceiling_sek", "type": "integer",
-         "description": "Högsta sammanlagda utbetalning vid begäran: maxbeloppet, minus det som hålls inne till slutrapporten."},
-        {"name": "paid_before_sek", "type": "integer", "description": "Utbetalt före begäran, förskottet inräknat."},
-        {"name": "payable_sek", "type": "integer", "description": "Att betala för begäran (eller förskottets belopp)."},
-        {"name": "paid_date", "type": "date", "description": "Utbetalningsdag; tomt om inte utbetald."},
-    ],
-    "primaryKey": ["case_id", "kind", "number"],
-}
-"""Frictionless Table Schema of ``utbetalningar.csv``."""
-
-
-def payment_rows(reports: list[EvaluatedCase]) -> list[dict]:
-    """One row per advance and payment request of every case that records a follow-up."""
-    rows = []
-    for r in reports:
-        case = r.case
-        s = case_schedule(case)
-        if s is None:
-            continue
-        share = str(case.share_percent_in_force)
-        if s.advance:
-            rows.append({
-                "case_id": case.id, "kind": "advance", "number": 0, "period_start": "", "period_end": "", "received": "",
-                "reported_costs_sek": "", "approved_costs_sek": "", "cumulative_approved_sek": "", "share_percent": share,
-                "ceiling_sek": s.max_amount, "paid_before_sek": 0, "payable_sek": s.advance,
-                "paid_date": case.follow_up.advance.paid.isoformat(),
-            })
-        lines = {line.number: line for line in s.lines}
-        for number, request in enumerate(case.follow_up.payment_requests, start=1):
-            line = lines.get(number)
-            rows.append({
-                "case_id": case.id,
-                "kind": "payment_request",
-                "number": number,
-                "period_start": request.period_start.isoformat(),
-                "period_end": request.period_end.isoformat(),
-                "received": request.received.isoformat(),
-                "reported_costs_sek": request.reported_costs,
-                "approved_costs_sek": request.approved_costs if request.approved_costs is not None else "",
-                "cumulative_approved_sek": line.cumulative_approved if line else "",
-                "share_percent": share,
-                "ceiling_sek": line.ceiling if line else "",
-                "paid_before_sek": line.paid_before if line else "",
-                "payable_sek": line.payable if line else "",
-                "paid_date": request.paid.isoformat() if request.paid else "",
-            })
-    return rows
-
-
-def _share(s: FinancingShare) -> str:
-    return str(s.share.quantize(SHARE_DECIMALS))
-
-
-def financing_rows(reports: list[EvaluatedCase]) -> list[dict]:
-    rows = []
-    for r in reports:
-        for position, s in enumerate(r.figures.shares, start=1):
-            rows.append({
-                "case_id": r.case.id,
-                "line": position,
-                "financier": s.financier,
-                "kind": s.line.kind.value,
-                "kind_label": s.line.kind.label,
-                "amount_sek": s.amount,
-                "share_percent": _share(s),
-                "confirmed": s.line.confirmed,
-                "is_decision_maker": s.line is r.case.own_line,
-                "organisation_number": s.line.organisation_number or "",
-            })
-    return rows
-
-
-def _award_date(case: Case) -> tuple[str, str]:
-    if case.dates.decision:
-        return case.dates.decision.isoformat(), "beslutsdatum"
-    return case.dates.application_received.isoformat(), "ansökan inkom (beslutsdatum saknas)"
-
-
-def giving360(reports: list[EvaluatedCase], orgs: OrganisationNumbers) -> dict:
-    """One 360Giving grant per financier per case, linked by ``relatedActivity``."""
-    grants = []
-    for r in reports:
-        case = r.case
-        activity = f"{GRANT_ID_PREFIX}-{case.id}"
-        award_date, basis = _award_date(case)
-        recipient = {"id": orgs.id_for(case.applicant.name), "name": case.applicant.name}
-        ids = [f"{activity}-{n}" for n in range(1, len(case.financing_plan) + 1)]
-        for grant_id, s in zip(ids, r.figures.shares, strict=True):
-            own = s.line is case.own_line
-            grant = {
-                "id": grant_id,
-                "title": f"{case.title} – {s.financier}",
-                "description": case.summary,
-                "currency": "SEK",
-                "amountAwarded": case.decision.max_amount if own else s.amount,
-                "awardDate": award_date,
-                "recipientOrganization": [recipient],
-                "fundingOrganization": [{"id": orgs.id_for(s.financier), "name": s.financier}],
-                "plannedDates": [{
-                    "startDate": case.dates.project_start.isoformat(),
-                    "endDate": case.dates.project_end.isoformat(),
-                }],
-                "relatedActivity": [activity] + [other for other in ids if other != grant_id],
-                "x_awardDateBasis": basis,
-                "x_financierKind": s.line.kind.value,
-                "x_source": "beslutet" if own else "projektets finansieringsplan enligt beslutsunderlaget",
-            }
-            if own:
-                grant["amountAppliedFor"] = case.amount_applied_for
-                grant["grantProgramme"] = [{"code": "anslag-1-1", "title": case.decision.appropriation}]
-            grants.append(grant)
-    return {"grants": grants}
-
-
-def _csv(rows: list[dict]) -> str:
-    buffer = io.StringIO()
-    if rows:
-        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows({k: _csv_value(v) for k, v in row.items()} for row in rows)
-    return buffer.getvalue()
-
-
-def _csv_header(schema: dict) -> str:
-    """A table with no rows still has its header, so tools can read the empty file."""
-    return ",".join(field["name"] for field in schema["fields"]) + "\n"
-
-
-def _csv_value(value: object) -> object:
-    """Booleans as ``true``/``false``, as most open-data tools expect."""
-    return str(value).lower() if isinstance(value, bool) else value
-
-
-def _json(data: object) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-
-
-def write_open_data(out: Path, reports: list[EvaluatedCase], actors: tuple[RegionalActor, ...]) -> list[Path]:
-    """Write every open-data file into ``out``; return them in a stable order."""
+    Without a ``publisher`` only the tables are written: the 360Giving file, the data
+    package and the catalogue must name who publishes them and where. ``modified`` (by
+    default :func:`data_modified`) is the time every file states as its last change.
+    """
+    modified = modified or data_modified(reports)
     out.mkdir(parents=True, exist_ok=True)
     decisions = decision_rows(reports)
     financing = financing_rows(reports)
-    payments = payment_rows(reports)
-    files = {
-        "beslut.csv": _csv(decisions),
-        "beslut.json": _json(decisions),
-        "finansieringsplaner.csv": _csv(financing),
-        "utbetalningar.csv": _csv(payments) if payments else _csv_header(PAYMENTS_TABLE_SCHEMA),
-        "utbetalningar.json": _json(payments),
-        "utbetalningar.schema.json": _json(PAYMENTS_TABLE_SCHEMA),
-        "360giving.json": _json(giving360(reports, OrganisationNumbers(reports, actors))),
+    texts = {
+        "beslut.csv": csv_text(decisions, DECISION_COLUMNS),
+        "finansieringsplaner.csv": csv_text(financing, FINANCING_COLUMNS),
+        "beslut.json": json_text(typed_json(decisions)),
+        "beslut.schema.json": json_text(json_schema_for(DECISIONS)),
     }
-    for name, text in files.items():
+    written = []
+    for name, text in texts.items():
         (out / name).write_text(text, encoding="utf-8")
-    return [out / name for name in files]
+        written.append(out / name)
+    (out / "medfinansiering.xlsx").write_bytes(xlsx_bytes([(DECISIONS, decisions), (FINANCING, financing)], modified))
+    written.append(out / "medfinansiering.xlsx")
+    if publisher is None:
+        return written
+    package = datapackage.descriptor(out, publisher, modified)
+    (out / "datapackage.json").write_text(json_text(package), encoding="utf-8")
+    written.append(out / "datapackage.json")
+    grants = giving360.package(reports, giving360.OrganisationIds(reports, actors, agencies), publisher, modified)
+    giving_written = bool(grants["grants"])
+    if giving_written:  # the 360Giving package schema requires at least one grant
+        (out / "360giving.json").write_text(json_text(grants), encoding="utf-8")
+        written.append(out / "360giving.json")
+    catalogue = dcat.catalogue(reports, _files(giving_written), publisher, modified)
+    (out / "katalog.rdf").write_text(catalogue, encoding="utf-8")
+    written.append(out / "katalog.rdf")
+    return written
+
+
+def published_files(out: Path) -> list[OpenDataFile]:
+    """The files of :func:`write_open_data` that exist in ``out``, for the open-data page."""
+    return [f for f in _files(giving_written=True) if (out / f.name).is_file()]

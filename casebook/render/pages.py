@@ -18,6 +18,8 @@ from casebook.render.markup import escape_myst, list_table
 from casebook.domain.model import case_json_schema
 from casebook.domain.evaluation import EvaluatedCase
 from casebook.domain.rules import RULES, Outcome
+from casebook.render.giving360 import GRANT_ID_PREFIX, LEFT_OUT_REASONS, left_out
+from casebook.render.opendata import published_files
 
 GENERATED = Path("book") / "_generated"
 OPEN_DATA = GENERATED / "extra" / "data"
@@ -71,44 +73,56 @@ def rule_catalogue(reports: list[EvaluatedCase]) -> str:
     return list_table(f"Regelkatalog: {len(RULES)} regler", header, rows)
 
 
-OPEN_DATA_FILES = (
-    ("beslut.csv", "CSV", "Alla beslut, en rad per ärende."),
-    ("beslut.json", "JSON", "Samma uppgifter som beslut.csv."),
-    ("finansieringsplaner.csv", "CSV", "Alla finansieringsplaner, en rad per finansiär och ärende."),
-    ("utbetalningar.csv", "CSV", "Förskott och utbetalningsbegäranden med beräkningen av varje utbetalning, för ärenden som registrerar uppföljning."),
-    ("utbetalningar.json", "JSON", "Samma uppgifter som utbetalningar.csv."),
-    ("utbetalningar.schema.json", "Table Schema", "Fälten i utbetalningar.csv (Frictionless Table Schema)."),
-    ("360giving.json", "JSON", "Ett bidrag per finansiär och ärende enligt 360Giving Data Standard, länkade med relatedActivity."),
-    (SCHEMA_NAME, "JSON Schema", "Schemat för ärendefilerna."),
-)
-
-
-def open_data_table() -> str:
-    rows = [[_site_link(f"data/{name}", name), kind, escape_myst(text)] for name, kind, text in OPEN_DATA_FILES]
+def open_data_table(reports: list[EvaluatedCase], data_dir: Path) -> str:
+    """The open-data files written into ``data_dir``, and which cases the 360Giving file leaves out and why."""
+    rows = [[_site_link(f"data/{f.name}", f.name), escape_myst(f.format.replace("_", "/")), escape_myst(f.description)]
+            for f in published_files(data_dir)]
+    rows.append([_site_link(f"data/{SCHEMA_NAME}", SCHEMA_NAME), "JSON", "Schemat för ärendefilerna."])
     rows.append(["data/regelutfall/", "JSON", "Regelutfallen för varje ärende, en fil per ärende (länkade från ärendelistan)."])
-    return list_table("Öppna data att ladda ner", ["Fil", "Format", "Innehåll"], rows)
+    table = list_table("Öppna data att ladda ner", ["Fil", "Format", "Innehåll"], rows)
+    return table + "\n" + giving360_summary(reports, data_dir) + "\n"
+
+
+def giving360_summary(reports: list[EvaluatedCase], data_dir: Path) -> str:
+    """How many cases are grants in the written 360Giving file, and how many are left out and why."""
+    path = data_dir / "360giving.json"
+    grants = json.loads(path.read_text(encoding="utf-8"))["grants"] if path.is_file() else []
+    granted = {g["id"].removeprefix(GRANT_ID_PREFIX + "-") for g in grants}
+    text = f"**360Giving:** {len(granted)} av {len(reports)} ärenden är bidrag som utgivaren har beviljat och finns i 360giving.json."
+    reasons = left_out(reports, granted)
+    if reasons:
+        text += " Utanför filen: " + "; ".join(f"{n} {LEFT_OUT_REASONS[key]}" for key, n in sorted(reasons.items())) + "."
+    if not path.is_file():
+        text += " Filen 360giving.json skrivs inte just nu, eftersom inget ärende är ett beviljat bidrag (standarden kräver minst ett)."
+    return text + "\n"
 
 
 def verification_summary(verification: Path, reports: list[EvaluatedCase], cached_sha256: dict[str, str]) -> str:
-    """The last verification's result for each published case notebook, marked stale when the
+    """The last verification's result for each published case notebook: whether it reproduced,
+    when it was last re-executed and how many outputs were compared; marked stale when the
     notebook has changed since it was verified."""
     if not verification.is_file():
-        return "Ingen verifiering har körts ännu. Kör `make verify` för att köra om alla publicerade anteckningsböcker.\n"
+        return ("Ingen verifiering har körts för den här versionen av webbplatsen. Verifieringen körs varje vecka och "
+                "vid varje release (GitHub Actions), och med `make verify` lokalt.\n")
     data = json.loads(verification.read_text(encoding="utf-8"))
+    verified_at = data["verified_at"].replace("T", " ").removesuffix("Z")
     by_case = {r["case_id"]: r for r in data["results"]}
     rows = []
     for report in reports:
         case_id = report.case.id
         result = by_case.get(case_id)
         if result is None:
-            status = "Inte verifierad"
+            status, when, cells = "Inte verifierad", "–", "–"
         elif result["notebook_sha256"] != cached_sha256.get(case_id):
-            status = "Inaktuell: anteckningsboken har körts om efter verifieringen"
+            status, when, cells = "Inaktuell: anteckningsboken har körts om efter verifieringen", verified_at, str(result["cells"])
         else:
             status = "Reproducerad" if result["reproduced"] else "Inte reproducerad: " + ", ".join(result["failed_cells"])
-        rows.append([f"[{escape_myst(report.case.title)}](cases/{case_id}.ipynb)", escape_myst(status)])
-    caption = f"Verifiering {data['verified_at']} (UTC)"
-    return list_table(caption, ["Ärende", "Resultat"], rows)
+            when, cells = verified_at, str(result["cells"])
+        rows.append([f"[{escape_myst(report.case.title)}](cases/{case_id}.ipynb)", escape_myst(status), escape_myst(when), cells])
+    reproduced = sum(1 for report in reports if (r := by_case.get(report.case.id)) and r["reproduced"]
+                     and r["notebook_sha256"] == cached_sha256.get(report.case.id))
+    caption = f"Verifiering {verified_at} (UTC): {reproduced} av {len(reports)} ärenden reproducerades"
+    return list_table(caption, ["Ärende", "Resultat", "Senast omkörd (UTC)", "Jämförda utdata"], rows)
 
 
 def write_generated(source_root: Path, reports: list[EvaluatedCase], verification: Path, cached_sha256: dict[str, str]) -> None:
@@ -117,7 +131,7 @@ def write_generated(source_root: Path, reports: list[EvaluatedCase], verificatio
     (source_root / RESULTS).mkdir(parents=True, exist_ok=True)
     (out / "case_table.md").write_text(case_table(reports), encoding="utf-8")
     (out / "rule_catalogue.md").write_text(rule_catalogue(reports), encoding="utf-8")
-    (out / "open_data_table.md").write_text(open_data_table(), encoding="utf-8")
+    (out / "open_data_table.md").write_text(open_data_table(reports, source_root / OPEN_DATA), encoding="utf-8")
     (out / "verification.md").write_text(verification_summary(verification, reports, cached_sha256), encoding="utf-8")
     write_json(source_root / OPEN_DATA / SCHEMA_NAME, case_json_schema())
     for report in reports:
