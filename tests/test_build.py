@@ -215,7 +215,9 @@ def test_open_data_files_download_and_parse(site):
     # SPIN is a proposal: no grant, so no 360Giving file (its schema needs at least one grant).
     assert hrefs == {"../data/beslut.csv", "../data/beslut.json", "../data/beslut.schema.json", "../data/finansieringsplaner.csv",
                      "../data/medfinansiering.xlsx", "../data/datapackage.json", "../data/katalog.rdf",
-                     "../data/arendefil.schema.json"}
+                     "../data/arendefil.schema.json",
+                     # SPIN records no follow-up: the payments are published with their header and no rows.
+                     "../data/utbetalningar.csv", "../data/utbetalningar.json", "../data/utbetalningar.schema.json"}
     assert not (site / "data" / "360giving.json").exists()
     text = page_text(site / "book" / "open_data.html")
     assert "0 av 1 ärenden är bidrag som utgivaren har beviljat" in text and "1 är förslag till beslut" in text
@@ -224,6 +226,9 @@ def test_open_data_files_download_and_parse(site):
     assert decisions[0]["total_financing_sek"] == "6200285" and decisions[0]["status"] == "proposal"
     assert len(list(csv.DictReader(io.StringIO((book / "../data/finansieringsplaner.csv").read_text(encoding="utf-8"))))) == 5
     assert json.loads((book / "../data/beslut.json").read_text(encoding="utf-8"))[0]["case_id"] == "rjh-2025-spin"
+    assert (decisions[0]["follow_up_status"], decisions[0]["follow_up_status_date"]) == ("proposal", "")
+    payments = (site / "data" / "utbetalningar.csv").read_text(encoding="utf-8")
+    assert payments.startswith("case_id,number,kind,") and payments.count("\n") == 1
     from test_opendata_catalogues import frictionless_validate
 
     assert frictionless_validate(site / "data")[0] == 0  # the published data package, as a portal would check it

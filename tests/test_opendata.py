@@ -1,5 +1,8 @@
 """Open data: the tables (CSV, typed JSON with its schema, xlsx) and the 360Giving file.
 
+The payments table and the follow-up status are checked on the fictional follow-up cases
+(tests/cases/fiktiv-uppfoljning-*.yaml), their amounts asserted exactly.
+
 The 360Giving file is validated against the vendored 360Giving package schema and the grant
 schema it refers to (tests/schemas/README.md says where they come from), and its meaning is
 checked on fictional decided, changed, rejected and proposed cases: only decided awards are
@@ -26,7 +29,7 @@ from casebook.domain.evaluation import evaluate_case
 from casebook.domain.reference import Publisher, load_national_agencies, load_publisher, load_regional_actors
 from casebook.render import giving360
 from casebook.render.opendata import write_open_data
-from casebook.render.opendata_tables import DECISION_COLUMNS, decision_rows, financing_rows
+from casebook.render.opendata_tables import DECISION_COLUMNS, PAYMENT_COLUMNS, decision_rows, financing_rows, payment_rows
 
 SCHEMAS = REPO / "tests" / "schemas"
 PACKAGE_SCHEMA = json.loads((SCHEMAS / "360-giving-package-schema-1.4.json").read_text(encoding="utf-8"))
@@ -34,6 +37,7 @@ GRANT_SCHEMA = json.loads((SCHEMAS / "360-giving-schema.json").read_text(encodin
 GRANT_SCHEMA_URL = PACKAGE_SCHEMA["properties"]["grants"]["items"]["$ref"]
 CASES = REPO / "tests" / "opendata_cases"
 CHANGED_PATH, REJECTED_PATH = CASES / "fiktiv-lagre-belopp.yaml", CASES / "fiktiv-avslag.yaml"
+FOLLOW_UP_CASES = REPO / "tests" / "cases"
 PUBLISHER = Publisher(name="Region Dalarna", contact_email="oppnadata@example.invalid", site_url="https://data.example.invalid/casebook/")
 MODIFIED = dt.datetime(2099, 3, 1, 12, 0, tzinfo=dt.UTC)
 
@@ -168,6 +172,10 @@ def test_the_repository_data_hold_no_grant(tmp_path):
     written = write_open_data(tmp_path, reports, load_regional_actors(REFERENCE_DIR), agencies=load_national_agencies(REFERENCE_DIR),
                               publisher=load_publisher(REFERENCE_DIR), modified=MODIFIED)
     assert "360giving.json" not in [p.name for p in written] and not (tmp_path / "360giving.json").exists()
+    # No follow-up either: the payments table is still published, with its header and no rows.
+    assert (tmp_path / "utbetalningar.csv").read_text(encoding="utf-8") == ",".join(c.name for c in PAYMENT_COLUMNS) + "\n"
+    assert json.loads((tmp_path / "utbetalningar.json").read_text(encoding="utf-8")) == []
+    assert "utbetalningar.schema.json" in [p.name for p in written]
     assert giving360.package(reports, giving360.OrganisationIds(reports, ()), load_publisher(REFERENCE_DIR), MODIFIED)["grants"] == []
 
 
@@ -233,7 +241,7 @@ def test_csv_files_parse(written):
 
 def test_xlsx_has_amounts_as_numbers_and_dates_as_iso_text(written):
     workbook = load_workbook(written / "medfinansiering.xlsx")
-    assert workbook.sheetnames == ["Beslut", "Finansieringsplaner"]
+    assert workbook.sheetnames == ["Beslut", "Finansieringsplaner", "Utbetalningar"]
     sheet = workbook["Beslut"]
     header = [c.value for c in sheet[1]]
     assert header[0] == "Ärende-id" and "Total finansiering (kr)" in header
@@ -256,7 +264,8 @@ def test_tables_give_the_same_bytes_for_the_same_data(tmp_path, reports):
 
 def test_published_without_a_publisher_only_the_tables(tmp_path, reports):
     written = write_open_data(tmp_path, reports, ())
-    assert [p.name for p in written] == ["beslut.csv", "finansieringsplaner.csv", "beslut.json", "beslut.schema.json", "medfinansiering.xlsx"]
+    assert [p.name for p in written] == ["beslut.csv", "finansieringsplaner.csv", "utbetalningar.csv", "beslut.json", "beslut.schema.json",
+                                         "utbetalningar.json", "utbetalningar.schema.json", "medfinansiering.xlsx"]
 
 
 def test_reference_numbers_name_their_source():
@@ -299,3 +308,132 @@ def test_a_bad_publisher_file_is_reported_in_swedish_by_field(tmp_path):
     text = caught.value.render()
     assert "contact_email: ska vara en e-postadress (värde: 'nope')" in text
     assert "site_url: ska vara en https-adress som slutar med / (värde: 'http://x/')" in text
+
+
+# --- Payments and the follow-up status -------------------------------------------------------
+
+def _follow_up(*names: str) -> list:
+    return [evaluate_case(FOLLOW_UP_CASES / f"fiktiv-uppfoljning-{n}.yaml", REFERENCE_DIR) for n in names]
+
+
+@pytest.fixture(scope="module")
+def follow_up_reports():
+    return [evaluate_case(SPIN_PATH, REFERENCE_DIR), *_follow_up("forskott", "tak", "sen", "avslutad")]
+
+
+@pytest.fixture(scope="module")
+def written_follow_up(tmp_path_factory, follow_up_reports):
+    out = tmp_path_factory.mktemp("follow_up")
+    write_open_data(out, follow_up_reports, load_regional_actors(REFERENCE_DIR), publisher=PUBLISHER, modified=MODIFIED)
+    return out
+
+
+def test_payment_rows_of_an_advance_and_its_requests():
+    rows = payment_rows(_follow_up("forskott"))
+    computed = ("number", "kind", "approved_costs_sek", "cumulative_approved_sek", "entitled_sek", "ceiling_sek", "paid_before_sek", "payable_sek", "paid_date")
+    assert [tuple(r[k] for k in computed) for r in rows] == [
+        (0, "advance", None, None, None, 400_000, 0, 100_000, "2099-03-10"),
+        (1, "payment_request", 300_000, 300_000, 60_000, 400_000, 100_000, 0, "2099-10-01"),  # covered by the advance
+        (2, "payment_request", 420_000, 720_000, 144_000, 400_000, 100_000, 44_000, "2100-04-01"),
+        (3, "payment_request", None, None, None, None, None, None, None),  # under review: nothing computed
+    ]
+    assert rows[3]["reported_costs_sek"] == 500_000 and rows[3]["received"] == "2100-09-15"
+    assert rows[0]["period_start"] is None and rows[0]["reported_costs_sek"] is None
+    assert {str(r["share_percent"]) for r in rows} == {"20.00"}
+    assert [r["kind_label"] for r in rows] == ["Förskott", "Utbetalningsbegäran", "Utbetalningsbegäran", "Utbetalningsbegäran"]
+
+
+def test_payments_reach_the_cap_with_a_part_withheld_until_the_final_report():
+    rows = payment_rows(_follow_up("tak"))
+    assert [r["payable_sek"] for r in rows] == [120_000, 140_000, 100_000, 40_000]
+    assert sum(r["payable_sek"] for r in rows) == 400_000  # the decided maximum
+    assert [r["entitled_sek"] for r in rows] == [120_000, 260_000, 388_000, 400_000]
+    assert [r["ceiling_sek"] for r in rows] == [360_000, 360_000, 360_000, 400_000]  # 10 % withheld until the final report
+
+
+def test_every_payment_row_states_its_own_computation(follow_up_reports):
+    rows = [r for r in payment_rows(follow_up_reports) if r["kind"] == "payment_request" and r["payable_sek"] is not None]
+    assert len(rows) == 10
+    for row in rows:
+        assert row["payable_sek"] == max(0, min(row["entitled_sek"], row["ceiling_sek"]) - row["paid_before_sek"]), row
+    paid = {}
+    for row in payment_rows(follow_up_reports):
+        if row["payable_sek"] is not None:
+            assert row["paid_before_sek"] == paid.get(row["case_id"], 0), row
+            paid[row["case_id"]] = row["paid_before_sek"] + row["payable_sek"]
+    assert paid == {"fiktiv-uppfoljning-forskott": 144_000, "fiktiv-uppfoljning-tak": 400_000,
+                    "fiktiv-uppfoljning-sen": 310_000, "fiktiv-uppfoljning-avslutad": 366_000}
+
+
+def test_a_case_without_a_follow_up_has_no_payment_rows(reports):
+    assert payment_rows(reports) == []  # SPIN (a proposal), decided, changed and rejected cases without a follow-up
+
+
+def test_decision_rows_state_the_follow_up_status_on_the_day():
+    forskott, avslutad = _follow_up("forskott", "avslutad")
+    spin = evaluate_case(SPIN_PATH, REFERENCE_DIR)
+    bas = evaluate_case(FICTIONAL_BASE_PATH, REFERENCE_DIR)
+
+    def status(report, day):
+        row = decision_rows([report], dt.date.fromisoformat(day))[0]
+        return row["follow_up_status"], row["follow_up_status_label"], row["follow_up_status_date"]
+
+    assert status(forskott, "2099-06-01") == ("in_progress", "Pågår", "2099-06-01")  # the advance is paid
+    assert status(forskott, "2101-01-15") == ("final_report_due", "Projektet slut, slutrapport väntas", "2101-01-15")
+    assert status(forskott, "2101-03-01") == ("final_report_overdue", "Slutrapporten är försenad", "2101-03-01")
+    assert status(avslutad, "2101-03-01") == ("closed", "Avslutat", "2101-03-01")
+    # Without a recorded follow-up the status does not depend on the day, so no day is stated.
+    assert status(spin, "2101-03-01") == ("proposal", "Förslag till beslut", None)
+    assert status(bas, "2101-03-01") == ("decided", "Beviljat", None)
+    assert decision_rows([forskott], dt.date(2101, 3, 1))[0]["status"] == "decided"  # the decision's status is unchanged
+
+
+def test_the_follow_up_status_is_judged_on_the_build_date(monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(dt.datetime(2101, 3, 1, tzinfo=dt.UTC).timestamp())))
+    row = decision_rows(_follow_up("forskott"))[0]
+    assert (row["follow_up_status"], row["follow_up_status_date"]) == ("final_report_overdue", "2101-03-01")
+
+
+def test_payments_csv_parses_with_numbers_and_empty_fields(written_follow_up):
+    table = list(csv.DictReader(io.StringIO((written_follow_up / "utbetalningar.csv").read_text(encoding="utf-8"))))
+    assert list(table[0]) == [c.name for c in PAYMENT_COLUMNS]
+    assert [(r["case_id"], r["number"]) for r in table][:4] == [
+        ("fiktiv-uppfoljning-forskott", "0"), ("fiktiv-uppfoljning-forskott", "1"),
+        ("fiktiv-uppfoljning-forskott", "2"), ("fiktiv-uppfoljning-forskott", "3")]
+    assert len(table) == 4 + 4 + 2 + 2
+    advance, _, second, pending = table[:4]
+    assert (advance["payable_sek"], advance["period_start"], advance["share_percent"]) == ("100000", "", "20.00")
+    assert (second["payable_sek"], second["paid_before_sek"], second["paid_date"]) == ("44000", "100000", "2100-04-01")
+    assert (pending["approved_costs_sek"], pending["payable_sek"], pending["paid_date"]) == ("", "", "")
+
+
+def test_payments_typed_json_validates_against_its_schema(written_follow_up):
+    rows = json.loads((written_follow_up / "utbetalningar.json").read_text(encoding="utf-8"))
+    schema = json.loads((written_follow_up / "utbetalningar.schema.json").read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+    validator.validate(rows)
+    advance = rows[0]
+    assert advance["payable_sek"] == 100_000 and type(advance["payable_sek"]) is int
+    assert advance["share_percent"] == 20.0 and advance["period_start"] is None
+    assert schema["items"]["properties"]["payable_sek"]["title"] == "Att betala (kr)"
+    for column, bad in (("payable_sek", "44000"), ("paid_date", ""), ("kind", "förskott"), ("share_percent", "20.00"), ("number", None)):
+        with pytest.raises(jsonschema.ValidationError):
+            validator.validate([dict(advance, **{column: bad})])
+    with pytest.raises(jsonschema.ValidationError):
+        validator.validate([dict(advance, paid_date="2099-02-30")])  # not a date
+    decisions = json.loads((written_follow_up / "beslut.json").read_text(encoding="utf-8"))
+    decision_schema = json.loads((written_follow_up / "beslut.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(decision_schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER).validate(decisions)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate([dict(decisions[0], follow_up_status="sen")], decision_schema)
+
+
+def test_payments_sheet_has_amounts_as_numbers(written_follow_up):
+    sheet = load_workbook(written_follow_up / "medfinansiering.xlsx")["Utbetalningar"]
+    header = [c.value for c in sheet[1]]
+    assert header[:3] == ["Ärende-id", "Nummer", "Slag"]
+    rows = [{h: c.value for h, c in zip(header, row, strict=True)} for row in sheet.iter_rows(min_row=2)]
+    assert [r["Att betala (kr)"] for r in rows[:4]] == [100_000, 0, 44_000, None]
+    assert all(type(r["Att betala (kr)"]) is int for r in rows if r["Att betala (kr)"] is not None)
+    assert rows[0]["Utbetald"] == "2099-03-10" and rows[0]["Beviljad andel (%)"] == pytest.approx(20.0)
+    assert sheet.cell(row=2, column=header.index("Att betala (kr)") + 1).number_format == "#,##0"

@@ -24,7 +24,8 @@ PUBLISHER = Publisher(name="Region Dalarna", organisation_number="232100-0000", 
                       site_url="https://data.example.invalid/casebook/")
 MODIFIED = dt.datetime(2099, 3, 1, 12, 0, tzinfo=dt.UTC)
 CASES = [SPIN_PATH, FICTIONAL_BASE_PATH, REPO / "tests" / "opendata_cases" / "fiktiv-avslag.yaml",
-         REPO / "tests" / "hostile" / "fiktiv-injektion.yaml"]
+         REPO / "tests" / "hostile" / "fiktiv-injektion.yaml",
+         REPO / "tests" / "cases" / "fiktiv-uppfoljning-forskott.yaml", REPO / "tests" / "cases" / "fiktiv-uppfoljning-tak.yaml"]
 VCARD = "http://www.w3.org/2006/vcard/ns#"
 # Plain namespaces: rdflib's closed DCAT namespace warns when pytest inspects the module.
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
@@ -63,7 +64,42 @@ def error_types(report: dict) -> set[str]:
 def test_frictionless_validate_passes(written):
     code, report = frictionless_validate(written)
     assert (code, report["valid"], error_types(report)) == (0, True, set())
-    assert [task["name"] for task in report["tasks"]] == ["beslut", "finansieringsplaner"]
+    assert [task["name"] for task in report["tasks"]] == ["beslut", "finansieringsplaner", "utbetalningar"]
+    assert [task["stats"]["rows"] for task in report["tasks"]] == [6, 5 + 4 * 5, 4 + 4]  # SPIN has five financiers
+
+
+def _without_hashes(folder) -> None:
+    """Drop the files' sizes and hashes from the package, so that only the schema can catch a planted error."""
+    package = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    for resource in package["resources"]:
+        resource.pop("hash"), resource.pop("bytes")
+    (folder / "datapackage.json").write_text(json.dumps(package), encoding="utf-8")
+
+
+def test_frictionless_validate_fails_on_a_text_amount_in_the_payments(copy):
+    path = copy / "utbetalningar.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace(",44000,", ",44 000 kr,", 1), encoding="utf-8")
+    _without_hashes(copy)
+    code, report = frictionless_validate(copy)
+    assert code != 0 and not report["valid"]
+    assert error_types(report) == {"type-error"}
+
+
+def test_frictionless_validate_fails_on_a_payment_of_an_unknown_case(copy):
+    path = copy / "utbetalningar.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("fiktiv-uppfoljning-tak,", "fiktiv-finns-inte,", 1), encoding="utf-8")
+    _without_hashes(copy)
+    code, report = frictionless_validate(copy)
+    assert code != 0 and error_types(report) == {"foreign-key"}
+
+
+def test_frictionless_validate_fails_on_a_payment_listed_twice(copy):
+    path = copy / "utbetalningar.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join([*lines, lines[-1]]), encoding="utf-8")
+    _without_hashes(copy)
+    code, report = frictionless_validate(copy)
+    assert code != 0 and error_types(report) == {"primary-key"}
 
 
 def test_frictionless_validate_fails_on_a_text_amount(copy):
@@ -90,14 +126,30 @@ def test_the_package_describes_every_column_in_swedish_with_licence_and_publishe
     assert package["licenses"] == [{"name": "CC0-1.0", "path": "http://creativecommons.org/publicdomain/zero/1.0/",
                                     "title": "Creative Commons Zero v1.0 Universal (CC0 1.0)"}]
     assert package["contributors"][0]["title"] == "Region Dalarna" and package["contributors"][0]["role"] == "publisher"
-    decisions, plans = package["resources"]
+    decisions, plans, payments = package["resources"]
     fields = {f["name"]: f for f in decisions["schema"]["fields"]}
     assert fields["total_financing_sek"]["type"] == "integer" and fields["total_financing_sek"]["unit"] == "SEK"
     assert fields["total_financing_sek"]["title"] == "Total finansiering (kr)"
     assert fields["decision_date"]["type"] == "date" and fields["status"]["constraints"]["enum"] == ["proposal", "decided", "rejected"]
-    assert all(f["title"] and f["description"] for r in (decisions, plans) for f in r["schema"]["fields"])
+    assert fields["follow_up_status"]["constraints"]["enum"] == ["proposal", "rejected", "decided", "in_progress", "final_report_due",
+                                                                  "final_report_overdue", "final_report_received", "closed"]
+    assert fields["follow_up_status_date"]["type"] == "date"
+    assert all(f["title"] and f["description"] for r in (decisions, plans, payments) for f in r["schema"]["fields"])
     assert decisions["schema"]["primaryKey"] == ["case_id"] and plans["schema"]["primaryKey"] == ["case_id", "line"]
-    assert plans["schema"]["foreignKeys"] == [{"fields": ["case_id"], "reference": {"resource": "beslut", "fields": ["case_id"]}}]
+    case_key = [{"fields": ["case_id"], "reference": {"resource": "beslut", "fields": ["case_id"]}}]
+    assert plans["schema"]["foreignKeys"] == case_key
+
+
+def test_the_package_describes_the_payments_table(written):
+    payments = json.loads((written / "datapackage.json").read_text(encoding="utf-8"))["resources"][2]
+    assert (payments["name"], payments["path"], payments["title"]) == ("utbetalningar", "utbetalningar.csv", "Utbetalningar")
+    assert payments["schema"]["primaryKey"] == ["case_id", "number"]
+    assert payments["schema"]["foreignKeys"] == [{"fields": ["case_id"], "reference": {"resource": "beslut", "fields": ["case_id"]}}]
+    fields = {f["name"]: f for f in payments["schema"]["fields"]}
+    assert (fields["payable_sek"]["type"], fields["payable_sek"]["unit"], fields["payable_sek"]["title"]) == ("integer", "SEK", "Att betala (kr)")
+    assert "avrundat nedåt till hela kronor" in fields["entitled_sek"]["description"]
+    assert fields["share_percent"]["unit"] == "procent" and fields["paid_date"]["type"] == "date"
+    assert fields["kind"]["constraints"]["enum"] == ["advance", "payment_request"]
 
 
 # --- DCAT-AP-SE ----------------------------------------------------------------------------------
@@ -135,7 +187,11 @@ def test_the_catalogue_has_every_mandatory_property(written):
     datasets = sorted(str(graph.value(d, DCTERMS["title"])) for d in graph.subjects(RDF.type, DCAT.Dataset))
     assert datasets == ["Beviljade bidrag enligt 360Giving", "Regionala medfinansieringsbeslut"]
     downloads = sorted(str(o) for o in graph.objects(None, DCAT.downloadURL))
-    assert "https://data.example.invalid/casebook/data/360giving.json" in downloads and len(downloads) == 7
+    assert "https://data.example.invalid/casebook/data/360giving.json" in downloads and len(downloads) == 10
+    assert {"https://data.example.invalid/casebook/data/utbetalningar.csv", "https://data.example.invalid/casebook/data/utbetalningar.json",
+            "https://data.example.invalid/casebook/data/utbetalningar.schema.json"} <= set(downloads)
+    payments_json = URIRef("https://data.example.invalid/casebook/data/katalog.rdf#utbetalningar.json")
+    assert str(graph.value(payments_json, DCTERMS.conformsTo)) == "https://data.example.invalid/casebook/data/utbetalningar.schema.json"
     formats = {str(o).rsplit("/", 1)[1] for o in graph.objects(None, DCTERMS["format"])}
     assert formats == {"CSV", "JSON", "XLSX"}
     email = next(graph.objects(None, URIRef(VCARD + "hasEmail")))

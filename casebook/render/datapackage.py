@@ -3,7 +3,7 @@
 Written with plain code from the column specification, so building the site does not need
 the frictionless library; the tests validate it with ``frictionless validate``. Each CSV has
 a Table Schema with types, Swedish titles and descriptions, units, a primary key, and the
-foreign key ``case_id`` that links the financing plans to the decisions. The data are
+foreign key ``case_id`` that links the financing plans and the payments to the decisions. The data are
 published under CC0-1.0, the licence Swedish guidance recommends for open data.
 """
 
@@ -14,7 +14,7 @@ import hashlib
 from pathlib import Path
 
 from casebook.domain.reference import Publisher
-from casebook.render.opendata_tables import DECISIONS, FINANCING, LICENSE_ID, LICENSE_TITLE, LICENSE_URL, TABLES, Column, Table, iso_time
+from casebook.render.opendata_tables import DECISIONS, LICENSE_ID, LICENSE_TITLE, LICENSE_URL, TABLES, Column, Table, iso_time
 
 PACKAGE_NAME = "medfinansieringsbeslut"
 
@@ -51,7 +51,7 @@ def table_schema(table: Table) -> dict:
         "missingValues": [""],
         "primaryKey": list(table.primary_key),
     }
-    if table is FINANCING:
+    if table is not DECISIONS:  # every other table has rows of a case
         schema["foreignKeys"] = [{"fields": ["case_id"], "reference": {"resource": DECISIONS.name, "fields": ["case_id"]}}]
     return schema
 
@@ -82,7 +82,8 @@ def descriptor(out: Path, publisher: Publisher, modified: dt.datetime) -> dict:
         "name": PACKAGE_NAME,
         "title": "Regionala medfinansieringsbeslut",
         "description": ("Ärenden om bidrag enligt förordning (2003:596) om bidrag för projektverksamhet inom den regionala "
-                        "utvecklingspolitiken: status, belopp, datum, regelutfall och projektens finansieringsplaner. "
+                        "utvecklingspolitiken: status, belopp, datum, regelutfall, projektens finansieringsplaner och "
+                        "utbetalningarna i de ärenden som registrerar uppföljning. "
                         "Text som börjar med =, +, -, @, tabb eller vagnretur har ett ' först, så att kalkylprogram inte "
                         "läser den som en formel."),
         "homepage": f"{publisher.site_url}book/open_data.html",

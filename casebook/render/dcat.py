@@ -30,6 +30,8 @@ IANA_MEDIA_TYPE = "https://www.iana.org/assignments/media-types/"
 PUBLISHER_TYPE = URIRef("http://purl.org/adms/publishertype/RegionalAuthority")
 STANDARD_360GIVING = URIRef("https://standard.threesixtygiving.org/en/latest/")
 CATALOGUE_FILE = "katalog.rdf"
+TYPED_JSON = {"beslut.json": "beslut.schema.json", "utbetalningar.json": "utbetalningar.schema.json"}
+"""Each typed JSON file and the JSON Schema it conforms to."""
 
 
 def _sv(text: str) -> Literal:
@@ -66,8 +68,9 @@ def catalogue(reports: list[EvaluatedCase], files: list[OpenDataFile], publisher
 
     by_name = {f.name: f for f in files}
     datasets = [("beslut", "Regionala medfinansieringsbeslut",
-                 "Alla ärenden med status (förslag, beviljat, avslaget), belopp, datum, regelutfall och projektens "
-                 "finansieringsplaner.", [n for n in by_name if n not in {"360giving.json", CATALOGUE_FILE}], reports)]
+                 "Alla ärenden med status (förslag, beviljat, avslaget, läget i uppföljningen), belopp, datum, "
+                 "regelutfall och projektens finansieringsplaner, samt förskott och utbetalningar i de ärenden som "
+                 "registrerar uppföljning.", [n for n in by_name if n not in {"360giving.json", CATALOGUE_FILE}], reports)]
     if "360giving.json" in by_name:
         decided = [r for r in reports if is_publishers_award(r.case, publisher)]
         datasets.append(("bidrag-360giving", "Beviljade bidrag enligt 360Giving",
@@ -118,5 +121,5 @@ def _distribution(g: Graph, node: URIRef, dataset: URIRef, file: OpenDataFile, s
     g.add((node, DCTERMS.license, URIRef(LICENSE_URL)))
     if file.name == "360giving.json":
         g.add((node, DCTERMS.conformsTo, STANDARD_360GIVING))
-    if file.name == "beslut.json":
-        g.add((node, DCTERMS.conformsTo, URIRef(f"{site}data/beslut.schema.json")))
+    if file.name in TYPED_JSON:
+        g.add((node, DCTERMS.conformsTo, URIRef(f"{site}data/{TYPED_JSON[file.name]}")))

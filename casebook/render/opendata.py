@@ -1,4 +1,5 @@
-"""Open data: every case as tables (CSV, typed JSON, xlsx), 360Giving grants, a Frictionless
+"""Open data: every case as tables (CSV, typed JSON, xlsx) with the payments of the
+followed-up cases, 360Giving grants, a Frictionless
 data package and a DCAT-AP-SE catalogue, written together by :func:`write_open_data`.
 
 The tables and their column descriptions are in :mod:`casebook.render.opendata_tables`;
@@ -18,6 +19,8 @@ from casebook.render.opendata_tables import (
     DECISIONS,
     FINANCING,
     FINANCING_COLUMNS,
+    PAYMENT_COLUMNS,
+    PAYMENTS,
     OpenDataFile,
     csv_text,
     data_modified,
@@ -25,6 +28,7 @@ from casebook.render.opendata_tables import (
     financing_rows,
     json_schema_for,
     json_text,
+    payment_rows,
     typed_json,
     xlsx_bytes,
 )
@@ -34,12 +38,18 @@ def _files(giving_written: bool) -> list[OpenDataFile]:
     files = [
         OpenDataFile("beslut.csv", "CSV", "text/csv", "Beslut (CSV)", DECISIONS.description),
         OpenDataFile("finansieringsplaner.csv", "CSV", "text/csv", "Finansieringsplaner (CSV)", FINANCING.description),
+        OpenDataFile("utbetalningar.csv", "CSV", "text/csv", "Utbetalningar (CSV)",
+                     PAYMENTS.description + " Bara rubrikraden när inget ärende registrerar uppföljning."),
         OpenDataFile("beslut.json", "JSON", "application/json", "Beslut (typad JSON)",
                      "Samma uppgifter som beslut.csv med tal, sanningsvärden och null i stället för text."),
         OpenDataFile("beslut.schema.json", "JSON", "application/schema+json", "JSON Schema för beslut.json",
                      "Beskriver fälten och typerna i beslut.json."),
+        OpenDataFile("utbetalningar.json", "JSON", "application/json", "Utbetalningar (typad JSON)",
+                     "Samma uppgifter som utbetalningar.csv med tal och null i stället för text."),
+        OpenDataFile("utbetalningar.schema.json", "JSON", "application/schema+json", "JSON Schema för utbetalningar.json",
+                     "Beskriver fälten och typerna i utbetalningar.json."),
         OpenDataFile("medfinansiering.xlsx", "XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                     "Beslut och finansieringsplaner (Excel)", "Båda tabellerna som kalkylblad, med belopp som tal."),
+                     "Beslut, finansieringsplaner och utbetalningar (Excel)", "Alla tre tabellerna som kalkylblad, med belopp som tal."),
         OpenDataFile("datapackage.json", "JSON", "application/json", "Datapaket (Frictionless Data Package)",
                      "Beskrivning av CSV-filerna: fält, typer, enheter, nycklar och licens."),
     ]
@@ -70,17 +80,22 @@ def write_open_data(
     out.mkdir(parents=True, exist_ok=True)
     decisions = decision_rows(reports)
     financing = financing_rows(reports)
+    payments = payment_rows(reports)
     texts = {
         "beslut.csv": csv_text(decisions, DECISION_COLUMNS),
         "finansieringsplaner.csv": csv_text(financing, FINANCING_COLUMNS),
+        # Written even without rows: a header-only table keeps the data package's file set the same.
+        "utbetalningar.csv": csv_text(payments, PAYMENT_COLUMNS),
         "beslut.json": json_text(typed_json(decisions)),
         "beslut.schema.json": json_text(json_schema_for(DECISIONS)),
+        "utbetalningar.json": json_text(typed_json(payments)),
+        "utbetalningar.schema.json": json_text(json_schema_for(PAYMENTS)),
     }
     written = []
     for name, text in texts.items():
         (out / name).write_text(text, encoding="utf-8")
         written.append(out / name)
-    (out / "medfinansiering.xlsx").write_bytes(xlsx_bytes([(DECISIONS, decisions), (FINANCING, financing)], modified))
+    (out / "medfinansiering.xlsx").write_bytes(xlsx_bytes([(DECISIONS, decisions), (FINANCING, financing), (PAYMENTS, payments)], modified))
     written.append(out / "medfinansiering.xlsx")
     if publisher is None:
         return written

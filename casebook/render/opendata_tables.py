@@ -1,13 +1,16 @@
 """The open-data tables and their writers: CSV, typed JSON with its JSON Schema, and xlsx.
 
-One column specification per table (:data:`DECISION_COLUMNS`, :data:`FINANCING_COLUMNS`)
-drives the CSV header, the typed JSON and its JSON Schema, the xlsx sheets and the Table
+One column specification per table (:data:`DECISION_COLUMNS`, :data:`FINANCING_COLUMNS`,
+:data:`PAYMENT_COLUMNS`) drives the CSV header, the typed JSON and its JSON Schema, the xlsx sheets and the Table
 Schemas of the data package, so the files and their descriptions cannot drift apart.
 
 Machine-readable files use plain numbers (whole kronor as integers, shares with a decimal
 point) and ISO dates; Swedish formatting is for the pages only. Rows are sorted by case id
-and plan order, and every timestamp comes from ``modified``, so the same data and the same
-``modified`` always give the same bytes.
+and plan order (payments: the advance, then the requests in case-file order), and every
+timestamp comes from ``modified``, so the same data and the same ``modified`` always give the
+same bytes. The one value that depends on the day of the build is a followed-up case's
+status (``follow_up_status``, judged as of ``follow_up_status_date``): the case pages judge
+it on the same day (:func:`casebook.domain.payments.as_of_date`).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from openpyxl.writer.excel import ExcelWriter
 from casebook.domain.evaluation import EvaluatedCase
 from casebook.domain.finance import FinancingShare
 from casebook.domain.model import CaseState, FinancierKind
+from casebook.domain.payments import Stage, as_of_date, case_schedule, stage
 from casebook.domain.rules import Outcome
 
 SHARE_DECIMALS = Decimal("0.0001")
@@ -59,6 +63,7 @@ class Column:
 
 ORG_NR = r"^\d{6}-\d{4}$"
 STATES = tuple(state.value for state in CaseState)
+STAGES = tuple(s.value for s in Stage)
 KINDS = tuple(kind.value for kind in FinancierKind)
 
 DECISION_COLUMNS = (
@@ -67,6 +72,17 @@ DECISION_COLUMNS = (
     Column("reference", "string", "Diarienummer", "Beslutsunderlagets diarienummer; tomt om det saknas."),
     Column("status", "string", "Status", "proposal = förslag till beslut (inget beslut finns), decided = beviljat, rejected = avslaget.", required=True, enum=STATES),
     Column("status_label", "string", "Status (text)", "Statusen i klartext: Förslag till beslut, Beviljat eller Avslaget.", required=True),
+    Column("follow_up_status", "string", "Status i uppföljningen",
+           "Var ärendet står efter beslutet, bedömt på byggdagen (follow_up_status_date): proposal och rejected som i status; "
+           "decided = beviljat, inget utbetalt eller ingen uppföljning registrerad; in_progress = pågår, förskott eller "
+           "utbetalning gjord; final_report_due = projektet är slut och slutrapporten väntas; final_report_overdue = "
+           "slutrapporten har inte kommit in och sista dag (final_report_due) har passerat; final_report_received = "
+           "slutrapporten har kommit in men ärendet är inte avslutat; closed = avslutat. Ett ärende utan registrerad "
+           "uppföljning kallas aldrig försenat.", required=True, enum=STAGES),
+    Column("follow_up_status_label", "string", "Status i uppföljningen (text)", "Statusen i uppföljningen i klartext, som på ärendets sida.", required=True),
+    Column("follow_up_status_date", "date", "Uppföljningsstatus per dag",
+           "Dagen statusen i uppföljningen är bedömd (byggdagen, ÅÅÅÅ-MM-DD); tomt när ärendet inte registrerar uppföljning, "
+           "eftersom statusen då inte beror på dagen."),
     Column("decision_date", "date", "Beslutsdatum", "Dagen då beslutet fattades (ÅÅÅÅ-MM-DD); tomt för ett förslag."),
     Column("decided_by", "string", "Beslutat av", "Det organ eller den tjänsteperson som fattade beslutet; tomt för ett förslag."),
     Column("decision_reference", "string", "Beslutets referens", "Beslutets diarienummer eller paragraf; tomt om det saknas."),
@@ -108,6 +124,28 @@ FINANCING_COLUMNS = (
 )
 
 
+PAYMENT_KIND_LABELS = {"advance": "Förskott", "payment_request": "Utbetalningsbegäran"}
+
+PAYMENT_COLUMNS = (
+    Column("case_id", "string", "Ärende-id", "Ärendets id; hänvisar till case_id i beslut.csv.", required=True, pattern=r"^[a-z0-9][a-z0-9-]{0,63}$"),
+    Column("number", "integer", "Nummer", "Utbetalningsbegärans nummer i ärendefilen, från 1; 0 för förskottet.", required=True),
+    Column("kind", "string", "Slag", "advance = förskott (11 § förordning 2003:596), payment_request = utbetalningsbegäran.", required=True, enum=tuple(PAYMENT_KIND_LABELS)),
+    Column("kind_label", "string", "Slag (text)", "Slaget i klartext: Förskott eller Utbetalningsbegäran.", required=True),
+    Column("period_start", "date", "Period från", "Redovisningsperiodens första dag (ÅÅÅÅ-MM-DD); tomt för förskottet."),
+    Column("period_end", "date", "Period till", "Redovisningsperiodens sista dag (ÅÅÅÅ-MM-DD); tomt för förskottet."),
+    Column("received", "date", "Inkom", "Dagen begäran kom in (ÅÅÅÅ-MM-DD); tomt för förskottet."),
+    Column("reported_costs_sek", "integer", "Redovisade kostnader (kr)", "Kostnader som projektägaren redovisade i begäran, i hela kronor; tomt för förskottet.", unit="SEK"),
+    Column("approved_costs_sek", "integer", "Godkända kostnader (kr)", "Kostnader som godkändes efter granskning, i hela kronor; tomt för förskottet och medan begäran granskas.", unit="SEK"),
+    Column("cumulative_approved_sek", "integer", "Godkända kostnader hittills (kr)", "Godkända kostnader i denna och alla tidigare begäranden, i hela kronor; tomt för förskottet och medan begäran granskas.", unit="SEK"),
+    Column("share_percent", "number", "Beviljad andel (%)", "Beviljad andel av redovisade och godkända kostnader, i procent, som i beslutet.", required=True, unit="procent"),
+    Column("entitled_sek", "integer", "Rätt till hittills (kr)", "Beviljad andel × godkända kostnader hittills, avrundat nedåt till hela kronor, högst beviljat högsta belopp; tomt för förskottet och medan begäran granskas.", unit="SEK"),
+    Column("ceiling_sek", "integer", "Tak vid begäran (kr)", "Det mesta som får vara utbetalt sammanlagt när begäran betalas: beviljat högsta belopp, minus det som enligt de allmänna villkoren hålls inne tills slutrapporten har kommit in; för förskottet beviljat högsta belopp. Tomt medan begäran granskas.", unit="SEK"),
+    Column("paid_before_sek", "integer", "Utbetalt före (kr)", "Det som betalats ut före begäran, förskottet inräknat, i hela kronor; tomt medan begäran granskas.", unit="SEK"),
+    Column("payable_sek", "integer", "Att betala (kr)", "Att betala för begäran: det minsta av rätt till hittills och taket, minus utbetalt före, aldrig under 0; för förskottet dess belopp. Tomt medan begäran granskas.", unit="SEK"),
+    Column("paid_date", "date", "Utbetald", "Dagen beloppet betalades ut (ÅÅÅÅ-MM-DD); tomt om det inte är utbetalt."),
+)
+
+
 @dataclass(frozen=True)
 class Table:
     name: str
@@ -119,27 +157,38 @@ class Table:
 
 DECISIONS = Table("beslut", "Beslut", "Alla ärenden, en rad per ärende: status, belopp, datum och regelutfall.", DECISION_COLUMNS, ("case_id",))
 FINANCING = Table("finansieringsplaner", "Finansieringsplaner", "Alla finansieringsplaner, en rad per finansiär och ärende.", FINANCING_COLUMNS, ("case_id", "line"))
-TABLES = (DECISIONS, FINANCING)
+PAYMENTS = Table("utbetalningar", "Utbetalningar",
+                 "Förskott och utbetalningsbegäranden i beviljade ärenden som registrerar uppföljning, en rad per förskott "
+                 "eller begäran, med beräkningen av varje utbetalning.", PAYMENT_COLUMNS, ("case_id", "number"))
+TABLES = (DECISIONS, FINANCING, PAYMENTS)
 
 
 def _share(s: FinancingShare) -> Decimal:
     return s.share.quantize(SHARE_DECIMALS)
 
 
-def decision_rows(reports: list[EvaluatedCase]) -> list[dict]:
-    """One typed row per case: ints, ``Decimal`` shares, booleans, ISO dates and ``None``."""
+def decision_rows(reports: list[EvaluatedCase], today: dt.date | None = None) -> list[dict]:
+    """One typed row per case: ints, ``Decimal`` shares, booleans, ISO dates and ``None``.
+
+    The follow-up status is judged on ``today`` (by default the build date, :func:`as_of_date`).
+    """
+    today = today or as_of_date()
     rows = []
     for r in reports:
         case, f = r.case, r.figures
         counts = Counter(result.outcome for result in r.results)
         status = case.status
         decided = case.state is CaseState.DECIDED
+        current = stage(case, today)
         rows.append({
             "case_id": case.id,
             "title": case.title,
             "reference": case.reference,
             "status": case.state.value,
             "status_label": case.state.label,
+            "follow_up_status": current.value,
+            "follow_up_status_label": current.label,
+            "follow_up_status_date": today.isoformat() if case.follow_up is not None else None,
             "decision_date": case.dates.decision.isoformat() if case.dates.decision else None,
             "decided_by": status.decided_by if status else None,
             "decision_reference": status.decision_reference if status else None,
@@ -186,6 +235,43 @@ def financing_rows(reports: list[EvaluatedCase]) -> list[dict]:
                 "is_decision_maker": s.line is r.case.own_line,
                 "organisation_number": s.line.organisation_number,
             })
+    return rows
+
+
+def payment_rows(reports: list[EvaluatedCase]) -> list[dict]:
+    """One typed row per advance and payment request of every case that records a follow-up.
+
+    The amounts are those of :func:`casebook.domain.payments.case_schedule`; a request still
+    under review has its costs as reported and no computed amounts.
+    """
+    rows = []
+    for r in reports:
+        case = r.case
+        schedule = case_schedule(case)
+        if schedule is None:
+            continue
+        share = case.share_percent_in_force
+        empty = dict.fromkeys(c.name for c in PAYMENT_COLUMNS)
+        if schedule.advance:
+            rows.append(empty | {
+                "case_id": case.id, "number": 0, "kind": "advance", "kind_label": PAYMENT_KIND_LABELS["advance"],
+                "share_percent": share, "ceiling_sek": schedule.max_amount, "paid_before_sek": 0,
+                "payable_sek": schedule.advance, "paid_date": case.follow_up.advance.paid.isoformat(),
+            })
+        lines = {line.number: line for line in schedule.lines}
+        for number, request in enumerate(case.follow_up.payment_requests, start=1):
+            row = empty | {
+                "case_id": case.id, "number": number, "kind": "payment_request", "kind_label": PAYMENT_KIND_LABELS["payment_request"],
+                "period_start": request.period_start.isoformat(), "period_end": request.period_end.isoformat(),
+                "received": request.received.isoformat(), "reported_costs_sek": request.reported_costs,
+                "approved_costs_sek": request.approved_costs, "share_percent": share,
+                "paid_date": request.paid.isoformat() if request.paid else None,
+            }
+            line = lines.get(number)  # None while the request is under review
+            if line is not None:
+                row |= {"cumulative_approved_sek": line.cumulative_approved, "entitled_sek": line.entitled,
+                        "ceiling_sek": line.ceiling, "paid_before_sek": line.paid_before, "payable_sek": line.payable}
+            rows.append(row)
     return rows
 
 
