@@ -1,8 +1,9 @@
 """The open-data tables and their writers: CSV, typed JSON with its JSON Schema, and xlsx.
 
 One column specification per table (:data:`DECISION_COLUMNS`, :data:`FINANCING_COLUMNS`,
-:data:`PAYMENT_COLUMNS`) drives the CSV header, the typed JSON and its JSON Schema, the xlsx sheets and the Table
-Schemas of the data package, so the files and their descriptions cannot drift apart.
+:data:`PAYMENT_COLUMNS`) drives the CSV header, the typed JSON and its JSON Schema, the xlsx
+sheets and the Table Schemas of the data package, so the files and their descriptions cannot
+drift apart.
 
 Machine-readable files use plain numbers (whole kronor as integers, shares with a decimal
 point) and ISO dates; Swedish formatting is for the pages only. Rows are sorted by case id
@@ -140,7 +141,7 @@ PAYMENT_COLUMNS = (
     Column("share_percent", "number", "Beviljad andel (%)", "Beviljad andel av redovisade och godkända kostnader, i procent, som i beslutet.", required=True, unit="procent"),
     Column("entitled_sek", "integer", "Rätt till hittills (kr)", "Beviljad andel × godkända kostnader hittills, avrundat nedåt till hela kronor, högst beviljat högsta belopp; tomt för förskottet och medan begäran granskas.", unit="SEK"),
     Column("ceiling_sek", "integer", "Tak vid begäran (kr)", "Det mesta som får vara utbetalt sammanlagt när begäran betalas: beviljat högsta belopp, minus det som enligt de allmänna villkoren hålls inne tills slutrapporten har kommit in; för förskottet beviljat högsta belopp. Tomt medan begäran granskas.", unit="SEK"),
-    Column("paid_before_sek", "integer", "Utbetalt före (kr)", "Det som betalats ut före begäran, förskottet inräknat, i hela kronor; tomt medan begäran granskas.", unit="SEK"),
+    Column("paid_before_sek", "integer", "Att betala före (kr)", "Förskottet och det som tidigare granskade begäranden ger att betala, utbetalt eller inte ännu, i hela kronor; för förskottet 0. Tomt medan begäran granskas.", unit="SEK"),
     Column("payable_sek", "integer", "Att betala (kr)", "Att betala för begäran: det minsta av rätt till hittills och taket, minus utbetalt före, aldrig under 0; för förskottet dess belopp. Tomt medan begäran granskas.", unit="SEK"),
     Column("paid_date", "date", "Utbetald", "Dagen beloppet betalades ut (ÅÅÅÅ-MM-DD); tomt om det inte är utbetalt."),
 )
