@@ -9,7 +9,7 @@ import yaml
 from conftest import FICTIONAL_BASE_PATH, REPO, SPIN_PATH
 
 from casebook.domain.errors import CaseFileError
-from casebook.domain.model import SCHEMA_VERSION, load_case
+from casebook.domain.model import SCHEMA_VERSION, CaseState, load_case
 
 FOLLOW_UP_CASES = sorted((REPO / "tests" / "cases").glob("fiktiv-uppfoljning-*.yaml"))
 TAK = REPO / "tests" / "cases" / "fiktiv-uppfoljning-tak.yaml"
@@ -19,9 +19,16 @@ def test_the_schema_version_was_bumped_for_the_follow_up():
     assert SCHEMA_VERSION == 3
 
 
-def test_older_files_without_follow_up_stay_valid(spin, fictional_base):
+def test_older_files_without_follow_up_stay_valid(spin, fictional_base, tmp_path):
     assert spin.schema_version == 2 and spin.follow_up is None
-    assert fictional_base.schema_version == 1 and fictional_base.follow_up is None
+    assert fictional_base.schema_version == 2 and fictional_base.follow_up is None
+    # A version 1 file had no status block: with a decision date it reads as decided.
+    text = FICTIONAL_BASE_PATH.read_text(encoding="utf-8").replace("schema_version: 2", "schema_version: 1")
+    version_1 = "\n".join(line for line in text.splitlines() if not line.startswith(("status:", "  state:", "  decided_by:", "  decision_reference:")))
+    path = tmp_path / "fiktiv-bas.yaml"
+    path.write_text(version_1 + "\n", encoding="utf-8")
+    old = load_case(path)
+    assert old.schema_version == 1 and old.status is None and old.state is CaseState.DECIDED
 
 
 @pytest.mark.parametrize("path", FOLLOW_UP_CASES, ids=lambda p: p.stem)
