@@ -35,7 +35,8 @@ import psutil
 
 from bench.generate import generate
 from casebook.render import pages
-from casebook.engine.build import validate_all
+from casebook.engine.paths import ProjectPaths
+from casebook.engine.validate import validate_all
 from casebook.render.opendata import write_open_data
 from casebook.domain.reference import load_regional_actors
 
@@ -132,7 +133,7 @@ def naive(project: Path, n: int) -> Measurement:
     commands.append([str(BIN / "papermill"), "--cwd", "notebooks", "-k", "casebook", "--no-progress-bar",
                      "notebooks/portfolio.ipynb", "book/portfolio.ipynb", "-p", "cases_dir", "../data/cases"])
     # The book's generated includes, so the naive build has the same pages (not timed).
-    reports = validate_all(project)
+    reports = validate_all(ProjectPaths.at(project))
     write_open_data(project / pages.OPEN_DATA, reports, load_regional_actors(project / "data" / "reference"))
     pages.write_generated(project, reports, project / "none.json", {})
     commands.append([str(BIN / "jupyter-book"), "build", "--all", "."])

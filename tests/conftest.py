@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -64,3 +66,29 @@ def make_git_history(root: Path) -> None:
     case = root / "data" / "cases" / "rjh-2025-spin.yaml"
     case.write_text(case.read_text(encoding="utf-8") + "# Granskad.\n", encoding="utf-8")
     git(root, "commit", "-q", "-am", "Granska SPIN")
+
+
+def casebook(root: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run the command line on the project at ``root`` and capture what it prints."""
+    return subprocess.run(
+        [sys.executable, "-m", "casebook", "--root", str(root), *args],
+        capture_output=True, text=True, check=False, timeout=900, env={**os.environ, **(env or {})},
+    )
+
+
+def add_cell(template: Path, source: str) -> int:
+    """Append a code cell to a notebook template; its 1-based position once papermill injects parameters."""
+    import nbformat
+
+    notebook = nbformat.read(template, as_version=4)
+    notebook.cells.append(nbformat.v4.new_code_cell(source))
+    nbformat.write(notebook, template)
+    return len(notebook.cells) + 1
+
+
+def add_fictional_case(root: Path, case_id: str) -> Path:
+    """A copy of the fictional base case under a new id, in the project's cases folder."""
+    text = FICTIONAL_BASE_PATH.read_text(encoding="utf-8").replace("id: fiktiv-bas", f"id: {case_id}")
+    target = root / "data" / "cases" / f"{case_id}.yaml"
+    target.write_text(text, encoding="utf-8")
+    return target

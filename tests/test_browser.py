@@ -24,9 +24,8 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from bs4 import BeautifulSoup
-from conftest import REPO, copy_project
+from conftest import REPO, casebook, copy_project
 from playwright.sync_api import sync_playwright
-from test_build import casebook
 
 CHROMIUM = os.environ.get("CASEBOOK_CHROMIUM", "/usr/bin/chromium")
 HOSTILE = REPO / "tests" / "hostile" / "fiktiv-injektion.yaml"

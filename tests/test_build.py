@@ -19,16 +19,12 @@ from pathlib import Path
 import nbformat
 import pytest
 from bs4 import BeautifulSoup
-from conftest import REPO, SPIN_PATH, copy_project, git, make_git_history
+from conftest import REPO, SPIN_PATH, casebook, copy_project, git, make_git_history
 
 from casebook.domain.rules import RULES
 
 NBSP = "\N{NO-BREAK SPACE}"
-def casebook(root: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "casebook", "--root", str(root), *args],
-        capture_output=True, text=True, check=False, timeout=900, env={**os.environ, **(env or {})},
-    )
+
 
 
 def page_text(path: Path) -> str:

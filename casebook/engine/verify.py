@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from casebook.engine.audit import sha256_file
 from casebook.domain.errors import UserError
+from casebook.engine.zygote import KERNEL_ENVIRONMENT
 
 PUBLISHED_CASES = Path("_sources") / "book" / "cases"
 
@@ -48,7 +50,8 @@ def verify_site(root: Path, site: Path) -> list[Verification]:
         subprocess.run(
             [sys.executable, "-m", "pytest", "--nbval", "--nbval-current-env", "-p", "no:cacheprovider",
              "-o", "addopts=", "-o", "testpaths=", "-o", "junit_family=xunit1", "--rootdir", str(work), "-q", f"--junitxml={report}", "notebooks"],
-            cwd=work, capture_output=True, text=True, check=False,
+            # The same kernel environment as the build's kernels (hash seed, BLAS threads).
+            cwd=work, capture_output=True, text=True, check=False, env={**os.environ, **KERNEL_ENVIRONMENT},
         )
         if not report.is_file():
             raise UserError("nbval kunde inte köras; ingen rapport skrevs.")
