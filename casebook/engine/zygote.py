@@ -29,8 +29,8 @@ an output:
 - The hash seed: a forked kernel inherits the zygote's seed, where fresh kernels would
   each draw one. :data:`KERNEL_ENVIRONMENT` fixes ``PYTHONHASHSEED=0`` for both kinds, so
   ``hash()`` and set order are the same in every kernel and every build.
-- The environment, working directory, ``sys.argv`` and ``sys.path[0]`` are the
-  requester's. The matplotlib backend is Agg in both kinds once the notebook has imported
+- The environment and working directory are the requester's, and ``sys.path`` is a
+  fresh kernel's. The matplotlib backend is Agg in both kinds once the notebook has imported
   the package (``casebook.render.charts`` selects it on import; in a forked kernel that
   import already happened in the zygote), so figures are never shown by an inline
   backend behind the notebook's back.
@@ -267,8 +267,8 @@ def _become_kernel(connection: socket.socket, fds: list[int], request: dict) -> 
     os.environ.clear()
     os.environ.update(request["env"])
     sys.argv = ["casebook-fork-kernel", *request["argv"]]
-    # A fresh kernel started in request["cwd"] has that folder first on sys.path.
-    sys.path[:] = [request["cwd"] if entry in ("", zygote_dir) else entry for entry in sys.path]
+    # ipykernel_launcher removes the start folder from a fresh kernel's sys.path; so does the child.
+    sys.path[:] = [entry for entry in sys.path if entry not in ("", zygote_dir)]
 
     def exit_when_launcher_dies() -> None:
         while connection.recv(1024):
