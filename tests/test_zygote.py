@@ -54,12 +54,11 @@ def _stop(manager: KernelManager, client) -> None:
 @pytest.fixture
 def server(monkeypatch):
     """A running zygote, with its address in the environment as the build sets it."""
-    with zygote.kernel_environment():
-        server = zygote.Zygote()
-        server.start()
-        monkeypatch.setenv(zygote.ENV_SOCKET, str(server.socket_path))
-        yield server
-        server.stop()
+    server = zygote.Zygote()
+    server.start()
+    monkeypatch.setenv(zygote.ENV_SOCKET, str(server.socket_path))
+    yield server
+    server.stop()
 
 
 @pytest.fixture
@@ -163,7 +162,8 @@ json.dumps({
 def test_a_forked_kernel_sees_what_a_fresh_kernel_sees(server, tmp_path):
     probes = {}
     for name in (zygote.KERNEL_NAME, "casebook"):
-        manager, client = _start(name, cwd=str(tmp_path))
+        with zygote.kernel_environment():  # as the build starts every kernel
+            manager, client = _start(name, cwd=str(tmp_path))
         try:
             probes[name] = json.loads(eval(_run(client, PROBE)["result"]))  # noqa: S307 - a string from our own kernel
         finally:
