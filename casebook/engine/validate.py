@@ -47,17 +47,22 @@ def _declared_id(path: Path) -> str | None:
 
 
 def _duplicate_ids(files: list[Path]) -> list[CaseFileError]:
-    """One error per file that declares an id another file already declares, naming both."""
-    first_with: dict[str, Path] = {}
-    errors = []
+    """One error per file that declares an id another file already has, naming both files.
+
+    The file named after the id keeps it; the others are the duplicates.
+    """
+    by_id: dict[str, list[Path]] = {}
     for path in files:
         case_id = _declared_id(path)
-        if case_id is None:
+        if case_id is not None:
+            by_id.setdefault(case_id, []).append(path)
+    errors = []
+    for case_id, paths in by_id.items():
+        if len(paths) < 2:
             continue
-        if case_id in first_with:
-            errors.append(CaseFileError(path, [FieldProblem(
-                "id", f"'{case_id}' finns redan i {first_with[case_id].name}: två ärendefiler har samma id",
-            )]))
-        else:
-            first_with[case_id] = path
+        owner = next((p for p in paths if p.stem == case_id), paths[0])
+        errors += [
+            CaseFileError(path, [FieldProblem("id", f"'{case_id}' finns redan i {owner.name}: två ärendefiler har samma id")])
+            for path in paths if path != owner
+        ]
     return errors
