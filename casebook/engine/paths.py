@@ -19,7 +19,7 @@ OTHER_YAML_SUFFIXES = (".yml", ".YAML", ".YML", ".Yaml", ".Yml")
 
 
 def installed_package_dir() -> Path:
-    """The folder of the installed ``casebook`` package (from the import system, not ``__file__``)."""
+    """The folder of the installed ``casebook`` package, as the import system found it."""
     return Path(next(iter(casebook.__path__))).resolve()
 
 
