@@ -27,6 +27,9 @@ from bs4 import BeautifulSoup
 from conftest import REPO, casebook, copy_project
 from playwright.sync_api import sync_playwright
 
+# Every test here builds the whole site (or uses a site built for the module).
+pytestmark = pytest.mark.e2e
+
 CHROMIUM = os.environ.get("CASEBOOK_CHROMIUM", "/usr/bin/chromium")
 HOSTILE = REPO / "tests" / "hostile" / "fiktiv-injektion.yaml"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",

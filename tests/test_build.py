@@ -9,11 +9,8 @@ import csv
 import hashlib
 import io
 import json
-import os
 import platform
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
@@ -22,6 +19,9 @@ from bs4 import BeautifulSoup
 from conftest import REPO, SPIN_PATH, casebook, copy_project, git, make_git_history
 
 from casebook.domain.rules import RULES
+
+# Every test here builds the whole site (or uses a site built for the module).
+pytestmark = pytest.mark.e2e
 
 NBSP = "\N{NO-BREAK SPACE}"
 

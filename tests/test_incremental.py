@@ -143,6 +143,7 @@ def _links(page: Path) -> set[str]:
     return {a["href"].split("#")[0] for a in soup.find_all("a", href=True)}
 
 
+@pytest.mark.e2e
 def test_adding_and_removing_cases_updates_every_page_that_lists_them(tmp_path):
     root = copy_project(tmp_path / "repo")
     assert casebook(root, "build").returncode == 0
@@ -179,6 +180,7 @@ def _case_list_row(site: Path, case_id: str) -> str:
     return soup.select_one(f"main a[href='cases/{case_id}.html']").find_parent("tr").get_text(" ", strip=True)
 
 
+@pytest.mark.e2e
 def test_a_changed_case_rebuilds_only_changed_pages_and_a_new_title_rebuilds_all(tmp_path):
     root = copy_project(tmp_path / "repo")
     case = root / "data/cases/fiktiv-bas.yaml"

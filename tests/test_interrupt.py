@@ -45,6 +45,7 @@ def slow_project(tmp_path) -> Path:
     return root
 
 
+@pytest.mark.e2e  # runs the build command with kernels (about 8 s each)
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_an_interrupt_stops_the_build_within_seconds_and_keeps_finished_work(slow_project, signum):
     root = slow_project
@@ -88,6 +89,7 @@ def test_an_interrupt_stops_the_build_within_seconds_and_keeps_finished_work(slo
               "the build's processes to end")
 
 
+@pytest.mark.e2e
 def test_a_runaway_or_dying_notebook_is_named_with_its_cell_and_the_others_finish(slow_project):
     root = slow_project
     add_fictional_case(root, DYING)
