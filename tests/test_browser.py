@@ -50,7 +50,8 @@ def site(tmp_path_factory) -> Path:
     shutil.copy2(HOSTILE, root / "data" / "cases" / HOSTILE.name)
     completed = casebook(root, "build")
     assert completed.returncode == 0, completed.stderr
-    return root / "_build" / "html"
+    # The published site is a link to a versioned folder; links inside it resolve there.
+    return (root / "_build" / "html").resolve()
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import FICTIONAL_BASE_PATH, REPO, copy_project, git
+from conftest import FICTIONAL_BASE_PATH, REPO, casebook, copy_project, git
 
 from casebook.engine import cache as cache_module
 from casebook.engine.build import plan_executions
@@ -165,7 +165,7 @@ def test_adding_and_removing_cases_updates_every_page_that_lists_them(tmp_path):
     assert not (site / "book/cases/fiktiv-bas.html").exists()
     for page in site.rglob("*.html"):
         assert not any("fiktiv-bas" in link for link in _links(page)), page
-    assert not ExecutionCache(root).notebook("fiktiv-bas").exists()
+    assert not ExecutionCache(ProjectPaths.at(root)).notebook("fiktiv-bas").exists()
 
 
 def _summary(root: Path, tmp_path: Path) -> dict:

@@ -35,19 +35,14 @@ from casebook.domain.evaluation import EvaluatedCase
 from casebook.domain.reference import load_regional_actors
 from casebook.engine import audit, zygote
 from casebook.engine.cache import PORTFOLIO, ExecutionCache, case_inputs, environment, portfolio_inputs
-from casebook.engine.execute import (
-    CASE_TEMPLATE, DEFAULT_TIMEOUT, KERNEL_NAME, PORTFOLIO_TEMPLATE, ExecutionFailure, NotebookJob, case_job, execute,
-    portfolio_job,
-)
-from casebook.engine.paths import ProjectPaths
+from casebook.engine.execute import DEFAULT_TIMEOUT, KERNEL_NAME, ExecutionFailure, NotebookJob, case_job, execute, portfolio_job
+from casebook.engine.paths import CASE_PAGES, CASE_TEMPLATE, PORTFOLIO_PAGE, PORTFOLIO_TEMPLATE, ProjectPaths
 from casebook.engine.publish import project_lock, publish
 from casebook.engine.site import BookBuild, SiteBuildFailed, build_html
 from casebook.engine.validate import validate_all
 from casebook.render import pages
 from casebook.render.opendata import write_open_data
 
-CASE_PAGES = Path("book") / "cases"
-PORTFOLIO_PAGE = Path("book") / "portfolio.ipynb"
 # How long stopped workers and kernels get to exit before they are killed.
 STOP_GRACE_SECONDS = 2.0
 
@@ -223,9 +218,10 @@ def _run_in_workers(
     )
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_signals)
     try:
-        with Progress(*columns, console=console, transient=False) as progress:
+        # Submitting forks every worker at once, before the progress bar starts its thread.
+        futures = {pool.submit(execute, job): job for job in jobs}
+        with Progress(*columns, console=console) as progress:
             task = progress.add_task("", total=len(jobs))
-            futures = {pool.submit(execute, job): job for job in jobs}
             for future in as_completed(futures):
                 job = futures[future]
                 done(job, future.result())

@@ -20,11 +20,10 @@ import nbformat
 import papermill
 from papermill.engines import NBClientEngine, papermill_engines
 
+from casebook.engine.paths import CASE_PAGES, CASE_TEMPLATE, PORTFOLIO_PAGE, PORTFOLIO_TEMPLATE
 from casebook.render.markup import escape_myst
 
 KERNEL_NAME = "casebook"
-CASE_TEMPLATE = Path("notebooks") / "case_report.ipynb"
-PORTFOLIO_TEMPLATE = Path("notebooks") / "portfolio.ipynb"
 TEMPLATES = (CASE_TEMPLATE, PORTFOLIO_TEMPLATE)
 # A case normally runs in 1–3 s; ten minutes leaves room for a slow machine and still
 # stops a runaway case long before a CI job's own limit.
@@ -93,7 +92,7 @@ def case_job(root: Path, case_id: str, title: str, output: Path, audit: dict, ca
         root=root, name=case_id, template=CASE_TEMPLATE,
         # Relative to notebooks/, the working directory, as in an analyst's Jupyter.
         parameters={"case_path": f"../data/cases/{case_id}.yaml", "audit": audit},
-        title=title, published_as=f"book/cases/{case_id}.ipynb", output=output, cache_key=cache_key, **options,
+        title=title, published_as=(CASE_PAGES / f"{case_id}.ipynb").as_posix(), output=output, cache_key=cache_key, **options,
     )
 
 
@@ -102,7 +101,7 @@ def portfolio_job(root: Path, output: Path, cache_key: str, **options) -> Notebo
     return NotebookJob(
         root=root, name="portfolio", template=PORTFOLIO_TEMPLATE,
         parameters={"cases_dir": "../data/cases", "reference_dir": "../data/reference"},
-        title="Portfölj", published_as="book/portfolio.ipynb", output=output, cache_key=cache_key,
+        title="Portfölj", published_as=PORTFOLIO_PAGE.as_posix(), output=output, cache_key=cache_key,
         label="Portföljen", orphan=False, **options,
     )
 

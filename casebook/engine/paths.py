@@ -14,6 +14,12 @@ from pathlib import Path
 import casebook
 
 CASE_SUFFIX = ".yaml"
+# The notebook templates, relative to the project (as the audit trail and published notebooks name them).
+CASE_TEMPLATE = Path("notebooks") / "case_report.ipynb"
+PORTFOLIO_TEMPLATE = Path("notebooks") / "portfolio.ipynb"
+# Where executed notebooks go in the staged book.
+CASE_PAGES = Path("book") / "cases"
+PORTFOLIO_PAGE = Path("book") / "portfolio.ipynb"
 # Other spellings of a YAML file: named in an error rather than silently skipped.
 OTHER_YAML_SUFFIXES = (".yml", ".YAML", ".YML", ".Yaml", ".Yml")
 
