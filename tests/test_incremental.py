@@ -21,7 +21,7 @@ from casebook.engine.paths import ProjectPaths
 from casebook.engine.validate import validate_all
 
 CASES = ["fiktiv-bas", "fiktiv-norr", "rjh-2025-spin"]
-PORTFOLIO = "portfolio"
+PORTFOLIO = "_portfolio"
 
 
 @pytest.fixture
@@ -49,7 +49,7 @@ def _execute_everything(paths: ProjectPaths, tmp_path: Path) -> None:
     cache = ExecutionCache(paths)
     for job in plan_executions(paths, validate_all(paths), cache, tmp_path / "work").jobs:
         job.output.write_text("{}")
-        cache.store("_portfolio" if job.name == PORTFOLIO else job.name, job.cache_key, job.output)
+        cache.store(job.name, job.cache_key, job.output)
 
 
 def _append(path: Path, text: str) -> None:
@@ -66,7 +66,7 @@ def test_nothing_changed_nothing_runs(project, tmp_path):
 
 def test_a_changed_case_file_reexecutes_that_case_and_the_portfolio(project, tmp_path):
     _append(project.root / "data/cases/fiktiv-norr.yaml", "# ändrad\n")
-    assert _stale(project, tmp_path) == ["fiktiv-norr", PORTFOLIO]
+    assert _stale(project, tmp_path) == sorted(["fiktiv-norr", PORTFOLIO])
 
 
 def test_a_commit_to_a_case_file_reexecutes_only_that_case(project, tmp_path):
@@ -117,7 +117,7 @@ def test_another_python_version_reexecutes_everything(project, tmp_path, monkeyp
 
 def test_a_new_case_runs_alone_with_the_portfolio(project, tmp_path):
     shutil.copy2(FICTIONAL_BASE_PATH.with_name("fiktiv-syd.yaml"), project.root / "data/cases/fiktiv-syd.yaml")
-    assert _stale(project, tmp_path) == ["fiktiv-syd", PORTFOLIO]
+    assert _stale(project, tmp_path) == sorted(["fiktiv-syd", PORTFOLIO])
 
 
 def test_every_executed_notebook_declares_its_inputs_with_its_template(project, tmp_path):

@@ -155,7 +155,7 @@ def execute_plan(
 
     def done(job: NotebookJob, failure: ExecutionFailure | None) -> None:
         if failure is None:
-            cache.store(_cache_name(job), job.cache_key, job.output)
+            cache.store(job.name, job.cache_key, job.output)
             result.executed.append(job.name)
         else:
             result.failed.append(failure)
@@ -168,10 +168,6 @@ def execute_plan(
         except KeyboardInterrupt:
             raise BuildInterrupted(len(result.executed), len(jobs) - len(result.executed) - len(result.failed)) from None
     return result
-
-
-def _cache_name(job: NotebookJob) -> str:
-    return PORTFOLIO if job.name == "portfolio" else job.name
 
 
 @contextmanager
@@ -306,12 +302,12 @@ def _staging(output: Path) -> Iterator[Path]:
 
 
 def _failure_summary(summary: BuildSummary) -> str:
-    cases = [name for name in summary.failed if name != "portfolio"]
+    cases = [name for name in summary.failed if name != PORTFOLIO]
     parts = []
     if cases:
         parts.append(f"{len(cases)} av {summary.cases} ärenden misslyckades ({', '.join(cases)}); "
                      f"{summary.executed} kördes utan fel.")
-    if "portfolio" in summary.failed:
+    if PORTFOLIO in summary.failed:
         parts.append("Portföljen kunde inte köras.")
     return " ".join(parts) + " Webbplatsen är oförändrad."
 
@@ -334,8 +330,8 @@ def build_site(
         summary.reused = plan.reused_cases
         executing = time.perf_counter()
         result = execute_plan(paths, plan, cache, options, console)
-        summary.executed = sum(1 for name in result.executed if name != "portfolio")
-        summary.failed = [job.name for job in plan.jobs if any(f.shown_as == job.shown_as for f in result.failed)]
+        summary.executed = sum(1 for name in result.executed if name != PORTFOLIO)
+        summary.failed = [failure.name for failure in result.failed]
         summary.execute_seconds = time.perf_counter() - executing
         if result.failed:
             raise BuildFailed(_failure_summary(summary))

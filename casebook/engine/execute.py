@@ -20,6 +20,7 @@ import nbformat
 import papermill
 from papermill.engines import NBClientEngine, papermill_engines
 
+from casebook.engine.cache import PORTFOLIO
 from casebook.engine.paths import CASE_PAGES, CASE_TEMPLATE, PORTFOLIO_PAGE, PORTFOLIO_TEMPLATE
 from casebook.render.markup import escape_myst
 
@@ -58,7 +59,7 @@ papermill_engines.register(ENGINE, _KeepPartialEngine)
 class NotebookJob:
     """Everything needed to execute one notebook; plain data, so it can go to a worker process.
 
-    ``name`` is the case id (or ``portfolio``); ``template`` and ``published_as`` are
+    ``name`` is the case id (or :data:`~casebook.engine.cache.PORTFOLIO`), also its cache entry; ``template`` and ``published_as`` are
     repository-relative, ``output`` is where the executed notebook is written.
     """
 
@@ -99,7 +100,7 @@ def case_job(root: Path, case_id: str, title: str, output: Path, audit: dict, ca
 def portfolio_job(root: Path, output: Path, cache_key: str, **options) -> NotebookJob:
     """The job that executes the portfolio template over the repository's cases."""
     return NotebookJob(
-        root=root, name="portfolio", template=PORTFOLIO_TEMPLATE,
+        root=root, name=PORTFOLIO, template=PORTFOLIO_TEMPLATE,
         parameters={"cases_dir": "../data/cases", "reference_dir": "../data/reference"},
         title="Portfölj", published_as=PORTFOLIO_PAGE.as_posix(), output=output, cache_key=cache_key,
         label="Portföljen", orphan=False, **options,
@@ -110,6 +111,7 @@ def portfolio_job(root: Path, output: Path, cache_key: str, **options) -> Notebo
 class ExecutionFailure:
     """A notebook that raised, ran out of time or lost its kernel while executing."""
 
+    name: str  # the job's name
     shown_as: str  # "Ärendet <id>" or "Portföljen"
     cell: int  # 1-based position in the executed notebook; 0 when no cell had started
     source: str
@@ -152,17 +154,17 @@ def execute(job: NotebookJob) -> ExecutionFailure | None:
             timeout_func=lambda _cell: max(1, round(deadline - time.monotonic())),
         )
     except papermill.PapermillExecutionError as exc:
-        return ExecutionFailure(job.shown_as, exc.cell_index + 1, exc.source, f"{exc.ename}: {exc.evalue}")
+        return ExecutionFailure(job.name, job.shown_as, exc.cell_index + 1, exc.source, f"{exc.ename}: {exc.evalue}")
     except TimeoutError:
         cell, source = _last_started_cell(job.output)
         return ExecutionFailure(
-            job.shown_as, cell, source, f"tidsgränsen på {job.timeout:g} s överskreds (ändra med --timeout)", timed_out=True
+            job.name, job.shown_as, cell, source, f"tidsgränsen på {job.timeout:g} s överskreds (ändra med --timeout)", timed_out=True
         )
     except Exception as exc:  # noqa: BLE001 - a broken template or a dead kernel must not end the whole build
         cell, source = _last_started_cell(job.output)
         if type(exc).__name__ == "DeadKernelError":
-            return ExecutionFailure(job.shown_as, cell, source, "kärnan avslutades oväntat (DeadKernelError)")
-        return ExecutionFailure(job.shown_as, cell, source, f"{type(exc).__name__}: {str(exc)[:300]}")
+            return ExecutionFailure(job.name, job.shown_as, cell, source, "kärnan avslutades oväntat (DeadKernelError)")
+        return ExecutionFailure(job.name, job.shown_as, cell, source, f"{type(exc).__name__}: {str(exc)[:300]}")
     notebook = nbformat.read(job.output, as_version=4)
     clean_executed_notebook(notebook, job)
     nbformat.write(notebook, job.output)
@@ -208,7 +210,7 @@ def clean_executed_notebook(notebook: nbformat.NotebookNode, job: NotebookJob) -
     for key in ("start_time", "end_time", "duration", "environment_variables", "exception"):
         papermill_meta.pop(key, None)
     notebook.metadata["casebook"] = {"name": job.name, "cache_key": job.cache_key, "inputs": list(job.inputs)}
-    if job.name != "portfolio":
+    if job.name != PORTFOLIO:
         notebook.metadata["casebook"]["case_id"] = job.name
     if job.orphan:
         # Case pages are linked from the case list and not listed in the table of contents.
