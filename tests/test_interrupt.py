@@ -6,6 +6,7 @@ fictional case whose notebook sleeps (an added cell that acts only on that case)
 
 from __future__ import annotations
 
+import shutil
 import signal
 import subprocess
 import sys
@@ -136,3 +137,33 @@ def test_the_default_timeout_is_bounded_and_the_option_reaches_the_build(monkeyp
     assert cli.main(["--root", str(tmp_path), "build", "--timeout", "42"]) == 0
     assert cli.main(["--root", str(tmp_path), "build"]) == 0
     assert [options.timeout for options in seen] == [42, DEFAULT_TIMEOUT]
+
+
+def test_a_site_build_interrupted_while_syncing_is_not_taken_as_up_to_date(tmp_path, monkeypatch):
+    from casebook.engine import site
+
+    work, source = tmp_path / "work", tmp_path / "source"
+    (source / "book").mkdir(parents=True)
+    (source / "book" / "a.md").write_text("# A\n", encoding="utf-8")
+    (source / "book" / "b.md").write_text("# B\n", encoding="utf-8")
+    # The state after a completed build of these sources.
+    (work / "out" / "_build" / "html").mkdir(parents=True)
+    site.sync_tree(source, work / "src")
+    (work / "structure").write_text(site.structure(source))
+    (work / "complete").touch()
+    assert site.build_html(work, source).kind is site.SiteBuild.UNCHANGED
+
+    (source / "book" / "a.md").write_text("# A\n\nNy text.\n", encoding="utf-8")
+    (source / "book" / "b.md").write_text("# B\n\nNy text.\n", encoding="utf-8")
+    copied = []
+
+    def copy_then_interrupt(src, dst):
+        if copied:
+            raise KeyboardInterrupt
+        copied.append(dst)
+        return shutil.copyfile(src, dst)
+
+    monkeypatch.setattr(site.shutil, "copyfile", copy_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        site.build_html(work, source)
+    assert copied and not (work / "complete").exists()

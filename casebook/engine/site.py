@@ -105,10 +105,13 @@ def build_html(work: Path, source: Path) -> BookBuild:
     full = not (complete.exists() and html.is_dir() and structure_file.exists()
                 and structure_file.read_text() == new_structure)
     mirror.mkdir(parents=True, exist_ok=True)
+    # Not complete until Jupyter Book has run on the synced mirror: a build interrupted while
+    # syncing or building must not look up to date next time.
+    complete.unlink(missing_ok=True)
     changed = sync_tree(source, mirror)
     if not full and not changed:
+        complete.touch()
         return BookBuild(html, SiteBuild.UNCHANGED)
-    complete.unlink(missing_ok=True)
     if full:
         shutil.rmtree(out, ignore_errors=True)
     _run_jupyter_book(mirror, out, full)
