@@ -120,11 +120,15 @@ class Zygote:
         It runs in the socket's folder, so the zygote's ``sys.path[0]`` names no project.
         """
         ensure_kernelspec()
+        # Its error output goes to a file, read only if it fails to start: a pipe nobody
+        # reads could fill up and block it.
+        errors = self.folder / "stderr"
         try:
-            self.process = subprocess.Popen(
-                self.command, cwd=self.folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                text=True, start_new_session=True, env={**os.environ, **KERNEL_ENVIRONMENT},
-            )
+            with open(errors, "w", encoding="utf-8") as stderr:
+                self.process = subprocess.Popen(
+                    self.command, cwd=self.folder, stdout=subprocess.PIPE, stderr=stderr,
+                    text=True, start_new_session=True, env={**os.environ, **KERNEL_ENVIRONMENT},
+                )
             ready, _, _ = select.select([self.process.stdout], [], [], START_TIMEOUT)
             line = self.process.stdout.readline().strip() if ready else ""
         except BaseException:
@@ -132,7 +136,8 @@ class Zygote:
             raise
         if line != "ready":
             self.process.kill()
-            error = (self.process.stderr.read() or "").strip().splitlines()
+            self.process.wait()
+            error = errors.read_text(encoding="utf-8", errors="replace").strip().splitlines()
             self.stop()
             raise ZygoteUnavailable(error[-1] if error else "ingen svarsrad")
 
@@ -145,9 +150,8 @@ class Zygote:
                 except subprocess.TimeoutExpired:
                     self.process.kill()
                     self.process.wait()
-            for stream in (self.process.stdout, self.process.stderr):
-                if stream:
-                    stream.close()
+            if self.process.stdout:
+                self.process.stdout.close()
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
