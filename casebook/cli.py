@@ -66,10 +66,12 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "refresh-notebook":
             from casebook.engine.execute import TEMPLATES, refresh_template_outputs
+            from casebook.engine.zygote import kernel_environment
 
-            for template in TEMPLATES:
-                refresh_template_outputs(paths.root, template)
-                console.print(f"Utdata sparade i {template}.")
+            with kernel_environment():  # the same kernel environment as the build's
+                for template in TEMPLATES:
+                    refresh_template_outputs(paths.root, template)
+                    console.print(f"Utdata sparade i {template}.")
             return 0
         return _interruptible(lambda: _build_or_verify(args, paths, console))
     except UserError as exc:
