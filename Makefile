@@ -17,11 +17,14 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 site: $(VENV)/.site
 	$(PY) -m casebook build
 
+# lint-imports checks the import direction of the layers (contracts in pyproject.toml).
 test: $(VENV)/.test chromium
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 
-# Unit, rule, property and notebook tests: no site build, no browser.
+# Unit, rule, property and notebook tests: no site build, no browser (under a minute).
 test-fast: $(VENV)/.test
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -m "not e2e"
 
 check: $(VENV)/.site

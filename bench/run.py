@@ -35,7 +35,8 @@ import psutil
 
 from bench.generate import generate
 from casebook.render import pages
-from casebook.engine.build import validate_all
+from casebook.engine.paths import ProjectPaths
+from casebook.engine.validate import validate_all
 from casebook.render.opendata import write_open_data
 from casebook.domain.reference import load_regional_actors
 
@@ -132,7 +133,7 @@ def naive(project: Path, n: int) -> Measurement:
     commands.append([str(BIN / "papermill"), "--cwd", "notebooks", "-k", "casebook", "--no-progress-bar",
                      "notebooks/portfolio.ipynb", "book/portfolio.ipynb", "-p", "cases_dir", "../data/cases"])
     # The book's generated includes, so the naive build has the same pages (not timed).
-    reports = validate_all(project)
+    reports = validate_all(ProjectPaths.at(project))
     write_open_data(project / pages.OPEN_DATA, reports, load_regional_actors(project / "data" / "reference"))
     pages.write_generated(project, reports, project / "none.json", {})
     commands.append([str(BIN / "jupyter-book"), "build", "--all", "."])
@@ -148,6 +149,15 @@ def ours(project: Path, n: int, scenario: str, *extra: str) -> Measurement:
     return Measurement(n, scenario, wall, cpu, peak, wall / n, data["executed"], data["book_seconds"])
 
 
+CHECK = "casebook check (validate only)"
+
+
+def check(project: Path, n: int) -> Measurement:
+    """``casebook check`` in a new interpreter, imports included, as an analyst runs it."""
+    wall, cpu, peak = run_measured([[sys.executable, "-m", "casebook", "--root", str(project), "check"]], project)
+    return Measurement(n, CHECK, wall, cpu, peak, wall / n)
+
+
 def bench_size(n: int, workdir: Path, with_naive: bool, with_fresh: bool) -> list[Measurement]:
     print(f"N = {n}", flush=True)
     results = []
@@ -158,6 +168,7 @@ def bench_size(n: int, workdir: Path, with_naive: bool, with_fresh: bool) -> lis
         results.append(ours(make_project(workdir / f"fresh-{n}", n), n, "ours, cold, fresh kernels", "--fresh-kernels"))
         print(f"  fresh {results[-1].wall_s:.1f} s", flush=True)
     project = make_project(workdir / f"ours-{n}", n)
+    results.append(check(project, n))
     results.append(ours(project, n, "ours, cold"))
     results.append(ours(project, n, "ours, no change"))
     changed = sorted((project / "data" / "cases").glob("*.yaml"))[n // 2]
@@ -182,7 +193,7 @@ def ratios(results: list[Measurement]) -> dict:
         return next((m.book_s for m in results if m.n == n and m.scenario == "ours, cold"), None)
 
     out = {}
-    for n in sorted({m.n for m in results}):
+    for n in sorted({m.n for m in results if m.scenario == "ours, cold"}):  # sizes with whole builds
         cold = wall(n, "ours, cold")
         out[n] = {"naive / ours cold": wall(n, NAIVE) / cold} if wall(n, NAIVE) else {}
         out[n] |= {
@@ -236,6 +247,8 @@ def main() -> None:
     parser.add_argument("--fresh-up-to", type=int, default=100, help="also measure fresh kernels up to this N")
     parser.add_argument("--naive-up-to", type=int, default=100,
                         help="measure the naive way up to this N (it costs about 8 s per case; 500 takes over an hour)")
+    parser.add_argument("--check-sizes", type=int, nargs="*", default=[1, 1000],
+                        help="also measure casebook check alone at these N")
     parser.add_argument("--render-only", action="store_true",
                         help="only rewrite results.md and the README table from bench/results.json")
     args = parser.parse_args()
@@ -247,6 +260,9 @@ def main() -> None:
     machine = f"{platform.machine()}, {psutil.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB, Python {platform.python_version()}"
     results: list[Measurement] = []
     with tempfile.TemporaryDirectory(prefix="casebook-bench-") as tmp:
+        for n in args.check_sizes:
+            results.append(check(make_project(Path(tmp) / f"check-{n}", n), n))
+            print(f"N = {n}: {CHECK} {results[-1].wall_s:.2f} s", flush=True)
         for n in args.sizes:
             results += bench_size(n, Path(tmp), with_naive=n <= args.naive_up_to, with_fresh=n <= args.fresh_up_to)
             table = write_results(results, machine)  # after each N, so a long run keeps what it measured

@@ -9,9 +9,11 @@ Three layers; imports go one way only (engine → render → domain), checked by
 - ``casebook.render``: what readers see, computed from evaluated cases: case views
   (``case_view``), charts (``charts``), MyST markup (``markup``), generated pages
   (``pages``), the portfolio (``portfolio``) and open data (``opendata``).
-- ``casebook.engine``: running things: execution (``execute``, ``zygote``), the execution
-  cache (``cache``), the audit trail (``audit``), the Jupyter Book build (``site``), the
-  whole site build (``build``) and re-execution checks (``verify``).
+- ``casebook.engine``: running things: the project's paths (``paths``), validation
+  (``validate``), execution (``execute``, ``zygote``), the execution cache (``cache``), the
+  audit trail (``audit``), the Jupyter Book build (``site``), publishing and the project
+  lock (``publish``), the whole site build in stages (``build``) and re-execution checks
+  (``verify``).
 
 ``casebook.cli`` is the command line.
 """

@@ -1,88 +1,159 @@
-"""Command line: ``python -m casebook build | check``.
+"""Command line: ``python -m casebook build | check | verify | refresh-notebook``.
 
 User errors print a short Swedish message and exit with 2, without a traceback; a case
-notebook or book build that fails exits with 1. Nothing is published unless all succeeded.
+notebook or book build that fails exits with 1; Ctrl-C or SIGTERM stops a build within
+seconds and exits with 130. Nothing is published unless all succeeded.
+
+Engine modules are imported inside the commands that need them: ``check`` imports only
+the domain and validation, so it never loads pandas, matplotlib, papermill or IPython.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
-from dataclasses import asdict
 from pathlib import Path
 
 from rich.console import Console
 
-from casebook.engine.build import BuildFailed, build_site, validate_all, verification_file
 from casebook.domain.errors import UserError
-from casebook.engine.execute import TEMPLATES, refresh_template_outputs
-from casebook.engine.verify import verify_site, write_verification
+from casebook.engine.paths import ProjectPaths
 
 EXIT_USER_ERROR = 2
 EXIT_BUILD_FAILED = 1
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped by Ctrl-C
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="casebook", description="Granskningsbara rapporter om medfinansieringsbeslut.")
     parser.add_argument("--root", type=Path, default=Path.cwd(), help="projektets rot (standard: aktuell katalog)")
     commands = parser.add_subparsers(dest="command", required=True)
     build = commands.add_parser("build", help="validera, kör alla ärenden och bygg webbplatsen")
-    build.add_argument("--output", type=Path, default=Path("_build/html"), help="var webbplatsen skrivs (standard: _build/html)")
+    build.add_argument("--output", type=Path, default=None, help="var webbplatsen publiceras (standard: _build/html)")
     build.add_argument("--jobs", type=int, default=None, help="antal ärenden som körs samtidigt (standard: antal kärnor)")
     build.add_argument(
         "--fresh-kernels", action="store_true",
         help="starta varje kärna från början i stället för att grena den från en förladdad process (långsammare)",
     )
+    build.add_argument(
+        "--timeout", type=float, default=None,
+        help="längsta tid i sekunder för att köra en anteckningsbok (standard: 600)",
+    )
     build.add_argument("--summary", type=Path, default=None, help="skriv en sammanfattning av bygget som JSON hit")
+    build.add_argument("--wait", action="store_true", help="vänta på ett pågående bygge i stället för att avbryta")
     commands.add_parser("check", help="validera alla ärendefiler utan att köra något")
     verify = commands.add_parser(
         "verify", help="kör om alla publicerade ärendesidor, jämför utdata (nbval) och visa resultatet på webbplatsen"
     )
-    verify.add_argument("--site", type=Path, default=Path("_build/html"), help="webbplatsen att verifiera")
-    commands.add_parser(
-        "refresh-notebook", help="kör mallarna i notebooks/ och spara deras utdata (för nbval)"
-    )
+    verify.add_argument("--site", type=Path, default=None, help="webbplatsen att verifiera (standard: _build/html)")
+    verify.add_argument("--wait", action="store_true", help="vänta på ett pågående bygge i stället för att avbryta")
+    commands.add_parser("refresh-notebook", help="kör mallarna i notebooks/ och spara deras utdata (för nbval)")
     memo = commands.add_parser("memo", help="skriv beslutsunderlaget för ett ärende: Word-utkast (.docx) och PDF/A (.pdf)")
     memo.add_argument("case_id", metavar="ärende-id", help="ärendets id, t.ex. rjh-2025-spin")
     memo.add_argument("--output", type=Path, default=Path("_build/memo"), help="var filerna skrivs (standard: _build/memo)")
-    args = parser.parse_args(argv)
+    return parser
 
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    paths = ProjectPaths.at(args.root)
     console = Console(stderr=True)
     try:
         if args.command == "check":
-            reports = validate_all(args.root)
-            console.print(f"{len(reports)} ärendefiler är giltiga.")
-        elif args.command == "verify":
-            return _verify(args.root.resolve(), args.site, console)
-        elif args.command == "memo":
-            _memo(args.root, args.case_id, args.output, console)
-        elif args.command == "refresh-notebook":
-            for template in TEMPLATES:
-                refresh_template_outputs(args.root, template)
-                console.print(f"Utdata sparade i {template}.")
-        else:
-            summary = build_site(args.root, args.output, console, jobs=args.jobs, fork_kernels=not args.fresh_kernels)
-            if args.summary:
-                args.summary.write_text(json.dumps(asdict(summary), indent=2) + "\n", encoding="utf-8")
+            from casebook.engine.validate import validate_all
+
+            cases = validate_all(paths)
+            console.print(f"{len(cases)} ärendefiler är giltiga.")
+            return 0
+        if args.command == "memo":
+            _memo(paths.root, args.case_id, args.output, console)
+            return 0
+        if args.command == "refresh-notebook":
+            from casebook.engine.execute import TEMPLATES, refresh_template_outputs
+            from casebook.engine.zygote import kernel_environment
+
+            with kernel_environment():  # the same kernel environment as the build's
+                for template in TEMPLATES:
+                    refresh_template_outputs(paths.root, template)
+                    console.print(f"Utdata sparade i {template}.")
+            return 0
+        return _interruptible(lambda: _build_or_verify(args, paths, console))
     except UserError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_USER_ERROR
+
+
+def _interruptible(command) -> int:
+    """Run ``command`` with Ctrl-C and SIGTERM turned into one clean stop (exit 130).
+
+    The first signal raises ``KeyboardInterrupt`` where the build is; further signals are
+    ignored while it stops its workers and kernels.
+    """
+    from casebook.engine.build import BuildInterrupted
+
+    def interrupt(_signum, _frame) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise KeyboardInterrupt
+
+    previous = {s: signal.signal(s, interrupt) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        return command()
+    except BuildInterrupted as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except KeyboardInterrupt:
+        print("Bygget avbröts; webbplatsen är oförändrad.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _build_or_verify(args: argparse.Namespace, paths: ProjectPaths, console: Console) -> int:
+    from casebook.engine.build import BuildFailed
+    from casebook.engine.publish import project_lock
+
+    try:
+        if args.command == "verify":
+            with project_lock(paths.lock_file, wait=args.wait):
+                return _verify(paths, args.site, console)
+        return _build(args, paths, console)
     except BuildFailed as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_BUILD_FAILED
+
+
+def _build(args: argparse.Namespace, paths: ProjectPaths, console: Console) -> int:
+    from casebook.engine.build import BuildOptions, Kernels, build_site
+    from casebook.engine.execute import DEFAULT_TIMEOUT
+
+    options = BuildOptions(
+        jobs=args.jobs,
+        kernels=Kernels.FRESH if args.fresh_kernels else Kernels.FORKED,
+        timeout=args.timeout or DEFAULT_TIMEOUT,
+        wait=args.wait,
+    )
+    summary = build_site(paths, args.output, console, options)
+    if args.summary:
+        args.summary.write_text(json.dumps(summary.as_dict(), indent=2) + "\n", encoding="utf-8")
     return 0
 
 
-def _verify(root: Path, site: Path, console: Console) -> int:
+def _verify(paths: ProjectPaths, site: Path | None, console: Console) -> int:
     """Verify, record the result, and republish the site so it shows the result."""
-    site = site if site.is_absolute() else root / site
-    results = verify_site(root, site)
-    write_verification(verification_file(root), results)
+    from casebook.engine.build import build_site
+    from casebook.engine.verify import verify_site, write_verification
+
+    site = paths.root / site if site else paths.site
+    results = verify_site(paths.root, site)
+    write_verification(paths.verification_file, results)
     for r in results:
         status = "reproducerad" if r.reproduced else f"INTE reproducerad ({', '.join(r.failed_cells)})"
         console.print(f"{r.case_id}: {status} ({r.cells} celler jämförda)", soft_wrap=True, markup=False)
-    build_site(root, site, console)
+    build_site(paths, site, console)
     failed = [r.case_id for r in results if not r.reproduced]
     if failed:
         console.print(f"{len(failed)} av {len(results)} ärenden reproducerades inte: {', '.join(failed)}", soft_wrap=True)
@@ -93,10 +164,9 @@ def _verify(root: Path, site: Path, console: Console) -> int:
 
 def _memo(root: Path, case_id: str, output: Path, console: Console) -> None:
     """Write one case's memo; imported here so other commands never load Typst or python-docx."""
-    from casebook.render.memo import memo_case_file, write_memo
     from casebook.domain.evaluation import evaluate_case
+    from casebook.render.memo import memo_case_file, write_memo
 
-    root = root.resolve()
     output = output if output.is_absolute() else root / output
     written = write_memo(evaluate_case(memo_case_file(root, case_id)), output)
     shown = output.relative_to(root) if output.is_relative_to(root) else output

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -64,3 +67,66 @@ def make_git_history(root: Path) -> None:
     case = root / "data" / "cases" / "rjh-2025-spin.yaml"
     case.write_text(case.read_text(encoding="utf-8") + "# Granskad.\n", encoding="utf-8")
     git(root, "commit", "-q", "-am", "Granska SPIN")
+
+
+def casebook(root: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run the command line on the project at ``root`` and capture what it prints."""
+    return subprocess.run(
+        [sys.executable, "-m", "casebook", "--root", str(root), *args],
+        capture_output=True, text=True, check=False, timeout=900, env={**os.environ, **(env or {})},
+    )
+
+
+def add_cell(template: Path, source: str) -> int:
+    """Append a code cell to a notebook template; its 1-based position once papermill injects parameters."""
+    import nbformat
+
+    notebook = nbformat.read(template, as_version=4)
+    notebook.cells.append(nbformat.v4.new_code_cell(source))
+    nbformat.write(notebook, template)
+    return len(notebook.cells) + 1
+
+
+def add_fictional_case(root: Path, case_id: str) -> Path:
+    """A copy of the fictional base case under a new id, in the project's cases folder."""
+    text = FICTIONAL_BASE_PATH.read_text(encoding="utf-8").replace("id: fiktiv-bas", f"id: {case_id}")
+    target = root / "data" / "cases" / f"{case_id}.yaml"
+    target.write_text(text, encoding="utf-8")
+    return target
+
+
+def stale_notebooks(paths, work: Path) -> list[str]:
+    """What a build would execute now (``_portfolio`` for the portfolio), by planning only."""
+    from casebook.engine.build import plan_executions
+    from casebook.engine.cache import ExecutionCache
+    from casebook.engine.validate import validate_all
+
+    plan = plan_executions(paths, validate_all(paths), ExecutionCache(paths), work)
+    return sorted(job.name for job in plan.jobs)
+
+
+def execute_everything(paths, work: Path) -> None:
+    """Stand-in for execution: store each planned notebook under its key."""
+    from casebook.engine.build import plan_executions
+    from casebook.engine.cache import ExecutionCache
+    from casebook.engine.validate import validate_all
+
+    cache = ExecutionCache(paths)
+    for job in plan_executions(paths, validate_all(paths), cache, work).jobs:
+        job.output.write_text("{}")
+        cache.store(job.name, job.cache_key, job.output)
+
+
+def build_summary(root: Path, tmp_path: Path) -> dict:
+    """Run ``casebook build`` and return its JSON summary."""
+    summary = tmp_path / "summary.json"
+    completed = casebook(root, "build", "--summary", str(summary))
+    assert completed.returncode == 0, completed.stderr
+    return json.loads(summary.read_text())
+
+
+def frictionless_validate(folder: Path) -> tuple[int, dict]:
+    """``frictionless validate --json datapackage.json`` in ``folder``: exit code and report."""
+    command = [str(Path(sys.executable).parent / "frictionless"), "validate", "--json", "datapackage.json"]
+    done = subprocess.run(command, cwd=folder, capture_output=True, text=True, check=False)
+    return done.returncode, json.loads(done.stdout)

@@ -4,6 +4,8 @@ exit code 2, no traceback, and nothing executed (tests/bad_cases/expectations.ya
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -59,7 +61,28 @@ def test_two_files_with_the_same_case_id(tmp_path, capsys):
     copy = tmp_path / "rjh-2025-spin-kopia.yaml"
     copy.write_text(SPIN_PATH.read_text(encoding="utf-8"), encoding="utf-8")  # still says id: rjh-2025-spin
     root = _project_with(tmp_path, SPIN_PATH, copy)
-    _assert_clear_error(capsys, root, "id", "'rjh-2025-spin' ska vara samma som filnamnet", "rjh-2025-spin-kopia.yaml")
+    _assert_clear_error(capsys, root, "id", "'rjh-2025-spin' finns redan i rjh-2025-spin.yaml", "rjh-2025-spin-kopia.yaml")
+
+
+@pytest.mark.parametrize("suffix", [".yml", ".YAML"])
+def test_a_case_file_with_another_yaml_suffix_is_named_not_ignored(tmp_path, capsys, suffix):
+    other = tmp_path / f"fiktiv-annan{suffix}"
+    other.write_text(SPIN_PATH.read_text(encoding="utf-8").replace("id: rjh-2025-spin", "id: fiktiv-annan"), encoding="utf-8")
+    root = _project_with(tmp_path, SPIN_PATH, other)
+    _assert_clear_error(capsys, root, "(filnamn)", "byt namn till fiktiv-annan.yaml", f"fiktiv-annan{suffix}")
+    assert main(["--root", str(root), "check"]) == 2
+
+
+def test_check_imports_no_pandas_matplotlib_papermill_or_ipython():
+    code = (
+        "import sys\n"
+        "from casebook.cli import main\n"
+        f"assert main(['--root', {str(REPO)!r}, 'check']) == 0\n"
+        "print(sorted(m for m in ('pandas', 'matplotlib', 'papermill', 'IPython', 'nbformat') if m in sys.modules))\n"
+    )
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.strip() == "[]"
 
 
 def test_every_bad_file_is_reported_at_once(tmp_path, capsys):

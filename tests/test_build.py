@@ -9,27 +9,23 @@ import csv
 import hashlib
 import io
 import json
-import os
 import platform
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 from bs4 import BeautifulSoup
-from conftest import REPO, SPIN_PATH, copy_project, git, make_git_history
+from conftest import REPO, SPIN_PATH, casebook, copy_project, frictionless_validate, git, make_git_history
 
 from casebook.domain.model import load_case
 from casebook.domain.rules import RULES, applicable_rule_sets, rules_for
 
+# Every test here builds the whole site (or uses a site built for the module).
+pytestmark = pytest.mark.e2e
+
 NBSP = "\N{NO-BREAK SPACE}"
-def casebook(root: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "casebook", "--root", str(root), *args],
-        capture_output=True, text=True, check=False, timeout=900, env={**os.environ, **(env or {})},
-    )
+
 
 
 def page_text(path: Path) -> str:
@@ -229,8 +225,6 @@ def test_open_data_files_download_and_parse(site):
     assert (decisions[0]["follow_up_status"], decisions[0]["follow_up_status_date"]) == ("proposal", "")
     payments = (site / "data" / "utbetalningar.csv").read_text(encoding="utf-8")
     assert payments.startswith("case_id,number,kind,") and payments.count("\n") == 1
-    from test_opendata_catalogues import frictionless_validate
-
     assert frictionless_validate(site / "data")[0] == 0  # the published data package, as a portal would check it
 
 

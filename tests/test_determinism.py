@@ -9,8 +9,11 @@ from __future__ import annotations
 import shutil
 
 import nbformat
-from conftest import FICTIONAL_BASE_PATH, copy_project
-from test_build import casebook
+import pytest
+from conftest import FICTIONAL_BASE_PATH, casebook, copy_project
+
+# Every test here builds the whole site (or uses a site built for the module).
+pytestmark = pytest.mark.e2e
 
 FIXED_TIME = {"SOURCE_DATE_EPOCH": "1764460800"}  # 2025-11-30T00:00:00Z
 

@@ -12,12 +12,9 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import REPO, copy_project, git
-from test_incremental import _execute_everything, _stale
+from conftest import REPO, build_summary, casebook, copy_project, execute_everything, git, stale_notebooks
 
-from casebook.engine import cache as cache_module
-from casebook.engine.build import PORTFOLIO_KEY, _portfolio_key
-from casebook.engine.cache import ExecutionCache
+from casebook.engine.paths import ProjectPaths
 
 CASES = REPO / "tests" / "cases"
 FIXED_DAY = "1764460800"  # 2025-11-30
@@ -36,60 +33,49 @@ def _add_payment_request(case: Path) -> None:
 
 
 @pytest.fixture
-def project(tmp_path, monkeypatch) -> Path:
+def project(tmp_path, monkeypatch) -> ProjectPaths:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", FIXED_DAY)
     root = copy_project(tmp_path / "repo")
     for name in ("fiktiv-bas", "fiktiv-uppfoljning-forskott", "fiktiv-uppfoljning-tak"):
         shutil.copy2(CASES / f"{name}.yaml", root / "data" / "cases" / f"{name}.yaml")
-    for name in ("requirements.txt", "constraints.txt"):
-        shutil.copy2(REPO / name, root / name)
     package = tmp_path / "casebook"
     shutil.copytree(REPO / "casebook", package, ignore=shutil.ignore_patterns("__pycache__"))
-    monkeypatch.setattr(cache_module, "PACKAGE_DIR", package)
+    paths = ProjectPaths(root.resolve(), package_dir=package)
     git(root, "init", "-q")
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "Första versionen")
-    _execute_everything(root, tmp_path)
-    ExecutionCache(root).store(PORTFOLIO_KEY, _portfolio_key(root), root / "notebooks" / "portfolio.ipynb")
-    return root
-
-
-def _portfolio_stale(root: Path) -> bool:
-    return not ExecutionCache(root).is_fresh(PORTFOLIO_KEY, _portfolio_key(root))
+    execute_everything(paths, tmp_path / "work")
+    return paths
 
 
 def test_nothing_changed_nothing_runs(project, tmp_path):
-    assert _stale(project, tmp_path) == [] and not _portfolio_stale(project)
+    assert stale_notebooks(project, tmp_path / "work") == []
 
 
 def test_a_new_payment_request_reexecutes_that_case_and_the_portfolio_only(project, tmp_path):
-    _add_payment_request(project / "data/cases/fiktiv-uppfoljning-forskott.yaml")
-    assert _stale(project, tmp_path) == ["fiktiv-uppfoljning-forskott"]
-    assert _portfolio_stale(project)
+    _add_payment_request(project.root / "data/cases/fiktiv-uppfoljning-forskott.yaml")
+    assert stale_notebooks(project, tmp_path / "work") == ["_portfolio", "fiktiv-uppfoljning-forskott"]
 
 
 def test_a_new_day_reexecutes_the_cases_judged_on_it_and_the_portfolio(project, tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(FIXED_DAY) + 86_400))
-    assert _stale(project, tmp_path) == ["fiktiv-uppfoljning-forskott", "fiktiv-uppfoljning-tak"]
-    assert _portfolio_stale(project)
+    assert stale_notebooks(project, tmp_path / "work") == ["_portfolio", "fiktiv-uppfoljning-forskott", "fiktiv-uppfoljning-tak"]
 
 
 @pytest.mark.e2e
 def test_a_payment_request_appears_on_the_site_with_only_its_case_and_the_portfolio_executed(tmp_path, monkeypatch):
-    from test_incremental import _summary
-
     monkeypatch.setenv("SOURCE_DATE_EPOCH", FIXED_DAY)
     root = copy_project(tmp_path / "repo")
     case = root / "data/cases/fiktiv-uppfoljning-forskott.yaml"
     shutil.copy2(CASES / case.name, case)
-    assert _summary(root, tmp_path)["executed"] == 2
+    assert build_summary(root, tmp_path)["executed"] == 2
     site = root / "_build" / "html"
     spin_page = (site / "book/cases/rjh-2025-spin.html").read_bytes()
     portfolio_before = (site / "book/portfolio.html").read_text(encoding="utf-8")
     assert "144\xa0000\xa0kr" in portfolio_before
 
     _add_payment_request(case)
-    summary = _summary(root, tmp_path)
+    summary = build_summary(root, tmp_path)
     assert (summary["executed"], summary["reused"], summary["site_build"]) == (1, 1, "incremental")
     page = BeautifulSoup((site / "book/cases/fiktiv-uppfoljning-forskott.html").read_text(encoding="utf-8"), "html.parser")
     rows = [r.get_text(" ", strip=True) for r in page.select("table#T_payment-requests tr")]
@@ -105,8 +91,6 @@ def test_a_payment_request_appears_on_the_site_with_only_its_case_and_the_portfo
 
 @pytest.mark.e2e
 def test_verify_on_a_later_day_reruns_a_follow_up_as_of_its_build_date(tmp_path, monkeypatch):
-    from test_build import casebook
-
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     root = copy_project(tmp_path / "repo")
     shutil.copy2(CASES / "fiktiv-uppfoljning-forskott.yaml", root / "data/cases/fiktiv-uppfoljning-forskott.yaml")

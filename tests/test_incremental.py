@@ -6,95 +6,123 @@ adding and removing cases updates every page that lists them.
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import FICTIONAL_BASE_PATH, REPO, copy_project, git
+from conftest import FICTIONAL_BASE_PATH, REPO, build_summary, casebook, copy_project, execute_everything, git, stale_notebooks
 
 from casebook.engine import cache as cache_module
-from casebook.engine.build import plan_executions, validate_all
+from casebook.engine.build import plan_executions
 from casebook.engine.cache import ExecutionCache
+from casebook.engine.paths import ProjectPaths
+from casebook.engine.validate import validate_all
 
 CASES = ["fiktiv-bas", "fiktiv-norr", "rjh-2025-spin"]
+PORTFOLIO = "_portfolio"
 
 
 @pytest.fixture
-def project(tmp_path, monkeypatch) -> Path:
+def project(tmp_path) -> ProjectPaths:
     root = copy_project(tmp_path / "repo")
     for name in ("fiktiv-bas", "fiktiv-norr"):
         shutil.copy2(FICTIONAL_BASE_PATH.with_name(f"{name}.yaml"), root / "data" / "cases" / f"{name}.yaml")
-    for name in ("requirements.txt", "constraints.txt"):
-        shutil.copy2(REPO / name, root / name)
     package = tmp_path / "casebook"
     shutil.copytree(REPO / "casebook", package, ignore=shutil.ignore_patterns("__pycache__"))
-    monkeypatch.setattr(cache_module, "PACKAGE_DIR", package)
+    paths = ProjectPaths(root.resolve(), package_dir=package)
     git(root, "init", "-q")
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "Första versionen")
-    _execute_everything(root, tmp_path)
-    return root
+    _execute_everything(paths, tmp_path)
+    return paths
 
 
-def _stale(root: Path, tmp_path: Path) -> list[str]:
-    jobs = plan_executions(root, validate_all(root), ExecutionCache(root), tmp_path / "work")
-    return sorted(job.case_id for job in jobs)
+def _stale(paths: ProjectPaths, tmp_path: Path) -> list[str]:
+    return stale_notebooks(paths, tmp_path / "work")
 
 
-def _execute_everything(root: Path, tmp_path: Path) -> None:
-    """Stand-in for execution: store each planned job under its key."""
-    cache = ExecutionCache(root)
-    for job in plan_executions(root, validate_all(root), cache, tmp_path / "work"):
-        job.output.write_text("{}")
-        cache.store(job.case_id, job.cache_key, job.output)
+def _execute_everything(paths: ProjectPaths, tmp_path: Path) -> None:
+    execute_everything(paths, tmp_path / "work")
 
 
 def _append(path: Path, text: str) -> None:
     path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
 
 
+def _edit_notebook(path: Path) -> None:
+    path.write_text(path.read_text(encoding="utf-8").replace('"# ', '"# ändrad ', 1), encoding="utf-8")
+
+
 def test_nothing_changed_nothing_runs(project, tmp_path):
     assert _stale(project, tmp_path) == []
 
 
-def test_a_changed_case_file_reexecutes_only_that_case(project, tmp_path):
-    _append(project / "data/cases/fiktiv-norr.yaml", "# ändrad\n")
-    assert _stale(project, tmp_path) == ["fiktiv-norr"]
+def test_a_changed_case_file_reexecutes_that_case_and_the_portfolio(project, tmp_path):
+    _append(project.root / "data/cases/fiktiv-norr.yaml", "# ändrad\n")
+    assert _stale(project, tmp_path) == sorted(["fiktiv-norr", PORTFOLIO])
 
 
 def test_a_commit_to_a_case_file_reexecutes_only_that_case(project, tmp_path):
-    _append(project / "data/cases/fiktiv-bas.yaml", "# ändrad\n")
+    _append(project.root / "data/cases/fiktiv-bas.yaml", "# ändrad\n")
     _execute_everything(project, tmp_path)
-    git(project, "commit", "-q", "-am", "Ändra fiktiv-bas")  # same content, new change history
+    git(project.root, "commit", "-q", "-am", "Ändra fiktiv-bas")  # same content, new change history
     assert _stale(project, tmp_path) == ["fiktiv-bas"]
 
 
-@pytest.mark.parametrize("changed", [
-    "notebooks/case_report.ipynb",
-    "data/reference/regional_actors.yaml",
-    "requirements.txt",
-    "constraints.txt",
-])
-def test_a_shared_input_reexecutes_every_case(project, tmp_path, changed):
-    path = project / changed
-    if path.suffix == ".ipynb":
-        path.write_text(path.read_text(encoding="utf-8").replace("Ärenderapport", "Ärenderapport ", 1), encoding="utf-8")
-    else:
-        _append(path, "\n# ändrad\n")
+def test_the_case_template_reexecutes_every_case_but_not_the_portfolio(project, tmp_path):
+    _edit_notebook(project.root / "notebooks/case_report.ipynb")
     assert _stale(project, tmp_path) == CASES
 
 
-@pytest.mark.parametrize("module", ["domain/rules.py", "domain/finance.py", "render/case_view.py"])
-def test_changed_package_code_reexecutes_every_case(project, tmp_path, module):
-    _append(cache_module.PACKAGE_DIR / module, "\n# ändrad\n")
-    assert _stale(project, tmp_path) == CASES
+def test_the_portfolio_template_reexecutes_only_the_portfolio(project, tmp_path):
+    _edit_notebook(project.root / "notebooks/portfolio.ipynb")
+    assert _stale(project, tmp_path) == [PORTFOLIO]
 
 
-def test_a_new_case_runs_alone(project, tmp_path):
-    shutil.copy2(FICTIONAL_BASE_PATH.with_name("fiktiv-syd.yaml"), project / "data/cases/fiktiv-syd.yaml")
-    assert _stale(project, tmp_path) == ["fiktiv-syd"]
+@pytest.mark.parametrize("changed", ["data/reference/regional_actors.yaml", "data/reference/national_agencies.yaml"])
+def test_reference_data_reexecutes_everything(project, tmp_path, changed):
+    _append(project.root / changed, "\n# ändrad\n")
+    assert _stale(project, tmp_path) == sorted([*CASES, PORTFOLIO])
+
+
+@pytest.mark.parametrize("module", ["domain/rules.py", "domain/finance.py", "render/case_view.py", "render/portfolio.py"])
+def test_changed_package_code_reexecutes_everything(project, tmp_path, module):
+    _append(project.package_dir / module, "\n# ändrad\n")
+    assert _stale(project, tmp_path) == sorted([*CASES, PORTFOLIO])
+
+
+def test_requirement_files_are_not_inputs_but_installed_versions_are(project, tmp_path, monkeypatch):
+    (project.root / "requirements.txt").write_text("pandas==0.0.1\n", encoding="utf-8")
+    assert _stale(project, tmp_path) == []
+    real_version = cache_module.package_versions
+
+    def pandas_upgraded() -> dict[str, str]:
+        return {**real_version(), "pandas": "99.0"}
+
+    monkeypatch.setattr(cache_module, "package_versions", pandas_upgraded)
+    assert _stale(project, tmp_path) == sorted([*CASES, PORTFOLIO])
+
+
+def test_another_python_version_reexecutes_everything(project, tmp_path, monkeypatch):
+    monkeypatch.setattr("platform.python_version", lambda: "3.11.99")
+    assert _stale(project, tmp_path) == sorted([*CASES, PORTFOLIO])
+
+
+def test_a_new_case_runs_alone_with_the_portfolio(project, tmp_path):
+    shutil.copy2(FICTIONAL_BASE_PATH.with_name("fiktiv-syd.yaml"), project.root / "data/cases/fiktiv-syd.yaml")
+    assert _stale(project, tmp_path) == sorted(["fiktiv-syd", PORTFOLIO])
+
+
+def test_every_executed_notebook_declares_its_inputs_with_its_template(project, tmp_path):
+    _edit_notebook(project.root / "notebooks/portfolio.ipynb")
+    _edit_notebook(project.root / "notebooks/case_report.ipynb")
+    jobs = {job.name: job for job in plan_executions(project, validate_all(project), ExecutionCache(project), tmp_path / "w").jobs}
+    assert "notebooks/case_report.ipynb" in jobs["fiktiv-bas"].inputs
+    assert "data/cases/fiktiv-bas.yaml" in jobs["fiktiv-bas"].inputs
+    assert "data/cases/fiktiv-norr.yaml" not in jobs["fiktiv-bas"].inputs
+    assert "notebooks/portfolio.ipynb" in jobs[PORTFOLIO].inputs
+    assert {"data/cases/fiktiv-bas.yaml", "data/cases/fiktiv-norr.yaml", "casebook/domain/rules.py"} <= set(jobs[PORTFOLIO].inputs)
 
 
 def test_removing_a_case_prunes_it_from_the_cache(project):
@@ -109,9 +137,8 @@ def _links(page: Path) -> set[str]:
     return {a["href"].split("#")[0] for a in soup.find_all("a", href=True)}
 
 
+@pytest.mark.e2e
 def test_adding_and_removing_cases_updates_every_page_that_lists_them(tmp_path):
-    from test_build import casebook
-
     root = copy_project(tmp_path / "repo")
     assert casebook(root, "build").returncode == 0
     site = root / "_build" / "html"
@@ -132,16 +159,11 @@ def test_adding_and_removing_cases_updates_every_page_that_lists_them(tmp_path):
     assert not (site / "book/cases/fiktiv-bas.html").exists()
     for page in site.rglob("*.html"):
         assert not any("fiktiv-bas" in link for link in _links(page)), page
-    assert not ExecutionCache(root).notebook("fiktiv-bas").exists()
+    assert not ExecutionCache(ProjectPaths.at(root)).notebook("fiktiv-bas").exists()
 
 
 def _summary(root: Path, tmp_path: Path) -> dict:
-    from test_build import casebook
-
-    summary = tmp_path / "summary.json"
-    completed = casebook(root, "build", "--summary", str(summary))
-    assert completed.returncode == 0, completed.stderr
-    return json.loads(summary.read_text())
+    return build_summary(root, tmp_path)
 
 
 def _case_list_row(site: Path, case_id: str) -> str:
@@ -149,6 +171,7 @@ def _case_list_row(site: Path, case_id: str) -> str:
     return soup.select_one(f"main a[href='cases/{case_id}.html']").find_parent("tr").get_text(" ", strip=True)
 
 
+@pytest.mark.e2e
 def test_a_changed_case_rebuilds_only_changed_pages_and_a_new_title_rebuilds_all(tmp_path):
     root = copy_project(tmp_path / "repo")
     case = root / "data/cases/fiktiv-bas.yaml"

@@ -15,12 +15,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import REFERENCE_DIR, REPO, SPIN_PATH, copy_project
+from conftest import REFERENCE_DIR, REPO, SPIN_PATH, casebook, copy_project
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from pypdf import PdfReader
-from test_build import casebook
 
 from casebook.cli import main
 from casebook.domain.evaluation import evaluate_case

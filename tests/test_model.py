@@ -63,7 +63,7 @@ BAD_EDITS = [
     ("unknown rule set", "- forordning-2003-596", "- forordning-1999-1", "rule_sets[0]", "okänt värde"),
     ("id not the file name", "id: rjh-2025-spin", "id: rjh-2025-annat", "id", "filnamnet"),
     ("id escaping the folder", "id: rjh-2025-spin", "id: ../x", "id", "små bokstäver"),
-    ("decision maker missing from plan", "  - financier: Region Jämtland Härjedalen\n", "  - financier: Region Jämtland\n", "(hela filen)", "exakt en rad"),
+    ("decision maker missing from plan", "  - financier: Region Jämtland Härjedalen\n", "  - financier: Region Jämtland\n", "financing_plan", "exakt en rad"),
     ("malformed YAML", "title: SPIN", "title: [SPIN", "rad ", "ogiltig YAML"),
 ]
 

@@ -10,10 +10,9 @@ import json
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
-from conftest import FICTIONAL_BASE_PATH, REFERENCE_DIR, REPO, SPIN_PATH
+from conftest import FICTIONAL_BASE_PATH, REFERENCE_DIR, REPO, SPIN_PATH, frictionless_validate
 from rdflib import RDF, Graph, Literal, Namespace, URIRef
 
 from casebook.domain.evaluation import evaluate_case
@@ -49,13 +48,6 @@ def copy(written, tmp_path):
 
 
 # --- Frictionless ------------------------------------------------------------------------------
-
-def frictionless_validate(folder) -> tuple[int, dict]:
-    """``frictionless validate --json datapackage.json`` in ``folder``: exit code and report."""
-    command = [str(Path(sys.executable).parent / "frictionless"), "validate", "--json", "datapackage.json"]
-    done = subprocess.run(command, cwd=folder, capture_output=True, text=True, check=False)
-    return done.returncode, json.loads(done.stdout)
-
 
 def error_types(report: dict) -> set[str]:
     return {error["type"] for task in report["tasks"] for error in task["errors"]} | {e["type"] for e in report["errors"]}

@@ -3,13 +3,20 @@ ordinary kernel (interrupts, shutdown) and never outlives its launcher."""
 
 from __future__ import annotations
 
+import io
+import json
+import socket
+import sys
+import threading
 import time
 
 import psutil
 import pytest
 from jupyter_client.manager import KernelManager
+from rich.console import Console
 
 from casebook.engine import zygote
+from casebook.engine.build import Kernels, _kernel_source
 
 
 def _run(client, code: str) -> dict:
@@ -28,18 +35,36 @@ def _run(client, code: str) -> dict:
             return {"reply": reply["content"], "result": result}
 
 
+def _start(kernel_name: str, cwd: str | None = None) -> tuple[KernelManager, object]:
+    manager = KernelManager(kernel_name=kernel_name)
+    manager.start_kernel(cwd=cwd)
+    client = manager.client()
+    client.start_channels()
+    client.wait_for_ready(timeout=60)
+    return manager, client
+
+
+def _stop(manager: KernelManager, client) -> None:
+    client.stop_channels()
+    if manager.has_kernel:
+        manager.shutdown_kernel(now=True)
+
+
 @pytest.fixture
-def forked_kernel():
-    with zygote.running() as kernel_name:
-        manager = KernelManager(kernel_name=kernel_name)
-        manager.start_kernel()
-        client = manager.client()
-        client.start_channels()
-        client.wait_for_ready(timeout=60)
-        yield manager, client
-        client.stop_channels()
-        if manager.has_kernel:
-            manager.shutdown_kernel(now=True)
+def server(monkeypatch):
+    """A running zygote, with its address in the environment as the build sets it."""
+    server = zygote.Zygote()
+    server.start()
+    monkeypatch.setenv(zygote.ENV_SOCKET, str(server.socket_path))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def forked_kernel(server):
+    manager, client = _start(zygote.KERNEL_NAME)
+    yield manager, client
+    _stop(manager, client)
 
 
 def test_the_kernel_is_forked_from_the_preloaded_zygote(forked_kernel):
@@ -57,7 +82,8 @@ def test_an_interrupt_reaches_the_forked_kernel(forked_kernel):
     time.sleep(1)
     manager.interrupt_kernel()
     reply = client.get_shell_msg(timeout=20)
-    assert reply["parent_header"]["msg_id"] == msg_id
+    while reply["parent_header"].get("msg_id") != msg_id:  # skip replies to wait_for_ready's requests
+        reply = client.get_shell_msg(timeout=20)
     assert reply["content"]["status"] == "error" and reply["content"]["ename"] == "KeyboardInterrupt"
 
 
@@ -88,3 +114,109 @@ def test_without_a_zygote_the_launcher_is_an_ordinary_kernel(monkeypatch):
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=True)
+
+
+def _socket_fds(client) -> int:
+    code = (
+        "import os\n"
+        "def _link(fd):\n"
+        "    try:\n"
+        "        return os.readlink(f'/proc/self/fd/{fd}')\n"
+        "    except OSError:\n"
+        "        return ''\n"
+        "sum(_link(fd).startswith('socket:') for fd in os.listdir('/proc/self/fd'))"
+    )
+    return int(_run(client, code)["result"])
+
+
+def test_a_forked_kernel_holds_none_of_its_siblings_sockets(server):
+    kernels = [_start(zygote.KERNEL_NAME) for _ in range(3)]
+    try:
+        counts = [_socket_fds(client) for _, client in kernels]
+    finally:
+        for manager, client in kernels:
+            _stop(manager, client)
+    assert counts[0] == counts[1] == counts[2], counts  # the third would hold two more without the cleanup
+
+
+def test_no_native_thread_is_alive_in_the_zygote_when_it_forks(server):
+    assert psutil.Process(server.process.pid).num_threads() == 1
+
+
+PROBE = """
+import json, os, sys, matplotlib
+from casebook.render import case_view, portfolio
+json.dumps({
+    "backend": matplotlib.get_backend(),
+    "rc": {k: repr(v) for k, v in matplotlib.rcParams.items()},
+    "env": dict(os.environ),
+    "hash": hash("casebook"),
+    "cwd": os.getcwd(),
+    "path": sys.path,
+    "argv_flags": [a for a in sys.argv if not a.endswith(".json")],
+})
+"""
+
+
+def test_a_forked_kernel_sees_what_a_fresh_kernel_sees(server, tmp_path):
+    probes = {}
+    for name in (zygote.KERNEL_NAME, "casebook"):
+        with zygote.kernel_environment():  # as the build starts every kernel
+            manager, client = _start(name, cwd=str(tmp_path))
+        try:
+            probes[name] = json.loads(eval(_run(client, PROBE)["result"]))  # noqa: S307 - a string from our own kernel
+        finally:
+            _stop(manager, client)
+    forked, fresh = probes[zygote.KERNEL_NAME], probes["casebook"]
+    assert forked["backend"].lower() == fresh["backend"].lower() == "agg"
+    assert forked["rc"] == fresh["rc"]
+    assert forked["env"] == fresh["env"]
+    assert forked["env"]["PYTHONHASHSEED"] == "0" and forked["hash"] == fresh["hash"]
+    assert forked["cwd"] == fresh["cwd"] == str(tmp_path)
+    assert forked["path"] == fresh["path"]
+
+
+def test_exited_kernels_are_reaped(server):
+    zygote_process = psutil.Process(server.process.pid)
+    for _ in range(3):
+        manager, client = _start(zygote.KERNEL_NAME)
+        _stop(manager, client)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        if not zygote_process.children():
+            return
+        time.sleep(0.1)
+    pytest.fail(f"kernels left behind by the zygote: {[(c.pid, c.status()) for c in zygote_process.children()]}")
+
+
+def test_a_zygote_that_cannot_start_falls_back_to_fresh_kernels_with_one_warning(monkeypatch):
+    class Broken(zygote.Zygote):
+        def __init__(self):
+            super().__init__([sys.executable, "-c", "import sys; sys.exit('förladdningen misslyckades')"])
+
+    monkeypatch.setattr(zygote, "Zygote", Broken)
+    out = io.StringIO()
+    with _kernel_source(Kernels.FORKED, Console(file=out, width=300)) as kernel_name:
+        assert kernel_name == "casebook"
+    lines = out.getvalue().strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Varning: den förladdade kärnprocessen kunde inte startas")
+    assert "förladdningen misslyckades" in lines[0]
+
+
+def test_requests_are_framed_and_survive_being_split():
+    left, right = socket.socketpair()
+    message = {"env": {"BIG": "x" * 300_000}, "argv": ["-f", "kernel.json"]}
+    frame = zygote._frame(message)
+    assert int.from_bytes(frame[:4], "big") == len(frame) - 4
+
+    def send_in_pieces() -> None:
+        for start in range(0, len(frame), 1000):
+            left.sendall(frame[start:start + 1000])
+        left.close()
+
+    sender = threading.Thread(target=send_in_pieces)
+    sender.start()
+    assert zygote.read_message(right) == message
+    assert zygote.read_message(right) is None  # closed: no message, no error
+    sender.join()
+    right.close()

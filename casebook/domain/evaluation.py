@@ -12,7 +12,7 @@ from pathlib import Path
 from casebook.domain.finance import FinancingFigures, financing_figures
 from casebook.domain.model import Case, load_case
 from casebook.domain.reference import load_regional_actors, reference_dir_for
-from casebook.domain.rules import CaseContext, Outcome, RuleResult, evaluate
+from casebook.domain.rules import CaseContext, RuleResult, evaluate
 
 
 @dataclass(frozen=True)

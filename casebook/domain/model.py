@@ -28,6 +28,15 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from casebook.domain.errors import CaseFileError, FieldProblem
+from casebook.domain.formatting import kronor
+
+
+class _FieldValueError(ValueError):
+    """A failed cross-field check, naming the field it concerns (relative to the model checked)."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
 
 SCHEMA_VERSION = 3
 """The newest case file format; files of every earlier version stay valid.
@@ -114,7 +123,8 @@ class Dates(_Strict):
     @model_validator(mode="after")
     def _project_ends_after_it_starts(self) -> "Dates":
         if self.project_end <= self.project_start:
-            raise ValueError(
+            raise _FieldValueError(
+                "project_end",
                 f"projektslut {self.project_end.isoformat()} måste vara efter projektstart {self.project_start.isoformat()}"
             )
         return self
@@ -340,22 +350,24 @@ class Case(_Strict):
     def _financing_plan_names_the_decision_maker_once(self) -> "Case":
         own = [line for line in self.financing_plan if line.financier == self.decision_maker.name]
         if len(own) != 1:
-            raise ValueError(
+            raise _FieldValueError(
+                "financing_plan",
                 f"finansieringsplanen ska ha exakt en rad för beslutsfattaren "
                 f"'{self.decision_maker.name}', har {len(own)}"
             )
         if self.stated_total_financing is not None:
             total = sum(line.amount for line in self.financing_plan)
             if total != self.stated_total_financing:
-                raise ValueError(
-                    f"finansieringsplanens rader summerar till {total} kr, men stated_total_financing är "
-                    f"{self.stated_total_financing} kr"
+                raise _FieldValueError(
+                    "stated_total_financing",
+                    f"finansieringsplanens rader summerar till {kronor(total)}, men stated_total_financing är "
+                    f"{kronor(self.stated_total_financing)}",
                 )
         self._status_is_consistent()
         names = [line.financier for line in self.financing_plan]
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates:
-            raise ValueError(f"finansiären förekommer mer än en gång: {', '.join(duplicates)}")
+            raise _FieldValueError("financing_plan", f"finansiären förekommer mer än en gång: {', '.join(duplicates)}")
         if self.follow_up is not None:
             _check_follow_up(self)
         return self
@@ -368,18 +380,19 @@ class Case(_Strict):
             recorded = [name for name in ("decided_by", "decision_reference", "decided_share_percent", "decided_max_amount")
                         if getattr(status, name) is not None]
             if decided_on is not None:
-                raise ValueError("status.state är proposal men dates.decision har ett datum: ett förslag har inget beslutsdatum")
+                raise _FieldValueError("dates.decision", "status.state är proposal men dates.decision har ett datum: ett förslag har inget beslutsdatum")
             if recorded:
-                raise ValueError(f"status.state är proposal men beslutsuppgifter är ifyllda: status.{', status.'.join(recorded)}")
+                raise _FieldValueError("status", f"status.state är proposal men beslutsuppgifter är ifyllda: status.{', status.'.join(recorded)}")
             return
         if decided_on is None:
-            raise ValueError(f"status.state är {status.state.value}: dates.decision (beslutsdatum) ska anges")
+            raise _FieldValueError("dates.decision", f"status.state är {status.state.value}: dates.decision (beslutsdatum) ska anges")
         if status.decided_by is None:
-            raise ValueError(f"status.state är {status.state.value}: status.decided_by (vem som beslutade) ska anges")
+            raise _FieldValueError("status.decided_by", f"status.state är {status.state.value}: status.decided_by (vem som beslutade) ska anges")
         if status.state is CaseState.REJECTED and (status.decided_share_percent or status.decided_max_amount):
-            raise ValueError("ett avslag har ingen beviljad andel eller beviljat maxbelopp")
+            raise _FieldValueError("status", "ett avslag har ingen beviljad andel eller beviljat maxbelopp")
         if decided_on < self.dates.application_received:
-            raise ValueError(
+            raise _FieldValueError(
+                "dates.decision",
                 f"beslutsdatum {decided_on.isoformat()} är före ansökningsdatum {self.dates.application_received.isoformat()}"
             )
 
@@ -560,7 +573,10 @@ def _field_problem(error: dict) -> FieldProblem:
     kind = error["type"]
     ctx = error.get("ctx") or {}
     if kind == "value_error":
-        message = str(ctx.get("error", error["msg"]))
+        cause = ctx.get("error")
+        message = str(cause if cause is not None else error["msg"])
+        if isinstance(cause, _FieldValueError):
+            location = f"{location}.{cause.field}" if location else cause.field
     elif kind == "follow_up_inconsistent":  # names its field below the error's location
         location = ".".join(part for part in (location, ctx["field"]) if part)
         message = ctx["problem"]

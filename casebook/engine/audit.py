@@ -15,30 +15,26 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
-PACKAGE_DIR = Path(__file__).resolve().parents[1]
-REFERENCE_FILES = (Path("data") / "reference" / "regional_actors.yaml", Path("data") / "reference" / "national_agencies.yaml")
-TEMPLATE = Path("notebooks") / "case_report.ipynb"
-RULES_SOURCE = Path("casebook") / "domain" / "rules.py"
-KEY_PACKAGES = ("casebook", "jupyter-book", "myst-nb", "papermill", "nbformat", "ipykernel",
-                "pandas", "matplotlib", "babel", "pydantic")
+from casebook.engine.paths import ProjectPaths
+
+# The packages whose installed versions shape a page's outputs: shown in the audit trail and
+# part of every execution cache key (casebook.engine.cache).
+OUTPUT_PACKAGES = ("casebook", "jupyter-book", "myst-nb", "papermill", "nbformat", "ipykernel", "ipython",
+                   "pandas", "numpy", "matplotlib", "babel", "pydantic", "PyYAML")
 
 
 def sha256_file(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def case_file(case_id: str) -> Path:
-    return Path("data") / "cases" / f"{case_id}.yaml"
-
-
-def input_files(root: Path, case_id: str) -> list[tuple[str, Path, Path]]:
-    """(label, repository-relative path, file) for every input shown in the audit trail."""
+def input_files(paths: ProjectPaths, template: Path, case_id: str) -> list[tuple[str, Path]]:
+    """(label, file) for every input shown in the audit trail."""
     entries = [
-        ("Ärendefil", case_file(case_id), root / case_file(case_id)),
-        ("Mall för ärenderapporten", TEMPLATE, root / TEMPLATE),
-        ("Regeldefinitioner", RULES_SOURCE, PACKAGE_DIR / "domain" / "rules.py"),
+        ("Ärendefil", paths.case_file(case_id)),
+        ("Mall för ärenderapporten", paths.root / template),
+        ("Regeldefinitioner", paths.package_dir / "domain" / "rules.py"),
     ]
-    entries += [("Referensdata", p, root / p) for p in REFERENCE_FILES]
+    entries += [("Referensdata", p) for p in paths.reference_files()]
     return entries
 
 
@@ -62,9 +58,10 @@ def git_commit(root: Path) -> str | None:
     return out.strip() if out else None
 
 
-def change_history(root: Path, case_id: str) -> list[dict[str, str]]:
+def change_history(paths: ProjectPaths, case_id: str) -> list[dict[str, str]]:
     """Commits that changed the case file, newest first; uncommitted changes first of all."""
-    path = case_file(case_id).as_posix()
+    root = paths.root
+    path = paths.relative(paths.case_file(case_id))
     history = []
     status = _git(root, "status", "--porcelain", "--", path)
     if status and status.strip():
@@ -78,7 +75,7 @@ def change_history(root: Path, case_id: str) -> list[dict[str, str]]:
 
 def package_versions() -> dict[str, str]:
     versions = {"Python": platform.python_version()}
-    for name in KEY_PACKAGES:
+    for name in OUTPUT_PACKAGES:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -86,12 +83,14 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
-def audit_record(root: Path, case_id: str, commit: str | None, history: list[dict[str, str]]) -> dict:
+def audit_record(
+    paths: ProjectPaths, template: Path, case_id: str, commit: str | None, history: list[dict[str, str]]
+) -> dict:
     """Everything the case page's audit section shows, as plain JSON-able data."""
     return {
         "inputs": [
-            {"label": label, "path": rel.as_posix(), "sha256": sha256_file(file)}
-            for label, rel, file in input_files(root, case_id)
+            {"label": label, "path": paths.relative(file), "sha256": sha256_file(file)}
+            for label, file in input_files(paths, template, case_id)
         ],
         "commit": commit,
         "versions": package_versions(),

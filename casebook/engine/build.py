@@ -1,56 +1,102 @@
-"""Build the site: validate every case, execute what changed, build the book, publish.
+"""Build the site, in named stages: validate → plan → execute → assemble → build the book → publish.
 
 Everything happens in a staging folder beside the output. The published site is replaced
-only when every step succeeded, so a failed build leaves the previous site untouched.
-Case notebooks are executed in parallel worker processes, each case in its own fresh
-kernel, and reused from the execution cache when none of their inputs changed.
+only when every stage succeeded, so a failed or interrupted build leaves the previous
+site untouched. Notebooks (each case, and the portfolio) are executed in parallel worker
+processes, each in its own fresh kernel, and reused from the execution cache when none of
+their declared inputs changed (``casebook.engine.cache``).
+
+Interruption (Ctrl-C or SIGTERM, turned into ``KeyboardInterrupt`` by the command line):
+no queued notebook starts, running kernels and workers are stopped, every notebook that
+finished is already in the cache (each is stored as it completes), and the staging
+folder is removed. :class:`BuildInterrupted` says how far the build got.
 """
 
 from __future__ import annotations
 
-import hashlib
+import multiprocessing
 import os
 import shutil
+import signal
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from contextlib import nullcontext
-from dataclasses import dataclass, field, replace
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, replace
+from enum import Enum
 from pathlib import Path
 
+import psutil
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from casebook.engine import audit
-from casebook.render import pages
-from casebook.engine import site
-from casebook.engine import zygote
-from casebook.engine.cache import ExecutionCache, case_key, shared_digest
-from casebook.domain.errors import CaseFileError, UserError
-from casebook.engine.execute import KERNEL_NAME, CaseJob, ExecutionFailure, execute_case, execute_portfolio
-from casebook.render.opendata import write_open_data
-from casebook.render.memo import write_memos
-from casebook.domain.reference import load_national_agencies, load_publisher, load_regional_actors
-from casebook.domain.evaluation import EvaluatedCase, evaluate_case
+from casebook.domain.evaluation import EvaluatedCase
 from casebook.domain.payments import as_of_date
+from casebook.domain.reference import load_national_agencies, load_publisher, load_regional_actors
+from casebook.engine import audit, zygote
+from casebook.engine.cache import PORTFOLIO, ExecutionCache, case_inputs, environment, portfolio_inputs
+from casebook.engine.execute import DEFAULT_TIMEOUT, KERNEL_NAME, ExecutionFailure, NotebookJob, case_job, execute, portfolio_job
+from casebook.engine.paths import CASE_PAGES, CASE_TEMPLATE, PORTFOLIO_PAGE, PORTFOLIO_TEMPLATE, ProjectPaths
+from casebook.engine.publish import project_lock, publish
+from casebook.engine.site import BookBuild, SiteBuildFailed, build_html
+from casebook.engine.validate import validate_all
+from casebook.render import pages
+from casebook.render.memo import write_memos
+from casebook.render.opendata import write_open_data
 
-CASES_DIR = Path("data") / "cases"
-REFERENCE_DIR = Path("data") / "reference"
-BOOK_SOURCES = ("_config.yml", "_toc.yml", "book")
-CASE_PAGES = Path("book") / "cases"
-PORTFOLIO_PAGE = Path("book") / "portfolio.ipynb"
-PORTFOLIO_KEY = "_portfolio"  # case ids cannot start with "_", so this never clashes
-
-
-SITE_BUILD_LABELS = {"full": "helt ombyggd", "incremental": "ändrade sidor ombyggda", "unchanged": "oförändrad"}
+# How long stopped workers and kernels get to exit before they are killed.
+STOP_GRACE_SECONDS = 2.0
 
 
 class BuildFailed(Exception):
     """The build stopped; nothing was published. The message says why."""
 
 
+class BuildInterrupted(Exception):
+    """The build was interrupted (Ctrl-C or SIGTERM); nothing was published."""
+
+    def __init__(self, executed: int, pending: int):
+        self.executed, self.pending = executed, pending
+        super().__init__(
+            f"Bygget avbröts: {executed} anteckningsböcker kördes klart och sparades i cachen, {pending} kördes inte; "
+            "webbplatsen är oförändrad."
+        )
+
+
+class Kernels(Enum):
+    """Where each notebook's fresh kernel comes from."""
+
+    FORKED = "forked"  # forked from the preloaded zygote (casebook.engine.zygote)
+    FRESH = "fresh"  # started from scratch
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    jobs: int | None = None  # parallel notebooks; default: one per core
+    kernels: Kernels = Kernels.FORKED
+    timeout: float = DEFAULT_TIMEOUT  # seconds per notebook
+    wait: bool = False  # wait for another build of the project instead of stopping
+
+
+@dataclass(frozen=True)
+class ExecutionPlan:
+    """The notebooks to execute (stale ones), and how many cases are reused from the cache."""
+
+    jobs: tuple[NotebookJob, ...]
+    reused_cases: int
+
+
+@dataclass
+class ExecutionResult:
+    executed: list[str] = field(default_factory=list)  # names of notebooks executed and cached
+    failed: list[ExecutionFailure] = field(default_factory=list)
+
+
 @dataclass
 class BuildSummary:
+    """What a build did; written as JSON by ``casebook build --summary``."""
+
     cases: int = 0
     executed: int = 0
     reused: int = 0
@@ -58,193 +104,261 @@ class BuildSummary:
     seconds: float = 0.0
     execute_seconds: float = 0.0
     book_seconds: float = 0.0
-    site_build: str = ""  # "full", "incremental" or "unchanged" (see casebook.engine.site)
+    site_build: str = ""  # a casebook.engine.site.SiteBuild value
+
+    def as_dict(self) -> dict:
+        return asdict(self)
 
 
-def case_files(root: Path) -> list[Path]:
-    """Case files in a stable order (by file name)."""
-    return sorted((root / CASES_DIR).glob("*.yaml"))
+# --- Stage 2: plan ------------------------------------------------------------------------
 
 
-def validate_all(root: Path) -> list[EvaluatedCase]:
-    """Load, validate and compute every case; report every bad file at once."""
-    files = case_files(root)
-    if not files:
-        raise UserError(f"Inga ärendefiler (*.yaml) i {CASES_DIR}.")
-    errors: list[CaseFileError] = []
-    reports = []
-    for path in files:
-        try:
-            reports.append(evaluate_case(path))
-        except CaseFileError as exc:
-            errors.append(exc)
-    if errors:
-        raise UserError("\n\n".join(e.render() for e in errors) + "\n\nInget har körts och webbplatsen är oförändrad.")
-    return reports
+def plan_executions(paths: ProjectPaths, cases: list[EvaluatedCase], cache: ExecutionCache, work: Path) -> ExecutionPlan:
+    """A job for every notebook whose declared inputs changed since it was last executed."""
+    env = environment()
+    commit = audit.git_commit(paths.root)
+    work.mkdir(parents=True, exist_ok=True)
+    jobs = []
+    for evaluated in cases:
+        case = evaluated.case
+        history = audit.change_history(paths, case.id)
+        # A follow-up is judged as of the build date (overdue final report), so its page is redone each day.
+        as_of = as_of_date().isoformat() if case.follow_up is not None else ""
+        inputs = case_inputs(paths, CASE_TEMPLATE, case.id, history, as_of)
+        key = inputs.key(env)
+        if cache.is_fresh(case.id, key):
+            continue
+        record = audit.audit_record(paths, CASE_TEMPLATE, case.id, commit, history)
+        jobs.append(case_job(paths.root, case.id, case.title, work / f"{case.id}.ipynb", record, key, inputs=inputs.names()))
+    reused = len(cases) - len(jobs)
+    inputs = portfolio_inputs(paths, PORTFOLIO_TEMPLATE, as_of_date().isoformat())
+    key = inputs.key(env)
+    if not cache.is_fresh(PORTFOLIO, key):
+        jobs.append(portfolio_job(paths.root, work / f"{PORTFOLIO}.ipynb", key, inputs=inputs.names()))
+    return ExecutionPlan(tuple(jobs), reused)
+
+
+# --- Stage 3: execute ---------------------------------------------------------------------
 
 
 def default_jobs() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
 
-def build_site(
-    root: Path, output: Path, console: Console | None = None, jobs: int | None = None, fork_kernels: bool = True
-) -> BuildSummary:
-    """Build the whole site from the case data under ``root`` into ``output``.
+def execute_plan(
+    paths: ProjectPaths, plan: ExecutionPlan, cache: ExecutionCache, options: BuildOptions, console: Console
+) -> ExecutionResult:
+    """Execute the plan's notebooks in parallel; store each in the cache as it completes.
 
-    With ``fork_kernels`` each case's fresh kernel is forked from a process that has
-    already imported the scientific stack (``casebook.engine.zygote``); otherwise each kernel
-    starts from scratch.
+    A failing notebook is reported and kept in ``_build/failed/``; the others go on.
     """
-    console = console or Console(stderr=True)
-    started = time.perf_counter()
-    root = root.resolve()
-    output = output if output.is_absolute() else root / output
-    reports = validate_all(root)
-    summary = BuildSummary(cases=len(reports))
-    cache = ExecutionCache(root)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".staging-", dir=output.parent) as staging_name:
-        staging = Path(staging_name)
-        source = staging / "src"
-        _stage_book_sources(root, source)
-        executing = time.perf_counter()
-        jobs_to_run = plan_executions(root, reports, cache, staging / "executed")
-        summary.reused = len(reports) - len(jobs_to_run)
-        portfolio_key = _portfolio_key(root)
-        portfolio_stale = not cache.is_fresh(PORTFOLIO_KEY, portfolio_key)
-        forking = fork_kernels and (jobs_to_run or portfolio_stale)
-        with zygote.running() if forking else nullcontext(KERNEL_NAME) as kernel_name:
-            jobs_to_run = [replace(job, kernel_name=kernel_name) for job in jobs_to_run]
-            _execute_all(jobs_to_run, cache, output.parent / "failed", summary, console, jobs or default_jobs())
-            if summary.failed:
-                raise BuildFailed(
-                    f"{len(summary.failed)} av {summary.cases} ärenden misslyckades ({', '.join(summary.failed)}); "
-                    f"{summary.executed} kördes utan fel. Webbplatsen är oförändrad."
-                )
-            if portfolio_stale:
-                _execute_portfolio(root, staging / "portfolio.ipynb", cache, portfolio_key, kernel_name)
-        summary.execute_seconds = time.perf_counter() - executing
-        cache.prune({r.case.id for r in reports} | {PORTFOLIO_KEY})
-        for report in reports:
-            shutil.copyfile(cache.notebook(report.case.id), source / CASE_PAGES / f"{report.case.id}.ipynb")
-        shutil.copyfile(cache.notebook(PORTFOLIO_KEY), source / PORTFOLIO_PAGE)
-        actors = load_regional_actors(root / REFERENCE_DIR)
-        reference = root / REFERENCE_DIR
-        write_open_data(source / pages.OPEN_DATA, reports, actors, agencies=load_national_agencies(reference), publisher=load_publisher(reference))
-        write_memos(source / pages.GENERATED / "extra" / "memo", reports, cache_dir=root / "_build" / "cache" / "memo")
-        published = {r.case.id: audit.sha256_file(cache.notebook(r.case.id)) for r in reports}
-        pages.write_generated(source, reports, verification_file(root), published)
-        building = time.perf_counter()
-        console.print("Bygger webbplatsen med Jupyter Book …")
-        try:
-            built, summary.site_build = site.build_html(root, source)
-        except site.SiteBuildFailed as exc:
-            raise BuildFailed(f"Jupyter Book misslyckades:\n{exc}\nWebbplatsen är oförändrad.") from None
-        summary.book_seconds = time.perf_counter() - building
-        shutil.copytree(built, staging / "html")
-        _publish(staging / "html", output)
-    summary.seconds = time.perf_counter() - started
-    shown = output.relative_to(root) if output.is_relative_to(root) else output
-    console.print(
-        f"Klart: {summary.cases} ärenden, {summary.executed} körda, {summary.reused} återanvända, "
-        f"{len(summary.failed)} misslyckade, {summary.seconds:.1f} s "
-        f"(webbplatsen: {SITE_BUILD_LABELS[summary.site_build]}). Webbplatsen finns i {shown}.",
-        soft_wrap=True,
-    )
-    return summary
+    shutil.rmtree(paths.failed_dir, ignore_errors=True)
+    result = ExecutionResult()
+    if not plan.jobs:
+        return result
 
-
-def verification_file(root: Path) -> Path:
-    return root / "_build" / "verification.json"
-
-
-def _stage_book_sources(root: Path, source: Path) -> None:
-    source.mkdir(parents=True)
-    for name in BOOK_SOURCES:
-        path = root / name
-        if path.is_dir():
-            shutil.copytree(path, source / name, ignore=shutil.ignore_patterns("cases", "_generated", ".ipynb_checkpoints"))
+    def done(job: NotebookJob, failure: ExecutionFailure | None) -> None:
+        if failure is None:
+            cache.store(job.name, job.cache_key, job.output)
+            result.executed.append(job.name)
         else:
-            shutil.copy2(path, source / name)
-    (source / CASE_PAGES).mkdir(parents=True)
+            result.failed.append(failure)
+            _report_failure(failure, job, paths.failed_dir, console)
+
+    with zygote.kernel_environment(), _kernel_source(options.kernels, console) as kernel_name:
+        jobs = [replace(job, kernel_name=kernel_name, timeout=options.timeout) for job in plan.jobs]
+        try:
+            _run_in_workers(jobs, min(options.jobs or default_jobs(), len(jobs)), console, done)
+        except KeyboardInterrupt:
+            raise BuildInterrupted(len(result.executed), len(jobs) - len(result.executed) - len(result.failed)) from None
+    return result
 
 
-def plan_executions(root: Path, reports: list[EvaluatedCase], cache: ExecutionCache, work: Path) -> list[CaseJob]:
-    """A job for each case whose inputs changed since it was last executed (see ``casebook.engine.cache``)."""
-    shared = shared_digest(root)
-    commit = audit.git_commit(root)
-    work.mkdir(parents=True, exist_ok=True)
-    jobs = []
-    for report in reports:
-        case = report.case
-        history = audit.change_history(root, case.id)
-        # A follow-up is judged as of the build date (overdue final report), so its page is redone each day.
-        as_of = as_of_date().isoformat() if case.follow_up is not None else ""
-        key = case_key(root, case.id, shared, history, as_of)
-        if cache.is_fresh(case.id, key):
-            continue
-        record = audit.audit_record(root, case.id, commit, history)
-        jobs.append(CaseJob(root, case.id, case.title, work / f"{case.id}.ipynb", record, key))
-    return jobs
-
-
-def _execute_all(
-    jobs: list[CaseJob], cache: ExecutionCache, failed_dir: Path, summary: BuildSummary, console: Console, workers: int
-) -> None:
-    """Execute cases in parallel; a failing case is reported and kept for inspection, the rest go on."""
-    shutil.rmtree(failed_dir, ignore_errors=True)
-    if not jobs:
+@contextmanager
+def _kernel_source(kernels: Kernels, console: Console) -> Iterator[str]:
+    """The kernel name to execute with: forked from a zygote, or fresh when it cannot start."""
+    if kernels is Kernels.FRESH:
+        yield KERNEL_NAME
         return
+    forked = zygote.Zygote()
+    try:
+        forked.start()
+    except zygote.ZygoteUnavailable as exc:
+        console.print(
+            f"Varning: den förladdade kärnprocessen kunde inte startas ({exc}); varje anteckningsbok körs i en ny kärna.",
+            style="yellow", markup=False, soft_wrap=True,
+        )
+        yield KERNEL_NAME
+        return
+    previous = os.environ.get(zygote.ENV_SOCKET)
+    os.environ[zygote.ENV_SOCKET] = str(forked.socket_path)
+    try:
+        yield zygote.KERNEL_NAME
+    finally:
+        if previous is None:
+            os.environ.pop(zygote.ENV_SOCKET, None)
+        else:
+            os.environ[zygote.ENV_SOCKET] = previous
+        forked.stop()
+
+
+def _worker_signals() -> None:
+    """Workers leave Ctrl-C to the build process, which stops them; SIGTERM ends them at once."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _run_in_workers(
+    jobs: list[NotebookJob], workers: int, console: Console,
+    done: Callable[[NotebookJob, ExecutionFailure | None], None],
+) -> None:
     columns = (
         TextColumn("[bold]Kör ärenden"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
         TimeElapsedColumn(), TextColumn("kvar"), TimeRemainingColumn(),
     )
-    with Progress(*columns, console=console) as progress, ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
-        task = progress.add_task("", total=len(jobs))
-        futures = {pool.submit(execute_case, job): job for job in jobs}
-        for future in as_completed(futures):
-            job = futures[future]
-            failure = future.result()
-            if failure is None:
-                cache.store(job.case_id, job.cache_key, job.output)
-                summary.executed += 1
-            else:
-                _report_failure(failure, job, failed_dir, summary, console)
-            progress.update(task, advance=1, description=job.case_id)
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_signals)
+    try:
+        # Submitting forks every worker at once, before the progress bar starts its thread.
+        futures = {pool.submit(execute, job): job for job in jobs}
+        with Progress(*columns, console=console) as progress:
+            task = progress.add_task("", total=len(jobs))
+            for future in as_completed(futures):
+                job = futures[future]
+                done(job, future.result())
+                progress.update(task, advance=1, description=job.name)
+    except BaseException:
+        _stop_workers(pool)
+        raise
+    pool.shutdown()
 
 
-def _report_failure(failure: ExecutionFailure, job: CaseJob, failed_dir: Path, summary: BuildSummary, console: Console) -> None:
-    summary.failed.append(job.case_id)
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Start nothing new; stop every worker and the kernels it started."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    processes = []
+    for worker in multiprocessing.active_children():
+        try:
+            parent = psutil.Process(worker.pid)
+            processes += [*parent.children(recursive=True), parent]
+        except psutil.NoSuchProcess:
+            continue
+    for process in processes:  # kernels (or their launchers) first, then the worker
+        try:
+            process.terminate()
+        except psutil.NoSuchProcess:
+            pass
+    _, alive = psutil.wait_procs(processes, timeout=STOP_GRACE_SECONDS)
+    for process in alive:
+        try:
+            process.kill()
+        except psutil.NoSuchProcess:
+            pass
+
+
+def _report_failure(failure: ExecutionFailure, job: NotebookJob, failed_dir: Path, console: Console) -> None:
     message = str(failure)
     if job.output.exists():
         failed_dir.mkdir(parents=True, exist_ok=True)
-        kept = shutil.copy2(job.output, failed_dir / f"{job.case_id}.ipynb")
+        kept = shutil.copy2(job.output, failed_dir / f"{job.name}.ipynb")
         message += f"\nDen körda anteckningsboken finns i {kept}."
     console.print(message, style="red", markup=False, soft_wrap=True)
 
 
-def _portfolio_key(root: Path) -> str:
-    """The portfolio depends on every case file, everything the cases share and the build date
-    (overdue final reports, projects closing soon)."""
-    digest = hashlib.sha256(shared_digest(root).encode() + as_of_date().isoformat().encode())
-    for path in case_files(root):
-        digest.update(path.name.encode() + path.read_bytes())
-    return digest.hexdigest()
+# --- Stage 4: assemble the book sources ---------------------------------------------------
 
 
-def _execute_portfolio(root: Path, output: Path, cache: ExecutionCache, key: str, kernel_name: str) -> None:
-    failure = execute_portfolio(root, output, kernel_name)
-    if failure is not None:
-        raise BuildFailed(f"Portföljen kunde inte köras: {failure}. Webbplatsen är oförändrad.")
-    cache.store(PORTFOLIO_KEY, key, output)
+def assemble_sources(paths: ProjectPaths, cases: list[EvaluatedCase], cache: ExecutionCache, source: Path) -> None:
+    """The book to build: hand-written pages, executed notebooks, generated pages, open data."""
+    source.mkdir(parents=True)
+    for path in paths.book_sources:
+        if path.is_dir():
+            shutil.copytree(path, source / path.name, ignore=shutil.ignore_patterns("cases", "_generated", ".ipynb_checkpoints"))
+        else:
+            shutil.copy2(path, source / path.name)
+    (source / CASE_PAGES).mkdir(parents=True)
+    for evaluated in cases:
+        shutil.copyfile(cache.notebook(evaluated.case.id), source / CASE_PAGES / f"{evaluated.case.id}.ipynb")
+    shutil.copyfile(cache.notebook(PORTFOLIO), source / PORTFOLIO_PAGE)
+    reference = paths.reference_dir
+    write_open_data(source / pages.OPEN_DATA, cases, load_regional_actors(reference),
+                    agencies=load_national_agencies(reference), publisher=load_publisher(reference))
+    write_memos(source / pages.GENERATED / "extra" / "memo", cases, cache_dir=paths.memo_cache_dir)
+    published = {e.case.id: audit.sha256_file(cache.notebook(e.case.id)) for e in cases}
+    pages.write_generated(source, cases, paths.verification_file, published)
 
 
-def _publish(html: Path, output: Path) -> None:
-    """Swap the new site in; the old one is removed only after the new one is in place."""
-    previous = output.with_name(output.name + ".previous")
-    shutil.rmtree(previous, ignore_errors=True)
-    if output.exists():
-        output.rename(previous)
-    html.rename(output)
-    shutil.rmtree(previous, ignore_errors=True)
+# --- Stage 5: build the book --------------------------------------------------------------
+
+
+def build_book(paths: ProjectPaths, source: Path) -> BookBuild:
+    try:
+        return build_html(paths.site_work, source)
+    except SiteBuildFailed as exc:
+        raise BuildFailed(f"Jupyter Book misslyckades:\n{exc}\nWebbplatsen är oförändrad.") from None
+
+
+# --- The whole build ----------------------------------------------------------------------
+
+
+@contextmanager
+def _staging(output: Path) -> Iterator[Path]:
+    """A temporary folder beside the output, so publishing is a rename on the same file system."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".staging-", dir=output.parent) as name:
+        yield Path(name)
+
+
+def _failure_summary(summary: BuildSummary) -> str:
+    cases = [name for name in summary.failed if name != PORTFOLIO]
+    parts = []
+    if cases:
+        parts.append(f"{len(cases)} av {summary.cases} ärenden misslyckades ({', '.join(cases)}); "
+                     f"{summary.executed} kördes utan fel.")
+    if PORTFOLIO in summary.failed:
+        parts.append("Portföljen kunde inte köras.")
+    return " ".join(parts) + " Webbplatsen är oförändrad."
+
+
+def build_site(
+    paths: ProjectPaths, output: Path | None = None, console: Console | None = None, options: BuildOptions | None = None
+) -> BuildSummary:
+    """Build the whole site from the project at ``paths`` and publish it at ``output`` (default ``_build/html``)."""
+    console = console or Console(stderr=True)
+    options = options or BuildOptions()
+    output = output or paths.site
+    output = output if output.is_absolute() else paths.root / output
+    started = time.perf_counter()
+
+    cases = validate_all(paths)  # before the lock: a bad case file leaves no trace
+    summary = BuildSummary(cases=len(cases))
+    cache = ExecutionCache(paths)
+    with project_lock(paths.lock_file, wait=options.wait), _staging(output) as staging:
+        plan = plan_executions(paths, cases, cache, staging / "executed")
+        summary.reused = plan.reused_cases
+        executing = time.perf_counter()
+        result = execute_plan(paths, plan, cache, options, console)
+        summary.executed = sum(1 for name in result.executed if name != PORTFOLIO)
+        summary.failed = [failure.name for failure in result.failed]
+        summary.execute_seconds = time.perf_counter() - executing
+        if result.failed:
+            raise BuildFailed(_failure_summary(summary))
+        cache.prune({e.case.id for e in cases} | {PORTFOLIO})
+
+        assemble_sources(paths, cases, cache, staging / "src")
+        console.print("Bygger webbplatsen med Jupyter Book …")
+        building = time.perf_counter()
+        book = build_book(paths, staging / "src")
+        summary.book_seconds = time.perf_counter() - building
+        summary.site_build = book.kind.value
+
+        shutil.copytree(book.html, staging / "html", symlinks=True)
+        publish(staging / "html", output)
+    summary.seconds = time.perf_counter() - started
+    shown = output.relative_to(paths.root) if output.is_relative_to(paths.root) else output
+    console.print(
+        f"Klart: {summary.cases} ärenden, {summary.executed} körda, {summary.reused} återanvända, "
+        f"{len(summary.failed)} misslyckade, {summary.seconds:.1f} s "
+        f"(webbplatsen: {book.kind.label}). Webbplatsen finns i {shown}.",
+        soft_wrap=True,
+    )
+    return summary

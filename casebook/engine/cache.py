@@ -1,9 +1,11 @@
-"""Execution cache: re-execute a case only when something it depends on changed.
+"""Execution cache: re-execute a notebook only when something it depends on changed.
 
-A case's key is a SHA-256 over everything its executed notebook depends on: its case
-file, its change history, the notebook template, the package's code (rules included), the
-reference data and the pinned requirements. Jupyter Book's own cache hashes only code
-cells and would miss a changed data file, so it is not used.
+Every executed notebook declares its inputs (:class:`NotebookInputs`): the files it reads,
+its template included, and for a case page its change history. Its key is a SHA-256 over
+those inputs and over the environment that shapes its outputs: the Python version and
+the *installed* versions of the packages in :data:`casebook.engine.audit.OUTPUT_PACKAGES`
+(what the audit trail shows, not what a requirement file asks for). Jupyter Book's own
+cache hashes only code cells and would miss a changed data file, so it is not used.
 """
 
 from __future__ import annotations
@@ -11,63 +13,87 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
-from casebook.engine.audit import PACKAGE_DIR, REFERENCE_FILES, TEMPLATE, case_file
+from casebook.engine.audit import package_versions
+from casebook.engine.paths import ProjectPaths
 
-REQUIREMENTS = (Path("requirements.txt"), Path("constraints.txt"))
-CACHE_DIR = Path("_build") / "cache" / "cases"
-
-
-def shared_inputs(root: Path) -> list[tuple[str, Path]]:
-    """Inputs every case depends on, with a stable name for each."""
-    inputs = [(TEMPLATE.as_posix(), root / TEMPLATE)]
-    inputs += [(f"casebook/{p.relative_to(PACKAGE_DIR).as_posix()}", p) for p in sorted(PACKAGE_DIR.rglob("*.py"))]
-    inputs += [(p.as_posix(), root / p) for p in REFERENCE_FILES]
-    inputs += [(p.as_posix(), root / p) for p in REQUIREMENTS if (root / p).exists()]
-    return inputs
+PORTFOLIO = "_portfolio"  # cache entry of the portfolio; case ids cannot start with "_"
 
 
-def shared_digest(root: Path) -> str:
-    digest = hashlib.sha256()
-    for name, path in shared_inputs(root):
-        digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
+@dataclass(frozen=True)
+class NotebookInputs:
+    """What one executed notebook depends on: files by their project-relative names, plus data."""
+
+    files: tuple[tuple[str, Path], ...]
+    data: str = ""  # e.g. the case file's change history, as JSON
+
+    def names(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.files)
+
+    def key(self, environment: dict[str, str]) -> str:
+        digest = hashlib.sha256(json.dumps(environment, sort_keys=True).encode() + b"\0")
+        for name, path in self.files:
+            digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+        digest.update(self.data.encode())
+        return digest.hexdigest()
 
 
-def case_key(root: Path, case_id: str, shared: str, history: list[dict[str, str]], as_of: str = "") -> str:
-    """``as_of`` is the build date for a page that is judged on it (a recorded follow-up), else empty."""
-    digest = hashlib.sha256(shared.encode())
-    digest.update((root / case_file(case_id)).read_bytes())
-    digest.update(json.dumps(history, sort_keys=True).encode())
-    if as_of:
-        digest.update(b"\0as-of\0" + as_of.encode())
-    return digest.hexdigest()
+def environment() -> dict[str, str]:
+    """The Python version and the installed versions of the packages that shape outputs."""
+    return package_versions()
+
+
+def _files(paths: ProjectPaths, files: list[Path]) -> tuple[tuple[str, Path], ...]:
+    return tuple((paths.relative(p), p) for p in files)
+
+
+def case_inputs(
+    paths: ProjectPaths, template: Path, case_id: str, history: list[dict[str, str]], as_of: str = ""
+) -> NotebookInputs:
+    """A case page: its case file and history, the case template, the package, the reference data.
+
+    ``as_of`` is the build date for a page that is judged on it (a recorded follow-up: an
+    overdue final report), else empty; such a page is executed again on a new build day.
+    """
+    files = [paths.case_file(case_id), paths.root / template, *paths.package_sources(), *paths.reference_files()]
+    data = json.dumps(history, sort_keys=True) + (f"\0as-of\0{as_of}" if as_of else "")
+    return NotebookInputs(_files(paths, files), data)
+
+
+def portfolio_inputs(paths: ProjectPaths, template: Path, as_of: str) -> NotebookInputs:
+    """The portfolio: every case file, the portfolio template, the package, the reference data,
+    and the build date (overdue final reports, projects closing soon)."""
+    files = [*paths.case_files(), paths.root / template, *paths.package_sources(), *paths.reference_files()]
+    return NotebookInputs(_files(paths, files), f"as-of\0{as_of}")
 
 
 class ExecutionCache:
-    """Executed notebooks by case id, each with the key it was executed under."""
+    """Executed notebooks by name (case id or :data:`PORTFOLIO`), each with the key it was executed under."""
 
-    def __init__(self, root: Path):
-        self.dir = root / CACHE_DIR
+    def __init__(self, paths: ProjectPaths):
+        self.dir = paths.cache_dir
 
-    def notebook(self, case_id: str) -> Path:
-        return self.dir / f"{case_id}.ipynb"
+    def notebook(self, name: str) -> Path:
+        return self.dir / f"{name}.ipynb"
 
-    def _key_file(self, case_id: str) -> Path:
-        return self.dir / f"{case_id}.key"
+    def _key_file(self, name: str) -> Path:
+        return self.dir / f"{name}.key"
 
-    def is_fresh(self, case_id: str, key: str) -> bool:
-        key_file = self._key_file(case_id)
-        return self.notebook(case_id).is_file() and key_file.is_file() and key_file.read_text() == key
+    def is_fresh(self, name: str, key: str) -> bool:
+        key_file = self._key_file(name)
+        return self.notebook(name).is_file() and key_file.is_file() and key_file.read_text() == key
 
-    def store(self, case_id: str, key: str, executed: Path) -> None:
+    def store(self, name: str, key: str, executed: Path) -> None:
+        """Store an executed notebook; the key is written last, so an interrupted store is never fresh."""
         self.dir.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(executed, self.notebook(case_id))
-        self._key_file(case_id).write_text(key)
+        self._key_file(name).unlink(missing_ok=True)
+        shutil.copyfile(executed, self.notebook(name))
+        self._key_file(name).write_text(key)
 
     def prune(self, keep: set[str]) -> None:
-        """Forget cases that no longer exist, so a removed case leaves nothing behind."""
+        """Forget notebooks that no longer exist, so a removed case leaves nothing behind."""
         if not self.dir.is_dir():
             return
         for path in self.dir.iterdir():

@@ -1,72 +1,148 @@
-"""Execute the case report notebook for one case with papermill, and clean the result.
+"""Execute a notebook template with papermill (a case report or the portfolio), and clean the result.
 
 The executed notebook is what the site publishes and what readers download, so it must
 not carry build-machine paths or run times, and the injected parameters cell is removed
 from the page (the ``remove-cell`` tag) while staying in the downloadable notebook.
+
+Every execution is bounded: a case gets ``timeout`` seconds in all (not per cell); a
+case that runs out of time, or whose kernel dies, is reported with the cell it was in,
+and papermill still writes the partial notebook for inspection.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 import papermill
+from papermill.engines import NBClientEngine, papermill_engines
 
-from casebook.engine.audit import TEMPLATE
+from casebook.engine.cache import PORTFOLIO
+from casebook.engine.paths import CASE_PAGES, CASE_TEMPLATE, PORTFOLIO_PAGE, PORTFOLIO_TEMPLATE
 from casebook.render.markup import escape_myst
 
 KERNEL_NAME = "casebook"
-PORTFOLIO_TEMPLATE = Path("notebooks") / "portfolio.ipynb"
-TEMPLATES = (TEMPLATE, PORTFOLIO_TEMPLATE)
+TEMPLATES = (CASE_TEMPLATE, PORTFOLIO_TEMPLATE)
+# A case normally runs in 1–3 s; ten minutes leaves room for a slow machine and still
+# stops a runaway case long before a CI job's own limit.
+DEFAULT_TIMEOUT = 600.0
 # The kernel's notices (it listens on loopback TCP; shutdown interrupts it) are not the analyst's
 # concern; real errors still surface as execution errors.
 QUIET_KERNEL = ["--IPKernelApp.log_level=CRITICAL"]
 
 
+class _KeepPartialEngine(NBClientEngine):
+    """papermill's engine, but a notebook that stops early is still written to ``partial_output``.
+
+    papermill writes the notebook itself only after a cell raised; a timeout or a dead
+    kernel would otherwise leave nothing to inspect (we do not save after every cell).
+    """
+
+    @classmethod
+    def execute_managed_notebook(cls, nb_man, kernel_name, partial_output: str | None = None, **kwargs):
+        try:
+            return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
+        except Exception:
+            if partial_output:
+                nbformat.write(nb_man.nb, partial_output)
+            raise
+
+
+ENGINE = "casebook-keep-partial"
+papermill_engines.register(ENGINE, _KeepPartialEngine)
+
+
 @dataclass(frozen=True)
-class CaseJob:
-    """Everything needed to execute one case; plain data, so it can go to a worker process."""
+class NotebookJob:
+    """Everything needed to execute one notebook; plain data, so it can go to a worker process.
+
+    ``name`` is the case id (or :data:`~casebook.engine.cache.PORTFOLIO`), also its cache entry; ``template`` and ``published_as`` are
+    repository-relative, ``output`` is where the executed notebook is written.
+    """
 
     root: Path
-    case_id: str
+    name: str
+    template: Path
+    parameters: dict
     title: str
+    published_as: str
     output: Path
-    audit: dict
     cache_key: str
-    kernel_name: str = "casebook"
+    label: str = ""
+    orphan: bool = True
+    kernel_name: str = KERNEL_NAME
+    timeout: float = DEFAULT_TIMEOUT
+    inputs: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def case_id(self) -> str:
+        return self.name
+
+    @property
+    def shown_as(self) -> str:
+        """How messages name this notebook, in Swedish."""
+        return self.label or f"Ärendet {self.name}"
+
+
+def case_job(root: Path, case_id: str, title: str, output: Path, audit: dict, cache_key: str, **options) -> NotebookJob:
+    """The job that executes the case report template for one case."""
+    return NotebookJob(
+        root=root, name=case_id, template=CASE_TEMPLATE,
+        # Relative to notebooks/, the working directory, as in an analyst's Jupyter.
+        parameters={"case_path": f"../data/cases/{case_id}.yaml", "audit": audit},
+        title=title, published_as=(CASE_PAGES / f"{case_id}.ipynb").as_posix(), output=output, cache_key=cache_key, **options,
+    )
+
+
+def portfolio_job(root: Path, output: Path, cache_key: str, **options) -> NotebookJob:
+    """The job that executes the portfolio template over the repository's cases."""
+    return NotebookJob(
+        root=root, name=PORTFOLIO, template=PORTFOLIO_TEMPLATE,
+        parameters={"cases_dir": "../data/cases", "reference_dir": "../data/reference"},
+        title="Portfölj", published_as=PORTFOLIO_PAGE.as_posix(), output=output, cache_key=cache_key,
+        label="Portföljen", orphan=False, **options,
+    )
 
 
 @dataclass(frozen=True)
 class ExecutionFailure:
-    """A case whose notebook raised while executing."""
+    """A notebook that raised, ran out of time or lost its kernel while executing."""
 
-    case_id: str
-    cell: int  # 1-based position in the executed notebook
+    name: str  # the job's name
+    shown_as: str  # "Ärendet <id>" or "Portföljen"
+    cell: int  # 1-based position in the executed notebook; 0 when no cell had started
     source: str
     error: str
+    timed_out: bool = False
 
     def __str__(self) -> str:
         if not self.cell:
-            return f"Ärendet {self.case_id} kunde inte köras: {self.error}"
+            return f"{self.shown_as} kunde inte köras: {self.error}"
         first_line = self.source.strip().splitlines()[0] if self.source.strip() else ""
-        return f"Ärendet {self.case_id} misslyckades i cell {self.cell} ({first_line!r}): {self.error}"
+        return f"{self.shown_as} misslyckades i cell {self.cell} ({first_line!r}): {self.error}"
 
 
-def execute_case(job: CaseJob) -> ExecutionFailure | None:
-    """Run the template for one case and write the cleaned notebook to ``job.output``.
+def execute(job: NotebookJob) -> ExecutionFailure | None:
+    """Run ``job.template`` and write the cleaned notebook to ``job.output``.
 
     Runs with the notebooks folder as working directory, as an analyst's Jupyter does, so
-    the parameter is the same relative path in both. Returns the failure, if any, rather
-    than raising, so that results travel back from worker processes unchanged.
+    the parameters are the same relative paths in both. Returns the failure, if any,
+    rather than raising, so that results travel back from worker processes unchanged.
     """
-    template = job.root / TEMPLATE
-    parameters = {"case_path": f"../data/cases/{job.case_id}.yaml", "audit": job.audit}
+    template = job.root / job.template
+    deadline = time.monotonic() + job.timeout
+    # nbclient logs a timeout before raising it; the failure message says it in Swedish.
+    logging.getLogger("papermill").setLevel(logging.CRITICAL)
     try:
         papermill.execute_notebook(
             str(template),
             str(job.output),
-            parameters=parameters,
+            parameters=job.parameters,
+            engine_name=ENGINE,
+            partial_output=str(job.output),
             kernel_name=job.kernel_name,
             cwd=str(template.parent),
             progress_bar=False,
@@ -74,26 +150,52 @@ def execute_case(job: CaseJob) -> ExecutionFailure | None:
             # The notebook is written once at the end, not after every cell.
             request_save_on_cell_execute=False,
             extra_arguments=QUIET_KERNEL,
+            # What is left of the case's time is each cell's limit, so the whole case is bounded.
+            timeout_func=lambda _cell: max(1, round(deadline - time.monotonic())),
         )
     except papermill.PapermillExecutionError as exc:
-        return ExecutionFailure(job.case_id, exc.cell_index + 1, exc.source, f"{exc.ename}: {exc.evalue}")
-    except Exception as exc:  # noqa: BLE001 - a broken template or kernel must not end the whole build
-        return ExecutionFailure(job.case_id, 0, "", f"{type(exc).__name__}: {str(exc)[:300]}")
+        return ExecutionFailure(job.name, job.shown_as, exc.cell_index + 1, exc.source, f"{exc.ename}: {exc.evalue}")
+    except TimeoutError:
+        cell, source = _last_started_cell(job.output)
+        return ExecutionFailure(
+            job.name, job.shown_as, cell, source, f"tidsgränsen på {job.timeout:g} s överskreds (ändra med --timeout)", timed_out=True
+        )
+    except Exception as exc:  # noqa: BLE001 - a broken template or a dead kernel must not end the whole build
+        cell, source = _last_started_cell(job.output)
+        if type(exc).__name__ == "DeadKernelError":
+            return ExecutionFailure(job.name, job.shown_as, cell, source, "kärnan avslutades oväntat (DeadKernelError)")
+        return ExecutionFailure(job.name, job.shown_as, cell, source, f"{type(exc).__name__}: {str(exc)[:300]}")
     notebook = nbformat.read(job.output, as_version=4)
-    clean_executed_notebook(notebook, job.case_id, job.title, job.cache_key)
-    # Case pages are linked from the case list and not listed in the table of contents.
-    notebook.metadata["orphan"] = True
+    clean_executed_notebook(notebook, job)
     nbformat.write(notebook, job.output)
     return None
 
 
-def clean_executed_notebook(notebook: nbformat.NotebookNode, case_id: str, title: str, cache_key: str) -> None:
+def _last_started_cell(partial: Path) -> tuple[int, str]:
+    """The cell that was running when execution stopped: the last one papermill started.
+
+    papermill writes the partial notebook even when execution stops early.
+    """
+    if not partial.is_file():
+        return 0, ""
+    notebook = nbformat.read(partial, as_version=4)
+    started = [
+        (index, cell) for index, cell in enumerate(notebook.cells)
+        if cell.metadata.get("papermill", {}).get("start_time")
+    ]
+    if not started:
+        return 0, ""
+    index, cell = started[-1]
+    return index + 1, cell.source
+
+
+def clean_executed_notebook(notebook: nbformat.NotebookNode, job: NotebookJob) -> None:
     """Make an executed notebook publishable: title, hidden parameters, no paths or times.
 
-    The cache key is stored in the notebook's metadata, so the notebook says which inputs
-    it was computed from.
+    The cache key and the declared inputs are stored in the notebook's metadata, so the
+    notebook says which inputs it was computed from.
     """
-    notebook.cells[0].source = "# " + escape_myst(title)
+    notebook.cells[0].source = "# " + escape_myst(job.title)
     for cell in notebook.cells:
         tags = cell.metadata.setdefault("tags", [])
         if "injected-parameters" in tags:
@@ -103,11 +205,16 @@ def clean_executed_notebook(notebook: nbformat.NotebookNode, case_id: str, title
         cell.metadata.pop("execution", None)
         cell.metadata.pop("papermill", None)
     papermill_meta = notebook.metadata.get("papermill", {})
-    papermill_meta["input_path"] = TEMPLATE.as_posix()
-    papermill_meta["output_path"] = f"book/cases/{case_id}.ipynb"
+    papermill_meta["input_path"] = job.template.as_posix()
+    papermill_meta["output_path"] = job.published_as
     for key in ("start_time", "end_time", "duration", "environment_variables", "exception"):
         papermill_meta.pop(key, None)
-    notebook.metadata["casebook"] = {"case_id": case_id, "cache_key": cache_key}
+    notebook.metadata["casebook"] = {"name": job.name, "cache_key": job.cache_key, "inputs": list(job.inputs)}
+    if job.name != PORTFOLIO:
+        notebook.metadata["casebook"]["case_id"] = job.name
+    if job.orphan:
+        # Case pages are linked from the case list and not listed in the table of contents.
+        notebook.metadata["orphan"] = True
 
 
 def refresh_template_outputs(root: Path, relative: Path) -> None:
@@ -130,29 +237,3 @@ def refresh_template_outputs(root: Path, relative: Path) -> None:
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
     nbformat.write(executed, template)
-
-
-def execute_portfolio(root: Path, output: Path, kernel_name: str = KERNEL_NAME) -> ExecutionFailure | None:
-    """Run the portfolio template over the repository's cases into ``output``."""
-    template = root / PORTFOLIO_TEMPLATE
-    try:
-        papermill.execute_notebook(
-            str(template),
-            str(output),
-            parameters={"cases_dir": "../data/cases", "reference_dir": "../data/reference"},
-            kernel_name=kernel_name,
-            cwd=str(template.parent),
-            progress_bar=False,
-            request_save_on_cell_execute=False,
-            extra_arguments=QUIET_KERNEL,
-        )
-    except papermill.PapermillExecutionError as exc:
-        return ExecutionFailure("portfölj", exc.cell_index + 1, exc.source, f"{exc.ename}: {exc.evalue}")
-    except Exception as exc:  # noqa: BLE001 - reported like a failing case
-        return ExecutionFailure("portfölj", 0, "", f"{type(exc).__name__}: {str(exc)[:300]}")
-    notebook = nbformat.read(output, as_version=4)
-    clean_executed_notebook(notebook, "portfolio", "Portfölj", "")
-    notebook.metadata["papermill"]["input_path"] = PORTFOLIO_TEMPLATE.as_posix()
-    notebook.metadata["papermill"]["output_path"] = "book/portfolio.ipynb"
-    nbformat.write(notebook, output)
-    return None

@@ -23,15 +23,36 @@ import re
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 
-SITE_WORK = Path("_build") / "site"
 STRUCTURAL = ("_config.yml", "_toc.yml", "book/_templates/", "book/_static/")
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
 
 
 class SiteBuildFailed(Exception):
     """Jupyter Book reported warnings or errors; the message lists them."""
+
+
+class SiteBuild(Enum):
+    """How much of the site Jupyter Book had to build."""
+
+    FULL = "full"
+    INCREMENTAL = "incremental"
+    UNCHANGED = "unchanged"
+
+    @property
+    def label(self) -> str:
+        return {"full": "helt ombyggd", "incremental": "ändrade sidor ombyggda", "unchanged": "oförändrad"}[self.value]
+
+
+@dataclass(frozen=True)
+class BookBuild:
+    """The HTML Jupyter Book produced and how it was built."""
+
+    html: Path
+    kind: SiteBuild
 
 
 def _files(tree: Path) -> dict[str, Path]:
@@ -75,9 +96,8 @@ def structure(tree: Path) -> str:
     return digest.hexdigest()
 
 
-def build_html(root: Path, source: Path) -> tuple[Path, str]:
-    """Build ``source`` (a staged book) and return the HTML folder and the kind of build."""
-    work = root / SITE_WORK
+def build_html(work: Path, source: Path) -> BookBuild:
+    """Build ``source`` (a staged book) in ``work`` (kept between builds, see the module docstring)."""
     mirror, out = work / "src", work / "out"
     complete, structure_file = work / "complete", work / "structure"
     html = out / "_build" / "html"
@@ -85,16 +105,19 @@ def build_html(root: Path, source: Path) -> tuple[Path, str]:
     full = not (complete.exists() and html.is_dir() and structure_file.exists()
                 and structure_file.read_text() == new_structure)
     mirror.mkdir(parents=True, exist_ok=True)
+    # Not complete until Jupyter Book has run on the synced mirror: a build interrupted while
+    # syncing or building must not look up to date next time.
+    complete.unlink(missing_ok=True)
     changed = sync_tree(source, mirror)
     if not full and not changed:
-        return html, "unchanged"
-    complete.unlink(missing_ok=True)
+        complete.touch()
+        return BookBuild(html, SiteBuild.UNCHANGED)
     if full:
         shutil.rmtree(out, ignore_errors=True)
     _run_jupyter_book(mirror, out, full)
     structure_file.write_text(new_structure)
     complete.touch()
-    return html, "full" if full else "incremental"
+    return BookBuild(html, SiteBuild.FULL if full else SiteBuild.INCREMENTAL)
 
 
 def _run_jupyter_book(source: Path, out: Path, full: bool) -> None:

@@ -22,6 +22,7 @@ import nbformat
 
 from casebook.engine.audit import sha256_file
 from casebook.domain.errors import UserError
+from casebook.engine.zygote import KERNEL_ENVIRONMENT
 
 PUBLISHED_CASES = Path("_sources") / "book" / "cases"
 
@@ -51,7 +52,8 @@ def verify_site(root: Path, site: Path) -> list[Verification]:
         subprocess.run(
             [sys.executable, "-m", "pytest", "--nbval", "--nbval-current-env", "-p", "no:cacheprovider",
              "-o", "addopts=", "-o", "testpaths=", "-o", "junit_family=xunit1", "--rootdir", str(work), "-q", f"--junitxml={report}", "notebooks"],
-            cwd=work, capture_output=True, text=True, check=False, env=_as_of_build(notebooks),
+            # The same kernel environment as the build's kernels (hash seed, BLAS threads), as of the build date.
+            cwd=work, capture_output=True, text=True, check=False, env={**_as_of_build(notebooks), **KERNEL_ENVIRONMENT},
         )
         if not report.is_file():
             raise UserError("nbval kunde inte köras; ingen rapport skrevs.")

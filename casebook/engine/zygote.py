@@ -17,6 +17,27 @@ Pieces:
   kernel, forwards interrupt and terminate signals to it and exits with its status. Its
   death (even by SIGKILL) closes the socket, and the kernel then exits too. Without a
   zygote it simply becomes an ordinary kernel.
+
+A forked kernel must be indistinguishable from a fresh one in everything that can change
+an output:
+
+- The child closes what is not its own: the listening socket and every sibling's
+  connection.
+- No native thread is alive at fork (a thread's locks would be copied held): the build
+  runs every kernel, forked or fresh, with :data:`KERNEL_ENVIRONMENT`, one BLAS/OpenMP
+  thread, so OpenBLAS starts no thread pool in the zygote either.
+- The hash seed: a forked kernel inherits the zygote's seed, where fresh kernels would
+  each draw one. :data:`KERNEL_ENVIRONMENT` fixes ``PYTHONHASHSEED=0`` for both kinds, so
+  ``hash()`` and set order are the same in every kernel and every build.
+- The environment and working directory are the requester's, and ``sys.path`` is a
+  fresh kernel's. The matplotlib backend is Agg in both kinds once the notebook has imported
+  the package (``casebook.render.charts`` selects it on import; in a forked kernel that
+  import already happened in the zygote), so figures are never shown by an inline
+  backend behind the notebook's back.
+
+Requests and replies are framed: a 4-byte big-endian length, then that many bytes of
+JSON. jupyter_client's kernel provisioners would be the documented place to plug this
+in; a kernelspec whose command is the launcher works with every client unchanged.
 """
 
 from __future__ import annotations
@@ -27,6 +48,7 @@ import select
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -37,6 +59,19 @@ from pathlib import Path
 
 KERNEL_NAME = "casebook-fork"
 ENV_SOCKET = "CASEBOOK_ZYGOTE"
+# Every kernel of a build, forked or fresh, runs with these (see the module docstring).
+KERNEL_ENVIRONMENT = {
+    "PYTHONHASHSEED": "0",
+    "OPENBLAS_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+}
+START_TIMEOUT = 120.0
+_LENGTH = struct.Struct("!I")
+
+
+class ZygoteUnavailable(Exception):
+    """The zygote did not start; the caller can fall back to fresh kernels."""
 
 
 def ensure_kernelspec() -> None:
@@ -56,33 +91,117 @@ def ensure_kernelspec() -> None:
 
 
 @contextmanager
+def kernel_environment() -> Iterator[None]:
+    """Set :data:`KERNEL_ENVIRONMENT` for the block; kernels started inside inherit it."""
+    previous = {name: os.environ.get(name) for name in KERNEL_ENVIRONMENT}
+    os.environ.update(KERNEL_ENVIRONMENT)
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+class Zygote:
+    """A running zygote process and the socket it listens on."""
+
+    def __init__(self, command: list[str] | None = None):
+        self.folder = Path(tempfile.mkdtemp(prefix="casebook-zygote-"))
+        self.socket_path = self.folder / "socket"
+        self.command = command or [sys.executable, "-m", "casebook.engine.zygote", "serve", str(self.socket_path)]
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        """Start the zygote and wait until it is ready; raise :class:`ZygoteUnavailable` otherwise.
+
+        It runs in the socket's folder, so the zygote's ``sys.path[0]`` names no project.
+        """
+        ensure_kernelspec()
+        # Its error output goes to a file, read only if it fails to start: a pipe nobody
+        # reads could fill up and block it.
+        errors = self.folder / "stderr"
+        try:
+            with open(errors, "w", encoding="utf-8") as stderr:
+                self.process = subprocess.Popen(
+                    self.command, cwd=self.folder, stdout=subprocess.PIPE, stderr=stderr,
+                    text=True, start_new_session=True, env={**os.environ, **KERNEL_ENVIRONMENT},
+                )
+            ready, _, _ = select.select([self.process.stdout], [], [], START_TIMEOUT)
+            line = self.process.stdout.readline().strip() if ready else ""
+        except BaseException:
+            self.stop()
+            raise
+        if line != "ready":
+            self.process.kill()
+            self.process.wait()
+            error = errors.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+            self.stop()
+            raise ZygoteUnavailable(error[-1] if error else "ingen svarsrad")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            if self.process.poll() is None:
+                self.process.terminate()
+                try:
+                    self.process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    self.process.kill()
+                    self.process.wait()
+            if self.process.stdout:
+                self.process.stdout.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@contextmanager
 def running() -> Iterator[str]:
     """Run a zygote for the duration of the block; yields the kernel name to execute with.
 
     The socket lives in a short temporary folder (Unix socket paths are limited to about
-    100 characters). Worker processes created inside the block inherit its address.
+    100 characters). Processes started inside the block inherit its address.
     """
-    ensure_kernelspec()
-    folder = Path(tempfile.mkdtemp(prefix="casebook-zygote-"))
-    path = folder / "socket"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "casebook.engine.zygote", "serve", str(path)],
-        stdout=subprocess.PIPE, text=True, start_new_session=True,
-    )
+    zygote = Zygote()
+    zygote.start()
     previous = os.environ.get(ENV_SOCKET)
+    os.environ[ENV_SOCKET] = str(zygote.socket_path)
     try:
-        if process.stdout is None or process.stdout.readline().strip() != "ready":
-            raise RuntimeError("the kernel zygote did not start")
-        os.environ[ENV_SOCKET] = str(path)
         yield KERNEL_NAME
     finally:
         if previous is None:
             os.environ.pop(ENV_SOCKET, None)
         else:
             os.environ[ENV_SOCKET] = previous
-        process.terminate()
-        process.wait(timeout=10)
-        shutil.rmtree(folder, ignore_errors=True)
+        zygote.stop()
+
+
+# --- Framing -----------------------------------------------------------------------------
+
+
+def _frame(message: dict) -> bytes:
+    payload = json.dumps(message).encode()
+    return _LENGTH.pack(len(payload)) + payload
+
+
+def _read_exactly(connection: socket.socket, size: int) -> bytes | None:
+    data = b""
+    while len(data) < size:
+        chunk = connection.recv(size - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return data
+
+
+def read_message(connection: socket.socket, header: bytes = b"") -> dict | None:
+    """One framed message, or None when the other side closed the connection."""
+    header += _read_exactly(connection, _LENGTH.size - len(header)) or b""
+    if len(header) < _LENGTH.size:
+        return None
+    (size,) = _LENGTH.unpack(header)
+    payload = _read_exactly(connection, size)
+    return None if payload is None else json.loads(payload)
 
 
 # --- The zygote -------------------------------------------------------------------------
@@ -90,16 +209,13 @@ def running() -> Iterator[str]:
 
 def _preload() -> None:
     """Import everything a case or portfolio notebook imports, but run none of it."""
-    import matplotlib
-
-    matplotlib.use("Agg")
     import ipykernel.ipkernel  # noqa: F401
     import ipykernel.kernelapp  # noqa: F401
     import myst_nb.ext.glue  # noqa: F401 - imports nbformat's validator, about 1 s
     import pandas  # noqa: F401
 
-    import casebook.render.portfolio  # noqa: F401
     import casebook.render.case_view  # noqa: F401
+    import casebook.render.portfolio  # noqa: F401
 
 
 def serve(path: Path) -> None:
@@ -114,28 +230,33 @@ def serve(path: Path) -> None:
         readable, _, _ = select.select([listener], [], [], 0.05)
         if readable:
             connection, _ = listener.accept()
-            pid = _fork_kernel(listener, connection)
+            pid = _fork_kernel(listener, connection, children)
             if pid:
                 children[pid] = connection
         _reap(children)
 
 
-def _fork_kernel(listener: socket.socket, connection: socket.socket) -> int | None:
-    message, fds, _, _ = socket.recv_fds(connection, 1 << 20, 3)
-    if len(fds) != 3:
+def _fork_kernel(listener: socket.socket, connection: socket.socket, children: dict[int, socket.socket]) -> int | None:
+    header, fds, _, _ = socket.recv_fds(connection, _LENGTH.size, 3)
+    request = read_message(connection, header) if header else None
+    if request is None or len(fds) != 3:
+        for fd in fds:
+            os.close(fd)
         connection.close()
         return None
-    request = json.loads(message)
     pid = os.fork()
     if pid == 0:  # the kernel
-        listener.close()
         try:
+            # Close what is not this kernel's: the listener and every sibling's connection.
+            listener.close()
+            for sibling in children.values():
+                sibling.close()
             _become_kernel(connection, fds, request)
         finally:
             os._exit(1)
     for fd in fds:
         os.close(fd)
-    connection.sendall(json.dumps({"pid": pid}).encode() + b"\n")
+    connection.sendall(_frame({"pid": pid}))
     return pid
 
 
@@ -145,10 +266,13 @@ def _become_kernel(connection: socket.socket, fds: list[int], request: dict) -> 
     for target, fd in enumerate(fds):
         os.dup2(fd, target)
         os.close(fd)
+    zygote_dir = os.getcwd()
     os.chdir(request["cwd"])
     os.environ.clear()
     os.environ.update(request["env"])
     sys.argv = ["casebook-fork-kernel", *request["argv"]]
+    # ipykernel_launcher removes the start folder from a fresh kernel's sys.path; so does the child.
+    sys.path[:] = [entry for entry in sys.path if entry not in ("", zygote_dir)]
 
     def exit_when_launcher_dies() -> None:
         while connection.recv(1024):
@@ -163,6 +287,7 @@ def _become_kernel(connection: socket.socket, fds: list[int], request: dict) -> 
 
 
 def _reap(children: dict[int, socket.socket]) -> None:
+    """Collect exited kernels (no zombies pile up) and tell each launcher its kernel's status."""
     while children:
         try:
             pid, status = os.waitpid(-1, os.WNOHANG)
@@ -173,7 +298,7 @@ def _reap(children: dict[int, socket.socket]) -> None:
         connection = children.pop(pid, None)
         if connection is not None:
             try:
-                connection.sendall(json.dumps({"exit": os.waitstatus_to_exitcode(status)}).encode() + b"\n")
+                connection.sendall(_frame({"exit": os.waitstatus_to_exitcode(status)}))
             except OSError:
                 pass
             connection.close()
@@ -193,9 +318,14 @@ def launch(kernel_argv: list[str]) -> int:
         # No zygote: be an ordinary fresh kernel.
         os.execv(sys.executable, [sys.executable, "-m", "ipykernel_launcher", *kernel_argv])
     request = {"argv": kernel_argv, "cwd": os.getcwd(), "env": dict(os.environ)}
-    socket.send_fds(connection, [json.dumps(request).encode()], [0, 1, 2])
-    reader = connection.makefile("rb")
-    pid = json.loads(reader.readline())["pid"]
+    frame = _frame(request)
+    # The descriptors travel with the first bytes; the rest of the frame follows.
+    sent = socket.send_fds(connection, [frame[:_LENGTH.size]], [0, 1, 2])
+    connection.sendall(frame[sent:])
+    started = read_message(connection)
+    if started is None:
+        return 1
+    pid = started["pid"]
 
     def forward(signum, _frame) -> None:
         try:
@@ -207,8 +337,8 @@ def launch(kernel_argv: list[str]) -> int:
 
     signal.signal(signal.SIGINT, forward)
     signal.signal(signal.SIGTERM, forward)
-    line = reader.readline()
-    return json.loads(line)["exit"] if line else 1
+    ended = read_message(connection)
+    return ended["exit"] if ended else 1
 
 
 def main(argv: list[str]) -> int:

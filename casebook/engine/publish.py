@@ -1,0 +1,85 @@
+"""Publishing a built site without a gap, and one build or verification at a time.
+
+The site path (``_build/html``) is a symbolic link to a versioned folder beside it
+(``_build/html-<version>``). Publishing moves the new site into a new versioned folder,
+points a temporary link at it and renames that link over the site path: ``rename`` is
+atomic, so a reader always finds either the old site or the new one, never nothing.
+Older versions are removed afterwards.
+
+A lock file (``_build/.lock``, ``flock``) keeps two builds, or a build and a
+verification, from writing the same folders at once.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from casebook.domain.errors import UserError
+
+
+_held: set[Path] = set()  # lock files this process holds, so that verify can rebuild under its own lock
+
+
+class ProjectBusy(UserError):
+    """Another build or verification holds the project's lock."""
+
+
+def publish(html: Path, site: Path) -> Path:
+    """Make ``html`` the site at ``site`` in one atomic step; return the versioned folder."""
+    version = site.with_name(f"{site.name}-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.monotonic_ns()}")
+    html.rename(version)
+    if site.exists() and not site.is_symlink():
+        # A site from before versioned publishing: move it aside once (it is removed below).
+        site.rename(site.with_name(f"{site.name}-previous-{os.getpid()}"))
+    link = site.with_name(f".{site.name}.link-{os.getpid()}")
+    link.unlink(missing_ok=True)
+    link.symlink_to(version.name, target_is_directory=True)  # relative: the build folder can move
+    os.replace(link, site)
+    for old in site.parent.glob(f"{site.name}-*"):
+        if old != version and old.is_dir() and not old.is_symlink():
+            shutil.rmtree(old, ignore_errors=True)
+    return version
+
+
+@contextmanager
+def project_lock(lock_file: Path, wait: bool = False) -> Iterator[None]:
+    """Hold the project's lock for the block.
+
+    With ``wait`` the call waits for the other build; otherwise it raises
+    :class:`ProjectBusy` at once, naming the process that holds the lock. A process that
+    already holds the lock may take it again (``verify`` rebuilds the site).
+    """
+    lock_file = lock_file.resolve()
+    if lock_file in _held:
+        yield
+        return
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_file, "a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "okänd"
+            raise ProjectBusy(
+                f"Ett annat bygge eller en verifiering pågår redan i det här projektet (process {holder}, "
+                f"låsfil {lock_file.parent.name}/{lock_file.name}). Vänta tills det är klart, "
+                "eller kör med --wait för att vänta automatiskt. Inget har ändrats."
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        _held.add(lock_file)
+        try:
+            yield
+        finally:
+            _held.discard(lock_file)
+            handle.seek(0)
+            handle.truncate()
+            fcntl.flock(handle, fcntl.LOCK_UN)

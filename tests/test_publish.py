@@ -1,0 +1,121 @@
+"""Publishing swaps the site in one atomic step, and one build or verification runs at a time."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from conftest import casebook, copy_project
+
+from casebook.engine.publish import ProjectBusy, project_lock, publish
+
+
+def _built(tmp_path: Path, text: str) -> Path:
+    html = tmp_path / f"staging-{text}"
+    html.mkdir()
+    (html / "index.html").write_text(text, encoding="utf-8")
+    return html
+
+
+def test_the_site_is_a_link_to_the_newest_version_and_old_versions_are_removed(tmp_path):
+    site = tmp_path / "_build" / "html"
+    site.parent.mkdir()
+    first = publish(_built(tmp_path, "första"), site)
+    assert site.is_symlink() and site.resolve() == first.resolve()
+    second = publish(_built(tmp_path, "andra"), site)
+    assert (site / "index.html").read_text(encoding="utf-8") == "andra"
+    assert not first.exists()
+    assert sorted(p.name for p in site.parent.iterdir()) == sorted(["html", second.name])
+    assert not Path(site.readlink()).is_absolute()  # the build folder can be moved
+
+
+def test_a_site_from_before_versioning_is_replaced(tmp_path):
+    site = tmp_path / "html"
+    site.mkdir()
+    (site / "index.html").write_text("gammal", encoding="utf-8")
+    publish(_built(tmp_path, "ny"), site)
+    assert site.is_symlink() and (site / "index.html").read_text(encoding="utf-8") == "ny"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("html-previous")] == []
+
+
+def test_a_reader_never_finds_the_site_missing_while_it_is_republished(tmp_path):
+    site = tmp_path / "html"
+    publish(_built(tmp_path, "0"), site)
+    missing = []
+    stop = threading.Event()
+
+    def read() -> None:
+        while not stop.is_set():
+            try:
+                (site / "index.html").read_text(encoding="utf-8")
+            except OSError as exc:
+                missing.append(exc)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        for number in range(1, 60):
+            publish(_built(tmp_path, str(number)), site)
+    finally:
+        stop.set()
+        reader.join()
+    assert missing == []
+    assert (site / "index.html").read_text(encoding="utf-8") == "59"
+
+
+HOLD_LOCK = """
+import sys, time
+from pathlib import Path
+from casebook.engine.publish import project_lock
+with project_lock(Path(sys.argv[1])):
+    print("låst", flush=True)
+    time.sleep(float(sys.argv[2]))
+"""
+
+
+def _hold_lock(lock_file: Path, seconds: float) -> subprocess.Popen:
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(lock_file), str(seconds)],
+                              stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "låst"
+    return holder
+
+
+def test_a_second_process_is_told_the_project_is_busy(tmp_path):
+    lock_file = tmp_path / "_build" / ".lock"
+    holder = _hold_lock(lock_file, 30)
+    try:
+        with pytest.raises(ProjectBusy, match=f"pågår redan i det här projektet \\(process {holder.pid}"):
+            with project_lock(lock_file):
+                pytest.fail("two processes held the lock at once")
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_waiting_process_gets_the_lock_when_the_other_is_done(tmp_path):
+    lock_file = tmp_path / "_build" / ".lock"
+    holder = _hold_lock(lock_file, 2)
+    started = time.monotonic()
+    with project_lock(lock_file, wait=True):
+        waited = time.monotonic() - started
+    assert waited > 1.5  # the other process held it for 2 s
+    holder.wait()
+
+
+def test_build_and_verify_stop_with_a_clear_message_while_another_build_runs(tmp_path):
+    root = copy_project(tmp_path / "repo")
+    holder = _hold_lock(root / "_build" / ".lock", 60)
+    try:
+        for command in ("build", "verify"):
+            completed = casebook(root, command)
+            assert completed.returncode == 2, completed.stderr
+            assert "Ett annat bygge eller en verifiering pågår redan" in completed.stderr
+            assert "Traceback" not in completed.stderr
+    finally:
+        holder.kill()
+        holder.wait()
+    assert sorted(p.name for p in (root / "_build").iterdir()) == [".lock"]  # nothing was built
