@@ -68,7 +68,7 @@ def test_decision_rows(reports):
     assert spin["total_financing_sek"] == 6_200_285
     assert spin["decided_share_percent"] == "12.10"
     assert spin["max_amount_sek"] == 750_000
-    assert (spin["rules_not_met"], spin["rules_to_review"]) == (1, 1)
+    assert (spin["rules_not_met"], spin["rules_missing_judgement"], spin["rules_to_review"]) == (0, 1, 1)
     assert len(spin["case_file_sha256"]) == 64
 
 

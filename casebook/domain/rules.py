@@ -14,12 +14,15 @@ from enum import Enum
 from casebook.domain import formatting as fmt
 from casebook.domain.finance import FinancingFigures, percent
 from casebook.domain.model import AssessmentTopic, Case, FinancierKind, RuleSetId
-from casebook.domain.reference import RegionalActor
+from casebook.domain.reference import NationalAgency, RegionalActor
 
 
 class Outcome(str, Enum):
     MET = "Uppfyllt"
     NOT_MET = "Ej uppfyllt"
+    # A judgement rule with nothing recorded: not a breach, but the case cannot be relied on
+    # until someone records the judgement.
+    MISSING_JUDGEMENT = "Bedömning saknas"
     REVIEW = "Avvikelse att granska"
     JUDGEMENT = "Bedömning enligt handläggare"
     NOT_APPLICABLE = "Ej tillämplig"
@@ -27,7 +30,7 @@ class Outcome(str, Enum):
     @property
     def needs_attention(self) -> bool:
         """Whether a reader must look at this outcome before relying on the case."""
-        return self in (Outcome.NOT_MET, Outcome.REVIEW)
+        return self in (Outcome.NOT_MET, Outcome.MISSING_JUDGEMENT, Outcome.REVIEW)
 
 
 class RuleKind(str, Enum):
@@ -43,6 +46,7 @@ class CaseContext:
     case: Case
     figures: FinancingFigures
     regional_actors: tuple[RegionalActor, ...]
+    national_agencies: tuple[NationalAgency, ...]
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,8 @@ WORDING_UNVERIFIED = (
 CALL = "Utlysning: genomförandeprojekt inom regeringsuppdraget om strategisk planering (maj 2024)"
 CALL_WORDING = "utlysningens villkor så som de återges i beslutsunderlaget för SPIN"
 ADVANCE_CEILING = 400_000
+TILLVAXTVERKET = "Tillväxtverket"
+"""The agency that 5 § names; identified by its entry in the reference data, not by a line's kind."""
 
 RULES: list[Rule] = []
 
@@ -255,14 +261,24 @@ def _five_together(ctx: CaseContext) -> Finding:
         )
     if 2 * o.total_amount <= costs:
         return Finding(Outcome.MET, evidence + " Högst 50 procent (5 § första meningen).")
-    clause = o.tillvaxtverket_grants and o.other_decision_makers >= 1
+    agency = next((a for a in ctx.national_agencies if a.name == TILLVAXTVERKET), None)
+    tillvaxtverket = [s for s in o.lines if agency is not None and s.financier in agency.names]
+    others = sorted({s.financier for s in o.lines} - {s.financier for s in tillvaxtverket})
+    clause = bool(tillvaxtverket) and len(others) >= 1
     if clause and o.total_amount <= costs:
         return Finding(
             Outcome.MET,
             evidence + " Över 50 procent men tillåtet upp till 100 procent eftersom Tillväxtverket och minst en annan "
-            f"beslutsfattare ({o.other_decision_makers} st.) beslutar om bidrag för projektet (5 § andra meningen).",
+            f"beslutsfattare ({len(others)} st.: {', '.join(others)}) beslutar om bidrag för projektet (5 § andra meningen).",
         )
-    reason = "över 100 procent" if clause else "över 50 procent utan att Tillväxtverket och en annan beslutsfattare båda beviljar bidrag"
+    if clause:
+        reason = "över 100 procent"
+    else:
+        reason = (
+            "över 50 procent utan att Tillväxtverket och en annan beslutsfattare båda beviljar bidrag "
+            f"(Tillväxtverket {'beviljar' if tillvaxtverket else 'beviljar inte'}; {len(others)} andra beslutsfattare "
+            "beviljar bidrag enligt förordningen)"
+        )
     return Finding(Outcome.NOT_MET, evidence + f" Sammanlagt {reason}.")
 
 
@@ -273,7 +289,11 @@ def _judgement(topic: AssessmentTopic) -> Callable[[CaseContext], Finding]:
     def check(ctx: CaseContext) -> Finding:
         assessment = ctx.case.assessment(topic)
         if assessment is None:
-            return Finding(Outcome.NOT_MET, "Ingen bedömning är registrerad i ärendet.")
+            return Finding(
+                Outcome.MISSING_JUDGEMENT,
+                "Ärendet registrerar ingen bedömning av detta. Det betyder inte att kravet är brutet, "
+                "men regeln kan inte avgöras förrän handläggarens bedömning finns.",
+            )
         evidence = f"\"{assessment.text}\" ({assessment.assessed_by}"
         evidence += f", {assessment.source_section})" if assessment.source_section else ")"
         return Finding(Outcome.JUDGEMENT if assessment.met else Outcome.NOT_MET, evidence)
@@ -306,7 +326,9 @@ for _id, _topic, _title, _source, _requires in _JUDGEMENTS:
         title=_title,
         source=_source,
         wording=WORDING_2009_674 if _id.startswith("5-") else WORDING_UNVERIFIED,
-        requires=_requires + " Uppfyllt endast när ärendet registrerar handläggarens bedömning med motivering.",
+        requires=_requires + " Bedömning enligt handläggare när ärendet registrerar handläggarens bedömning med "
+        "motivering; Bedömning saknas när ingen bedömning är registrerad; Ej uppfyllt när bedömningen är att kravet "
+        "inte är uppfyllt.",
         kind=RuleKind.JUDGEMENT,
         applies_when="Alltid.",
     )(_judgement(_topic))

@@ -93,6 +93,7 @@ def decision_rows(reports: list[EvaluatedCase]) -> list[dict]:
             "conditional_on_other_financing": case.decision.conditional_on_other_financing,
             "rules_met": counts[Outcome.MET],
             "rules_not_met": counts[Outcome.NOT_MET],
+            "rules_missing_judgement": counts[Outcome.MISSING_JUDGEMENT],
             "rules_to_review": counts[Outcome.REVIEW],
             "rules_officer_judgement": counts[Outcome.JUDGEMENT],
             "rules_not_applicable": counts[Outcome.NOT_APPLICABLE],
