@@ -28,6 +28,8 @@ from conftest import REPO, copy_project
 from playwright.sync_api import sync_playwright
 from test_build import casebook
 
+pytestmark = pytest.mark.e2e
+
 CHROMIUM = os.environ.get("CASEBOOK_CHROMIUM", "/usr/bin/chromium")
 HOSTILE = REPO / "tests" / "hostile" / "fiktiv-injektion.yaml"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -171,6 +173,41 @@ def test_navigation_is_reachable_by_keyboard(page, server):
         if href:
             reached.add(href)
     assert set(nav_links) <= reached
+
+
+# --- The verdict first ---------------------------------------------------------------
+
+NBSP = "\N{NO-BREAK SPACE}"
+SPIN = "book/cases/rjh-2025-spin.html"
+
+
+@pytest.mark.parametrize("width,height", [(1280, 800), (375, 667)])
+def test_spin_verdict_is_on_the_first_screen(browser, server, width, height):
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.goto(f"{server}/{SPIN}", wait_until="load")
+    verdict = page.locator("main .casebook-verdict")
+    box = verdict.bounding_box()
+    assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= height, box
+    text = verdict.inner_text()
+    for expected in (f"12,10{NBSP}%", f"750{NBSP}000{NBSP}kr", "Förslag till beslut",
+                     f"Avvikelse att granska: Maxbeloppet 750{NBSP}000{NBSP}kr är 1{NBSP}kr högre än sökt belopp",
+                     "Bedömning saknas: 6 § förordning (2003:596)"):
+        assert expected in text, expected
+    # Nothing but the page title comes before the verdict in the article.
+    before = page.evaluate(
+        "() => { const v = document.querySelector('main .casebook-verdict'); const h = document.querySelector('main article.bd-article h1');"
+        " const r = document.createRange(); r.setStartAfter(h); r.setEndBefore(v); return r.toString().trim(); }")
+    assert before == ""
+    context.close()
+
+
+def test_a_verdict_flag_leads_to_its_rule_row(page, server):
+    page.goto(f"{server}/{SPIN}", wait_until="load")
+    page.locator("main .casebook-verdict a[href='#regel-6-paragraf-foretagsstod']").click()
+    row = page.locator("tr#regel-6-paragraf-foretagsstod")
+    assert "Bedömning saknas" in row.inner_text()
+    assert row.evaluate("r => { const b = r.getBoundingClientRect(); return b.top >= 0 && b.top < innerHeight; }")
 
 
 # --- Links ---------------------------------------------------------------------------

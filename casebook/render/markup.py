@@ -3,7 +3,7 @@
 Case text is data, never markup: every ASCII punctuation character is backslash-escaped
 (CommonMark allows escaping any of them), so HTML, roles, directives, links, images and
 substitutions in a case file are displayed literally. Line breaks become spaces so a
-value cannot start a new block.
+value cannot start a new block. No-break spaces stay, so an amount never breaks.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ import re
 import string
 
 _PUNCTUATION = re.compile("([" + re.escape(string.punctuation) + "])")
-_WHITESPACE = re.compile(r"\s+")
+# Whitespace that may break a line; no-break spaces (in amounts: "750 000 kr") are kept.
+_WHITESPACE = re.compile(r"[^\S\u00a0\u202f]+")
 
 
 def escape_myst(text: str) -> str:
