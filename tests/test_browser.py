@@ -210,6 +210,74 @@ def test_a_verdict_flag_leads_to_its_rule_row(page, server):
     assert row.evaluate("r => { const b = r.getBoundingClientRect(); return b.top >= 0 && b.top < innerHeight; }")
 
 
+# --- Every page type: Swedish, no errors, no sideways scrolling --------------------------
+
+PAGE_TYPES = ["index.html", "book/index.html", SPIN, "book/cases/fiktiv-injektion.html", "book/case_list.html",
+              "book/portfolio.html", "book/rules.html", "book/method.html", "book/case_format.html",
+              "book/open_data.html", "book/verification.html", "book/accessibility.html", "search.html",
+              "genindex.html"]
+# Interface text of Sphinx and its themes when it is not translated: phrases found anywhere,
+# and short words that are English only as a whole label.
+ENGLISH_PHRASES = ["Skip to main content", "Search this book", "Search the docs", "Back to top", "Link to this",
+                   "Color mode", "Site navigation", "Toggle", "Copyright", "next page", "previous page",
+                   "System Settings", "Version warning", "On this page", "Section Navigation", "Please activate",
+                   "Print to PDF", "Download this page", "Fullscreen", "Copy to clipboard", "Search Results"]
+ENGLISH_LABELS = {"Main", "Page", "Light", "Dark", "Search", "Contents", "Copy", "Copied!", "Download", "Home",
+                  "next", "previous", "Breadcrumb", "Announcement"}
+INTERFACE_TEXT = """() => {
+  const found = [document.body.innerText, document.title];
+  for (const element of document.querySelectorAll('*')) {
+    for (const name of ['aria-label', 'title', 'placeholder', 'alt', 'data-bs-title', 'aria-description', 'value']) {
+      const value = element.getAttribute(name);
+      if (value && !(name === 'value' && element.tagName !== 'INPUT')) found.push(value);
+    }
+  }
+  return found;
+}"""
+
+
+def _open(browser, server, path, width=1280, height=800):
+    """A page in a fresh context, with every console error and failed request recorded."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda message: problems.append(f"console {message.type}: {message.text}")
+            if message.type in ("error", "warning") else None)
+    page.on("pageerror", lambda error: problems.append(f"JavaScript: {error}"))
+    page.on("requestfailed", lambda request: problems.append(f"misslyckad begäran: {request.url}"))
+    page.on("response", lambda response: problems.append(f"HTTP {response.status}: {response.url}")
+            if response.status >= 400 else None)
+    page.goto(f"{server}/{path}", wait_until="networkidle")
+    return context, page, problems
+
+
+@pytest.mark.parametrize("path", PAGE_TYPES)
+def test_no_english_interface_text(browser, server, path):
+    context, page, _ = _open(browser, server, path)
+    texts = page.evaluate(INTERFACE_TEXT)
+    context.close()
+    english = sorted({phrase for phrase in ENGLISH_PHRASES for text in texts if phrase in text}
+                     | {text for text in texts if text.strip() in ENGLISH_LABELS})
+    assert english == []
+
+
+@pytest.mark.parametrize("path", PAGE_TYPES)
+def test_no_console_error_or_failed_request(browser, server, path):
+    context, page, problems = _open(browser, server, path)
+    page.mouse.move(300, 300)
+    page.wait_for_timeout(200)
+    context.close()
+    assert problems == []
+
+
+@pytest.mark.parametrize("path", PAGE_TYPES)
+def test_no_sideways_scrolling_at_320_px(browser, server, path):
+    context, page, _ = _open(browser, server, path, width=320, height=640)
+    widths = page.evaluate("() => [document.documentElement.scrollWidth, innerWidth]")
+    context.close()
+    assert widths[0] <= widths[1], widths
+
+
 # --- Links ---------------------------------------------------------------------------
 
 
