@@ -14,9 +14,12 @@ Chromium comes from Debian (``/usr/bin/chromium``, installed by ``.ci/run``) or 
 from __future__ import annotations
 
 import functools
+import io
 import os
+import re
 import shutil
 import threading
+import unicodedata
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -26,7 +29,10 @@ from axe_playwright_python.sync_playwright import Axe
 from bs4 import BeautifulSoup
 from conftest import REPO, copy_project
 from playwright.sync_api import sync_playwright
+from pypdf import PdfReader
 from test_build import casebook
+
+from casebook.domain.evaluation import evaluate_case
 
 pytestmark = pytest.mark.e2e
 
@@ -274,8 +280,49 @@ def test_no_console_error_or_failed_request(browser, server, path):
 def test_no_sideways_scrolling_at_320_px(browser, server, path):
     context, page, _ = _open(browser, server, path, width=320, height=640)
     widths = page.evaluate("() => [document.documentElement.scrollWidth, innerWidth]")
+    hyphens = page.evaluate("() => getComputedStyle(document.querySelector('main article') || document.body).hyphens")
     context.close()
     assert widths[0] <= widths[1], widths
+    assert hyphens == "auto" or path == "index.html"
+
+
+# A figure followed by an ordinary (breakable) space and more digits, "kr" or "%".
+BREAKABLE_AMOUNT = re.compile(r"\d[ \t\n]+(\d{3}\b|kr\b|%)")
+
+
+def test_no_amount_can_break_across_lines(site):
+    offenders = []
+    for html_page in _pages(site):
+        soup = BeautifulSoup(html_page.read_text(encoding="utf-8"), "html.parser")
+        for text in (soup.find("main") or soup).find_all(string=True):
+            if text.parent.name not in ("script", "style") and (match := BREAKABLE_AMOUNT.search(text)):
+                offenders.append(f"{html_page.relative_to(site)}: {match.group(0)!r}")
+    assert offenders == []
+
+
+# --- Paper ---------------------------------------------------------------------------
+
+
+def _flat(text: str) -> str:
+    """Text without whitespace (line and page breaks, no-break spaces) and with typographic
+    ligatures (the PDF's "ﬁ") spelt out, for comparing print with data."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+def test_printed_spin_page_holds_every_evidence_and_every_hash(browser, server, site):
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{server}/{SPIN}", wait_until="networkidle")
+    pdf = page.pdf(format="A4")
+    context.close()
+    printed = _flat("".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages))
+    evaluated = evaluate_case(site.parents[1] / "data" / "cases" / "rjh-2025-spin.yaml")
+    missing = [r.rule.id for r in evaluated.results if _flat(r.evidence) not in printed]
+    assert missing == []
+    soup = BeautifulSoup((site / SPIN).read_text(encoding="utf-8"), "html.parser")
+    hashes = [td.get_text() for td in soup.select("#T_audit td") if re.fullmatch(r"[0-9a-f]{64}", td.get_text())]
+    assert len(hashes) >= 5
+    assert [h for h in hashes if h not in printed] == []
 
 
 # --- Links ---------------------------------------------------------------------------

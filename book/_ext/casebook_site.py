@@ -1,5 +1,10 @@
 """Sphinx extension for the casebook site (registered in _config.yml, sphinx.local_extensions).
 
+- Tables written in MyST (case list, rule catalogue, field lists) reflow on narrow screens:
+  every body cell carries its column's header in ``data-label`` and the table gets the
+  class ``casebook-stack``, so the stylesheet can show each row as "label: value" lines
+  (WCAG 1.4.10) instead of a table wider than the screen. The HTML translator writes the
+  attribute; pydata-sphinx-theme mixes its own translator in on top of this one.
 - Drops sphinx-thebe's scripts and stylesheet. Jupyter Book 1 always loads sphinx-thebe;
   the site has no live code cells, and the extension declares ``const THEBE_JS_URL`` twice
   on every page, which is a JavaScript error in every browser.
@@ -8,6 +13,42 @@
 from __future__ import annotations
 
 import os
+
+from docutils import nodes
+from sphinx.transforms import SphinxTransform
+from sphinx.writers.html5 import HTML5Translator
+
+LABEL = "casebook-label"
+
+
+class LabelTableCells(SphinxTransform):
+    """Give each body cell of a table with a header row the text of its column's header."""
+
+    default_priority = 800
+
+    def apply(self) -> None:
+        for tgroup in self.document.findall(nodes.tgroup):
+            thead = next(iter(tgroup.findall(nodes.thead)), None)
+            tbody = next(iter(tgroup.findall(nodes.tbody)), None)
+            if thead is None or tbody is None or not thead.children:
+                continue
+            labels = [entry.astext().strip() for entry in thead.children[0].children]
+            tgroup.parent["classes"].append("casebook-stack")
+            for row in tbody.children:
+                column = 0
+                for entry in row.children:
+                    if column < len(labels):
+                        entry[LABEL] = labels[column]
+                    column += 1 + entry.get("morecols", 0)
+
+
+class LabelledCellsTranslator(HTML5Translator):
+    """Sphinx's HTML5 translator, writing ``data-label`` on cells labelled by the transform."""
+
+    def starttag(self, node, tagname, suffix="\n", empty=False, **attributes):  # noqa: ANN001, ANN201 - docutils signature
+        if tagname == "td" and isinstance(node, nodes.entry) and LABEL in node:
+            attributes["data-label"] = node[LABEL]
+        return super().starttag(node, tagname, suffix, empty, **attributes)
 
 
 def _is_thebe(asset: object) -> bool:
@@ -23,5 +64,7 @@ def _drop_thebe(app, pagename, templatename, context, doctree) -> None:  # noqa:
 
 
 def setup(app):  # noqa: ANN001, ANN201 - Sphinx extension entry point
+    app.add_transform(LabelTableCells)
+    app.set_translator("html", LabelledCellsTranslator)
     app.connect("html-page-context", _drop_thebe)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -387,7 +387,7 @@ def _indicator(ctx: CaseContext) -> Finding:
 @rule(
     id="11-paragraf-forskott",
     rule_set=RuleSetId.ORDINANCE_2003_596,
-    title="Förskott högst hälften av stödet och högst 400 000 kr, med särskilda skäl",
+    title=f"Förskott högst hälften av stödet och högst {fmt.kronor(ADVANCE_CEILING)}, med särskilda skäl",
     source="11 § " + ORDINANCE,
     wording=WORDING_UNVERIFIED,
     requires="Bidrag betalas ut i efterhand. Förskott kräver särskilda skäl och får vara högst hälften av beviljat stöd och högst 400 000 kronor.",

@@ -18,6 +18,7 @@ import pandas as pd
 from IPython.display import HTML, SVG
 
 from casebook.render import charts
+from casebook.render.markup import keep_figures_together
 from casebook.domain import formatting as fmt
 from casebook.domain.evaluation import EvaluatedCase, evaluate_case
 from casebook.domain.finance import FinancingFigures, payable
@@ -65,7 +66,7 @@ def styled_table(
         cells = "".join(
             f'<td role="cell" data-label="{html.escape(label)}"'
             + (f' class="{classes[label]}"' if label in classes else "")
-            + f">{html.escape(str(value)) if escape else value}</td>"
+            + f">{html.escape(keep_figures_together(str(value))) if escape else value}</td>"
             for label, value in zip(header, row, strict=True)
         )
         lines.append(f'<tr role="row"{row_id}>{cells}</tr>')
@@ -188,12 +189,13 @@ class CaseView:
         label = self.case.state.label
         # The state ("Förslag till beslut", "Beviljat", "Avslaget") opens the block, in bold.
         first = f"<strong>{html.escape(label)}</strong>{html.escape(sentences[0][len(label):])}"
-        paragraphs = f"<p>{first}</p>" + "".join(f"<p>{html.escape(text)}</p>" for text in sentences[1:])
+        paragraphs = f"<p>{first}</p>" + "".join(f"<p>{html.escape(keep_figures_together(text))}</p>" for text in sentences[1:])
         flags = self.attention_sentences()
         if flags:
             count = fmt.plural(len(flags), "regel kräver", "regler kräver")
             items = "".join(
-                f'<li><a href="#{rule_anchor(rule_id)}">{html.escape(text)}</a></li>' for rule_id, text in flags
+                f'<li><a href="#{rule_anchor(rule_id)}">{html.escape(keep_figures_together(text))}</a></li>'
+                for rule_id, text in flags
             )
             attention = f'<p class="casebook-verdict-flags-title">{count} uppmärksamhet:</p><ul>{items}</ul>'
         else:

@@ -68,7 +68,8 @@ def rule_catalogue(reports: list[EvaluatedCase]) -> str:
             escape_myst(tally),
         ])
     header = ["Id", "Regel", "Källa och lydelse", "Vad källan kräver", "Typ", "Gäller", "Utfall i ärendena"]
-    return list_table(f"Regelkatalog: {len(RULES)} regler", header, rows)
+    # Seven columns of prose do not fit a text column: each rule is a card at every width.
+    return list_table(f"Regelkatalog: {len(RULES)} regler", header, rows, css_class="casebook-cards")
 
 
 OPEN_DATA_FILES = (
