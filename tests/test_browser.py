@@ -14,6 +14,7 @@ Chromium comes from Debian (``/usr/bin/chromium``, installed by ``.ci/run``) or 
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
 import os
 import re
@@ -323,6 +324,36 @@ def test_printed_spin_page_holds_every_evidence_and_every_hash(browser, server, 
     hashes = [td.get_text() for td in soup.select("#T_audit td") if re.fullmatch(r"[0-9a-f]{64}", td.get_text())]
     assert len(hashes) >= 5
     assert [h for h in hashes if h not in printed] == []
+
+
+# --- Sources a reader can follow ---------------------------------------------------------
+
+
+def _spin_soup(site: Path) -> BeautifulSoup:
+    return BeautifulSoup((site / SPIN).read_text(encoding="utf-8"), "html.parser")
+
+
+def test_the_downloadable_case_file_has_the_hash_of_the_audit_trail(site):
+    soup = _spin_soup(site)
+    link = soup.select_one("main a[href$='rjh-2025-spin.yaml']")
+    downloaded = (site / "book" / "cases" / link["href"]).resolve()
+    assert downloaded.is_relative_to(site) and downloaded.is_file()
+    audit_row = next(tr for tr in soup.select("#T_audit tbody tr") if "ärendefil" in tr.td.get_text())
+    assert hashlib.sha256(downloaded.read_bytes()).hexdigest() == audit_row.find_all("td")[1].get_text()
+
+
+def test_the_case_page_links_its_source_document(site):
+    link = next(a for a in _spin_soup(site).select("main a[href]") if a.get_text().startswith("Tjänsteskrivelse"))
+    memo = (site / "book" / "cases" / link["href"]).resolve()
+    assert memo.is_relative_to(site) and "Medfinansiering till projekt SPIN" in memo.read_text(encoding="utf-8")
+
+
+def test_legal_sources_link_to_the_law_text_at_the_paragraph(site):
+    row = _spin_soup(site).select_one("tr#regel-5-paragraf-sammanlagt")
+    assert row.select_one("a")["href"] == "https://lagen.nu/2003:596#P5"
+    catalogue = BeautifulSoup((site / "book" / "rules.html").read_text(encoding="utf-8"), "html.parser")
+    hrefs = {a["href"] for a in catalogue.select("main table a[href^='https://lagen.nu/2003:596#P']")}
+    assert {"https://lagen.nu/2003:596#P5", "https://lagen.nu/2003:596#P6", "https://lagen.nu/2003:596#P11"} <= hrefs
 
 
 # --- Links ---------------------------------------------------------------------------

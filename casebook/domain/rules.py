@@ -66,6 +66,7 @@ class Rule:
     kind: RuleKind
     applies_when: str
     check: Callable[[CaseContext], Finding]
+    source_url: str | None = None  # the law text, at the paragraph where possible
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ class RuleResult:
             "kind": self.rule.kind.value,
             "outcome": self.outcome.value,
             "evidence": self.evidence,
+            "source_url": self.rule.source_url,
         }
 
 
@@ -97,6 +99,15 @@ WORDING_UNVERIFIED = (
 CALL = "Utlysning: genomförandeprojekt inom regeringsuppdraget om strategisk planering (maj 2024)"
 CALL_WORDING = "utlysningens villkor så som de återges i beslutsunderlaget för SPIN"
 ADVANCE_CEILING = 400_000
+LAW_TEXT_URL = "https://lagen.nu/2003:596"
+"""The ordinance's consolidated text (lagen.nu, from Regeringskansliets rättsdatabaser); its
+paragraphs have the anchors ``#P1``, ``#P2`` …"""
+
+
+def law_url(paragraph: int) -> str:
+    """A link to one paragraph of förordning (2003:596)."""
+    return f"{LAW_TEXT_URL}#P{paragraph}"
+
 TILLVAXTVERKET = "Tillväxtverket"
 """The agency that 5 § names; identified by its entry in the reference data, not by a line's kind."""
 
@@ -123,6 +134,7 @@ def rule(**metadata) -> Callable[[Callable[[CaseContext], Finding]], Callable[[C
     source="8 § " + ORDINANCE,
     wording=WORDING_UNVERIFIED,
     requires="Ansökan ska innehålla budget och finansieringsplan; finansieringen ska täcka de budgeterade kostnaderna.",
+    source_url=law_url(8),
     kind=RuleKind.REQUIREMENT,
     applies_when="När ärendet anger projektets totala kostnader.",
 )
@@ -148,6 +160,7 @@ def _financing_equals_costs(ctx: CaseContext) -> Finding:
     source="8 § " + ORDINANCE,
     wording=WORDING_UNVERIFIED,
     requires="Finansieringsplanen ska stämma med ansökan: beslutsfattarens rad ska vara det sökta beloppet.",
+    source_url=law_url(8),
     kind=RuleKind.REQUIREMENT,
     applies_when="Alltid.",
 )
@@ -213,6 +226,7 @@ def _max_amount_vs_applied(ctx: CaseContext) -> Finding:
     source="5 § tredje meningen " + ORDINANCE,
     wording=WORDING_2009_674,
     requires="\"Varje beslutsfattare får dock besluta om bidrag med högst 50 procent av utgifterna för projektet.\"",
+    source_url=law_url(5),
     kind=RuleKind.REQUIREMENT,
     applies_when="Alltid.",
 )
@@ -240,6 +254,7 @@ def _five_per_decision_maker(ctx: CaseContext) -> Finding:
         "Om Tillväxtverket och minst en annan beslutsfattare enligt denna förordning beslutar om bidrag för "
         "samma projekt, får bidrag lämnas med upp till 100 procent av utgifterna för projektet.\""
     ),
+    source_url=law_url(5),
     kind=RuleKind.REQUIREMENT,
     applies_when="Alltid.",
 )
@@ -331,6 +346,7 @@ for _id, _topic, _title, _source, _requires in _JUDGEMENTS:
         "inte är uppfyllt.",
         kind=RuleKind.JUDGEMENT,
         applies_when="Alltid.",
+        source_url=law_url(int(_source.split(" ")[0])),
     )(_judgement(_topic))
 
 
@@ -391,6 +407,7 @@ def _indicator(ctx: CaseContext) -> Finding:
     source="11 § " + ORDINANCE,
     wording=WORDING_UNVERIFIED,
     requires="Bidrag betalas ut i efterhand. Förskott kräver särskilda skäl och får vara högst hälften av beviljat stöd och högst 400 000 kronor.",
+    source_url=law_url(11),
     kind=RuleKind.REQUIREMENT,
     applies_when="När förskott begärs.",
 )
@@ -419,6 +436,7 @@ def _advance(ctx: CaseContext) -> Finding:
     source="Beslutsförslaget; 8 § " + ORDINANCE + " (finansieringsplan)",
     wording="beslutsförslagets villkor",
     requires="När övrig finansiering inte är bekräftad ska beslutet gälla under förutsättning att den ordnas.",
+    source_url=law_url(8),
     kind=RuleKind.REQUIREMENT,
     applies_when="När någon annan finansiering än beslutsfattarens egen inte är bekräftad.",
 )

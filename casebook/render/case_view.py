@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import HTML, SVG
 
-from casebook.render import charts
+from casebook.render import charts, pages
 from casebook.render.markup import keep_figures_together
 from casebook.domain import formatting as fmt
 from casebook.domain.evaluation import EvaluatedCase, evaluate_case
@@ -72,6 +72,20 @@ def styled_table(
         lines.append(f'<tr role="row"{row_id}>{cells}</tr>')
     lines += ["</tbody>", "</table>"]
     return HTML("\n".join(lines))
+
+
+SITE_ROOT = "../../"
+"""From a case page (``book/cases/<id>.html``) to the site's root, where open data and sources are."""
+
+
+def _text(value: str) -> str:
+    """Case or rule text as HTML: escaped, figures kept on one line."""
+    return html.escape(keep_figures_together(value))
+
+
+def _link(url: str | None, text: str) -> str:
+    """A link when there is a URL, else the text; both escaped."""
+    return f'<a href="{html.escape(url)}">{_text(text)}</a>' if url else _text(text)
 
 
 def rule_anchor(rule_id: str) -> str:
@@ -279,9 +293,14 @@ class CaseView:
         return styled_table(frame, "Indikatorer och datum för uppföljning", "follow-up")
 
     def compliance_table(self) -> HTML:
-        rows = [(r.rule.title, r.rule.source, r.rule.kind.value, r.outcome.value, r.evidence) for r in self.results]
+        """Every rule with its outcome and evidence; the legal source links to the law text."""
+        rows = [
+            (_text(r.rule.title), _link(r.rule.source_url, r.rule.source), _text(r.rule.kind.value), _text(r.outcome.value),
+             _text(r.evidence))
+            for r in self.results
+        ]
         frame = pd.DataFrame(rows, columns=["Regel", "Källa", "Typ", "Utfall", "Underlag"])
-        return styled_table(frame, "Regelkontroller: utfall och underlag per regel", "compliance",
+        return styled_table(frame, "Regelkontroller: utfall och underlag per regel", "compliance", escape=False,
                             row_ids=[rule_anchor(r.rule.id) for r in self.results])
 
     def compliance_summary(self) -> HTML:
@@ -290,10 +309,17 @@ class CaseView:
         return styled_table(frame, "Sammanfattning av regelkontrollerna", "compliance-summary")
 
     def signatories_table(self) -> HTML:
-        rows = [(s.name, s.title) for s in self.case.signatories]
-        rows.append(("Källdokument", self.case.source_document.title))
+        """Who signed, the source document (linked where the site publishes it) and the case file."""
+        rows = [(_text(s.name), _text(s.title)) for s in self.case.signatories]
+        document_url = pages.source_document_url(self.evaluated)
+        if document_url and not document_url.startswith("http"):
+            document_url = SITE_ROOT + document_url
+        rows.append(("Källdokument", _link(document_url, self.case.source_document.title)))
+        case_file = pages.case_file_url(self.case.id)
+        rows.append(("Ärendefil", _link(SITE_ROOT + case_file, f"{self.case.id}.yaml")
+                     + " (samma fil som SHA-256-summan i revisionsspåret gäller)"))
         frame = pd.DataFrame(rows, columns=["Namn", "Roll"])
-        return styled_table(frame, "Undertecknare och källa", "signatories")
+        return styled_table(frame, "Undertecknare och källa", "signatories", escape=False)
 
     def audit_table(self, audit: dict | None) -> HTML:
         """Input hashes, commit, versions and execution time (see ``casebook.engine.audit``)."""

@@ -16,8 +16,8 @@ _PUNCTUATION = re.compile("([" + re.escape(string.punctuation) + "])")
 _WHITESPACE = re.compile(r"[^\S\u00a0\u202f]+")
 
 
-# A space inside a figure ("750 000") or between a figure and its unit ("400 000 kr", "50 %").
-_FIGURE_SPACE = re.compile(r"(?<=\d) (?=\d{3}\b|kr\b|kronor\b|%|procent\b)")
+# A space inside an amount ("750 000") or before its unit ("400 000 kr", "50 %").
+_FIGURE_SPACE = re.compile(r"(?<=\d) (?=\d{3}\b|kr\b|kronor\b|%)")
 
 
 def keep_figures_together(text: str) -> str:

@@ -10,6 +10,7 @@ such as ``data/beslut.csv``.
 from __future__ import annotations
 
 import json
+import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -22,7 +23,33 @@ from casebook.domain.rules import RULES, Outcome
 GENERATED = Path("book") / "_generated"
 OPEN_DATA = GENERATED / "extra" / "data"
 RESULTS = OPEN_DATA / "regelutfall"
+CASE_FILES = OPEN_DATA / "arenden"
+"""Each case's YAML file, published byte for byte, so a reader can check its SHA-256."""
+SOURCES = OPEN_DATA / "kallor"
+"""Source documents (decision memos) that the repository holds under ``data/sources/``."""
 SCHEMA_NAME = "arendefil.schema.json"
+
+
+def case_file_url(case_id: str) -> str:
+    """The published case file, relative to the site root."""
+    return f"data/arenden/{case_id}.yaml"
+
+
+def source_document_file(evaluated: EvaluatedCase) -> Path | None:
+    """The case's source document in ``data/sources/`` beside the cases folder, if the repository has it."""
+    name = evaluated.case.source_document.file
+    if not name or Path(name).name != name:
+        return None
+    path = evaluated.source.resolve().parent.parent / "sources" / name
+    return path if path.is_file() else None
+
+
+def source_document_url(evaluated: EvaluatedCase) -> str | None:
+    """Where a reader finds the source document: the published copy, else the case's own link."""
+    if source_document_file(evaluated) is not None:
+        return f"data/kallor/{evaluated.case.source_document.file}"
+    url = evaluated.case.source_document.url
+    return url if url and url.startswith(("https://", "http://")) else None
 
 
 def _site_link(path: str, text: str) -> str:
@@ -58,10 +85,13 @@ def rule_catalogue(reports: list[EvaluatedCase]) -> str:
     for rule in RULES:
         c = counts[rule.id]
         tally = "; ".join(f"{o.value}: {c[o]}" for o in Outcome if c[o]) or "Inga ärenden"
+        source = escape_myst(rule.source)
+        if rule.source_url:
+            source = f"[{source}]({rule.source_url})"
         rows.append([
             f"`{rule.id}`",
             escape_myst(rule.title),
-            escape_myst(f"{rule.source} ({rule.wording})"),
+            source + " " + escape_myst(f"({rule.wording})"),
             escape_myst(rule.requires),
             escape_myst(rule.kind.value),
             escape_myst(rule.applies_when),
@@ -120,6 +150,18 @@ def write_generated(source_root: Path, reports: list[EvaluatedCase], verificatio
     write_json(source_root / OPEN_DATA / SCHEMA_NAME, case_json_schema())
     for report in reports:
         write_json(source_root / RESULTS / f"{report.case.id}.json", {"case_id": report.case.id, "results": [r.as_dict() for r in report.results]})
+    publish_sources(source_root, reports)
+
+
+def publish_sources(source_root: Path, reports: list[EvaluatedCase]) -> None:
+    """Copy each case file, byte for byte, and each source document the repository holds to the site."""
+    (source_root / CASE_FILES).mkdir(parents=True, exist_ok=True)
+    for report in reports:
+        shutil.copyfile(report.source, source_root / CASE_FILES / f"{report.case.id}.yaml")
+        document = source_document_file(report)
+        if document is not None:
+            (source_root / SOURCES).mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(document, source_root / SOURCES / document.name)
 
 
 def write_json(path: Path, data: object) -> None:
