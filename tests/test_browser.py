@@ -169,6 +169,21 @@ def test_every_page_links_the_accessibility_statement(site):
         assert target == site / "book" / "accessibility.html", html_page
 
 
+def test_the_accessibility_statement_has_the_required_sections(site):
+    soup = BeautifulSoup((site / "book" / "accessibility.html").read_text(encoding="utf-8"), "html.parser")
+    headings = [h.get_text(" ", strip=True).rstrip("#").strip() for h in soup.select("main h2, main h3")]
+    for required in ("Hur tillgänglig är webbplatsen?", "Vad kan du göra om du inte kan använda delar av webbplatsen?",
+                     "Rapportera brister i webbplatsens tillgänglighet", "Tillsyn",
+                     "Teknisk information om webbplatsens tillgänglighet", "Innehåll som inte är tillgängligt",
+                     "Hur vi testat webbplatsen"):
+        assert any(h.startswith(required) for h in headings), required
+    assert soup.select_one("main a[href='https://www.digg.se/tdosanmalan']") is not None
+    text = soup.find("main").get_text(" ", strip=True)
+    assert "delvis förenlig" in text and "Ingen manuell granskning med hjälpmedel" in text
+    assert "har ännu inte angett någon egen kontaktväg" in text  # the repository's _config.yml sets none
+    assert "Vi känner inte till några brister" not in text
+
+
 def test_navigation_is_reachable_by_keyboard(page, server):
     page.goto(f"{server}/book/cases/rjh-2025-spin.html")
     nav_links = page.eval_on_selector_all("nav.bd-docs-nav a", "links => links.map(a => a.href)")

@@ -148,6 +148,13 @@ class CaseView:
         }
         return {name: GluedText(text) for name, text in values.items()}
 
+    def glued_values_table(self) -> HTML:
+        """Every value the text quotes, by its glue name: what an analyst in plain JupyterLab
+        reads instead of the ``{glue:text}`` roles, which only the site build fills in."""
+        rows = [(name, value.text) for name, value in self.glue_values().items()]
+        frame = pd.DataFrame(rows, columns=["Namn i texten", "Värde"])
+        return styled_table(frame, "Värdena som texten citerar (glue)", "glued-values")
+
     def glue_all(self) -> None:
         """Glue every value and chart for MyST-NB (``{glue:text}`` and ``{glue:figure}``)."""
         from myst_nb import glue

@@ -14,6 +14,8 @@ import shutil
 from collections import Counter
 from pathlib import Path
 
+import yaml
+
 from casebook.domain import formatting as fmt
 from casebook.render.markup import escape_myst, list_table
 from casebook.domain.model import case_json_schema
@@ -139,9 +141,37 @@ def verification_summary(verification: Path, reports: list[EvaluatedCase], cache
     return list_table(caption, ["Ärende", "Resultat"], rows)
 
 
+def publisher(config: dict) -> dict:
+    """The publishing authority from ``_config.yml`` (``sphinx.config.html_context.publisher``)."""
+    context = ((config.get("sphinx") or {}).get("config") or {}).get("html_context") or {}
+    return context.get("publisher") or {}
+
+
+def accessibility_contact(config: dict) -> str:
+    """The accessibility statement's contact paragraph, from the publisher set in ``_config.yml``."""
+    who = publisher(config)
+    name = escape_myst(str(who.get("name") or "Utgivaren"))
+    ways = []
+    if who.get("email"):
+        email = str(who["email"])
+        ways.append(f"e-post <{email}>" if "@" in email and " " not in email else f"e-post {escape_myst(email)}")
+    if who.get("phone"):
+        ways.append(f"telefon {escape_myst(str(who['phone']))}")
+    if ways:
+        return f"Kontakta {name}: {' eller '.join(ways)}. Vi svarar så snart vi kan.\n"
+    return (
+        f"{name} har ännu inte angett någon egen kontaktväg för webbplatsen (utgivaren anger den i "
+        "`_config.yml`). Kontakta tills vidare den region som har fattat beslutet, genom regionens "
+        "registrator; regionens namn står överst på varje ärendesida.\n"
+    )
+
+
 def write_generated(source_root: Path, reports: list[EvaluatedCase], verification: Path, cached_sha256: dict[str, str]) -> None:
     """Write every generated file the hand-written pages include or link to."""
     out = source_root / GENERATED
+    config = yaml.safe_load((source_root / "_config.yml").read_text(encoding="utf-8")) or {}
+    (out).mkdir(parents=True, exist_ok=True)
+    (out / "accessibility_contact.md").write_text(accessibility_contact(config), encoding="utf-8")
     (source_root / RESULTS).mkdir(parents=True, exist_ok=True)
     (out / "case_table.md").write_text(case_table(reports), encoding="utf-8")
     (out / "rule_catalogue.md").write_text(rule_catalogue(reports), encoding="utf-8")
