@@ -123,6 +123,18 @@ def test_case_text_is_shown_literally(page, server):
     assert page.locator("main img[src='x'], main img[src^='https://example.invalid']").count() == 0
 
 
+def test_case_list_links_each_party_to_its_organisation_page(site):
+    soup = BeautifulSoup((site / "book" / "case_list.html").read_text(encoding="utf-8"), "html.parser")
+    row = soup.select_one("main a[href='cases/rjh-2025-spin.html']").find_parent("tr")
+    links = {a.get_text(): a["href"] for a in row.select("a")}
+    assert links["Region Jämtland Härjedalen"] == "organisationer/region-jamtland-harjedalen.html"
+    page = BeautifulSoup((site / "book" / links["Region Västernorrland"]).read_text(encoding="utf-8"), "html.parser")
+    assert page.select_one("main a[href='../cases/rjh-2025-spin.html']") is not None
+    assert "projektägare" in page.find("main").get_text(" ")
+    # Organisation pages stay out of the sidebar, like case pages.
+    assert not soup.select("nav.bd-docs-nav a[href*='organisationer/']")
+
+
 def test_case_list_shows_the_title_literally(page, server):
     page.goto(f"{server}/book/case_list.html")
     link = page.locator("main table a[href='cases/fiktiv-injektion.html']")
@@ -237,7 +249,7 @@ def test_a_verdict_flag_leads_to_its_rule_row(page, server):
 PAGE_TYPES = ["index.html", "book/index.html", SPIN, "book/cases/fiktiv-injektion.html", "book/case_list.html",
               "book/portfolio.html", "book/rules.html", "book/method.html", "book/case_format.html",
               "book/open_data.html", "book/verification.html", "book/accessibility.html", "search.html",
-              "genindex.html"]
+              "genindex.html", "book/organisationer/region-jamtland-harjedalen.html"]
 # Interface text of Sphinx and its themes when it is not translated: phrases found anywhere,
 # and short words that are English only as a whole label.
 ENGLISH_PHRASES = ["Skip to main content", "Search this book", "Search the docs", "Back to top", "Link to this",

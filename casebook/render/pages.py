@@ -10,7 +10,9 @@ such as ``data/beslut.csv``.
 from __future__ import annotations
 
 import json
+import re
 import shutil
+import unicodedata
 from collections import Counter
 from pathlib import Path
 
@@ -59,23 +61,124 @@ def _site_link(path: str, text: str) -> str:
     return f'<a href="../{path}">{text}</a>'
 
 
-def case_table(reports: list[EvaluatedCase]) -> str:
+ORGANISATIONS = Path("book") / "organisationer"
+"""One generated page per organisation (decision-maker, project owner, financier)."""
+
+
+def case_date(report: EvaluatedCase) -> tuple[str, str]:
+    """(ISO date, label) the case list sorts and shows: the decision date, else the application date."""
+    dates = report.case.dates
+    if dates.decision is not None:
+        return dates.decision.isoformat(), f"{fmt.date(dates.decision)} ({report.case.state.label.lower()})"
+    return dates.application_received.isoformat(), f"{fmt.date(dates.application_received)} (ansökan; {report.case.state.label.lower()})"
+
+
+def newest_first(reports: list[EvaluatedCase]) -> list[EvaluatedCase]:
+    """By decision date, else application date, newest first; the case id breaks ties."""
+    by_id = sorted(reports, key=lambda r: r.case.id)
+    return sorted(by_id, key=lambda r: case_date(r)[0], reverse=True)
+
+
+def organisation_slugs(reports: list[EvaluatedCase]) -> dict[str, str]:
+    """A page name for every organisation named in the cases: ``Region Jämtland Härjedalen`` →
+    ``region-jamtland-harjedalen``; names that come out the same get ``-2``, ``-3`` …"""
+    names = sorted({name for r in reports for name in _organisations_of(r)})
+    slugs: dict[str, str] = {}
+    used: set[str] = set()
+    for name in names:
+        base = re.sub(r"[^a-z0-9]+", "-", unicodedata.normalize("NFKD", name.lower()).encode("ascii", "ignore").decode())
+        base = base.strip("-")[:60] or "organisation"
+        slug, n = base, 1
+        while slug in used:
+            n += 1
+            slug = f"{base}-{n}"
+        used.add(slug)
+        slugs[name] = slug
+    return slugs
+
+
+def _organisations_of(report: EvaluatedCase) -> set[str]:
+    case = report.case
+    return {case.decision_maker.name, case.applicant.name, *(line.financier for line in case.financing_plan)}
+
+
+def _flags(report: EvaluatedCase) -> str:
+    attention = report.needing_attention
+    outcomes = sorted({r.outcome.value for r in attention})
+    count = f"{len(attention)} av {len(report.results)}"
+    return escape_myst(", ".join(outcomes) + ": " + count) if outcomes else count
+
+
+def case_table(reports: list[EvaluatedCase], slugs: dict[str, str] | None = None) -> str:
+    """The case list: newest first, with decision date, parties, amount and attention flags."""
+    slugs = slugs if slugs is not None else organisation_slugs(reports)
     rows = []
-    for r in reports:
-        case, cap = r.case, r.figures.cap
-        attention = len(r.needing_attention)
+    for r in newest_first(reports):
+        case = r.case
         rows.append([
+            escape_myst(case_date(r)[1]),
             f"[{escape_myst(case.title)}](cases/{case.id}.ipynb)",
-            escape_myst(case.decision_maker.name),
-            escape_myst(case.applicant.name),
-            f"{fmt.date(case.dates.project_start)} – {fmt.date(case.dates.project_end)}",
-            escape_myst(f"{fmt.percent(cap.decided_share)}, högst {fmt.kronor(cap.max_amount)}"),
-            f"{attention} av {len(r.results)}",
+            _organisation_link(case.decision_maker.name, slugs, "organisationer/"),
+            _organisation_link(case.applicant.name, slugs, "organisationer/"),
+            escape_myst(f"{fmt.percent(case.share_percent_in_force)}, högst {fmt.kronor(case.max_amount_in_force)}"),
+            _flags(r),
             _site_link(f"data/regelutfall/{case.id}.json", "JSON"),
         ])
-    header = ["Projekt", "Beslutsfattare", "Projektägare", "Projekttid", "Beslut", "Regler att granska", "Regelutfall"]
-    caption = f"Alla ärenden ({len(reports)} st.), sorterade efter ärende-id"
+    header = ["Datum", "Projekt", "Beslutsfattare", "Projektägare", "Belopp", "Regler att granska", "Regelutfall"]
+    caption = (f"Alla ärenden ({fmt.plural(len(reports), 'ärende', 'ärenden')}), nyaste först "
+               "(efter beslutsdatum, annars datum då ansökan kom in)")
     return list_table(caption, header, rows)
+
+
+def _organisation_link(name: str, slugs: dict[str, str], prefix: str) -> str:
+    return f"[{escape_myst(name)}]({prefix}{slugs[name]}.md)"
+
+
+def organisation_index(reports: list[EvaluatedCase], slugs: dict[str, str]) -> str:
+    """Every organisation with a link to its page and its number of cases."""
+    rows = []
+    for name, slug in sorted(slugs.items(), key=lambda item: item[0].lower()):
+        count = sum(name in _organisations_of(r) for r in reports)
+        rows.append([_organisation_link(name, slugs, "organisationer/"), fmt.plural(count, "ärende", "ärenden")])
+    return list_table("Organisationer i ärendena", ["Organisation", "Ärenden"], rows)
+
+
+def organisation_page(name: str, reports: list[EvaluatedCase]) -> str:
+    """One organisation's cases in each of its roles, with totals (exact sums of whole kronor)."""
+    mine = [r for r in newest_first(reports) if name in _organisations_of(r)]
+    rows, decided, financed = [], 0, 0
+    for r in mine:
+        case = r.case
+        roles = []
+        if case.decision_maker.name == name:
+            roles.append(f"beslutsfattare, högst {fmt.kronor(case.max_amount_in_force)}")
+            decided += case.max_amount_in_force
+        if case.applicant.name == name:
+            roles.append("projektägare")
+        line = next((line for line in case.financing_plan if line.financier == name), None)
+        if line is not None:
+            roles.append(f"finansiär, {fmt.kronor(line.amount)}")
+            financed += line.amount
+        rows.append([
+            escape_myst(case_date(r)[1]),
+            f"[{escape_myst(case.title)}](../cases/{case.id}.ipynb)",
+            escape_myst("; ".join(roles)),
+            _flags(r),
+        ])
+    summary = (
+        f"{escape_myst(name)} förekommer i {fmt.plural(len(mine), 'ärende', 'ärenden')}. "
+        f"Som beslutsfattare: högst {escape_myst(fmt.kronor(decided))} sammanlagt. "
+        f"Som finansiär i projektens finansieringsplaner: {escape_myst(fmt.kronor(financed))} sammanlagt.\n"
+    )
+    table = list_table(f"Ärenden där {name} förekommer, nyaste först", ["Datum", "Projekt", "Roll", "Regler att granska"], rows)
+    return f"---\norphan: true\n---\n\n# {escape_myst(name)}\n\n{summary}\n{table}"
+
+
+def write_organisation_pages(source_root: Path, reports: list[EvaluatedCase], slugs: dict[str, str]) -> None:
+    folder = source_root / ORGANISATIONS
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, slug in slugs.items():
+        (folder / f"{slug}.md").write_text(organisation_page(name, reports), encoding="utf-8")
 
 
 def rule_catalogue(reports: list[EvaluatedCase]) -> str:
@@ -173,7 +276,10 @@ def write_generated(source_root: Path, reports: list[EvaluatedCase], verificatio
     (out).mkdir(parents=True, exist_ok=True)
     (out / "accessibility_contact.md").write_text(accessibility_contact(config), encoding="utf-8")
     (source_root / RESULTS).mkdir(parents=True, exist_ok=True)
-    (out / "case_table.md").write_text(case_table(reports), encoding="utf-8")
+    slugs = organisation_slugs(reports)
+    (out / "case_table.md").write_text(case_table(reports, slugs), encoding="utf-8")
+    (out / "organisation_index.md").write_text(organisation_index(reports, slugs), encoding="utf-8")
+    write_organisation_pages(source_root, reports, slugs)
     (out / "rule_catalogue.md").write_text(rule_catalogue(reports), encoding="utf-8")
     (out / "open_data_table.md").write_text(open_data_table(), encoding="utf-8")
     (out / "verification.md").write_text(verification_summary(verification, reports, cached_sha256), encoding="utf-8")
