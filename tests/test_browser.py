@@ -43,7 +43,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-component-update", "--disable-sync"]
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 MAIN_PAGES = ["book/index.html", "book/cases/rjh-2025-spin.html", "book/rules.html", "book/portfolio.html",
-              "book/open_data.html"]
+              "book/open_data.html", "book/case_list.html", "book/accessibility.html"]
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
@@ -133,6 +133,38 @@ def test_case_list_links_each_party_to_its_organisation_page(site):
     assert "projektägare" in page.find("main").get_text(" ")
     # Organisation pages stay out of the sidebar, like case pages.
     assert not soup.select("nav.bd-docs-nav a[href*='organisationer/']")
+
+
+def test_case_list_search_finds_and_filters_cases_without_a_server(page, server):
+    """Pagefind's index is static files; the search runs in the browser, in Swedish."""
+    page.goto(f"{server}/book/case_list.html", wait_until="networkidle")
+    search = page.locator("#arendesok input[type='text']")
+    assert search.get_attribute("placeholder") == "Sök" and search.get_attribute("title") == "Sök"
+    search.focus()
+    page.keyboard.type("samverkansprojektet")  # Swedish stemming: SPIN's summary says "samverkansprojekt"
+    results = page.locator("#arendesok .pagefind-ui__result-link")
+    results.first.wait_for()
+    assert [results.nth(i).get_attribute("href") for i in range(results.count())] == ["/book/cases/rjh-2025-spin.html"]
+    search.fill("planering")  # both cases mention strategic planning
+    page.wait_for_function("document.querySelectorAll('#arendesok .pagefind-ui__result-link').length == 2")
+    page.locator("#arendesok summary", has_text="Beslutsfattare").click()
+    page.locator("#arendesok label", has_text="Region Jämtland Härjedalen").click()
+    page.wait_for_function("document.querySelectorAll('#arendesok .pagefind-ui__result-link').length == 1")
+    assert results.first.get_attribute("href") == "/book/cases/rjh-2025-spin.html"
+
+
+def test_case_text_stays_inert_in_search_results_and_filters(page, server):
+    page.goto(f"{server}/book/case_list.html", wait_until="networkidle")
+    search = page.locator("#arendesok input[type='text']")
+    for term in ("onerror", "pwned", "Gävleborg"):
+        search.fill(term)
+        page.wait_for_function("document.querySelectorAll('#arendesok .pagefind-ui__result-link').length > 0")
+        page.locator("#arendesok summary", has_text="Projektägare").click()  # shows the filter values
+        page.wait_for_timeout(300)
+        assert page.evaluate("window.__pwned") is None
+        assert page.locator("#arendesok script, #arendesok img, #arendesok iframe").count() == 0
+        page.locator("#arendesok summary", has_text="Projektägare").click()
+    assert page.dialogs == []
 
 
 def test_case_list_shows_the_title_literally(page, server):

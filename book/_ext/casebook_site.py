@@ -5,6 +5,11 @@
   class ``casebook-stack``, so the stylesheet can show each row as "label: value" lines
   (WCAG 1.4.10) instead of a table wider than the screen. The HTML translator writes the
   attribute; pydata-sphinx-theme mixes its own translator in on top of this one.
+- Builds the static search index with Pagefind (``pagefind[bin]``) over the finished
+  HTML, into ``pagefind/`` at the site root. Only case pages are indexed (their article
+  carries ``data-pagefind-body``, see book/_templates/layout.html); their verdict block
+  carries the filters (decision-maker, owner, year, needs attention). Pagefind reads the
+  pages' ``lang="sv"`` and stems Swedish words.
 - Drops sphinx-thebe's scripts and stylesheet. Jupyter Book 1 always loads sphinx-thebe;
   the site has no live code cells, and the extension declares ``const THEBE_JS_URL`` twice
   on every page, which is a JavaScript error in every browser.
@@ -13,6 +18,10 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 from docutils import nodes
 from sphinx.transforms import SphinxTransform
@@ -63,8 +72,20 @@ def _drop_thebe(app, pagename, templatename, context, doctree) -> None:  # noqa:
             context[key] = [asset for asset in context[key] if not _is_thebe(asset)]
 
 
+def _build_search_index(app, exception) -> None:  # noqa: ANN001 - Sphinx event signature
+    if exception is not None or app.builder.format != "html":
+        return
+    index = Path(app.outdir) / "pagefind"
+    shutil.rmtree(index, ignore_errors=True)  # no fragments of removed pages survive
+    command = [sys.executable, "-m", "pagefind", "--site", str(app.outdir), "--silent"]
+    completed = subprocess.run(command, capture_output=True, text=True, check=False)
+    if completed.returncode != 0:
+        raise RuntimeError(f"Pagefind kunde inte bygga sökindexet: {completed.stderr.strip()[-500:]}")
+
+
 def setup(app):  # noqa: ANN001, ANN201 - Sphinx extension entry point
     app.add_transform(LabelTableCells)
     app.set_translator("html", LabelledCellsTranslator)
     app.connect("html-page-context", _drop_thebe)
+    app.connect("build-finished", _build_search_index)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -88,6 +88,16 @@ def _link(url: str | None, text: str) -> str:
     return f'<a href="{html.escape(url)}">{_text(text)}</a>' if url else _text(text)
 
 
+_MARKUP_LOOKALIKES = str.maketrans({"<": "\N{SINGLE LEFT-POINTING ANGLE QUOTATION MARK}",
+                                    ">": "\N{SINGLE RIGHT-POINTING ANGLE QUOTATION MARK}",
+                                    "&": "\N{FULLWIDTH AMPERSAND}"})
+
+
+def _inert(text: str) -> str:
+    """Text that stays text even where a tool inserts it as HTML: ``<`` ``>`` ``&`` become look-alikes."""
+    return text.translate(_MARKUP_LOOKALIKES)
+
+
 def rule_anchor(rule_id: str) -> str:
     """The id of a rule's row in the case page's rule table."""
     return f"regel-{rule_id}"
@@ -223,8 +233,27 @@ class CaseView:
             attention = '<p class="casebook-verdict-flags-title">Ingen regel kräver uppmärksamhet.</p>'
         return HTML(
             '<div class="casebook-verdict" role="region" aria-label="Beslutet i korthet">'
-            f"{paragraphs}{attention}</div>"
+            f"{paragraphs}{attention}{self._search_filters()}</div>"
         )
+
+    def _search_filters(self) -> str:
+        """What the site's search (Pagefind) filters and sorts case pages by; not shown."""
+        case, dates = self.case, self.case.dates
+        day = dates.decision or dates.application_received
+        filters = {
+            "Beslutsfattare": case.decision_maker.name,
+            "Projektägare": case.applicant.name,
+            "År": str(day.year),
+            "Regler att granska": "Kräver uppmärksamhet" if self.evaluated.needing_attention else "Inga",
+            "Läge": case.state.label,
+        }
+        # Pagefind's interface writes filter values into the page as HTML, after decoding any
+        # escaping, so markup characters from case text become look-alike angle brackets there.
+        spans = "".join(f'<span data-pagefind-filter="{html.escape(k)}">{html.escape(_inert(v))}</span>'
+                        for k, v in filters.items())
+        spans += f'<span data-pagefind-sort="datum">{day.isoformat()}</span>'
+        # data-pagefind-ignore keeps these words out of the full-text index; filters still count.
+        return f'<div hidden data-pagefind-ignore>{spans}</div>'
 
     # --- tables -----------------------------------------------------------------------
 
