@@ -71,10 +71,11 @@ class Portfolio:
     def glue_values(self) -> dict[str, GluedText]:
         cases = self.cases_frame()
         values = {
-            "portfolio_cases": fmt.number(len(cases)),
+            "portfolio_cases": fmt.plural(len(cases), "ärende", "ärenden"),
             "portfolio_decided": fmt.kronor(int(cases["max_amount"].sum())),
             "portfolio_financing": fmt.kronor(int(cases["total_financing"].sum())),
-            "portfolio_attention": fmt.number(int(((cases["not_met"] + cases["missing_judgement"] + cases["review"]) > 0).sum())),
+            "portfolio_attention": fmt.plural(
+                int(((cases["not_met"] + cases["missing_judgement"] + cases["review"]) > 0).sum()), "ärende", "ärenden"),
         }
         return {name: GluedText(text) for name, text in values.items()}
 
