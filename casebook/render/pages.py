@@ -1,10 +1,11 @@
-"""Generated book content: the case table, the rule catalogue, the open-data list and the
-verification result.
+"""Generated book content: the case list, the organisation pages, the rule catalogue, the
+accessibility statement's contact, the open-data list and the verification result.
 
 The hand-written pages in ``book/`` include these files; the build writes them into the
-staged source tree under ``book/_generated/``. Files under ``book/_generated/extra`` are
-copied to the site's root (Sphinx's ``html_extra_path``), so open data has stable URLs
-such as ``data/beslut.csv``.
+staged source tree under ``book/_generated/`` (one page per organisation under
+``book/organisationer/``). Files under ``book/_generated/extra`` are copied to the site's
+root (Sphinx's ``html_extra_path``), so open data, case files and source documents have
+stable URLs such as ``data/beslut.csv`` and ``data/arenden/<id>.yaml``.
 """
 
 from __future__ import annotations
@@ -273,7 +274,7 @@ def write_generated(source_root: Path, reports: list[EvaluatedCase], verificatio
     """Write every generated file the hand-written pages include or link to."""
     out = source_root / GENERATED
     config = yaml.safe_load((source_root / "_config.yml").read_text(encoding="utf-8")) or {}
-    (out).mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
     (out / "accessibility_contact.md").write_text(accessibility_contact(config), encoding="utf-8")
     (source_root / RESULTS).mkdir(parents=True, exist_ok=True)
     slugs = organisation_slugs(reports)
