@@ -13,7 +13,7 @@ import pytest
 
 from casebook.domain.finance import financing_figures
 from casebook.domain.model import Case, load_case
-from casebook.domain.reference import load_regional_actors
+from casebook.domain.reference import load_national_agencies, load_regional_actors
 from casebook.domain.rules import CaseContext, RuleResult, evaluate
 
 REPO = Path(__file__).resolve().parents[1]
@@ -23,7 +23,7 @@ REFERENCE_DIR = REPO / "data" / "reference"
 
 
 def evaluate_case(case: Case) -> dict[str, RuleResult]:
-    ctx = CaseContext(case, financing_figures(case), load_regional_actors(REFERENCE_DIR))
+    ctx = CaseContext(case, financing_figures(case), load_regional_actors(REFERENCE_DIR), load_national_agencies(REFERENCE_DIR))
     return {r.rule.id: r for r in evaluate(ctx)}
 
 

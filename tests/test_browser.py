@@ -14,9 +14,13 @@ Chromium comes from Debian (``/usr/bin/chromium``, installed by ``.ci/run``) or 
 from __future__ import annotations
 
 import functools
+import hashlib
+import io
 import os
+import re
 import shutil
 import threading
+import unicodedata
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -26,8 +30,10 @@ from axe_playwright_python.sync_playwright import Axe
 from bs4 import BeautifulSoup
 from conftest import REPO, casebook, copy_project
 from playwright.sync_api import sync_playwright
+from pypdf import PdfReader
 
-# Every test here builds the whole site (or uses a site built for the module).
+from casebook.domain.evaluation import evaluate_case
+
 pytestmark = pytest.mark.e2e
 
 CHROMIUM = os.environ.get("CASEBOOK_CHROMIUM", "/usr/bin/chromium")
@@ -36,7 +42,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-component-update", "--disable-sync"]
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 MAIN_PAGES = ["book/index.html", "book/cases/rjh-2025-spin.html", "book/rules.html", "book/portfolio.html",
-              "book/open_data.html"]
+              "book/open_data.html", "book/case_list.html", "book/accessibility.html"]
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
@@ -117,6 +123,50 @@ def test_case_text_is_shown_literally(page, server):
     assert page.locator("main img[src='x'], main img[src^='https://example.invalid']").count() == 0
 
 
+def test_case_list_links_each_party_to_its_organisation_page(site):
+    soup = BeautifulSoup((site / "book" / "case_list.html").read_text(encoding="utf-8"), "html.parser")
+    row = soup.select_one("main a[href='cases/rjh-2025-spin.html']").find_parent("tr")
+    links = {a.get_text(): a["href"] for a in row.select("a")}
+    assert links["Region Jämtland Härjedalen"] == "organisationer/region-jamtland-harjedalen.html"
+    page = BeautifulSoup((site / "book" / links["Region Västernorrland"]).read_text(encoding="utf-8"), "html.parser")
+    assert page.select_one("main a[href='../cases/rjh-2025-spin.html']") is not None
+    assert "projektägare" in page.find("main").get_text(" ")
+    # Organisation pages stay out of the sidebar, like case pages.
+    assert not soup.select("nav.bd-docs-nav a[href*='organisationer/']")
+
+
+def test_case_list_search_finds_and_filters_cases_without_a_server(page, server):
+    """Pagefind's index is static files; the search runs in the browser, in Swedish."""
+    page.goto(f"{server}/book/case_list.html", wait_until="networkidle")
+    search = page.locator("#arendesok input[type='text']")
+    assert search.get_attribute("placeholder") == "Sök" and search.get_attribute("title") == "Sök"
+    search.focus()
+    page.keyboard.type("samverkansprojektet")  # Swedish stemming: SPIN's summary says "samverkansprojekt"
+    results = page.locator("#arendesok .pagefind-ui__result-link")
+    results.first.wait_for()
+    assert [results.nth(i).get_attribute("href") for i in range(results.count())] == ["/book/cases/rjh-2025-spin.html"]
+    search.fill("planering")  # both cases mention strategic planning
+    page.wait_for_function("document.querySelectorAll('#arendesok .pagefind-ui__result-link').length == 2")
+    page.locator("#arendesok summary", has_text="Beslutsfattare").click()
+    page.locator("#arendesok label", has_text="Region Jämtland Härjedalen").click()
+    page.wait_for_function("document.querySelectorAll('#arendesok .pagefind-ui__result-link').length == 1")
+    assert results.first.get_attribute("href") == "/book/cases/rjh-2025-spin.html"
+
+
+def test_case_text_stays_inert_in_search_results_and_filters(page, server):
+    page.goto(f"{server}/book/case_list.html", wait_until="networkidle")
+    search = page.locator("#arendesok input[type='text']")
+    for term in ("onerror", "pwned", "Gävleborg"):
+        search.fill(term)
+        page.wait_for_function("document.querySelectorAll('#arendesok .pagefind-ui__result-link').length > 0")
+        page.locator("#arendesok summary", has_text="Projektägare").click()  # shows the filter values
+        page.wait_for_timeout(300)
+        assert page.evaluate("window.__pwned") is None
+        assert page.locator("#arendesok script, #arendesok img, #arendesok iframe").count() == 0
+        page.locator("#arendesok summary", has_text="Projektägare").click()
+    assert page.dialogs == []
+
+
 def test_case_list_shows_the_title_literally(page, server):
     page.goto(f"{server}/book/case_list.html")
     link = page.locator("main table a[href='cases/fiktiv-injektion.html']")
@@ -163,6 +213,21 @@ def test_every_page_links_the_accessibility_statement(site):
         assert target == site / "book" / "accessibility.html", html_page
 
 
+def test_the_accessibility_statement_has_the_required_sections(site):
+    soup = BeautifulSoup((site / "book" / "accessibility.html").read_text(encoding="utf-8"), "html.parser")
+    headings = [h.get_text(" ", strip=True).rstrip("#").strip() for h in soup.select("main h2, main h3")]
+    for required in ("Hur tillgänglig är webbplatsen?", "Vad kan du göra om du inte kan använda delar av webbplatsen?",
+                     "Rapportera brister i webbplatsens tillgänglighet", "Tillsyn",
+                     "Teknisk information om webbplatsens tillgänglighet", "Innehåll som inte är tillgängligt",
+                     "Hur vi testat webbplatsen"):
+        assert any(h.startswith(required) for h in headings), required
+    assert soup.select_one("main a[href='https://www.digg.se/tdosanmalan']") is not None
+    text = soup.find("main").get_text(" ", strip=True)
+    assert "delvis förenlig" in text and "Ingen manuell granskning med hjälpmedel" in text
+    assert "har ännu inte angett någon egen kontaktväg" in text  # the repository's _config.yml sets none
+    assert "Vi känner inte till några brister" not in text
+
+
 def test_navigation_is_reachable_by_keyboard(page, server):
     page.goto(f"{server}/book/cases/rjh-2025-spin.html")
     nav_links = page.eval_on_selector_all("nav.bd-docs-nav a", "links => links.map(a => a.href)")
@@ -174,6 +239,185 @@ def test_navigation_is_reachable_by_keyboard(page, server):
         if href:
             reached.add(href)
     assert set(nav_links) <= reached
+
+
+# --- The verdict first ---------------------------------------------------------------
+
+NBSP = "\N{NO-BREAK SPACE}"
+SPIN = "book/cases/rjh-2025-spin.html"
+
+
+@pytest.mark.parametrize("width,height", [(1280, 800), (375, 667)])
+def test_spin_verdict_is_on_the_first_screen(browser, server, width, height):
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.goto(f"{server}/{SPIN}", wait_until="load")
+    verdict = page.locator("main .casebook-verdict")
+    box = verdict.bounding_box()
+    assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= height, box
+    text = verdict.inner_text()
+    for expected in (f"12,10{NBSP}%", f"750{NBSP}000{NBSP}kr", "Förslag till beslut",
+                     f"Avvikelse att granska: Maxbeloppet 750{NBSP}000{NBSP}kr är 1{NBSP}kr högre än sökt belopp",
+                     "Bedömning saknas: 6 § förordning (2003:596)"):
+        assert expected in text, expected
+    # Nothing but the page title comes before the verdict in the article.
+    before = page.evaluate(
+        "() => { const v = document.querySelector('main .casebook-verdict'); const h = document.querySelector('main article.bd-article h1');"
+        " const r = document.createRange(); r.setStartAfter(h); r.setEndBefore(v); return r.toString().trim(); }")
+    assert before == ""
+    context.close()
+
+
+def test_a_verdict_flag_leads_to_its_rule_row(page, server):
+    page.goto(f"{server}/{SPIN}", wait_until="load")
+    page.locator("main .casebook-verdict a[href='#regel-6-paragraf-foretagsstod']").click()
+    row = page.locator("tr#regel-6-paragraf-foretagsstod")
+    assert "Bedömning saknas" in row.inner_text()
+    assert row.evaluate("r => { const b = r.getBoundingClientRect(); return b.top >= 0 && b.top < innerHeight; }")
+
+
+# --- Every page type: Swedish, no errors, no sideways scrolling --------------------------
+
+PAGE_TYPES = ["index.html", "book/index.html", SPIN, "book/cases/fiktiv-injektion.html", "book/case_list.html",
+              "book/portfolio.html", "book/rules.html", "book/method.html", "book/case_format.html",
+              "book/open_data.html", "book/verification.html", "book/accessibility.html", "search.html",
+              "genindex.html", "book/organisationer/region-jamtland-harjedalen.html"]
+# Interface text of Sphinx and its themes when it is not translated: phrases found anywhere,
+# and short words that are English only as a whole label.
+ENGLISH_PHRASES = ["Skip to main content", "Search this book", "Search the docs", "Back to top", "Link to this",
+                   "Color mode", "Site navigation", "Toggle", "Copyright", "next page", "previous page",
+                   "System Settings", "Version warning", "On this page", "Section Navigation", "Please activate",
+                   "Print to PDF", "Download this page", "Fullscreen", "Copy to clipboard", "Search Results"]
+ENGLISH_LABELS = {"Main", "Page", "Light", "Dark", "Search", "Contents", "Copy", "Copied!", "Download", "Home",
+                  "next", "previous", "Breadcrumb", "Announcement"}
+INTERFACE_TEXT = """() => {
+  const found = [document.body.innerText, document.title];
+  for (const element of document.querySelectorAll('*')) {
+    for (const name of ['aria-label', 'title', 'placeholder', 'alt', 'data-bs-title', 'aria-description', 'value']) {
+      const value = element.getAttribute(name);
+      if (value && !(name === 'value' && element.tagName !== 'INPUT')) found.push(value);
+    }
+  }
+  return found;
+}"""
+
+
+def _open(browser, server, path, width=1280, height=800):
+    """A page in a fresh context, with every console error and failed request recorded."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda message: problems.append(f"console {message.type}: {message.text}")
+            if message.type in ("error", "warning") else None)
+    page.on("pageerror", lambda error: problems.append(f"JavaScript: {error}"))
+    page.on("requestfailed", lambda request: problems.append(f"misslyckad begäran: {request.url}"))
+    page.on("response", lambda response: problems.append(f"HTTP {response.status}: {response.url}")
+            if response.status >= 400 else None)
+    page.goto(f"{server}/{path}", wait_until="networkidle")
+    return context, page, problems
+
+
+@pytest.mark.parametrize("path", PAGE_TYPES)
+def test_no_english_interface_text(browser, server, path):
+    context, page, _ = _open(browser, server, path)
+    texts = page.evaluate(INTERFACE_TEXT)
+    context.close()
+    english = sorted({phrase for phrase in ENGLISH_PHRASES for text in texts if phrase in text}
+                     | {text for text in texts if text.strip() in ENGLISH_LABELS})
+    assert english == []
+
+
+@pytest.mark.parametrize("path", PAGE_TYPES)
+def test_no_console_error_or_failed_request(browser, server, path):
+    context, page, problems = _open(browser, server, path)
+    page.mouse.move(300, 300)
+    page.wait_for_timeout(200)
+    context.close()
+    assert problems == []
+
+
+@pytest.mark.parametrize("path", PAGE_TYPES)
+def test_no_sideways_scrolling_at_320_px(browser, server, path):
+    context, page, _ = _open(browser, server, path, width=320, height=640)
+    widths = page.evaluate("() => [document.documentElement.scrollWidth, innerWidth]")
+    hyphens = page.evaluate("() => getComputedStyle(document.querySelector('main article') || document.body).hyphens")
+    context.close()
+    assert widths[0] <= widths[1], widths
+    assert hyphens == "auto" or path == "index.html"
+
+
+# A figure followed by an ordinary (breakable) space and more digits, "kr" or "%".
+BREAKABLE_AMOUNT = re.compile(r"\d[ \t\n]+(\d{3}\b|kr\b|%)")
+
+
+def test_no_amount_can_break_across_lines(site):
+    offenders = []
+    for html_page in _pages(site):
+        soup = BeautifulSoup(html_page.read_text(encoding="utf-8"), "html.parser")
+        for text in (soup.find("main") or soup).find_all(string=True):
+            if text.parent.name not in ("script", "style") and (match := BREAKABLE_AMOUNT.search(text)):
+                offenders.append(f"{html_page.relative_to(site)}: {match.group(0)!r}")
+    assert offenders == []
+
+
+# --- Paper ---------------------------------------------------------------------------
+
+
+def _flat(text: str) -> str:
+    """Text without whitespace (line and page breaks, no-break spaces) and with typographic
+    ligatures (the PDF's "ﬁ") spelt out, for comparing print with data."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+def test_printed_spin_page_holds_every_evidence_and_every_hash(browser, server, site):
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{server}/{SPIN}", wait_until="networkidle")
+    pdf = page.pdf(format="A4")
+    context.close()
+    pages = [p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages]
+    printed = _flat("".join(pages))
+    # On paper too the verdict opens the document, flags included.
+    first_page = _flat(pages[0])
+    assert _flat(f"Förslag till beslut: Region Jämtland Härjedalen beviljar 12,10{NBSP}%") in first_page
+    assert _flat("Bedömning saknas: 6 §") in first_page
+    evaluated = evaluate_case(site.parents[1] / "data" / "cases" / "rjh-2025-spin.yaml")
+    missing = [r.rule.id for r in evaluated.results if _flat(r.evidence) not in printed]
+    assert missing == []
+    soup = BeautifulSoup((site / SPIN).read_text(encoding="utf-8"), "html.parser")
+    hashes = [td.get_text() for td in soup.select("#T_audit td") if re.fullmatch(r"[0-9a-f]{64}", td.get_text())]
+    assert len(hashes) >= 5
+    assert [h for h in hashes if h not in printed] == []
+
+
+# --- Sources a reader can follow ---------------------------------------------------------
+
+
+def _spin_soup(site: Path) -> BeautifulSoup:
+    return BeautifulSoup((site / SPIN).read_text(encoding="utf-8"), "html.parser")
+
+
+def test_the_downloadable_case_file_has_the_hash_of_the_audit_trail(site):
+    soup = _spin_soup(site)
+    link = soup.select_one("main a[href$='rjh-2025-spin.yaml']")
+    downloaded = (site / "book" / "cases" / link["href"]).resolve()
+    assert downloaded.is_relative_to(site) and downloaded.is_file()
+    audit_row = next(tr for tr in soup.select("#T_audit tbody tr") if "ärendefil" in tr.td.get_text())
+    assert hashlib.sha256(downloaded.read_bytes()).hexdigest() == audit_row.find_all("td")[1].get_text()
+
+
+def test_the_case_page_links_its_source_document(site):
+    link = next(a for a in _spin_soup(site).select("main a[href]") if a.get_text().startswith("Tjänsteskrivelse"))
+    memo = (site / "book" / "cases" / link["href"]).resolve()
+    assert memo.is_relative_to(site) and "Medfinansiering till projekt SPIN" in memo.read_text(encoding="utf-8")
+
+
+def test_legal_sources_link_to_the_law_text_at_the_paragraph(site):
+    row = _spin_soup(site).select_one("tr#regel-5-paragraf-sammanlagt")
+    assert row.select_one("a")["href"] == "https://lagen.nu/2003:596#P5"
+    catalogue = BeautifulSoup((site / "book" / "rules.html").read_text(encoding="utf-8"), "html.parser")
+    hrefs = {a["href"] for a in catalogue.select("main table a[href^='https://lagen.nu/2003:596#P']")}
+    assert {"https://lagen.nu/2003:596#P5", "https://lagen.nu/2003:596#P6", "https://lagen.nu/2003:596#P11"} <= hrefs
 
 
 # --- Links ---------------------------------------------------------------------------

@@ -23,7 +23,7 @@ def _evaluated(name: str):
 
 
 def _rows(html: str) -> list[list[str]]:
-    rows = re.findall(r"<tr>(.*?)</tr>", html, re.S)
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", html, re.S)
     return [[re.sub("<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", r, re.S)] for r in rows if "<td" in r]
 
 

@@ -19,7 +19,7 @@ def _view(name: str):
 
 
 def _cells(html: str) -> list[list[str]]:
-    rows = re.findall(r"<tr>(.*?)</tr>", html, re.S)
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", html, re.S)
     return [[c.strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)] for row in rows if "<td" in row]
 
 

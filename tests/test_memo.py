@@ -15,6 +15,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 from conftest import REFERENCE_DIR, REPO, SPIN_PATH, casebook, copy_project
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -146,7 +147,7 @@ def test_annex_names_the_missing_6_paragraph_judgement(spin_memo):
     six = [row for row in rows if row[1] == "6 § förordning (2003:596)"]
     assert len(six) == 1
     assert six[0][0] == "Inga åtgärder som omfattas av företagsstödsförordningarna"
-    assert "Ingen bedömning är registrerad" in six[0][3]
+    assert "Ärendet registrerar ingen bedömning av detta" in six[0][3]
     assert "Ärendet registrerar ingen bedömning av: Företagsstödsåtgärder (6 §)." in memo_text_of_section(spin_memo.annex)
 
 
@@ -441,6 +442,11 @@ def test_site_build_publishes_each_cases_memo(tmp_path):
     assert completed.returncode == 0, completed.stderr
     published = root / "_build" / "html" / "memo"
     assert sorted(p.name for p in published.iterdir()) == ["rjh-2025-spin.docx", "rjh-2025-spin.pdf"]
+    page = root / "_build" / "html" / "book" / "cases" / "rjh-2025-spin.html"
+    links = {a["href"] for a in BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").select("main a[href]")}
+    assert {"../../memo/rjh-2025-spin.pdf", "../../memo/rjh-2025-spin.docx"} <= links  # downloads on the case page
+    for href in ("../../memo/rjh-2025-spin.pdf", "../../memo/rjh-2025-spin.docx"):
+        assert (page.parent / href).resolve().is_file()
     pdf = (published / "rjh-2025-spin.pdf").read_bytes()
     assert pdf == render_pdf(build_memo(evaluate_case(root / "data" / "cases" / "rjh-2025-spin.yaml")),
                              SPIN_PATH.read_bytes(), CREATED)

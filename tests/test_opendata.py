@@ -194,7 +194,8 @@ def test_decision_rows_show_the_status(reports):
     assert spin["total_financing_sek"] == 6_200_285
     assert str(spin["proposed_share_percent"]) == "12.10" and spin["proposed_max_amount_sek"] == 750_000
     assert spin["decided_share_percent"] is None and spin["decided_max_amount_sek"] is None
-    assert (spin["rules_not_met"], spin["rules_to_review"]) == (1, 1)
+    # 6 § records no judgement: "Bedömning saknas", not a breach.
+    assert (spin["rules_not_met"], spin["rules_missing_judgement"], spin["rules_to_review"]) == (0, 1, 1)
     changed = rows["fiktiv-lagre-belopp"]
     assert (changed["status"], changed["decision_date"], changed["decided_max_amount_sek"]) == ("decided", "2099-02-20", 300_000)
     assert str(changed["decided_share_percent"]) == "15.00" and changed["proposed_max_amount_sek"] == 400_000

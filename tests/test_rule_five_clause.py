@@ -32,4 +32,4 @@ def test_tillvaxtverket_with_another_decision_maker_opens_the_clause(fictional_b
     case = _tillvaxtverket_at_sixty_percent(fictional_base, "regional_grant_2003_596")
     result = evaluate_case(case)[RULE]
     assert result.outcome is Outcome.MET
-    assert "minst en annan beslutsfattare (1 st.)" in result.evidence
+    assert "minst en annan beslutsfattare (1 st.: Region Dalarna)" in result.evidence

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import copy
+import shutil
 
 import pytest
-from conftest import evaluate_case
+import yaml
+from conftest import REFERENCE_DIR, SPIN_PATH, evaluate_case
 
+from casebook.cli import main
+from casebook.domain.finance import financing_figures
 from casebook.domain.model import Case, RuleSetId
-from casebook.domain.rules import RULES, Outcome
+from casebook.domain.reference import load_national_agencies, load_regional_actors
+from casebook.domain.rules import RULES, CaseContext, Outcome, evaluate
 
-FAILING = {Outcome.NOT_MET, Outcome.REVIEW}
+FAILING = {o for o in Outcome if o.needs_attention}
 
 SPIN_OUTCOMES = {
     "finansiering-lika-kostnader": Outcome.NOT_APPLICABLE,
@@ -23,8 +28,8 @@ SPIN_OUTCOMES = {
     "2-paragraf-statsstod": Outcome.JUDGEMENT,
     "3-paragraf-regional-strategi": Outcome.JUDGEMENT,
     "5-paragraf-driftsstod": Outcome.JUDGEMENT,
-    # The memo restates 6 § but records no judgement on it: shown as a failure to look at.
-    "6-paragraf-foretagsstod": Outcome.NOT_MET,
+    # The memo restates 6 § but records no judgement on it: a gap to look at, not a breach.
+    "6-paragraf-foretagsstod": Outcome.MISSING_JUDGEMENT,
     "datum-ordning": Outcome.MET,
     "uppfoljning-indikator": Outcome.MET,
     "11-paragraf-forskott": Outcome.NOT_APPLICABLE,
@@ -210,3 +215,78 @@ def test_every_rule_names_its_legal_source_and_wording():
         assert rule.source and rule.wording and rule.requires and rule.title, rule.id
     five = [r for r in RULES if r.id.startswith("5-paragraf")]
     assert all("SFS 2009:674" in r.wording for r in five)
+
+
+def test_needing_attention_is_exactly_not_met_missing_judgement_and_review():
+    assert FAILING == {Outcome.NOT_MET, Outcome.MISSING_JUDGEMENT, Outcome.REVIEW}
+
+
+@pytest.mark.parametrize("topic,rule_id", [("business_support_measures", "6-paragraf-foretagsstod"),
+                                            ("operating_support", "5-paragraf-driftsstod")])
+def test_a_judgement_not_recorded_is_missing_not_a_breach(fictional_base, topic, rule_id):
+    data = copy.deepcopy(fictional_base.model_dump())
+    _drop_assessment(topic)(data)
+    result = evaluate_case(Case.model_validate(data))[rule_id]
+    assert result.outcome is Outcome.MISSING_JUDGEMENT
+    assert result.outcome.value == "Bedömning saknas"
+    assert "betyder inte att kravet är brutet" in result.evidence
+
+
+def test_spin_6_paragraph_reads_missing_judgement(spin):
+    result = evaluate_case(spin)["6-paragraf-foretagsstod"]
+    assert result.outcome.value == "Bedömning saknas" and result.outcome.needs_attention
+
+
+def test_tillvaxtverket_with_only_regional_public_money_does_not_pass_through_the_clause(fictional_base):
+    """Regression: Tillväxtverket 1 100 000 kr and one region's money that is not 1:1 money.
+
+    No other decision-maker grants under the ordinance, so the 100 % clause does not apply.
+    """
+    data = copy.deepcopy(fictional_base.model_dump())
+    _line(data, "Tillväxtverket")["amount"] = 1_100_000
+    _line(data, "Region Dalarna")["kind"] = "regional_public"
+    _line(data, "Region Gävleborg")["amount"] = 300_000
+    result = evaluate_case(Case.model_validate(data))["5-paragraf-sammanlagt"]
+    assert result.outcome is Outcome.NOT_MET
+    assert "0 andra beslutsfattare" in result.evidence
+    assert "tillåtet upp till 100 procent" not in result.evidence
+
+
+def test_the_clause_needs_tillvaxtverket_by_identity_not_by_the_kind_of_money(fictional_base):
+    """The base plan (Tillväxtverket 40 % + Region Dalarna 20 %) passes only through the clause;
+    without Tillväxtverket in the reference data the same national line does not count."""
+    figures = financing_figures(fictional_base)
+    actors = load_regional_actors(REFERENCE_DIR)
+    with_agency = CaseContext(fictional_base, figures, actors, load_national_agencies(REFERENCE_DIR))
+    without = CaseContext(fictional_base, figures, actors, ())
+    by_id = {r.rule.id: r for r in evaluate(with_agency)}
+    assert by_id["5-paragraf-sammanlagt"].outcome is Outcome.MET
+    result = {r.rule.id: r for r in evaluate(without)}["5-paragraf-sammanlagt"]
+    assert result.outcome is Outcome.NOT_MET and "Tillväxtverket beviljar inte" in result.evidence
+
+
+def test_tillvaxtverket_is_known_by_its_alias(fictional_base):
+    data = copy.deepcopy(fictional_base.model_dump())
+    _line(data, "Tillväxtverket")["financier"] = "Verket för näringslivsutveckling"
+    data["total_costs"] = 2_000_000
+    _line(data, "Verket för näringslivsutveckling")["amount"] = 800_000
+    _line(data, "Region Gävleborg")["amount"] = 200_000
+    _line(data, "Fiktiva Exempelbolaget AB")["amount"] = 600_000
+    data["decision"]["share_percent"] = "20.00"
+    result = evaluate_case(Case.model_validate(data))["5-paragraf-sammanlagt"]
+    assert result.outcome is Outcome.MET, result.evidence
+
+
+def test_national_money_from_another_agency_is_an_input_error(tmp_path, capsys):
+    root = tmp_path / "repo"
+    (root / "data" / "cases").mkdir(parents=True)
+    shutil.copytree(REFERENCE_DIR, root / "data" / "reference")
+    data = yaml.safe_load(SPIN_PATH.read_text(encoding="utf-8"))
+    data["id"] = "fiktiv-trafikverket"
+    data["financing_plan"][0]["financier"] = "Trafikverket"
+    (root / "data" / "cases" / "fiktiv-trafikverket.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert main(["--root", str(root), "check"]) == 2
+    out, err = capsys.readouterr()
+    assert "fiktiv-trafikverket.yaml" in err and "financing_plan[0].financier" in err
+    assert "'Trafikverket' har slaget national_grant_2003_596" in err and "national_agencies.yaml" in err
+    assert "Traceback" not in out + err

@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from casebook.domain.errors import CaseFileError, FieldProblem
 from casebook.domain.finance import FinancingFigures, financing_figures
-from casebook.domain.model import Case, load_case
-from casebook.domain.reference import load_regional_actors, reference_dir_for
-from casebook.domain.rules import CaseContext, RuleResult, evaluate
+from casebook.domain.model import Case, FinancierKind, load_case
+from casebook.domain.reference import NationalAgency, load_national_agencies, load_regional_actors, reference_dir_for
+from casebook.domain.rules import CaseContext, Outcome, RuleResult, evaluate
 
 
 @dataclass(frozen=True)
@@ -35,10 +36,35 @@ def evaluate_case(case_path: str | Path, reference_dir: str | Path | None = None
 
     Reference data is read from ``reference_dir``, by default the ``reference`` folder
     beside the cases folder. Raises :class:`~casebook.domain.errors.CaseFileError` for a bad
-    case file.
+    case file, including one that contradicts the reference data (see
+    :func:`check_against_reference`).
     """
     case = load_case(case_path)
+    reference = Path(reference_dir) if reference_dir else reference_dir_for(case_path)
+    agencies = load_national_agencies(reference)
+    check_against_reference(case, Path(case_path), agencies)
     figures = financing_figures(case)
-    actors = load_regional_actors(Path(reference_dir) if reference_dir else reference_dir_for(case_path))
-    results = tuple(evaluate(CaseContext(case, figures, actors)))
+    results = tuple(evaluate(CaseContext(case, figures, load_regional_actors(reference), agencies)))
     return EvaluatedCase(case, figures, results, Path(case_path))
+
+
+def check_against_reference(case: Case, path: Path, agencies: tuple[NationalAgency, ...]) -> None:
+    """Refuse national 2003:596 money from anyone who is not a granting agency in the reference data.
+
+    5 § lets grants reach 100 % only when Tillväxtverket is one of the grantors, so a line of
+    that kind must name the agency itself (by name or alias), never another authority.
+    """
+    known = {name for agency in agencies for name in agency.names}
+    problems = [
+        FieldProblem(
+            f"financing_plan[{index}].financier",
+            f"'{line.financier}' har slaget {FinancierKind.NATIONAL_GRANT_2003_596.value} men är inte en myndighet "
+            f"som beslutar om nationella medel enligt förordning (2003:596) i referensdata "
+            f"(data/reference/national_agencies.yaml: {', '.join(sorted(known)) or 'inga'}). "
+            "Ange rätt finansiär eller ett annat slag av medel, till exempel other_public",
+        )
+        for index, line in enumerate(case.financing_plan)
+        if line.kind is FinancierKind.NATIONAL_GRANT_2003_596 and line.financier not in known
+    ]
+    if problems:
+        raise CaseFileError(path, problems)

@@ -12,17 +12,22 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
 from babel.dates import format_date
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, get_minus_sign_symbol
 
 LOCALE = "sv_SE"
 
 
 def number(value: int | Decimal, decimals: int = 0) -> str:
-    """``6200285`` → ``6 200 285``; ``Decimal('12.0962')``, 2 → ``12,10``."""
+    """``6200285`` → ``6 200 285``; ``Decimal('12.0962')``, 2 → ``12,10``; ``-5`` → ``−5``.
+
+    Negative numbers get the locale's minus sign (U+2212 for Swedish): Babel's formatting
+    writes a hyphen-minus, which is not how Swedish typography writes a negative number.
+    """
     quantum = Decimal(1).scaleb(-decimals)
     rounded = Decimal(value).quantize(quantum, rounding=ROUND_HALF_UP)
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-    return format_decimal(rounded, format=pattern, locale=LOCALE)
+    text = format_decimal(abs(rounded), format=pattern, locale=LOCALE)
+    return get_minus_sign_symbol(LOCALE) + text if rounded < 0 else text
 
 
 def kronor(value: int | Decimal) -> str:
@@ -42,3 +47,8 @@ def date(value: dt.date | None) -> str:
 
 def yes_no(value: bool) -> str:
     return "Ja" if value else "Nej"
+
+
+def plural(count: int, singular: str, plural_form: str) -> str:
+    """A count with the right Swedish form: ``1 ärende``, ``2 ärenden``, ``0 ärenden``."""
+    return f"{number(count)} {singular if count == 1 else plural_form}"

@@ -15,12 +15,15 @@ from casebook.domain import formatting as fmt
 from casebook.domain.finance import FinancingFigures, percent
 from casebook.domain.model import AssessmentTopic, Case, FinancierKind, RuleSetId
 from casebook.domain.payments import case_schedule
-from casebook.domain.reference import RegionalActor
+from casebook.domain.reference import NationalAgency, RegionalActor
 
 
 class Outcome(str, Enum):
     MET = "Uppfyllt"
     NOT_MET = "Ej uppfyllt"
+    # A judgement rule with nothing recorded: not a breach, but the case cannot be relied on
+    # until someone records the judgement.
+    MISSING_JUDGEMENT = "Bedömning saknas"
     REVIEW = "Avvikelse att granska"
     JUDGEMENT = "Bedömning enligt handläggare"
     NOT_APPLICABLE = "Ej tillämplig"
@@ -28,7 +31,7 @@ class Outcome(str, Enum):
     @property
     def needs_attention(self) -> bool:
         """Whether a reader must look at this outcome before relying on the case."""
-        return self in (Outcome.NOT_MET, Outcome.REVIEW)
+        return self in (Outcome.NOT_MET, Outcome.MISSING_JUDGEMENT, Outcome.REVIEW)
 
 
 class RuleKind(str, Enum):
@@ -44,6 +47,7 @@ class CaseContext:
     case: Case
     figures: FinancingFigures
     regional_actors: tuple[RegionalActor, ...]
+    national_agencies: tuple[NationalAgency, ...]
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,7 @@ class Rule:
     kind: RuleKind
     applies_when: str
     check: Callable[[CaseContext], Finding]
+    source_url: str | None = None  # the law text, at the paragraph where possible
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,7 @@ class RuleResult:
             "kind": self.rule.kind.value,
             "outcome": self.outcome.value,
             "evidence": self.evidence,
+            "source_url": self.rule.source_url,
         }
 
 
@@ -94,6 +100,17 @@ WORDING_UNVERIFIED = (
 CALL = "Utlysning: genomförandeprojekt inom regeringsuppdraget om strategisk planering (maj 2024)"
 CALL_WORDING = "utlysningens villkor så som de återges i beslutsunderlaget för SPIN"
 ADVANCE_CEILING = 400_000
+LAW_TEXT_URL = "https://lagen.nu/2003:596"
+"""The ordinance's consolidated text (lagen.nu, from Regeringskansliets rättsdatabaser); its
+paragraphs have the anchors ``#P1``, ``#P2`` …"""
+
+
+def law_url(paragraph: int) -> str:
+    """A link to one paragraph of förordning (2003:596)."""
+    return f"{LAW_TEXT_URL}#P{paragraph}"
+
+TILLVAXTVERKET = "Tillväxtverket"
+"""The agency that 5 § names; identified by its entry in the reference data, not by a line's kind."""
 
 RULES: list[Rule] = []
 
@@ -118,6 +135,7 @@ def rule(**metadata) -> Callable[[Callable[[CaseContext], Finding]], Callable[[C
     source="8 § " + ORDINANCE,
     wording=WORDING_UNVERIFIED,
     requires="Ansökan ska innehålla budget och finansieringsplan; finansieringen ska täcka de budgeterade kostnaderna.",
+    source_url=law_url(8),
     kind=RuleKind.REQUIREMENT,
     applies_when="När ärendet anger projektets totala kostnader.",
 )
@@ -143,6 +161,7 @@ def _financing_equals_costs(ctx: CaseContext) -> Finding:
     source="8 § " + ORDINANCE,
     wording=WORDING_UNVERIFIED,
     requires="Finansieringsplanen ska stämma med ansökan: beslutsfattarens rad ska vara det sökta beloppet.",
+    source_url=law_url(8),
     kind=RuleKind.REQUIREMENT,
     applies_when="Alltid.",
 )
@@ -208,6 +227,7 @@ def _max_amount_vs_applied(ctx: CaseContext) -> Finding:
     source="5 § tredje meningen " + ORDINANCE,
     wording=WORDING_2009_674,
     requires="\"Varje beslutsfattare får dock besluta om bidrag med högst 50 procent av utgifterna för projektet.\"",
+    source_url=law_url(5),
     kind=RuleKind.REQUIREMENT,
     applies_when="Alltid.",
 )
@@ -235,6 +255,7 @@ def _five_per_decision_maker(ctx: CaseContext) -> Finding:
         "Om Tillväxtverket och minst en annan beslutsfattare enligt denna förordning beslutar om bidrag för "
         "samma projekt, får bidrag lämnas med upp till 100 procent av utgifterna för projektet.\""
     ),
+    source_url=law_url(5),
     kind=RuleKind.REQUIREMENT,
     applies_when="Alltid.",
 )
@@ -256,14 +277,24 @@ def _five_together(ctx: CaseContext) -> Finding:
         )
     if 2 * o.total_amount <= costs:
         return Finding(Outcome.MET, evidence + " Högst 50 procent (5 § första meningen).")
-    clause = o.tillvaxtverket_grants and o.other_decision_makers >= 1
+    agency = next((a for a in ctx.national_agencies if a.name == TILLVAXTVERKET), None)
+    tillvaxtverket = [s for s in o.lines if agency is not None and s.financier in agency.names]
+    others = sorted({s.financier for s in o.lines} - {s.financier for s in tillvaxtverket})
+    clause = bool(tillvaxtverket) and len(others) >= 1
     if clause and o.total_amount <= costs:
         return Finding(
             Outcome.MET,
             evidence + " Över 50 procent men tillåtet upp till 100 procent eftersom Tillväxtverket och minst en annan "
-            f"beslutsfattare ({o.other_decision_makers} st.) beslutar om bidrag för projektet (5 § andra meningen).",
+            f"beslutsfattare ({len(others)} st.: {', '.join(others)}) beslutar om bidrag för projektet (5 § andra meningen).",
         )
-    reason = "över 100 procent" if clause else "över 50 procent utan att Tillväxtverket och en annan beslutsfattare båda beviljar bidrag"
+    if clause:
+        reason = "över 100 procent"
+    else:
+        reason = (
+            "över 50 procent utan att Tillväxtverket och en annan beslutsfattare båda beviljar bidrag "
+            f"(Tillväxtverket {'beviljar' if tillvaxtverket else 'beviljar inte'}; {len(others)} andra beslutsfattare "
+            "beviljar bidrag enligt förordningen)"
+        )
     return Finding(Outcome.NOT_MET, evidence + f" Sammanlagt {reason}.")
 
 
@@ -274,7 +305,11 @@ def _judgement(topic: AssessmentTopic) -> Callable[[CaseContext], Finding]:
     def check(ctx: CaseContext) -> Finding:
         assessment = ctx.case.assessment(topic)
         if assessment is None:
-            return Finding(Outcome.NOT_MET, "Ingen bedömning är registrerad i ärendet.")
+            return Finding(
+                Outcome.MISSING_JUDGEMENT,
+                "Ärendet registrerar ingen bedömning av detta. Det betyder inte att kravet är brutet, "
+                "men regeln kan inte avgöras förrän handläggarens bedömning finns.",
+            )
         evidence = f"\"{assessment.text}\" ({assessment.assessed_by}"
         evidence += f", {assessment.source_section})" if assessment.source_section else ")"
         return Finding(Outcome.JUDGEMENT if assessment.met else Outcome.NOT_MET, evidence)
@@ -307,9 +342,12 @@ for _id, _topic, _title, _source, _requires in _JUDGEMENTS:
         title=_title,
         source=_source,
         wording=WORDING_2009_674 if _id.startswith("5-") else WORDING_UNVERIFIED,
-        requires=_requires + " Uppfyllt endast när ärendet registrerar handläggarens bedömning med motivering.",
+        requires=_requires + " Bedömning enligt handläggare när ärendet registrerar handläggarens bedömning med "
+        "motivering; Bedömning saknas när ingen bedömning är registrerad; Ej uppfyllt när bedömningen är att kravet "
+        "inte är uppfyllt.",
         kind=RuleKind.JUDGEMENT,
         applies_when="Alltid.",
+        source_url=law_url(int(_source.split(" ")[0])),
     )(_judgement(_topic))
 
 
@@ -366,10 +404,11 @@ def _indicator(ctx: CaseContext) -> Finding:
 @rule(
     id="11-paragraf-forskott",
     rule_set=RuleSetId.ORDINANCE_2003_596,
-    title="Förskott högst hälften av stödet och högst 400 000 kr, med särskilda skäl",
+    title=f"Förskott högst hälften av stödet och högst {fmt.kronor(ADVANCE_CEILING)}, med särskilda skäl",
     source="11 § " + ORDINANCE,
     wording=WORDING_UNVERIFIED,
     requires="Bidrag betalas ut i efterhand. Förskott kräver särskilda skäl och får vara högst hälften av beviljat stöd och högst 400 000 kronor.",
+    source_url=law_url(11),
     kind=RuleKind.REQUIREMENT,
     applies_when="När förskott begärs.",
 )
@@ -409,6 +448,7 @@ def _advance_settlement(case: Case) -> str:
     source="Beslutsförslaget; 8 § " + ORDINANCE + " (finansieringsplan)",
     wording="beslutsförslagets villkor",
     requires="När övrig finansiering inte är bekräftad ska beslutet gälla under förutsättning att den ordnas.",
+    source_url=law_url(8),
     kind=RuleKind.REQUIREMENT,
     applies_when="När någon annan finansiering än beslutsfattarens egen inte är bekräftad.",
 )

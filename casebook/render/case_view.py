@@ -10,17 +10,19 @@ literally and never interpreted as markup.
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 from IPython.display import HTML, SVG
 
-from casebook.render import charts, follow_up_view
+from casebook.render import charts, follow_up_view, pages
+from casebook.render.markup import keep_figures_together
 from casebook.domain import formatting as fmt
 from casebook.domain.evaluation import EvaluatedCase, evaluate_case
 from casebook.domain.finance import FinancingFigures, payable
-from casebook.domain.model import Case
+from casebook.domain.model import Case, CaseState
 from casebook.domain.rules import Outcome, RuleResult
 
 
@@ -40,21 +42,73 @@ class GluedText:
         printer.text(self.text)
 
 
-def styled_table(frame: pd.DataFrame, caption: str, table_id: str, escape: bool = True) -> HTML:
+def styled_table(
+    frame: pd.DataFrame, caption: str, table_id: str, escape: bool = True, row_ids: list[str] | None = None,
+    column_classes: dict[str, str] | None = None,
+) -> HTML:
     """An HTML table with a caption and header cells; cell text is HTML-escaped.
 
     Pass ``escape=False`` only for cells that are already escaped HTML (such as links).
-    The fixed ``table_id`` replaces pandas' random table UUID so the HTML is the same on
-    every run.
+    Every data cell carries its column's header in ``data-label``, so that on a narrow
+    screen the stylesheet can stack each row as label–value pairs instead of clipping
+    columns; explicit ARIA roles keep the table semantics when it does. ``row_ids`` give
+    rows anchors that other parts of the page link to; ``column_classes`` give a column's
+    cells a CSS class. The table id is fixed, so the HTML is the same on every run.
     """
-    styler = (
-        frame.style.set_caption(html.escape(caption))
-        .hide(axis="index")
-        .format(escape="html" if escape else None)
-        .set_table_attributes('class="casebook-table"')
-    )
-    styler.set_uuid(table_id)
-    return HTML(styler.to_html(table_uuid=table_id))
+    header = [str(column) for column in frame.columns]
+    classes = column_classes or {}
+    lines = [f'<table class="casebook-table" id="T_{table_id}" role="table">', f"<caption>{html.escape(caption)}</caption>",
+             '<thead role="rowgroup">',
+             '<tr role="row">' + "".join(f'<th scope="col" role="columnheader">{html.escape(h)}</th>' for h in header) + "</tr>",
+             "</thead>", '<tbody role="rowgroup">']
+    for index, row in enumerate(frame.itertuples(index=False)):
+        row_id = f' id="{html.escape(row_ids[index])}"' if row_ids else ""
+        cells = "".join(
+            f'<td role="cell" data-label="{html.escape(label)}"'
+            + (f' class="{classes[label]}"' if label in classes else "")
+            + f">{html.escape(keep_figures_together(str(value))) if escape else value}</td>"
+            for label, value in zip(header, row, strict=True)
+        )
+        lines.append(f'<tr role="row"{row_id}>{cells}</tr>')
+    lines += ["</tbody>", "</table>"]
+    return HTML("\n".join(lines))
+
+
+SITE_ROOT = "../../"
+"""From a case page (``book/cases/<id>.html``) to the site's root, where open data and sources are."""
+
+
+def _text(value: str) -> str:
+    """Case or rule text as HTML: escaped, figures kept on one line."""
+    return html.escape(keep_figures_together(value))
+
+
+def _link(url: str | None, text: str) -> str:
+    """A link when there is a URL, else the text; both escaped."""
+    return f'<a href="{html.escape(url)}">{_text(text)}</a>' if url else _text(text)
+
+
+_MARKUP_LOOKALIKES = str.maketrans({"<": "\N{SINGLE LEFT-POINTING ANGLE QUOTATION MARK}",
+                                    ">": "\N{SINGLE RIGHT-POINTING ANGLE QUOTATION MARK}",
+                                    "&": "\N{FULLWIDTH AMPERSAND}"})
+
+
+def _inert(text: str) -> str:
+    """Text that stays text even where a tool inserts it as HTML: ``<`` ``>`` ``&`` become look-alikes."""
+    return text.translate(_MARKUP_LOOKALIKES)
+
+
+def rule_anchor(rule_id: str) -> str:
+    """The id of a rule's row in the case page's rule table."""
+    return f"regel-{rule_id}"
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9\"])")
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of an evidence text (sentences end with . ! or ? before a capital)."""
+    return _SENTENCE_END.split(text.strip(), maxsplit=1)[0]
 
 
 @dataclass(frozen=True)
@@ -104,6 +158,13 @@ class CaseView:
         }
         return {name: GluedText(text) for name, text in values.items()}
 
+    def glued_values_table(self) -> HTML:
+        """Every value the text quotes, by its glue name: what an analyst in plain JupyterLab
+        reads instead of the ``{glue:text}`` roles, which only the site build fills in."""
+        rows = [(name, value.text) for name, value in self.glue_values().items()]
+        frame = pd.DataFrame(rows, columns=["Namn i texten", "Värde"])
+        return styled_table(frame, "Värdena som texten citerar (glue)", "glued-values")
+
     def glue_all(self) -> None:
         """Glue every value and chart for MyST-NB (``{glue:text}`` and ``{glue:figure}``)."""
         from myst_nb import glue
@@ -112,6 +173,87 @@ class CaseView:
             glue(name, value, display=False)
         glue("financing_chart", self.financing_chart(), display=False)
         glue("payment_chart", self.payment_chart(), display=False)
+
+    # --- the verdict, first on the page --------------------------------------------------
+
+    def attention_sentences(self) -> list[tuple[str, str]]:
+        """(rule id, one plain sentence) for each rule a reader must look at."""
+        sentences = []
+        for r in self.evaluated.needing_attention:
+            if r.outcome is Outcome.MISSING_JUDGEMENT:
+                title = r.rule.title[0].lower() + r.rule.title[1:]
+                text = f"{r.outcome.value}: {r.rule.source}, {title}."
+            else:
+                text = f"{r.outcome.value}: {first_sentence(r.evidence)}"
+            sentences.append((r.rule.id, text))
+        return sentences
+
+    def verdict_sentences(self) -> list[str]:
+        """What is proposed or decided, the most that can be paid, the period and the conditions."""
+        case, d = self.case, self.case.dates
+        dm, status = case.decision_maker.name, case.status
+        period = f"Projekttid {fmt.date(d.project_start)} – {fmt.date(d.project_end)}."
+        if case.state is CaseState.REJECTED:
+            by = f" av {status.decided_by}" if status and status.decided_by else ""
+            return [f"{case.state.label} {fmt.date(d.decision)}{by}: {dm} beviljar inget bidrag och betalar inget ut.", period]
+        if case.state is CaseState.PROPOSAL:
+            first = f"{case.state.label}: {dm} beviljar"
+        else:
+            by = f" av {status.decided_by}" if status and status.decided_by else ""
+            first = f"{case.state.label} {fmt.date(d.decision)}{by}: {dm} beviljar"
+        decision = case.decision
+        sentences = [
+            f"{first} {fmt.percent(case.share_percent_in_force)} av redovisade och godkända kostnader, "
+            f"dock högst {fmt.kronor(case.max_amount_in_force)} ({decision.appropriation}).",
+            f"Som mest betalas {fmt.kronor(case.max_amount_in_force)} ut. {period}",
+        ]
+        conditions = []
+        if decision.conditional_on_other_financing:
+            conditions.append("övrig finansiering ordnas enligt ansökan")
+        conditions.append(decision.general_terms + " gäller")
+        sentences.append("Villkor: " + "; ".join(conditions) + ".")
+        return sentences
+
+    def verdict(self) -> HTML:
+        """The decision and its flags in a few plain sentences, for the top of the page."""
+        sentences = self.verdict_sentences()
+        label = self.case.state.label
+        # The state ("Förslag till beslut", "Beviljat", "Avslaget") opens the block, in bold.
+        first = f"<strong>{html.escape(label)}</strong>{html.escape(sentences[0][len(label):])}"
+        paragraphs = f"<p>{first}</p>" + "".join(f"<p>{html.escape(keep_figures_together(text))}</p>" for text in sentences[1:])
+        flags = self.attention_sentences()
+        if flags:
+            count = fmt.plural(len(flags), "regel kräver", "regler kräver")
+            items = "".join(
+                f'<li><a href="#{rule_anchor(rule_id)}">{html.escape(keep_figures_together(text))}</a></li>'
+                for rule_id, text in flags
+            )
+            attention = f'<p class="casebook-verdict-flags-title">{count} uppmärksamhet:</p><ul>{items}</ul>'
+        else:
+            attention = '<p class="casebook-verdict-flags-title">Ingen regel kräver uppmärksamhet.</p>'
+        return HTML(
+            '<div class="casebook-verdict" role="region" aria-label="Beslutet i korthet">'
+            f"{paragraphs}{attention}{self._search_filters()}</div>"
+        )
+
+    def _search_filters(self) -> str:
+        """What the site's search (Pagefind) filters and sorts case pages by; not shown."""
+        case, dates = self.case, self.case.dates
+        day = dates.decision or dates.application_received
+        filters = {
+            "Beslutsfattare": case.decision_maker.name,
+            "Projektägare": case.applicant.name,
+            "År": str(day.year),
+            "Regler att granska": "Kräver uppmärksamhet" if self.evaluated.needing_attention else "Inga",
+            "Läge": case.state.label,
+        }
+        # Pagefind's interface writes filter values into the page as HTML, after decoding any
+        # escaping, so markup characters from case text become look-alike angle brackets there.
+        spans = "".join(f'<span data-pagefind-filter="{html.escape(k)}">{html.escape(_inert(v))}</span>'
+                        for k, v in filters.items())
+        spans += f'<span data-pagefind-sort="datum">{day.isoformat()}</span>'
+        # data-pagefind-ignore keeps these words out of the full-text index; filters still count.
+        return f'<div hidden data-pagefind-ignore>{spans}</div>'
 
     # --- tables -----------------------------------------------------------------------
 
@@ -187,9 +329,15 @@ class CaseView:
         return styled_table(frame, "Indikatorer och datum för uppföljning", "follow-up")
 
     def compliance_table(self) -> HTML:
-        rows = [(r.rule.title, r.rule.source, r.rule.kind.value, r.outcome.value, r.evidence) for r in self.results]
+        """Every rule with its outcome and evidence; the legal source links to the law text."""
+        rows = [
+            (_text(r.rule.title), _link(r.rule.source_url, r.rule.source), _text(r.rule.kind.value), _text(r.outcome.value),
+             _text(r.evidence))
+            for r in self.results
+        ]
         frame = pd.DataFrame(rows, columns=["Regel", "Källa", "Typ", "Utfall", "Underlag"])
-        return styled_table(frame, "Regelkontroller: utfall och underlag per regel", "compliance")
+        return styled_table(frame, "Regelkontroller: utfall och underlag per regel", "compliance", escape=False,
+                            row_ids=[rule_anchor(r.rule.id) for r in self.results])
 
     def compliance_summary(self) -> HTML:
         counts = [(o.value, str(sum(r.outcome is o for r in self.results))) for o in Outcome]
@@ -197,10 +345,21 @@ class CaseView:
         return styled_table(frame, "Sammanfattning av regelkontrollerna", "compliance-summary")
 
     def signatories_table(self) -> HTML:
-        rows = [(s.name, s.title) for s in self.case.signatories]
-        rows.append(("Källdokument", self.case.source_document.title))
+        """Who signed, the source document (linked where the site publishes it) and the case file."""
+        rows = [(_text(s.name), _text(s.title)) for s in self.case.signatories]
+        document_url = pages.source_document_url(self.evaluated)
+        if document_url and not document_url.startswith("http"):
+            document_url = SITE_ROOT + document_url
+        rows.append(("Källdokument", _link(document_url, self.case.source_document.title)))
+        case_file = pages.case_file_url(self.case.id)
+        rows.append(("Ärendefil", _link(SITE_ROOT + case_file, f"{self.case.id}.yaml")
+                     + " (samma fil som SHA-256-summan i revisionsspåret gäller)"))
+        draft, archived = pages.memo_urls(self.case.id)
+        rows.append(("Beslutsunderlag skrivet från ärendefilen",
+                     _link(SITE_ROOT + archived, "PDF/A för arkivering") + ", "
+                     + _link(SITE_ROOT + draft, "Word-utkast att redigera")))
         frame = pd.DataFrame(rows, columns=["Namn", "Roll"])
-        return styled_table(frame, "Undertecknare och källa", "signatories")
+        return styled_table(frame, "Undertecknare och källa", "signatories", escape=False)
 
     def audit_table(self, audit: dict | None) -> HTML:
         """Input hashes, commit, versions and execution time (see ``casebook.engine.audit``)."""
@@ -211,7 +370,8 @@ class CaseView:
         rows.append(("Git-commit", audit["commit"] or "okänd (bygget kördes utanför ett git-arkiv)"))
         rows += [(f"Version av {name}", version) for name, version in audit["versions"].items()]
         rows.append(("Körd (UTC)", audit["executed_at"]))
-        return styled_table(pd.DataFrame(rows, columns=["Uppgift", "Värde"]), "Revisionsspår: vad sidan är beräknad från", "audit")
+        return styled_table(pd.DataFrame(rows, columns=["Uppgift", "Värde"]), "Revisionsspår: vad sidan är beräknad från", "audit",
+                            column_classes={"Värde": "casebook-hash"})
 
     def history_table(self, audit: dict | None) -> HTML:
         """Commits that changed the case file, newest first."""

@@ -3,7 +3,7 @@
 Case text is data, never markup: every ASCII punctuation character is backslash-escaped
 (CommonMark allows escaping any of them), so HTML, roles, directives, links, images and
 substitutions in a case file are displayed literally. Line breaks become spaces so a
-value cannot start a new block.
+value cannot start a new block. No-break spaces stay, so an amount never breaks.
 """
 
 from __future__ import annotations
@@ -12,20 +12,38 @@ import re
 import string
 
 _PUNCTUATION = re.compile("([" + re.escape(string.punctuation) + "])")
-_WHITESPACE = re.compile(r"\s+")
+# Whitespace that may break a line; no-break spaces (in amounts: "750 000 kr") are kept.
+_WHITESPACE = re.compile(r"[^\S\u00a0\u202f]+")
+
+
+# A space inside an amount ("750 000") or before its unit ("400 000 kr", "50 %").
+_FIGURE_SPACE = re.compile(r"(?<=\d) (?=\d{3}\b|kr\b|kronor\b|%)")
+
+
+def keep_figures_together(text: str) -> str:
+    """Display text with no-break spaces inside figures and before their unit.
+
+    Case files and memo quotes write "750 000 kronor" with ordinary spaces; shown as they
+    are, a figure could break across lines ("750 / 000"). Only the display changes.
+    """
+    return _FIGURE_SPACE.sub("\N{NO-BREAK SPACE}", text)
 
 
 def escape_myst(text: str) -> str:
-    """Text that MyST renders exactly as given, on one line."""
-    return _PUNCTUATION.sub(r"\\\1", _WHITESPACE.sub(" ", text).strip())
+    """Text that MyST renders exactly as given, on one line, figures kept together."""
+    return _PUNCTUATION.sub(r"\\\1", keep_figures_together(_WHITESPACE.sub(" ", text).strip()))
 
 
-def list_table(caption: str, header: list[str], rows: list[list[str]], widths: str = "auto") -> str:
+def list_table(caption: str, header: list[str], rows: list[list[str]], widths: str = "auto", css_class: str = "") -> str:
     """A MyST ``list-table`` with a caption and one header row.
 
     Cells are inserted as given: escape case text with :func:`escape_myst` first.
+    ``css_class`` names a class of the site's stylesheet, such as ``casebook-cards`` (each
+    row shown as a card of "label: value" lines at every width).
     """
-    lines = [f"```{{list-table}} {escape_myst(caption)}", ":header-rows: 1", f":widths: {widths}", ""]
+    lines = [f"```{{list-table}} {escape_myst(caption)}", ":header-rows: 1", f":widths: {widths}"]
+    lines += [f":class: {css_class}"] if css_class else []
+    lines.append("")
     for row in [header, *rows]:
         lines.append(f"* - {row[0]}")
         lines += [f"  - {cell}" for cell in row[1:]]

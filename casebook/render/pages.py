@@ -1,17 +1,23 @@
-"""Generated book content: the case table, the rule catalogue, the open-data list and the
-verification result.
+"""Generated book content: the case list, the organisation pages, the rule catalogue, the
+accessibility statement's contact, the open-data list and the verification result.
 
 The hand-written pages in ``book/`` include these files; the build writes them into the
-staged source tree under ``book/_generated/``. Files under ``book/_generated/extra`` are
-copied to the site's root (Sphinx's ``html_extra_path``), so open data has stable URLs
-such as ``data/beslut.csv``.
+staged source tree under ``book/_generated/`` (one page per organisation under
+``book/organisationer/``). Files under ``book/_generated/extra`` are copied to the site's
+root (Sphinx's ``html_extra_path``), so open data, case files and source documents have
+stable URLs such as ``data/beslut.csv`` and ``data/arenden/<id>.yaml``.
 """
 
 from __future__ import annotations
 
 import json
+import re
+import shutil
+import unicodedata
 from collections import Counter
 from pathlib import Path
+
+import yaml
 
 from casebook.domain import formatting as fmt
 from casebook.render.markup import escape_myst, list_table
@@ -24,7 +30,38 @@ from casebook.render.opendata import published_files
 GENERATED = Path("book") / "_generated"
 OPEN_DATA = GENERATED / "extra" / "data"
 RESULTS = OPEN_DATA / "regelutfall"
+CASE_FILES = OPEN_DATA / "arenden"
+"""Each case's YAML file, published byte for byte, so a reader can check its SHA-256."""
+SOURCES = OPEN_DATA / "kallor"
+"""Source documents (decision memos) that the repository holds under ``data/sources/``."""
 SCHEMA_NAME = "arendefil.schema.json"
+
+
+def case_file_url(case_id: str) -> str:
+    """The published case file, relative to the site root."""
+    return f"data/arenden/{case_id}.yaml"
+
+
+def memo_urls(case_id: str) -> tuple[str, str]:
+    """The published memo (Word draft, PDF/A) of a case, relative to the site root."""
+    return f"memo/{case_id}.docx", f"memo/{case_id}.pdf"
+
+
+def source_document_file(evaluated: EvaluatedCase) -> Path | None:
+    """The case's source document in ``data/sources/`` beside the cases folder, if the repository has it."""
+    name = evaluated.case.source_document.file
+    if not name or Path(name).name != name:
+        return None
+    path = evaluated.source.resolve().parent.parent / "sources" / name
+    return path if path.is_file() else None
+
+
+def source_document_url(evaluated: EvaluatedCase) -> str | None:
+    """Where a reader finds the source document: the published copy, else the case's own link."""
+    if source_document_file(evaluated) is not None:
+        return f"data/kallor/{evaluated.case.source_document.file}"
+    url = evaluated.case.source_document.url
+    return url if url and url.startswith(("https://", "http://")) else None
 
 
 def _site_link(path: str, text: str) -> str:
@@ -32,23 +69,124 @@ def _site_link(path: str, text: str) -> str:
     return f'<a href="../{path}">{text}</a>'
 
 
-def case_table(reports: list[EvaluatedCase]) -> str:
+ORGANISATIONS = Path("book") / "organisationer"
+"""One generated page per organisation (decision-maker, project owner, financier)."""
+
+
+def case_date(report: EvaluatedCase) -> tuple[str, str]:
+    """(ISO date, label) the case list sorts and shows: the decision date, else the application date."""
+    dates = report.case.dates
+    if dates.decision is not None:
+        return dates.decision.isoformat(), f"{fmt.date(dates.decision)} ({report.case.state.label.lower()})"
+    return dates.application_received.isoformat(), f"{fmt.date(dates.application_received)} (ansökan; {report.case.state.label.lower()})"
+
+
+def newest_first(reports: list[EvaluatedCase]) -> list[EvaluatedCase]:
+    """By decision date, else application date, newest first; the case id breaks ties."""
+    by_id = sorted(reports, key=lambda r: r.case.id)
+    return sorted(by_id, key=lambda r: case_date(r)[0], reverse=True)
+
+
+def organisation_slugs(reports: list[EvaluatedCase]) -> dict[str, str]:
+    """A page name for every organisation named in the cases: ``Region Jämtland Härjedalen`` →
+    ``region-jamtland-harjedalen``; names that come out the same get ``-2``, ``-3`` …"""
+    names = sorted({name for r in reports for name in _organisations_of(r)})
+    slugs: dict[str, str] = {}
+    used: set[str] = set()
+    for name in names:
+        base = re.sub(r"[^a-z0-9]+", "-", unicodedata.normalize("NFKD", name.lower()).encode("ascii", "ignore").decode())
+        base = base.strip("-")[:60] or "organisation"
+        slug, n = base, 1
+        while slug in used:
+            n += 1
+            slug = f"{base}-{n}"
+        used.add(slug)
+        slugs[name] = slug
+    return slugs
+
+
+def _organisations_of(report: EvaluatedCase) -> set[str]:
+    case = report.case
+    return {case.decision_maker.name, case.applicant.name, *(line.financier for line in case.financing_plan)}
+
+
+def _flags(report: EvaluatedCase) -> str:
+    attention = report.needing_attention
+    outcomes = sorted({r.outcome.value for r in attention})
+    count = f"{len(attention)} av {len(report.results)}"
+    return escape_myst(", ".join(outcomes) + ": " + count) if outcomes else count
+
+
+def case_table(reports: list[EvaluatedCase], slugs: dict[str, str] | None = None) -> str:
+    """The case list: newest first, with decision date, parties, amount and attention flags."""
+    slugs = slugs if slugs is not None else organisation_slugs(reports)
     rows = []
-    for r in reports:
-        case, cap = r.case, r.figures.cap
-        attention = len(r.needing_attention)
+    for r in newest_first(reports):
+        case = r.case
         rows.append([
+            escape_myst(case_date(r)[1]),
             f"[{escape_myst(case.title)}](cases/{case.id}.ipynb)",
-            escape_myst(case.decision_maker.name),
-            escape_myst(case.applicant.name),
-            f"{fmt.date(case.dates.project_start)} – {fmt.date(case.dates.project_end)}",
-            escape_myst(f"{fmt.percent(cap.decided_share)}, högst {fmt.kronor(cap.max_amount)}"),
-            f"{attention} av {len(r.results)}",
+            _organisation_link(case.decision_maker.name, slugs, "organisationer/"),
+            _organisation_link(case.applicant.name, slugs, "organisationer/"),
+            escape_myst(f"{fmt.percent(case.share_percent_in_force)}, högst {fmt.kronor(case.max_amount_in_force)}"),
+            _flags(r),
             _site_link(f"data/regelutfall/{case.id}.json", "JSON"),
         ])
-    header = ["Projekt", "Beslutsfattare", "Projektägare", "Projekttid", "Beslut", "Regler att granska", "Regelutfall"]
-    caption = f"Alla ärenden ({len(reports)} st.), sorterade efter ärende-id"
+    header = ["Datum", "Projekt", "Beslutsfattare", "Projektägare", "Belopp", "Regler att granska", "Regelutfall"]
+    caption = (f"Alla ärenden ({fmt.plural(len(reports), 'ärende', 'ärenden')}), nyaste först "
+               "(efter beslutsdatum, annars datum då ansökan kom in)")
     return list_table(caption, header, rows)
+
+
+def _organisation_link(name: str, slugs: dict[str, str], prefix: str) -> str:
+    return f"[{escape_myst(name)}]({prefix}{slugs[name]}.md)"
+
+
+def organisation_index(reports: list[EvaluatedCase], slugs: dict[str, str]) -> str:
+    """Every organisation with a link to its page and its number of cases."""
+    rows = []
+    for name, slug in sorted(slugs.items(), key=lambda item: item[0].lower()):
+        count = sum(name in _organisations_of(r) for r in reports)
+        rows.append([_organisation_link(name, slugs, "organisationer/"), fmt.plural(count, "ärende", "ärenden")])
+    return list_table("Organisationer i ärendena", ["Organisation", "Ärenden"], rows)
+
+
+def organisation_page(name: str, reports: list[EvaluatedCase]) -> str:
+    """One organisation's cases in each of its roles, with totals (exact sums of whole kronor)."""
+    mine = [r for r in newest_first(reports) if name in _organisations_of(r)]
+    rows, decided, financed = [], 0, 0
+    for r in mine:
+        case = r.case
+        roles = []
+        if case.decision_maker.name == name:
+            roles.append(f"beslutsfattare, högst {fmt.kronor(case.max_amount_in_force)}")
+            decided += case.max_amount_in_force
+        if case.applicant.name == name:
+            roles.append("projektägare")
+        line = next((line for line in case.financing_plan if line.financier == name), None)
+        if line is not None:
+            roles.append(f"finansiär, {fmt.kronor(line.amount)}")
+            financed += line.amount
+        rows.append([
+            escape_myst(case_date(r)[1]),
+            f"[{escape_myst(case.title)}](../cases/{case.id}.ipynb)",
+            escape_myst("; ".join(roles)),
+            _flags(r),
+        ])
+    summary = (
+        f"{escape_myst(name)} förekommer i {fmt.plural(len(mine), 'ärende', 'ärenden')}. "
+        f"Som beslutsfattare: högst {escape_myst(fmt.kronor(decided))} sammanlagt. "
+        f"Som finansiär i projektens finansieringsplaner: {escape_myst(fmt.kronor(financed))} sammanlagt.\n"
+    )
+    table = list_table(f"Ärenden där {name} förekommer, nyaste först", ["Datum", "Projekt", "Roll", "Regler att granska"], rows)
+    return f"---\norphan: true\n---\n\n# {escape_myst(name)}\n\n{summary}\n{table}"
+
+
+def write_organisation_pages(source_root: Path, reports: list[EvaluatedCase], slugs: dict[str, str]) -> None:
+    folder = source_root / ORGANISATIONS
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, slug in slugs.items():
+        (folder / f"{slug}.md").write_text(organisation_page(name, reports), encoding="utf-8")
 
 
 def rule_catalogue(reports: list[EvaluatedCase]) -> str:
@@ -60,17 +198,21 @@ def rule_catalogue(reports: list[EvaluatedCase]) -> str:
     for rule in RULES:
         c = counts[rule.id]
         tally = "; ".join(f"{o.value}: {c[o]}" for o in Outcome if c[o]) or "Inga ärenden"
+        source = escape_myst(rule.source)
+        if rule.source_url:
+            source = f"[{source}]({rule.source_url})"
         rows.append([
             f"`{rule.id}`",
             escape_myst(rule.title),
-            escape_myst(f"{rule.source} ({rule.wording})"),
+            source + " " + escape_myst(f"({rule.wording})"),
             escape_myst(rule.requires),
             escape_myst(rule.kind.value),
             escape_myst(rule.applies_when),
             escape_myst(tally),
         ])
     header = ["Id", "Regel", "Källa och lydelse", "Vad källan kräver", "Typ", "Gäller", "Utfall i ärendena"]
-    return list_table(f"Regelkatalog: {len(RULES)} regler", header, rows)
+    # Seven columns of prose do not fit a text column: each rule is a card at every width.
+    return list_table(f"Regelkatalog: {len(RULES)} regler", header, rows, css_class="casebook-cards")
 
 
 def open_data_table(reports: list[EvaluatedCase], data_dir: Path) -> str:
@@ -125,17 +267,60 @@ def verification_summary(verification: Path, reports: list[EvaluatedCase], cache
     return list_table(caption, ["Ärende", "Resultat", "Senast omkörd (UTC)", "Jämförda utdata"], rows)
 
 
+def publisher(config: dict) -> dict:
+    """The publishing authority from ``_config.yml`` (``sphinx.config.html_context.publisher``)."""
+    context = ((config.get("sphinx") or {}).get("config") or {}).get("html_context") or {}
+    return context.get("publisher") or {}
+
+
+def accessibility_contact(config: dict) -> str:
+    """The accessibility statement's contact paragraph, from the publisher set in ``_config.yml``."""
+    who = publisher(config)
+    name = escape_myst(str(who.get("name") or "Utgivaren"))
+    ways = []
+    if who.get("email"):
+        email = str(who["email"])
+        ways.append(f"e-post <{email}>" if "@" in email and " " not in email else f"e-post {escape_myst(email)}")
+    if who.get("phone"):
+        ways.append(f"telefon {escape_myst(str(who['phone']))}")
+    if ways:
+        return f"Kontakta {name}: {' eller '.join(ways)}. Vi svarar så snart vi kan.\n"
+    return (
+        f"{name} har ännu inte angett någon egen kontaktväg för webbplatsen (utgivaren anger den i "
+        "`_config.yml`). Kontakta tills vidare den region som har fattat beslutet, genom regionens "
+        "registrator; regionens namn står överst på varje ärendesida.\n"
+    )
+
+
 def write_generated(source_root: Path, reports: list[EvaluatedCase], verification: Path, cached_sha256: dict[str, str]) -> None:
     """Write every generated file the hand-written pages include or link to."""
     out = source_root / GENERATED
+    config = yaml.safe_load((source_root / "_config.yml").read_text(encoding="utf-8")) or {}
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "accessibility_contact.md").write_text(accessibility_contact(config), encoding="utf-8")
     (source_root / RESULTS).mkdir(parents=True, exist_ok=True)
-    (out / "case_table.md").write_text(case_table(reports), encoding="utf-8")
+    slugs = organisation_slugs(reports)
+    (out / "case_table.md").write_text(case_table(reports, slugs), encoding="utf-8")
+    (out / "organisation_index.md").write_text(organisation_index(reports, slugs), encoding="utf-8")
+    write_organisation_pages(source_root, reports, slugs)
     (out / "rule_catalogue.md").write_text(rule_catalogue(reports), encoding="utf-8")
     (out / "open_data_table.md").write_text(open_data_table(reports, source_root / OPEN_DATA), encoding="utf-8")
     (out / "verification.md").write_text(verification_summary(verification, reports, cached_sha256), encoding="utf-8")
     write_json(source_root / OPEN_DATA / SCHEMA_NAME, case_json_schema())
     for report in reports:
         write_json(source_root / RESULTS / f"{report.case.id}.json", {"case_id": report.case.id, "results": [r.as_dict() for r in report.results]})
+    publish_sources(source_root, reports)
+
+
+def publish_sources(source_root: Path, reports: list[EvaluatedCase]) -> None:
+    """Copy each case file, byte for byte, and each source document the repository holds to the site."""
+    (source_root / CASE_FILES).mkdir(parents=True, exist_ok=True)
+    for report in reports:
+        shutil.copyfile(report.source, source_root / CASE_FILES / f"{report.case.id}.yaml")
+        document = source_document_file(report)
+        if document is not None:
+            (source_root / SOURCES).mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(document, source_root / SOURCES / document.name)
 
 
 def write_json(path: Path, data: object) -> None:

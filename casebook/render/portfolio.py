@@ -54,11 +54,12 @@ class Portfolio:
                 "max_amount": cap.max_amount,
                 "total_financing": r.figures.total_financing,
                 "not_met": outcomes.count(Outcome.NOT_MET),
+                "missing_judgement": outcomes.count(Outcome.MISSING_JUDGEMENT),
                 "review": outcomes.count(Outcome.REVIEW),
                 "rules": len(outcomes),
             })
         frame = pd.DataFrame(rows)
-        for column in ("max_amount", "total_financing", "not_met", "review", "rules", "year"):
+        for column in ("max_amount", "total_financing", "not_met", "missing_judgement", "review", "rules", "year"):
             frame[column] = frame[column].astype("int64")
         return frame
 
@@ -75,10 +76,11 @@ class Portfolio:
     def glue_values(self) -> dict[str, GluedText]:
         cases = self.cases_frame()
         values = {
-            "portfolio_cases": fmt.number(len(cases)),
+            "portfolio_cases": fmt.plural(len(cases), "ärende", "ärenden"),
             "portfolio_decided": fmt.kronor(int(cases["max_amount"].sum())),
             "portfolio_financing": fmt.kronor(int(cases["total_financing"].sum())),
-            "portfolio_attention": fmt.number(int(((cases["not_met"] + cases["review"]) > 0).sum())),
+            "portfolio_attention": fmt.plural(
+                int(((cases["not_met"] + cases["missing_judgement"] + cases["review"]) > 0).sum()), "ärende", "ärenden"),
         }
         return {name: GluedText(text) for name, text in values.items()}
 
@@ -101,8 +103,8 @@ class Portfolio:
             "Maxbelopp": c["max_amount"].map(fmt.kronor),
             "Andel": c["share"].map(fmt.percent),
             "Regelkontroller": [
-                f"{n} ej uppfyllda, {v} att granska av {t}"
-                for n, v, t in zip(c["not_met"], c["review"], c["rules"], strict=True)
+                f"{n} ej uppfyllda, {m} med bedömning som saknas, {v} att granska av {t}"
+                for n, m, v, t in zip(c["not_met"], c["missing_judgement"], c["review"], c["rules"], strict=True)
             ],
         })
         return styled_table(table, f"Alla ärenden ({len(c)} st.)", "portfolio-cases", escape=False)

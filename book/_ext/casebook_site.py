@@ -1,0 +1,91 @@
+"""Sphinx extension for the casebook site (registered in _config.yml, sphinx.local_extensions).
+
+- Tables written in MyST (case list, rule catalogue, field lists) reflow on narrow screens:
+  every body cell carries its column's header in ``data-label`` and the table gets the
+  class ``casebook-stack``, so the stylesheet can show each row as "label: value" lines
+  (WCAG 1.4.10) instead of a table wider than the screen. The HTML translator writes the
+  attribute; pydata-sphinx-theme mixes its own translator in on top of this one.
+- Builds the static search index with Pagefind (``pagefind[bin]``) over the finished
+  HTML, into ``pagefind/`` at the site root. Only case pages are indexed (their article
+  carries ``data-pagefind-body``, see book/_templates/layout.html); their verdict block
+  carries the filters (decision-maker, owner, year, needs attention). Pagefind reads the
+  pages' ``lang="sv"`` and stems Swedish words.
+- Drops sphinx-thebe's scripts and stylesheet. Jupyter Book 1 always loads sphinx-thebe;
+  the site has no live code cells, and the extension declares ``const THEBE_JS_URL`` twice
+  on every page, which is a JavaScript error in every browser.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from docutils import nodes
+from sphinx.transforms import SphinxTransform
+from sphinx.writers.html5 import HTML5Translator
+
+LABEL = "casebook-label"
+
+
+class LabelTableCells(SphinxTransform):
+    """Give each body cell of a table with a header row the text of its column's header."""
+
+    default_priority = 800
+
+    def apply(self) -> None:
+        for tgroup in self.document.findall(nodes.tgroup):
+            thead = next(iter(tgroup.findall(nodes.thead)), None)
+            tbody = next(iter(tgroup.findall(nodes.tbody)), None)
+            if thead is None or tbody is None or not thead.children:
+                continue
+            labels = [entry.astext().strip() for entry in thead.children[0].children]
+            tgroup.parent["classes"].append("casebook-stack")
+            for row in tbody.children:
+                column = 0
+                for entry in row.children:
+                    if column < len(labels):
+                        entry[LABEL] = labels[column]
+                    column += 1 + entry.get("morecols", 0)
+
+
+class LabelledCellsTranslator(HTML5Translator):
+    """Sphinx's HTML5 translator, writing ``data-label`` on cells labelled by the transform."""
+
+    def starttag(self, node, tagname, suffix="\n", empty=False, **attributes):  # noqa: ANN001, ANN201 - docutils signature
+        if tagname == "td" and isinstance(node, nodes.entry) and LABEL in node:
+            attributes["data-label"] = node[LABEL]
+        return super().starttag(node, tagname, suffix, empty, **attributes)
+
+
+def _is_thebe(asset: object) -> bool:
+    filename = os.fspath(getattr(asset, "filename", None) or "")
+    body = getattr(asset, "attributes", {}).get("body", "")
+    return "thebe" in filename or "THEBE_JS_URL" in body
+
+
+def _drop_thebe(app, pagename, templatename, context, doctree) -> None:  # noqa: ANN001 - Sphinx event signature
+    for key in ("script_files", "css_files"):
+        if key in context:
+            context[key] = [asset for asset in context[key] if not _is_thebe(asset)]
+
+
+def _build_search_index(app, exception) -> None:  # noqa: ANN001 - Sphinx event signature
+    if exception is not None or app.builder.format != "html":
+        return
+    index = Path(app.outdir) / "pagefind"
+    shutil.rmtree(index, ignore_errors=True)  # no fragments of removed pages survive
+    command = [sys.executable, "-m", "pagefind", "--site", str(app.outdir), "--silent"]
+    completed = subprocess.run(command, capture_output=True, text=True, check=False)
+    if completed.returncode != 0:
+        raise RuntimeError(f"Pagefind kunde inte bygga sökindexet: {completed.stderr.strip()[-500:]}")
+
+
+def setup(app):  # noqa: ANN001, ANN201 - Sphinx extension entry point
+    app.add_transform(LabelTableCells)
+    app.set_translator("html", LabelledCellsTranslator)
+    app.connect("html-page-context", _drop_thebe)
+    app.connect("build-finished", _build_search_index)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,101 @@
+"""What a case page says before anything else: the verdict block, and tables that reflow.
+
+These tests read the view's HTML directly (no site build, no browser); the browser tests
+check that the block is on the first screen.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+
+import yaml
+from bs4 import BeautifulSoup
+from conftest import FICTIONAL_BASE_PATH, REPO, SPIN_PATH
+
+from casebook.domain import formatting as fmt
+from casebook.render.case_view import first_sentence, prepare, rule_anchor
+
+NBSP = "\N{NO-BREAK SPACE}"
+HOSTILE = REPO / "tests" / "hostile" / "fiktiv-injektion.yaml"
+
+
+def _soup(html_output) -> BeautifulSoup:
+    return BeautifulSoup(html_output.data, "html.parser")
+
+
+def test_spin_verdict_states_the_proposal_the_maximum_the_period_and_the_flags():
+    view = prepare(SPIN_PATH)
+    verdict = _soup(view.verdict())
+    text = verdict.get_text(" ", strip=True)
+    assert verdict.p.strong.get_text() == "Förslag till beslut"
+    for expected in (f"12,10{NBSP}%", f"dock högst 750{NBSP}000{NBSP}kr", "Anslag 1:1 Regionala utvecklingsåtgärder",
+                     f"Som mest betalas 750{NBSP}000{NBSP}kr ut", "Projekttid 2025-11-03 – 2027-09-30",
+                     "övrig finansiering ordnas enligt ansökan", "RUN/640/2017",
+                     "2 regler kräver uppmärksamhet"):
+        assert expected in text, expected
+    flags = [(a["href"], a.get_text(" ", strip=True)) for a in verdict.select("li a")]
+    assert flags == [
+        ("#regel-maxbelopp-mot-sokt-belopp",
+         f"Avvikelse att granska: Maxbeloppet 750{NBSP}000{NBSP}kr är 1{NBSP}kr högre än sökt belopp 749{NBSP}999{NBSP}kr."),
+        ("#regel-6-paragraf-foretagsstod",
+         "Bedömning saknas: 6 § förordning (2003:596), inga åtgärder som omfattas av företagsstödsförordningarna."),
+    ]
+
+
+def test_every_verdict_flag_links_to_a_row_of_the_rule_table():
+    view = prepare(SPIN_PATH)
+    table = _soup(view.compliance_table())
+    row_ids = {tr.get("id") for tr in table.select("tbody tr")}
+    assert row_ids == {rule_anchor(r.rule.id) for r in view.results}
+    for link in _soup(view.verdict()).select("li a"):
+        assert link["href"][1:] in row_ids
+
+
+def test_a_decided_case_names_the_date(tmp_path):
+    view = prepare(FICTIONAL_BASE_PATH, REPO / "data" / "reference")
+    text = _soup(view.verdict()).get_text(" ", strip=True)
+    assert text.startswith(f"Beviljat 2099-02-15 av Fiktiv regional utvecklingsnämnd: Region Dalarna beviljar 20,00{NBSP}%")
+    assert "Ingen regel kräver uppmärksamhet." in text
+
+
+def test_a_rejected_case_pays_nothing(tmp_path):
+    data = yaml.safe_load(FICTIONAL_BASE_PATH.read_text(encoding="utf-8"))
+    data["schema_version"] = 2
+    data["status"] = {"state": "rejected", "decided_by": "Fiktiva regionala utvecklingsnämnden"}
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    (cases / "fiktiv-bas.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    text = _soup(prepare(cases / "fiktiv-bas.yaml", REPO / "data" / "reference").verdict()).get_text(" ", strip=True)
+    assert text.startswith("Avslaget 2099-02-15 av Fiktiva regionala utvecklingsnämnden")
+    assert "betalar inget ut" in text and "%" not in text
+
+
+def test_case_text_in_the_verdict_is_escaped():
+    html_output = prepare(HOSTILE, REPO / "data" / "reference").verdict().data
+    assert "<script" not in html_output and "<img" not in html_output
+
+
+def test_every_table_cell_carries_its_column_label_for_narrow_screens():
+    view = prepare(SPIN_PATH)
+    for table_html in (view.compliance_table(), view.financing_table(), view.audit_table(None)):
+        table = _soup(table_html)
+        headers = [th.get_text() for th in table.select("thead th")]
+        for row in table.select("tbody tr"):
+            assert [td["data-label"] for td in row.find_all("td")] == headers
+
+
+def test_first_sentence_stops_before_the_next_capital():
+    assert first_sentence("Maxbeloppet 750 000 kr är högre. Andelen gånger total är 1 kr.") == "Maxbeloppet 750 000 kr är högre."
+    assert first_sentence("Regioner (2 st.) samverkar.") == "Regioner (2 st.) samverkar."
+
+
+def test_plural_forms_are_swedish():
+    assert fmt.plural(1, "ärende", "ärenden") == "1 ärende"
+    assert fmt.plural(2, "ärende", "ärenden") == "2 ärenden"
+    assert fmt.plural(0, "ärende", "ärenden") == "0 ärenden"
+
+
+def test_negative_amounts_have_a_true_minus_sign():
+    assert fmt.kronor(-1_500) == f"\N{MINUS SIGN}1{NBSP}500{NBSP}kr"
+    assert not re.search("-", fmt.kronor(-1_500))

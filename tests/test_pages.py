@@ -1,0 +1,82 @@
+"""Generated page content that does not need a site build."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import REPO, SPIN_PATH
+
+from casebook.domain.evaluation import evaluate_case
+from casebook.render.markup import escape_myst, keep_figures_together
+from casebook.render.pages import accessibility_contact, case_table, newest_first, organisation_page, organisation_slugs
+
+NBSP = "\N{NO-BREAK SPACE}"
+
+
+def _config(**publisher) -> dict:
+    return {"sphinx": {"config": {"html_context": {"publisher": publisher}}}}
+
+
+def test_the_accessibility_contact_is_the_one_the_publisher_sets():
+    text = accessibility_contact(_config(name="Region Exempel (fiktiv)", email="tillganglighet@example.invalid",
+                                         phone="010-000 00 00"))
+    assert text.startswith("Kontakta Region Exempel \\(fiktiv\\): e-post <tillganglighet@example.invalid>")
+    assert "telefon 010\\-000 00 00" in text
+
+
+def test_without_a_contact_the_statement_says_so_and_where_to_turn():
+    text = accessibility_contact(_config(name="Regionernas handläggare", email=None, phone=None))
+    assert "har ännu inte angett någon egen kontaktväg" in text and "registrator" in text
+
+
+def test_figures_in_case_text_never_break():
+    assert keep_figures_together("dock max 750 000 kronor, 12,10 % och 3 regioner") == (
+        f"dock max 750{NBSP}000{NBSP}kronor, 12,10{NBSP}% och 3 regioner")
+    assert NBSP in escape_myst("750 000 kr")
+
+
+# --- The case list and the organisation pages ---------------------------------------------
+
+FICTIONAL = REPO / "tests" / "cases"
+
+
+def _fictional_and_spin():
+    """The three fictional base cases (the follow-up cases have tests of their own) and SPIN."""
+    names = ("fiktiv-bas", "fiktiv-norr", "fiktiv-syd")
+    reports = [evaluate_case(FICTIONAL / f"{name}.yaml", REPO / "data" / "reference") for name in names]
+    return reports + [evaluate_case(SPIN_PATH)]
+
+
+def test_the_case_list_is_newest_first_by_decision_else_application_date():
+    order = [r.case.id for r in newest_first(_fictional_and_spin())]
+    # fiktiv-bas and fiktiv-syd were both decided 2099-02-15 (ties by id), fiktiv-norr
+    # 2098-02-15; SPIN is a proposal whose application came in 2025-09-09.
+    assert order == ["fiktiv-bas", "fiktiv-syd", "fiktiv-norr", "rjh-2025-spin"]
+
+
+def test_the_case_list_shows_date_parties_amount_and_flags():
+    table = case_table(_fictional_and_spin()).replace("\\", "")  # read without MyST's escapes
+    assert "Alla ärenden (4 ärenden), nyaste först" in table
+    spin_row = table[table.index("2025-09-09"):]
+    assert "[Region Jämtland Härjedalen](organisationer/region-jamtland-harjedalen.md)" in spin_row
+    assert "[Region Västernorrland](organisationer/region-vasternorrland.md)" in spin_row
+    assert f"12,10{NBSP}%, högst 750{NBSP}000{NBSP}kr" in spin_row
+    assert "Avvikelse att granska, Bedömning saknas: 2 av 18" in spin_row
+    assert "förslag till beslut" in spin_row
+
+
+def test_an_organisation_page_lists_its_cases_and_exact_totals():
+    reports = _fictional_and_spin()
+    page = organisation_page("Region Dalarna", reports)
+    assert page.startswith("---\norphan: true\n---\n\n# Region Dalarna\n")
+    # Decision-maker in fiktiv-bas (400 000 kr) and fiktiv-syd (410 000 kr).
+    assert f"Som beslutsfattare: högst 810{NBSP}000{NBSP}kr sammanlagt" in page
+    assert "Region Dalarna förekommer i 2 ärenden" in page
+    assert "(../cases/fiktiv-bas.ipynb)" in page and "(../cases/rjh-2025-spin.ipynb)" not in page
+
+
+def test_organisation_names_become_distinct_safe_page_names():
+    slugs = organisation_slugs(_fictional_and_spin())
+    assert slugs["Region Jämtland Härjedalen"] == "region-jamtland-harjedalen"
+    assert len(set(slugs.values())) == len(slugs)
+    assert all(re.fullmatch(r"[a-z0-9-]+", slug) for slug in slugs.values())
