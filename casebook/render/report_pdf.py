@@ -37,6 +37,12 @@ WIDE_TABLE_CHARACTERS = 130
 """A table whose columns' longest cells add up to more characters than this gets a landscape page."""
 _FIGURE = re.compile(r"^[−-]?\d[\d\s]*(,\d+)?\s?(kr|%)?$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_SPACES = re.compile(r"[ \t\n\r\f\v]+")
+
+
+def _squeeze(text: str) -> str:
+    """Runs of ASCII white space as one space; the no-break spaces that keep figures together stay."""
+    return _SPACES.sub(" ", text).strip()
 
 
 # --- Reading the page's HTML tables ---------------------------------------------------------
@@ -63,7 +69,7 @@ class _TableReader(HTMLParser):
         if tag == "caption":
             self._in_caption = False
         elif tag in ("th", "td") and self._cell is not None:
-            text = " ".join("".join(self._cell).split())
+            text = _squeeze("".join(self._cell))
             (self.header if tag == "th" else self.rows[-1]).append(text)
             self._cell = None
 
@@ -98,18 +104,18 @@ def table_data(shown) -> dict:
     numeric = [bool(col) and all(_FIGURE.match(v) or v in ("", "–") for v in col) and any(col) for col in columns]
     longest = [max([len(h)] + [len(v) for v in col]) for h, col in zip(reader.header, columns)]
     # A column is as wide as its typical cell, and never narrower than its longest word.
-    typical = [max(len(h), sum(len(v) for v in col) // max(1, len(col)), *(len(w) + 1 for v in col for w in v.split()))
+    typical = [max(len(h), sum(len(v) for v in col) // max(1, len(col)), *(len(w) + 1 for v in col for w in v.split(" ")))
                for h, col in zip(reader.header, columns)]
     widths = ["auto" if col and all(_SHA256.match(v) or not v for v in col) and any(col) else max(6, min(n, 60))
               for n, col in zip(typical, columns)]
-    return {"kind": "table", "caption": " ".join(reader.caption.split()), "header": reader.header, "rows": rows,
+    return {"kind": "table", "caption": _squeeze(reader.caption), "header": reader.header, "rows": rows,
             "numeric": numeric, "widths": widths, "wide": sum(min(n, 60) for n in longest) > WIDE_TABLE_CHARACTERS}
 
 
 def _paragraph(shown) -> dict:
     reader = _TextReader()
     reader.feed(shown.data)
-    return {"kind": "paragraph", "text": " ".join("".join(reader.parts).split())}
+    return {"kind": "paragraph", "text": _squeeze("".join(reader.parts))}
 
 
 # --- The report -----------------------------------------------------------------------------
