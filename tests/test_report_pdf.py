@@ -189,5 +189,5 @@ def test_site_build_publishes_and_links_each_cases_report_pdf(tmp_path):
     assert hashlib.sha256((root / "data" / "cases" / "rjh-2025-spin.yaml").read_bytes()).hexdigest() in text
     for path in sorted((root / "data" / "reference").glob("*.yaml")):
         assert hashlib.sha256(path.read_bytes()).hexdigest() in text
-    cached = root / "build" / "cache" / "rapport" / "rjh-2025-spin.pdf"
+    cached = root / "_build" / "cache" / "rapport" / "rjh-2025-spin.pdf"
     assert cached.read_bytes() == (site / "rapport" / "rjh-2025-spin.pdf").read_bytes()
