@@ -14,11 +14,12 @@ from conftest import REFERENCE_DIR, REPO, SPIN_PATH, casebook, copy_project
 from pypdf import PdfReader
 
 from casebook.domain import formatting as fmt
+from casebook.domain.errors import CaseFileError, UserError
 from casebook.domain.evaluation import evaluate_case
 from casebook.engine import audit
 from casebook.engine.paths import CASE_TEMPLATE, ProjectPaths
 from casebook.render.case_view import CaseView
-from casebook.render.report_pdf import build_report, render_report_pdf, table_data, write_report
+from casebook.render.report_pdf import build_report, render_report_pdf, table_data, write_report, write_reports
 
 EPOCH = 1764460800  # 2025-11-30 00:00:00 UTC
 CREATED = dt.datetime.fromtimestamp(EPOCH, dt.UTC)
@@ -191,3 +192,44 @@ def test_site_build_publishes_and_links_each_cases_report_pdf(tmp_path):
         assert hashlib.sha256(path.read_bytes()).hexdigest() in text
     cached = root / "_build" / "cache" / "rapport" / "rjh-2025-spin.pdf"
     assert cached.read_bytes() == (site / "rapport" / "rjh-2025-spin.pdf").read_bytes()
+
+
+def spin_with_title(tmp_path: Path, title: str) -> Path:
+    case_path = tmp_path / "rjh-2025-spin.yaml"
+    case_path.write_text(SPIN_PATH.read_text(encoding="utf-8").replace(
+        "title: SPIN – Strategisk Planering i Norr", f"title: {title}"), encoding="utf-8")
+    return case_path
+
+
+@pytest.mark.parametrize(
+    ("title", "error", "message"),
+    [
+        ('"SPIN \\x0b slut"', CaseFileError, "title: innehåller styrtecknet U+000B, som inte kan skrivas i ärenderapporten"),
+        ('"SPIN \\U0001F680"', UserError,
+         "Ärenderapporten för rjh-2025-spin kan inte skrivas som PDF/A: ett tecken i ärendefilen rjh-2025-spin.yaml finns inte"),
+    ],
+    ids=["control-character", "character-without-glyph"],
+)
+def test_text_a_pdf_a_cannot_hold_is_a_swedish_error_and_nothing_is_written(tmp_path, title, error, message):
+    evaluated = evaluate_case(spin_with_title(tmp_path, title), REFERENCE_DIR)
+    out = tmp_path / "rapport"
+    with pytest.raises(error) as raised:
+        write_report(evaluated, out)
+    assert message in str(raised.value)
+    assert not out.exists()
+
+
+def test_write_reports_publishes_copies_and_forgets_removed_cases(tmp_path):
+    site, cache_dir = tmp_path / "site" / "rapport", tmp_path / "cache"
+    cache_dir.mkdir()
+    (cache_dir / "borttaget.pdf").write_bytes(b"%PDF gammal")
+    (cache_dir / "borttaget.report-key").write_text("gammal")
+    written = write_reports(site, [evaluate_case(SPIN_PATH, REFERENCE_DIR)], cache_dir=cache_dir)
+    assert [w.pdf for w in written] == [cache_dir / "rjh-2025-spin.pdf"]
+    assert sorted(p.name for p in cache_dir.iterdir()) == ["rjh-2025-spin.pdf", "rjh-2025-spin.report-key"]
+    assert sorted(p.name for p in site.iterdir()) == ["rjh-2025-spin.pdf"]
+    published = (site / "rjh-2025-spin.pdf").read_bytes()
+    assert published == written[0].pdf.read_bytes()
+    reader = PdfReader(io.BytesIO(published))
+    everything = pdf_text(published) + str(reader.metadata) + reader.xmp_metadata.stream.get_data().decode("utf-8")
+    assert str(REPO) not in everything and str(tmp_path) not in everything  # no machine path

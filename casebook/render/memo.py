@@ -43,11 +43,11 @@ from docx.oxml.ns import qn
 from docx.shared import Pt
 
 from casebook.domain import formatting as fmt
-from casebook.domain.errors import CaseFileError, FieldProblem, UserError
+from casebook.domain.errors import UserError
 from casebook.domain.evaluation import EvaluatedCase
 from casebook.domain.model import CASE_ID_PATTERN, AssessmentTopic, Case, CaseState
 from casebook.domain.rules import RuleSetId
-from casebook.render.typst_pdf import compile_pdf, creation_time, json_input, write_atomically
+from casebook.render.typst_pdf import compile_pdf, refuse_control_characters, creation_time, json_input, write_atomically
 
 YAML_MIME_TYPE = "application/yaml"
 TEMPLATE = "memo.typ"
@@ -146,10 +146,10 @@ def _section_data(section: Section) -> dict:
 def build_memo(evaluated: EvaluatedCase) -> Memo:
     """The memo of one evaluated case, in the structure of the source memo.
 
-    Raises :class:`CaseFileError` when case text holds a control character, which neither
+    Raises :class:`~casebook.domain.errors.CaseFileError` when case text holds a control character, which neither
     a Word document (XML) nor a PDF/A can carry.
     """
-    _refuse_control_characters(evaluated)
+    refuse_control_characters(evaluated, "beslutsunderlaget")
     case = evaluated.case
     return Memo(
         case_id=case.id,
@@ -169,29 +169,6 @@ def build_memo(evaluated: EvaluatedCase) -> Memo:
         attachment_name=evaluated.source.name,
         draft_note=f"{case.state.label}. Skrivet av casebook från ärendefilen {evaluated.source.name}.",
     )
-
-
-_CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-
-
-def _refuse_control_characters(evaluated: EvaluatedCase) -> None:
-    problems: list[FieldProblem] = []
-
-    def check(value: object, where: str) -> None:
-        if isinstance(value, str) and (found := _CONTROL_CHARACTER.search(value)):
-            problems.append(FieldProblem(
-                where, f"innehåller styrtecknet U+{ord(found.group()):04X}, som inte kan skrivas i beslutsunderlaget"
-            ))
-        elif isinstance(value, dict):
-            for key, item in value.items():
-                check(item, f"{where}.{key}" if where else str(key))
-        elif isinstance(value, list):
-            for index, item in enumerate(value):
-                check(item, f"{where}[{index}]")
-
-    check(evaluated.case.model_dump(mode="json"), "")
-    if problems:
-        raise CaseFileError(evaluated.source, problems)
 
 
 def _header(case: Case) -> tuple[tuple[str, str], ...]:

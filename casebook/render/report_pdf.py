@@ -29,7 +29,8 @@ from pathlib import Path
 from casebook.domain import formatting as fmt
 from casebook.domain.evaluation import EvaluatedCase
 from casebook.render.case_view import CaseView
-from casebook.render.typst_pdf import compile_pdf, creation_time, json_input, template_bytes, write_atomically
+from casebook.render.typst_pdf import (compile_pdf, creation_time, json_input, refuse_control_characters, template_bytes,
+                                      write_atomically)
 
 TEMPLATE = "report.typ"
 YAML_MIME_TYPE = "application/yaml"
@@ -122,7 +123,12 @@ def _paragraph(shown) -> dict:
 
 
 def build_report(view: CaseView, audit: dict | None = None) -> dict:
-    """Everything the case page shows, in its order, as JSON-ready data for the template."""
+    """Everything the case page shows, in its order, as JSON-ready data for the template.
+
+    Raises :class:`~casebook.domain.errors.CaseFileError` when case text holds a control
+    character, which a PDF/A cannot carry.
+    """
+    refuse_control_characters(view.evaluated, "ärenderapporten")
     case = view.case
     flags = view.attention_sentences()
     attention = (f"{fmt.plural(len(flags), 'regel kräver', 'regler kräver')} uppmärksamhet:" if flags

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import tempfile
 from functools import cache
 from importlib import resources
@@ -20,13 +21,42 @@ from pathlib import Path
 
 import typst
 
-from casebook.domain.errors import UserError
+from casebook.domain.errors import CaseFileError, FieldProblem, UserError
+from casebook.domain.evaluation import EvaluatedCase
 
 PDF_STANDARD = "a-3b"
 """PDF/A-3b: archivable, and (unlike PDF/A-2) allows the case file as an attachment."""
 FONTS = ("Libertinus Serif", "DejaVu Sans Mono")
 """Bundled with Typst, so every machine embeds the same fonts: Libertinus Serif (SIL Open Font
 License 1.1) for the text, DejaVu Sans Mono (Bitstream Vera licence) for characters it lacks."""
+
+
+_CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def refuse_control_characters(evaluated: EvaluatedCase, document: str) -> None:
+    """Raise :class:`CaseFileError` naming each field of the case that holds a control character.
+
+    Neither a Word document (XML) nor a PDF/A can carry one; ``document`` names, in
+    Swedish, what could not be written ("beslutsunderlaget").
+    """
+    problems: list[FieldProblem] = []
+
+    def check(value: object, where: str) -> None:
+        if isinstance(value, str) and (found := _CONTROL_CHARACTER.search(value)):
+            problems.append(FieldProblem(
+                where, f"innehåller styrtecknet U+{ord(found.group()):04X}, som inte kan skrivas i {document}"
+            ))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                check(item, f"{where}.{key}" if where else str(key))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                check(item, f"{where}[{index}]")
+
+    check(evaluated.case.model_dump(mode="json"), "")
+    if problems:
+        raise CaseFileError(evaluated.source, problems)
 
 
 def creation_time() -> dt.datetime:
