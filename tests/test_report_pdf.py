@@ -233,3 +233,20 @@ def test_write_reports_publishes_copies_and_forgets_removed_cases(tmp_path):
     reader = PdfReader(io.BytesIO(published))
     everything = pdf_text(published) + str(reader.metadata) + reader.xmp_metadata.stream.get_data().decode("utf-8")
     assert str(REPO) not in everything and str(tmp_path) not in everything  # no machine path
+
+
+def test_a_follow_up_is_in_the_pdf_with_every_payment_column(monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(EPOCH))  # the day the follow-up is judged on
+    view = CaseView(evaluate_case(REPO / "tests" / "cases" / "fiktiv-uppfoljning-forskott.yaml", REFERENCE_DIR))
+    report = build_report(view, None)
+    (follow_up,) = [s for s in report["sections"] if s["title"] == "Uppföljning"]
+    kinds = [b["kind"] for b in follow_up["blocks"]]
+    assert kinds.count("paragraph") == 1 and kinds.count("table") == 3  # status, targets, payments, indicator outcomes
+    payments = next(b for b in follow_up["blocks"] if b["kind"] == "table" and b["header"][0].startswith("Begäran"))
+    assert payments["header"] == ["Begäran: period och dag den kom in", "Kostnader", "Beräkning", "Att betala", "Utbetald"]
+    text = compact(pdf_text(render_report_pdf(report, view.evaluated.source.read_bytes(), CREATED)))
+    status = next(b for b in follow_up["blocks"] if b["kind"] == "paragraph")
+    assert status["text"].startswith("Läge per byggdatum 2025-11-30:")
+    assert compact(status["text"]) in text
+    for row in payments["rows"]:
+        assert compact("".join(row)) in text
