@@ -33,6 +33,7 @@ def test_two_clean_builds_are_identical(tmp_path):
         *sorted(p.relative_to(first) for p in (first / "_sources" / "book" / "cases").glob("*.ipynb")),
         *sorted(p.relative_to(first) for p in (first / "data").rglob("*") if p.is_file()),
         *sorted(p.relative_to(first) for p in (first / "_images").glob("*.svg")),
+        *sorted(p.relative_to(first) for p in (first / "rapport").glob("*.pdf")),
     ]
     assert len(compared) >= 10
     for relative in compared + [first.joinpath("book/portfolio.html").relative_to(first)]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import os
 import platform
 import subprocess
@@ -81,6 +82,12 @@ def package_versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             versions[name] = "saknas"
     return versions
+
+
+def recorded_audit(notebook: Path) -> dict | None:
+    """The audit record an executed case notebook was run with (papermill keeps its parameters), if any."""
+    metadata_ = json.loads(Path(notebook).read_text(encoding="utf-8")).get("metadata", {})
+    return metadata_.get("papermill", {}).get("parameters", {}).get("audit")
 
 
 def audit_record(

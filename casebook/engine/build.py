@@ -43,6 +43,7 @@ from casebook.engine.site import BookBuild, SiteBuildFailed, build_html
 from casebook.engine.validate import validate_all
 from casebook.render import pages
 from casebook.render.memo import write_memos
+from casebook.render.report_pdf import write_reports
 from casebook.render.opendata import write_open_data
 
 # How long stopped workers and kernels get to exit before they are killed.
@@ -283,6 +284,8 @@ def assemble_sources(paths: ProjectPaths, cases: list[EvaluatedCase], cache: Exe
     write_open_data(source / pages.OPEN_DATA, cases, load_regional_actors(reference),
                     agencies=load_national_agencies(reference), publisher=load_publisher(reference))
     write_memos(source / pages.GENERATED / "extra" / "memo", cases, cache_dir=paths.memo_cache_dir)
+    write_reports(source / pages.GENERATED / "extra" / "rapport", cases, cache_dir=paths.report_cache_dir,
+                  audits={e.case.id: audit.recorded_audit(cache.notebook(e.case.id)) for e in cases})
     published = {e.case.id: audit.sha256_file(cache.notebook(e.case.id)) for e in cases}
     pages.write_generated(source, cases, paths.verification_file, published)
 

@@ -107,6 +107,11 @@ class ProjectPaths:
         return self.build_dir / "cache" / "memo"
 
     @property
+    def report_cache_dir(self) -> Path:
+        """Generated case report PDFs with the key each was written under."""
+        return self.build_dir / "cache" / "rapport"
+
+    @property
     def failed_dir(self) -> Path:
         return self.build_dir / "failed"
 

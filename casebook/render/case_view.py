@@ -358,6 +358,7 @@ class CaseView:
         rows.append(("Beslutsunderlag skrivet från ärendefilen",
                      _link(SITE_ROOT + archived, "PDF/A för arkivering") + ", "
                      + _link(SITE_ROOT + draft, "Word-utkast att redigera")))
+        rows.append(("Den här ärenderapporten", _link(SITE_ROOT + pages.report_pdf_url(self.case.id), "PDF/A för arkivering")))
         frame = pd.DataFrame(rows, columns=["Namn", "Roll"])
         return styled_table(frame, "Undertecknare och källa", "signatories", escape=False)
 

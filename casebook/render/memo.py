@@ -18,7 +18,7 @@ Two renderers read the same :class:`Memo`:
 
 Both are deterministic: dates come from ``SOURCE_DATE_EPOCH`` (the current time when it is
 unset), the Word file's ZIP entries carry that date, and Typst uses only its bundled
-fonts (see :data:`FONTS`), never the machine's.
+fonts (see :mod:`casebook.render.typst_pdf`), never the machine's.
 :func:`write_memo` regenerates a case's files only when one of their inputs changed.
 """
 
@@ -27,17 +27,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
-import json
 import os
 import re
-import tempfile
 import zipfile
 from dataclasses import asdict, dataclass
-from functools import cache
 from importlib import metadata, resources
 from pathlib import Path
 
-import typst
 from docx import Document
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -47,18 +43,14 @@ from docx.oxml.ns import qn
 from docx.shared import Pt
 
 from casebook.domain import formatting as fmt
-from casebook.domain.errors import CaseFileError, FieldProblem, UserError
+from casebook.domain.errors import UserError
 from casebook.domain.evaluation import EvaluatedCase
 from casebook.domain.model import CASE_ID_PATTERN, AssessmentTopic, Case, CaseState
 from casebook.domain.rules import RuleSetId
+from casebook.render.typst_pdf import compile_pdf, refuse_control_characters, creation_time, json_input, write_atomically
 
-PDF_STANDARD = "a-3b"
-"""PDF/A-3b: archivable, and (unlike PDF/A-2) allows the case file as an attachment."""
 YAML_MIME_TYPE = "application/yaml"
 TEMPLATE = "memo.typ"
-FONTS = ("Libertinus Serif", "DejaVu Sans Mono")
-"""Bundled with Typst, so every machine embeds the same fonts: Libertinus Serif (SIL Open Font
-License 1.1) for the text, DejaVu Sans Mono (Bitstream Vera licence) for characters it lacks."""
 DOCX_FONT = "Calibri"
 """Word's own default, present wherever the draft is opened and edited."""
 LANGUAGE = "sv-SE"
@@ -154,10 +146,10 @@ def _section_data(section: Section) -> dict:
 def build_memo(evaluated: EvaluatedCase) -> Memo:
     """The memo of one evaluated case, in the structure of the source memo.
 
-    Raises :class:`CaseFileError` when case text holds a control character, which neither
+    Raises :class:`~casebook.domain.errors.CaseFileError` when case text holds a control character, which neither
     a Word document (XML) nor a PDF/A can carry.
     """
-    _refuse_control_characters(evaluated)
+    refuse_control_characters(evaluated, "beslutsunderlaget")
     case = evaluated.case
     return Memo(
         case_id=case.id,
@@ -177,29 +169,6 @@ def build_memo(evaluated: EvaluatedCase) -> Memo:
         attachment_name=evaluated.source.name,
         draft_note=f"{case.state.label}. Skrivet av casebook från ärendefilen {evaluated.source.name}.",
     )
-
-
-_CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-
-
-def _refuse_control_characters(evaluated: EvaluatedCase) -> None:
-    problems: list[FieldProblem] = []
-
-    def check(value: object, where: str) -> None:
-        if isinstance(value, str) and (found := _CONTROL_CHARACTER.search(value)):
-            problems.append(FieldProblem(
-                where, f"innehåller styrtecknet U+{ord(found.group()):04X}, som inte kan skrivas i beslutsunderlaget"
-            ))
-        elif isinstance(value, dict):
-            for key, item in value.items():
-                check(item, f"{where}.{key}" if where else str(key))
-        elif isinstance(value, list):
-            for index, item in enumerate(value):
-                check(item, f"{where}[{index}]")
-
-    check(evaluated.case.model_dump(mode="json"), "")
-    if problems:
-        raise CaseFileError(evaluated.source, problems)
 
 
 def _header(case: Case) -> tuple[tuple[str, str], ...]:
@@ -399,19 +368,6 @@ def _annex(evaluated: EvaluatedCase) -> Section:
     return Section("Bilaga: Att uppmärksamma", tuple(blocks))
 
 
-# --- Dates ----------------------------------------------------------------------------------
-
-
-def creation_time() -> dt.datetime:
-    """When the memo is written: ``SOURCE_DATE_EPOCH`` for reproducible output, else now (UTC, whole seconds)."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if not epoch:
-        return dt.datetime.now(dt.UTC).replace(microsecond=0)
-    if not epoch.isdigit():
-        raise UserError(f"SOURCE_DATE_EPOCH ska vara ett heltal, sekunder sedan 1970-01-01 (UTC), inte '{epoch}'.")
-    return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
-
-
 # --- Word draft ---------------------------------------------------------------------------
 
 AMOUNT_STYLE = "Belopp"
@@ -565,16 +521,6 @@ def _fix_zip_dates(data: bytes, created: dt.datetime) -> bytes:
 # --- PDF/A ------------------------------------------------------------------------------------
 
 
-@cache
-def _compiler():
-    """One Typst compiler per process, with Typst's bundled fonts only (the machine's fonts are ignored)."""
-    return typst.Compiler(ignore_system_fonts=True)
-
-
-def _template_bytes() -> bytes:
-    return resources.files("casebook.render").joinpath("templates", TEMPLATE).read_bytes()
-
-
 def render_pdf(memo: Memo, case_file: bytes, created: dt.datetime) -> bytes:
     """The memo as PDF/A-3b, tagged, fonts embedded, with ``case_file`` attached unchanged.
 
@@ -582,23 +528,11 @@ def render_pdf(memo: Memo, case_file: bytes, created: dt.datetime) -> bytes:
     attached byte for byte, so its SHA-256 in the PDF equals the file's.
     """
     inputs = {
-        "memo": json.dumps(memo.as_data(), ensure_ascii=False),
+        "memo": json_input(memo.as_data()),
         "case_file": case_file.decode("utf-8"),
-        "fonts": json.dumps(FONTS),
         "mime_type": YAML_MIME_TYPE,
     }
-    try:
-        return _compiler().compile(
-            _template_bytes(), format="pdf", sys_inputs=inputs, pdf_standards=[PDF_STANDARD], timestamp=created
-        )
-    except typst.TypstError as exc:
-        if "could not be displayed with font" not in exc.message:
-            raise
-        raise UserError(
-            f"Beslutsunderlaget för {memo.case_id} kan inte skrivas som PDF/A: ett tecken i ärendefilen "
-            f"{memo.attachment_name} finns inte i typsnitten {', '.join(FONTS)} ({exc.message}). "
-            "Ändra tecknet i ärendefilen."
-        ) from None
+    return compile_pdf(TEMPLATE, inputs, created, f"Beslutsunderlaget för {memo.case_id}", memo.attachment_name)
 
 
 # --- Writing files, incrementally -------------------------------------------------------------
@@ -686,9 +620,9 @@ def write_memo(evaluated: EvaluatedCase, out_dir: Path, reference_dir: Path | No
     pdf = render_pdf(memo, evaluated.source.read_bytes(), created)
     out_dir.mkdir(parents=True, exist_ok=True)
     key_path.unlink(missing_ok=True)
-    _write_atomically(docx_path, docx)
-    _write_atomically(pdf_path, pdf)
-    _write_atomically(key_path, key.encode())
+    write_atomically(docx_path, docx)
+    write_atomically(pdf_path, pdf)
+    write_atomically(key_path, key.encode())
     return WrittenMemo(case_id, docx_path, pdf_path, regenerated=True)
 
 
@@ -711,10 +645,3 @@ def write_memos(out_dir: Path, evaluated_cases: list[EvaluatedCase], cache_dir: 
             for path in (memo.docx, memo.pdf):
                 (out_dir / path.name).write_bytes(path.read_bytes())
     return written
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as handle:
-        handle.write(data)
-    os.chmod(handle.name, 0o644)
-    os.replace(handle.name, path)

@@ -47,6 +47,11 @@ def memo_urls(case_id: str) -> tuple[str, str]:
     return f"memo/{case_id}.docx", f"memo/{case_id}.pdf"
 
 
+def report_pdf_url(case_id: str) -> str:
+    """The published PDF/A of a case's report page, relative to the site root."""
+    return f"rapport/{case_id}.pdf"
+
+
 def source_document_file(evaluated: EvaluatedCase) -> Path | None:
     """The case's source document in ``data/sources/`` beside the cases folder, if the repository has it."""
     name = evaluated.case.source_document.file

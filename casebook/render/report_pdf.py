@@ -1,0 +1,239 @@
+"""The case report page as PDF/A-3b: the same verdict and tables as the site's case page.
+
+:func:`build_report` reads a :class:`~casebook.render.case_view.CaseView`: the verdict
+(:meth:`~CaseView.verdict_sentences`, :meth:`~CaseView.attention_sentences`) and every
+table the page shows, taken from the very HTML tables the page displays (caption, header
+and every column), so the PDF cannot drop a column the page has. With the build's audit
+record (:mod:`casebook.engine.audit`, handed in by the engine) it ends with the page's
+audit trail; without one, with the SHA-256 of the case file it was written from.
+
+:func:`render_report_pdf` lays it out with Typst (``templates/report.typ``) through
+:mod:`casebook.render.typst_pdf`: data as JSON, never markup; PDF/A-3b with the case file
+attached; bundled fonts; dated from ``SOURCE_DATE_EPOCH``. Tables too wide for a portrait
+page get landscape pages; cells wrap. Hyphenation is off so that the PDF's text, searched
+or copied, holds every word and figure whole.
+:func:`write_reports` regenerates a case's PDF only when its content, template or renderer changed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from importlib import metadata
+from pathlib import Path
+
+from casebook.domain import formatting as fmt
+from casebook.domain.evaluation import EvaluatedCase
+from casebook.render.case_view import CaseView
+from casebook.render.typst_pdf import (compile_pdf, creation_time, json_input, refuse_control_characters, template_bytes,
+                                      write_atomically)
+
+TEMPLATE = "report.typ"
+YAML_MIME_TYPE = "application/yaml"
+WIDE_TABLE_CHARACTERS = 130
+"""A table whose columns' longest cells add up to more characters than this gets a landscape page."""
+_FIGURE = re.compile(r"^[−-]?\d[\d\s]*(,\d+)?\s?(kr|%)?$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_SPACES = re.compile(r"[ \t\n\r\f\v]+")
+
+
+def _squeeze(text: str) -> str:
+    """Runs of ASCII white space as one space; the no-break spaces that keep figures together stay."""
+    return _SPACES.sub(" ", text).strip()
+
+
+# --- Reading the page's HTML tables ---------------------------------------------------------
+
+
+class _TableReader(HTMLParser):
+    """Caption, header and rows of one ``casebook-table`` (see :func:`case_view.styled_table`), as text."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.caption, self.header, self.rows = "", [], []
+        self._cell: list[str] | None = None
+        self._in_caption = False
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "caption":
+            self._in_caption = True
+        elif tag == "tr":
+            self.rows.append([])
+        elif tag in ("th", "td"):
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag == "caption":
+            self._in_caption = False
+        elif tag in ("th", "td") and self._cell is not None:
+            text = _squeeze("".join(self._cell))
+            (self.header if tag == "th" else self.rows[-1]).append(text)
+            self._cell = None
+
+    def handle_data(self, data):
+        if self._in_caption:
+            self.caption += data
+        elif self._cell is not None:
+            self._cell.append(data)
+
+
+class _TextReader(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data):
+        self.parts.append(data)
+
+
+def table_data(shown) -> dict:
+    """One of the page's HTML tables as data for the template: every column, in the page's order.
+
+    ``numeric`` right-aligns columns of figures; ``widths`` are relative column widths from
+    the typical cell length (``"auto"`` for a column of SHA-256 sums, which must not wrap);
+    ``wide`` asks for a landscape page when the longest cells add up to more than
+    :data:`WIDE_TABLE_CHARACTERS`.
+    """
+    reader = _TableReader()
+    reader.feed(shown.data)
+    rows = [row for row in reader.rows if row]
+    columns = list(zip(*rows)) if rows else [() for _ in reader.header]
+    numeric = [bool(col) and all(_FIGURE.match(v) or v in ("", "–") for v in col) and any(col) for col in columns]
+    longest = [max([len(h)] + [len(v) for v in col]) for h, col in zip(reader.header, columns)]
+    # A column is as wide as its typical cell, and never narrower than its longest word.
+    typical = [max(len(h), sum(len(v) for v in col) // max(1, len(col)), *(len(w) + 1 for v in col for w in v.split(" ")))
+               for h, col in zip(reader.header, columns)]
+    widths = ["auto" if col and all(_SHA256.match(v) or not v for v in col) and any(col) else max(6, min(n, 60))
+              for n, col in zip(typical, columns)]
+    return {"kind": "table", "caption": _squeeze(reader.caption), "header": reader.header, "rows": rows,
+            "numeric": numeric, "widths": widths, "wide": sum(min(n, 60) for n in longest) > WIDE_TABLE_CHARACTERS}
+
+
+def _paragraph(shown) -> dict:
+    reader = _TextReader()
+    reader.feed(shown.data)
+    return {"kind": "paragraph", "text": _squeeze("".join(reader.parts))}
+
+
+# --- The report -----------------------------------------------------------------------------
+
+
+def build_report(view: CaseView, audit: dict | None = None) -> dict:
+    """Everything the case page shows, in its order, as JSON-ready data for the template.
+
+    Raises :class:`~casebook.domain.errors.CaseFileError` when case text holds a control
+    character, which a PDF/A cannot carry.
+    """
+    refuse_control_characters(view.evaluated, "ärenderapporten")
+    case = view.case
+    flags = view.attention_sentences()
+    attention = (f"{fmt.plural(len(flags), 'regel kräver', 'regler kräver')} uppmärksamhet:" if flags
+                 else "Ingen regel kräver uppmärksamhet.")
+    follow_up = [_paragraph(status)] if (status := view.follow_up_status()) is not None else []
+    follow_up += [table_data(t) for t in (view.payment_requests_table(), view.indicator_outcomes_table()) if t is not None]
+    if audit is not None:
+        trail = [table_data(view.audit_table(audit)), table_data(view.history_table(audit))]
+    else:
+        sha256 = hashlib.sha256(view.evaluated.source.read_bytes()).hexdigest()
+        trail = [{"kind": "paragraph", "text": "Rapporten skrevs utanför bygget; revisionsspåret visar därför bara ärendefilens "
+                  "SHA-256-summa."},
+                 {"kind": "table", "caption": "Revisionsspår", "header": ["Uppgift", "Värde"],
+                  "rows": [[f"SHA-256 för ärendefilen ({view.evaluated.source.name})", sha256]],
+                  "numeric": [False, False], "widths": [60, "auto"], "wide": False}]
+    sections = [
+        ("Ärendet i korthet", [table_data(view.facts_table())]),
+        ("Finansieringsplan", [table_data(view.financing_table())]),
+        ("Beslutsförslag och beräkning", [table_data(t) for t in (view.proposal_table(), view.decision_table(),
+                                                                   view.payment_table())]),
+        ("Uppföljning", [table_data(view.follow_up_table()), *follow_up]),
+        ("Regelkontroller", [table_data(view.compliance_summary()), table_data(view.compliance_table())]),
+        ("Underskrift och källa", [table_data(view.signatories_table())]),
+        ("Revisionsspår", trail),
+    ]
+    return {
+        "case_id": case.id,
+        "title": case.title,
+        "author": case.decision_maker.name,
+        "running_header": f"Ärenderapport, {case.state.label.lower()}. Skriven av casebook från ärendefilen "
+                          f"{view.evaluated.source.name}.",
+        "verdict": view.verdict_sentences(),
+        "attention_title": attention,
+        "attention": [text for _, text in flags],
+        "sections": [{"title": title, "blocks": blocks} for title, blocks in sections],
+        "attachment_name": view.evaluated.source.name,
+    }
+
+
+def render_report_pdf(report: dict, case_file: bytes, created: dt.datetime) -> bytes:
+    """The report as PDF/A-3b with ``case_file`` (UTF-8, as every valid case file is) attached unchanged."""
+    inputs = {"report": json_input(report), "case_file": case_file.decode("utf-8"), "mime_type": YAML_MIME_TYPE}
+    return compile_pdf(TEMPLATE, inputs, created, f"Ärenderapporten för {report['case_id']}", report["attachment_name"])
+
+
+# --- Writing files, incrementally -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WrittenReport:
+    case_id: str
+    pdf: Path
+    regenerated: bool  # False when the file on disk was already up to date
+
+
+def report_key(report: dict, case_file: bytes, created: dt.datetime | None) -> str:
+    """SHA-256 over what the PDF is made of: its content, the case file, the template, Typst's
+    version and the ``SOURCE_DATE_EPOCH`` in force (``None`` when it is unset)."""
+    digest = hashlib.sha256()
+    for name, data in (("report", json_input(report).encode()), ("case", case_file), ("template", template_bytes(TEMPLATE)),
+                       ("typst", metadata.version("typst").encode()),
+                       ("SOURCE_DATE_EPOCH", str(int(created.timestamp())).encode() if created else b"unset")):
+        digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
+    return digest.hexdigest()
+
+
+def write_report(evaluated: EvaluatedCase, out_dir: Path, audit: dict | None = None) -> WrittenReport:
+    """Write ``<id>.pdf`` into ``out_dir`` unless the file there was written from the same inputs.
+
+    The key (:func:`report_key`) is stored beside it as ``<id>.report-key``, written last,
+    so an interrupted run never leaves a PDF that looks current but is not.
+    """
+    out_dir = Path(out_dir)
+    case_id = evaluated.case.id
+    pdf_path, key_path = out_dir / f"{case_id}.pdf", out_dir / f"{case_id}.report-key"
+    created = creation_time()
+    report = build_report(CaseView(evaluated), audit)
+    case_file = evaluated.source.read_bytes()
+    key = report_key(report, case_file, created if os.environ.get("SOURCE_DATE_EPOCH") is not None else None)
+    if pdf_path.is_file() and key_path.is_file() and key_path.read_text() == key:
+        return WrittenReport(case_id, pdf_path, regenerated=False)
+    pdf = render_report_pdf(report, case_file, created)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    key_path.unlink(missing_ok=True)
+    write_atomically(pdf_path, pdf)
+    write_atomically(key_path, key.encode())
+    return WrittenReport(case_id, pdf_path, regenerated=True)
+
+
+def write_reports(out_dir: Path, evaluated_cases: list[EvaluatedCase], audits: dict[str, dict] | None = None,
+                  cache_dir: Path | None = None) -> list[WrittenReport]:
+    """Write every case's report PDF into ``out_dir`` (for the site), with its audit record when given.
+
+    With ``cache_dir`` the PDFs are kept there between builds, regenerated only when their
+    inputs change, and removed when their case is gone; ``out_dir`` receives copies.
+    """
+    out_dir = Path(out_dir)
+    audits = audits or {}
+    written = [write_report(e, cache_dir or out_dir, audits.get(e.case.id)) for e in evaluated_cases]
+    if cache_dir is not None:
+        current = {e.case.id for e in evaluated_cases}
+        for path in Path(cache_dir).iterdir():
+            if path.suffix in (".pdf", ".report-key") and path.stem not in current:
+                path.unlink()
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for report in written:
+            (out_dir / report.pdf.name).write_bytes(report.pdf.read_bytes())
+    return written

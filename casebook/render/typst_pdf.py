@@ -1,0 +1,114 @@
+"""PDF/A from Typst templates: what the memo and the case report's PDF share.
+
+Data reaches a template only through ``sys.inputs`` as JSON strings, which Typst reads with
+``json(...)`` and places as strings: case text is never parsed as markup, so a title such as
+``#pagebreak()`` or ``*fet*`` is printed as written. Typst uses only its bundled fonts
+(:data:`FONTS`), never the machine's, and dates come from ``SOURCE_DATE_EPOCH``
+(:func:`creation_time`), so the same inputs give the same bytes. Files are written
+atomically (:func:`write_atomically`), so an interrupted run never leaves half a file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import tempfile
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import typst
+
+from casebook.domain.errors import CaseFileError, FieldProblem, UserError
+from casebook.domain.evaluation import EvaluatedCase
+
+PDF_STANDARD = "a-3b"
+"""PDF/A-3b: archivable, and (unlike PDF/A-2) allows the case file as an attachment."""
+FONTS = ("Libertinus Serif", "DejaVu Sans Mono")
+"""Bundled with Typst, so every machine embeds the same fonts: Libertinus Serif (SIL Open Font
+License 1.1) for the text, DejaVu Sans Mono (Bitstream Vera licence) for characters it lacks."""
+
+
+_CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def refuse_control_characters(evaluated: EvaluatedCase, document: str) -> None:
+    """Raise :class:`CaseFileError` naming each field of the case that holds a control character.
+
+    Neither a Word document (XML) nor a PDF/A can carry one; ``document`` names, in
+    Swedish, what could not be written ("beslutsunderlaget").
+    """
+    problems: list[FieldProblem] = []
+
+    def check(value: object, where: str) -> None:
+        if isinstance(value, str) and (found := _CONTROL_CHARACTER.search(value)):
+            problems.append(FieldProblem(
+                where, f"innehåller styrtecknet U+{ord(found.group()):04X}, som inte kan skrivas i {document}"
+            ))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                check(item, f"{where}.{key}" if where else str(key))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                check(item, f"{where}[{index}]")
+
+    check(evaluated.case.model_dump(mode="json"), "")
+    if problems:
+        raise CaseFileError(evaluated.source, problems)
+
+
+def creation_time() -> dt.datetime:
+    """When a document is written: ``SOURCE_DATE_EPOCH`` for reproducible output, else now (UTC, whole seconds)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if not epoch:
+        return dt.datetime.now(dt.UTC).replace(microsecond=0)
+    if not epoch.isdigit():
+        raise UserError(f"SOURCE_DATE_EPOCH ska vara ett heltal, sekunder sedan 1970-01-01 (UTC), inte '{epoch}'.")
+    return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+
+
+@cache
+def _compiler():
+    """One Typst compiler per process, with Typst's bundled fonts only (the machine's fonts are ignored)."""
+    return typst.Compiler(ignore_system_fonts=True)
+
+
+def template_bytes(name: str) -> bytes:
+    """A Typst template shipped in ``casebook/render/templates``."""
+    return resources.files("casebook.render").joinpath("templates", name).read_bytes()
+
+
+def json_input(data: object) -> str:
+    """Data for a template's ``sys.inputs``: JSON the template reads with ``json(bytes(...))``."""
+    return json.dumps(data, ensure_ascii=False, sort_keys=False)
+
+
+def compile_pdf(template: str, inputs: dict[str, str], created: dt.datetime, document: str, source_name: str) -> bytes:
+    """Compile ``template`` with ``inputs`` (plus the fonts) to PDF/A-3b dated ``created``.
+
+    A character that no bundled font has is the case file's problem, reported as a
+    :class:`UserError` naming ``document`` (what is being written, in Swedish) and the
+    case file ``source_name``; any other Typst error is a bug and is raised as it is.
+    """
+    try:
+        return _compiler().compile(
+            template_bytes(template), format="pdf", sys_inputs={**inputs, "fonts": json_input(FONTS)},
+            pdf_standards=[PDF_STANDARD], timestamp=created,
+        )
+    except typst.TypstError as exc:
+        if "could not be displayed with font" not in exc.message:
+            raise
+        raise UserError(
+            f"{document} kan inte skrivas som PDF/A: ett tecken i ärendefilen {source_name} finns inte i "
+            f"typsnitten {', '.join(FONTS)} ({exc.message}). Ändra tecknet i ärendefilen."
+        ) from None
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path`` and move it into place."""
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as handle:
+        handle.write(data)
+    os.chmod(handle.name, 0o644)
+    os.replace(handle.name, path)

@@ -1,0 +1,252 @@
+"""The case report page as PDF/A (casebook.render.report_pdf), read back with pypdf."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import re
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from conftest import REFERENCE_DIR, REPO, SPIN_PATH, casebook, copy_project
+from pypdf import PdfReader
+
+from casebook.domain import formatting as fmt
+from casebook.domain.errors import CaseFileError, UserError
+from casebook.domain.evaluation import evaluate_case
+from casebook.engine import audit
+from casebook.engine.paths import CASE_TEMPLATE, ProjectPaths
+from casebook.render.case_view import CaseView
+from casebook.render.report_pdf import build_report, render_report_pdf, table_data, write_report, write_reports
+
+EPOCH = 1764460800  # 2025-11-30 00:00:00 UTC
+CREATED = dt.datetime.fromtimestamp(EPOCH, dt.UTC)
+HOSTILE = REPO / "tests" / "hostile" / "fiktiv-injektion.yaml"
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The PDF's text, line breaks as spaces except after a hyphen, where a line broke inside a word (no-break spaces kept)."""
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    return re.sub(r"[ \t\n]+", " ", text.replace("-\n", "-"))
+
+
+def loose(text: str) -> str:
+    """Text compared without regard to which spaces are no-break spaces."""
+    return re.sub(r"\s+", " ", text.replace("\N{NO-BREAK SPACE}", " ")).strip()
+
+
+def compact(text: str) -> str:
+    """Text without any white space: cells whose lines break after ``/`` or ``-`` still compare."""
+    return re.sub(r"\s", "", text)
+
+
+@pytest.fixture(scope="module")
+def spin_view() -> CaseView:
+    return CaseView(evaluate_case(SPIN_PATH, REFERENCE_DIR))
+
+
+@pytest.fixture(scope="module")
+def spin_audit() -> dict:
+    return audit.audit_record(ProjectPaths.at(REPO), CASE_TEMPLATE, "rjh-2025-spin", "0123abc",
+                              [{"commit": "0123abc", "date": "2025-11-30", "message": "Ärendet registrerat"}])
+
+
+@pytest.fixture(scope="module")
+def spin_pdf(spin_view, spin_audit) -> bytes:
+    return render_report_pdf(build_report(spin_view, spin_audit), SPIN_PATH.read_bytes(), CREATED)
+
+
+def test_spin_figures_from_the_decision_document_are_in_the_pdf(spin_pdf):
+    text = pdf_text(spin_pdf)
+    for figure in ("6\N{NO-BREAK SPACE}200\N{NO-BREAK SPACE}285\N{NO-BREAK SPACE}kr", "12,10\N{NO-BREAK SPACE}%",
+                   "750\N{NO-BREAK SPACE}000\N{NO-BREAK SPACE}kr"):
+        assert figure in text
+    assert fmt.kronor(6200285) in text and fmt.kronor(750000) in text
+
+
+def test_verdict_and_attention_open_the_pdf(spin_view, spin_pdf):
+    first_page = loose(PdfReader(io.BytesIO(spin_pdf)).pages[0].extract_text())
+    for sentence in spin_view.verdict_sentences():
+        assert loose(sentence) in first_page
+    flags = spin_view.attention_sentences()
+    assert len(flags) == 2
+    assert "2 regler kräver uppmärksamhet:" in first_page
+    for _, sentence in flags:
+        assert loose(sentence) in first_page
+
+
+def test_every_rule_with_source_outcome_and_evidence_is_in_the_pdf(spin_view, spin_pdf):
+    text = loose(pdf_text(spin_pdf))
+    for result in spin_view.results:
+        for value in (result.rule.title, result.rule.source, result.outcome.value, result.evidence):
+            assert loose(value) in text, value
+
+
+@pytest.mark.parametrize("with_audit", [False, True])
+def test_every_column_of_every_page_table_is_in_the_pdf(spin_view, spin_audit, with_audit):
+    compliance = table_data(spin_view.compliance_table())
+    assert compliance["header"] == ["Regel", "Källa", "Typ", "Utfall", "Underlag"]
+    assert all(len(row) == 5 for row in compliance["rows"])
+    report = build_report(spin_view, spin_audit if with_audit else None)
+    text = compact(pdf_text(render_report_pdf(report, SPIN_PATH.read_bytes(), CREATED)))
+    tables = [b for s in report["sections"] for b in s["blocks"] if b["kind"] == "table"]
+    assert len(tables) >= 9
+    for table in tables:
+        assert compact("".join(table["header"])) in text, table["caption"]
+        for row in table["rows"]:
+            assert compact("".join(row)) in text, row  # every cell, in the page's column order
+
+
+def test_wide_tables_get_landscape_pages_and_the_rest_portrait(spin_pdf):
+    boxes = [(float(p.mediabox.width), float(p.mediabox.height)) for p in PdfReader(io.BytesIO(spin_pdf)).pages]
+    assert boxes[0] == pytest.approx((595.28, 841.89), abs=0.1)  # A4 portrait
+    assert (841.89, 595.28) == pytest.approx(next(b for b in boxes if b[0] > b[1]), abs=0.1)  # A4 landscape
+    landscape_text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(spin_pdf)).pages
+                             if p.mediabox.width > p.mediabox.height)
+    assert "Regelkontroller: utfall och underlag per regel" in landscape_text
+
+
+def test_audit_trail_lists_every_sha256_of_the_audit_record(spin_audit, spin_pdf):
+    text = pdf_text(spin_pdf)
+    hashes = [entry["sha256"] for entry in spin_audit["inputs"]]
+    assert hashlib.sha256(SPIN_PATH.read_bytes()).hexdigest() in hashes
+    assert len(hashes) >= 4
+    for sha256 in hashes:
+        assert sha256 in text
+    assert "Revisionsspår: vad sidan är beräknad från" in text
+    assert "Ärendet registrerat" in text  # the change history
+
+
+def test_without_an_audit_record_the_case_files_sha256_is_given(spin_view):
+    text = pdf_text(render_report_pdf(build_report(spin_view, None), SPIN_PATH.read_bytes(), CREATED))
+    assert hashlib.sha256(SPIN_PATH.read_bytes()).hexdigest() in text
+    assert "Revisionsspår: vad sidan är beräknad från" not in text
+
+
+def test_pdf_is_pdf_a_3b_in_swedish_with_the_case_file_attached(spin_pdf):
+    reader = PdfReader(io.BytesIO(spin_pdf))
+    xmp = reader.xmp_metadata.stream.get_data().decode("utf-8")
+    assert re.search(r"<pdfaid:part>3</pdfaid:part>", xmp)
+    assert re.search(r"<pdfaid:conformance>B</pdfaid:conformance>", xmp)
+    assert "<rdf:li>sv-SE</rdf:li>" in xmp
+    assert reader.attachments["rjh-2025-spin.yaml"] == [SPIN_PATH.read_bytes()]
+
+
+def test_same_inputs_give_the_same_bytes(spin_view, spin_audit, spin_pdf):
+    again = render_report_pdf(build_report(CaseView(evaluate_case(SPIN_PATH, REFERENCE_DIR)), spin_audit),
+                              SPIN_PATH.read_bytes(), CREATED)
+    assert again == spin_pdf
+    later = render_report_pdf(build_report(spin_view, spin_audit), SPIN_PATH.read_bytes(), CREATED + dt.timedelta(days=1))
+    assert later != spin_pdf
+
+
+def test_written_only_when_its_inputs_change(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(EPOCH))
+    evaluated = evaluate_case(SPIN_PATH, REFERENCE_DIR)
+    first = write_report(evaluated, tmp_path)
+    assert first.regenerated and first.pdf == tmp_path / "rjh-2025-spin.pdf"
+    written = first.pdf.read_bytes()
+    assert not write_report(evaluated, tmp_path).regenerated
+    assert write_report(evaluated, tmp_path, {"inputs": [], "commit": "abc", "versions": {}, "executed_at": "x",
+                                              "history": []}).regenerated
+    assert write_report(evaluated, tmp_path).regenerated
+    assert first.pdf.read_bytes() == written
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(EPOCH + 86400))
+    assert write_report(evaluated, tmp_path).regenerated
+    assert not list(tmp_path.glob(".*"))  # no temporary files left behind
+
+
+def test_hostile_case_text_is_printed_as_written(tmp_path):
+    hostile = tmp_path / "fiktiv-injektion.yaml"
+    title = 'title: "FIKTIVT #pagebreak() #set page(width: 3cm) #sys.inputs.at(\\"case_file\\") *fet* $x$ <script>x</script>"'
+    hostile.write_text(re.sub(r"(?m)^title: .*$", lambda _: title, HOSTILE.read_text(encoding="utf-8")), encoding="utf-8")
+    view = CaseView(evaluate_case(hostile, REFERENCE_DIR))
+    pdf = render_report_pdf(build_report(view, None), hostile.read_bytes(), CREATED)
+    text = pdf_text(pdf)
+    assert 'FIKTIVT #pagebreak() #set page(width: 3cm) #sys.inputs.at("case_file") *fet* $x$ <script>x</script>' in text
+    assert "<img src=\"x\" onerror=\"window.__pwned = 'summary'\">" in text
+    assert "{{ villkor }}" in text
+    assert "[Klicka](javascript:window.__pwned='link')" in text
+    widths = {round(float(p.mediabox.width)) for p in PdfReader(io.BytesIO(pdf)).pages}
+    assert widths <= {595, 842}  # no page was resized by case text
+
+
+@pytest.mark.e2e
+def test_site_build_publishes_and_links_each_cases_report_pdf(tmp_path):
+    root = copy_project(tmp_path / "project")
+    completed = casebook(root, "build", env={"SOURCE_DATE_EPOCH": str(EPOCH)})
+    assert completed.returncode == 0, completed.stderr
+    site = root / "_build" / "html"
+    assert sorted(p.name for p in (site / "rapport").iterdir()) == ["rjh-2025-spin.pdf"]
+    page = site / "book" / "cases" / "rjh-2025-spin.html"
+    links = {a["href"] for a in BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").select("main a[href]")}
+    assert "../../rapport/rjh-2025-spin.pdf" in links
+    assert (page.parent / "../../rapport/rjh-2025-spin.pdf").resolve().is_file()
+    text = pdf_text((site / "rapport" / "rjh-2025-spin.pdf").read_bytes())
+    # The build handed in the page's own audit record: its trail, with every input's SHA-256.
+    assert "Revisionsspår: vad sidan är beräknad från" in text
+    assert hashlib.sha256((root / "data" / "cases" / "rjh-2025-spin.yaml").read_bytes()).hexdigest() in text
+    for path in sorted((root / "data" / "reference").glob("*.yaml")):
+        assert hashlib.sha256(path.read_bytes()).hexdigest() in text
+    cached = root / "_build" / "cache" / "rapport" / "rjh-2025-spin.pdf"
+    assert cached.read_bytes() == (site / "rapport" / "rjh-2025-spin.pdf").read_bytes()
+
+
+def spin_with_title(tmp_path: Path, title: str) -> Path:
+    case_path = tmp_path / "rjh-2025-spin.yaml"
+    case_path.write_text(SPIN_PATH.read_text(encoding="utf-8").replace(
+        "title: SPIN – Strategisk Planering i Norr", f"title: {title}"), encoding="utf-8")
+    return case_path
+
+
+@pytest.mark.parametrize(
+    ("title", "error", "message"),
+    [
+        ('"SPIN \\x0b slut"', CaseFileError, "title: innehåller styrtecknet U+000B, som inte kan skrivas i ärenderapporten"),
+        ('"SPIN \\U0001F680"', UserError,
+         "Ärenderapporten för rjh-2025-spin kan inte skrivas som PDF/A: ett tecken i ärendefilen rjh-2025-spin.yaml finns inte"),
+    ],
+    ids=["control-character", "character-without-glyph"],
+)
+def test_text_a_pdf_a_cannot_hold_is_a_swedish_error_and_nothing_is_written(tmp_path, title, error, message):
+    evaluated = evaluate_case(spin_with_title(tmp_path, title), REFERENCE_DIR)
+    out = tmp_path / "rapport"
+    with pytest.raises(error) as raised:
+        write_report(evaluated, out)
+    assert message in str(raised.value)
+    assert not out.exists()
+
+
+def test_write_reports_publishes_copies_and_forgets_removed_cases(tmp_path):
+    site, cache_dir = tmp_path / "site" / "rapport", tmp_path / "cache"
+    cache_dir.mkdir()
+    (cache_dir / "borttaget.pdf").write_bytes(b"%PDF gammal")
+    (cache_dir / "borttaget.report-key").write_text("gammal")
+    written = write_reports(site, [evaluate_case(SPIN_PATH, REFERENCE_DIR)], cache_dir=cache_dir)
+    assert [w.pdf for w in written] == [cache_dir / "rjh-2025-spin.pdf"]
+    assert sorted(p.name for p in cache_dir.iterdir()) == ["rjh-2025-spin.pdf", "rjh-2025-spin.report-key"]
+    assert sorted(p.name for p in site.iterdir()) == ["rjh-2025-spin.pdf"]
+    published = (site / "rjh-2025-spin.pdf").read_bytes()
+    assert published == written[0].pdf.read_bytes()
+    reader = PdfReader(io.BytesIO(published))
+    everything = pdf_text(published) + str(reader.metadata) + reader.xmp_metadata.stream.get_data().decode("utf-8")
+    assert str(REPO) not in everything and str(tmp_path) not in everything  # no machine path
+
+
+def test_a_follow_up_is_in_the_pdf_with_every_payment_column(monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(EPOCH))  # the day the follow-up is judged on
+    view = CaseView(evaluate_case(REPO / "tests" / "cases" / "fiktiv-uppfoljning-forskott.yaml", REFERENCE_DIR))
+    report = build_report(view, None)
+    (follow_up,) = [s for s in report["sections"] if s["title"] == "Uppföljning"]
+    kinds = [b["kind"] for b in follow_up["blocks"]]
+    assert kinds.count("paragraph") == 1 and kinds.count("table") == 3  # status, targets, payments, indicator outcomes
+    payments = next(b for b in follow_up["blocks"] if b["kind"] == "table" and b["header"][0].startswith("Begäran"))
+    assert payments["header"] == ["Begäran: period och dag den kom in", "Kostnader", "Beräkning", "Att betala", "Utbetald"]
+    text = compact(pdf_text(render_report_pdf(report, view.evaluated.source.read_bytes(), CREATED)))
+    status = next(b for b in follow_up["blocks"] if b["kind"] == "paragraph")
+    assert status["text"].startswith("Läge per byggdatum 2025-11-30:")
+    assert compact(status["text"]) in text
+    for row in payments["rows"]:
+        assert compact("".join(row)) in text
