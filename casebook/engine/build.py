@@ -119,9 +119,10 @@ def plan_executions(paths: ProjectPaths, cases: list[EvaluatedCase], cache: Exec
     commit = audit.git_commit(paths.root)
     work.mkdir(parents=True, exist_ok=True)
     jobs = []
+    histories = audit.change_histories(paths, [evaluated.case.id for evaluated in cases])
     for evaluated in cases:
         case = evaluated.case
-        history = audit.change_history(paths, case.id)
+        history = histories[case.id]
         # A follow-up is judged as of the build date (overdue final report), so its page is redone each day.
         as_of = as_of_date().isoformat() if case.follow_up is not None else ""
         inputs = case_inputs(paths, CASE_TEMPLATE, case.id, history, as_of)
