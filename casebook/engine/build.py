@@ -363,6 +363,9 @@ def build_site(
         book = build_book(paths, staging / "src")
         summary.book_seconds = time.perf_counter() - building
         summary.site_build = book.kind.value
+        if book.serial_because:
+            console.print(f"Jupyter Book byggde utan parallella processer: tilläggen {', '.join(book.serial_because)} "
+                          "anger inte att de tål parallell läsning och skrivning.", style="yellow", markup=False, soft_wrap=True)
 
         shutil.copytree(book.html, staging / "html", symlinks=True)
         publish(staging / "html", output)
