@@ -1,7 +1,7 @@
 """Benchmark (``make bench``): the naive way against our build, side by side, in one run.
 
-For each N (default 20, 100 and 500) it generates N fictional cases with a fixed seed in a
-fresh copy of the project and measures, one after the other on this machine:
+For each N of ``--sizes`` (default 100 and 1 000) it generates N fictional cases with a
+fixed seed in a fresh copy of the project and measures, one after the other on this machine:
 
 - naive: the ``papermill`` command once per case, sequentially, then ``jupyter-book build --all``
   (by default up to N = 100: at about 8 s per case it would take over an hour at N = 500;
@@ -9,6 +9,17 @@ fresh copy of the project and measures, one after the other on this machine:
 - ours, cold (empty execution cache, kernels forked from a preloaded process);
 - ours, cold with ordinary fresh kernels (``--fresh-kernels``; at N ≤ 100, for comparison);
 - ours, no change; ours, one case file changed; ours, the notebook template changed.
+
+Besides, in the same run:
+
+- ``casebook check`` alone at ``--check-sizes`` (default 100, 1 000 and 10 000);
+- the site alone (Jupyter Book on N copies of an executed case notebook,
+  ``bench/site_scale.py``) at ``--site-sizes`` (default 100, 1 000 and 10 000);
+- the memo (Word draft and PDF/A, ``casebook.render.memo.write_memo``) per case, cold,
+  for ``--memo-cases`` cases;
+- shards: ``casebook build --shard I/K`` for every slice, one after the other, then
+  ``--assemble``, at N = ``--shard-size`` with K = ``--shards``; from these and the cold
+  build at the same N, the fixed cost of a shard and the N from which sharding pays off.
 
 Each row has wall and CPU seconds (this process's children, kernels included), seconds
 per case and peak memory (the sum of the resident memory of the whole process tree,
@@ -34,6 +45,9 @@ from pathlib import Path
 import psutil
 
 from bench.generate import generate
+from bench.site_scale import site_run
+from casebook.engine.site import default_jobs
+from casebook.render.memo import write_memo
 from casebook.render import pages
 from casebook.engine.paths import ProjectPaths
 from casebook.engine.validate import validate_all
@@ -158,6 +172,60 @@ def check(project: Path, n: int) -> Measurement:
     return Measurement(n, CHECK, wall, cpu, peak, wall / n)
 
 
+SITE_ONLY = "site only: jupyter-book on N executed-notebook copies"
+MEMO = "memo (Word + PDF/A) per case, cold"
+
+
+def _cpu_children() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def site_only(executed: Path, n: int, workdir: Path) -> Measurement:
+    """The site alone at N pages, built as the build builds it (``-j`` where allowed)."""
+    before = _cpu_children()
+    run = site_run(executed, n, workdir, default_jobs())
+    return Measurement(n, SITE_ONLY, run.seconds, _cpu_children() - before, run.peak_mib, run.seconds / n,
+                       book_s=run.seconds)
+
+
+def memo(project: Path, count: int) -> Measurement:
+    """``write_memo`` for ``count`` cases into an empty folder (no memo reused), in this process."""
+    cases = validate_all(ProjectPaths.at(project))[:count]
+    out = project / "_build" / "memo-bench"
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    started = time.perf_counter()
+    for evaluated in cases:
+        write_memo(evaluated, out, reference_dir=project / "data" / "reference")
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    peak = psutil.Process().memory_info().rss / 2**20
+    return Measurement(len(cases), MEMO, wall, cpu, peak, wall / len(cases), len(cases))
+
+
+def shard_scenario(index: int, count: int) -> str:
+    return f"ours, shard {index}/{count}, cold"
+
+
+def assemble_scenario(count: int) -> str:
+    return f"ours, assemble {count} shards"
+
+
+def shards(project: Path, n: int, count: int) -> list[Measurement]:
+    """Every slice one after the other (as K runners would run them at once), then the assembly.
+
+    On one machine every slice writes into the same ``_build/cache``, which is the merge.
+    """
+    results = []
+    for index in range(1, count + 1):
+        results.append(ours(project, n, shard_scenario(index, count), "--shard", f"{index}/{count}"))
+        print(f"  shard {index}/{count}: {results[-1].executed} cases, {results[-1].wall_s:.1f} s", flush=True)
+    results.append(ours(project, n, assemble_scenario(count), "--assemble"))
+    print(f"  assemble: {results[-1].wall_s:.1f} s", flush=True)
+    return results
+
+
 def bench_size(n: int, workdir: Path, with_naive: bool, with_fresh: bool) -> list[Measurement]:
     print(f"N = {n}", flush=True)
     results = []
@@ -206,11 +274,44 @@ def ratios(results: list[Measurement]) -> dict:
             out[n]["fresh kernels / forked kernels (cold)"] = fresh / cold
         # CPU that executing the cases costs: the cold build minus the fixed cost of a build.
         out[n]["CPU s per executed case"] = (cpu(n, "ours, cold") - cpu(n, "ours, no change")) / n
-    sizes = sorted(out)
+    out |= shard_ratios(results, wall)
+    site = {m.n: m.wall_s for m in results if m.scenario == SITE_ONLY}
+    site_sizes = sorted(site)
+    if len(site_sizes) >= 2:
+        out["site only"] = {f"growth N={a} → N={b}": site[b] / site[a] for a, b in zip(site_sizes, site_sizes[1:])}
+    sizes = sorted(k for k in out if isinstance(k, int))
     if len(sizes) >= 2 and book(sizes[0]) and book(sizes[-1]):
         out["site-only build growth"] = {
             f"N={sizes[-2]} → N={sizes[-1]}": book(sizes[-1]) / book(sizes[-2]),
         }
+    return out
+
+
+def shard_ratios(results: list[Measurement], wall) -> dict:
+    """Shard throughput, a shard's fixed cost, and the N from which K runners beat one.
+
+    The assembly does everything a cold build does except executing the cases (validate,
+    plan, portfolio, memos, site), so the wall time per executed case on one runner is
+    ``c`` = (cold − assemble) / N. A shard's fixed cost is its wall time minus its cases × ``c``.
+    K runners save N·c·(1 − 1/K) and add one shard's fixed cost, so sharding pays from
+    N = fixed / (c · (1 − 1/K)), plus what a CI job itself costs (runner, checkout,
+    install, artifacts), which this machine cannot measure.
+    """
+    out = {}
+    for n in sorted({m.n for m in results if m.scenario.startswith("ours, shard ")}):
+        rows = [m for m in results if m.n == n and m.scenario.startswith("ours, shard ")]
+        count = len(rows)
+        executed = sum(m.executed or 0 for m in rows)
+        seconds = sum(m.wall_s for m in rows)
+        entry = {"cases per second per shard": executed / seconds,
+                 "slowest shard s": max(m.wall_s for m in rows)}
+        cold, assembled = wall(n, "ours, cold"), wall(n, assemble_scenario(count))
+        if cold and assembled and count > 1:
+            per_case = (cold - assembled) / n
+            fixed = sum(m.wall_s - (m.executed or 0) * per_case for m in rows) / count
+            entry |= {"wall s per case, one runner": per_case, "shard fixed s": fixed,
+                      f"sharding pays from N (K={count}, without CI job overhead)": fixed / (per_case * (1 - 1 / count))}
+        out[f"shards N={n}"] = entry
     return out
 
 
@@ -228,7 +329,7 @@ def markdown(results: list[Measurement], ratio: dict, machine: str) -> str:
     lines += ["", "| ratio | value |", "|---|---:|"]
     for key, values in ratio.items():
         for name, value in values.items():
-            lines.append(f"| {name} (N={key}) | {value:.2f} |" if isinstance(key, int) else f"| {key}, {name} | {value:.2f} |")
+            lines.append(f"| {name} (N={key}) | {value:.2f} |" if isinstance(key, int) else f"| {key}: {name} | {value:.2f} |")
     return "\n".join(lines) + "\n"
 
 
@@ -243,12 +344,18 @@ def update_readme(table: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[20, 100, 500])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[100, 1000], help="N for whole builds")
     parser.add_argument("--fresh-up-to", type=int, default=100, help="also measure fresh kernels up to this N")
     parser.add_argument("--naive-up-to", type=int, default=100,
                         help="measure the naive way up to this N (it costs about 8 s per case; 500 takes over an hour)")
-    parser.add_argument("--check-sizes", type=int, nargs="*", default=[1, 1000],
+    parser.add_argument("--check-sizes", type=int, nargs="*", default=[100, 1000, 10000],
                         help="also measure casebook check alone at these N")
+    parser.add_argument("--site-sizes", type=int, nargs="*", default=[100, 1000, 10000],
+                        help="also measure the site alone (executed-notebook copies) at these N")
+    parser.add_argument("--memo-cases", type=int, default=10, help="measure the memo for this many cases (0: not)")
+    parser.add_argument("--shards", type=int, default=2, help="K for the shard measurement (0: not)")
+    parser.add_argument("--shard-size", type=int, default=100,
+                        help="N for the shard measurement (a whole-build size, for the per-case time)")
     parser.add_argument("--render-only", action="store_true",
                         help="only rewrite results.md and the README table from bench/results.json")
     args = parser.parse_args()
@@ -259,15 +366,31 @@ def main() -> None:
         return
     machine = f"{platform.machine()}, {psutil.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB, Python {platform.python_version()}"
     results: list[Measurement] = []
-    with tempfile.TemporaryDirectory(prefix="casebook-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="casebook-bench-") as tmp, \
+            tempfile.TemporaryDirectory(prefix="casebook-bench-keep-") as keep:
+        work = Path(tmp)
+        executed = Path(keep) / "executed.ipynb"  # a case notebook for the site-only rows
         for n in args.check_sizes:
-            results.append(check(make_project(Path(tmp) / f"check-{n}", n), n))
+            results.append(check(make_project(work / f"check-{n}", n), n))
             print(f"N = {n}: {CHECK} {results[-1].wall_s:.2f} s", flush=True)
         for n in args.sizes:
-            results += bench_size(n, Path(tmp), with_naive=n <= args.naive_up_to, with_fresh=n <= args.fresh_up_to)
-            table = write_results(results, machine)  # after each N, so a long run keeps what it measured
-            shutil.rmtree(Path(tmp), ignore_errors=True)
-            Path(tmp).mkdir()
+            results += bench_size(n, work, with_naive=n <= args.naive_up_to, with_fresh=n <= args.fresh_up_to)
+            if not executed.exists():
+                shutil.copyfile(sorted((work / f"ours-{n}" / "_build" / "cache" / "cases").glob("[!_]*.ipynb"))[0], executed)
+            if n == args.shard_size and args.shards:
+                results += shards(make_project(work / f"shards-{n}", n), n, args.shards)
+            if n == min(args.sizes) and args.memo_cases:
+                results.append(memo(work / f"ours-{n}", args.memo_cases))
+                print(f"  memo: {results[-1].per_case_s:.2f} s per case", flush=True)
+            write_results(results, machine)  # after each N, so a long run keeps what it measured
+            shutil.rmtree(work, ignore_errors=True)
+            work.mkdir()
+        if executed.exists():
+            for n in args.site_sizes:
+                results.append(site_only(executed, n, work))
+                print(f"N = {n}: site only {results[-1].wall_s:.1f} s, peak {results[-1].peak_rss_mib:.0f} MiB", flush=True)
+                write_results(results, machine)
+    table = write_results(results, machine)
     update_readme(table)
     print(table)
 

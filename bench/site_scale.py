@@ -2,48 +2,125 @@
 
 Copies one executed case notebook N times under fictional titles, next to the real book
 pages, and times a full ``jupyter-book build --all`` with the project's configuration for
-each N, one after the other in one run. Usage: ``python -m bench.site_scale NOTEBOOK N...``
-(NOTEBOOK: an executed case notebook, e.g. ``_build/cache/cases/rjh-2025-spin.ipynb``).
+each N, one after the other in one run, the way the build runs it
+(``casebook.engine.sphinx_jobs``: Sphinx's ``-j`` where every extension declares itself
+parallel-safe). Reports seconds, the Sphinx processes used, the extensions that kept it
+serial, and the peak memory of the whole process tree (sampled every 0,2 s).
+
+    python -m bench.site_scale NOTEBOOK N... [--jobs J] [--assume-parallel-safe]
+
+NOTEBOOK: an executed case notebook, e.g. ``_build/cache/cases/rjh-2025-spin.ipynb``.
+``--assume-parallel-safe`` is an experiment, never what the build does: it declares every
+extension parallel-safe, to measure what ``-j`` would give if the blocking ones declared it.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import nbformat
+import psutil
 
 REPO = Path(__file__).resolve().parents[1]
+SAMPLE_SECONDS = 0.2
+
+# Runs the build's own runner with every extension declared parallel-safe (the experiment).
+_ASSUME_SAFE = """
+import sys
+from pathlib import Path
+from casebook.engine import sphinx_jobs
+
+def declare_safe(extensions):
+    for extension in extensions.values():
+        extension.parallel_read_safe = extension.parallel_write_safe = True
+    return []
+
+sphinx_jobs.parallel_blockers = declare_safe
+sphinx_jobs.run(int(sys.argv[1]), Path(sys.argv[2]), sys.argv[3:])
+"""
 
 
-def site_seconds(executed: Path, n: int, work: Path) -> float:
-    root = work / f"site-{n}"
+@dataclass
+class SiteRun:
+    pages: int
+    seconds: float
+    peak_mib: float  # the build's whole process tree, all Sphinx workers included
+    jobs: int
+    blockers: list[str]
+
+
+def _peak_rss(process: subprocess.Popen, peak: list[int]) -> None:
+    root = psutil.Process(process.pid)
+    while process.poll() is None:
+        try:
+            tree = [root, *root.children(recursive=True)]
+            peak[0] = max(peak[0], sum(p.memory_info().rss for p in tree if p.is_running()))
+        except psutil.Error:
+            pass
+        time.sleep(SAMPLE_SECONDS)
+
+
+def stage_book(executed: Path, n: int, root: Path) -> Path:
+    """The real book pages plus N copies of ``executed`` as fictional case pages."""
     shutil.copytree(REPO / "book", root / "book", ignore=shutil.ignore_patterns("cases", "_generated"))
     for name in ("_config.yml", "_toc.yml"):
         shutil.copy2(REPO / name, root / name)
     notebook = nbformat.read(executed, as_version=4)
     (root / "book" / "cases").mkdir()
     for i in range(n):
-        notebook.cells[0].source = f"# FIKTIVT ärende {i:04d}"
-        nbformat.write(notebook, root / "book" / "cases" / f"fiktiv-{i:04d}.ipynb")
+        notebook.cells[0].source = f"# FIKTIVT ärende {i:05d}"
+        nbformat.write(notebook, root / "book" / "cases" / f"fiktiv-{i:05d}.ipynb")
     shutil.copy2(executed, root / "book" / "portfolio.ipynb")
     generated = root / "book" / "_generated"
     (generated / "extra" / "data").mkdir(parents=True)
     for name in ("case_table.md", "rule_catalogue.md", "open_data_table.md", "verification.md"):
         (generated / name).write_text("Text.\n", encoding="utf-8")
+    return root
+
+
+def site_run(executed: Path, n: int, work: Path, jobs: int, assume_safe: bool = False) -> SiteRun:
+    root = stage_book(executed, n, work / f"site-{n}")
+    report = work / f"parallel-{n}.json"
+    runner = ["-c", _ASSUME_SAFE] if assume_safe else ["-m", "casebook.engine.sphinx_jobs"]
+    command = [sys.executable, *runner, str(jobs), str(report), "build", "--all", str(root)]
+    peak = [0]
     started = time.perf_counter()
-    subprocess.run([str(Path(sys.executable).parent / "jupyter-book"), "build", "--all", str(root)],
-                   check=True, capture_output=True)
-    return time.perf_counter() - started
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=root)
+    sampler = threading.Thread(target=_peak_rss, args=(process, peak), daemon=True)
+    sampler.start()
+    _, stderr = process.communicate()
+    seconds = time.perf_counter() - started
+    sampler.join()
+    if process.returncode != 0:
+        raise SystemExit(stderr.decode(errors="replace")[-3000:])
+    used = json.loads(report.read_text(encoding="utf-8"))
+    shutil.rmtree(root)
+    return SiteRun(n, round(seconds, 2), round(peak[0] / 2**20, 1), used["jobs"], used["blockers"])
+
+
+def site_runs(executed: Path, sizes: list[int], jobs: int, assume_safe: bool = False) -> list[SiteRun]:
+    with tempfile.TemporaryDirectory(prefix="casebook-site-") as tmp:
+        return [site_run(executed, n, Path(tmp), jobs, assume_safe) for n in sizes]
 
 
 if __name__ == "__main__":
-    executed, sizes = Path(sys.argv[1]), [int(a) for a in sys.argv[2:]]
-    with tempfile.TemporaryDirectory() as tmp:
-        seconds = {n: site_seconds(executed, n, Path(tmp)) for n in sizes}
-    print(json.dumps({"seconds": seconds, "growth": seconds[sizes[-1]] / seconds[sizes[0]]}, indent=2))
+    from casebook.engine.site import default_jobs
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("notebook", type=Path)
+    parser.add_argument("sizes", type=int, nargs="+")
+    parser.add_argument("--jobs", type=int, default=default_jobs(), help="Sphinx processes at most (default: cores)")
+    parser.add_argument("--assume-parallel-safe", action="store_true")
+    args = parser.parse_args()
+    runs = site_runs(args.notebook, args.sizes, args.jobs, args.assume_parallel_safe)
+    print(json.dumps({"runs": [asdict(r) for r in runs],
+                      "growth": runs[-1].seconds / runs[0].seconds if len(runs) > 1 else None}, indent=2))

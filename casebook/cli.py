@@ -43,6 +43,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     build.add_argument("--summary", type=Path, default=None, help="skriv en sammanfattning av bygget som JSON hit")
     build.add_argument("--wait", action="store_true", help="vänta på ett pågående bygge i stället för att avbryta")
+    build.add_argument(
+        "--shard", metavar="I/K", default=None,
+        help="kör bara del I av K av ärendena (stabilt efter ärende-id) in i cachen; ingen webbplats byggs",
+    )
+    build.add_argument(
+        "--assemble", action="store_true",
+        help="bygg webbplatsen av sammanslagna delbyggen i _build/cache; kör bara portföljen",
+    )
     commands.add_parser("check", help="validera alla ärendefiler utan att köra något")
     verify = commands.add_parser(
         "verify", help="kör om alla publicerade ärendesidor, jämför utdata (nbval) och visa resultatet på webbplatsen"
@@ -127,16 +135,22 @@ def _build_or_verify(args: argparse.Namespace, paths: ProjectPaths, console: Con
 
 
 def _build(args: argparse.Namespace, paths: ProjectPaths, console: Console) -> int:
-    from casebook.engine.build import BuildOptions, Kernels, build_site
+    from casebook.engine.build import BuildOptions, Kernels, Shard, build_shard, build_site
     from casebook.engine.execute import DEFAULT_TIMEOUT
 
+    if args.shard is not None and args.assemble:
+        raise UserError("--shard och --assemble kan inte användas tillsammans: kör delbyggena först, sedan --assemble.")
     options = BuildOptions(
         jobs=args.jobs,
         kernels=Kernels.FRESH if args.fresh_kernels else Kernels.FORKED,
         timeout=args.timeout or DEFAULT_TIMEOUT,
         wait=args.wait,
+        assemble=args.assemble,
     )
-    summary = build_site(paths, args.output, console, options)
+    if args.shard is not None:
+        summary = build_shard(paths, Shard.parse(args.shard), console, options)
+    else:
+        summary = build_site(paths, args.output, console, options)
     if args.summary:
         args.summary.write_text(json.dumps(summary.as_dict(), indent=2) + "\n", encoding="utf-8")
     return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,8 @@ from conftest import REPO
 
 WORKFLOW = REPO / ".github" / "workflows" / "site.yml"
 CHECK = Path(sys.executable).parent / "check-jsonschema"
+ZIZMOR = Path(sys.executable).parent / "zizmor"
+PINNED = re.compile(r"^\s*(?:- )?uses: [\w.-]+/[\w./-]+@[0-9a-f]{40}  # v\d+\.\d+\.\d+\b")
 
 
 def _validate(path: Path) -> subprocess.CompletedProcess:
@@ -34,11 +37,13 @@ def test_workflow_rebuilds_on_data_and_code_changes_and_publishes_only_from_main
     triggers = workflow[True]  # YAML 1.1 reads the key "on" as true
     for event in ("push", "pull_request"):
         paths = triggers[event]["paths"]
-        for needed in ("data/**", "notebooks/**", "book/**", "casebook/**", "requirements.txt", "constraints.txt"):
+        for needed in ("data/**", "notebooks/**", "book/**", "casebook/**", "requirements.txt", "constraints.txt",
+                       "requirements-test.txt", "requirements-lab.txt"):
             assert needed in paths, (event, needed)
     steps = workflow["jobs"]["build"]["steps"]
     assert any(s.get("uses", "").startswith("actions/cache") and s["with"]["path"] == "_build/cache" for s in steps)
-    assert [s["run"] for s in steps if "run" in s] == ["make site", "make test", "make verify"]
+    assert [s["run"] for s in steps if "run" in s] == [
+        "make .venv/.site && .venv/bin/python -m casebook build --assemble", "make test", "make verify"]
     upload = next(s for s in steps if s.get("uses", "").startswith("actions/upload-pages-artifact"))
     assert "push" in upload["if"] and "refs/heads/main" in upload["if"]
     assert "push" in workflow["jobs"]["deploy"]["if"]
@@ -59,3 +64,90 @@ def test_workflow_verifies_weekly_and_on_release_and_publishes_the_result():
     assert "schedule" in workflow["jobs"]["deploy"]["if"]
     assert workflow["jobs"]["verification"]["needs"] == ["build", "deploy"]
     assert "needs.build.outputs.verify == 'failure'" in workflow["jobs"]["verification"]["if"]
+
+
+def _workflow() -> dict:
+    return yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+
+
+def _zizmor(path: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([str(ZIZMOR), "--offline", "--no-progress", str(path)],
+                          capture_output=True, text=True, check=False)
+
+
+def test_zizmor_finds_nothing_at_its_default_persona():
+    completed = _zizmor(WORKFLOW)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "No findings to report" in completed.stdout
+    # The only ignored audit is cache-poisoning, and the workflow says why at the top.
+    ignores = re.findall(r"zizmor: ignore\[([\w-]+)\]", WORKFLOW.read_text(encoding="utf-8"))
+    assert set(ignores) == {"cache-poisoning"}
+    assert "zizmor's one ignored finding, cache-poisoning" in WORKFLOW.read_text(encoding="utf-8")
+
+
+def test_zizmor_catches_credentials_persisted_by_checkout(tmp_path):
+    """The lint is live: checkout that keeps its token in .git/config is reported."""
+    broken = tmp_path / "site.yml"
+    broken.write_text(WORKFLOW.read_text(encoding="utf-8").replace("persist-credentials: false", "fetch-tags: false"),
+                      encoding="utf-8")
+    completed = _zizmor(broken)
+    assert completed.returncode != 0 and "artipacked" in completed.stdout, completed.stdout
+
+
+def test_every_action_is_pinned_by_commit_sha_with_its_release_in_a_comment():
+    lines = [line for line in WORKFLOW.read_text(encoding="utf-8").splitlines() if re.match(r"^\s*(- )?uses:", line)]
+    assert len(lines) >= 10
+    assert [line for line in lines if not PINNED.match(line)] == []
+    used = {re.search(r"uses: ([\w./-]+)@", line).group(1) for line in lines}
+    assert {"actions/checkout", "actions/setup-python", "actions/upload-artifact", "actions/download-artifact",
+            "actions/configure-pages", "actions/upload-pages-artifact", "actions/deploy-pages"} <= used
+
+
+def test_checkouts_keep_no_credentials_and_python_caches_pip_by_the_requirement_files():
+    jobs = _workflow()["jobs"]
+    steps = [step for job in jobs.values() for step in job.get("steps", [])]
+    checkouts = [s for s in steps if s.get("uses", "").startswith("actions/checkout@")]
+    assert len(checkouts) == 2 and all(s["with"]["persist-credentials"] is False for s in checkouts)
+    pythons = [s for s in steps if s.get("uses", "").startswith("actions/setup-python@")]
+    assert len(pythons) == 2
+    for step in pythons:
+        assert step["with"]["cache"] == "pip"
+        assert step["with"]["cache-dependency-path"].split() == [
+            "requirements.txt", "requirements-test.txt", "requirements-lab.txt", "constraints.txt"]
+
+
+def test_permissions_are_minimal_and_a_deploy_is_never_cancelled():
+    workflow = _workflow()
+    assert workflow["permissions"] == {}
+    jobs = workflow["jobs"]
+    assert jobs["shards"]["permissions"] == {"contents": "read"}
+    assert jobs["build"]["permissions"] == {"contents": "read", "pages": "read"}
+    assert jobs["deploy"]["permissions"] == {"pages": "write", "id-token": "write"}
+    assert jobs["deploy"]["concurrency"] == {"group": "pages", "cancel-in-progress": False}
+    # Only pull request runs are cancelled by a newer push; runs on main (which deploy) never are.
+    assert workflow["concurrency"]["cancel-in-progress"] == "${{ github.event_name == 'pull_request' }}"
+    steps = jobs["build"]["steps"]
+    uses = [s.get("uses", "").split("@")[0] for s in steps]
+    assert uses.index("actions/configure-pages") < uses.index("actions/upload-pages-artifact")
+
+
+def test_slices_run_as_a_matrix_and_the_build_job_assembles_their_cache_entries():
+    jobs = _workflow()["jobs"]
+    shards = jobs["shards"]["strategy"]["matrix"]
+    count = len(shards["shard"])
+    assert count >= 2 and shards["shard"] == [f"{i}/{count}" for i in range(1, count + 1)]
+    steps = jobs["shards"]["steps"]
+    run = next(s for s in steps if "run" in s)
+    assert "casebook build --shard \"$SHARD\"" in run["run"] and run["env"]["SHARD"] == "${{ matrix.shard }}"
+    # Slices only restore the cache; the build job alone saves it.
+    assert any(s.get("uses", "").startswith("actions/cache/restore@") for s in steps)
+    upload = next(s for s in steps if s.get("uses", "").startswith("actions/upload-artifact@"))
+    assert upload["with"]["path"] == "_build/shard/" and upload["with"]["name"].startswith("execution-cache-")
+
+    assert jobs["build"]["needs"] == "shards"
+    build = jobs["build"]["steps"]
+    download = next(s for s in build if s.get("uses", "").startswith("actions/download-artifact@"))
+    assert download["with"] == {"pattern": "execution-cache-*", "path": "_build/cache", "merge-multiple": True}
+    names = [s.get("name") for s in build]
+    assert names.index(download["name"]) < names.index("Build the site")
+    assert "--assemble" in next(s for s in build if s.get("name") == "Build the site")["run"]

@@ -14,6 +14,7 @@ folder is removed. :class:`BuildInterrupted` says how far the build got.
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 import shutil
@@ -31,6 +32,7 @@ import psutil
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from casebook.domain.errors import UserError
 from casebook.domain.evaluation import EvaluatedCase
 from casebook.domain.payments import as_of_date
 from casebook.domain.reference import load_national_agencies, load_publisher, load_regional_actors
@@ -78,6 +80,7 @@ class BuildOptions:
     kernels: Kernels = Kernels.FORKED
     timeout: float = DEFAULT_TIMEOUT  # seconds per notebook
     wait: bool = False  # wait for another build of the project instead of stopping
+    assemble: bool = False  # every case must already be fresh in the cache (merged shards)
 
 
 @dataclass(frozen=True)
@@ -114,15 +117,21 @@ class BuildSummary:
 # --- Stage 2: plan ------------------------------------------------------------------------
 
 
-def plan_executions(paths: ProjectPaths, cases: list[EvaluatedCase], cache: ExecutionCache, work: Path) -> ExecutionPlan:
-    """A job for every notebook whose declared inputs changed since it was last executed."""
+def plan_executions(
+    paths: ProjectPaths, cases: list[EvaluatedCase], cache: ExecutionCache, work: Path, portfolio: bool = True
+) -> ExecutionPlan:
+    """A job for every notebook whose declared inputs changed since it was last executed.
+
+    ``portfolio=False`` plans the cases only (a shard: the portfolio reads every case).
+    """
     env = environment()
     commit = audit.git_commit(paths.root)
     work.mkdir(parents=True, exist_ok=True)
     jobs = []
+    histories = audit.change_histories(paths, [evaluated.case.id for evaluated in cases])
     for evaluated in cases:
         case = evaluated.case
-        history = audit.change_history(paths, case.id)
+        history = histories[case.id]
         # A follow-up is judged as of the build date (overdue final report), so its page is redone each day.
         as_of = as_of_date().isoformat() if case.follow_up is not None else ""
         inputs = case_inputs(paths, CASE_TEMPLATE, case.id, history, as_of)
@@ -132,6 +141,8 @@ def plan_executions(paths: ProjectPaths, cases: list[EvaluatedCase], cache: Exec
         record = audit.audit_record(paths, CASE_TEMPLATE, case.id, commit, history)
         jobs.append(case_job(paths.root, case.id, case.title, work / f"{case.id}.ipynb", record, key, inputs=inputs.names()))
     reused = len(cases) - len(jobs)
+    if not portfolio:
+        return ExecutionPlan(tuple(jobs), reused)
     inputs = portfolio_inputs(paths, PORTFOLIO_TEMPLATE, as_of_date().isoformat())
     key = inputs.key(env)
     if not cache.is_fresh(PORTFOLIO, key):
@@ -338,6 +349,8 @@ def build_site(
     with project_lock(paths.lock_file, wait=options.wait), _staging(output) as staging:
         plan = plan_executions(paths, cases, cache, staging / "executed")
         summary.reused = plan.reused_cases
+        if options.assemble:
+            _require_merged_shards(plan)
         executing = time.perf_counter()
         result = execute_plan(paths, plan, cache, options, console)
         summary.executed = sum(1 for name in result.executed if name != PORTFOLIO)
@@ -353,6 +366,9 @@ def build_site(
         book = build_book(paths, staging / "src")
         summary.book_seconds = time.perf_counter() - building
         summary.site_build = book.kind.value
+        if book.serial_because:
+            console.print(f"Jupyter Book byggde utan parallella processer: tilläggen {', '.join(book.serial_because)} "
+                          "anger inte att de tål parallell läsning och skrivning.", style="yellow", markup=False, soft_wrap=True)
 
         shutil.copytree(book.html, staging / "html", symlinks=True)
         publish(staging / "html", output)
@@ -365,3 +381,91 @@ def build_site(
         soft_wrap=True,
     )
     return summary
+
+
+# --- Shards: one slice of the cases per CI runner, the site assembled from the merged cache --
+
+
+@dataclass(frozen=True)
+class Shard:
+    """Slice ``index`` of ``count`` (1-based): the cases whose id hashes to it.
+
+    By a hash of the case id, not by position in the sorted list, so a case stays in its
+    slice when other cases are added or removed.
+    """
+
+    index: int
+    count: int
+
+    @classmethod
+    def parse(cls, text: str) -> Shard:
+        """``"I/K"`` with whole numbers 1 ≤ I ≤ K."""
+        index, slash, count = text.partition("/")
+        if slash and index.strip().isdigit() and count.strip().isdigit():
+            shard = cls(int(index), int(count))
+            if 1 <= shard.index <= shard.count:
+                return shard
+        raise UserError(
+            f"Ogiltigt värde för --shard: {text!r}. Ange I/K med heltal där 1 ≤ I ≤ K, "
+            "t.ex. --shard 1/4 för den första av fyra delar."
+        )
+
+    def contains(self, case_id: str) -> bool:
+        digest = hashlib.sha256(case_id.encode("utf-8")).digest()
+        return int.from_bytes(digest[:8], "big") % self.count == self.index - 1
+
+    @property
+    def label(self) -> str:
+        return f"{self.index}/{self.count}"
+
+
+def build_shard(
+    paths: ProjectPaths, shard: Shard, console: Console | None = None, options: BuildOptions | None = None
+) -> BuildSummary:
+    """Execute the cases of one slice into the execution cache, and stop: no portfolio, no site.
+
+    The slice's cache entries (executed now or reused) are also copied to ``_build/shard``,
+    so a CI runner can pass on exactly its own entries; merged into one ``_build/cache``
+    they let ``casebook build --assemble`` build the site without executing any case.
+    """
+    console = console or Console(stderr=True)
+    options = options or BuildOptions()
+    started = time.perf_counter()
+    cases = [evaluated for evaluated in validate_all(paths) if shard.contains(evaluated.case.id)]
+    summary = BuildSummary(cases=len(cases))
+    cache = ExecutionCache(paths)
+    with project_lock(paths.lock_file, wait=options.wait), _staging(paths.shard_dir) as staging:
+        plan = plan_executions(paths, cases, cache, staging / "executed", portfolio=False)
+        summary.reused = plan.reused_cases
+        executing = time.perf_counter()
+        result = execute_plan(paths, plan, cache, options, console)
+        summary.executed = len(result.executed)
+        summary.failed = [failure.name for failure in result.failed]
+        summary.execute_seconds = time.perf_counter() - executing
+        if result.failed:
+            raise BuildFailed(
+                f"Delbygge {shard.label}: {len(result.failed)} av {summary.cases} ärenden misslyckades "
+                f"({', '.join(summary.failed)}); {summary.executed} kördes utan fel."
+            )
+        shutil.rmtree(paths.shard_dir, ignore_errors=True)
+        cache.copy_entries([e.case.id for e in cases], paths.shard_dir / paths.cache_dir.name)
+    summary.seconds = time.perf_counter() - started
+    console.print(
+        f"Delbygge {shard.label}: {summary.cases} ärenden, {summary.executed} körda, {summary.reused} återanvända, "
+        f"{summary.seconds:.1f} s. Cacheposterna finns i {paths.relative(paths.shard_dir)}; "
+        "bygg webbplatsen med casebook build --assemble när alla delar finns i _build/cache.",
+        soft_wrap=True, markup=False,
+    )
+    return summary
+
+
+def _require_merged_shards(plan: ExecutionPlan) -> None:
+    """Assembling executes the portfolio only: a case missing from the merged cache is an error."""
+    missing = [job.name for job in plan.jobs if job.name != PORTFOLIO]
+    if missing:
+        shown = ", ".join(missing[:10]) + (f" … och {len(missing) - 10} till" if len(missing) > 10 else "")
+        raise BuildFailed(
+            f"{len(missing)} ärenden saknas i cachen eller har ändrats sedan de kördes ({shown}); "
+            "kör deras delbyggen (casebook build --shard I/K) och lägg cacheposterna i _build/cache. "
+            "Webbplatsen är oförändrad."
+        )

@@ -92,6 +92,13 @@ class ExecutionCache:
         shutil.copyfile(executed, self.notebook(name))
         self._key_file(name).write_text(key)
 
+    def copy_entries(self, names: list[str], target: Path) -> None:
+        """Copy the named entries (notebook and key) to ``target``, a cache folder of the same layout."""
+        target.mkdir(parents=True, exist_ok=True)
+        for name in names:
+            shutil.copyfile(self.notebook(name), target / self.notebook(name).name)
+            shutil.copyfile(self._key_file(name), target / self._key_file(name).name)
+
     def prune(self, keep: set[str]) -> None:
         """Forget notebooks that no longer exist, so a removed case leaves nothing behind."""
         if not self.dir.is_dir():

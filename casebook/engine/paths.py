@@ -112,6 +112,11 @@ class ProjectPaths:
         return self.build_dir / "cache" / "rapport"
 
     @property
+    def shard_dir(self) -> Path:
+        """One shard's cache entries (``casebook build --shard``), laid out as ``_build/cache``."""
+        return self.build_dir / "shard"
+
+    @property
     def failed_dir(self) -> Path:
         return self.build_dir / "failed"
 

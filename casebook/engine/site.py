@@ -10,6 +10,10 @@ changed, so Sphinx sees the true modification times. Then:
   Jupyter Book 1's incremental mode leaves other pages' navigation (sidebar, previous and
   next links) stale when pages or titles change, so those changes always rebuild fully.
 
+Sphinx reads and writes pages in parallel (``-j``, one process per core) when every loaded
+extension declares itself safe for it (``casebook.engine.sphinx_jobs`` checks at run time);
+otherwise it builds serially and :class:`BookBuild` names the extensions that prevent it.
+
 Warnings are errors. The caller publishes the result; a failure leaves ``_build/html`` as
 it was and marks the mirror incomplete, so the next build is a full one.
 """
@@ -19,6 +23,7 @@ from __future__ import annotations
 import filecmp
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -53,6 +58,13 @@ class BookBuild:
 
     html: Path
     kind: SiteBuild
+    jobs: int = 0  # Sphinx processes used (0: Jupyter Book did not run)
+    serial_because: tuple[str, ...] = ()  # extensions not declared parallel-safe
+
+
+def default_jobs() -> int:
+    """One Sphinx process per core this process may run on."""
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
 
 def _files(tree: Path) -> dict[str, Path]:
@@ -96,8 +108,11 @@ def structure(tree: Path) -> str:
     return digest.hexdigest()
 
 
-def build_html(work: Path, source: Path) -> BookBuild:
-    """Build ``source`` (a staged book) in ``work`` (kept between builds, see the module docstring)."""
+def build_html(work: Path, source: Path, jobs: int | None = None) -> BookBuild:
+    """Build ``source`` (a staged book) in ``work`` (kept between builds, see the module docstring).
+
+    ``jobs``: Sphinx processes at most (default: one per core); fewer if an extension is not parallel-safe.
+    """
     mirror, out = work / "src", work / "out"
     complete, structure_file = work / "complete", work / "structure"
     html = out / "_build" / "html"
@@ -114,15 +129,17 @@ def build_html(work: Path, source: Path) -> BookBuild:
         return BookBuild(html, SiteBuild.UNCHANGED)
     if full:
         shutil.rmtree(out, ignore_errors=True)
-    _run_jupyter_book(mirror, out, full)
+    used, blockers = run_jupyter_book(mirror, out, full, jobs or default_jobs(), work / "parallel.json")
     structure_file.write_text(new_structure)
     complete.touch()
-    return BookBuild(html, SiteBuild.FULL if full else SiteBuild.INCREMENTAL)
+    return BookBuild(html, SiteBuild.FULL if full else SiteBuild.INCREMENTAL, used, blockers)
 
 
-def _run_jupyter_book(source: Path, out: Path, full: bool) -> None:
-    jupyter_book = Path(sys.executable).parent / "jupyter-book"
-    command = [str(jupyter_book), "build", str(source), "--path-output", str(out), "-W", "-n", "--keep-going"]
+def run_jupyter_book(source: Path, out: Path, full: bool, jobs: int, report: Path) -> tuple[int, tuple[str, ...]]:
+    """``jupyter-book build`` through :mod:`casebook.engine.sphinx_jobs`; the processes used and why not more."""
+    report.unlink(missing_ok=True)
+    command = [sys.executable, "-m", "casebook.engine.sphinx_jobs", str(jobs), str(report),
+               "build", str(source), "--path-output", str(out), "-W", "-n", "--keep-going"]
     if full:
         command.append("--all")
     completed = subprocess.run(command, cwd=source, capture_output=True, text=True, check=False)
@@ -132,3 +149,5 @@ def _run_jupyter_book(source: Path, out: Path, full: bool) -> None:
         log = text.strip().splitlines()
         problems = [line for line in log if "WARNING" in line or "ERROR" in line] or log[-20:]
         raise SiteBuildFailed("\n".join(problems[:30]))
+    used = json.loads(report.read_text(encoding="utf-8"))
+    return used["jobs"], tuple(used["blockers"])
