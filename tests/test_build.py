@@ -174,7 +174,7 @@ def test_a_failing_case_is_named_the_others_run_and_nothing_is_published(tmp_pat
 def test_check_validates_the_repository_cases():
     completed = casebook(REPO, "check")
     assert completed.returncode == 0, completed.stderr
-    assert "1 ärendefiler är giltiga" in completed.stderr
+    assert "1 ärendefil är giltig." in completed.stderr
 
 
 def test_spin_page_shows_its_audit_trail(site):

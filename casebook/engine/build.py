@@ -31,6 +31,7 @@ import psutil
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from casebook.domain import formatting as fmt
 from casebook.domain.evaluation import EvaluatedCase
 from casebook.domain.payments import as_of_date
 from casebook.domain.reference import load_national_agencies, load_publisher, load_regional_actors
@@ -59,7 +60,7 @@ class BuildInterrupted(Exception):
     def __init__(self, executed: int, pending: int):
         self.executed, self.pending = executed, pending
         super().__init__(
-            f"Bygget avbröts: {executed} anteckningsböcker kördes klart och sparades i cachen, {pending} kördes inte; "
+            f"Bygget avbröts: {fmt.plural(executed, 'anteckningsbok', 'anteckningsböcker')} kördes klart och sparades i cachen, {pending} kördes inte; "
             "webbplatsen är oförändrad."
         )
 
@@ -312,7 +313,7 @@ def _failure_summary(summary: BuildSummary) -> str:
     cases = [name for name in summary.failed if name != PORTFOLIO]
     parts = []
     if cases:
-        parts.append(f"{len(cases)} av {summary.cases} ärenden misslyckades ({', '.join(cases)}); "
+        parts.append(f"{len(cases)} av {fmt.plural(summary.cases, 'ärende', 'ärenden')} misslyckades ({', '.join(cases)}); "
                      f"{summary.executed} kördes utan fel.")
     if PORTFOLIO in summary.failed:
         parts.append("Portföljen kunde inte köras.")
@@ -356,8 +357,9 @@ def build_site(
     summary.seconds = time.perf_counter() - started
     shown = output.relative_to(paths.root) if output.is_relative_to(paths.root) else output
     console.print(
-        f"Klart: {summary.cases} ärenden, {summary.executed} körda, {summary.reused} återanvända, "
-        f"{len(summary.failed)} misslyckade, {summary.seconds:.1f} s "
+        f"Klart: {fmt.plural(summary.cases, 'ärende', 'ärenden')}, {fmt.plural(summary.executed, 'körd', 'körda')}, "
+        f"{fmt.plural(summary.reused, 'återanvänd', 'återanvända')}, "
+        f"{fmt.plural(len(summary.failed), 'misslyckad', 'misslyckade')}, {summary.seconds:.1f} s "
         f"(webbplatsen: {book.kind.label}). Webbplatsen finns i {shown}.",
         soft_wrap=True,
     )

@@ -123,19 +123,28 @@ def case_table(reports: list[EvaluatedCase], slugs: dict[str, str] | None = None
     rows = []
     for r in newest_first(reports):
         case = r.case
+        iso_date, date_label = case_date(r)
         rows.append([
-            escape_myst(case_date(r)[1]),
+            # Sort keys for book/_static/casebook-sort.js: the ISO date and the exact maximum in kronor.
+            f'<time datetime="{iso_date}">{escape_myst(date_label)}</time>',
             f"[{escape_myst(case.title)}](cases/{case.id}.ipynb)",
             _organisation_link(case.decision_maker.name, slugs, "organisationer/"),
             _organisation_link(case.applicant.name, slugs, "organisationer/"),
-            escape_myst(f"{fmt.percent(case.share_percent_in_force)}, högst {fmt.kronor(case.max_amount_in_force)}"),
+            f'<data value="{case.max_amount_in_force}">'
+            + escape_myst(f"{fmt.percent(case.share_percent_in_force)}, högst {fmt.kronor(case.max_amount_in_force)}")
+            + "</data>",
             _flags(r),
             _site_link(f"data/regelutfall/{case.id}.json", "JSON"),
         ])
     header = ["Datum", "Projekt", "Beslutsfattare", "Projektägare", "Belopp", "Regler att granska", "Regelutfall"]
     caption = (f"Alla ärenden ({fmt.plural(len(reports), 'ärende', 'ärenden')}), nyaste först "
                "(efter beslutsdatum, annars datum då ansökan kom in)")
-    return list_table(caption, header, rows)
+    # The first SORTABLE_COLUMNS columns get sort buttons from book/_static/casebook-sort.js.
+    return list_table(caption, header, rows, css_class=f"casebook-sortable casebook-sortable-{SORTABLE_COLUMNS}")
+
+
+# Date, title, decision-maker, owner and amount: the columns a reader can sort the case list by.
+SORTABLE_COLUMNS = 5
 
 
 def _organisation_link(name: str, slugs: dict[str, str], prefix: str) -> str:
