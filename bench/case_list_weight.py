@@ -11,7 +11,8 @@ empty cache each time.
 Reports, as JSON: the case list's HTML in kB, the kB of every response the page loads up to
 its load event (HTML, stylesheets, scripts, fonts, images; the search index is fetched
 only when someone searches, so it is not part of it), and navigation start → load event
-in ms (median of 5). kB = 1 000 bytes, uncompressed, as served from disk.
+in ms (median of 5), and the time one press on the amount header takes to sort the
+rows and lay the page out again (median of 5). kB = 1 000 bytes, uncompressed, as served from disk.
 
 Usage: ``python -m bench.case_list_weight [N]`` (default 1 000). Chromium comes from
 ``CASEBOOK_CHROMIUM`` or ``/usr/bin/chromium``.
@@ -41,6 +42,14 @@ from casebook.render import pages
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("CASEBOOK_CHROMIUM", "/usr/bin/chromium")
 LOADS = 5
+# One press on the amount header: the sort and the re-layout it causes (reading offsetHeight forces it).
+SORT_BY_AMOUNT = """() => {
+  const button = [...document.querySelectorAll('table.casebook-sortable thead button')].find(b => b.textContent === 'Belopp');
+  const started = performance.now();
+  button.click();
+  document.body.offsetHeight;
+  return performance.now() - started;
+}"""
 
 
 def _stand_in_notebook(path: Path, title: str, orphan: bool) -> None:
@@ -79,7 +88,7 @@ def measure(site: Path) -> dict:
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site)))
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{httpd.server_address[1]}/book/case_list.html"
-    loads, loaded_bytes = [], []
+    loads, loaded_bytes, by_type, sorts = [], [], [], []
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
@@ -87,12 +96,18 @@ def measure(site: Path) -> dict:
                 context = browser.new_context()  # an empty cache every time
                 page = context.new_page()
                 responses = []
-                page.on("response", responses.append)
+                page.on("response", lambda response: responses.append(response))
                 page.goto(url, wait_until="load")
                 timing = page.evaluate("() => { const t = performance.getEntriesByType('navigation')[0];"
                                        " return t.loadEventEnd - t.startTime; }")
                 loads.append(timing)
-                loaded_bytes.append(sum(len(r.body()) for r in responses if r.ok))
+                loaded = [(r.request.resource_type, len(r.body())) for r in list(responses) if r.ok]
+                loaded_bytes.append(sum(size for _, size in loaded))
+                kinds: dict[str, int] = {}
+                for kind, size in loaded:
+                    kinds[kind] = kinds.get(kind, 0) + size
+                by_type.append(kinds)
+                sorts.append(page.evaluate(SORT_BY_AMOUNT))
                 rows = page.locator("main table.casebook-sortable tbody tr").count()
                 context.close()
             browser.close()
@@ -104,6 +119,8 @@ def measure(site: Path) -> dict:
         "case_list_loaded_kB": round(statistics.median(loaded_bytes) / 1000, 1),
         "load_ms_median_of_5": round(statistics.median(loads)),
         "load_ms_all": [round(t) for t in loads],
+        "loaded_kB_by_type": {kind: round(size / 1000, 1) for kind, size in sorted(by_type[0].items())},
+        "sort_by_amount_ms_median_of_5": round(statistics.median(sorts)),
     }
 
 

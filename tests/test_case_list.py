@@ -139,3 +139,14 @@ def test_at_320_px_the_sort_buttons_are_visible_and_nothing_scrolls_sideways(bro
     results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_21_AA}, "resultTypes": ["violations"]})
     assert results.response["violations"] == [], results.generate_report()
     context.close()
+
+
+@pytest.mark.e2e
+def test_the_weight_benchmark_measures_a_case_list_of_n_rows():
+    from bench.case_list_weight import main
+
+    report = main(3)
+    assert report["n"] == 3 and report["rows_in_case_list"] == 3
+    assert 0 < report["case_list_html_kB"] < report["case_list_loaded_kB"]
+    assert len(report["load_ms_all"]) == 5 and report["load_ms_median_of_5"] > 0
+    assert report["loaded_kB_by_type"]["document"] == report["case_list_html_kB"]
