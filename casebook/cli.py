@@ -18,6 +18,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from casebook.domain import formatting as fmt
 from casebook.domain.errors import UserError
 from casebook.engine.paths import ProjectPaths
 
@@ -73,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
             from casebook.engine.validate import validate_all
 
             cases = validate_all(paths)
-            console.print(f"{len(cases)} ärendefiler är giltiga.")
+            console.print(f"{fmt.plural(len(cases), 'ärendefil är giltig', 'ärendefiler är giltiga')}.")
             return 0
         if args.command == "memo":
             _memo(paths.root, args.case_id, args.output, console)
@@ -166,13 +167,14 @@ def _verify(paths: ProjectPaths, site: Path | None, console: Console) -> int:
     write_verification(paths.verification_file, results)
     for r in results:
         status = "reproducerad" if r.reproduced else f"INTE reproducerad ({', '.join(r.failed_cells)})"
-        console.print(f"{r.case_id}: {status} ({r.cells} celler jämförda)", soft_wrap=True, markup=False)
+        console.print(f"{r.case_id}: {status} ({fmt.plural(r.cells, 'cell jämförd', 'celler jämförda')})", soft_wrap=True, markup=False)
     build_site(paths, site, console)
     failed = [r.case_id for r in results if not r.reproduced]
     if failed:
-        console.print(f"{len(failed)} av {len(results)} ärenden reproducerades inte: {', '.join(failed)}", soft_wrap=True)
+        console.print(f"{len(failed)} av {fmt.plural(len(results), 'ärende', 'ärenden')} reproducerades inte: {', '.join(failed)}", soft_wrap=True)
         return EXIT_BUILD_FAILED
-    console.print(f"Alla {len(results)} publicerade ärenden reproducerades.")
+    console.print("Det publicerade ärendet reproducerades." if len(results) == 1
+                  else f"Alla {len(results)} publicerade ärenden reproducerades.")
     return 0
 
 

@@ -174,7 +174,7 @@ def test_a_failing_case_is_named_the_others_run_and_nothing_is_published(tmp_pat
 def test_check_validates_the_repository_cases():
     completed = casebook(REPO, "check")
     assert completed.returncode == 0, completed.stderr
-    assert "1 ärendefiler är giltiga" in completed.stderr
+    assert "1 ärendefil är giltig." in completed.stderr
 
 
 def test_spin_page_shows_its_audit_trail(site):
@@ -216,7 +216,7 @@ def test_open_data_files_download_and_parse(site):
                      "../data/utbetalningar.csv", "../data/utbetalningar.json", "../data/utbetalningar.schema.json"}
     assert not (site / "data" / "360giving.json").exists()
     text = page_text(site / "book" / "open_data.html")
-    assert "0 av 1 ärenden är bidrag som utgivaren har beviljat" in text and "1 är förslag till beslut" in text
+    assert "0 av 1 ärende är bidrag som utgivaren har beviljat" in text and "1 är förslag till beslut" in text
     book = site / "book"
     decisions = list(csv.DictReader(io.StringIO((book / "../data/beslut.csv").read_text(encoding="utf-8"))))
     assert decisions[0]["total_financing_sek"] == "6200285" and decisions[0]["status"] == "proposal"

@@ -147,7 +147,7 @@ def test_adding_and_removing_cases_updates_every_page_that_lists_them(tmp_path):
     shutil.copy2(FICTIONAL_BASE_PATH, added)
     completed = casebook(root, "build")
     assert completed.returncode == 0, completed.stderr
-    assert "1 körda, 1 återanvända" in completed.stderr
+    assert "1 körd, 1 återanvänd" in completed.stderr
     assert (site / "book/cases/fiktiv-bas.html").is_file()
     assert "cases/fiktiv-bas.html" in _links(site / "book/case_list.html")
     assert "cases/fiktiv-bas.html" in _links(site / "book/portfolio.html")

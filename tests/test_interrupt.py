@@ -75,7 +75,7 @@ def test_an_interrupt_stops_the_build_within_seconds_and_keeps_finished_work(slo
     assert "Traceback" not in stderr
     message = [line for line in stderr.splitlines() if "avbröts" in line]
     assert message == [
-        "Bygget avbröts: 1 anteckningsböcker kördes klart och sparades i cachen, 2 kördes inte; webbplatsen är oförändrad."
+        "Bygget avbröts: 1 anteckningsbok kördes klart och sparades i cachen, 2 kördes inte; webbplatsen är oförändrad."
     ]
     # The finished case is cached; the slow one is not, and the queued portfolio never started.
     assert (cache / "rjh-2025-spin.ipynb").is_file() and (cache / "rjh-2025-spin.key").is_file()

@@ -39,7 +39,7 @@ def test_a_notebook_changed_after_verification_is_stale(tmp_path):
     verification.write_text(json.dumps({"verified_at": "2099-03-02T04:05:06Z", "results": [
         {"case_id": "rjh-2025-spin", "notebook_sha256": "a" * 64, "reproduced": True, "cells": 14, "failed_cells": []}]}), encoding="utf-8")
     text = verification_summary(verification, reports, {"rjh-2025-spin": "d" * 64})
-    assert "Inaktuell" in text and escape_myst("0 av 1 ärenden reproducerades") in text
+    assert "Inaktuell" in text and escape_myst("0 av 1 ärende reproducerades") in text
 
 
 def test_without_a_verification_the_page_says_when_it_runs(tmp_path):

@@ -32,6 +32,7 @@ import psutil
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from casebook.domain import formatting as fmt
 from casebook.domain.errors import UserError
 from casebook.domain.evaluation import EvaluatedCase
 from casebook.domain.payments import as_of_date
@@ -62,7 +63,7 @@ class BuildInterrupted(Exception):
     def __init__(self, executed: int, pending: int):
         self.executed, self.pending = executed, pending
         super().__init__(
-            f"Bygget avbröts: {executed} anteckningsböcker kördes klart och sparades i cachen, {pending} kördes inte; "
+            f"Bygget avbröts: {fmt.plural(executed, 'anteckningsbok', 'anteckningsböcker')} kördes klart och sparades i cachen, {pending} kördes inte; "
             "webbplatsen är oförändrad."
         )
 
@@ -326,7 +327,7 @@ def _failure_summary(summary: BuildSummary) -> str:
     cases = [name for name in summary.failed if name != PORTFOLIO]
     parts = []
     if cases:
-        parts.append(f"{len(cases)} av {summary.cases} ärenden misslyckades ({', '.join(cases)}); "
+        parts.append(f"{len(cases)} av {fmt.plural(summary.cases, 'ärende', 'ärenden')} misslyckades ({', '.join(cases)}); "
                      f"{summary.executed} kördes utan fel.")
     if PORTFOLIO in summary.failed:
         parts.append("Portföljen kunde inte köras.")
@@ -375,8 +376,9 @@ def build_site(
     summary.seconds = time.perf_counter() - started
     shown = output.relative_to(paths.root) if output.is_relative_to(paths.root) else output
     console.print(
-        f"Klart: {summary.cases} ärenden, {summary.executed} körda, {summary.reused} återanvända, "
-        f"{len(summary.failed)} misslyckade, {summary.seconds:.1f} s "
+        f"Klart: {fmt.plural(summary.cases, 'ärende', 'ärenden')}, {fmt.plural(summary.executed, 'körd', 'körda')}, "
+        f"{fmt.plural(summary.reused, 'återanvänd', 'återanvända')}, "
+        f"{fmt.plural(len(summary.failed), 'misslyckad', 'misslyckade')}, {summary.seconds:.1f} s "
         f"(webbplatsen: {book.kind.label}). Webbplatsen finns i {shown}.",
         soft_wrap=True,
     )
@@ -451,7 +453,8 @@ def build_shard(
         cache.copy_entries([e.case.id for e in cases], paths.shard_dir / paths.cache_dir.name)
     summary.seconds = time.perf_counter() - started
     console.print(
-        f"Delbygge {shard.label}: {summary.cases} ärenden, {summary.executed} körda, {summary.reused} återanvända, "
+        f"Delbygge {shard.label}: {fmt.plural(summary.cases, 'ärende', 'ärenden')}, {fmt.plural(summary.executed, 'körd', 'körda')}, "
+        f"{fmt.plural(summary.reused, 'återanvänd', 'återanvända')}, "
         f"{summary.seconds:.1f} s. Cacheposterna finns i {paths.relative(paths.shard_dir)}; "
         "bygg webbplatsen med casebook build --assemble när alla delar finns i _build/cache.",
         soft_wrap=True, markup=False,

@@ -128,19 +128,28 @@ def case_table(reports: list[EvaluatedCase], slugs: dict[str, str] | None = None
     rows = []
     for r in newest_first(reports):
         case = r.case
+        iso_date, date_label = case_date(r)
         rows.append([
-            escape_myst(case_date(r)[1]),
+            # Sort keys for book/_static/casebook-sort.js: the ISO date and the exact maximum in kronor.
+            f'<time datetime="{iso_date}">{escape_myst(date_label)}</time>',
             f"[{escape_myst(case.title)}](cases/{case.id}.ipynb)",
             _organisation_link(case.decision_maker.name, slugs, "organisationer/"),
             _organisation_link(case.applicant.name, slugs, "organisationer/"),
-            escape_myst(f"{fmt.percent(case.share_percent_in_force)}, högst {fmt.kronor(case.max_amount_in_force)}"),
+            f'<data value="{case.max_amount_in_force}">'
+            + escape_myst(f"{fmt.percent(case.share_percent_in_force)}, högst {fmt.kronor(case.max_amount_in_force)}")
+            + "</data>",
             _flags(r),
             _site_link(f"data/regelutfall/{case.id}.json", "JSON"),
         ])
     header = ["Datum", "Projekt", "Beslutsfattare", "Projektägare", "Belopp", "Regler att granska", "Regelutfall"]
     caption = (f"Alla ärenden ({fmt.plural(len(reports), 'ärende', 'ärenden')}), nyaste först "
                "(efter beslutsdatum, annars datum då ansökan kom in)")
-    return list_table(caption, header, rows)
+    # The first SORTABLE_COLUMNS columns get sort buttons from book/_static/casebook-sort.js.
+    return list_table(caption, header, rows, css_class=f"casebook-sortable casebook-sortable-{SORTABLE_COLUMNS}")
+
+
+# Date, title, decision-maker, owner and amount: the columns a reader can sort the case list by.
+SORTABLE_COLUMNS = 5
 
 
 def _organisation_link(name: str, slugs: dict[str, str], prefix: str) -> str:
@@ -235,7 +244,7 @@ def giving360_summary(reports: list[EvaluatedCase], data_dir: Path) -> str:
     path = data_dir / "360giving.json"
     grants = json.loads(path.read_text(encoding="utf-8"))["grants"] if path.is_file() else []
     granted = {g["id"].removeprefix(GRANT_ID_PREFIX + "-") for g in grants}
-    text = f"**360Giving:** {len(granted)} av {len(reports)} ärenden är bidrag som utgivaren har beviljat och finns i 360giving.json."
+    text = f"**360Giving:** {len(granted)} av {fmt.plural(len(reports), 'ärende', 'ärenden')} är bidrag som utgivaren har beviljat och finns i 360giving.json."
     reasons = left_out(reports, granted)
     if reasons:
         text += " Utanför filen: " + "; ".join(f"{n} {LEFT_OUT_REASONS[key]}" for key, n in sorted(reasons.items())) + "."
@@ -268,7 +277,7 @@ def verification_summary(verification: Path, reports: list[EvaluatedCase], cache
         rows.append([f"[{escape_myst(report.case.title)}](cases/{case_id}.ipynb)", escape_myst(status), escape_myst(when), cells])
     reproduced = sum(1 for report in reports if (r := by_case.get(report.case.id)) and r["reproduced"]
                      and r["notebook_sha256"] == cached_sha256.get(report.case.id))
-    caption = f"Verifiering {verified_at} (UTC): {reproduced} av {len(reports)} ärenden reproducerades"
+    caption = f"Verifiering {verified_at} (UTC): {reproduced} av {fmt.plural(len(reports), 'ärende', 'ärenden')} reproducerades"
     return list_table(caption, ["Ärende", "Resultat", "Senast omkörd (UTC)", "Jämförda utdata"], rows)
 
 

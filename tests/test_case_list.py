@@ -1,0 +1,152 @@
+"""The case list a reader can sort: by date, title, decision-maker, owner or amount.
+
+- The generated table carries the sort keys (ISO dates, whole kronor) and marks its sortable
+  columns; without JavaScript it stays newest first.
+- In Chromium (book/_static/casebook-sort.js): a button in each sortable header, sorting by
+  click and by Enter, ``aria-sort`` on the sorted header only, a Swedish announcement in a
+  live region, amounts in numeric order, ties kept newest first, no axe violation, no
+  console error, and no sideways scrolling at 320 px with the buttons visible.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from conftest import REPO, casebook, copy_project
+from test_browser import WCAG_21_AA, _open, browser, server  # noqa: F401 - shared fixtures
+
+from casebook.domain.evaluation import evaluate_case
+from casebook.render.pages import SORTABLE_COLUMNS, case_table
+
+FICTIONAL = ["fiktiv-bas", "fiktiv-norr", "fiktiv-syd"]
+CASE_LIST = "book/case_list.html"
+ROW_IDS = """() => [...document.querySelectorAll('main table.casebook-sortable tbody tr')]
+  .map(row => row.cells[1].querySelector('a').getAttribute('href').replace('cases/', '').replace('.html', ''))"""
+
+
+def _reports():
+    paths = [REPO / "tests" / "cases" / f"{name}.yaml" for name in FICTIONAL] + [REPO / "data" / "cases" / "rjh-2025-spin.yaml"]
+    return [evaluate_case(path, REPO / "data" / "reference") for path in paths]
+
+
+def test_the_case_table_carries_sort_keys_and_marks_its_sortable_columns():
+    table = case_table(_reports())
+    assert f":class: casebook-sortable casebook-sortable-{SORTABLE_COLUMNS}" in table
+    header = table.split("\n* - ", 1)[1].split("\n* - ", 1)[0]
+    assert header.split("\n  - ")[:SORTABLE_COLUMNS] == ["Datum", "Projekt", "Beslutsfattare", "Projektägare", "Belopp"]
+    spin_row = table[table.index('<time datetime="2025-09-09">'):]
+    assert '<data value="750000">' in spin_row and "</data>" in spin_row
+    assert '<time datetime="2099-02-15">' in table and '<data value="410000">' in table
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    root = copy_project(tmp_path_factory.mktemp("repo"))
+    for name in FICTIONAL:
+        shutil.copy2(REPO / "tests" / "cases" / f"{name}.yaml", root / "data" / "cases" / f"{name}.yaml")
+    completed = casebook(root, "build")
+    assert completed.returncode == 0, completed.stderr
+    return (root / "_build" / "html").resolve()
+
+
+def _sorted_headers(page):
+    return page.evaluate("""() => [...document.querySelectorAll('main table.casebook-sortable thead th[aria-sort]')]
+      .map(th => [th.textContent.trim(), th.getAttribute('aria-sort')])""")
+
+
+NEWEST_FIRST = ["fiktiv-bas", "fiktiv-syd", "fiktiv-norr", "rjh-2025-spin"]
+
+
+@pytest.mark.e2e
+def test_without_javascript_the_list_is_newest_first_without_buttons(browser, server):  # noqa: F811
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{server}/{CASE_LIST}")
+    order = [href.removeprefix("cases/").removesuffix(".html") for href in
+             page.locator("main table.casebook-sortable tbody tr td:nth-child(2) a").evaluate_all("as => as.map(a => a.getAttribute('href'))")]
+    assert order == NEWEST_FIRST
+    assert page.locator("main table.casebook-sortable button").count() == 0
+    context.close()
+
+
+@pytest.mark.e2e
+def test_clicking_a_header_sorts_amounts_numerically_and_announces_it(browser, server):  # noqa: F811
+    context, page, problems = _open(browser, server, CASE_LIST)
+    assert page.evaluate(ROW_IDS) == NEWEST_FIRST
+    assert _sorted_headers(page) == [["Datum", "descending"]]  # the order the page was written in
+    buttons = page.locator("main table.casebook-sortable thead button")
+    assert buttons.all_inner_texts() == ["Datum", "Projekt", "Beslutsfattare", "Projektägare", "Belopp"]
+
+    page.get_by_role("button", name="Belopp", exact=True).click()
+    # 400 000 kr (bas, norr: tie kept newest first), 410 000 kr, 750 000 kr. As text, SPIN's
+    # "12,10 %, högst 750 000 kr" would come first.
+    assert page.evaluate(ROW_IDS) == ["fiktiv-bas", "fiktiv-norr", "fiktiv-syd", "rjh-2025-spin"]
+    assert _sorted_headers(page) == [["Belopp", "ascending"]]
+    status = page.locator("main .casebook-sort-status[aria-live='polite']")
+    assert status.inner_text() == "Ärendena är sorterade efter Belopp, stigande."
+
+    page.get_by_role("button", name="Belopp", exact=True).click()
+    assert page.evaluate(ROW_IDS) == ["rjh-2025-spin", "fiktiv-syd", "fiktiv-bas", "fiktiv-norr"]
+    assert _sorted_headers(page) == [["Belopp", "descending"]]
+    assert status.inner_text() == "Ärendena är sorterade efter Belopp, fallande."
+    assert problems == []
+    context.close()
+
+
+@pytest.mark.e2e
+def test_enter_on_a_focused_header_button_sorts(browser, server):  # noqa: F811
+    context, page, problems = _open(browser, server, CASE_LIST)
+    page.get_by_role("button", name="Datum", exact=True).focus()
+    page.keyboard.press("Enter")
+    # Oldest first: SPIN's application (2025), norr (2098), then bas and syd (both 2099-02-15).
+    assert page.evaluate(ROW_IDS) == ["rjh-2025-spin", "fiktiv-norr", "fiktiv-bas", "fiktiv-syd"]
+    assert _sorted_headers(page) == [["Datum", "ascending"]]
+    page.keyboard.press("Tab")  # the next header's button
+    page.keyboard.press("Enter")
+    assert _sorted_headers(page) == [["Projekt", "ascending"]]
+    titles = page.locator("main table.casebook-sortable tbody tr td:nth-child(2)").all_inner_texts()
+    assert titles[0].startswith("FIKTIVT TESTÄRENDE – Kunskapsnav") and titles[-1].startswith("SPIN")
+    assert problems == []
+    context.close()
+
+
+@pytest.mark.e2e
+def test_the_sorted_case_list_has_no_axe_violation(browser, server):  # noqa: F811
+    context, page, problems = _open(browser, server, CASE_LIST)
+    page.get_by_role("button", name="Projektägare", exact=True).click()
+    assert problems == []  # checked before axe runs: axe re-fetches stylesheets itself, some by a wrong path
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_21_AA}, "resultTypes": ["violations"]})
+    assert results.response["violations"] == [], results.generate_report()
+    context.close()
+
+
+@pytest.mark.e2e
+def test_at_320_px_the_sort_buttons_are_visible_and_nothing_scrolls_sideways(browser, server):  # noqa: F811
+    context, page, problems = _open(browser, server, CASE_LIST, width=320, height=640)
+    button = page.get_by_role("button", name="Beslutsfattare", exact=True)
+    box = button.bounding_box()
+    assert box is not None and box["width"] > 20 and box["x"] >= 0 and box["x"] + box["width"] <= 320
+    button.click()
+    assert _sorted_headers(page) == [["Beslutsfattare", "ascending"]]
+    makers = [re.sub(r"^Beslutsfattare:\s*", "", text) for text in
+              page.locator("main table.casebook-sortable tbody tr td:nth-child(3)").all_inner_texts()]
+    assert makers == sorted(makers)
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    assert problems == []  # checked before axe runs: axe re-fetches stylesheets itself, some by a wrong path
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_21_AA}, "resultTypes": ["violations"]})
+    assert results.response["violations"] == [], results.generate_report()
+    context.close()
+
+
+@pytest.mark.e2e
+def test_the_weight_benchmark_measures_a_case_list_of_n_rows():
+    from bench.case_list_weight import main
+
+    report = main(3)
+    assert report["n"] == 3 and report["rows_in_case_list"] == 3
+    assert 0 < report["case_list_html_kB"] < report["case_list_loaded_kB"]
+    assert len(report["load_ms_all"]) == 5 and report["load_ms_median_of_5"] > 0
+    assert report["loaded_kB_by_type"]["document"] == report["case_list_html_kB"]
