@@ -31,7 +31,7 @@ TEMPLATES = (CASE_TEMPLATE, PORTFOLIO_TEMPLATE)
 DEFAULT_TIMEOUT = 600.0
 # The kernel's notices (it listens on loopback TCP; shutdown interrupts it) are not the analyst's
 # concern; real errors still surface as execution errors.
-QUIET_KERNEL = ["--IPKernelApp.log_level=CRITICAL"]
+QUIET_KERNEL = ["--IPKernelApp.log_level=CRITICAL", "--HistoryManager.enabled=False"]
 
 
 class _KeepPartialEngine(NBClientEngine):

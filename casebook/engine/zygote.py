@@ -217,6 +217,39 @@ def _preload() -> None:
     import casebook.render.case_view  # noqa: F401
     import casebook.render.portfolio  # noqa: F401
 
+    _warm_up()
+
+
+def _warm_up() -> None:
+    """Do once what every case's first table, chart and number would do: fill the libraries' caches.
+
+    Measured in a fresh process, the first case view costs 0,33–0,70 s against 0,10 s for the
+    next one: pandas compiles the Styler's Jinja templates, matplotlib loads fonts and
+    builds its text and SVG machinery, Babel loads the Swedish locale. Done here, every
+    forked kernel inherits the filled caches. Nothing here is case data, opens a figure
+    that stays open, starts a thread or draws a random number, so a forked kernel's outputs
+    stay those of a fresh kernel (``casebook verify`` checks every published page that way).
+    """
+    import datetime as dt
+    from decimal import Decimal
+
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from casebook.domain import formatting as fmt
+    from casebook.render import charts
+
+    fmt.kronor(6200285)
+    fmt.percent(Decimal("12.0962"))
+    fmt.date(dt.date(2025, 11, 3))
+    pd.DataFrame({"a": [1]}).style.hide(axis="index").to_html()
+    with plt.rc_context(charts.STYLE):
+        figure, axes = plt.subplots(figsize=(2, 1))
+        axes.barh([0], [1])
+        axes.plot([dt.date(2025, 1, 1), dt.date(2025, 2, 1)], [0, 1])
+        axes.set_title("Å")
+    charts.to_svg(figure)  # closes the figure
+
 
 def serve(path: Path) -> None:
     _preload()
