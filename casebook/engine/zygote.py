@@ -209,6 +209,7 @@ def read_message(connection: socket.socket, header: bytes = b"") -> dict | None:
 
 def _preload() -> None:
     """Import everything a case or portfolio notebook imports, but run none of it."""
+    import ipykernel.debugger  # noqa: F401 - every kernel imports debugpy on start, about 0,2 s
     import ipykernel.ipkernel  # noqa: F401
     import ipykernel.kernelapp  # noqa: F401
     import myst_nb.ext.glue  # noqa: F401 - imports nbformat's validator, about 1 s
@@ -251,8 +252,16 @@ def _warm_up() -> None:
     charts.to_svg(figure)  # closes the figure
 
 
+# Variables the preloaded imports set in the environment when missing (debugpy sets
+# PYDEVD_USE_FRAME_EVAL); a forked kernel gets the requester's environment, so it sets them
+# again the same way a fresh kernel's imports would.
+_PRELOAD_ENVIRONMENT: dict[str, str] = {}
+
+
 def serve(path: Path) -> None:
+    before = set(os.environ)
     _preload()
+    _PRELOAD_ENVIRONMENT.update({name: value for name, value in os.environ.items() if name not in before})
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(str(path))
     listener.listen(16)
@@ -303,6 +312,8 @@ def _become_kernel(connection: socket.socket, fds: list[int], request: dict) -> 
     os.chdir(request["cwd"])
     os.environ.clear()
     os.environ.update(request["env"])
+    for name, value in _PRELOAD_ENVIRONMENT.items():
+        os.environ.setdefault(name, value)
     sys.argv = ["casebook-fork-kernel", *request["argv"]]
     # ipykernel_launcher removes the start folder from a fresh kernel's sys.path; so does the child.
     sys.path[:] = [entry for entry in sys.path if entry not in ("", zygote_dir)]
