@@ -17,7 +17,9 @@ def project(tmp_path, monkeypatch):
     add_fictional_case(root, "fiktiv-a")
     add_fictional_case(root, "fiktiv-b")
     paths = ProjectPaths.at(root)
-    validate.validate_all(paths)
+    cache = validate.EvaluationCache(paths)
+    validate.validate_all(paths, cache)
+    cache.save()  # as a build does, under the project's lock
     evaluated: list[str] = []
     real = validate.evaluate_case
 
@@ -79,3 +81,9 @@ def test_a_damaged_cache_is_ignored(project):
     (paths.build_dir / "cache" / "evaluated.pickle").write_bytes(b"not a pickle")
     assert len(validate.validate_all(paths)) == 3
     assert len(evaluated) == 3
+
+
+def test_checking_writes_nothing(tmp_path):
+    paths = ProjectPaths.at(copy_project(tmp_path / "repo"))
+    assert len(validate.validate_all(paths)) == 1
+    assert not paths.build_dir.exists()

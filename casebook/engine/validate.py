@@ -8,7 +8,7 @@ its case file's bytes, all under one key over everything else evaluation depends
 package's code, the reference data, the versions of the libraries that parse and
 format, the build date that follow-up rules are judged on). So when one case file
 changed, only that file is parsed, validated and evaluated again; a bad file is never
-cached and always reported.
+cached and always reported. ``casebook check`` only reads the cache; a build writes it.
 """
 
 from __future__ import annotations
@@ -31,8 +31,12 @@ from casebook.engine.paths import CASE_SUFFIX, ProjectPaths
 EVALUATION_PACKAGES = ("pydantic", "pydantic_core", "PyYAML", "babel")
 
 
-def validate_all(paths: ProjectPaths) -> list[EvaluatedCase]:
-    """Load, validate and compute every case; report every bad file at once."""
+def validate_all(paths: ProjectPaths, cache: EvaluationCache | None = None) -> list[EvaluatedCase]:
+    """Load, validate and compute every case; report every bad file at once.
+
+    Unchanged cases come from ``cache`` (by default the project's, read only); nothing is
+    written here: a build saves the cache once it holds the project's lock.
+    """
     files = paths.case_files()
     errors: list[CaseFileError] = [
         CaseFileError(p, [FieldProblem("(filnamn)", f"ärendefiler ska sluta på {CASE_SUFFIX}; byt namn till {p.stem}{CASE_SUFFIX}")])
@@ -40,7 +44,7 @@ def validate_all(paths: ProjectPaths) -> list[EvaluatedCase]:
     ]
     if not files and not errors:
         raise UserError(f"Inga ärendefiler (*{CASE_SUFFIX}) i {paths.relative(paths.cases_dir)}.")
-    cache = EvaluationCache(paths)
+    cache = cache or EvaluationCache(paths)
     evaluated = []
     for path in files:
         try:
@@ -50,7 +54,6 @@ def validate_all(paths: ProjectPaths) -> list[EvaluatedCase]:
     errors += _duplicate_ids(files)
     if errors:
         raise UserError("\n\n".join(e.render() for e in errors) + "\n\nInget har körts och webbplatsen är oförändrad.")
-    cache.save()
     return evaluated
 
 
