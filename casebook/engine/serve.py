@@ -145,6 +145,10 @@ def site_server(site: Path, port: int, version: SiteVersion) -> Iterator[Threadi
         server.server_close()
 
 
+# watchfiles' own filter: editors' swap and backup files, version control folders, caches.
+_DEFAULT_FILTER = watchfiles.DefaultFilter()
+
+
 @dataclass(frozen=True)
 class _Sources:
     """What the watcher looks at, and which changes it reports."""
@@ -161,7 +165,7 @@ class _Sources:
         parts = Path(path).parts
         if ".ipynb_checkpoints" in parts or "_generated" in parts or "__pycache__" in parts:
             return False
-        return watchfiles.DefaultFilter()(change, path)
+        return _DEFAULT_FILTER(change, path)
 
 
 def changed_files(changes: Iterable[tuple[watchfiles.Change, str]], root: Path) -> list[str]:
