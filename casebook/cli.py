@@ -1,4 +1,4 @@
-"""Command line: ``python -m casebook build | check | verify | refresh-notebook``.
+"""Command line: ``python -m casebook build | check | serve | verify | refresh-notebook``.
 
 User errors print a short Swedish message and exit with 2, without a traceback; a case
 notebook or book build that fails exits with 1; Ctrl-C or SIGTERM stops a build within
@@ -53,6 +53,11 @@ def _parser() -> argparse.ArgumentParser:
         help="bygg webbplatsen av sammanslagna delbyggen i _build/cache; kör bara portföljen",
     )
     commands.add_parser("check", help="validera alla ärendefiler utan att köra något")
+    serve = commands.add_parser(
+        "serve", help="bygg, visa webbplatsen lokalt och bygg om (och ladda om sidan) när en källfil ändras"
+    )
+    serve.add_argument("--port", type=int, default=8000, help="porten på 127.0.0.1 (standard: 8000)")
+    serve.add_argument("--jobs", type=int, default=None, help="antal ärenden som körs samtidigt (standard: antal kärnor)")
     verify = commands.add_parser(
         "verify", help="kör om alla publicerade ärendesidor, jämför utdata (nbval) och visa resultatet på webbplatsen"
     )
@@ -88,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
                     refresh_template_outputs(paths.root, template)
                     console.print(f"Utdata sparade i {template}.")
             return 0
+        if args.command == "serve":
+            return _interruptible(lambda: _serve(args, paths, console))
         return _interruptible(lambda: _build_or_verify(args, paths, console))
     except UserError as exc:
         print(str(exc), file=sys.stderr)
@@ -154,6 +161,19 @@ def _build(args: argparse.Namespace, paths: ProjectPaths, console: Console) -> i
         summary = build_site(paths, args.output, console, options)
     if args.summary:
         args.summary.write_text(json.dumps(summary.as_dict(), indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+def _serve(args: argparse.Namespace, paths: ProjectPaths, console: Console) -> int:
+    """Serve until Ctrl-C or SIGTERM; the last published site stays in place."""
+    from casebook.engine.build import BuildInterrupted, BuildOptions
+    from casebook.engine.serve import serve
+
+    try:
+        serve(paths, args.port, console, BuildOptions(jobs=args.jobs, wait=True))
+    except (KeyboardInterrupt, BuildInterrupted):
+        print("casebook serve avslutades; den senast byggda webbplatsen finns kvar i _build/html.", file=sys.stderr)
+        return EXIT_INTERRUPTED
     return 0
 
 

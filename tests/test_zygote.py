@@ -17,6 +17,7 @@ from rich.console import Console
 
 from casebook.engine import zygote
 from casebook.engine.build import Kernels, _kernel_source
+from conftest import SPIN_PATH
 
 
 def _run(client, code: str) -> dict:
@@ -220,3 +221,35 @@ def test_requests_are_framed_and_survive_being_split():
     assert zygote.read_message(right) is None  # closed: no message, no error
     sender.join()
     right.close()
+
+
+WARMED = "from babel import localedata; sorted(localedata._cache)"
+SAME_OUTPUTS = f"""
+import json
+import matplotlib.pyplot as plt
+from casebook.render.case_view import prepare
+report = prepare({str(SPIN_PATH)!r})
+json.dumps({{
+    "open_figures": plt.get_fignums(),
+    "financing_chart": report.financing_chart().data,
+    "payment_chart": report.payment_chart().data,
+    "facts_table": report.facts_table().data,
+    "financing_table": report.financing_table().data,
+}})
+"""
+
+
+def test_the_zygote_is_warmed_and_a_forked_kernel_still_shows_what_a_fresh_kernel_shows(server, tmp_path):
+    warmed, outputs = {}, {}
+    for name in (zygote.KERNEL_NAME, "casebook"):
+        with zygote.kernel_environment():
+            manager, client = _start(name, cwd=str(tmp_path))
+        try:
+            warmed[name] = eval(_run(client, WARMED)["result"])  # noqa: S307 - a string from our own kernel
+            outputs[name] = json.loads(eval(_run(client, SAME_OUTPUTS)["result"]))  # noqa: S307
+        finally:
+            _stop(manager, client)
+    # The Swedish locale was loaded once in the zygote, not again in every kernel.
+    assert "sv" in warmed[zygote.KERNEL_NAME] and "sv" not in warmed["casebook"]
+    assert outputs[zygote.KERNEL_NAME]["open_figures"] == []
+    assert outputs[zygote.KERNEL_NAME] == outputs["casebook"]

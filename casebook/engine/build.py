@@ -43,7 +43,7 @@ from casebook.engine.execute import DEFAULT_TIMEOUT, KERNEL_NAME, ExecutionFailu
 from casebook.engine.paths import CASE_PAGES, CASE_TEMPLATE, PORTFOLIO_PAGE, PORTFOLIO_TEMPLATE, ProjectPaths
 from casebook.engine.publish import project_lock, publish
 from casebook.engine.site import BookBuild, SiteBuildFailed, build_html
-from casebook.engine.validate import validate_all
+from casebook.engine.validate import EvaluationCache, validate_all
 from casebook.render import pages
 from casebook.render.memo import write_memos
 from casebook.render.report_pdf import write_reports
@@ -344,10 +344,12 @@ def build_site(
     output = output if output.is_absolute() else paths.root / output
     started = time.perf_counter()
 
-    cases = validate_all(paths)  # before the lock: a bad case file leaves no trace
+    evaluations = EvaluationCache(paths)
+    cases = validate_all(paths, evaluations)  # before the lock: a bad case file leaves no trace
     summary = BuildSummary(cases=len(cases))
     cache = ExecutionCache(paths)
     with project_lock(paths.lock_file, wait=options.wait), _staging(output) as staging:
+        evaluations.save()
         plan = plan_executions(paths, cases, cache, staging / "executed")
         summary.reused = plan.reused_cases
         if options.assemble:

@@ -30,8 +30,10 @@ TEMPLATES = (CASE_TEMPLATE, PORTFOLIO_TEMPLATE)
 # stops a runaway case long before a CI job's own limit.
 DEFAULT_TIMEOUT = 600.0
 # The kernel's notices (it listens on loopback TCP; shutdown interrupts it) are not the analyst's
-# concern; real errors still surface as execution errors.
-QUIET_KERNEL = ["--IPKernelApp.log_level=CRITICAL"]
+# concern; real errors still surface as execution errors. IPython's input history (an SQLite
+# file written by a thread in every kernel) is never read by a report; without it a kernel
+# starts sooner.
+QUIET_KERNEL = ["--IPKernelApp.log_level=CRITICAL", "--HistoryManager.enabled=False"]
 
 
 class _KeepPartialEngine(NBClientEngine):

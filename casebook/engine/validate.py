@@ -2,19 +2,41 @@
 
 Kept apart from the rest of the engine so that checking imports only the domain (no
 pandas, matplotlib, papermill or IPython) and stays fast.
+
+Evaluated cases are kept in ``_build/cache/evaluated.pickle``, each under the SHA-256 of
+its case file's bytes, all under one key over everything else evaluation depends on (the
+package's code, the reference data, the versions of the libraries that parse and
+format, the build date that follow-up rules are judged on). So when one case file
+changed, only that file is parsed, validated and evaluated again; a bad file is never
+cached and always reported. ``casebook check`` only reads the cache; a build writes it.
 """
 
 from __future__ import annotations
 
+import hashlib
+import importlib.metadata
+import os
+import pickle
+import sys
+import tempfile
 from pathlib import Path
 
 from casebook.domain.errors import CaseFileError, FieldProblem, UserError
 from casebook.domain.evaluation import EvaluatedCase, evaluate_case
+from casebook.domain.payments import as_of_date
+from casebook.domain.rules import RULES, Rule
 from casebook.engine.paths import CASE_SUFFIX, ProjectPaths
 
+# Libraries whose behaviour shapes an evaluated case (parsing, validation, formatting).
+EVALUATION_PACKAGES = ("pydantic", "pydantic_core", "PyYAML", "babel")
 
-def validate_all(paths: ProjectPaths) -> list[EvaluatedCase]:
-    """Load, validate and compute every case; report every bad file at once."""
+
+def validate_all(paths: ProjectPaths, cache: EvaluationCache | None = None) -> list[EvaluatedCase]:
+    """Load, validate and compute every case; report every bad file at once.
+
+    Unchanged cases come from ``cache`` (by default the project's, read only); nothing is
+    written here: a build saves the cache once it holds the project's lock.
+    """
     files = paths.case_files()
     errors: list[CaseFileError] = [
         CaseFileError(p, [FieldProblem("(filnamn)", f"ärendefiler ska sluta på {CASE_SUFFIX}; byt namn till {p.stem}{CASE_SUFFIX}")])
@@ -22,16 +44,87 @@ def validate_all(paths: ProjectPaths) -> list[EvaluatedCase]:
     ]
     if not files and not errors:
         raise UserError(f"Inga ärendefiler (*{CASE_SUFFIX}) i {paths.relative(paths.cases_dir)}.")
+    cache = cache or EvaluationCache(paths)
     evaluated = []
     for path in files:
         try:
-            evaluated.append(evaluate_case(path, paths.reference_dir))
+            evaluated.append(cache.evaluate(path))
         except CaseFileError as exc:
             errors.append(exc)
     errors += _duplicate_ids(files)
     if errors:
         raise UserError("\n\n".join(e.render() for e in errors) + "\n\nInget har körts och webbplatsen är oförändrad.")
     return evaluated
+
+
+class _Pickler(pickle.Pickler):
+    """Rules are stored by id: their checks are functions that cannot (and need not) be pickled."""
+
+    def persistent_id(self, obj):
+        return ("rule", obj.id) if isinstance(obj, Rule) else None
+
+
+class _Unpickler(pickle.Unpickler):
+    def persistent_load(self, pid):
+        kind, rule_id = pid
+        rule = next((r for r in RULES if r.id == rule_id), None) if kind == "rule" else None
+        if rule is None:
+            raise pickle.UnpicklingError(f"unknown rule {rule_id!r}")
+        return rule
+
+
+class EvaluationCache:
+    """Evaluated cases of one project, reused while their case file and everything else is unchanged."""
+
+    def __init__(self, paths: ProjectPaths):
+        self.paths = paths
+        self.file = paths.build_dir / "cache" / "evaluated.pickle"
+        self.key = self._key()
+        self.entries: dict[str, tuple[str, EvaluatedCase]] = self._load()
+        self.used: dict[str, tuple[str, EvaluatedCase]] = {}
+
+    def _key(self) -> str:
+        """Everything but the case file that an evaluated case depends on."""
+        digest = hashlib.sha256(f"{sys.version}\0{as_of_date().isoformat()}\0".encode())
+        for name in EVALUATION_PACKAGES:
+            digest.update(f"{name}={importlib.metadata.version(name)}\0".encode())
+        for path in [*self.paths.package_sources(), *self.paths.reference_files()]:
+            digest.update(self.paths.relative(path).encode() + b"\0" + path.read_bytes() + b"\0")
+        return digest.hexdigest()
+
+    def _load(self) -> dict[str, tuple[str, EvaluatedCase]]:
+        try:
+            with open(self.file, "rb") as handle:
+                stored = _Unpickler(handle).load()
+        except FileNotFoundError:
+            return {}
+        except Exception:  # noqa: BLE001 - a damaged or outdated cache is only a lost speed-up
+            return {}
+        return stored["cases"] if isinstance(stored, dict) and stored.get("key") == self.key else {}
+
+    def evaluate(self, path: Path) -> EvaluatedCase:
+        """The evaluated case of ``path``: from the cache when its bytes are unchanged."""
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        name = str(path)
+        entry = self.entries.get(name)
+        if entry is None or entry[0] != digest:
+            entry = (digest, evaluate_case(path, self.paths.reference_dir))
+        self.used[name] = entry
+        return entry[1]
+
+    def save(self) -> None:
+        """Keep the cases evaluated this time (removed files drop out); written atomically, only if changed."""
+        if self.used.keys() == self.entries.keys() and all(self.used[n] is self.entries[n] for n in self.used):
+            return
+        self.file.parent.mkdir(parents=True, exist_ok=True)
+        handle = tempfile.NamedTemporaryFile(dir=self.file.parent, prefix=".evaluated-", delete=False)
+        try:
+            with handle:
+                _Pickler(handle, protocol=pickle.HIGHEST_PROTOCOL).dump({"key": self.key, "cases": self.used})
+            os.replace(handle.name, self.file)
+        except BaseException:
+            Path(handle.name).unlink(missing_ok=True)
+            raise
 
 
 def _declared_id(path: Path) -> str | None:

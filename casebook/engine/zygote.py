@@ -209,6 +209,7 @@ def read_message(connection: socket.socket, header: bytes = b"") -> dict | None:
 
 def _preload() -> None:
     """Import everything a case or portfolio notebook imports, but run none of it."""
+    import ipykernel.debugger  # noqa: F401 - every kernel imports debugpy on start, about 0,2 s
     import ipykernel.ipkernel  # noqa: F401
     import ipykernel.kernelapp  # noqa: F401
     import myst_nb.ext.glue  # noqa: F401 - imports nbformat's validator, about 1 s
@@ -217,9 +218,50 @@ def _preload() -> None:
     import casebook.render.case_view  # noqa: F401
     import casebook.render.portfolio  # noqa: F401
 
+    _warm_up()
+
+
+def _warm_up() -> None:
+    """Do once what every case's first table, chart and number would do: fill the libraries' caches.
+
+    Measured in a fresh process, the first case view costs 0,33–0,70 s against 0,10 s for the
+    next one: pandas compiles the Styler's Jinja templates, matplotlib loads fonts and
+    builds its text and SVG machinery, Babel loads the Swedish locale. Done here, every
+    forked kernel inherits the filled caches. Nothing here is case data, opens a figure
+    that stays open, starts a thread or draws a random number, so a forked kernel's outputs
+    stay those of a fresh kernel (``casebook verify`` checks every published page that way).
+    """
+    import datetime as dt
+    from decimal import Decimal
+
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from casebook.domain import formatting as fmt
+    from casebook.render import charts
+
+    fmt.kronor(6200285)
+    fmt.percent(Decimal("12.0962"))
+    fmt.date(dt.date(2025, 11, 3))
+    pd.DataFrame({"a": [1]}).style.hide(axis="index").to_html()
+    with plt.rc_context(charts.STYLE):
+        figure, axes = plt.subplots(figsize=(2, 1))
+        axes.barh([0], [1])
+        axes.plot([dt.date(2025, 1, 1), dt.date(2025, 2, 1)], [0, 1])
+        axes.set_title("Å")
+    charts.to_svg(figure)  # closes the figure
+
+
+# Variables the preloaded imports set in the environment when missing (debugpy sets
+# PYDEVD_USE_FRAME_EVAL); a forked kernel gets the requester's environment, so it sets them
+# again the same way a fresh kernel's imports would.
+_PRELOAD_ENVIRONMENT: dict[str, str] = {}
+
 
 def serve(path: Path) -> None:
+    before = set(os.environ)
     _preload()
+    _PRELOAD_ENVIRONMENT.update({name: value for name, value in os.environ.items() if name not in before})
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(str(path))
     listener.listen(16)
@@ -270,6 +312,8 @@ def _become_kernel(connection: socket.socket, fds: list[int], request: dict) -> 
     os.chdir(request["cwd"])
     os.environ.clear()
     os.environ.update(request["env"])
+    for name, value in _PRELOAD_ENVIRONMENT.items():
+        os.environ.setdefault(name, value)
     sys.argv = ["casebook-fork-kernel", *request["argv"]]
     # ipykernel_launcher removes the start folder from a fresh kernel's sys.path; so does the child.
     sys.path[:] = [entry for entry in sys.path if entry not in ("", zygote_dir)]

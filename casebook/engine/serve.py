@@ -1,0 +1,207 @@
+"""``casebook serve``: build, show the site on this machine, rebuild what changed and reload the browser.
+
+The edit loop of an analyst: save a case file, see its page. One process does three things:
+
+- serves the published site (``_build/html``, a symbolic link that every publish swings
+  to the new version) on ``127.0.0.1`` with the standard library's HTTP server;
+- watches the project's sources with ``watchfiles`` (inotify, through Rust's ``notify``),
+  which groups a burst of saves into one batch, and runs the normal incremental build
+  (:func:`casebook.engine.build.build_site`) once per batch;
+- tells open pages to reload: every HTML page it serves carries a small script that
+  polls :data:`RELOAD_PATH`, the number of the last successful build, and reloads the
+  page when it changes.
+
+The reload script is added to the HTTP response only; the files on disk, and so the
+published site, stay exactly what ``casebook build`` writes. A rebuild that fails (a bad
+case file, a failing notebook) prints its Swedish message and leaves the last good site
+served. Why not sphinx-autobuild: it rebuilds with Sphinx alone, whereas a case page must
+first be executed (papermill) and cached, which only our build does; and its livereload
+server would need a second file watcher for the case files anyway.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from http import HTTPStatus
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import watchfiles
+from rich.console import Console
+
+from casebook.domain.errors import UserError
+from casebook.engine.build import BuildFailed, BuildOptions, build_site
+from casebook.engine.paths import ProjectPaths
+
+HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+RELOAD_PATH = "/_casebook/reload"
+# How often an open page asks whether the site was rebuilt (milliseconds).
+POLL_MILLISECONDS = 500
+# watchfiles waits until no file changed for STEP ms (at most DEBOUNCE ms) before reporting a
+# batch, so an editor's save (write, rename, metadata) or "save all" becomes one rebuild.
+DEBOUNCE_MILLISECONDS = 1600
+STEP_MILLISECONDS = 100
+
+_RELOAD_SCRIPT = (
+    "<script>/* casebook serve: ladda om sidan när webbplatsen har byggts om */"
+    "(function(){{var seen=\"{generation}\";function poll(){{"
+    "fetch(\"" + RELOAD_PATH + "\",{{cache:\"no-store\"}}).then(function(r){{return r.text()}})"
+    ".then(function(v){{if(v!==seen){{location.reload()}}}})"
+    ".catch(function(){{}}).finally(function(){{setTimeout(poll," + str(POLL_MILLISECONDS) + ")}})}}"
+    "poll()}})();</script>"
+)
+
+
+def reload_script(generation: int) -> str:
+    """The script added to every served HTML page: reload when the build number is no longer ``generation``."""
+    return _RELOAD_SCRIPT.format(generation=generation)
+
+
+def with_reload_script(html: bytes, generation: int) -> bytes:
+    """``html`` with the reload script just before its last ``</body>`` (or at the end)."""
+    script = reload_script(generation).encode()
+    position = html.rfind(b"</body>")
+    if position < 0:
+        return html + script
+    return html[:position] + script + html[position:]
+
+
+class SiteVersion:
+    """The number of the last successful build, shared between the builder and the server threads."""
+
+    def __init__(self) -> None:
+        self._generation = 0
+        self._lock = threading.Lock()
+
+    @property
+    def generation(self) -> int:
+        with self._lock:
+            return self._generation
+
+    def advance(self) -> None:
+        with self._lock:
+            self._generation += 1
+
+
+class _SiteHandler(SimpleHTTPRequestHandler):
+    """Serves the site folder; HTML gets the reload script; nothing is cached by the browser."""
+
+    def __init__(self, *args, version: SiteVersion, **kwargs):
+        self.version = version
+        super().__init__(*args, **kwargs)
+
+    def do_GET(self) -> None:  # noqa: N802 - the name http.server dispatches to
+        if self.path.split("?", 1)[0] == RELOAD_PATH:
+            self._send(HTTPStatus.OK, "text/plain; charset=utf-8", str(self.version.generation).encode())
+            return
+        target = Path(self.translate_path(self.path))
+        if target.is_dir() and self.path.split("?", 1)[0].endswith("/"):
+            target = target / "index.html"  # a folder without "/" is redirected by http.server
+        if target.suffix == ".html" and target.is_file():
+            try:
+                body = target.read_bytes()
+            except OSError:  # an old version removed by a publish between the check and the read
+                self.send_error(HTTPStatus.NOT_FOUND)
+                return
+            self._send(HTTPStatus.OK, "text/html; charset=utf-8", with_reload_script(body, self.version.generation))
+            return
+        super().do_GET()
+
+    def _send(self, status: HTTPStatus, content_type: str, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def end_headers(self) -> None:
+        self.send_header("Cache-Control", "no-store")
+        super().end_headers()
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 - http.server's signature
+        """Requests are not logged: the terminal is for build messages."""
+
+
+@contextmanager
+def site_server(site: Path, port: int, version: SiteVersion) -> Iterator[ThreadingHTTPServer]:
+    """Serve ``site`` on ``127.0.0.1:port`` in a background thread for the block."""
+    handler = functools.partial(_SiteHandler, directory=str(site), version=version)
+    try:
+        server = ThreadingHTTPServer((HOST, port), handler)
+    except OSError as exc:
+        raise UserError(f"Kan inte lyssna på {HOST}:{port} ({exc.strerror}); välj en annan port med --port.") from None
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, name="casebook-serve", daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+# watchfiles' own filter: editors' swap and backup files, version control folders, caches.
+_DEFAULT_FILTER = watchfiles.DefaultFilter()
+
+
+@dataclass(frozen=True)
+class _Sources:
+    """What the watcher looks at, and which changes it reports."""
+
+    paths: ProjectPaths
+
+    def watched(self) -> list[Path]:
+        root = self.paths.root
+        candidates = [root / "data", root / "notebooks", root / "book", root / "_config.yml", root / "_toc.yml"]
+        return [path for path in candidates if path.exists()]
+
+    def relevant(self, change: watchfiles.Change, path: str) -> bool:
+        """A source file: not an editor's backup, not a checkpoint, not what the build itself writes."""
+        parts = Path(path).parts
+        if ".ipynb_checkpoints" in parts or "_generated" in parts or "__pycache__" in parts:
+            return False
+        return _DEFAULT_FILTER(change, path)
+
+
+def changed_files(changes: Iterable[tuple[watchfiles.Change, str]], root: Path) -> list[str]:
+    """The changed files of one batch, relative to the project, sorted."""
+    return sorted({Path(path).relative_to(root).as_posix() if Path(path).is_relative_to(root) else path
+                   for _, path in changes})
+
+
+def rebuild(paths: ProjectPaths, console: Console, options: BuildOptions, version: SiteVersion) -> bool:
+    """One incremental build; on failure print why and keep the last good site. True if it published."""
+    try:
+        build_site(paths, console=console, options=options)
+    except (UserError, BuildFailed) as exc:
+        console.print(str(exc), style="red", markup=False, soft_wrap=True)
+        console.print("Den senast byggda webbplatsen visas fortfarande; spara en rättning så byggs den om.",
+                      markup=False, soft_wrap=True)
+        return False
+    version.advance()
+    return True
+
+
+def serve(paths: ProjectPaths, port: int = DEFAULT_PORT, console: Console | None = None,
+          options: BuildOptions | None = None) -> None:
+    """Build, serve and rebuild on every change until interrupted (``KeyboardInterrupt``)."""
+    console = console or Console(stderr=True)
+    options = options or BuildOptions(wait=True)
+    version = SiteVersion()
+    sources = _Sources(paths)
+    rebuild(paths, console, options, version)
+    with site_server(paths.site, port, version) as server:
+        console.print(f"Webbplatsen visas på http://{HOST}:{server.server_address[1]}/ och byggs om när "
+                      "ärendefiler, mallar eller bokens sidor ändras. Avsluta med Ctrl-C.", markup=False, soft_wrap=True)
+        for changes in watchfiles.watch(
+            *sources.watched(), watch_filter=sources.relevant, debounce=DEBOUNCE_MILLISECONDS,
+            step=STEP_MILLISECONDS, raise_interrupt=True,
+        ):
+            console.print(f"Ändrat: {', '.join(changed_files(changes, paths.root))}; bygger om …",
+                          markup=False, soft_wrap=True)
+            rebuild(paths, console, options, version)

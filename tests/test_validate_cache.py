@@ -1,0 +1,89 @@
+"""Validation evaluates again only the case files that changed, and never hides a bad one."""
+
+from __future__ import annotations
+
+import pytest
+
+from casebook.domain.errors import UserError
+from casebook.engine import validate
+from casebook.engine.paths import ProjectPaths
+from conftest import add_fictional_case, copy_project
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """A project with three cases, validated once, and a log of which files are evaluated from now on."""
+    root = copy_project(tmp_path / "repo")
+    add_fictional_case(root, "fiktiv-a")
+    add_fictional_case(root, "fiktiv-b")
+    paths = ProjectPaths.at(root)
+    cache = validate.EvaluationCache(paths)
+    validate.validate_all(paths, cache)
+    cache.save()  # as a build does, under the project's lock
+    evaluated: list[str] = []
+    real = validate.evaluate_case
+
+    def counting(path, reference_dir=None):
+        evaluated.append(path.stem)
+        return real(path, reference_dir)
+
+    monkeypatch.setattr(validate, "evaluate_case", counting)
+    return paths, evaluated
+
+
+def _rewrite(path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_unchanged_cases_are_not_evaluated_again_and_equal_a_fresh_evaluation(project):
+    paths, evaluated = project
+    cached = validate.validate_all(paths)
+    assert evaluated == []
+    assert [c.case.id for c in cached] == ["fiktiv-a", "fiktiv-b", "rjh-2025-spin"]
+    fresh = [validate.evaluate_case(p, paths.reference_dir) for p in paths.case_files()]
+    assert cached == fresh
+    # Rules come back as the registered rules themselves, checks included.
+    assert all(r.rule in validate.RULES for c in cached for r in c.results)
+
+
+def test_a_changed_case_file_alone_is_evaluated_again(project):
+    paths, evaluated = project
+    _rewrite(paths.case_file("fiktiv-a"), "title: ", "title: Ändrad ")
+    cases = validate.validate_all(paths)
+    assert evaluated == ["fiktiv-a"]
+    assert cases[0].case.title.startswith("Ändrad ")
+
+
+def test_a_bad_file_is_reported_even_when_its_good_version_was_cached(project):
+    paths, evaluated = project
+    _rewrite(paths.case_file("fiktiv-b"), "total_costs:", "total_costs: inte ett tal\nx_total_costs:")
+    with pytest.raises(UserError, match="fiktiv-b.yaml"):
+        validate.validate_all(paths)
+    assert evaluated == ["fiktiv-b"]
+
+
+@pytest.mark.parametrize("change", ["reference", "date"])
+def test_reference_data_or_a_new_build_date_evaluates_every_case_again(project, monkeypatch, change):
+    paths, evaluated = project
+    if change == "reference":
+        reference = paths.reference_files()[0]
+        reference.write_text(reference.read_text(encoding="utf-8") + "\n# ändrad\n", encoding="utf-8")
+    else:
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", "4102444800")  # 2100-01-01
+    validate.validate_all(paths)
+    assert sorted(evaluated) == ["fiktiv-a", "fiktiv-b", "rjh-2025-spin"]
+
+
+def test_a_damaged_cache_is_ignored(project):
+    paths, evaluated = project
+    (paths.build_dir / "cache" / "evaluated.pickle").write_bytes(b"not a pickle")
+    assert len(validate.validate_all(paths)) == 3
+    assert len(evaluated) == 3
+
+
+def test_checking_writes_nothing(tmp_path):
+    paths = ProjectPaths.at(copy_project(tmp_path / "repo"))
+    assert len(validate.validate_all(paths)) == 1
+    assert not paths.build_dir.exists()
