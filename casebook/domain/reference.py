@@ -13,48 +13,37 @@ from pydantic import BaseModel, ConfigDict, StringConstraints, TypeAdapter, Vali
 from casebook.domain.errors import CaseFileError, FieldProblem
 
 
-class RegionalActor(BaseModel):
+class _KnownOrganisation(BaseModel):
+    """An organisation in the reference data, known by its name or an alias."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    organisation_number: Annotated[str, StringConstraints(pattern=r"^\d{6}-\d{4}$")] | None = None
+    aliases: tuple[str, ...] = ()
+    source: str | None = None
+    """Where the organisation number was taken from; required when a number is given."""
+
+    @model_validator(mode="after")
+    def _number_has_a_source(self):
+        if self.organisation_number and not self.source:
+            raise ValueError(f"{self.name}: organisationsnumret saknar källa (fältet source)")
+        return self
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+
+class RegionalActor(_KnownOrganisation):
+    """One of the 21 regionally responsible actors."""
 
     county_code: Annotated[str, StringConstraints(pattern=r"^\d{2}$")]
-    name: str
-    organisation_number: Annotated[str, StringConstraints(pattern=r"^\d{6}-\d{4}$")] | None = None
     is_region: bool = True
-    aliases: tuple[str, ...] = ()
-    source: str | None = None
-    """Where the organisation number was taken from; required when a number is given."""
-
-    @model_validator(mode="after")
-    def _number_has_a_source(self) -> "RegionalActor":
-        return _require_source(self)
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        return (self.name, *self.aliases)
 
 
-class NationalAgency(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    name: str
-    organisation_number: Annotated[str, StringConstraints(pattern=r"^\d{6}-\d{4}$")] | None = None
-    aliases: tuple[str, ...] = ()
-    source: str | None = None
-    """Where the organisation number was taken from; required when a number is given."""
-
-    @model_validator(mode="after")
-    def _number_has_a_source(self) -> "NationalAgency":
-        return _require_source(self)
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        return (self.name, *self.aliases)
-
-
-def _require_source(organisation: RegionalActor | NationalAgency):
-    if organisation.organisation_number and not organisation.source:
-        raise ValueError(f"{organisation.name}: organisationsnumret saknar källa (fältet source)")
-    return organisation
+class NationalAgency(_KnownOrganisation):
+    """An agency granting national money under 2003:596 (Tillväxtverket)."""
 
 
 class Publisher(BaseModel):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from functools import lru_cache
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,9 +36,21 @@ class NotebookInputs:
     def key(self, environment: dict[str, str]) -> str:
         digest = hashlib.sha256(json.dumps(environment, sort_keys=True).encode() + b"\0")
         for name, path in self.files:
-            digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+            digest.update(name.encode() + b"\0" + file_digest(path) + b"\0")
         digest.update(self.data.encode())
         return digest.hexdigest()
+
+
+def file_digest(path: Path) -> bytes:
+    """SHA-256 of a file's bytes. Every case shares the package and reference files, so each
+    is read once per build rather than once per case (keyed on size and modification time)."""
+    status = path.stat()
+    return _digest(str(path), status.st_size, status.st_mtime_ns)
+
+
+@lru_cache(maxsize=4096)
+def _digest(path: str, size: int, mtime_ns: int) -> bytes:
+    return hashlib.sha256(Path(path).read_bytes()).digest()
 
 
 def environment() -> dict[str, str]:
