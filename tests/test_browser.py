@@ -13,41 +13,27 @@ Chromium comes from Debian (``/usr/bin/chromium``, installed by ``.ci/run``) or 
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import io
-import os
 import re
 import shutil
-import threading
 import unicodedata
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from bs4 import BeautifulSoup
-from conftest import REPO, casebook, copy_project
-from playwright.sync_api import sync_playwright
+from conftest import REPO, WCAG_21_AA, casebook, copy_project, open_page as _open
 from pypdf import PdfReader
 
 from casebook.domain.evaluation import evaluate_case
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = os.environ.get("CASEBOOK_CHROMIUM", "/usr/bin/chromium")
 HOSTILE = REPO / "tests" / "hostile" / "fiktiv-injektion.yaml"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 MAIN_PAGES = ["book/index.html", "book/cases/rjh-2025-spin.html", "book/rules.html", "book/portfolio.html",
               "book/open_data.html", "book/case_list.html", "book/accessibility.html"]
-
-
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:  # keep the test output readable
-        pass
 
 
 @pytest.fixture(scope="module")
@@ -58,25 +44,6 @@ def site(tmp_path_factory) -> Path:
     assert completed.returncode == 0, completed.stderr
     # The published site is a link to a versioned folder; links inside it resolve there.
     return (root / "_build" / "html").resolve()
-
-
-@pytest.fixture(scope="module")
-def server(site):
-    handler = functools.partial(_QuietHandler, directory=str(site))
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    assert Path(CHROMIUM).is_file(), f"Chromium saknas: {CHROMIUM} (.ci/run installerar Debians chromium)"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -300,21 +267,6 @@ INTERFACE_TEXT = """() => {
   }
   return found;
 }"""
-
-
-def _open(browser, server, path, width=1280, height=800):
-    """A page in a fresh context, with every console error and failed request recorded."""
-    context = browser.new_context(viewport={"width": width, "height": height})
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("console", lambda message: problems.append(f"console {message.type}: {message.text}")
-            if message.type in ("error", "warning") else None)
-    page.on("pageerror", lambda error: problems.append(f"JavaScript: {error}"))
-    page.on("requestfailed", lambda request: problems.append(f"misslyckad begäran: {request.url}"))
-    page.on("response", lambda response: problems.append(f"HTTP {response.status}: {response.url}")
-            if response.status >= 400 else None)
-    page.goto(f"{server}/{path}", wait_until="networkidle")
-    return context, page, problems
 
 
 @pytest.mark.parametrize("path", PAGE_TYPES)

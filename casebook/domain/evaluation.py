@@ -13,7 +13,7 @@ from casebook.domain.errors import CaseFileError, FieldProblem
 from casebook.domain.finance import FinancingFigures, financing_figures
 from casebook.domain.model import Case, FinancierKind, load_case
 from casebook.domain.reference import NationalAgency, load_national_agencies, load_regional_actors, reference_dir_for
-from casebook.domain.rules import CaseContext, Outcome, RuleResult, evaluate
+from casebook.domain.rules import CaseContext, RuleResult, evaluate
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class EvaluatedCase:
 
     @property
     def needing_attention(self) -> tuple[RuleResult, ...]:
-        """Rule results a reader must look at (see :attr:`Outcome.needs_attention`)."""
+        """Rule results a reader must look at (see :attr:`casebook.domain.rules.Outcome.needs_attention`)."""
         return tuple(r for r in self.results if r.outcome.needs_attention)
 
 
