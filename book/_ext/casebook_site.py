@@ -13,6 +13,9 @@
 - Drops sphinx-thebe's scripts and stylesheet. Jupyter Book 1 always loads sphinx-thebe;
   the site has no live code cells, and the extension declares ``const THEBE_JS_URL`` twice
   on every page, which is a JavaScript error in every browser.
+- Keeps memory bounded as pages are added: Sphinx 7.4 holds every doctree it reads until
+  it writes, and the pickled bytes of every doctree it loads; the extension drops both as
+  it goes (the doctrees are on disk and are read back once when written).
 """
 
 from __future__ import annotations
@@ -83,9 +86,28 @@ def _build_search_index(app, exception) -> None:  # noqa: ANN001 - Sphinx event 
         raise RuntimeError(f"Pagefind kunde inte bygga sökindexet: {completed.stderr.strip()[-500:]}")
 
 
+def _keep_no_read_doctrees(app, doctree):  # noqa: ANN001 - Sphinx event signature
+    """Let the writer load each page's doctree from disk instead of keeping them all.
+
+    Sphinx 7.4 keeps every doctree it reads in memory until the write phase
+    (``BuildEnvironment._write_doc_doctree_cache``), so memory grows with the number of
+    pages. Each doctree is also pickled to disk; dropping the earlier ones as each new page
+    is read bounds memory, at the cost of reading each doctree back once when writing.
+    """
+    getattr(app.env, "_write_doc_doctree_cache", {}).clear()
+
+
+def _forget_pickled_doctree(app, doctree, docname):  # noqa: ANN001 - Sphinx event signature
+    """A page's doctree is written once: its pickled bytes (kept by ``get_doctree`` in
+    ``BuildEnvironment._pickled_doctree_cache``) are not needed again in this build."""
+    getattr(app.env, "_pickled_doctree_cache", {}).pop(docname, None)
+
+
 def setup(app):  # noqa: ANN001, ANN201 - Sphinx extension entry point
     app.add_transform(LabelTableCells)
     app.set_translator("html", LabelledCellsTranslator)
     app.connect("html-page-context", _drop_thebe)
+    app.connect("doctree-read", _keep_no_read_doctrees)
+    app.connect("doctree-resolved", _forget_pickled_doctree)
     app.connect("build-finished", _build_search_index)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
