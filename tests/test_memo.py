@@ -26,6 +26,7 @@ from casebook.cli import main
 from casebook.domain.evaluation import evaluate_case
 from casebook.engine import audit
 from casebook.render import memo as memo_module
+from casebook.render import typst_pdf
 from casebook.render.memo import NumberedList, Paragraph, Subheading, Table, build_memo, render_docx, render_pdf, write_memo
 
 NBSP = "\N{NO-BREAK SPACE}"
@@ -408,14 +409,14 @@ def test_memo_key_covers_the_template_and_the_renderer_versions(project, monkeyp
     evaluated = evaluate_case(project / "data" / "cases" / "rjh-2025-spin.yaml")
     reference = project / "data" / "reference"
     key = memo_module.memo_key(evaluated, reference, CREATED)
-    real_files = memo_module._package_files
+    real_files = memo_module.package_files
     monkeypatch.setattr(
-        memo_module, "_package_files",
-        lambda folder, prefix: [(n, d + b"x" if n.endswith(".typ") else d) for n, d in real_files(folder, prefix)],
+        memo_module, "package_files",
+        lambda: [(n, d + b"x" if n.endswith(".typ") else d) for n, d in real_files()],
     )
     assert memo_module.memo_key(evaluated, reference, CREATED) != key
     monkeypatch.undo()
-    monkeypatch.setattr(memo_module.metadata, "version", lambda name: "0.0.0")
+    monkeypatch.setattr(typst_pdf.metadata, "version", lambda name: "0.0.0")
     assert memo_module.memo_key(evaluated, reference, CREATED) != key
 
 

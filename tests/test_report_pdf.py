@@ -19,6 +19,7 @@ from casebook.domain.evaluation import evaluate_case
 from casebook.engine import audit
 from casebook.engine.paths import CASE_TEMPLATE, ProjectPaths
 from casebook.render.case_view import CaseView
+from casebook.render import report_pdf, typst_pdf
 from casebook.render.report_pdf import build_report, render_report_pdf, table_data, write_report, write_reports
 
 EPOCH = 1764460800  # 2025-11-30 00:00:00 UTC
@@ -156,6 +157,42 @@ def test_written_only_when_its_inputs_change(tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(EPOCH + 86400))
     assert write_report(evaluated, tmp_path).regenerated
     assert not list(tmp_path.glob(".*"))  # no temporary files left behind
+
+
+def test_an_up_to_date_report_is_recognised_without_building_it(tmp_path, monkeypatch):
+    """Checking 1 000 unchanged reports must not build 1 000 reports (the key is made from the inputs)."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(EPOCH))
+    evaluated = evaluate_case(SPIN_PATH, REFERENCE_DIR)
+    assert write_report(evaluated, tmp_path).regenerated
+
+    def no_building(*args, **kwargs):
+        raise AssertionError("the report was built although nothing changed")
+
+    monkeypatch.setattr(report_pdf, "build_report", no_building)
+    assert not write_report(evaluated, tmp_path).regenerated
+    assert not write_reports(tmp_path / "site", [evaluated], cache_dir=tmp_path)[0].regenerated
+
+
+def test_the_report_key_covers_the_code_the_renderers_and_a_follow_ups_build_date(tmp_path, monkeypatch):
+    evaluated = evaluate_case(SPIN_PATH, REFERENCE_DIR)
+    shared = report_pdf.report_shared_digest(REFERENCE_DIR)
+    key = report_pdf.report_key(evaluated, None, None, shared)
+    real_files = report_pdf.package_files
+    monkeypatch.setattr(report_pdf, "package_files",
+                        lambda: [(n, d + b"x" if n.endswith("report.typ") else d) for n, d in real_files()])
+    assert report_pdf.report_key(evaluated, None, None, report_pdf.report_shared_digest(REFERENCE_DIR)) != key
+    monkeypatch.undo()
+    monkeypatch.setattr(typst_pdf.metadata, "version", lambda name: "0.0.0")
+    assert report_pdf.report_key(evaluated, None, None, report_pdf.report_shared_digest(REFERENCE_DIR)) != key
+    monkeypatch.undo()
+    # SPIN has no follow-up: its report does not change with the build date; a follow-up's does.
+    # (the key is given no creation time here, so only the build date moves with SOURCE_DATE_EPOCH)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(EPOCH))
+    assert report_pdf.report_key(evaluated, None, None, shared) == key
+    follow_up = evaluate_case(REPO / "tests" / "cases" / "fiktiv-uppfoljning-sen.yaml", REFERENCE_DIR)
+    later = report_pdf.report_key(follow_up, None, None, shared)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(EPOCH + 86400))
+    assert report_pdf.report_key(follow_up, None, None, shared) != later
 
 
 def test_hostile_case_text_is_printed_as_written(tmp_path):

@@ -31,7 +31,6 @@ import os
 import re
 import zipfile
 from dataclasses import asdict, dataclass
-from importlib import metadata, resources
 from pathlib import Path
 
 from docx import Document
@@ -47,7 +46,8 @@ from casebook.domain.errors import UserError
 from casebook.domain.evaluation import EvaluatedCase
 from casebook.domain.model import CASE_ID_PATTERN, AssessmentTopic, Case, CaseState
 from casebook.domain.rules import RuleSetId
-from casebook.render.typst_pdf import compile_pdf, refuse_control_characters, creation_time, json_input, write_atomically
+from casebook.render.typst_pdf import (compile_pdf, creation_time, json_input, package_files, link_or_copy,
+                                       refuse_control_characters, shared_inputs_digest, write_atomically)
 
 YAML_MIME_TYPE = "application/yaml"
 TEMPLATE = "memo.typ"
@@ -546,40 +546,29 @@ class WrittenMemo:
     regenerated: bool  # False when the files on disk were already up to date
 
 
-def memo_key(evaluated: EvaluatedCase, reference_dir: Path, created: dt.datetime | None) -> str:
+# The installed packages that shape the memo files.
+MEMO_RENDERERS = ("typst", "python-docx")
+
+
+def memo_shared_digest(reference_dir: Path) -> bytes:
+    """What every memo shares: reference data, the package's code and templates, Typst and python-docx."""
+    return shared_inputs_digest(reference_dir, MEMO_RENDERERS, package_files())
+
+
+def memo_key(evaluated: EvaluatedCase, reference_dir: Path, created: dt.datetime | None,
+             shared: bytes | None = None) -> str:
     """SHA-256 over everything the memo files depend on.
 
     The case file, the reference data, the package's code and template, the versions of
-    Typst and python-docx, and the ``SOURCE_DATE_EPOCH`` in force (``None`` when it is unset:
-    then files are kept until an input changes, dated when they were written).
+    Typst and python-docx (``shared``: :func:`memo_shared_digest`, computed here when not
+    given), and the ``SOURCE_DATE_EPOCH`` in force (``None`` when it is unset: then files
+    are kept until an input changes, dated when they were written).
     """
     digest = hashlib.sha256()
-
-    def add(name: str, data: bytes) -> None:
-        digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
-
-    add("case", evaluated.source.read_bytes())
-    for path in sorted(Path(reference_dir).glob("*.yaml")):
-        add(f"reference/{path.name}", path.read_bytes())
-    package = resources.files("casebook")
-    for name, data in _package_files(package, ""):
-        add(f"casebook/{name}", data)
-    for distribution in ("typst", "python-docx"):
-        add(distribution, metadata.version(distribution).encode())
-    add("SOURCE_DATE_EPOCH", str(int(created.timestamp())).encode() if created else b"unset")
+    digest.update(b"case\0" + hashlib.sha256(evaluated.source.read_bytes()).digest())
+    digest.update(b"shared\0" + (shared if shared is not None else memo_shared_digest(reference_dir)))
+    digest.update(b"SOURCE_DATE_EPOCH\0" + (str(int(created.timestamp())).encode() if created else b"unset"))
     return digest.hexdigest()
-
-
-def _package_files(folder, prefix: str) -> list[tuple[str, bytes]]:
-    """(relative name, bytes) of the package's code and templates, in a stable order."""
-    files = []
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        name = prefix + entry.name
-        if entry.is_dir() and entry.name != "__pycache__":
-            files += _package_files(entry, name + "/")
-        elif entry.is_file() and entry.name.endswith((".py", ".typ")):
-            files.append((name, entry.read_bytes()))
-    return files
 
 
 def memo_case_file(root: Path, case_id: str) -> Path:
@@ -599,8 +588,11 @@ def memo_case_file(root: Path, case_id: str) -> Path:
     return path
 
 
-def write_memo(evaluated: EvaluatedCase, out_dir: Path, reference_dir: Path | None = None) -> WrittenMemo:
+def write_memo(evaluated: EvaluatedCase, out_dir: Path, reference_dir: Path | None = None,
+               shared: bytes | None = None) -> WrittenMemo:
     """Write ``<id>.docx`` and ``<id>.pdf`` into ``out_dir`` unless they are up to date.
+
+    ``shared``: :func:`memo_shared_digest` of ``reference_dir``, when the caller writes many memos.
 
     The key of their inputs (:func:`memo_key`) is stored beside them as ``<id>.memo-key``;
     files are written to temporary names and moved into place, the key last, so an
@@ -612,7 +604,7 @@ def write_memo(evaluated: EvaluatedCase, out_dir: Path, reference_dir: Path | No
     reference_dir = Path(reference_dir) if reference_dir else evaluated.source.parent.parent / "reference"
     fixed = os.environ.get("SOURCE_DATE_EPOCH") is not None
     created = creation_time()
-    key = memo_key(evaluated, reference_dir, created if fixed else None)
+    key = memo_key(evaluated, reference_dir, created if fixed else None, shared)
     if docx_path.is_file() and pdf_path.is_file() and key_path.is_file() and key_path.read_text() == key:
         return WrittenMemo(case_id, docx_path, pdf_path, regenerated=False)
     memo = build_memo(evaluated)
@@ -634,7 +626,13 @@ def write_memos(out_dir: Path, evaluated_cases: list[EvaluatedCase], cache_dir: 
     ``out_dir`` then receives copies of the ``.docx`` and ``.pdf``.
     """
     out_dir = Path(out_dir)
-    written = [write_memo(e, cache_dir or out_dir) for e in evaluated_cases]
+    shared: dict[Path, bytes] = {}
+    written = []
+    for evaluated in evaluated_cases:
+        reference_dir = evaluated.source.parent.parent / "reference"
+        if reference_dir not in shared:
+            shared[reference_dir] = memo_shared_digest(reference_dir)
+        written.append(write_memo(evaluated, cache_dir or out_dir, reference_dir, shared[reference_dir]))
     if cache_dir is not None:
         current = {e.case.id for e in evaluated_cases}
         for path in Path(cache_dir).iterdir():
@@ -643,5 +641,5 @@ def write_memos(out_dir: Path, evaluated_cases: list[EvaluatedCase], cache_dir: 
         out_dir.mkdir(parents=True, exist_ok=True)
         for memo in written:
             for path in (memo.docx, memo.pdf):
-                (out_dir / path.name).write_bytes(path.read_bytes())
+                link_or_copy(path, out_dir / path.name)
     return written

@@ -23,14 +23,14 @@ import os
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from importlib import metadata
 from pathlib import Path
 
 from casebook.domain import formatting as fmt
 from casebook.domain.evaluation import EvaluatedCase
 from casebook.render.case_view import CaseView
-from casebook.render.typst_pdf import (compile_pdf, creation_time, json_input, refuse_control_characters, template_bytes,
-                                      write_atomically)
+from casebook.domain.payments import as_of_date
+from casebook.render.typst_pdf import (compile_pdf, creation_time, json_input, link_or_copy, package_files,
+                                      refuse_control_characters, shared_inputs_digest, write_atomically)
 
 TEMPLATE = "report.typ"
 YAML_MIME_TYPE = "application/yaml"
@@ -184,38 +184,61 @@ class WrittenReport:
     regenerated: bool  # False when the file on disk was already up to date
 
 
-def report_key(report: dict, case_file: bytes, created: dt.datetime | None) -> str:
-    """SHA-256 over what the PDF is made of: its content, the case file, the template, Typst's
-    version and the ``SOURCE_DATE_EPOCH`` in force (``None`` when it is unset)."""
+# The installed packages that shape the report: its tables come from pandas and Babel, its PDF from Typst.
+REPORT_RENDERERS = ("typst", "pandas", "babel")
+
+
+def report_shared_digest(reference_dir: Path) -> bytes:
+    """What every report shares: reference data, the package's code and templates, the renderers' versions."""
+    return shared_inputs_digest(reference_dir, REPORT_RENDERERS, package_files())
+
+
+def report_key(evaluated: EvaluatedCase, audit: dict | None, created: dt.datetime | None, shared: bytes) -> str:
+    """SHA-256 over what the PDF is made from: the case file, its audit record, ``shared``
+    (:func:`report_shared_digest`), the build date for a case judged on it (a follow-up), and
+    the ``SOURCE_DATE_EPOCH`` in force (``None`` when it is unset).
+
+    From the inputs, not from the built content: deciding that 1 000 unchanged reports are
+    current must not build 1 000 reports.
+    """
     digest = hashlib.sha256()
-    for name, data in (("report", json_input(report).encode()), ("case", case_file), ("template", template_bytes(TEMPLATE)),
-                       ("typst", metadata.version("typst").encode()),
+    as_of = as_of_date().isoformat().encode() if evaluated.case.follow_up is not None else b""
+    for name, data in (("case", evaluated.source.read_bytes()), ("audit", json_input(audit).encode()),
+                       ("shared", shared), ("as-of", as_of),
                        ("SOURCE_DATE_EPOCH", str(int(created.timestamp())).encode() if created else b"unset")):
         digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
     return digest.hexdigest()
 
 
-def write_report(evaluated: EvaluatedCase, out_dir: Path, audit: dict | None = None) -> WrittenReport:
+def write_report(evaluated: EvaluatedCase, out_dir: Path, audit: dict | None = None,
+                 shared: bytes | None = None) -> WrittenReport:
     """Write ``<id>.pdf`` into ``out_dir`` unless the file there was written from the same inputs.
 
     The key (:func:`report_key`) is stored beside it as ``<id>.report-key``, written last,
-    so an interrupted run never leaves a PDF that looks current but is not.
+    so an interrupted run never leaves a PDF that looks current but is not. ``shared``:
+    :func:`report_shared_digest` of the case's reference data, when the caller writes many.
     """
     out_dir = Path(out_dir)
     case_id = evaluated.case.id
     pdf_path, key_path = out_dir / f"{case_id}.pdf", out_dir / f"{case_id}.report-key"
     created = creation_time()
-    report = build_report(CaseView(evaluated), audit)
-    case_file = evaluated.source.read_bytes()
-    key = report_key(report, case_file, created if os.environ.get("SOURCE_DATE_EPOCH") is not None else None)
+    if shared is None:
+        shared = report_shared_digest(_reference_dir(evaluated))
+    key = report_key(evaluated, audit, created if os.environ.get("SOURCE_DATE_EPOCH") is not None else None, shared)
     if pdf_path.is_file() and key_path.is_file() and key_path.read_text() == key:
         return WrittenReport(case_id, pdf_path, regenerated=False)
-    pdf = render_report_pdf(report, case_file, created)
+    case_file = evaluated.source.read_bytes()
+    pdf = render_report_pdf(build_report(CaseView(evaluated), audit), case_file, created)
     out_dir.mkdir(parents=True, exist_ok=True)
     key_path.unlink(missing_ok=True)
     write_atomically(pdf_path, pdf)
     write_atomically(key_path, key.encode())
     return WrittenReport(case_id, pdf_path, regenerated=True)
+
+
+def _reference_dir(evaluated: EvaluatedCase) -> Path:
+    """The reference data beside the case's folder (``data/reference`` for ``data/cases/<id>.yaml``)."""
+    return evaluated.source.parent.parent / "reference"
 
 
 def write_reports(out_dir: Path, evaluated_cases: list[EvaluatedCase], audits: dict[str, dict] | None = None,
@@ -227,7 +250,13 @@ def write_reports(out_dir: Path, evaluated_cases: list[EvaluatedCase], audits: d
     """
     out_dir = Path(out_dir)
     audits = audits or {}
-    written = [write_report(e, cache_dir or out_dir, audits.get(e.case.id)) for e in evaluated_cases]
+    shared: dict[Path, bytes] = {}
+    written = []
+    for evaluated in evaluated_cases:
+        reference_dir = _reference_dir(evaluated)
+        if reference_dir not in shared:
+            shared[reference_dir] = report_shared_digest(reference_dir)
+        written.append(write_report(evaluated, cache_dir or out_dir, audits.get(evaluated.case.id), shared[reference_dir]))
     if cache_dir is not None:
         current = {e.case.id for e in evaluated_cases}
         for path in Path(cache_dir).iterdir():
@@ -235,5 +264,5 @@ def write_reports(out_dir: Path, evaluated_cases: list[EvaluatedCase], audits: d
                 path.unlink()
         out_dir.mkdir(parents=True, exist_ok=True)
         for report in written:
-            (out_dir / report.pdf.name).write_bytes(report.pdf.read_bytes())
+            link_or_copy(report.pdf, out_dir / report.pdf.name)
     return written

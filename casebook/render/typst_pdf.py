@@ -11,12 +11,13 @@ atomically (:func:`write_atomically`), so an interrupted run never leaves half a
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import re
 import tempfile
 from functools import cache
-from importlib import resources
+from importlib import metadata, resources
 from pathlib import Path
 
 import typst
@@ -112,3 +113,49 @@ def write_atomically(path: Path, data: bytes) -> None:
         handle.write(data)
     os.chmod(handle.name, 0o644)
     os.replace(handle.name, path)
+
+
+# --- What a generated document depends on -----------------------------------------------------
+
+
+def package_files(folder=None, prefix: str = "") -> list[tuple[str, bytes]]:
+    """(relative name, bytes) of the package's code and templates (``.py``, ``.typ``), in a stable order."""
+    folder = folder if folder is not None else resources.files("casebook")
+    files = []
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        name = prefix + entry.name
+        if entry.is_dir() and entry.name != "__pycache__":
+            files += package_files(entry, name + "/")
+        elif entry.is_file() and entry.name.endswith((".py", ".typ")):
+            files.append((name, entry.read_bytes()))
+    return files
+
+
+def shared_inputs_digest(reference_dir: Path, distributions: tuple[str, ...], files: list[tuple[str, bytes]]) -> bytes:
+    """SHA-256 over what every case's document shares: the reference data, the package's code and
+    templates (``files``, see :func:`package_files`) and the installed versions of ``distributions``.
+
+    Computed once per batch of documents (not once per case: reading the package for each of
+    1 000 cases was most of an incremental build), then combined with each case's own inputs.
+    """
+    digest = hashlib.sha256()
+    for path in sorted(Path(reference_dir).glob("*.yaml")):
+        digest.update(f"reference/{path.name}".encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    for name, data in files:
+        digest.update(f"casebook/{name}".encode() + b"\0" + hashlib.sha256(data).digest())
+    for distribution in distributions:
+        digest.update(distribution.encode() + b"\0" + metadata.version(distribution).encode())
+    return digest.digest()
+
+
+def link_or_copy(source: Path, target: Path) -> None:
+    """Put ``source`` at ``target``: a hard link where the file system allows, else a copy.
+
+    Safe for files written by :func:`write_atomically`: a regenerated file is a new file
+    (renamed into place), so a link made earlier keeps the earlier content.
+    """
+    target.unlink(missing_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:
+        target.write_bytes(Path(source).read_bytes())
