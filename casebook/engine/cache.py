@@ -62,17 +62,24 @@ def _files(paths: ProjectPaths, files: list[Path]) -> tuple[tuple[str, Path], ..
     return tuple((paths.relative(p), p) for p in files)
 
 
+def shared_case_inputs(paths: ProjectPaths, template: Path) -> tuple[tuple[str, Path], ...]:
+    """The files every case page shares: the case template, the package, the reference data."""
+    return _files(paths, [paths.root / template, *paths.package_sources(), *paths.reference_files()])
+
+
 def case_inputs(
-    paths: ProjectPaths, template: Path, case_id: str, history: list[dict[str, str]], as_of: str = ""
+    paths: ProjectPaths, template: Path, case_id: str, history: list[dict[str, str]], as_of: str = "",
+    shared: tuple[tuple[str, Path], ...] | None = None,
 ) -> NotebookInputs:
     """A case page: its case file and history, the case template, the package, the reference data.
 
     ``as_of`` is the build date for a page that is judged on it (a recorded follow-up: an
     overdue final report), else empty; such a page is executed again on a new build day.
+    ``shared``: :func:`shared_case_inputs`, when the caller plans many cases (listed once, not per case).
     """
-    files = [paths.case_file(case_id), paths.root / template, *paths.package_sources(), *paths.reference_files()]
+    shared = shared if shared is not None else shared_case_inputs(paths, template)
     data = json.dumps(history, sort_keys=True) + (f"\0as-of\0{as_of}" if as_of else "")
-    return NotebookInputs(_files(paths, files), data)
+    return NotebookInputs((*_files(paths, [paths.case_file(case_id)]), *shared), data)
 
 
 def portfolio_inputs(paths: ProjectPaths, template: Path, as_of: str) -> NotebookInputs:
