@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import casebook, copy_project
 
-from casebook.engine.publish import ProjectBusy, project_lock, publish
+from casebook.engine.publish import ProjectBusy, project_lock, publish, stage_version
 
 
 def _built(tmp_path: Path, text: str) -> Path:
@@ -119,3 +119,30 @@ def test_build_and_verify_stop_with_a_clear_message_while_another_build_runs(tmp
         holder.kill()
         holder.wait()
     assert sorted(p.name for p in (root / "_build").iterdir()) == [".lock"]  # nothing was built
+
+
+def test_a_new_version_links_unchanged_files_and_never_writes_into_the_published_one(tmp_path):
+    built, site = tmp_path / "out", tmp_path / "_build" / "html"
+    (built / "book").mkdir(parents=True)
+    (built / "index.html").write_text("start", encoding="utf-8")
+    (built / "book" / "case.html").write_text("första", encoding="utf-8")
+    site.parent.mkdir()
+    stage_version(built, tmp_path / "v1", site)  # nothing published yet: plain copies
+    first = publish(tmp_path / "v1", site)
+    assert (first / "index.html").stat().st_nlink == 1
+
+    (built / "book" / "case.html").write_text("andra, längre", encoding="utf-8")  # the builder rewrites one page
+    stage_version(built, tmp_path / "v2", site)
+    assert (tmp_path / "v2" / "index.html").samefile(first / "index.html")  # unchanged: linked
+    assert not (tmp_path / "v2" / "book" / "case.html").samefile(first / "book" / "case.html")
+    assert (first / "book" / "case.html").read_text(encoding="utf-8") == "första"  # the published file is untouched
+    second = publish(tmp_path / "v2", site)
+    assert (site / "book" / "case.html").read_text(encoding="utf-8") == "andra, längre"
+    assert (site / "index.html").read_text(encoding="utf-8") == "start" and not first.exists()
+
+    # Rewritten with the same size: a new modification time is enough to copy it.
+    time.sleep(0.01)
+    (built / "index.html").write_text("START", encoding="utf-8")
+    stage_version(built, tmp_path / "v3", site)
+    assert (tmp_path / "v3" / "index.html").read_text(encoding="utf-8") == "START"
+    assert (second / "index.html").read_text(encoding="utf-8") == "start"

@@ -6,6 +6,12 @@ points a temporary link at it and renames that link over the site path: ``rename
 atomic, so a reader always finds either the old site or the new one, never nothing.
 Older versions are removed afterwards.
 
+A new version is staged (:func:`stage_version`) by copying what Jupyter Book wrote, except
+files it did not rewrite since the published version was staged: those are hard links to
+the published files. Published files are never written to again (a changed file is a new
+copy), so linking them is safe, and publishing one changed page of thousands costs
+little more than listing the folder.
+
 A lock file (``_build/.lock``, ``flock``) keeps two builds, or a build and a
 verification, from writing the same folders at once.
 """
@@ -28,6 +34,29 @@ _held: set[Path] = set()  # lock files this process holds, so that verify can re
 
 class ProjectBusy(UserError):
     """Another build or verification holds the project's lock."""
+
+
+def stage_version(built: Path, target: Path, published: Path | None) -> None:
+    """Copy the site ``built`` to ``target``, linking files unchanged since ``published`` (the current version).
+
+    A file counts as unchanged when its size and modification time (kept by the copy,
+    to the nanosecond) equal those of the published file of the same name.
+    """
+    previous = published.resolve() if published is not None and published.exists() else None
+
+    def copy(source: str, destination: str) -> str:
+        if previous is not None:
+            old = previous / Path(destination).relative_to(target)
+            try:
+                new_status, old_status = os.stat(source), os.stat(old)
+                if (new_status.st_size, new_status.st_mtime_ns) == (old_status.st_size, old_status.st_mtime_ns):
+                    os.link(old, destination)
+                    return destination
+            except OSError:  # not published before, or no hard links on this file system
+                pass
+        return shutil.copy2(source, destination)
+
+    shutil.copytree(built, target, symlinks=True, copy_function=copy)
 
 
 def publish(html: Path, site: Path) -> Path:
