@@ -8,7 +8,10 @@ fixed seed in a fresh copy of the project and measures, one after the other on t
   ``--naive-up-to 500`` measures it there too);
 - ours, cold (empty execution cache, kernels forked from a preloaded process);
 - ours, cold with ordinary fresh kernels (``--fresh-kernels``; at N ≤ 100, for comparison);
-- ours, no change; ours, one case file changed; ours, the notebook template changed.
+- ours, no change; ours, one case file changed; ours, the notebook template changed;
+- the edit loop (``bench/edit_loop.py``): ``casebook serve`` on the same project, one case
+  file saved ``--edits`` times; the median seconds until its page, and until the whole
+  site, shows the change.
 
 Besides, in the same run:
 
@@ -34,6 +37,7 @@ import json
 import platform
 import resource
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -44,6 +48,7 @@ from pathlib import Path
 
 import psutil
 
+from bench import edit_loop
 from bench.generate import generate
 from bench.site_scale import site_run
 from casebook.engine.site import default_jobs
@@ -66,8 +71,8 @@ class Measurement:
     n: int
     scenario: str
     wall_s: float
-    cpu_s: float
-    peak_rss_mib: float
+    cpu_s: float | None  # None: not measured (the edit loop's rows)
+    peak_rss_mib: float | None
     per_case_s: float
     executed: int | None = None
     book_s: float | None = None
@@ -226,7 +231,21 @@ def shards(project: Path, n: int, count: int) -> list[Measurement]:
     return results
 
 
-def bench_size(n: int, workdir: Path, with_naive: bool, with_fresh: bool) -> list[Measurement]:
+EDIT_PAGE = "edit loop (serve): save → case page shows it, median"
+EDIT_SITE = "edit loop (serve): save → whole site shows it, median"
+
+
+def edit_loop_rows(project: Path, n: int, edits: int) -> list[Measurement]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    loop = edit_loop.measure(project, edits, port)
+    return [Measurement(n, f"{EDIT_PAGE} of {edits}", loop.page_median, None, None, loop.page_median / n),
+            Measurement(n, f"{EDIT_SITE} of {edits}", loop.site_median, None, None, loop.site_median / n)]
+
+
+def bench_size(n: int, workdir: Path, with_naive: bool, with_fresh: bool, edits: int = 0,
+               with_template: bool = True) -> list[Measurement]:
     print(f"N = {n}", flush=True)
     results = []
     if with_naive:
@@ -242,11 +261,14 @@ def bench_size(n: int, workdir: Path, with_naive: bool, with_fresh: bool) -> lis
     changed = sorted((project / "data" / "cases").glob("*.yaml"))[n // 2]
     changed.write_text(changed.read_text(encoding="utf-8") + "# ändrad\n", encoding="utf-8")
     results.append(ours(project, n, "ours, one case file changed"))
-    template = project / "notebooks" / "case_report.ipynb"
-    template.write_text(template.read_text(encoding="utf-8").replace("Ärenderapport", "Ärenderapport ", 1), encoding="utf-8")
-    results.append(ours(project, n, "ours, template changed"))
-    for m in results[-4:]:
+    if with_template:
+        template = project / "notebooks" / "case_report.ipynb"
+        template.write_text(template.read_text(encoding="utf-8").replace("Ärenderapport", "Ärenderapport ", 1), encoding="utf-8")
+        results.append(ours(project, n, "ours, template changed"))
+    for m in results[-4 if with_template else -3:]:
         print(f"  {m.scenario}: {m.wall_s:.1f} s", flush=True)
+    if edits:
+        results += edit_loop_rows(project, n, edits)
     return results
 
 
@@ -267,8 +289,9 @@ def ratios(results: list[Measurement]) -> dict:
         out[n] |= {
             "no change / cold": wall(n, "ours, no change") / cold,
             "one case changed / cold": wall(n, "ours, one case file changed") / cold,
-            "template changed / cold": wall(n, "ours, template changed") / cold,
         }
+        if wall(n, "ours, template changed"):
+            out[n]["template changed / cold"] = wall(n, "ours, template changed") / cold
         fresh = wall(n, "ours, cold, fresh kernels")
         if fresh:
             out[n]["fresh kernels / forked kernels (cold)"] = fresh / cold
@@ -324,8 +347,10 @@ def markdown(results: list[Measurement], ratio: dict, machine: str) -> str:
     ]
     for m in results:
         book = f"{m.book_s:.1f}" if m.book_s is not None else "–"
-        lines.append(f"| {m.n} | {m.scenario} | {m.wall_s:.1f} | {m.cpu_s:.1f} | {m.per_case_s:.2f} | "
-                     f"{m.executed if m.executed is not None else '–'} | {book} | {m.peak_rss_mib:.0f} |")
+        cpu = f"{m.cpu_s:.1f}" if m.cpu_s is not None else "–"
+        peak = f"{m.peak_rss_mib:.0f}" if m.peak_rss_mib is not None else "–"
+        lines.append(f"| {m.n} | {m.scenario} | {m.wall_s:.1f} | {cpu} | {m.per_case_s:.2f} | "
+                     f"{m.executed if m.executed is not None else '–'} | {book} | {peak} |")
     lines += ["", "| ratio | value |", "|---|---:|"]
     for key, values in ratio.items():
         for name, value in values.items():
@@ -356,6 +381,9 @@ def main() -> None:
     parser.add_argument("--shards", type=int, default=2, help="K for the shard measurement (0: not)")
     parser.add_argument("--shard-size", type=int, default=100,
                         help="N for the shard measurement (a whole-build size, for the per-case time)")
+    parser.add_argument("--template-up-to", type=int, default=100,
+                        help="measure a changed template up to this N (it re-executes every case, as cold does)")
+    parser.add_argument("--edits", type=int, default=3, help="saves timed in the edit loop at each N (0: not)")
     parser.add_argument("--render-only", action="store_true",
                         help="only rewrite results.md and the README table from bench/results.json")
     args = parser.parse_args()
@@ -374,7 +402,8 @@ def main() -> None:
             results.append(check(make_project(work / f"check-{n}", n), n))
             print(f"N = {n}: {CHECK} {results[-1].wall_s:.2f} s", flush=True)
         for n in args.sizes:
-            results += bench_size(n, work, with_naive=n <= args.naive_up_to, with_fresh=n <= args.fresh_up_to)
+            results += bench_size(n, work, with_naive=n <= args.naive_up_to, with_fresh=n <= args.fresh_up_to,
+                                  edits=args.edits, with_template=n <= args.template_up_to)
             if not executed.exists():
                 shutil.copyfile(sorted((work / f"ours-{n}" / "_build" / "cache" / "cases").glob("[!_]*.ipynb"))[0], executed)
             if n == args.shard_size and args.shards:

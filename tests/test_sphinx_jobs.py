@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from pathlib import Path
 from types import SimpleNamespace
 
 from conftest import REPO
 
-from casebook.engine.site import SiteBuild, build_html
+import pytest
+
+from casebook.engine.site import PersistentBook, SiteBuild, SiteBuildFailed, build_html, update_pages
 from casebook.engine.sphinx_jobs import parallel_blockers
 
 
@@ -23,9 +26,8 @@ def test_an_undeclared_or_unsafe_extension_blocks_parallel_building():
     assert parallel_blockers(extensions) == ["undeclared (read)", "unsafe (write)"]
 
 
-def test_the_real_book_build_checks_its_extensions_and_names_the_blockers(tmp_path):
-    """Jupyter Book 1 loads sphinx_multitoc_numbering (through sphinx_external_toc), which does
-    not declare itself parallel-safe: the build asks for two processes, uses one, and says why."""
+def _small_book(tmp_path: Path) -> Path:
+    """The real hand-written pages with stand-ins for the generated ones (no portfolio, no cases)."""
     source = tmp_path / "src"
     shutil.copytree(REPO / "book", source / "book", ignore=shutil.ignore_patterns("cases", "_generated", "portfolio.ipynb"))
     for name in ("_config.yml", "_toc.yml"):
@@ -41,8 +43,83 @@ def test_the_real_book_build_checks_its_extensions_and_names_the_blockers(tmp_pa
     for name in included:
         (generated / name).parent.mkdir(parents=True, exist_ok=True)
         (generated / name).write_text("Text.\n", encoding="utf-8")
+    return source
+
+
+def test_the_real_book_build_checks_its_extensions_and_names_the_blockers(tmp_path):
+    """Jupyter Book 1 loads sphinx_multitoc_numbering (through sphinx_external_toc), which does
+    not declare itself parallel-safe: the build asks for two processes, uses one, and says why."""
+    source = _small_book(tmp_path)
     book = build_html(tmp_path / "work", source, jobs=2)
     assert book.kind is SiteBuild.FULL and (book.html / "index.html").is_file()
     report = json.loads((tmp_path / "work" / "parallel.json").read_text())
     assert report["requested"] == 2
     assert "sphinx_multitoc_numbering (read)" in book.serial_because and book.jobs == report["jobs"] == 1
+
+
+def _case_page(title: str) -> str:
+    return f"---\norphan: true\n---\n# {title}\n\nEtt fiktivt ärende.\n"
+
+
+@pytest.mark.e2e  # three Jupyter Book builds in one kept process
+def test_a_kept_jupyter_book_process_rebuilds_changed_pages_without_restarting(tmp_path):
+    source, work = _small_book(tmp_path), tmp_path / "work"
+    (source / "book" / "cases").mkdir()
+    (source / "book" / "cases" / "fiktiv.md").write_text(_case_page("FIKTIVT första"), encoding="utf-8")
+    with PersistentBook() as kept:
+        first = build_html(work, source, persistent=kept)
+        process = kept._process
+        assert first.kind is SiteBuild.FULL and process.poll() is None  # still there for the next build
+        page = first.html / "book" / "cases" / "fiktiv.html"
+        assert "FIKTIVT första" in page.read_text(encoding="utf-8")
+
+        # A case page's new title: not structural (case pages are outside the navigation), so incremental.
+        (source / "book" / "cases" / "fiktiv.md").write_text(_case_page("FIKTIVT andra"), encoding="utf-8")
+        second = build_html(work, source, persistent=kept)
+        assert second.kind is SiteBuild.INCREMENTAL and kept._process is process
+        assert "FIKTIVT andra" in page.read_text(encoding="utf-8")
+
+        # A preview of one page (casebook serve), in the same process; the search index is left alone.
+        index_before = sorted(p.name for p in (first.html / "pagefind").rglob("*"))
+        changed = tmp_path / "fiktiv.md"
+        changed.write_text(_case_page("FIKTIVT tredje"), encoding="utf-8")
+        third = update_pages(work, {"book/cases/fiktiv.md": changed}, persistent=kept)
+        assert third is not None and kept._process is process
+        assert "FIKTIVT tredje" in page.read_text(encoding="utf-8")
+        assert sorted(p.name for p in (first.html / "pagefind").rglob("*")) == index_before
+
+        # Then the rest: a changed generated page is written with its new content, not with a
+        # doctree the kept process loaded in an earlier build.
+        for number in (2, 3):
+            (source / "book" / "_generated" / "case_table.md").write_text(f"Ärendelistan, version {number}.\n",
+                                                                          encoding="utf-8")
+            assert build_html(work, source, persistent=kept).kind is SiteBuild.INCREMENTAL
+            case_list = (first.html / "book" / "case_list.html").read_text(encoding="utf-8")
+            assert f"Ärendelistan, version {number}." in case_list
+        assert kept._process is process
+
+        # A page in the navigation cannot be previewed alone.
+        assert update_pages(work, {"book/method.md": changed}, persistent=kept) is None
+
+        # A warning fails the build, ends the kept process, and the next build starts afresh and in full.
+        (source / "book" / "cases" / "fiktiv.md").write_text(_case_page("FIKTIVT") + "{doc}`saknas`\n", encoding="utf-8")
+        with pytest.raises(SiteBuildFailed, match="saknas"):
+            build_html(work, source, persistent=kept)
+        assert kept._process is None
+        (source / "book" / "cases" / "fiktiv.md").write_text(_case_page("FIKTIVT fjärde"), encoding="utf-8")
+        assert build_html(work, source, persistent=kept).kind is SiteBuild.FULL
+        assert "FIKTIVT fjärde" in page.read_text(encoding="utf-8")
+    assert process.poll() is not None
+
+
+@pytest.mark.e2e  # two Jupyter Book builds
+def test_a_removed_page_rebuilds_the_book_in_full(tmp_path):
+    source, work = _small_book(tmp_path), tmp_path / "work"
+    (source / "book" / "cases").mkdir()
+    (source / "book" / "cases" / "fiktiv.md").write_text(_case_page("FIKTIVT"), encoding="utf-8")
+    (source / "book" / "cases" / "fiktiv-2.md").write_text(_case_page("FIKTIVT 2"), encoding="utf-8")
+    build_html(work, source)
+    (source / "book" / "cases" / "fiktiv-2.md").unlink()
+    book = build_html(work, source)
+    assert book.kind is SiteBuild.FULL
+    assert not (book.html / "book" / "cases" / "fiktiv-2.html").exists()

@@ -76,7 +76,9 @@ def _drop_thebe(app, pagename, templatename, context, doctree) -> None:  # noqa:
 
 
 def _build_search_index(app, exception) -> None:  # noqa: ANN001 - Sphinx event signature
-    if exception is not None or app.builder.format != "html":
+    # casebook serve shows a saved page first and indexes the site right after, in its next
+    # build (casebook.engine.sphinx_jobs.DEFER_SEARCH_INDEX): the index stays as it was meanwhile.
+    if exception is not None or app.builder.format != "html" or os.environ.get("CASEBOOK_DEFER_SEARCH_INDEX"):
         return
     index = Path(app.outdir) / "pagefind"
     shutil.rmtree(index, ignore_errors=True)  # no fragments of removed pages survive

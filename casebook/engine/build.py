@@ -34,15 +34,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from casebook.domain import formatting as fmt
 from casebook.domain.errors import UserError
-from casebook.domain.evaluation import EvaluatedCase
+from casebook.domain.evaluation import EvaluatedCase, evaluate_case
 from casebook.domain.payments import as_of_date
 from casebook.domain.reference import load_national_agencies, load_publisher, load_regional_actors
 from casebook.engine import audit, zygote
-from casebook.engine.cache import PORTFOLIO, ExecutionCache, case_inputs, environment, portfolio_inputs
+from casebook.engine.cache import PORTFOLIO, ExecutionCache, case_inputs, environment, portfolio_inputs, shared_case_inputs
 from casebook.engine.execute import DEFAULT_TIMEOUT, KERNEL_NAME, ExecutionFailure, NotebookJob, case_job, execute, portfolio_job
 from casebook.engine.paths import CASE_PAGES, CASE_TEMPLATE, PORTFOLIO_PAGE, PORTFOLIO_TEMPLATE, ProjectPaths
-from casebook.engine.publish import project_lock, publish
-from casebook.engine.site import BookBuild, SiteBuildFailed, build_html
+from casebook.engine.publish import project_lock, publish, stage_version
+from casebook.engine.site import BookBuild, PersistentBook, SiteBuildFailed, build_html, update_pages
 from casebook.engine.validate import EvaluationCache, validate_all
 from casebook.render import pages
 from casebook.render.memo import write_memos
@@ -82,6 +82,10 @@ class BuildOptions:
     timeout: float = DEFAULT_TIMEOUT  # seconds per notebook
     wait: bool = False  # wait for another build of the project instead of stopping
     assemble: bool = False  # every case must already be fresh in the cache (merged shards)
+    # casebook serve keeps these between builds (None: each build starts its own):
+    zygote: zygote.Zygote | None = None  # a running zygote to fork kernels from
+    book: PersistentBook | None = None  # a kept Jupyter Book process
+    defer_search: bool = False  # leave the search index as it was (indexed by the next build)
 
 
 @dataclass(frozen=True)
@@ -130,12 +134,13 @@ def plan_executions(
     work.mkdir(parents=True, exist_ok=True)
     jobs = []
     histories = audit.change_histories(paths, [evaluated.case.id for evaluated in cases])
+    shared = shared_case_inputs(paths, CASE_TEMPLATE)
     for evaluated in cases:
         case = evaluated.case
         history = histories[case.id]
         # A follow-up is judged as of the build date (overdue final report), so its page is redone each day.
         as_of = as_of_date().isoformat() if case.follow_up is not None else ""
-        inputs = case_inputs(paths, CASE_TEMPLATE, case.id, history, as_of)
+        inputs = case_inputs(paths, CASE_TEMPLATE, case.id, history, as_of, shared)
         key = inputs.key(env)
         if cache.is_fresh(case.id, key):
             continue
@@ -178,7 +183,7 @@ def execute_plan(
             result.failed.append(failure)
             _report_failure(failure, job, paths.failed_dir, console)
 
-    with zygote.kernel_environment(), _kernel_source(options.kernels, console) as kernel_name:
+    with zygote.kernel_environment(), _kernel_source(options, console) as kernel_name:
         jobs = [replace(job, kernel_name=kernel_name, timeout=options.timeout) for job in plan.jobs]
         try:
             _run_in_workers(jobs, min(options.jobs or default_jobs(), len(jobs)), console, done)
@@ -188,21 +193,24 @@ def execute_plan(
 
 
 @contextmanager
-def _kernel_source(kernels: Kernels, console: Console) -> Iterator[str]:
-    """The kernel name to execute with: forked from a zygote, or fresh when it cannot start."""
-    if kernels is Kernels.FRESH:
+def _kernel_source(options: BuildOptions, console: Console) -> Iterator[str]:
+    """The kernel name to execute with: forked from a zygote (the caller's, if it keeps one
+    running), or fresh when none can start."""
+    if options.kernels is Kernels.FRESH:
         yield KERNEL_NAME
         return
-    forked = zygote.Zygote()
-    try:
-        forked.start()
-    except zygote.ZygoteUnavailable as exc:
-        console.print(
-            f"Varning: den förladdade kärnprocessen kunde inte startas ({exc}); varje anteckningsbok körs i en ny kärna.",
-            style="yellow", markup=False, soft_wrap=True,
-        )
-        yield KERNEL_NAME
-        return
+    kept = options.zygote is not None and options.zygote.is_running()
+    forked = options.zygote if kept else zygote.Zygote()
+    if not kept:
+        try:
+            forked.start()
+        except zygote.ZygoteUnavailable as exc:
+            console.print(
+                f"Varning: den förladdade kärnprocessen kunde inte startas ({exc}); varje anteckningsbok körs i en ny kärna.",
+                style="yellow", markup=False, soft_wrap=True,
+            )
+            yield KERNEL_NAME
+            return
     previous = os.environ.get(zygote.ENV_SOCKET)
     os.environ[zygote.ENV_SOCKET] = str(forked.socket_path)
     try:
@@ -212,7 +220,8 @@ def _kernel_source(kernels: Kernels, console: Console) -> Iterator[str]:
             os.environ.pop(zygote.ENV_SOCKET, None)
         else:
             os.environ[zygote.ENV_SOCKET] = previous
-        forked.stop()
+        if not kept:
+            forked.stop()
 
 
 def _worker_signals() -> None:
@@ -305,9 +314,10 @@ def assemble_sources(paths: ProjectPaths, cases: list[EvaluatedCase], cache: Exe
 # --- Stage 5: build the book --------------------------------------------------------------
 
 
-def build_book(paths: ProjectPaths, source: Path) -> BookBuild:
+def build_book(paths: ProjectPaths, source: Path, options: BuildOptions | None = None) -> BookBuild:
+    options = options or BuildOptions()
     try:
-        return build_html(paths.site_work, source)
+        return build_html(paths.site_work, source, persistent=options.book, defer_search=options.defer_search)
     except SiteBuildFailed as exc:
         raise BuildFailed(f"Jupyter Book misslyckades:\n{exc}\nWebbplatsen är oförändrad.") from None
 
@@ -366,14 +376,14 @@ def build_site(
         assemble_sources(paths, cases, cache, staging / "src")
         console.print("Bygger webbplatsen med Jupyter Book …")
         building = time.perf_counter()
-        book = build_book(paths, staging / "src")
+        book = build_book(paths, staging / "src", options)
         summary.book_seconds = time.perf_counter() - building
         summary.site_build = book.kind.value
         if book.serial_because:
             console.print(f"Jupyter Book byggde utan parallella processer: tilläggen {', '.join(book.serial_because)} "
                           "anger inte att de tål parallell läsning och skrivning.", style="yellow", markup=False, soft_wrap=True)
 
-        shutil.copytree(book.html, staging / "html", symlinks=True)
+        stage_version(book.html, staging / "html", output)
         publish(staging / "html", output)
     summary.seconds = time.perf_counter() - started
     shown = output.relative_to(paths.root) if output.is_relative_to(paths.root) else output
@@ -384,6 +394,51 @@ def build_site(
         f"(webbplatsen: {book.kind.label}). Webbplatsen finns i {shown}.",
         soft_wrap=True,
     )
+    return summary
+
+
+# --- A preview of changed case pages (casebook serve) ----------------------------------------
+
+
+def build_preview(
+    paths: ProjectPaths, case_files: list[Path], console: Console | None = None, options: BuildOptions | None = None
+) -> BuildSummary | None:
+    """Publish the pages of ``case_files`` (changed case files) before anything else is rebuilt.
+
+    For the edit loop: the changed cases are validated and executed, their pages rebuilt in
+    the last built book and published, while the portfolio, the case list, the open data,
+    the documents and the search index still show the previous build, until the whole
+    incremental build (:func:`build_site`) that the caller runs next. A bad case file
+    raises its :class:`UserError`, as the whole build would. ``None`` (nothing done) when
+    a whole build is needed anyway: no published site yet, or a file whose id is not its name.
+    """
+    console = console or Console(stderr=True)
+    options = options or BuildOptions()
+    started = time.perf_counter()
+    cases = [evaluate_case(path, paths.reference_dir) for path in case_files]
+    if not paths.site.exists() or any(e.case.id != path.stem for e, path in zip(cases, case_files)):
+        return None
+    summary = BuildSummary(cases=len(cases))
+    cache = ExecutionCache(paths)
+    with project_lock(paths.lock_file, wait=options.wait), _staging(paths.site) as staging:
+        plan = plan_executions(paths, cases, cache, staging / "executed", portfolio=False)
+        summary.reused = plan.reused_cases
+        result = execute_plan(paths, plan, cache, options, console)
+        summary.executed = len(result.executed)
+        summary.failed = [failure.name for failure in result.failed]
+        if result.failed:
+            raise BuildFailed(_failure_summary(summary))
+        pages = {(CASE_PAGES / f"{e.case.id}.ipynb").as_posix(): cache.notebook(e.case.id) for e in cases}
+        try:
+            book = update_pages(paths.site_work, pages, persistent=options.book)
+        except SiteBuildFailed as exc:
+            raise BuildFailed(f"Jupyter Book misslyckades:\n{exc}\nWebbplatsen är oförändrad.") from None
+        if book is None:
+            return None
+        stage_version(book.html, staging / "html", paths.site)
+        publish(staging / "html", paths.site)
+    summary.seconds = time.perf_counter() - started
+    summary.site_build = book.kind.value
     return summary
 
 

@@ -6,7 +6,13 @@ The edit loop of an analyst: save a case file, see its page. One process does th
   to the new version) on ``127.0.0.1`` with the standard library's HTTP server;
 - watches the project's sources with ``watchfiles`` (inotify, through Rust's ``notify``),
   which groups a burst of saves into one batch, and runs the normal incremental build
-  (:func:`casebook.engine.build.build_site`) once per batch;
+  (:func:`casebook.engine.build.build_site`) once per batch; when the batch only changed
+  or added case files, their pages are published first
+  (:func:`casebook.engine.build.build_preview`) and the rest of the site (portfolio, case
+  list, open data, documents, search index) follows in that build;
+- keeps what every build would start again: the preloaded kernel process (the zygote)
+  and one Jupyter Book process with its environment in memory
+  (:class:`casebook.engine.site.PersistentBook`);
 - tells open pages to reload: every HTML page it serves carries a small script that
   polls :data:`RELOAD_PATH`, the number of the last successful build, and reloads the
   page when it changes.
@@ -25,7 +31,7 @@ import functools
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -34,8 +40,10 @@ import watchfiles
 from rich.console import Console
 
 from casebook.domain.errors import UserError
-from casebook.engine.build import BuildFailed, BuildOptions, build_site
-from casebook.engine.paths import ProjectPaths
+from casebook.engine import zygote
+from casebook.engine.build import BuildFailed, BuildOptions, Kernels, build_preview, build_site
+from casebook.engine.paths import CASE_SUFFIX, ProjectPaths
+from casebook.engine.site import PersistentBook
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -174,14 +182,50 @@ def changed_files(changes: Iterable[tuple[watchfiles.Change, str]], root: Path) 
                    for _, path in changes})
 
 
-def rebuild(paths: ProjectPaths, console: Console, options: BuildOptions, version: SiteVersion) -> bool:
-    """One incremental build; on failure print why and keep the last good site. True if it published."""
+def previewable_case_files(changes: Iterable[tuple[watchfiles.Change, str]], paths: ProjectPaths) -> list[Path]:
+    """The case files of a batch that changed nothing but case files (added or modified); else none.
+
+    Files that came and went within the batch (an editor's temporary file, written and
+    renamed over the case file) do not count.
+    """
+    cases_dir = paths.cases_dir.resolve()
+    files = set()
+    for change, name in changes:
+        path = Path(name)
+        is_case_file = path.parent.resolve() == cases_dir and path.suffix == CASE_SUFFIX
+        if is_case_file and change is not watchfiles.Change.deleted:
+            files.add(path)
+        elif is_case_file or path.exists():  # a removed case, or anything else that changed
+            return []
+    return sorted(path for path in files if path.is_file())
+
+
+def _report_failure(exc: Exception, console: Console) -> None:
+    console.print(str(exc), style="red", markup=False, soft_wrap=True)
+    console.print("Den senast byggda webbplatsen visas fortfarande; spara en rättning så byggs den om.",
+                  markup=False, soft_wrap=True)
+
+
+def rebuild(paths: ProjectPaths, console: Console, options: BuildOptions, version: SiteVersion,
+            case_files: list[Path] = ()) -> bool:
+    """One incremental build, changed case pages first; on failure print why and keep the last good site.
+
+    True if it published. ``case_files``: the changed case files, if nothing else changed.
+    """
+    if case_files:
+        try:
+            preview = build_preview(paths, list(case_files), console=console, options=options)
+        except (UserError, BuildFailed) as exc:  # the whole build would stop on the same problem
+            _report_failure(exc, console)
+            return False
+        if preview is not None:
+            version.advance()
+            console.print(f"Visas nu: {', '.join(p.stem for p in case_files)} ({preview.seconds:.1f} s); "
+                          "bygger om resten av webbplatsen …", markup=False, soft_wrap=True)
     try:
         build_site(paths, console=console, options=options)
     except (UserError, BuildFailed) as exc:
-        console.print(str(exc), style="red", markup=False, soft_wrap=True)
-        console.print("Den senast byggda webbplatsen visas fortfarande; spara en rättning så byggs den om.",
-                      markup=False, soft_wrap=True)
+        _report_failure(exc, console)
         return False
     version.advance()
     return True
@@ -194,14 +238,39 @@ def serve(paths: ProjectPaths, port: int = DEFAULT_PORT, console: Console | None
     options = options or BuildOptions(wait=True)
     version = SiteVersion()
     sources = _Sources(paths)
-    rebuild(paths, console, options, version)
-    with site_server(paths.site, port, version) as server:
-        console.print(f"Webbplatsen visas på http://{HOST}:{server.server_address[1]}/ och byggs om när "
-                      "ärendefiler, mallar eller bokens sidor ändras. Avsluta med Ctrl-C.", markup=False, soft_wrap=True)
-        for changes in watchfiles.watch(
-            *sources.watched(), watch_filter=sources.relevant, debounce=DEBOUNCE_MILLISECONDS,
-            step=STEP_MILLISECONDS, raise_interrupt=True,
-        ):
-            console.print(f"Ändrat: {', '.join(changed_files(changes, paths.root))}; bygger om …",
-                          markup=False, soft_wrap=True)
-            rebuild(paths, console, options, version)
+    with _kept_processes(options, console) as options, PersistentBook() as book:
+        options = replace(options, book=book)
+        rebuild(paths, console, options, version)
+        with site_server(paths.site, port, version) as server:
+            console.print(f"Webbplatsen visas på http://{HOST}:{server.server_address[1]}/ och byggs om när "
+                          "ärendefiler, mallar eller bokens sidor ändras. Avsluta med Ctrl-C.", markup=False, soft_wrap=True)
+            for changes in watchfiles.watch(
+                *sources.watched(), watch_filter=sources.relevant, debounce=DEBOUNCE_MILLISECONDS,
+                step=STEP_MILLISECONDS, raise_interrupt=True,
+            ):
+                console.print(f"Ändrat: {', '.join(changed_files(changes, paths.root))}; bygger om …",
+                              markup=False, soft_wrap=True)
+                rebuild(paths, console, options, version, previewable_case_files(changes, paths))
+
+
+@contextmanager
+def _kept_processes(options: BuildOptions, console: Console) -> Iterator[BuildOptions]:
+    """``options`` with a zygote kept running for every build of the session (when kernels are forked).
+
+    If it cannot start, each build starts its own, or falls back to fresh kernels with a warning.
+    Package code changed during the session is not seen by the kept zygote: restart serve.
+    """
+    if options.kernels is not Kernels.FORKED:
+        yield options
+        return
+    kept = zygote.Zygote()
+    try:
+        with zygote.kernel_environment():
+            kept.start()
+    except zygote.ZygoteUnavailable:
+        yield options
+        return
+    try:
+        yield replace(options, zygote=kept)
+    finally:
+        kept.stop()

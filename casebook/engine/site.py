@@ -5,10 +5,13 @@ changed, so Sphinx sees the true modification times. Then:
 
 - nothing changed (and the last build completed): Jupyter Book is not run at all;
 - only page contents changed: an incremental build rewrites the changed pages;
-- the set of pages, any page title, the configuration, the table of contents, templates
-  or styles changed, or the last build did not complete: a full build from scratch.
-  Jupyter Book 1's incremental mode leaves other pages' navigation (sidebar, previous and
-  next links) stale when pages or titles change, so those changes always rebuild fully.
+- a page was removed, a page in the navigation was added or retitled, the configuration,
+  the table of contents, templates or styles changed, or the last build did not complete:
+  a full build from scratch. Jupyter Book 1's incremental mode leaves other pages'
+  navigation (sidebar, previous and next links) stale when such pages change, and keeps
+  the HTML of a removed page, so those changes always rebuild fully. Case pages are not in
+  the navigation (see ``_toc.yml``): adding one, or changing its title, rebuilds only the
+  pages whose contents changed (the case list links cases by their titles as text).
 
 Sphinx reads and writes pages in parallel (``-j``, one process per core) when every loaded
 extension declares itself safe for it (``casebook.engine.sphinx_jobs`` checks at run time);
@@ -16,6 +19,11 @@ otherwise it builds serially and :class:`BookBuild` names the extensions that pr
 
 Warnings are errors. The caller publishes the result; a failure leaves ``_build/html`` as
 it was and marks the mirror incomplete, so the next build is a full one.
+
+Each build starts Jupyter Book anew, unless the caller holds a :class:`PersistentBook`
+(``casebook serve``): one Jupyter Book process kept between builds, so a one-page rebuild
+does not pay for starting Python, importing Sphinx's extensions and loading the pickled
+environment again.
 """
 
 from __future__ import annotations
@@ -32,7 +40,11 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
+from casebook.engine import sphinx_jobs
+
 STRUCTURAL = ("_config.yml", "_toc.yml", "book/_templates/", "book/_static/")
+# Pages in no table of contents (``:orphan:``): their titles appear in no other page's navigation.
+OUTSIDE_NAVIGATION = ("book/cases/",)
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -71,6 +83,15 @@ def _files(tree: Path) -> dict[str, Path]:
     return {p.relative_to(tree).as_posix(): p for p in tree.rglob("*") if p.is_file()}
 
 
+def _is_page(relative: str) -> bool:
+    return relative.endswith((".md", ".ipynb"))
+
+
+def removed_pages(source: Path, mirror: Path) -> set[str]:
+    """Pages in ``mirror`` that ``source`` no longer has."""
+    return {relative for relative in _files(mirror).keys() - _files(source).keys() if _is_page(relative)}
+
+
 def sync_tree(source: Path, mirror: Path) -> set[str]:
     """Make ``mirror`` a copy of ``source``, writing only what differs; the paths that changed."""
     wanted, present = _files(source), _files(mirror)
@@ -101,24 +122,27 @@ def structure(tree: Path) -> str:
     """A digest of everything that other pages' navigation depends on."""
     digest = hashlib.sha256()
     for relative, path in sorted(_files(tree).items()):
-        if relative.endswith((".md", ".ipynb")) and not relative.startswith("book/_generated/"):
+        if _is_page(relative) and not relative.startswith(("book/_generated/", *OUTSIDE_NAVIGATION)):
             digest.update(f"{relative}\0{_title(path)}\n".encode())
         elif relative in STRUCTURAL or relative.startswith(STRUCTURAL):
             digest.update(relative.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 
-def build_html(work: Path, source: Path, jobs: int | None = None) -> BookBuild:
+def build_html(work: Path, source: Path, jobs: int | None = None, persistent: PersistentBook | None = None,
+               defer_search: bool = False) -> BookBuild:
     """Build ``source`` (a staged book) in ``work`` (kept between builds, see the module docstring).
 
     ``jobs``: Sphinx processes at most (default: one per core); fewer if an extension is not parallel-safe.
+    ``persistent``: build with this kept Jupyter Book process instead of starting one.
+    ``defer_search``: leave the search index as it was (``casebook serve`` indexes in its next build).
     """
     mirror, out = work / "src", work / "out"
     complete, structure_file = work / "complete", work / "structure"
     html = out / "_build" / "html"
     new_structure = structure(source)
     full = not (complete.exists() and html.is_dir() and structure_file.exists()
-                and structure_file.read_text() == new_structure)
+                and structure_file.read_text() == new_structure) or bool(removed_pages(source, mirror))
     mirror.mkdir(parents=True, exist_ok=True)
     # Not complete until Jupyter Book has run on the synced mirror: a build interrupted while
     # syncing or building must not look up to date next time.
@@ -129,25 +153,133 @@ def build_html(work: Path, source: Path, jobs: int | None = None) -> BookBuild:
         return BookBuild(html, SiteBuild.UNCHANGED)
     if full:
         shutil.rmtree(out, ignore_errors=True)
-    used, blockers = run_jupyter_book(mirror, out, full, jobs or default_jobs(), work / "parallel.json")
+    if persistent is not None:
+        used, blockers = persistent.build(mirror, out, full, jobs or default_jobs(), work / "parallel.json", defer_search)
+    else:
+        used, blockers = run_jupyter_book(mirror, out, full, jobs or default_jobs(), work / "parallel.json", defer_search)
     structure_file.write_text(new_structure)
     complete.touch()
     return BookBuild(html, SiteBuild.FULL if full else SiteBuild.INCREMENTAL, used, blockers)
 
 
-def run_jupyter_book(source: Path, out: Path, full: bool, jobs: int, report: Path) -> tuple[int, tuple[str, ...]]:
-    """``jupyter-book build`` through :mod:`casebook.engine.sphinx_jobs`; the processes used and why not more."""
-    report.unlink(missing_ok=True)
+def update_pages(work: Path, pages: dict[str, Path], jobs: int | None = None,
+                 persistent: PersistentBook | None = None) -> BookBuild | None:
+    """Put ``pages`` (relative name in the book → file) into the last built book and rebuild just them.
+
+    For pages outside the navigation (case pages), whose change touches no other page's
+    HTML; the search index is left as it was. ``None`` when there is no complete last
+    build to update: the caller builds the whole book instead.
+    """
+    mirror, out = work / "src", work / "out"
+    complete, html = work / "complete", out / "_build" / "html"
+    if not (complete.exists() and html.is_dir()) or not all(name.startswith(OUTSIDE_NAVIGATION) for name in pages):
+        return None
+    complete.unlink()  # until the rebuild succeeded: a failure makes the next build a full one
+    for name, page in pages.items():
+        target = mirror / name
+        if not (target.is_file() and filecmp.cmp(page, target, shallow=False)):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(page, target)
+    if persistent is not None:
+        used, blockers = persistent.build(mirror, out, False, jobs or default_jobs(), work / "parallel.json", True)
+    else:
+        used, blockers = run_jupyter_book(mirror, out, False, jobs or default_jobs(), work / "parallel.json", True)
+    complete.touch()
+    return BookBuild(html, SiteBuild.INCREMENTAL, used, blockers)
+
+
+def _command(source: Path, out: Path, full: bool, jobs: int, report: Path, persistent: bool = False) -> list[str]:
     command = [sys.executable, "-m", "casebook.engine.sphinx_jobs", str(jobs), str(report),
                "build", str(source), "--path-output", str(out), "-W", "-n", "--keep-going"]
-    if full:
-        command.append("--all")
-    completed = subprocess.run(command, cwd=source, capture_output=True, text=True, check=False)
-    if completed.returncode != 0:
-        # Show the problems with paths as in the repository, without terminal colours.
-        text = ANSI_ESCAPE.sub("", completed.stdout + completed.stderr).replace(f"{source}/", "")
-        log = text.strip().splitlines()
-        problems = [line for line in log if "WARNING" in line or "ERROR" in line] or log[-20:]
-        raise SiteBuildFailed("\n".join(problems[:30]))
+    return command + (["--all"] if full else []) + ([sphinx_jobs.PERSISTENT] if persistent else [])
+
+
+def _environment(defer_search: bool) -> dict[str, str]:
+    return {**os.environ, sphinx_jobs.DEFER_SEARCH_INDEX: "1" if defer_search else ""}
+
+
+def _problems(output: str, source: Path) -> SiteBuildFailed:
+    """The warnings and errors of a failed build, with paths as in the repository, without terminal colours."""
+    log = ANSI_ESCAPE.sub("", output).replace(f"{source}/", "").strip().splitlines()
+    problems = [line for line in log if "WARNING" in line or "ERROR" in line] or log[-20:]
+    return SiteBuildFailed("\n".join(problems[:30]))
+
+
+def _report(report: Path) -> tuple[int, tuple[str, ...]]:
     used = json.loads(report.read_text(encoding="utf-8"))
     return used["jobs"], tuple(used["blockers"])
+
+
+def run_jupyter_book(source: Path, out: Path, full: bool, jobs: int, report: Path,
+                     defer_search: bool = False) -> tuple[int, tuple[str, ...]]:
+    """``jupyter-book build`` through :mod:`casebook.engine.sphinx_jobs`; the processes used and why not more."""
+    report.unlink(missing_ok=True)
+    completed = subprocess.run(_command(source, out, full, jobs, report), cwd=source, capture_output=True, text=True,
+                               check=False, env=_environment(defer_search))
+    if completed.returncode != 0:
+        raise _problems(completed.stdout + completed.stderr, source)
+    return _report(report)
+
+
+class PersistentBook:
+    """One Jupyter Book process kept between builds (``sphinx_jobs --persistent``), for ``casebook serve``.
+
+    A full build, a first build, or a build after a failed one starts a new process (the
+    previous one is ended); every other build is one more incremental build in the same
+    process. Use as a context manager, or call :meth:`close`.
+    """
+
+    def __init__(self) -> None:
+        self._process: subprocess.Popen | None = None
+        self._started_for: tuple[Path, Path, int] | None = None
+
+    def build(self, source: Path, out: Path, full: bool, jobs: int, report: Path,
+              defer_search: bool = False) -> tuple[int, tuple[str, ...]]:
+        """Build as :func:`run_jupyter_book` does; raises :class:`SiteBuildFailed` with the problems."""
+        if full or self._process is None or self._process.poll() is not None or self._started_for != (source, out, jobs):
+            self.close()
+            report.unlink(missing_ok=True)
+            self._process = subprocess.Popen(
+                _command(source, out, full, jobs, report, persistent=True), cwd=source, env=_environment(defer_search),
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
+            )
+            self._started_for = (source, out, jobs)
+        else:
+            self._process.stdin.write("build defer-search\n" if defer_search else "build\n")
+            self._process.stdin.flush()
+        status, output = self._wait()
+        if status != 0:
+            self.close()  # its environment may hold what failed: the next build starts afresh
+            raise _problems(output, source)
+        return _report(report)
+
+    def _wait(self) -> tuple[int, str]:
+        """Read the process's output up to the end of this build: its status and its log."""
+        lines = []
+        for line in self._process.stdout:
+            if line.startswith(sphinx_jobs.DONE_MARKER):
+                return int(line.split()[1]), "".join(lines)
+            lines.append(line)
+        return self._process.wait() or 1, "".join(lines)  # it ended: a crash, or an error before any build
+
+    def close(self) -> None:
+        """End the kept process, if any."""
+        if self._process is None:
+            return
+        if self._process.poll() is None:
+            self._process.stdin.close()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        else:
+            self._process.stdin.close()
+        self._process.stdout.close()
+        self._process = None
+
+    def __enter__(self) -> PersistentBook:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()

@@ -141,6 +141,9 @@ class Zygote:
             self.stop()
             raise ZygoteUnavailable(error[-1] if error else "ingen svarsrad")
 
+    def is_running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
     def stop(self) -> None:
         if self.process is not None:
             if self.process.poll() is None:
