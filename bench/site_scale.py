@@ -5,7 +5,8 @@ pages, and times a full ``jupyter-book build --all`` with the project's configur
 each N, one after the other in one run, the way the build runs it
 (``casebook.engine.sphinx_jobs``: Sphinx's ``-j`` where every extension declares itself
 parallel-safe). Reports seconds, the Sphinx processes used, the extensions that kept it
-serial, and the peak memory of the whole process tree (sampled every 0,2 s).
+serial, and the peak memory of the whole process tree, of its Pagefind indexer alone and
+of the rest (sampled every 0,2 s).
 
     python -m bench.site_scale NOTEBOOK N... [--jobs J] [--assume-parallel-safe]
 
@@ -54,16 +55,23 @@ class SiteRun:
     pages: int
     seconds: float
     peak_mib: float  # the build's whole process tree, all Sphinx workers included
+    peak_pagefind_mib: float  # the Pagefind indexer alone
+    peak_sphinx_mib: float  # the tree without Pagefind: Jupyter Book's Sphinx and the runner
     jobs: int
     blockers: list[str]
 
 
 def _peak_rss(process: subprocess.Popen, peak: list[int]) -> None:
+    """Keep in ``peak`` the highest summed RSS of the process tree, of its Pagefind processes and of the rest."""
     root = psutil.Process(process.pid)
     while process.poll() is None:
         try:
-            tree = [root, *root.children(recursive=True)]
-            peak[0] = max(peak[0], sum(p.memory_info().rss for p in tree if p.is_running()))
+            tree = [p for p in (root, *root.children(recursive=True)) if p.is_running()]
+            rss = {p: p.memory_info().rss for p in tree}
+            peak[0] = max(peak[0], sum(rss.values()))
+            pagefind = sum(size for p, size in rss.items() if p.name().startswith("pagefind"))
+            peak[1] = max(peak[1], pagefind)
+            peak[2] = max(peak[2], sum(rss.values()) - pagefind)
         except psutil.Error:
             pass
         time.sleep(SAMPLE_SECONDS)
@@ -92,7 +100,7 @@ def site_run(executed: Path, n: int, work: Path, jobs: int, assume_safe: bool = 
     report = work / f"parallel-{n}.json"
     runner = ["-c", _ASSUME_SAFE] if assume_safe else ["-m", "casebook.engine.sphinx_jobs"]
     command = [sys.executable, *runner, str(jobs), str(report), "build", "--all", str(root)]
-    peak = [0]
+    peak = [0, 0, 0]
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=root)
     sampler = threading.Thread(target=_peak_rss, args=(process, peak), daemon=True)
@@ -104,7 +112,8 @@ def site_run(executed: Path, n: int, work: Path, jobs: int, assume_safe: bool = 
         raise SystemExit(stderr.decode(errors="replace")[-3000:])
     used = json.loads(report.read_text(encoding="utf-8"))
     shutil.rmtree(root)
-    return SiteRun(n, round(seconds, 2), round(peak[0] / 2**20, 1), used["jobs"], used["blockers"])
+    mib = [round(bytes_ / 2**20, 1) for bytes_ in peak]
+    return SiteRun(n, round(seconds, 2), *mib, used["jobs"], used["blockers"])
 
 
 def site_runs(executed: Path, sizes: list[int], jobs: int, assume_safe: bool = False) -> list[SiteRun]:

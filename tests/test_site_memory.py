@@ -1,16 +1,24 @@
-"""The site's Sphinx extension keeps memory bounded as the number of pages grows.
+"""The site build keeps memory bounded as the number of pages grows.
 
 Sphinx 7.4 keeps every doctree it reads in memory until it writes (and the pickled bytes
 of every doctree it loads): 11 GiB for 10 000 case pages. The extension drops them as it
-goes (book/_ext/casebook_site.py); ``bench/site_scale.py`` measures the peak.
+goes (book/_ext/casebook_site.py). The Pagefind indexer needs most of what remains (about
+0,5 MiB a case page): it runs after the Sphinx process has exited, not beside it
+(casebook.engine.sphinx_jobs), with its allocator returning freed memory at once.
+``bench/site_scale.py`` measures the peak.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import subprocess
+import sys
+from pathlib import Path
 from types import SimpleNamespace
 
 from conftest import REPO
+
+from casebook.engine import sphinx_jobs
 
 
 def _extension():
@@ -25,6 +33,8 @@ class _RecordingApp:
         self.handlers: dict[str, list] = {}
         self.env = SimpleNamespace(_write_doc_doctree_cache={"a": object(), "b": object()},
                                    _pickled_doctree_cache={"a": b"...", "b": b"..."})
+        self.builder = SimpleNamespace(format="html")
+        self.outdir = "/site/html"
 
     def connect(self, event, handler):
         self.handlers.setdefault(event, []).append(handler)
@@ -50,3 +60,74 @@ def test_a_written_pages_pickled_doctree_is_forgotten():
     for handler in app.handlers["doctree-resolved"]:
         handler(app, object(), "a")
     assert app.env._pickled_doctree_cache == {"b": b"..."}
+
+
+def test_under_the_runner_the_extension_leaves_the_search_index_for_later(tmp_path, monkeypatch):
+    """In the Jupyter Book child of casebook.engine.sphinx_jobs the extension only names the
+    finished site; Pagefind must not start while this Sphinx process holds its memory."""
+    handoff = tmp_path / "parallel.json.site"
+    monkeypatch.setenv(sphinx_jobs.SEARCH_INDEX_LATER, str(handoff))
+    app = _RecordingApp()
+    extension = _extension()
+    started = []
+    monkeypatch.setattr(extension, "build_search_index", started.append)
+    extension.setup(app)
+    for handler in app.handlers["build-finished"]:
+        handler(app, None)
+    assert started == []
+    assert handoff.read_text(encoding="utf-8") == "/site/html"
+
+
+def test_built_directly_the_extension_indexes_the_site_itself(monkeypatch):
+    """``jupyter-book build`` without the runner (bench/case_list_weight.py) still gets its index."""
+    monkeypatch.delenv(sphinx_jobs.SEARCH_INDEX_LATER, raising=False)
+    app = _RecordingApp()
+    extension = _extension()
+    started = []
+    monkeypatch.setattr(extension, "build_search_index", started.append)
+    extension.setup(app)
+    for handler in app.handlers["build-finished"]:
+        handler(app, None)
+    assert started == [Path("/site/html")]
+
+
+def _completed(command, returncode=0):
+    return subprocess.CompletedProcess(command, returncode, "", "")
+
+
+def test_the_runner_indexes_the_site_only_after_the_jupyter_book_child_has_exited(tmp_path, monkeypatch):
+    report = tmp_path / "parallel.json"
+    events = []
+
+    def fake_run(command, env=None, **kwargs):
+        if "--in-process" in command:  # the Jupyter Book child: it names the site and exits
+            assert command[:4] == [sys.executable, "-m", "casebook.engine.sphinx_jobs", "--in-process"]
+            Path(env[sphinx_jobs.SEARCH_INDEX_LATER]).write_text(str(tmp_path / "html"), encoding="utf-8")
+            events.append("jupyter-book exited")
+        else:
+            events.append(("pagefind", command[command.index("--site") + 1], env["_RJEM_MALLOC_CONF"]))
+        return _completed(command)
+
+    monkeypatch.setattr(sphinx_jobs.subprocess, "run", fake_run)
+    assert sphinx_jobs.run_then_index(2, report, ["build", "--all", "src"]) == 0
+    assert events == ["jupyter-book exited", ("pagefind", str(tmp_path / "html"), "dirty_decay_ms:0,muzzy_decay_ms:0")]
+    assert not (tmp_path / "parallel.json.site").exists()
+
+
+def test_a_failed_jupyter_book_build_is_not_indexed_and_keeps_its_exit_status(tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr(sphinx_jobs.subprocess, "run", lambda command, **kw: calls.append(command) or _completed(command, 2))
+    assert sphinx_jobs.run_then_index(1, tmp_path / "parallel.json", ["build", "src"]) == 2
+    assert len(calls) == 1
+
+
+def test_a_pagefind_failure_fails_the_build_with_a_swedish_message(tmp_path, monkeypatch, capsys):
+    def fake_run(command, env=None, **kwargs):
+        if "--in-process" in command:
+            Path(env[sphinx_jobs.SEARCH_INDEX_LATER]).write_text(str(tmp_path), encoding="utf-8")
+            return _completed(command)
+        return subprocess.CompletedProcess(command, 1, "", "Error: no html files")
+
+    monkeypatch.setattr(sphinx_jobs.subprocess, "run", fake_run)
+    assert sphinx_jobs.run_then_index(1, tmp_path / "parallel.json", ["build", "src"]) == 1
+    assert "Pagefind kunde inte bygga sökindexet: Error: no html files" in capsys.readouterr().err

@@ -9,7 +9,9 @@
   HTML, into ``pagefind/`` at the site root. Only case pages are indexed (their article
   carries ``data-pagefind-body``, see book/_templates/layout.html); their verdict block
   carries the filters (decision-maker, owner, year, needs attention). Pagefind reads the
-  pages' ``lang="sv"`` and stems Swedish words.
+  pages' ``lang="sv"`` and stems Swedish words. Built through ``casebook.engine.sphinx_jobs``
+  (as the site build does), Pagefind runs after this Sphinx process has exited, so that the
+  two processes' memory does not add up.
 - Drops sphinx-thebe's scripts and stylesheet. Jupyter Book 1 always loads sphinx-thebe;
   the site has no live code cells, and the extension declares ``const THEBE_JS_URL`` twice
   on every page, which is a JavaScript error in every browser.
@@ -21,14 +23,13 @@
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 from docutils import nodes
 from sphinx.transforms import SphinxTransform
 from sphinx.writers.html5 import HTML5Translator
+
+from casebook.engine.sphinx_jobs import DEFER_SEARCH_INDEX, SEARCH_INDEX_LATER, build_search_index
 
 LABEL = "casebook-label"
 
@@ -77,15 +78,16 @@ def _drop_thebe(app, pagename, templatename, context, doctree) -> None:  # noqa:
 
 def _build_search_index(app, exception) -> None:  # noqa: ANN001 - Sphinx event signature
     # casebook serve shows a saved page first and indexes the site right after, in its next
-    # build (casebook.engine.sphinx_jobs.DEFER_SEARCH_INDEX): the index stays as it was meanwhile.
-    if exception is not None or app.builder.format != "html" or os.environ.get("CASEBOOK_DEFER_SEARCH_INDEX"):
+    # build (DEFER_SEARCH_INDEX): the index stays as it was meanwhile.
+    if exception is not None or app.builder.format != "html" or os.environ.get(DEFER_SEARCH_INDEX):
         return
-    index = Path(app.outdir) / "pagefind"
-    shutil.rmtree(index, ignore_errors=True)  # no fragments of removed pages survive
-    command = [sys.executable, "-m", "pagefind", "--site", str(app.outdir), "--silent"]
-    completed = subprocess.run(command, capture_output=True, text=True, check=False)
-    if completed.returncode != 0:
-        raise RuntimeError(f"Pagefind kunde inte bygga sökindexet: {completed.stderr.strip()[-500:]}")
+    later = os.environ.get(SEARCH_INDEX_LATER)
+    if later:
+        # Run through casebook.engine.sphinx_jobs: it indexes the site once this Sphinx
+        # process has exited, so that Pagefind's memory and Sphinx's do not add up.
+        Path(later).write_text(str(app.outdir), encoding="utf-8")
+        return
+    build_search_index(Path(app.outdir))
 
 
 def _keep_no_read_doctrees(app, doctree):  # noqa: ANN001 - Sphinx event signature

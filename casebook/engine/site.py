@@ -189,7 +189,9 @@ def update_pages(work: Path, pages: dict[str, Path], jobs: int | None = None,
 
 
 def _command(source: Path, out: Path, full: bool, jobs: int, report: Path, persistent: bool = False) -> list[str]:
-    command = [sys.executable, "-m", "casebook.engine.sphinx_jobs", str(jobs), str(report),
+    # A kept process runs Jupyter Book itself (and indexes the site in it, as it never exits).
+    runner = ["--in-process"] if persistent else []
+    command = [sys.executable, "-m", "casebook.engine.sphinx_jobs", *runner, str(jobs), str(report),
                "build", str(source), "--path-output", str(out), "-W", "-n", "--keep-going"]
     return command + (["--all"] if full else []) + ([sphinx_jobs.PERSISTENT] if persistent else [])
 

@@ -9,23 +9,34 @@ assumed: an extension added later that is not parallel-safe turns ``-j`` off by 
 (Sphinx's own check, ``Sphinx.is_parallel_allowed``, would warn instead, and the build
 treats warnings as errors.)
 
-    python -m casebook.engine.sphinx_jobs JOBS REPORT [--persistent] [jupyter-book arguments ...]
+    python -m casebook.engine.sphinx_jobs JOBS REPORT [jupyter-book arguments ...]
+    python -m casebook.engine.sphinx_jobs --in-process JOBS REPORT [--persistent] [...]   (no child, no later index)
 
 REPORT receives ``{"jobs": <used>, "requested": JOBS, "blockers": [...]}`` as JSON.
 
-``--persistent`` keeps the Sphinx application, its extensions and its environment in
-memory after the first build (for ``casebook serve``): every line ``build`` on standard
-input runs one more incremental build, ``build defer-search`` one without the search index
-(:data:`DEFER_SEARCH_INDEX`); end of input ends the process. After each build a line
-``<DONE_MARKER> <status>`` (0: no warning, no error) goes to standard output. Starting
-Python, importing Jupyter Book and loading the pickled environment is most of a one-page
-rebuild at 1 000 pages (about 2,5 of 4 s), and is paid once.
+Jupyter Book runs in a child process; the site's search index (Pagefind, started by the
+site's extension, book/_ext/casebook_site.py) is built by this process after that child
+has exited. Pagefind holds every case page's words at once (about 0,5 MiB a page) and the
+Sphinx process still holds its environment and search index when its build finishes (about
+0,1 MiB a page), so running them one after the other instead of together keeps the peak
+memory of a large build down to the larger of the two (bench/site_scale.py).
+
+``--persistent`` (with ``--in-process``, for ``casebook serve``) keeps the Sphinx
+application, its extensions and its environment in memory after the first build: every
+line ``build`` on standard input runs one more incremental build, ``build defer-search``
+one without the search index (:data:`DEFER_SEARCH_INDEX`); end of input ends the process.
+After each build a line ``<DONE_MARKER> <status>`` (0: no warning, no error) goes to
+standard output. Starting Python, importing Jupyter Book and loading the pickled
+environment is most of a one-page rebuild at 1 000 pages (about 2,5 of 4 s), and is paid
+once. Such a process indexes the site itself (it does not exit in between).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -34,6 +45,30 @@ PERSISTENT = "--persistent"
 DONE_MARKER = "\x1ecasebook-sphinx-done"
 # Set (to "1") while a build should leave the search index as it was; read by book/_ext/casebook_site.py.
 DEFER_SEARCH_INDEX = "CASEBOOK_DEFER_SEARCH_INDEX"
+
+# Set for the Jupyter Book child: the file into which the site's extension writes the
+# finished site's directory instead of indexing it itself.
+SEARCH_INDEX_LATER = "CASEBOOK_SEARCH_INDEX_LATER"
+
+# pagefind-bin's allocator (jemalloc) keeps freed memory for 10 s by default before giving
+# it back; Pagefind frees each page's parsed words as it turns them into the index, so
+# giving them back at once lowers its peak (by 9 % at 10 000 case pages; same index files).
+PAGEFIND_ALLOCATOR = {"_RJEM_MALLOC_CONF": "dirty_decay_ms:0,muzzy_decay_ms:0"}
+
+
+class SearchIndexFailed(RuntimeError):
+    """Pagefind could not index the finished site."""
+
+
+def build_search_index(site: Path) -> None:
+    """Index the case pages of the finished HTML site ``site`` with Pagefind, into ``site/pagefind``."""
+    index = site / "pagefind"
+    shutil.rmtree(index, ignore_errors=True)  # no fragments of removed pages survive
+    command = [sys.executable, "-m", "pagefind", "--site", str(site), "--silent"]
+    completed = subprocess.run(command, capture_output=True, text=True, check=False,
+                               env={**os.environ, **PAGEFIND_ALLOCATOR})
+    if completed.returncode != 0:
+        raise SearchIndexFailed(f"Pagefind kunde inte bygga sökindexet: {completed.stderr.strip()[-500:]}")
 
 
 def parallel_blockers(extensions: dict) -> list[str]:
@@ -106,5 +141,26 @@ def run(jobs: int, report: Path, arguments: list[str]) -> None:
     os._exit(code)
 
 
+def run_then_index(jobs: int, report: Path, arguments: list[str]) -> int:
+    """:func:`run` in a child process, then the search index of the site it built; the exit status."""
+    handoff = report.with_name(report.name + ".site")
+    handoff.unlink(missing_ok=True)
+    child = [sys.executable, "-m", "casebook.engine.sphinx_jobs", "--in-process", str(jobs), str(report), *arguments]
+    completed = subprocess.run(child, env={**os.environ, SEARCH_INDEX_LATER: str(handoff)}, check=False)
+    if completed.returncode != 0 or not handoff.exists():  # failed, or built no HTML site
+        return completed.returncode
+    site = Path(handoff.read_text(encoding="utf-8"))
+    handoff.unlink()
+    try:
+        build_search_index(site)
+    except SearchIndexFailed as failure:
+        print(f"ERROR: {failure}", file=sys.stderr)
+        return 1
+    return 0
+
+
 if __name__ == "__main__":
-    run(int(sys.argv[1]), Path(sys.argv[2]), sys.argv[3:])
+    if sys.argv[1] == "--in-process":
+        run(int(sys.argv[2]), Path(sys.argv[3]), sys.argv[4:])
+    else:
+        sys.exit(run_then_index(int(sys.argv[1]), Path(sys.argv[2]), sys.argv[3:]))
