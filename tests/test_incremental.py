@@ -172,7 +172,7 @@ def _case_list_row(site: Path, case_id: str) -> str:
 
 
 @pytest.mark.e2e
-def test_a_changed_case_rebuilds_only_changed_pages_and_a_new_title_rebuilds_all(tmp_path):
+def test_a_changed_case_rebuilds_only_changed_pages_and_a_new_title_in_the_navigation_rebuilds_all(tmp_path):
     root = copy_project(tmp_path / "repo")
     case = root / "data/cases/fiktiv-bas.yaml"
     shutil.copy2(FICTIONAL_BASE_PATH, case)
@@ -191,7 +191,23 @@ def test_a_changed_case_rebuilds_only_changed_pages_and_a_new_title_rebuilds_all
     assert _case_list_row(site, "fiktiv-bas").endswith("2 av 18 JSON")
     assert (site / "book/cases/rjh-2025-spin.html").read_bytes() == spin_page
 
+    # A case page is in no navigation: its new title rebuilds the pages that show it, not all.
     case.write_text(case.read_text(encoding="utf-8").replace("Samverkan i Exempelbygd", "Ny titel i Exempelbygd"),
                     encoding="utf-8")
-    assert _summary(root, tmp_path)["site_build"] == "full"
+    assert _summary(root, tmp_path)["site_build"] == "incremental"
     assert "Ny titel i Exempelbygd" in _case_list_row(site, "fiktiv-bas")
+    page = (site / "book/cases/fiktiv-bas.html").read_text(encoding="utf-8")
+    assert "Ny titel i Exempelbygd" in page.split("<title>", 1)[1].split("</title>", 1)[0]
+
+    # A page of the navigation retitled: every page's sidebar shows it, so everything is rebuilt.
+    method = root / "book" / "method.md"
+    heading = next(line for line in method.read_text(encoding="utf-8").splitlines() if line.startswith("# "))
+    method.write_text(method.read_text(encoding="utf-8").replace(heading, "# Metod och antaganden, ny rubrik", 1),
+                      encoding="utf-8")
+    assert _summary(root, tmp_path)["site_build"] == "full"
+    assert "Metod och antaganden, ny rubrik" in (site / "book/cases/rjh-2025-spin.html").read_text(encoding="utf-8")
+
+    # A removed case: a full build, so that its page is gone.
+    case.unlink()
+    assert _summary(root, tmp_path)["site_build"] == "full"
+    assert not (site / "book/cases/fiktiv-bas.html").exists()
