@@ -85,7 +85,6 @@ class BuildOptions:
     # casebook serve keeps these between builds (None: each build starts its own):
     zygote: zygote.Zygote | None = None  # a running zygote to fork kernels from
     book: PersistentBook | None = None  # a kept Jupyter Book process
-    defer_search: bool = False  # leave the search index as it was (indexed by the next build)
 
 
 @dataclass(frozen=True)
@@ -317,7 +316,7 @@ def assemble_sources(paths: ProjectPaths, cases: list[EvaluatedCase], cache: Exe
 def build_book(paths: ProjectPaths, source: Path, options: BuildOptions | None = None) -> BookBuild:
     options = options or BuildOptions()
     try:
-        return build_html(paths.site_work, source, persistent=options.book, defer_search=options.defer_search)
+        return build_html(paths.site_work, source, persistent=options.book)
     except SiteBuildFailed as exc:
         raise BuildFailed(f"Jupyter Book misslyckades:\n{exc}\nWebbplatsen är oförändrad.") from None
 

@@ -129,13 +129,11 @@ def structure(tree: Path) -> str:
     return digest.hexdigest()
 
 
-def build_html(work: Path, source: Path, jobs: int | None = None, persistent: PersistentBook | None = None,
-               defer_search: bool = False) -> BookBuild:
+def build_html(work: Path, source: Path, jobs: int | None = None, persistent: PersistentBook | None = None) -> BookBuild:
     """Build ``source`` (a staged book) in ``work`` (kept between builds, see the module docstring).
 
     ``jobs``: Sphinx processes at most (default: one per core); fewer if an extension is not parallel-safe.
     ``persistent``: build with this kept Jupyter Book process instead of starting one.
-    ``defer_search``: leave the search index as it was (``casebook serve`` indexes in its next build).
     """
     mirror, out = work / "src", work / "out"
     complete, structure_file = work / "complete", work / "structure"
@@ -154,9 +152,9 @@ def build_html(work: Path, source: Path, jobs: int | None = None, persistent: Pe
     if full:
         shutil.rmtree(out, ignore_errors=True)
     if persistent is not None:
-        used, blockers = persistent.build(mirror, out, full, jobs or default_jobs(), work / "parallel.json", defer_search)
+        used, blockers = persistent.build(mirror, out, full, jobs or default_jobs(), work / "parallel.json")
     else:
-        used, blockers = run_jupyter_book(mirror, out, full, jobs or default_jobs(), work / "parallel.json", defer_search)
+        used, blockers = run_jupyter_book(mirror, out, full, jobs or default_jobs(), work / "parallel.json")
     structure_file.write_text(new_structure)
     complete.touch()
     return BookBuild(html, SiteBuild.FULL if full else SiteBuild.INCREMENTAL, used, blockers)

@@ -142,6 +142,7 @@ class Zygote:
             raise ZygoteUnavailable(error[-1] if error else "ingen svarsrad")
 
     def is_running(self) -> bool:
+        """Started and not exited."""
         return self.process is not None and self.process.poll() is None
 
     def stop(self) -> None:
