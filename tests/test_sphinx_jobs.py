@@ -123,3 +123,16 @@ def test_a_removed_page_rebuilds_the_book_in_full(tmp_path):
     book = build_html(work, source)
     assert book.kind is SiteBuild.FULL
     assert not (book.html / "book" / "cases" / "fiktiv-2.html").exists()
+
+
+@pytest.mark.e2e  # one Jupyter Book build, then a kept process started on it
+def test_a_kept_process_can_be_started_on_the_last_build(tmp_path):
+    """casebook serve starts its kept process when its first build found the site up to date."""
+    source, work = _small_book(tmp_path), tmp_path / "work"
+    build_html(work, source)
+    with PersistentBook() as kept:
+        assert not kept.running
+        assert update_pages(work, {}, persistent=kept) is not None
+        assert kept.running
+        assert build_html(work, source, persistent=kept).kind is SiteBuild.UNCHANGED
+    assert update_pages(tmp_path / "no-build", {}, persistent=PersistentBook()) is None

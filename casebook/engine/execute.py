@@ -29,6 +29,7 @@ TEMPLATES = (CASE_TEMPLATE, PORTFOLIO_TEMPLATE)
 # A case normally runs in 1–3 s; ten minutes leaves room for a slow machine and still
 # stops a runaway case long before a CI job's own limit.
 DEFAULT_TIMEOUT = 600.0
+KERNEL_START_ATTEMPTS = 3
 # The kernel's notices (it listens on loopback TCP; shutdown interrupts it) are not the analyst's
 # concern; real errors still surface as execution errors. IPython's input history (an SQLite
 # file written by a thread in every kernel) is never read by a report; without it a kernel
@@ -119,6 +120,7 @@ class ExecutionFailure:
     source: str
     error: str
     timed_out: bool = False
+    kernel_did_not_start: bool = False  # died before answering; no cell ran
 
     def __str__(self) -> str:
         if not self.cell:
@@ -133,7 +135,20 @@ def execute(job: NotebookJob) -> ExecutionFailure | None:
     Runs with the notebooks folder as working directory, as an analyst's Jupyter does, so
     the parameters are the same relative paths in both. Returns the failure, if any,
     rather than raising, so that results travel back from worker processes unchanged.
+
+    A kernel that dies before it answers, before any cell ran, is started again, up to
+    :data:`KERNEL_START_ATTEMPTS` times in all: nothing was executed, so nothing can differ.
+    (Seen once in a cold build of 1 000 cases. The likely cause, not confirmed: jupyter_client
+    chooses a kernel's ports before the kernel binds them, and a port taken in between ends it.)
     """
+    for _ in range(KERNEL_START_ATTEMPTS - 1):
+        failure = _execute_once(job)
+        if failure is None or not failure.kernel_did_not_start:
+            return failure
+    return _execute_once(job)
+
+
+def _execute_once(job: NotebookJob) -> ExecutionFailure | None:
     template = job.root / job.template
     deadline = time.monotonic() + job.timeout
     # nbclient logs a timeout before raising it; the failure message says it in Swedish.
@@ -166,7 +181,8 @@ def execute(job: NotebookJob) -> ExecutionFailure | None:
         cell, source = _last_started_cell(job.output)
         if type(exc).__name__ == "DeadKernelError":
             return ExecutionFailure(job.name, job.shown_as, cell, source, "kärnan avslutades oväntat (DeadKernelError)")
-        return ExecutionFailure(job.name, job.shown_as, cell, source, f"{type(exc).__name__}: {str(exc)[:300]}")
+        return ExecutionFailure(job.name, job.shown_as, cell, source, f"{type(exc).__name__}: {str(exc)[:300]}",
+                                kernel_did_not_start=cell == 0 and "before replying to kernel_info" in str(exc))
     notebook = nbformat.read(job.output, as_version=4)
     clean_executed_notebook(notebook, job)
     nbformat.write(notebook, job.output)

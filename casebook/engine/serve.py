@@ -43,7 +43,7 @@ from casebook.domain.errors import UserError
 from casebook.engine import zygote
 from casebook.engine.build import BuildFailed, BuildOptions, Kernels, build_preview, build_site
 from casebook.engine.paths import CASE_SUFFIX, ProjectPaths
-from casebook.engine.site import PersistentBook
+from casebook.engine.site import PersistentBook, SiteBuildFailed, update_pages
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -241,6 +241,7 @@ def serve(paths: ProjectPaths, port: int = DEFAULT_PORT, console: Console | None
     with _kept_processes(options, console) as options, PersistentBook() as book:
         options = replace(options, book=book)
         rebuild(paths, console, options, version)
+        _start_book(paths, book)
         with site_server(paths.site, port, version) as server:
             console.print(f"Webbplatsen visas på http://{HOST}:{server.server_address[1]}/ och byggs om när "
                           "ärendefiler, mallar eller bokens sidor ändras. Avsluta med Ctrl-C.", markup=False, soft_wrap=True)
@@ -251,6 +252,17 @@ def serve(paths: ProjectPaths, port: int = DEFAULT_PORT, console: Console | None
                 console.print(f"Ändrat: {', '.join(changed_files(changes, paths.root))}; bygger om …",
                               markup=False, soft_wrap=True)
                 rebuild(paths, console, options, version, previewable_case_files(changes, paths))
+
+
+def _start_book(paths: ProjectPaths, book: PersistentBook) -> None:
+    """Have the kept Jupyter Book process running before the first save (when the first build
+    found the site up to date and did not need it), so that save does not wait for it to start."""
+    if book.running:
+        return
+    try:
+        update_pages(paths.site_work, {}, persistent=book)
+    except SiteBuildFailed:
+        pass  # the next build starts it again, and reports what fails
 
 
 @contextmanager

@@ -236,7 +236,7 @@ class PersistentBook:
     def build(self, source: Path, out: Path, full: bool, jobs: int, report: Path,
               defer_search: bool = False) -> tuple[int, tuple[str, ...]]:
         """Build as :func:`run_jupyter_book` does; raises :class:`SiteBuildFailed` with the problems."""
-        if full or self._process is None or self._process.poll() is not None or self._started_for != (source, out, jobs):
+        if full or not self.running or self._started_for != (source, out, jobs):
             self.close()
             report.unlink(missing_ok=True)
             self._process = subprocess.Popen(
@@ -252,6 +252,11 @@ class PersistentBook:
             self.close()  # its environment may hold what failed: the next build starts afresh
             raise _problems(output, source)
         return _report(report)
+
+    @property
+    def running(self) -> bool:
+        """A kept process is there for the next build."""
+        return self._process is not None and self._process.poll() is None
 
     def _wait(self) -> tuple[int, str]:
         """Read the process's output up to the end of this build: its status and its log."""
