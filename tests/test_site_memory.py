@@ -62,11 +62,8 @@ def test_a_written_pages_pickled_doctree_is_forgotten():
     assert app.env._pickled_doctree_cache == {"b": b"..."}
 
 
-def test_under_the_runner_the_extension_leaves_the_search_index_for_later(tmp_path, monkeypatch):
-    """In the Jupyter Book child of casebook.engine.sphinx_jobs the extension only names the
-    finished site; Pagefind must not start while this Sphinx process holds its memory."""
-    handoff = tmp_path / "parallel.json.site"
-    monkeypatch.setenv(sphinx_jobs.SEARCH_INDEX_LATER, str(handoff))
+def _finish_build(monkeypatch) -> list:
+    """Run the extension's build-finished handlers; the sites it indexed itself."""
     app = _RecordingApp()
     extension = _extension()
     started = []
@@ -74,6 +71,15 @@ def test_under_the_runner_the_extension_leaves_the_search_index_for_later(tmp_pa
     extension.setup(app)
     for handler in app.handlers["build-finished"]:
         handler(app, None)
+    return started
+
+
+def test_under_the_runner_the_extension_leaves_the_search_index_for_later(tmp_path, monkeypatch):
+    """In the Jupyter Book child of casebook.engine.sphinx_jobs the extension only names the
+    finished site; Pagefind must not start while this Sphinx process holds its memory."""
+    handoff = tmp_path / "parallel.json.site"
+    monkeypatch.setenv(sphinx_jobs.SEARCH_INDEX_LATER, str(handoff))
+    started = _finish_build(monkeypatch)
     assert started == []
     assert handoff.read_text(encoding="utf-8") == "/site/html"
 
@@ -81,13 +87,7 @@ def test_under_the_runner_the_extension_leaves_the_search_index_for_later(tmp_pa
 def test_built_directly_the_extension_indexes_the_site_itself(monkeypatch):
     """``jupyter-book build`` without the runner (bench/case_list_weight.py) still gets its index."""
     monkeypatch.delenv(sphinx_jobs.SEARCH_INDEX_LATER, raising=False)
-    app = _RecordingApp()
-    extension = _extension()
-    started = []
-    monkeypatch.setattr(extension, "build_search_index", started.append)
-    extension.setup(app)
-    for handler in app.handlers["build-finished"]:
-        handler(app, None)
+    started = _finish_build(monkeypatch)
     assert started == [Path("/site/html")]
 
 

@@ -151,10 +151,7 @@ def build_html(work: Path, source: Path, jobs: int | None = None, persistent: Pe
         return BookBuild(html, SiteBuild.UNCHANGED)
     if full:
         shutil.rmtree(out, ignore_errors=True)
-    if persistent is not None:
-        used, blockers = persistent.build(mirror, out, full, jobs or default_jobs(), work / "parallel.json")
-    else:
-        used, blockers = run_jupyter_book(mirror, out, full, jobs or default_jobs(), work / "parallel.json")
+    used, blockers = _jupyter_book(work, full, jobs, persistent, defer_search=False)
     structure_file.write_text(new_structure)
     complete.touch()
     return BookBuild(html, SiteBuild.FULL if full else SiteBuild.INCREMENTAL, used, blockers)
@@ -178,12 +175,16 @@ def update_pages(work: Path, pages: dict[str, Path], jobs: int | None = None,
         if not (target.is_file() and filecmp.cmp(page, target, shallow=False)):
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(page, target)
-    if persistent is not None:
-        used, blockers = persistent.build(mirror, out, False, jobs or default_jobs(), work / "parallel.json", True)
-    else:
-        used, blockers = run_jupyter_book(mirror, out, False, jobs or default_jobs(), work / "parallel.json", True)
+    used, blockers = _jupyter_book(work, False, jobs, persistent, defer_search=True)
     complete.touch()
     return BookBuild(html, SiteBuild.INCREMENTAL, used, blockers)
+
+
+def _jupyter_book(work: Path, full: bool, jobs: int | None, persistent: PersistentBook | None,
+                  defer_search: bool) -> tuple[int, tuple[str, ...]]:
+    """Build the mirror in ``work`` with the kept process if there is one, else a new one."""
+    build = persistent.build if persistent is not None else run_jupyter_book
+    return build(work / "src", work / "out", full, jobs or default_jobs(), work / "parallel.json", defer_search)
 
 
 def _command(source: Path, out: Path, full: bool, jobs: int, report: Path, persistent: bool = False) -> list[str]:
