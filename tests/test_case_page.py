@@ -99,3 +99,18 @@ def test_plural_forms_are_swedish():
 def test_negative_amounts_have_a_true_minus_sign():
     assert fmt.kronor(-1_500) == f"\N{MINUS SIGN}1{NBSP}500{NBSP}kr"
     assert not re.search("-", fmt.kronor(-1_500))
+
+
+def test_each_chart_is_drawn_once_although_the_notebook_shows_it_twice(monkeypatch):
+    """Glued for the site's text and shown again for plain JupyterLab: the same drawing, made once."""
+    from casebook.render import charts
+
+    drawn = []
+    for name in ("financing_plan_chart", "payment_chart"):
+        draw = getattr(charts, name)
+        monkeypatch.setattr(charts, name, lambda *args, _draw=draw, _name=name: drawn.append(_name) or _draw(*args))
+    report = prepare(SPIN_PATH)
+    report.glue_all()
+    assert report.financing_chart().data == report.financing_chart().data
+    assert report.payment_chart().data.startswith("<svg")
+    assert sorted(drawn) == ["financing_plan_chart", "payment_chart"]
