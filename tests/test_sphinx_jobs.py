@@ -57,6 +57,12 @@ def test_the_real_book_build_checks_its_extensions_and_names_the_blockers(tmp_pa
     assert "sphinx_multitoc_numbering (read)" in book.serial_because and book.jobs == report["jobs"] == 1
 
 
+def _sphinx_search_titles(html: Path) -> dict[str, str]:
+    """Page → title in Sphinx's own search index (``searchindex.js``)."""
+    index = json.loads(re.search(r"Search\.setIndex\((.*)\)", (html / "searchindex.js").read_text(encoding="utf-8")).group(1))
+    return dict(zip(index["docnames"], index["titles"]))
+
+
 def _case_page(title: str) -> str:
     return f"---\norphan: true\n---\n# {title}\n\nEtt fiktivt ärende.\n"
 
@@ -79,7 +85,7 @@ def test_a_kept_jupyter_book_process_rebuilds_changed_pages_without_restarting(t
         assert second.kind is SiteBuild.INCREMENTAL and kept._process is process
         assert "FIKTIVT andra" in page.read_text(encoding="utf-8")
 
-        # A preview of one page (casebook serve), in the same process; the search index is left alone.
+        # A preview of one page (casebook serve), in the same process; the search indexes are left alone.
         index_before = sorted(p.name for p in (first.html / "pagefind").rglob("*"))
         changed = tmp_path / "fiktiv.md"
         changed.write_text(_case_page("FIKTIVT tredje"), encoding="utf-8")
@@ -87,6 +93,11 @@ def test_a_kept_jupyter_book_process_rebuilds_changed_pages_without_restarting(t
         assert third is not None and kept._process is process
         assert "FIKTIVT tredje" in page.read_text(encoding="utf-8")
         assert sorted(p.name for p in (first.html / "pagefind").rglob("*")) == index_before
+        assert _sphinx_search_titles(first.html)["book/cases/fiktiv"] == "FIKTIVT andra"
+        # The next whole build indexes the previewed page, although its source did not change since.
+        shutil.copyfile(changed, source / "book" / "cases" / "fiktiv.md")
+        assert build_html(work, source, persistent=kept).kind is SiteBuild.INCREMENTAL
+        assert _sphinx_search_titles(first.html)["book/cases/fiktiv"] == "FIKTIVT tredje"
 
         # Then the rest: a changed generated page is written with its new content, not with a
         # doctree the kept process loaded in an earlier build.

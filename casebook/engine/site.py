@@ -42,10 +42,12 @@ from pathlib import Path
 
 from casebook.engine import sphinx_jobs
 
-STRUCTURAL = ("_config.yml", "_toc.yml", "book/_templates/", "book/_static/")
+STRUCTURAL = ("_config.yml", "_toc.yml", "book/_templates/", "book/_static/", "book/_ext/")
 # Pages in no table of contents (``:orphan:``): their titles appear in no other page's navigation.
 OUTSIDE_NAVIGATION = ("book/cases/",)
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
+# In the build folder: pages were updated (update_pages) without the search indexes.
+PREVIEWED = "previewed"
 
 
 class SiteBuildFailed(Exception):
@@ -136,7 +138,7 @@ def build_html(work: Path, source: Path, jobs: int | None = None, persistent: Pe
     ``persistent``: build with this kept Jupyter Book process instead of starting one.
     """
     mirror, out = work / "src", work / "out"
-    complete, structure_file = work / "complete", work / "structure"
+    complete, structure_file, previewed = work / "complete", work / "structure", work / PREVIEWED
     html = out / "_build" / "html"
     new_structure = structure(source)
     full = not (complete.exists() and html.is_dir() and structure_file.exists()
@@ -146,13 +148,14 @@ def build_html(work: Path, source: Path, jobs: int | None = None, persistent: Pe
     # syncing or building must not look up to date next time.
     complete.unlink(missing_ok=True)
     changed = sync_tree(source, mirror)
-    if not full and not changed:
+    if not full and not changed and not previewed.exists():
         complete.touch()
         return BookBuild(html, SiteBuild.UNCHANGED)
     if full:
         shutil.rmtree(out, ignore_errors=True)
     used, blockers = _jupyter_book(work, full, jobs, persistent, defer_search=False)
     structure_file.write_text(new_structure)
+    previewed.unlink(missing_ok=True)
     complete.touch()
     return BookBuild(html, SiteBuild.FULL if full else SiteBuild.INCREMENTAL, used, blockers)
 
@@ -162,8 +165,9 @@ def update_pages(work: Path, pages: dict[str, Path], jobs: int | None = None,
     """Put ``pages`` (relative name in the book → file) into the last built book and rebuild just them.
 
     For pages outside the navigation (case pages), whose change touches no other page's
-    HTML; the search index is left as it was. ``None`` when there is no complete last
-    build to update: the caller builds the whole book instead.
+    HTML; the search indexes are left as they were until the next :func:`build_html`.
+    ``None`` when there is no complete last build to update: the caller builds the whole
+    book instead.
     """
     mirror, out = work / "src", work / "out"
     complete, html = work / "complete", out / "_build" / "html"
@@ -176,6 +180,12 @@ def update_pages(work: Path, pages: dict[str, Path], jobs: int | None = None,
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(page, target)
     used, blockers = _jupyter_book(work, False, jobs, persistent, defer_search=True)
+    # The search indexes were left as they were: the next whole build reads these pages
+    # again (a newer modification time) and indexes them, even if nothing else changed.
+    for name in pages:
+        os.utime(mirror / name)
+    if pages:
+        (work / PREVIEWED).touch()
     complete.touch()
     return BookBuild(html, SiteBuild.INCREMENTAL, used, blockers)
 

@@ -24,7 +24,8 @@ memory of a large build down to the larger of the two (bench/site_scale.py).
 ``--persistent`` (with ``--in-process``, for ``casebook serve``) keeps the Sphinx
 application, its extensions and its environment in memory after the first build: every
 line ``build`` on standard input runs one more incremental build, ``build defer-search``
-one without the search index (:data:`DEFER_SEARCH_INDEX`); end of input ends the process.
+one where only pages changed: without the search indexes (:data:`DEFER_SEARCH_INDEX`,
+:data:`SKIPPED_FOR_PAGES`) and without copying the extra files again; end of input ends the process.
 After each build a line ``<DONE_MARKER> <status>`` (0: no warning, no error) goes to
 standard output. Starting Python, importing Jupyter Book and loading the pickled
 environment is most of a one-page rebuild at 1 000 pages (about 2,5 of 4 s), and is paid
@@ -41,6 +42,13 @@ import sys
 from pathlib import Path
 
 PHASES = ("read", "write")
+# The HTML builder's steps that a kept process leaves out of a build where only pages changed
+# (``build defer-search``, from casebook.engine.site.update_pages), each O(all pages) and
+# together over 1 s of a one-page build at 1 000 cases: copying the extra files (documents,
+# open data; unchanged by construction, and compared byte for byte) and writing Sphinx's
+# search index. The next whole build reads those pages again (update_pages marks them), so
+# it writes them into Sphinx's search index.
+SKIPPED_FOR_PAGES = ("copy_extra_files", "dump_search_index")
 PERSISTENT = "--persistent"
 DONE_MARKER = "\x1ecasebook-sphinx-done"
 # Set (to "1") while a build should leave the search index as it was; read by book/_ext/casebook_site.py.
@@ -117,14 +125,22 @@ def run(jobs: int, report: Path, arguments: list[str]) -> None:
                 words = line.split()
                 if not words or words[0] != "build":
                     continue
-                os.environ[DEFER_SEARCH_INDEX] = "1" if "defer-search" in words else ""
+                pages_only = "defer-search" in words
+                os.environ[DEFER_SEARCH_INDEX] = "1" if pages_only else ""
                 self._warncount, self.statuscode = 0, 0
                 # Sphinx keeps the pickled doctrees it loaded for the rest of the process, and does
                 # not forget them when a page is read again: in a kept process they would write
                 # the previous build's content. Every build starts from the doctrees on disk.
                 self.env._pickled_doctree_cache.clear()
                 self.env._write_doc_doctree_cache.clear()
-                super().build(False, None)
+                if pages_only:
+                    for step in SKIPPED_FOR_PAGES:
+                        setattr(self.builder, step, lambda: None)
+                try:
+                    super().build(False, None)
+                finally:
+                    for step in SKIPPED_FOR_PAGES:
+                        vars(self.builder).pop(step, None)
                 _announce(self.statuscode)
 
     book_sphinx.Sphinx = CheckedParallelSphinx
