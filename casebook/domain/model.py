@@ -471,28 +471,32 @@ def _check_follow_up(case: Case) -> None:
             raise _follow_up_error(f"follow_up.payment_requests[{late[0]}].paid", f"utbetald efter att ärendet avslutades {follow_up.closed}")
 
 
-class _DecimalLoader(yaml.SafeLoader):
+class _DecimalLoader(yaml.CSafeLoader):
     """A safe YAML loader that reads decimal numbers as ``Decimal``, never ``float``.
 
-    Aliases (``*name``) are refused: case files never need them, and nested aliases can
-    expand into an enormous document (the "billion laughs" attack).
+    libyaml's parser (``CSafeLoader``, in PyYAML's wheels): the pure-Python one took 12 of
+    the 14 ms that reading a case file took, and every build, ``check`` and the portfolio
+    read every case file. Aliases are refused before loading, by :func:`_refuse_aliases`.
     """
 
-    def compose_node(self, parent, index):  # noqa: ANN001 - PyYAML's signature
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
+
+def _refuse_aliases(raw: str) -> None:
+    """Refuse aliases (``*name``): case files never need them, and nested aliases can expand
+    into an enormous document (the "billion laughs" attack). Checked on the parser's events,
+    before anything is built from them."""
+    for event in yaml.parse(raw, Loader=yaml.CSafeLoader):
+        if isinstance(event, yaml.AliasEvent):
             raise yaml.composer.ComposerError(None, None, "YAML-alias (*namn) är inte tillåtna i ärendefiler", event.start_mark)
-        return super().compose_node(parent, index)
 
 
-def _construct_decimal(loader: yaml.SafeLoader, node: yaml.Node) -> Decimal:
+def _construct_decimal(loader: yaml.CSafeLoader, node: yaml.Node) -> Decimal:
     text = loader.construct_scalar(node).replace("_", "")
     if text.lower().lstrip("+-") in {".inf", ".nan"}:
         raise yaml.constructor.ConstructorError(None, None, f"ogiltigt tal '{text}'", node.start_mark)
     return Decimal(text)
 
 
-def _construct_date(loader: yaml.SafeLoader, node: yaml.Node) -> object:
+def _construct_date(loader: yaml.CSafeLoader, node: yaml.Node) -> object:
     """Dates as ``date``; an impossible date stays text so validation names the field."""
     try:
         return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
@@ -511,11 +515,14 @@ def load_case(path: str | Path) -> Case:
     path = Path(path)
     raw = _read_text(path)
     try:
-        document = yaml.load(raw, Loader=_DecimalLoader)  # noqa: S506 - a SafeLoader subclass
+        _refuse_aliases(raw)
+        document = yaml.load(raw, Loader=_DecimalLoader)  # noqa: S506 - a CSafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"rad {mark.line + 1}, kolumn {mark.column + 1}" if mark else "okänd plats"
         problem = getattr(exc, "problem", None) or str(exc)
+        if mark and _character_at(raw, mark.line, mark.column) == "\t":
+            problem += " (ett tabbtecken: dra in med mellanslag)"  # libyaml does not name the character
         raise CaseFileError(path, [FieldProblem(where, f"ogiltig YAML: {problem}")]) from None
     if not isinstance(document, dict):
         raise CaseFileError(path, [FieldProblem("(hela filen)", "filen ska innehålla en YAML-mappning med ärendets fält")])
@@ -526,6 +533,11 @@ def load_case(path: str | Path) -> Case:
     if case.id != path.stem:
         raise CaseFileError(path, [FieldProblem("id", f"'{case.id}' ska vara samma som filnamnet '{path.stem}'")])
     return case
+
+
+def _character_at(text: str, line: int, column: int) -> str:
+    lines = text.split("\n")
+    return lines[line][column:column + 1] if line < len(lines) else ""
 
 
 def _read_text(path: Path) -> str:
