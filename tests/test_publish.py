@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -36,12 +37,22 @@ def test_the_site_is_a_link_to_the_newest_version_and_old_versions_are_removed(t
     assert not Path(site.readlink()).is_absolute()  # the build folder can be moved
 
 
+def test_the_replaced_version_is_kept_when_the_build_folder_is_reached_through_a_link(tmp_path):
+    (tmp_path / "real").mkdir()
+    (tmp_path / "via").symlink_to("real", target_is_directory=True)
+    site = tmp_path / "via" / "html"
+    first = publish(_built(tmp_path, "första"), site)
+    publish(_built(tmp_path, "andra"), site)
+    assert (first / "index.html").read_text(encoding="utf-8") == "första"
+
+
 def test_a_site_from_before_versioning_is_replaced(tmp_path):
     site = tmp_path / "html"
     site.mkdir()
     (site / "index.html").write_text("gammal", encoding="utf-8")
     publish(_built(tmp_path, "ny"), site)
     assert site.is_symlink() and (site / "index.html").read_text(encoding="utf-8") == "ny"
+    publish(_built(tmp_path, "nyare"), site)  # the old folder was the replaced version until now
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith("html-previous")] == []
 
 
@@ -129,6 +140,8 @@ def test_a_new_version_links_unchanged_files_and_never_writes_into_the_published
     (built / "book").mkdir(parents=True)
     (built / "index.html").write_text("start", encoding="utf-8")
     (built / "book" / "case.html").write_text("första", encoding="utf-8")
+    (built / "book" / "other.html").write_text("orörd", encoding="utf-8")
+    (built / "book" / "latest.html").symlink_to("case.html")
     site.parent.mkdir()
     stage_version(built, tmp_path / "v1", site)  # nothing published yet: plain copies
     first = publish(tmp_path / "v1", site)
@@ -137,6 +150,8 @@ def test_a_new_version_links_unchanged_files_and_never_writes_into_the_published
     (built / "book" / "case.html").write_text("andra, längre", encoding="utf-8")  # the builder rewrites one page
     stage_version(built, tmp_path / "v2", site)
     assert (tmp_path / "v2" / "index.html").samefile(first / "index.html")  # unchanged: linked
+    assert (tmp_path / "v2" / "book" / "other.html").samefile(first / "book" / "other.html")  # in a subfolder too
+    assert os.readlink(tmp_path / "v2" / "book" / "latest.html") == "case.html"  # a link stays a link
     assert not (tmp_path / "v2" / "book" / "case.html").samefile(first / "book" / "case.html")
     assert (first / "book" / "case.html").read_text(encoding="utf-8") == "första"  # the published file is untouched
     second = publish(tmp_path / "v2", site)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import stat
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -59,7 +60,8 @@ def _stage_folder(source: str, target: str, previous: str | None) -> None:
             if entry.is_symlink():
                 os.symlink(os.readlink(entry.path), destination)
             elif entry.is_dir():
-                _stage_folder(entry.path, destination, old if old is not None and os.path.isdir(old) else None)
+                linkable = old is not None and os.path.isdir(old) and not os.path.islink(old)
+                _stage_folder(entry.path, destination, old if linkable else None)
             elif not (old is not None and _link_if_unchanged(entry, old, destination)):
                 shutil.copy2(entry.path, destination)
     shutil.copystat(source, target)
@@ -67,9 +69,10 @@ def _stage_folder(source: str, target: str, previous: str | None) -> None:
 
 def _link_if_unchanged(entry: os.DirEntry, old: str, destination: str) -> bool:
     try:
-        new_status, old_status = entry.stat(), os.stat(old)
-        if (new_status.st_size, new_status.st_mtime_ns) == (old_status.st_size, old_status.st_mtime_ns):
-            os.link(old, destination)
+        new_status, old_status = entry.stat(), os.stat(old, follow_symlinks=False)
+        if stat.S_ISREG(old_status.st_mode) and \
+                (new_status.st_size, new_status.st_mtime_ns) == (old_status.st_size, old_status.st_mtime_ns):
+            os.link(old, destination, follow_symlinks=False)
             return True
     except OSError:  # not published before, or no hard links on this file system
         pass
@@ -80,16 +83,20 @@ def publish(html: Path, site: Path) -> Path:
     """Make ``html`` the site at ``site`` in one atomic step; return the versioned folder."""
     version = site.with_name(f"{site.name}-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.monotonic_ns()}")
     html.rename(version)
+    keep = {version.name}
     if site.exists() and not site.is_symlink():
-        # A site from before versioned publishing: move it aside once (it is removed below).
-        site.rename(site.with_name(f"{site.name}-previous-{os.getpid()}"))
-    replaced = site.resolve() if site.is_symlink() else None
+        # A site from before versioned publishing: moved aside, and kept as the replaced version.
+        previous = site.with_name(f"{site.name}-previous-{os.getpid()}")
+        site.rename(previous)
+        keep.add(previous.name)
+    elif site.is_symlink():
+        keep.add(Path(os.readlink(site)).name)  # the version being replaced (a name in the same folder)
     link = site.with_name(f".{site.name}.link-{os.getpid()}")
     link.unlink(missing_ok=True)
     link.symlink_to(version.name, target_is_directory=True)  # relative: the build folder can move
     os.replace(link, site)
     for old in site.parent.glob(f"{site.name}-*"):
-        if old not in (version, replaced) and old.is_dir() and not old.is_symlink():
+        if old.name not in keep and old.is_dir() and not old.is_symlink():
             shutil.rmtree(old, ignore_errors=True)
     return version
 
