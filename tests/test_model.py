@@ -79,6 +79,15 @@ def test_bad_case_file_names_the_file_and_field(tmp_path, description, old, new,
     assert field in message and words in message
 
 
+def test_a_tab_after_a_colon_is_a_space_but_a_tab_that_indents_is_named(tmp_path):
+    """libyaml reads a tab between a key and its value as white space (as YAML allows); a
+    tab used to indent is an error that says it is a tab."""
+    assert load_case(_write(tmp_path, SPIN_TEXT.replace("amount_applied_for: ", "amount_applied_for:\t", 1))).amount_applied_for == 749_999
+    indented = SPIN_TEXT.replace("  - financier: Region Jämtland Härjedalen\n", "\t- financier: Region Jämtland Härjedalen\n", 1)
+    with pytest.raises(CaseFileError, match="tabbtecken"):
+        load_case(_write(tmp_path, indented))
+
+
 def test_empty_file(tmp_path):
     with pytest.raises(CaseFileError, match="filen är tom"):
         load_case(_write(tmp_path, ""))

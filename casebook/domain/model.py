@@ -471,35 +471,43 @@ def _check_follow_up(case: Case) -> None:
             raise _follow_up_error(f"follow_up.payment_requests[{late[0]}].paid", f"utbetald efter att ärendet avslutades {follow_up.closed}")
 
 
-class _DecimalLoader(yaml.CSafeLoader):
+# libyaml's parser (in PyYAML's wheels): the pure-Python one took 12 of the 14 ms that
+# reading a case file took, and every build, check and the portfolio read every case file.
+# Without libyaml (PyYAML built from source without it) the same, slower, pure-Python one.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _DecimalLoader(_SafeLoader):
     """A safe YAML loader that reads decimal numbers as ``Decimal``, never ``float``.
 
-    libyaml's parser (``CSafeLoader``, in PyYAML's wheels): the pure-Python one took 12 of
-    the 14 ms that reading a case file took, and every build, ``check`` and the portfolio
-    read every case file. Aliases are refused before loading, by :func:`_refuse_aliases`.
+    Use :func:`_load_yaml`, which also refuses aliases.
     """
 
 
-def _refuse_aliases(raw: str) -> None:
-    """Refuse aliases (``*name``): case files never need them, and nested aliases can expand
-    into an enormous document (the "billion laughs" attack). Checked on the parser's events,
-    before anything is built from them."""
-    for event in yaml.parse(raw, Loader=yaml.CSafeLoader):
+def _load_yaml(raw: str) -> object:
+    """The YAML document in ``raw``, aliases (``*name``) refused.
+
+    Case files never need aliases, and nested ones can expand into an enormous document
+    (the "billion laughs" attack): they are refused on the parser's events, before anything
+    is built from them.
+    """
+    for event in yaml.parse(raw, Loader=_SafeLoader):
         if isinstance(event, yaml.AliasEvent):
             raise yaml.composer.ComposerError(None, None, "YAML-alias (*namn) är inte tillåtna i ärendefiler", event.start_mark)
+    return yaml.load(raw, Loader=_DecimalLoader)  # noqa: S506 - a safe loader
 
 
-def _construct_decimal(loader: yaml.CSafeLoader, node: yaml.Node) -> Decimal:
+def _construct_decimal(loader: _DecimalLoader, node: yaml.Node) -> Decimal:
     text = loader.construct_scalar(node).replace("_", "")
     if text.lower().lstrip("+-") in {".inf", ".nan"}:
         raise yaml.constructor.ConstructorError(None, None, f"ogiltigt tal '{text}'", node.start_mark)
     return Decimal(text)
 
 
-def _construct_date(loader: yaml.CSafeLoader, node: yaml.Node) -> object:
+def _construct_date(loader: _DecimalLoader, node: yaml.Node) -> object:
     """Dates as ``date``; an impossible date stays text so validation names the field."""
     try:
-        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
     except ValueError:
         return loader.construct_scalar(node)
 
@@ -515,14 +523,13 @@ def load_case(path: str | Path) -> Case:
     path = Path(path)
     raw = _read_text(path)
     try:
-        _refuse_aliases(raw)
-        document = yaml.load(raw, Loader=_DecimalLoader)  # noqa: S506 - a CSafeLoader subclass
+        document = _load_yaml(raw)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"rad {mark.line + 1}, kolumn {mark.column + 1}" if mark else "okänd plats"
         problem = getattr(exc, "problem", None) or str(exc)
-        if mark and _character_at(raw, mark.line, mark.column) == "\t":
-            problem += " (ett tabbtecken: dra in med mellanslag)"  # libyaml does not name the character
+        if mark and raw[mark.index:mark.index + 1] == "\t":
+            problem += " (ett tabbtecken: dra in med mellanslag)"  # in Swedish; libyaml does not always say it is a tab
         raise CaseFileError(path, [FieldProblem(where, f"ogiltig YAML: {problem}")]) from None
     if not isinstance(document, dict):
         raise CaseFileError(path, [FieldProblem("(hela filen)", "filen ska innehålla en YAML-mappning med ärendets fält")])
@@ -533,11 +540,6 @@ def load_case(path: str | Path) -> Case:
     if case.id != path.stem:
         raise CaseFileError(path, [FieldProblem("id", f"'{case.id}' ska vara samma som filnamnet '{path.stem}'")])
     return case
-
-
-def _character_at(text: str, line: int, column: int) -> str:
-    lines = text.split("\n")
-    return lines[line][column:column + 1] if line < len(lines) else ""
 
 
 def _read_text(path: Path) -> str:
