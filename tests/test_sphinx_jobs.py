@@ -147,3 +147,16 @@ def test_a_kept_process_can_be_started_on_the_last_build(tmp_path):
         assert kept.running
         assert build_html(work, source, persistent=kept).kind is SiteBuild.UNCHANGED
     assert update_pages(tmp_path / "no-build", {}, persistent=PersistentBook()) is None
+
+
+@pytest.mark.e2e  # one Jupyter Book build
+def test_bytecode_beside_the_site_extensions_is_not_a_change(tmp_path):
+    """Python writes ``__pycache__`` beside the site's extensions when they are imported, in the
+    repository (tests) and in the mirror (Sphinx): neither may make the next build run."""
+    source, work = _small_book(tmp_path), tmp_path / "work"
+    build_html(work, source)
+    for tree in (source, work / "src"):
+        cached = tree / "book" / "_ext" / "__pycache__" / "casebook_site.cpython-311.pyc"
+        cached.parent.mkdir(exist_ok=True)
+        cached.write_bytes(b"bytecode")
+    assert build_html(work, source).kind is SiteBuild.UNCHANGED

@@ -15,6 +15,7 @@ build numbers figures exactly as Sphinx does.
 from __future__ import annotations
 
 from sphinx.environment.collectors.toctree import TocTreeCollector
+from sphinx.util import logging
 
 # Set by the build's own listeners: what this build read and removed.
 _READ = "casebook_read_docs"
@@ -54,18 +55,21 @@ def _updated_docs(collector: TocTreeCollector):
         updated = collector.assign_section_numbers(env)
         if figure_numbers_may_change(env):
             updated += collector.assign_figure_numbers(env)
+        for name in (_READ, _REMOVED):  # this build's facts: not pickled into the next one's environment
+            vars(env).pop(name, None)
         return updated
 
     return get_updated_docs
 
 
 def setup(app):  # noqa: ANN001, ANN201 - Sphinx extension entry point
-    listeners = app.events.listeners["env-get-updated"]
-    for listener in list(listeners):
-        collector = getattr(listener.handler, "__self__", None)
-        if isinstance(collector, TocTreeCollector):
-            app.disconnect(listener.id)
-            app.connect("env-get-updated", _updated_docs(collector), priority=listener.priority)
+    listeners = [listener for listener in app.events.listeners["env-get-updated"]
+                 if isinstance(getattr(listener.handler, "__self__", None), TocTreeCollector)]
+    if not listeners:  # a Sphinx that registers its collector otherwise: say so (the build treats warnings as errors)
+        logging.getLogger(__name__).warning("casebook_incremental: Sphinx's TocTreeCollector was not found")
+    for listener in listeners:
+        app.disconnect(listener.id)
+        app.connect("env-get-updated", _updated_docs(listener.handler.__self__), priority=listener.priority)
     # Late, so that the lists are final after other extensions' listeners added to them.
     app.connect("env-get-outdated", _note_removed, priority=900)
     app.connect("env-before-read-docs", _note_read, priority=900)

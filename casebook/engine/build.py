@@ -293,7 +293,7 @@ def assemble_sources(paths: ProjectPaths, cases: list[EvaluatedCase], cache: Exe
     source.mkdir(parents=True)
     for path in paths.book_sources:
         if path.is_dir():
-            shutil.copytree(path, source / path.name, ignore=shutil.ignore_patterns("cases", "_generated", ".ipynb_checkpoints"))
+            shutil.copytree(path, source / path.name, ignore=shutil.ignore_patterns("cases", "_generated", ".ipynb_checkpoints", "__pycache__"))
         else:
             shutil.copy2(path, source / path.name)
     (source / CASE_PAGES).mkdir(parents=True)

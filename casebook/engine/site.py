@@ -3,7 +3,8 @@
 The sources are mirrored into ``_build/site/src``, rewriting only files whose bytes
 changed, so Sphinx sees the true modification times. Then:
 
-- nothing changed (and the last build completed): Jupyter Book is not run at all;
+- nothing changed (and the last build completed, and no page was updated alone since,
+  see :func:`update_pages`): Jupyter Book is not run at all;
 - only page contents changed: an incremental build rewrites the changed pages;
 - a page was removed, a page in the navigation was added or retitled, the configuration,
   the table of contents, templates or styles changed, or the last build did not complete:
@@ -82,7 +83,9 @@ def default_jobs() -> int:
 
 
 def _files(tree: Path) -> dict[str, Path]:
-    return {p.relative_to(tree).as_posix(): p for p in tree.rglob("*") if p.is_file()}
+    """The files of a book tree, without the bytecode Python writes beside the site's extensions
+    when Sphinx imports them from the mirror (neither a source nor a change)."""
+    return {p.relative_to(tree).as_posix(): p for p in tree.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
 
 
 def _is_page(relative: str) -> bool:
