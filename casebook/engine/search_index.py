@@ -4,20 +4,23 @@ Pagefind holds the words of every page it indexes at once (about 0,5 MiB a case 
 5 GiB at 10 000 case pages) and has no incremental mode. So the case pages are split into
 parts and each part is indexed by its own Pagefind run, one after the other, into
 ``pagefind/<part>/`` at the site root: the peak memory is one part's, and only parts whose
-pages changed are indexed again. In the browser, the case list's search loads Pagefind's
-interface from the first part and merges the others into it (Pagefind's ``mergeIndex``);
-``pagefind/parts.js`` names the parts (book/case_list.md reads it).
+pages changed are indexed again.
 
 - A case page's part is fixed by a hash of its case id (as ``casebook.engine.build.Shard``
   slices cases), so a page stays in its part when other cases come and go.
 - The number of parts is the smallest power of two that keeps parts at about
   :data:`PAGES_PER_PART` pages or fewer on average (see there).
-- ``pagefind/parts.json`` records each part's pages with their size and modification time
-  (ns) and the part count. A part is indexed again when a page of it was added, removed or
+- A manifest beside the site (:func:`manifest_path`; not published: it holds file times)
+  records each part's pages with their size, modification time (ns) and sort value, and
+  the part count. A part is indexed again when a page of it was added, removed or
   rewritten (Sphinx rewrites only changed pages in an incremental build), all parts when
   the part count changed; folders of parts that no longer exist are removed.
 - Pagefind runs over a temporary folder holding hard links to the part's pages at their
   paths relative to the site root, so result URLs are the same as for the whole site.
+- In the browser, Pagefind's interface (``pagefind/pagefind-ui.js``, copied from a part)
+  loads ``pagefind/pagefind.js``, which this module writes from ``search_parts.js``: it
+  searches every part and merges the results newest first (why not with Pagefind's own
+  ``mergeIndex``: see that file). It needs each part's ``datum`` values in order.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -34,8 +38,13 @@ from pathlib import Path
 
 INDEX_FOLDER = "pagefind"
 CASE_PAGES = Path("book") / "cases"
-MANIFEST = "parts.json"
-PARTS_SCRIPT = "parts.js"
+MERGE_MODULE = Path(__file__).with_name("search_parts.js")
+# Written at the index's root: the merging module under the name Pagefind's interface
+# imports, and the interface itself (the same in every part's bundle).
+ROOT_FILES = ("pagefind.js", "pagefind-ui.js", "pagefind-ui.css")
+# The value case pages are sorted by in the case list's search (casebook.render.case_view).
+SORT_KEY = "datum"
+SORT_VALUE = re.compile(rf'data-pagefind-sort="{SORT_KEY}">([^<]*)<')
 
 # Pagefind needs about 0,5 MiB a case page (bench/site_scale.py), so 2 000 pages a part keep
 # one run near 1 GiB. Not smaller: a reader's browser fetches the index files of every part
@@ -74,6 +83,11 @@ def case_pages(site: Path) -> dict[str, Path]:
     return {page.stem: page for page in sorted(cases.glob("*.html"))} if cases.is_dir() else {}
 
 
+def manifest_path(site: Path) -> Path:
+    """Where the manifest of ``site``'s search index is kept: beside the site, not in it."""
+    return site.with_name(f".{site.name}-search-index.json")
+
+
 def _listing(site: Path, pages: list[Path]) -> dict[str, list[int]]:
     listing = {}
     for page in pages:
@@ -82,9 +96,14 @@ def _listing(site: Path, pages: list[Path]) -> dict[str, list[int]]:
     return listing
 
 
-def _read_manifest(index: Path) -> dict:
+def _sort_value(page: Path) -> str | None:
+    found = SORT_VALUE.search(page.read_text(encoding="utf-8"))
+    return found.group(1) if found else None
+
+
+def _read_manifest(site: Path) -> dict:
     try:
-        manifest = json.loads((index / MANIFEST).read_text(encoding="utf-8"))
+        manifest = json.loads(manifest_path(site).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {"part_count": 0, "parts": {}}
     if not isinstance(manifest, dict) or not isinstance(manifest.get("parts"), dict):
@@ -92,15 +111,21 @@ def _read_manifest(index: Path) -> dict:
     return manifest
 
 
-def _write_manifest(index: Path, count: int, parts: dict[str, dict]) -> None:
-    (index / MANIFEST).write_text(json.dumps({"part_count": count, "parts": parts}, sort_keys=True, indent=1),
-                                  encoding="utf-8")
+def _write_manifest(site: Path, count: int, parts: dict[str, dict]) -> None:
+    manifest_path(site).write_text(json.dumps({"part_count": count, "parts": parts}, sort_keys=True, indent=1),
+                                   encoding="utf-8")
 
 
-def _write_parts_script(index: Path, parts: list[str]) -> None:
-    (index / PARTS_SCRIPT).write_text(
-        "// The parts of the site's search index (casebook/engine/search_index.py), each a Pagefind bundle.\n"
-        f"window.casebookSearchParts = {json.dumps(parts)};\n", encoding="utf-8")
+def _write_root_files(index: Path, parts: dict[str, dict[str, list]]) -> None:
+    """The merging module with each part's sort values, and Pagefind's interface from the first part."""
+    described = [{"name": part, "sorted": {SORT_KEY: sorted(page[2] for page in pages.values() if page[2] is not None)}}
+                 for part, pages in parts.items()]
+    (index / "pagefind.js").write_text(f"const PARTS = {json.dumps(described, separators=(',', ':'))};\n\n"
+                                       + MERGE_MODULE.read_text(encoding="utf-8"), encoding="utf-8")
+    for name in ROOT_FILES[1:]:
+        (index / name).unlink(missing_ok=True)
+        if parts:
+            shutil.copy2(index / next(iter(parts)) / name, index / name)
 
 
 def _index_part(site: Path, pages: list[Path], output: Path, run: Runner) -> None:
@@ -135,19 +160,20 @@ def build_search_index(site: Path, pages_per_part: int = PAGES_PER_PART, run: Ru
         grouped.setdefault(str(part_of(case_id, count)), []).append(page)
     wanted = {part: _listing(site, part_pages) for part, part_pages in sorted(grouped.items(), key=lambda p: int(p[0]))}
 
-    previous = _read_manifest(index)
-    kept = {part: listing for part, listing in previous["parts"].items()
-            if previous.get("part_count") == count and wanted.get(part) == listing and (index / part).is_dir()}
+    previous = _read_manifest(site)
+    kept = {part: pages for part, pages in previous["parts"].items()
+            if previous.get("part_count") == count and part in wanted and (index / part).is_dir()
+            and {page: listing[:2] for page, listing in pages.items()} == wanted[part]}
     index.mkdir(exist_ok=True)
     for entry in index.iterdir():  # parts to redo, parts that went, and anything of an older layout
-        if entry.name not in kept and entry.name not in (MANIFEST, PARTS_SCRIPT):
+        if entry.name not in kept and entry.name not in ROOT_FILES:
             shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
-    _write_manifest(index, count, kept)  # a failed run below leaves its part to be redone
+    _write_manifest(site, count, kept)  # a failed run below leaves its part to be redone
 
     indexed = [part for part in wanted if part not in kept]
     for part in indexed:
         _index_part(site, grouped[part], index / part, run)
-        kept[part] = wanted[part]
-        _write_manifest(index, count, kept)
-    _write_parts_script(index, list(wanted))
+        kept[part] = {name: [*listing, _sort_value(site / name)] for name, listing in wanted[part].items()}
+        _write_manifest(site, count, kept)
+    _write_root_files(index, {part: kept[part] for part in wanted})
     return indexed
