@@ -17,7 +17,8 @@ from casebook.engine.search_index import SearchIndexFailed, build_search_index, 
 
 # Case ids whose parts, of four, are known (sha256 of the id, modulo the count): no two of
 # the first three share one.
-IN_PART_OF_FOUR = {"fiktiv-bas": 0, "rjh-2025-spin": 2, "fiktiv-norr": 3, "fiktiv-syd": 3, "fiktiv-injektion": 0}
+IN_PART_OF_FOUR = {"fiktiv-bas": 0, "rjh-2025-spin": 2, "fiktiv-norr": 3, "fiktiv-syd": 3, "fiktiv-injektion": 0,
+                   "fiktiv-uppfoljning-sen": 2}
 
 
 def test_part_count_is_the_smallest_power_of_two_with_parts_of_at_most_the_part_size():
@@ -155,10 +156,22 @@ def test_a_removed_page_redoes_its_part_and_an_emptied_part_goes(tmp_path):
     assert _parts_script(site) == ["0", "2"]
 
 
-def test_a_changed_part_count_redoes_every_part(tmp_path):
-    site = _site(tmp_path, ["fiktiv-bas", "rjh-2025-spin", "fiktiv-norr"])
+def test_a_changed_part_count_redoes_the_parts_whose_pages_moved(tmp_path):
+    site = _site(tmp_path, ["fiktiv-bas", "rjh-2025-spin", "fiktiv-norr", "fiktiv-syd"])  # four parts
     build_search_index(site, pages_per_part=1, run=FakePagefind())
-    (site / "book" / "cases" / "fiktiv-bas.html").unlink()  # 2 pages: two parts instead of four
+    kept = {part: (site / "pagefind" / part / "pagefind.js").stat().st_mtime_ns for part in ("0", "3")}
+
+    # A fifth page: eight parts. Of eight, fiktiv-bas stays alone in part 0 and fiktiv-norr and
+    # fiktiv-syd together in part 3; rjh-2025-spin moves from part 2 to 6, and the new page takes 2.
+    _write_case(site, "fiktiv-uppfoljning-sen", "Ett nytt ärende")
+    eight = FakePagefind()
+    assert build_search_index(site, pages_per_part=1, run=eight) == ["2", "6"]
+    assert eight.runs == [("2", ["book/cases/fiktiv-uppfoljning-sen.html"]), ("6", ["book/cases/rjh-2025-spin.html"])]
+    assert {part: (site / "pagefind" / part / "pagefind.js").stat().st_mtime_ns for part in ("0", "3")} == kept
+
+    # Back to two pages: two parts, both with other pages than before.
+    for case_id in ("fiktiv-bas", "fiktiv-syd", "fiktiv-uppfoljning-sen"):
+        (site / "book" / "cases" / f"{case_id}.html").unlink()
     fewer = FakePagefind()
     assert build_search_index(site, pages_per_part=1, run=fewer) == ["0", "1"]
     assert fewer.runs == [("0", ["book/cases/rjh-2025-spin.html"]), ("1", ["book/cases/fiktiv-norr.html"])]
@@ -168,6 +181,11 @@ def test_a_changed_part_count_redoes_every_part(tmp_path):
     assert build_search_index(site, run=whole) == ["0"]
     assert whole.runs == [("0", ["book/cases/fiktiv-norr.html", "book/cases/rjh-2025-spin.html"])]
     assert _parts_script(site) == ["0"]
+
+
+def test_a_part_size_below_one_is_refused_in_swedish():
+    with pytest.raises(SearchIndexFailed, match="casebook_search_part_pages i _config.yml måste vara minst 1, inte 0"):
+        part_count(10, pages_per_part=0)
 
 
 def test_the_index_of_the_whole_site_in_one_folder_is_replaced(tmp_path):

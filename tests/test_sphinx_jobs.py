@@ -57,6 +57,12 @@ def test_the_real_book_build_checks_its_extensions_and_names_the_blockers(tmp_pa
     assert "sphinx_multitoc_numbering (read)" in book.serial_because and book.jobs == report["jobs"] == 1
 
 
+def _index_files(site: Path) -> dict[str, int]:
+    """The search index's files (relative paths) with their modification times."""
+    index = site / "pagefind"
+    return {p.relative_to(index).as_posix(): p.stat().st_mtime_ns for p in index.rglob("*") if p.is_file()}
+
+
 def _case_page(title: str) -> str:
     return f"---\norphan: true\n---\n# {title}\n\nEtt fiktivt ärende.\n"
 
@@ -79,14 +85,16 @@ def test_a_kept_jupyter_book_process_rebuilds_changed_pages_without_restarting(t
         assert second.kind is SiteBuild.INCREMENTAL and kept._process is process
         assert "FIKTIVT andra" in page.read_text(encoding="utf-8")
 
-        # A preview of one page (casebook serve), in the same process; the search index is left alone.
-        index_before = sorted(p.name for p in (first.html / "pagefind").rglob("*"))
+        # A preview of one page (casebook serve), in the same process; the search index (in
+        # parts: pagefind/<part>/) is left alone, and the next build indexes the page's part.
+        index_before = _index_files(first.html)
+        assert "0/pagefind.js" in index_before
         changed = tmp_path / "fiktiv.md"
         changed.write_text(_case_page("FIKTIVT tredje"), encoding="utf-8")
         third = update_pages(work, {"book/cases/fiktiv.md": changed}, persistent=kept)
         assert third is not None and kept._process is process
         assert "FIKTIVT tredje" in page.read_text(encoding="utf-8")
-        assert sorted(p.name for p in (first.html / "pagefind").rglob("*")) == index_before
+        assert _index_files(first.html) == index_before
 
         # Then the rest: a changed generated page is written with its new content, not with a
         # doctree the kept process loaded in an earlier build.
@@ -96,6 +104,8 @@ def test_a_kept_jupyter_book_process_rebuilds_changed_pages_without_restarting(t
             assert build_html(work, source, persistent=kept).kind is SiteBuild.INCREMENTAL
             case_list = (first.html / "book" / "case_list.html").read_text(encoding="utf-8")
             assert f"Ärendelistan, version {number}." in case_list
+            if number == 2:
+                assert _index_files(first.html) != index_before  # the previewed page's part, indexed now
         assert kept._process is process
 
         # A page in the navigation cannot be previewed alone.

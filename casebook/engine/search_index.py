@@ -11,10 +11,12 @@ pages changed are indexed again.
 - The number of parts is the smallest power of two that keeps parts at about
   :data:`PAGES_PER_PART` pages or fewer on average (see there).
 - A manifest beside the site (:func:`manifest_path`; not published: it holds file times)
-  records each part's pages with their size, modification time (ns) and sort value, and
-  the part count. A part is indexed again when a page of it was added, removed or
-  rewritten (Sphinx rewrites only changed pages in an incremental build), all parts when
-  the part count changed; folders of parts that no longer exist are removed.
+  records each part's pages with their size, modification time (ns) and sort value. A
+  part is indexed again when a page of it was added, removed or rewritten (Sphinx rewrites
+  only changed pages in an incremental build); folders of parts that no longer exist are
+  removed. A new part count moves pages between parts, so the parts whose pages moved are
+  redone; a part that keeps exactly its pages keeps its bundle, which depends on nothing
+  else.
 - Pagefind runs over a temporary folder holding hard links to the part's pages at their
   paths relative to the site root, so result URLs are the same as for the whole site.
 - In the browser, Pagefind's interface (``pagefind/pagefind-ui.js``, copied from a part)
@@ -65,6 +67,8 @@ class SearchIndexFailed(RuntimeError):
 
 def part_count(pages: int, pages_per_part: int = PAGES_PER_PART) -> int:
     """The smallest power of two of parts that holds ``pages`` with at most ``pages_per_part`` a part on average."""
+    if pages_per_part < 1:
+        raise SearchIndexFailed(f"casebook_search_part_pages i _config.yml måste vara minst 1, inte {pages_per_part}.")
     count = 1
     while pages > count * pages_per_part:
         count *= 2
@@ -105,15 +109,12 @@ def _read_manifest(site: Path) -> dict:
     try:
         manifest = json.loads(manifest_path(site).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {"part_count": 0, "parts": {}}
-    if not isinstance(manifest, dict) or not isinstance(manifest.get("parts"), dict):
-        return {"part_count": 0, "parts": {}}
-    return manifest
+        return {}
+    return manifest if isinstance(manifest, dict) else {}
 
 
-def _write_manifest(site: Path, count: int, parts: dict[str, dict]) -> None:
-    manifest_path(site).write_text(json.dumps({"part_count": count, "parts": parts}, sort_keys=True, indent=1),
-                                   encoding="utf-8")
+def _write_manifest(site: Path, parts: dict[str, dict]) -> None:
+    manifest_path(site).write_text(json.dumps(parts, sort_keys=True, indent=1), encoding="utf-8")
 
 
 def _write_root_files(index: Path, parts: dict[str, dict[str, list]]) -> None:
@@ -160,20 +161,19 @@ def build_search_index(site: Path, pages_per_part: int = PAGES_PER_PART, run: Ru
         grouped.setdefault(str(part_of(case_id, count)), []).append(page)
     wanted = {part: _listing(site, part_pages) for part, part_pages in sorted(grouped.items(), key=lambda p: int(p[0]))}
 
-    previous = _read_manifest(site)
-    kept = {part: pages for part, pages in previous["parts"].items()
-            if previous.get("part_count") == count and part in wanted and (index / part).is_dir()
+    kept = {part: pages for part, pages in _read_manifest(site).items()
+            if part in wanted and (index / part).is_dir() and isinstance(pages, dict)
             and {page: listing[:2] for page, listing in pages.items()} == wanted[part]}
     index.mkdir(exist_ok=True)
     for entry in index.iterdir():  # parts to redo, parts that went, and anything of an older layout
         if entry.name not in kept and entry.name not in ROOT_FILES:
             shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
-    _write_manifest(site, count, kept)  # a failed run below leaves its part to be redone
+    _write_manifest(site, kept)  # a failed run below leaves its part to be redone
 
     indexed = [part for part in wanted if part not in kept]
     for part in indexed:
         _index_part(site, grouped[part], index / part, run)
         kept[part] = {name: [*listing, _sort_value(site / name)] for name, listing in wanted[part].items()}
-        _write_manifest(site, count, kept)
+        _write_manifest(site, kept)
     _write_root_files(index, {part: kept[part] for part in wanted})
     return indexed
