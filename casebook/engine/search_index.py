@@ -161,9 +161,9 @@ def build_search_index(site: Path, pages_per_part: int = PAGES_PER_PART, run: Ru
         grouped.setdefault(str(part_of(case_id, count)), []).append(page)
     wanted = {part: _listing(site, part_pages) for part, part_pages in sorted(grouped.items(), key=lambda p: int(p[0]))}
 
-    kept = {part: pages for part, pages in _read_manifest(site).items()
-            if part in wanted and (index / part).is_dir() and isinstance(pages, dict)
-            and {page: listing[:2] for page, listing in pages.items()} == wanted[part]}
+    kept = {part: recorded for part, recorded in _read_manifest(site).items()
+            if part in wanted and (index / part).is_dir() and isinstance(recorded, dict)
+            and {page: listing[:2] for page, listing in recorded.items()} == wanted[part]}
     index.mkdir(exist_ok=True)
     for entry in index.iterdir():  # parts to redo, parts that went, and anything of an older layout
         if entry.name not in kept and entry.name not in ROOT_FILES:
