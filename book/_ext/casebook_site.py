@@ -8,11 +8,11 @@
 - Builds the static search index with Pagefind (``pagefind[bin]``) over the finished
   HTML, in parts (``casebook.engine.search_index``): ``pagefind/<part>/`` at the site root,
   one Pagefind bundle per part of at most about ``casebook_search_part_pages`` case pages
-  (a setting of ``sphinx.config`` in _config.yml; 2 000 unless set), listed in
-  ``pagefind/parts.js``; only parts whose pages changed are indexed again. Only case pages
-  are indexed (their article carries ``data-pagefind-body``, see
-  book/_templates/layout.html); their verdict block carries the filters (decision-maker,
-  owner, year, needs attention). Pagefind reads the pages' ``lang="sv"`` and stems Swedish
+  on average (a setting of ``sphinx.config`` in _config.yml; 2 000 unless set), searched
+  together by ``pagefind/pagefind.js``; only parts whose pages changed are indexed again,
+  one part after the other. Only case pages are indexed (their article carries
+  ``data-pagefind-body``, see book/_templates/layout.html); their verdict block carries
+  the filters (decision-maker, owner, year, needs attention). Pagefind reads the pages' ``lang="sv"`` and stems Swedish
   words. Built through ``casebook.engine.sphinx_jobs`` (as the site build does), Pagefind
   runs after this Sphinx process has exited, so that the two processes' memory does not
   add up.
