@@ -36,11 +36,13 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
+from importlib import resources
 from pathlib import Path
 
 INDEX_FOLDER = "pagefind"
 CASE_PAGES = Path("book") / "cases"
-MERGE_MODULE = Path(__file__).with_name("search_parts.js")
+# The merging module's code, shipped with the package (package data in pyproject.toml).
+MERGE_MODULE = resources.files("casebook.engine").joinpath("search_parts.js")
 # Written at the index's root: the merging module under the name Pagefind's interface
 # imports, and the interface itself (the same in every part's bundle).
 ROOT_FILES = ("pagefind.js", "pagefind-ui.js", "pagefind-ui.css")
