@@ -63,6 +63,12 @@ def _sphinx_search_titles(html: Path) -> dict[str, str]:
     return dict(zip(index["docnames"], index["titles"]))
 
 
+def _index_files(site: Path) -> dict[str, int]:
+    """The Pagefind index's files (relative paths) with their modification times."""
+    index = site / "pagefind"
+    return {p.relative_to(index).as_posix(): p.stat().st_mtime_ns for p in index.rglob("*") if p.is_file()}
+
+
 def _case_page(title: str) -> str:
     return f"---\norphan: true\n---\n# {title}\n\nEtt fiktivt ärende.\n"
 
@@ -85,19 +91,22 @@ def test_a_kept_jupyter_book_process_rebuilds_changed_pages_without_restarting(t
         assert second.kind is SiteBuild.INCREMENTAL and kept._process is process
         assert "FIKTIVT andra" in page.read_text(encoding="utf-8")
 
-        # A preview of one page (casebook serve), in the same process; the search indexes are left alone.
-        index_before = sorted(p.name for p in (first.html / "pagefind").rglob("*"))
+        # A preview of one page (casebook serve), in the same process; both search indexes
+        # (Pagefind's, in parts: pagefind/<part>/, and Sphinx's) are left alone.
+        index_before = _index_files(first.html)
+        assert "0/pagefind.js" in index_before
         changed = tmp_path / "fiktiv.md"
         changed.write_text(_case_page("FIKTIVT tredje"), encoding="utf-8")
         third = update_pages(work, {"book/cases/fiktiv.md": changed}, persistent=kept)
         assert third is not None and kept._process is process
         assert "FIKTIVT tredje" in page.read_text(encoding="utf-8")
-        assert sorted(p.name for p in (first.html / "pagefind").rglob("*")) == index_before
+        assert _index_files(first.html) == index_before
         assert _sphinx_search_titles(first.html)["book/cases/fiktiv"] == "FIKTIVT andra"
-        # The next whole build indexes the previewed page, although its source did not change since.
+        # The next whole build indexes the previewed page (its part), although its source did not change since.
         shutil.copyfile(changed, source / "book" / "cases" / "fiktiv.md")
         assert build_html(work, source, persistent=kept).kind is SiteBuild.INCREMENTAL
         assert _sphinx_search_titles(first.html)["book/cases/fiktiv"] == "FIKTIVT tredje"
+        assert _index_files(first.html) != index_before
 
         # Then the rest: a changed generated page is written with its new content, not with a
         # doctree the kept process loaded in an earlier build.

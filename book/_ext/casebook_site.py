@@ -6,12 +6,16 @@
   (WCAG 1.4.10) instead of a table wider than the screen. The HTML translator writes the
   attribute; pydata-sphinx-theme mixes its own translator in on top of this one.
 - Builds the static search index with Pagefind (``pagefind[bin]``) over the finished
-  HTML, into ``pagefind/`` at the site root. Only case pages are indexed (their article
-  carries ``data-pagefind-body``, see book/_templates/layout.html); their verdict block
-  carries the filters (decision-maker, owner, year, needs attention). Pagefind reads the
-  pages' ``lang="sv"`` and stems Swedish words. Built through ``casebook.engine.sphinx_jobs``
-  (as the site build does), Pagefind runs after this Sphinx process has exited, so that the
-  two processes' memory does not add up.
+  HTML, in parts (``casebook.engine.search_index``): ``pagefind/<part>/`` at the site root,
+  one Pagefind bundle per part of at most about ``casebook_search_part_pages`` case pages
+  on average (a setting of ``sphinx.config`` in _config.yml; 2 000 unless set), searched
+  together by ``pagefind/pagefind.js``; only parts whose pages changed are indexed again,
+  one part after the other. Only case pages are indexed (their article carries
+  ``data-pagefind-body``, see book/_templates/layout.html); their verdict block carries
+  the filters (decision-maker, owner, year, needs attention). Pagefind reads the pages' ``lang="sv"`` and stems Swedish
+  words. Built through ``casebook.engine.sphinx_jobs`` (as the site build does), Pagefind
+  runs after this Sphinx process has exited, so that the two processes' memory does not
+  add up.
 - Drops sphinx-thebe's scripts and stylesheet. Jupyter Book 1 always loads sphinx-thebe;
   the site has no live code cells, and the extension declares ``const THEBE_JS_URL`` twice
   on every page, which is a JavaScript error in every browser.
@@ -22,6 +26,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -29,7 +34,8 @@ from docutils import nodes
 from sphinx.transforms import SphinxTransform
 from sphinx.writers.html5 import HTML5Translator
 
-from casebook.engine.sphinx_jobs import DEFER_SEARCH_INDEX, SEARCH_INDEX_LATER, build_search_index
+from casebook.engine.search_index import PAGES_PER_PART, build_search_index
+from casebook.engine.sphinx_jobs import DEFER_SEARCH_INDEX, SEARCH_INDEX_LATER
 
 LABEL = "casebook-label"
 
@@ -85,9 +91,10 @@ def _build_search_index(app, exception) -> None:  # noqa: ANN001 - Sphinx event 
     if later:
         # Run through casebook.engine.sphinx_jobs: it indexes the site once this Sphinx
         # process has exited, so that Pagefind's memory and Sphinx's do not add up.
-        Path(later).write_text(str(app.outdir), encoding="utf-8")
+        finished = {"site": str(app.outdir), "pages_per_part": app.config.casebook_search_part_pages}
+        Path(later).write_text(json.dumps(finished), encoding="utf-8")
         return
-    build_search_index(Path(app.outdir))
+    build_search_index(Path(app.outdir), app.config.casebook_search_part_pages)
 
 
 def _keep_no_read_doctrees(app, doctree):  # noqa: ANN001 - Sphinx event signature
@@ -108,6 +115,9 @@ def _forget_pickled_doctree(app, doctree, docname):  # noqa: ANN001 - Sphinx eve
 
 
 def setup(app):  # noqa: ANN001, ANN201 - Sphinx extension entry point
+    # Case pages per part of the search index, on average at most (tests set it low to get
+    # several parts); the index alone depends on it, no page is rebuilt when it changes.
+    app.add_config_value("casebook_search_part_pages", PAGES_PER_PART, "", [int])
     app.add_transform(LabelTableCells)
     app.set_translator("html", LabelledCellsTranslator)
     app.connect("html-page-context", _drop_thebe)

@@ -14,12 +14,14 @@ treats warnings as errors.)
 
 REPORT receives ``{"jobs": <used>, "requested": JOBS, "blockers": [...]}`` as JSON.
 
-Jupyter Book runs in a child process; the site's search index (Pagefind, started by the
-site's extension, book/_ext/casebook_site.py) is built by this process after that child
-has exited. Pagefind holds every case page's words at once (about 0,5 MiB a page) and the
-Sphinx process still holds its environment and search index when its build finishes (about
-0,1 MiB a page), so running them one after the other instead of together keeps the peak
-memory of a large build down to the larger of the two (bench/site_scale.py).
+Jupyter Book runs in a child process; the site's search index (Pagefind, in parts:
+casebook.engine.search_index, started by the site's extension, book/_ext/casebook_site.py)
+is built by this process after that child has exited. Pagefind holds every indexed page's
+words at once (about 0,5 MiB a case page, so the index is built one part of at most about
+2 000 pages at a time) and the Sphinx process still holds its environment and search index
+when its build finishes (about 0,1 MiB a page), so running them one after the other instead
+of together keeps the peak memory of a large build down to the larger of the two
+(bench/site_scale.py).
 
 ``--persistent`` (with ``--in-process``, for ``casebook serve``) keeps the Sphinx
 application, its extensions and its environment in memory after the first build: every
@@ -36,10 +38,11 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+from casebook.engine.search_index import SearchIndexFailed, build_search_index
 
 PHASES = ("read", "write")
 # The HTML builder's steps that a kept process leaves out of a build where only pages changed
@@ -54,29 +57,10 @@ DONE_MARKER = "\x1ecasebook-sphinx-done"
 # Set (to "1") while a build should leave the search index as it was; read by book/_ext/casebook_site.py.
 DEFER_SEARCH_INDEX = "CASEBOOK_DEFER_SEARCH_INDEX"
 
-# Set for the Jupyter Book child: the file into which the site's extension writes the
-# finished site's directory instead of indexing it itself.
+# Set for the Jupyter Book child: the file into which the site's extension writes, as JSON,
+# the finished site's directory and its search index's part size (``{"site": ..., "pages_per_part": ...}``)
+# instead of indexing it itself.
 SEARCH_INDEX_LATER = "CASEBOOK_SEARCH_INDEX_LATER"
-
-# pagefind-bin's allocator (jemalloc) keeps freed memory for 10 s by default before giving
-# it back; Pagefind frees each page's parsed words as it turns them into the index, so
-# giving them back at once lowers its peak (by 9 % at 10 000 case pages; same index files).
-PAGEFIND_ALLOCATOR = {"_RJEM_MALLOC_CONF": "dirty_decay_ms:0,muzzy_decay_ms:0"}
-
-
-class SearchIndexFailed(RuntimeError):
-    """Pagefind could not index the finished site."""
-
-
-def build_search_index(site: Path) -> None:
-    """Index the case pages of the finished HTML site ``site`` with Pagefind, into ``site/pagefind``."""
-    index = site / "pagefind"
-    shutil.rmtree(index, ignore_errors=True)  # no fragments of removed pages survive
-    command = [sys.executable, "-m", "pagefind", "--site", str(site), "--silent"]
-    completed = subprocess.run(command, capture_output=True, text=True, check=False,
-                               env={**os.environ, **PAGEFIND_ALLOCATOR})
-    if completed.returncode != 0:
-        raise SearchIndexFailed(f"Pagefind kunde inte bygga sökindexet: {completed.stderr.strip()[-500:]}")
 
 
 def parallel_blockers(extensions: dict) -> list[str]:
@@ -165,10 +149,10 @@ def run_then_index(jobs: int, report: Path, arguments: list[str]) -> int:
     completed = subprocess.run(child, env={**os.environ, SEARCH_INDEX_LATER: str(handoff)}, check=False)
     if completed.returncode != 0 or not handoff.exists():  # failed, or built no HTML site
         return completed.returncode
-    site = Path(handoff.read_text(encoding="utf-8"))
+    finished = json.loads(handoff.read_text(encoding="utf-8"))
     handoff.unlink()
     try:
-        build_search_index(site)
+        build_search_index(Path(finished["site"]), finished["pages_per_part"])
     except SearchIndexFailed as failure:
         print(f"ERROR: {failure}", file=sys.stderr)
         return 1

@@ -1,0 +1,181 @@
+"""The site's search index, built by Pagefind in parts: one bundle per part of the case pages.
+
+Pagefind holds the words of every page it indexes at once (about 0,5 MiB a case page: over
+5 GiB at 10 000 case pages) and has no incremental mode. So the case pages are split into
+parts and each part is indexed by its own Pagefind run, one after the other, into
+``pagefind/<part>/`` at the site root: the peak memory is one part's, and only parts whose
+pages changed are indexed again.
+
+- A case page's part is fixed by a hash of its case id (as ``casebook.engine.build.Shard``
+  slices cases), so a page stays in its part when other cases come and go.
+- The number of parts is the smallest power of two that keeps parts at about
+  :data:`PAGES_PER_PART` pages or fewer on average (see there).
+- A manifest beside the site (:func:`manifest_path`; not published: it holds file times)
+  records each part's pages with their size, modification time (ns) and sort value. A
+  part is indexed again when a page of it was added, removed or rewritten (Sphinx rewrites
+  only changed pages in an incremental build); folders of parts that no longer exist are
+  removed. A new part count moves pages between parts, so the parts whose pages moved are
+  redone; a part that keeps exactly its pages keeps its bundle, which depends on nothing
+  else.
+- Pagefind runs over a temporary folder holding hard links to the part's pages at their
+  paths relative to the site root, so result URLs are the same as for the whole site.
+- In the browser, Pagefind's interface (``pagefind/pagefind-ui.js``, copied from a part)
+  loads ``pagefind/pagefind.js``, which this module writes from ``search_parts.js``: it
+  searches every part and merges the results newest first (why not with Pagefind's own
+  ``mergeIndex``: see that file). It needs each part's ``datum`` values in order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+
+INDEX_FOLDER = "pagefind"
+CASE_PAGES = Path("book") / "cases"
+# The merging module's code, shipped with the package (package data in pyproject.toml).
+MERGE_MODULE = resources.files("casebook.engine").joinpath("search_parts.js")
+# Written at the index's root: the merging module under the name Pagefind's interface
+# imports, and the interface itself (the same in every part's bundle).
+ROOT_FILES = ("pagefind.js", "pagefind-ui.js", "pagefind-ui.css")
+# The value case pages are sorted by in the case list's search (casebook.render.case_view).
+SORT_KEY = "datum"
+SORT_VALUE = re.compile(rf'data-pagefind-sort="{SORT_KEY}">([^<]*)<')
+
+# Pagefind needs about 0,5 MiB a case page (bench/site_scale.py), so 2 000 pages a part keep
+# one run near 1 GiB. Not smaller: a reader's browser fetches the index files of every part
+# on each search, so there should be no more parts than memory needs.
+PAGES_PER_PART = 2000
+
+# pagefind-bin's allocator (jemalloc) keeps freed memory for 10 s by default before giving
+# it back; Pagefind frees each page's parsed words as it turns them into the index, so
+# giving them back at once lowers its peak (by 9 % at 10 000 case pages; same index files).
+PAGEFIND_ALLOCATOR = {"_RJEM_MALLOC_CONF": "dirty_decay_ms:0,muzzy_decay_ms:0"}
+
+Runner = Callable[..., subprocess.CompletedProcess]
+
+
+class SearchIndexFailed(RuntimeError):
+    """Pagefind could not index the finished site."""
+
+
+def part_count(pages: int, pages_per_part: int = PAGES_PER_PART) -> int:
+    """The smallest power of two of parts that holds ``pages`` with at most ``pages_per_part`` a part on average."""
+    if pages_per_part < 1:
+        raise SearchIndexFailed(f"casebook_search_part_pages i _config.yml måste vara minst 1, inte {pages_per_part}.")
+    count = 1
+    while pages > count * pages_per_part:
+        count *= 2
+    return count
+
+
+def part_of(case_id: str, count: int) -> int:
+    """The part (0 to ``count`` - 1) of the case page of ``case_id``; depends on nothing else."""
+    digest = hashlib.sha256(case_id.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") % count
+
+
+def case_pages(site: Path) -> dict[str, Path]:
+    """The case pages of the HTML site ``site`` (the pages Pagefind indexes), by case id."""
+    cases = site / CASE_PAGES
+    return {page.stem: page for page in sorted(cases.glob("*.html"))} if cases.is_dir() else {}
+
+
+def manifest_path(site: Path) -> Path:
+    """Where the manifest of ``site``'s search index is kept: beside the site, not in it."""
+    return site.with_name(f".{site.name}-search-index.json")
+
+
+def _listing(site: Path, pages: list[Path]) -> dict[str, list[int]]:
+    listing = {}
+    for page in pages:
+        status = page.stat()
+        listing[page.relative_to(site).as_posix()] = [status.st_size, status.st_mtime_ns]
+    return listing
+
+
+def _sort_value(page: Path) -> str | None:
+    found = SORT_VALUE.search(page.read_text(encoding="utf-8"))
+    return found.group(1) if found else None
+
+
+def _read_manifest(site: Path) -> dict:
+    try:
+        manifest = json.loads(manifest_path(site).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return manifest if isinstance(manifest, dict) else {}
+
+
+def _write_manifest(site: Path, parts: dict[str, dict]) -> None:
+    manifest_path(site).write_text(json.dumps(parts, sort_keys=True, indent=1), encoding="utf-8")
+
+
+def _write_root_files(index: Path, parts: dict[str, dict[str, list]]) -> None:
+    """The merging module with each part's sort values, and Pagefind's interface from the first part."""
+    described = [{"name": part, "sorted": {SORT_KEY: sorted(page[2] for page in pages.values() if page[2] is not None)}}
+                 for part, pages in parts.items()]
+    (index / "pagefind.js").write_text(f"const PARTS = {json.dumps(described, separators=(',', ':'))};\n\n"
+                                       + MERGE_MODULE.read_text(encoding="utf-8"), encoding="utf-8")
+    for name in ROOT_FILES[1:]:
+        (index / name).unlink(missing_ok=True)
+        if parts:
+            shutil.copy2(index / next(iter(parts)) / name, index / name)
+
+
+def _index_part(site: Path, pages: list[Path], output: Path, run: Runner) -> None:
+    """One Pagefind run over ``pages`` only, keeping their paths relative to ``site``, into ``output``."""
+    with tempfile.TemporaryDirectory(prefix=f".{site.name}-search-part-", dir=site.parent) as staging:
+        for page in pages:
+            link = Path(staging) / page.relative_to(site)
+            link.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(page, link)
+            except OSError:  # no hard links on this file system
+                shutil.copy2(page, link)
+        command = [sys.executable, "-m", "pagefind", "--site", staging, "--output-path", str(output), "--silent"]
+        completed = run(command, capture_output=True, text=True, check=False, env={**os.environ, **PAGEFIND_ALLOCATOR})
+    if completed.returncode != 0:
+        shutil.rmtree(output, ignore_errors=True)
+        raise SearchIndexFailed(f"Pagefind kunde inte bygga sökindexet: {completed.stderr.strip()[-500:]}")
+
+
+def build_search_index(site: Path, pages_per_part: int = PAGES_PER_PART, run: Runner | None = None) -> list[str]:
+    """Index the case pages of the finished HTML site ``site`` into ``site/pagefind/<part>``; the parts indexed.
+
+    Only parts whose pages changed since the last index are run through Pagefind again
+    (``run``, :func:`subprocess.run` by default). Raises :class:`SearchIndexFailed`.
+    """
+    run = run or subprocess.run
+    index = site / INDEX_FOLDER
+    pages = case_pages(site)
+    count = part_count(len(pages), pages_per_part)
+    grouped: dict[str, list[Path]] = {}
+    for case_id, page in pages.items():
+        grouped.setdefault(str(part_of(case_id, count)), []).append(page)
+    wanted = {part: _listing(site, part_pages) for part, part_pages in sorted(grouped.items(), key=lambda p: int(p[0]))}
+
+    kept = {part: recorded for part, recorded in _read_manifest(site).items()
+            if part in wanted and (index / part).is_dir() and isinstance(recorded, dict)
+            and {page: listing[:2] for page, listing in recorded.items()} == wanted[part]}
+    index.mkdir(exist_ok=True)
+    for entry in index.iterdir():  # parts to redo, parts that went, and anything of an older layout
+        if entry.name not in kept and entry.name not in ROOT_FILES:
+            shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
+    _write_manifest(site, kept)  # a failed run below leaves its part to be redone
+
+    indexed = [part for part in wanted if part not in kept]
+    for part in indexed:
+        _index_part(site, grouped[part], index / part, run)
+        kept[part] = {name: [*listing, _sort_value(site / name)] for name, listing in wanted[part].items()}
+        _write_manifest(site, kept)
+    _write_root_files(index, {part: kept[part] for part in wanted})
+    return indexed

@@ -1,0 +1,229 @@
+"""The site's search index in parts (casebook.engine.search_index): how pages are split into
+parts, and that only the parts whose pages changed are run through Pagefind again."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from casebook.engine import search_index
+from casebook.engine.search_index import SearchIndexFailed, build_search_index, part_count, part_of
+
+# Case ids whose parts, of four, are known (sha256 of the id, modulo the count): no two of
+# the first three share one.
+IN_PART_OF_FOUR = {"fiktiv-bas": 0, "rjh-2025-spin": 2, "fiktiv-norr": 3, "fiktiv-syd": 3, "fiktiv-injektion": 0,
+                   "fiktiv-uppfoljning-sen": 2}
+
+
+def test_part_count_is_the_smallest_power_of_two_with_parts_of_at_most_the_part_size():
+    assert [part_count(pages) for pages in (0, 1, 2000)] == [1, 1, 1]
+    assert [part_count(pages) for pages in (2001, 4000, 4001, 8000, 10_000, 16_001)] == [2, 2, 4, 4, 8, 16]
+    assert [part_count(pages, pages_per_part=1000) for pages in (1000, 1001, 3000)] == [1, 2, 4]
+
+
+def test_a_pages_part_depends_only_on_its_case_id():
+    for case_id, part in IN_PART_OF_FOUR.items():
+        assert part_of(case_id, 4) == part
+    # The same id in a count of two keeps its part modulo two (powers of two nest).
+    assert [part_of(case_id, 2) for case_id in IN_PART_OF_FOUR] == [part % 2 for part in IN_PART_OF_FOUR.values()]
+    assert {part_of(f"fiktiv-{number}", 8) for number in range(200)} == set(range(8))
+
+
+def _site(tmp_path: Path, case_ids) -> Path:
+    site = tmp_path / "html"
+    (site / "book" / "cases").mkdir(parents=True, exist_ok=True)
+    (site / "index.html").write_text("<html lang='sv'><body>Startsidan</body></html>", encoding="utf-8")
+    for case_id in case_ids:
+        _write_case(site, case_id, f"Ärendet {case_id}")
+    return site
+
+
+def _write_case(site: Path, case_id: str, text: str, day: str = "2099-01-10") -> None:
+    sort = f'<div hidden data-pagefind-ignore><span data-pagefind-sort="datum">{day}</span></div>'
+    (site / "book" / "cases" / f"{case_id}.html").write_text(
+        f"<html lang='sv'><body><article data-pagefind-body><h1>{case_id}</h1><p>{text}</p>{sort}</article></body></html>",
+        encoding="utf-8")
+
+
+class FakePagefind:
+    """Records each run's pages (relative to its staging site) and output, and writes a file there."""
+
+    def __init__(self, fail: bool = False):
+        self.runs: list[tuple[str, list[str]]] = []
+        self.fail = fail
+
+    def __call__(self, command, env=None, **kwargs):
+        staging = Path(command[command.index("--site") + 1])
+        output = Path(command[command.index("--output-path") + 1])
+        assert env["_RJEM_MALLOC_CONF"] == "dirty_decay_ms:0,muzzy_decay_ms:0"
+        self.runs.append((output.name, sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*.html"))))
+        if self.fail:
+            return subprocess.CompletedProcess(command, 1, "", "Error: something went wrong")
+        output.mkdir(parents=True)
+        for name in ("pagefind.js", "pagefind-ui.js", "pagefind-ui.css"):
+            (output / name).write_text(f"/* {name} of part {output.name} */", encoding="utf-8")
+        return subprocess.CompletedProcess(command, 0, "", "")
+
+
+ROOT = ["pagefind-ui.css", "pagefind-ui.js", "pagefind.js"]
+
+
+def _merged_parts(site: Path) -> list[dict]:
+    """The parts named by the merging module at the index's root (``const PARTS = [...];``)."""
+    text = (site / "pagefind" / "pagefind.js").read_text(encoding="utf-8")
+    return json.loads(text[text.index("= ") + 2:text.index(";\n")])
+
+
+def _parts_script(site: Path) -> list[str]:
+    return [part["name"] for part in _merged_parts(site)]
+
+
+def test_each_part_is_indexed_by_its_own_run_over_only_its_pages(tmp_path):
+    site = _site(tmp_path, ["fiktiv-bas", "rjh-2025-spin", "fiktiv-norr"])
+    pagefind = FakePagefind()
+    assert build_search_index(site, pages_per_part=1, run=pagefind) == ["0", "2", "3"]
+    assert pagefind.runs == [("0", ["book/cases/fiktiv-bas.html"]), ("2", ["book/cases/rjh-2025-spin.html"]),
+                             ("3", ["book/cases/fiktiv-norr.html"])]
+    assert _parts_script(site) == ["0", "2", "3"]
+    assert sorted(p.name for p in (site / "pagefind").iterdir()) == ["0", "2", "3", *ROOT]
+    assert (site / "pagefind" / "pagefind-ui.js").read_text(encoding="utf-8") == "/* pagefind-ui.js of part 0 */"
+    assert not list(tmp_path.glob(".html-search-part-*"))  # staging folders are gone
+
+
+def test_only_the_parts_whose_pages_changed_are_indexed_again(tmp_path):
+    site = _site(tmp_path, ["fiktiv-bas", "rjh-2025-spin", "fiktiv-norr"])
+    build_search_index(site, pages_per_part=1, run=FakePagefind())
+    kept = (site / "pagefind" / "0" / "pagefind.js").stat().st_mtime_ns
+
+    unchanged = FakePagefind()
+    assert build_search_index(site, pages_per_part=1, run=unchanged) == []
+    assert unchanged.runs == []
+
+    _write_case(site, "rjh-2025-spin", "Ny text")  # rewritten by an incremental build
+    changed = FakePagefind()
+    assert build_search_index(site, pages_per_part=1, run=changed) == ["2"]
+    assert changed.runs == [("2", ["book/cases/rjh-2025-spin.html"])]
+    assert (site / "pagefind" / "0" / "pagefind.js").stat().st_mtime_ns == kept
+
+    added = FakePagefind()  # a new page joins its part; the part count stays 4 (4 pages, 1 a part)
+    _write_case(site, "fiktiv-syd", "Ett nytt ärende")
+    assert build_search_index(site, pages_per_part=1, run=added) == ["3"]
+    assert added.runs == [("3", ["book/cases/fiktiv-norr.html", "book/cases/fiktiv-syd.html"])]
+
+
+def test_the_merging_module_knows_each_parts_dates_in_order_and_the_manifest_is_not_published(tmp_path):
+    """pagefind/pagefind.js orders results across parts by their date: a result's position in
+    its part gives it, so each part's dates are listed in ascending order."""
+    site = _site(tmp_path, [])
+    for case_id, day in (("fiktiv-norr", "2098-02-15"), ("fiktiv-syd", "2025-01-01"), ("fiktiv-bas", "2099-02-15")):
+        _write_case(site, case_id, "FIKTIVT", day)
+    build_search_index(site, pages_per_part=1, run=FakePagefind())
+    assert _merged_parts(site) == [{"name": "0", "sorted": {"datum": ["2099-02-15"]}},
+                                   {"name": "3", "sorted": {"datum": ["2025-01-01", "2098-02-15"]}}]
+    module = (site / "pagefind" / "pagefind.js").read_text(encoding="utf-8")
+    assert module.endswith(search_index.MERGE_MODULE.read_text(encoding="utf-8"))
+    # The manifest (file times) stays beside the site: the published site is the same on every machine.
+    assert search_index.manifest_path(site).parent == tmp_path
+    assert not [p for p in site.rglob("*") if "mtime" in p.name or p.suffix == ".json"]
+
+    _write_case(site, "fiktiv-syd", "FIKTIVT", "2099-12-31")  # a changed date moves in its part's order
+    build_search_index(site, pages_per_part=1, run=FakePagefind())
+    assert _merged_parts(site)[1] == {"name": "3", "sorted": {"datum": ["2098-02-15", "2099-12-31"]}}
+
+
+def test_a_removed_page_redoes_its_part_and_an_emptied_part_goes(tmp_path):
+    site = _site(tmp_path, ["fiktiv-bas", "rjh-2025-spin", "fiktiv-norr", "fiktiv-syd"])
+    build_search_index(site, pages_per_part=1, run=FakePagefind())
+
+    (site / "book" / "cases" / "fiktiv-syd.html").unlink()
+    removed = FakePagefind()
+    assert build_search_index(site, pages_per_part=1, run=removed) == ["3"]
+    assert removed.runs == [("3", ["book/cases/fiktiv-norr.html"])]
+
+    # Still four parts for three pages: fiktiv-injektion joins part 0, part 3 is left empty.
+    (site / "book" / "cases" / "fiktiv-norr.html").unlink()
+    _write_case(site, "fiktiv-injektion", "Ett nytt ärende")
+    emptied = FakePagefind()
+    assert build_search_index(site, pages_per_part=1, run=emptied) == ["0"]
+    assert emptied.runs == [("0", ["book/cases/fiktiv-bas.html", "book/cases/fiktiv-injektion.html"])]
+    assert not (site / "pagefind" / "3").exists()
+    assert _parts_script(site) == ["0", "2"]
+
+
+def test_a_changed_part_count_redoes_the_parts_whose_pages_moved(tmp_path):
+    site = _site(tmp_path, ["fiktiv-bas", "rjh-2025-spin", "fiktiv-norr", "fiktiv-syd"])  # four parts
+    build_search_index(site, pages_per_part=1, run=FakePagefind())
+    kept = {part: (site / "pagefind" / part / "pagefind.js").stat().st_mtime_ns for part in ("0", "3")}
+
+    # A fifth page: eight parts. Of eight, fiktiv-bas stays alone in part 0 and fiktiv-norr and
+    # fiktiv-syd together in part 3; rjh-2025-spin moves from part 2 to 6, and the new page takes 2.
+    _write_case(site, "fiktiv-uppfoljning-sen", "Ett nytt ärende")
+    eight = FakePagefind()
+    assert build_search_index(site, pages_per_part=1, run=eight) == ["2", "6"]
+    assert eight.runs == [("2", ["book/cases/fiktiv-uppfoljning-sen.html"]), ("6", ["book/cases/rjh-2025-spin.html"])]
+    assert {part: (site / "pagefind" / part / "pagefind.js").stat().st_mtime_ns for part in ("0", "3")} == kept
+
+    # Back to two pages: two parts, both with other pages than before.
+    for case_id in ("fiktiv-bas", "fiktiv-syd", "fiktiv-uppfoljning-sen"):
+        (site / "book" / "cases" / f"{case_id}.html").unlink()
+    fewer = FakePagefind()
+    assert build_search_index(site, pages_per_part=1, run=fewer) == ["0", "1"]
+    assert fewer.runs == [("0", ["book/cases/rjh-2025-spin.html"]), ("1", ["book/cases/fiktiv-norr.html"])]
+    assert sorted(p.name for p in (site / "pagefind").iterdir()) == ["0", "1", *ROOT]
+
+    whole = FakePagefind()  # the default part size: one part
+    assert build_search_index(site, run=whole) == ["0"]
+    assert whole.runs == [("0", ["book/cases/fiktiv-norr.html", "book/cases/rjh-2025-spin.html"])]
+    assert _parts_script(site) == ["0"]
+
+
+def test_a_part_size_below_one_is_refused_in_swedish():
+    with pytest.raises(SearchIndexFailed, match="casebook_search_part_pages i _config.yml måste vara minst 1, inte 0"):
+        part_count(10, pages_per_part=0)
+
+
+def test_the_index_of_the_whole_site_in_one_folder_is_replaced(tmp_path):
+    """The layout before parts: ``pagefind/`` held one bundle; none of it may survive."""
+    site = _site(tmp_path, ["fiktiv-bas"])
+    (site / "pagefind" / "fragment").mkdir(parents=True)
+    (site / "pagefind" / "pagefind.js").write_text("// old", encoding="utf-8")
+    build_search_index(site, run=FakePagefind())
+    assert sorted(p.name for p in (site / "pagefind").iterdir()) == ["0", *ROOT]
+
+
+def test_a_failed_part_fails_with_a_swedish_message_and_is_redone_next_time(tmp_path):
+    site = _site(tmp_path, ["fiktiv-bas", "rjh-2025-spin"])
+    build_search_index(site, pages_per_part=1, run=FakePagefind())
+    _write_case(site, "rjh-2025-spin", "Ny text")
+    with pytest.raises(SearchIndexFailed, match="Pagefind kunde inte bygga sökindexet: Error: something went wrong"):
+        build_search_index(site, pages_per_part=1, run=FakePagefind(fail=True))
+    assert not (site / "pagefind" / "0").exists()  # of two parts, both pages are in part 0
+    again = FakePagefind()
+    assert build_search_index(site, pages_per_part=1, run=again) == ["0"]
+
+
+def _urls(bundle: Path) -> list[str]:
+    urls = []
+    for fragment in bundle.glob("fragment/*.pf_fragment"):
+        data = gzip.decompress(fragment.read_bytes())
+        urls.append(json.loads(data[data.index(b"{"):])["url"])
+    return sorted(urls)
+
+
+def test_pagefind_gives_the_parts_pages_the_urls_of_the_whole_site(tmp_path):
+    """The real Pagefind: parts hold only their pages, at the URLs one index of the site gives them."""
+    site = _site(tmp_path, ["fiktiv-bas", "rjh-2025-spin", "fiktiv-norr"])
+    whole = tmp_path / "whole"
+    subprocess.run([sys.executable, "-m", "pagefind", "--site", str(site), "--output-path", str(whole), "--silent"],
+                   check=True, env={**os.environ, **search_index.PAGEFIND_ALLOCATOR})
+    assert build_search_index(site, pages_per_part=1) == ["0", "2", "3"]
+    parts = {part: _urls(site / "pagefind" / part) for part in ("0", "2", "3")}
+    assert parts == {"0": ["/book/cases/fiktiv-bas.html"], "2": ["/book/cases/rjh-2025-spin.html"],
+                     "3": ["/book/cases/fiktiv-norr.html"]}
+    assert sorted(url for urls in parts.values() for url in urls) == _urls(whole)
