@@ -80,6 +80,14 @@ def casebook(root: Path, *args: str, env: dict[str, str] | None = None) -> subpr
     )
 
 
+def published_site(root: Path) -> Path:
+    """Build the project at ``root`` (it must succeed) and return its published site's folder;
+    the site is a link to a versioned folder, and links inside it resolve there."""
+    completed = casebook(root, "build")
+    assert completed.returncode == 0, completed.stderr
+    return (root / "_build" / "html").resolve()
+
+
 def add_cell(template: Path, source: str) -> int:
     """Append a code cell to a notebook template; its 1-based position once papermill injects parameters."""
     import nbformat
@@ -169,6 +177,19 @@ def browser():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A blank page in a fresh context that records JavaScript dialogs (``page.dialogs``) and
+    uncaught errors (``page.errors``)."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.dialogs, page.errors = [], []
+    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    yield page
+    context.close()
 
 
 def open_page(browser, server, path, width=1280, height=800):

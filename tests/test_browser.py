@@ -24,7 +24,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from bs4 import BeautifulSoup
-from conftest import REPO, WCAG_21_AA, casebook, copy_project, open_page as _open
+from conftest import REPO, WCAG_21_AA, copy_project, published_site, open_page as _open
 from pypdf import PdfReader
 
 from casebook.domain.evaluation import evaluate_case
@@ -40,21 +40,7 @@ MAIN_PAGES = ["book/index.html", "book/cases/rjh-2025-spin.html", "book/rules.ht
 def site(tmp_path_factory) -> Path:
     root = copy_project(tmp_path_factory.mktemp("repo"))
     shutil.copy2(HOSTILE, root / "data" / "cases" / HOSTILE.name)
-    completed = casebook(root, "build")
-    assert completed.returncode == 0, completed.stderr
-    # The published site is a link to a versioned folder; links inside it resolve there.
-    return (root / "_build" / "html").resolve()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context()
-    page = context.new_page()
-    dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    page.dialogs = dialogs
-    yield page
-    context.close()
+    return published_site(root)
 
 
 # --- Inert case text -----------------------------------------------------------------

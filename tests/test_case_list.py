@@ -18,7 +18,7 @@ import sys
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from conftest import REPO, WCAG_21_AA, casebook, copy_project, open_page as _open
+from conftest import REPO, WCAG_21_AA, copy_project, published_site, open_page as _open
 
 from casebook.domain.evaluation import evaluate_case
 from casebook.render.pages import SORTABLE_COLUMNS, case_table
@@ -49,9 +49,7 @@ def site(tmp_path_factory):
     root = copy_project(tmp_path_factory.mktemp("repo"))
     for name in FICTIONAL:
         shutil.copy2(REPO / "tests" / "cases" / f"{name}.yaml", root / "data" / "cases" / f"{name}.yaml")
-    completed = casebook(root, "build")
-    assert completed.returncode == 0, completed.stderr
-    return (root / "_build" / "html").resolve()
+    return published_site(root)
 
 
 def _sorted_headers(page):

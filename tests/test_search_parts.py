@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import REPO, casebook, copy_project
+from conftest import REPO, copy_project, published_site
 
 pytestmark = pytest.mark.e2e
 
@@ -31,20 +31,7 @@ def site(tmp_path_factory) -> Path:
     assert "\n  config:\n" in text
     config.write_text(text.replace("\n  config:\n", "\n  config:\n    casebook_search_part_pages: 1\n", 1),
                       encoding="utf-8")
-    completed = casebook(root, "build")
-    assert completed.returncode == 0, completed.stderr
-    return (root / "_build" / "html").resolve()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context()
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.errors = errors
-    yield page
-    context.close()
+    return published_site(root)
 
 
 def _results(page, count: int) -> list[str]:
