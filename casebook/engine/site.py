@@ -29,7 +29,6 @@ environment again.
 
 from __future__ import annotations
 
-import filecmp
 import hashlib
 import json
 import os
@@ -85,7 +84,14 @@ def default_jobs() -> int:
 def _files(tree: Path) -> dict[str, Path]:
     """The files of a book tree, without the bytecode Python writes beside the site's extensions
     when Sphinx imports them from the mirror (neither a source nor a change)."""
-    return {p.relative_to(tree).as_posix(): p for p in tree.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+    files = {}
+    for folder, subfolders, names in os.walk(tree):
+        subfolders[:] = [name for name in subfolders if name != "__pycache__"]
+        base = Path(folder)
+        prefix = base.relative_to(tree).as_posix()
+        for name in names:
+            files[name if prefix == "." else f"{prefix}/{name}"] = base / name
+    return files
 
 
 def _is_page(relative: str) -> bool:
@@ -94,19 +100,34 @@ def _is_page(relative: str) -> bool:
 
 def removed_pages(source: Path, mirror: Path) -> set[str]:
     """Pages in ``mirror`` that ``source`` no longer has."""
-    return {relative for relative in _files(mirror).keys() - _files(source).keys() if _is_page(relative)}
+    return _removed_pages(_files(source), _files(mirror))
 
 
-def sync_tree(source: Path, mirror: Path) -> set[str]:
-    """Make ``mirror`` a copy of ``source``, writing only what differs; the paths that changed."""
-    wanted, present = _files(source), _files(mirror)
+def _removed_pages(wanted: dict[str, Path], present: dict[str, Path]) -> set[str]:
+    return {relative for relative in present.keys() - wanted.keys() if _is_page(relative)}
+
+
+def _same_bytes(first: Path, second: Path) -> bool:
+    # Whole reads: most files are notebooks and PDFs of some 100 kB, where filecmp's 8 kB
+    # chunks cost several times more (thousands of files are compared on every build).
+    return first.stat().st_size == second.stat().st_size and first.read_bytes() == second.read_bytes()
+
+
+def sync_tree(source: Path, mirror: Path, wanted: dict[str, Path] | None = None,
+              present: dict[str, Path] | None = None) -> set[str]:
+    """Make ``mirror`` a copy of ``source``, writing only what differs; the paths that changed.
+
+    ``wanted`` and ``present``: the files of ``source`` and ``mirror`` (:func:`_files`), when the caller listed them.
+    """
+    wanted = _files(source) if wanted is None else wanted
+    present = _files(mirror) if present is None else present
     changed = set()
     for relative in present.keys() - wanted.keys():
         present[relative].unlink()
         changed.add(relative)
     for relative, path in wanted.items():
         target = mirror / relative
-        if relative in present and filecmp.cmp(path, target, shallow=False):
+        if relative in present and _same_bytes(path, target):
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, target)
@@ -123,10 +144,10 @@ def _title(path: Path) -> str:
     return next((line for line in source.splitlines() if line.startswith("# ")), "")
 
 
-def structure(tree: Path) -> str:
-    """A digest of everything that other pages' navigation depends on."""
+def structure(tree: Path, files: dict[str, Path] | None = None) -> str:
+    """A digest of everything that other pages' navigation depends on (``files``: those of ``tree``, if listed)."""
     digest = hashlib.sha256()
-    for relative, path in sorted(_files(tree).items()):
+    for relative, path in sorted((_files(tree) if files is None else files).items()):
         if _is_page(relative) and not relative.startswith(("book/_generated/", *OUTSIDE_NAVIGATION)):
             digest.update(f"{relative}\0{_title(path)}\n".encode())
         elif relative in STRUCTURAL or relative.startswith(STRUCTURAL):
@@ -143,14 +164,15 @@ def build_html(work: Path, source: Path, jobs: int | None = None, persistent: Pe
     mirror, out = work / "src", work / "out"
     complete, structure_file, previewed = work / "complete", work / "structure", work / PREVIEWED
     html = out / "_build" / "html"
-    new_structure = structure(source)
-    full = not (complete.exists() and html.is_dir() and structure_file.exists()
-                and structure_file.read_text() == new_structure) or bool(removed_pages(source, mirror))
     mirror.mkdir(parents=True, exist_ok=True)
+    wanted, present = _files(source), _files(mirror)  # listed once: thousands of files at national scale
+    new_structure = structure(source, wanted)
+    full = not (complete.exists() and html.is_dir() and structure_file.exists()
+                and structure_file.read_text() == new_structure) or bool(_removed_pages(wanted, present))
     # Not complete until Jupyter Book has run on the synced mirror: a build interrupted while
     # syncing or building must not look up to date next time.
     complete.unlink(missing_ok=True)
-    changed = sync_tree(source, mirror)
+    changed = sync_tree(source, mirror, wanted, present)
     if not full and not changed and not previewed.exists():
         complete.touch()
         return BookBuild(html, SiteBuild.UNCHANGED)
@@ -179,7 +201,7 @@ def update_pages(work: Path, pages: dict[str, Path], jobs: int | None = None,
     complete.unlink()  # until the rebuild succeeded: a failure makes the next build a full one
     for name, page in pages.items():
         target = mirror / name
-        if not (target.is_file() and filecmp.cmp(page, target, shallow=False)):
+        if not (target.is_file() and _same_bytes(page, target)):
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(page, target)
     used, blockers = _jupyter_book(work, False, jobs, persistent, defer_search=True)
