@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from babel.dates import format_date
 from babel.numbers import format_decimal, get_minus_sign_symbol
@@ -40,6 +41,7 @@ def percent(value: Decimal, decimals: int = 2) -> str:
     return f"{number(value, decimals)}\N{NO-BREAK SPACE}%"
 
 
+@lru_cache(maxsize=8192)  # a site lists thousands of cases on a few hundred distinct dates; Babel is slow
 def date(value: dt.date | None) -> str:
     """ISO dates, as Swedish public documents write them: ``2025-11-03``."""
     return "uppgift saknas" if value is None else format_date(value, format="yyyy-MM-dd", locale=LOCALE)

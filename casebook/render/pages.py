@@ -10,6 +10,7 @@ stable URLs such as ``data/beslut.csv`` and ``data/arenden/<id>.yaml``.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import shutil
@@ -78,18 +79,23 @@ ORGANISATIONS = Path("book") / "organisationer"
 """One generated page per organisation (decision-maker, project owner, financier)."""
 
 
+def _listed_date(report: EvaluatedCase) -> dt.date:
+    dates = report.case.dates
+    return dates.decision if dates.decision is not None else dates.application_received
+
+
 def case_date(report: EvaluatedCase) -> tuple[str, str]:
     """(ISO date, label) the case list sorts and shows: the decision date, else the application date."""
-    dates = report.case.dates
-    if dates.decision is not None:
-        return dates.decision.isoformat(), f"{fmt.date(dates.decision)} ({report.case.state.label.lower()})"
-    return dates.application_received.isoformat(), f"{fmt.date(dates.application_received)} (ansökan; {report.case.state.label.lower()})"
+    date, state = _listed_date(report), report.case.state.label.lower()
+    if report.case.dates.decision is not None:
+        return date.isoformat(), f"{fmt.date(date)} ({state})"
+    return date.isoformat(), f"{fmt.date(date)} (ansökan; {state})"
 
 
 def newest_first(reports: list[EvaluatedCase]) -> list[EvaluatedCase]:
     """By decision date, else application date, newest first; the case id breaks ties."""
     by_id = sorted(reports, key=lambda r: r.case.id)
-    return sorted(by_id, key=lambda r: case_date(r)[0], reverse=True)
+    return sorted(by_id, key=_listed_date, reverse=True)
 
 
 def organisation_slugs(reports: list[EvaluatedCase]) -> dict[str, str]:
