@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pickle
+
 import pytest
 
 from casebook.domain.errors import UserError
+from casebook.domain.rules import RULES, rule_by_id
 from casebook.engine import validate
 from casebook.engine.paths import ProjectPaths
 from conftest import add_fictional_case, copy_project
@@ -45,7 +48,14 @@ def test_unchanged_cases_are_not_evaluated_again_and_equal_a_fresh_evaluation(pr
     fresh = [validate.evaluate_case(p, paths.reference_dir) for p in paths.case_files()]
     assert cached == fresh
     # Rules come back as the registered rules themselves, checks included.
-    assert all(r.rule in validate.RULES for c in cached for r in c.results)
+    assert all(any(r.rule is registered for registered in RULES) for c in cached for r in c.results)
+
+
+def test_a_rule_is_pickled_as_its_id_and_an_unknown_one_is_refused():
+    assert pickle.loads(pickle.dumps(RULES[0])) is RULES[0]
+    assert len(pickle.dumps(RULES[0])) < 200  # the id, not the rule's texts and check
+    with pytest.raises(LookupError, match="okänd-regel|unknown rule"):
+        rule_by_id("okänd-regel")
 
 
 def test_a_changed_case_file_alone_is_evaluated_again(project):

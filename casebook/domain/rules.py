@@ -69,6 +69,11 @@ class Rule:
     check: Callable[[CaseContext], Finding]
     source_url: str | None = None  # the law text, at the paragraph where possible
 
+    def __reduce__(self):
+        # Pickled as its id: evaluated cases cross processes (the evaluation cache, the
+        # workers that render documents), and a check is a function that need not travel.
+        return rule_by_id, (self.id,)
+
 
 @dataclass(frozen=True)
 class RuleResult:
@@ -113,6 +118,14 @@ TILLVAXTVERKET = "Tillväxtverket"
 """The agency that 5 § names; identified by its entry in the reference data, not by a line's kind."""
 
 RULES: list[Rule] = []
+
+
+def rule_by_id(rule_id: str) -> Rule:
+    """The registered rule ``rule_id``; ``LookupError`` when there is none."""
+    found = next((r for r in RULES if r.id == rule_id), None)
+    if found is None:
+        raise LookupError(f"unknown rule {rule_id!r}")
+    return found
 
 
 def rule(**metadata) -> Callable[[Callable[[CaseContext], Finding]], Callable[[CaseContext], Finding]]:

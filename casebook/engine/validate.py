@@ -24,7 +24,6 @@ from pathlib import Path
 from casebook.domain.errors import CaseFileError, FieldProblem, UserError
 from casebook.domain.evaluation import EvaluatedCase, evaluate_case
 from casebook.domain.payments import as_of_date
-from casebook.domain.rules import RULES, Rule
 from casebook.engine.paths import CASE_SUFFIX, ProjectPaths
 
 # Libraries whose behaviour shapes an evaluated case (parsing, validation, formatting).
@@ -57,22 +56,6 @@ def validate_all(paths: ProjectPaths, cache: EvaluationCache | None = None) -> l
     return evaluated
 
 
-class _Pickler(pickle.Pickler):
-    """Rules are stored by id: their checks are functions that cannot (and need not) be pickled."""
-
-    def persistent_id(self, obj):
-        return ("rule", obj.id) if isinstance(obj, Rule) else None
-
-
-class _Unpickler(pickle.Unpickler):
-    def persistent_load(self, pid):
-        kind, rule_id = pid
-        rule = next((r for r in RULES if r.id == rule_id), None) if kind == "rule" else None
-        if rule is None:
-            raise pickle.UnpicklingError(f"unknown rule {rule_id!r}")
-        return rule
-
-
 class EvaluationCache:
     """Evaluated cases of one project, reused while their case file and everything else is unchanged."""
 
@@ -95,7 +78,7 @@ class EvaluationCache:
     def _load(self) -> dict[str, tuple[str, EvaluatedCase]]:
         try:
             with open(self.file, "rb") as handle:
-                stored = _Unpickler(handle).load()
+                stored = pickle.load(handle)  # rules come back by id (Rule.__reduce__)
         except FileNotFoundError:
             return {}
         except Exception:  # noqa: BLE001 - a damaged or outdated cache is only a lost speed-up
@@ -120,7 +103,7 @@ class EvaluationCache:
         handle = tempfile.NamedTemporaryFile(dir=self.file.parent, prefix=".evaluated-", delete=False)
         try:
             with handle:
-                _Pickler(handle, protocol=pickle.HIGHEST_PROTOCOL).dump({"key": self.key, "cases": self.used})
+                pickle.dump({"key": self.key, "cases": self.used}, handle, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(handle.name, self.file)
         except BaseException:
             Path(handle.name).unlink(missing_ok=True)
