@@ -24,6 +24,11 @@ class CaseFileError(UserError):
         self.problems = problems
         super().__init__(self.render())
 
+    def __reduce__(self):
+        # Rebuilt from its fields, not its message: a worker process (documents rendered in
+        # parallel) hands the error back to the build pickled.
+        return type(self), (self.path, self.problems)
+
     def render(self, max_problems: int = 15) -> str:
         lines = [f"Fel i {self.path}:"]
         lines += [f"  - {p.field}: {p.message}" for p in self.problems[:max_problems]]

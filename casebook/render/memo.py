@@ -46,7 +46,7 @@ from casebook.domain.errors import UserError
 from casebook.domain.evaluation import EvaluatedCase
 from casebook.domain.model import CASE_ID_PATTERN, AssessmentTopic, Case, CaseState
 from casebook.domain.rules import RuleSetId
-from casebook.render.typst_pdf import (compile_pdf, creation_time, json_input, package_files, link_or_copy,
+from casebook.render.typst_pdf import (Mapper, compile_pdf, creation_time, json_input, package_files, link_or_copy,
                                        refuse_control_characters, shared_inputs_digest, write_atomically)
 
 YAML_MIME_TYPE = "application/yaml"
@@ -588,6 +588,51 @@ def memo_case_file(root: Path, case_id: str) -> Path:
     return path
 
 
+@dataclass(frozen=True)
+class _MemoJob:
+    """One case's memo files, and the key of the inputs they must have been written from."""
+
+    evaluated: EvaluatedCase
+    out_dir: Path
+    key: str
+    created: dt.datetime
+
+    @property
+    def files(self) -> tuple[Path, Path, Path]:
+        """The Word draft, the PDF/A and the key file."""
+        case_id = self.evaluated.case.id
+        return tuple(self.out_dir / f"{case_id}{suffix}" for suffix in (".docx", ".pdf", ".memo-key"))
+
+    def current(self) -> WrittenMemo | None:
+        """The files on disk, when they were written from the same inputs."""
+        docx_path, pdf_path, key_path = self.files
+        if docx_path.is_file() and pdf_path.is_file() and key_path.is_file() and key_path.read_text() == self.key:
+            return WrittenMemo(self.evaluated.case.id, docx_path, pdf_path, regenerated=False)
+        return None
+
+
+def _memo_job(evaluated: EvaluatedCase, out_dir: Path, reference_dir: Path | None, shared: bytes | None) -> _MemoJob:
+    reference_dir = Path(reference_dir) if reference_dir else evaluated.source.parent.parent / "reference"
+    fixed = os.environ.get("SOURCE_DATE_EPOCH") is not None
+    created = creation_time()
+    return _MemoJob(evaluated, Path(out_dir), memo_key(evaluated, reference_dir, created if fixed else None, shared), created)
+
+
+def _render_memo(job: _MemoJob) -> WrittenMemo:
+    """Write the job's files; the key last, so an interrupted run never leaves a memo that looks current."""
+    evaluated = job.evaluated
+    docx_path, pdf_path, key_path = job.files
+    memo = build_memo(evaluated)
+    docx = render_docx(memo, job.created)
+    pdf = render_pdf(memo, evaluated.source.read_bytes(), job.created)
+    job.out_dir.mkdir(parents=True, exist_ok=True)
+    key_path.unlink(missing_ok=True)
+    write_atomically(docx_path, docx)
+    write_atomically(pdf_path, pdf)
+    write_atomically(key_path, job.key.encode())
+    return WrittenMemo(evaluated.case.id, docx_path, pdf_path, regenerated=True)
+
+
 def write_memo(evaluated: EvaluatedCase, out_dir: Path, reference_dir: Path | None = None,
                shared: bytes | None = None) -> WrittenMemo:
     """Write ``<id>.docx`` and ``<id>.pdf`` into ``out_dir`` unless they are up to date.
@@ -598,41 +643,30 @@ def write_memo(evaluated: EvaluatedCase, out_dir: Path, reference_dir: Path | No
     files are written to temporary names and moved into place, the key last, so an
     interrupted run never leaves a half-written memo that looks current.
     """
-    out_dir = Path(out_dir)
-    case_id = evaluated.case.id
-    docx_path, pdf_path, key_path = (out_dir / f"{case_id}{suffix}" for suffix in (".docx", ".pdf", ".memo-key"))
-    reference_dir = Path(reference_dir) if reference_dir else evaluated.source.parent.parent / "reference"
-    fixed = os.environ.get("SOURCE_DATE_EPOCH") is not None
-    created = creation_time()
-    key = memo_key(evaluated, reference_dir, created if fixed else None, shared)
-    if docx_path.is_file() and pdf_path.is_file() and key_path.is_file() and key_path.read_text() == key:
-        return WrittenMemo(case_id, docx_path, pdf_path, regenerated=False)
-    memo = build_memo(evaluated)
-    docx = render_docx(memo, created)
-    pdf = render_pdf(memo, evaluated.source.read_bytes(), created)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    key_path.unlink(missing_ok=True)
-    write_atomically(docx_path, docx)
-    write_atomically(pdf_path, pdf)
-    write_atomically(key_path, key.encode())
-    return WrittenMemo(case_id, docx_path, pdf_path, regenerated=True)
+    job = _memo_job(evaluated, out_dir, reference_dir, shared)
+    return job.current() or _render_memo(job)
 
 
-def write_memos(out_dir: Path, evaluated_cases: list[EvaluatedCase], cache_dir: Path | None = None) -> list[WrittenMemo]:
+def write_memos(out_dir: Path, evaluated_cases: list[EvaluatedCase], cache_dir: Path | None = None,
+                mapper: Mapper = map) -> list[WrittenMemo]:
     """Write every case's memo into ``out_dir`` (for the site's downloads).
 
     With ``cache_dir`` the memos are kept there between builds and regenerated only when
     their inputs change, and memos of cases that no longer exist are removed from it;
-    ``out_dir`` then receives copies of the ``.docx`` and ``.pdf``.
+    ``out_dir`` then receives copies of the ``.docx`` and ``.pdf``. The memos to regenerate
+    are rendered through ``mapper`` (:data:`~casebook.render.typst_pdf.Mapper`).
     """
     out_dir = Path(out_dir)
     shared: dict[Path, bytes] = {}
-    written = []
+    jobs = []
     for evaluated in evaluated_cases:
         reference_dir = evaluated.source.parent.parent / "reference"
         if reference_dir not in shared:
             shared[reference_dir] = memo_shared_digest(reference_dir)
-        written.append(write_memo(evaluated, cache_dir or out_dir, reference_dir, shared[reference_dir]))
+        jobs.append(_memo_job(evaluated, cache_dir or out_dir, reference_dir, shared[reference_dir]))
+    current = [job.current() for job in jobs]
+    rendered = iter(mapper(_render_memo, [job for job, memo in zip(jobs, current) if memo is None]))
+    written = [memo or next(rendered) for memo in current]
     if cache_dir is not None:
         current = {e.case.id for e in evaluated_cases}
         for path in Path(cache_dir).iterdir():

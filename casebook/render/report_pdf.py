@@ -29,7 +29,7 @@ from casebook.domain import formatting as fmt
 from casebook.domain.evaluation import EvaluatedCase
 from casebook.render.case_view import CaseView
 from casebook.domain.payments import as_of_date
-from casebook.render.typst_pdf import (compile_pdf, creation_time, json_input, link_or_copy, package_files,
+from casebook.render.typst_pdf import (Mapper, compile_pdf, creation_time, json_input, link_or_copy, package_files,
                                       refuse_control_characters, shared_inputs_digest, write_atomically)
 
 TEMPLATE = "report.typ"
@@ -210,6 +210,50 @@ def report_key(evaluated: EvaluatedCase, audit: dict | None, created: dt.datetim
     return digest.hexdigest()
 
 
+@dataclass(frozen=True)
+class _ReportJob:
+    """One case's report PDF, and the key of the inputs it must have been written from."""
+
+    evaluated: EvaluatedCase
+    out_dir: Path
+    audit: dict | None
+    key: str
+    created: dt.datetime
+
+    @property
+    def files(self) -> tuple[Path, Path]:
+        """The PDF and the key file."""
+        case_id = self.evaluated.case.id
+        return self.out_dir / f"{case_id}.pdf", self.out_dir / f"{case_id}.report-key"
+
+    def current(self) -> WrittenReport | None:
+        """The PDF on disk, when it was written from the same inputs."""
+        pdf_path, key_path = self.files
+        if pdf_path.is_file() and key_path.is_file() and key_path.read_text() == self.key:
+            return WrittenReport(self.evaluated.case.id, pdf_path, regenerated=False)
+        return None
+
+
+def _report_job(evaluated: EvaluatedCase, out_dir: Path, audit: dict | None, shared: bytes | None) -> _ReportJob:
+    created = creation_time()
+    if shared is None:
+        shared = report_shared_digest(_reference_dir(evaluated))
+    key = report_key(evaluated, audit, created if os.environ.get("SOURCE_DATE_EPOCH") is not None else None, shared)
+    return _ReportJob(evaluated, Path(out_dir), audit, key, created)
+
+
+def _render_report(job: _ReportJob) -> WrittenReport:
+    """Write the job's PDF; the key last, so an interrupted run never leaves a PDF that looks current."""
+    pdf_path, key_path = job.files
+    case_file = job.evaluated.source.read_bytes()
+    pdf = render_report_pdf(build_report(CaseView(job.evaluated), job.audit), case_file, job.created)
+    job.out_dir.mkdir(parents=True, exist_ok=True)
+    key_path.unlink(missing_ok=True)
+    write_atomically(pdf_path, pdf)
+    write_atomically(key_path, job.key.encode())
+    return WrittenReport(job.evaluated.case.id, pdf_path, regenerated=True)
+
+
 def write_report(evaluated: EvaluatedCase, out_dir: Path, audit: dict | None = None,
                  shared: bytes | None = None) -> WrittenReport:
     """Write ``<id>.pdf`` into ``out_dir`` unless the file there was written from the same inputs.
@@ -218,22 +262,8 @@ def write_report(evaluated: EvaluatedCase, out_dir: Path, audit: dict | None = N
     so an interrupted run never leaves a PDF that looks current but is not. ``shared``:
     :func:`report_shared_digest` of the case's reference data, when the caller writes many.
     """
-    out_dir = Path(out_dir)
-    case_id = evaluated.case.id
-    pdf_path, key_path = out_dir / f"{case_id}.pdf", out_dir / f"{case_id}.report-key"
-    created = creation_time()
-    if shared is None:
-        shared = report_shared_digest(_reference_dir(evaluated))
-    key = report_key(evaluated, audit, created if os.environ.get("SOURCE_DATE_EPOCH") is not None else None, shared)
-    if pdf_path.is_file() and key_path.is_file() and key_path.read_text() == key:
-        return WrittenReport(case_id, pdf_path, regenerated=False)
-    case_file = evaluated.source.read_bytes()
-    pdf = render_report_pdf(build_report(CaseView(evaluated), audit), case_file, created)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    key_path.unlink(missing_ok=True)
-    write_atomically(pdf_path, pdf)
-    write_atomically(key_path, key.encode())
-    return WrittenReport(case_id, pdf_path, regenerated=True)
+    job = _report_job(evaluated, out_dir, audit, shared)
+    return job.current() or _render_report(job)
 
 
 def _reference_dir(evaluated: EvaluatedCase) -> Path:
@@ -242,21 +272,25 @@ def _reference_dir(evaluated: EvaluatedCase) -> Path:
 
 
 def write_reports(out_dir: Path, evaluated_cases: list[EvaluatedCase], audits: dict[str, dict] | None = None,
-                  cache_dir: Path | None = None) -> list[WrittenReport]:
+                  cache_dir: Path | None = None, mapper: Mapper = map) -> list[WrittenReport]:
     """Write every case's report PDF into ``out_dir`` (for the site), with its audit record when given.
 
     With ``cache_dir`` the PDFs are kept there between builds, regenerated only when their
-    inputs change, and removed when their case is gone; ``out_dir`` receives copies.
+    inputs change, and removed when their case is gone; ``out_dir`` receives copies. The
+    PDFs to regenerate are rendered through ``mapper`` (:data:`~casebook.render.typst_pdf.Mapper`).
     """
     out_dir = Path(out_dir)
     audits = audits or {}
     shared: dict[Path, bytes] = {}
-    written = []
+    jobs = []
     for evaluated in evaluated_cases:
         reference_dir = _reference_dir(evaluated)
         if reference_dir not in shared:
             shared[reference_dir] = report_shared_digest(reference_dir)
-        written.append(write_report(evaluated, cache_dir or out_dir, audits.get(evaluated.case.id), shared[reference_dir]))
+        jobs.append(_report_job(evaluated, cache_dir or out_dir, audits.get(evaluated.case.id), shared[reference_dir]))
+    current = [job.current() for job in jobs]
+    rendered = iter(mapper(_render_report, [job for job, report in zip(jobs, current) if report is None]))
+    written = [report or next(rendered) for report in current]
     if cache_dir is not None:
         current = {e.case.id for e in evaluated_cases}
         for path in Path(cache_dir).iterdir():

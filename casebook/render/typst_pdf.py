@@ -16,9 +16,11 @@ import json
 import os
 import re
 import tempfile
+from collections.abc import Callable, Iterable
 from functools import cache
 from importlib import metadata, resources
 from pathlib import Path
+from typing import Any
 
 import typst
 
@@ -113,6 +115,12 @@ def write_atomically(path: Path, data: bytes) -> None:
         handle.write(data)
     os.chmod(handle.name, 0o644)
     os.replace(handle.name, path)
+
+
+Mapper = Callable[[Callable[[Any], Any], list], Iterable]
+"""How a batch of documents is rendered: like the builtin ``map`` (the default: one after the
+other, in this process), or the engine's worker processes (``casebook.engine.build``). The
+results come back in the order of the arguments."""
 
 
 # --- What a generated document depends on -----------------------------------------------------

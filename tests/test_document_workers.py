@@ -1,0 +1,83 @@
+"""Documents (memos, report PDFs) rendered in worker processes, as a cold build does."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import pytest
+from conftest import REFERENCE_DIR, REPO, SPIN_PATH
+
+from casebook.domain.errors import CaseFileError
+from casebook.domain.evaluation import evaluate_case
+from casebook.engine.build import document_workers
+from casebook.render.memo import write_memos
+from casebook.render.report_pdf import write_reports
+
+CASES = [SPIN_PATH, REPO / "tests" / "cases" / "fiktiv-norr.yaml", REPO / "tests" / "cases" / "fiktiv-syd.yaml"]
+
+
+def _process_id(_: object) -> int:
+    return os.getpid()
+
+
+def _square(value: int) -> int:
+    return value * value
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
+
+
+def test_a_batch_is_rendered_in_other_processes_in_order_and_a_small_one_here():
+    with document_workers(2, smallest_batch=3) as mapper:
+        assert mapper(_square, list(range(12))) == [value * value for value in range(12)]
+        assert os.getpid() not in mapper(_process_id, [1, 2, 3, 4])
+        assert mapper(_process_id, [1, 2]) == [os.getpid()] * 2  # not worth starting processes
+    with document_workers(1, smallest_batch=1) as mapper:
+        assert mapper(_process_id, [1, 2, 3]) == [os.getpid()] * 3
+
+
+@pytest.fixture
+def within_two_minutes():
+    """Fails a test that waits longer (a worker forked from a process whose Typst compiler
+    has run waits for ever), instead of hanging the test run."""
+    def fail(*_):
+        raise TimeoutError("the document workers did not answer within 120 s")
+    previous = signal.signal(signal.SIGALRM, fail)
+    signal.alarm(120)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+def test_documents_rendered_by_workers_are_the_bytes_rendered_one_after_the_other(tmp_path, monkeypatch,
+                                                                                  within_two_minutes):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764547200")
+    cases = [evaluate_case(path, REFERENCE_DIR) for path in CASES]
+    # Rendered here first: this process's Typst compiler has run when the workers start.
+    write_memos(tmp_path / "serial" / "memo", cases)
+    write_reports(tmp_path / "serial" / "rapport", cases)
+    with document_workers(2, smallest_batch=2) as mapper:
+        memos = write_memos(tmp_path / "workers" / "memo", cases, mapper=mapper)
+        reports = write_reports(tmp_path / "workers" / "rapport", cases, mapper=mapper)
+    assert [memo.case_id for memo in memos] == [report.case_id for report in reports] == [e.case.id for e in cases]
+    assert all(memo.regenerated for memo in memos) and all(report.regenerated for report in reports)
+    for kind in ("memo", "rapport"):
+        serial, workers = _files(tmp_path / "serial" / kind), _files(tmp_path / "workers" / kind)
+        assert len(serial) == 3 * (3 if kind == "memo" else 2)  # .docx .pdf .memo-key / .pdf .report-key
+        assert workers == serial
+
+
+def test_a_case_file_error_in_a_worker_reaches_the_build_with_its_file_and_field(tmp_path):
+    bad = tmp_path / "data" / "cases" / "rjh-2025-spin.yaml"
+    bad.parent.mkdir(parents=True)
+    bad.write_text(SPIN_PATH.read_text(encoding="utf-8").replace(
+        "title: SPIN – Strategisk Planering i Norr", 'title: "SPIN \\x0b slut"'), encoding="utf-8")
+    cases = [evaluate_case(path, REFERENCE_DIR) for path in (CASES[1], bad, CASES[2])]
+    with pytest.raises(CaseFileError) as raised, document_workers(2, smallest_batch=2) as mapper:
+        write_memos(tmp_path / "memo", cases, mapper=mapper)
+    assert raised.value.path == bad
+    assert "title: innehåller styrtecknet U+000B, som inte kan skrivas i beslutsunderlaget" in str(raised.value)
+    assert not (tmp_path / "memo" / "rjh-2025-spin.pdf").exists()
