@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -81,3 +83,11 @@ def test_a_case_file_error_in_a_worker_reaches_the_build_with_its_file_and_field
     assert raised.value.path == bad
     assert "title: innehåller styrtecknet U+000B, som inte kan skrivas i beslutsunderlaget" in str(raised.value)
     assert not (tmp_path / "memo" / "rjh-2025-spin.pdf").exists()
+
+
+def test_importing_the_command_line_module_runs_no_command():
+    """The workers' fork server imports the main module of the program that started it
+    (``python -m casebook`` → ``casebook.__main__``): that import must not run a command."""
+    completed = subprocess.run([sys.executable, "-c", "import casebook.__main__"], capture_output=True, text=True,
+                               cwd=REPO, check=False)
+    assert (completed.returncode, completed.stdout, completed.stderr) == (0, "", "")
