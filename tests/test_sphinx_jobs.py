@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 import shutil
+import weakref
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -13,6 +15,7 @@ from conftest import REPO
 import pytest
 
 from casebook.engine.site import PersistentBook, SiteBuild, SiteBuildFailed, build_html, update_pages
+from casebook.engine import sphinx_jobs
 from casebook.engine.sphinx_jobs import parallel_blockers
 
 
@@ -54,6 +57,7 @@ def test_the_real_book_build_checks_its_extensions_and_names_the_blockers(tmp_pa
     assert book.kind is SiteBuild.FULL and (book.html / "index.html").is_file()
     report = json.loads((tmp_path / "work" / "parallel.json").read_text())
     assert report["requested"] == 2
+    assert report["frozen"] > 50_000  # Sphinx, its extensions and configuration: out of every collection
     assert "sphinx_multitoc_numbering (read)" in book.serial_because and book.jobs == report["jobs"] == 1
 
 
@@ -169,3 +173,21 @@ def test_bytecode_beside_the_site_extensions_is_not_a_change(tmp_path):
         cached.parent.mkdir(exist_ok=True)
         cached.write_bytes(b"bytecode")
     assert build_html(work, source).kind is SiteBuild.UNCHANGED
+
+
+class _Cycle:
+    def __init__(self):
+        self.me = self
+
+
+def test_freezing_collects_the_garbage_first_and_exempts_what_survives():
+    kept, dropped = _Cycle(), _Cycle()
+    gone = weakref.ref(dropped)
+    del dropped  # a cycle: only the collector frees it
+    try:
+        frozen = sphinx_jobs.freeze_survivors()
+        assert gone() is None  # collected, not frozen for ever
+        assert frozen == gc.get_freeze_count() > 0
+        assert not any(o is kept for generation in range(3) for o in gc.get_objects(generation=generation))
+    finally:
+        gc.unfreeze()
