@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import re
 import shutil
 import weakref
@@ -15,7 +16,7 @@ from conftest import REPO
 import pytest
 
 from casebook.engine.site import PersistentBook, SiteBuild, SiteBuildFailed, build_html, update_pages
-from casebook.engine import sphinx_jobs
+from casebook.engine import site, sphinx_jobs
 from casebook.engine.sphinx_jobs import parallel_blockers
 
 
@@ -173,6 +174,19 @@ def test_bytecode_beside_the_site_extensions_is_not_a_change(tmp_path):
         cached.parent.mkdir(exist_ok=True)
         cached.write_bytes(b"bytecode")
     assert build_html(work, source).kind is SiteBuild.UNCHANGED
+
+
+def test_a_book_tree_lists_its_regular_files_only(tmp_path):
+    tree = tmp_path / "src"
+    (tree / "book" / "_ext" / "__pycache__").mkdir(parents=True)
+    (tree / "book" / "index.md").write_text("# Start\n", encoding="utf-8")
+    (tree / "book" / "_ext" / "__pycache__" / "x.pyc").write_bytes(b"")
+    (tree / "book" / "linked.md").symlink_to(tree / "book" / "index.md")
+    (tree / "book" / "broken.md").symlink_to(tree / "book" / "gone.md")
+    (tree / "book" / "folder-link").symlink_to(tree / "book" / "_ext", target_is_directory=True)
+    os.mkfifo(tree / "book" / "pipe")
+    assert site._files(tree) == {"book/index.md": tree / "book" / "index.md", "book/linked.md": tree / "book" / "linked.md"}
+    assert site._files(tmp_path / "missing") == {}
 
 
 class _Cycle:

@@ -82,15 +82,20 @@ def default_jobs() -> int:
 
 
 def _files(tree: Path) -> dict[str, Path]:
-    """The files of a book tree, without the bytecode Python writes beside the site's extensions
-    when Sphinx imports them from the mirror (neither a source nor a change)."""
-    files = {}
-    for folder, subfolders, names in os.walk(tree):
-        subfolders[:] = [name for name in subfolders if name != "__pycache__"]
-        base = Path(folder)
-        prefix = base.relative_to(tree).as_posix()
-        for name in names:
-            files[name if prefix == "." else f"{prefix}/{name}"] = base / name
+    """The regular files of a book tree (symbolic links to files included, links to folders
+    not followed), without the bytecode Python writes beside the site's extensions when
+    Sphinx imports them from the mirror (neither a source nor a change)."""
+    files: dict[str, Path] = {}
+    folders = [(tree, "")] if tree.is_dir() else []
+    while folders:
+        folder, prefix = folders.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name != "__pycache__":
+                        folders.append((Path(entry.path), f"{prefix}{entry.name}/"))
+                elif entry.is_file():
+                    files[prefix + entry.name] = Path(entry.path)
     return files
 
 
@@ -98,12 +103,8 @@ def _is_page(relative: str) -> bool:
     return relative.endswith((".md", ".ipynb"))
 
 
-def removed_pages(source: Path, mirror: Path) -> set[str]:
-    """Pages in ``mirror`` that ``source`` no longer has."""
-    return _removed_pages(_files(source), _files(mirror))
-
-
 def _removed_pages(wanted: dict[str, Path], present: dict[str, Path]) -> set[str]:
+    """Pages the mirror has (``present``) that the sources (``wanted``) no longer have."""
     return {relative for relative in present.keys() - wanted.keys() if _is_page(relative)}
 
 
