@@ -7,6 +7,7 @@ that are comparisons of money are made in integers, never on rounded percentages
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import Enum
@@ -72,6 +73,9 @@ class Rule:
     def __reduce__(self):
         # Pickled as its id: evaluated cases cross processes (the evaluation cache, the
         # workers that render documents), and a check is a function that need not travel.
+        # Only a registered rule comes back as itself, so no other may be pickled.
+        if next((r for r in RULES if r.id == self.id), None) is not self:
+            raise pickle.PicklingError(f"rule {self.id!r} is not the registered rule of that id")
         return rule_by_id, (self.id,)
 
 
