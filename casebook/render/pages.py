@@ -85,7 +85,8 @@ def _listed_date(report: EvaluatedCase) -> dt.date:
 
 
 def case_date(report: EvaluatedCase) -> tuple[str, str]:
-    """(ISO date, label) the case list sorts and shows: the decision date, else the application date."""
+    """(ISO date, label) the case list shows: the decision date, else the application date
+    (the date :func:`newest_first` sorts by)."""
     date, state = _listed_date(report), report.case.state.label.lower()
     if report.case.dates.decision is not None:
         return date.isoformat(), f"{fmt.date(date)} ({state})"
