@@ -20,6 +20,9 @@ Besides, in the same run:
   ``bench/site_scale.py``) at ``--site-sizes`` (default 100, 1 000 and 10 000);
 - the memo (Word draft and PDF/A, ``casebook.render.memo.write_memo``) per case, cold,
   for ``--memo-cases`` cases;
+- both documents (memo and report PDF) of ``--document-cases`` cases as the build writes
+  them, one after the other and in its document workers
+  (``casebook.engine.workers.document_workers``; ``bench/documents.py``);
 - shards: ``casebook build --shard I/K`` for every slice, one after the other, then
   ``--assemble``, at N = ``--shard-size`` with K = ``--shards``; from these and the cold
   build at the same N, the fixed cost of a shard and the N from which sharding pays off.
@@ -209,6 +212,18 @@ def memo(project: Path, count: int) -> Measurement:
     return Measurement(len(cases), MEMO, wall, cpu, peak, wall / len(cases), len(cases))
 
 
+DOCUMENTS_SERIAL = "memo and report PDF per case, cold, one after the other"
+DOCUMENTS_WORKERS = "memo and report PDF per case, cold, in the build's document workers"
+
+
+def documents(project: Path, count: int, in_workers: bool) -> Measurement:
+    """Both documents of ``count`` cases, as the build writes them (``bench/documents.py``, a
+    new interpreter: start-up and imports included)."""
+    command = [sys.executable, "-m", "bench.documents", str(project), str(count), "--workers" if in_workers else "--serial"]
+    wall, cpu, peak = run_measured([command], REPO)
+    return Measurement(count, DOCUMENTS_WORKERS if in_workers else DOCUMENTS_SERIAL, wall, cpu, peak, wall / count, count)
+
+
 def shard_scenario(index: int, count: int) -> str:
     return f"ours, shard {index}/{count}, cold"
 
@@ -298,6 +313,10 @@ def ratios(results: list[Measurement]) -> dict:
         # CPU that executing the cases costs: the cold build minus the fixed cost of a build.
         out[n]["CPU s per executed case"] = (cpu(n, "ours, cold") - cpu(n, "ours, no change")) / n
     out |= shard_ratios(results, wall)
+    documents_n = next((m.n for m in results if m.scenario == DOCUMENTS_WORKERS), None)
+    if documents_n:
+        out[f"documents of {documents_n} cases"] = {
+            "one after the other / workers": wall(documents_n, DOCUMENTS_SERIAL) / wall(documents_n, DOCUMENTS_WORKERS)}
     site = {m.n: m.wall_s for m in results if m.scenario == SITE_ONLY}
     site_sizes = sorted(site)
     if len(site_sizes) >= 2:
@@ -378,6 +397,8 @@ def main() -> None:
     parser.add_argument("--site-sizes", type=int, nargs="*", default=[100, 1000, 10000],
                         help="also measure the site alone (executed-notebook copies) at these N")
     parser.add_argument("--memo-cases", type=int, default=10, help="measure the memo for this many cases (0: not)")
+    parser.add_argument("--document-cases", type=int, default=100,
+                        help="measure both documents, one after the other and in workers, for this many cases (0: not)")
     parser.add_argument("--shards", type=int, default=2, help="K for the shard measurement (0: not)")
     parser.add_argument("--shard-size", type=int, default=100,
                         help="N for the shard measurement (a whole-build size, for the per-case time)")
@@ -411,6 +432,10 @@ def main() -> None:
             if n == min(args.sizes) and args.memo_cases:
                 results.append(memo(work / f"ours-{n}", args.memo_cases))
                 print(f"  memo: {results[-1].per_case_s:.2f} s per case", flush=True)
+            if n == min(args.sizes) and args.document_cases:
+                for in_workers in (False, True):
+                    results.append(documents(work / f"ours-{n}", args.document_cases, in_workers))
+                    print(f"  {results[-1].scenario}: {results[-1].wall_s:.1f} s", flush=True)
             write_results(results, machine)  # after each N, so a long run keeps what it measured
             shutil.rmtree(work, ignore_errors=True)
             work.mkdir()

@@ -33,7 +33,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     build = commands.add_parser("build", help="validera, kör alla ärenden och bygg webbplatsen")
     build.add_argument("--output", type=Path, default=None, help="var webbplatsen publiceras (standard: _build/html)")
-    build.add_argument("--jobs", type=int, default=None, help="antal ärenden som körs samtidigt (standard: antal kärnor)")
+    build.add_argument("--jobs", type=int, default=None, help="antal ärenden som körs, och dokument som skrivs, samtidigt (standard: antal kärnor)")
     build.add_argument(
         "--fresh-kernels", action="store_true",
         help="starta varje kärna från början i stället för att grena den från en förladdad process (långsammare)",
@@ -57,7 +57,7 @@ def _parser() -> argparse.ArgumentParser:
         "serve", help="bygg, visa webbplatsen lokalt och bygg om (och ladda om sidan) när en källfil ändras"
     )
     serve.add_argument("--port", type=int, default=8000, help="porten på 127.0.0.1 (standard: 8000)")
-    serve.add_argument("--jobs", type=int, default=None, help="antal ärenden som körs samtidigt (standard: antal kärnor)")
+    serve.add_argument("--jobs", type=int, default=None, help="antal ärenden som körs, och dokument som skrivs, samtidigt (standard: antal kärnor)")
     verify = commands.add_parser(
         "verify", help="kör om alla publicerade ärendesidor, jämför utdata (nbval) och visa resultatet på webbplatsen"
     )

@@ -15,10 +15,8 @@ folder is removed. :class:`BuildInterrupted` says how far the build got.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 import shutil
-import signal
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -28,7 +26,6 @@ from dataclasses import asdict, dataclass, field, replace
 from enum import Enum
 from pathlib import Path
 
-import psutil
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
@@ -44,15 +41,11 @@ from casebook.engine.paths import CASE_PAGES, CASE_TEMPLATE, PORTFOLIO_PAGE, POR
 from casebook.engine.publish import project_lock, publish, stage_version
 from casebook.engine.site import BookBuild, PersistentBook, SiteBuildFailed, build_html, update_pages
 from casebook.engine.validate import EvaluationCache, validate_all
+from casebook.engine.workers import document_workers, ignore_interrupts, stop_workers
 from casebook.render import pages
 from casebook.render.memo import write_memos
 from casebook.render.report_pdf import write_reports
-from casebook.render.typst_pdf import Mapper
 from casebook.render.opendata import write_open_data
-
-# How long stopped workers and kernels get to exit before they are killed.
-STOP_GRACE_SECONDS = 2.0
-
 
 class BuildFailed(Exception):
     """The build stopped; nothing was published. The message says why."""
@@ -78,7 +71,7 @@ class Kernels(Enum):
 
 @dataclass(frozen=True)
 class BuildOptions:
-    jobs: int | None = None  # parallel notebooks; default: one per core
+    jobs: int | None = None  # parallel notebooks, and document workers; default: one per core
     kernels: Kernels = Kernels.FORKED
     timeout: float = DEFAULT_TIMEOUT  # seconds per notebook
     wait: bool = False  # wait for another build of the project instead of stopping
@@ -224,12 +217,6 @@ def _kernel_source(options: BuildOptions, console: Console) -> Iterator[str]:
             forked.stop()
 
 
-def _worker_signals() -> None:
-    """Workers leave Ctrl-C to the build process, which stops them; SIGTERM ends them at once."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
 def _run_in_workers(
     jobs: list[NotebookJob], workers: int, console: Console,
     done: Callable[[NotebookJob, ExecutionFailure | None], None],
@@ -238,7 +225,7 @@ def _run_in_workers(
         TextColumn("[bold]Kör ärenden"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
         TimeElapsedColumn(), TextColumn("kvar"), TimeRemainingColumn(),
     )
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_signals)
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=ignore_interrupts)
     try:
         # Submitting forks every worker at once, before the progress bar starts its thread.
         futures = {pool.submit(execute, job): job for job in jobs}
@@ -249,32 +236,9 @@ def _run_in_workers(
                 done(job, future.result())
                 progress.update(task, advance=1, description=job.name)
     except BaseException:
-        _stop_workers(pool)
+        stop_workers(pool)
         raise
     pool.shutdown()
-
-
-def _stop_workers(pool: ProcessPoolExecutor) -> None:
-    """Start nothing new; stop every worker and the kernels it started."""
-    pool.shutdown(wait=False, cancel_futures=True)
-    processes = []
-    for worker in multiprocessing.active_children():
-        try:
-            parent = psutil.Process(worker.pid)
-            processes += [*parent.children(recursive=True), parent]
-        except psutil.NoSuchProcess:
-            continue
-    for process in processes:  # kernels (or their launchers) first, then the worker
-        try:
-            process.terminate()
-        except psutil.NoSuchProcess:
-            pass
-    _, alive = psutil.wait_procs(processes, timeout=STOP_GRACE_SECONDS)
-    for process in alive:
-        try:
-            process.kill()
-        except psutil.NoSuchProcess:
-            pass
 
 
 def _report_failure(failure: ExecutionFailure, job: NotebookJob, failed_dir: Path, console: Console) -> None:
@@ -287,44 +251,6 @@ def _report_failure(failure: ExecutionFailure, job: NotebookJob, failed_dir: Pat
 
 
 # --- Stage 4: assemble the book sources ---------------------------------------------------
-
-
-# Fewer documents than this are rendered in the build's own process: starting the workers
-# (importing the renderers) costs about as much as rendering four documents.
-DOCUMENT_BATCH_FOR_WORKERS = 8
-_RENDERERS = ["casebook.render.memo", "casebook.render.report_pdf"]
-
-
-@contextmanager
-def document_workers(workers: int, smallest_batch: int = DOCUMENT_BATCH_FOR_WORKERS) -> Iterator[Mapper]:
-    """A :data:`~casebook.render.typst_pdf.Mapper` that renders documents (memos, report PDFs)
-    in ``workers`` processes: a cold build writes two documents per case, 0,1–0,2 s of CPU each.
-
-    The processes start at the first batch of ``smallest_batch`` or more documents (smaller
-    batches are rendered here); an error or Ctrl-C stops them with the build. They come from
-    a fork server, never forked from this process: Typst's compiler, once used here, holds
-    threads that a forked child would wait on for ever.
-    """
-    pool: ProcessPoolExecutor | None = None
-
-    def mapper(function: Callable, arguments: list) -> list:
-        nonlocal pool
-        if workers < 2 or len(arguments) < max(2, smallest_batch):
-            return list(map(function, arguments))
-        if pool is None:
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(_RENDERERS)
-            pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_signals)
-        return list(pool.map(function, arguments))
-
-    try:
-        yield mapper
-    except BaseException:
-        if pool is not None:
-            _stop_workers(pool)
-        raise
-    if pool is not None:
-        pool.shutdown()
 
 
 def assemble_sources(paths: ProjectPaths, cases: list[EvaluatedCase], cache: ExecutionCache, source: Path,

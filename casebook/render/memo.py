@@ -47,7 +47,8 @@ from casebook.domain.evaluation import EvaluatedCase
 from casebook.domain.model import CASE_ID_PATTERN, AssessmentTopic, Case, CaseState
 from casebook.domain.rules import RuleSetId
 from casebook.render.typst_pdf import (Mapper, compile_pdf, creation_time, json_input, package_files, link_or_copy,
-                                       refuse_control_characters, shared_inputs_digest, write_atomically)
+                                       prune_cache, refuse_control_characters, render_stale, shared_inputs_digest,
+                                       write_atomically)
 
 YAML_MIME_TYPE = "application/yaml"
 TEMPLATE = "memo.typ"
@@ -664,14 +665,9 @@ def write_memos(out_dir: Path, evaluated_cases: list[EvaluatedCase], cache_dir: 
         if reference_dir not in shared:
             shared[reference_dir] = memo_shared_digest(reference_dir)
         jobs.append(_memo_job(evaluated, cache_dir or out_dir, reference_dir, shared[reference_dir]))
-    current = [job.current() for job in jobs]
-    rendered = iter(mapper(_render_memo, [job for job, memo in zip(jobs, current) if memo is None]))
-    written = [memo or next(rendered) for memo in current]
+    written = render_stale(jobs, _render_memo, mapper)
     if cache_dir is not None:
-        current = {e.case.id for e in evaluated_cases}
-        for path in Path(cache_dir).iterdir():
-            if path.suffix in (".docx", ".pdf", ".memo-key") and path.stem not in current:
-                path.unlink()
+        prune_cache(cache_dir, {e.case.id for e in evaluated_cases}, (".docx", ".pdf", ".memo-key"))
         out_dir.mkdir(parents=True, exist_ok=True)
         for memo in written:
             for path in (memo.docx, memo.pdf):

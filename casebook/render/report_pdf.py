@@ -30,7 +30,8 @@ from casebook.domain.evaluation import EvaluatedCase
 from casebook.render.case_view import CaseView
 from casebook.domain.payments import as_of_date
 from casebook.render.typst_pdf import (Mapper, compile_pdf, creation_time, json_input, link_or_copy, package_files,
-                                      refuse_control_characters, shared_inputs_digest, write_atomically)
+                                      prune_cache, refuse_control_characters, render_stale, shared_inputs_digest,
+                                      write_atomically)
 
 TEMPLATE = "report.typ"
 YAML_MIME_TYPE = "application/yaml"
@@ -288,14 +289,9 @@ def write_reports(out_dir: Path, evaluated_cases: list[EvaluatedCase], audits: d
         if reference_dir not in shared:
             shared[reference_dir] = report_shared_digest(reference_dir)
         jobs.append(_report_job(evaluated, cache_dir or out_dir, audits.get(evaluated.case.id), shared[reference_dir]))
-    current = [job.current() for job in jobs]
-    rendered = iter(mapper(_render_report, [job for job, report in zip(jobs, current) if report is None]))
-    written = [report or next(rendered) for report in current]
+    written = render_stale(jobs, _render_report, mapper)
     if cache_dir is not None:
-        current = {e.case.id for e in evaluated_cases}
-        for path in Path(cache_dir).iterdir():
-            if path.suffix in (".pdf", ".report-key") and path.stem not in current:
-                path.unlink()
+        prune_cache(cache_dir, {e.case.id for e in evaluated_cases}, (".pdf", ".report-key"))
         out_dir.mkdir(parents=True, exist_ok=True)
         for report in written:
             link_or_copy(report.pdf, out_dir / report.pdf.name)

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from functools import cache
 from importlib import metadata, resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import typst
 
@@ -119,8 +119,33 @@ def write_atomically(path: Path, data: bytes) -> None:
 
 Mapper = Callable[[Callable[[Any], Any], list], Iterable]
 """How a batch of documents is rendered: like the builtin ``map`` (the default: one after the
-other, in this process), or the engine's worker processes (``casebook.engine.build``). The
+other, in this process), or the engine's worker processes (``casebook.engine.workers``). The
 results come back in the order of the arguments."""
+
+
+class DocumentJob(Protocol):
+    def current(self) -> Any | None:
+        """The document on disk when it was written from the job's inputs, else ``None``."""
+
+
+def render_stale(jobs: list[DocumentJob], render: Callable[[Any], Any], mapper: Mapper) -> list:
+    """For each job, in order: its current document, or what ``render`` wrote for it. Only the
+    jobs without a current document go through ``mapper``."""
+    current = [job.current() for job in jobs]
+    stale = [job for job, document in zip(jobs, current) if document is None]
+    rendered = list(mapper(render, stale))
+    if len(rendered) != len(stale):
+        raise RuntimeError(f"{len(stale)} documents to render, {len(rendered)} rendered")
+    fresh = iter(rendered)
+    return [document if document is not None else next(fresh) for document in current]
+
+
+def prune_cache(cache_dir: Path, case_ids: set[str], suffixes: tuple[str, ...]) -> None:
+    """Remove from ``cache_dir`` the documents (``suffixes``) of cases not in ``case_ids``, and the
+    temporary files of writes that were interrupted (:func:`write_atomically`)."""
+    for path in Path(cache_dir).iterdir():
+        if path.name.startswith(".") or (path.suffix in suffixes and path.stem not in case_ids):
+            path.unlink()
 
 
 # --- What a generated document depends on -----------------------------------------------------
