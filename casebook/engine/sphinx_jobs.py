@@ -85,7 +85,9 @@ def freeze_survivors() -> int:
     live until the process ends, yet Python's cyclic collector walked through all of them
     in each of its full collections, of which a build of 1 000 case pages makes about 50
     (they free the doctrees of written pages, which hold cycles). Site alone at N = 1 000,
-    collections timed with ``gc.callbacks``: full collections 37,1 s → 19,8 s.
+    collections timed with ``gc.callbacks``: full collections 37,1 s → 19,8 s. In a kept
+    process (``--persistent``) only before its first build: what a later build replaces of
+    that first environment stays frozen, at most the environment's size.
     """
     gc.collect()
     gc.freeze()
