@@ -102,3 +102,13 @@ def test_a_case_file_error_in_a_worker_reaches_the_build_with_its_file_and_field
     # The other documents being written were finished, not cut off half-written.
     assert not [path.name for path in (tmp_path / "memo").iterdir() if path.name.startswith(".")]
 
+
+
+def test_the_cache_forgets_removed_cases_and_the_leftovers_of_interrupted_writes(tmp_path):
+    cases = [evaluate_case(path, REFERENCE_DIR) for path in CASES[:2]]
+    cache = tmp_path / "cache"
+    write_memos(tmp_path / "site", cases, cache_dir=cache)
+    (cache / ".rjh-2025-spin.pdf.k3j9x2").write_bytes(b"%PDF half")  # written to a temporary name, never moved
+    write_memos(tmp_path / "site-2", cases[:1], cache_dir=cache)
+    assert sorted(path.name for path in cache.iterdir()) == ["rjh-2025-spin.docx", "rjh-2025-spin.memo-key",
+                                                             "rjh-2025-spin.pdf"]
