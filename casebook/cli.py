@@ -143,34 +143,22 @@ def _build_or_verify(args: argparse.Namespace, paths: ProjectPaths, console: Con
 
 
 def _build(args: argparse.Namespace, paths: ProjectPaths, console: Console) -> int:
+    from casebook.engine.build import BuildOptions, Kernels, Shard, build_shard, build_site
+    from casebook.engine.execute import DEFAULT_TIMEOUT
+
     if args.shard is not None and args.assemble:
         raise UserError("--shard och --assemble kan inte användas tillsammans: kör delbyggena först, sedan --assemble.")
-    from casebook.engine import zygote
-
-    # Launched first, so that its preloading (about 1,5 s) runs while this process imports
-    # the build, validates and plans; stopped when the build ends, executed or not.
-    early = None if args.fresh_kernels else zygote.Zygote()
-    try:
-        if early is not None:
-            early.launch()
-        from casebook.engine.build import BuildOptions, Kernels, Shard, build_shard, build_site
-        from casebook.engine.execute import DEFAULT_TIMEOUT
-
-        options = BuildOptions(
-            jobs=args.jobs,
-            kernels=Kernels.FRESH if args.fresh_kernels else Kernels.FORKED,
-            timeout=args.timeout or DEFAULT_TIMEOUT,
-            wait=args.wait,
-            assemble=args.assemble,
-            zygote=early,
-        )
-        if args.shard is not None:
-            summary = build_shard(paths, Shard.parse(args.shard), console, options)
-        else:
-            summary = build_site(paths, args.output, console, options)
-    finally:
-        if early is not None:
-            early.stop()
+    options = BuildOptions(
+        jobs=args.jobs,
+        kernels=Kernels.FRESH if args.fresh_kernels else Kernels.FORKED,
+        timeout=args.timeout or DEFAULT_TIMEOUT,
+        wait=args.wait,
+        assemble=args.assemble,
+    )
+    if args.shard is not None:
+        summary = build_shard(paths, Shard.parse(args.shard), console, options)
+    else:
+        summary = build_site(paths, args.output, console, options)
     if args.summary:
         args.summary.write_text(json.dumps(summary.as_dict(), indent=2) + "\n", encoding="utf-8")
     return 0

@@ -222,38 +222,6 @@ def test_a_zygote_kept_by_the_caller_is_used_and_left_running(monkeypatch):
     assert not kept.is_running()
 
 
-def test_a_zygote_launched_early_is_waited_for_by_the_build_and_left_to_its_caller(monkeypatch):
-    """casebook build launches the zygote before it imports the build: the first build step
-    that executes waits until it is ready; a failed launch falls back to fresh kernels."""
-    early = zygote.Zygote()
-    early.launch()
-    try:
-        assert early.is_running() and not early._ready  # still preloading
-        monkeypatch.setattr(zygote, "Zygote", lambda *args: pytest.fail("a build started a zygote of its own"))
-        with _kernel_source(BuildOptions(zygote=early), Console(file=io.StringIO())) as kernel_name:
-            assert kernel_name == zygote.KERNEL_NAME and early._ready
-        early.wait_ready()  # once ready, at once
-        assert early.is_running()
-    finally:
-        early.stop()
-    assert not early.is_running() and not early.folder.exists()
-
-    monkeypatch.undo()
-    broken = zygote.Zygote([sys.executable, "-c", "import sys, time; time.sleep(1); sys.exit('förladdningen misslyckades')"])
-    broken.launch()  # still running when the build looks, then fails
-    out = io.StringIO()
-    with _kernel_source(BuildOptions(zygote=broken), Console(file=out, width=300)) as kernel_name:
-        assert kernel_name == "casebook"
-    assert "förladdningen misslyckades" in out.getvalue()
-
-
-def test_a_zygote_stopped_while_it_preloads_leaves_nothing():
-    early = zygote.Zygote()
-    early.launch()
-    early.stop()
-    assert early.process.poll() is not None and not early.folder.exists()
-
-
 def test_requests_are_framed_and_survive_being_split():
     left, right = socket.socketpair()
     message = {"env": {"BIG": "x" * 300_000}, "argv": ["-f", "kernel.json"]}

@@ -77,7 +77,7 @@ class BuildOptions:
     wait: bool = False  # wait for another build of the project instead of stopping
     assemble: bool = False  # every case must already be fresh in the cache (merged shards)
     # casebook serve keeps these between builds (None: each build starts its own):
-    zygote: zygote.Zygote | None = None  # a launched zygote to fork kernels from (the caller stops it)
+    zygote: zygote.Zygote | None = None  # a running zygote to fork kernels from
     book: PersistentBook | None = None  # a kept Jupyter Book process
 
 
@@ -194,15 +194,16 @@ def _kernel_source(options: BuildOptions, console: Console) -> Iterator[str]:
         return
     kept = options.zygote is not None and options.zygote.is_running()
     forked = options.zygote if kept else zygote.Zygote()
-    try:
-        forked.wait_ready() if kept else forked.start()
-    except zygote.ZygoteUnavailable as exc:
-        console.print(
-            f"Varning: den förladdade kärnprocessen kunde inte startas ({exc}); varje anteckningsbok körs i en ny kärna.",
-            style="yellow", markup=False, soft_wrap=True,
-        )
-        yield KERNEL_NAME
-        return
+    if not kept:
+        try:
+            forked.start()
+        except zygote.ZygoteUnavailable as exc:
+            console.print(
+                f"Varning: den förladdade kärnprocessen kunde inte startas ({exc}); varje anteckningsbok körs i en ny kärna.",
+                style="yellow", markup=False, soft_wrap=True,
+            )
+            yield KERNEL_NAME
+            return
     previous = os.environ.get(zygote.ENV_SOCKET)
     os.environ[zygote.ENV_SOCKET] = str(forked.socket_path)
     try:

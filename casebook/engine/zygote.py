@@ -113,38 +113,22 @@ class Zygote:
         self.socket_path = self.folder / "socket"
         self.command = command or [sys.executable, "-m", "casebook.engine.zygote", "serve", str(self.socket_path)]
         self.process: subprocess.Popen | None = None
-        self._ready = False
 
     def start(self) -> None:
-        """Start the zygote and wait until it is ready; raise :class:`ZygoteUnavailable` otherwise."""
-        self.launch()
-        self.wait_ready()
-
-    def launch(self) -> None:
-        """Start the zygote without waiting for it (it preloads for about 1,5 s, which the caller
-        can spend on other work); :meth:`wait_ready` before use.
+        """Start the zygote and wait until it is ready; raise :class:`ZygoteUnavailable` otherwise.
 
         It runs in the socket's folder, so the zygote's ``sys.path[0]`` names no project.
         """
         ensure_kernelspec()
         # Its error output goes to a file, read only if it fails to start: a pipe nobody
         # reads could fill up and block it.
+        errors = self.folder / "stderr"
         try:
-            with open(self.folder / "stderr", "w", encoding="utf-8") as stderr:
+            with open(errors, "w", encoding="utf-8") as stderr:
                 self.process = subprocess.Popen(
                     self.command, cwd=self.folder, stdout=subprocess.PIPE, stderr=stderr,
                     text=True, start_new_session=True, env={**os.environ, **KERNEL_ENVIRONMENT},
                 )
-        except BaseException:
-            self.stop()
-            raise
-
-    def wait_ready(self) -> None:
-        """Return once the launched zygote has said it is ready (at once if it already has);
-        raise :class:`ZygoteUnavailable` if it does not."""
-        if self._ready:
-            return
-        try:
             ready, _, _ = select.select([self.process.stdout], [], [], START_TIMEOUT)
             line = self.process.stdout.readline().strip() if ready else ""
         except BaseException:
@@ -153,13 +137,12 @@ class Zygote:
         if line != "ready":
             self.process.kill()
             self.process.wait()
-            error = (self.folder / "stderr").read_text(encoding="utf-8", errors="replace").strip().splitlines()
+            error = errors.read_text(encoding="utf-8", errors="replace").strip().splitlines()
             self.stop()
             raise ZygoteUnavailable(error[-1] if error else "ingen svarsrad")
-        self._ready = True
 
     def is_running(self) -> bool:
-        """Launched and not exited."""
+        """Started and not exited."""
         return self.process is not None and self.process.poll() is None
 
     def stop(self) -> None:
@@ -288,9 +271,7 @@ def serve(path: Path) -> None:
     listener.listen(16)
     print("ready", flush=True)
     children: dict[int, socket.socket] = {}
-    # Exit at once: tearing down the preloaded interpreter (pandas, matplotlib, IPython) took
-    # about 0,5 s that every build waited for.
-    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     while True:
         readable, _, _ = select.select([listener], [], [], 0.05)
         if readable:
