@@ -271,7 +271,9 @@ def serve(path: Path) -> None:
     listener.listen(16)
     print("ready", flush=True)
     children: dict[int, socket.socket] = {}
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    # Exit at once: tearing down the preloaded interpreter (pandas, matplotlib, IPython) took
+    # 0,8–0,9 s that every executing build waited for (18 ms so, measured side by side).
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     while True:
         readable, _, _ = select.select([listener], [], [], 0.05)
         if readable:
