@@ -74,7 +74,11 @@ class Rule:
         # Pickled as its id: evaluated cases cross processes (the evaluation cache, the
         # workers that render documents), and a check is a function that need not travel.
         # Only a registered rule comes back as itself, so no other may be pickled.
-        if next((r for r in RULES if r.id == self.id), None) is not self:
+        try:
+            registered = rule_by_id(self.id)
+        except LookupError:
+            registered = None
+        if registered is not self:
             raise pickle.PicklingError(f"rule {self.id!r} is not the registered rule of that id")
         return rule_by_id, (self.id,)
 
