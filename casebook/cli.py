@@ -1,4 +1,4 @@
-"""Command line: ``python -m casebook build | check | serve | verify | refresh-notebook``.
+"""Command line: ``python -m casebook build | check | new | serve | verify | refresh-notebook | memo``.
 
 User errors print a short Swedish message and exit with 2, without a traceback; a case
 notebook or book build that fails exits with 1; Ctrl-C or SIGTERM stops a build within
@@ -52,7 +52,9 @@ def _parser() -> argparse.ArgumentParser:
         "--assemble", action="store_true",
         help="bygg webbplatsen av sammanslagna delbyggen i _build/cache; kör bara portföljen",
     )
-    commands.add_parser("check", help="validera alla ärendefiler utan att köra något")
+    commands.add_parser("check", help="validera alla ärendefiler utan att köra något, och visa vad som behöver uppmärksammas")
+    new = commands.add_parser("new", help="skriv en tom ärendefil att fylla i, med vägledning för varje fält")
+    new.add_argument("case_id", metavar="ärende-id", help="det nya ärendets id, t.ex. region-2026-projekt")
     serve = commands.add_parser(
         "serve", help="bygg, visa webbplatsen lokalt och bygg om (och ladda om sidan) när en källfil ändras"
     )
@@ -76,10 +78,19 @@ def main(argv: list[str] | None = None) -> int:
     console = Console(stderr=True)
     try:
         if args.command == "check":
-            from casebook.engine.validate import validate_all
+            from casebook.engine.validate import attention_report, validate_all
 
             cases = validate_all(paths)
             console.print(f"{fmt.plural(len(cases), 'ärendefil är giltig', 'ärendefiler är giltiga')}.")
+            # Printed as plain text (case text is never read as rich markup), exit 0: a flag is not an input error.
+            print("\n" + attention_report(paths, cases), file=sys.stderr)
+            return 0
+        if args.command == "new":
+            from casebook.engine.new_case import new_case
+
+            written = new_case(paths, args.case_id)
+            console.print(f"Skrev {paths.relative(written)}. Fyll i fälten och kör casebook check: den säger vad som "
+                          "återstår.", soft_wrap=True, markup=False)
             return 0
         if args.command == "memo":
             _memo(paths.root, args.case_id, args.output, console)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from casebook.domain import wording
 from casebook.domain.errors import CaseFileError, FieldProblem
 from casebook.domain.finance import FinancingFigures, financing_figures
 from casebook.domain.model import Case, FinancierKind, load_case
@@ -37,12 +38,15 @@ def evaluate_case(case_path: str | Path, reference_dir: str | Path | None = None
     Reference data is read from ``reference_dir``, by default the ``reference`` folder
     beside the cases folder. Raises :class:`~casebook.domain.errors.CaseFileError` for a bad
     case file, including one that contradicts the reference data (see
-    :func:`check_against_reference`).
+    :func:`check_against_reference`) and one whose hand-written proposal states other figures
+    than the case (see :func:`casebook.domain.wording.proposal_problems`).
     """
     case = load_case(case_path)
     reference = Path(reference_dir) if reference_dir else reference_dir_for(case_path)
     agencies = load_national_agencies(reference)
     check_against_reference(case, Path(case_path), agencies)
+    if problems := wording.proposal_problems(case):
+        raise CaseFileError(Path(case_path), problems)
     figures = financing_figures(case)
     results = tuple(evaluate(CaseContext(case, figures, load_regional_actors(reference), agencies)))
     return EvaluatedCase(case, figures, results, Path(case_path))

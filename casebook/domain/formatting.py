@@ -47,6 +47,17 @@ def date(value: dt.date | None) -> str:
     return "uppgift saknas" if value is None else format_date(value, format="yyyy-MM-dd", locale=LOCALE)
 
 
+@lru_cache(maxsize=8192)
+def long_date(value: dt.date) -> str:
+    """Dates in running text, as Swedish prose writes them: ``9 september 2025``."""
+    return format_date(value, format="d MMMM y", locale=LOCALE)
+
+
+def kronor_words(value: int) -> str:
+    """Money in running text, as decisions write it: ``750 000 kronor``."""
+    return f"{number(value)}\N{NO-BREAK SPACE}kronor"
+
+
 def yes_no(value: bool) -> str:
     return "Ja" if value else "Nej"
 

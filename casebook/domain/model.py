@@ -15,6 +15,7 @@ from typing import Annotated
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -27,6 +28,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from casebook.domain import narrative
 from casebook.domain.errors import CaseFileError, FieldProblem
 from casebook.domain.formatting import kronor
 
@@ -38,17 +40,33 @@ class _FieldValueError(ValueError):
         super().__init__(message)
         self.field = field
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """The newest case file format; files of every earlier version stay valid.
 
-Version 3 adds the optional ``follow_up`` section (payments, advance, final report, results)."""
+Version 3 adds the optional ``follow_up`` section (payments, advance, final report, results).
+Version 4 adds the optional ``narrative`` (the memo's text: description, aims, expected
+results, motivation, summary assessment and recommendation, attachments, copies) and
+``source_document.corrections``; ``decision.proposal`` may be left out (then it is written
+from the figures, see :mod:`casebook.domain.wording`)."""
 FOLLOW_UP_SINCE_VERSION = 3
+NARRATIVE_SINCE_VERSION = 4
 CASE_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
 ORGANISATION_NUMBER_PATTERN = r"^\d{6}-\d{4}$"
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 OrganisationNumber = Annotated[str, StringConstraints(pattern=ORGANISATION_NUMBER_PATTERN)]
+
+
+def _markdown_subset(text: str) -> str:
+    try:
+        return narrative.check(text)
+    except narrative.MarkdownNotAllowed as exc:
+        raise PydanticCustomError("markdown_subset", "{problem}", {"problem": str(exc)}) from None
+
+
+MarkdownText = Annotated[Text, AfterValidator(_markdown_subset)]
+"""Narrative text: Markdown within the subset of :mod:`casebook.domain.narrative`."""
 Date = Annotated[dt.date, Strict()]
 """A date written as ÅÅÅÅ-MM-DD; strict, so a number is never read as a timestamp."""
 Kronor = Annotated[StrictInt, Field(gt=0, le=10_000_000_000)]
@@ -143,7 +161,10 @@ class Decision(_Strict):
     appropriation: ShortText
     general_terms: ShortText
     conditional_on_other_financing: StrictBool
-    proposal: list[Text] = Field(min_length=1)
+    proposal: list[Text] | None = Field(default=None, min_length=1)
+    """The proposal's points as the memo writes them; when left out they are written from the
+    figures (:func:`casebook.domain.wording.proposal_points`). A hand-written proposal must
+    state the same share, maximum, decision-maker and project as the figures."""
     advance: Advance | None = None
 
 
@@ -208,10 +229,70 @@ class Indicator(_Strict):
     kind: ShortText
 
 
+class SourceCorrection(_Strict):
+    """Where the case file differs from its source document on purpose: an error in the source.
+
+    The case file keeps the right (computed or complete) value; this records what the source
+    says, so that the difference is documented and shown, never silent.
+    """
+
+    source: Text
+    """What the source document says, as written."""
+    recorded: Text
+    """What the case file records instead."""
+    reason: Text
+    """Why: the error, and how the recorded value was found."""
+
+
 class SourceDocument(_Strict):
     title: ShortText
     file: ShortText | None = None
     url: ShortText | None = None
+    corrections: list[SourceCorrection] = Field(default_factory=list)
+    """Errors in the source document that the case file corrects (schema_version 4)."""
+
+
+class Recommendation(str, Enum):
+    """The memo's recommendation in its summary assessment ("föreslår vi bifall på ansökan")."""
+
+    APPROVE = "bifall"
+    PARTLY_APPROVE = "delvis_bifall"
+    REJECT = "avslag"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ")
+
+
+class Motivation(_Strict):
+    """Beslutsmotivering in its three parts."""
+
+    legal: MarkdownText | None = None
+    economic: MarkdownText | None = None
+    strategic: MarkdownText | None = None
+
+
+class Narrative(_Strict):
+    """The memo's text around the figures, each section optional Markdown (schema_version 4).
+
+    In the memo's order: the case description (after the sentences written from the
+    figures), the project's aims, the expected results in the short and the long term, the
+    motivation in its three parts with the strategic context after the strategic part, the
+    summary assessment and its recommendation; then what is attached and who gets a copy.
+    """
+
+    description: MarkdownText | None = None
+    aims: MarkdownText | None = None
+    expected_results_short_term: MarkdownText | None = None
+    expected_results_long_term: MarkdownText | None = None
+    motivation: Motivation | None = None
+    strategic_context: MarkdownText | None = None
+    summary_assessment: MarkdownText | None = None
+    recommendation: Recommendation | None = None
+    attachments: MarkdownText | None = None
+    """What is attached to the case, such as "Ansökan finns bilagd i ärendet."."""
+    copy_to: list[ShortText] = Field(default_factory=list)
+    """Utdrag till: who receives a copy; the applicant when left empty."""
 
 
 # --- Follow-up after the decision (schema_version 3) -------------------------------------
@@ -345,6 +426,8 @@ class Case(_Strict):
     source_document: SourceDocument
     follow_up: FollowUp | None = None
     """Payments, advance, final report and results; only for decided cases (schema_version 3)."""
+    narrative: Narrative | None = None
+    """The memo's text: description, aims, expected results, motivation, recommendation (schema_version 4)."""
 
     @model_validator(mode="after")
     def _financing_plan_names_the_decision_maker_once(self) -> "Case":
@@ -370,6 +453,12 @@ class Case(_Strict):
             raise _FieldValueError("financing_plan", f"finansiären förekommer mer än en gång: {', '.join(duplicates)}")
         if self.follow_up is not None:
             _check_follow_up(self)
+        if self.schema_version < NARRATIVE_SINCE_VERSION:
+            newer = [name for name, present in (("narrative", self.narrative is not None),
+                                                ("source_document.corrections", bool(self.source_document.corrections)))
+                     if present]
+            if newer:
+                raise _FieldValueError(newer[0], f"{newer[0]} kräver schema_version {NARRATIVE_SINCE_VERSION} eller senare")
         return self
 
     def _status_is_consistent(self) -> None:
@@ -582,6 +671,29 @@ _SWEDISH_MESSAGES = {
 }
 
 
+TO_FILL = {
+    "title": "projektets namn, som i ansökan",
+    "summary": "en eller två meningar om projektet, för ärendelistan",
+    "decision_maker.name": "den region eller myndighet som beslutar om bidraget",
+    "applicant.name": "den som sökte, projektägaren",
+    "dates.application_received": "dagen ansökan kom in, ÅÅÅÅ-MM-DD",
+    "dates.project_start": "projektperiodens första dag, ÅÅÅÅ-MM-DD",
+    "dates.project_end": "projektperiodens sista dag, ÅÅÅÅ-MM-DD",
+    "amount_applied_for": "sökt belopp i hela kronor",
+    "financing_plan[].financier": "finansiärens namn; beslutsfattaren ska ha en rad",
+    "financing_plan[].kind": "slag av medel, t.ex. regional_grant_2003_596",
+    "financing_plan[].amount": "finansiärens belopp i hela kronor",
+    "decision.share_percent": "andel av redovisade och godkända kostnader i procent med två decimaler, t.ex. 20.00",
+    "decision.max_amount": "högsta belopp i hela kronor, \"dock max\"",
+    "decision.appropriation": "anslaget som bidraget betalas från",
+    "decision.general_terms": "de allmänna villkor som gäller, med diarienummer",
+    "decision.conditional_on_other_financing": "true om beslutet gäller under förutsättning att övrig finansiering ordnas",
+    "source_document.title": "beslutsunderlagets titel",
+}
+"""What a required field that is still ``null`` asks for (``casebook new`` writes such blanks);
+list positions are written ``[]``."""
+
+
 def _field_problem(error: dict) -> FieldProblem:
     location = _format_location(error["loc"])
     kind = error["type"]
@@ -594,6 +706,11 @@ def _field_problem(error: dict) -> FieldProblem:
     elif kind == "follow_up_inconsistent":  # names its field below the error's location
         location = ".".join(part for part in (location, ctx["field"]) if part)
         message = ctx["problem"]
+    elif kind == "markdown_subset":
+        message = ctx["problem"]
+    elif error.get("input", "") is None and kind != "extra_forbidden":  # null where a value is required: still to fill in
+        guidance = TO_FILL.get(re.sub(r"\[\d+\]", "[]", location))
+        return FieldProblem(location, "ska fyllas i" + (f" ({guidance})" if guidance else ""))
     elif kind in {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}:
         bound = next(iter(ctx.values()))
         relation = {"greater_than": "större än", "greater_than_equal": "minst",

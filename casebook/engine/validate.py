@@ -21,8 +21,11 @@ import sys
 import tempfile
 from pathlib import Path
 
+from casebook.domain import formatting as fmt
 from casebook.domain.errors import CaseFileError, FieldProblem, UserError
 from casebook.domain.evaluation import EvaluatedCase, evaluate_case
+from casebook.domain.rules import first_sentence
+from casebook.domain.wording import unwritten_sections
 from casebook.domain.payments import as_of_date
 from casebook.engine.paths import CASE_SUFFIX, ProjectPaths
 
@@ -54,6 +57,31 @@ def validate_all(paths: ProjectPaths, cache: EvaluationCache | None = None) -> l
     if errors:
         raise UserError("\n\n".join(e.render() for e in errors) + "\n\nInget har körts och webbplatsen är oförändrad.")
     return evaluated
+
+
+def attention_report(paths: ProjectPaths, cases: list[EvaluatedCase]) -> str:
+    """What ``casebook check`` says after the files are valid: per case, every rule that is not
+    met or needs review, and the memo's sections still to write.
+
+    None of this is an input error (the build can run): it is what an analyst should see
+    before building, rather than find on the built page.
+    """
+    blocks = []
+    for evaluated in cases:
+        attention = evaluated.needing_attention
+        unwritten = unwritten_sections(evaluated.case)
+        if not attention and not unwritten:
+            continue
+        count = f"{len(attention)} av {fmt.plural(len(evaluated.results), 'regel', 'regler')} kräver uppmärksamhet"
+        lines = [f"{evaluated.case.id} ({paths.relative(evaluated.source)}): {count}"]
+        lines += [f"  - {r.outcome.value}: {r.rule.title} ({r.rule.source}). {first_sentence(r.evidence)}" for r in attention]
+        if unwritten:
+            lines.append("  Att skriva i beslutsunderlaget: "
+                         + "; ".join(f"{name} (narrative.{path})" for path, name in unwritten) + ".")
+        blocks.append("\n".join(lines))
+    if not blocks:
+        return "Ingen regel kräver uppmärksamhet och inget avsnitt av beslutsunderlaget saknas."
+    return ("Att uppmärksamma före bygget (inga fel i filerna, bygget kan köras):\n\n" + "\n\n".join(blocks))
 
 
 class EvaluationCache:
