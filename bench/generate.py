@@ -60,7 +60,6 @@ def fictional_case(number: int, rng: random.Random, regions: list[str]) -> dict:
             "appropriation": "Anslag 1:1 Regionala utvecklingsåtgärder",
             "general_terms": "Fiktiva allmänna villkor",
             "conditional_on_other_financing": False,
-            "proposal": ["Fiktivt beslutsförslag."],
             "advance": None,
         },
         "assessments": [

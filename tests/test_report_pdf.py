@@ -198,7 +198,9 @@ def test_the_report_key_covers_the_code_the_renderers_and_a_follow_ups_build_dat
 def test_hostile_case_text_is_printed_as_written(tmp_path):
     hostile = tmp_path / "fiktiv-injektion.yaml"
     title = 'title: "FIKTIVT #pagebreak() #set page(width: 3cm) #sys.inputs.at(\\"case_file\\") *fet* $x$ <script>x</script>"'
-    hostile.write_text(re.sub(r"(?m)^title: .*$", lambda _: title, HOSTILE.read_text(encoding="utf-8")), encoding="utf-8")
+    text = re.sub(r"(?m)^title: .*$", lambda _: title, HOSTILE.read_text(encoding="utf-8"))
+    # The hand-written proposal names the old title, so check would refuse it: the proposal is written from the figures.
+    hostile.write_text(re.sub(r"(?m)^  proposal:\n    - .*\n", "", text), encoding="utf-8")
     view = CaseView(evaluate_case(hostile, REFERENCE_DIR))
     pdf = render_report_pdf(build_report(view, None), hostile.read_bytes(), CREATED)
     text = pdf_text(pdf)
