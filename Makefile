@@ -10,15 +10,19 @@ PIP := $(PY) -m pip install --quiet --disable-pip-version-check
 # The browser tests drive this Chromium; Debian's package is installed when it is missing.
 CASEBOOK_CHROMIUM ?= /usr/bin/chromium
 export CASEBOOK_CHROMIUM
+# The memo's Word document is converted with this LibreOffice in the tests (tests/test_memo_libreoffice.py);
+# Debian's smallest package that converts (no GUI, no Java) is installed when it is missing.
+CASEBOOK_SOFFICE ?= /usr/bin/soffice
+export CASEBOOK_SOFFICE
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: site test test-fast check verify bench lab chromium clean
+.PHONY: site test test-fast check verify bench lab chromium libreoffice clean
 
 site: $(VENV)/.site
 	$(PY) -m casebook build
 
 # lint-imports checks the import direction of the layers (contracts in pyproject.toml).
-test: $(VENV)/.test chromium
+test: $(VENV)/.test chromium libreoffice
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 
@@ -44,6 +48,12 @@ chromium:
 	  echo "Installing Debian's chromium for the browser tests"; \
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
+libreoffice:
+	@test -x "$(CASEBOOK_SOFFICE)" || { \
+	  echo "Installing Debian's libreoffice-writer-nogui for the memo tests"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends libreoffice-writer-nogui >/dev/null; }
 
 $(VENV)/.site: requirements.txt constraints.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

@@ -1,7 +1,10 @@
-"""The decision memo: its content, the Word draft, the PDF/A, the command and incremental writing.
+"""The decision memo: its content in the source memo's order and words, the Word document, the
+PDF/A, the command and incremental writing.
 
 SPIN's figures are asserted exactly as the decision document states them; Swedish amounts
-carry no-break spaces (U+00A0), as the domain formats them.
+carry no-break spaces (U+00A0), as the domain formats them. How much of the source memo's
+wording the files reproduce is measured in ``test_memo_source.py``; the Word document as
+LibreOffice lays it out is checked in ``test_memo_libreoffice.py``.
 """
 
 from __future__ import annotations
@@ -20,14 +23,18 @@ from conftest import REFERENCE_DIR, REPO, SPIN_PATH, casebook, copy_project
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
+from memo_text import docx_text, pdf_pages, pdf_text
 from pypdf import PdfReader
 
 from casebook.cli import main
+from casebook.domain import narrative
 from casebook.domain.evaluation import evaluate_case
+from casebook.domain.wording import proposal_problems
 from casebook.engine import audit
 from casebook.render import memo as memo_module
 from casebook.render import typst_pdf
-from casebook.render.memo import NumberedList, Paragraph, Subheading, Table, build_memo, render_docx, render_pdf, write_memo
+from casebook.render.memo import (ANNEX_TITLE, CELL_PADDING_CM, CHARACTER_CM, NumberedList, Paragraph, Subheading,
+                                  Table, Text, build_memo, column_widths, render_docx, render_pdf, write_memo)
 
 NBSP = "\N{NO-BREAK SPACE}"
 SPIN_TOTAL = f"6{NBSP}200{NBSP}285{NBSP}kr"
@@ -38,32 +45,55 @@ EPOCH = 1764460800  # 2025-11-30 00:00:00 UTC
 CREATED = dt.datetime.fromtimestamp(EPOCH, dt.UTC)
 HOSTILE = REPO / "tests" / "hostile" / "fiktiv-injektion.yaml"
 FICTIONAL_BASE = REPO / "tests" / "cases" / "fiktiv-bas.yaml"
+PUBLISHER = "Region Jämtland Härjedalen"  # data/reference/publisher.yaml
+
+# The source memo's proposal ("Regiondirektörens förslag"), point by point, as the source writes it
+# but for its line breaks; the title is written "SPIN-Strategisk" there and "SPIN – Strategisk" in the case.
+SOURCE_PROPOSAL = (
+    f"Region Jämtland Härjedalen beviljar medfinansiering till projektet SPIN – Strategisk Planering i Norr med "
+    f"12,10{NBSP}procent av redovisade och godkända kostnader, dock max 750{NBSP}000{NBSP}kronor.",
+    "Projektstödet finansieras med medel från anslag 1:1 Regionala utvecklingsåtgärder.",
+    "Beslutet gäller under förutsättning att övrig finansiering ordnas enligt ansökan.",
+    "Region Jämtland Härjedalens Allmänna villkor för stöd till projekt (RUN/640/2017) gäller för projektet.",
+)
 
 
-def memo_text(memo) -> str:
-    """Every piece of text in the memo, one per line."""
+def blocks_text(blocks) -> list[str]:
+    """The text of memo blocks, one string per paragraph, list item, table row or narrative block."""
+    parts = []
+    for block in blocks:
+        if isinstance(block, (Paragraph, Subheading)):
+            parts.append(block.text)
+        elif isinstance(block, NumberedList):
+            parts += block.items
+        elif isinstance(block, Text):
+            parts += narrative.plain_text(block.blocks).split("\n")
+        else:
+            parts += [block.caption, *block.header, *("\t".join(row) for row in block.rows)]
+    return parts
+
+
+def memo_text(memo, annex: bool = True) -> str:
+    """Every piece of text in the memo, one per line; the annex only when asked."""
     parts = [memo.title, *(f"{label}: {value}" for label, value in memo.header)]
-    for section in (*memo.sections, memo.annex):
-        parts.append(section.title)
-        for block in section.blocks:
-            if isinstance(block, (Paragraph, Subheading)):
-                parts.append(block.text)
-            elif isinstance(block, NumberedList):
-                parts += block.items
-            else:
-                parts += [block.caption, *block.header, *("\t".join(row) for row in block.rows)]
-    parts += [f"{s.name}, {s.title}" for s in memo.signatures]
+    for section in memo.sections:
+        parts += [section.title, *blocks_text(section.blocks)]
+    parts += [f"{s.name}, {s.title}" for s in memo.signatures] + list(memo.copy_to)
+    if annex:
+        parts += [memo.annex.title, *blocks_text(memo.annex.blocks)]
     return "\n".join(parts)
 
 
-def pdf_text(pdf: bytes) -> str:
-    """The PDF's text with Typst's hyphenation and line breaks undone (no-break spaces kept)."""
-    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
-    return re.sub(r"[ \t\n]+", " ", text.replace("\N{SOFT HYPHEN}\n", "").replace("-\n", "-"))
+def section(memo, title):
+    return next(s for s in memo.sections if s.title == title)
 
 
-def annex_table(memo) -> Table:
-    return next(b for b in memo.annex.blocks if isinstance(b, Table))
+def _project_with(tmp_path: Path, case_text: str, name: str = "rjh-2025-spin") -> Path:
+    root = tmp_path / "repo"
+    shutil.copytree(REPO / "data" / "reference", root / "data" / "reference")
+    (root / "data" / "cases").mkdir(parents=True)
+    (root / "data" / "cases" / f"{name}.yaml").write_text(case_text, encoding="utf-8")
+    return root
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +103,7 @@ def spin_evaluated():
 
 @pytest.fixture(scope="module")
 def spin_memo(spin_evaluated):
-    return build_memo(spin_evaluated)
+    return build_memo(spin_evaluated, PUBLISHER)
 
 
 @pytest.fixture(scope="module")
@@ -86,120 +116,369 @@ def spin_docx(spin_memo) -> bytes:
     return render_docx(spin_memo, CREATED)
 
 
-# --- Content ------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def decided_memo(tmp_path_factory):
+    """The fictional base case (decided, with an advance) decided at a lower share than proposed."""
+    text = FICTIONAL_BASE.read_text(encoding="utf-8").replace(
+        "  decision_reference: FIKTIV RUN 1/2099 § 1\n",
+        "  decision_reference: FIKTIV RUN 1/2099 § 1\n  decided_share_percent: 18.00\n")
+    assert "decided_share_percent" in text
+    path = tmp_path_factory.mktemp("decided") / "fiktiv-bas.yaml"
+    path.write_text(text, encoding="utf-8")
+    return build_memo(evaluate_case(path, REFERENCE_DIR))
 
 
-def test_memo_follows_the_source_memo_structure(spin_memo):
+# --- Content, in the source memo's order ----------------------------------------------------
+
+
+def test_memo_follows_the_source_memos_order(spin_memo):
     assert spin_memo.title == "Medfinansiering till projekt SPIN – Strategisk Planering i Norr"
     assert [s.title for s in spin_memo.sections] == [
-        "Förslag till beslut", "Ärendebeskrivning", "Legala förutsättningar", "Beslutsmotivering",
-        "Uppföljning, utvärdering och rapportering",
+        "Ärendebeskrivning", "Legala förutsättningar för stöd", "Beslutsmotivering",
+        "Sammanfattande bedömning av ansökan", "Uppföljning, utvärdering och rapportering", "Förslag till beslut",
     ]
     assert [(s.name, s.title) for s in spin_memo.signatures] == [
         ("Sara Lewerentz", "Regiondirektör"), ("Lena Persson", "Områdeschef Hållbar tillväxt"),
     ]
     assert spin_memo.copy_to == ("Region Västernorrland",)
-    assert spin_memo.annex.title == "Bilaga: Att uppmärksamma"
+    assert spin_memo.annex.title == ANNEX_TITLE == "Bilaga för handläggaren: att uppmärksamma (ingår inte i beslutet)"
+    assert spin_memo.annex.blocks[0].text.startswith("Den här bilagan är ett arbetsunderlag för handläggaren. Den ingår inte")
 
 
-def test_spin_header_is_a_proposal_without_an_invented_date(spin_memo):
+def test_spin_header_is_a_proposal_not_decided_yet(spin_memo):
     header = dict(spin_memo.header)
-    assert header["Beslutsfattare"] == "Region Jämtland Härjedalen"
-    assert header["Status"] == "Förslag till beslut"
-    assert header["Diarienummer"] == "uppgift saknas i ärendefilen"
-    assert not re.search(r"\d{4}-\d{2}-\d{2}", header["Beslutsdatum"])
-    assert header["Ansökan inkom"] == "2025-09-09"
+    assert header == {
+        "Beslutsfattare": "Region Jämtland Härjedalen", "Diarienummer": "Ej angivet",
+        "Handling": "Tjänsteskrivelse, förslag till beslut", "Beslutsdatum": "Inte beslutat ännu",
+        "Ansökan inkom": "9 september 2025",
+    }
+    assert (spin_memo.kind, spin_memo.reference, spin_memo.publisher) == ("Tjänsteskrivelse", "Ärende rjh-2025-spin", PUBLISHER)
+
+
+def test_the_description_opens_with_sentences_written_from_the_figures(spin_memo):
+    blocks = section(spin_memo, "Ärendebeskrivning").blocks
+    assert blocks[0].text == (
+        f"Region Västernorrland inkom den 9 september 2025 med en ansökan om 749{NBSP}999{NBSP}kronor i medfinansiering "
+        "till projektet SPIN – Strategisk Planering i Norr. Projekttiden är 3 november 2025 till 30 september 2027. "
+        "Övrig finansiering kommer enligt projektets totala finansieringsplan från Tillväxtverket, nationella medel med "
+        f"3{NBSP}000{NBSP}000{NBSP}kronor, Region Västerbotten 750{NBSP}000{NBSP}kronor, Region Norrbotten "
+        f"750{NBSP}000{NBSP}kronor och Region Västernorrland 950{NBSP}286{NBSP}kronor."
+    )
+    texts = blocks_text(blocks)
+    assert texts[1] == "Ansökan finns bilagd i ärendet."
+    assert texts[2].startswith("Projektet är en del av ett regeringsuppdrag med syfte att ge Tillväxtverket")
+    assert "1) Har ökat sin kapacitet till regional strategisk planering" in "\n".join(texts)
+    assert "– Relevanta och systematiska planeringsprocesser på regional nivå" in texts
+    assert ("2) Projektet bidrar också till bättre planeringsprocesser på kommunal nivå genom att hantera "
+            "gränsöverskridande och mellankommunala synergier och utmaningar i en utvecklad regional "
+            "planeringsprocess.") in texts  # the source's truncated "där det." is left out, and noted in the annex
 
 
 def test_spin_figures_are_in_the_memo(spin_memo):
-    text = memo_text(spin_memo)
+    text = memo_text(spin_memo, annex=False)
     for figure in (SPIN_TOTAL, SPIN_SHARE, SPIN_MAX, SPIN_APPLIED, f"750{NBSP}234{NBSP}kr", f"6{NBSP}198{NBSP}347{NBSP}kr"):
         assert figure in text
-    assert "Region Västernorrland inkom den 2025-09-09 med en ansökan om " + SPIN_APPLIED in text
-    plan = next(b for b in spin_memo.sections[1].blocks if isinstance(b, Table))
+    plan = next(b for b in section(spin_memo, "Ärendebeskrivning").blocks if isinstance(b, Table))
     assert plan.rows[-1][:4] == ("Summa", "", SPIN_TOTAL, f"100,00{NBSP}%")
     assert ("Tillväxtverket", f"3{NBSP}000{NBSP}000{NBSP}kr", f"48,38{NBSP}%") == (plan.rows[0][0], *plan.rows[0][2:4])
 
 
-def test_proposal_and_assessments_come_from_the_case_file(spin_memo, spin_evaluated):
-    case = spin_evaluated.case
-    proposal = spin_memo.sections[0].blocks[0]
-    assert isinstance(proposal, NumberedList) and proposal.items == tuple(case.decision.proposal)
-    (motivation,) = [s for s in spin_memo.sections if s.title == "Beslutsmotivering"]
-    paragraphs = [b.text for b in motivation.blocks if isinstance(b, Paragraph)]
-    for assessment in case.assessments:
-        assert assessment.text in paragraphs
+def test_spin_proposal_is_written_from_the_figures_in_the_source_memos_words(spin_memo):
+    (points,) = section(spin_memo, "Förslag till beslut").blocks
+    assert points.items == SOURCE_PROPOSAL
+    source = re.sub(r"\s+", " ", (REPO / "data" / "sources" / "000_2bcbd58892294728.txt").read_text(encoding="utf-8"))
+    for point in SOURCE_PROPOSAL:  # word for word the source's, but for the title's dash
+        assert point.replace(NBSP, " ").replace("SPIN – Strategisk", "SPIN- Strategisk") in source
+
+
+def test_the_legal_conditions_are_the_source_memos_and_the_law_in_its_own_words(spin_memo):
+    blocks = section(spin_memo, "Legala förutsättningar för stöd").blocks
+    paragraphs = [b.text for b in blocks if isinstance(b, Paragraph)]
+    assert paragraphs[0].startswith("Projektstöd får beviljas enligt förordning (2003:596) om bidrag för "
+                                    "projektverksamhet inom den regionala utvecklingspolitiken.")
+    assert paragraphs[2].startswith("Bidrag får lämnas med högst 50 procent av utgifterna för projektet. Om "
+                                    "Tillväxtverket och minst en annan beslutsfattare")
+    (table,) = [b for b in blocks if isinstance(b, Table)]
+    assert table.header == ("Källa", "Vad källan kräver")
+    requirements = dict(table.rows)
+    assert requirements["5 § förordning (2003:596)"] == "Bidrag får inte utgöra driftsstöd."
+    assert requirements["5 § tredje meningen förordning (2003:596)"] == (
+        "\"Varje beslutsfattare får dock besluta om bidrag med högst 50 procent av utgifterna för projektet.\"")
+    for requirement in requirements.values():  # the law's words, never the rule engine's
+        assert not re.search(r"Bedömning (enligt handläggare|saknas)|Ej uppfyllt|regelkatalog|casebook", requirement)
+
+
+def test_the_motivation_has_its_three_parts_and_the_strategic_context(spin_memo):
+    blocks = section(spin_memo, "Beslutsmotivering").blocks
+    assert [b.text for b in blocks if isinstance(b, Subheading)] == ["Legal", "Ekonomisk", "Strategisk"]
+    texts = blocks_text(blocks)
+    assert texts[1].startswith("Projektet är avgränsat mot den ordinarie verksamheten")
+    strategic = texts[texts.index("Strategisk") + 1:]
+    assert strategic[0].startswith("Inget strategiskt utlåtande har tagits fram i denna ansökan")
+    assert strategic[1].startswith("I maj 2024 gav regeringen Tillväxtverket, Boverket, Trafikverket")
+    assert not any("Bedömt av" in text for text in texts)
+
+
+def test_the_summary_assessment_ends_in_the_recommendation(spin_memo):
+    assert blocks_text(section(spin_memo, "Sammanfattande bedömning av ansökan").blocks) == [
+        "Utifrån ovan sammanvägda bedömning föreslår vi bifall på ansökan."]
+
+
+def test_follow_up_is_in_the_source_memos_words_with_a_swedish_date(spin_memo):
+    assert blocks_text(section(spin_memo, "Uppföljning, utvärdering och rapportering").blocks) == [
+        "Projektet ska redovisa följande nationell indikator:",
+        "3 stycken kunskapsunderlag",
+        "Stödmottagaren ska vid rapportering i samband med ansökan om utbetalning rapportera utfall på "
+        "uppföljningsindikatorn samt delge övrig information som är relevant för uppföljning och utvärdering av "
+        "projektet. Stödmottagaren ska slutrapportera senast 30 september 2027.",
+    ]
+
+
+def test_the_document_has_no_internal_words(spin_memo, decided_memo):
+    for memo in (spin_memo, decided_memo):
+        body = memo_text(memo, annex=False)
+        assert not re.search(r"casebook|ärendefil|regelkatalog|regelkontroll|Bedömt av|Bedömning (enligt|saknas)", body,
+                             re.IGNORECASE)
+        assert not re.search(r"\b[a-z]+_[a-z_]+\b", memo_text(memo))  # no field names, annex included
+
+
+# --- The annex for the officer ---------------------------------------------------------------
 
 
 def test_annex_states_the_maximum_above_the_amount_applied_for(spin_memo):
-    annex = memo_text_of_section(spin_memo.annex)
-    assert (
-        f"Avvikelse: Maxbeloppet {SPIN_MAX} är högre än det sökta beloppet {SPIN_APPLIED} (skillnad 1{NBSP}kr)."
-        in annex
-    )
+    assert (f"Avvikelse: Maxbeloppet {SPIN_MAX} är högre än det sökta beloppet {SPIN_APPLIED} (skillnad 1{NBSP}kr)."
+            in blocks_text(spin_memo.annex.blocks))
 
 
-def memo_text_of_section(section) -> str:
-    return "\n".join(b.text for b in section.blocks if isinstance(b, Paragraph))
+def test_annex_lists_the_corrections_of_the_source_document(spin_memo):
+    (table,) = [b for b in spin_memo.annex.blocks if isinstance(b, Table) and b.header[0] == "Källan skriver"]
+    assert [row[:2] for row in table.rows] == [
+        ("Tillväxtverket, nationella medel med 3000 000 kronor", "3 000 000 kronor"),
+        ("Projekttiden är 2025-11-03- till 2027-09-30.", "Projekttiden är 2025-11-03 till 2027-09-30."),
+        ("… i en utvecklad regional planeringsprocess där det.", "… i en utvecklad regional planeringsprocess."),
+    ]
 
 
 def test_annex_names_the_missing_6_paragraph_judgement(spin_memo):
-    rows = annex_table(spin_memo).rows
-    six = [row for row in rows if row[1] == "6 § förordning (2003:596)"]
-    assert len(six) == 1
-    assert six[0][0] == "Inga åtgärder som omfattas av företagsstödsförordningarna"
-    assert "Ärendet registrerar ingen bedömning av detta" in six[0][3]
-    assert "Ärendet registrerar ingen bedömning av: Företagsstödsåtgärder (6 §)." in memo_text_of_section(spin_memo.annex)
+    texts = blocks_text(spin_memo.annex.blocks)
+    assert "Ärendet registrerar ingen bedömning av: Företagsstödsåtgärder (6 §)." in texts
+    assert any(t.startswith("Bedömning saknas: Inga åtgärder som omfattas av företagsstödsförordningarna "
+                            "(6 § förordning (2003:596)). Ärendet registrerar ingen bedömning av detta.") for t in texts)
 
 
 @pytest.mark.parametrize("path", [SPIN_PATH, FICTIONAL_BASE, HOSTILE], ids=lambda p: p.stem)
-def test_annex_lists_exactly_the_results_needing_attention(path):
+def test_annex_lists_exactly_the_results_needing_attention_and_every_result(path):
     evaluated = evaluate_case(path, REFERENCE_DIR)
     memo = build_memo(evaluated)
-    expected = [(r.rule.title, r.rule.source, r.outcome.value, r.evidence) for r in evaluated.results if r.outcome.needs_attention]
-    tables = [b for b in memo.annex.blocks if isinstance(b, Table)]
-    assert [list(row) for t in tables for row in t.rows] == [list(row) for row in expected]
+    texts = blocks_text(memo.annex.blocks)
+    attention = [r for r in evaluated.results if r.outcome.needs_attention]
+    assert [t for t in texts if t.startswith(tuple(f"{o.value}: " for o in {r.outcome for r in attention}))
+            and not t.startswith("Avvikelse: ")] == [
+        f"{r.outcome.value}: {r.rule.title} ({r.rule.source}). {r.evidence}" for r in attention]
+    (every,) = [b for b in memo.annex.blocks if isinstance(b, Table) and b.header == ("Regel", "Källa", "Utfall")]
+    assert list(every.rows) == [(r.rule.title, r.rule.source, r.outcome.value) for r in evaluated.results]
 
 
-def test_decided_case_shows_its_decision_date_and_a_decision_that_differs(tmp_path):
-    text = FICTIONAL_BASE.read_text(encoding="utf-8").replace("schema_version: 1", "schema_version: 2") + (
-        "status:\n  state: decided\n  decided_by: Fiktiva regionala utvecklingsnämnden\n"
-        "  decision_reference: FIKTIV § 12\n  decided_share_percent: 18.00\n"
+# --- Proposal, decision and rejection ---------------------------------------------------------
+
+
+def test_a_decided_case_gives_the_decision_in_the_same_structure(decided_memo):
+    assert decided_memo.kind == "Beslut"
+    assert [s.title for s in decided_memo.sections][-1] == "Beslut"
+    header = dict(decided_memo.header)
+    assert (header["Handling"], header["Beslutsdatum"], header["Beslutat av"], header["Beslutets referens"]) == (
+        "Beslut", "15 februari 2099", "Fiktiv regional utvecklingsnämnd", "FIKTIV RUN 1/2099 § 1")
+    intro, points, when = section(decided_memo, "Beslut").blocks
+    assert intro.text == "Fiktiv regional utvecklingsnämnd beslutar att"
+    assert points.items == (
+        f"bevilja medfinansiering till projektet FIKTIVT TESTÄRENDE – Samverkan i Exempelbygd med 18,00{NBSP}procent "
+        f"av redovisade och godkända kostnader, dock max 400{NBSP}000{NBSP}kronor,",
+        f"bevilja förskott med 100{NBSP}000{NBSP}kronor (särskilda skäl: Fiktivt skäl – projektägaren saknar "
+        "likviditet för projektets första kvartal),",
+        "projektstödet finansieras med medel från anslag 1:1 Regionala utvecklingsåtgärder,",
+        "Fiktiva allmänna villkor (FIKTIV 0/2099) gäller för projektet.",
     )
+    assert when.text == "Beslutet fattades den 15 februari 2099 (FIKTIV RUN 1/2099 § 1)."
+    assert "Förslag till beslut" not in memo_text(decided_memo, annex=False)
+    assert (f"Avvikelse: Beslutet avviker från förslaget: förslaget var 20,00{NBSP}%, högst 400{NBSP}000{NBSP}kr; "
+            f"beslutet är 18,00{NBSP}%, högst 400{NBSP}000{NBSP}kr.") in blocks_text(decided_memo.annex.blocks)
+
+
+def test_a_decided_advance_and_its_special_reasons_are_in_the_decision_and_the_law(decided_memo):
+    legal = blocks_text(section(decided_memo, "Legala förutsättningar för stöd").blocks)
+    assert any(t.startswith("Bidrag betalas ut i efterhand mot redovisade utgifter. Förskott får lämnas om det finns "
+                            "särskilda skäl") for t in legal)
+    amounts = dict(next(b for b in section(decided_memo, "Ärendebeskrivning").blocks
+                        if isinstance(b, Table) and b.header == ("Uppgift", "Värde")).rows)
+    assert amounts["Förskott"] == f"100{NBSP}000{NBSP}kr"
+
+
+def test_a_rejected_case_rejects(tmp_path):
+    text = FICTIONAL_BASE.read_text(encoding="utf-8").replace("  state: decided\n", "  state: rejected\n")
     path = tmp_path / "fiktiv-bas.yaml"
     path.write_text(text, encoding="utf-8")
-    memo = build_memo(evaluate_case(path, REFERENCE_DIR))
-    header = dict(memo.header)
-    assert (header["Status"], header["Beslutsdatum"], header["Beslutat av"], header["Beslutets referens"]) == (
-        "Beviljat", "2099-02-15", "Fiktiva regionala utvecklingsnämnden", "FIKTIV § 12",
-    )
-    assert header["Diarienummer"] == "FIKTIV 1/2099"
-    assert (
-        f"Avvikelse: Beslutet avviker från förslaget: förslaget var 20,00{NBSP}%, högst 400{NBSP}000{NBSP}kr; "
-        f"beslutet är 18,00{NBSP}%, högst 400{NBSP}000{NBSP}kr." in memo_text_of_section(memo.annex)
-    )
+    intro, points, _ = section(build_memo(evaluate_case(path, REFERENCE_DIR)), "Beslut").blocks
+    assert points.items == ("avslå ansökan om medfinansiering till projektet FIKTIVT TESTÄRENDE – Samverkan i Exempelbygd.",)
 
 
-# --- Word draft ---------------------------------------------------------------------------
+def test_a_recommendation_to_reject_proposes_a_rejection(tmp_path):
+    text = SPIN_PATH.read_text(encoding="utf-8").replace("  recommendation: bifall", "  recommendation: avslag")
+    memo = build_memo(evaluate_case(_project_with(tmp_path, text) / "data" / "cases" / "rjh-2025-spin.yaml"))
+    assert section(memo, "Förslag till beslut").blocks[0].items == (
+        "Region Jämtland Härjedalen avslår ansökan om medfinansiering till projektet SPIN – Strategisk Planering i Norr.",)
+    assert blocks_text(section(memo, "Sammanfattande bedömning av ansökan").blocks) == [
+        "Utifrån ovan sammanvägda bedömning föreslår vi avslag på ansökan."]
 
 
-def docx_text(document) -> str:
-    parts = [p.text for p in document.paragraphs]
-    for table in document.tables:
-        parts += [cell.text for row in table.rows for cell in row.cells]
-    return "\n".join(parts)
+# --- A hand-written proposal is checked against the figures ----------------------------------
+
+HAND_WRITTEN = """  proposal:
+    - >-
+      Region Jämtland Härjedalen beviljar medfinansiering till projektet SPIN-Strategisk
+      Planering i Norr med 12,10 procent av redovisade och godkända kostnader, dock max
+      750 000 kronor.
+    - Projektstödet finansieras med medel från anslag 1:1 Regionala utvecklingsåtgärder.
+    - Beslutet gäller under förutsättning att övrig finansiering ordnas enligt ansökan.
+    - >-
+      Region Jämtland Härjedalens Allmänna villkor för stöd till projekt (RUN/640/2017)
+      gäller för projektet.
+"""
+
+
+def _spin_with_proposal(proposal: str = HAND_WRITTEN, **replacements: str) -> str:
+    text = SPIN_PATH.read_text(encoding="utf-8").replace("  advance: null\n", proposal + "  advance: null\n", 1)
+    for old, new in replacements.items():
+        assert old in text, old
+        text = text.replace(old, new)
+    return text
+
+
+def test_a_hand_written_proposal_that_agrees_with_the_figures_is_used_as_written(tmp_path, capsys):
+    root = _project_with(tmp_path, _spin_with_proposal())
+    assert main(["--root", str(root), "check"]) == 0
+    memo = build_memo(evaluate_case(root / "data" / "cases" / "rjh-2025-spin.yaml"))
+    items = section(memo, "Förslag till beslut").blocks[0].items
+    assert items[0].startswith("Region Jämtland Härjedalen beviljar medfinansiering till projektet SPIN-Strategisk Planering")
+
+
+COPY_WITH_OTHER_FIGURES = {
+    # SPIN copied to another decision-maker with another share and maximum, as in the issue.
+    "decision_maker:\n  name: Region Jämtland Härjedalen\n  organisation_number: \"232100-0214\"":
+        "decision_maker:\n  name: Region Dalarna",
+    "  - financier: Region Jämtland Härjedalen\n    kind: regional_grant_2003_596\n    amount: 749999":
+        "  - financier: Region Dalarna\n    kind: regional_grant_2003_596\n    amount: 1200000",
+    "amount_applied_for: 749999": "amount_applied_for: 1200000",
+    "share_percent: 12.10": "share_percent: 18.04",
+    "max_amount: 750000": "max_amount: 1200000",
+    "general_terms: Region Jämtland Härjedalens Allmänna villkor för stöd till projekt (RUN/640/2017)":
+        "general_terms: Region Dalarnas allmänna villkor (FIKTIV 1/2099)",
+}
+
+
+def test_a_copy_of_spin_with_other_figures_and_spins_proposal_fails_check_naming_file_and_field(tmp_path, capsys):
+    root = _project_with(tmp_path, _spin_with_proposal(**COPY_WITH_OTHER_FIGURES).replace(
+        "id: rjh-2025-spin", "id: fiktiv-kopia"), name="fiktiv-kopia")
+    assert main(["--root", str(root), "check"]) == 2
+    err = capsys.readouterr().err
+    assert "fiktiv-kopia.yaml" in err and "Traceback" not in err
+    assert (f"decision.proposal[0]: förslaget anger 12,10{NBSP}procent, men andelen i decision.share_percent är "
+            f"18,04{NBSP}procent.") in err
+    assert f"förslaget anger 750{NBSP}000{NBSP}kronor, men maxbeloppet i decision.max_amount är 1{NBSP}200{NBSP}000{NBSP}kronor" in err
+    assert "förslaget låter Region Jämtland Härjedalen bevilja, men beslutsfattaren är Region Dalarna" in err
+    assert main(["--root", str(root), "build"]) == 2  # and so it can never be published
+    assert not (root / "_build" / "html").exists()
+
+
+def test_a_copy_of_spin_with_other_figures_never_publishes_spins_wording(tmp_path):
+    text = SPIN_PATH.read_text(encoding="utf-8")
+    for old, new in COPY_WITH_OTHER_FIGURES.items():
+        text = text.replace(old, new)
+    root = _project_with(tmp_path, text.replace("id: rjh-2025-spin", "id: fiktiv-kopia"), name="fiktiv-kopia")
+    memo = build_memo(evaluate_case(root / "data" / "cases" / "fiktiv-kopia.yaml"))
+    items = section(memo, "Förslag till beslut").blocks[0].items
+    assert items[0] == (f"Region Dalarna beviljar medfinansiering till projektet SPIN – Strategisk Planering i Norr med "
+                        f"18,04{NBSP}procent av redovisade och godkända kostnader, dock max 1{NBSP}200{NBSP}000{NBSP}kronor.")
+    assert items[-1] == "Region Dalarnas allmänna villkor (FIKTIV 1/2099) gäller för projektet."
+    body = memo_text(memo, annex=False)
+    assert f"12,10{NBSP}procent" not in body and f"dock max 750{NBSP}000" not in body and "RUN/640/2017" not in body
+    assert "Region Jämtland Härjedalen beviljar" not in body
+
+
+@pytest.mark.parametrize(("replacements", "problem"), [
+    ({"12,10 procent": "12,1 %"}, None),  # the same share, written otherwise
+    ({"12,10 procent": "12,00 procent"}, f"decision.proposal[0]: förslaget anger 12,00{NBSP}procent"),
+    ({"750 000 kronor": "75 000 kronor"}, f"decision.proposal[0]: förslaget anger 75{NBSP}000{NBSP}kronor"),
+    ({"      Region Jämtland Härjedalen beviljar": "      Region Västernorrland beviljar"},
+     "decision.proposal[0]: förslaget låter Region Västernorrland bevilja"),
+    ({"till projektet SPIN-Strategisk\n      Planering i Norr": "till projektet"},
+     "decision.proposal: förslaget nämner inte projektet SPIN – Strategisk Planering i Norr"),
+    ({"med 12,10 procent av": "med en andel av"}, f"decision.proposal: förslaget nämner inte andelen 12,10{NBSP}procent"),
+], ids=["same-share", "other-share", "other-maximum", "other-decision-maker", "no-project", "no-share"])
+def test_each_figure_of_a_hand_written_proposal_is_checked(tmp_path, replacements, problem):
+    proposal = HAND_WRITTEN
+    for old, new in replacements.items():
+        assert old in proposal, old
+        proposal = proposal.replace(old, new)
+    root = _project_with(tmp_path, _spin_with_proposal(proposal))
+    from casebook.domain.model import load_case
+
+    problems = [f"{p.field}: {p.message}" for p in proposal_problems(load_case(root / "data" / "cases" / "rjh-2025-spin.yaml"))]
+    if problem is None:
+        assert problems == []
+    else:
+        assert problems[0].startswith(problem), problems
+        assert all(p.endswith("Rätta förslaget, eller ta bort decision.proposal så skrivs förslaget från siffrorna.")
+                   for p in problems)
+
+
+# --- Column widths ---------------------------------------------------------------------------
+
+
+def test_every_column_is_as_wide_as_its_longest_word_and_the_table_fills_the_text_width(spin_memo):
+    tables = [b for s in (*spin_memo.sections, spin_memo.annex) for b in s.blocks if isinstance(b, Table)]
+    assert len(tables) >= 5
+    for table in tables:
+        widths = column_widths(table)
+        assert sum(widths) == pytest.approx(memo_module.TEXT_WIDTH_CM, abs=0.05)
+        least = [CHARACTER_CM * max(len(word) for cell in column for word in cell.split(" ")) + CELL_PADDING_CM
+                 for column in zip(table.header, *table.rows)]
+        assert sum(least) <= memo_module.TEXT_WIDTH_CM, table.caption  # SPIN's longest words all fit
+        for width, at_least in zip(widths, least):
+            assert width >= at_least - 0.01, table.caption
+    plan = next(t for t in tables if t.header[0] == "Finansiär")
+    finansiar, slag, belopp, andel, bekraftad = column_widths(plan)
+    assert finansiar >= CHARACTER_CM * len("Västernorrland") + CELL_PADDING_CM  # never "Västernorrlan|d"
+    assert len({round(w, 1) for w in column_widths(plan)}) > 1  # not equal widths
+
+
+# --- Word document ----------------------------------------------------------------------------
+
+
+def test_docx_is_a4_with_the_margins_page_numbers_and_the_case_reference(spin_docx):
+    document = Document(io.BytesIO(spin_docx))
+    (page,) = document.sections
+    # Word stores lengths in twentieths of a point: within a twip of the centimetres.
+    assert (page.page_width.cm, page.page_height.cm) == (pytest.approx(21.0, abs=0.002), pytest.approx(29.7, abs=0.002))
+    margins = (page.left_margin.cm, page.right_margin.cm, page.top_margin.cm, page.bottom_margin.cm)
+    assert margins == pytest.approx((2.5, 2.0, 2.5, 2.0), abs=0.002)
+    assert page.header.paragraphs[0].text == "Region Jämtland Härjedalen\tTjänsteskrivelse\tÄrende rjh-2025-spin"
+    footer = page.footer.paragraphs[0]._p
+    fields = [f.get(qn("w:instr")).strip() for f in footer.iter(qn("w:fldSimple"))]
+    assert fields == ["PAGE", "NUMPAGES"]
+    words = "".join(t.text for t in footer.iter(qn("w:t")))
+    assert words == "Sida 1 av 1"  # the fields' placeholders, replaced by Word and LibreOffice when laid out
 
 
 def test_docx_holds_the_spin_figures_and_the_annex(spin_docx):
-    document = Document(io.BytesIO(spin_docx))
-    text = docx_text(document)
+    text = docx_text(spin_docx)
     for figure in (SPIN_TOTAL, SPIN_SHARE, SPIN_MAX):
         assert figure in text
-    assert f"Maxbeloppet {SPIN_MAX} är högre än det sökta beloppet {SPIN_APPLIED}" in text
-    assert "6 § förordning (2003:596)" in text.split("Bilaga: Att uppmärksamma")[1]
+    annex = text.split(ANNEX_TITLE)[1]
+    assert f"Maxbeloppet {SPIN_MAX} är högre än det sökta beloppet {SPIN_APPLIED}" in annex
+    assert "6 § förordning (2003:596)" in annex
 
 
-def test_docx_uses_swedish_styles(spin_docx):
+def test_docx_uses_swedish_styles_and_keeps_headings_and_captions_with_what_follows(spin_docx):
     document = Document(io.BytesIO(spin_docx))
     defaults = document.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
     assert defaults.find(qn("w:lang")).get(qn("w:val")) == "sv-SE"
@@ -209,13 +488,71 @@ def test_docx_uses_swedish_styles(spin_docx):
     assert settings.find(qn("w:themeFontLang")).get(qn("w:val")) == "sv-SE"
     assert settings.find(qn("w:decimalSymbol")).get(qn("w:val")) == ","
     headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
-    assert headings[:2] == ["Förslag till beslut", "Ärendebeskrivning"]
+    assert headings == ["Ärendebeskrivning", "Legala förutsättningar för stöd", "Beslutsmotivering",
+                        "Sammanfattande bedömning av ansökan", "Uppföljning, utvärdering och rapportering",
+                        "Förslag till beslut", ANNEX_TITLE]
+    for name in ("Title", "Heading 1", "Heading 2", "Caption"):
+        assert document.styles[name].paragraph_format.keep_with_next is True, name
+    captions = [p for p in document.paragraphs if p.style.name == "Caption"]
+    assert captions and all(p.paragraph_format.keep_with_next for p in captions)
     amount_cells = [
         cell.paragraphs[0] for table in document.tables for row in table.rows for cell in row.cells
         if cell.text == SPIN_TOTAL
     ]
     assert amount_cells and all(p.style.name == "Belopp" for p in amount_cells)
     assert document.styles["Belopp"].paragraph_format.alignment == WD_ALIGN_PARAGRAPH.RIGHT
+
+
+def test_docx_keeps_the_proposal_and_the_signature_block_together(spin_docx):
+    paragraphs = Document(io.BytesIO(spin_docx)).paragraphs
+    start = next(i for i, p in enumerate(paragraphs) if p.text == "Förslag till beslut")
+    end = next(i for i, p in enumerate(paragraphs) if p.text == "Utdrag till")
+    block = paragraphs[start:end]
+    assert [p.text for p in block[-3:]] == ["I tjänsten", "Sara Lewerentz\nRegiondirektör",
+                                            "Lena Persson\nOmrådeschef Hållbar tillväxt"]
+    assert all(p.paragraph_format.keep_with_next or p.style.name == "Heading 1" for p in block[:-1])
+    assert all(p.paragraph_format.keep_together for p in block[-2:])
+
+
+def test_docx_narrative_is_laid_out_as_text_with_its_emphasis_and_lists(tmp_path):
+    text = SPIN_PATH.read_text(encoding="utf-8").replace(
+        "  aims: |-\n", "  aims: |-\n    Ett *viktigt* mål och **#pagebreak() {{ x }} $y$**.\n\n    3. tredje\n    4. fjärde\n\n")
+    evaluated = evaluate_case(_project_with(tmp_path, text) / "data" / "cases" / "rjh-2025-spin.yaml")
+    memo = build_memo(evaluated)
+    document = Document(io.BytesIO(render_docx(memo, CREATED)))
+    paragraph = next(p for p in document.paragraphs if p.text.startswith("Ett viktigt mål"))
+    assert paragraph.text == "Ett viktigt mål och #pagebreak() {{ x }} $y$."
+    assert [(r.text, bool(r.italic), bool(r.bold)) for r in paragraph.runs] == [
+        ("Ett ", False, False), ("viktigt", True, False), (" mål och ", False, False), ("#pagebreak() {{ x }} $y$", False, True),
+        (".", False, False)]
+    numbered = [p.text for p in document.paragraphs if p.text.endswith(("tredje", "fjärde"))]
+    assert numbered == ["3.\ttredje", "4.\tfjärde"]  # numbered as written, not continuing another list
+    pdf = pdf_text(render_pdf(memo, evaluated.source.read_bytes(), CREATED))
+    assert "Ett viktigt mål och #pagebreak() {{ x }} $y$." in pdf and "3. tredje 4. fjärde" in pdf
+
+
+def test_docx_properties_name_the_publisher_and_the_title_and_no_template_is_left(spin_docx):
+    properties = Document(io.BytesIO(spin_docx)).core_properties
+    assert (properties.title, properties.author, properties.last_modified_by) == (
+        "Medfinansiering till projekt SPIN – Strategisk Planering i Norr", PUBLISHER, PUBLISHER)
+    assert properties.subject == "Tjänsteskrivelse: Medfinansiering till projekt SPIN – Strategisk Planering i Norr"
+    assert properties.comments == ""
+    with zipfile.ZipFile(io.BytesIO(spin_docx)) as archive:
+        names = archive.namelist()
+        assert not [n for n in names if n.startswith(("customXml/", "docProps/thumbnail"))]
+        assert archive.read("docProps/app.xml").decode() .endswith(f"<Company>{PUBLISHER}</Company></Properties>")
+        package = b"".join(archive.read(name) for name in names)
+    for residue in (b"python-docx", b"Microsoft Macintosh Word", b"thumbnail", b"customXml", b"casebook"):
+        assert residue not in package, residue
+    Document(io.BytesIO(spin_docx))  # and it still opens
+
+
+def test_docx_tables_have_fixed_columns_fitted_to_their_content(spin_docx, spin_memo):
+    document = Document(io.BytesIO(spin_docx))
+    plan = next(t for t in document.tables if t.rows[0].cells[0].text == "Finansiär")
+    assert plan._tbl.tblPr.find(qn("w:tblLayout")).get(qn("w:type")) == "fixed"
+    expected = column_widths(next(b for b in section(spin_memo, "Ärendebeskrivning").blocks if isinstance(b, Table)))
+    assert [round(c.width.cm, 2) for c in plan.rows[1].cells] == pytest.approx(list(expected), abs=0.01)
 
 
 def test_docx_is_deterministic_and_dated_from_the_given_time(spin_memo, spin_docx):
@@ -227,22 +564,46 @@ def test_docx_is_deterministic_and_dated_from_the_given_time(spin_memo, spin_doc
     assert properties.modified.replace(tzinfo=dt.UTC) == CREATED
 
 
-# --- PDF/A --------------------------------------------------------------------------------
+# --- PDF/A -----------------------------------------------------------------------------------
 
 
 def test_pdf_holds_the_spin_figures(spin_pdf):
     text = pdf_text(spin_pdf)
     for figure in ("6 200 285 kr", "12,10 %", "750 000 kr"):
         assert figure.replace(" ", NBSP) in text
-    annex = text.split("Bilaga: Att uppmärksamma")[-1]
+    annex = text.split(ANNEX_TITLE)[-1]
     assert f"Maxbeloppet {SPIN_MAX} är högre än det sökta beloppet {SPIN_APPLIED}" in annex
     assert "6 § förordning (2003:596)" in annex
 
 
-def test_pdf_identifies_itself_as_pdf_a_3b(spin_pdf):
+def test_pdf_is_a4_with_page_numbers_and_the_case_reference_on_every_page(spin_pdf):
+    reader = PdfReader(io.BytesIO(spin_pdf))
+    pages = pdf_pages(spin_pdf)
+    assert {(round(float(p.mediabox.width)), round(float(p.mediabox.height))) for p in reader.pages} == {(595, 842)}
+    for number, text in enumerate(pages, start=1):
+        assert f"Sida {number} av {len(pages)}" in text
+        assert text.startswith("Region Jämtland Härjedalen Tjänsteskrivelse Ärende rjh-2025-spin")
+
+
+@pytest.mark.parametrize("added_sentences", [0, 8, 16, 24])
+def test_pdf_keeps_the_proposal_and_the_signatures_on_one_page(tmp_path, added_sentences):
+    """Longer text before it moves the proposal down the page, until it would otherwise break."""
+    added = "".join(f"    Mening {i} som gör bedömningen längre än i källan, för att flytta förslaget.\n"
+                    for i in range(added_sentences))
+    text = SPIN_PATH.read_text(encoding="utf-8").replace(
+        "  recommendation: bifall", "  summary_assessment: |-\n    Bedömning.\n" + added + "  recommendation: bifall")
+    path = _project_with(tmp_path, text) / "data" / "cases" / "rjh-2025-spin.yaml"
+    pdf = render_pdf(build_memo(evaluate_case(path)), path.read_bytes(), CREATED)
+    (page,) = [re.sub(r"\s+", " ", text) for text in pdf_pages(pdf) if "I tjänsten" in text]
+    for words in ("Förslag till beslut", "dock max 750", "gäller för projektet.", "Sara Lewerentz", "Lena Persson"):
+        assert words in page
+
+
+def test_pdf_identifies_itself_as_pdf_a_3a_and_pdf_ua_1(spin_pdf):
     xmp = PdfReader(io.BytesIO(spin_pdf)).xmp_metadata.stream.get_data().decode("utf-8")
     assert re.search(r"<pdfaid:part>3</pdfaid:part>", xmp)
-    assert re.search(r"<pdfaid:conformance>B</pdfaid:conformance>", xmp)
+    assert re.search(r"<pdfaid:conformance>A</pdfaid:conformance>", xmp)
+    assert re.search(r"<pdfuaid:part>1</pdfuaid:part>", xmp)
     assert "<rdf:li>sv-SE</rdf:li>" in xmp
 
 
@@ -258,6 +619,8 @@ def test_pdf_is_swedish_tagged_and_embeds_its_fonts(spin_pdf):
     catalog = reader.trailer["/Root"]
     assert catalog["/Lang"] == "sv-SE"
     assert bool(catalog["/MarkInfo"]["/Marked"])
+    assert reader.metadata.title == "Medfinansiering till projekt SPIN – Strategisk Planering i Norr"
+    assert reader.metadata.author == PUBLISHER
     roles = []
 
     def walk(node) -> None:
@@ -270,8 +633,8 @@ def test_pdf_is_swedish_tagged_and_embeds_its_fonts(spin_pdf):
                 walk(kid)
 
     walk(catalog["/StructTreeRoot"])
-    assert roles.count("/H1") == 1 and roles.count("/H2") == 6  # title; five sections and the annex
-    assert "/Table" in roles
+    assert roles.count("/H1") == 1 and roles.count("/H2") == 7  # title; six sections and the annex
+    assert "/Table" in roles and "/L" in roles
     fonts = [font.get_object() for page in reader.pages for font in page["/Resources"]["/Font"].values()]
     descriptors = [d.get_object()["/FontDescriptor"] for f in fonts for d in f.get("/DescendantFonts", [f])]
     assert descriptors and all({"/FontFile2", "/FontFile3"} & set(d.keys()) for d in descriptors)
@@ -290,7 +653,7 @@ def test_hostile_case_text_is_printed_literally():
     reader = PdfReader(io.BytesIO(pdf))
     assert reader.metadata.title == "Medfinansiering till projekt " + evaluated.case.title
     text = pdf_text(pdf)
-    for literal in ("{{ ersattning }} |sub| **fet**", "```{raw} html", "{{ villkor }}", "$\\alpha$"):
+    for literal in ("{{ ersattning }} |sub| **fet**", "```{raw} html", "{{ villkor }}", "<script>window.__pwned = 'assessment'</script>"):
         assert literal in text
 
 
@@ -383,7 +746,7 @@ def test_memo_files_name_no_machine_path(project):
     for machine_path in (str(project), str(REPO)):
         assert machine_path.encode() not in parts
         assert machine_path not in pdf
-    assert "Skrivet av casebook från ärendefilen rjh-2025-spin.yaml." in pdf
+    assert "casebook" not in pdf_text(written.pdf.read_bytes()) and "rjh-2025-spin.yaml" not in pdf_text(written.pdf.read_bytes())
 
 
 def test_memo_is_regenerated_only_when_an_input_changes(project, monkeypatch):

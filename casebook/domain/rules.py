@@ -8,6 +8,7 @@ that are comparisons of money are made in integers, never on rounded percentages
 from __future__ import annotations
 
 import pickle
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import Enum
@@ -69,6 +70,9 @@ class Rule:
     applies_when: str
     check: Callable[[CaseContext], Finding]
     source_url: str | None = None  # the law text, at the paragraph where possible
+    law: str | None = None
+    """What the law (or the call) itself says, quoted or paraphrased, for documents sent to a
+    decision-maker; ``None`` for checks of the case's own figures and dates."""
 
     def __reduce__(self):
         # Pickled as its id: evaluated cases cross processes (the evaluation cache, the
@@ -156,6 +160,7 @@ def rule(**metadata) -> Callable[[Callable[[CaseContext], Finding]], Callable[[C
     source="8 § " + ORDINANCE,
     wording=WORDING_UNVERIFIED,
     requires="Ansökan ska innehålla budget och finansieringsplan; finansieringen ska täcka de budgeterade kostnaderna.",
+    law="Ansökan ska innehålla en budget och en finansieringsplan för projektet.",
     source_url=law_url(8),
     kind=RuleKind.REQUIREMENT,
     applies_when="När ärendet anger projektets totala kostnader.",
@@ -248,6 +253,7 @@ def _max_amount_vs_applied(ctx: CaseContext) -> Finding:
     source="5 § tredje meningen " + ORDINANCE,
     wording=WORDING_2009_674,
     requires="\"Varje beslutsfattare får dock besluta om bidrag med högst 50 procent av utgifterna för projektet.\"",
+    law="\"Varje beslutsfattare får dock besluta om bidrag med högst 50 procent av utgifterna för projektet.\"",
     source_url=law_url(5),
     kind=RuleKind.REQUIREMENT,
     applies_when="Alltid.",
@@ -272,6 +278,11 @@ def _five_per_decision_maker(ctx: CaseContext) -> Finding:
     source="5 § första och andra meningen " + ORDINANCE,
     wording=WORDING_2009_674,
     requires=(
+        "\"Bidrag enligt denna förordning får lämnas med högst 50 procent av utgifterna för projektet. "
+        "Om Tillväxtverket och minst en annan beslutsfattare enligt denna förordning beslutar om bidrag för "
+        "samma projekt, får bidrag lämnas med upp till 100 procent av utgifterna för projektet.\""
+    ),
+    law=(
         "\"Bidrag enligt denna förordning får lämnas med högst 50 procent av utgifterna för projektet. "
         "Om Tillväxtverket och minst en annan beslutsfattare enligt denna förordning beslutar om bidrag för "
         "samma projekt, får bidrag lämnas med upp till 100 procent av utgifterna för projektet.\""
@@ -368,6 +379,7 @@ for _id, _topic, _title, _source, _requires in _JUDGEMENTS:
         "inte är uppfyllt.",
         kind=RuleKind.JUDGEMENT,
         applies_when="Alltid.",
+        law=_requires,
         source_url=law_url(int(_source.split(" ")[0])),
     )(_judgement(_topic))
 
@@ -429,6 +441,7 @@ def _indicator(ctx: CaseContext) -> Finding:
     source="11 § " + ORDINANCE,
     wording=WORDING_UNVERIFIED,
     requires="Bidrag betalas ut i efterhand. Förskott kräver särskilda skäl och får vara högst hälften av beviljat stöd och högst 400 000 kronor.",
+    law="Bidrag betalas ut i efterhand. Förskott kräver särskilda skäl och får vara högst hälften av beviljat stöd och högst 400 000 kronor.",
     source_url=law_url(11),
     kind=RuleKind.REQUIREMENT,
     applies_when="När förskott begärs.",
@@ -497,6 +510,7 @@ def _actor_named(name: str, actors: Iterable[RegionalActor]) -> RegionalActor | 
     source=CALL,
     wording=CALL_WORDING,
     requires="\"Projekten ska ledas av en projektägare från någon av de 21 regionalt utvecklingsansvariga aktörerna.\"",
+    law="\"Projekten ska ledas av en projektägare från någon av de 21 regionalt utvecklingsansvariga aktörerna.\"",
     kind=RuleKind.REQUIREMENT,
     applies_when="Ärenden inom utlysningen.",
 )
@@ -515,6 +529,7 @@ def _owner_is_rua(ctx: CaseContext) -> Finding:
     source=CALL,
     wording=CALL_WORDING,
     requires="Projekten \"ska genomföras i samverkan mellan minst två regioner\".",
+    law="Projekten \"ska genomföras i samverkan mellan minst två regioner\".",
     kind=RuleKind.REQUIREMENT,
     applies_when="Ärenden inom utlysningen.",
 )
@@ -532,6 +547,7 @@ def _two_regions(ctx: CaseContext) -> Finding:
     source=CALL,
     wording=CALL_WORDING,
     requires="\"Berörda Länsstyrelser och relevanta nationella aktörer bör involveras.\"",
+    law="\"Berörda Länsstyrelser och relevanta nationella aktörer bör involveras.\"",
     kind=RuleKind.RECOMMENDATION,
     applies_when="Ärenden inom utlysningen.",
 )
@@ -540,6 +556,14 @@ def _agencies(ctx: CaseContext) -> Finding:
     if not agencies:
         return Finding(Outcome.REVIEW, "Inga länsstyrelser eller nationella aktörer är angivna (rekommendation, rådgivande).")
     return Finding(Outcome.MET, "Involverade: " + ", ".join(agencies) + ".")
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9\"])")
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of an evidence text (sentences end with . ! or ? before a capital)."""
+    return _SENTENCE_END.split(text.strip(), maxsplit=1)[0]
 
 
 def rules_for(rule_sets: Iterable[RuleSetId]) -> list[Rule]:

@@ -1,20 +1,26 @@
-"""The decision memo (tjänsteskrivelse) written from the case: a Word draft and a PDF/A.
+"""The decision memo (tjänsteskrivelse) written from the case: a Word document and a PDF/A.
 
 :func:`build_memo` turns an :class:`~casebook.domain.evaluation.EvaluatedCase` into a
-:class:`Memo`: the sections of the source memo (header, Förslag till beslut,
-Ärendebeskrivning, Legala förutsättningar, Beslutsmotivering, Uppföljning, signatories)
-and an annex, "Att uppmärksamma", with every rule result that needs attention and every
-deviation the figures show. Text comes from the case file, figures from the domain
-package (:mod:`casebook.domain.finance`, rule results), formatted for display by
-:mod:`casebook.domain.formatting`.
+:class:`Memo` with the source memo's parts in its order: the title, *Ärendebeskrivning*,
+*Legala förutsättningar för stöd*, *Beslutsmotivering* (Legal, Ekonomisk, Strategisk),
+*Sammanfattande bedömning av ansökan* with its recommendation, *Uppföljning, utvärdering
+och rapportering*, the proposal (*Förslag till beslut*; for a decided case the decision,
+*Beslut*, "… beslutar att …"), the signatures and *Utdrag till*. The sentences built from
+figures come from :mod:`casebook.domain.wording`, the case's own text from its narrative
+(Markdown within :mod:`casebook.domain.narrative`'s subset, laid out as text, never as
+markup). After the document, on a page of its own, an annex for the officer that is not
+part of the decision: deviations in the figures, corrections of the source document, rule
+outcomes that need attention and every rule outcome.
 
 Two renderers read the same :class:`Memo`:
 
-- :func:`render_docx`, an editable draft (python-docx) in Swedish styles;
-- :func:`render_pdf`, a PDF/A-3b made by Typst (``templates/memo.typ``) with the case file
-  attached. Case text reaches Typst only as JSON *data* (``sys.inputs``) and is placed as
-  strings, which Typst never parses as markup: a title such as ``#pagebreak()`` or
-  ``*fet*`` is printed as written.
+- :func:`render_docx`, a Word document on A4 with page numbers ("Sida X av Y") and the case
+  reference in the header, table columns fitted to their content, headings, captions and
+  the signature block kept with what follows;
+- :func:`render_pdf`, a PDF/A-3a that is also PDF/UA-1, made by Typst (``templates/memo.typ``)
+  with the case file attached. Case text reaches Typst only as JSON *data* (``sys.inputs``)
+  and is placed as strings, which Typst never parses as markup: a title such as
+  ``#pagebreak()`` or ``*fet*`` is printed as written.
 
 Both are deterministic: dates come from ``SOURCE_DATE_EPOCH`` (the current time when it is
 unset), the Word file's ZIP entries carry that date, and Typst uses only its bundled
@@ -36,27 +42,33 @@ from pathlib import Path
 from docx import Document
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Pt
+from docx.shared import Cm, Pt
 
 from casebook.domain import formatting as fmt
+from casebook.domain import narrative, wording
 from casebook.domain.errors import UserError
 from casebook.domain.evaluation import EvaluatedCase
 from casebook.domain.model import CASE_ID_PATTERN, AssessmentTopic, Case, CaseState
-from casebook.domain.rules import RuleSetId
-from casebook.render.typst_pdf import (Mapper, compile_pdf, creation_time, json_input, package_files, link_or_copy,
-                                       prune_cache, refuse_control_characters, render_stale, shared_inputs_digest,
-                                       write_atomically)
+from casebook.domain.reference import load_publisher
+from casebook.domain.rules import RuleResult, RuleSetId
+from casebook.render.typst_pdf import (Mapper, compile_pdf, creation_time, json_input, link_or_copy, narrative_data,
+                                       package_files, prune_cache, refuse_control_characters, render_stale,
+                                       shared_inputs_digest, write_atomically)
 
 YAML_MIME_TYPE = "application/yaml"
 TEMPLATE = "memo.typ"
+PDF_STANDARDS = ("a-3a", "ua-1")
+"""PDF/A-3a (archivable, tagged, the case file attached) and PDF/UA-1 (accessible), both
+checked by Typst when it writes the file."""
 DOCX_FONT = "Calibri"
-"""Word's own default, present wherever the draft is opened and edited."""
+"""Word's own default, present wherever the document is opened and edited."""
 LANGUAGE = "sv-SE"
 CASES_DIR = Path("data") / "cases"
-MISSING = "uppgift saknas i ärendefilen"
+NOT_STATED = "Ej angivet"
+NOT_DECIDED = "Inte beslutat ännu"
 
 TOPIC_LABELS = {
     AssessmentTopic.SEPARATION_FROM_OPERATIONS: "Avgränsning från ordinarie verksamhet (1 §)",
@@ -67,6 +79,14 @@ TOPIC_LABELS = {
     AssessmentTopic.COST_EFFECTIVENESS: "Kostnadseffektivitet",
 }
 
+MOTIVATION_PARTS = (
+    ("legal", "Legal", (AssessmentTopic.SEPARATION_FROM_OPERATIONS, AssessmentTopic.OPERATING_SUPPORT,
+                        AssessmentTopic.STATE_AID, AssessmentTopic.BUSINESS_SUPPORT_MEASURES)),
+    ("economic", "Ekonomisk", (AssessmentTopic.COST_EFFECTIVENESS,)),
+    ("strategic", "Strategisk", (AssessmentTopic.REGIONAL_STRATEGY,)),
+)
+"""The three parts of *Beslutsmotivering*, and the recorded assessments each part falls back
+on when the narrative does not write it."""
 
 # --- The memo's content -------------------------------------------------------------------
 
@@ -87,11 +107,18 @@ class NumberedList:
 
 
 @dataclass(frozen=True)
+class Text:
+    """Case text written in the narrative's Markdown subset, parsed into blocks."""
+
+    blocks: tuple[narrative.Block, ...]
+
+
+@dataclass(frozen=True)
 class Table:
     """A table with one header row; ``numeric`` marks right-aligned columns (amounts, shares).
 
-    ``total`` marks the last row as a sum row (shown in bold); ``widths`` are relative
-    column widths for the PDF (Word lets the reader resize columns).
+    ``total`` marks the last row as a sum row (shown in bold). Column widths are fitted to
+    the content when the table is laid out (:func:`column_widths`).
     """
 
     caption: str
@@ -99,10 +126,9 @@ class Table:
     rows: tuple[tuple[str, ...], ...]
     numeric: tuple[bool, ...]
     total: bool = False
-    widths: tuple[int, ...] | None = None
 
 
-Block = Paragraph | Subheading | NumberedList | Table
+Block = Paragraph | Subheading | NumberedList | Text | Table
 
 
 @dataclass(frozen=True)
@@ -123,14 +149,16 @@ class Memo:
 
     case_id: str
     title: str
+    kind: str  # "Tjänsteskrivelse" or "Beslut"
     decision_maker: str
+    publisher: str  # who publishes the document: named in the file's properties
+    reference: str  # the case reference for the running header
     header: tuple[tuple[str, str], ...]  # (label, value) rows at the top
     sections: tuple[Section, ...]
     signatures: tuple[Signature, ...]
     copy_to: tuple[str, ...]  # "Utdrag till"
     annex: Section
     attachment_name: str  # the case file, attached to the PDF under this name
-    draft_note: str  # the running header: status and where the memo comes from
 
     def as_data(self) -> dict:
         """Plain JSON-ready data, each block tagged with its ``kind``; what the Typst template reads."""
@@ -141,105 +169,93 @@ class Memo:
 
 
 def _section_data(section: Section) -> dict:
-    return {"title": section.title, "blocks": [{"kind": type(b).__name__, **asdict(b)} for b in section.blocks]}
+    return {"title": section.title, "blocks": [_block_data(b) for b in section.blocks]}
 
 
-def build_memo(evaluated: EvaluatedCase) -> Memo:
+def _block_data(block: Block) -> dict:
+    if isinstance(block, Text):
+        return {"kind": "Text", "blocks": narrative_data(block.blocks)}
+    data = {"kind": type(block).__name__, **asdict(block)}
+    if isinstance(block, Table):
+        data["widths"] = list(column_widths(block))
+    return data
+
+
+def publisher_name(reference_dir: Path) -> str | None:
+    """The publisher named in ``publisher.yaml`` of the reference data, or ``None`` where there is no such file
+    (then the decision-maker is named as the documents' author)."""
+    return load_publisher(reference_dir).name if (Path(reference_dir) / "publisher.yaml").is_file() else None
+
+
+def build_memo(evaluated: EvaluatedCase, publisher: str | None = None) -> Memo:
     """The memo of one evaluated case, in the structure of the source memo.
 
-    Raises :class:`~casebook.domain.errors.CaseFileError` when case text holds a control character, which neither
-    a Word document (XML) nor a PDF/A can carry.
+    ``publisher`` names who publishes the document (``publisher.yaml``; the decision-maker
+    when not given). Raises :class:`~casebook.domain.errors.CaseFileError` when case text
+    holds a control character, which neither a Word document (XML) nor a PDF/A can carry.
     """
     refuse_control_characters(evaluated, "beslutsunderlaget")
     case = evaluated.case
+    decided = case.state is not CaseState.PROPOSAL
+    copy_to = tuple(case.narrative.copy_to) if case.narrative and case.narrative.copy_to else (case.applicant.name,)
+    sections = [_description(evaluated), _legal_basis(evaluated), _motivation(case)]
+    if (summary := _summary_assessment(case)) is not None:
+        sections.append(summary)
+    sections += [_follow_up(case), _decision(case) if decided else _proposal(case)]
     return Memo(
         case_id=case.id,
         title=f"Medfinansiering till projekt {case.title}",
+        kind="Beslut" if decided else "Tjänsteskrivelse",
         decision_maker=case.decision_maker.name,
+        publisher=publisher or case.decision_maker.name,
+        reference=f"Dnr {case.reference}" if case.reference else f"Ärende {case.id}",
         header=_header(case),
-        sections=(
-            _proposal(evaluated),
-            _description(evaluated),
-            _legal_basis(evaluated),
-            _motivation(evaluated),
-            _follow_up(case),
-        ),
+        sections=tuple(sections),
         signatures=tuple(Signature(s.name, s.title) for s in case.signatories),
-        copy_to=(case.applicant.name,),
+        copy_to=copy_to,
         annex=_annex(evaluated),
         attachment_name=evaluated.source.name,
-        draft_note=f"{case.state.label}. Skrivet av casebook från ärendefilen {evaluated.source.name}.",
     )
 
 
 def _header(case: Case) -> tuple[tuple[str, str], ...]:
     rows = [
         ("Beslutsfattare", case.decision_maker.name),
-        ("Diarienummer", case.reference or MISSING),
-        ("Status", case.state.label),
+        ("Diarienummer", case.reference or NOT_STATED),
+        ("Handling", "Tjänsteskrivelse, förslag till beslut" if case.state is CaseState.PROPOSAL else "Beslut"),
     ]
     if case.state is CaseState.PROPOSAL:
-        rows.append(("Beslutsdatum", "inget: ärendet är ett förslag till beslut"))
+        rows.append(("Beslutsdatum", NOT_DECIDED))
     else:
-        rows.append(("Beslutsdatum", fmt.date(case.dates.decision)))
-        rows.append(("Beslutat av", case.status.decided_by if case.status else MISSING))
+        rows.append(("Beslutsdatum", fmt.long_date(case.dates.decision)))
+        rows.append(("Beslutat av", case.status.decided_by if case.status and case.status.decided_by else NOT_STATED))
         if case.status and case.status.decision_reference:
             rows.append(("Beslutets referens", case.status.decision_reference))
-    rows.append(("Ansökan inkom", fmt.date(case.dates.application_received)))
-    rows.append(("Ärende-id", case.id))
+    rows.append(("Ansökan inkom", fmt.long_date(case.dates.application_received)))
     return tuple(rows)
 
 
-def _proposal(evaluated: EvaluatedCase) -> Section:
-    case, f = evaluated.case, evaluated.figures
-    cap = f.cap
-    rows = [
-        ("Sökt belopp", fmt.kronor(case.amount_applied_for)),
-        ("Projektets totala finansiering", fmt.kronor(f.total_financing)),
-        ("Beslutsfattarens andel av finansieringen, avrundad", fmt.percent(f.computed_share_rounded)),
-        ("Andel av redovisade och godkända kostnader", fmt.percent(cap.decided_share)),
-        ("Högst (dock max)", fmt.kronor(cap.max_amount)),
-        ("Andelen gånger total finansiering", fmt.kronor(cap.share_of_total)),
-    ]
-    if cap.cap_binds_within_plan:
-        rows.append(("Maxbeloppet nås när godkända kostnader överstiger", fmt.kronor(cap.threshold_kronor)))
-    attention = len(evaluated.needing_attention)
-    summary = (
-        f"{attention} av {len(evaluated.results)} regelkontroller behöver uppmärksammas: se bilagan Att uppmärksamma."
-        if attention else f"Ingen av {len(evaluated.results)} regelkontroller behöver uppmärksammas."
-    )
-    blocks: list[Block] = [
-        NumberedList(tuple(case.decision.proposal)),
-        Table("Beslutets belopp, beräknade från finansieringsplanen", ("Uppgift", "Värde"), tuple(rows), (False, True)),
-        Paragraph(f"Finansieras från: {case.decision.appropriation}. Villkor: {case.decision.general_terms}."),
-        Paragraph(summary),
-    ]
-    return Section("Förslag till beslut", tuple(blocks))
+def _narrative(case: Case, path: str) -> Text | None:
+    """The narrative section at ``path`` (``motivation.legal``) as parsed text, or ``None`` when not written."""
+    value: object = case.narrative
+    for name in path.split("."):
+        value = getattr(value, name, None) if value is not None else None
+    return Text(narrative.parse(value)) if isinstance(value, str) else None
 
 
 def _description(evaluated: EvaluatedCase) -> Section:
     case, f = evaluated.case, evaluated.figures
-    d = case.dates
-    others = [s for s in f.shares if s.line is not case.own_line]
-    blocks: list[Block] = [
-        Paragraph(
-            f"{case.applicant.name} inkom den {fmt.date(d.application_received)} med en ansökan om "
-            f"{fmt.kronor(case.amount_applied_for)} i medfinansiering till projektet {case.title}. "
-            f"Projekttiden är {fmt.date(d.project_start)} till {fmt.date(d.project_end)}."
-        ),
-    ]
-    if others:
-        listed = ", ".join(f"{s.financier} {fmt.kronor(s.amount)}" for s in others)
-        blocks.append(Paragraph(f"Övrig finansiering kommer enligt projektets finansieringsplan från {listed}."))
-    blocks.append(Paragraph(case.summary))
-    if case.partners:
-        blocks.append(Paragraph("Samverkansparter: " + ", ".join(p.name for p in case.partners) + "."))
-    if case.involved_agencies:
-        blocks.append(Paragraph("Involverade myndigheter: " + ", ".join(case.involved_agencies) + "."))
+    blocks: list[Block] = [Paragraph(wording.application_paragraph(case))]
+    if attachments := _narrative(case, "attachments"):
+        blocks.append(attachments)
+    # Without a written description (older case files), the case's summary describes the project.
+    blocks.append(_narrative(case, "description") or Paragraph(case.summary))
+    blocks += [text for path in ("aims", "expected_results_short_term", "expected_results_long_term")
+               if (text := _narrative(case, path))]
     rows = [
         (
             s.financier,
-            s.line.kind.label + (f" ({s.line.note})" if s.line.note else ""),
+            s.line.kind.label,
             fmt.kronor(s.amount),
             fmt.percent(s.share),
             fmt.yes_no(s.line.confirmed),
@@ -247,6 +263,19 @@ def _description(evaluated: EvaluatedCase) -> Section:
         for s in f.shares
     ]
     rows.append(("Summa", "", fmt.kronor(f.total_financing), fmt.percent(sum(s.share for s in f.shares)), ""))
+    cap = f.cap
+    amounts = [
+        ("Sökt belopp", fmt.kronor(case.amount_applied_for)),
+        ("Projektets totala finansiering", fmt.kronor(f.total_financing)),
+        (f"{case.decision_maker.name}s andel av finansieringen", fmt.percent(f.own.share, 4)),
+        ("Andel av redovisade och godkända kostnader", fmt.percent(cap.decided_share)),
+        ("Högst (dock max)", fmt.kronor(cap.max_amount)),
+        ("Andelen gånger total finansiering", fmt.kronor(cap.share_of_total)),
+    ]
+    if cap.cap_binds_within_plan:
+        amounts.append(("Maxbeloppet nås när godkända kostnader överstiger", fmt.kronor(cap.threshold_kronor)))
+    if case.decision.advance is not None:
+        amounts.append(("Förskott", fmt.kronor(case.decision.advance.amount)))
     blocks += [
         Subheading("Finansieringsplan"),
         Table(
@@ -255,71 +284,82 @@ def _description(evaluated: EvaluatedCase) -> Section:
             tuple(rows),
             (False, False, True, True, False),
             total=True,
-            widths=(3, 4, 2, 2, 2),
         ),
+        Table("Stödets belopp, beräknade från finansieringsplanen", ("Uppgift", "Värde"), tuple(amounts), (False, True)),
     ]
     return Section("Ärendebeskrivning", tuple(blocks))
 
 
 def _legal_basis(evaluated: EvaluatedCase) -> Section:
-    """The rules the case is checked against, from the rule catalogue (source and what it requires)."""
+    """The legal conditions in prose, then each provision the case is tried against, in the law's own words."""
+    blocks: list[Block] = [Paragraph(text) for text in wording.legal_conditions(evaluated.case)]
     rows, seen = [], set()
-    for result in evaluated.results:
+    for result in _decision_results(evaluated):
         rule = result.rule
-        legal = "§" in rule.source or rule.rule_set is RuleSetId.STRATEGIC_PLANNING_CALL_2025
-        if legal and rule.id not in seen:
-            seen.add(rule.id)
-            rows.append((rule.title, rule.source, rule.requires))
-    return Section("Legala förutsättningar", (
-        Paragraph(
-            "Projektstöd prövas enligt förordning (2003:596) om bidrag för projektverksamhet inom den regionala "
-            "utvecklingspolitiken och, för ärenden inom en utlysning, utlysningens villkor. Ärendet prövas mot "
-            "följande regler i casebooks regelkatalog."
-        ),
-        Table("Regler som ärendet prövas mot", ("Regel", "Källa", "Vad källan kräver"), tuple(rows), (False, False, False),
-              widths=(2, 2, 3)),
-    ))
+        if rule.law and (rule.source, rule.law) not in seen:
+            seen.add((rule.source, rule.law))
+            rows.append((rule.source, rule.law))
+    if rows:
+        blocks.append(Table("Bestämmelser som ansökan prövas mot", ("Källa", "Vad källan kräver"), tuple(rows),
+                            (False, False)))
+    return Section("Legala förutsättningar för stöd", tuple(blocks))
 
 
-def _motivation(evaluated: EvaluatedCase) -> Section:
-    case = evaluated.case
+def _motivation(case: Case) -> Section:
+    """Legal, Ekonomisk and Strategisk: the narrative's text, else the assessments recorded for that part."""
     blocks: list[Block] = []
-    for a in case.assessments:
-        blocks.append(Subheading(TOPIC_LABELS[a.topic]))
-        blocks.append(Paragraph(a.text))
-        verdict = "uppfyllt" if a.met else "inte uppfyllt"
-        where = f", {a.source_section}" if a.source_section else ""
-        blocks.append(Paragraph(f"Bedömning: {verdict}. Bedömt av {a.assessed_by}{where}."))
-    if not case.assessments:
-        blocks.append(Paragraph("Inga bedömningar är registrerade i ärendet."))
-    rows = tuple((r.rule.title, r.rule.source, r.outcome.value) for r in evaluated.results)
-    blocks += [
-        Subheading("Regelkontroller"),
-        Table(f"Utfall av ärendets {len(rows)} regelkontroller", ("Regel", "Källa", "Utfall"), rows, (False, False, False),
-              widths=(3, 3, 2)),
-    ]
+    for path, title, topics in MOTIVATION_PARTS:
+        part: list[Block] = []
+        if text := _narrative(case, f"motivation.{path}"):
+            part.append(text)
+        else:
+            part += [Paragraph(a.text) for topic in topics if (a := case.assessment(topic))]
+        if path == "strategic" and (context := _narrative(case, "strategic_context")):
+            part.append(context)
+        if part:
+            blocks += [Subheading(title), *part]
+    if not blocks:
+        blocks.append(Paragraph("Ingen beslutsmotivering är skriven."))
     return Section("Beslutsmotivering", tuple(blocks))
+
+
+def _summary_assessment(case: Case) -> Section | None:
+    blocks: list[Block] = []
+    if text := _narrative(case, "summary_assessment"):
+        blocks.append(text)
+    if case.narrative and case.narrative.recommendation:
+        blocks.append(Paragraph(wording.recommendation_sentence(case.narrative.recommendation)))
+    return Section("Sammanfattande bedömning av ansökan", tuple(blocks)) if blocks else None
 
 
 def _follow_up(case: Case) -> Section:
     blocks: list[Block] = []
-    if case.indicators:
-        rows = tuple((i.name, i.kind, fmt.number(i.target, _decimals(i.target)), i.unit) for i in case.indicators)
-        blocks.append(Table("Indikatorer som projektet ska redovisa", ("Indikator", "Typ", "Målvärde", "Enhet"), rows,
-                            (False, False, True, False)))
-    else:
-        blocks.append(Paragraph("Inga indikatorer är registrerade i ärendet."))
-    due = case.dates.final_report_due
-    blocks.append(Paragraph(
-        "Stödmottagaren ska vid ansökan om utbetalning rapportera utfall på indikatorerna. "
-        + (f"Stödmottagaren ska slutrapportera senast {fmt.date(due)}." if due else f"Datum för slutrapport: {MISSING}.")
-    ))
+    if indicators := wording.indicator_lines(case):
+        intro, lines = indicators
+        blocks += [Paragraph(intro), *(Paragraph(line) for line in lines)]
+    blocks.append(Paragraph(wording.reporting_paragraph(case)))
     return Section("Uppföljning, utvärdering och rapportering", tuple(blocks))
 
 
-def _decimals(value) -> int:
-    """Decimals to show for a target value: as many as it has (``3`` → 0, ``2.5`` → 1)."""
-    return max(0, -value.normalize().as_tuple().exponent)
+def _proposal(case: Case) -> Section:
+    return Section("Förslag till beslut", (NumberedList(wording.proposal_points(case)),))
+
+
+def _decision(case: Case) -> Section:
+    intro, points = wording.decision_points(case)
+    status = case.status
+    when = f"Beslutet fattades den {fmt.long_date(case.dates.decision)}"
+    if status and status.decision_reference:
+        when += f" ({status.decision_reference})"
+    return Section("Beslut", (Paragraph(intro), NumberedList(points), Paragraph(when + ".")))
+
+
+# --- The annex for the officer ------------------------------------------------------------
+
+
+def _decision_results(evaluated: EvaluatedCase) -> tuple[RuleResult, ...]:
+    """The rule results about the decision itself: the follow-up after it is not the memo's matter."""
+    return tuple(r for r in evaluated.results if r.rule.rule_set is not RuleSetId.FOLLOW_UP)
 
 
 def deviations(evaluated: EvaluatedCase) -> tuple[str, ...]:
@@ -347,66 +387,107 @@ def deviations(evaluated: EvaluatedCase) -> tuple[str, ...]:
     return tuple(found)
 
 
+ANNEX_TITLE = "Bilaga för handläggaren: att uppmärksamma (ingår inte i beslutet)"
+ANNEX_NOTE = ("Den här bilagan är ett arbetsunderlag för handläggaren. Den ingår inte i beslutsunderlaget eller i "
+              "beslutet och skickas inte med.")
+
+
 def _annex(evaluated: EvaluatedCase) -> Section:
-    blocks: list[Block] = [Subheading("Avvikelser i beslutets belopp")]
-    found = deviations(evaluated)
-    blocks += [Paragraph(f"Avvikelse: {text}") for text in found] or [Paragraph("Inga avvikelser.")]
-    recorded = {a.topic for a in evaluated.case.assessments}
-    missing = [label for topic, label in TOPIC_LABELS.items() if topic not in recorded]
-    if missing:
+    case = evaluated.case
+    blocks: list[Block] = [Paragraph(ANNEX_NOTE), Subheading("Avvikelser i beslutets belopp")]
+    blocks += [Paragraph(f"Avvikelse: {text}") for text in deviations(evaluated)] or [Paragraph("Inga avvikelser.")]
+    if case.source_document.corrections:
+        blocks += [
+            Subheading("Rättelser av källdokumentet"),
+            Table(f"Fel i {case.source_document.title} som beslutsunderlaget rättar",
+                  ("Källan skriver", "Här står", "Skäl"),
+                  tuple((c.source, c.recorded, c.reason) for c in case.source_document.corrections),
+                  (False, False, False)),
+        ]
+    if missing := wording.unwritten_sections(case):
+        blocks += [Subheading("Avsnitt som inte är skrivna"), Paragraph("; ".join(name for _, name in missing) + ".")]
+    recorded = {a.topic for a in case.assessments}
+    if missing_topics := [label for topic, label in TOPIC_LABELS.items() if topic not in recorded]:
         blocks += [
             Subheading("Bedömningar som saknas"),
-            Paragraph("Ärendet registrerar ingen bedömning av: " + "; ".join(missing) + "."),
+            Paragraph("Ärendet registrerar ingen bedömning av: " + "; ".join(missing_topics) + "."),
         ]
-    attention = evaluated.needing_attention
-    blocks.append(Subheading("Regelkontroller som behöver uppmärksammas"))
-    if attention:
-        rows = tuple((r.rule.title, r.rule.source, r.outcome.value, r.evidence) for r in attention)
-        blocks.append(Table(f"{len(rows)} av {len(evaluated.results)} regelkontroller", ("Regel", "Källa", "Utfall", "Underlag"),
-                            rows, (False, False, False, False), widths=(3, 3, 2, 5)))
-    else:
-        blocks.append(Paragraph("Ingen regelkontroll behöver uppmärksammas."))
-    return Section("Bilaga: Att uppmärksamma", tuple(blocks))
+    results = _decision_results(evaluated)
+    attention = [r for r in results if r.outcome.needs_attention]
+    blocks.append(Subheading(f"Regelkontroller som behöver uppmärksammas ({len(attention)} av {len(results)})"))
+    # One paragraph each: the evidence is prose, too long for a column of a portrait table.
+    blocks += [Paragraph(f"{r.outcome.value}: {r.rule.title} ({r.rule.source}). {r.evidence}") for r in attention] or [
+        Paragraph("Ingen regelkontroll behöver uppmärksammas.")]
+    blocks += [
+        Subheading("Alla regelkontroller"),
+        Table(f"Utfall av ärendets {len(results)} regelkontroller", ("Regel", "Källa", "Utfall"),
+              tuple((r.rule.title, r.rule.source, r.outcome.value) for r in results), (False, False, False)),
+    ]
+    return Section(ANNEX_TITLE, tuple(blocks))
 
 
-# --- Word draft ---------------------------------------------------------------------------
+# --- Column widths ------------------------------------------------------------------------
+
+TEXT_WIDTH_CM = 21.0 - 2.5 - 2.0
+"""A4 less the left and right margins (:data:`MARGINS_CM`)."""
+CHARACTER_CM = 0.24
+"""A generous width of a character of the body text: 11 pt Calibri averages about 0,19 cm, and DejaVu Sans,
+which LibreOffice uses where Calibri and its metric twin Carlito are missing, 0,21 cm for a small letter
+and 0,25 cm for a digit."""
+CELL_PADDING_CM = 0.5
+"""Word's default cell margins (0,19 cm each side) and a little air."""
+
+
+def column_widths(table: Table, width: float = TEXT_WIDTH_CM) -> tuple[float, ...]:
+    """Column widths in cm that fit ``width``, fitted to the content.
+
+    Every column is at least as wide as its longest word, so no word (a name such as
+    "Region Västernorrland", an amount with its no-break spaces) is ever broken; what is
+    left is shared in proportion to how much longer each column's longest cell is.
+    """
+    columns = list(zip(table.header, *table.rows))
+    longest_word = [max(len(word) for cell in column for word in cell.split(" ")) for column in columns]
+    longest_cell = [max(len(cell) for cell in column) for column in columns]
+    least = [CHARACTER_CM * n + CELL_PADDING_CM for n in longest_word]
+    natural = [CHARACTER_CM * n + CELL_PADDING_CM for n in longest_cell]
+    if sum(natural) <= width:
+        scale = width / sum(natural)
+        return tuple(round(w * scale, 2) for w in natural)
+    spare = width - sum(least)
+    if spare <= 0:  # even the longest words do not fit: shrink in proportion
+        return tuple(round(w * width / sum(least), 2) for w in least)
+    wants = [n - m for n, m in zip(natural, least)]
+    return tuple(round(m + spare * w / sum(wants), 2) for m, w in zip(least, wants))
+
+
+# --- Word document ------------------------------------------------------------------------
 
 AMOUNT_STYLE = "Belopp"
 TABLE_HEADING_STYLE = "Tabellrubrik"
+LIST_STYLE = "Listpunkt"
 ZIP_EPOCH_FLOOR = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)  # the earliest date a ZIP entry can carry
+A4_CM = (21.0, 29.7)
+MARGINS_CM = {"left": 2.5, "right": 2.0, "top": 2.5, "bottom": 2.0, "header": 1.2, "footer": 1.0}
+"""A4 as Swedish public documents are laid out: a wider left margin for binding and
+filing, the running header and the page numbers inside the top and bottom margins."""
+LIST_INDENT_CM = 0.75
+KEEP_TABLE_TOGETHER_ROWS = 15
+"""A table of at most this many rows is kept on one page (if it fits); longer ones may run over."""
 
 
 def render_docx(memo: Memo, created: dt.datetime) -> bytes:
-    """The memo as an editable Word draft: built-in heading styles, Swedish language, right-aligned amounts."""
+    """The memo as a Word document: A4, page numbers, Swedish language, columns fitted to their content."""
     document = Document()
-    styles = document.styles
-    _set_language(styles.element)
-    normal = styles["Normal"]
-    normal.font.name = DOCX_FONT
-    normal.font.size = Pt(11)
-    amount = styles.add_style(AMOUNT_STYLE, WD_STYLE_TYPE.PARAGRAPH)
-    amount.base_style = normal
-    amount.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    amount.paragraph_format.space_after = Pt(0)
-    table_heading = styles.add_style(TABLE_HEADING_STYLE, WD_STYLE_TYPE.PARAGRAPH)
-    table_heading.base_style = normal
-    table_heading.font.bold = True
-    table_heading.paragraph_format.space_after = Pt(0)
+    _styles(document)
     _swedish_settings(document.settings.element)
-
-    section = document.sections[0]
-    section.header.paragraphs[0].text = f"UTKAST – {memo.draft_note}"
+    _page(document.sections[0], memo)
 
     document.add_heading(memo.title, level=0)
     _docx_table(document, Table("Ärendeuppgifter", ("Uppgift", "Värde"), memo.header, (False, False)), header_row=False)
-    for memo_section in memo.sections:
-        _docx_section(document, memo_section)
-    if memo.signatures:
-        document.add_paragraph("I tjänsten")
-        for signature in memo.signatures:
-            paragraph = document.add_paragraph()
-            paragraph.add_run(signature.name).add_break()
-            paragraph.add_run(signature.title)
+    for index, memo_section in enumerate(memo.sections):
+        # The proposal (or the decision) stays on the page of the signatures that follow it.
+        _docx_section(document, memo_section, keep_with_next=index == len(memo.sections) - 1 and bool(memo.signatures))
+    _signatures(document, memo)
     if memo.copy_to:
         document.add_heading("Utdrag till", level=2)
         for name in memo.copy_to:
@@ -416,12 +497,13 @@ def render_docx(memo: Memo, created: dt.datetime) -> bytes:
 
     properties = document.core_properties
     properties.title = memo.title
-    properties.subject = "Beslutsunderlag (tjänsteskrivelse)"
-    properties.author = memo.decision_maker
-    properties.last_modified_by = "casebook"
+    properties.subject = f"{memo.kind}: {memo.title}"
+    properties.author = memo.publisher
+    properties.last_modified_by = memo.publisher
     properties.language = LANGUAGE
-    properties.keywords = memo.case_id
-    properties.comments = memo.draft_note
+    properties.keywords = memo.reference
+    properties.comments = ""  # python-docx's template says "generated by python-docx"
+    properties.category = memo.kind
     properties.revision = 1
     naive = created.astimezone(dt.UTC).replace(tzinfo=None)
     properties.created = naive
@@ -429,7 +511,82 @@ def render_docx(memo: Memo, created: dt.datetime) -> bytes:
     properties.last_printed = naive
     buffer = io.BytesIO()
     document.save(buffer)
-    return _fix_zip_dates(buffer.getvalue(), created)
+    return _finish_package(buffer.getvalue(), created, memo)
+
+
+def _styles(document) -> None:
+    styles = document.styles
+    _set_language(styles.element)
+    normal = styles["Normal"]
+    normal.font.name = DOCX_FONT
+    normal.font.size = Pt(11)
+    for name in ("Title", "Heading 1", "Heading 2", "Caption"):
+        styles[name].paragraph_format.keep_with_next = True  # never stranded at the foot of a page
+    amount = styles.add_style(AMOUNT_STYLE, WD_STYLE_TYPE.PARAGRAPH)
+    amount.base_style = normal
+    amount.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    amount.paragraph_format.space_after = Pt(0)
+    table_heading = styles.add_style(TABLE_HEADING_STYLE, WD_STYLE_TYPE.PARAGRAPH)
+    table_heading.base_style = normal
+    table_heading.font.bold = True
+    table_heading.paragraph_format.space_after = Pt(0)
+    listed = styles.add_style(LIST_STYLE, WD_STYLE_TYPE.PARAGRAPH)
+    listed.base_style = normal
+    listed.paragraph_format.space_after = Pt(3)
+
+
+def _page(section, memo: Memo) -> None:
+    """A4, the margins, the running header (who, what, which case) and "Sida X av Y" in the footer."""
+    section.page_width, section.page_height = Cm(A4_CM[0]), Cm(A4_CM[1])
+    section.left_margin, section.right_margin = Cm(MARGINS_CM["left"]), Cm(MARGINS_CM["right"])
+    section.top_margin, section.bottom_margin = Cm(MARGINS_CM["top"]), Cm(MARGINS_CM["bottom"])
+    section.header_distance, section.footer_distance = Cm(MARGINS_CM["header"]), Cm(MARGINS_CM["footer"])
+    header = section.header.paragraphs[0]
+    header.text = f"{memo.decision_maker}\t{memo.kind}\t{memo.reference}"
+    header.paragraph_format.tab_stops.add_tab_stop(Cm(TEXT_WIDTH_CM / 2), WD_TAB_ALIGNMENT.CENTER)
+    header.paragraph_format.tab_stops.add_tab_stop(Cm(TEXT_WIDTH_CM), WD_TAB_ALIGNMENT.RIGHT)
+    for run in header.runs:
+        run.font.size = Pt(9)
+    footer = section.footer.paragraphs[0]
+    footer.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    for part in ("Sida ", "PAGE", " av ", "NUMPAGES"):
+        if part.isupper():
+            _field(footer, part)
+        else:
+            footer.add_run(part).font.size = Pt(9)
+
+
+def _field(paragraph, instruction: str) -> None:
+    """A Word field (``PAGE``, ``NUMPAGES``) that Word and LibreOffice fill in when laying out."""
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), f" {instruction} ")
+    run = OxmlElement("w:r")
+    properties = OxmlElement("w:rPr")
+    size = OxmlElement("w:sz")
+    size.set(qn("w:val"), "18")  # 9 pt
+    properties.append(size)
+    run.append(properties)
+    text = OxmlElement("w:t")
+    text.text = "1"
+    run.append(text)
+    field.append(run)
+    paragraph._p.append(field)
+
+
+def _signatures(document, memo: Memo) -> None:
+    """"I tjänsten" and every signatory, kept together on one page."""
+    if not memo.signatures:
+        return
+    opening = document.add_paragraph("I tjänsten")
+    opening.paragraph_format.keep_with_next = True
+    opening.paragraph_format.space_before = Pt(12)
+    for index, signature in enumerate(memo.signatures):
+        paragraph = document.add_paragraph()
+        paragraph.paragraph_format.keep_together = True
+        paragraph.paragraph_format.keep_with_next = index < len(memo.signatures) - 1
+        paragraph.paragraph_format.space_before = Pt(18)
+        paragraph.add_run(signature.name).add_break()
+        paragraph.add_run(signature.title)
 
 
 def _set_language(styles_element) -> None:
@@ -461,18 +618,65 @@ def _swedish_settings(settings) -> None:
     settings.find(qn("w:listSeparator")).set(qn("w:val"), ";")
 
 
-def _docx_section(document, section: Section) -> None:
+def _docx_section(document, section: Section, keep_with_next: bool = False) -> None:
+    """The section's heading and blocks; with ``keep_with_next`` every paragraph is kept with the next one."""
     document.add_heading(section.title, level=1)
     for block in section.blocks:
         if isinstance(block, Paragraph):
-            document.add_paragraph(block.text)
+            paragraph = document.add_paragraph(block.text)
+            paragraph.paragraph_format.keep_with_next = keep_with_next or None
         elif isinstance(block, Subheading):
             document.add_heading(block.text, level=2)
         elif isinstance(block, NumberedList):
-            for item in block.items:
-                document.add_paragraph(item, style="List Number")
+            for number, item in enumerate(block.items, start=1):
+                paragraph = _list_paragraph(document, f"{number}.", [narrative.Run(item)], 0)
+                paragraph.paragraph_format.keep_with_next = keep_with_next or None
+        elif isinstance(block, Text):
+            _docx_text(document, block.blocks, 0)
         else:
             _docx_table(document, block)
+
+
+def _docx_text(document, blocks: tuple[narrative.Block, ...], level: int) -> None:
+    """Narrative blocks as paragraphs; list numbers and bullets are written as text with a hanging
+    indent, so that each list starts where the case file says (Word's list numbering would
+    continue one list's numbers into the next)."""
+    for block in blocks:
+        if isinstance(block, narrative.Paragraph):
+            if level == 0:
+                _runs(document.add_paragraph(), block.runs)
+            else:
+                paragraph = document.add_paragraph(style=LIST_STYLE)
+                paragraph.paragraph_format.left_indent = Cm(LIST_INDENT_CM * level)
+                _runs(paragraph, block.runs)
+            continue
+        for number, item in enumerate(block.items, start=block.start):
+            marker = f"{number}{block.delimiter}" if block.ordered else "–"
+            first, *rest = item or (narrative.Paragraph(()),)
+            runs = first.runs if isinstance(first, narrative.Paragraph) else ()
+            _list_paragraph(document, marker, runs, level)
+            _docx_text(document, tuple(rest) if isinstance(first, narrative.Paragraph) else item, level + 1)
+
+
+def _list_paragraph(document, marker: str, runs, level: int):
+    paragraph = document.add_paragraph(style=LIST_STYLE)
+    indent = LIST_INDENT_CM * (level + 1)
+    paragraph.paragraph_format.left_indent = Cm(indent)
+    paragraph.paragraph_format.first_line_indent = Cm(-LIST_INDENT_CM)
+    paragraph.paragraph_format.tab_stops.add_tab_stop(Cm(indent))
+    paragraph.add_run(f"{marker}\t")
+    _runs(paragraph, runs)
+    return paragraph
+
+
+def _runs(paragraph, runs) -> None:
+    for run in runs:
+        for index, line in enumerate(run.text.split("\n")):
+            if index:
+                paragraph.add_run().add_break()
+            word_run = paragraph.add_run(line)
+            word_run.bold = run.strong or None
+            word_run.italic = run.emphasis or None
 
 
 def _docx_table(document, table: Table, header_row: bool = True) -> None:
@@ -482,48 +686,101 @@ def _docx_table(document, table: Table, header_row: bool = True) -> None:
     word_table = document.add_table(rows=len(rows), cols=len(table.header))
     word_table.style = "Table Grid"
     word_table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    _fixed_widths(word_table, column_widths(table))
+    together = len(rows) <= KEEP_TABLE_TOGETHER_ROWS
     # Style ids are looked up once: python-docx resolves a style name by scanning every
-    # style, which for each cell of a long table made the draft ten times slower.
+    # style, which for each cell of a long table made the document ten times slower.
     heading_id, amount_id = (document.styles[name].style_id for name in (TABLE_HEADING_STYLE, AMOUNT_STYLE))
     for r, (word_row, values) in enumerate(zip(word_table.rows, rows)):
         is_header = header_row and r == 0
         is_total = table.total and r == len(rows) - 1
+        row_properties = word_row._tr.get_or_add_trPr()
+        row_properties.append(OxmlElement("w:cantSplit"))  # a row never breaks across pages
         for c, (cell, value) in enumerate(zip(word_row.cells, values)):
             paragraph = cell.paragraphs[0]
             if is_header or table.numeric[c]:
                 paragraph._p.style = heading_id if is_header else amount_id
             if is_header and table.numeric[c]:
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT  # like the figures below it
+            if together and r < len(rows) - 1:
+                paragraph.paragraph_format.keep_with_next = True
             run = paragraph.add_run(value)
             if is_total:
                 run.bold = True
     if header_row:
         # Repeat the header row on every page the table runs over.
-        row_properties = word_table.rows[0]._tr.get_or_add_trPr()
         repeat = OxmlElement("w:tblHeader")
         repeat.set(qn("w:val"), "true")
-        row_properties.append(repeat)
+        word_table.rows[0]._tr.get_or_add_trPr().append(repeat)
 
 
-def _fix_zip_dates(data: bytes, created: dt.datetime) -> bytes:
-    """Rewrite the .docx archive with every entry dated ``created``, so equal input gives equal bytes."""
+def _fixed_widths(word_table, widths: tuple[float, ...]) -> None:
+    """Give the table fixed column widths (in cm), so Word and LibreOffice do not share the width equally."""
+    word_table.autofit = False
+    properties = word_table._tbl.tblPr
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    properties.append(layout)
+    for grid_column, width in zip(word_table._tbl.tblGrid.findall(qn("w:gridCol")), widths):
+        grid_column.set(qn("w:w"), str(int(Cm(width).twips)))
+    for row in word_table.rows:
+        for cell, width in zip(row.cells, widths):
+            cell.width = Cm(width)
+
+
+_APP_PROPERTIES = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
+    "<Company>{company}</Company></Properties>"
+)
+_TEMPLATE_PARTS = ("docProps/thumbnail.jpeg", "customXml/")
+"""Parts of python-docx's template that are not this document's: its thumbnail picture and an
+empty bibliography store."""
+
+
+def _finish_package(data: bytes, created: dt.datetime, memo: Memo) -> bytes:
+    """The .docx archive without python-docx's template residue, every entry dated ``created``.
+
+    The template's thumbnail and custom XML parts go (with their relationships and content
+    types), and its application properties ("Microsoft Macintosh Word", one page) are
+    replaced by the publisher's name. Equal input gives equal bytes.
+    """
+    from xml.sax.saxutils import escape
+
     moment = max(created, ZIP_EPOCH_FLOOR).astimezone(dt.UTC)
     stamp = (moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second - moment.second % 2)
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for entry in source.infolist():
-            info = zipfile.ZipInfo(entry.filename, date_time=stamp)
+            name = entry.filename
+            if name.startswith(_TEMPLATE_PARTS):
+                continue
+            content = source.read(name)
+            if name == "docProps/app.xml":
+                content = _APP_PROPERTIES.format(company=escape(memo.publisher)).encode()
+            elif name in ("_rels/.rels", "word/_rels/document.xml.rels", "[Content_Types].xml"):
+                content = _without_template_parts(content)
+            info = zipfile.ZipInfo(name, date_time=stamp)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
-            target.writestr(info, source.read(entry.filename))
+            target.writestr(info, content)
     return out.getvalue()
+
+
+def _without_template_parts(xml: bytes) -> bytes:
+    """Relationships and content-type overrides of the removed template parts taken out."""
+    text = xml.decode("utf-8")
+    text = re.sub(r'<Relationship [^>]*Target="(?:docProps/thumbnail\.jpeg|\.\./customXml/[^"]*)"/>', "", text)
+    text = re.sub(r'<Override PartName="/customXml/[^"]*"[^>]*/>', "", text)
+    text = text.replace('<Default Extension="jpeg" ContentType="image/jpeg"/>', "")
+    return text.encode("utf-8")
 
 
 # --- PDF/A ------------------------------------------------------------------------------------
 
 
 def render_pdf(memo: Memo, case_file: bytes, created: dt.datetime) -> bytes:
-    """The memo as PDF/A-3b, tagged, fonts embedded, with ``case_file`` attached unchanged.
+    """The memo as PDF/A-3a and PDF/UA-1, tagged, fonts embedded, with ``case_file`` attached unchanged.
 
     ``case_file`` must be UTF-8 (every valid case file is): it is handed to Typst as text and
     attached byte for byte, so its SHA-256 in the PDF equals the file's.
@@ -533,7 +790,8 @@ def render_pdf(memo: Memo, case_file: bytes, created: dt.datetime) -> bytes:
         "case_file": case_file.decode("utf-8"),
         "mime_type": YAML_MIME_TYPE,
     }
-    return compile_pdf(TEMPLATE, inputs, created, f"Beslutsunderlaget för {memo.case_id}", memo.attachment_name)
+    return compile_pdf(TEMPLATE, inputs, created, f"Beslutsunderlaget för {memo.case_id}", memo.attachment_name,
+                       standards=PDF_STANDARDS)
 
 
 # --- Writing files, incrementally -------------------------------------------------------------
@@ -595,6 +853,7 @@ class _MemoJob:
 
     evaluated: EvaluatedCase
     out_dir: Path
+    reference_dir: Path
     key: str
     created: dt.datetime
 
@@ -616,14 +875,15 @@ def _memo_job(evaluated: EvaluatedCase, out_dir: Path, reference_dir: Path | Non
     reference_dir = Path(reference_dir) if reference_dir else evaluated.source.parent.parent / "reference"
     fixed = os.environ.get("SOURCE_DATE_EPOCH") is not None
     created = creation_time()
-    return _MemoJob(evaluated, Path(out_dir), memo_key(evaluated, reference_dir, created if fixed else None, shared), created)
+    key = memo_key(evaluated, reference_dir, created if fixed else None, shared)
+    return _MemoJob(evaluated, Path(out_dir), reference_dir, key, created)
 
 
 def _render_memo(job: _MemoJob) -> WrittenMemo:
     """Write the job's files; the key last, so an interrupted run never leaves a memo that looks current."""
     evaluated = job.evaluated
     docx_path, pdf_path, key_path = job.files
-    memo = build_memo(evaluated)
+    memo = build_memo(evaluated, publisher_name(job.reference_dir))
     docx = render_docx(memo, job.created)
     pdf = render_pdf(memo, evaluated.source.read_bytes(), job.created)
     job.out_dir.mkdir(parents=True, exist_ok=True)

@@ -16,6 +16,7 @@ import json
 import os
 import re
 import tempfile
+from dataclasses import asdict
 from collections.abc import Callable, Iterable
 from functools import cache
 from importlib import metadata, resources
@@ -24,6 +25,7 @@ from typing import Any, Protocol
 
 import typst
 
+from casebook.domain import narrative
 from casebook.domain.errors import CaseFileError, FieldProblem, UserError
 from casebook.domain.evaluation import EvaluatedCase
 
@@ -62,6 +64,18 @@ def refuse_control_characters(evaluated: EvaluatedCase, document: str) -> None:
         raise CaseFileError(evaluated.source, problems)
 
 
+def narrative_data(blocks) -> list[dict]:
+    """Narrative blocks (:mod:`casebook.domain.narrative`) as data for the template: runs and list items."""
+    data = []
+    for block in blocks:
+        if isinstance(block, narrative.Paragraph):
+            data.append({"kind": "p", "runs": [asdict(run) for run in block.runs]})
+        else:
+            data.append({"kind": "list", "ordered": block.ordered, "start": block.start, "delimiter": block.delimiter,
+                         "items": [narrative_data(item) for item in block.items]})
+    return data
+
+
 def creation_time() -> dt.datetime:
     """When a document is written: ``SOURCE_DATE_EPOCH`` for reproducible output, else now (UTC, whole seconds)."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
@@ -88,8 +102,10 @@ def json_input(data: object) -> str:
     return json.dumps(data, ensure_ascii=False, sort_keys=False)
 
 
-def compile_pdf(template: str, inputs: dict[str, str], created: dt.datetime, document: str, source_name: str) -> bytes:
-    """Compile ``template`` with ``inputs`` (plus the fonts) to PDF/A-3b dated ``created``.
+def compile_pdf(template: str, inputs: dict[str, str], created: dt.datetime, document: str, source_name: str,
+                standards: tuple[str, ...] = (PDF_STANDARD,)) -> bytes:
+    """Compile ``template`` with ``inputs`` (plus the fonts) to a PDF dated ``created`` that meets ``standards``
+    (Typst's names: PDF/A-3b by default; Typst refuses to write a file that does not meet them).
 
     A character that no bundled font has is the case file's problem, reported as a
     :class:`UserError` naming ``document`` (what is being written, in Swedish) and the
@@ -98,7 +114,7 @@ def compile_pdf(template: str, inputs: dict[str, str], created: dt.datetime, doc
     try:
         return _compiler().compile(
             template_bytes(template), format="pdf", sys_inputs={**inputs, "fonts": json_input(FONTS)},
-            pdf_standards=[PDF_STANDARD], timestamp=created,
+            pdf_standards=list(standards), timestamp=created,
         )
     except typst.TypstError as exc:
         if "could not be displayed with font" not in exc.message:
