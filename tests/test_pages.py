@@ -60,7 +60,7 @@ def test_the_case_list_shows_date_parties_amount_and_flags():
     spin_row = table[table.index("2025-09-09"):]
     assert "[Region Jämtland Härjedalen](organisationer/region-jamtland-harjedalen.md)" in spin_row
     assert "[Region Västernorrland](organisationer/region-vasternorrland.md)" in spin_row
-    assert f"12,10{NBSP}%, högst 750{NBSP}000{NBSP}kr" in spin_row
+    assert f"föreslaget: 12,10{NBSP}%, högst 750{NBSP}000{NBSP}kr" in spin_row
     assert "Avvikelse att granska, Bedömning saknas: 2 av 18" in spin_row
     assert "förslag till beslut" in spin_row
 
@@ -70,7 +70,7 @@ def test_an_organisation_page_lists_its_cases_and_exact_totals():
     page = organisation_page("Region Dalarna", reports)
     assert page.startswith("---\norphan: true\n---\n\n# Region Dalarna\n")
     # Decision-maker in fiktiv-bas (400 000 kr) and fiktiv-syd (410 000 kr).
-    assert f"Som beslutsfattare: högst 810{NBSP}000{NBSP}kr sammanlagt" in page
+    assert f"Som beslutsfattare\\: beviljat högst 810{NBSP}000{NBSP}kr sammanlagt i 2 beviljade ärenden\\." in page
     assert "Region Dalarna förekommer i 2 ärenden" in page
     assert "(../cases/fiktiv-bas.ipynb)" in page and "(../cases/rjh-2025-spin.ipynb)" not in page
 

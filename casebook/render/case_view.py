@@ -10,7 +10,6 @@ literally and never interpreted as markup.
 from __future__ import annotations
 
 import html
-import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -19,15 +18,25 @@ import pandas as pd
 from IPython.display import HTML, SVG
 
 from casebook.render import charts, follow_up_view, pages
-from casebook.render.markup import keep_figures_together
+from casebook.render.markup import keep_figures_together, narrative_html
 from casebook.domain import formatting as fmt
+from casebook.domain import narrative, wording
 from casebook.domain.evaluation import EvaluatedCase, evaluate_case
 from casebook.domain.finance import FinancingFigures, payable
 from casebook.domain.model import Case, CaseState
-from casebook.domain.rules import Outcome, RuleResult
+from casebook.domain.rules import Outcome, RuleResult, first_sentence
 
 
 NO_AUDIT = "Anteckningsboken kördes utanför bygget; revisionsspåret fylls i av bygget."
+NOT_DECIDED = "Inte beslutat ännu"
+
+NARRATIVE_ON_THE_PAGE = (
+    ("description", "Bakgrund"),
+    ("aims", "Projektets mål"),
+    ("expected_results_short_term", "Förväntade resultat på kort sikt"),
+    ("expected_results_long_term", "Förväntade resultat på lång sikt"),
+)
+"""The narrative's sections the case page shows below the verdict, with their headings."""
 
 
 class GluedText:
@@ -102,14 +111,6 @@ def _inert(text: str) -> str:
 def rule_anchor(rule_id: str) -> str:
     """The id of a rule's row in the case page's rule table."""
     return f"regel-{rule_id}"
-
-
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9\"])")
-
-
-def first_sentence(text: str) -> str:
-    """The first sentence of an evidence text (sentences end with . ! or ? before a capital)."""
-    return _SENTENCE_END.split(text.strip(), maxsplit=1)[0]
 
 
 @dataclass(frozen=True)
@@ -197,16 +198,19 @@ class CaseView:
         if case.state is CaseState.REJECTED:
             by = f" av {status.decided_by}" if status and status.decided_by else ""
             return [f"{case.state.label} {fmt.date(d.decision)}{by}: {dm} beviljar inget bidrag och betalar inget ut.", period]
+        decision = case.decision
         if case.state is CaseState.PROPOSAL:
-            first = f"{case.state.label}: {dm} beviljar"
+            # A proposal grants nothing yet: it is never worded as if it were decided.
+            first = f"{case.state.label} (inte beslutat ännu): {dm} föreslås bevilja"
+            paid = f"Om förslaget beslutas betalas som mest {fmt.kronor(case.max_amount_in_force)} ut."
         else:
             by = f" av {status.decided_by}" if status and status.decided_by else ""
             first = f"{case.state.label} {fmt.date(d.decision)}{by}: {dm} beviljar"
-        decision = case.decision
+            paid = f"Som mest betalas {fmt.kronor(case.max_amount_in_force)} ut."
         sentences = [
             f"{first} {fmt.percent(case.share_percent_in_force)} av redovisade och godkända kostnader, "
             f"dock högst {fmt.kronor(case.max_amount_in_force)} ({decision.appropriation}).",
-            f"Som mest betalas {fmt.kronor(case.max_amount_in_force)} ut. {period}",
+            f"{paid} {period}",
         ]
         conditions = []
         if decision.conditional_on_other_financing:
@@ -270,7 +274,7 @@ class CaseView:
             ("Sökt belopp", fmt.kronor(case.amount_applied_for)),
             ("Ansökan inkom", fmt.date(d.application_received)),
             ("Projekttid", f"{fmt.date(d.project_start)} – {fmt.date(d.project_end)}"),
-            ("Beslutsdatum", fmt.date(d.decision)),
+            ("Beslutsdatum", fmt.date(d.decision) if case.state is not CaseState.PROPOSAL else NOT_DECIDED),
             ("Anslag", case.decision.appropriation),
             ("Allmänna villkor", case.decision.general_terms),
             ("Sammanfattning", case.summary),
@@ -313,11 +317,44 @@ class CaseView:
         return styled_table(frame, "Utbetalning vid olika nivåer av godkända kostnader", "payment")
 
     def proposal_table(self) -> HTML:
-        d = self.case.decision
-        frame = pd.DataFrame(
-            [(str(i), text) for i, text in enumerate(d.proposal, start=1)], columns=["Punkt", "Förslag"]
-        )
-        return styled_table(frame, "Beslutsförslaget så som det står i beslutsunderlaget", "proposal")
+        """The proposal's points: the case file's own wording, or the wording written from the figures."""
+        points = wording.proposal_points(self.case)
+        frame = pd.DataFrame([(str(i), text) for i, text in enumerate(points, start=1)], columns=["Punkt", "Förslag"])
+        return styled_table(frame, "Förslaget till beslut, punkt för punkt", "proposal")
+
+    def source_corrections_table(self) -> HTML | None:
+        """Errors in the source document that the case file corrects; ``None`` when there are none."""
+        corrections = self.case.source_document.corrections
+        if not corrections:
+            return None
+        frame = pd.DataFrame([(c.source, c.recorded, c.reason) for c in corrections],
+                             columns=["Källdokumentet skriver", "Ärendefilen anger", "Skäl"])
+        return styled_table(frame, "Rättelser av källdokumentet: där ärendefilen avviker från det och varför",
+                            "source-corrections")
+
+    # --- the narrative, below the verdict ------------------------------------------------
+
+    def narrative(self) -> HTML:
+        """The project's description, aims and expected results, as the case file writes them.
+
+        Built from the parsed text only (:func:`casebook.render.markup.narrative_html`), so
+        the case file's Markdown can never become markup of the page's own.
+        """
+        written = self.case.narrative
+        parts = []
+        for field, heading in NARRATIVE_ON_THE_PAGE:
+            text = getattr(written, field) if written is not None else None
+            if text:
+                parts.append(f"<h3>{html.escape(heading)}</h3>{narrative_html(narrative.parse(text))}")
+        if not parts:
+            parts.append("<p>Ärendet beskriver inte projektet utöver sammanfattningen i tabellen nedan.</p>")
+        return HTML('<div class="casebook-narrative">' + "".join(parts) + "</div>")
+
+    def narrative_blocks(self) -> list[tuple[str, tuple[narrative.Block, ...]]]:
+        """(heading, blocks) of each narrative section the page shows, for the report PDF."""
+        written = self.case.narrative
+        return [(heading, narrative.parse(text)) for field, heading in NARRATIVE_ON_THE_PAGE
+                if written is not None and (text := getattr(written, field))]
 
     def follow_up_table(self) -> HTML:
         case, d = self.case, self.case.dates

@@ -8,8 +8,11 @@ value cannot start a new block. No-break spaces stay, so an amount never breaks.
 
 from __future__ import annotations
 
+import html
 import re
 import string
+
+from casebook.domain import narrative
 
 _PUNCTUATION = re.compile("([" + re.escape(string.punctuation) + "])")
 # Whitespace that may break a line; no-break spaces (in amounts: "750 000 kr") are kept.
@@ -49,3 +52,31 @@ def list_table(caption: str, header: list[str], rows: list[list[str]], widths: s
         lines += [f"  - {cell}" for cell in row[1:]]
     lines.append("```")
     return "\n".join(lines) + "\n"
+
+
+def narrative_html(blocks: tuple[narrative.Block, ...]) -> str:
+    """Narrative blocks (:mod:`casebook.domain.narrative`) as HTML built from their text alone:
+    every piece of case text is escaped, so nothing in it can become markup."""
+    parts = []
+    for block in blocks:
+        if isinstance(block, narrative.Paragraph):
+            parts.append(f"<p>{_runs_html(block.runs)}</p>")
+        elif block.ordered:
+            start = f' start="{block.start}"' if block.start != 1 else ""
+            items = "".join(f"<li>{narrative_html(item)}</li>" for item in block.items)
+            parts.append(f"<ol{start}>{items}</ol>")
+        else:
+            parts.append("<ul>" + "".join(f"<li>{narrative_html(item)}</li>" for item in block.items) + "</ul>")
+    return "".join(parts)
+
+
+def _runs_html(runs: tuple[narrative.Run, ...]) -> str:
+    out = []
+    for run in runs:
+        text = "<br>".join(html.escape(keep_figures_together(line)) for line in run.text.split("\n"))
+        if run.emphasis:
+            text = f"<em>{text}</em>"
+        if run.strong:
+            text = f"<strong>{text}</strong>"
+        out.append(text)
+    return "".join(out)

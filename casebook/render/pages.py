@@ -24,6 +24,7 @@ from casebook.domain import formatting as fmt
 from casebook.render.markup import escape_myst, list_table
 from casebook.domain.model import case_json_schema
 from casebook.domain.evaluation import EvaluatedCase
+from casebook.domain.model import Case, CaseState
 from casebook.domain.rules import RULES, Outcome
 from casebook.render.giving360 import GRANT_ID_PREFIX, LEFT_OUT_REASONS, left_out
 from casebook.render.opendata import published_files
@@ -142,9 +143,7 @@ def case_table(reports: list[EvaluatedCase], slugs: dict[str, str] | None = None
             f"[{escape_myst(case.title)}](cases/{case.id}.ipynb)",
             _organisation_link(case.decision_maker.name, slugs, "organisationer/"),
             _organisation_link(case.applicant.name, slugs, "organisationer/"),
-            f'<data value="{case.max_amount_in_force}">'
-            + escape_myst(f"{fmt.percent(case.share_percent_in_force)}, högst {fmt.kronor(case.max_amount_in_force)}")
-            + "</data>",
+            f'<data value="{granted_or_proposed(case)}">' + escape_myst(amount_label(case)) + "</data>",
             _flags(r),
             _site_link(f"data/regelutfall/{case.id}.json", "JSON"),
         ])
@@ -157,6 +156,21 @@ def case_table(reports: list[EvaluatedCase], slugs: dict[str, str] | None = None
 
 # Date, title, decision-maker, owner and amount: the columns a reader can sort the case list by.
 SORTABLE_COLUMNS = 5
+
+
+def amount_label(case: Case) -> str:
+    """The amount as the case's state allows it to be named: granted, only proposed, or rejected."""
+    amount = f"{fmt.percent(case.share_percent_in_force)}, högst {fmt.kronor(case.max_amount_in_force)}"
+    if case.state is CaseState.PROPOSAL:
+        return f"föreslaget: {amount}"
+    if case.state is CaseState.REJECTED:
+        return "avslaget: inget beviljat"
+    return f"beviljat: {amount}"
+
+
+def granted_or_proposed(case: Case) -> int:
+    """The case list's sort key for the amount: the maximum granted or proposed, 0 for a rejection."""
+    return 0 if case.state is CaseState.REJECTED else case.max_amount_in_force
 
 
 def _organisation_link(name: str, slugs: dict[str, str], prefix: str) -> str:
@@ -175,13 +189,16 @@ def organisation_index(reports: list[EvaluatedCase], slugs: dict[str, str]) -> s
 def organisation_page(name: str, reports: list[EvaluatedCase]) -> str:
     """One organisation's cases in each of its roles, with totals (exact sums of whole kronor)."""
     mine = [r for r in newest_first(reports) if name in _organisations_of(r)]
-    rows, decided, financed = [], 0, 0
+    rows, financed = [], 0
+    totals = Counter()  # granted and proposed maximums as decision-maker, by state; counts of each
     for r in mine:
         case = r.case
         roles = []
         if case.decision_maker.name == name:
-            roles.append(f"beslutsfattare, högst {fmt.kronor(case.max_amount_in_force)}")
-            decided += case.max_amount_in_force
+            roles.append(f"beslutsfattare, {amount_label(case)}")
+            if case.state is not CaseState.REJECTED:
+                totals[case.state] += case.max_amount_in_force
+            totals[(case.state, "count")] += 1
         if case.applicant.name == name:
             roles.append("projektägare")
         line = next((line for line in case.financing_plan if line.financier == name), None)
@@ -196,11 +213,27 @@ def organisation_page(name: str, reports: list[EvaluatedCase]) -> str:
         ])
     summary = (
         f"{escape_myst(name)} förekommer i {fmt.plural(len(mine), 'ärende', 'ärenden')}. "
-        f"Som beslutsfattare: högst {escape_myst(fmt.kronor(decided))} sammanlagt. "
-        f"Som finansiär i projektens finansieringsplaner: {escape_myst(fmt.kronor(financed))} sammanlagt.\n"
+        + escape_myst(_as_decision_maker(totals))
+        + f" Som finansiär i projektens finansieringsplaner: {escape_myst(fmt.kronor(financed))} sammanlagt.\n"
     )
     table = list_table(f"Ärenden där {name} förekommer, nyaste först", ["Datum", "Projekt", "Roll", "Regler att granska"], rows)
     return f"---\norphan: true\n---\n\n# {escape_myst(name)}\n\n{summary}\n{table}"
+
+
+def _as_decision_maker(totals: Counter) -> str:
+    """Granted and proposed money as a decision-maker, each named for what it is: a proposal is never counted as granted."""
+    granted, proposed = totals[(CaseState.DECIDED, "count")], totals[(CaseState.PROPOSAL, "count")]
+    rejected = totals[(CaseState.REJECTED, "count")]
+    if not (granted or proposed or rejected):
+        return "Inte beslutsfattare i något ärende."
+    parts = [f"beviljat högst {fmt.kronor(totals[CaseState.DECIDED])} sammanlagt i "
+             f"{fmt.plural(granted, 'beviljat ärende', 'beviljade ärenden')}" if granted else "inget beviljat"]
+    if proposed:
+        parts.append(f"föreslaget men inte beslutat ännu högst {fmt.kronor(totals[CaseState.PROPOSAL])} i "
+                     f"{fmt.plural(proposed, 'förslag till beslut', 'förslag till beslut')}")
+    if rejected:
+        parts.append(fmt.plural(rejected, "avslaget ärende", "avslagna ärenden"))
+    return "Som beslutsfattare: " + "; ".join(parts) + "."
 
 
 def write_organisation_pages(source_root: Path, reports: list[EvaluatedCase], slugs: dict[str, str]) -> None:

@@ -50,8 +50,13 @@ class Portfolio:
                 "start": case.dates.project_start,
                 "end": case.dates.project_end,
                 "year": _year(r),
+                "state": case.state.value,
+                "state_label": case.state.label,
                 "share": cap.decided_share,
                 "max_amount": cap.max_amount,
+                # Granted and proposed maximums apart: a proposal is never counted as granted.
+                "granted": cap.max_amount if case.state is CaseState.DECIDED else 0,
+                "proposed": cap.max_amount if case.state is CaseState.PROPOSAL else 0,
                 "total_financing": r.figures.total_financing,
                 "not_met": outcomes.count(Outcome.NOT_MET),
                 "missing_judgement": outcomes.count(Outcome.MISSING_JUDGEMENT),
@@ -59,7 +64,8 @@ class Portfolio:
                 "rules": len(outcomes),
             })
         frame = pd.DataFrame(rows)
-        for column in ("max_amount", "total_financing", "not_met", "missing_judgement", "review", "rules", "year"):
+        for column in ("max_amount", "granted", "proposed", "total_financing", "not_met", "missing_judgement", "review",
+                       "rules", "year"):
             frame[column] = frame[column].astype("int64")
         return frame
 
@@ -75,9 +81,17 @@ class Portfolio:
 
     def glue_values(self) -> dict[str, GluedText]:
         cases = self.cases_frame()
+        state = cases["state"]
         values = {
             "portfolio_cases": fmt.plural(len(cases), "ärende", "ärenden"),
-            "portfolio_decided": fmt.kronor(int(cases["max_amount"].sum())),
+            "portfolio_granted_cases": fmt.plural(int((state == CaseState.DECIDED.value).sum()), "beviljat ärende",
+                                                  "beviljade ärenden"),
+            "portfolio_decided": fmt.kronor(int(cases["granted"].sum())),
+            "portfolio_proposal_cases": fmt.plural(int((state == CaseState.PROPOSAL.value).sum()), "förslag till beslut",
+                                                   "förslag till beslut"),
+            "portfolio_proposed": fmt.kronor(int(cases["proposed"].sum())),
+            "portfolio_rejected_cases": fmt.plural(int((state == CaseState.REJECTED.value).sum()), "avslaget ärende",
+                                                   "avslagna ärenden"),
             "portfolio_financing": fmt.kronor(int(cases["total_financing"].sum())),
             "portfolio_attention": fmt.plural(
                 int(((cases["not_met"] + cases["missing_judgement"] + cases["review"]) > 0).sum()), "ärende", "ärenden"),
@@ -100,6 +114,7 @@ class Portfolio:
             "Beslutsfattare": c["decision_maker"].map(html.escape),
             "Projektägare": c["owner"].map(html.escape),
             "Projekttid": [f"{fmt.date(s)} – {fmt.date(e)}" for s, e in zip(c["start"], c["end"], strict=True)],
+            "Läge": c["state_label"].map(html.escape),
             "Maxbelopp": c["max_amount"].map(fmt.kronor),
             "Andel": c["share"].map(fmt.percent),
             "Regelkontroller": [
@@ -110,13 +125,15 @@ class Portfolio:
         return styled_table(table, f"Alla ärenden ({len(c)} st.)", "portfolio-cases", escape=False)
 
     def _totals_by(self, column: str, heading: str) -> pd.DataFrame:
-        """Number of cases, decided amounts and project financing per value of ``column``."""
+        """Number of cases, granted and (apart) proposed maximums, and project financing per value of ``column``."""
         grouped = self.cases_frame().groupby(column, sort=True).agg(
-            cases=("case_id", "size"), decided=("max_amount", "sum"), financing=("total_financing", "sum"))
+            cases=("case_id", "size"), granted=("granted", "sum"), proposed=("proposed", "sum"),
+            financing=("total_financing", "sum"))
         return pd.DataFrame({
             heading: [str(key) for key in grouped.index],
             "Ärenden": grouped["cases"].map(fmt.number).to_numpy(),
-            "Beslutat, högst": grouped["decided"].map(fmt.kronor).to_numpy(),
+            "Beviljat, högst": grouped["granted"].map(fmt.kronor).to_numpy(),
+            "Föreslaget, inte beslutat": grouped["proposed"].map(fmt.kronor).to_numpy(),
             "Projektens finansiering": grouped["financing"].map(fmt.kronor).to_numpy(),
         })
 
@@ -243,14 +260,19 @@ class Portfolio:
                             "portfolio-closing-soon", escape=False)
 
     def year_chart(self) -> SVG:
+        """Granted maximums per year, and proposed ones stacked on top in another colour and pattern."""
         c = self.cases_frame()
-        grouped = c.groupby("year", sort=True)["max_amount"].sum()
+        grouped = c.groupby("year", sort=True)[["granted", "proposed"]].sum()
+        years = [str(y) for y in grouped.index]
         with plt.rc_context(charts.STYLE):
             figure, axes = plt.subplots(figsize=(7.5, 3.5))
-            axes.bar([str(y) for y in grouped.index], grouped.to_numpy(), color=charts.BAR_COLOUR)
+            axes.bar(years, grouped["granted"].to_numpy(), color=charts.BAR_COLOUR, label="Beviljat")
+            axes.bar(years, grouped["proposed"].to_numpy(), bottom=grouped["granted"].to_numpy(), color="white",
+                     edgecolor=charts.HIGHLIGHT_COLOUR, hatch="//", label="Föreslaget, inte beslutat")
             axes.yaxis.set_major_formatter(charts.kronor_axis)
-            axes.set_ylabel("Beslutat belopp, högst (kronor)")
+            axes.set_ylabel("Högsta belopp (kronor)")
             axes.set_xlabel("År")
+            axes.legend(frameon=False)
             return charts.to_svg(figure)
 
     def kind_chart(self) -> SVG:

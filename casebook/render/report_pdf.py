@@ -29,9 +29,9 @@ from casebook.domain import formatting as fmt
 from casebook.domain.evaluation import EvaluatedCase
 from casebook.render.case_view import CaseView
 from casebook.domain.payments import as_of_date
-from casebook.render.typst_pdf import (Mapper, compile_pdf, creation_time, json_input, link_or_copy, package_files,
-                                      prune_cache, refuse_control_characters, render_stale, shared_inputs_digest,
-                                      write_atomically)
+from casebook.render.typst_pdf import (Mapper, compile_pdf, creation_time, json_input, link_or_copy, narrative_data,
+                                      package_files, prune_cache, refuse_control_characters, render_stale,
+                                      shared_inputs_digest, write_atomically)
 
 TEMPLATE = "report.typ"
 YAML_MIME_TYPE = "application/yaml"
@@ -145,7 +145,12 @@ def build_report(view: CaseView, audit: dict | None = None) -> dict:
                  {"kind": "table", "caption": "Revisionsspår", "header": ["Uppgift", "Värde"],
                   "rows": [[f"SHA-256 för ärendefilen ({view.evaluated.source.name})", sha256]],
                   "numeric": [False, False], "widths": [60, "auto"], "wide": False}]
+    about = [block for heading, blocks in view.narrative_blocks()
+             for block in ({"kind": "subheading", "text": heading}, {"kind": "narrative", "blocks": narrative_data(blocks)})]
+    corrections = view.source_corrections_table()
+    trail += [table_data(corrections)] if corrections is not None else []
     sections = [
+        ("Om projektet", about or [_paragraph(view.narrative())]),
         ("Ärendet i korthet", [table_data(view.facts_table())]),
         ("Finansieringsplan", [table_data(view.financing_table())]),
         ("Beslutsförslag och beräkning", [table_data(t) for t in (view.proposal_table(), view.decision_table(),
@@ -159,7 +164,7 @@ def build_report(view: CaseView, audit: dict | None = None) -> dict:
         "case_id": case.id,
         "title": case.title,
         "author": case.decision_maker.name,
-        "running_header": f"Ärenderapport, {case.state.label.lower()}. Skriven av casebook från ärendefilen "
+        "running_header": f"Ärenderapport, {case.state.label.lower()}. Beräknad från ärendefilen "
                           f"{view.evaluated.source.name}.",
         "verdict": view.verdict_sentences(),
         "attention_title": attention,
