@@ -33,7 +33,7 @@ from openpyxl.writer.excel import ExcelWriter
 
 from casebook.domain.evaluation import EvaluatedCase
 from casebook.domain.finance import FinancingShare
-from casebook.domain.model import CaseState, FinancierKind
+from casebook.domain.model import CaseState, FinancierKind, Recommendation
 from casebook.domain.payments import Stage, as_of_date, case_schedule, stage
 from casebook.domain.rules import Outcome
 
@@ -66,6 +66,7 @@ ORG_NR = r"^\d{6}-\d{4}$"
 STATES = tuple(state.value for state in CaseState)
 STAGES = tuple(s.value for s in Stage)
 KINDS = tuple(kind.value for kind in FinancierKind)
+RECOMMENDATIONS = tuple(r.value for r in Recommendation)
 
 DECISION_COLUMNS = (
     Column("case_id", "string", "Ärende-id", "Ärendets id, samma som ärendefilens namn (data/cases/<id>.yaml). Nyckel som knyter ihop tabellerna.", required=True, pattern=r"^[a-z0-9][a-z0-9-]{0,63}$"),
@@ -103,6 +104,7 @@ DECISION_COLUMNS = (
     Column("decided_max_amount_sek", "integer", "Beviljat högsta belopp (kr)", "Beviljat högsta belopp i hela kronor; tomt om ärendet inte är beviljat.", unit="SEK"),
     Column("appropriation", "string", "Anslag", "Det anslag bidraget betalas från.", required=True),
     Column("conditional_on_other_financing", "boolean", "Villkorat av övrig finansiering", "true om beslutet gäller under förutsättning att övrig finansiering kommer in.", required=True),
+    Column("recommendation", "string", "Rekommendation", "Beslutsunderlagets rekommendation i den sammanfattande bedömningen: bifall, delvis_bifall eller avslag; tomt om underlaget inte anger någon.", enum=RECOMMENDATIONS),
     Column("rules_met", "integer", "Regler uppfyllda", "Antal regelkontroller med utfallet uppfyllt.", required=True, unit="antal"),
     Column("rules_not_met", "integer", "Regler inte uppfyllda", "Antal regelkontroller med utfallet inte uppfyllt.", required=True, unit="antal"),
     Column("rules_missing_judgement", "integer", "Bedömning saknas", "Antal regelkontroller där ärendet inte registrerar handläggarens bedömning (inte ett konstaterat brott mot regeln).", required=True, unit="antal"),
@@ -210,6 +212,7 @@ def decision_rows(reports: list[EvaluatedCase], today: dt.date | None = None) ->
             "decided_max_amount_sek": case.max_amount_in_force if decided else None,
             "appropriation": case.decision.appropriation,
             "conditional_on_other_financing": case.decision.conditional_on_other_financing,
+            "recommendation": case.narrative.recommendation.value if case.narrative and case.narrative.recommendation else None,
             "rules_met": counts[Outcome.MET],
             "rules_not_met": counts[Outcome.NOT_MET],
             "rules_missing_judgement": counts[Outcome.MISSING_JUDGEMENT],
