@@ -317,7 +317,7 @@ def test_printed_spin_page_holds_every_evidence_and_every_hash(browser, server, 
     printed = _flat("".join(pages))
     # On paper too the verdict opens the document, flags included.
     first_page = _flat(pages[0])
-    assert _flat(f"Förslag till beslut: Region Jämtland Härjedalen beviljar 12,10{NBSP}%") in first_page
+    assert _flat(f"Förslag till beslut (inte beslutat ännu): Region Jämtland Härjedalen föreslås bevilja 12,10{NBSP}%") in first_page
     assert _flat("Bedömning saknas: 6 §") in first_page
     evaluated = evaluate_case(site.parents[1] / "data" / "cases" / "rjh-2025-spin.yaml")
     missing = [r.rule.id for r in evaluated.results if _flat(r.evidence) not in printed]
