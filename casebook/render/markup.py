@@ -4,6 +4,9 @@ Case text is data, never markup: every ASCII punctuation character is backslash-
 (CommonMark allows escaping any of them), so HTML, roles, directives, links, images and
 substitutions in a case file are displayed literally. Line breaks become spaces so a
 value cannot start a new block. No-break spaces stay, so an amount never breaks.
+
+The case narrative, parsed into plain blocks by :mod:`casebook.domain.narrative`, is written
+as HTML from its text alone (:func:`narrative_html`), every piece of it escaped.
 """
 
 from __future__ import annotations
