@@ -97,3 +97,69 @@ def test_no_case_files_at_all(tmp_path, capsys):
     root = _project_with(tmp_path)
     assert main(["--root", str(root), "check"]) == 2
     assert "Inga ärendefiler" in capsys.readouterr().err
+
+
+def test_a_case_file_linking_outside_the_project_is_refused_and_not_read(tmp_path, capsys):
+    outside = tmp_path / "elsewhere" / "hemlig.yaml"
+    outside.parent.mkdir()
+    outside.write_text(SPIN_PATH.read_text(encoding="utf-8").replace("id: rjh-2025-spin", "id: fiktiv-lank")
+                       .replace("SPIN – Strategisk Planering i Norr", "HEMLIG TITEL"), encoding="utf-8")
+    root = _project_with(tmp_path, SPIN_PATH)
+    (root / "data" / "cases" / "fiktiv-lank.yaml").symlink_to(outside)
+    inside = root / "data" / "cases" / "fiktiv-inne.yaml"  # a link within the project is an ordinary file
+    inside.symlink_to(root / "data" / "cases" / "rjh-2025-spin.yaml")
+    _assert_clear_error(capsys, root, "(fil)", "symbolisk länk till en fil utanför projektet", "fiktiv-lank.yaml")
+    assert main(["--root", str(root), "check"]) == 2
+    err = capsys.readouterr().err
+    assert "HEMLIG" not in err and str(outside) not in err
+    assert "fiktiv-inne.yaml" in err  # its id is SPIN's: named as a duplicate, so it was read
+
+
+def test_reference_data_linking_outside_the_project_is_refused(tmp_path, capsys):
+    root = _project_with(tmp_path, SPIN_PATH)
+    moved = tmp_path / "publisher.yaml"
+    (root / "data" / "reference" / "publisher.yaml").rename(moved)
+    (root / "data" / "reference" / "publisher.yaml").symlink_to(moved)
+    _assert_clear_error(capsys, root, "(fil)", "symbolisk länk till en fil utanför projektet", "publisher.yaml")
+
+
+def test_a_file_with_sixty_thousand_unknown_keys_is_one_screen(tmp_path, capsys):
+    flood = tmp_path / "bad-flood.yaml"
+    text = SPIN_PATH.read_text(encoding="utf-8").replace("id: rjh-2025-spin", "id: bad-flood")
+    flood.write_text(text + "".join(f"k{n}: 1\n" for n in range(60_000)), encoding="utf-8")
+    root = _project_with(tmp_path, flood)
+    _assert_clear_error(capsys, root, "k0", "okänt fält", "bad-flood.yaml")
+    assert main(["--root", str(root), "check"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 + 20 + 1 + 2  # the file, 20 problems, the count, the closing line
+    assert "… och 59980 fel till i samma fil" in err
+
+
+def test_long_values_and_keys_are_never_echoed_whole(tmp_path, capsys):
+    long = tmp_path / "bad-long.yaml"
+    text = SPIN_PATH.read_text(encoding="utf-8").replace("id: rjh-2025-spin", "id: bad-long")
+    text = text.replace("title: SPIN – Strategisk Planering i Norr", "title: " + "t" * 5000)
+    long.write_text(text + "x" * 1000 + ": " + "y" * 5000 + "\n", encoding="utf-8")  # libyaml's longest key
+    root = _project_with(tmp_path, long)
+    assert main(["--root", str(root), "check"]) == 2
+    err = capsys.readouterr().err
+    assert "title: är för långt" in err and "okänt fält" in err
+    assert "x" * 200 not in err and "t" * 100 not in err and "y" * 100 not in err
+    assert max(len(line) for line in err.splitlines()) < 700
+
+
+def test_a_number_of_thousands_of_digits_is_refused_without_a_traceback(tmp_path, capsys):
+    long = tmp_path / "bad-digits.yaml"
+    long.write_text(SPIN_PATH.read_text(encoding="utf-8").replace("id: rjh-2025-spin", "id: bad-digits")
+                    .replace("amount_applied_for: 749999", "amount_applied_for: " + "9" * 5000), encoding="utf-8")
+    _assert_clear_error(capsys, _project_with(tmp_path, long), "rad 37, kolumn 21", "talet har 5000 siffror", "bad-digits.yaml")
+
+
+def test_an_escape_sequence_is_never_printed_raw(tmp_path, capsys):
+    root = _project_with(tmp_path, BAD / "bad-escape-sequence.yaml")
+    (root / "data" / "cases" / "bad-escape-sequence.yaml").write_text(
+        (BAD / "bad-escape-sequence.yaml").read_text(encoding="utf-8").replace("id: bad-escape-sequence", 'id: "x\\e[31m"'),
+        encoding="utf-8")
+    assert main(["--root", str(root), "check"]) == 2
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "<U+001B>" in err

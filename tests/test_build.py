@@ -139,7 +139,7 @@ def test_a_bad_case_file_stops_the_build_before_anything_runs(tmp_path):
                    .replace("amount: 950286", "amount: nio"), encoding="utf-8")
     completed = casebook(root, "build")
     assert completed.returncode == 2
-    assert "fiktiv-fel.yaml" in completed.stderr and "financing_plan[3].amount" in completed.stderr
+    assert "fiktiv-fel.yaml" in completed.stderr and "financing_plan, post 4, amount" in completed.stderr
     assert "Traceback" not in completed.stderr + completed.stdout
     assert len(completed.stderr.splitlines()) < 25
     assert not (root / "_build").exists()

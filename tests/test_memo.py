@@ -713,8 +713,9 @@ def test_memo_command_reports_a_bad_case_file(project, capsys):
 @pytest.mark.parametrize(
     ("title", "message"),
     [
-        ('"SPIN \\x0b slut"', "title: innehåller styrtecknet U+000B"),
-        ('"SPIN \\U0001F680"', "kan inte skrivas som PDF/A: ett tecken i ärendefilen rjh-2025-spin.yaml finns inte"),
+        # Refused by the same validation as `casebook check`, before anything is written.
+        ('"SPIN \\x0b slut"', "title: tecknet U+000B (tecken 6) är inte tillåtet: ett styrtecken"),
+        ('"SPIN \\U0001F680"', "title: tecknet U+1F680 (tecken 6) är inte tillåtet: ett tecken som typsnitten"),
     ],
     ids=["control-character", "character-without-glyph"],
 )

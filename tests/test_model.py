@@ -49,18 +49,18 @@ SPIN_TEXT = SPIN_PATH.read_text(encoding="utf-8")
 
 BAD_EDITS = [
     # (description, old, new, field named in the error, words in the message)
-    ("money as a decimal", "amount: 950286", "amount: 950286.50", "financing_plan[3].amount", "heltal"),
+    ("money as a decimal", "amount: 950286", "amount: 950286.50", "financing_plan, post 4, amount", "heltal"),
     ("money as text", "amount_applied_for: 749999", "amount_applied_for: mycket", "amount_applied_for", "heltal"),
-    ("negative amount", "    amount: 3000000", "    amount: -3000000", "financing_plan[0].amount", "större än 0"),
-    ("absurd amount", "    amount: 3000000", "    amount: 30000000000000", "financing_plan[0].amount", "högst"),
+    ("negative amount", "    amount: 3000000", "    amount: -3000000", "financing_plan, post 1, amount", "större än 0"),
+    ("absurd amount", "    amount: 3000000", "    amount: 30000000000000", "financing_plan, post 1, amount", "högst"),
     ("zero amount", "max_amount: 750000", "max_amount: 0", "decision.max_amount", "större än 0"),
     ("share over 100", "share_percent: 12.10", "share_percent: 112.10", "decision.share_percent", "högst 100"),
-    ("unknown financier kind", "kind: own_funds", "kind: egna_pengar", "financing_plan[3].kind", "okänt värde"),
+    ("unknown financier kind", "kind: own_funds", "kind: egna_pengar", "financing_plan, post 4, kind", "okänt värde"),
     ("missing field", "amount_applied_for: 749999\n", "", "amount_applied_for", "saknas"),
     ("misspelt field", "total_costs: null", "total_cost: null", "total_cost", "okänt fält"),
     ("bad date", "project_start: 2025-11-03", "project_start: 2025-13-03", "dates.project_start", "datum"),
     ("bad organisation number", '"232100-0214"\napplicant', '"2321000214"\napplicant', "decision_maker.organisation_number", "NNNNNN-NNNN"),
-    ("unknown rule set", "- forordning-2003-596", "- forordning-1999-1", "rule_sets[0]", "okänt värde"),
+    ("unknown rule set", "- forordning-2003-596", "- forordning-1999-1", "rule_sets, post 1", "okänt värde"),
     ("id not the file name", "id: rjh-2025-spin", "id: rjh-2025-annat", "id", "filnamnet"),
     ("id escaping the folder", "id: rjh-2025-spin", "id: ../x", "id", "små bokstäver"),
     ("decision maker missing from plan", "  - financier: Region Jämtland Härjedalen\n", "  - financier: Region Jämtland\n", "financing_plan", "exakt en rad"),

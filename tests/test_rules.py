@@ -287,6 +287,6 @@ def test_national_money_from_another_agency_is_an_input_error(tmp_path, capsys):
     (root / "data" / "cases" / "fiktiv-trafikverket.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     assert main(["--root", str(root), "check"]) == 2
     out, err = capsys.readouterr()
-    assert "fiktiv-trafikverket.yaml" in err and "financing_plan[0].financier" in err
+    assert "fiktiv-trafikverket.yaml" in err and "financing_plan, post 1, financier" in err
     assert "'Trafikverket' har slaget national_grant_2003_596" in err and "national_agencies.yaml" in err
     assert "Traceback" not in out + err

@@ -5,6 +5,37 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from casebook.domain.text import UNPRINTABLE
+
+MAX_PROBLEMS = 20
+"""Problems shown per file; the rest are counted (a file with 60 000 unknown keys is one screen)."""
+MAX_FIELD = 120
+MAX_MESSAGE = 400
+
+
+def field_path(*parts: str | int) -> str:
+    """A field's place in a file, as messages name it: list positions counted from 1.
+
+    ``("financing_plan", 4, "amount")`` → ``financing_plan, post 5, amount``: the fifth entry.
+    """
+    text = ""
+    after_position = False
+    for part in parts:
+        if isinstance(part, int):
+            text += f", post {part + 1}" if text else f"post {part + 1}"
+            after_position = True
+        else:
+            text += (", " if after_position else ".") + str(part) if text else str(part)
+            after_position = False
+    return text
+
+
+def printable(text: str, limit: int) -> str:
+    """``text`` safe to print: unprintable characters as ``U+XXXX``, at most ``limit`` characters."""
+    # An ESC sequence echoed from a case file would recolour the terminal, a bidi override reorder the line.
+    text = UNPRINTABLE.sub(lambda m: f"<U+{ord(m.group()):04X}>", str(text))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
 
 @dataclass(frozen=True)
 class FieldProblem:
@@ -29,9 +60,11 @@ class CaseFileError(UserError):
         # parallel) hands the error back to the build pickled.
         return type(self), (self.path, self.problems)
 
-    def render(self, max_problems: int = 15) -> str:
-        lines = [f"Fel i {self.path}:"]
-        lines += [f"  - {p.field}: {p.message}" for p in self.problems[:max_problems]]
+    def render(self, max_problems: int = MAX_PROBLEMS) -> str:
+        """The file and its first ``max_problems`` problems, each on one line; the rest counted."""
+        lines = [f"Fel i {printable(str(self.path), MAX_MESSAGE)}:"]
+        lines += [f"  - {printable(p.field, MAX_FIELD)}: {printable(p.message, MAX_MESSAGE)}"
+                  for p in self.problems[:max_problems]]
         if len(self.problems) > max_problems:
-            lines.append(f"  … och {len(self.problems) - max_problems} fel till")
+            lines.append(f"  … och {len(self.problems) - max_problems} fel till i samma fil")
         return "\n".join(lines)

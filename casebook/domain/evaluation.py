@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from casebook.domain import wording
-from casebook.domain.errors import CaseFileError, FieldProblem
+from casebook.domain.errors import CaseFileError, FieldProblem, field_path
 from casebook.domain.finance import FinancingFigures, financing_figures
 from casebook.domain.model import Case, FinancierKind, load_case
 from casebook.domain.reference import NationalAgency, load_national_agencies, load_regional_actors, reference_dir_for
@@ -61,7 +61,7 @@ def check_against_reference(case: Case, path: Path, agencies: tuple[NationalAgen
     known = {name for agency in agencies for name in agency.names}
     problems = [
         FieldProblem(
-            f"financing_plan[{index}].financier",
+            field_path("financing_plan", index, "financier"),
             f"'{line.financier}' har slaget {FinancierKind.NATIONAL_GRANT_2003_596.value} men är inte en myndighet "
             f"som beslutar om nationella medel enligt förordning (2003:596) i referensdata "
             f"(data/reference/national_agencies.yaml: {', '.join(sorted(known)) or 'inga'}). "

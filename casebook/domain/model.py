@@ -13,7 +13,6 @@ from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
-import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -24,21 +23,46 @@ from pydantic import (
     StrictInt,
     StringConstraints,
     ValidationError,
+    ValidationInfo,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
 from casebook.domain import narrative
-from casebook.domain.errors import CaseFileError, FieldProblem
+from casebook.domain.errors import CaseFileError, FieldProblem, field_path, printable
 from casebook.domain.formatting import kronor
+from casebook.domain.text import ShortText, Text
+from casebook.domain.yaml_reader import YamlProblem, read_yaml
 
 
 class _FieldValueError(ValueError):
     """A failed cross-field check, naming the field it concerns (relative to the model checked)."""
 
-    def __init__(self, field: str, message: str):
+    def __init__(self, field: str | tuple[str | int, ...], message: str):
         super().__init__(message)
-        self.field = field
+        self.field = tuple(field.split(".")) if isinstance(field, str) else field
+
+AS_OF = "as_of"
+"""Validation context key: the build date (``casebook.domain.payments.as_of_date``), which no
+date of something that has happened may be after. Without it (a case built in code) dates
+are not compared with it."""
+
+
+def _not_in_future(info: ValidationInfo, **dates: dt.date | None) -> None:
+    """Refuse the first of ``dates`` (field name → date) after the build date in ``info``'s context.
+
+    Checked before anything else the model checks: a mistyped year (2091 for 2019) would
+    otherwise first be reported as out of order with the other dates.
+    """
+    today = (info.context or {}).get(AS_OF)
+    for name, day in dates.items():
+        if today is not None and day is not None and day > today:
+            raise PydanticCustomError("not_in_future", "{problem}", {
+                "field": (name,),
+                "problem": f"{day.isoformat()} är efter byggdatum {today.isoformat()}: det som har hänt kan inte ha "
+                           "ett datum i framtiden (fel årtal?)",
+            })
+
 
 SCHEMA_VERSION = 4
 """The newest case file format; files of every earlier version stay valid.
@@ -51,10 +75,8 @@ from the figures, see :mod:`casebook.domain.wording`)."""
 FOLLOW_UP_SINCE_VERSION = 3
 NARRATIVE_SINCE_VERSION = 4
 CASE_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
-ORGANISATION_NUMBER_PATTERN = r"^\d{6}-\d{4}$"
-
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+# ASCII digits only: ``\d`` would also take other scripts' digits (Arabic-Indic, Devanagari, …).
+ORGANISATION_NUMBER_PATTERN = r"^[0-9]{6}-[0-9]{4}$"
 OrganisationNumber = Annotated[str, StringConstraints(pattern=ORGANISATION_NUMBER_PATTERN)]
 
 
@@ -139,7 +161,8 @@ class Dates(_Strict):
     decision: Date | None = None
 
     @model_validator(mode="after")
-    def _project_ends_after_it_starts(self) -> "Dates":
+    def _project_ends_after_it_starts(self, info: ValidationInfo) -> "Dates":
+        _not_in_future(info, application_received=self.application_received, decision=self.decision)
         if self.project_end <= self.project_start:
             raise _FieldValueError(
                 "project_end",
@@ -222,9 +245,14 @@ class Assessment(_Strict):
     source_section: ShortText | None = None
 
 
+INDICATOR_LIMIT = 10**12
+"""An indicator's target or outcome is at most a trillion (a count, kronor, hours); more is a typing error."""
+IndicatorValue = Annotated[Decimal, Field(ge=0, le=INDICATOR_LIMIT, decimal_places=4)]
+
+
 class Indicator(_Strict):
     name: ShortText
-    target: Annotated[Decimal, Field(ge=0)]
+    target: IndicatorValue
     unit: ShortText
     kind: ShortText
 
@@ -302,9 +330,11 @@ NonNegativeKronor = Annotated[StrictInt, Field(ge=0, le=10_000_000_000)]
 Percent = Annotated[Decimal, Field(gt=0, le=100, max_digits=8, decimal_places=4)]
 
 
-def _follow_up_error(field: str, problem: str) -> PydanticCustomError:
-    """A follow-up error naming its field; ``_field_problem`` joins it to the error's location."""
-    return PydanticCustomError("follow_up_inconsistent", "{field}: {problem}", {"field": field, "problem": problem})
+def _follow_up_error(field: str | tuple[str | int, ...], problem: str) -> PydanticCustomError:
+    """A follow-up error naming its field (``"a.b"`` or parts, positions 0-based); ``_field_problem``
+    joins it to the error's location."""
+    parts = tuple(field.split(".")) if isinstance(field, str) else field
+    return PydanticCustomError("follow_up_inconsistent", "{problem}", {"field": parts, "problem": problem})
 
 
 class PaymentRequest(_Strict):
@@ -320,7 +350,8 @@ class PaymentRequest(_Strict):
     """The day the payable amount was paid."""
 
     @model_validator(mode="after")
-    def _consistent(self) -> "PaymentRequest":
+    def _consistent(self, info: ValidationInfo) -> "PaymentRequest":
+        _not_in_future(info, received=self.received, paid=self.paid)
         if self.period_end < self.period_start:
             raise _follow_up_error("period_end", f"periodens slut {self.period_end} är före periodens början {self.period_start}")
         if self.received < self.period_start:
@@ -350,6 +381,11 @@ class AdvancePayment(_Strict):
     paid: Date
     settlement: AdvanceSettlement = AdvanceSettlement.AGAINST_PAYMENTS
 
+    @model_validator(mode="after")
+    def _paid_in_the_past(self, info: ValidationInfo) -> "AdvancePayment":
+        _not_in_future(info, paid=self.paid)
+        return self
+
 
 class FollowUpTerms(_Strict):
     """What the case's general terms say that the payment arithmetic needs.
@@ -370,7 +406,8 @@ class FinalReport(_Strict):
     approved: Date | None = None
 
     @model_validator(mode="after")
-    def _approved_after_received(self) -> "FinalReport":
+    def _approved_after_received(self, info: ValidationInfo) -> "FinalReport":
+        _not_in_future(info, received=self.received, approved=self.approved)
         if self.approved is not None and self.received is None:
             raise _follow_up_error("approved", "slutrapporten är godkänd men received (inkom) saknas")
         if self.approved is not None and self.received is not None and self.approved < self.received:
@@ -382,8 +419,13 @@ class IndicatorOutcome(_Strict):
     """The result reported for one of the case's ``indicators`` (named the same)."""
 
     indicator: ShortText
-    outcome: Annotated[Decimal, Field(ge=0)]
+    outcome: IndicatorValue
     reported: Date
+
+    @model_validator(mode="after")
+    def _reported_in_the_past(self, info: ValidationInfo) -> "IndicatorOutcome":
+        _not_in_future(info, reported=self.reported)
+        return self
 
 
 class FollowUp(_Strict):
@@ -396,6 +438,11 @@ class FollowUp(_Strict):
     indicator_outcomes: list[IndicatorOutcome] = Field(default_factory=list)
     closed: Date | None = None
     """The day the case was closed (avslutat): nothing more is paid."""
+
+    @model_validator(mode="after")
+    def _closed_in_the_past(self, info: ValidationInfo) -> "FollowUp":
+        _not_in_future(info, closed=self.closed)
+        return self
 
 
 class Case(_Strict):
@@ -527,19 +574,19 @@ def _check_follow_up(case: Case) -> None:
             raise _follow_up_error("follow_up.advance.paid", f"förskottet betalades {follow_up.advance.paid}, före beslutsdatum {decided_on}")
     previous: PaymentRequest | None = None
     for index, request in enumerate(follow_up.payment_requests):
-        where = f"follow_up.payment_requests[{index}]"
+        where = ("follow_up", "payment_requests", index)
         if request.paid is not None and request.paid < decided_on:
-            raise _follow_up_error(f"{where}.paid", f"utbetald {request.paid}, före beslutsdatum {decided_on}")
+            raise _follow_up_error((*where, "paid"), f"utbetald {request.paid}, före beslutsdatum {decided_on}")
         if request.period_start < case.dates.project_start:
-            raise _follow_up_error(f"{where}.period_start", f"perioden börjar {request.period_start}, före projektstart {case.dates.project_start}")
+            raise _follow_up_error((*where, "period_start"), f"perioden börjar {request.period_start}, före projektstart {case.dates.project_start}")
         if previous is not None and request.period_start <= previous.period_end:
-            raise _follow_up_error(f"{where}.period_start",
+            raise _follow_up_error((*where, "period_start"),
                                    f"perioden börjar {request.period_start} men föregående begäran täcker till {previous.period_end}")
         previous = request
     names = [indicator.name for indicator in case.indicators]
     reported: set[str] = set()
     for index, outcome in enumerate(follow_up.indicator_outcomes):
-        where = f"follow_up.indicator_outcomes[{index}].indicator"
+        where = ("follow_up", "indicator_outcomes", index, "indicator")
         if outcome.indicator not in names:
             raise _follow_up_error(where, f"'{outcome.indicator}' finns inte bland ärendets indikatorer ({', '.join(names) or 'inga'})")
         if outcome.indicator in reported:
@@ -553,81 +600,38 @@ def _check_follow_up(case: Case) -> None:
             raise _follow_up_error("follow_up.closed", f"avslutat {follow_up.closed}, före beslutsdatum {decided_on}")
         unsettled = [i for i, r in enumerate(follow_up.payment_requests) if r.paid is None]
         if unsettled:
-            raise _follow_up_error(f"follow_up.payment_requests[{unsettled[0]}].paid",
+            raise _follow_up_error(("follow_up", "payment_requests", unsettled[0], "paid"),
                                    "ärendet är avslutat (follow_up.closed) men begäran är inte utbetald")
         late = [i for i, r in enumerate(follow_up.payment_requests) if r.paid is not None and r.paid > follow_up.closed]
         if late:
-            raise _follow_up_error(f"follow_up.payment_requests[{late[0]}].paid", f"utbetald efter att ärendet avslutades {follow_up.closed}")
+            raise _follow_up_error(("follow_up", "payment_requests", late[0], "paid"), f"utbetald efter att ärendet avslutades {follow_up.closed}")
 
-
-# libyaml's parser (in PyYAML's wheels): the pure-Python one took 12 of the 14 ms that
-# reading a case file took, and every build, check and the portfolio read every case file.
-# Without libyaml (PyYAML built from source without it) the same, slower, pure-Python one.
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _DecimalLoader(_SafeLoader):
-    """A safe YAML loader that reads decimal numbers as ``Decimal``, never ``float``.
-
-    Use :func:`_load_yaml`, which also refuses aliases.
-    """
-
-
-def _load_yaml(raw: str) -> object:
-    """The YAML document in ``raw``, aliases (``*name``) refused.
-
-    Case files never need aliases, and nested ones can expand into an enormous document
-    (the "billion laughs" attack): they are refused on the parser's events, before anything
-    is built from them.
-    """
-    for event in yaml.parse(raw, Loader=_SafeLoader):
-        if isinstance(event, yaml.AliasEvent):
-            raise yaml.composer.ComposerError(None, None, "YAML-alias (*namn) är inte tillåtna i ärendefiler", event.start_mark)
-    return yaml.load(raw, Loader=_DecimalLoader)  # noqa: S506 - a safe loader
-
-
-def _construct_decimal(loader: _DecimalLoader, node: yaml.Node) -> Decimal:
-    text = loader.construct_scalar(node).replace("_", "")
-    if text.lower().lstrip("+-") in {".inf", ".nan"}:
-        raise yaml.constructor.ConstructorError(None, None, f"ogiltigt tal '{text}'", node.start_mark)
-    return Decimal(text)
-
-
-def _construct_date(loader: _DecimalLoader, node: yaml.Node) -> object:
-    """Dates as ``date``; an impossible date stays text so validation names the field."""
-    try:
-        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
-    except ValueError:
-        return loader.construct_scalar(node)
-
-
-_DecimalLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
-_DecimalLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_date)
 
 MAX_CASE_FILE_BYTES = 1_000_000
 
 
-def load_case(path: str | Path) -> Case:
-    """Read and validate one case file; raise :class:`CaseFileError` naming file and fields."""
+def load_case(path: str | Path, as_of: dt.date | None = None) -> Case:
+    """Read and validate one case file; raise :class:`CaseFileError` naming file and fields.
+
+    ``as_of``: the build date, by default ``casebook.domain.payments.as_of_date()``; nothing
+    that has happened may be dated after it.
+    """
+    from casebook.domain.payments import as_of_date  # imports this module: imported here, not at the top
+
     path = Path(path)
     raw = _read_text(path)
     try:
-        document = _load_yaml(raw)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"rad {mark.line + 1}, kolumn {mark.column + 1}" if mark else "okänd plats"
-        problem = getattr(exc, "problem", None) or str(exc)
-        if mark and raw[mark.index:mark.index + 1] == "\t":
-            problem += " (ett tabbtecken: dra in med mellanslag)"  # in Swedish; libyaml does not always say it is a tab
-        raise CaseFileError(path, [FieldProblem(where, f"ogiltig YAML: {problem}")]) from None
+        document = read_yaml(raw)
+    except YamlProblem as exc:
+        raise CaseFileError(path, [FieldProblem(exc.place, exc.message)]) from None
     if not isinstance(document, dict):
         raise CaseFileError(path, [FieldProblem("(hela filen)", "filen ska innehålla en YAML-mappning med ärendets fält")])
     try:
-        case = Case.model_validate(document)
+        case = Case.model_validate(document, context={AS_OF: as_of or as_of_date()})
     except ValidationError as exc:
         raise CaseFileError(path, [_field_problem(error) for error in exc.errors()]) from None
     if case.id != path.stem:
-        raise CaseFileError(path, [FieldProblem("id", f"'{case.id}' ska vara samma som filnamnet '{path.stem}'")])
+        raise CaseFileError(path, [FieldProblem("id", f"'{case.id}' ska vara samma som filnamnet '{printable(path.stem, 80)}'")])
     return case
 
 
@@ -695,16 +699,21 @@ list positions are written ``[]``."""
 
 
 def _field_problem(error: dict) -> FieldProblem:
-    location = _format_location(error["loc"])
+    location = tuple(error["loc"])
     kind = error["type"]
     ctx = error.get("ctx") or {}
+    value = error.get("input")
+    shown_value = kind not in ("missing", "text_character") and not isinstance(value, (dict, list))
     if kind == "value_error":
         cause = ctx.get("error")
         message = str(cause if cause is not None else error["msg"])
         if isinstance(cause, _FieldValueError):
-            location = f"{location}.{cause.field}" if location else cause.field
-    elif kind == "follow_up_inconsistent":  # names its field below the error's location
-        location = ".".join(part for part in (location, ctx["field"]) if part)
+            location += cause.field
+    elif kind in ("follow_up_inconsistent", "not_in_future"):  # names its field below the error's location
+        location += tuple(ctx["field"])
+        message = ctx["problem"]
+        shown_value = False
+    elif kind == "text_character":
         message = ctx["problem"]
     elif kind == "markdown_subset":
         message = ctx["problem"]
@@ -720,28 +729,19 @@ def _field_problem(error: dict) -> FieldProblem:
         message = f"ska ha minst {ctx.get('min_length')} post(er)"
     elif kind == "enum":
         message = f"har ett okänt värde; tillåtna är: {str(ctx.get('expected')).replace(' or ', ' eller ')}"
-    elif kind == "string_pattern_mismatch" and location.split(".")[-1] == "id":
+    elif kind == "string_pattern_mismatch" and location[-1:] == ("id",):
         message = "ska bestå av små bokstäver a–z, siffror och bindestreck (högst 64 tecken)"
     elif kind == "string_pattern_mismatch":
         message = "har fel form (organisationsnummer skrivs NNNNNN-NNNN)"
     else:
         message = _SWEDISH_MESSAGES.get(kind, error["msg"])
-    value = error.get("input")
-    shown = "" if kind == "missing" or isinstance(value, (dict, list)) else f" (värde: {_shorten(value)})"
-    return FieldProblem(location or "(hela filen)", message + shown)
-
-
-def _format_location(loc: tuple) -> str:
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
+    shown = f" (värde: {_shorten(value)})" if shown_value else ""
+    return FieldProblem(field_path(*location) or "(hela filen)", message + shown)
 
 
 def _shorten(value: object, limit: int = 60) -> str:
     text = f"'{value}'" if isinstance(value, str) else str(value)
-    text = re.sub(r"\s+", " ", text)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return printable(re.sub(r"\s+", " ", text), limit)
 
 
 def case_json_schema() -> dict:

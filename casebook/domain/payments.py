@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 from enum import Enum
 
+from casebook.domain.errors import UserError
 from casebook.domain.finance import HUNDRED, payable
 from casebook.domain.model import Case, CaseState, PaymentRequest
 
@@ -36,6 +37,8 @@ def as_of_date() -> dt.date:
     for the audit trail; otherwise today's date in UTC.
     """
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and not epoch.isdigit():
+        raise UserError(f"SOURCE_DATE_EPOCH ska vara ett heltal, sekunder sedan 1970-01-01 (UTC), inte '{epoch}'.")
     moment = dt.datetime.fromtimestamp(int(epoch), dt.UTC) if epoch else dt.datetime.now(dt.UTC)
     return moment.date()
 

@@ -7,10 +7,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
-import yaml
-from pydantic import BaseModel, ConfigDict, StringConstraints, TypeAdapter, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, TypeAdapter, ValidationError, model_validator
 
-from casebook.domain.errors import CaseFileError, FieldProblem
+from casebook.domain.errors import CaseFileError, FieldProblem, field_path, printable
+from casebook.domain.text import ShortText, line_text
+from casebook.domain.yaml_reader import YamlProblem, read_yaml
+
+_ORGANISATION_NUMBER = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}-[0-9]{4}$")]
 
 
 class _KnownOrganisation(BaseModel):
@@ -18,10 +21,10 @@ class _KnownOrganisation(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str
-    organisation_number: Annotated[str, StringConstraints(pattern=r"^\d{6}-\d{4}$")] | None = None
-    aliases: tuple[str, ...] = ()
-    source: str | None = None
+    name: ShortText
+    organisation_number: _ORGANISATION_NUMBER | None = None
+    aliases: tuple[ShortText, ...] = ()
+    source: ShortText | None = None
     """Where the organisation number was taken from; required when a number is given."""
 
     @model_validator(mode="after")
@@ -38,7 +41,7 @@ class _KnownOrganisation(BaseModel):
 class RegionalActor(_KnownOrganisation):
     """One of the 21 regionally responsible actors."""
 
-    county_code: Annotated[str, StringConstraints(pattern=r"^\d{2}$")]
+    county_code: Annotated[str, StringConstraints(pattern=r"^[0-9]{2}$")]
     is_region: bool = True
 
 
@@ -55,10 +58,10 @@ class Publisher(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str
-    organisation_number: Annotated[str, StringConstraints(pattern=r"^\d{6}-\d{4}$")] | None = None
-    contact_email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+$")]
-    site_url: Annotated[str, StringConstraints(pattern=r"^https://[^\s]+/$")]
+    name: ShortText
+    organisation_number: _ORGANISATION_NUMBER | None = None
+    contact_email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+$"), AfterValidator(line_text)]
+    site_url: Annotated[str, StringConstraints(pattern=r"^https://[^\s]+/$"), AfterValidator(line_text)]
     """The published site's address, ending with ``/``; open-data links are built from it."""
 
 
@@ -84,13 +87,21 @@ def load_publisher(reference_dir: Path) -> Publisher:
     """The site's publisher from ``publisher.yaml``."""
     path = Path(reference_dir) / "publisher.yaml"
     try:
-        return Publisher.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-    except OSError as exc:
-        raise CaseFileError(path, [FieldProblem("(fil)", f"kan inte läsas: {exc.strerror}")]) from None
-    except yaml.YAMLError as exc:
-        raise CaseFileError(path, [FieldProblem("(hela filen)", f"ogiltig YAML: {getattr(exc, 'problem', None) or exc}")]) from None
+        return Publisher.model_validate(_read(path))
     except ValidationError as exc:
         raise CaseFileError(path, _problems(exc)) from None
+
+
+def _read(path: Path) -> object:
+    """The YAML document of a reference file, read by the same strict reader as case files."""
+    try:
+        return read_yaml(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise CaseFileError(path, [FieldProblem("(fil)", f"kan inte läsas: {exc.strerror}")]) from None
+    except UnicodeDecodeError as exc:
+        raise CaseFileError(path, [FieldProblem(f"byte {exc.start}", "filen är inte giltig UTF-8")]) from None
+    except YamlProblem as exc:
+        raise CaseFileError(path, [FieldProblem(exc.place, exc.message)]) from None
 
 
 _FIELD_FORMS = {
@@ -105,16 +116,18 @@ def _problems(exc: ValidationError) -> list[FieldProblem]:
     """Each validation error as a Swedish problem naming its field."""
     problems = []
     for error in exc.errors():
-        location = ".".join(str(part) for part in error["loc"]) or "(hela filen)"
+        location = field_path(*error["loc"]) or "(hela filen)"
         field = str(error["loc"][-1]) if error["loc"] else ""
         if error["type"] == "missing":
             message = "fältet saknas"
         elif error["type"] == "extra_forbidden":
             message = "okänt fält (stavfel?)"
         elif error["type"] == "string_pattern_mismatch" and field in _FIELD_FORMS:
-            message = f"{_FIELD_FORMS[field]} (värde: {error['input']!r})"
+            message = f"{_FIELD_FORMS[field]} (värde: {printable(repr(error['input']), 60)})"
         elif error["type"] == "value_error":
             message = str(error.get("ctx", {}).get("error", error["msg"]))
+        elif error["type"] == "text_character":
+            message = error["ctx"]["problem"]
         else:
             message = error["msg"]
         problems.append(FieldProblem(location, message))
@@ -123,12 +136,7 @@ def _problems(exc: ValidationError) -> list[FieldProblem]:
 
 def _load_list(path: Path, model: type[BaseModel]) -> tuple:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        items = TypeAdapter(list[model]).validate_python(raw)
-    except OSError as exc:
-        raise CaseFileError(path, [FieldProblem("(fil)", f"kan inte läsas: {exc.strerror}")]) from None
-    except yaml.YAMLError as exc:
-        raise CaseFileError(path, [FieldProblem("(hela filen)", f"ogiltig YAML: {getattr(exc, 'problem', None) or exc}")]) from None
+        items = TypeAdapter(list[model]).validate_python(_read(path))
     except ValidationError as exc:
         raise CaseFileError(path, _problems(exc)) from None
     return tuple(items)

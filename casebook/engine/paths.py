@@ -79,6 +79,14 @@ class ProjectPaths:
         """The package's Python files: every case page depends on them."""
         return sorted(self.package_dir.rglob("*.py"))
 
+    def inside(self, path: Path) -> bool:
+        """Whether ``path``, its symbolic links followed, is a file of this project.
+
+        A case file that links to a file elsewhere is refused rather than read: whatever it
+        points to would be published, and its values echoed in error messages.
+        """
+        return Path(path).resolve().is_relative_to(self.root)
+
     def relative(self, path: Path) -> str:
         """``path`` as shown to readers: relative to the project (or the package), with ``/``."""
         path = Path(path)

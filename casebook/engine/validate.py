@@ -29,6 +29,7 @@ from casebook.domain.wording import unwritten_sections
 from casebook.domain.payments import as_of_date
 from casebook.engine.paths import CASE_SUFFIX, ProjectPaths
 
+NOTHING_RAN = "\n\nInget har körts och webbplatsen är oförändrad."
 # Libraries whose behaviour shapes an evaluated case (parsing, validation, formatting).
 EVALUATION_PACKAGES = ("pydantic", "pydantic_core", "PyYAML", "babel")
 
@@ -46,6 +47,13 @@ def validate_all(paths: ProjectPaths, cache: EvaluationCache | None = None) -> l
     ]
     if not files and not errors:
         raise UserError(f"Inga ärendefiler (*{CASE_SUFFIX}) i {paths.relative(paths.cases_dir)}.")
+    outside = [p for p in [*files, *paths.reference_files()] if not paths.inside(p)]
+    errors += [CaseFileError(p, [FieldProblem("(fil)", "är en symbolisk länk till en fil utanför projektet, som inte läses; "
+                                                      "kopiera filen hit i stället")]) for p in outside]
+    if outside:  # the reference data is read by every case; a case file outside is never read
+        files = [p for p in files if p not in outside]
+        if any(p in outside for p in paths.reference_files()):
+            raise UserError("\n\n".join(e.render() for e in errors) + NOTHING_RAN)
     cache = cache or EvaluationCache(paths)
     evaluated = []
     for path in files:
@@ -55,7 +63,7 @@ def validate_all(paths: ProjectPaths, cache: EvaluationCache | None = None) -> l
             errors.append(exc)
     errors += _duplicate_ids(files)
     if errors:
-        raise UserError("\n\n".join(e.render() for e in errors) + "\n\nInget har körts och webbplatsen är oförändrad.")
+        raise UserError("\n\n".join(e.render() for e in errors) + NOTHING_RAN)
     return evaluated
 
 
