@@ -57,7 +57,7 @@ def test_every_verdict_flag_links_to_a_row_of_the_rule_table():
 def test_a_decided_case_names_the_date(tmp_path):
     view = prepare(FICTIONAL_BASE_PATH, REPO / "data" / "reference")
     text = _soup(view.verdict()).get_text(" ", strip=True)
-    assert text.startswith(f"Beviljat 2099-02-15 av Fiktiv regional utvecklingsnämnd: Region Dalarna beviljar 20,00{NBSP}%")
+    assert text.startswith(f"Beviljat 2017-02-15 av Fiktiv regional utvecklingsnämnd: Region Dalarna beviljar 20,00{NBSP}%")
     assert f"Som mest betalas 400{NBSP}000{NBSP}kr ut." in text and "Om förslaget beslutas" not in text
     assert "Ingen regel kräver uppmärksamhet." in text
 
@@ -70,7 +70,7 @@ def test_a_rejected_case_pays_nothing(tmp_path):
     cases.mkdir()
     (cases / "fiktiv-bas.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     text = _soup(prepare(cases / "fiktiv-bas.yaml", REPO / "data" / "reference").verdict()).get_text(" ", strip=True)
-    assert text.startswith("Avslaget 2099-02-15 av Fiktiva regionala utvecklingsnämnden")
+    assert text.startswith("Avslaget 2017-02-15 av Fiktiva regionala utvecklingsnämnden")
     assert "betalar inget ut" in text and "%" not in text
 
 

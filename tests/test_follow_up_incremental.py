@@ -19,8 +19,8 @@ from casebook.engine.paths import ProjectPaths
 CASES = REPO / "tests" / "cases"
 FIXED_DAY = "1764460800"  # 2025-11-30
 NEW_REQUEST = (
-    "    - {period_start: 2100-09-01, period_end: 2100-12-31, received: 2101-01-15, reported_costs: 200000,"
-    " approved_costs: 180000, paid: 2101-02-01}\n"
+    "    - {period_start: 2018-09-01, period_end: 2018-12-31, received: 2019-01-15, reported_costs: 200000,"
+    " approved_costs: 180000, paid: 2019-02-01}\n"
 )
 
 
@@ -28,7 +28,7 @@ def _add_payment_request(case: Path) -> None:
     text = case.read_text(encoding="utf-8")
     marker = "reported_costs: 500000}\n"  # the last request of fiktiv-uppfoljning-forskott
     assert text.count(marker) == 1
-    case.write_text(text.replace(marker, marker.replace("reported_costs: 500000}", "reported_costs: 500000, approved_costs: 480000, paid: 2100-10-01}") + NEW_REQUEST),
+    case.write_text(text.replace(marker, marker.replace("reported_costs: 500000}", "reported_costs: 500000, approved_costs: 480000, paid: 2018-10-01}") + NEW_REQUEST),
                     encoding="utf-8")
 
 

@@ -50,10 +50,10 @@ def test_the_follow_up_is_read_as_written():
     assert len(follow_up.payment_requests) == 4
     first = follow_up.payment_requests[0]
     assert (first.period_start, first.period_end, first.received, first.paid) == (
-        dt.date(2099, 3, 1), dt.date(2099, 8, 31), dt.date(2099, 9, 20), dt.date(2099, 10, 15))
+        dt.date(2017, 3, 1), dt.date(2017, 8, 31), dt.date(2017, 9, 20), dt.date(2017, 10, 15))
     assert (first.reported_costs, first.approved_costs) == (620_000, 600_000)
     assert str(follow_up.terms.withheld_until_final_report_percent) == "10"
-    assert follow_up.final_report.received == dt.date(2101, 1, 30)
+    assert follow_up.final_report.received == dt.date(2019, 1, 30)
 
 
 class _NoAliases(yaml.SafeDumper):
@@ -81,45 +81,45 @@ def _problems(path) -> list[tuple[str, str]]:
 
 def test_a_request_paid_before_it_came_in(tmp_path):
     document = _tak()
-    document["follow_up"]["payment_requests"][2]["paid"] = dt.date(2100, 9, 1)
+    document["follow_up"]["payment_requests"][2]["paid"] = dt.date(2018, 9, 1)
     assert _problems(_write(tmp_path, document)) == [
-        ("follow_up.payment_requests[2].paid", "utbetald 2100-09-01, före den dag begäran inkom 2100-09-15")]
+        ("follow_up.payment_requests, post 3, paid", "utbetald 2018-09-01, före den dag begäran inkom 2018-09-15")]
 
 
 def test_a_period_that_ends_before_it_starts(tmp_path):
     document = _tak()
-    document["follow_up"]["payment_requests"][0]["period_end"] = dt.date(2099, 2, 1)
+    document["follow_up"]["payment_requests"][0]["period_end"] = dt.date(2017, 2, 1)
     [(field, message)] = _problems(_write(tmp_path, document))
-    assert field == "follow_up.payment_requests[0].period_end" and "före periodens början 2099-03-01" in message
+    assert field == "follow_up.payment_requests, post 1, period_end" and "före periodens början 2017-03-01" in message
 
 
 def test_a_closed_case_with_an_unpaid_request(tmp_path):
     document = _tak()
     document["follow_up"]["payment_requests"][3].pop("paid")
-    document["follow_up"]["closed"] = dt.date(2101, 6, 1)
+    document["follow_up"]["closed"] = dt.date(2019, 6, 1)
     assert _problems(_write(tmp_path, document)) == [
-        ("follow_up.payment_requests[3].paid", "ärendet är avslutat (follow_up.closed) men begäran är inte utbetald")]
+        ("follow_up.payment_requests, post 4, paid", "ärendet är avslutat (follow_up.closed) men begäran är inte utbetald")]
 
 
 def test_an_indicator_outcome_given_twice(tmp_path):
     document = _tak()
     document["follow_up"]["indicator_outcomes"].append(dict(document["follow_up"]["indicator_outcomes"][0]))
     assert _problems(_write(tmp_path, document)) == [
-        ("follow_up.indicator_outcomes[1].indicator", "utfall för 'Fiktiva underlag' är redan angivet")]
+        ("follow_up.indicator_outcomes, post 2, indicator", "utfall för 'Fiktiva underlag' är redan angivet")]
 
 
 def test_negative_approved_costs_name_the_field(tmp_path):
     document = _tak()
     document["follow_up"]["payment_requests"][1]["approved_costs"] = -1
     [(field, message)] = _problems(_write(tmp_path, document))
-    assert field == "follow_up.payment_requests[1].approved_costs" and message.startswith("ska vara minst 0")
+    assert field == "follow_up.payment_requests, post 2, approved_costs" and message.startswith("ska vara minst 0")
 
 
 def test_an_unknown_follow_up_field_is_refused(tmp_path):
     document = _tak()
     document["follow_up"]["payment_requests"][0]["amount_paid"] = 120000
     [(field, message)] = _problems(_write(tmp_path, document))
-    assert field == "follow_up.payment_requests[0].amount_paid" and "okänt fält" in message
+    assert field == "follow_up.payment_requests, post 1, amount_paid" and "okänt fält" in message
 
 
 def test_a_rejected_case_cannot_have_a_follow_up(tmp_path):

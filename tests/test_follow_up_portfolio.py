@@ -49,7 +49,7 @@ def test_the_fictional_portfolio_per_decision_maker(monkeypatch):
 def test_one_case_alone():
     portfolio = Portfolio((_evaluated("fiktiv-uppfoljning-forskott"),))
     assert _rows(portfolio.follow_up_by_year_table().data) == [
-        ["2099", "1", "0", "400\xa0000\xa0kr", "144\xa0000\xa0kr", "256\xa0000\xa0kr", "0\xa0kr"]]
+        ["2017", "1", "0", "400\xa0000\xa0kr", "144\xa0000\xa0kr", "256\xa0000\xa0kr", "0\xa0kr"]]
 
 
 def test_a_thousand_cases_are_summed_exactly():

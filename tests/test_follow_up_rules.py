@@ -98,7 +98,7 @@ def test_payments_after_an_advance_with_one_request_under_review():
 def test_the_advance_rule_reports_how_the_advance_was_settled():
     outcome, evidence = _result(_case("forskott"), "11-paragraf-forskott")
     assert outcome is Outcome.MET
-    assert "Utbetalt 2099-03-10; avräknat mot godkända kostnader 100\xa0000\xa0kr, kvar att avräkna 0\xa0kr." in evidence
+    assert "Utbetalt 2017-03-10; avräknat mot godkända kostnader 100\xa0000\xa0kr, kvar att avräkna 0\xa0kr." in evidence
     early = _changed(_case("forskott"), payment_requests=_case("forskott").model_dump()["follow_up"]["payment_requests"][:1])
     assert "avräknat mot godkända kostnader 60\xa0000\xa0kr, kvar att avräkna 40\xa0000\xa0kr." in _result(early, "11-paragraf-forskott")[1]
 
@@ -112,12 +112,12 @@ def test_an_advance_over_the_ordinance_limits_is_still_not_met():
 
 def test_a_final_report_received_late():
     assert _result(_case("sen"), "uppfoljning-slutrapport-i-tid") == (
-        Outcome.NOT_MET, "Slutrapporten inkom 2101-04-12, sista dag 2101-02-28. Den kom in 43 dagar för sent.")
+        Outcome.NOT_MET, "Slutrapporten inkom 2019-04-12, sista dag 2019-02-28. Den kom in 43 dagar för sent.")
 
 
 def test_a_final_report_received_in_time():
     assert _result(_case("avslutad"), "uppfoljning-slutrapport-i-tid") == (
-        Outcome.MET, "Slutrapporten inkom 2101-01-20, sista dag 2101-02-28.")
+        Outcome.MET, "Slutrapporten inkom 2019-01-20, sista dag 2019-02-28.")
 
 
 def test_a_missing_final_report_is_overdue_as_of_the_build_date(monkeypatch):
@@ -136,7 +136,7 @@ def test_a_missing_final_report_is_overdue_as_of_the_build_date(monkeypatch):
 def test_a_request_after_the_terms_last_day():
     assert _result(_case("sen"), "uppfoljning-efter-projekttiden") == (
         Outcome.NOT_MET,
-        "Projekttiden slutar 2100-12-31. Begäran 2 kom in efter sista dag 2101-02-28 enligt Fiktiva allmänna villkor "
+        "Projekttiden slutar 2018-12-31. Begäran 2 kom in efter sista dag 2019-02-28 enligt Fiktiva allmänna villkor "
         "(FIKTIV 0/2099), punkt 8.",
     )
 
@@ -144,7 +144,7 @@ def test_a_request_after_the_terms_last_day():
 def test_a_request_after_the_project_within_the_terms():
     outcome, evidence = _result(_case("tak"), "uppfoljning-efter-projekttiden")
     assert outcome is Outcome.MET
-    assert evidence.endswith("Efter projekttiden kom begäran 4 (2101-01-30), inom sista dag 2101-02-28 enligt "
+    assert evidence.endswith("Efter projekttiden kom begäran 4 (2019-01-30), inom sista dag 2019-02-28 enligt "
                              "Fiktiva allmänna villkor (FIKTIV 0/2099), punkt 7 och 8.")
 
 
@@ -156,7 +156,7 @@ def test_a_request_after_the_project_when_the_terms_are_not_recorded_is_reviewed
 
 def test_costs_reported_after_the_project_period():
     data = copy.deepcopy(_case("tak").model_dump())
-    data["follow_up"]["payment_requests"][3]["period_end"] = dt.date(2101, 1, 15)
+    data["follow_up"]["payment_requests"][3]["period_end"] = dt.date(2019, 1, 15)
     outcome, evidence = _result(Case.model_validate(data), "uppfoljning-efter-projekttiden")
     assert outcome is Outcome.NOT_MET and "Begäran 4 redovisar kostnader efter projekttiden." in evidence
 

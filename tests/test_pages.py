@@ -49,9 +49,9 @@ def _fictional_and_spin():
 
 def test_the_case_list_is_newest_first_by_decision_else_application_date():
     order = [r.case.id for r in newest_first(_fictional_and_spin())]
-    # fiktiv-bas and fiktiv-syd were both decided 2099-02-15 (ties by id), fiktiv-norr
-    # 2098-02-15; SPIN is a proposal whose application came in 2025-09-09.
-    assert order == ["fiktiv-bas", "fiktiv-syd", "fiktiv-norr", "rjh-2025-spin"]
+    # SPIN is a proposal whose application came in 2025-09-09; fiktiv-bas and fiktiv-syd were
+    # both decided 2017-02-15 (ties by id), fiktiv-norr 2016-02-15.
+    assert order == ["rjh-2025-spin", "fiktiv-bas", "fiktiv-syd", "fiktiv-norr"]
 
 
 def test_the_case_list_shows_date_parties_amount_and_flags():
