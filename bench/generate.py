@@ -27,7 +27,8 @@ def fictional_case(number: int, rng: random.Random, regions: list[str]) -> dict:
     applicant_funds = rng.randrange(200, 2000) * 1000
     total = own + national + applicant_funds
     share = round_share(percent(own, total))
-    start = dt.date(2024, 1, 1) + dt.timedelta(days=rng.randrange(0, 3 * 365))
+    # Decided before 2025: nothing that has happened may be dated after the build date.
+    start = dt.date(2022, 1, 1) + dt.timedelta(days=rng.randrange(0, 3 * 365))
     end = start + dt.timedelta(days=rng.randrange(365, 3 * 365))
     return {
         "schema_version": 1,

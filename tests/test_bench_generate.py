@@ -16,3 +16,12 @@ def test_generated_cases_are_valid_fictional_and_reproducible(tmp_path):
         assert case.title.startswith("FIKTIVT")
         assert sum(line.amount for line in case.financing_plan) == case.total_costs
     assert generate(tmp_path / "c", 5, seed=1)[0].read_bytes() != first[0].read_bytes()
+
+
+def test_no_generated_case_records_an_event_after_2024(tmp_path):
+    """Whatever the build date, the benchmark's cases pass `casebook check` (nothing dated in the future)."""
+    import yaml
+
+    cases = [yaml.safe_load(p.read_text(encoding="utf-8")) for p in generate(tmp_path, 1000)]
+    latest = max(max(c["dates"]["application_received"], c["dates"]["decision"]) for c in cases)
+    assert latest.year == 2024
