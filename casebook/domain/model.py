@@ -29,7 +29,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from casebook.domain import narrative
-from casebook.domain.errors import CaseFileError, FieldProblem, field_path, printable
+from casebook.domain.errors import CaseFileError, FieldProblem, UserError, field_path, printable
 from casebook.domain.formatting import kronor
 from casebook.domain.text import ShortText, Text
 from casebook.domain.yaml_reader import YamlProblem, read_yaml
@@ -633,6 +633,25 @@ def load_case(path: str | Path, as_of: dt.date | None = None) -> Case:
     if case.id != path.stem:
         raise CaseFileError(path, [FieldProblem("id", f"'{case.id}' ska vara samma som filnamnet '{printable(path.stem, 80)}'")])
     return case
+
+
+def case_file_of(case: str | Path, start: Path | None = None) -> Path:
+    """The case file that ``case`` names: a path as it is, or a case id (``rjh-2025-spin``)
+    looked up as ``data/cases/<id>.yaml`` in ``start`` (by default the working directory) or
+    the nearest folder above it that has one.
+
+    So a notebook run by papermill or in JupyterLab finds its case from the project's root as
+    well as from ``notebooks/``.
+    """
+    text = str(case)
+    if not re.fullmatch(CASE_ID_PATTERN, text):
+        return Path(case)
+    start = Path(start or Path.cwd()).resolve()
+    for folder in (start, *start.parents):
+        candidate = folder / "data" / "cases" / f"{text}.yaml"
+        if candidate.is_file():
+            return candidate
+    raise UserError(f"Ärendet '{text}' finns inte: ingen data/cases/{text}.yaml i {start} eller någon mapp ovanför.")
 
 
 def _read_text(path: Path) -> str:

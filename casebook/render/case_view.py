@@ -23,7 +23,7 @@ from casebook.domain import formatting as fmt
 from casebook.domain import narrative, wording
 from casebook.domain.evaluation import EvaluatedCase, evaluate_case
 from casebook.domain.finance import FinancingFigures, payable
-from casebook.domain.model import Case, CaseState
+from casebook.domain.model import Case, CaseState, case_file_of
 from casebook.domain.rules import Outcome, RuleResult, first_sentence
 
 
@@ -455,6 +455,10 @@ class CaseView:
         return charts.payment_chart(self.figures)
 
 
-def prepare(case_path: str | Path, reference_dir: str | Path | None = None) -> CaseView:
-    """Evaluate one case (see :func:`~casebook.domain.evaluation.evaluate_case`) and view it."""
-    return CaseView(evaluate_case(case_path, reference_dir))
+def prepare(case: str | Path, reference_dir: str | Path | None = None) -> CaseView:
+    """Evaluate one case (see :func:`~casebook.domain.evaluation.evaluate_case`) and view it.
+
+    ``case``: a case file's path, or a case id looked up in the project the working directory
+    is in (:func:`~casebook.domain.model.case_file_of`).
+    """
+    return CaseView(evaluate_case(case_file_of(case), reference_dir))
