@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 from pathlib import Path
@@ -177,7 +178,7 @@ def _build(args: argparse.Namespace, paths: ProjectPaths, console: Console) -> i
 
 def _serve(args: argparse.Namespace, paths: ProjectPaths, console: Console) -> int:
     """Serve until Ctrl-C or SIGTERM; the last published site stays in place."""
-    from casebook.engine.build import BuildInterrupted, BuildOptions
+    from casebook.engine.build import BuildInterrupted, BuildOptions, CodeChanged
     from casebook.engine.serve import serve
 
     try:
@@ -185,6 +186,12 @@ def _serve(args: argparse.Namespace, paths: ProjectPaths, console: Console) -> i
     except (KeyboardInterrupt, BuildInterrupted):
         print("casebook serve avslutades; den senast byggda webbplatsen finns kvar i _build/html.", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except CodeChanged:
+        # Its kept processes (and this one) run the earlier code: start afresh with the new.
+        print("Paketets kod (eller de installerade paketen) har ändrats; casebook serve startar om med den nya koden …",
+              file=sys.stderr, flush=True)
+        sys.stdout.flush()
+        os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])
     return 0
 
 

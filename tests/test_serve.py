@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
+import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -10,12 +13,19 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from decimal import InvalidOperation
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
+from casebook.domain.errors import UserError
+from casebook.engine import serve as serve_module
+from casebook.engine.build import BuildOptions, CodeChanged, build_preview
+from casebook.engine.code import code_version
+from casebook.engine.paths import ProjectPaths
 from casebook.engine.serve import RELOAD_PATH, SiteVersion, site_server, with_reload_script
-from conftest import copy_project
+from conftest import REPO, copy_project
 
 SCRIPT_MARK = "casebook serve: ladda om"
 CASE_PAGE = "/book/cases/rjh-2025-spin.html"
@@ -130,6 +140,22 @@ def test_serve_shows_a_changed_title_keeps_the_last_good_site_and_stops_cleanly(
         assert "SPIN – Ändrad titel" in _get(base + CASE_PAGE)[1]
         assert _get(base + RELOAD_PATH)[1] == generation
 
+        # Files that once killed serve, or that its preview published before the build failed:
+        # each is refused by the same validation as a whole build, and nothing is previewed.
+        for bad, message in (
+            (text.replace("title: SPIN – Strategisk Planering i Norr", 'title: "SPIN \\a klocka"', 1), "U+0007"),
+            (text.replace("  share_percent: 12.10", "  share_percent: 12:10.5", 1), "bas 60"),
+            (text.replace("  max_amount: 750000", "  max_amount: 750000\n  max_amount: 7500000", 1), "står två gånger"),
+        ):
+            reported = log.read_text(encoding="utf-8").count("Den senast byggda webbplatsen visas fortfarande")
+            case.write_text(bad, encoding="utf-8")
+            _wait_for(lambda: log.read_text(encoding="utf-8").count("Den senast byggda webbplatsen visas fortfarande")
+                      > reported, 120, message, serve, log)
+            assert message in log.read_text(encoding="utf-8")
+            assert serve.poll() is None
+            assert "SPIN – Ändrad titel" in _get(base + CASE_PAGE)[1]
+            assert _get(base + RELOAD_PATH)[1] == generation
+
         serve.send_signal(signal.SIGINT)
         assert serve.wait(timeout=30) == 130
     finally:
@@ -140,3 +166,117 @@ def test_serve_shows_a_changed_title_keeps_the_last_good_site_and_stops_cleanly(
     assert output.strip().splitlines()[-1] == (
         "casebook serve avslutades; den senast byggda webbplatsen finns kvar i _build/html."
     )
+
+
+class _Panic(BaseException):
+    """Like the exception a Rust panic in Typst raises: not an ``Exception``."""
+
+
+@pytest.mark.parametrize("error", [InvalidOperation("[<class 'decimal.ConversionSyntax'>]"), _Panic("index out of bounds"),
+                                   UserError("Fel i x.yaml: …")], ids=lambda e: type(e).__name__)
+def test_a_failing_rebuild_is_reported_and_serve_goes_on(monkeypatch, tmp_path, error):
+    def fail(*_args, **_kwargs):
+        raise error
+
+    monkeypatch.setattr(serve_module, "build_site", fail)
+    console = Console(file=io.StringIO(), width=200)
+    version = SiteVersion()
+    assert serve_module.rebuild(ProjectPaths.at(tmp_path), console, BuildOptions(), version) is False
+    shown = console.file.getvalue()
+    assert "Den senast byggda webbplatsen visas fortfarande" in shown and version.generation == 0
+    if not isinstance(error, UserError):
+        assert f"oväntat fel ({type(error).__name__}" in shown
+
+
+@pytest.mark.parametrize("error", [KeyboardInterrupt(), CodeChanged()], ids=lambda e: type(e).__name__)
+def test_an_interrupt_or_a_code_change_ends_the_session(monkeypatch, tmp_path, error):
+    def fail(*_args, **_kwargs):
+        raise error
+
+    monkeypatch.setattr(serve_module, "build_site", fail)
+    with pytest.raises(type(error)):
+        serve_module.rebuild(ProjectPaths.at(tmp_path), Console(file=io.StringIO()), BuildOptions(), SiteVersion())
+
+
+def test_a_preview_is_only_published_after_the_whole_project_is_valid(tmp_path):
+    root = copy_project(tmp_path / "repo")
+    copy = root / "data" / "cases" / "rjh-2025-spin-kopia.yaml"
+    copy.write_text((root / "data" / "cases" / "rjh-2025-spin.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    changed = root / "data" / "cases" / "rjh-2025-spin.yaml"
+    with pytest.raises(UserError, match="finns redan i rjh-2025-spin.yaml"):
+        build_preview(ProjectPaths.at(root), [changed], console=Console(file=io.StringIO()))
+    assert not (root / "_build").exists()
+
+
+def test_the_package_is_watched(tmp_path):
+    paths = ProjectPaths.at(copy_project(tmp_path / "repo"))
+    assert paths.package_dir in serve_module._Sources(paths).watched()
+
+
+def test_the_code_version_follows_the_package_and_the_installed_packages(tmp_path):
+    package = tmp_path / "casebook"
+    shutil.copytree(REPO / "casebook", package, ignore=shutil.ignore_patterns("__pycache__"))
+    site_packages = tmp_path / "site-packages"
+    site_packages.mkdir()
+    first = code_version(package, [str(site_packages)])
+    assert code_version(package, [str(site_packages)]) == first
+    (package / "__pycache__").mkdir()
+    (package / "__pycache__" / "x.cpython-311.pyc").write_bytes(b"bytecode")  # not code that changed
+    assert code_version(package, [str(site_packages)]) == first
+    template = package / "render" / "templates" / "memo.typ"
+    template.write_text(template.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    edited = code_version(package, [str(site_packages)])
+    assert edited != first
+    (site_packages / "pandas-3.1.2.dist-info").mkdir()  # as pip leaves an upgrade
+    assert code_version(package, [str(site_packages)]) != edited
+
+
+@pytest.mark.e2e  # serve builds the site, restarts with the edited package, rebuilds; then a plain build
+def test_an_edited_package_restarts_serve_and_the_cache_holds_only_the_new_codes_output(tmp_path):
+    """The zygote, the Jupyter Book process and the document fork server of a session run the code
+    they started with, while every cache key hashes the package on disk: after an edit, serve must
+    start again before it builds, or a later plain build would reuse the old code's pages."""
+    root = copy_project(tmp_path / "repo")
+    package = tmp_path / "kod"  # a copy of the package, imported instead of the repository's
+    shutil.copytree(REPO / "casebook", package / "casebook", ignore=shutil.ignore_patterns("__pycache__"))
+    environment = {**os.environ, "PYTHONPATH": str(package), "COLUMNS": "200"}
+    port = _free_port()
+    log = tmp_path / "serve.log"
+    base = f"http://127.0.0.1:{port}"
+    with open(log, "w", encoding="utf-8") as output:
+        serve = subprocess.Popen(
+            [sys.executable, "-m", "casebook", "--root", str(root), "serve", "--port", str(port)],
+            stdout=output, stderr=subprocess.STDOUT, text=True, env=environment, cwd=tmp_path,  # not the repository's
+        )
+    try:
+        _wait_for(lambda: _get(base + CASE_PAGE)[0] == 200, 600, "the first build", serve, log)
+        assert "(ny kod)" not in _get(base + CASE_PAGE)[1]
+
+        model = package / "casebook" / "domain" / "model.py"
+        source = model.read_text(encoding="utf-8")
+        assert '{"proposal": "Förslag till beslut",' in source
+        model.write_text(source.replace('{"proposal": "Förslag till beslut",', '{"proposal": "Förslag till beslut (ny kod)",'),
+                         encoding="utf-8")
+        _wait_for(lambda: "startar om med den nya koden" in log.read_text(encoding="utf-8"), 120, "the restart", serve, log)
+        _wait_for(lambda: "(ny kod)" in _get(base + CASE_PAGE)[1], 600, "the new code's page", serve, log)
+
+        case = root / "data" / "cases" / "rjh-2025-spin.yaml"
+        case.write_text(case.read_text(encoding="utf-8").replace(
+            "title: SPIN – Strategisk Planering i Norr", "title: SPIN – Sparad efter ändringen", 1), encoding="utf-8")
+        _wait_for(lambda: "Sparad efter ändringen" in _get(base + "/book/case_list.html")[1], 600, "the saved case", serve, log)
+        assert "(ny kod)" in _get(base + CASE_PAGE)[1]
+        serve.send_signal(signal.SIGINT)
+        assert serve.wait(timeout=60) == 130
+    finally:
+        if serve.poll() is None:
+            serve.kill()
+    assert "Traceback" not in log.read_text(encoding="utf-8")
+
+    # The next plain build reuses what serve stored, and it is the new code's output.
+    summary = tmp_path / "summary.json"
+    built = subprocess.run([sys.executable, "-m", "casebook", "--root", str(root), "build", "--summary", str(summary)],
+                           capture_output=True, text=True, check=False, env=environment, timeout=900, cwd=tmp_path)
+    assert built.returncode == 0, built.stderr
+    assert json.loads(summary.read_text())["executed"] == 0
+    page = (root / "_build" / "html" / "book" / "cases" / "rjh-2025-spin.html").read_text(encoding="utf-8")
+    assert "Förslag till beslut (ny kod)" in page and "Sparad efter ändringen" in page

@@ -31,11 +31,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from casebook.domain import formatting as fmt
 from casebook.domain.errors import UserError
-from casebook.domain.evaluation import EvaluatedCase, evaluate_case
+from casebook.domain.evaluation import EvaluatedCase
 from casebook.domain.payments import as_of_date
 from casebook.domain.reference import load_national_agencies, load_publisher, load_regional_actors
 from casebook.engine import audit, zygote
 from casebook.engine.cache import PORTFOLIO, ExecutionCache, case_inputs, environment, portfolio_inputs, shared_case_inputs
+from casebook.engine.code import code_version
 from casebook.engine.execute import DEFAULT_TIMEOUT, KERNEL_NAME, ExecutionFailure, NotebookJob, case_job, execute, portfolio_job
 from casebook.engine.paths import CASE_PAGES, CASE_TEMPLATE, PORTFOLIO_PAGE, PORTFOLIO_TEMPLATE, ProjectPaths
 from casebook.engine.publish import project_lock, publish, stage_version
@@ -49,6 +50,17 @@ from casebook.render.opendata import write_open_data
 
 class BuildFailed(Exception):
     """The build stopped; nothing was published. The message says why."""
+
+
+class CodeChanged(BuildFailed):
+    """The package's code or the installed packages changed while the build's processes ran the
+    earlier version; what the build stored in its caches was forgotten, nothing was published."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Paketets kod (eller de installerade paketen) ändrades medan bygget körde den tidigare versionen; "
+            "det som bygget sparade i cachen är bortglömt och webbplatsen är oförändrad. Kör bygget igen."
+        )
 
 
 class BuildInterrupted(Exception):
@@ -79,6 +91,9 @@ class BuildOptions:
     # casebook serve keeps these between builds (None: each build starts its own):
     zygote: zygote.Zygote | None = None  # a running zygote to fork kernels from
     book: PersistentBook | None = None  # a kept Jupyter Book process
+    # casebook.engine.code.code_version of what the build's processes run (serve: its session's);
+    # None: what is on disk when the build starts.
+    code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -302,6 +317,29 @@ def _staging(output: Path) -> Iterator[Path]:
         yield Path(name)
 
 
+def _now() -> float:
+    """The wall-clock time to compare files' modification times with, a second early: a file
+    system stamps them from a coarser clock that can lag ``time.time()`` by milliseconds."""
+    return time.time() - 1.0
+
+
+def _require_same_code(paths: ProjectPaths, code: str, since: float) -> None:
+    """Raise :class:`CodeChanged` if the package or the installed packages are no longer ``code``.
+
+    Every cache key hashes the package's files on disk; the processes that executed and
+    rendered run the code they started with. If the two differ, the entries this build
+    stored (written since ``since``, see :func:`_now`) could hold the earlier code's output
+    under a key naming the new code: their keys are removed, so no later build reuses them.
+    """
+    if code_version(paths.package_dir) == code:
+        return
+    for folder in (paths.cache_dir, paths.memo_cache_dir, paths.report_cache_dir):
+        for key in folder.glob("*key") if folder.is_dir() else ():
+            if key.stat().st_mtime >= since:
+                key.unlink()
+    raise CodeChanged()
+
+
 def _failure_summary(summary: BuildSummary) -> str:
     cases = [name for name in summary.failed if name != PORTFOLIO]
     parts = []
@@ -321,13 +359,15 @@ def build_site(
     options = options or BuildOptions()
     output = output or paths.site
     output = output if output.is_absolute() else paths.root / output
-    started = time.perf_counter()
+    started, since = time.perf_counter(), _now()
+    code = options.code or code_version(paths.package_dir)
 
     evaluations = EvaluationCache(paths)
     cases = validate_all(paths, evaluations)  # before the lock: a bad case file leaves no trace
     summary = BuildSummary(cases=len(cases))
     cache = ExecutionCache(paths)
     with project_lock(paths.lock_file, wait=options.wait), _staging(output) as staging:
+        _require_same_code(paths, code, since)  # the cases were evaluated by the code this process runs
         evaluations.save()
         plan = plan_executions(paths, cases, cache, staging / "executed")
         summary.reused = plan.reused_cases
@@ -338,11 +378,13 @@ def build_site(
         summary.executed = sum(1 for name in result.executed if name != PORTFOLIO)
         summary.failed = [failure.name for failure in result.failed]
         summary.execute_seconds = time.perf_counter() - executing
+        _require_same_code(paths, code, since)
         if result.failed:
             raise BuildFailed(_failure_summary(summary))
         cache.prune({e.case.id for e in cases} | {PORTFOLIO})
 
         assemble_sources(paths, cases, cache, staging / "src", options.jobs)
+        _require_same_code(paths, code, since)
         console.print("Bygger webbplatsen med Jupyter Book …")
         building = time.perf_counter()
         book = build_book(paths, staging / "src", options)
@@ -383,9 +425,11 @@ def build_preview(
     """
     console = console or Console(stderr=True)
     options = options or BuildOptions()
-    started = time.perf_counter()
-    cases = [evaluate_case(path, paths.reference_dir) for path in case_files]
-    if not paths.site.exists():
+    started, since = time.perf_counter(), _now()
+    code = options.code or code_version(paths.package_dir)
+    changed = {Path(path).resolve() for path in case_files}
+    cases = [e for e in validate_all(paths) if e.source.resolve() in changed]  # as the whole build validates
+    if not paths.site.exists() or not cases:
         return None
     summary = BuildSummary(cases=len(cases))
     cache = ExecutionCache(paths)
@@ -395,6 +439,7 @@ def build_preview(
         result = execute_plan(paths, plan, cache, options, console)
         summary.executed = len(result.executed)
         summary.failed = [failure.name for failure in result.failed]
+        _require_same_code(paths, code, since)
         if result.failed:
             raise BuildFailed(_failure_summary(summary))
         pages = {(CASE_PAGES / f"{e.case.id}.ipynb").as_posix(): cache.notebook(e.case.id) for e in cases}
@@ -458,7 +503,8 @@ def build_shard(
     """
     console = console or Console(stderr=True)
     options = options or BuildOptions()
-    started = time.perf_counter()
+    started, since = time.perf_counter(), _now()
+    code = options.code or code_version(paths.package_dir)
     cases = [evaluated for evaluated in validate_all(paths) if shard.contains(evaluated.case.id)]
     summary = BuildSummary(cases=len(cases))
     cache = ExecutionCache(paths)
@@ -470,6 +516,7 @@ def build_shard(
         summary.executed = len(result.executed)
         summary.failed = [failure.name for failure in result.failed]
         summary.execute_seconds = time.perf_counter() - executing
+        _require_same_code(paths, code, since)
         if result.failed:
             raise BuildFailed(
                 f"Delbygge {shard.label}: {len(result.failed)} av {summary.cases} ärenden misslyckades "

@@ -12,15 +12,21 @@ The edit loop of an analyst: save a case file, see its page. One process does th
   list, open data, documents, search index) follows in that build;
 - keeps what every build would start again: the preloaded kernel process (the zygote)
   and one Jupyter Book process with its environment in memory
-  (:class:`casebook.engine.site.PersistentBook`);
+  (:class:`casebook.engine.site.PersistentBook`), and once a build renders many documents,
+  their fork server. They run the code the session started with: when the package's code
+  or the installed packages change (the package is watched too; the installed packages are
+  compared before each build), ``serve`` stops them and raises
+  :class:`~casebook.engine.build.CodeChanged`, and the command line starts it again with the
+  new code, so no cache entry holds the earlier code's output under the new code's key;
 - tells open pages to reload: every HTML page it serves carries a small script that
   polls :data:`RELOAD_PATH`, the number of the last successful build, and reloads the
   page when it changes.
 
 The reload script is added to the HTTP response only; the files on disk, and so the
 published site, stay exactly what ``casebook build`` writes. A rebuild that fails (a bad
-case file, a failing notebook) prints its Swedish message and leaves the last good site
-served. Why not sphinx-autobuild: it rebuilds with Sphinx alone, whereas a case page must
+case file, a failing notebook, or any unexpected error) prints its Swedish message and
+leaves the last good site served; a case page is previewed only after the whole project
+passed the same validation as a whole build. Why not sphinx-autobuild: it rebuilds with Sphinx alone, whereas a case page must
 first be executed (papermill) and cached, which only our build does; and its livereload
 server would need a second file watcher for the case files anyway.
 """
@@ -41,7 +47,8 @@ from rich.console import Console
 
 from casebook.domain.errors import UserError
 from casebook.engine import zygote
-from casebook.engine.build import BuildFailed, BuildOptions, Kernels, build_preview, build_site
+from casebook.engine.build import BuildFailed, BuildInterrupted, BuildOptions, CodeChanged, Kernels, build_preview, build_site
+from casebook.engine.code import code_version
 from casebook.engine.paths import CASE_SUFFIX, ProjectPaths
 from casebook.engine.site import PersistentBook, SiteBuildFailed, update_pages
 
@@ -165,8 +172,9 @@ class _Sources:
 
     def watched(self) -> list[Path]:
         root = self.paths.root
-        candidates = [root / "data", root / "notebooks", root / "book", root / "_config.yml", root / "_toc.yml"]
-        return [path for path in candidates if path.exists()]
+        candidates = [root / "data", root / "notebooks", root / "book", root / "_config.yml", root / "_toc.yml",
+                      self.paths.package_dir]
+        return list(dict.fromkeys(path for path in candidates if path.exists()))
 
     def relevant(self, change: watchfiles.Change, path: str) -> bool:
         """A source file: not an editor's backup, not a checkpoint, not what the build itself writes."""
@@ -200,10 +208,29 @@ def previewable_case_files(changes: Iterable[tuple[watchfiles.Change, str]], pat
     return sorted(path for path in files if path.is_file())
 
 
-def _report_failure(exc: Exception, console: Console) -> None:
-    console.print(str(exc), style="red", markup=False, soft_wrap=True)
+def _report_failure(exc: BaseException, console: Console) -> None:
+    expected = isinstance(exc, (UserError, BuildFailed))
+    message = str(exc) if expected else f"Ombyggnaden stoppades av ett oväntat fel ({type(exc).__name__}: {str(exc)[:300]})."
+    console.print(message, style="red", markup=False, soft_wrap=True)
     console.print("Den senast byggda webbplatsen visas fortfarande; spara en rättning så byggs den om.",
                   markup=False, soft_wrap=True)
+
+
+@contextmanager
+def _kept_alive(console: Console) -> Iterator[None]:
+    """Report any failure of the block and go on: ``serve`` never dies of a case file.
+
+    What stops the session passes: Ctrl-C and SIGTERM, and a change of the code
+    (:class:`CodeChanged`, after which the command line starts ``serve`` again). An
+    unexpected error (a bug, not the analyst's) is reported with its type; a library that
+    fails in native code (Typst's Rust panics) raises a ``BaseException``, so that is caught too.
+    """
+    try:
+        yield
+    except (KeyboardInterrupt, SystemExit, BuildInterrupted, CodeChanged):
+        raise
+    except BaseException as exc:  # noqa: BLE001 - see the docstring
+        _report_failure(exc, console)
 
 
 def rebuild(paths: ProjectPaths, console: Console, options: BuildOptions, version: SiteVersion,
@@ -213,29 +240,28 @@ def rebuild(paths: ProjectPaths, console: Console, options: BuildOptions, versio
     True if it published. ``case_files``: the changed case files, if nothing else changed.
     """
     if case_files:
-        try:
+        failed = True
+        with _kept_alive(console):  # the whole build would stop on the same problem: it is not run
             preview = build_preview(paths, list(case_files), console=console, options=options)
-        except (UserError, BuildFailed) as exc:  # the whole build would stop on the same problem
-            _report_failure(exc, console)
+            if preview is not None:
+                version.advance()
+                console.print(f"Visas nu: {', '.join(p.stem for p in case_files)} ({preview.seconds:.1f} s); "
+                              "bygger om resten av webbplatsen …", markup=False, soft_wrap=True)
+            failed = False
+        if failed:
             return False
-        if preview is not None:
-            version.advance()
-            console.print(f"Visas nu: {', '.join(p.stem for p in case_files)} ({preview.seconds:.1f} s); "
-                          "bygger om resten av webbplatsen …", markup=False, soft_wrap=True)
-    try:
+    with _kept_alive(console):
         build_site(paths, console=console, options=options)
-    except (UserError, BuildFailed) as exc:
-        _report_failure(exc, console)
-        return False
-    version.advance()
-    return True
+        version.advance()
+        return True
+    return False
 
 
 def serve(paths: ProjectPaths, port: int = DEFAULT_PORT, console: Console | None = None,
           options: BuildOptions | None = None) -> None:
     """Build, serve and rebuild on every change until interrupted (``KeyboardInterrupt``)."""
     console = console or Console(stderr=True)
-    options = options or BuildOptions(wait=True)
+    options = replace(options or BuildOptions(wait=True), code=code_version(paths.package_dir))
     version = SiteVersion()
     sources = _Sources(paths)
     with _kept_processes(options, console) as options, PersistentBook() as book:
@@ -249,6 +275,8 @@ def serve(paths: ProjectPaths, port: int = DEFAULT_PORT, console: Console | None
                 *sources.watched(), watch_filter=sources.relevant, debounce=DEBOUNCE_MILLISECONDS,
                 step=STEP_MILLISECONDS, raise_interrupt=True,
             ):
+                if code_version(paths.package_dir) != options.code:
+                    raise CodeChanged()
                 console.print(f"Ändrat: {', '.join(changed_files(changes, paths.root))}; bygger om …",
                               markup=False, soft_wrap=True)
                 rebuild(paths, console, options, version, previewable_case_files(changes, paths))
@@ -270,7 +298,7 @@ def _kept_processes(options: BuildOptions, console: Console) -> Iterator[BuildOp
     """``options`` with a zygote kept running for every build of the session (when kernels are forked).
 
     If it cannot start, each build starts its own, or falls back to fresh kernels with a warning.
-    Package code changed during the session is not seen by the kept zygote: restart serve.
+    It runs the code of ``options.code``: a change of the code ends the session (see :func:`serve`).
     """
     if options.kernels is not Kernels.FORKED:
         yield options
