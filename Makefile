@@ -1,7 +1,8 @@
 # Two commands: `make site` builds the site, `make test` runs every test.
 # Each creates or updates the virtual environment .venv from its pinned requirement set:
-# requirements.txt (site), requirements-test.txt (tests), requirements-lab.txt (JupyterLab),
-# all constrained by constraints.txt.
+# requirements.txt (site), requirements-verify.txt (make verify: the site set and nbval),
+# requirements-test.txt (tests), requirements-lab.txt (JupyterLab), all constrained by
+# constraints.txt.
 
 PYTHON ?= python3
 VENV := .venv
@@ -15,6 +16,8 @@ export CASEBOOK_CHROMIUM
 CASEBOOK_SOFFICE ?= /usr/bin/soffice
 export CASEBOOK_SOFFICE
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+# Options passed on to JupyterLab by make lab, e.g. make lab ARGS="--port 8899 --no-browser".
+ARGS ?=
 
 .PHONY: site test test-fast check verify bench lab chromium libreoffice clean
 
@@ -34,14 +37,14 @@ test-fast: $(VENV)/.test
 check: $(VENV)/.site
 	$(PY) -m casebook check
 
-verify: $(VENV)/.site
+verify: $(VENV)/.verify
 	$(PY) -m casebook verify
 
 bench: $(VENV)/.test
 	$(PY) -m bench.run
 
 lab: $(VENV)/.lab
-	$(VENV)/bin/jupyter lab notebooks/case_report.ipynb
+	$(VENV)/bin/jupyter lab $(ARGS) notebooks/case_report.ipynb
 
 chromium:
 	@test -x "$(CASEBOOK_CHROMIUM)" || { \
@@ -63,7 +66,11 @@ $(VENV)/.site: requirements.txt constraints.txt pyproject.toml
 	$(PY) -m ipykernel install --sys-prefix --name casebook --display-name "Python (casebook)"
 	touch $@
 
-$(VENV)/.test: $(VENV)/.site requirements-test.txt
+$(VENV)/.verify: $(VENV)/.site requirements-verify.txt
+	$(PIP) -r requirements-verify.txt -c constraints.txt
+	touch $@
+
+$(VENV)/.test: $(VENV)/.verify requirements-test.txt
 	$(PIP) -r requirements-test.txt -c constraints.txt
 	touch $@
 

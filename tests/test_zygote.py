@@ -58,7 +58,8 @@ def server(monkeypatch):
     server = zygote.Zygote()
     server.start()
     monkeypatch.setenv(zygote.ENV_SOCKET, str(server.socket_path))
-    yield server
+    with zygote.kernelspec_visible():
+        yield server
     server.stop()
 
 
@@ -105,6 +106,7 @@ def test_killing_the_launcher_ends_the_kernel(forked_kernel):
 def test_without_a_zygote_the_launcher_is_an_ordinary_kernel(monkeypatch):
     zygote.ensure_kernelspec()
     monkeypatch.delenv(zygote.ENV_SOCKET, raising=False)
+    monkeypatch.setenv("JUPYTER_PATH", str(zygote.kernelspec_folder()))
     manager = KernelManager(kernel_name=zygote.KERNEL_NAME)
     manager.start_kernel()
     client = manager.client()
@@ -271,3 +273,16 @@ def test_the_zygote_is_warmed_and_a_forked_kernel_still_shows_what_a_fresh_kerne
     assert "sv" in warmed[zygote.KERNEL_NAME] and "sv" not in warmed["casebook"]
     assert outputs[zygote.KERNEL_NAME]["open_figures"] == []
     assert outputs[zygote.KERNEL_NAME] == outputs["casebook"]
+
+
+def test_jupyterlab_offers_the_analyst_no_forked_kernel(monkeypatch):
+    """JupyterLab's kernel picker lists what the kernelspec manager finds in Jupyter's folders:
+    the environment's kernel, never the build's forked one."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    zygote.ensure_kernelspec()
+    monkeypatch.delenv("JUPYTER_PATH", raising=False)
+    offered = KernelSpecManager().find_kernel_specs()
+    assert "casebook" in offered and zygote.KERNEL_NAME not in offered
+    with zygote.kernelspec_visible():
+        assert zygote.KERNEL_NAME in KernelSpecManager().find_kernel_specs()

@@ -222,7 +222,8 @@ def _kernel_source(options: BuildOptions, console: Console) -> Iterator[str]:
     previous = os.environ.get(zygote.ENV_SOCKET)
     os.environ[zygote.ENV_SOCKET] = str(forked.socket_path)
     try:
-        yield zygote.KERNEL_NAME
+        with zygote.kernelspec_visible():
+            yield zygote.KERNEL_NAME
     finally:
         if previous is None:
             os.environ.pop(zygote.ENV_SOCKET, None)

@@ -74,9 +74,37 @@ class ZygoteUnavailable(Exception):
     """The zygote did not start; the caller can fall back to fresh kernels."""
 
 
+def kernelspec_folder() -> Path:
+    """The Jupyter data folder of the ``casebook-fork`` kernelspec.
+
+    Not one of Jupyter's own folders, so JupyterLab's kernel picker never offers the build's
+    forked kernel to an analyst; the build adds it to ``JUPYTER_PATH`` (:func:`kernelspec_visible`).
+    """
+    return Path(sys.prefix) / "share" / "casebook" / "jupyter"
+
+
+@contextmanager
+def kernelspec_visible() -> Iterator[None]:
+    """``JUPYTER_PATH`` with :func:`kernelspec_folder` first, for the block (and processes started in it)."""
+    previous = os.environ.get("JUPYTER_PATH")
+    os.environ["JUPYTER_PATH"] = os.pathsep.join([str(kernelspec_folder()), *([previous] if previous else [])])
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("JUPYTER_PATH", None)
+        else:
+            os.environ["JUPYTER_PATH"] = previous
+
+
 def ensure_kernelspec() -> None:
-    """Install the ``casebook-fork`` kernelspec into this environment when missing."""
-    target = Path(sys.prefix) / "share" / "jupyter" / "kernels" / KERNEL_NAME
+    """Install the ``casebook-fork`` kernelspec into :func:`kernelspec_folder` when missing.
+
+    Earlier versions installed it among the environment's kernels, where JupyterLab listed it
+    as a third choice: it is removed from there.
+    """
+    shutil.rmtree(Path(sys.prefix) / "share" / "jupyter" / "kernels" / KERNEL_NAME, ignore_errors=True)
+    target = kernelspec_folder() / "kernels" / KERNEL_NAME
     spec = {
         "argv": [sys.executable, "-m", "casebook.engine.zygote", "launch", "-f", "{connection_file}"],
         "display_name": "Python (casebook, forked)",
@@ -171,7 +199,8 @@ def running() -> Iterator[str]:
     previous = os.environ.get(ENV_SOCKET)
     os.environ[ENV_SOCKET] = str(zygote.socket_path)
     try:
-        yield KERNEL_NAME
+        with kernelspec_visible():
+            yield KERNEL_NAME
     finally:
         if previous is None:
             os.environ.pop(ENV_SOCKET, None)

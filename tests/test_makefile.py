@@ -1,0 +1,55 @@
+"""The Makefile's targets as a new region uses them: `make lab` passes options on, `make verify`
+works right after `make site` on a fresh clone (it installs what it needs)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import REPO
+
+
+def _make(root: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    environment = {key: value for key, value in os.environ.items() if not key.startswith(("MAKE", "VIRTUAL_ENV"))}
+    return subprocess.run(["make", "--no-print-directory", *args], cwd=root, capture_output=True, text=True,
+                          check=False, timeout=timeout, env=environment)
+
+
+def test_make_lab_passes_options_on_to_jupyterlab():
+    done = _make(REPO, "-n", "lab", 'ARGS=--port 8899 --no-browser')
+    assert done.returncode == 0, done.stderr
+    assert ".venv/bin/jupyter lab --port 8899 --no-browser notebooks/case_report.ipynb" in done.stdout.splitlines()
+
+
+def test_every_requirement_set_is_installed_by_its_target():
+    verify = (REPO / "requirements-verify.txt").read_text(encoding="utf-8").splitlines()
+    assert "-r requirements.txt" in verify and any(line.startswith("nbval==") for line in verify)
+    assert "-r requirements-verify.txt" in (REPO / "requirements-test.txt").read_text(encoding="utf-8").splitlines()
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    assert "verify: $(VENV)/.verify\n" in makefile and "$(PIP) -r requirements-verify.txt" in makefile
+
+
+@pytest.mark.e2e  # creates a virtual environment, builds the site and verifies it: several minutes
+def test_make_verify_works_right_after_make_site_on_a_fresh_clone(tmp_path):
+    clone = tmp_path / "klon"
+    subprocess.run(["git", "clone", "--quiet", str(REPO), str(clone)], check=True, timeout=300)
+    # The working tree's changes too, when the tests run before a commit (CI runs on a clean clone).
+    for name in ("Makefile", "requirements.txt", "requirements-verify.txt", "constraints.txt", "casebook", "notebooks",
+                 "data", "book", "_config.yml", "_toc.yml", "pyproject.toml"):
+        source, target = REPO / name, clone / name
+        if source.is_dir():
+            shutil.rmtree(target)
+            generated = ("cases", "_generated") if name == "book" else ()
+            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", *generated))
+        else:
+            shutil.copy2(source, target)
+    site = _make(clone, "site", timeout=2400)
+    assert site.returncode == 0, site.stdout[-3000:] + site.stderr[-3000:]
+    verify = _make(clone, "verify", timeout=2400)
+    assert verify.returncode == 0, verify.stdout[-3000:] + verify.stderr[-3000:]
+    assert "Det publicerade ärendet reproducerades." in verify.stderr
+    assert (clone / ".venv" / "bin" / "pytest").is_file()  # installed by make verify, not by make site
