@@ -53,6 +53,10 @@ def _parser() -> argparse.ArgumentParser:
         "--assemble", action="store_true",
         help="bygg webbplatsen av sammanslagna delbyggen i _build/cache; kör bara portföljen",
     )
+    build.add_argument(
+        "--publish", action="store_true",
+        help="bygg för publicering: stoppa om data/reference/publisher.yaml har platshållare (example.invalid)",
+    )
     commands.add_parser("check", help="validera alla ärendefiler utan att köra något, och visa vad som behöver uppmärksammas")
     new = commands.add_parser("new", help="skriv en tom ärendefil att fylla i, med vägledning för varje fält")
     new.add_argument("case_id", metavar="ärende-id", help="det nya ärendets id, t.ex. region-2026-projekt")
@@ -166,6 +170,7 @@ def _build(args: argparse.Namespace, paths: ProjectPaths, console: Console) -> i
         timeout=args.timeout or DEFAULT_TIMEOUT,
         wait=args.wait,
         assemble=args.assemble,
+        publish=args.publish,
     )
     if args.shard is not None:
         summary = build_shard(paths, Shard.parse(args.shard), console, options)

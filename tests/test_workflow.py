@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -43,10 +44,13 @@ def test_workflow_rebuilds_on_data_and_code_changes_and_publishes_only_from_main
     steps = workflow["jobs"]["build"]["steps"]
     assert any(s.get("uses", "").startswith("actions/cache") and s["with"]["path"] == "_build/cache" for s in steps)
     assert [s["run"] for s in steps if "run" in s] == [
-        "make .venv/.site && .venv/bin/python -m casebook build --assemble", "make test", "make verify"]
+        "make .venv/.site && .venv/bin/python -m casebook build $ASSEMBLE $PUBLISH", "make test", "make verify"]
     upload = next(s for s in steps if s.get("uses", "").startswith("actions/upload-pages-artifact"))
     assert "push" in upload["if"] and "refs/heads/main" in upload["if"]
     assert "push" in workflow["jobs"]["deploy"]["if"]
+    # The build that deploys is a build for publication: placeholders in publisher.yaml stop it.
+    build = next(s for s in steps if s.get("name") == "Build the site")
+    assert build["env"]["PUBLISH"].startswith("${{ " + upload["if"]) and "'--publish'" in build["env"]["PUBLISH"]
 
 
 def test_workflow_verifies_weekly_and_on_release_and_publishes_the_result():
@@ -107,7 +111,7 @@ def test_checkouts_keep_no_credentials_and_python_caches_pip_by_the_requirement_
     jobs = _workflow()["jobs"]
     steps = [step for job in jobs.values() for step in job.get("steps", [])]
     checkouts = [s for s in steps if s.get("uses", "").startswith("actions/checkout@")]
-    assert len(checkouts) == 2 and all(s["with"]["persist-credentials"] is False for s in checkouts)
+    assert len(checkouts) == 3 and all(s["with"]["persist-credentials"] is False for s in checkouts)
     pythons = [s for s in steps if s.get("uses", "").startswith("actions/setup-python@")]
     assert len(pythons) == 2
     for step in pythons:
@@ -131,11 +135,32 @@ def test_permissions_are_minimal_and_a_deploy_is_never_cancelled():
     assert uses.index("actions/configure-pages") < uses.index("actions/upload-pages-artifact")
 
 
+def _shards_for(tmp_path, cases: int) -> list[str]:
+    """The ``plan`` job's step run in a project with ``cases`` case files: the slices it plans."""
+    step = next(s for s in _workflow()["jobs"]["plan"]["steps"] if s.get("id") == "count")
+    project = tmp_path / f"n{cases}"
+    (project / "data" / "cases").mkdir(parents=True)
+    for number in range(cases):
+        (project / "data" / "cases" / f"fiktiv-{number}.yaml").touch()
+    output = tmp_path / f"output-{cases}"
+    subprocess.run(["bash", "-e", "-c", step["run"]], cwd=project, check=True, capture_output=True,
+                   env={"PATH": "/usr/bin:/bin", "GITHUB_OUTPUT": str(output), **step["env"]})
+    return json.loads(output.read_text().strip().removeprefix("shards="))
+
+
+def test_the_number_of_runners_follows_the_number_of_cases(tmp_path):
+    assert _shards_for(tmp_path, 1) == _shards_for(tmp_path, 99) == []  # one runner: the build job builds all
+    assert _shards_for(tmp_path, 100) == _shards_for(tmp_path, 1000) == ["1/4", "2/4", "3/4", "4/4"]
+    jobs = _workflow()["jobs"]
+    assert jobs["shards"]["if"] == "needs.plan.outputs.shards != '[]'"
+    assert jobs["build"]["if"] == "${{ !cancelled() && !failure() }}"
+    build = next(s for s in jobs["build"]["steps"] if s.get("name") == "Build the site")
+    assert build["env"]["ASSEMBLE"] == "${{ needs.plan.outputs.shards != '[]' && '--assemble' || '' }}"
+
+
 def test_slices_run_as_a_matrix_and_the_build_job_assembles_their_cache_entries():
     jobs = _workflow()["jobs"]
-    shards = jobs["shards"]["strategy"]["matrix"]
-    count = len(shards["shard"])
-    assert count >= 2 and shards["shard"] == [f"{i}/{count}" for i in range(1, count + 1)]
+    assert jobs["shards"]["strategy"]["matrix"]["shard"] == "${{ fromJSON(needs.plan.outputs.shards) }}"
     steps = jobs["shards"]["steps"]
     run = next(s for s in steps if "run" in s)
     assert "casebook build --shard \"$SHARD\"" in run["run"] and run["env"]["SHARD"] == "${{ matrix.shard }}"
@@ -144,10 +169,10 @@ def test_slices_run_as_a_matrix_and_the_build_job_assembles_their_cache_entries(
     upload = next(s for s in steps if s.get("uses", "").startswith("actions/upload-artifact@"))
     assert upload["with"]["path"] == "_build/shard/" and upload["with"]["name"].startswith("execution-cache-")
 
-    assert jobs["build"]["needs"] == "shards"
+    assert jobs["build"]["needs"] == ["plan", "shards"]
     build = jobs["build"]["steps"]
     download = next(s for s in build if s.get("uses", "").startswith("actions/download-artifact@"))
     assert download["with"] == {"pattern": "execution-cache-*", "path": "_build/cache", "merge-multiple": True}
     names = [s.get("name") for s in build]
     assert names.index(download["name"]) < names.index("Build the site")
-    assert "--assemble" in next(s for s in build if s.get("name") == "Build the site")["run"]
+    assert "$ASSEMBLE" in next(s for s in build if s.get("name") == "Build the site")["run"]

@@ -3,6 +3,7 @@ national agencies that grant under förordning (2003:596), and who publishes the
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
@@ -63,6 +64,17 @@ class Publisher(BaseModel):
     contact_email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+$"), AfterValidator(line_text)]
     site_url: Annotated[str, StringConstraints(pattern=r"^https://[^\s]+/$"), AfterValidator(line_text)]
     """The published site's address, ending with ``/``; open-data links are built from it."""
+
+    def placeholders(self) -> list[str]:
+        """The fields that still hold a placeholder: an address under a domain reserved for
+        examples and tests (RFC 2606, RFC 6761), such as the repository's ``example.invalid``."""
+        return [name for name, value in (("contact_email", self.contact_email), ("site_url", self.site_url))
+                if _PLACEHOLDER_DOMAIN.search(value)]
+
+
+# example.com, example.net, example.org and any name under .example, .invalid, .localhost or .test.
+_PLACEHOLDER_DOMAIN = re.compile(r"[@./]((?:[^@./\s]+\.)*example\.(?:com|net|org)|(?:[^@/\s]*\.)?(?:example|invalid|localhost|test))(?:[/:]|$)",
+                                 re.IGNORECASE)
 
 
 def reference_dir_for(case_path: str | Path) -> Path:

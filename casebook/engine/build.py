@@ -94,6 +94,7 @@ class BuildOptions:
     # casebook.engine.code.code_version of what the build's processes run (serve: its session's);
     # None: what is on disk when the build starts.
     code: str | None = None
+    publish: bool = False  # a build for publication: placeholders in publisher.yaml stop it (--publish)
 
 
 @dataclass(frozen=True)
@@ -324,6 +325,30 @@ def _now() -> float:
     return time.time() - 1.0
 
 
+_warned_placeholders: set[Path] = set()
+
+
+def check_publisher(paths: ProjectPaths, publish: bool, console: Console) -> None:
+    """Stop a build for publication whose ``publisher.yaml`` still holds placeholders; warn once
+    (per process) in any other build.
+
+    The refusal is tied to ``--publish``, which the deploy jobs pass, not to ``CI``: the
+    repository's own CI builds and tests with the placeholder publisher it ships.
+    """
+    placeholders = load_publisher(paths.reference_dir).placeholders()
+    if not placeholders:
+        return
+    where = f"{paths.relative(paths.reference_dir / 'publisher.yaml')}: {' och '.join(placeholders)}"
+    if publish:
+        raise UserError(f"Webbplatsen publiceras inte: {where} är platshållare (en adress under en domän för exempel, "
+                        "som example.invalid). Ange utgivarens riktiga e-postadress och webbplatsens adress först.")
+    if paths.reference_dir not in _warned_placeholders:
+        _warned_placeholders.add(paths.reference_dir)
+        console.print(f"Varning: {where} är platshållare; öppna data och katalogen nämner dem. "
+                      "Ett bygge för publicering (casebook build --publish) stoppas tills de är ifyllda.",
+                      style="yellow", markup=False, soft_wrap=True)
+
+
 def _require_same_code(paths: ProjectPaths, code: str, since: float) -> None:
     """Raise :class:`CodeChanged` if the package or the installed packages are no longer ``code``.
 
@@ -365,6 +390,7 @@ def build_site(
 
     evaluations = EvaluationCache(paths)
     cases = validate_all(paths, evaluations)  # before the lock: a bad case file leaves no trace
+    check_publisher(paths, options.publish, console)
     summary = BuildSummary(cases=len(cases))
     cache = ExecutionCache(paths)
     with project_lock(paths.lock_file, wait=options.wait), _staging(output) as staging:
