@@ -1,4 +1,4 @@
-"""Command line: ``python -m casebook build | check | new | serve | verify | refresh-notebook | memo``.
+"""Command line: ``python -m casebook build | check | new | serve | verify | export | refresh-notebook | memo``.
 
 User errors print a short Swedish message and exit with 2, without a traceback; a case
 notebook or book build that fails exits with 1; Ctrl-C or SIGTERM stops a build within
@@ -71,6 +71,8 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("--site", type=Path, default=None, help="webbplatsen att verifiera (standard: _build/html)")
     verify.add_argument("--wait", action="store_true", help="vänta på ett pågående bygge i stället för att avbryta")
     commands.add_parser("refresh-notebook", help="kör mallarna i notebooks/ och spara deras utdata (för nbval)")
+    export = commands.add_parser("export", help="kopiera den byggda webbplatsen som vanliga filer till en mapp, för valfri webbserver")
+    export.add_argument("target", metavar="MAPP", type=Path, help="en ny eller tom mapp")
     memo = commands.add_parser("memo", help="skriv beslutsunderlaget för ett ärende: Word-utkast (.docx) och PDF/A (.pdf)")
     memo.add_argument("case_id", metavar="ärende-id", help="ärendets id, t.ex. rjh-2025-spin")
     memo.add_argument("--output", type=Path, default=Path("_build/memo"), help="var filerna skrivs (standard: _build/memo)")
@@ -96,6 +98,13 @@ def main(argv: list[str] | None = None) -> int:
             written = new_case(paths, args.case_id)
             console.print(f"Skrev {paths.relative(written)}. Fyll i fälten och kör casebook check: den säger vad som "
                           "återstår.", soft_wrap=True, markup=False)
+            return 0
+        if args.command == "export":
+            from casebook.engine.export import export_site
+
+            copied = export_site(paths, args.target)
+            console.print(f"Webbplatsen exporterad till {args.target}: {fmt.plural(copied, 'fil', 'filer')}.",
+                          soft_wrap=True, markup=False)
             return 0
         if args.command == "memo":
             _memo(paths.root, args.case_id, args.output, console)

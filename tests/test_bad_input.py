@@ -163,3 +163,9 @@ def test_an_escape_sequence_is_never_printed_raw(tmp_path, capsys):
     assert main(["--root", str(root), "check"]) == 2
     err = capsys.readouterr().err
     assert "\x1b" not in err and "<U+001B>" in err
+
+
+def test_export_without_a_built_site_says_to_build_first(tmp_path, capsys):
+    root = _project_with(tmp_path, SPIN_PATH)
+    assert main(["--root", str(root), "export", str(tmp_path / "ut")]) == 2
+    assert "Ingen byggd webbplats i _build/html; bygg den först (make site)." in capsys.readouterr().err

@@ -274,3 +274,34 @@ def test_a_failing_book_build_leaves_the_previous_site_unchanged(tmp_path):
     after = {p.relative_to(site): p.read_bytes() for p in site.rglob("*") if p.is_file()}
     assert after == before
     assert [p.name for p in site.parent.iterdir() if p.name.startswith(".staging")] == []
+
+
+def test_the_exported_site_is_real_files_that_any_web_server_serves(site, tmp_path):
+    """`cp -r _build/html` copies a symbolic link; `casebook export` copies the site itself."""
+    import functools
+    import threading
+    import urllib.request
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    root = site.parent.parent
+    target = tmp_path / "webbserver" / "casebook"
+    done = casebook(root, "export", str(target))
+    assert done.returncode == 0, done.stderr
+    files = [path for path in target.rglob("*") if path.is_file()]
+    assert f"{len(files)} filer" in done.stderr
+    assert not [path for path in target.rglob("*") if path.is_symlink()]
+    assert sorted(p.relative_to(target) for p in files) == sorted(
+        p.relative_to(site.resolve()) for p in site.resolve().rglob("*") if p.is_file())
+
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(target))
+    handler.log_message = lambda *args: None
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        for page in ("index.html", "book/case_list.html", "book/cases/rjh-2025-spin.html", "data/beslut.csv"):
+            with urllib.request.urlopen(f"{base}/{page}", timeout=30) as response:
+                assert response.status == 200 and response.read() == (site / page).read_bytes(), page
+    finally:
+        server.shutdown()
+    assert casebook(root, "export", str(target)).returncode == 2  # never into a folder that holds something
