@@ -194,7 +194,7 @@ def test_temporal_coverage_is_the_span_of_the_project_periods(written):
     graph = Graph().parse(written / "katalog.rdf", format="xml")
     decisions = next(d for d in graph.subjects(RDF.type, DCAT.Dataset) if str(graph.value(d, DCTERMS["title"])) == "Regionala medfinansieringsbeslut")
     period = graph.value(decisions, DCTERMS.temporal)
-    assert (str(graph.value(period, DCAT.startDate)), str(graph.value(period, DCAT.endDate))) == ("2025-11-03", "2100-12-31")
+    assert (str(graph.value(period, DCAT.startDate)), str(graph.value(period, DCAT.endDate))) == ("2017-03-01", "2100-12-31")
 
 
 def test_the_check_fails_on_a_planted_error(written):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import io
@@ -233,24 +234,19 @@ def test_site_build_publishes_and_links_each_cases_report_pdf(tmp_path):
     assert cached.read_bytes() == (site / "rapport" / "rjh-2025-spin.pdf").read_bytes()
 
 
-def spin_with_title(tmp_path: Path, title: str) -> Path:
-    case_path = tmp_path / "rjh-2025-spin.yaml"
-    case_path.write_text(SPIN_PATH.read_text(encoding="utf-8").replace(
-        "title: SPIN – Strategisk Planering i Norr", f"title: {title}"), encoding="utf-8")
-    return case_path
-
-
 @pytest.mark.parametrize(
     ("title", "error", "message"),
     [
-        ('"SPIN \\x0b slut"', CaseFileError, "title: innehåller styrtecknet U+000B, som inte kan skrivas i ärenderapporten"),
-        ('"SPIN \\U0001F680"', UserError,
+        ("SPIN \x0b slut", CaseFileError, "title: innehåller styrtecknet U+000B, som inte kan skrivas i ärenderapporten"),
+        ("SPIN \U0001F680", UserError,
          "Ärenderapporten för rjh-2025-spin kan inte skrivas som PDF/A: ett tecken i ärendefilen rjh-2025-spin.yaml finns inte"),
     ],
     ids=["control-character", "character-without-glyph"],
 )
 def test_text_a_pdf_a_cannot_hold_is_a_swedish_error_and_nothing_is_written(tmp_path, title, error, message):
-    evaluated = evaluate_case(spin_with_title(tmp_path, title), REFERENCE_DIR)
+    # `casebook check` refuses both titles; made in code, past the check, they test the writer's own guard.
+    spin = evaluate_case(SPIN_PATH, REFERENCE_DIR)
+    evaluated = dataclasses.replace(spin, case=spin.case.model_copy(update={"title": title}))
     out = tmp_path / "rapport"
     with pytest.raises(error) as raised:
         write_report(evaluated, out)

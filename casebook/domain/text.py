@@ -141,12 +141,21 @@ def character_kind(character: str) -> str:
     return "ett tecken som typsnitten i beslutsunderlagets och rapportens PDF/A saknar"
 
 
+# Every character shown (and the line break in running text), matched by the regular
+# expression engine: checking a text character by character in Python costs about as much as
+# reading the case file, and only a refused text needs to know which character it was.
+_SHOWN = _character_class(list(SHOWN_RANGES))
+_ACCEPTED = {True: re.compile(f"[\n{_SHOWN}]*"), False: re.compile(f"[{_SHOWN}]*")}
+
+
 def text_problem(text: str, line_breaks: bool) -> str | None:
     """What is wrong with ``text`` as a text field, in Swedish, or ``None`` if nothing is.
 
     ``line_breaks``: the field is running text, where a line break is allowed.
     The message names the first bad character by its code point and where it is (counted from 1).
     """
+    if _ACCEPTED[line_breaks].fullmatch(text):
+        return None
     for position, character in enumerate(text, start=1):
         code = ord(character)
         if (code == _LINE_BREAK and line_breaks) or (0x20 <= code < 0x7F):
