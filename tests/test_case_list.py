@@ -57,7 +57,8 @@ def _sorted_headers(page):
       .map(th => [th.textContent.trim(), th.getAttribute('aria-sort')])""")
 
 
-NEWEST_FIRST = ["fiktiv-bas", "fiktiv-syd", "fiktiv-norr", "rjh-2025-spin"]
+# SPIN's application (2025-09-09), then bas and syd (both decided 2017-02-15, by id), then norr (2016-02-15).
+NEWEST_FIRST = ["rjh-2025-spin", "fiktiv-bas", "fiktiv-syd", "fiktiv-norr"]
 
 
 @pytest.mark.e2e
@@ -101,8 +102,8 @@ def test_enter_on_a_focused_header_button_sorts(browser, server):  # noqa: F811
     context, page, problems = _open(browser, server, CASE_LIST)
     page.get_by_role("button", name="Datum", exact=True).focus()
     page.keyboard.press("Enter")
-    # Oldest first: SPIN's application (2025), norr (2098), then bas and syd (both 2099-02-15).
-    assert page.evaluate(ROW_IDS) == ["rjh-2025-spin", "fiktiv-norr", "fiktiv-bas", "fiktiv-syd"]
+    # Oldest first: norr (2016), then bas and syd (both 2017-02-15, tie kept), then SPIN's application (2025).
+    assert page.evaluate(ROW_IDS) == ["fiktiv-norr", "fiktiv-bas", "fiktiv-syd", "rjh-2025-spin"]
     assert _sorted_headers(page) == [["Datum", "ascending"]]
     page.keyboard.press("Tab")  # the next header's button
     page.keyboard.press("Enter")
