@@ -381,7 +381,7 @@ def test_a_copy_of_spin_with_other_figures_and_spins_proposal_fails_check_naming
     assert main(["--root", str(root), "check"]) == 2
     err = capsys.readouterr().err
     assert "fiktiv-kopia.yaml" in err and "Traceback" not in err
-    assert (f"decision.proposal[0]: förslaget anger 12,10{NBSP}procent, men andelen i decision.share_percent är "
+    assert (f"decision.proposal, post 1: förslaget anger 12,10{NBSP}procent, men andelen i decision.share_percent är "
             f"18,04{NBSP}procent.") in err
     assert f"förslaget anger 750{NBSP}000{NBSP}kronor, men maxbeloppet i decision.max_amount är 1{NBSP}200{NBSP}000{NBSP}kronor" in err
     assert "förslaget låter Region Jämtland Härjedalen bevilja, men beslutsfattaren är Region Dalarna" in err
@@ -406,10 +406,10 @@ def test_a_copy_of_spin_with_other_figures_never_publishes_spins_wording(tmp_pat
 
 @pytest.mark.parametrize(("replacements", "problem"), [
     ({"12,10 procent": "12,1 %"}, None),  # the same share, written otherwise
-    ({"12,10 procent": "12,00 procent"}, f"decision.proposal[0]: förslaget anger 12,00{NBSP}procent"),
-    ({"750 000 kronor": "75 000 kronor"}, f"decision.proposal[0]: förslaget anger 75{NBSP}000{NBSP}kronor"),
+    ({"12,10 procent": "12,00 procent"}, f"decision.proposal, post 1: förslaget anger 12,00{NBSP}procent"),
+    ({"750 000 kronor": "75 000 kronor"}, f"decision.proposal, post 1: förslaget anger 75{NBSP}000{NBSP}kronor"),
     ({"      Region Jämtland Härjedalen beviljar": "      Region Västernorrland beviljar"},
-     "decision.proposal[0]: förslaget låter Region Västernorrland bevilja"),
+     "decision.proposal, post 1: förslaget låter Region Västernorrland bevilja"),
     ({"till projektet SPIN-Strategisk\n      Planering i Norr": "till projektet"},
      "decision.proposal: förslaget nämner inte projektet SPIN – Strategisk Planering i Norr"),
     ({"med 12,10 procent av": "med en andel av"}, f"decision.proposal: förslaget nämner inte andelen 12,10{NBSP}procent"),

@@ -24,7 +24,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from casebook.domain import formatting as fmt
-from casebook.domain.errors import FieldProblem
+from casebook.domain.errors import FieldProblem, field_path
 from casebook.domain.model import Case, CaseState, Recommendation, RuleSetId
 
 
@@ -251,7 +251,7 @@ def proposal_problems(case: Case) -> list[FieldProblem]:
     allowed_amounts = {maximum} | ({decision.advance.amount} if decision.advance else set())
     problems: list[FieldProblem] = []
     for index, point in enumerate(points):
-        where = f"decision.proposal[{index}]"
+        where = field_path("decision", "proposal", index)
         for stated in _percentages(point):
             if stated != share:
                 problems.append(FieldProblem(where, f"förslaget anger {share_words(stated)}, men andelen i "
