@@ -128,7 +128,7 @@ def _facts(view) -> dict[str, str]:
 
 def test_a_proposal_has_no_decision_date_yet_and_a_decided_case_has_its_date():
     assert _facts(prepare(SPIN_PATH))["Beslutsdatum"] == "Inte beslutat ännu"
-    assert _facts(prepare(FICTIONAL_BASE_PATH, REPO / "data" / "reference"))["Beslutsdatum"] == "2099-02-15"
+    assert _facts(prepare(FICTIONAL_BASE_PATH, REPO / "data" / "reference"))["Beslutsdatum"] == "2017-02-15"
 
 
 def test_spin_page_shows_description_aims_and_expected_results():

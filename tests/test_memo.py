@@ -287,7 +287,7 @@ def test_a_decided_case_gives_the_decision_in_the_same_structure(decided_memo):
     assert [s.title for s in decided_memo.sections][-1] == "Beslut"
     header = dict(decided_memo.header)
     assert (header["Handling"], header["Beslutsdatum"], header["Beslutat av"], header["Beslutets referens"]) == (
-        "Beslut", "15 februari 2099", "Fiktiv regional utvecklingsnämnd", "FIKTIV RUN 1/2099 § 1")
+        "Beslut", "15 februari 2017", "Fiktiv regional utvecklingsnämnd", "FIKTIV RUN 1/2099 § 1")
     intro, points, when = section(decided_memo, "Beslut").blocks
     assert intro.text == "Fiktiv regional utvecklingsnämnd beslutar att"
     assert points.items == (
@@ -298,7 +298,7 @@ def test_a_decided_case_gives_the_decision_in_the_same_structure(decided_memo):
         "projektstödet finansieras med medel från anslag 1:1 Regionala utvecklingsåtgärder,",
         "Fiktiva allmänna villkor (FIKTIV 0/2099) gäller för projektet.",
     )
-    assert when.text == "Beslutet fattades den 15 februari 2099 (FIKTIV RUN 1/2099 § 1)."
+    assert when.text == "Beslutet fattades den 15 februari 2017 (FIKTIV RUN 1/2099 § 1)."
     assert "Förslag till beslut" not in memo_text(decided_memo, annex=False)
     assert (f"Avvikelse: Beslutet avviker från förslaget: förslaget var 20,00{NBSP}%, högst 400{NBSP}000{NBSP}kr; "
             f"beslutet är 18,00{NBSP}%, högst 400{NBSP}000{NBSP}kr.") in blocks_text(decided_memo.annex.blocks)
