@@ -170,7 +170,7 @@ def test_check_explains_what_is_still_to_fill_in(empty_project, capsys):
     err = capsys.readouterr().err
     for field, guidance in [("title", "projektets namn"), ("decision_maker.name", "den region eller myndighet"),
                             ("dates.application_received", "dagen ansökan kom in"),
-                            ("financing_plan[0].amount", "finansiärens belopp"),
+                            ("financing_plan, post 1, amount", "finansiärens belopp"),
                             ("decision.share_percent", "andel av redovisade och godkända kostnader"),
                             ("decision.conditional_on_other_financing", "true om beslutet gäller"),
                             ("source_document.title", "beslutsunderlagets titel")]:

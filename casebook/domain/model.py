@@ -737,8 +737,9 @@ def _field_problem(error: dict) -> FieldProblem:
     elif kind == "markdown_subset":
         message = ctx["problem"]
     elif error.get("input", "") is None and kind != "extra_forbidden":  # null where a value is required: still to fill in
-        guidance = TO_FILL.get(re.sub(r"\[\d+\]", "[]", location))
-        return FieldProblem(location, "ska fyllas i" + (f" ({guidance})" if guidance else ""))
+        key = "".join("[]" if isinstance(part, int) else f".{part}" for part in location).lstrip(".")
+        guidance = TO_FILL.get(key)
+        return FieldProblem(field_path(*location), "ska fyllas i" + (f" ({guidance})" if guidance else ""))
     elif kind in {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}:
         bound = next(iter(ctx.values()))
         relation = {"greater_than": "större än", "greater_than_equal": "minst",
