@@ -9,6 +9,7 @@ LibreOffice lays it out is checked in ``test_memo_libreoffice.py``.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import io
@@ -815,3 +816,14 @@ def test_site_build_publishes_each_cases_memo(tmp_path):
     pdf = (published / "rjh-2025-spin.pdf").read_bytes()
     assert pdf == render_pdf(build_memo(evaluate_case(root / "data" / "cases" / "rjh-2025-spin.yaml")),
                              SPIN_PATH.read_bytes(), CREATED)
+
+
+def test_a_title_and_reference_longer_than_words_property_limit_are_shortened_only_in_the_properties(spin_memo):
+    title, reference = "Projekt " + "långt namn " * 45, "Dnr " + "RUN/2017/" * 55
+    assert len(title) > 255 and len(reference) > 255  # as long as a case file allows
+    docx = render_docx(dataclasses.replace(spin_memo, title=title, reference=reference), CREATED)
+    document = Document(io.BytesIO(docx))
+    properties = document.core_properties
+    assert len(properties.title) == len(properties.keywords) == len(properties.subject) == 255
+    assert properties.title == title[:254].rstrip() + "…" and properties.keywords.startswith("Dnr RUN/2017/")
+    assert title.strip() in "\n".join(p.text for p in document.paragraphs)  # the document itself keeps it whole
