@@ -31,6 +31,7 @@ from pydantic_core import PydanticCustomError
 from casebook.domain import narrative
 from casebook.domain.errors import CaseFileError, FieldProblem, UserError, field_path, printable
 from casebook.domain.formatting import kronor
+from casebook.domain.organisation_number import OrganisationNumber
 from casebook.domain.text import ShortText, Text
 from casebook.domain.yaml_reader import YamlProblem, read_yaml
 
@@ -75,9 +76,6 @@ from the figures, see :mod:`casebook.domain.wording`)."""
 FOLLOW_UP_SINCE_VERSION = 3
 NARRATIVE_SINCE_VERSION = 4
 CASE_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
-# ASCII digits only: ``\d`` would also take other scripts' digits (Arabic-Indic, Devanagari, …).
-ORGANISATION_NUMBER_PATTERN = r"^[0-9]{6}-[0-9]{4}$"
-OrganisationNumber = Annotated[str, StringConstraints(pattern=ORGANISATION_NUMBER_PATTERN)]
 
 
 def _markdown_subset(text: str) -> str:
