@@ -210,13 +210,15 @@ def test_open_data_files_download_and_parse(site):
     hrefs = {a["href"] for a in soup.select("main a[href]") if "data/" in a["href"]}
     # SPIN is a proposal: no grant, so no 360Giving file (its schema needs at least one grant).
     assert hrefs == {"../data/beslut.csv", "../data/beslut.json", "../data/beslut.schema.json", "../data/finansieringsplaner.csv",
+                     "../data/finansieringsplaner.json", "../data/finansieringsplaner.schema.json",
                      "../data/medfinansiering.xlsx", "../data/datapackage.json", "../data/katalog.rdf",
                      "../data/arendefil.schema.json",
                      # SPIN records no follow-up: the payments are published with their header and no rows.
                      "../data/utbetalningar.csv", "../data/utbetalningar.json", "../data/utbetalningar.schema.json"}
     assert not (site / "data" / "360giving.json").exists()
     text = page_text(site / "book" / "open_data.html")
-    assert "0 av 1 ärende är bidrag som utgivaren har beviljat" in text and "1 är förslag till beslut" in text
+    assert "inget av 1 ärende är ett bidrag som utgivaren har beviljat, så ingen 360Giving-fil publiceras" in text
+    assert "1 är förslag till beslut" in text and "360giving.json" not in text
     book = site / "book"
     decisions = list(csv.DictReader(io.StringIO((book / "../data/beslut.csv").read_text(encoding="utf-8"))))
     assert decisions[0]["total_financing_sek"] == "6200285" and decisions[0]["status"] == "proposal"

@@ -3,10 +3,11 @@
 The payments table and the follow-up status are checked on the fictional follow-up cases
 (tests/cases/fiktiv-uppfoljning-*.yaml), their amounts asserted exactly.
 
-The 360Giving file is validated against the vendored 360Giving package schema and the grant
-schema it refers to (tests/schemas/README.md says where they come from), and its meaning is
-checked on fictional decided, changed, rejected and proposed cases: only decided awards are
-grants, with the decided amount and the real decision date.
+The 360Giving file is validated against the 360Giving Data Standard 1.4.3 package and grant
+schemas, vendored in tests/reference (its README says where they come from), as JSON Schema
+Draft 2020-12 with format checking, and its codes against the standard's codelists; its
+meaning is checked on fictional decided, changed, rejected and proposed cases: only decided
+awards are grants, with the decided amount and the real decision date.
 """
 
 from __future__ import annotations
@@ -22,30 +23,26 @@ import jsonschema
 import pytest
 from conftest import FICTIONAL_BASE_PATH, REFERENCE_DIR, REPO, SPIN_PATH
 from openpyxl import load_workbook
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT4
+from opendata_support import PUBLISHER, codelist_problems, uniform_history, validator_360giving
 
 from casebook.domain.evaluation import evaluate_case
-from casebook.domain.reference import Publisher, load_national_agencies, load_publisher, load_regional_actors
+from casebook.domain.reference import load_national_agencies, load_publisher, load_regional_actors
 from casebook.render import giving360
 from casebook.render.opendata import write_open_data
-from casebook.render.opendata_tables import DECISION_COLUMNS, PAYMENT_COLUMNS, decision_rows, financing_rows, payment_rows
+from casebook.render.opendata_tables import (
+    DECISION_COLUMNS,
+    PAYMENT_COLUMNS,
+    CaseFileTimes,
+    DataHistory,
+    OrganisationNumbers,
+    decision_rows,
+    financing_rows,
+    payment_rows,
+)
 
-SCHEMAS = REPO / "tests" / "schemas"
-PACKAGE_SCHEMA = json.loads((SCHEMAS / "360-giving-package-schema-1.4.json").read_text(encoding="utf-8"))
-GRANT_SCHEMA = json.loads((SCHEMAS / "360-giving-schema.json").read_text(encoding="utf-8"))
-GRANT_SCHEMA_URL = PACKAGE_SCHEMA["properties"]["grants"]["items"]["$ref"]
 CASES = REPO / "tests" / "opendata_cases"
 CHANGED_PATH, REJECTED_PATH = CASES / "fiktiv-lagre-belopp.yaml", CASES / "fiktiv-avslag.yaml"
 FOLLOW_UP_CASES = REPO / "tests" / "cases"
-PUBLISHER = Publisher(name="Region Dalarna", contact_email="oppnadata@example.invalid", site_url="https://data.example.invalid/casebook/")
-MODIFIED = dt.datetime(2099, 3, 1, 12, 0, tzinfo=dt.UTC)
-
-
-def validator_360giving() -> jsonschema.Validator:
-    """The full package schema, its grant $ref resolved to the vendored grant schema (offline)."""
-    registry = Registry().with_resource(GRANT_SCHEMA_URL, Resource.from_contents(GRANT_SCHEMA, default_specification=DRAFT4))
-    return jsonschema.Draft4Validator(PACKAGE_SCHEMA, registry=registry, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER)
 
 
 @pytest.fixture(scope="module")
@@ -55,58 +52,72 @@ def reports():
 
 
 @pytest.fixture(scope="module")
-def orgs(reports):
-    return giving360.OrganisationIds(reports, load_regional_actors(REFERENCE_DIR), load_national_agencies(REFERENCE_DIR))
+def numbers(reports):
+    return OrganisationNumbers(reports, load_regional_actors(REFERENCE_DIR), load_national_agencies(REFERENCE_DIR))
+
+
+@pytest.fixture(scope="module")
+def orgs(numbers):
+    return giving360.OrganisationIds(numbers, PUBLISHER)
 
 
 @pytest.fixture(scope="module")
 def package(reports, orgs):
-    return giving360.package(reports, orgs, PUBLISHER, MODIFIED)
+    return giving360.package(reports, orgs, PUBLISHER, uniform_history(reports))
 
 
 @pytest.fixture(scope="module")
 def written(tmp_path_factory, reports):
     out = tmp_path_factory.mktemp("data")
     write_open_data(out, reports, load_regional_actors(REFERENCE_DIR), agencies=load_national_agencies(REFERENCE_DIR),
-                    publisher=PUBLISHER, modified=MODIFIED)
+                    publisher=PUBLISHER, history=uniform_history(reports))
     return out
 
 
 # --- 360Giving -------------------------------------------------------------------------------
 
-def test_organisation_ids_follow_org_id_guide_with_the_hyphen():
-    assert giving360.organisation_id("Region Jämtland Härjedalen", "232100-0214") == "SE-ON-232100-0214"
-    assert giving360.organisation_id("Fiktiv AB", None) == "360G-casebook-org-fiktiv-ab"
+def test_organisation_ids_follow_the_publishers_scheme_with_the_hyphen():
+    assert giving360.organisation_id("Region Jämtland Härjedalen", "232100-0214", PUBLISHER) == "SE-ON-232100-0214"
+    assert giving360.organisation_id("Fiktiv AB", None, PUBLISHER) == "360G-fiktiv-org-fiktiv-ab"
+    other = PUBLISHER.model_copy(update={"grant_id_prefix": "360G-annan", "org_id_scheme": "XI-TEST"})
+    assert giving360.organisation_id("Region Jämtland Härjedalen", "232100-0214", other) == "XI-TEST-232100-0214"
+    assert giving360.organisation_id("Ærø Łódź AB", None, other) == "360G-annan-org-aero-lodz-ab"
 
 
-def test_the_package_passes_the_full_360giving_schema(package):
+def test_the_package_passes_the_full_360giving_1_4_3_schema(package):
     errors = sorted(validator_360giving().iter_errors(package), key=str)
     assert errors == []
+    assert codelist_problems(package) == []
 
 
 def test_the_full_schema_catches_what_the_required_fields_alone_would_not(package):
     validator = validator_360giving()
     broken = json.loads(json.dumps(package))
-    broken["grants"][0]["currency"] = "KRONOR"  # not an ISO 4217 code
     broken["grants"][0]["plannedDates"][0]["startDate"] = "3 mars 2099"
     broken["grants"][0]["dataSource"] = "inte en adress"
+    broken["grants"][0]["dateModified"] = "2099-03-01"  # a date, not the full date-time the standard asks for
     messages = " ".join(e.message for e in validator.iter_errors(broken))
-    assert "'KRONOR' is not one of" in messages
-    assert "3 mars 2099" in messages
-    assert "inte en adress" in messages
+    assert "3 mars 2099" in messages and "inte en adress" in messages and "'2099-03-01' is not a 'date-time'" in messages
+
+
+def test_the_codelists_catch_a_currency_that_is_no_code(package):
+    broken = json.loads(json.dumps(package))
+    broken["grants"][1]["currency"] = "KRONOR"
+    assert codelist_problems(broken) == ["grants[1].currency: 'KRONOR' finns inte i currency.csv"]
 
 
 def test_only_decided_awards_are_grants(package):
     ids = [g["id"] for g in package["grants"]]
-    assert ids == ["360G-casebook-fiktiv-bas", "360G-casebook-fiktiv-lagre-belopp"]  # not SPIN (proposal), not the rejection
+    assert ids == ["360G-fiktiv-fiktiv-bas", "360G-fiktiv-fiktiv-lagre-belopp"]  # not SPIN (proposal), not the rejection
+    assert [g["x_caseId"] for g in package["grants"]] == ["fiktiv-bas", "fiktiv-lagre-belopp"]
 
 
 def test_a_grant_states_the_decision(package):
-    grant = next(g for g in package["grants"] if g["id"] == "360G-casebook-fiktiv-bas")
+    grant = next(g for g in package["grants"] if g["x_caseId"] == "fiktiv-bas")
     assert grant["amountAwarded"] == 400_000 and grant["amountAppliedFor"] == 400_000
-    assert grant["awardDate"] == "2017-02-15"
-    assert grant["plannedDates"] == [{"startDate": "2017-03-01", "endDate": "2018-12-31"}]
-    assert grant["recipientOrganization"] == [{"id": "360G-casebook-org-region-gavleborg", "name": "Region Gävleborg"}]
+    assert grant["awardDate"] == "2099-02-15"
+    assert grant["plannedDates"] == [{"startDate": "2099-03-01", "endDate": "2100-12-31"}]
+    assert grant["recipientOrganization"] == [{"id": "360G-fiktiv-org-region-gavleborg", "name": "Region Gävleborg"}]
     assert grant["fundingOrganization"] == [{"id": "SE-ON-232100-0180", "name": "Region Dalarna"}]  # org.nr from the reference data
     assert grant["grantProgramme"] == [{"code": "anslag-1-1-regionala-utvecklingsatgarder", "title": "Anslag 1:1 Regionala utvecklingsåtgärder"}]
     assert grant["url"] == "https://data.example.invalid/casebook/book/cases/fiktiv-bas.html"
@@ -115,15 +126,39 @@ def test_a_grant_states_the_decision(package):
     assert (grant["x_decidedBy"], grant["x_decisionReference"]) == ("Fiktiv regional utvecklingsnämnd", "FIKTIV RUN 1/2099 § 1")
 
 
+def test_a_recipient_with_a_known_number_is_identified_by_it(reports, numbers):
+    """Region Gävleborg has no number in the reference data: one that a case file states for it is used."""
+    bas = next(r for r in reports if r.case.id == "fiktiv-bas")
+    stated = bas.case.model_copy(update={"applicant": bas.case.applicant.model_copy(update={"organisation_number": "232100-0198"})})
+    report = type(bas)(stated, bas.figures, bas.results, bas.source)
+    ids = giving360.OrganisationIds(OrganisationNumbers([report], load_regional_actors(REFERENCE_DIR)), PUBLISHER)
+    grant = giving360.grant(report, ids, PUBLISHER, uniform_history([report]))
+    assert grant["recipientOrganization"] == [{"id": "SE-ON-232100-0198", "name": "Region Gävleborg"}]
+
+
+def test_each_grant_is_dated_by_its_own_case_file(reports, orgs):
+    times = {
+        "rjh-2025-spin": dt.datetime(2099, 1, 1, tzinfo=dt.UTC),
+        "fiktiv-bas": dt.datetime(2099, 2, 1, tzinfo=dt.UTC),
+        "fiktiv-lagre-belopp": dt.datetime(2099, 3, 1, tzinfo=dt.UTC),
+        "fiktiv-avslag": dt.datetime(2099, 9, 9, tzinfo=dt.UTC),  # the newest change: a rejection, not in the file
+    }
+    history = DataHistory({k: CaseFileTimes(dt.datetime(2098, 12, 24, tzinfo=dt.UTC), v) for k, v in times.items()}, 7)
+    package = giving360.package(reports, orgs, PUBLISHER, history)
+    assert [(g["x_caseId"], g["dateModified"]) for g in package["grants"]] == [
+        ("fiktiv-bas", "2099-02-01T00:00:00Z"), ("fiktiv-lagre-belopp", "2099-03-01T00:00:00Z")]
+    assert package["modified"] == "2099-03-01T00:00:00Z" and package["issued"] == "2098-12-24T00:00:00Z"
+
+
 def test_a_decision_lower_than_the_proposal_is_published_as_decided(package):
-    grant = next(g for g in package["grants"] if g["id"] == "360G-casebook-fiktiv-lagre-belopp")
+    grant = next(g for g in package["grants"] if g["x_caseId"] == "fiktiv-lagre-belopp")
     assert grant["amountAwarded"] == 300_000  # the memo proposed 400 000 kr
     assert grant["x_sharePercentOfApprovedCosts"] == 15.0
-    assert grant["awardDate"] == "2017-02-20"
+    assert grant["awardDate"] == "2099-02-20"
 
 
 def test_co_financing_is_described_not_granted(package):
-    grant = next(g for g in package["grants"] if g["id"] == "360G-casebook-fiktiv-bas")
+    grant = next(g for g in package["grants"] if g["x_caseId"] == "fiktiv-bas")
     assert [(c["organization"]["name"], c["amount"], c["kind"]) for c in grant["x_coFinancing"]] == [
         ("Tillväxtverket", 800_000, "national_grant_2003_596"),
         ("Region Gävleborg", 600_000, "own_funds"),
@@ -137,7 +172,7 @@ def test_co_financing_is_described_not_granted(package):
 
 def test_a_proposal_cannot_be_made_into_a_grant(reports, orgs):
     with pytest.raises(ValueError, match="bara beviljade"):
-        giving360.grant(reports[0], orgs, PUBLISHER, MODIFIED)
+        giving360.grant(reports[0], orgs, PUBLISHER, uniform_history(reports))
 
 
 def test_left_out_says_why(reports):
@@ -148,7 +183,7 @@ def test_left_out_says_why(reports):
 def test_another_decision_makers_award_is_not_the_publishers_grant(orgs):
     norr = evaluate_case(REPO / "tests" / "cases" / "fiktiv-norr.yaml", REFERENCE_DIR)  # decided by Region Norrbotten
     assert norr.case.state.value == "decided"
-    assert giving360.package([norr], orgs, PUBLISHER, MODIFIED)["grants"] == []
+    assert giving360.package([norr], orgs, PUBLISHER, uniform_history([norr]))["grants"] == []
     assert giving360.left_out([norr], set()) == {"other_decision_maker": 1}
 
 
@@ -156,39 +191,52 @@ def test_the_open_data_page_says_how_many_are_left_out_and_why(written, reports)
     from casebook.render.pages import giving360_summary
 
     text = giving360_summary(reports, written)
-    assert text.startswith("**360Giving:** 2 av 4 ärenden är bidrag som utgivaren har beviljat")
+    assert text.startswith("**360Giving:** 2 av 4 ärenden är bidrag som utgivaren har beviljat och finns i 360giving.json.")
     assert "1 är förslag till beslut" in text and "1 är avslagna" in text
 
 
 def test_package_metadata(package):
     assert package["license"] == "http://creativecommons.org/publicdomain/zero/1.0/"
-    assert package["publisher"] == {"name": "Region Dalarna", "website": "https://data.example.invalid/casebook/"}
+    assert package["publisher"] == {"name": "Region Dalarna", "identifier": "SE-ON-232100-0180",
+                                    "website": "https://data.example.invalid/casebook/"}
+    assert package["identifier"] == "360G-fiktiv-360giving"
     assert package["version"] == "1.4" and package["modified"] == "2099-03-01T12:00:00Z"
 
 
-def test_the_repository_data_hold_no_grant(tmp_path):
-    """SPIN is a proposal: the real data give no 360Giving grant and so no 360Giving file."""
+def test_the_repository_data_hold_no_grant_and_the_page_promises_no_file(tmp_path):
+    """SPIN is a proposal: the real data give no 360Giving grant, so no 360Giving file, and the
+    open-data page neither lists the file nor says the grants are in it."""
+    from casebook.render.pages import open_data_table
+
     reports = [evaluate_case(SPIN_PATH, REFERENCE_DIR)]
+    publisher = load_publisher(REFERENCE_DIR)
     written = write_open_data(tmp_path, reports, load_regional_actors(REFERENCE_DIR), agencies=load_national_agencies(REFERENCE_DIR),
-                              publisher=load_publisher(REFERENCE_DIR), modified=MODIFIED)
+                              publisher=publisher, history=uniform_history(reports))
     assert "360giving.json" not in [p.name for p in written] and not (tmp_path / "360giving.json").exists()
     # No follow-up either: the payments table is still published, with its header and no rows.
     assert (tmp_path / "utbetalningar.csv").read_text(encoding="utf-8") == ",".join(c.name for c in PAYMENT_COLUMNS) + "\n"
     assert json.loads((tmp_path / "utbetalningar.json").read_text(encoding="utf-8")) == []
     assert "utbetalningar.schema.json" in [p.name for p in written]
-    assert giving360.package(reports, giving360.OrganisationIds(reports, ()), load_publisher(REFERENCE_DIR), MODIFIED)["grants"] == []
+    ids = giving360.OrganisationIds(OrganisationNumbers(reports), publisher)
+    assert giving360.package(reports, ids, publisher, uniform_history(reports))["grants"] == []
+    page = open_data_table(reports, tmp_path)
+    assert "360giving.json" not in page
+    assert ("**360Giving:** inget av 1 ärende är ett bidrag som utgivaren har beviljat, så ingen 360Giving-fil publiceras "
+            "(standarden kräver minst ett bidrag). 1 är förslag till beslut") in page
+    assert "data/arenden/" in page and "data/regelutfall/" in page and "data/kallor/" in page
 
 
 def test_the_written_360giving_file_passes_the_schema(written):
     data = json.loads((written / "360giving.json").read_text(encoding="utf-8"))
     assert [e.message for e in validator_360giving().iter_errors(data)] == []
+    assert codelist_problems(data) == []
     assert len(data["grants"]) == 2
 
 
 # --- Tables ----------------------------------------------------------------------------------
 
-def test_decision_rows_show_the_status(reports):
-    rows = {r["case_id"]: r for r in decision_rows(reports)}
+def test_decision_rows_show_the_status(reports, numbers):
+    rows = {r["case_id"]: r for r in decision_rows(reports, numbers)}
     spin = rows["rjh-2025-spin"]
     assert (spin["status"], spin["status_label"], spin["decision_date"]) == ("proposal", "Förslag till beslut", None)
     assert spin["total_financing_sek"] == 6_200_285
@@ -197,14 +245,14 @@ def test_decision_rows_show_the_status(reports):
     # 6 § records no judgement: "Bedömning saknas", not a breach.
     assert (spin["rules_not_met"], spin["rules_missing_judgement"], spin["rules_to_review"]) == (0, 1, 1)
     changed = rows["fiktiv-lagre-belopp"]
-    assert (changed["status"], changed["decision_date"], changed["decided_max_amount_sek"]) == ("decided", "2017-02-20", 300_000)
+    assert (changed["status"], changed["decision_date"], changed["decided_max_amount_sek"]) == ("decided", "2099-02-20", 300_000)
     assert str(changed["decided_share_percent"]) == "15.00" and changed["proposed_max_amount_sek"] == 400_000
     rejected = rows["fiktiv-avslag"]
     assert (rejected["status"], rejected["decided_by"], rejected["decided_max_amount_sek"]) == ("rejected", "Fiktiv regional utvecklingsnämnd", None)
 
 
-def test_financing_rows_sum_to_the_total(reports):
-    rows = [r for r in financing_rows(reports) if r["case_id"] == "rjh-2025-spin"]
+def test_financing_rows_sum_to_the_total(reports, numbers):
+    rows = [r for r in financing_rows(reports, numbers) if r["case_id"] == "rjh-2025-spin"]
     assert sum(r["amount_sek"] for r in rows) == 6_200_285
     assert [str(r["share_percent"]) for r in rows] == ["48.3849", "12.0962", "12.0962", "15.3265", "12.0962"]
 
@@ -240,7 +288,7 @@ def test_csv_files_parse(written):
     assert len(plans) == 5 + 4 + 4 + 4
 
 
-def test_xlsx_has_amounts_as_numbers_and_dates_as_iso_text(written):
+def test_xlsx_has_amounts_and_dates_as_numbers_with_formats(written):
     workbook = load_workbook(written / "medfinansiering.xlsx")
     assert workbook.sheetnames == ["Beslut", "Finansieringsplaner", "Utbetalningar"]
     sheet = workbook["Beslut"]
@@ -249,24 +297,51 @@ def test_xlsx_has_amounts_as_numbers_and_dates_as_iso_text(written):
     spin = {h: c.value for h, c in zip(header, sheet[2], strict=True)}
     assert spin["Total finansiering (kr)"] == 6_200_285 and type(spin["Total finansiering (kr)"]) is int
     assert spin["Föreslagen andel (%)"] == pytest.approx(12.10)
-    assert spin["Projektstart"] == "2025-11-03" and spin["Beslutsdatum"] is None
+    assert spin["Projektstart"] == dt.datetime(2025, 11, 3) and spin["Beslutsdatum"] is None
     assert spin["Villkorat av övrig finansiering"] is True
     cells = dict(zip(header, sheet[2], strict=True))
     assert cells["Total finansiering (kr)"].number_format == "#,##0" and cells["Föreslagen andel (%)"].number_format == "0.00##"
+    assert cells["Projektstart"].is_date and cells["Projektstart"].number_format == "yyyy-mm-dd"
+
+
+def test_every_xlsx_date_is_a_date_cell(written):
+    """Every date column of every sheet holds date cells (a number with a date format), never text."""
+    from casebook.render.opendata_tables import TABLES
+
+    workbook = load_workbook(written / "medfinansiering.xlsx")
+    dates = 0
+    for table in TABLES:
+        sheet = workbook[table.title]
+        for index, column in enumerate(table.columns):
+            values = [row[index] for row in sheet.iter_rows(min_row=2) if row[index].value is not None]
+            if column.type == "date":
+                # openpyxl reads a number with a date format back as a datetime (data type "d").
+                assert all(c.is_date and isinstance(c.value, dt.datetime) and c.number_format == "yyyy-mm-dd" for c in values), column.name
+                dates += len(values)
+            else:
+                assert not any(c.is_date for c in values), column.name
+    assert dates == 4 * 3 + 3 + 4  # each case's application and project dates, three decisions, four final-report dues
 
 
 def test_tables_give_the_same_bytes_for_the_same_data(tmp_path, reports):
     for run in ("a", "b"):
         time.sleep(1.1)  # a clock-stamped file would differ between the runs
-        write_open_data(tmp_path / run, reports, load_regional_actors(REFERENCE_DIR), publisher=PUBLISHER, modified=MODIFIED)
-    for path in (tmp_path / "a").iterdir():
-        assert path.read_bytes() == (tmp_path / "b" / path.name).read_bytes(), path.name
+        write_open_data(tmp_path / run, reports, load_regional_actors(REFERENCE_DIR), publisher=PUBLISHER, history=uniform_history(reports))
+    for path in (tmp_path / "a").rglob("*"):
+        if path.is_file():
+            assert path.read_bytes() == (tmp_path / "b" / path.relative_to(tmp_path / "a")).read_bytes(), path.name
 
 
-def test_published_without_a_publisher_only_the_tables(tmp_path, reports):
+def test_published_without_a_publisher_only_the_tables_and_case_files(tmp_path, reports):
     written = write_open_data(tmp_path, reports, ())
-    assert [p.name for p in written] == ["beslut.csv", "finansieringsplaner.csv", "utbetalningar.csv", "beslut.json", "beslut.schema.json",
-                                         "utbetalningar.json", "utbetalningar.schema.json", "medfinansiering.xlsx"]
+    assert [p.relative_to(tmp_path).as_posix() for p in written] == [
+        "beslut.csv", "beslut.json", "beslut.schema.json", "finansieringsplaner.csv", "finansieringsplaner.json",
+        "finansieringsplaner.schema.json", "utbetalningar.csv", "utbetalningar.json", "utbetalningar.schema.json",
+        "medfinansiering.xlsx", "arendefil.schema.json",
+        "arenden/fiktiv-avslag.yaml", "regelutfall/fiktiv-avslag.json", "arenden/fiktiv-bas.yaml", "regelutfall/fiktiv-bas.json",
+        "arenden/fiktiv-lagre-belopp.yaml", "regelutfall/fiktiv-lagre-belopp.json",
+        "arenden/rjh-2025-spin.yaml", "regelutfall/rjh-2025-spin.json", "kallor/000_2bcbd58892294728.txt"]
+    assert (tmp_path / "arenden" / "rjh-2025-spin.yaml").read_bytes() == SPIN_PATH.read_bytes()
 
 
 def test_reference_numbers_name_their_source():
@@ -279,36 +354,41 @@ def test_a_reference_number_without_source_is_refused(tmp_path):
     from casebook.domain.errors import CaseFileError
     from casebook.domain.reference import load_regional_actors as load
 
-    (tmp_path / "regional_actors.yaml").write_text('- {county_code: "01", name: Region Stockholm, organisation_number: "232100-0000"}\n', encoding="utf-8")
+    (tmp_path / "regional_actors.yaml").write_text('- {county_code: "01", name: Region Stockholm, organisation_number: "232100-0016"}\n', encoding="utf-8")
     with pytest.raises(CaseFileError, match="source"):
         load(Path(tmp_path))
 
 
-def test_modified_is_the_newest_case_file_or_source_date_epoch(tmp_path, monkeypatch):
-    from casebook.render.opendata_tables import data_modified
-
+def test_without_git_a_case_is_dated_by_its_file_or_source_date_epoch(tmp_path, monkeypatch):
     case = tmp_path / "fiktiv-bas.yaml"
     case.write_bytes(FICTIONAL_BASE_PATH.read_bytes())
     os_time = dt.datetime(2099, 1, 2, 3, 4, 5, tzinfo=dt.UTC).timestamp()
     import os
 
     os.utime(case, (os_time, os_time))
-    reports = [evaluate_case(case, REFERENCE_DIR), evaluate_case(SPIN_PATH, REFERENCE_DIR)]
+    reports = [evaluate_case(case, REFERENCE_DIR)]
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
-    assert data_modified(reports) == dt.datetime(2099, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+    history = DataHistory.from_files(reports)
+    assert history.cases["fiktiv-bas"] == CaseFileTimes(dt.datetime(2099, 1, 2, 3, 4, 5, tzinfo=dt.UTC), dt.datetime(2099, 1, 2, 3, 4, 5, tzinfo=dt.UTC))
+    assert history.revisions == 1
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764460800")
-    assert data_modified(reports) == dt.datetime(2025, 11, 30, tzinfo=dt.UTC)
+    assert DataHistory.from_files(reports).modified() == dt.datetime(2025, 11, 30, tzinfo=dt.UTC)
 
 
 def test_a_bad_publisher_file_is_reported_in_swedish_by_field(tmp_path):
     from casebook.domain.errors import CaseFileError
 
-    (tmp_path / "publisher.yaml").write_text("name: X\ncontact_email: nope\nsite_url: http://x/\n", encoding="utf-8")
+    (tmp_path / "publisher.yaml").write_text(
+        'name: X\norganisation_number: "232100-0181"\ncontact_email: nope\nsite_url: http://x/\n'
+        "grant_id_prefix: casebook\norg_id_scheme: SE-ON\n", encoding="utf-8")
     with pytest.raises(CaseFileError) as caught:
         load_publisher(tmp_path)
     text = caught.value.render()
     assert "contact_email: ska vara en e-postadress (värde: 'nope')" in text
     assert "site_url: ska vara en https-adress som slutar med / (värde: 'http://x/')" in text
+    assert "grant_id_prefix: ska vara ett 360Giving-prefix: 360G- följt av bokstäver, siffror och bindestreck (värde: 'casebook')" in text
+    assert ("organisation_number: har fel kontrollsiffra (den sista siffran stämmer inte med de nio första enligt "
+            "Luhn-algoritmen): kontrollera numret mot källan (värde: '232100-0181')") in text
 
 
 # --- Payments and the follow-up status -------------------------------------------------------
@@ -325,7 +405,8 @@ def follow_up_reports():
 @pytest.fixture(scope="module")
 def written_follow_up(tmp_path_factory, follow_up_reports):
     out = tmp_path_factory.mktemp("follow_up")
-    write_open_data(out, follow_up_reports, load_regional_actors(REFERENCE_DIR), publisher=PUBLISHER, modified=MODIFIED)
+    write_open_data(out, follow_up_reports, load_regional_actors(REFERENCE_DIR), publisher=PUBLISHER,
+                    history=uniform_history(follow_up_reports))
     return out
 
 
@@ -333,12 +414,12 @@ def test_payment_rows_of_an_advance_and_its_requests():
     rows = payment_rows(_follow_up("forskott"))
     computed = ("number", "kind", "approved_costs_sek", "cumulative_approved_sek", "entitled_sek", "ceiling_sek", "paid_before_sek", "payable_sek", "paid_date")
     assert [tuple(r[k] for k in computed) for r in rows] == [
-        (0, "advance", None, None, None, 400_000, 0, 100_000, "2017-03-10"),
-        (1, "payment_request", 300_000, 300_000, 60_000, 400_000, 100_000, 0, "2017-10-01"),  # covered by the advance
-        (2, "payment_request", 420_000, 720_000, 144_000, 400_000, 100_000, 44_000, "2018-04-01"),
+        (0, "advance", None, None, None, 400_000, 0, 100_000, "2099-03-10"),
+        (1, "payment_request", 300_000, 300_000, 60_000, 400_000, 100_000, 0, "2099-10-01"),  # covered by the advance
+        (2, "payment_request", 420_000, 720_000, 144_000, 400_000, 100_000, 44_000, "2100-04-01"),
         (3, "payment_request", None, None, None, None, None, None, None),  # under review: nothing computed
     ]
-    assert rows[3]["reported_costs_sek"] == 500_000 and rows[3]["received"] == "2018-09-15"
+    assert rows[3]["reported_costs_sek"] == 500_000 and rows[3]["received"] == "2100-09-15"
     assert rows[0]["period_start"] is None and rows[0]["reported_costs_sek"] is None
     assert {str(r["share_percent"]) for r in rows} == {"20.00"}
     assert [r["kind_label"] for r in rows] == ["Förskott", "Utbetalningsbegäran", "Utbetalningsbegäran", "Utbetalningsbegäran"]
@@ -376,22 +457,23 @@ def test_decision_rows_state_the_follow_up_status_on_the_day():
     bas = evaluate_case(FICTIONAL_BASE_PATH, REFERENCE_DIR)
 
     def status(report, day):
-        row = decision_rows([report], dt.date.fromisoformat(day))[0]
+        row = decision_rows([report], OrganisationNumbers([report]), dt.date.fromisoformat(day))[0]
         return row["follow_up_status"], row["follow_up_status_label"], row["follow_up_status_date"]
 
-    assert status(forskott, "2017-06-01") == ("in_progress", "Pågår", "2017-06-01")  # the advance is paid
+    assert status(forskott, "2099-06-01") == ("in_progress", "Pågår", "2099-06-01")  # the advance is paid
     assert status(forskott, "2101-01-15") == ("final_report_due", "Projektet slut, slutrapport väntas", "2101-01-15")
     assert status(forskott, "2101-03-01") == ("final_report_overdue", "Slutrapporten är försenad", "2101-03-01")
     assert status(avslutad, "2101-03-01") == ("closed", "Avslutat", "2101-03-01")
     # Without a recorded follow-up the status does not depend on the day, so no day is stated.
     assert status(spin, "2101-03-01") == ("proposal", "Förslag till beslut", None)
     assert status(bas, "2101-03-01") == ("decided", "Beviljat", None)
-    assert decision_rows([forskott], dt.date(2101, 3, 1))[0]["status"] == "decided"  # the decision's status is unchanged
+    assert decision_rows([forskott], OrganisationNumbers([forskott]), dt.date(2101, 3, 1))[0]["status"] == "decided"  # the decision's status is unchanged
 
 
 def test_the_follow_up_status_is_judged_on_the_build_date(monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(dt.datetime(2101, 3, 1, tzinfo=dt.UTC).timestamp())))
-    row = decision_rows(_follow_up("forskott"))[0]
+    reports = _follow_up("forskott")
+    row = decision_rows(reports, OrganisationNumbers(reports))[0]
     assert (row["follow_up_status"], row["follow_up_status_date"]) == ("final_report_overdue", "2101-03-01")
 
 
@@ -404,7 +486,7 @@ def test_payments_csv_parses_with_numbers_and_empty_fields(written_follow_up):
     assert len(table) == 4 + 4 + 2 + 2
     advance, _, second, pending = table[:4]
     assert (advance["payable_sek"], advance["period_start"], advance["share_percent"]) == ("100000", "", "20.00")
-    assert (second["payable_sek"], second["paid_before_sek"], second["paid_date"]) == ("44000", "100000", "2018-04-01")
+    assert (second["payable_sek"], second["paid_before_sek"], second["paid_date"]) == ("44000", "100000", "2100-04-01")
     assert (pending["approved_costs_sek"], pending["payable_sek"], pending["paid_date"]) == ("", "", "")
 
 
@@ -436,5 +518,5 @@ def test_payments_sheet_has_amounts_as_numbers(written_follow_up):
     rows = [{h: c.value for h, c in zip(header, row, strict=True)} for row in sheet.iter_rows(min_row=2)]
     assert [r["Att betala (kr)"] for r in rows[:4]] == [100_000, 0, 44_000, None]
     assert all(type(r["Att betala (kr)"]) is int for r in rows if r["Att betala (kr)"] is not None)
-    assert rows[0]["Utbetald"] == "2017-03-10" and rows[0]["Beviljad andel (%)"] == pytest.approx(20.0)
+    assert rows[0]["Utbetald"] == dt.datetime(2099, 3, 10) and rows[0]["Beviljad andel (%)"] == pytest.approx(20.0)
     assert sheet.cell(row=2, column=header.index("Att betala (kr)") + 1).number_format == "#,##0"

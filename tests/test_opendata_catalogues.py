@@ -1,27 +1,35 @@
 """The metadata open-data portals read: the Frictionless data package (checked with
-``frictionless validate``) and the DCAT-AP-SE catalogue (checked with rdflib queries against
-the profile's mandatory properties). Each check must also fail on a planted error.
+``frictionless validate``) and the DCAT-AP-SE catalogue (checked with DIGG's own SHACL shapes
+in pySHACL, the way DIGG's validator runs them: tests/dcat_ap_se.py, shapes and vocabularies
+vendored in tests/reference). Each check must also fail on a planted error.
+
+The end-to-end tests at the bottom build one site with decided, changed, rejected, proposed
+and followed-up cases, published by the decision-maker of the decided ones, and run the
+DCAT-AP-SE shapes, the 360Giving 1.4.3 schemas and frictionless on what it publishes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
 
 import pytest
-from conftest import FICTIONAL_BASE_PATH, REFERENCE_DIR, REPO, SPIN_PATH, frictionless_validate
+from bs4 import BeautifulSoup
+from conftest import FICTIONAL_BASE_PATH, REFERENCE_DIR, REPO, SPIN_PATH, copy_project, frictionless_validate, published_site
+from dcat_ap_se import validate_file, validate_graph
+from opendata_support import PUBLISHER, codelist_problems, validator_360giving
 from rdflib import RDF, Graph, Literal, Namespace, URIRef
 
 from casebook.domain.evaluation import evaluate_case
-from casebook.domain.reference import Publisher, load_national_agencies, load_regional_actors
+from casebook.domain.reference import load_national_agencies, load_regional_actors
 from casebook.render.opendata import write_open_data
+from casebook.render.opendata_tables import CaseFileTimes, DataHistory
 
-PUBLISHER = Publisher(name="Region Dalarna", organisation_number="232100-0000", contact_email="oppnadata@example.invalid",
-                      site_url="https://data.example.invalid/casebook/")
-MODIFIED = dt.datetime(2099, 3, 1, 12, 0, tzinfo=dt.UTC)
 CASES = [SPIN_PATH, FICTIONAL_BASE_PATH, REPO / "tests" / "opendata_cases" / "fiktiv-avslag.yaml",
          REPO / "tests" / "hostile" / "fiktiv-injektion.yaml",
          REPO / "tests" / "cases" / "fiktiv-uppfoljning-forskott.yaml", REPO / "tests" / "cases" / "fiktiv-uppfoljning-tak.yaml"]
@@ -30,13 +38,25 @@ VCARD = "http://www.w3.org/2006/vcard/ns#"
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
 DCTERMS = Namespace("http://purl.org/dc/terms/")
 FOAF = Namespace("http://xmlns.com/foaf/0.1/")
+SPDX = Namespace("http://spdx.org/rdf/terms#")
+DCATAP = Namespace("http://data.europa.eu/r5r/")
+SITE = PUBLISHER.site_url
+TIMES = {  # each case file added and last changed on its own day
+    "rjh-2025-spin": (dt.datetime(2098, 11, 1, tzinfo=dt.UTC), dt.datetime(2098, 12, 1, tzinfo=dt.UTC)),
+    "fiktiv-bas": (dt.datetime(2099, 1, 5, tzinfo=dt.UTC), dt.datetime(2099, 2, 16, tzinfo=dt.UTC)),
+    "fiktiv-avslag": (dt.datetime(2099, 1, 6, tzinfo=dt.UTC), dt.datetime(2099, 2, 22, tzinfo=dt.UTC)),
+    "fiktiv-injektion": (dt.datetime(2099, 1, 7, tzinfo=dt.UTC), dt.datetime(2099, 2, 17, tzinfo=dt.UTC)),
+    "fiktiv-uppfoljning-forskott": (dt.datetime(2099, 1, 8, tzinfo=dt.UTC), dt.datetime(2099, 3, 10, tzinfo=dt.UTC)),
+    "fiktiv-uppfoljning-tak": (dt.datetime(2099, 1, 9, tzinfo=dt.UTC), dt.datetime(2099, 3, 11, tzinfo=dt.UTC)),
+}
+HISTORY = DataHistory({k: CaseFileTimes(*v) for k, v in TIMES.items()}, revisions=17)
 
 
 @pytest.fixture(scope="module")
 def written(tmp_path_factory):
     out = tmp_path_factory.mktemp("data")
     write_open_data(out, [evaluate_case(p, REFERENCE_DIR) for p in CASES], load_regional_actors(REFERENCE_DIR),
-                    agencies=load_national_agencies(REFERENCE_DIR), publisher=PUBLISHER, modified=MODIFIED)
+                    agencies=load_national_agencies(REFERENCE_DIR), publisher=PUBLISHER, history=HISTORY)
     return out
 
 
@@ -45,6 +65,11 @@ def copy(written, tmp_path):
     target = tmp_path / "data"
     shutil.copytree(written, target)
     return target
+
+
+@pytest.fixture(scope="module")
+def graph(written):
+    return Graph().parse(written / "katalog.rdf", format="xml")
 
 
 # --- Frictionless ------------------------------------------------------------------------------
@@ -56,8 +81,19 @@ def error_types(report: dict) -> set[str]:
 def test_frictionless_validate_passes(written):
     code, report = frictionless_validate(written)
     assert (code, report["valid"], error_types(report)) == (0, True, set())
-    assert [task["name"] for task in report["tasks"]] == ["beslut", "finansieringsplaner", "utbetalningar"]
-    assert [task["stats"]["rows"] for task in report["tasks"]] == [6, 5 + 4 * 5, 4 + 4]  # SPIN has five financiers
+    tables = [task for task in report["tasks"] if task["type"] == "table"]
+    assert [task["name"] for task in tables] == ["beslut", "finansieringsplaner", "utbetalningar"]
+    assert [task["stats"]["rows"] for task in tables] == [6, 5 + 4 * 5, 4 + 4]  # SPIN has five financiers
+    assert len(report["tasks"]) == len(described_files(written)) - 1  # every file but the package itself: size and hash
+
+
+def test_frictionless_validate_fails_on_a_changed_case_file(copy):
+    case = copy / "arenden" / "fiktiv-bas.yaml"
+    case.write_text(case.read_text(encoding="utf-8").replace("400000", "500000", 1), encoding="utf-8")
+    code, report = frictionless_validate(copy)
+    assert code != 0 and error_types(report) == {"hash-count"}  # same size, other bytes
+    failed = [task["name"] for task in report["tasks"] if not task["valid"]]
+    assert failed == ["arenden-fiktiv-bas-yaml"]
 
 
 def _without_hashes(folder) -> None:
@@ -118,10 +154,12 @@ def test_the_package_describes_every_column_in_swedish_with_licence_and_publishe
     assert package["licenses"] == [{"name": "CC0-1.0", "path": "http://creativecommons.org/publicdomain/zero/1.0/",
                                     "title": "Creative Commons Zero v1.0 Universal (CC0 1.0)"}]
     assert package["contributors"][0]["title"] == "Region Dalarna" and package["contributors"][0]["role"] == "publisher"
-    decisions, plans, payments = package["resources"]
+    decisions, plans, payments = package["resources"][:3]
     fields = {f["name"]: f for f in decisions["schema"]["fields"]}
     assert fields["total_financing_sek"]["type"] == "integer" and fields["total_financing_sek"]["unit"] == "SEK"
     assert fields["total_financing_sek"]["title"] == "Total finansiering (kr)"
+    assert fields["total_financing_sek"]["constraints"] == {"required": True, "minimum": 1, "maximum": 10_000_000_000}
+    assert fields["decided_share_percent"]["constraints"] == {"minimum": 0, "maximum": 100}
     assert fields["decision_date"]["type"] == "date" and fields["status"]["constraints"]["enum"] == ["proposal", "decided", "rejected"]
     assert fields["follow_up_status"]["constraints"]["enum"] == ["proposal", "rejected", "decided", "in_progress", "final_report_due",
                                                                   "final_report_overdue", "final_report_received", "closed"]
@@ -132,9 +170,17 @@ def test_the_package_describes_every_column_in_swedish_with_licence_and_publishe
     assert plans["schema"]["foreignKeys"] == case_key
 
 
+def test_the_build_day_fields_say_so(written):
+    package = json.loads((written / "datapackage.json").read_text(encoding="utf-8"))
+    fields = {f["name"]: f for f in package["resources"][0]["schema"]["fields"]}
+    build_day = sorted(name for name, f in fields.items() if "Byggdagsvärde" in f["description"])
+    assert build_day == ["follow_up_status", "follow_up_status_date", "follow_up_status_label"]
+    assert "bedöms den dag webbplatsen byggs; created och modified avser ärendefilerna" in package["description"]
+
+
 def test_the_package_describes_the_payments_table(written):
     payments = json.loads((written / "datapackage.json").read_text(encoding="utf-8"))["resources"][2]
-    assert (payments["name"], payments["path"], payments["title"]) == ("utbetalningar", "utbetalningar.csv", "Utbetalningar")
+    assert (payments["name"], payments["path"], payments["title"]) == ("utbetalningar", "utbetalningar.csv", "Utbetalningar (CSV)")
     assert payments["schema"]["primaryKey"] == ["case_id", "number"]
     assert payments["schema"]["foreignKeys"] == [{"fields": ["case_id"], "reference": {"resource": "beslut", "fields": ["case_id"]}}]
     fields = {f["name"]: f for f in payments["schema"]["fields"]}
@@ -144,14 +190,58 @@ def test_the_package_describes_the_payments_table(written):
     assert fields["kind"]["constraints"]["enum"] == ["advance", "payment_request"]
 
 
+def test_the_package_has_a_semantic_version_and_the_history_dates(written):
+    package = json.loads((written / "datapackage.json").read_text(encoding="utf-8"))
+    assert package["version"] == "1.0.17"  # the tables' format 1.0, the 17th change of the case files
+    assert (package["created"], package["modified"]) == ("2098-11-01T00:00:00Z", "2099-03-11T00:00:00Z")
+
+
+# --- Everything published is described --------------------------------------------------------
+
+def described_files(out) -> dict[str, dict]:
+    """Every file the data package or the catalogue describes, by its path under data/: {"sha256", "licence"}."""
+    package = json.loads((out / "datapackage.json").read_text(encoding="utf-8"))
+    default = package["licenses"][0]["name"]
+    files = {r["path"]: {"sha256": r["hash"].removeprefix("sha256:"), "bytes": r["bytes"],
+                         "licence": r.get("licenses", [{"name": default}])[0]["name"]} for r in package["resources"]}
+    graph = Graph().parse(out / "katalog.rdf", format="xml")
+    for node in graph.subjects(RDF.type, DCAT.Distribution):
+        path = str(graph.value(node, DCAT.downloadURL)).removeprefix(f"{SITE}data/")
+        checksum = graph.value(node, SPDX.checksum)
+        assert str(graph.value(checksum, SPDX.algorithm)) == str(SPDX.checksumAlgorithm_sha256)
+        entry = {"sha256": str(graph.value(checksum, SPDX.checksumValue)), "bytes": int(graph.value(node, DCAT.byteSize)),
+                 "licence": "CC0-1.0" if str(graph.value(node, DCTERMS.license)).endswith("/zero/1.0/") else "?"}
+        assert files.setdefault(path, entry) == entry, path
+    return files
+
+
+def assert_every_file_is_described(out) -> int:
+    published = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    described = described_files(out)
+    assert sorted(published - set(described)) == ["katalog.rdf"]  # the catalogue describes itself as the catalogue
+    assert not set(described) - published
+    for path, entry in described.items():
+        data = (out / path).read_bytes()
+        assert (entry["sha256"], entry["bytes"]) == (hashlib.sha256(data).hexdigest(), len(data)), path
+        assert entry["licence"] == ("notspecified" if path.startswith("kallor/") else "CC0-1.0"), path
+    return len(described)
+
+
+def test_every_file_under_data_is_described_with_its_checksum_and_licence(written):
+    assert assert_every_file_is_described(written) == 11 + 2 * 6 + 1 + 2  # tables and schemas, per-case files, a source, 360Giving, package
+
+
 # --- DCAT-AP-SE ----------------------------------------------------------------------------------
 
 MANDATORY = {
     # DCAT-AP-SE: the catalogue, dataset and distribution properties a harvester requires,
     # and the ones this catalogue promises (licence, contact point, temporal coverage, ...).
-    DCAT.Catalog: (DCTERMS["title"], DCTERMS["description"], DCTERMS.publisher, DCAT.dataset, FOAF.homepage, DCTERMS.license, DCTERMS.modified),
-    DCAT.Dataset: (DCTERMS["title"], DCTERMS["description"], DCTERMS.publisher, DCAT.contactPoint, DCTERMS.temporal, DCTERMS.modified, DCAT.distribution),
-    DCAT.Distribution: (DCAT.accessURL, DCAT.downloadURL, DCTERMS["format"], DCAT.mediaType, DCTERMS.license, DCTERMS["title"]),
+    DCAT.Catalog: (DCTERMS["title"], DCTERMS["description"], DCTERMS.publisher, DCAT.dataset, FOAF.homepage, DCTERMS.license,
+                   DCTERMS.modified, DCTERMS.issued, DCAT.themeTaxonomy),
+    DCAT.Dataset: (DCTERMS["title"], DCTERMS["description"], DCTERMS.publisher, DCAT.contactPoint, DCTERMS.temporal, DCTERMS.modified,
+                   DCTERMS.issued, DCTERMS.spatial, DCAT.distribution),
+    DCAT.Distribution: (DCAT.accessURL, DCAT.downloadURL, DCTERMS["format"], DCTERMS.license, DCTERMS["title"], DCATAP.availability,
+                        SPDX.checksum, DCAT.byteSize),
     FOAF.Agent: (FOAF.name, DCTERMS.type),
     URIRef(VCARD + "Organization"): (URIRef(VCARD + "fn"), URIRef(VCARD + "hasEmail")),
     DCTERMS.PeriodOfTime: (DCAT.startDate, DCAT.endDate),
@@ -173,49 +263,179 @@ def dcat_problems(graph: Graph) -> list[str]:
     return problems
 
 
-def test_the_catalogue_has_every_mandatory_property(written):
-    graph = Graph().parse(written / "katalog.rdf", format="xml")
+def test_diggs_dcat_ap_se_shapes_find_nothing(written):
+    results = validate_file(written / "katalog.rdf")
+    assert [str(r) for r in results] == []
+
+
+def test_diggs_shapes_catch_a_media_type_and_a_missing_publisher(graph):
+    """The shapes run here are not vacuous: DCAT-AP-SE's own complaints about the earlier catalogue return when planted."""
+    broken = Graph()
+    for triple in graph:
+        broken.add(triple)
+    dataset = URIRef(f"{SITE}data/katalog.rdf#beslut")
+    broken.add((URIRef(f"{SITE}data/katalog.rdf#beslut.csv"), DCAT.mediaType, URIRef("https://www.iana.org/assignments/media-types/text/csv")))
+    broken.remove((dataset, DCTERMS.publisher, None))
+    found = {(r.path, r.constraint, r.focus) for r in validate_graph(broken)}
+    assert (str(DCAT.mediaType), "ClassConstraintComponent", f"{SITE}data/katalog.rdf#beslut.csv") in found
+    assert (str(DCTERMS.publisher), "MinCountConstraintComponent", str(dataset)) in found
+
+
+def test_no_media_type_and_formats_from_the_eu_file_types(graph):
+    assert list(graph.objects(None, DCAT.mediaType)) == []
+    formats = {str(o).rsplit("/", 1)[1] for o in graph.objects(None, DCTERMS["format"])}
+    assert formats == {"CSV", "JSON", "XLSX"}
+    assert all(str(o).startswith("http://publications.europa.eu/resource/authority/file-type/") for o in graph.objects(None, DCTERMS["format"]))
+
+
+def test_the_publisher_is_the_organisation_dataportal_knows(graph):
+    publishers = set(graph.objects(None, DCTERMS.publisher))
+    assert publishers == {URIRef("http://dataportal.se/organisation/SE2321000180")}
+    agent = next(iter(publishers))
+    assert (str(graph.value(agent, FOAF.name)), str(graph.value(agent, DCTERMS.type))) == (
+        "Region Dalarna", "http://purl.org/adms/publishertype/RegionalAuthority")
+
+
+def test_the_catalogue_has_every_mandatory_and_recommended_property(graph):
     assert dcat_problems(graph) == []
     datasets = sorted(str(graph.value(d, DCTERMS["title"])) for d in graph.subjects(RDF.type, DCAT.Dataset))
     assert datasets == ["Beviljade bidrag enligt 360Giving", "Regionala medfinansieringsbeslut"]
     downloads = sorted(str(o) for o in graph.objects(None, DCAT.downloadURL))
-    assert "https://data.example.invalid/casebook/data/360giving.json" in downloads and len(downloads) == 10
-    assert {"https://data.example.invalid/casebook/data/utbetalningar.csv", "https://data.example.invalid/casebook/data/utbetalningar.json",
-            "https://data.example.invalid/casebook/data/utbetalningar.schema.json"} <= set(downloads)
-    payments_json = URIRef("https://data.example.invalid/casebook/data/katalog.rdf#utbetalningar.json")
-    assert str(graph.value(payments_json, DCTERMS.conformsTo)) == "https://data.example.invalid/casebook/data/utbetalningar.schema.json"
-    formats = {str(o).rsplit("/", 1)[1] for o in graph.objects(None, DCTERMS["format"])}
-    assert formats == {"CSV", "JSON", "XLSX"}
+    assert len(downloads) == 13 and f"{SITE}data/360giving.json" in downloads and f"{SITE}data/datapackage.json" in downloads
+    payments_json = URIRef(f"{SITE}data/katalog.rdf#utbetalningar.json")
+    assert str(graph.value(payments_json, DCTERMS.conformsTo)) == f"{SITE}data/utbetalningar.schema.json"
+    assert {str(o) for o in graph.objects(None, DCATAP.availability)} == {"http://publications.europa.eu/resource/authority/planned-availability/STABLE"}
+    catalog = next(graph.subjects(RDF.type, DCAT.Catalog))
+    assert str(graph.value(catalog, DCAT.themeTaxonomy)) == "http://publications.europa.eu/resource/authority/data-theme"
     email = next(graph.objects(None, URIRef(VCARD + "hasEmail")))
     assert str(email) == "mailto:oppnadata@example.invalid"
 
 
-def test_temporal_coverage_is_the_span_of_the_project_periods(written):
-    graph = Graph().parse(written / "katalog.rdf", format="xml")
-    decisions = next(d for d in graph.subjects(RDF.type, DCAT.Dataset) if str(graph.value(d, DCTERMS["title"])) == "Regionala medfinansieringsbeslut")
+def dataset(graph: Graph, title: str) -> URIRef:
+    return next(d for d in graph.subjects(RDF.type, DCAT.Dataset) if str(graph.value(d, DCTERMS["title"])) == title)
+
+
+def test_coverage_in_time_and_place(graph):
+    decisions = dataset(graph, "Regionala medfinansieringsbeslut")
     period = graph.value(decisions, DCTERMS.temporal)
-    assert (str(graph.value(period, DCAT.startDate)), str(graph.value(period, DCAT.endDate))) == ("2017-03-01", "2100-12-31")
+    assert (str(graph.value(period, DCAT.startDate)), str(graph.value(period, DCAT.endDate))) == ("2025-11-03", "2100-12-31")
+    # SPIN: Region Jämtland Härjedalen (county 23); the fictional cases: Region Dalarna (county 20).
+    assert sorted(str(o) for o in graph.objects(decisions, DCTERMS.spatial)) == [
+        "http://data.europa.eu/nuts/code/SE312", "http://data.europa.eu/nuts/code/SE322"]
+    grants = dataset(graph, "Beviljade bidrag enligt 360Giving")
+    assert [str(o) for o in graph.objects(grants, DCTERMS.spatial)] == ["http://data.europa.eu/nuts/code/SE312"]
 
 
-def test_the_check_fails_on_a_planted_error(written):
-    graph = Graph().parse(written / "katalog.rdf", format="xml")
-    dataset = next(graph.subjects(RDF.type, DCAT.Dataset))
-    graph.remove((dataset, DCAT.contactPoint, None))
-    title = graph.value(dataset, DCTERMS["title"])
-    graph.set((dataset, DCTERMS["title"], Literal(str(title), lang="en")))
-    problems = dcat_problems(graph)
-    assert f"{dataset} saknar {DCAT.contactPoint}" in problems
-    assert f"{dataset} {DCTERMS['title']} är inte på svenska" in problems
+def test_issued_and_modified_come_from_the_case_files(graph):
+    decisions, grants = dataset(graph, "Regionala medfinansieringsbeslut"), dataset(graph, "Beviljade bidrag enligt 360Giving")
+    assert (graph.value(decisions, DCTERMS.issued).toPython(), graph.value(decisions, DCTERMS.modified).toPython()) == (
+        TIMES["rjh-2025-spin"][0], TIMES["fiktiv-uppfoljning-tak"][1])
+    # The grants: fiktiv-bas, fiktiv-injektion and the two follow-up cases, decided by Region Dalarna; not the rejection.
+    assert (graph.value(grants, DCTERMS.issued).toPython(), graph.value(grants, DCTERMS.modified).toPython()) == (
+        TIMES["fiktiv-bas"][0], TIMES["fiktiv-uppfoljning-tak"][1])
+
+
+def test_the_check_fails_on_a_planted_error(graph):
+    broken = Graph()
+    for triple in graph:
+        broken.add(triple)
+    node = next(broken.subjects(RDF.type, DCAT.Dataset))
+    broken.remove((node, DCAT.contactPoint, None))
+    title = broken.value(node, DCTERMS["title"])
+    broken.set((node, DCTERMS["title"], Literal(str(title), lang="en")))
+    problems = dcat_problems(broken)
+    assert f"{node} saknar {DCAT.contactPoint}" in problems
+    assert f"{node} {DCTERMS['title']} är inte på svenska" in problems
 
 
 def test_the_catalogue_is_the_same_bytes_whatever_the_hash_seed(written, tmp_path):
-    code = ("import datetime as dt, sys; from pathlib import Path; from casebook.domain.evaluation import evaluate_case; "
-            "from casebook.domain.reference import Publisher, load_regional_actors; from casebook.render.opendata import write_open_data; "
-            f"p = Publisher(name='Region Dalarna', organisation_number='232100-0000', contact_email='oppnadata@example.invalid', site_url='{PUBLISHER.site_url}'); "
+    code = ("import sys; from pathlib import Path; sys.path.insert(0, 'tests'); from casebook.domain.evaluation import evaluate_case; "
+            "from casebook.domain.reference import load_regional_actors; from casebook.render.opendata import write_open_data; "
+            "from opendata_support import PUBLISHER, uniform_history; "
             f"r = [evaluate_case(Path(c), Path('{REFERENCE_DIR}')) for c in {[str(c) for c in CASES]!r}]; "
-            f"write_open_data(Path(sys.argv[1]), r, load_regional_actors(Path('{REFERENCE_DIR}')), publisher=p, modified=dt.datetime(2099, 3, 1, 12, tzinfo=dt.UTC))")
+            "write_open_data(Path(sys.argv[1]), r, load_regional_actors(Path('" + str(REFERENCE_DIR) + "')), publisher=PUBLISHER, "
+            "history=uniform_history(r))")
     outputs = []
     for seed in ("1", "2"):
         subprocess.run([sys.executable, "-c", code, str(tmp_path / seed)], env={"PYTHONHASHSEED": seed, "PATH": "/usr/bin"}, cwd=REPO, check=True)
         outputs.append((tmp_path / seed / "katalog.rdf").read_bytes())
     assert outputs[0] == outputs[1]
+
+
+# --- On a built site ------------------------------------------------------------------------------
+
+SITE_CASES = {  # case file → author time of the commit that adds it
+    REPO / "tests" / "cases" / "fiktiv-bas.yaml": "2099-02-16T10:00:00+01:00",
+    REPO / "tests" / "opendata_cases" / "fiktiv-lagre-belopp.yaml": "2099-02-21T10:00:00+01:00",
+    REPO / "tests" / "opendata_cases" / "fiktiv-avslag.yaml": "2099-02-22T10:00:00+01:00",
+    REPO / "tests" / "cases" / "fiktiv-uppfoljning-forskott.yaml": "2099-03-10T10:00:00+01:00",
+}
+DALARNA = """name: Region Dalarna
+organisation_number: "232100-0180"
+contact_email: oppnadata@example.invalid
+site_url: https://data.example.invalid/casebook/
+grant_id_prefix: 360G-fiktiv
+org_id_scheme: SE-ON
+"""
+
+
+def _commit(root, message: str, when: str) -> None:
+    env = {**os.environ, "GIT_AUTHOR_DATE": when}
+    for args in (["add", "-A"], ["commit", "-q", "-m", message]):
+        subprocess.run(["git", "-c", "user.name=Test", "-c", "user.email=test@example.invalid", "-c", "commit.gpgsign=false", *args],
+                       cwd=root, env=env, check=True, capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """A site with a proposal (SPIN), two decisions (one lower than proposed), a rejection and a
+    followed-up case, published by Region Dalarna, each case file committed on its own day."""
+    root = copy_project(tmp_path_factory.mktemp("repo"))
+    (root / "data" / "reference" / "publisher.yaml").write_text(DALARNA, encoding="utf-8")
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    _commit(root, "Projektet och SPIN", "2098-12-01T10:00:00+01:00")
+    for case, when in SITE_CASES.items():
+        shutil.copy2(case, root / "data" / "cases" / case.name)
+        _commit(root, f"Lägg till {case.stem}", when)
+    return published_site(root)
+
+
+@pytest.mark.e2e
+def test_the_built_sites_catalogue_passes_diggs_shapes(site):
+    assert [str(r) for r in validate_file(site / "data" / "katalog.rdf")] == []
+
+
+@pytest.mark.e2e
+def test_the_built_sites_360giving_file_passes_the_1_4_3_schemas_and_codelists(site):
+    package = json.loads((site / "data" / "360giving.json").read_text(encoding="utf-8"))
+    assert [e.message for e in validator_360giving().iter_errors(package)] == []
+    assert codelist_problems(package) == []
+    grants = {g["x_caseId"]: g for g in package["grants"]}
+    assert sorted(grants) == ["fiktiv-bas", "fiktiv-lagre-belopp", "fiktiv-uppfoljning-forskott"]  # no proposal, no rejection
+    # Each grant is dated by the commit of its own case file (author times above, in UTC).
+    assert {k: g["dateModified"] for k, g in grants.items()} == {
+        "fiktiv-bas": "2099-02-16T09:00:00Z", "fiktiv-lagre-belopp": "2099-02-21T09:00:00Z",
+        "fiktiv-uppfoljning-forskott": "2099-03-10T09:00:00Z"}
+    assert grants["fiktiv-bas"]["fundingOrganization"] == [{"id": "SE-ON-232100-0180", "name": "Region Dalarna"}]
+
+
+@pytest.mark.e2e
+def test_the_built_sites_data_package_is_valid_and_describes_every_file(site):
+    code, report = frictionless_validate(site / "data")
+    assert (code, report["valid"], error_types(report)) == (0, True, set())
+    assert assert_every_file_is_described(site / "data") == 11 + 2 * 5 + 1 + 2
+    package = json.loads((site / "data" / "datapackage.json").read_text(encoding="utf-8"))
+    assert package["version"] == "1.0.5"  # five commits changed case files
+    assert (package["created"], package["modified"]) == ("2098-12-01T09:00:00Z", "2099-03-10T09:00:00Z")
+
+
+@pytest.mark.e2e
+def test_the_built_sites_open_data_page_lists_exactly_the_files_written(site):
+    soup = BeautifulSoup((site / "book" / "open_data.html").read_text(encoding="utf-8"), "html.parser")
+    linked = {a["href"].removeprefix("../data/") for a in soup.select("main a[href]") if a["href"].startswith("../data/")}
+    top = {p.name for p in (site / "data").iterdir() if p.is_file()}
+    assert linked == top and "360giving.json" in top
+    text = soup.get_text(" ", strip=True)
+    assert "3 av 5 ärenden är bidrag som utgivaren har beviljat och finns i 360giving.json" in text
+    for folder in ("data/arenden/", "data/regelutfall/", "data/kallor/"):
+        assert folder in text

@@ -11,10 +11,9 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, TypeAdapter, ValidationError, model_validator
 
 from casebook.domain.errors import CaseFileError, FieldProblem, field_path, printable
+from casebook.domain.organisation_number import OrganisationNumber
 from casebook.domain.text import ShortText, line_text
 from casebook.domain.yaml_reader import YamlProblem, read_yaml
-
-_ORGANISATION_NUMBER = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}-[0-9]{4}$")]
 
 
 class _KnownOrganisation(BaseModel):
@@ -23,7 +22,7 @@ class _KnownOrganisation(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: ShortText
-    organisation_number: _ORGANISATION_NUMBER | None = None
+    organisation_number: OrganisationNumber | None = None
     aliases: tuple[ShortText, ...] = ()
     source: ShortText | None = None
     """Where the organisation number was taken from; required when a number is given."""
@@ -43,6 +42,8 @@ class RegionalActor(_KnownOrganisation):
     """One of the 21 regionally responsible actors."""
 
     county_code: Annotated[str, StringConstraints(pattern=r"^[0-9]{2}$")]
+    nuts_code: Annotated[str, StringConstraints(pattern=r"^SE[0-9]{3}$")] | None = None
+    """The county as a NUTS 3 region (Eurostat), for the open data's geographic coverage."""
     is_region: bool = True
 
 
@@ -60,10 +61,15 @@ class Publisher(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: ShortText
-    organisation_number: _ORGANISATION_NUMBER | None = None
+    organisation_number: OrganisationNumber
+    """Identifies the publisher in every format: dataportal.se, 360Giving, the data package."""
     contact_email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+$"), AfterValidator(line_text)]
     site_url: Annotated[str, StringConstraints(pattern=r"^https://[^\s]+/$"), AfterValidator(line_text)]
     """The published site's address, ending with ``/``; open-data links are built from it."""
+    grant_id_prefix: Annotated[str, StringConstraints(pattern=r"^360G-[A-Za-z0-9]+(-[A-Za-z0-9]+)*$")]
+    """The 360Giving prefix of grant ids (``360G-...``): the one 360Giving registered for the publisher."""
+    org_id_scheme: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}-[A-Z]+$")]
+    """The org-id.guide list the organisation numbers belong to (``SE-ON``: Swedish organisation numbers)."""
 
     def placeholders(self) -> list[str]:
         """The fields that still hold a placeholder: an address under a domain reserved for
@@ -121,6 +127,9 @@ _FIELD_FORMS = {
     "contact_email": "ska vara en e-postadress",
     "site_url": "ska vara en https-adress som slutar med /",
     "county_code": "ska vara två siffror",
+    "nuts_code": "ska vara en svensk NUTS 3-kod, SE och tre siffror",
+    "grant_id_prefix": "ska vara ett 360Giving-prefix: 360G- följt av bokstäver, siffror och bindestreck",
+    "org_id_scheme": "ska vara en lista i org-id.guide, till exempel SE-ON",
 }
 
 
@@ -138,6 +147,8 @@ def _problems(exc: ValidationError) -> list[FieldProblem]:
             message = f"{_FIELD_FORMS[field]} (värde: {printable(repr(error['input']), 60)})"
         elif error["type"] == "value_error":
             message = str(error.get("ctx", {}).get("error", error["msg"]))
+            if isinstance(error.get("input"), str):
+                message += f" (värde: {printable(repr(error['input']), 60)})"
         elif error["type"] == "text_character":
             message = error["ctx"]["problem"]
         else:

@@ -47,6 +47,7 @@ from casebook.render import pages
 from casebook.render.memo import write_memos
 from casebook.render.report_pdf import write_reports
 from casebook.render.opendata import write_open_data
+from casebook.engine.data_history import case_file_history
 
 class BuildFailed(Exception):
     """The build stopped; nothing was published. The message says why."""
@@ -288,7 +289,8 @@ def assemble_sources(paths: ProjectPaths, cases: list[EvaluatedCase], cache: Exe
     shutil.copyfile(cache.notebook(PORTFOLIO), source / PORTFOLIO_PAGE)
     reference = paths.reference_dir
     write_open_data(source / pages.OPEN_DATA, cases, load_regional_actors(reference),
-                    agencies=load_national_agencies(reference), publisher=load_publisher(reference))
+                    agencies=load_national_agencies(reference), publisher=load_publisher(reference),
+                    history=case_file_history(paths, [e.case.id for e in cases]))
     with document_workers(jobs or default_jobs()) as mapper:
         write_memos(source / pages.GENERATED / "extra" / "memo", cases, cache_dir=paths.memo_cache_dir, mapper=mapper)
         write_reports(source / pages.GENERATED / "extra" / "rapport", cases, cache_dir=paths.report_cache_dir,

@@ -11,60 +11,44 @@ A 360Giving file is a publisher's record of the grants it has awarded. So:
   (their money is often only planned): they are described in the documented extension field
   ``x_coFinancing``.
 
-Organisation ids follow org-id.guide: ``SE-ON-`` and the Swedish organisation number with
-its hyphen (``SE-ON-232100-0214``); without a known number, an id of our own under the
-``360G-`` prefix, as the standard allows.
+Ids come from ``publisher.yaml``: grants are ``<grant_id_prefix>-<case id>`` (a publisher
+registered with 360Giving sets its registered prefix); an organisation is
+``<org_id_scheme>-<organisation number>`` (org-id.guide's ``SE-ON`` with the hyphen kept:
+``SE-ON-232100-0214``) wherever its number is known, else an id of the publisher's own,
+``<grant_id_prefix>-org-<slug of the name>``. ``dateModified`` is when that case file last
+changed (:class:`~casebook.render.opendata_tables.DataHistory`), so a grant keeps its date
+while other cases change.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from collections import Counter
 
 from casebook.domain.evaluation import EvaluatedCase
 from casebook.domain.model import Case, CaseState
-from casebook.domain.reference import NationalAgency, Publisher, RegionalActor
-from casebook.render.opendata_tables import LICENSE_URL, iso_time
+from casebook.domain.reference import Publisher
+from casebook.render.opendata_tables import LICENSE_URL, DataHistory, OrganisationNumbers, iso_time
+from casebook.render.slugs import slug
 
-GRANT_ID_PREFIX = "360G-casebook"
-"""360Giving ids are ``360G-<publisher prefix>-<own id>``. A publisher registered with
-360Giving replaces this with its registered prefix."""
 STANDARD_VERSION = "1.4"
 
 
-def organisation_id(name: str, organisation_number: str | None) -> str:
-    """``SE-ON-NNNNNN-NNNN`` (org-id.guide) when the organisation number is known, else our own id."""
+def organisation_id(name: str, organisation_number: str | None, publisher: Publisher) -> str:
+    """The org-id of a Swedish organisation number when it is known, else the publisher's own id for the name."""
     if organisation_number:
-        return "SE-ON-" + organisation_number
-    return f"{GRANT_ID_PREFIX}-org-{slug(name)}"
-
-
-def slug(text: str) -> str:
-    table = str.maketrans({"å": "a", "ä": "a", "ö": "o", "Å": "a", "Ä": "a", "Ö": "o", "é": "e"})
-    return re.sub(r"[^a-z0-9]+", "-", text.translate(table).lower()).strip("-")
+        return f"{publisher.org_id_scheme}-{organisation_number}"
+    return f"{publisher.grant_id_prefix}-org-{slug(name)}"
 
 
 class OrganisationIds:
-    """Organisation ids from the numbers known in the reference data and the case files."""
+    """360Giving organisation ids for the organisations in the cases, from their known numbers."""
 
-    def __init__(self, reports: list[EvaluatedCase], actors: tuple[RegionalActor, ...], agencies: tuple[NationalAgency, ...] = ()):
-        self._numbers: dict[str, str] = {}
-        for organisation in (*actors, *agencies):
-            if organisation.organisation_number:
-                for name in organisation.names:
-                    self._numbers[name] = organisation.organisation_number
-        for report in reports:
-            case = report.case
-            for org in (case.decision_maker, case.applicant, *case.partners):
-                if org.organisation_number:
-                    self._numbers.setdefault(org.name, org.organisation_number)
-            for line in case.financing_plan:
-                if line.organisation_number:
-                    self._numbers.setdefault(line.financier, line.organisation_number)
+    def __init__(self, numbers: OrganisationNumbers, publisher: Publisher):
+        self._numbers = numbers
+        self._publisher = publisher
 
     def id_for(self, name: str) -> str:
-        return organisation_id(name, self._numbers.get(name))
+        return organisation_id(name, self._numbers.get(name), self._publisher)
 
     def organisation(self, name: str) -> dict:
         return {"id": self.id_for(name), "name": name}
@@ -74,14 +58,14 @@ def case_page_url(publisher: Publisher, case_id: str) -> str:
     return f"{publisher.site_url}book/cases/{case_id}.html"
 
 
-def grant(report: EvaluatedCase, orgs: OrganisationIds, publisher: Publisher, modified: dt.datetime) -> dict:
+def grant(report: EvaluatedCase, orgs: OrganisationIds, publisher: Publisher, history: DataHistory) -> dict:
     """The 360Giving grant for one decided case."""
     case = report.case
     if case.state is not CaseState.DECIDED:
         raise ValueError(f"{case.id}: bara beviljade ärenden är bidrag i 360Giving (status: {case.state.value})")
     status = case.status
     record = {
-        "id": f"{GRANT_ID_PREFIX}-{case.id}",
+        "id": f"{publisher.grant_id_prefix}-{case.id}",
         "title": case.title,
         "description": case.summary,
         "currency": "SEK",
@@ -97,7 +81,8 @@ def grant(report: EvaluatedCase, orgs: OrganisationIds, publisher: Publisher, mo
         "grantProgramme": [{"code": slug(case.decision.appropriation), "title": case.decision.appropriation}],
         "url": case_page_url(publisher, case.id),
         "dataSource": f"{publisher.site_url}data/beslut.csv",
-        "dateModified": iso_time(modified),
+        "dateModified": iso_time(history.cases[case.id].modified),
+        "x_caseId": case.id,
         "x_decidedBy": status.decided_by if status else None,
         "x_decisionReference": status.decision_reference if status else None,
         "x_sharePercentOfApprovedCosts": float(case.share_percent_in_force),
@@ -137,19 +122,26 @@ def left_out(reports: list[EvaluatedCase], granted: set[str]) -> Counter:
     return reasons
 
 
-def package(reports: list[EvaluatedCase], orgs: OrganisationIds, publisher: Publisher, modified: dt.datetime) -> dict:
-    """The 360Giving package: metadata and one grant per award of the publisher, sorted by case id."""
-    grants = [grant(r, orgs, publisher, modified) for r in sorted(reports, key=_case_id) if is_publishers_award(r.case, publisher)]
+def package(reports: list[EvaluatedCase], orgs: OrganisationIds, publisher: Publisher, history: DataHistory) -> dict:
+    """The 360Giving package: metadata and one grant per award of the publisher, sorted by case id.
+
+    ``issued`` and ``modified`` are the first addition and the last change of the granted
+    cases' files (of all cases' files when there is no grant, and so no file to publish).
+    """
+    awarded = sorted((r for r in reports if is_publishers_award(r.case, publisher)), key=_case_id)
+    grants = [grant(r, orgs, publisher, history) for r in awarded]
+    dated = [r.case.id for r in awarded] or None
     return {
         "version": STANDARD_VERSION,
         "title": "Beviljade bidrag för regional medfinansiering",
         "description": (f"Bidrag enligt förordning (2003:596) som {publisher.name} har beviljat. Förslag till beslut, avslag "
                         "och andra beslutsfattares bidrag ingår inte; övrig finansiering i projektens finansieringsplaner "
                         "beskrivs i x_coFinancing."),
-        "identifier": f"{GRANT_ID_PREFIX}-360giving",
-        "modified": iso_time(modified),
-        "publisher": {"name": publisher.name, **({"identifier": organisation_id(publisher.name, publisher.organisation_number)}
-                                                 if publisher.organisation_number else {}), "website": publisher.site_url},
+        "identifier": f"{publisher.grant_id_prefix}-360giving",
+        "issued": iso_time(history.created(dated)),
+        "modified": iso_time(history.modified(dated)),
+        "publisher": {"name": publisher.name, "identifier": organisation_id(publisher.name, publisher.organisation_number, publisher),
+                      "website": publisher.site_url},
         "license": LICENSE_URL,
         "accessURL": f"{publisher.site_url}book/open_data.html",
         "downloadURL": f"{publisher.site_url}data/360giving.json",

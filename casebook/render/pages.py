@@ -12,9 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
-import shutil
-import unicodedata
 from collections import Counter
 from pathlib import Path
 
@@ -22,26 +19,21 @@ import yaml
 
 from casebook.domain import formatting as fmt
 from casebook.render.markup import escape_myst, list_table
-from casebook.domain.model import case_json_schema
 from casebook.domain.evaluation import EvaluatedCase
 from casebook.domain.model import Case, CaseState
 from casebook.domain.rules import RULES, Outcome
-from casebook.render.giving360 import GRANT_ID_PREFIX, LEFT_OUT_REASONS, left_out
-from casebook.render.opendata import published_files
+from casebook.render.giving360 import LEFT_OUT_REASONS, left_out
+from casebook.render.opendata import CASE_FILES, GIVING360, RESULTS, SOURCES, published_files, published_folders, source_document_file
+from casebook.render.slugs import slug as ascii_slug
 
 GENERATED = Path("book") / "_generated"
 OPEN_DATA = GENERATED / "extra" / "data"
-RESULTS = OPEN_DATA / "regelutfall"
-CASE_FILES = OPEN_DATA / "arenden"
-"""Each case's YAML file, published byte for byte, so a reader can check its SHA-256."""
-SOURCES = OPEN_DATA / "kallor"
-"""Source documents (decision memos) that the repository holds under ``data/sources/``."""
-SCHEMA_NAME = "arendefil.schema.json"
+"""Where :func:`casebook.render.opendata.write_open_data` writes everything published under ``data/``."""
 
 
 def case_file_url(case_id: str) -> str:
     """The published case file, relative to the site root."""
-    return f"data/arenden/{case_id}.yaml"
+    return f"data/{CASE_FILES}/{case_id}.yaml"
 
 
 def memo_urls(case_id: str) -> tuple[str, str]:
@@ -54,19 +46,10 @@ def report_pdf_url(case_id: str) -> str:
     return f"rapport/{case_id}.pdf"
 
 
-def source_document_file(evaluated: EvaluatedCase) -> Path | None:
-    """The case's source document in ``data/sources/`` beside the cases folder, if the repository has it."""
-    name = evaluated.case.source_document.file
-    if not name or Path(name).name != name:
-        return None
-    path = evaluated.source.resolve().parent.parent / "sources" / name
-    return path if path.is_file() else None
-
-
 def source_document_url(evaluated: EvaluatedCase) -> str | None:
     """Where a reader finds the source document: the published copy, else the case's own link."""
     if source_document_file(evaluated) is not None:
-        return f"data/kallor/{evaluated.case.source_document.file}"
+        return f"data/{SOURCES}/{evaluated.case.source_document.file}"
     url = evaluated.case.source_document.url
     return url if url and url.startswith(("https://", "http://")) else None
 
@@ -107,14 +90,13 @@ def organisation_slugs(reports: list[EvaluatedCase]) -> dict[str, str]:
     slugs: dict[str, str] = {}
     used: set[str] = set()
     for name in names:
-        base = re.sub(r"[^a-z0-9]+", "-", unicodedata.normalize("NFKD", name.lower()).encode("ascii", "ignore").decode())
-        base = base.strip("-")[:60] or "organisation"
-        slug, n = base, 1
-        while slug in used:
+        base = ascii_slug(name) or "organisation"
+        page, n = base, 1
+        while page in used:
             n += 1
-            slug = f"{base}-{n}"
-        used.add(slug)
-        slugs[name] = slug
+            page = f"{base}-{n}"
+        used.add(page)
+        slugs[name] = page
     return slugs
 
 
@@ -145,7 +127,7 @@ def case_table(reports: list[EvaluatedCase], slugs: dict[str, str] | None = None
             _organisation_link(case.applicant.name, slugs, "organisationer/"),
             f'<data value="{granted_or_proposed(case)}">' + escape_myst(amount_label(case)) + "</data>",
             _flags(r),
-            _site_link(f"data/regelutfall/{case.id}.json", "JSON"),
+            _site_link(f"data/{RESULTS}/{case.id}.json", "JSON"),
         ])
     header = ["Datum", "Projekt", "Beslutsfattare", "Projektägare", "Belopp", "Regler att granska", "Regelutfall"]
     caption = (f"Alla ärenden ({fmt.plural(len(reports), 'ärende', 'ärenden')}), nyaste först "
@@ -273,23 +255,30 @@ def open_data_table(reports: list[EvaluatedCase], data_dir: Path) -> str:
     """The open-data files written into ``data_dir``, and which cases the 360Giving file leaves out and why."""
     rows = [[_site_link(f"data/{f.name}", f.name), escape_myst(f.format.replace("_", "/")), escape_myst(f.description)]
             for f in published_files(data_dir)]
-    rows.append([_site_link(f"data/{SCHEMA_NAME}", SCHEMA_NAME), "JSON", "Schemat för ärendefilerna."])
-    rows.append(["data/regelutfall/", "JSON", "Regelutfallen för varje ärende, en fil per ärende (länkade från ärendelistan)."])
+    rows += [[f"data/{folder}/", escape_myst(formats), escape_myst(description)]
+             for folder, formats, description in published_folders(data_dir)]
     table = list_table("Öppna data att ladda ner", ["Fil", "Format", "Innehåll"], rows)
     return table + "\n" + giving360_summary(reports, data_dir) + "\n"
 
 
 def giving360_summary(reports: list[EvaluatedCase], data_dir: Path) -> str:
-    """How many cases are grants in the written 360Giving file, and how many are left out and why."""
-    path = data_dir / "360giving.json"
+    """How many cases are grants in the written 360Giving file, and how many are left out and why.
+
+    Names the file only when it was written: with no grant there is no file (the standard
+    requires at least one grant)."""
+    path = data_dir / GIVING360
     grants = json.loads(path.read_text(encoding="utf-8"))["grants"] if path.is_file() else []
-    granted = {g["id"].removeprefix(GRANT_ID_PREFIX + "-") for g in grants}
-    text = f"**360Giving:** {len(granted)} av {fmt.plural(len(reports), 'ärende', 'ärenden')} är bidrag som utgivaren har beviljat och finns i 360giving.json."
+    granted = {g["x_caseId"] for g in grants}
+    cases = fmt.plural(len(reports), "ärende", "ärenden")
+    if granted:
+        text = f"**360Giving:** {len(granted)} av {cases} är bidrag som utgivaren har beviljat och finns i {GIVING360}."
+    else:
+        text = (f"**360Giving:** inget av {cases} är ett bidrag som utgivaren har beviljat, så ingen 360Giving-fil "
+                "publiceras (standarden kräver minst ett bidrag).")
     reasons = left_out(reports, granted)
     if reasons:
-        text += " Utanför filen: " + "; ".join(f"{n} {LEFT_OUT_REASONS[key]}" for key, n in sorted(reasons.items())) + "."
-    if not path.is_file():
-        text += " Filen 360giving.json skrivs inte just nu, eftersom inget ärende är ett beviljat bidrag (standarden kräver minst ett)."
+        text += " Utanför filen: " if granted else " "
+        text += "; ".join(f"{n} {LEFT_OUT_REASONS[key]}" for key, n in sorted(reasons.items())) + "."
     return text + "\n"
 
 
@@ -352,7 +341,6 @@ def write_generated(source_root: Path, reports: list[EvaluatedCase], verificatio
     config = yaml.safe_load((source_root / "_config.yml").read_text(encoding="utf-8")) or {}
     out.mkdir(parents=True, exist_ok=True)
     (out / "accessibility_contact.md").write_text(accessibility_contact(config), encoding="utf-8")
-    (source_root / RESULTS).mkdir(parents=True, exist_ok=True)
     slugs = organisation_slugs(reports)
     (out / "case_table.md").write_text(case_table(reports, slugs), encoding="utf-8")
     (out / "organisation_index.md").write_text(organisation_index(reports, slugs), encoding="utf-8")
@@ -360,22 +348,3 @@ def write_generated(source_root: Path, reports: list[EvaluatedCase], verificatio
     (out / "rule_catalogue.md").write_text(rule_catalogue(reports), encoding="utf-8")
     (out / "open_data_table.md").write_text(open_data_table(reports, source_root / OPEN_DATA), encoding="utf-8")
     (out / "verification.md").write_text(verification_summary(verification, reports, cached_sha256), encoding="utf-8")
-    write_json(source_root / OPEN_DATA / SCHEMA_NAME, case_json_schema())
-    for report in reports:
-        write_json(source_root / RESULTS / f"{report.case.id}.json", {"case_id": report.case.id, "results": [r.as_dict() for r in report.results]})
-    publish_sources(source_root, reports)
-
-
-def publish_sources(source_root: Path, reports: list[EvaluatedCase]) -> None:
-    """Copy each case file, byte for byte, and each source document the repository holds to the site."""
-    (source_root / CASE_FILES).mkdir(parents=True, exist_ok=True)
-    for report in reports:
-        shutil.copyfile(report.source, source_root / CASE_FILES / f"{report.case.id}.yaml")
-        document = source_document_file(report)
-        if document is not None:
-            (source_root / SOURCES).mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(document, source_root / SOURCES / document.name)
-
-
-def write_json(path: Path, data: object) -> None:
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")

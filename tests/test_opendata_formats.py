@@ -1,0 +1,217 @@
+"""One definition, every format: the JSON Schemas say what the Table Schemas say (bounds,
+codes, patterns, dates) and more (the organisation numbers' check digit, the conditions a
+row's state sets), and a default validator rejects what the data must never hold. Every
+format carries the same values, organisation numbers included, wherever a number is known.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import jsonschema
+import pytest
+from conftest import FICTIONAL_BASE_PATH, REFERENCE_DIR, REPO, SPIN_PATH
+from openpyxl import load_workbook
+from opendata_support import PUBLISHER, uniform_history
+
+from casebook.domain.evaluation import evaluate_case
+from casebook.domain.reference import load_national_agencies, load_regional_actors
+from casebook.render import datapackage
+from casebook.render.opendata import write_open_data
+from casebook.render.opendata_tables import TABLES, json_schema_for
+
+CASES = [SPIN_PATH, FICTIONAL_BASE_PATH, REPO / "tests" / "opendata_cases" / "fiktiv-lagre-belopp.yaml",
+         REPO / "tests" / "opendata_cases" / "fiktiv-avslag.yaml", REPO / "tests" / "cases" / "fiktiv-uppfoljning-forskott.yaml"]
+
+
+@pytest.fixture(scope="module")
+def reports():
+    return [evaluate_case(p, REFERENCE_DIR) for p in CASES]
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory, reports):
+    out = tmp_path_factory.mktemp("data")
+    write_open_data(out, reports, load_regional_actors(REFERENCE_DIR), agencies=load_national_agencies(REFERENCE_DIR),
+                    publisher=PUBLISHER, history=uniform_history(reports))
+    return out
+
+
+def rows_and_schema(written, name: str) -> tuple[list[dict], dict]:
+    return (json.loads((written / f"{name}.json").read_text(encoding="utf-8")),
+            json.loads((written / f"{name}.schema.json").read_text(encoding="utf-8")))
+
+
+def rejects(schema: dict, rows: list[dict]) -> bool:
+    """Whether a default validator (the schema's own draft, no format checking) rejects the rows."""
+    return not jsonschema.validators.validator_for(schema)(schema).is_valid(rows)
+
+
+@pytest.mark.parametrize("name", [t.name for t in TABLES])
+def test_every_typed_json_file_passes_its_schema_with_formats(written, name):
+    rows, schema = rows_and_schema(written, name)
+    assert rows
+    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+    assert [e.message for e in validator.iter_errors(rows)] == []
+
+
+def test_a_default_validator_rejects_what_the_decisions_must_never_hold(written):
+    rows, schema = rows_and_schema(written, "beslut")
+    by_id = {r["case_id"]: r for r in rows}
+    spin, decided, rejected = by_id["rjh-2025-spin"], by_id["fiktiv-bas"], by_id["fiktiv-avslag"]
+    assert not rejects(schema, rows)
+    assert rejects(schema, [dict(decided, decided_max_amount_sek=-1)])
+    assert rejects(schema, [dict(decided, amount_applied_for_sek=-1)])
+    assert rejects(schema, [dict(decided, decided_share_percent=150)])
+    assert rejects(schema, [dict(decided, rules_met=-1)])
+    assert rejects(schema, [dict(decided, decision_date=None)])  # decided without a date
+    assert rejects(schema, [dict(decided, decided_max_amount_sek=None)])  # decided without an amount
+    assert rejects(schema, [dict(spin, decided_max_amount_sek=750_000)])  # a proposal with a decided amount
+    assert rejects(schema, [dict(spin, decision_date="2025-12-01")])  # a proposal with a decision date
+    assert rejects(schema, [dict(spin, follow_up_status="decided")])
+    assert rejects(schema, [dict(rejected, decided_share_percent=20.0)])  # a rejection grants nothing
+    assert rejects(schema, [dict(decided, decision_maker_organisation_number="232100-0181")])  # wrong check digit
+    assert rejects(schema, [dict(decided, applicant_organisation_number="811218-9876")])  # a personal identity number
+    assert rejects(schema, [dict(decided, status="beviljat")])
+    assert not rejects(schema, [dict(decided, applicant_organisation_number="232100-0198")])  # a valid number is fine
+
+
+def test_format_checking_rejects_an_impossible_date(written):
+    rows, schema = rows_and_schema(written, "beslut")
+    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+    assert not validator.is_valid([dict(rows[0], project_start="2099-02-30")])
+
+
+def test_a_default_validator_rejects_what_the_plans_and_payments_must_never_hold(written):
+    plans, plan_schema = rows_and_schema(written, "finansieringsplaner")
+    assert rejects(plan_schema, [dict(plans[0], amount_sek=-1)])
+    assert rejects(plan_schema, [dict(plans[0], share_percent=150)])
+    assert rejects(plan_schema, [dict(plans[0], line=0)])
+    assert rejects(plan_schema, [dict(plans[0], organisation_number="202100-6148")])
+    payments, payment_schema = rows_and_schema(written, "utbetalningar")
+    advance = next(p for p in payments if p["kind"] == "advance")
+    request = next(p for p in payments if p["kind"] == "payment_request")
+    assert rejects(payment_schema, [dict(advance, payable_sek=-1)])
+    assert rejects(payment_schema, [dict(advance, number=1)])
+    assert rejects(payment_schema, [dict(advance, period_start="2099-01-01")])
+    assert rejects(payment_schema, [dict(request, received=None)])
+
+
+@pytest.mark.parametrize("table", TABLES, ids=lambda t: t.name)
+def test_the_json_schema_and_the_table_schema_say_the_same(table):
+    """For every column: the same type, bounds, codes and pattern in the JSON Schema and the Table Schema."""
+    properties = json_schema_for(table)["items"]["properties"]
+    fields = {f["name"]: f for f in datapackage.table_schema(table)["fields"]}
+    assert list(properties) == list(fields) == [c.name for c in table.columns]
+    for column in table.columns:
+        prop, constraints = properties[column.name], fields[column.name].get("constraints", {})
+        assert prop["description"] == fields[column.name]["description"], column.name
+        assert constraints.get("required", False) == column.required, column.name
+        if column.organisation_number:
+            number = {"$ref": "#/$defs/organisation_number"}
+            assert prop.get("anyOf", [prop])[0] == number and constraints["pattern"].startswith("^\\d{2}[2-9]")
+            continue
+        types = prop["type"] if isinstance(prop["type"], list) else [prop["type"]]
+        expected = {"string": "string", "date": "string", "integer": "integer", "number": "number", "boolean": "boolean"}
+        assert types == [expected[column.type]] + ([] if column.required else ["null"]), column.name
+        assert prop.get("format") == ("date" if column.type == "date" else None), column.name
+        assert prop.get("minimum") == constraints.get("minimum") and prop.get("maximum") == constraints.get("maximum"), column.name
+        assert [v for v in prop.get("enum", []) if v is not None] == constraints.get("enum", []), column.name
+        assert prop.get("pattern") == constraints.get("pattern"), column.name
+    money = [c for c in table.columns if c.unit == "SEK"]
+    assert money and all(properties[c.name]["minimum"] >= 0 for c in money)
+
+
+def test_the_table_schema_states_the_conditions_it_cannot_check(written):
+    package = json.loads((written / "datapackage.json").read_text(encoding="utf-8"))
+    decisions = next(r for r in package["resources"] if r["name"] == "beslut")
+    assert "När status är decided: ifyllda: decision_date, decided_share_percent, decided_max_amount_sek." in decisions["description"]
+    assert "När status är proposal: tomma: decision_date, decided_by, decision_reference" in decisions["description"]
+
+
+def test_the_financing_plans_are_published_as_json_with_total_costs_in_the_decisions(written):
+    plans, _ = rows_and_schema(written, "finansieringsplaner")
+    spin = [p for p in plans if p["case_id"] == "rjh-2025-spin"]
+    assert sum(p["amount_sek"] for p in spin) == 6_200_285 and spin[0]["share_percent"] == 48.3849
+    decisions = {r["case_id"]: r for r in rows_and_schema(written, "beslut")[0]}
+    assert decisions["fiktiv-bas"]["total_costs_sek"] == 2_000_000
+    assert decisions["rjh-2025-spin"]["total_costs_sek"] is None  # the memo gives the financing plan only
+    table = list(csv.DictReader(io.StringIO((written / "beslut.csv").read_text(encoding="utf-8"))))
+    assert {r["case_id"]: r["total_costs_sek"] for r in table}["fiktiv-bas"] == "2000000"
+
+
+# --- Organisation numbers in every table and format ----------------------------------------
+
+def known_numbers() -> dict[str, str]:
+    return {name: o.organisation_number for o in (*load_regional_actors(REFERENCE_DIR), *load_national_agencies(REFERENCE_DIR))
+            if o.organisation_number for name in o.names}
+
+
+def csv_rows(written, name: str) -> list[dict]:
+    return list(csv.DictReader(io.StringIO((written / f"{name}.csv").read_text(encoding="utf-8"))))
+
+
+def sheet_rows(written, title: str) -> list[dict]:
+    sheet = load_workbook(written / "medfinansiering.xlsx")[title]
+    header = [c.value for c in sheet[1]]
+    return [{h: c.value for h, c in zip(header, row, strict=True)} for row in sheet.iter_rows(min_row=2)]
+
+
+def test_every_known_organisation_number_is_in_every_table_and_format(written):
+    known = known_numbers()
+    pairs = []  # (organisation, number in the file) for every organisation cell of every file
+    for rows in (csv_rows(written, "beslut"), rows_and_schema(written, "beslut")[0]):
+        for r in rows:
+            pairs += [(r["decision_maker"], r["decision_maker_organisation_number"] or None),
+                      (r["applicant"], r["applicant_organisation_number"] or None)]
+    for r in sheet_rows(written, "Beslut"):
+        pairs += [(r["Beslutsfattare"], r["Beslutsfattarens organisationsnummer"]), (r["Projektägare"], r["Projektägarens organisationsnummer"])]
+    for rows in (csv_rows(written, "finansieringsplaner"), rows_and_schema(written, "finansieringsplaner")[0]):
+        pairs += [(r["financier"], r["organisation_number"] or None) for r in rows]
+    pairs += [(r["Finansiär"], r["Organisationsnummer"]) for r in sheet_rows(written, "Finansieringsplaner")]
+    giving = json.loads((written / "360giving.json").read_text(encoding="utf-8"))
+    for grant in giving["grants"]:
+        for org in (*grant["recipientOrganization"], *grant["fundingOrganization"], *(c["organization"] for c in grant["x_coFinancing"])):
+            pairs.append((org["name"], org["id"].removeprefix("SE-ON-") if org["id"].startswith("SE-ON-") else None))
+    assert len(pairs) > 100
+    missing = sorted({name for name, number in pairs if name in known and number != known[name]})
+    assert missing == []
+    assert {name for name, number in pairs if number} == {name for name, _ in pairs if name in known}
+    decided = next(r for r in rows_and_schema(written, "beslut")[0] if r["case_id"] == "fiktiv-bas")
+    assert decided["decision_maker_organisation_number"] == "232100-0180"  # the case file states none: the reference data does
+    spin_plan = [r for r in rows_and_schema(written, "finansieringsplaner")[0] if r["case_id"] == "rjh-2025-spin"]
+    assert [r["organisation_number"] for r in spin_plan] == ["202100-6149", None, None, None, "232100-0214"]
+
+
+# --- One slug function ---------------------------------------------------------------------------
+
+def test_an_organisation_has_the_same_slug_on_its_page_and_in_the_360giving_ids(reports, written):
+    from casebook.render.pages import organisation_slugs
+
+    pages = organisation_slugs(reports)
+    giving = json.loads((written / "360giving.json").read_text(encoding="utf-8"))
+    own_ids = {org["name"]: org["id"] for grant in giving["grants"]
+               for org in (*grant["recipientOrganization"], *(c["organization"] for c in grant["x_coFinancing"]))
+               if not org["id"].startswith("SE-ON-")}
+    assert own_ids  # Region Gävleborg and Fiktiva Exempelbolaget AB have no known number
+    assert {name: i.removeprefix("360G-fiktiv-org-") for name, i in own_ids.items()} == {name: pages[name] for name in own_ids}
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("Region Jämtland Härjedalen", "region-jamtland-harjedalen"),
+    ("Ærø Kommune", "aero-kommune"),
+    ("Łódź Voivodeship", "lodz-voivodeship"),
+    ("Straße & Söhne", "strasse-sohne"),
+    ("Société Générale", "societe-generale"),
+    ("Region  Gävleborg!", "region-gavleborg"),
+])
+def test_names_are_transliterated_not_dropped(name, expected):
+    from casebook.render.pages import organisation_slugs
+    from casebook.render.slugs import slug
+
+    assert slug(name) == expected
+    case = evaluate_case(FICTIONAL_BASE_PATH, REFERENCE_DIR)
+    renamed = case.case.model_copy(update={"applicant": case.case.applicant.model_copy(update={"name": name})})
+    assert organisation_slugs([type(case)(renamed, case.figures, case.results, case.source)])[name] == expected
