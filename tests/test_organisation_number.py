@@ -98,7 +98,7 @@ def test_a_case_file_with_a_wrong_check_digit_is_refused(tmp_path):
     assert "fel kontrollsiffra" in caught.value.problems[0].message and "'232100-0215'" in caught.value.problems[0].message
 
 
-def test_check_names_a_wrong_check_digit_in_a_case_file_and_in_the_reference_data(tmp_path):
+def test_check_names_a_wrong_check_digit_in_a_case_file_the_reference_data_and_the_publisher(tmp_path):
     root = copy_project(tmp_path / "repo")
     case = root / "data" / "cases" / SPIN_PATH.name
     case.write_text(case.read_text(encoding="utf-8").replace('organisation_number: "232100-0214"', 'organisation_number: "232100-0241"', 1),
@@ -113,6 +113,13 @@ def test_check_names_a_wrong_check_digit_in_a_case_file_and_in_the_reference_dat
     done = casebook(root, "check")
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "regional_actors.yaml" in done.stderr and "har fel kontrollsiffra" in done.stderr and "'232100-0189'" in done.stderr
+
+    shutil.copy2(REFERENCE_DIR / "regional_actors.yaml", actors)
+    publisher = root / "data" / "reference" / "publisher.yaml"
+    publisher.write_text(publisher.read_text(encoding="utf-8").replace('"232100-0214"', '"232100-0241"'), encoding="utf-8")
+    done = casebook(root, "check")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "publisher.yaml" in done.stderr and "organisation_number: har fel kontrollsiffra" in done.stderr
 
 
 def test_the_table_schema_pattern_is_the_form_of_the_same_rule():

@@ -27,6 +27,7 @@ from casebook.domain.evaluation import EvaluatedCase, evaluate_case
 from casebook.domain.rules import first_sentence
 from casebook.domain.wording import unwritten_sections
 from casebook.domain.payments import as_of_date
+from casebook.domain.reference import load_publisher
 from casebook.engine.paths import CASE_SUFFIX, ProjectPaths
 
 NOTHING_RAN = "\n\nInget har körts och webbplatsen är oförändrad."
@@ -62,6 +63,7 @@ def validate_all(paths: ProjectPaths, cache: EvaluationCache | None = None) -> l
         except CaseFileError as exc:
             errors.append(exc)
     errors += _duplicate_ids(files)
+    errors += _publisher_problems(paths)
     if errors:
         raise UserError("\n\n".join(e.render() for e in errors) + NOTHING_RAN)
     return evaluated
@@ -90,6 +92,18 @@ def attention_report(paths: ProjectPaths, cases: list[EvaluatedCase]) -> str:
     if not blocks:
         return "Ingen regel kräver uppmärksamhet och inget avsnitt av beslutsunderlaget saknas."
     return ("Att uppmärksamma före bygget (inga fel i filerna, bygget kan köras):\n\n" + "\n\n".join(blocks))
+
+
+def _publisher_problems(paths: ProjectPaths) -> list[CaseFileError]:
+    """The publisher file's problems (its organisation number's check digit among them), so that
+    ``casebook check`` names them rather than a build after executing every notebook."""
+    if not (paths.reference_dir / "publisher.yaml").is_file():
+        return []  # the build names a missing publisher when it writes the open data
+    try:
+        load_publisher(paths.reference_dir)
+    except CaseFileError as exc:
+        return [exc]
+    return []
 
 
 class EvaluationCache:
