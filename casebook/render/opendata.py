@@ -196,6 +196,8 @@ def _described(out: Path, path: Path) -> OpenDataFile:
                             f"Ärendefilen data/cases/{file} byte för byte; beslut.csv anger dess SHA-256 (case_file_sha256).")
     if folder == RESULTS:
         return OpenDataFile(name, "JSON", "application/json", f"Regelutfall för {stem}", f"Utfallet av varje regelkontroll i ärendet {stem}.")
+    if folder != SOURCES:
+        raise ValueError(f"{name}: en fil under data/ som ingen beskrivning finns för")
     file_format, media_type = SOURCE_FORMATS.get(Path(file).suffix.lower(), ("OCTET", "application/octet-stream"))
     return OpenDataFile(name, file_format, media_type, f"Beslutsunderlag {file}",
                         "Kopia av beslutsunderlaget som ett eller flera ärenden bygger på.")

@@ -27,6 +27,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
@@ -621,7 +622,7 @@ class DataHistory:
         return cls({case_id: CaseFileTimes(t, t) for case_id, t in times.items()}, 1)
 
 
-def file_time(path) -> dt.datetime:
+def file_time(path: Path) -> dt.datetime:
     """A file's modification time in whole seconds, UTC; ``SOURCE_DATE_EPOCH`` fixes it for reproducible builds."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     seconds = int(epoch) if epoch else int(path.stat().st_mtime)
