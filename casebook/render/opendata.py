@@ -31,6 +31,7 @@ from casebook.render.opendata_tables import (
     DataHistory,
     OpenDataFile,
     OrganisationNumbers,
+    Table,
     csv_text,
     decision_rows,
     financing_rows,
@@ -62,7 +63,9 @@ SOURCE_FORMATS = {
 """EU file type and media type of a source document by its suffix; any other is OCTET."""
 
 
-def _table_files(table_name: str, title: str, description: str) -> list[OpenDataFile]:
+def _table_files(table: Table, description: str) -> list[OpenDataFile]:
+    """A table's CSV, typed JSON and JSON Schema."""
+    table_name, title = table.name, table.title
     return [
         OpenDataFile(f"{table_name}.csv", "CSV", "text/csv", f"{title} (CSV)", description),
         OpenDataFile(f"{table_name}.json", "JSON", "application/json", f"{title} (typad JSON)",
@@ -73,9 +76,9 @@ def _table_files(table_name: str, title: str, description: str) -> list[OpenData
 
 
 TABLE_FILES = (
-    _table_files(DECISIONS.name, "Beslut", DECISIONS.description)
-    + _table_files(FINANCING.name, "Finansieringsplaner", FINANCING.description)
-    + _table_files(PAYMENTS.name, "Utbetalningar", PAYMENTS.description + " Bara rubrikraden när inget ärende registrerar uppföljning.")
+    _table_files(DECISIONS, DECISIONS.description)
+    + _table_files(FINANCING, FINANCING.description)
+    + _table_files(PAYMENTS, PAYMENTS.description + " Bara rubrikraden när inget ärende registrerar uppföljning.")
 )
 FILES = (
     *TABLE_FILES,
