@@ -520,3 +520,36 @@ def test_payments_sheet_has_amounts_as_numbers(written_follow_up):
     assert all(type(r["Att betala (kr)"]) is int for r in rows if r["Att betala (kr)"] is not None)
     assert rows[0]["Utbetald"] == dt.datetime(2099, 3, 10) and rows[0]["Beviljad andel (%)"] == pytest.approx(20.0)
     assert sheet.cell(row=2, column=header.index("Att betala (kr)") + 1).number_format == "#,##0"
+
+
+def test_the_workbook_keeps_its_header_in_view_names_its_maker_and_dates_itself_in_utc(tmp_path, reports):
+    """The header row stays in view, each column is wide enough for its title, and the workbook's own
+    dates are the data's last change in UTC, whatever the build machine's time zone."""
+    import os
+
+    original = os.environ.get("TZ")
+    os.environ["TZ"] = "America/Los_Angeles"
+    time.tzset()
+    try:
+        write_open_data(tmp_path, reports, load_regional_actors(REFERENCE_DIR), history=uniform_history(reports))
+    finally:
+        if original is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = original
+        time.tzset()
+    workbook = load_workbook(tmp_path / "medfinansiering.xlsx")
+    assert workbook.properties.creator == "casebook"
+    assert workbook.properties.created == workbook.properties.modified == dt.datetime(2099, 3, 1, 12, 0)  # MODIFIED, in UTC
+    sheet = workbook["Beslut"]
+    assert sheet.freeze_panes == "A2"
+    header = [c.value for c in sheet[1]]
+    widths = {title: sheet.column_dimensions[chr(ord("A") + i)].width for i, title in enumerate(header[:26])}
+    assert widths["Ärende-id"] == 12  # short titles get a usable minimum
+    assert widths["Beslutsfattarens organisationsnummer"] == len("Beslutsfattarens organisationsnummer") + 2
+
+
+def test_the_decision_makers_own_line_is_marked(reports, numbers):
+    rows = [r for r in financing_rows(reports, numbers) if r["case_id"] == "fiktiv-bas"]
+    assert [(r["financier"], r["is_decision_maker"]) for r in rows] == [
+        ("Tillväxtverket", False), ("Region Dalarna", True), ("Region Gävleborg", False), ("Fiktiva Exempelbolaget AB", False)]

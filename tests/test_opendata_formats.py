@@ -215,3 +215,85 @@ def test_names_are_transliterated_not_dropped(name, expected):
     case = evaluate_case(FICTIONAL_BASE_PATH, REFERENCE_DIR)
     renamed = case.case.model_copy(update={"applicant": case.case.applicant.model_copy(update={"name": name})})
     assert organisation_slugs([type(case)(renamed, case.figures, case.results, case.source)])[name] == expected
+
+
+# --- Rows of sparser and older case files -----------------------------------------------------
+
+def _variant(report, **changes):
+    """The report of a case changed as ``changes`` say (model fields of the case)."""
+    return type(report)(report.case.model_copy(update=changes), report.figures, report.results, report.source)
+
+
+def test_rows_of_a_case_without_status_final_report_or_known_numbers(reports):
+    """An older case file (no ``status``: decided by its decision date) and one without a final-report date
+    give empty cells, not an error; an applicant the reference data knows gets its number."""
+    from casebook.render.opendata_tables import OrganisationNumbers, decision_rows
+
+    bas = next(r for r in reports if r.case.id == "fiktiv-bas")
+    dates = bas.case.dates.model_copy(update={"final_report_due": None})
+    applicant = bas.case.applicant.model_copy(update={"name": "Region Jämtland Härjedalen"})
+    older = _variant(bas, status=None, dates=dates, applicant=applicant)
+    assert older.case.state.value == "decided"
+    numbers = OrganisationNumbers([older], load_regional_actors(REFERENCE_DIR))
+    row = decision_rows([older], numbers)[0]
+    assert (row["status"], row["decided_by"], row["decision_reference"], row["final_report_due"]) == ("decided", None, None, None)
+    assert row["decision_date"] == "2099-02-15" and row["decided_max_amount_sek"] == 400_000
+    assert row["applicant_organisation_number"] == "232100-0214"
+    schema = json_schema_for(TABLES[0])
+    assert not rejects(schema, [json.loads(json.dumps(row, default=float))])
+
+
+def test_financing_lines_are_numbered_from_one_in_plan_order(written):
+    plans, _ = rows_and_schema(written, "finansieringsplaner")
+    for case_id in {p["case_id"] for p in plans}:
+        lines = [p["line"] for p in plans if p["case_id"] == case_id]
+        assert lines == list(range(1, len(lines) + 1)), case_id
+    spin = [p["financier"] for p in plans if p["case_id"] == "rjh-2025-spin"]
+    assert spin == ["Tillväxtverket", "Region Västerbotten", "Region Norrbotten", "Region Västernorrland", "Region Jämtland Härjedalen"]
+
+
+# --- The JSON Schemas' own structure ------------------------------------------------------------
+
+@pytest.mark.parametrize("table", TABLES, ids=lambda t: t.name)
+def test_a_row_is_an_object_with_exactly_the_tables_columns(written, table):
+    rows, schema = rows_and_schema(written, table.name)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert (schema["title"], schema["description"]) == (f"{table.title} (typad JSON)", table.description)
+    row = rows[0]
+    assert rejects(schema, [[row[c.name] for c in table.columns]])  # a row must be an object, not a list
+    assert rejects(schema, [{k: v for k, v in row.items() if k != table.columns[-1].name}])  # every column present
+    assert rejects(schema, [dict(row, extra="x")])  # and no other
+    assert rejects(schema, {"rows": rows})  # the file is an array of rows
+
+
+def test_each_condition_describes_itself_in_the_schema():
+    from casebook.render.opendata_tables import DECISIONS, PAYMENTS
+
+    for table in (DECISIONS, PAYMENTS):
+        conditions = json_schema_for(table)["items"]["allOf"]
+        assert [c["description"] for c in conditions] == [c.describe() for c in table.conditions]
+    rejected = DECISIONS.conditions[2]
+    assert rejected.describe() == ("När status är rejected: ifyllda: decision_date, decided_by; tomma: decided_share_percent, "
+                                   "decided_max_amount_sek; follow_up_status = rejected.")
+
+
+def test_required_and_optional_columns_of_every_kind_take_null_as_they_should():
+    """Every branch of the schema generator, on a table made for it: a required and an optional
+    organisation number, code, date and amount."""
+    from casebook.render.opendata_tables import Column, Table
+
+    columns = (
+        Column("number", "string", "Nr", "Nr.", required=True, organisation_number=True),
+        Column("other_number", "string", "Nr", "Nr.", organisation_number=True),
+        Column("code", "string", "Kod", "Kod.", required=True, enum=("a", "b")),
+        Column("other_code", "string", "Kod", "Kod.", enum=("a", "b")),
+        Column("day", "date", "Dag", "Dag."),
+        Column("amount", "integer", "Belopp", "Belopp.", unit="SEK", minimum=0),
+    )
+    schema = json_schema_for(Table("prov", "Prov", "Prov.", columns, ("number",)))
+    row = {"number": "232100-0214", "other_number": None, "code": "a", "other_code": None, "day": None, "amount": 0}
+    assert not rejects(schema, [row])
+    assert not rejects(schema, [dict(row, other_number="202100-6149", other_code="b", day="2099-01-01")])
+    for column, value in (("number", None), ("code", None), ("other_code", "c"), ("other_number", "202100-6148"), ("amount", -1),
+                          ("day", 20990101)):
+        assert rejects(schema, [dict(row, **{column: value})]), column
