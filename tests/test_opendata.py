@@ -553,3 +553,26 @@ def test_the_decision_makers_own_line_is_marked(reports, numbers):
     rows = [r for r in financing_rows(reports, numbers) if r["case_id"] == "fiktiv-bas"]
     assert [(r["financier"], r["is_decision_maker"]) for r in rows] == [
         ("Tillväxtverket", False), ("Region Dalarna", True), ("Region Gävleborg", False), ("Fiktiva Exempelbolaget AB", False)]
+
+
+def test_open_data_is_written_into_a_folder_not_there_yet_with_indented_utc_json(tmp_path, reports):
+    import os
+
+    from casebook.render.opendata_tables import iso_time
+
+    out = tmp_path / "book" / "_generated" / "extra" / "data"  # as the build stages it: no parent exists yet
+    write_open_data(out, reports, load_regional_actors(REFERENCE_DIR), publisher=PUBLISHER, history=uniform_history(reports))
+    assert (out / "beslut.json").read_text(encoding="utf-8").startswith('[\n  {\n    "case_id": "rjh-2025-spin",\n')
+    assert (out / "360giving.json").read_text(encoding="utf-8").startswith('{\n  "version": "1.4",\n')
+    assert "Jämtland" in (out / "beslut.json").read_text(encoding="utf-8")  # UTF-8 text, not \\u escapes
+    original = os.environ.get("TZ")
+    os.environ["TZ"] = "Europe/Stockholm"
+    time.tzset()
+    try:
+        assert iso_time(dt.datetime(2099, 7, 1, 22, 30, tzinfo=dt.UTC)) == "2099-07-01T22:30:00Z"
+    finally:
+        if original is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = original
+        time.tzset()

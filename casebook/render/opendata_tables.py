@@ -573,7 +573,6 @@ def _fixed_zip_times(data: bytes) -> bytes:
         for info in source.infolist():
             fixed = zipfile.ZipInfo(info.filename, date_time=XLSX_EPOCH)
             fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = info.external_attr
             target.writestr(fixed, source.read(info.filename))
     return out.getvalue()
 
