@@ -576,3 +576,23 @@ def test_open_data_is_written_into_a_folder_not_there_yet_with_indented_utc_json
         else:
             os.environ["TZ"] = original
         time.tzset()
+
+
+def test_the_case_files_rule_outcomes_and_schema_are_published(written, reports):
+    from casebook.domain.rules import RULES
+
+    spin = json.loads((written / "regelutfall" / "rjh-2025-spin.json").read_text(encoding="utf-8"))
+    assert list(spin) == ["case_id", "results"] and spin["case_id"] == "rjh-2025-spin"
+    assert [r["rule_id"] for r in spin["results"]] == [r.rule.id for r in reports[0].results]
+    assert {r["rule_id"] for r in spin["results"]} <= {rule.id for rule in RULES}
+    schema = json.loads((written / "arendefil.schema.json").read_text(encoding="utf-8"))
+    assert schema["title"].startswith("Ärendefil") and "financing_plan" in schema["properties"]
+    for report in reports:
+        assert (written / "arenden" / f"{report.case.id}.yaml").read_bytes() == report.source.read_bytes()
+
+
+def test_writing_again_into_the_same_folder_gives_the_same_files(tmp_path, reports):
+    write_open_data(tmp_path / "data", reports, (), history=uniform_history(reports))
+    first = {p.relative_to(tmp_path / "data"): p.read_bytes() for p in (tmp_path / "data").rglob("*") if p.is_file()}
+    write_open_data(tmp_path / "data", reports, (), history=uniform_history(reports))
+    assert {p.relative_to(tmp_path / "data"): p.read_bytes() for p in (tmp_path / "data").rglob("*") if p.is_file()} == first

@@ -439,3 +439,19 @@ def test_the_built_sites_open_data_page_lists_exactly_the_files_written(site):
     assert "3 av 5 ärenden är bidrag som utgivaren har beviljat och finns i 360giving.json" in text
     for folder in ("data/arenden/", "data/regelutfall/", "data/kallor/"):
         assert folder in text
+
+
+def test_a_national_agency_publishes_as_a_national_authority_covering_sweden(tmp_path):
+    """Tillväxtverket deciding and publishing: the publisher type and the coverage follow the reference data."""
+    from casebook.domain.model import Organisation
+
+    bas = evaluate_case(FICTIONAL_BASE_PATH, REFERENCE_DIR)
+    national = type(bas)(bas.case.model_copy(update={"decision_maker": Organisation(name="Tillväxtverket")}),
+                         bas.figures, bas.results, bas.source)
+    agency = PUBLISHER.model_copy(update={"name": "Tillväxtverket", "organisation_number": "202100-6149"})
+    write_open_data(tmp_path, [national], load_regional_actors(REFERENCE_DIR), agencies=load_national_agencies(REFERENCE_DIR),
+                    publisher=agency, history=HISTORY)
+    graph = Graph().parse(tmp_path / "katalog.rdf", format="xml")
+    agent = URIRef("http://dataportal.se/organisation/SE2021006149")
+    assert str(graph.value(agent, DCTERMS.type)) == "http://purl.org/adms/publishertype/NationalAuthority"
+    assert {str(o) for o in graph.objects(None, DCTERMS.spatial)} == {"http://publications.europa.eu/resource/authority/country/SWE"}
