@@ -455,3 +455,50 @@ def test_a_national_agency_publishes_as_a_national_authority_covering_sweden(tmp
     agent = URIRef("http://dataportal.se/organisation/SE2021006149")
     assert str(graph.value(agent, DCTERMS.type)) == "http://purl.org/adms/publishertype/NationalAuthority"
     assert {str(o) for o in graph.objects(None, DCTERMS.spatial)} == {"http://publications.europa.eu/resource/authority/country/SWE"}
+
+
+def test_the_per_case_files_are_described_one_by_one(written):
+    resources = {r["path"]: r for r in json.loads((written / "datapackage.json").read_text(encoding="utf-8"))["resources"]}
+    case = resources["arenden/fiktiv-bas.yaml"]
+    assert {k: case[k] for k in ("name", "type", "format", "mediatype", "title")} == {
+        "name": "arenden-fiktiv-bas-yaml", "type": "file", "format": "yaml", "mediatype": "application/yaml", "title": "Ärendefil fiktiv-bas"}
+    assert case["description"] == "Ärendefilen data/cases/fiktiv-bas.yaml byte för byte; beslut.csv anger dess SHA-256 (case_file_sha256)."
+    results = resources["regelutfall/fiktiv-bas.json"]
+    assert {k: results[k] for k in ("name", "type", "format", "mediatype", "title")} == {
+        "name": "regelutfall-fiktiv-bas-json", "type": "json", "format": "json", "mediatype": "application/json",
+        "title": "Regelutfall för fiktiv-bas"}
+    source = resources["kallor/000_2bcbd58892294728.txt"]
+    assert {k: source[k] for k in ("name", "type", "format", "mediatype", "title")} == {
+        "name": "kallor-000-2bcbd58892294728-txt", "type": "file", "format": "txt", "mediatype": "text/plain",
+        "title": "Beslutsunderlag 000_2bcbd58892294728.txt"}
+    assert source["licenses"][0]["name"] == "notspecified" and "licenses" not in case
+    table = resources["beslut.csv"]
+    assert {k: table[k] for k in ("name", "type", "profile", "format", "mediatype", "encoding")} == {
+        "name": "beslut", "type": "table", "profile": "tabular-data-resource", "format": "csv", "mediatype": "text/csv", "encoding": "utf-8"}
+    assert table["dialect"] == {"delimiter": ",", "lineTerminator": "\n", "header": True}
+    assert resources["beslut.schema.json"]["type"] == "json" and resources["medfinansiering.xlsx"]["type"] == "file"
+    assert [r["path"] for r in resources.values()][:3] == ["beslut.csv", "finansieringsplaner.csv", "utbetalningar.csv"]
+
+
+def test_a_shared_source_document_is_published_once_and_a_missing_one_not_at_all(tmp_path):
+    spin = evaluate_case(SPIN_PATH, REFERENCE_DIR)
+    twin = type(spin)(spin.case.model_copy(update={"id": "rjh-2025-spin-kopia"}), spin.figures, spin.results, spin.source)
+    document = spin.case.source_document.model_copy(update={"file": "finns-inte.pdf"})
+    missing = type(spin)(spin.case.model_copy(update={"id": "rjh-2025-utan-kalla", "source_document": document}),
+                         spin.figures, spin.results, spin.source)
+    written = write_open_data(tmp_path, [spin, twin, missing], load_regional_actors(REFERENCE_DIR), publisher=PUBLISHER,
+                              history=DataHistory({i: CaseFileTimes(*TIMES["rjh-2025-spin"]) for i in
+                                                   ("rjh-2025-spin", "rjh-2025-spin-kopia", "rjh-2025-utan-kalla")}, 3))
+    assert [p.name for p in (tmp_path / "kallor").iterdir()] == ["000_2bcbd58892294728.txt"]
+    assert [p.relative_to(tmp_path).as_posix() for p in written].count("kallor/000_2bcbd58892294728.txt") == 1
+    assert frictionless_validate(tmp_path)[0] == 0
+
+
+def test_the_per_case_json_is_indented_sorted_utf8_text(written):
+    text = (written / "regelutfall" / "rjh-2025-spin.json").read_text(encoding="utf-8")
+    data = json.loads(text)
+    assert text == json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    assert text.startswith('{\n  "case_id": "rjh-2025-spin",\n  "results": [\n    {\n') and "\\u" not in text
+    assert list(data["results"][0]) == sorted(data["results"][0])
+    schema = (written / "arendefil.schema.json").read_text(encoding="utf-8")
+    assert schema.startswith('{\n  "$defs": {') and "Ärendefil" in schema

@@ -43,7 +43,6 @@ FORMAT_VERSION = "1.0"
 """MAJOR.MINOR of the tables' format; raise MINOR when a column is added, MAJOR when one is removed or changes."""
 SOURCE_LICENCE = {"name": "notspecified", "title": "Ingen licens från utgivaren av öppna data: kopia av beslutsunderlaget "
                                                    "som ärendet bygger på; villkoren för dokumentet gäller"}
-TABULAR_FORMATS = {"CSV"}
 
 
 def field(column: Column) -> dict:
@@ -114,7 +113,7 @@ def resource(out: Path, file: OpenDataFile, name: str) -> dict:
             "schema": table_schema(table),
         }
     else:
-        spec["type"] = "json" if file.format == "JSON" else "file"
+        spec["type"] = "json" if file.media_type == "application/json" else "file"
     if file.name.startswith("kallor/"):
         spec["licenses"] = [SOURCE_LICENCE]
     return spec
@@ -136,7 +135,7 @@ def _names(files: list[OpenDataFile]) -> list[str]:
 
 def descriptor(out: Path, files: list[OpenDataFile], publisher: Publisher, history: DataHistory) -> dict:
     """The data package for ``files``, already written in ``out``; the tables first, as the site lists them."""
-    ordered = sorted(files, key=lambda f: f.format not in TABULAR_FORMATS)
+    ordered = sorted(files, key=lambda f: f.media_type != "text/csv")
     return {
         "profile": "data-package",
         "name": PACKAGE_NAME,

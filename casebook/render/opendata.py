@@ -54,13 +54,9 @@ PACKAGE = "datapackage.json"
 CATALOGUE = dcat.CATALOGUE_FILE
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-SOURCE_FORMATS = {
-    ".txt": ("TXT", "text/plain"),
-    ".pdf": ("PDF", "application/pdf"),
-    ".docx": ("DOCX", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-    ".html": ("HTML", "text/html"),
-}
-"""EU file type and media type of a source document by its suffix; any other is OCTET."""
+SOURCE_MEDIA_TYPES = {".txt": "text/plain", ".pdf": "application/pdf", ".html": "text/html",
+                      ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+"""The media type of a source document by its suffix; any other is application/octet-stream."""
 
 
 def _table_files(table: Table, description: str) -> list[OpenDataFile]:
@@ -195,15 +191,14 @@ def _described(out: Path, path: Path) -> OpenDataFile:
     folder, _, file = name.partition("/")
     stem = Path(file).stem
     if folder == CASE_FILES:
-        return OpenDataFile(name, "YAML", "application/yaml", f"Ärendefil {stem}",
+        return OpenDataFile(name, None, "application/yaml", f"Ärendefil {stem}",
                             f"Ärendefilen data/cases/{file} byte för byte; beslut.csv anger dess SHA-256 (case_file_sha256).")
     if folder == RESULTS:
-        return OpenDataFile(name, "JSON", "application/json", f"Regelutfall för {stem}", f"Utfallet av varje regelkontroll i ärendet {stem}.")
+        return OpenDataFile(name, None, "application/json", f"Regelutfall för {stem}", f"Utfallet av varje regelkontroll i ärendet {stem}.")
     if folder != SOURCES:
         raise ValueError(f"{name}: en fil under data/ som ingen beskrivning finns för")
-    file_format, media_type = SOURCE_FORMATS.get(Path(file).suffix.lower(), ("OCTET", "application/octet-stream"))
-    return OpenDataFile(name, file_format, media_type, f"Beslutsunderlag {file}",
-                        "Kopia av beslutsunderlaget som ett eller flera ärenden bygger på.")
+    media_type = SOURCE_MEDIA_TYPES.get(Path(file).suffix.lower(), "application/octet-stream")
+    return OpenDataFile(name, None, media_type, f"Beslutsunderlag {file}", "Kopia av beslutsunderlaget som ett eller flera ärenden bygger på.")
 
 
 def published_files(out: Path) -> list[OpenDataFile]:

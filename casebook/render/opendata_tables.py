@@ -636,10 +636,14 @@ def iso_time(moment: dt.datetime) -> str:
 
 @dataclass(frozen=True)
 class OpenDataFile:
-    """One published file, described for the open-data page and the DCAT catalogue."""
+    """One published file, described for the open-data page, the data package and the DCAT catalogue.
+
+    ``name`` is its path under ``data/``; ``format`` the EU file-type authority code the
+    catalogue states (``None`` for the per-case files, which only the data package lists).
+    """
 
     name: str
-    format: str  # the EU file-type authority code, e.g. CSV
+    format: str | None
     media_type: str
     title: str
     description: str
