@@ -115,8 +115,8 @@ def test_only_decided_awards_are_grants(package):
 def test_a_grant_states_the_decision(package):
     grant = next(g for g in package["grants"] if g["x_caseId"] == "fiktiv-bas")
     assert grant["amountAwarded"] == 400_000 and grant["amountAppliedFor"] == 400_000
-    assert grant["awardDate"] == "2099-02-15"
-    assert grant["plannedDates"] == [{"startDate": "2099-03-01", "endDate": "2100-12-31"}]
+    assert grant["awardDate"] == "2017-02-15"
+    assert grant["plannedDates"] == [{"startDate": "2017-03-01", "endDate": "2018-12-31"}]
     assert grant["recipientOrganization"] == [{"id": "360G-fiktiv-org-region-gavleborg", "name": "Region Gävleborg"}]
     assert grant["fundingOrganization"] == [{"id": "SE-ON-232100-0180", "name": "Region Dalarna"}]  # org.nr from the reference data
     assert grant["grantProgramme"] == [{"code": "anslag-1-1-regionala-utvecklingsatgarder", "title": "Anslag 1:1 Regionala utvecklingsåtgärder"}]
@@ -154,7 +154,7 @@ def test_a_decision_lower_than_the_proposal_is_published_as_decided(package):
     grant = next(g for g in package["grants"] if g["x_caseId"] == "fiktiv-lagre-belopp")
     assert grant["amountAwarded"] == 300_000  # the memo proposed 400 000 kr
     assert grant["x_sharePercentOfApprovedCosts"] == 15.0
-    assert grant["awardDate"] == "2099-02-20"
+    assert grant["awardDate"] == "2017-02-20"
 
 
 def test_co_financing_is_described_not_granted(package):
@@ -245,7 +245,7 @@ def test_decision_rows_show_the_status(reports, numbers):
     # 6 § records no judgement: "Bedömning saknas", not a breach.
     assert (spin["rules_not_met"], spin["rules_missing_judgement"], spin["rules_to_review"]) == (0, 1, 1)
     changed = rows["fiktiv-lagre-belopp"]
-    assert (changed["status"], changed["decision_date"], changed["decided_max_amount_sek"]) == ("decided", "2099-02-20", 300_000)
+    assert (changed["status"], changed["decision_date"], changed["decided_max_amount_sek"]) == ("decided", "2017-02-20", 300_000)
     assert str(changed["decided_share_percent"]) == "15.00" and changed["proposed_max_amount_sek"] == 400_000
     rejected = rows["fiktiv-avslag"]
     assert (rejected["status"], rejected["decided_by"], rejected["decided_max_amount_sek"]) == ("rejected", "Fiktiv regional utvecklingsnämnd", None)
@@ -414,12 +414,12 @@ def test_payment_rows_of_an_advance_and_its_requests():
     rows = payment_rows(_follow_up("forskott"))
     computed = ("number", "kind", "approved_costs_sek", "cumulative_approved_sek", "entitled_sek", "ceiling_sek", "paid_before_sek", "payable_sek", "paid_date")
     assert [tuple(r[k] for k in computed) for r in rows] == [
-        (0, "advance", None, None, None, 400_000, 0, 100_000, "2099-03-10"),
-        (1, "payment_request", 300_000, 300_000, 60_000, 400_000, 100_000, 0, "2099-10-01"),  # covered by the advance
-        (2, "payment_request", 420_000, 720_000, 144_000, 400_000, 100_000, 44_000, "2100-04-01"),
+        (0, "advance", None, None, None, 400_000, 0, 100_000, "2017-03-10"),
+        (1, "payment_request", 300_000, 300_000, 60_000, 400_000, 100_000, 0, "2017-10-01"),  # covered by the advance
+        (2, "payment_request", 420_000, 720_000, 144_000, 400_000, 100_000, 44_000, "2018-04-01"),
         (3, "payment_request", None, None, None, None, None, None, None),  # under review: nothing computed
     ]
-    assert rows[3]["reported_costs_sek"] == 500_000 and rows[3]["received"] == "2100-09-15"
+    assert rows[3]["reported_costs_sek"] == 500_000 and rows[3]["received"] == "2018-09-15"
     assert rows[0]["period_start"] is None and rows[0]["reported_costs_sek"] is None
     assert {str(r["share_percent"]) for r in rows} == {"20.00"}
     assert [r["kind_label"] for r in rows] == ["Förskott", "Utbetalningsbegäran", "Utbetalningsbegäran", "Utbetalningsbegäran"]
@@ -460,7 +460,7 @@ def test_decision_rows_state_the_follow_up_status_on_the_day():
         row = decision_rows([report], OrganisationNumbers([report]), dt.date.fromisoformat(day))[0]
         return row["follow_up_status"], row["follow_up_status_label"], row["follow_up_status_date"]
 
-    assert status(forskott, "2099-06-01") == ("in_progress", "Pågår", "2099-06-01")  # the advance is paid
+    assert status(forskott, "2017-06-01") == ("in_progress", "Pågår", "2017-06-01")  # the advance is paid
     assert status(forskott, "2101-01-15") == ("final_report_due", "Projektet slut, slutrapport väntas", "2101-01-15")
     assert status(forskott, "2101-03-01") == ("final_report_overdue", "Slutrapporten är försenad", "2101-03-01")
     assert status(avslutad, "2101-03-01") == ("closed", "Avslutat", "2101-03-01")
@@ -486,7 +486,7 @@ def test_payments_csv_parses_with_numbers_and_empty_fields(written_follow_up):
     assert len(table) == 4 + 4 + 2 + 2
     advance, _, second, pending = table[:4]
     assert (advance["payable_sek"], advance["period_start"], advance["share_percent"]) == ("100000", "", "20.00")
-    assert (second["payable_sek"], second["paid_before_sek"], second["paid_date"]) == ("44000", "100000", "2100-04-01")
+    assert (second["payable_sek"], second["paid_before_sek"], second["paid_date"]) == ("44000", "100000", "2018-04-01")
     assert (pending["approved_costs_sek"], pending["payable_sek"], pending["paid_date"]) == ("", "", "")
 
 
@@ -518,7 +518,7 @@ def test_payments_sheet_has_amounts_as_numbers(written_follow_up):
     rows = [{h: c.value for h, c in zip(header, row, strict=True)} for row in sheet.iter_rows(min_row=2)]
     assert [r["Att betala (kr)"] for r in rows[:4]] == [100_000, 0, 44_000, None]
     assert all(type(r["Att betala (kr)"]) is int for r in rows if r["Att betala (kr)"] is not None)
-    assert rows[0]["Utbetald"] == dt.datetime(2099, 3, 10) and rows[0]["Beviljad andel (%)"] == pytest.approx(20.0)
+    assert rows[0]["Utbetald"] == dt.datetime(2017, 3, 10) and rows[0]["Beviljad andel (%)"] == pytest.approx(20.0)
     assert sheet.cell(row=2, column=header.index("Att betala (kr)") + 1).number_format == "#,##0"
 
 

@@ -111,7 +111,7 @@ def test_the_json_schema_and_the_table_schema_say_the_same(table):
         assert constraints.get("required", False) == column.required, column.name
         if column.organisation_number:
             number = {"$ref": "#/$defs/organisation_number"}
-            assert prop.get("anyOf", [prop])[0] == number and constraints["pattern"].startswith("^\\d{2}[2-9]")
+            assert prop.get("anyOf", [prop])[0] == number and constraints["pattern"].startswith("^[0-9]{2}[2-9]")
             continue
         types = prop["type"] if isinstance(prop["type"], list) else [prop["type"]]
         expected = {"string": "string", "date": "string", "integer": "integer", "number": "number", "boolean": "boolean"}
@@ -237,7 +237,7 @@ def test_rows_of_a_case_without_status_final_report_or_known_numbers(reports):
     numbers = OrganisationNumbers([older], load_regional_actors(REFERENCE_DIR))
     row = decision_rows([older], numbers)[0]
     assert (row["status"], row["decided_by"], row["decision_reference"], row["final_report_due"]) == ("decided", None, None, None)
-    assert row["decision_date"] == "2099-02-15" and row["decided_max_amount_sek"] == 400_000
+    assert row["decision_date"] == "2017-02-15" and row["decided_max_amount_sek"] == 400_000
     assert row["applicant_organisation_number"] == "232100-0214"
     schema = json_schema_for(TABLES[0])
     assert not rejects(schema, [json.loads(json.dumps(row, default=float))])

@@ -85,6 +85,10 @@ def _decimal_as_text(path: str, schema: dict) -> bool:
     return schema == {"type": "string"} and path.endswith("/anyOf/1")
 
 
+CODE_PATTERNS = ("^SE[0-9]{3}$", "^360G-[A-Za-z0-9]+(-[A-Za-z0-9]+)*$", "^[A-Z]{2}-[A-Z]+$")
+"""Codes of the reference data (NUTS code, 360Giving prefix, org-id list): ASCII letters, digits and hyphens only."""
+
+
 @pytest.mark.parametrize("model", ["case", RegionalActor, NationalAgency, Publisher], ids=lambda m: getattr(m, "__name__", m))
 def test_every_text_field_carries_the_check(model):
     """A new text field that is a plain ``str`` has no pattern and fails here: give it ``Text`` or ``ShortText``."""
@@ -93,7 +97,7 @@ def test_every_text_field_carries_the_check(model):
     assert fields
     unchecked = [path for path, s in fields
                  if s.get("pattern") not in (TEXT_PATTERN, LINE_PATTERN, CASE_ID_PATTERN, ORGANISATION_NUMBER_PATTERN,
-                                             "^[0-9]{2}$")
+                                             "^[0-9]{2}$", *CODE_PATTERNS)
                  and not (path.endswith(("contact_email", "site_url")))]
     assert unchecked == []
 
@@ -147,12 +151,13 @@ def test_reference_data_is_read_strictly(tmp_path):
     reference = _reference_copy(tmp_path)
     actors = reference / "regional_actors.yaml"
     actors.write_text(actors.read_text(encoding="utf-8").replace(
-        '- {county_code: "01", name: Region Stockholm}', '- {county_code: "01", name: Region Stockholm, name: Region X}'),
+        '- {county_code: "03", nuts_code: SE121, name: Region Uppsala}',
+        '- {county_code: "03", nuts_code: SE121, name: Region Uppsala, name: Region X}'),
         encoding="utf-8")
     with pytest.raises(CaseFileError) as raised:
         load_regional_actors(reference)
     [problem] = raised.value.problems
-    assert problem.field.startswith("rad 7, kolumn ") and "nyckeln 'name' står två gånger" in problem.message
+    assert problem.field.startswith("rad 12, kolumn ") and "nyckeln 'name' står två gånger" in problem.message
 
 
 def test_reference_positions_are_counted_from_one(tmp_path):
