@@ -7,7 +7,6 @@ whole build of a hostile-but-valid case."""
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import io
 import json
 import shutil
@@ -156,8 +155,7 @@ def test_whatever_check_accepts_every_writer_writes(tmp_path_factory, reference)
         (source / "_config.yml").parent.mkdir()
         shutil.copy2(REPO / "_config.yml", source / "_config.yml")
         pages.write_generated(source, [evaluated], folder / "verification.json", {evaluated.case.id: "0" * 64})
-        written = write_open_data(folder / "data", [evaluated], actors, agencies=agencies, publisher=publisher,
-                                  modified=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+        written = write_open_data(folder / "data", [evaluated], actors, agencies=agencies, publisher=publisher)
         assert {p.name for p in written} >= {"beslut.csv", "medfinansiering.xlsx", "360giving.json", "katalog.rdf"}
         memo = write_memo(evaluated, folder / "memo", REFERENCE_DIR)
         assert memo.pdf.read_bytes().startswith(b"%PDF") and memo.docx.stat().st_size

@@ -318,7 +318,7 @@ def dataset(graph: Graph, title: str) -> URIRef:
 def test_coverage_in_time_and_place(graph):
     decisions = dataset(graph, "Regionala medfinansieringsbeslut")
     period = graph.value(decisions, DCTERMS.temporal)
-    assert (str(graph.value(period, DCAT.startDate)), str(graph.value(period, DCAT.endDate))) == ("2025-11-03", "2100-12-31")
+    assert (str(graph.value(period, DCAT.startDate)), str(graph.value(period, DCAT.endDate))) == ("2017-03-01", "2100-12-31")
     # SPIN: Region Jämtland Härjedalen (county 23); the fictional cases: Region Dalarna (county 20).
     assert sorted(str(o) for o in graph.objects(decisions, DCTERMS.spatial)) == [
         "http://data.europa.eu/nuts/code/SE312", "http://data.europa.eu/nuts/code/SE322"]
