@@ -8,7 +8,8 @@ from conftest import REPO, SPIN_PATH
 
 from casebook.domain.evaluation import evaluate_case
 from casebook.render.markup import escape_myst, keep_figures_together
-from casebook.render.pages import accessibility_contact, case_table, newest_first, organisation_page, organisation_slugs
+from casebook.render.pages import (accessibility_contact, case_table, newest_first, organisation_page, organisation_slug,
+                                   organisation_slugs, write_organisation_pages)
 
 NBSP = "\N{NO-BREAK SPACE}"
 
@@ -62,21 +63,53 @@ def test_the_case_list_shows_date_parties_amount_and_flags():
     assert "[Region Västernorrland](organisationer/region-vasternorrland.md)" in spin_row
     assert f"föreslaget: 12,10{NBSP}%, högst 750{NBSP}000{NBSP}kr" in spin_row
     assert "Avvikelse att granska, Bedömning saknas: 2 av 18" in spin_row
-    assert "förslag till beslut" in spin_row
+    # The state has a column of its own; the date says when it is the application's.
+    assert '2025-09-09">2025-09-09</time> (ansökan)\n  - Förslag till beslut\n' in spin_row
+
+
+def test_the_case_list_has_a_state_column_among_its_sortable_columns():
+    table = case_table(_fictional_and_spin()).replace("\\", "")
+    header = table.split("\n* - ", 1)[1].split("\n* - ", 1)[0].split("\n  - ")
+    assert header == ["Datum", "Läge", "Projekt", "Beslutsfattare", "Projektägare", "Belopp", "Regler att granska"]
 
 
 def test_an_organisation_page_lists_its_cases_and_exact_totals():
     reports = _fictional_and_spin()
-    page = organisation_page("Region Dalarna", reports)
+    page = organisation_page("Region Dalarna", reports).replace("\\", "")
     assert page.startswith("---\norphan: true\n---\n\n# Region Dalarna\n")
-    # Decision-maker in fiktiv-bas (400 000 kr) and fiktiv-syd (410 000 kr).
-    assert f"Som beslutsfattare\\: beviljat högst 810{NBSP}000{NBSP}kr sammanlagt i 2 beviljade ärenden\\." in page
+    # Decision-maker in fiktiv-bas (400 000 kr) and fiktiv-syd (410 000 kr), both decided.
+    assert f"Som beslutsfattare: beviljat högst 810{NBSP}000{NBSP}kr sammanlagt i 2 beviljade ärenden." in page
     assert "Region Dalarna förekommer i 2 ärenden" in page
     assert "(../cases/fiktiv-bas.ipynb)" in page and "(../cases/rjh-2025-spin.ipynb)" not in page
 
 
-def test_organisation_names_become_distinct_safe_page_names():
-    slugs = organisation_slugs(_fictional_and_spin())
+def test_an_organisation_page_states_only_the_roles_the_organisation_has():
+    reports = _fictional_and_spin()
+    owner = organisation_page("Region Västernorrland", reports).replace("\\", "")
+    assert "Som projektägare i 1 ärende." in owner
+    assert f"Som finansiär i projektens finansieringsplaner: 950{NBSP}286{NBSP}kr sammanlagt i 1 ärende." in owner
+    assert "beslutsfattare" not in owner.lower()
+    assert f"0{NBSP}kr" not in owner
+    # A decision-maker of a proposal only: its amount is named as proposed (wording: tests/test_state_words.py).
+    deciding = organisation_page("Region Jämtland Härjedalen", reports).replace("\\", "")
+    assert "Som beslutsfattare: inget beviljat; föreslaget men inte beslutat ännu" in deciding
+    assert "Som samverkanspart i 1 ärende." in deciding
+
+
+def test_organisation_names_become_safe_page_names_that_depend_on_the_name_alone():
+    reports = _fictional_and_spin()
+    slugs = organisation_slugs(reports)
     assert slugs["Region Jämtland Härjedalen"] == "region-jamtland-harjedalen"
     assert len(set(slugs.values())) == len(slugs)
     assert all(re.fullmatch(r"[a-z0-9-]+", slug) for slug in slugs.values())
+    # The same page name with or without the other cases: a case page can link it on its own.
+    assert organisation_slugs(reports[-1:])["Region Jämtland Härjedalen"] == organisation_slug("Region Jämtland Härjedalen")
+
+
+def test_names_with_the_same_page_name_share_a_page_that_names_each(tmp_path):
+    reports = _fictional_and_spin()
+    slugs = {**organisation_slugs(reports), "Region Jamtland Harjedalen": "region-jamtland-harjedalen"}
+    write_organisation_pages(tmp_path, reports, slugs)
+    page = (tmp_path / "book" / "organisationer" / "region-jamtland-harjedalen.md").read_text(encoding="utf-8").replace("\\", "")
+    assert "# Region Jamtland Harjedalen / Region Jämtland Härjedalen" in page
+    assert "## Region Jamtland Harjedalen" in page and "## Region Jämtland Härjedalen" in page

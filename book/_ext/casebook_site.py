@@ -16,6 +16,9 @@
   words. Built through ``casebook.engine.sphinx_jobs`` (as the site build does), Pagefind
   runs after this Sphinx process has exited, so that the two processes' memory does not
   add up.
+- Puts soft hyphens into the long Swedish words of every page's text
+  (``casebook.render.hyphenation``): Chromium on Linux has no Swedish hyphenation
+  dictionary, so without them a narrow column broke words anywhere, without a hyphen.
 - Drops sphinx-thebe's scripts and stylesheet. Jupyter Book 1 always loads sphinx-thebe;
   the site has no live code cells, and the extension declares ``const THEBE_JS_URL`` twice
   on every page, which is a JavaScript error in every browser.
@@ -35,6 +38,7 @@ from sphinx.transforms import SphinxTransform
 from sphinx.writers.html5 import HTML5Translator
 
 from casebook.engine.search_index import PAGES_PER_PART, build_search_index
+from casebook.render.hyphenation import hyphenate_html
 from casebook.engine.sphinx_jobs import DEFER_SEARCH_INDEX, SEARCH_INDEX_LATER
 
 LABEL = "casebook-label"
@@ -82,6 +86,14 @@ def _drop_thebe(app, pagename, templatename, context, doctree) -> None:  # noqa:
             context[key] = [asset for asset in context[key] if not _is_thebe(asset)]
 
 
+def _hyphenate(app, pagename, templatename, context, doctree) -> None:  # noqa: ANN001 - Sphinx event signature
+    if "body" in context:
+        context["body"] = hyphenate_html(context["body"])
+    for neighbour in ("prev", "next"):
+        if context.get(neighbour) and context[neighbour].get("title"):
+            context[neighbour] = {**context[neighbour], "title": hyphenate_html(context[neighbour]["title"])}
+
+
 def _build_search_index(app, exception) -> None:  # noqa: ANN001 - Sphinx event signature
     # casebook serve shows a saved page first and indexes the site right after, in its next
     # build (DEFER_SEARCH_INDEX): the index stays as it was meanwhile.
@@ -121,6 +133,7 @@ def setup(app):  # noqa: ANN001, ANN201 - Sphinx extension entry point
     app.add_transform(LabelTableCells)
     app.set_translator("html", LabelledCellsTranslator)
     app.connect("html-page-context", _drop_thebe)
+    app.connect("html-page-context", _hyphenate)
     app.connect("doctree-read", _keep_no_read_doctrees)
     app.connect("doctree-resolved", _forget_pickled_doctree)
     app.connect("build-finished", _build_search_index)

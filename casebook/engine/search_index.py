@@ -17,8 +17,9 @@ pages changed are indexed again.
   removed. A new part count moves pages between parts, so the parts whose pages moved are
   redone; a part that keeps exactly its pages keeps its bundle, which depends on nothing
   else.
-- Pagefind runs over a temporary folder holding hard links to the part's pages at their
-  paths relative to the site root, so result URLs are the same as for the whole site.
+- Pagefind runs over a temporary folder holding copies of the part's pages (without soft
+  hyphens) at their paths relative to the site root, so result URLs are the same as for the
+  whole site.
 - In the browser, Pagefind's interface (``pagefind/pagefind-ui.js``, copied from a part)
   loads ``pagefind/pagefind.js``, which this module writes from ``search_parts.js``: it
   searches every part and merges the results newest first (why not with Pagefind's own
@@ -38,6 +39,8 @@ import tempfile
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
+
+from casebook.render.hyphenation import without_soft_hyphens
 
 INDEX_FOLDER = "pagefind"
 CASE_PAGES = Path("book") / "cases"
@@ -59,6 +62,9 @@ PAGES_PER_PART = 2000
 # it back; Pagefind frees each page's parsed words as it turns them into the index, so
 # giving them back at once lowers its peak (by 9 % at 10 000 case pages; same index files).
 PAGEFIND_ALLOCATOR = {"_RJEM_MALLOC_CONF": "dirty_decay_ms:0,muzzy_decay_ms:0"}
+
+# Sphinx's heading links ("#") would show in the excerpts of results.
+EXCLUDED_FROM_INDEX = "a.headerlink"
 
 Runner = Callable[..., subprocess.CompletedProcess]
 
@@ -132,16 +138,18 @@ def _write_root_files(index: Path, parts: dict[str, dict[str, list]]) -> None:
 
 
 def _index_part(site: Path, pages: list[Path], output: Path, run: Runner) -> None:
-    """One Pagefind run over ``pages`` only, keeping their paths relative to ``site``, into ``output``."""
+    """One Pagefind run over ``pages`` only, keeping their paths relative to ``site``, into ``output``.
+
+    Pagefind reads copies without soft hyphens (``casebook.render.hyphenation``): a word with
+    them would be indexed as pieces and not be found. It leaves the heading links ("#") out.
+    """
     with tempfile.TemporaryDirectory(prefix=f".{site.name}-search-part-", dir=site.parent) as staging:
         for page in pages:
-            link = Path(staging) / page.relative_to(site)
-            link.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                os.link(page, link)
-            except OSError:  # no hard links on this file system
-                shutil.copy2(page, link)
-        command = [sys.executable, "-m", "pagefind", "--site", staging, "--output-path", str(output), "--silent"]
+            copy = Path(staging) / page.relative_to(site)
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            copy.write_text(without_soft_hyphens(page.read_text(encoding="utf-8")), encoding="utf-8")
+        command = [sys.executable, "-m", "pagefind", "--site", staging, "--output-path", str(output), "--silent",
+                   "--exclude-selectors", EXCLUDED_FROM_INDEX]
         completed = run(command, capture_output=True, text=True, check=False, env={**os.environ, **PAGEFIND_ALLOCATOR})
     if completed.returncode != 0:
         shutil.rmtree(output, ignore_errors=True)

@@ -9,6 +9,7 @@ literally and never interpreted as markup.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from dataclasses import dataclass
 from functools import cached_property
@@ -54,7 +55,7 @@ class GluedText:
 
 def styled_table(
     frame: pd.DataFrame, caption: str, table_id: str, escape: bool = True, row_ids: list[str] | None = None,
-    column_classes: dict[str, str] | None = None,
+    column_classes: dict[str, str] | None = None, css_class: str = "",
 ) -> HTML:
     """An HTML table with a caption and header cells; cell text is HTML-escaped.
 
@@ -63,11 +64,14 @@ def styled_table(
     screen the stylesheet can stack each row as label–value pairs instead of clipping
     columns; explicit ARIA roles keep the table semantics when it does. ``row_ids`` give
     rows anchors that other parts of the page link to; ``column_classes`` give a column's
-    cells a CSS class. The table id is fixed, so the HTML is the same on every run.
+    cells a CSS class; ``css_class`` is added to the table's (such as ``casebook-rule-table``:
+    each row laid out as a block, see the site's stylesheet). The table id is fixed, so the
+    HTML is the same on every run.
     """
     header = [str(column) for column in frame.columns]
     classes = column_classes or {}
-    lines = [f'<table class="casebook-table" id="T_{table_id}" role="table">', f"<caption>{html.escape(caption)}</caption>",
+    classes_of_table = " ".join(["casebook-table", *css_class.split()])
+    lines = [f'<table class="{classes_of_table}" id="T_{table_id}" role="table">', f"<caption>{html.escape(caption)}</caption>",
              '<thead role="rowgroup">',
              '<tr role="row">' + "".join(f'<th scope="col" role="columnheader">{html.escape(h)}</th>' for h in header) + "</tr>",
              "</thead>", '<tbody role="rowgroup">']
@@ -96,6 +100,16 @@ def _text(value: str) -> str:
 def _link(url: str | None, text: str) -> str:
     """A link when there is a URL, else the text; both escaped."""
     return f'<a href="{html.escape(url)}">{_text(text)}</a>' if url else _text(text)
+
+
+def _organisation_link(name: str) -> str:
+    """An organisation's name linked to its page on the site (``book/organisationer/``)."""
+    return f'<a href="../organisationer/{pages.organisation_slug(name)}.html">{_text(name)}</a>'
+
+
+def _date(day: dt.date | None) -> str:
+    """A date as ``<time>``, which the site's stylesheet never breaks across lines; "–" when there is none."""
+    return f'<time datetime="{day.isoformat()}">{fmt.date(day)}</time>' if day is not None else _text(fmt.date(day))
 
 
 _MARKUP_LOOKALIKES = str.maketrans({"<": "\N{SINGLE LEFT-POINTING ANGLE QUOTATION MARK}",
@@ -264,33 +278,35 @@ class CaseView:
 
     def facts_table(self) -> HTML:
         case, d = self.case, self.case.dates
-        partners = ", ".join(p.name for p in case.partners) or "inga angivna"
+        partners = ", ".join(_organisation_link(p.name) for p in case.partners) or "inga angivna"
         rows = [
-            ("Projekt", case.title),
-            ("Diarienummer", case.reference or "anges inte i beslutsunderlaget"),
-            ("Beslutsfattare", case.decision_maker.name),
-            ("Sökande och projektägare", case.applicant.name),
+            ("Projekt", _text(case.title)),
+            ("Diarienummer", _text(case.reference or "anges inte i beslutsunderlaget")),
+            ("Läge", _text(case.state.label)),
+            ("Beslutsfattare", _organisation_link(case.decision_maker.name)),
+            ("Sökande och projektägare", _organisation_link(case.applicant.name)),
             ("Samverkansparter", partners),
-            ("Sökt belopp", fmt.kronor(case.amount_applied_for)),
-            ("Ansökan inkom", fmt.date(d.application_received)),
-            ("Projekttid", f"{fmt.date(d.project_start)} – {fmt.date(d.project_end)}"),
-            ("Beslutsdatum", fmt.date(d.decision) if case.state is not CaseState.PROPOSAL else NOT_DECIDED),
-            ("Anslag", case.decision.appropriation),
-            ("Allmänna villkor", case.decision.general_terms),
-            ("Sammanfattning", case.summary),
+            ("Sökt belopp", _text(fmt.kronor(case.amount_applied_for))),
+            ("Ansökan inkom", _date(d.application_received)),
+            ("Projekttid", f"{_date(d.project_start)} – {_date(d.project_end)}"),
+            ("Beslutsdatum", _date(d.decision) if case.state is not CaseState.PROPOSAL else _text(NOT_DECIDED)),
+            ("Anslag", _text(case.decision.appropriation)),
+            ("Allmänna villkor", _text(case.decision.general_terms)),
+            ("Sammanfattning", _text(case.summary)),
         ]
-        return styled_table(pd.DataFrame(rows, columns=["Uppgift", "Värde"]), "Ärendet i korthet", "facts")
+        return styled_table(pd.DataFrame(rows, columns=["Uppgift", "Värde"]), "Ärendet i korthet", "facts", escape=False)
 
     def financing_table(self) -> HTML:
         f = self.figures
         rows = [
-            (s.financier, s.line.kind.label, fmt.kronor(s.amount), fmt.percent(s.share), fmt.yes_no(s.line.confirmed))
+            (_organisation_link(s.financier), _text(s.line.kind.label), _text(fmt.kronor(s.amount)), _text(fmt.percent(s.share)),
+             _text(fmt.yes_no(s.line.confirmed)))
             for s in f.shares
         ]
-        rows.append(("Summa", "", fmt.kronor(f.total_financing), fmt.percent(sum(s.share for s in f.shares)), ""))
+        rows.append(("Summa", "", _text(fmt.kronor(f.total_financing)), _text(fmt.percent(sum(s.share for s in f.shares))), ""))
         frame = pd.DataFrame(rows, columns=["Finansiär", "Slag av medel", "Belopp", "Andel", "Bekräftad"])
         caption = f"Projektets finansieringsplan, {fmt.kronor(f.total_financing)}. Andelar av total finansiering, två decimaler."
-        return styled_table(frame, caption, "financing")
+        return styled_table(frame, caption, "financing", escape=False)
 
     def decision_table(self) -> HTML:
         f, c = self.figures, self.figures.cap
@@ -374,8 +390,10 @@ class CaseView:
             for r in self.results
         ]
         frame = pd.DataFrame(rows, columns=["Regel", "Källa", "Typ", "Utfall", "Underlag"])
+        # Five columns of prose do not fit a text column: each rule is a block, its title and
+        # outcome on the first line, source and kind beneath, then the evidence in full width.
         return styled_table(frame, "Regelkontroller: utfall och underlag per regel", "compliance", escape=False,
-                            row_ids=[rule_anchor(r.rule.id) for r in self.results])
+                            row_ids=[rule_anchor(r.rule.id) for r in self.results], css_class="casebook-rule-table")
 
     def compliance_summary(self) -> HTML:
         counts = [(o.value, str(sum(r.outcome is o for r in self.results))) for o in Outcome]

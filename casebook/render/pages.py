@@ -60,7 +60,7 @@ def _site_link(path: str, text: str) -> str:
 
 
 ORGANISATIONS = Path("book") / "organisationer"
-"""One generated page per organisation (decision-maker, project owner, financier)."""
+"""One generated page per organisation (decision-maker, project owner, partner, financier)."""
 
 
 def _listed_date(report: EvaluatedCase) -> dt.date:
@@ -68,13 +68,13 @@ def _listed_date(report: EvaluatedCase) -> dt.date:
     return dates.decision if dates.decision is not None else dates.application_received
 
 
-def case_date(report: EvaluatedCase) -> tuple[str, str]:
-    """(ISO date, label) the case list shows: the decision date, else the application date
-    (the date :func:`newest_first` sorts by)."""
-    date, state = _listed_date(report), report.case.state.label.lower()
-    if report.case.dates.decision is not None:
-        return date.isoformat(), f"{fmt.date(date)} ({state})"
-    return date.isoformat(), f"{fmt.date(date)} (ansökan; {state})"
+def _date_cell(report: EvaluatedCase) -> str:
+    """The date :func:`newest_first` sorts by as ``<time>`` (the sort key of
+    book/_static/casebook-sort.js; never broken across lines): the decision date, else the
+    application's, then marked "(ansökan)"."""
+    date = _listed_date(report)
+    note = "" if report.case.dates.decision is not None else " \\(ansökan\\)"
+    return f'<time datetime="{date.isoformat()}">{escape_myst(fmt.date(date))}</time>{note}'
 
 
 def newest_first(reports: list[EvaluatedCase]) -> list[EvaluatedCase]:
@@ -83,26 +83,26 @@ def newest_first(reports: list[EvaluatedCase]) -> list[EvaluatedCase]:
     return sorted(by_id, key=_listed_date, reverse=True)
 
 
+def organisation_slug(name: str) -> str:
+    """The page name of an organisation: ``Region Jämtland Härjedalen`` → ``region-jamtland-harjedalen``,
+    the slug its 360Giving id uses too (:mod:`casebook.render.slugs`).
+
+    It depends on the name alone, so a case page can link its organisations without knowing
+    the other cases. Names that come out the same (``Region Ö`` and ``Region O``) share one
+    page, which names each of them (:func:`write_organisation_pages`).
+    """
+    return ascii_slug(name) or "organisation"
+
+
 def organisation_slugs(reports: list[EvaluatedCase]) -> dict[str, str]:
-    """A page name for every organisation named in the cases: ``Region Jämtland Härjedalen`` →
-    ``region-jamtland-harjedalen``; names that come out the same get ``-2``, ``-3`` …"""
-    names = sorted({name for r in reports for name in _organisations_of(r)})
-    slugs: dict[str, str] = {}
-    used: set[str] = set()
-    for name in names:
-        base = ascii_slug(name) or "organisation"
-        page, n = base, 1
-        while page in used:
-            n += 1
-            page = f"{base}-{n}"
-        used.add(page)
-        slugs[name] = page
-    return slugs
+    """The page name (:func:`organisation_slug`) of every organisation named in the cases."""
+    return {name: organisation_slug(name) for name in sorted({name for r in reports for name in _organisations_of(r)})}
 
 
 def _organisations_of(report: EvaluatedCase) -> set[str]:
     case = report.case
-    return {case.decision_maker.name, case.applicant.name, *(line.financier for line in case.financing_plan)}
+    return {case.decision_maker.name, case.applicant.name, *(p.name for p in case.partners),
+            *(line.financier for line in case.financing_plan)}
 
 
 def _flags(report: EvaluatedCase) -> str:
@@ -113,31 +113,30 @@ def _flags(report: EvaluatedCase) -> str:
 
 
 def case_table(reports: list[EvaluatedCase], slugs: dict[str, str] | None = None) -> str:
-    """The case list: newest first, with decision date, parties, amount and attention flags."""
+    """The case list: newest first, with date, state, parties, amount and attention flags."""
     slugs = slugs if slugs is not None else organisation_slugs(reports)
     rows = []
     for r in newest_first(reports):
         case = r.case
-        iso_date, date_label = case_date(r)
         rows.append([
             # Sort keys for book/_static/casebook-sort.js: the ISO date and the exact maximum in kronor.
-            f'<time datetime="{iso_date}">{escape_myst(date_label)}</time>',
+            _date_cell(r),
+            escape_myst(case.state.label),
             f"[{escape_myst(case.title)}](cases/{case.id}.ipynb)",
             _organisation_link(case.decision_maker.name, slugs, "organisationer/"),
             _organisation_link(case.applicant.name, slugs, "organisationer/"),
             f'<data value="{granted_or_proposed(case)}">' + escape_myst(amount_label(case)) + "</data>",
-            _flags(r),
-            _site_link(f"data/{RESULTS}/{case.id}.json", "JSON"),
+            _flags(r) + " " + _site_link(f"data/{RESULTS}/{case.id}.json", "(regelutfall som JSON)"),
         ])
-    header = ["Datum", "Projekt", "Beslutsfattare", "Projektägare", "Belopp", "Regler att granska", "Regelutfall"]
+    header = ["Datum", "Läge", "Projekt", "Beslutsfattare", "Projektägare", "Belopp", "Regler att granska"]
     caption = (f"Alla ärenden ({fmt.plural(len(reports), 'ärende', 'ärenden')}), nyaste först "
                "(efter beslutsdatum, annars datum då ansökan kom in)")
     # The first SORTABLE_COLUMNS columns get sort buttons from book/_static/casebook-sort.js.
     return list_table(caption, header, rows, css_class=f"casebook-sortable casebook-sortable-{SORTABLE_COLUMNS}")
 
 
-# Date, title, decision-maker, owner and amount: the columns a reader can sort the case list by.
-SORTABLE_COLUMNS = 5
+# Date, state, title, decision-maker, owner and amount: the columns a reader can sort the case list by.
+SORTABLE_COLUMNS = 6
 
 
 def amount_label(case: Case) -> str:
@@ -168,46 +167,66 @@ def organisation_index(reports: list[EvaluatedCase], slugs: dict[str, str]) -> s
     return list_table("Organisationer i ärendena", ["Organisation", "Ärenden"], rows)
 
 
+def _role_summary(name: str, mine: list[EvaluatedCase]) -> list[str]:
+    """One sentence per role the organisation has in the cases, none for a role it does not have."""
+    sentences = []
+    deciding = [r.case for r in mine if r.case.decision_maker.name == name]
+    if deciding:
+        totals: Counter = Counter()  # granted and proposed maximums, by state; counts of each
+        for case in deciding:
+            if case.state is not CaseState.REJECTED:
+                totals[case.state] += case.max_amount_in_force
+            totals[(case.state, "count")] += 1
+        sentences.append(_as_decision_maker(totals))
+    owning = [r for r in mine if r.case.applicant.name == name]
+    if owning:
+        sentences.append(f"Som projektägare i {fmt.plural(len(owning), 'ärende', 'ärenden')}.")
+    partnering = [r for r in mine if any(p.name == name for p in r.case.partners)]
+    if partnering:
+        sentences.append(f"Som samverkanspart i {fmt.plural(len(partnering), 'ärende', 'ärenden')}.")
+    financing = [line.amount for r in mine for line in r.case.financing_plan if line.financier == name]
+    if financing:
+        sentences.append(f"Som finansiär i projektens finansieringsplaner: {fmt.kronor(sum(financing))} sammanlagt "
+                         f"i {fmt.plural(len(financing), 'ärende', 'ärenden')}.")
+    return sentences
+
+
 def organisation_page(name: str, reports: list[EvaluatedCase]) -> str:
     """One organisation's cases in each of its roles, with totals (exact sums of whole kronor)."""
+    return f"---\norphan: true\n---\n\n# {escape_myst(name)}\n\n{_organisation_body(name, reports)}"
+
+
+def _organisation_body(name: str, reports: list[EvaluatedCase]) -> str:
     mine = [r for r in newest_first(reports) if name in _organisations_of(r)]
-    rows, financed = [], 0
-    totals = Counter()  # granted and proposed maximums as decision-maker, by state; counts of each
+    rows = []
     for r in mine:
         case = r.case
         roles = []
         if case.decision_maker.name == name:
             roles.append(f"beslutsfattare, {amount_label(case)}")
-            if case.state is not CaseState.REJECTED:
-                totals[case.state] += case.max_amount_in_force
-            totals[(case.state, "count")] += 1
         if case.applicant.name == name:
             roles.append("projektägare")
+        if any(p.name == name for p in case.partners):
+            roles.append("samverkanspart")
         line = next((line for line in case.financing_plan if line.financier == name), None)
         if line is not None:
             roles.append(f"finansiär, {fmt.kronor(line.amount)}")
-            financed += line.amount
         rows.append([
-            escape_myst(case_date(r)[1]),
+            _date_cell(r),
+            escape_myst(case.state.label),
             f"[{escape_myst(case.title)}](../cases/{case.id}.ipynb)",
             escape_myst("; ".join(roles)),
             _flags(r),
         ])
-    summary = (
-        f"{escape_myst(name)} förekommer i {fmt.plural(len(mine), 'ärende', 'ärenden')}. "
-        + escape_myst(_as_decision_maker(totals))
-        + f" Som finansiär i projektens finansieringsplaner: {escape_myst(fmt.kronor(financed))} sammanlagt.\n"
-    )
-    table = list_table(f"Ärenden där {name} förekommer, nyaste först", ["Datum", "Projekt", "Roll", "Regler att granska"], rows)
-    return f"---\norphan: true\n---\n\n# {escape_myst(name)}\n\n{summary}\n{table}"
+    summary = " ".join([f"{name} förekommer i {fmt.plural(len(mine), 'ärende', 'ärenden')}.", *_role_summary(name, mine)])
+    table = list_table(f"Ärenden där {name} förekommer, nyaste först", ["Datum", "Läge", "Projekt", "Roll", "Regler att granska"], rows)
+    return f"{escape_myst(summary)}\n\n{table}"
 
 
 def _as_decision_maker(totals: Counter) -> str:
     """Granted and proposed money as a decision-maker, each named for what it is: a proposal is never counted as granted."""
     granted, proposed = totals[(CaseState.DECIDED, "count")], totals[(CaseState.PROPOSAL, "count")]
     rejected = totals[(CaseState.REJECTED, "count")]
-    if not (granted or proposed or rejected):
-        return "Inte beslutsfattare i något ärende."
     parts = [f"beviljat högst {fmt.kronor(totals[CaseState.DECIDED])} sammanlagt i "
              f"{fmt.plural(granted, 'beviljat ärende', 'beviljade ärenden')}" if granted else "inget beviljat"]
     if proposed:
@@ -219,10 +238,19 @@ def _as_decision_maker(totals: Counter) -> str:
 
 
 def write_organisation_pages(source_root: Path, reports: list[EvaluatedCase], slugs: dict[str, str]) -> None:
+    """One page per page name; names that share a page name each get a section of it."""
     folder = source_root / ORGANISATIONS
     folder.mkdir(parents=True, exist_ok=True)
-    for name, slug in slugs.items():
-        (folder / f"{slug}.md").write_text(organisation_page(name, reports), encoding="utf-8")
+    by_slug: dict[str, list[str]] = {}
+    for name, slug in sorted(slugs.items()):
+        by_slug.setdefault(slug, []).append(name)
+    for slug, names in by_slug.items():
+        if len(names) == 1:
+            text = organisation_page(names[0], reports)
+        else:
+            sections = "\n".join(f"## {escape_myst(name)}\n\n{_organisation_body(name, reports)}" for name in names)
+            text = f"---\norphan: true\n---\n\n# {escape_myst(' / '.join(names))}\n\n{sections}"
+        (folder / f"{slug}.md").write_text(text, encoding="utf-8")
 
 
 def rule_catalogue(reports: list[EvaluatedCase]) -> str:
