@@ -20,10 +20,11 @@ pages changed are indexed again.
 - Pagefind runs over a temporary folder holding copies of the part's pages (without soft
   hyphens) at their paths relative to the site root, so result URLs are the same as for the
   whole site.
-- In the browser, Pagefind's interface (``pagefind/pagefind-ui.js``, copied from a part)
-  loads ``pagefind/pagefind.js``, which this module writes from ``search_parts.js``: it
-  searches every part and merges the results newest first (why not with Pagefind's own
-  ``mergeIndex``: see that file). It needs each part's ``datum`` values in order.
+- In the browser, the site's search interface (``book/_static/casebook-search.js``) loads
+  ``pagefind/pagefind.js``, which this module writes from ``search_parts.js``: it searches
+  every part and merges the results, by relevance and then newest first, or newest first
+  when only filters are chosen (why not with Pagefind's own ``mergeIndex``: see that
+  file). It needs each part's ``datum`` values in order.
 """
 
 from __future__ import annotations
@@ -46,9 +47,9 @@ INDEX_FOLDER = "pagefind"
 CASE_PAGES = Path("book") / "cases"
 # The merging module's code, shipped with the package (package data in pyproject.toml).
 MERGE_MODULE = resources.files("casebook.engine").joinpath("search_parts.js")
-# Written at the index's root: the merging module under the name Pagefind's interface
-# imports, and the interface itself (the same in every part's bundle).
-ROOT_FILES = ("pagefind.js", "pagefind-ui.js", "pagefind-ui.css")
+# Written at the index's root: the merging module, which the site's search interface
+# (book/_static/casebook-search.js) imports.
+ROOT_FILES = ("pagefind.js",)
 # The value case pages are sorted by in the case list's search (casebook.render.case_view).
 SORT_KEY = "datum"
 SORT_VALUE = re.compile(rf'data-pagefind-sort="{SORT_KEY}">([^<]*)<')
@@ -126,15 +127,11 @@ def _write_manifest(site: Path, parts: dict[str, dict]) -> None:
 
 
 def _write_root_files(index: Path, parts: dict[str, dict[str, list]]) -> None:
-    """The merging module with each part's sort values, and Pagefind's interface from the first part."""
+    """The merging module, with each part's sort values."""
     described = [{"name": part, "sorted": {SORT_KEY: sorted(page[2] for page in pages.values() if page[2] is not None)}}
                  for part, pages in parts.items()]
     (index / "pagefind.js").write_text(f"const PARTS = {json.dumps(described, separators=(',', ':'))};\n\n"
                                        + MERGE_MODULE.read_text(encoding="utf-8"), encoding="utf-8")
-    for name in ROOT_FILES[1:]:
-        (index / name).unlink(missing_ok=True)
-        if parts:
-            shutil.copy2(index / next(iter(parts)) / name, index / name)
 
 
 def _index_part(site: Path, pages: list[Path], output: Path, run: Runner) -> None:

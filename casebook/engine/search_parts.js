@@ -7,9 +7,14 @@
 // score, and with a sort Pagefind 1.5.2 scores a result by its position among its own
 // part's pages in the sort's order (negated for "asc"): merged that way, the newest-first
 // order would hold only within each part. So the parts are merged here, by the sort value
-// each result's position in its part gives; without a sort, by score as Pagefind does.
+// each result's position in its part gives; without a sort, by score, and among equal
+// scores by date (see search below).
 // The price: the browser loads Pagefind's script and WebAssembly (about 160 kB) once per
 // part instead of once.
+
+// Without a sort, results come by relevance (Pagefind's score), newest first among equal
+// scores; a search by filters alone (no words: every score equal) comes newest first.
+const RELEVANCE_THEN = { key: "datum", direction: "desc" };
 
 let pagefindOptions = {};
 let parts = null;
@@ -49,8 +54,9 @@ export async function options(newOptions) {
   if (parts) for (const part of await parts) await part.instance.options(newOptions);
 }
 
-export async function search(term, searchOptions = {}) {
-  const opened = await openParts();
+// Results of one search per part, merged and ordered by the given sort (the value each
+// hit's position in its part gives), else by score as Pagefind does.
+async function searchParts(opened, term, searchOptions) {
   const found = await Promise.all(opened.map((part) => part.instance.search(term, searchOptions)));
   const [key, direction] = Object.entries(searchOptions.sort ?? {})[0] ?? [];
   let results;
@@ -59,7 +65,7 @@ export async function search(term, searchOptions = {}) {
       hit, value: opened[index].sorted[key][direction === "asc" ? -hit.score : hit.score],
     })));
     keyed.sort((a, b) => (direction === "asc" ? compare(a.value, b.value) : compare(b.value, a.value)));
-    results = keyed.map((entry) => entry.hit);
+    results = keyed.map((entry) => Object.assign(entry.hit, { [SORT_VALUE]: entry.value }));
   } else {
     results = found.flatMap((result) => result.results).sort((a, b) => b.score - a.score);
   }
@@ -70,6 +76,30 @@ export async function search(term, searchOptions = {}) {
     totalFilters: mergeFilters(found.map((result) => result.totalFilters)),
     timings: found.map((result) => result.timings),
   };
+}
+
+// The hit's value of the sort it was found with (a date for "datum").
+export const SORT_VALUE = Symbol("casebook sort value");
+
+export async function search(term, searchOptions = {}) {
+  const opened = await openParts();
+  if (searchOptions.sort || !RELEVANCE_THEN.key || !opened.every((part) => part.sorted[RELEVANCE_THEN.key])) {
+    return searchParts(opened, term, searchOptions);
+  }
+  const bySort = await searchParts(opened, term, { ...searchOptions, sort: { [RELEVANCE_THEN.key]: RELEVANCE_THEN.direction } });
+  if (term === null || term === undefined || String(term).trim() === "") {
+    return bySort;  // filters alone: every hit scores the same, so the sort alone orders them
+  }
+  // Relevance first, the sort as the tie-break: the same search without a sort gives the
+  // scores, the sorted one each hit's sort value (by page id; a page is in one part only).
+  const byScore = await searchParts(opened, term, searchOptions);
+  const values = new Map(bySort.results.map((hit) => [hit.id, hit[SORT_VALUE]]));
+  const order = (hit) => values.get(hit.id);
+  byScore.results.sort((a, b) => b.score - a.score
+    || (RELEVANCE_THEN.direction === "asc" ? compare(order(a), order(b)) : compare(order(b), order(a)))
+    || compare(a.id, b.id));
+  for (const hit of byScore.results) hit[SORT_VALUE] = order(hit);
+  return byScore;
 }
 
 export async function preload(term, searchOptions = {}) {

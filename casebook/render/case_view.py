@@ -271,7 +271,15 @@ class CaseView:
         spans = "".join(f'<span data-pagefind-filter="{html.escape(k)}">{html.escape(_inert(v))}</span>'
                         for k, v in filters.items())
         spans += f'<span data-pagefind-sort="datum">{day.isoformat()}</span>'
-        # data-pagefind-ignore keeps these words out of the full-text index; filters still count.
+        # What a search result shows besides the title (book/_static/casebook-search.js).
+        meta = {
+            "datum": fmt.date(day) + ("" if dates.decision is not None else " (ansökan)"),
+            "lage": case.state.label,
+            "beslutsfattare": case.decision_maker.name,
+            "belopp": f"{fmt.percent(case.share_percent_in_force)}, högst {fmt.kronor(case.max_amount_in_force)}",
+        }
+        spans += "".join(f'<span data-pagefind-meta="{k}">{html.escape(v)}</span>' for k, v in meta.items())
+        # data-pagefind-ignore keeps these words out of the full-text index; filters and meta still count.
         return f'<div hidden data-pagefind-ignore>{spans}</div>'
 
     # --- tables -----------------------------------------------------------------------
