@@ -288,15 +288,18 @@ def assemble_sources(paths: ProjectPaths, cases: list[EvaluatedCase], cache: Exe
         shutil.copyfile(cache.notebook(evaluated.case.id), source / CASE_PAGES / f"{evaluated.case.id}.ipynb")
     shutil.copyfile(cache.notebook(PORTFOLIO), source / PORTFOLIO_PAGE)
     reference = paths.reference_dir
+    publisher = load_publisher(reference)
     write_open_data(source / pages.OPEN_DATA, cases, load_regional_actors(reference),
-                    agencies=load_national_agencies(reference), publisher=load_publisher(reference),
+                    agencies=load_national_agencies(reference), publisher=publisher,
                     history=case_file_history(paths, [e.case.id for e in cases]))
+    audits = {e.case.id: audit.recorded_audit(cache.notebook(e.case.id)) for e in cases}
     with document_workers(jobs or default_jobs()) as mapper:
         write_memos(source / pages.GENERATED / "extra" / "memo", cases, cache_dir=paths.memo_cache_dir, mapper=mapper)
         write_reports(source / pages.GENERATED / "extra" / "rapport", cases, cache_dir=paths.report_cache_dir,
-                      audits={e.case.id: audit.recorded_audit(cache.notebook(e.case.id)) for e in cases}, mapper=mapper)
+                      audits=audits, mapper=mapper)
     published = {e.case.id: audit.sha256_file(cache.notebook(e.case.id)) for e in cases}
-    pages.write_generated(source, cases, paths.verification_file, published)
+    histories = {case_id: (recorded or {}).get("history") or [] for case_id, recorded in audits.items()}
+    pages.write_generated(source, cases, paths.verification_file, published, publisher, histories)
 
 
 # --- Stage 5: build the book --------------------------------------------------------------

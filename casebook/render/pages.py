@@ -22,6 +22,8 @@ from casebook.render.markup import escape_myst, list_table
 from casebook.domain.evaluation import EvaluatedCase
 from casebook.domain.model import Case, CaseState
 from casebook.domain.rules import RULES, Outcome
+from casebook.domain.reference import Publisher
+from casebook.render.feed import FEED_FILE, atom_feed
 from casebook.render.giving360 import LEFT_OUT_REASONS, left_out
 from casebook.render.opendata import CASE_FILES, GIVING360, RESULTS, SOURCES, published_files, published_folders, source_document_file
 from casebook.render.slugs import slug as ascii_slug
@@ -363,9 +365,13 @@ def accessibility_contact(config: dict) -> str:
     )
 
 
-def write_generated(source_root: Path, reports: list[EvaluatedCase], verification: Path, cached_sha256: dict[str, str]) -> None:
-    """Write every generated file the hand-written pages include or link to."""
+def write_generated(source_root: Path, reports: list[EvaluatedCase], verification: Path, cached_sha256: dict[str, str],
+                    publisher: Publisher, histories: dict[str, list[dict[str, str]]]) -> None:
+    """Write every generated file the hand-written pages include or link to; ``histories``:
+    each case file's commits (the feed's dates of change)."""
     out = source_root / GENERATED
+    (source_root / GENERATED / "extra").mkdir(parents=True, exist_ok=True)
+    (source_root / GENERATED / "extra" / FEED_FILE).write_bytes(atom_feed(reports, publisher, histories))
     config = yaml.safe_load((source_root / "_config.yml").read_text(encoding="utf-8")) or {}
     out.mkdir(parents=True, exist_ok=True)
     (out / "accessibility_contact.md").write_text(accessibility_contact(config), encoding="utf-8")
