@@ -29,8 +29,9 @@ NBSP = "\N{NO-BREAK SPACE}"
 
 
 def page_text(path: Path) -> str:
+    """The main text of a page as a reader reads it: without the soft hyphens of long words."""
     soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
-    return (soup.find("main") or soup).get_text(" ", strip=True)
+    return (soup.find("main") or soup).get_text(" ", strip=True).replace("\N{SOFT HYPHEN}", "")
 
 
 @pytest.fixture(scope="module")
@@ -191,9 +192,16 @@ def test_spin_page_shows_its_audit_trail(site):
     assert re.search(r"Körd \(UTC\) \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", text)
 
 
-def test_spin_page_lists_the_case_file_changes_newest_first(site):
+def test_spin_page_lists_the_case_file_changes_newest_first_in_swedish_with_links_to_them(site):
+    root = site.parents[1]
     text = page_text(site / "book" / "cases" / "rjh-2025-spin.html")
-    assert text.index("Granska SPIN") < text.index("Lägg till SPIN")
+    # What changed, not the commit messages ("Granska SPIN" added a comment, "Lägg till SPIN" the file).
+    assert text.index("Bara kommentarer i filen ändrades; inga uppgifter.") < text.index("Ärendet lades till.")
+    assert "Granska SPIN" not in text and "Lägg till SPIN" not in text
+    soup = BeautifulSoup((site / "book" / "cases" / "rjh-2025-spin.html").read_text(encoding="utf-8"), "html.parser")
+    links = [a["href"] for a in soup.select("#T_history a")]
+    commits = git(root, "log", "--format=%h", "--", "data/cases/rjh-2025-spin.yaml").split()
+    assert links == [f"https://example.invalid/casebook/commit/{commit}" for commit in commits]
 
 
 def test_portfolio_page_summarises_the_cases(site):

@@ -7,27 +7,32 @@ import re
 from conftest import REPO, SPIN_PATH
 
 from casebook.domain.evaluation import evaluate_case
+from casebook.domain.reference import Publisher
 from casebook.render.markup import escape_myst, keep_figures_together
 from casebook.render.pages import (accessibility_contact, case_table, newest_first, organisation_page, organisation_slug,
-                                   organisation_slugs, write_organisation_pages)
+                                   organisation_slugs, source_code, write_organisation_pages)
 
 NBSP = "\N{NO-BREAK SPACE}"
 
 
-def _config(**publisher) -> dict:
-    return {"sphinx": {"config": {"html_context": {"publisher": publisher}}}}
+PUBLISHER = Publisher(name="Region Exempel (fiktiv)", contact_email="tillganglighet@example.invalid",
+                      site_url="https://example.invalid/casebook/")
 
 
 def test_the_accessibility_contact_is_the_one_the_publisher_sets():
-    text = accessibility_contact(_config(name="Region Exempel (fiktiv)", email="tillganglighet@example.invalid",
-                                         phone="010-000 00 00"))
+    text = accessibility_contact(PUBLISHER.model_copy(update={"phone": "010-000 00 00"}))
     assert text.startswith("Kontakta Region Exempel \\(fiktiv\\): e-post <tillganglighet@example.invalid>")
     assert "telefon 010\\-000 00 00" in text
 
 
-def test_without_a_contact_the_statement_says_so_and_where_to_turn():
-    text = accessibility_contact(_config(name="Regionernas handläggare", email=None, phone=None))
-    assert "har ännu inte angett någon egen kontaktväg" in text and "registrator" in text
+def test_without_a_telephone_number_the_contact_is_the_e_mail_address():
+    text = accessibility_contact(PUBLISHER)
+    assert "e-post <tillganglighet@example.invalid>. Vi svarar" in text and "telefon" not in text
+
+
+def test_the_method_page_names_the_repository_or_says_there_is_none():
+    assert "<https://example.invalid/casebook>" in source_code(PUBLISHER.model_copy(update={"repository_url": "https://example.invalid/casebook"}))
+    assert "har inte angett något offentligt arkiv" in source_code(PUBLISHER)
 
 
 def test_figures_in_case_text_never_break():

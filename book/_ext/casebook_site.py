@@ -16,6 +16,8 @@
   words. Built through ``casebook.engine.sphinx_jobs`` (as the site build does), Pagefind
   runs after this Sphinx process has exited, so that the two processes' memory does not
   add up.
+- Gives every page the publisher (``data/reference/publisher.yaml``, written by the build as
+  ``book/_generated/publisher.json``) for its footer: name, contact and source-code link.
 - Puts soft hyphens into the long Swedish words of every page's text
   (``casebook.render.hyphenation``): Chromium on Linux has no Swedish hyphenation
   dictionary, so without them a narrow column broke words anywhere, without a hyphen.
@@ -94,6 +96,19 @@ def _hyphenate(app, pagename, templatename, context, doctree) -> None:  # noqa: 
             context[neighbour] = {**context[neighbour], "title": hyphenate_html(context[neighbour]["title"])}
 
 
+def _publisher(app, pagename, templatename, context, doctree) -> None:  # noqa: ANN001 - Sphinx event signature
+    """The publisher for every page's footer, from data/reference/publisher.yaml as the build
+    wrote it (``casebook.render.pages.site_context``); read again when the file changes, so a
+    kept Sphinx process (casebook serve) shows an edit."""
+    path = Path(app.srcdir) / "book" / "_generated" / "publisher.json"
+    stamp = path.stat().st_mtime_ns if path.is_file() else None
+    cached = getattr(app, "_casebook_publisher", (None, {}))
+    if cached[0] != stamp:
+        cached = (stamp, json.loads(path.read_text(encoding="utf-8")) if stamp is not None else {})
+        app._casebook_publisher = cached
+    context["publisher"] = cached[1]
+
+
 def _build_search_index(app, exception) -> None:  # noqa: ANN001 - Sphinx event signature
     # casebook serve shows a saved page first and indexes the site right after, in its next
     # build (DEFER_SEARCH_INDEX): the index stays as it was meanwhile.
@@ -134,6 +149,7 @@ def setup(app):  # noqa: ANN001, ANN201 - Sphinx extension entry point
     app.set_translator("html", LabelledCellsTranslator)
     app.connect("html-page-context", _drop_thebe)
     app.connect("html-page-context", _hyphenate)
+    app.connect("html-page-context", _publisher)
     app.connect("doctree-read", _keep_no_read_doctrees)
     app.connect("doctree-resolved", _forget_pickled_doctree)
     app.connect("build-finished", _build_search_index)

@@ -70,6 +70,16 @@ class Publisher(BaseModel):
     """The 360Giving prefix of grant ids (``360G-...``): the one 360Giving registered for the publisher."""
     org_id_scheme: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}-[A-Z]+$")]
     """The org-id.guide list the organisation numbers belong to (``SE-ON``: Swedish organisation numbers)."""
+    phone: Annotated[str, StringConstraints(pattern=r"^[0-9+][0-9 -]{4,20}$")] | None = None
+    """A telephone number for readers (the footer, the accessibility statement), besides ``contact_email``."""
+    repository_url: Annotated[str, StringConstraints(pattern=r"^https://[^\s]+[^/\s]$")] | None = None
+    """The public repository of the code and the case files, without a trailing ``/``: the
+    "Källkod" link of every page; each change of a case file links ``<repository_url>/commit/<id>``
+    (the form of GitHub, GitLab and Gitea)."""
+
+    def commit_url(self, commit: str) -> str | None:
+        """Where a reader sees the change made by ``commit``, when the repository is known."""
+        return f"{self.repository_url}/commit/{commit}" if self.repository_url and commit else None
 
     def placeholders(self) -> list[str]:
         """The fields that still hold a placeholder: an address under a domain reserved for
@@ -126,6 +136,8 @@ _FIELD_FORMS = {
     "organisation_number": "ska skrivas NNNNNN-NNNN",
     "contact_email": "ska vara en e-postadress",
     "site_url": "ska vara en https-adress som slutar med /",
+    "repository_url": "ska vara en https-adress som inte slutar med /",
+    "phone": "ska vara ett telefonnummer, till exempel 010-000 00 00",
     "county_code": "ska vara två siffror",
     "nuts_code": "ska vara en svensk NUTS 3-kod, SE och tre siffror",
     "grant_id_prefix": "ska vara ett 360Giving-prefix: 360G- följt av bokstäver, siffror och bindestreck",

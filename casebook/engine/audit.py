@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import subprocess
 from importlib import metadata
 from pathlib import Path
@@ -65,9 +66,10 @@ _COMMIT, _FIELD = "\x1e", "\x1f"
 
 
 def change_histories(paths: ProjectPaths, case_ids: list[str]) -> dict[str, list[dict[str, str]]]:
-    """Each case file's commits, newest first; uncommitted changes first of all.
+    """Each case file's commits, newest first; uncommitted changes first of all. Each commit
+    lists the top-level fields of the case file it changed (:func:`_changed_fields`).
 
-    One ``git log`` over the cases folder and one ``git status``, whatever the number of
+    Two ``git log`` calls over the cases folder and one ``git status``, whatever the number of
     cases (one git call per case cost seconds at a thousand cases). The result equals
     ``git log --follow`` per file for renames inside the cases folder: walking from the
     newest commit, a case file renamed in a commit is followed under its old name from
@@ -87,6 +89,7 @@ def change_histories(paths: ProjectPaths, case_ids: list[str]) -> dict[str, list
     # --relative: file names relative to the cases folder, wherever the repository's top is.
     log = _git(cases_dir, "log", "--relative", "--name-status", "-M", "-z",
                f"--format={_COMMIT}%h{_FIELD}%ad{_FIELD}%s", "--date=short", "--", ".") or ""
+    changed_fields = _changed_fields(cases_dir)
     # The name each case file had in the commit being read (it changes at a rename).
     tracked = {f"{case_id}{CASE_SUFFIX}": case_id for case_id in case_ids}
     for record in log.split(_COMMIT)[1:]:
@@ -107,12 +110,56 @@ def change_histories(paths: ProjectPaths, case_ids: list[str]) -> dict[str, list
             case_id = tracked.get(target)
             if case_id is None:
                 continue
-            histories[case_id].append(entry)
+            histories[case_id].append({**entry, "fields": changed_fields.get((commit, target), [])})
             if status_letter == "R":
                 renamed[target] = source
         for target, source in renamed.items():
             tracked[source] = tracked.pop(target)
     return histories
+
+
+_DIFF_FILE = re.compile(r"^\+\+\+ (?:b/(.*)|/dev/null)$")
+_HUNK = re.compile(r"^@@ [^@]* @@ ?(.*)$")
+_TOP_LEVEL_KEY = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*:")
+
+
+def _changed_fields(cases_dir: Path) -> dict[tuple[str, str], list[str]]:
+    """For each (commit, case file name as of that commit), the top-level fields its change touched.
+
+    One ``git log -p`` with no context lines: a changed line's field is the top-level key on
+    that line, else the nearest top-level key above it (the hunk header names it: git takes
+    the nearest line above the hunk that starts with a letter); a comment line counts as
+    ``#``. A file added or removed in the commit is ``+`` or ``-``.
+    """
+    log = _git(cases_dir, "log", "--relative", "-M", "-p", "--unified=0", "--no-color", "--no-ext-diff",
+               f"--format={_COMMIT}%h", "--", ".") or ""
+    fields: dict[tuple[str, str], list[str]] = {}
+    commit, name, current, touched, added_file = "", None, None, None, False
+    for line in log.split("\n"):
+        if line.startswith(_COMMIT):
+            commit, name = line[1:].strip(), None
+        elif line.startswith("diff --git "):
+            name, current, touched = None, None, None
+        elif line.startswith("--- "):
+            added_file = line == "--- /dev/null"
+        elif (found := _DIFF_FILE.match(line)) is not None:
+            name = found.group(1)
+            touched = fields.setdefault((commit, name or ""), [])
+            if added_file or name is None:  # the whole file came or went: its lines name no change
+                touched.append("+" if added_file else "-")
+                touched = None
+        elif touched is not None and (hunk := _HUNK.match(line)) is not None:
+            key = _TOP_LEVEL_KEY.match(hunk.group(1))
+            current = key.group(1) if key else None
+        elif touched is not None and line[:1] in ("+", "-"):
+            text = line[1:]
+            key = _TOP_LEVEL_KEY.match(text)
+            if key:
+                current = key.group(1)
+            field = "#" if text.lstrip().startswith("#") or not text.strip() else current
+            if field is not None and field not in touched:
+                touched.append(field)
+    return fields
 
 
 def package_versions() -> dict[str, str]:

@@ -25,6 +25,8 @@ from casebook.domain import narrative, wording
 from casebook.domain.evaluation import EvaluatedCase, evaluate_case
 from casebook.domain.finance import FinancingFigures, payable
 from casebook.domain.model import Case, CaseState, case_file_of
+from casebook.domain.errors import CaseFileError
+from casebook.domain.reference import Publisher, load_publisher, reference_dir_for
 from casebook.domain.rules import Outcome, RuleResult, first_sentence
 
 
@@ -125,6 +127,34 @@ def _inert(text: str) -> str:
 def rule_anchor(rule_id: str) -> str:
     """The id of a rule's row in the case page's rule table."""
     return f"regel-{rule_id}"
+
+
+# The case file's top-level fields as a reader knows them (casebook.domain.model.Case).
+FIELD_NAMES = {
+    "schema_version": "formatversion", "id": "ärende-id", "title": "projektets namn", "reference": "diarienummer",
+    "summary": "sammanfattning", "decision_maker": "beslutsfattare", "applicant": "sökande",
+    "partners": "samverkansparter", "involved_agencies": "medverkande myndigheter", "rule_sets": "regeluppsättningar",
+    "dates": "datum", "amount_applied_for": "sökt belopp", "total_costs": "totala kostnader",
+    "stated_total_financing": "angiven total finansiering", "financing_plan": "finansieringsplan",
+    "decision": "beslutsförslag", "status": "läge och beslut", "assessments": "bedömningar", "indicators": "indikatorer",
+    "signatories": "undertecknare", "source_document": "källdokument", "follow_up": "uppföljning",
+    "narrative": "beslutsunderlagets text", "#": "kommentarer",
+}
+
+
+def describe_change(change: dict) -> str:
+    """A change of the case file in Swedish, from the fields it touched (``casebook.engine.audit``)."""
+    if not change.get("commit"):
+        return change.get("message") or "Ändringar som inte är incheckade"
+    fields = change.get("fields") or []
+    if "+" in fields:
+        return "Ärendet lades till."
+    names = [FIELD_NAMES.get(field, field) for field in fields if field != "-"]
+    if not names:
+        return "Inga uppgifter ändrades (filen fick nytt namn eller ny form)."
+    if names == ["kommentarer"]:
+        return "Bara kommentarer i filen ändrades; inga uppgifter."
+    return "Ändrade uppgifter: " + ", ".join(names) + "."
 
 
 @dataclass(frozen=True)
@@ -439,13 +469,28 @@ class CaseView:
                             column_classes={"Värde": "casebook-hash"})
 
     def history_table(self, audit: dict | None) -> HTML:
-        """Commits that changed the case file, newest first."""
+        """Each change of the case file, newest first: its date, what it changed (in Swedish, not
+        the developer's commit message) and, when the repository is known, a link to the change."""
         history = (audit or {}).get("history") or []
-        rows = [(h["date"] or "–", h["commit"] or "–", h["message"]) for h in history]
+        publisher = self._publisher()
+        rows = []
+        for h in history:
+            commit = h.get("commit") or ""
+            url = publisher.commit_url(commit) if publisher else None
+            where = _link(url, f"Visa ändringen ({commit})") if url else _text(commit or "–")
+            date = _date(dt.date.fromisoformat(h["date"])) if h.get("date") else "–"
+            rows.append((date, _text(describe_change(h)), where))
         if not rows:
-            rows = [("–", "–", NO_AUDIT if audit is None else "Ärendefilen finns inte i versionshistoriken")]
-        frame = pd.DataFrame(rows, columns=["Datum", "Commit", "Ändring"])
-        return styled_table(frame, "Ändringar av ärendefilen, nyaste först", "history")
+            rows = [("–", _text(NO_AUDIT if audit is None else "Ärendefilen finns inte i versionshistoriken"), "–")]
+        frame = pd.DataFrame(rows, columns=["Datum", "Vad som ändrades i ärendefilen", "Ändringen i projektets arkiv"])
+        return styled_table(frame, "Ändringar av ärendefilen, nyaste först", "history", escape=False)
+
+    def _publisher(self) -> Publisher | None:
+        """The site's publisher (``publisher.yaml`` beside the case's reference data), if it can be read."""
+        try:
+            return load_publisher(reference_dir_for(self.evaluated.source))
+        except CaseFileError:
+            return None
 
     # --- follow-up (casebook.render.follow_up_view); nothing is shown without one -------
 

@@ -15,8 +15,6 @@ import json
 from collections import Counter
 from pathlib import Path
 
-import yaml
-
 from casebook.domain import formatting as fmt
 from casebook.render.markup import escape_myst, list_table
 from casebook.domain.evaluation import EvaluatedCase
@@ -31,6 +29,8 @@ from casebook.render.slugs import slug as ascii_slug
 GENERATED = Path("book") / "_generated"
 OPEN_DATA = GENERATED / "extra" / "data"
 """Where :func:`casebook.render.opendata.write_open_data` writes everything published under ``data/``."""
+SITE_CONTEXT = "publisher.json"
+"""The publisher as every page's footer shows it, read by book/_ext/casebook_site.py."""
 
 
 def case_file_url(case_id: str) -> str:
@@ -340,29 +340,28 @@ def verification_summary(verification: Path, reports: list[EvaluatedCase], cache
     return list_table(caption, ["Ärende", "Resultat", "Senast omkörd (UTC)", "Jämförda utdata"], rows)
 
 
-def publisher(config: dict) -> dict:
-    """The publishing authority from ``_config.yml`` (``sphinx.config.html_context.publisher``)."""
-    context = ((config.get("sphinx") or {}).get("config") or {}).get("html_context") or {}
-    return context.get("publisher") or {}
+def accessibility_contact(publisher: Publisher) -> str:
+    """The accessibility statement's contact paragraph, from ``publisher.yaml``."""
+    ways = [f"e-post <{publisher.contact_email}>"]
+    if publisher.phone:
+        ways.append(f"telefon {escape_myst(publisher.phone)}")
+    return f"Kontakta {escape_myst(publisher.name)}: {' eller '.join(ways)}. Vi svarar så snart vi kan.\n"
 
 
-def accessibility_contact(config: dict) -> str:
-    """The accessibility statement's contact paragraph, from the publisher set in ``_config.yml``."""
-    who = publisher(config)
-    name = escape_myst(str(who.get("name") or "Utgivaren"))
-    ways = []
-    if who.get("email"):
-        email = str(who["email"])
-        ways.append(f"e-post <{email}>" if "@" in email and " " not in email else f"e-post {escape_myst(email)}")
-    if who.get("phone"):
-        ways.append(f"telefon {escape_myst(str(who['phone']))}")
-    if ways:
-        return f"Kontakta {name}: {' eller '.join(ways)}. Vi svarar så snart vi kan.\n"
-    return (
-        f"{name} har ännu inte angett någon egen kontaktväg för webbplatsen (utgivaren anger den i "
-        "`_config.yml`). Kontakta tills vidare den region som har fattat beslutet, genom regionens "
-        "registrator; regionens namn står överst på varje ärendesida.\n"
-    )
+def source_code(publisher: Publisher) -> str:
+    """The method page's paragraph on where the code and the case files are."""
+    if not publisher.repository_url:
+        return ("Utgivaren har inte angett något offentligt arkiv för koden (`repository_url` i "
+                "`data/reference/publisher.yaml`). Varje ärendes datafil kan laddas ner från ärendesidan.\n")
+    return (f"Koden som räknar fram varje sida, ärendefilerna och deras ändringshistorik finns i projektets "
+            f"arkiv: <{publisher.repository_url}>. Med en kopia av arkivet bygger `make site` samma webbplats, "
+            "och varje ärendesida anger i sitt revisionsspår vilken version av koden som körde den.\n")
+
+
+def site_context(publisher: Publisher) -> dict[str, str | None]:
+    """What every page's footer shows of the publisher (book/_templates/tillganglighet.html)."""
+    return {"name": publisher.name, "email": publisher.contact_email, "phone": publisher.phone,
+            "repository_url": publisher.repository_url}
 
 
 def write_generated(source_root: Path, reports: list[EvaluatedCase], verification: Path, cached_sha256: dict[str, str],
@@ -370,11 +369,12 @@ def write_generated(source_root: Path, reports: list[EvaluatedCase], verificatio
     """Write every generated file the hand-written pages include or link to; ``histories``:
     each case file's commits (the feed's dates of change)."""
     out = source_root / GENERATED
-    (source_root / GENERATED / "extra").mkdir(parents=True, exist_ok=True)
-    (source_root / GENERATED / "extra" / FEED_FILE).write_bytes(atom_feed(reports, publisher, histories))
-    config = yaml.safe_load((source_root / "_config.yml").read_text(encoding="utf-8")) or {}
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "accessibility_contact.md").write_text(accessibility_contact(config), encoding="utf-8")
+    (out / "extra").mkdir(parents=True, exist_ok=True)
+    (out / "extra" / FEED_FILE).write_bytes(atom_feed(reports, publisher, histories))
+    (out / "accessibility_contact.md").write_text(accessibility_contact(publisher), encoding="utf-8")
+    (out / "source_code.md").write_text(source_code(publisher), encoding="utf-8")
+    (out / SITE_CONTEXT).write_text(json.dumps(site_context(publisher), ensure_ascii=False, indent=2, sort_keys=True) + "\n",
+                                    encoding="utf-8")
     slugs = organisation_slugs(reports)
     (out / "case_table.md").write_text(case_table(reports, slugs), encoding="utf-8")
     (out / "organisation_index.md").write_text(organisation_index(reports, slugs), encoding="utf-8")
