@@ -45,3 +45,25 @@ def test_a_notebook_changed_after_verification_is_stale(tmp_path):
 def test_without_a_verification_the_page_says_when_it_runs(tmp_path):
     text = verification_summary(tmp_path / "none.json", [], {})
     assert "varje vecka" in text and "make verify" in text
+
+
+def test_a_verification_run_in_ci_links_its_run(tmp_path):
+    reports = [evaluate_case(SPIN_PATH, REFERENCE_DIR)]
+    verification = tmp_path / "verification.json"
+    run = "https://github.com/exempel/casebook/actions/runs/123"
+    verification.write_text(json.dumps({"verified_at": "2099-03-02T04:05:06Z", "run_url": run, "results": [
+        {"case_id": "rjh-2025-spin", "notebook_sha256": "a" * 64, "reproduced": True, "cells": 14, "failed_cells": []}]}), encoding="utf-8")
+    text = verification_summary(verification, reports, {"rjh-2025-spin": "a" * 64})
+    assert f"i GitHub Actions: [körningens logg och resultatfil]({run})" in text
+    verification.write_text(verification.read_text(encoding="utf-8").replace(f'"run_url": "{run}", ', ""), encoding="utf-8")
+    assert "med `make verify`" in verification_summary(verification, reports, {"rjh-2025-spin": "a" * 64})
+
+
+def test_the_verification_records_the_ci_run_that_made_it(tmp_path, monkeypatch):
+    from casebook.engine.verify import write_verification
+
+    monkeypatch.setenv("GITHUB_SERVER_URL", "https://github.com")
+    monkeypatch.setenv("GITHUB_REPOSITORY", "exempel/casebook")
+    monkeypatch.setenv("GITHUB_RUN_ID", "123")
+    write_verification(tmp_path / "v.json", [])
+    assert json.loads((tmp_path / "v.json").read_text())["run_url"] == "https://github.com/exempel/casebook/actions/runs/123"

@@ -105,5 +105,8 @@ def _cell_results(junit: Path) -> dict[str, list[tuple[str, bool]]]:
 def write_verification(path: Path, results: list[Verification]) -> None:
     verified_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     data = {"verified_at": verified_at, "results": [asdict(r) for r in results]}
+    # In GitHub Actions, the run that verified: the Verifiering page links it.
+    if all(os.environ.get(name) for name in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")):
+        data["run_url"] = f"{os.environ['GITHUB_SERVER_URL']}/{os.environ['GITHUB_REPOSITORY']}/actions/runs/{os.environ['GITHUB_RUN_ID']}"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

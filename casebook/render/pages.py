@@ -337,7 +337,11 @@ def verification_summary(verification: Path, reports: list[EvaluatedCase], cache
     reproduced = sum(1 for report in reports if (r := by_case.get(report.case.id)) and r["reproduced"]
                      and r["notebook_sha256"] == cached_sha256.get(report.case.id))
     caption = f"Verifiering {verified_at} (UTC): {reproduced} av {fmt.plural(len(reports), 'ärende', 'ärenden')} reproducerades"
-    return list_table(caption, ["Ärende", "Resultat", "Senast omkörd (UTC)", "Jämförda utdata"], rows)
+    run_url = data.get("run_url")
+    where = (f"Den senaste verifieringen kördes {escape_myst(verified_at)} (UTC) i GitHub Actions: "
+             f"[körningens logg och resultatfil]({run_url}).\n\n") if isinstance(run_url, str) and run_url.startswith("https://") \
+        else f"Den senaste verifieringen kördes {escape_myst(verified_at)} (UTC) med `make verify`.\n\n"
+    return where + list_table(caption, ["Ärende", "Resultat", "Senast omkörd (UTC)", "Jämförda utdata"], rows)
 
 
 def accessibility_contact(publisher: Publisher) -> str:
