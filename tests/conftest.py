@@ -146,6 +146,17 @@ def frictionless_validate(folder: Path) -> tuple[int, dict]:
 # --- The browser (headless Chromium driven by Playwright) ---------------------------------
 # Modules that use these fixtures define a module-scoped ``site`` fixture: the built site.
 
+HOSTILE_CASE = REPO / "tests" / "hostile" / "fiktiv-injektion.yaml"
+
+
+@pytest.fixture(scope="session")
+def reader_site(tmp_path_factory) -> Path:
+    """SPIN and a hostile fictional case, built once for the modules that read the site as a
+    reader does (tests/test_browser.py, tests/test_reading.py)."""
+    root = copy_project(tmp_path_factory.mktemp("repo"))
+    shutil.copy2(HOSTILE_CASE, root / "data" / "cases" / HOSTILE_CASE.name)
+    return published_site(root)
+
 CHROMIUM = os.environ.get("CASEBOOK_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]

@@ -16,31 +16,26 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-import shutil
 import unicodedata
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from bs4 import BeautifulSoup
-from conftest import REPO, WCAG_21_AA, copy_project, published_site, open_page as _open
+from conftest import WCAG_21_AA, open_page as _open
 from pypdf import PdfReader
 
 from casebook.domain.evaluation import evaluate_case
 
 pytestmark = pytest.mark.e2e
 
-HOSTILE = REPO / "tests" / "hostile" / "fiktiv-injektion.yaml"
 MAIN_PAGES = ["book/index.html", "book/cases/rjh-2025-spin.html", "book/rules.html", "book/portfolio.html",
               "book/open_data.html", "book/case_list.html", "book/accessibility.html"]
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    root = copy_project(tmp_path_factory.mktemp("repo"))
-    shutil.copy2(HOSTILE, root / "data" / "cases" / HOSTILE.name)
-    return published_site(root)
+def site(reader_site) -> Path:
+    return reader_site
 
 
 # --- Inert case text -----------------------------------------------------------------
@@ -88,35 +83,40 @@ def test_case_list_links_each_party_to_its_organisation_page(site):
     assert not soup.select("nav.bd-docs-nav a[href*='organisationer/']")
 
 
+SEARCH_FIELD = "#arendesok input[type='search']"
+RESULT_LINKS = "#arendesok .casebook-search-title a"
+
+
 def test_case_list_search_finds_and_filters_cases_without_a_server(page, server):
     """Pagefind's index is static files; the search runs in the browser, in Swedish."""
     page.goto(f"{server}/book/case_list.html", wait_until="networkidle")
-    search = page.locator("#arendesok input[type='text']")
-    assert search.get_attribute("placeholder") == "Sök" and search.get_attribute("title") == "Sök"
+    search = page.get_by_label("Sök bland ärendena", exact=True)
+    assert search.evaluate("e => e.matches(\"input[type='search']\")")
     search.focus()
     page.keyboard.type("samverkansprojektet")  # Swedish stemming: SPIN's summary says "samverkansprojekt"
-    results = page.locator("#arendesok .pagefind-ui__result-link")
+    results = page.locator(RESULT_LINKS)
     results.first.wait_for()
     assert [results.nth(i).get_attribute("href") for i in range(results.count())] == ["/book/cases/rjh-2025-spin.html"]
     search.fill("planering")  # both cases mention strategic planning
-    page.wait_for_function("document.querySelectorAll('#arendesok .pagefind-ui__result-link').length == 2")
+    page.wait_for_function(f"document.querySelectorAll('{RESULT_LINKS}').length == 2")
     page.locator("#arendesok summary", has_text="Beslutsfattare").click()
     page.locator("#arendesok label", has_text="Region Jämtland Härjedalen").click()
-    page.wait_for_function("document.querySelectorAll('#arendesok .pagefind-ui__result-link').length == 1")
+    page.wait_for_function(f"document.querySelectorAll('{RESULT_LINKS}').length == 1")
     assert results.first.get_attribute("href") == "/book/cases/rjh-2025-spin.html"
 
 
 def test_case_text_stays_inert_in_search_results_and_filters(page, server):
     page.goto(f"{server}/book/case_list.html", wait_until="networkidle")
-    search = page.locator("#arendesok input[type='text']")
+    search = page.locator(SEARCH_FIELD)
+    page.locator("#arendesok summary", has_text="Projektägare").click()  # shows the filter values
     for term in ("onerror", "pwned", "Gävleborg"):
         search.fill(term)
-        page.wait_for_function("document.querySelectorAll('#arendesok .pagefind-ui__result-link').length > 0")
-        page.locator("#arendesok summary", has_text="Projektägare").click()  # shows the filter values
+        page.wait_for_function(f"document.querySelectorAll('{RESULT_LINKS}').length > 0")
         page.wait_for_timeout(300)
         assert page.evaluate("window.__pwned") is None
         assert page.locator("#arendesok script, #arendesok img, #arendesok iframe").count() == 0
-        page.locator("#arendesok summary", has_text="Projektägare").click()
+    owner = page.locator("#arendesok label", has_text="window.__pwned = 'applicant'")
+    assert "Region Gävleborg" in owner.inner_text()
     assert page.dialogs == []
 
 
@@ -127,14 +127,6 @@ def test_case_list_shows_the_title_literally(page, server):
 
 
 # --- Accessibility ---------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("path", MAIN_PAGES)
-def test_axe_finds_no_wcag_21_aa_violation(page, server, path):
-    page.goto(f"{server}/{path}", wait_until="load")
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_21_AA}, "resultTypes": ["violations"]})
-    violations = [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in results.response["violations"]]
-    assert violations == []
 
 
 @pytest.mark.parametrize("path", MAIN_PAGES)
@@ -177,7 +169,8 @@ def test_the_accessibility_statement_has_the_required_sections(site):
     assert soup.select_one("main a[href='https://www.digg.se/tdosanmalan']") is not None
     text = soup.find("main").get_text(" ", strip=True)
     assert "delvis förenlig" in text and "Ingen manuell granskning med hjälpmedel" in text
-    assert "har ännu inte angett någon egen kontaktväg" in text  # the repository's _config.yml sets none
+    # The contact comes from data/reference/publisher.yaml, the one place for the publisher.
+    assert "Kontakta Region Jämtland Härjedalen: e-post oppnadata@example.invalid" in text.replace("\N{SOFT HYPHEN}", "")
     assert "Vi känner inte till några brister" not in text
 
 
@@ -278,10 +271,8 @@ def test_no_console_error_or_failed_request(browser, server, path):
 def test_no_sideways_scrolling_at_320_px(browser, server, path):
     context, page, _ = _open(browser, server, path, width=320, height=640)
     widths = page.evaluate("() => [document.documentElement.scrollWidth, innerWidth]")
-    hyphens = page.evaluate("() => getComputedStyle(document.querySelector('main article') || document.body).hyphens")
     context.close()
     assert widths[0] <= widths[1], widths
-    assert hyphens == "auto" or path == "index.html"
 
 
 # A figure followed by an ordinary (breakable) space and more digits, "kr" or "%".

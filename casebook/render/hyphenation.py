@@ -7,7 +7,11 @@ HYPHEN at the hyphenation points of pyphen's Swedish dictionary (``hyph_sv``, fr
 LibreOffice), and the stylesheet uses ``hyphens: manual``. A soft hyphen is invisible unless
 the line breaks there.
 
-Only words of letters are touched, and only in text: never markup, attributes, numbers,
+In the same pass, dates in text are kept on one line (a browser may break "2025-11-03" at
+its hyphens), and long tokens that are no words (addresses, identifiers) may break anywhere
+rather than widen a table column.
+
+Only words of letters get soft hyphens, and only in text: never markup, attributes, numbers,
 dates, amounts, identifiers, file names, e-mail or web addresses, nor the text of ``code``,
 ``pre``, ``time``, ``data``, ``script``, ``style`` or an element with the class
 ``casebook-hash``, ``casebook-amount`` or ``casebook-nohyphen``. The search index is built
@@ -35,6 +39,9 @@ _CLASS = re.compile(r"""\sclass\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
 _WORD = re.compile(r"[^\W\d_]+")
 # A token that is no plain word: an address, a file or domain name, an identifier.
 _NOT_PROSE = re.compile(r"://|@|www\.|[/\\_]|\w\.\w|\d|&#")
+_DATE = re.compile(r"\d{4}-\d\d-\d\d")
+BREAKABLE_LENGTH = 16
+"""A token that is no word and at least this long may break anywhere (about a phone column's sixth)."""
 _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"})
 
 
@@ -57,6 +64,22 @@ def hyphenate_text(text: str) -> str:
                   else _WORD.sub(lambda word: hyphenate_word(word.group(0)), token.group(0)), text)
 
 
+def _html_text(text: str) -> str:
+    """A text node of an HTML page, ready for narrow columns: long words get soft hyphens;
+    dates are kept on one line (``casebook-date``); a long token that is no word (an address,
+    an identifier, markup quoted from a case file) may break anywhere (``casebook-breakable``)
+    instead of widening its column."""
+    def token(found: re.Match) -> str:
+        value = found.group(0)
+        if _DATE.fullmatch(value.rstrip(".,;:)")):
+            date = _DATE.match(value).group(0)
+            return f'<span class="casebook-date">{date}</span>{value[len(date):]}'
+        if _NOT_PROSE.search(value):
+            return f'<span class="casebook-breakable">{value}</span>' if len(value) >= BREAKABLE_LENGTH else value
+        return _WORD.sub(lambda word: hyphenate_word(word.group(0)), value)
+    return re.sub(r"\S+", token, text)
+
+
 def _skips(tag: str) -> bool:
     name = _TAG_NAME.match(tag).group(1).lower()
     if name in _SKIPPED_ELEMENTS:
@@ -73,7 +96,7 @@ def hyphenate_html(markup: str) -> str:
     position = 0
     for tag in _TAG.finditer(markup):
         text = markup[position:tag.start()]
-        out.append(text if skipped else hyphenate_text(text))
+        out.append(text if skipped else _html_text(text))
         source = tag.group(0)
         out.append(source)
         position = tag.end()
@@ -91,10 +114,10 @@ def hyphenate_html(markup: str) -> str:
         elif not closing and not source.endswith("/>") and name not in _VOID and _skips(source):
             skipped.append(name)
     rest = markup[position:]
-    out.append(rest if skipped else hyphenate_text(rest))
+    out.append(rest if skipped else _html_text(rest))
     return "".join(out)
 
 
 def without_soft_hyphens(markup: str) -> str:
-    """The page as it was before :func:`hyphenate_html`: what the search index reads."""
+    """The page without the soft hyphens of :func:`hyphenate_html`: what the search index reads."""
     return markup.replace(SOFT_HYPHEN, "").replace("&shy;", "").replace("&#173;", "").replace("&#xad;", "")

@@ -1,0 +1,346 @@
+"""The site as readers use it, in Chromium over HTTP: on phones and desktops, with a dark
+operating system, by keyboard, and following the decisions (issue: phones, dark mode, the
+evidence in view, a feed, what a journalist needs).
+
+- Navigation: the menu and page-contents buttons work by mouse, Enter and Space at 320, 768,
+  1024 and 1280 px and at 200 % zoom; every toolbar button shows keyboard focus.
+- One colour scheme, light: axe-core finds no WCAG 2.1 AA violation on any page type with
+  the system in light or in dark mode.
+- The evidence in view: every table fits its column at 1024 and 1280 px, the rule table's
+  rows are as tall as their content, the case list and the portfolio fit from 320 to 1920
+  px; words break only at a soft hyphen (or a hyphen), dates never.
+- The feed is announced in every page head and linked from the start page and case list.
+- Källkod on every page; case pages link their organisations.
+
+Uses the site of tests/test_browser.py (``reader_site`` in conftest: SPIN and a hostile
+fictional case), built once per session.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urljoin
+
+import feedparser
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+from bs4 import BeautifulSoup
+from conftest import WCAG_21_AA
+
+pytestmark = pytest.mark.e2e
+
+SPIN = "book/cases/rjh-2025-spin.html"
+HOSTILE = "book/cases/fiktiv-injektion.html"
+PAGE_TYPES = ["book/index.html", SPIN, HOSTILE, "book/case_list.html", "book/portfolio.html", "book/rules.html",
+              "book/method.html", "book/case_format.html", "book/open_data.html", "book/verification.html",
+              "book/accessibility.html", "search.html", "genindex.html",
+              "book/organisationer/region-jamtland-harjedalen.html"]
+WIDE_PAGES = [SPIN, HOSTILE, "book/case_list.html", "book/portfolio.html", "book/rules.html", "book/verification.html",
+              "book/open_data.html", "book/organisationer/region-jamtland-harjedalen.html"]
+
+
+@pytest.fixture(scope="module")
+def site(reader_site) -> Path:
+    return reader_site
+
+
+def _open(browser, server, path, width=1280, height=800, scheme="light", scale=1):
+    context = browser.new_context(viewport={"width": width, "height": height}, color_scheme=scheme,
+                                  device_scale_factor=scale)
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    page.goto(f"{server}/{path}", wait_until="networkidle")
+    return context, page
+
+
+# --- Navigation on every width -----------------------------------------------------------
+
+# (viewport width, device scale): 200 % zoom on a 1280 px screen is a 640 px viewport.
+WIDTHS = [(320, 1), (768, 1), (1024, 1), (1280, 1), (640, 2)]
+OPENED = """() => ({
+  menu: document.querySelector('#pst-primary-sidebar-modal').open,
+  contents: document.querySelector('#pst-secondary-sidebar-modal').open,
+  menuHidden: document.querySelector('#pst-primary-sidebar').classList.contains('pst-sidebar-hidden'),
+})"""
+
+
+def _press(page, button, how: str) -> None:
+    if how == "click":
+        button.click()
+    else:
+        button.focus()
+        page.keyboard.press(how)
+    page.wait_for_timeout(200)
+
+
+@pytest.mark.parametrize("how", ["click", "Enter", "Space"])
+@pytest.mark.parametrize("width,scale", WIDTHS)
+def test_the_menu_button_opens_the_menu(browser, server, width, scale, how):
+    context, page = _open(browser, server, SPIN, width=width, scale=scale)
+    buttons = page.locator("button.primary-toggle")
+    visible = [buttons.nth(i) for i in range(buttons.count()) if buttons.nth(i).is_visible()]
+    assert len(visible) == 1
+    _press(page, visible[0], how)
+    state = page.evaluate(OPENED)
+    if width < 992:  # the menu opens as a dialog, with the links a reader arriving on a case page needs
+        assert state["menu"], state
+        dialog = page.locator("#pst-primary-sidebar-modal")
+        case_list = dialog.get_by_role("link", name="Alla ärenden")
+        assert case_list.is_visible()
+        assert dialog.get_by_role("link", name="Granskningsbara rapporter om medfinansieringsbeslut").is_visible()
+        case_list.click()
+        page.wait_for_url("**/book/case_list.html")
+    else:  # beside the page, the button hides and shows the menu
+        assert state["menuHidden"] and not state["menu"], state
+        expect(page.locator("nav.bd-docs-nav")).to_be_hidden()
+        _press(page, visible[0], how)
+        expect(page.locator("nav.bd-docs-nav")).to_be_visible()
+    assert page.errors == []
+    context.close()
+
+
+@pytest.mark.parametrize("how", ["click", "Enter", "Space"])
+@pytest.mark.parametrize("width,scale", [(320, 1), (768, 1), (1024, 1), (640, 2)])
+def test_the_contents_button_opens_the_pages_contents(browser, server, width, scale, how):
+    context, page = _open(browser, server, SPIN, width=width, scale=scale)
+    button = page.locator("button.secondary-toggle:visible")
+    assert button.count() == 1
+    _press(page, button, how)
+    assert page.evaluate(OPENED)["contents"]
+    assert page.locator("#pst-secondary-sidebar-modal").get_by_role("link", name="Regelkontroller").is_visible()
+    context.close()
+
+
+def test_beside_the_page_the_contents_are_always_shown(browser, server):
+    context, page = _open(browser, server, SPIN, width=1280)
+    assert page.locator("#pst-secondary-sidebar").get_by_role("link", name="Regelkontroller").is_visible()
+    context.close()
+
+
+FOCUSED = """() => { const e = document.activeElement; const s = getComputedStyle(e);
+  return {tag: e.tagName, name: e.getAttribute('aria-label') || e.title || e.textContent.trim(),
+          toolbar: !!e.closest('.bd-header-article, .bd-header, .bd-sidebar-primary .search-button-field, .bd-search'),
+          outline: s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2}; }"""
+
+
+@pytest.mark.parametrize("width", [320, 768, 1024, 1280])
+def test_every_toolbar_button_shows_keyboard_focus(browser, server, width):
+    context, page = _open(browser, server, SPIN, width=width)
+    reached = {}
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUSED)
+        if focused["tag"] == "BUTTON" and focused["toolbar"]:
+            reached[focused["name"]] = focused["outline"]
+    context.close()
+    assert "Visa eller dölj menyn" in reached and "Ladda ner den här sidan" in reached
+    assert [name for name, outlined in reached.items() if not outlined] == []
+
+
+# --- One colour scheme that passes -------------------------------------------------------
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("path", PAGE_TYPES)
+def test_axe_finds_no_wcag_21_aa_violation_in_either_system_scheme(browser, server, path, scheme):
+    context, page = _open(browser, server, path, scheme=scheme)
+    if path == "book/case_list.html":  # with search results and every filter shown
+        page.locator("#arendesok input[type='search']").fill("region")
+        page.locator("#arendesok .casebook-search-result").first.wait_for()
+        for summary in page.locator("#arendesok summary").all():
+            summary.click()
+    assert page.evaluate("document.documentElement.dataset.theme") == "light"
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_21_AA}, "resultTypes": ["violations"]})
+    context.close()
+    violations = [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in results.response["violations"]]
+    assert violations == []
+
+
+def test_the_site_stays_light_with_no_switch_even_after_a_stored_dark_choice(browser, server):
+    context, page = _open(browser, server, SPIN, scheme="dark")
+    assert page.locator(".theme-switch-button").count() == 0
+    page.evaluate("localStorage.setItem('mode', 'dark'); localStorage.setItem('theme', 'dark')")
+    page.reload(wait_until="networkidle")
+    colours = page.evaluate("[document.documentElement.dataset.theme, getComputedStyle(document.body).backgroundColor]")
+    context.close()
+    assert colours == ["light", "rgb(255, 255, 255)"]
+
+
+# --- The evidence in view ------------------------------------------------------------------
+
+# Each table of the article against the content box of the element that holds it, and any
+# ancestor that scrolls sideways (a hidden column).
+TABLES_OUT_OF_COLUMN = """() => { const out = [];
+  for (const table of document.querySelectorAll('article.bd-article table')) {
+    const holder = table.parentElement, box = holder.getBoundingClientRect(), style = getComputedStyle(holder);
+    const right = box.left + holder.clientLeft + holder.clientWidth - parseFloat(style.paddingRight);
+    const edge = table.getBoundingClientRect().right;
+    let scrolled = null;
+    for (let e = holder; e && e !== document.body; e = e.parentElement)
+      if (e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX !== 'visible') scrolled = e.className;
+    if (edge > right + 1 || scrolled) out.push({table: table.id || table.className, over: Math.round(edge - right), scrolled});
+  }
+  return {out, sideways: document.documentElement.scrollWidth - innerWidth}; }"""
+
+
+@pytest.mark.parametrize("width", [1024, 1280])
+@pytest.mark.parametrize("path", WIDE_PAGES)
+def test_every_table_fits_its_column_at_desktop_widths(browser, server, path, width):
+    context, page = _open(browser, server, path, width=width, height=900)
+    found = page.evaluate(TABLES_OUT_OF_COLUMN)
+    context.close()
+    assert found == {"out": [], "sideways": 0}
+
+
+@pytest.mark.parametrize("width", [320, 375, 480, 600, 768, 800, 992, 1024, 1040, 1060, 1100, 1280, 1440, 1600, 1920])
+@pytest.mark.parametrize("path", ["book/case_list.html", "book/portfolio.html"])
+def test_the_case_list_and_the_portfolio_fit_every_width(browser, server, path, width):
+    context, page = _open(browser, server, path, width=width, height=900)
+    found = page.evaluate(TABLES_OUT_OF_COLUMN)
+    context.close()
+    assert found == {"out": [], "sideways": 0}
+
+
+# A rule row needs the height of its tallest cell on each of its lines, and its padding.
+RULE_ROWS = """() => [...document.querySelectorAll('#T_compliance tbody tr')].map(tr => {
+  const cells = [...tr.children].map(td => td.getBoundingClientRect());
+  const style = getComputedStyle(tr), lines = new Map();
+  for (const cell of cells) lines.set(Math.round(cell.top), Math.max(lines.get(Math.round(cell.top)) ?? 0, cell.height));
+  const needed = [...lines.values()].reduce((sum, height) => sum + height, 0)
+    + parseFloat(style.paddingTop) + parseFloat(style.paddingBottom) + parseFloat(style.borderBottomWidth);
+  return {id: tr.id, height: tr.getBoundingClientRect().height, needed,
+          evidenceShare: cells[4].width / tr.getBoundingClientRect().width}; })"""
+
+
+@pytest.mark.parametrize("width", [320, 1024, 1280])
+def test_each_rule_row_is_as_tall_as_its_content_with_the_evidence_in_full_width(browser, server, width):
+    context, page = _open(browser, server, SPIN, width=width, height=900)
+    rows = page.evaluate(RULE_ROWS)
+    context.close()
+    assert len(rows) == 18
+    for row in rows:
+        assert abs(row["height"] - row["needed"]) <= 2, row
+        assert row["evidenceShare"] > 0.95, row
+
+
+# Every word of the article's text that the browser laid out over two lines, with the
+# character before the break: a soft hyphen or a hyphen is the only place a word may break.
+BROKEN_WORDS = r"""() => { const broken = [];
+  const walker = document.createTreeWalker(document.querySelector('article.bd-article'), NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (node.parentElement.closest('.casebook-hash, .casebook-breakable, code, pre, script, style')) continue;
+    let shown = true;  // text visually hidden for screen readers (a 1 px box) is laid out one letter a line
+    for (let e = node.parentElement; e; e = e.parentElement) if (e.getBoundingClientRect().width <= 1) shown = false;
+    if (!shown) continue;
+    const text = node.data;
+    for (const match of text.matchAll(/\S+/g)) {
+      const range = document.createRange();
+      range.setStart(node, match.index); range.setEnd(node, match.index + match[0].length);
+      const lines = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
+      if (lines.size < 2) continue;
+      let top = null;
+      for (let i = 0; i < match[0].length; i++) {
+        range.setStart(node, match.index + i); range.setEnd(node, match.index + i + 1);
+        const rects = range.getClientRects(), rect = rects[rects.length - 1];  // a character at a break has one rect per line
+        if (!rect || rect.width === 0) continue;
+        if (top !== null && Math.round(rect.top) > top + 2) {
+          const before = match[0].slice(0, i).replace(/\u00ad/g, '');
+          const last = match[0][i - 1];
+          broken.push({word: match[0].replace(/\u00ad/g, ''), before, allowed: last === '\u00ad' || last === '-',
+                       date: /\d{4}-\d\d-\d\d/.test(match[0])});
+          break;
+        }
+        top = Math.round(rect.top);
+      }
+    }
+  }
+  return broken; }"""
+
+
+@pytest.mark.parametrize("width", [320, 375])
+@pytest.mark.parametrize("path", [SPIN, HOSTILE, "book/case_list.html", "book/accessibility.html",
+                                  "book/organisationer/region-jamtland-harjedalen.html"])
+def test_words_break_only_at_a_hyphen_and_dates_never(browser, server, path, width):
+    context, page = _open(browser, server, path, width=width, height=900)
+    broken = page.evaluate(BROKEN_WORDS)
+    context.close()
+    assert [b for b in broken if not b["allowed"] or b["date"]] == []
+    if path == SPIN and width == 320:
+        assert any(b["allowed"] for b in broken)  # long words do break, at their soft hyphens
+
+
+def test_long_swedish_words_carry_soft_hyphens_and_numbers_none(site):
+    html = (site / SPIN).read_text(encoding="utf-8")
+    assert "Fi\N{SOFT HYPHEN}nan\N{SOFT HYPHEN}si\N{SOFT HYPHEN}e\N{SOFT HYPHEN}rings\N{SOFT HYPHEN}plan" in html
+    soup = BeautifulSoup(html, "html.parser")
+    for selector in ("time", "data", "code", ".casebook-hash", ".casebook-date", ".casebook-amount"):
+        for element in soup.select(f"article {selector}"):
+            assert "\N{SOFT HYPHEN}" not in element.get_text(), element
+    for text in soup.select_one("article").find_all(string=True):
+        for token in text.split():
+            if "://" in token or "@" in token or any(ch.isdigit() for ch in token):
+                assert "\N{SOFT HYPHEN}" not in token, token
+
+
+# --- Following the decisions ---------------------------------------------------------------
+
+
+def _pages(site: Path) -> list[Path]:
+    return sorted(p for p in site.rglob("*.html") if "_static" not in p.relative_to(site).parts and p != site / "index.html")
+
+
+def test_every_page_announces_the_feed_and_links_the_source_code(site):
+    pages = _pages(site)
+    assert len(pages) > 10
+    for html_page in pages:
+        soup = BeautifulSoup(html_page.read_text(encoding="utf-8"), "html.parser")
+        feed = soup.select_one("head link[rel='alternate'][type='application/atom+xml']")
+        assert feed is not None and feed.get("title"), html_page
+        assert (html_page.parent / feed["href"]).resolve() == site / "beslut.atom", html_page
+        source = [a for a in soup.select("footer a") if a.get_text(strip=True) == "Källkod"]
+        assert [a["href"] for a in source] == ["https://example.invalid/casebook"], html_page
+
+
+def test_the_start_page_and_the_case_list_link_the_feed_which_a_feed_reader_reads(site):
+    for path in ("book/index.html", "book/case_list.html"):
+        soup = BeautifulSoup((site / path).read_text(encoding="utf-8"), "html.parser")
+        assert soup.select_one("article a[href='../beslut.atom']") is not None, path
+    parsed = feedparser.parse((site / "beslut.atom").read_bytes())
+    assert parsed.bozo == 0 and parsed.version == "atom10"
+    titles = {entry.link: entry.title for entry in parsed.entries}
+    assert titles["https://example.invalid/casebook/book/cases/rjh-2025-spin.html"] == (
+        "Förslag till beslut: Region Jämtland Härjedalen, högst 750\N{NO-BREAK SPACE}000\N{NO-BREAK SPACE}kr "
+        "(12,10\N{NO-BREAK SPACE}%), inte beslutat ännu – SPIN – Strategisk Planering i Norr")
+
+
+def test_the_method_page_names_the_repository(site):
+    soup = BeautifulSoup((site / "book" / "method.html").read_text(encoding="utf-8"), "html.parser")
+    assert soup.select_one("article a[href='https://example.invalid/casebook']") is not None
+
+
+def test_a_case_page_links_the_pages_of_its_organisations(site):
+    soup = BeautifulSoup((site / SPIN).read_text(encoding="utf-8"), "html.parser")
+    links = {a.get_text().replace("\N{SOFT HYPHEN}", ""): a["href"] for a in soup.select("#T_facts a, #T_financing a")}
+    for name in ("Region Jämtland Härjedalen", "Region Västernorrland", "Region Västerbotten", "Region Norrbotten",
+                 "Tillväxtverket"):
+        target = (site / SPIN).parent / links[name]
+        assert target.resolve().is_file(), name
+        page = BeautifulSoup(target.read_text(encoding="utf-8"), "html.parser")
+        assert page.select_one("article a[href='../cases/rjh-2025-spin.html']") is not None, name
+
+
+def test_the_case_list_shows_each_cases_state_in_a_column(browser, server):
+    context, page = _open(browser, server, "book/case_list.html")
+    headers = page.locator("main table.casebook-sortable thead th").all_inner_texts()
+    spin_row = page.locator("main table.casebook-sortable tbody tr", has=page.locator("a[href='cases/rjh-2025-spin.html']"))
+    state = spin_row.locator("td").nth(1).inner_text()
+    context.close()
+    assert [h.replace("\N{SOFT HYPHEN}", "") for h in headers][:3] == ["Datum", "Läge", "Projekt"]
+    assert state == "Förslag till beslut"
+
+
+def test_feed_links_resolve_against_the_site_address(site):
+    parsed = feedparser.parse((site / "beslut.atom").read_bytes())
+    assert parsed.feed.links[0].href == urljoin("https://example.invalid/casebook/", "beslut.atom")
