@@ -48,3 +48,10 @@ def test_dates_in_text_are_kept_on_one_line_and_short_tokens_left_alone():
 
 def test_the_search_index_reads_the_words_whole():
     assert without_soft_hyphens(f"Fi{SHY}nan&shy;sie&#173;rings&#xad;plan") == "Finansieringsplan"
+
+
+def test_hidden_elements_and_the_search_indexs_values_are_left_as_they_are():
+    markup = ('<div hidden data-pagefind-ignore><span data-pagefind-sort="datum">2025-09-09</span>'
+              '<span data-pagefind-meta="beslutsfattare">Region Jämtland Härjedalen</span></div>'
+              '<span data-pagefind-filter="Projektägare">Region Västernorrland</span>')
+    assert hyphenate_html(markup) == markup

@@ -13,8 +13,9 @@ rather than widen a table column.
 
 Only words of letters get soft hyphens, and only in text: never markup, attributes, numbers,
 dates, amounts, identifiers, file names, e-mail or web addresses, nor the text of ``code``,
-``pre``, ``time``, ``data``, ``script``, ``style`` or an element with the class
-``casebook-hash``, ``casebook-amount`` or ``casebook-nohyphen``. The search index is built
+``pre``, ``time``, ``data``, ``script``, ``style``, of a hidden element, of the values
+the search index reads (``data-pagefind-sort``, ``-meta``, ``-filter``), or of an element
+with the class ``casebook-hash``, ``casebook-amount`` or ``casebook-nohyphen``. The search index is built
 from the pages with every soft hyphen removed (:func:`without_soft_hyphens`), so a search
 for a word finds it.
 """
@@ -33,6 +34,8 @@ MIN_LETTERS = 10
 _SKIPPED_ELEMENTS = frozenset({"code", "pre", "time", "data", "script", "style", "kbd", "samp", "textarea", "svg", "math",
                                "title"})
 _SKIPPED_CLASSES = frozenset({"casebook-hash", "casebook-amount", "casebook-nohyphen"})
+# Hidden elements (nobody reads their lines) and the values the search index reads as they are.
+_HIDDEN_OR_DATA = re.compile(r"\shidden(?=[\s>/=])|\sdata-pagefind-(?:sort|meta|filter)=")
 _TAG = re.compile(r"<!--.*?-->|<![^>]*>|<[^>]*>", re.DOTALL)
 _TAG_NAME = re.compile(r"</?\s*([a-zA-Z][a-zA-Z0-9-]*)")
 _CLASS = re.compile(r"""\sclass\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
@@ -82,7 +85,7 @@ def _html_text(text: str) -> str:
 
 def _skips(tag: str) -> bool:
     name = _TAG_NAME.match(tag).group(1).lower()
-    if name in _SKIPPED_ELEMENTS:
+    if name in _SKIPPED_ELEMENTS or _HIDDEN_OR_DATA.search(tag):
         return True
     found = _CLASS.search(tag)
     classes = set(next(value for value in found.groups() if value is not None).split()) if found else set()
