@@ -226,3 +226,21 @@ def test_pagefind_gives_the_parts_pages_the_urls_of_the_whole_site(tmp_path):
     assert parts == {"0": ["/book/cases/fiktiv-bas.html"], "2": ["/book/cases/rjh-2025-spin.html"],
                      "3": ["/book/cases/fiktiv-norr.html"]}
     assert sorted(url for urls in parts.values() for url in urls) == _urls(whole)
+
+
+def test_pagefind_reads_the_pages_without_soft_hyphens_and_without_heading_links(tmp_path):
+    site = _site(tmp_path, [])
+    _write_case(site, "fiktiv-bas", "Fi\N{SOFT HYPHEN}nan\N{SOFT HYPHEN}sie&shy;rings\N{SOFT HYPHEN}plan")
+    seen = {}
+
+    def run(command, env=None, **kwargs):
+        staging = Path(command[command.index("--site") + 1])
+        seen["page"] = (staging / "book" / "cases" / "fiktiv-bas.html").read_text(encoding="utf-8")
+        seen["excluded"] = command[command.index("--exclude-selectors") + 1]
+        Path(command[command.index("--output-path") + 1]).mkdir(parents=True)
+        return subprocess.CompletedProcess(command, 0, "", "")
+
+    build_search_index(site, run=run)
+    assert "<p>Finansieringsplan</p>" in seen["page"]
+    assert seen["excluded"] == "a.headerlink"
+    assert "\N{SOFT HYPHEN}" in (site / "book" / "cases" / "fiktiv-bas.html").read_text(encoding="utf-8")  # the site keeps them
