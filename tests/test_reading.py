@@ -344,3 +344,44 @@ def test_the_case_list_shows_each_cases_state_in_a_column(browser, server):
 def test_feed_links_resolve_against_the_site_address(site):
     parsed = feedparser.parse((site / "beslut.atom").read_bytes())
     assert parsed.feed.links[0].href == urljoin("https://example.invalid/casebook/", "beslut.atom")
+
+
+# --- A statement that tells the truth ------------------------------------------------------
+
+TESTS = Path(__file__).parent
+CLAIMED_TEST = r"`(test_[a-z_]+\.py)::(test_[a-z0-9_]+)`"
+
+
+def test_each_claim_of_how_the_site_was_tested_names_a_test_that_exists(site):
+    import re
+
+    statement = (TESTS.parent / "book" / "accessibility.md").read_text(encoding="utf-8")
+    tested = statement[statement.index("## Hur vi testat webbplatsen"):statement.index("Utöver de automatiska testerna")]
+    claims = [claim for claim in re.split(r"\n- ", tested)[1:]]
+    assert len(claims) >= 10
+    for claim in claims:
+        named = re.findall(CLAIMED_TEST, claim)
+        assert named, claim
+        for module, test in named:
+            assert re.search(rf"^def {test}\(", (TESTS / module).read_text(encoding="utf-8"), re.MULTILINE), (module, test)
+    # The published statement gives the publisher's contact from publisher.yaml and lists the known gaps.
+    text = BeautifulSoup((site / "book" / "accessibility.html").read_text(encoding="utf-8"), "html.parser").find("main")
+    text = " ".join(text.get_text("").replace("\N{SOFT HYPHEN}", "").split())
+    assert "Kontakta Region Jämtland Härjedalen: e-post oppnadata@example.invalid" in text
+    for gap in ("Bara ljust färgläge", "inte felstavade ord", "från disken", "PDF/UA", "Word-utkast"):
+        assert gap in text, gap
+
+
+def test_the_pdf_and_word_documents_are_tagged_titled_and_swedish(site):
+    import docx
+    from pypdf import PdfReader
+
+    for pdf in (site / "memo" / "rjh-2025-spin.pdf", site / "rapport" / "rjh-2025-spin.pdf"):
+        reader = PdfReader(pdf)
+        root = reader.trailer["/Root"]
+        assert "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"], pdf
+        assert root["/Lang"] == "sv-SE" and "SPIN" in reader.metadata.title, pdf
+    document = docx.Document(site / "memo" / "rjh-2025-spin.docx")
+    assert "SPIN" in document.core_properties.title and document.core_properties.language == "sv-SE"
+    assert any(p.style.name.startswith("Heading") for p in document.paragraphs)
+    assert any("w:tblHeader" in table._tbl.xml for table in document.tables)
