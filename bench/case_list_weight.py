@@ -37,6 +37,7 @@ import nbformat
 
 from bench.generate import generate
 from casebook.domain.evaluation import evaluate_case
+from casebook.domain.reference import load_publisher
 from casebook.render import pages
 
 REPO = Path(__file__).resolve().parents[1]
@@ -65,7 +66,7 @@ def build_site(root: Path, n: int) -> float:
     for name in ("_config.yml", "_toc.yml"):
         shutil.copy2(REPO / name, root / name)
     reports = [evaluate_case(path, REPO / "data" / "reference") for path in generate(root / "data" / "cases", n)]
-    pages.write_generated(root, reports, root / "no-verification.json", {})
+    pages.write_generated(root, reports, root / "no-verification.json", {}, load_publisher(REPO / "data" / "reference"), {})
     (root / "book" / "cases").mkdir()
     for report in reports:
         _stand_in_notebook(root / "book" / "cases" / f"{report.case.id}.ipynb", report.case.title, orphan=True)

@@ -60,7 +60,7 @@ from casebook.render import pages
 from casebook.engine.paths import ProjectPaths
 from casebook.engine.validate import validate_all
 from casebook.render.opendata import write_open_data
-from casebook.domain.reference import load_regional_actors
+from casebook.domain.reference import load_publisher, load_regional_actors
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -157,7 +157,7 @@ def naive(project: Path, n: int) -> Measurement:
     # The book's generated includes, so the naive build has the same pages (not timed).
     reports = validate_all(ProjectPaths.at(project))
     write_open_data(project / pages.OPEN_DATA, reports, load_regional_actors(project / "data" / "reference"))
-    pages.write_generated(project, reports, project / "none.json", {})
+    pages.write_generated(project, reports, project / "none.json", {}, load_publisher(project / "data" / "reference"), {})
     commands.append([str(BIN / "jupyter-book"), "build", "--all", "."])
     wall, cpu, peak = run_measured(commands, project)
     return Measurement(n, NAIVE, wall, cpu, peak, wall / n, n)
