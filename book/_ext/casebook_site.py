@@ -94,6 +94,21 @@ def _hyphenate(app, pagename, templatename, context, doctree) -> None:  # noqa: 
     for neighbour in ("prev", "next"):
         if context.get(neighbour) and context[neighbour].get("title"):
             context[neighbour] = {**context[neighbour], "title": hyphenate_html(context[neighbour]["title"])}
+    # The menu and the page's contents break long words too (the theme adds these functions
+    # to the context in this same event, before this handler: see its priority in setup).
+    # The site's title above the menu, and the start page's entry in it (the menu is narrow:
+    # the theme cut "Medfinansieringsbeslut" off at its edge). Not the page's <title>.
+    if isinstance(context.get("theme_logo"), dict) and isinstance(context.get("docstitle"), str):
+        context["theme_logo"] = {**context["theme_logo"], "text": hyphenate_html(context["docstitle"])}
+    if isinstance(context.get("root_title"), str):
+        context["root_title"] = hyphenate_html(context["root_title"])
+    for generator in ("generate_toctree_html", "generate_toc_html"):
+        if callable(context.get(generator)):
+            context[generator] = _hyphenated(context[generator])
+
+
+def _hyphenated(generate):  # noqa: ANN001, ANN202 - a theme's template function
+    return lambda *args, **kwargs: hyphenate_html(str(generate(*args, **kwargs)))  # HTML, or markup parsed by BeautifulSoup
 
 
 def _publisher(app, pagename, templatename, context, doctree) -> None:  # noqa: ANN001 - Sphinx event signature
@@ -148,7 +163,7 @@ def setup(app):  # noqa: ANN001, ANN201 - Sphinx extension entry point
     app.add_transform(LabelTableCells)
     app.set_translator("html", LabelledCellsTranslator)
     app.connect("html-page-context", _drop_thebe)
-    app.connect("html-page-context", _hyphenate)
+    app.connect("html-page-context", _hyphenate, priority=900)
     app.connect("html-page-context", _publisher)
     app.connect("doctree-read", _keep_no_read_doctrees)
     app.connect("doctree-resolved", _forget_pickled_doctree)
