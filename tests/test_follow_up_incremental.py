@@ -96,7 +96,8 @@ def test_verify_on_a_later_day_reruns_a_follow_up_as_of_its_build_date(tmp_path,
     shutil.copy2(CASES / "fiktiv-uppfoljning-forskott.yaml", root / "data/cases/fiktiv-uppfoljning-forskott.yaml")
     built = casebook(root, "build", env={"SOURCE_DATE_EPOCH": FIXED_DAY})  # as if built on 2025-11-30
     assert built.returncode == 0, built.stderr
-    page = (root / "_build/html/book/cases/fiktiv-uppfoljning-forskott.html").read_text(encoding="utf-8")
+    page = BeautifulSoup((root / "_build/html/book/cases/fiktiv-uppfoljning-forskott.html").read_text(encoding="utf-8"),
+                         "html.parser").get_text()
     assert "Läge per byggdatum 2025-11-30" in page
     verified = casebook(root, "verify")  # today, without SOURCE_DATE_EPOCH
     assert verified.returncode == 0, verified.stderr

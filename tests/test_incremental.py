@@ -168,7 +168,8 @@ def _summary(root: Path, tmp_path: Path) -> dict:
 
 def _case_list_row(site: Path, case_id: str) -> str:
     soup = BeautifulSoup((site / "book/case_list.html").read_text(encoding="utf-8"), "html.parser")
-    return soup.select_one(f"main a[href='cases/{case_id}.html']").find_parent("tr").get_text(" ", strip=True)
+    row = soup.select_one(f"main a[href='cases/{case_id}.html']").find_parent("tr")
+    return row.get_text(" ", strip=True).replace("\N{SOFT HYPHEN}", "")
 
 
 @pytest.mark.e2e
@@ -179,7 +180,7 @@ def test_a_changed_case_rebuilds_only_changed_pages_and_a_new_title_in_the_navig
     assert _summary(root, tmp_path)["site_build"] == "full"
     site = root / "_build" / "html"
     spin_page = (site / "book/cases/rjh-2025-spin.html").read_bytes()
-    assert _case_list_row(site, "fiktiv-bas").endswith("0 av 18 JSON")
+    assert _case_list_row(site, "fiktiv-bas").endswith("0 av 18 (regelutfall som JSON)")
 
     assert _summary(root, tmp_path)["site_build"] == "unchanged"
 
@@ -188,7 +189,7 @@ def test_a_changed_case_rebuilds_only_changed_pages_and_a_new_title_in_the_navig
     summary = _summary(root, tmp_path)
     assert (summary["executed"], summary["site_build"]) == (1, "incremental")
     assert "399\xa0000\xa0kr" in (site / "book/cases/fiktiv-bas.html").read_text(encoding="utf-8")
-    assert _case_list_row(site, "fiktiv-bas").endswith("2 av 18 JSON")
+    assert _case_list_row(site, "fiktiv-bas").endswith("2 av 18 (regelutfall som JSON)")
     assert (site / "book/cases/rjh-2025-spin.html").read_bytes() == spin_page
 
     # A case page is in no navigation: its new title rebuilds the pages that show it, not all.

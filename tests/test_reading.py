@@ -271,6 +271,19 @@ def test_words_break_only_at_a_hyphen_and_dates_never(browser, server, path, wid
         assert any(b["allowed"] for b in broken)  # long words do break, at their soft hyphens
 
 
+@pytest.mark.parametrize("width", [320, 1280])
+@pytest.mark.parametrize("path", ["book/index.html", "book/case_list.html", "book/portfolio.html", "book/open_data.html",
+                                  "book/verification.html", "book/method.html", "book/case_format.html",
+                                  "book/accessibility.html"])
+def test_previous_and_next_titles_are_shown_whole(browser, server, path, width):
+    context, page = _open(browser, server, path, width=width)
+    titles = page.evaluate("""() => [...document.querySelectorAll('.prev-next-area .prev-next-title')].map(t =>
+      ({text: t.textContent.trim(), cut: t.scrollWidth > t.clientWidth + 1 || t.scrollHeight > t.clientHeight + 1,
+        overflow: getComputedStyle(t).textOverflow}))""")
+    context.close()
+    assert titles and [t for t in titles if t["cut"] or t["overflow"] == "ellipsis"] == []
+
+
 def test_long_swedish_words_carry_soft_hyphens_and_numbers_none(site):
     html = (site / SPIN).read_text(encoding="utf-8")
     assert "Fi\N{SOFT HYPHEN}nan\N{SOFT HYPHEN}si\N{SOFT HYPHEN}e\N{SOFT HYPHEN}rings\N{SOFT HYPHEN}plan" in html

@@ -52,7 +52,7 @@ def spin_view() -> CaseView:
 @pytest.fixture(scope="module")
 def spin_audit() -> dict:
     return audit.audit_record(ProjectPaths.at(REPO), CASE_TEMPLATE, "rjh-2025-spin", "0123abc",
-                              [{"commit": "0123abc", "date": "2025-11-30", "message": "Ärendet registrerat"}])
+                              [{"commit": "0123abc", "date": "2025-11-30", "message": "Ärendet registrerat", "fields": ["+"]}])
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +118,7 @@ def test_audit_trail_lists_every_sha256_of_the_audit_record(spin_audit, spin_pdf
     for sha256 in hashes:
         assert sha256 in text
     assert "Revisionsspår: vad sidan är beräknad från" in text
-    assert "Ärendet registrerat" in text  # the change history
+    assert "Ärendet lades till." in text  # the change history, in Swedish
 
 
 def test_without_an_audit_record_the_case_files_sha256_is_given(spin_view):

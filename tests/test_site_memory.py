@@ -39,7 +39,7 @@ class _RecordingApp:
         self.outdir = "/site/html"
         self.config = SimpleNamespace(casebook_search_part_pages=3)
 
-    def connect(self, event, handler):
+    def connect(self, event, handler, priority=500):
         self.handlers.setdefault(event, []).append(handler)
 
     def add_transform(self, *args):

@@ -119,7 +119,7 @@ def test_a_kept_jupyter_book_process_rebuilds_changed_pages_without_restarting(t
             (source / "book" / "_generated" / "case_table.md").write_text(f"Ärendelistan, version {number}.\n",
                                                                           encoding="utf-8")
             assert build_html(work, source, persistent=kept).kind is SiteBuild.INCREMENTAL
-            case_list = (first.html / "book" / "case_list.html").read_text(encoding="utf-8")
+            case_list = (first.html / "book" / "case_list.html").read_text(encoding="utf-8").replace("\N{SOFT HYPHEN}", "")
             assert f"Ärendelistan, version {number}." in case_list
         assert kept._process is process
 

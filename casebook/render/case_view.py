@@ -306,7 +306,8 @@ class CaseView:
             "datum": fmt.date(day) + ("" if dates.decision is not None else " (ansökan)"),
             "lage": case.state.label,
             "beslutsfattare": case.decision_maker.name,
-            "belopp": f"{fmt.percent(case.share_percent_in_force)}, högst {fmt.kronor(case.max_amount_in_force)}",
+            "belopp": "inget bidrag" if case.state is CaseState.REJECTED
+            else f"{fmt.percent(case.share_percent_in_force)}, högst {fmt.kronor(case.max_amount_in_force)}",
         }
         spans += "".join(f'<span data-pagefind-meta="{k}">{html.escape(v)}</span>' for k, v in meta.items())
         # data-pagefind-ignore keeps these words out of the full-text index; filters and meta still count.
