@@ -154,7 +154,10 @@ def test_whatever_check_accepts_every_writer_writes(tmp_path_factory, reference)
         source = folder / "book"
         (source / "_config.yml").parent.mkdir()
         shutil.copy2(REPO / "_config.yml", source / "_config.yml")
-        pages.write_generated(source, [evaluated], folder / "verification.json", {evaluated.case.id: "0" * 64})
+        change = {"commit": "abc1234", "date": "2017-03-01", "message": "x", "fields": ["title"]}
+        pages.write_generated(source, [evaluated], folder / "verification.json", {evaluated.case.id: "0" * 64},
+                              publisher, {evaluated.case.id: [change]})
+        assert (source / pages.GENERATED / "extra" / pages.FEED_FILE).read_bytes().startswith(b"<?xml")
         written = write_open_data(folder / "data", [evaluated], actors, agencies=agencies, publisher=publisher)
         assert {p.name for p in written} >= {"beslut.csv", "medfinansiering.xlsx", "360giving.json", "katalog.rdf"}
         memo = write_memo(evaluated, folder / "memo", REFERENCE_DIR)

@@ -75,7 +75,7 @@ def test_a_later_change_of_the_case_file_updates_its_entry_and_the_output_is_the
     parsed = feedparser.parse(first)
     spin = next(e for e in parsed.entries if e.id.endswith("#proposal"))
     assert spin.updated == "2026-01-05T00:00:00Z" and spin.published == "2025-09-09T00:00:00Z"
-    assert parsed.feed.updated == "2099-02-21T00:00:00Z"  # the newest entry: fiktiv-avslag's decision
+    assert parsed.feed.updated == "2026-01-05T00:00:00Z"  # the newest entry: SPIN's change, after fiktiv-avslag's decision (2017-02-21)
     # No date of the build: every date in the feed is one of the data's.
     data_dates = {"2026-01-05"} | {d.isoformat() for r in reports for d in (r.case.dates.decision, r.case.dates.application_received) if d}
     assert set(re.findall(r"\d{4}-\d\d-\d\d", first.decode())) <= data_dates

@@ -105,8 +105,8 @@ def test_each_commit_names_the_fields_of_the_case_file_it_changed(project):
     root = project.root
     case = root / "data" / "cases" / "fiktiv-a.yaml"
     text = case.read_text(encoding="utf-8")
-    assert "\n  decision: 2099-02-15\n" in text and "\namount_applied_for: " in text
-    changed = text.replace("\n  decision: 2099-02-15\n", "\n  decision: 2099-02-16\n")
+    assert "\n  decision: 2017-02-15\n" in text and "\namount_applied_for: " in text
+    changed = text.replace("\n  decision: 2017-02-15\n", "\n  decision: 2017-02-16\n")
     changed = re.sub(r"\namount_applied_for: (\d+)", lambda m: f"\namount_applied_for: {int(m.group(1)) + 1}", changed)
     case.write_text(changed, encoding="utf-8")
     git(root, "commit", "-q", "-am", "Rätta datum och belopp")

@@ -98,7 +98,7 @@ def test_every_text_field_carries_the_check(model):
     unchecked = [path for path, s in fields
                  if s.get("pattern") not in (TEXT_PATTERN, LINE_PATTERN, CASE_ID_PATTERN, ORGANISATION_NUMBER_PATTERN,
                                              "^[0-9]{2}$", *CODE_PATTERNS)
-                 and not (path.endswith(("contact_email", "site_url")))]
+                 and not re.search(r"/(contact_email|site_url|phone|repository_url)(/anyOf/0)?$", path)]
     assert unchecked == []
 
 

@@ -343,13 +343,14 @@ def check_publisher(paths: ProjectPaths, publish: bool, console: Console) -> Non
     placeholders = load_publisher(paths.reference_dir).placeholders()
     if not placeholders:
         return
-    where = f"{paths.relative(paths.reference_dir / 'publisher.yaml')}: {' och '.join(placeholders)}"
+    named = f"{', '.join(placeholders[:-1])} och {placeholders[-1]}" if len(placeholders) > 1 else placeholders[0]
+    where = f"{paths.relative(paths.reference_dir / 'publisher.yaml')}: {named}"
     if publish:
         raise UserError(f"Webbplatsen publiceras inte: {where} är platshållare (en adress under en domän för exempel, "
-                        "som example.invalid). Ange utgivarens riktiga e-postadress och webbplatsens adress först.")
+                        "som example.invalid). Ange de riktiga adresserna först.")
     if paths.reference_dir not in _warned_placeholders:
         _warned_placeholders.add(paths.reference_dir)
-        console.print(f"Varning: {where} är platshållare; öppna data och katalogen nämner dem. "
+        console.print(f"Varning: {where} är platshållare; sidorna, öppna data och katalogen nämner dem. "
                       "Ett bygge för publicering (casebook build --publish) stoppas tills de är ifyllda.",
                       style="yellow", markup=False, soft_wrap=True)
 
