@@ -10,11 +10,10 @@ import feedparser
 from conftest import REFERENCE_DIR, REPO, SPIN_PATH
 
 from casebook.domain.evaluation import evaluate_case
-from casebook.domain.reference import Publisher
+from casebook.domain.reference import load_publisher
 from casebook.render.feed import ATOM, atom_feed
 
-PUBLISHER = Publisher(name="Region Jämtland Härjedalen", contact_email="oppnadata@example.invalid",
-                      site_url="https://example.invalid/casebook/")
+PUBLISHER = load_publisher(REFERENCE_DIR)  # site_url https://example.invalid/casebook/
 NBSP = "\N{NO-BREAK SPACE}"
 RFC_3339 = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)")
 

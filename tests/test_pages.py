@@ -15,8 +15,8 @@ from casebook.render.pages import (accessibility_contact, case_table, newest_fir
 NBSP = "\N{NO-BREAK SPACE}"
 
 
-PUBLISHER = Publisher(name="Region Exempel (fiktiv)", contact_email="tillganglighet@example.invalid",
-                      site_url="https://example.invalid/casebook/")
+PUBLISHER = Publisher(name="Region Exempel (fiktiv)", organisation_number="232100-0180", contact_email="tillganglighet@example.invalid",
+                      site_url="https://example.invalid/casebook/", grant_id_prefix="360G-fiktiv", org_id_scheme="SE-ON")
 
 
 def test_the_accessibility_contact_is_the_one_the_publisher_sets():
