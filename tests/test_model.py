@@ -116,3 +116,25 @@ def test_model_is_frozen(spin):
     with pytest.raises(Exception):
         spin.title = "annat"  # type: ignore[misc]
     assert isinstance(spin, Case)
+
+
+def test_the_own_line_follows_a_copy_that_replaces_the_plan_or_the_decision_maker(spin):
+    assert spin.own_line.financier == spin.decision_maker.name == "Region Jämtland Härjedalen"
+    reordered = spin.model_copy(update={"financing_plan": list(reversed(spin.financing_plan))})
+    assert reordered.own_line is spin.own_line  # the same line object, found in the new plan
+    other = next(line for line in spin.financing_plan if line is not spin.own_line)
+    renamed = spin.model_copy(update={"decision_maker": spin.decision_maker.model_copy(update={"name": other.financier})})
+    assert renamed.own_line is other
+    assert spin.own_line.financier == "Region Jämtland Härjedalen"
+
+
+def test_a_financier_named_three_times_is_named_once_in_the_error(tmp_path):
+    text = SPIN_PATH.read_text(encoding="utf-8")
+    for other in ("Region Västerbotten", "Region Norrbotten"):
+        text = text.replace(f"  - financier: {other}\n", "  - financier: Tillväxtverket\n")
+    path = tmp_path / "rjh-2025-spin.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(CaseFileError) as error:
+        load_case(path)
+    assert [(p.field, p.message) for p in error.value.problems] == [
+        ("financing_plan", "finansiären förekommer mer än en gång: Tillväxtverket")]

@@ -110,7 +110,8 @@ def financing_figures(case: Case) -> FinancingFigures:
     """Compute every figure of the financing plan and decision for one case."""
     total = sum(line.amount for line in case.financing_plan)
     shares = tuple(FinancingShare(line, percent(line.amount, total)) for line in case.financing_plan)
-    own = next(s for s in shares if s.line is case.own_line)
+    own_line = case.own_line
+    own = next(s for s in shares if s.line is own_line)
     project_costs = case.total_costs or total
     decided, max_amount = case.share_percent_in_force, case.max_amount_in_force
     share_of_total = decided * total / HUNDRED
@@ -143,6 +144,6 @@ def financing_figures(case: Case) -> FinancingFigures:
         public_amount=public_amount,
         private_amount=total - public_amount,
         unconfirmed=tuple(
-            line for line in case.financing_plan if not line.confirmed and line is not case.own_line
+            line for line in case.financing_plan if not line.confirmed and line is not own_line
         ),
     )

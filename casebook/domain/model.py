@@ -7,9 +7,11 @@ decimal number as ``Decimal`` so that a value such as ``12.10`` is never a binar
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 import re
 from decimal import Decimal
 from enum import Enum
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated
 
@@ -492,8 +494,8 @@ class Case(_Strict):
                     f"{kronor(self.stated_total_financing)}",
                 )
         self._status_is_consistent()
-        names = [line.financier for line in self.financing_plan]
-        duplicates = sorted({name for name in names if names.count(name) > 1})
+        counts = Counter(line.financier for line in self.financing_plan)
+        duplicates = sorted(name for name, count in counts.items() if count > 1)
         if duplicates:
             raise _FieldValueError("financing_plan", f"finansiären förekommer mer än en gång: {', '.join(duplicates)}")
         if self.follow_up is not None:
@@ -551,8 +553,23 @@ class Case(_Strict):
 
     @property
     def own_line(self) -> FinancingLine:
-        """The decision-maker's line of the financing plan (validated to exist once)."""
-        return next(line for line in self.financing_plan if line.financier == self.decision_maker.name)
+        """The decision-maker's line of the financing plan (validated to exist once).
+
+        Looked up once per case: renderers ask for it once per financing line, and a scan
+        each time made a plan of 10 000 lines quadratic. The stored answer is checked
+        against the plan and decision-maker it was found in, so a ``model_copy`` that
+        replaces either gets a fresh lookup.
+        """
+        plan, decision_maker, line = self._own_line_lookup
+        if plan is not self.financing_plan or decision_maker is not self.decision_maker:
+            del self.__dict__["_own_line_lookup"]
+            return self.own_line
+        return line
+
+    @cached_property
+    def _own_line_lookup(self) -> tuple[list[FinancingLine], Organisation, FinancingLine]:
+        line = next(line for line in self.financing_plan if line.financier == self.decision_maker.name)
+        return self.financing_plan, self.decision_maker, line
 
     def assessment(self, topic: AssessmentTopic) -> Assessment | None:
         return next((a for a in self.assessments if a.topic is topic), None)
