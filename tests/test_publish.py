@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import casebook, copy_project
 
-from casebook.engine.publish import ProjectBusy, project_lock, publish, stage_version
+from casebook.engine.publish import MARKER, MARKER_TEXT, ForeignOutput, ProjectBusy, project_lock, publish, stage_version
 
 
 def _built(tmp_path: Path, text: str) -> Path:
@@ -46,14 +46,89 @@ def test_the_replaced_version_is_kept_when_the_build_folder_is_reached_through_a
     assert (first / "index.html").read_text(encoding="utf-8") == "första"
 
 
-def test_a_site_from_before_versioning_is_replaced(tmp_path):
+def test_a_copy_of_one_of_our_versions_at_the_site_path_is_replaced(tmp_path):
     site = tmp_path / "html"
     site.mkdir()
-    (site / "index.html").write_text("gammal", encoding="utf-8")
+    (site / "index.html").write_text("kopia", encoding="utf-8")
+    (site / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
     publish(_built(tmp_path, "ny"), site)
     assert site.is_symlink() and (site / "index.html").read_text(encoding="utf-8") == "ny"
-    publish(_built(tmp_path, "nyare"), site)  # the old folder was the replaced version until now
+    publish(_built(tmp_path, "nyare"), site)  # the copy was the replaced version until now
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith("html-previous")] == []
+
+
+def _user_files(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): p.read_text(encoding="utf-8") for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_publishing_removes_only_the_versions_it_made(tmp_path):
+    """The reproduction of issue 20: a user's folders beside the output were deleted by the next publish."""
+    site = tmp_path / "site"
+    for name in ("site-backup-2024", "site-old", "site-20240101T000000-1-1"):  # the last one looks like a version but is unmarked
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "index.html").write_text(f"användarens {name}", encoding="utf-8")
+    before = {name: _user_files(tmp_path / name) for name in ("site-backup-2024", "site-old", "site-20240101T000000-1-1")}
+    versions = [publish(_built(tmp_path, str(number)), site) for number in range(4)]
+    assert all((version / MARKER).is_file() for version in versions[-2:])
+    assert {name: _user_files(tmp_path / name) for name in before} == before
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("site")) == sorted(
+        ["site", versions[-2].name, versions[-1].name, *before])
+
+
+@pytest.mark.parametrize("existing", ["folder", "link", "file"])
+def test_an_output_that_is_not_ours_is_refused_and_left_as_it_was(tmp_path, existing):
+    site = tmp_path / "site"
+    user = tmp_path / "mina-filer"
+    user.mkdir()
+    (user / "rapport.docx").write_text("användarens egen fil", encoding="utf-8")
+    if existing == "folder":
+        user.rename(site)
+        user = site
+    elif existing == "link":
+        site.symlink_to(user, target_is_directory=True)
+    else:
+        site.write_text("en fil", encoding="utf-8")
+    built = _built(tmp_path, "ny")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    with pytest.raises(ForeignOutput, match="casebook ersätter eller tar bort bara det som casebook självt har publicerat"):
+        publish(built, site)
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+    if existing != "file":
+        assert _user_files(user) == {"rapport.docx": "användarens egen fil"}
+
+
+def test_an_empty_output_folder_is_taken(tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    publish(_built(tmp_path, "ny"), site)
+    assert (site / "index.html").read_text(encoding="utf-8") == "ny"
+
+
+def test_a_version_published_before_versions_were_marked_is_recognised_and_removed_later(tmp_path):
+    site = tmp_path / "html"
+    unmarked = tmp_path / "html-20250101T000000-42-7"
+    unmarked.mkdir()
+    (unmarked / "index.html").write_text("omärkt", encoding="utf-8")
+    site.symlink_to(unmarked.name, target_is_directory=True)
+    publish(_built(tmp_path, "ny"), site)
+    assert (unmarked / "index.html").read_text(encoding="utf-8") == "omärkt"  # the replaced version stays once
+    publish(_built(tmp_path, "nyare"), site)
+    assert not unmarked.exists()
+
+
+def test_leftovers_of_a_killed_build_are_removed_only_when_their_maker_is_gone(tmp_path):
+    from casebook.engine.lifetime import claim, remove_abandoned
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    abandoned, running, foreign = tmp_path / ".staging-a", tmp_path / ".staging-b", tmp_path / ".staging-c"
+    for folder in (abandoned, running, foreign):
+        folder.mkdir()
+        (folder / "fil").write_text("x", encoding="utf-8")
+    claim(running)
+    (abandoned / ".casebook-owner").write_text(
+        (running / ".casebook-owner").read_text(encoding="utf-8").replace(str(os.getpid()), dead.stdout.strip()), encoding="utf-8")
+    assert remove_abandoned(tmp_path, ".staging-*") == [abandoned]
+    assert running.is_dir() and foreign.is_dir() and not abandoned.exists()
 
 
 def test_a_reader_never_finds_the_site_missing_while_it_is_republished(tmp_path):
