@@ -89,10 +89,16 @@ def test_reference_data_or_a_new_build_date_evaluates_every_case_again(project, 
     assert sorted(evaluated) == ["fiktiv-a", "fiktiv-b", "rjh-2025-spin"]
 
 
-def test_a_damaged_cache_is_ignored(project):
+@pytest.mark.parametrize("damage", ["truncated", "edited"])
+def test_a_damaged_cache_is_named_and_never_unpickled(project, damage, monkeypatch):
     paths, evaluated = project
-    (paths.build_dir / "cache" / "evaluated.pickle").write_bytes(b"not a pickle")
-    assert len(validate.validate_all(paths)) == 3
+    stored = paths.build_dir / "cache" / "evaluated.pickle"
+    data = stored.read_bytes()
+    # Edited: a byte of the pickle changed, its recorded SHA-256 left as it was.
+    stored.write_bytes(data[: len(data) // 2] if damage == "truncated" else data[:-2] + bytes([data[-2] ^ 1]) + data[-1:])
+    monkeypatch.setattr(validate.pickle, "loads", lambda _: pytest.fail("a damaged cache was unpickled"))
+    with pytest.warns(validate.DamagedCacheEntry, match="evaluated.pickle\\) var skadad eller ändrad"):
+        assert len(validate.validate_all(paths)) == 3
     assert len(evaluated) == 3
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from casebook.engine.audit import package_versions
 from casebook.engine.paths import ProjectPaths
+from casebook.render import cache_entry
 
 PORTFOLIO = "_portfolio"  # cache entry of the portfolio; case ids cannot start with "_"
 
@@ -90,7 +91,11 @@ def portfolio_inputs(paths: ProjectPaths, template: Path, as_of: str) -> Noteboo
 
 
 class ExecutionCache:
-    """Executed notebooks by name (case id or :data:`PORTFOLIO`), each with the key it was executed under."""
+    """Executed notebooks by name (case id or :data:`PORTFOLIO`), each with the key it was executed under.
+
+    Each entry's key file also records the notebook's SHA-256 (:mod:`casebook.render.cache_entry`):
+    a notebook edited or damaged since it was stored is removed, with a warning, and executed again.
+    """
 
     def __init__(self, paths: ProjectPaths):
         self.dir = paths.cache_dir
@@ -102,15 +107,16 @@ class ExecutionCache:
         return self.dir / f"{name}.key"
 
     def is_fresh(self, name: str, key: str) -> bool:
-        key_file = self._key_file(name)
-        return self.notebook(name).is_file() and key_file.is_file() and key_file.read_text() == key
+        """Stored under ``key``, and the notebook is the one stored."""
+        shown_as = "den cachade portföljen" if name == PORTFOLIO else f"den cachade anteckningsboken för ärendet {name}"
+        return cache_entry.is_current(self._key_file(name), key, (self.notebook(name),), shown_as)
 
     def store(self, name: str, key: str, executed: Path) -> None:
         """Store an executed notebook; the key is written last, so an interrupted store is never fresh."""
         self.dir.mkdir(parents=True, exist_ok=True)
         self._key_file(name).unlink(missing_ok=True)
         shutil.copyfile(executed, self.notebook(name))
-        self._key_file(name).write_text(key)
+        cache_entry.record(self._key_file(name), key, (self.notebook(name),))
 
     def copy_entries(self, names: list[str], target: Path) -> None:
         """Copy the named entries (notebook and key) to ``target``, a cache folder of the same layout."""

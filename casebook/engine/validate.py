@@ -3,7 +3,8 @@
 Kept apart from the rest of the engine so that checking imports only the domain (no
 pandas, matplotlib, papermill or IPython) and stays fast.
 
-Evaluated cases are kept in ``_build/cache/evaluated.pickle``, each under the SHA-256 of
+Evaluated cases are kept in ``_build/cache/evaluated.pickle`` (after the SHA-256 of the
+pickle, checked before anything is unpickled), each under the SHA-256 of
 its case file's bytes, all under one key over everything else evaluation depends on (the
 package's code, the reference data, the versions of the libraries that parse and
 format, the build date that follow-up rules are judged on). So when one case file
@@ -19,6 +20,7 @@ import os
 import pickle
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 
 from casebook.domain import formatting as fmt
@@ -29,6 +31,7 @@ from casebook.domain.wording import unwritten_sections
 from casebook.domain.payments import as_of_date
 from casebook.domain.reference import load_publisher
 from casebook.engine.paths import CASE_SUFFIX, ProjectPaths
+from casebook.render.cache_entry import DamagedCacheEntry
 
 NOTHING_RAN = "\n\nInget har körts och webbplatsen är oförändrad."
 # Libraries whose behaviour shapes an evaluated case (parsing, validation, formatting).
@@ -126,12 +129,20 @@ class EvaluationCache:
         return digest.hexdigest()
 
     def _load(self) -> dict[str, tuple[str, EvaluatedCase]]:
+        """The stored cases, if stored under this key; the file's SHA-256 is checked before it is unpickled."""
         try:
-            with open(self.file, "rb") as handle:
-                stored = pickle.load(handle)  # rules come back by id (Rule.__reduce__)
+            digest, _, payload = self.file.read_bytes().partition(b"\n")
         except FileNotFoundError:
             return {}
-        except Exception:  # noqa: BLE001 - a damaged or outdated cache is only a lost speed-up
+        if hashlib.sha256(payload).hexdigest().encode() != digest:  # the next build writes it anew
+            warnings.warn(DamagedCacheEntry(
+                f"Cachen med utvärderade ärenden ({self.paths.relative(self.file)}) var skadad eller ändrad "
+                "(stämmer inte med sin SHA-256); ärendena utvärderas igen."
+            ), stacklevel=2)
+            return {}
+        try:
+            stored = pickle.loads(payload)  # rules come back by id (Rule.__reduce__)
+        except Exception:  # noqa: BLE001 - an outdated cache (a class that changed) is only a lost speed-up
             return {}
         return stored["cases"] if isinstance(stored, dict) and stored.get("key") == self.key else {}
 
@@ -152,8 +163,9 @@ class EvaluationCache:
         self.file.parent.mkdir(parents=True, exist_ok=True)
         handle = tempfile.NamedTemporaryFile(dir=self.file.parent, prefix=".evaluated-", delete=False)
         try:
+            payload = pickle.dumps({"key": self.key, "cases": self.used}, protocol=pickle.HIGHEST_PROTOCOL)
             with handle:
-                pickle.dump({"key": self.key, "cases": self.used}, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                handle.write(hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
             os.replace(handle.name, self.file)
         except BaseException:
             Path(handle.name).unlink(missing_ok=True)

@@ -54,6 +54,7 @@ from casebook.domain.evaluation import EvaluatedCase
 from casebook.domain.model import CASE_ID_PATTERN, AssessmentTopic, Case, CaseState
 from casebook.domain.reference import load_publisher
 from casebook.domain.rules import RuleResult, RuleSetId
+from casebook.render import cache_entry
 from casebook.render.typst_pdf import (Mapper, compile_pdf, creation_time, json_input, link_or_copy, narrative_data,
                                        package_files, prune_cache, refuse_control_characters, render_stale,
                                        shared_inputs_digest, write_atomically)
@@ -880,7 +881,7 @@ class _MemoJob:
     def current(self) -> WrittenMemo | None:
         """The files on disk, when they were written from the same inputs."""
         docx_path, pdf_path, key_path = self.files
-        if docx_path.is_file() and pdf_path.is_file() and key_path.is_file() and key_path.read_text() == self.key:
+        if cache_entry.is_current(key_path, self.key, (docx_path, pdf_path), f"beslutsunderlaget för ärendet {self.evaluated.case.id}"):
             return WrittenMemo(self.evaluated.case.id, docx_path, pdf_path, regenerated=False)
         return None
 
@@ -904,7 +905,7 @@ def _render_memo(job: _MemoJob) -> WrittenMemo:
     key_path.unlink(missing_ok=True)
     write_atomically(docx_path, docx)
     write_atomically(pdf_path, pdf)
-    write_atomically(key_path, job.key.encode())
+    cache_entry.record(key_path, job.key, (docx_path, pdf_path))
     return WrittenMemo(evaluated.case.id, docx_path, pdf_path, regenerated=True)
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from casebook.domain import formatting as fmt
 from casebook.domain.evaluation import EvaluatedCase
+from casebook.render import cache_entry
 from casebook.render.case_view import CaseView
 from casebook.domain.payments import as_of_date
 from casebook.render.typst_pdf import (Mapper, compile_pdf, creation_time, json_input, link_or_copy, narrative_data,
@@ -235,7 +236,7 @@ class _ReportJob:
     def current(self) -> WrittenReport | None:
         """The PDF on disk, when it was written from the same inputs."""
         pdf_path, key_path = self.files
-        if pdf_path.is_file() and key_path.is_file() and key_path.read_text() == self.key:
+        if cache_entry.is_current(key_path, self.key, (pdf_path,), f"rapporten (PDF) för ärendet {self.evaluated.case.id}"):
             return WrittenReport(self.evaluated.case.id, pdf_path, regenerated=False)
         return None
 
@@ -256,7 +257,7 @@ def _render_report(job: _ReportJob) -> WrittenReport:
     job.out_dir.mkdir(parents=True, exist_ok=True)
     key_path.unlink(missing_ok=True)
     write_atomically(pdf_path, pdf)
-    write_atomically(key_path, job.key.encode())
+    cache_entry.record(key_path, job.key, (pdf_path,))
     return WrittenReport(job.evaluated.case.id, pdf_path, regenerated=True)
 
 
