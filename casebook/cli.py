@@ -1,8 +1,8 @@
 """Command line: ``python -m casebook build | check | new | serve | verify | export | refresh-notebook | memo``.
 
 User errors print a short Swedish message and exit with 2, without a traceback; a case
-notebook or book build that fails exits with 1; Ctrl-C or SIGTERM stops a build within
-seconds and exits with 130. Nothing is published unless all succeeded.
+notebook or book build that fails exits with 1; Ctrl-C, SIGTERM or SIGHUP stops a build
+within seconds and exits with 130. Nothing is published unless all succeeded.
 
 Engine modules are imported inside the commands that need them: ``check`` imports only
 the domain and validation, so it never loads pandas, matplotlib, papermill or IPython.
@@ -119,34 +119,46 @@ def main(argv: list[str] | None = None) -> int:
                     console.print(f"Utdata sparade i {template}.")
             return 0
         if args.command == "serve":
-            return _interruptible(lambda: _serve(args, paths, console))
-        return _interruptible(lambda: _build_or_verify(args, paths, console))
+            return _interruptible(lambda: _serve(args, paths, console), paths.site, paths.root)
+        site = getattr(args, "output", None) or getattr(args, "site", None)
+        site = (paths.root / site if site else paths.site).absolute()
+        return _interruptible(lambda: _build_or_verify(args, paths, console), site, paths.root)
     except UserError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_USER_ERROR
 
 
-def _interruptible(command) -> int:
-    """Run ``command`` with Ctrl-C and SIGTERM turned into one clean stop (exit 130).
+def _interruptible(command, site: Path, root: Path) -> int:
+    """Run ``command`` with Ctrl-C, SIGTERM and SIGHUP turned into one clean stop (exit 130).
 
     The first signal raises ``KeyboardInterrupt`` where the build is; further signals are
-    ignored while it stops its workers and kernels.
+    ignored while it stops its workers and kernels. The one line printed says whether the
+    published ``site`` changed: a signal that comes after the new version was swapped in
+    must not claim the site is unchanged.
     """
+    import os
+
     from casebook.engine.build import BuildInterrupted
+    from casebook.engine.lifetime import STOP_SIGNALS
+
+    def published() -> str | None:
+        return os.readlink(site) if site.is_symlink() else None
 
     def interrupt(_signum, _frame) -> None:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, signal.SIG_IGN)
         raise KeyboardInterrupt
 
-    previous = {s: signal.signal(s, interrupt) for s in (signal.SIGINT, signal.SIGTERM)}
+    before = published()
+    previous = {s: signal.signal(s, interrupt) for s in STOP_SIGNALS}
     try:
         return command()
-    except BuildInterrupted as exc:
-        print(str(exc), file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except KeyboardInterrupt:
-        print("Bygget avbröts; webbplatsen är oförändrad.", file=sys.stderr)
+    except (BuildInterrupted, KeyboardInterrupt) as exc:
+        done = str(exc) if isinstance(exc, BuildInterrupted) else "Bygget avbröts"
+        changed = published() != before
+        shown = site.relative_to(root) if site.is_relative_to(root) else site
+        print(f"{done}; den nya webbplatsen hann publiceras i {shown} före avbrottet." if changed
+              else f"{done}; webbplatsen är oförändrad.", file=sys.stderr)
         return EXIT_INTERRUPTED
     finally:
         for signum, handler in previous.items():

@@ -6,7 +6,7 @@ site untouched. Notebooks (each case, and the portfolio) are executed in paralle
 processes, each in its own fresh kernel, and reused from the execution cache when none of
 their declared inputs changed (``casebook.engine.cache``).
 
-Interruption (Ctrl-C or SIGTERM, turned into ``KeyboardInterrupt`` by the command line):
+Interruption (Ctrl-C, SIGTERM or SIGHUP, turned into ``KeyboardInterrupt`` by the command line):
 no queued notebook starts, running kernels and workers are stopped, every notebook that
 finished is already in the cache (each is stored as it completes), and the staging
 folder is removed. :class:`BuildInterrupted` says how far the build got.
@@ -34,16 +34,16 @@ from casebook.domain.errors import UserError
 from casebook.domain.evaluation import EvaluatedCase
 from casebook.domain.payments import as_of_date
 from casebook.domain.reference import load_national_agencies, load_publisher, load_regional_actors
-from casebook.engine import audit, zygote
+from casebook.engine import audit, lifetime, zygote
 from casebook.engine.cache import PORTFOLIO, ExecutionCache, case_inputs, environment, portfolio_inputs, shared_case_inputs
 from casebook.engine.code import code_version
 from casebook.engine.execute import DEFAULT_TIMEOUT, KERNEL_NAME, ExecutionFailure, NotebookJob, case_job, execute, portfolio_job
 from casebook.engine.paths import CASE_PAGES, CASE_TEMPLATE, PORTFOLIO_PAGE, PORTFOLIO_TEMPLATE, ProjectPaths
-from casebook.engine.publish import project_lock, publish, stage_version
+from casebook.engine.publish import check_output, project_lock, publish, remove_old_versions, stage_version
 from casebook.engine.site import BookBuild, PersistentBook, SiteBuildFailed, build_html, update_pages
 from casebook.engine.validate import EvaluationCache, validate_all
-from casebook.engine.workers import document_workers, ignore_interrupts, stop_workers
-from casebook.render import pages
+from casebook.engine.workers import document_workers, stop_workers, worker_started
+from casebook.render import cache_entry, pages
 from casebook.render.memo import write_memos
 from casebook.render.report_pdf import write_reports
 from casebook.render.opendata import write_open_data
@@ -65,13 +65,16 @@ class CodeChanged(BuildFailed):
 
 
 class BuildInterrupted(Exception):
-    """The build was interrupted (Ctrl-C or SIGTERM); nothing was published."""
+    """The build was interrupted (Ctrl-C, SIGTERM or SIGHUP) while executing notebooks; nothing was published.
+
+    The message says how far execution got; the command line adds whether the site changed.
+    """
 
     def __init__(self, executed: int, pending: int):
         self.executed, self.pending = executed, pending
         super().__init__(
-            f"Bygget avbröts: {fmt.plural(executed, 'anteckningsbok', 'anteckningsböcker')} kördes klart och sparades i cachen, {pending} kördes inte; "
-            "webbplatsen är oförändrad."
+            f"Bygget avbröts: {fmt.plural(executed, 'anteckningsbok', 'anteckningsböcker')} kördes klart och sparades i cachen, "
+            f"{pending} kördes inte"
         )
 
 
@@ -243,10 +246,12 @@ def _run_in_workers(
         TextColumn("[bold]Kör ärenden"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
         TimeElapsedColumn(), TextColumn("kvar"), TimeRemainingColumn(),
     )
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=ignore_interrupts)
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=worker_started)
     try:
-        # Submitting forks every worker at once, before the progress bar starts its thread.
-        futures = {pool.submit(execute, job): job for job in jobs}
+        # Submitting forks every worker at once, before the progress bar starts its thread; a
+        # Ctrl-C in the meantime reaches the build once they exist (lifetime.signals_held).
+        with lifetime.signals_held():
+            futures = {pool.submit(execute, job): job for job in jobs}
         with Progress(*columns, console=console) as progress:
             task = progress.add_task("", total=len(jobs))
             for future in as_completed(futures):
@@ -316,11 +321,22 @@ def build_book(paths: ProjectPaths, source: Path, options: BuildOptions | None =
 # --- The whole build ----------------------------------------------------------------------
 
 
+STAGING_PREFIX = ".staging-"
+
+
 @contextmanager
 def _staging(output: Path) -> Iterator[Path]:
-    """A temporary folder beside the output, so publishing is a rename on the same file system."""
+    """A temporary folder beside the output, so publishing is a rename on the same file system.
+
+    What earlier builds left there when they were killed (their staging folders, the
+    temporary link of a publish stopped before its swap) is removed first; only folders
+    that record a maker that no longer runs (:func:`casebook.engine.lifetime.claim`).
+    """
     output.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".staging-", dir=output.parent) as name:
+    lifetime.remove_abandoned(output.parent, f"{STAGING_PREFIX}*")
+    remove_old_versions(output)
+    with tempfile.TemporaryDirectory(prefix=STAGING_PREFIX, dir=output.parent) as name:
+        lifetime.claim(Path(name))
         yield Path(name)
 
 
@@ -372,6 +388,11 @@ def _require_same_code(paths: ProjectPaths, code: str, since: float) -> None:
     raise CodeChanged()
 
 
+def _damage_reported(console: Console):
+    """Cache entries found damaged in the block are named, one line each (they are made again)."""
+    return cache_entry.reported(lambda line: console.print(line, style="yellow", markup=False, soft_wrap=True))
+
+
 def _failure_summary(summary: BuildSummary) -> str:
     cases = [name for name in summary.failed if name != PORTFOLIO]
     parts = []
@@ -394,12 +415,14 @@ def build_site(
     started, since = time.perf_counter(), _now()
     code = options.code or code_version(paths.package_dir)
 
-    evaluations = EvaluationCache(paths)
-    cases = validate_all(paths, evaluations)  # before the lock: a bad case file leaves no trace
+    check_output(output)  # before any work: a folder that is not ours is refused at once
+    with _damage_reported(console):
+        evaluations = EvaluationCache(paths)
+        cases = validate_all(paths, evaluations)  # before the lock: a bad case file leaves no trace
     check_publisher(paths, options.publish, console)
     summary = BuildSummary(cases=len(cases))
     cache = ExecutionCache(paths)
-    with project_lock(paths.lock_file, wait=options.wait), _staging(output) as staging:
+    with project_lock(paths.lock_file, wait=options.wait), _staging(output) as staging, _damage_reported(console):
         _require_same_code(paths, code, since)  # the cases were evaluated by the code this process runs
         evaluations.save()
         plan = plan_executions(paths, cases, cache, staging / "executed")
@@ -466,7 +489,7 @@ def build_preview(
         return None
     summary = BuildSummary(cases=len(cases))
     cache = ExecutionCache(paths)
-    with project_lock(paths.lock_file, wait=options.wait), _staging(paths.site) as staging:
+    with project_lock(paths.lock_file, wait=options.wait), _staging(paths.site) as staging, _damage_reported(console):
         plan = plan_executions(paths, cases, cache, staging / "executed", portfolio=False)
         summary.reused = plan.reused_cases
         result = execute_plan(paths, plan, cache, options, console)
@@ -541,7 +564,7 @@ def build_shard(
     cases = [evaluated for evaluated in validate_all(paths) if shard.contains(evaluated.case.id)]
     summary = BuildSummary(cases=len(cases))
     cache = ExecutionCache(paths)
-    with project_lock(paths.lock_file, wait=options.wait), _staging(paths.shard_dir) as staging:
+    with project_lock(paths.lock_file, wait=options.wait), _staging(paths.shard_dir) as staging, _damage_reported(console):
         plan = plan_executions(paths, cases, cache, staging / "executed", portfolio=False)
         summary.reused = plan.reused_cases
         executing = time.perf_counter()

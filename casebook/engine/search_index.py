@@ -41,6 +41,7 @@ from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
+from casebook.engine import lifetime
 from casebook.render.hyphenation import without_soft_hyphens
 
 INDEX_FOLDER = "pagefind"
@@ -147,7 +148,8 @@ def _index_part(site: Path, pages: list[Path], output: Path, run: Runner) -> Non
             copy.write_text(without_soft_hyphens(page.read_text(encoding="utf-8")), encoding="utf-8")
         command = [sys.executable, "-m", "pagefind", "--site", staging, "--output-path", str(output), "--silent",
                    "--exclude-selectors", EXCLUDED_FROM_INDEX]
-        completed = run(command, capture_output=True, text=True, check=False, env={**os.environ, **PAGEFIND_ALLOCATOR})
+        completed = run(command, capture_output=True, text=True, check=False, env={**os.environ, **PAGEFIND_ALLOCATOR},
+                        preexec_fn=lifetime.dies_with_us())  # it ends with the site build, however that ends
     if completed.returncode != 0:
         shutil.rmtree(output, ignore_errors=True)
         raise SearchIndexFailed(f"Pagefind kunde inte bygga sökindexet: {completed.stderr.strip()[-500:]}")

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
-from casebook.engine import sphinx_jobs
+from casebook.engine import lifetime, sphinx_jobs
 
 STRUCTURAL = ("_config.yml", "_toc.yml", "book/_templates/", "book/_static/", "book/_ext/")
 # Pages in no table of contents (``:orphan:``): their titles appear in no other page's navigation.
@@ -251,8 +251,9 @@ def run_jupyter_book(source: Path, out: Path, full: bool, jobs: int, report: Pat
                      defer_search: bool = False) -> tuple[int, tuple[str, ...]]:
     """``jupyter-book build`` through :mod:`casebook.engine.sphinx_jobs`; the processes used and why not more."""
     report.unlink(missing_ok=True)
+    # Jupyter Book, and the Pagefind it starts, end with the build however it ends (each with its parent).
     completed = subprocess.run(_command(source, out, full, jobs, report), cwd=source, capture_output=True, text=True,
-                               check=False, env=_environment(defer_search))
+                               check=False, env=_environment(defer_search), preexec_fn=lifetime.dies_with_us())
     if completed.returncode != 0:
         raise _problems(completed.stdout + completed.stderr, source)
     return _report(report)
@@ -279,6 +280,7 @@ class PersistentBook:
             self._process = subprocess.Popen(
                 _command(source, out, full, jobs, report, persistent=True), cwd=source, env=_environment(defer_search),
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
+                preexec_fn=lifetime.dies_with_us(),
             )
             self._started_for = (source, out, jobs)
         else:

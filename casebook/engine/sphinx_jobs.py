@@ -45,6 +45,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from casebook.engine import lifetime
 from casebook.engine.search_index import SearchIndexFailed, build_search_index
 
 PHASES = ("read", "write")
@@ -168,7 +169,8 @@ def run_then_index(jobs: int, report: Path, arguments: list[str]) -> int:
     handoff = report.with_name(report.name + ".site")
     handoff.unlink(missing_ok=True)
     child = [sys.executable, "-m", "casebook.engine.sphinx_jobs", "--in-process", str(jobs), str(report), *arguments]
-    completed = subprocess.run(child, env={**os.environ, SEARCH_INDEX_LATER: str(handoff)}, check=False)
+    completed = subprocess.run(child, env={**os.environ, SEARCH_INDEX_LATER: str(handoff)}, check=False,
+                               preexec_fn=lifetime.dies_with_us())  # it ends with this process, kill -9 included
     if completed.returncode != 0 or not handoff.exists():  # failed, or built no HTML site
         return completed.returncode
     finished = json.loads(handoff.read_text(encoding="utf-8"))

@@ -18,16 +18,28 @@ from contextlib import contextmanager
 
 import psutil
 
+from casebook.engine import lifetime
 from casebook.render.typst_pdf import Mapper
 
 # How long stopped workers and kernels get to exit before they are killed.
 STOP_GRACE_SECONDS = 2.0
 
 
-def ignore_interrupts() -> None:
-    """Workers leave Ctrl-C to the build process, which stops them; SIGTERM ends them at once."""
+def worker_started() -> None:
+    """Set up a worker: it ends with its parent, and leaves stopping to the build.
+
+    Ctrl-C and a closed terminal (SIGINT, SIGHUP, also sent to the whole process group) are
+    the build's to handle: it stops the workers. SIGTERM ends a worker at once. The worker
+    is killed when its parent ends, however it ends (kill -9 included): the build for an
+    executing worker, the fork server for a document worker (which ends with the build).
+    The stop signals were held while the worker started (``lifetime.signals_held``); they
+    are released here, once the handlers are set.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    lifetime.die_with_parent()
+    lifetime.release_signals()
 
 
 def stop_workers(pool: ProcessPoolExecutor) -> None:
@@ -85,9 +97,14 @@ def document_workers(workers: int, smallest_batch: int = DOCUMENT_BATCH_FOR_WORK
         if pool is None:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(_FORK_SERVER_PRELOAD)
-            pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=ignore_interrupts)
+            pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=worker_started)
         environment = dict(os.environ)
-        return list(pool.map(_in_environment, [(environment, function, argument) for argument in arguments]))
+        # The fork server (which imports the renderers first), the resource tracker and the
+        # workers start while the map submits: a Ctrl-C then reaches the build once they exist,
+        # never a process still importing (a traceback on the terminal).
+        with lifetime.signals_held():
+            results = pool.map(_in_environment, [(environment, function, argument) for argument in arguments])
+        return list(results)
 
     try:
         yield mapper

@@ -15,8 +15,13 @@ Pieces:
 - ``launch -f CONNECTION_FILE``: the command of the ``casebook-fork`` kernelspec, run by
   jupyter_client like any kernel. It asks the zygote named by ``$CASEBOOK_ZYGOTE`` for a
   kernel, forwards interrupt and terminate signals to it and exits with its status. Its
-  death (even by SIGKILL) closes the socket, and the kernel then exits too. Without a
-  zygote it simply becomes an ordinary kernel.
+  death (even by SIGKILL) closes the socket, and the kernel then exits too; when its own
+  parent (a build's worker) ends, it stops the kernel and exits. Without a zygote it
+  simply becomes an ordinary kernel.
+
+The zygote ends with the process that started it, however that one ends (Linux's
+parent-death signal, and it looks for its parent between requests); a later zygote
+removes the socket folders of zygotes whose build was killed.
 
 A forked kernel must be indistinguishable from a fresh one in everything that can change
 an output:
@@ -57,6 +62,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from casebook.engine import lifetime
+
 KERNEL_NAME = "casebook-fork"
 ENV_SOCKET = "CASEBOOK_ZYGOTE"
 # Every kernel of a build, forked or fresh, runs with these (see the module docstring).
@@ -67,6 +74,7 @@ KERNEL_ENVIRONMENT = {
     "MKL_NUM_THREADS": "1",
 }
 START_TIMEOUT = 120.0
+FOLDER_PREFIX = "casebook-zygote-"
 _LENGTH = struct.Struct("!I")
 
 
@@ -137,7 +145,10 @@ class Zygote:
     """A running zygote process and the socket it listens on."""
 
     def __init__(self, command: list[str] | None = None):
-        self.folder = Path(tempfile.mkdtemp(prefix="casebook-zygote-"))
+        # The folders of zygotes whose build was killed (kill -9 leaves them) go first.
+        lifetime.remove_abandoned(Path(tempfile.gettempdir()), f"{FOLDER_PREFIX}*")
+        self.folder = Path(tempfile.mkdtemp(prefix=FOLDER_PREFIX))
+        lifetime.claim(self.folder)
         self.socket_path = self.folder / "socket"
         self.command = command or [sys.executable, "-m", "casebook.engine.zygote", "serve", str(self.socket_path)]
         self.process: subprocess.Popen | None = None
@@ -153,9 +164,11 @@ class Zygote:
         errors = self.folder / "stderr"
         try:
             with open(errors, "w", encoding="utf-8") as stderr:
+                # It ends with this process, however this one ends (kill -9 included).
                 self.process = subprocess.Popen(
                     self.command, cwd=self.folder, stdout=subprocess.PIPE, stderr=stderr,
                     text=True, start_new_session=True, env={**os.environ, **KERNEL_ENVIRONMENT},
+                    preexec_fn=lifetime.dies_with_us(),
                 )
             ready, _, _ = select.select([self.process.stdout], [], [], START_TIMEOUT)
             line = self.process.stdout.readline().strip() if ready else ""
@@ -303,7 +316,8 @@ def serve(path: Path) -> None:
     # Exit at once: tearing down the preloaded interpreter (pandas, matplotlib, IPython) took
     # 0,8–0,9 s that every executing build waited for (18 ms so, measured side by side).
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
-    while True:
+    parent = os.getppid()
+    while os.getppid() == parent:  # where PR_SET_PDEATHSIG is missing: ends when its build has ended
         readable, _, _ = select.select([listener], [], [], 0.05)
         if readable:
             connection, _ = listener.accept()
@@ -416,6 +430,10 @@ def launch(kernel_argv: list[str]) -> int:
 
     signal.signal(signal.SIGINT, forward)
     signal.signal(signal.SIGTERM, forward)
+    # A launcher whose client (a build's worker) ended without stopping it, kill -9 or a
+    # SIGTERM to the whole process group, stops its kernel and exits: otherwise the two would
+    # wait for each other for ever once the zygote is gone.
+    lifetime.watch_parent(lambda: forward(signal.SIGTERM, None))
     ended = read_message(connection)
     return ended["exit"] if ended else 1
 
