@@ -5,8 +5,12 @@ from __future__ import annotations
 import dataclasses
 import os
 import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import psutil
 import pytest
 from conftest import REFERENCE_DIR, REPO, SPIN_PATH
 
@@ -113,3 +117,93 @@ def test_the_cache_forgets_removed_cases_and_the_leftovers_of_interrupted_writes
     write_memos(tmp_path / "site-2", cases[:1], cache_dir=cache)
     assert sorted(path.name for path in cache.iterdir()) == ["rjh-2025-spin.docx", "rjh-2025-spin.memo-key",
                                                              "rjh-2025-spin.pdf"]
+
+
+@pytest.mark.parametrize("damage", ["truncated", "edited"])
+def test_a_damaged_cached_document_is_named_rendered_again_and_never_reused(tmp_path, damage, monkeypatch):
+    from casebook.render.cache_entry import DamagedCacheEntry
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # rendered again, a document has the same bytes
+
+    cases = [evaluate_case(SPIN_PATH, REFERENCE_DIR)]
+    cache = tmp_path / "cache"
+    write_memos(tmp_path / "site", cases, cache_dir=cache)
+    write_reports(tmp_path / "site-rapport", cases, cache_dir=tmp_path / "cache-rapport")
+    good = (cache / "rjh-2025-spin.pdf").read_bytes()
+    pdf = cache / "rjh-2025-spin.pdf"
+    pdf.unlink()  # published copies are hard links: damage a new file, as an editor saving it would
+    pdf.write_bytes(good[: len(good) // 2] if damage == "truncated" else good[:1000] + bytes([good[1000] ^ 1]) + good[1001:])
+    report = tmp_path / "cache-rapport" / "rjh-2025-spin.pdf"
+    report_bytes = report.read_bytes()
+    report.unlink()
+    report.write_bytes(report_bytes[:-100])
+    with pytest.warns(DamagedCacheEntry) as warned:
+        memos = write_memos(tmp_path / "site-2", cases, cache_dir=cache)
+        reports = write_reports(tmp_path / "site-2-rapport", cases, cache_dir=tmp_path / "cache-rapport")
+    assert [str(w.message) for w in warned] == [
+        "Cacheposten för beslutsunderlaget för ärendet rjh-2025-spin var skadad eller ändrad (rjh-2025-spin.pdf "
+        "stämmer inte med sin SHA-256); den togs bort och görs om.",
+        "Cacheposten för rapporten (PDF) för ärendet rjh-2025-spin var skadad eller ändrad (rjh-2025-spin.pdf "
+        "stämmer inte med sin SHA-256); den togs bort och görs om.",
+    ]
+    assert memos[0].regenerated and reports[0].regenerated
+    assert (tmp_path / "site-2" / "rjh-2025-spin.pdf").read_bytes() == good  # rendered again: the same bytes
+    assert (tmp_path / "site-2-rapport" / "rjh-2025-spin.pdf").read_bytes() == report_bytes
+
+
+# A process that renders "documents" (here: sleeps) in the build's document workers, and reports a
+# Ctrl-C in one line, as the command line does.
+RENDERING = """
+import sys, time
+from casebook.engine.workers import document_workers
+try:
+    with document_workers(2, smallest_batch=2) as mapper:
+        print("startar", flush=True)
+        mapper(time.sleep, [float(sys.argv[1])] * 4)
+except KeyboardInterrupt:
+    print("Bygget avbröts.", file=sys.stderr)
+    sys.exit(130)
+"""
+
+
+def _descendants_until(process: subprocess.Popen, count: int) -> list[psutil.Process]:
+    deadline = time.monotonic() + 120
+    seen: dict[int, psutil.Process] = {}
+    while time.monotonic() < deadline and process.poll() is None:
+        for child in psutil.Process(process.pid).children(recursive=True):
+            seen.setdefault(child.pid, child)
+        if len(seen) >= count:
+            return list(seen.values())
+        time.sleep(0.05)
+    pytest.fail(f"expected {count} processes under the renderer, saw {len(seen)}")
+
+
+def _ended(processes: list[psutil.Process], seconds: float = 30) -> list[int]:
+    _, alive = psutil.wait_procs(processes, timeout=seconds)
+    return [p.pid for p in alive if p.status() != psutil.STATUS_ZOMBIE]
+
+
+def test_the_fork_server_its_workers_and_the_resource_tracker_end_when_the_build_is_killed():
+    renderer = subprocess.Popen([sys.executable, "-c", RENDERING, "120"], stdout=subprocess.PIPE, text=True,
+                                start_new_session=True)
+    # The fork server, the resource tracker and two workers.
+    processes = _descendants_until(renderer, 4)
+    renderer.kill()
+    renderer.wait()
+    assert _ended(processes) == []
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.3, 1.0])
+def test_a_ctrl_c_while_the_workers_start_is_one_line(delay):
+    """Ctrl-C (SIGINT to the whole process group) at moments of the workers' start: the fork
+    server importing the renderers, the workers starting, the workers running."""
+    renderer = subprocess.Popen([sys.executable, "-c", RENDERING, "60"], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, start_new_session=True)
+    assert renderer.stdout.readline().strip() == "startar"
+    time.sleep(delay)
+    processes = psutil.Process(renderer.pid).children(recursive=True)
+    os.killpg(renderer.pid, signal.SIGINT)
+    _, stderr = renderer.communicate(timeout=60)
+    assert renderer.returncode == 130
+    assert stderr.strip().splitlines() == ["Bygget avbröts."]
+    assert _ended(processes) == []

@@ -246,7 +246,7 @@ def _run_in_workers(
         TextColumn("[bold]Kör ärenden"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
         TimeElapsedColumn(), TextColumn("kvar"), TimeRemainingColumn(),
     )
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=worker_started)
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=worker_started, initargs=(os.getpid(),))
     try:
         # Submitting forks every worker at once, before the progress bar starts its thread; a
         # Ctrl-C in the meantime reaches the build once they exist (lifetime.signals_held).

@@ -10,6 +10,8 @@ removed by the next one. The pieces:
   fallback, a thread that notices the parent is gone.
 - :func:`dies_with_us`: the same for a program we start with ``subprocess`` (set between
   ``fork`` and ``exec``; it survives ``exec``).
+- :func:`end_with`: a process ends when another one, not its parent, ends (a document
+  worker with its build: the fork server between them waits for its workers).
 - :func:`signals_held`: the build's stop signals are held (blocked) while it starts child
   processes, so a Ctrl-C that arrives at that moment reaches the build, once the children
   exist and can be stopped, and not a child that is still importing (a traceback).
@@ -23,6 +25,7 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import select
 import shutil
 import signal
 import sys
@@ -97,6 +100,41 @@ def watch_parent(on_orphaned: Callable[[], None], seconds: float = PARENT_POLL_S
     thread = threading.Thread(target=watch, name="casebook-parent-watch", daemon=True)
     thread.start()
     return thread
+
+
+def end_with(pid: int) -> threading.Thread:
+    """Exit this process (in a daemon thread) as soon as process ``pid`` ends.
+
+    For a process whose parent is not the one it must end with: a document worker is the
+    fork server's child, and the fork server waits for its workers before it ends, so only
+    the build's end can end them. Linux tells the moment (a pidfd becomes readable); elsewhere
+    the process is polled.
+    """
+    def watch() -> None:
+        try:
+            descriptor = os.pidfd_open(pid)
+        except ProcessLookupError:
+            os._exit(1)
+        except (AttributeError, OSError):  # no pidfd here
+            while _exists(pid):
+                time.sleep(PARENT_POLL_SECONDS)
+            os._exit(1)
+        select.select([descriptor], [], [])
+        os._exit(1)
+
+    thread = threading.Thread(target=watch, name="casebook-build-watch", daemon=True)
+    thread.start()
+    return thread
+
+
+def _exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @contextmanager

@@ -25,20 +25,24 @@ from casebook.render.typst_pdf import Mapper
 STOP_GRACE_SECONDS = 2.0
 
 
-def worker_started() -> None:
-    """Set up a worker: it ends with its parent, and leaves stopping to the build.
+def worker_started(build: int) -> None:
+    """Set up a worker of the process ``build``: it ends with it, and leaves stopping to it.
 
     Ctrl-C and a closed terminal (SIGINT, SIGHUP, also sent to the whole process group) are
     the build's to handle: it stops the workers. SIGTERM ends a worker at once. The worker
-    is killed when its parent ends, however it ends (kill -9 included): the build for an
-    executing worker, the fork server for a document worker (which ends with the build).
-    The stop signals were held while the worker started (``lifetime.signals_held``); they
-    are released here, once the handlers are set.
+    ends when the build ends, however it ends (kill -9 included): an executing worker is
+    the build's child (parent-death signal); a document worker is the fork server's, and
+    the fork server (and the resource tracker) wait for their workers, so the worker
+    watches the build itself. The stop signals were held while the worker started
+    (``lifetime.signals_held``); they are released here, once the handlers are set.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    lifetime.die_with_parent()
+    if os.getppid() == build:
+        lifetime.die_with_parent(parent=build)
+    else:
+        lifetime.end_with(build)
     lifetime.release_signals()
 
 
@@ -97,7 +101,8 @@ def document_workers(workers: int, smallest_batch: int = DOCUMENT_BATCH_FOR_WORK
         if pool is None:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(_FORK_SERVER_PRELOAD)
-            pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=worker_started)
+            pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=worker_started,
+                                       initargs=(os.getpid(),))
         environment = dict(os.environ)
         # The fork server (which imports the renderers first), the resource tracker and the
         # workers start while the map submits: a Ctrl-C then reaches the build once they exist,
