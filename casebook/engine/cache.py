@@ -108,7 +108,7 @@ class ExecutionCache:
 
     def is_fresh(self, name: str, key: str) -> bool:
         """Stored under ``key``, and the notebook is the one stored."""
-        shown_as = "den cachade portföljen" if name == PORTFOLIO else f"den cachade anteckningsboken för ärendet {name}"
+        shown_as = "portföljen" if name == PORTFOLIO else f"anteckningsboken för ärendet {name}"
         return cache_entry.is_current(self._key_file(name), key, (self.notebook(name),), shown_as)
 
     def store(self, name: str, key: str, executed: Path) -> None:

@@ -18,6 +18,7 @@ import hashlib
 import importlib.metadata
 import os
 import pickle
+import re
 import sys
 import tempfile
 import warnings
@@ -134,6 +135,8 @@ class EvaluationCache:
             digest, _, payload = self.file.read_bytes().partition(b"\n")
         except FileNotFoundError:
             return {}
+        if not re.fullmatch(rb"[0-9a-f]{64}", digest):
+            return {}  # written before the cache recorded its digest: a lost speed-up, nothing more
         if hashlib.sha256(payload).hexdigest().encode() != digest:  # the next build writes it anew
             warnings.warn(DamagedCacheEntry(
                 f"Cachen med utvärderade ärenden ({self.paths.relative(self.file)}) var skadad eller ändrad "

@@ -44,15 +44,15 @@ def is_current(key_file: Path, key: str, files: tuple[Path, ...], shown_as: str)
 
     An entry made under another key is simply not current. An entry under ``key`` whose
     files differ from the record is damaged: its files and key file are removed and a
-    :class:`DamagedCacheEntry` warning names it (``shown_as``, in Swedish: "den cachade
-    anteckningsboken för ärendet X").
+    :class:`DamagedCacheEntry` warning names it (``shown_as``, in Swedish: "anteckningsboken
+    för ärendet X").
     """
     try:
         recorded = key_file.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError):
         return False
-    if not recorded or recorded[0] != key:
-        return False
+    if len(recorded) < 2 or recorded[0] != key:
+        return False  # another key, or written before entries recorded their digests
     expected = {name: digest for digest, _, name in (line.partition("  ") for line in recorded[1:])}
     damaged = [path for path in files if not path.is_file() or expected.get(Path(path).name) != sha256(path)]
     if not damaged:
@@ -61,7 +61,7 @@ def is_current(key_file: Path, key: str, files: tuple[Path, ...], shown_as: str)
         Path(path).unlink(missing_ok=True)
     names = ", ".join(Path(path).name for path in damaged)
     warnings.warn(DamagedCacheEntry(
-        f"{shown_as[:1].upper()}{shown_as[1:]} var skadad eller ändrad ({names} stämmer inte med sin SHA-256); "
+        f"Cacheposten för {shown_as} var skadad eller ändrad ({names} stämmer inte med sin SHA-256); "
         "den togs bort och görs om."
     ), stacklevel=2)
     return False
