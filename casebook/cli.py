@@ -66,9 +66,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="porten på 127.0.0.1 (standard: 8000)")
     serve.add_argument("--jobs", type=int, default=None, help="antal ärenden som körs, och dokument som skrivs, samtidigt (standard: antal kärnor)")
     verify = commands.add_parser(
-        "verify", help="kör om alla publicerade ärendesidor, jämför utdata (nbval) och visa resultatet på webbplatsen"
+        "verify", help="kör om alla publicerade ärendesidor och jämför dem, deras figurer, öppna data, beslutsunderlag och "
+                  "rapporter med det publicerade; visa resultatet på webbplatsen"
     )
-    verify.add_argument("--site", type=Path, default=None, help="webbplatsen att verifiera (standard: _build/html)")
+    verify.add_argument("--site", type=Path, default=None, help="webbplatsen att verifiera (standard: _build/html; för en kopia skrivs resultatet bara i kopian)")
     verify.add_argument("--wait", action="store_true", help="vänta på ett pågående bygge i stället för att avbryta")
     commands.add_parser("refresh-notebook", help="kör mallarna i notebooks/ och spara deras utdata (för nbval)")
     export = commands.add_parser("export", help="kopiera den byggda webbplatsen som vanliga filer till en mapp, för valfri webbserver")
@@ -171,8 +172,11 @@ def _build_or_verify(args: argparse.Namespace, paths: ProjectPaths, console: Con
 
     try:
         if args.command == "verify":
+            site = (paths.root / args.site).absolute() if args.site else paths.site
+            if site.resolve() != paths.site.resolve():
+                return _verify_copy(paths, site, console)  # writes into the copy only: no lock, nothing in _build
             with project_lock(paths.lock_file, wait=args.wait):
-                return _verify(paths, args.site, console)
+                return _verify(paths, console)
         return _build(args, paths, console)
     except BuildFailed as exc:
         print(str(exc), file=sys.stderr)
@@ -221,18 +225,34 @@ def _serve(args: argparse.Namespace, paths: ProjectPaths, console: Console) -> i
     return 0
 
 
-def _verify(paths: ProjectPaths, site: Path | None, console: Console) -> int:
-    """Verify, record the result, and republish the site so it shows the result."""
+def _verify(paths: ProjectPaths, console: Console) -> int:
+    """Verify the project's own site, record the result and republish the site so it shows the result."""
     from casebook.engine.build import build_site
+    from casebook.engine.publish import check_output
     from casebook.engine.verify import verify_site, write_verification
 
-    site = paths.root / site if site else paths.site
-    results = verify_site(paths.root, site)
+    check_output(paths.site)  # republished below: refused before the work if it is not ours
+    results = verify_site(paths, paths.site, console)
     write_verification(paths.verification_file, results)
+    code = _report_verification(results, console)
+    build_site(paths, paths.site, console)
+    return code
+
+
+def _verify_copy(paths: ProjectPaths, site: Path, console: Console) -> int:
+    """Verify a copy of a site; the result is written into the copy (``verification.json``), nowhere else."""
+    from casebook.engine.verify import RECORD_NAME, verify_site, write_verification
+
+    results = verify_site(paths, site, console)
+    write_verification(site / RECORD_NAME, results)
+    console.print(f"Resultatet finns i {site / RECORD_NAME}.", soft_wrap=True, markup=False)
+    return _report_verification(results, console)
+
+
+def _report_verification(results, console: Console) -> int:
     for r in results:
-        status = "reproducerad" if r.reproduced else f"INTE reproducerad ({', '.join(r.failed_cells)})"
+        status = "reproducerad" if r.reproduced else f"INTE reproducerad ({'; '.join(r.failed_cells)})"
         console.print(f"{r.case_id}: {status} ({fmt.plural(r.cells, 'cell jämförd', 'celler jämförda')})", soft_wrap=True, markup=False)
-    build_site(paths, site, console)
     failed = [r.case_id for r in results if not r.reproduced]
     if failed:
         console.print(f"{len(failed)} av {fmt.plural(len(results), 'ärende', 'ärenden')} reproducerades inte: {', '.join(failed)}", soft_wrap=True)

@@ -89,6 +89,11 @@ def _linked_version(site: Path) -> Path | None:
     return version if is_ours(version) or not version.exists() else None
 
 
+def is_published_site(site: Path) -> bool:
+    """``site`` is a site we published: a link to one of our versions, or a folder with our marker (a copy)."""
+    return _linked_version(site) is not None if site.is_symlink() else is_ours(site)
+
+
 def check_output(site: Path) -> None:
     """Raise :class:`ForeignOutput` unless publishing at ``site`` replaces only what we published.
 

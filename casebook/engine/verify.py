@@ -1,105 +1,360 @@
-"""Re-execute every published case notebook and compare its outputs with the published ones.
+"""Prove that a published site is what this checkout makes: every case's page, data and documents.
 
-nbval runs each notebook in a fresh kernel of this environment and compares every output
-cell. The result is written to ``_build/verification.json``, which the site shows.
+For every case of the project, and every case notebook the site publishes:
+
+- the notebook is matched by the case id recorded inside it (``metadata.casebook.case_id``),
+  not by its file name: a notebook published under another case's name is a failure;
+- the notebook is executed again from the project's template, in a fresh kernel, with the
+  audit record it was published with, as of the moment it was executed, and the result
+  must be the published notebook byte for byte (a difference names its cells);
+- the audit record must be true: every input it lists (the case file, the template, the
+  rules, the reference data) must have the SHA-256 it records, and so must the case file
+  the site publishes (``data/arenden/<id>.yaml``);
+- every figure on the case page (``book/cases/<id>.html``) must be an image the
+  re-executed notebook drew, and have the SHA-256 its name states;
+- the memo (Word and PDF/A) and the report PDF are rendered again with the package's own
+  functions, dated as the published PDF says, and compared byte for byte;
+- the open data are written again and compared: each case's rows of the tables, and the
+  other files (schemas, data package, catalogue, 360Giving) whole.
+
+A failure names the published file. Nothing is written outside a temporary folder; the
+command line records the result (:func:`write_verification`) in the project's
+``_build/verification.json`` when the site is the project's own, or in the verified copy.
 """
 
 from __future__ import annotations
 
+import ast
+import csv
 import datetime as dt
+import hashlib
+import io
 import json
 import os
-import shutil
-import subprocess
-import sys
+import re
 import tempfile
-import xml.etree.ElementTree as ET
-from collections import defaultdict
-from dataclasses import asdict, dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, replace
+from html.parser import HTMLParser
 from pathlib import Path
 
 import nbformat
+from rich.console import Console
 
-from casebook.engine.audit import sha256_file
 from casebook.domain.errors import UserError
-from casebook.engine.zygote import KERNEL_ENVIRONMENT
+from casebook.domain.evaluation import EvaluatedCase
+from casebook.domain.reference import load_national_agencies, load_publisher, load_regional_actors
+from casebook.engine import audit, zygote
+from casebook.engine.execute import KERNEL_NAME, ExecutionFailure, NotebookJob, case_job
+from casebook.engine.paths import CASE_PAGES, CASE_TEMPLATE, ProjectPaths
+from casebook.engine.publish import MARKER, is_published_site
+from casebook.engine.validate import validate_all
+from casebook.render import pages
+from casebook.render.memo import write_memo
+from casebook.render.opendata import write_open_data
+from casebook.render.report_pdf import write_report
 
-PUBLISHED_CASES = Path("_sources") / "book" / "cases"
+PUBLISHED_CASES = Path("_sources") / CASE_PAGES
+RECORD_NAME = "verification.json"  # the result, in a verified copy of a site
+# Where the site publishes what the book's extra files hold (book/_generated/extra/...).
+SITE_OPEN_DATA = pages.OPEN_DATA.relative_to(pages.GENERATED / "extra")
+_PDF_DATE = re.compile(rb"/CreationDate\s*\(D:(\d{14})Z?\)")
 
 
 @dataclass(frozen=True)
 class Verification:
+    """One case's result. ``failed_cells``: what did not reproduce (cells and files), in Swedish."""
+
     case_id: str
     notebook_sha256: str
     reproduced: bool
     cells: int
-    failed_cells: list[str]
+    failed_cells: list[str] = field(default_factory=list)
 
 
-def verify_site(root: Path, site: Path) -> list[Verification]:
-    """Verify the published notebooks of ``site`` against the data under ``root``."""
-    notebooks = sorted((site / PUBLISHED_CASES).glob("*.ipynb"))
-    if not notebooks:
+def verify_site(paths: ProjectPaths, site: Path, console: Console | None = None, jobs: int | None = None) -> list[Verification]:
+    """Verify ``site`` (a published site or a copy of one) against the project at ``paths``."""
+    if not is_published_site(site):
+        raise UserError(f"{site} är inte en webbplats som casebook har publicerat (filen {MARKER} saknas); inget har verifierats.")
+    cases = {evaluated.case.id: evaluated for evaluated in validate_all(paths)}
+    published = sorted((site / PUBLISHED_CASES).glob("*.ipynb"))
+    if not published:
         raise UserError(f"Inga publicerade ärendesidor i {site}. Bygg webbplatsen först (make site).")
-    with tempfile.TemporaryDirectory(prefix="casebook-verify-") as tmp:
-        work = Path(tmp)
-        # Case notebooks read ../data/cases/<id>.yaml relative to their folder, as in notebooks/.
-        (work / "notebooks").mkdir()
-        (work / "data").symlink_to(root.resolve() / "data", target_is_directory=True)
-        for notebook in notebooks:
-            shutil.copyfile(notebook, work / "notebooks" / notebook.name)
-        report = work / "nbval.xml"
-        subprocess.run(
-            [sys.executable, "-m", "pytest", "--nbval", "--nbval-current-env", "-p", "no:cacheprovider",
-             "-o", "addopts=", "-o", "testpaths=", "-o", "junit_family=xunit1", "--rootdir", str(work), "-q", f"--junitxml={report}", "notebooks"],
-            # The same kernel environment as the build's kernels (hash seed, BLAS threads), as of the build date.
-            cwd=work, capture_output=True, text=True, check=False, env={**_as_of_build(notebooks), **KERNEL_ENVIRONMENT},
-        )
-        if not report.is_file():
-            raise UserError("nbval kunde inte köras; ingen rapport skrevs.")
-        cells = _cell_results(report)
+    problems: dict[str, list[str]] = {case_id: [] for case_id in cases}
+    notebooks: dict[str, Path] = {}
+    for notebook in published:
+        shown = notebook.relative_to(site).as_posix()
+        recorded = nbformat.read(notebook, as_version=4).metadata.get("casebook", {}).get("case_id")
+        if recorded not in cases:
+            problems.setdefault(notebook.stem, []).append(f"{shown} anger ärendet {recorded or '(inget)'}, som inte finns i projektet")
+        elif recorded != notebook.stem:
+            problems.setdefault(notebook.stem, []).append(f"{shown} innehåller ärendet {recorded}, inte {notebook.stem}")
+        elif recorded in notebooks:
+            problems[recorded].append(f"{shown}: ärendet har fler än en publicerad anteckningsbok")
+        else:
+            notebooks[recorded] = notebook
+    for case_id in cases:
+        if case_id not in notebooks and not problems[case_id]:
+            problems[case_id].append(f"{PUBLISHED_CASES.as_posix()}/{case_id}.ipynb saknas: ärendet är inte publicerat")
+
+    with tempfile.TemporaryDirectory(prefix="casebook-verify-") as folder:
+        work = Path(folder)
+        reproduced = _execute_again(paths, cases, notebooks, work, console or Console(stderr=True), jobs)
+        cells: dict[str, int] = {}
+        for case_id, notebook in notebooks.items():
+            found, cells[case_id] = _compare_notebooks(notebook, reproduced.get(case_id), site)
+            problems[case_id] += found
+            problems[case_id] += _check_audit(paths, site, case_id, notebook)
+            if case_id in reproduced and isinstance(reproduced[case_id], Path):
+                problems[case_id] += _check_figures(site, case_id, reproduced[case_id])
+            problems[case_id] += _check_documents(site, cases[case_id], audit.recorded_audit(notebook), work)
+        site_problems = _check_open_data(paths, site, list(cases.values()), notebooks, problems, work)
+    for case_id in problems:  # a file the whole site shares is every case's problem
+        problems[case_id] += site_problems
     return [
         Verification(
-            case_id=n.stem,
-            notebook_sha256=sha256_file(n),
-            reproduced=bool(cells[n.name]) and not [c for c, ok in cells[n.name] if not ok],
-            cells=len(cells[n.name]),
-            failed_cells=[c for c, ok in cells[n.name] if not ok],
+            case_id=case_id,
+            notebook_sha256=audit.sha256_file(notebooks[case_id]) if case_id in notebooks else "",
+            reproduced=not found,
+            cells=cells.get(case_id, 0),
+            failed_cells=found,
         )
-        for n in notebooks
+        for case_id, found in sorted(problems.items())
     ]
 
 
-def _as_of_build(notebooks: list[Path]) -> dict[str, str]:
-    """The environment to re-run in, as of the day the site was built.
-
-    A page with a recorded follow-up is judged as of the build date (``SOURCE_DATE_EPOCH``
-    or today, see ``casebook.domain.payments.as_of_date``) and is executed again on every new
-    build day, so every such page carries the latest execution time the notebooks record.
-    """
-    env = dict(os.environ)
-    if "SOURCE_DATE_EPOCH" in env:
-        return env
-    times = []
-    for notebook in notebooks:
-        audit = nbformat.read(notebook, as_version=4).metadata.get("papermill", {}).get("parameters", {}).get("audit")
-        if audit and audit.get("executed_at"):
-            times.append(dt.datetime.fromisoformat(audit["executed_at"].replace("Z", "+00:00")))
-    if times:
-        env["SOURCE_DATE_EPOCH"] = str(int(max(times).timestamp()))
-    return env
+# --- The notebooks ------------------------------------------------------------------------
 
 
-def _cell_results(junit: Path) -> dict[str, list[tuple[str, bool]]]:
-    """Per notebook file name, (cell name, passed) for every compared cell."""
-    results: dict[str, list[tuple[str, bool]]] = defaultdict(list)
-    for case in ET.parse(junit).getroot().iter("testcase"):
-        notebook = Path(case.get("file") or case.get("classname", "").replace(".", "/")).name
-        if not notebook.endswith(".ipynb"):
-            notebook = Path(case.get("classname", "")).name + ".ipynb"
-        passed = not any(child.tag in {"failure", "error"} for child in case)
-        results[notebook].append((case.get("name", "?"), passed))
+def _injected_audit(notebook: Path) -> dict | None:
+    """The audit record as papermill injected it into the notebook (its keys in their order; the
+    notebook's metadata keeps them sorted, and the order shows in the audit table)."""
+    for cell in nbformat.read(notebook, as_version=4).cells:
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            for node in ast.parse(cell.source).body:
+                if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["audit"]:
+                    return ast.literal_eval(node.value)
+    return None
+
+
+def _executed_at(notebook: Path) -> str | None:
+    recorded = audit.recorded_audit(notebook) or {}
+    moment = recorded.get("executed_at")
+    return str(int(dt.datetime.fromisoformat(moment.replace("Z", "+00:00")).timestamp())) if moment else None
+
+
+@contextmanager
+def _environment(changes: dict[str, str | None]) -> Iterator[None]:
+    before = {name: os.environ.get(name) for name in changes}
+    for name, value in changes.items():
+        os.environ.pop(name, None) if value is None else os.environ.__setitem__(name, value)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            os.environ.pop(name, None) if value is None else os.environ.__setitem__(name, value)
+
+
+def _execute_again(paths: ProjectPaths, cases: dict[str, EvaluatedCase], notebooks: dict[str, Path], work: Path,
+                   console: Console, jobs: int | None) -> dict[str, Path | ExecutionFailure]:
+    """Each published case notebook executed again from the template, in fresh kernels, as of its execution."""
+    from casebook.engine.build import _run_in_workers, default_jobs
+
+    planned = []
+    for case_id, notebook in notebooks.items():
+        meta = nbformat.read(notebook, as_version=4).metadata.get("casebook", {})
+        job = case_job(paths.root, case_id, cases[case_id].case.title, work / "executed" / f"{case_id}.ipynb",
+                       _injected_audit(notebook), meta.get("cache_key", ""), inputs=tuple(meta.get("inputs", ())),
+                       kernel_name=KERNEL_NAME)
+        epoch = os.environ.get("SOURCE_DATE_EPOCH") or _executed_at(notebook)
+        planned.append(replace(job, environment=(("SOURCE_DATE_EPOCH", epoch),) if epoch else ()))
+    (work / "executed").mkdir()
+    results: dict[str, Path | ExecutionFailure] = {}
+
+    def done(job: NotebookJob, failure: ExecutionFailure | None) -> None:
+        results[job.name] = failure if failure is not None else job.output
+
+    if planned:
+        with zygote.kernel_environment():
+            _run_in_workers(planned, min(jobs or default_jobs(), len(planned)), console, done)
     return results
+
+
+def _cell_name(index: int, cell: nbformat.NotebookNode) -> str:
+    return f"cell {index + 1}" + (f" ({cell.id})" if cell.get("id") else "")
+
+
+def _compare_notebooks(published: Path, reproduced: Path | ExecutionFailure | None, site: Path) -> tuple[list[str], int]:
+    """What differs between the published notebook and the one executed again; how many cells were compared."""
+    shown = published.relative_to(site).as_posix()
+    if not isinstance(reproduced, Path):
+        return [f"{shown} kunde inte köras om: {reproduced}"], 0
+    old, new = nbformat.read(published, as_version=4), nbformat.read(reproduced, as_version=4)
+    if published.read_bytes() == reproduced.read_bytes():
+        return [], len(new.cells)
+    differing = [_cell_name(i, cell) for i, cell in enumerate(old.cells)
+                 if i >= len(new.cells) or cell != new.cells[i]]
+    if len(new.cells) > len(old.cells):
+        differing.append(f"{len(new.cells) - len(old.cells)} celler saknas")
+    return [f"{shown}: {name}" for name in differing] or [f"{shown}: metadata"], len(new.cells)
+
+
+def _check_audit(paths: ProjectPaths, site: Path, case_id: str, notebook: Path) -> list[str]:
+    """The audit record's SHA-256 of each input against the input itself, and against the published case file."""
+    recorded = audit.recorded_audit(notebook)
+    if not recorded:
+        return [f"{notebook.relative_to(site).as_posix()}: granskningsspåret saknas"]
+    problems = []
+    actual = {paths.relative(file): file for _, file in audit.input_files(paths, CASE_TEMPLATE, case_id)}
+    case_file = paths.relative(paths.case_file(case_id))
+    for entry in recorded.get("inputs", []):
+        file = actual.get(entry.get("path"))
+        if file is None or not file.is_file() or audit.sha256_file(file) != entry.get("sha256"):
+            problems.append(f"granskningsspåret: {entry.get('path')} har inte SHA-256 {str(entry.get('sha256'))[:12]}…")
+        if entry.get("path") == case_file:
+            shown = (SITE_OPEN_DATA / "arenden" / f"{case_id}.yaml").as_posix()
+            published = site / shown
+            if not published.is_file() or audit.sha256_file(published) != entry.get("sha256"):
+                problems.append(f"{shown} stämmer inte med granskningsspårets SHA-256")
+    return problems
+
+
+# --- Figures, documents, open data --------------------------------------------------------
+
+
+class _Images(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.sources: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "img":
+            self.sources += [value for name, value in attrs if name == "src" and value]
+
+
+def _output_images(notebook: Path) -> set[str]:
+    """SHA-256 of every image the notebook's outputs hold, as the site's image files are named."""
+    digests = set()
+    for cell in nbformat.read(notebook, as_version=4).cells:
+        for output in cell.get("outputs", []):
+            for mime, data in output.get("data", {}).items():
+                if mime == "image/svg+xml":
+                    digests.add(hashlib.sha256(data.encode("utf-8")).hexdigest())
+    return digests
+
+
+def _check_figures(site: Path, case_id: str, reproduced: Path) -> list[str]:
+    page = site / CASE_PAGES / f"{case_id}.html"
+    if not page.is_file():
+        return [f"{page.relative_to(site).as_posix()} saknas"]
+    parser = _Images()
+    parser.feed(page.read_text(encoding="utf-8"))
+    drawn = _output_images(reproduced)
+    problems = []
+    for source in parser.sources:
+        image = (page.parent / source).resolve()
+        shown = image.relative_to(site.resolve()).as_posix() if image.is_relative_to(site.resolve()) else source
+        if not image.is_file():
+            problems.append(f"figuren {shown} saknas")
+        elif image.suffix == ".svg" and (audit.sha256_file(image) != image.stem or image.stem not in drawn):
+            problems.append(f"figuren {shown} på {page.relative_to(site).as_posix()} är inte den som anteckningsboken ritar")
+    return problems
+
+
+def _pdf_date(pdf: Path) -> str | None:
+    """``SOURCE_DATE_EPOCH`` of the moment a published PDF says it was written."""
+    found = _PDF_DATE.search(pdf.read_bytes()) if pdf.is_file() else None
+    if not found:
+        return None
+    moment = dt.datetime.strptime(found.group(1).decode(), "%Y%m%d%H%M%S").replace(tzinfo=dt.UTC)
+    return str(int(moment.timestamp()))
+
+
+def _check_documents(site: Path, evaluated: EvaluatedCase, recorded_audit: dict | None, work: Path) -> list[str]:
+    """The memo and the report rendered again, as of the date in the published PDF, compared byte for byte."""
+    case_id = evaluated.case.id
+    problems = []
+    for folder, suffixes, render in (
+        ("memo", (".docx", ".pdf"), lambda out: write_memo(evaluated, out)),
+        ("rapport", (".pdf",), lambda out: write_report(evaluated, out, recorded_audit)),
+    ):
+        published = [site / folder / f"{case_id}{suffix}" for suffix in suffixes]
+        pdf = site / folder / f"{case_id}.pdf"
+        epoch = _pdf_date(pdf)
+        if epoch is None:
+            problems.append(f"{folder}/{case_id}.pdf är inte det dokument som paketet skriver (dess datum går inte att läsa)"
+                            if pdf.is_file() else f"{folder}/{case_id}.pdf saknas")
+            continue
+        out = work / folder / case_id
+        with _environment({"SOURCE_DATE_EPOCH": epoch}):
+            render(out)
+        for path in published:
+            if not path.is_file() or path.read_bytes() != (out / path.name).read_bytes():
+                problems.append(f"{folder}/{path.name} är inte det dokument som paketet skriver")
+    return problems
+
+
+def _rows_by_case(path: Path) -> dict[str, list[str]] | None:
+    """The rows of a published table (CSV, or JSON: a list of objects), keyed by their ``case_id``; None for other files."""
+    if not path.is_file():
+        return None
+    text = path.read_text(encoding="utf-8", errors="replace")
+    if path.suffix == ".csv":
+        rows = list(csv.DictReader(io.StringIO(text)))
+    elif path.suffix == ".json":
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return {}
+        rows = data if isinstance(data, list) else None
+        if rows is None:
+            return None
+    else:
+        return None
+    grouped: dict[str, list[str]] = {}
+    for row in rows:
+        if isinstance(row, dict) and "case_id" in row:
+            grouped.setdefault(str(row["case_id"]), []).append(json.dumps(row, sort_keys=True, ensure_ascii=False))
+    return grouped if grouped or not rows else None
+
+
+def _check_open_data(paths: ProjectPaths, site: Path, cases: list[EvaluatedCase], notebooks: dict[str, Path],
+                     problems: dict[str, list[str]], work: Path) -> list[str]:
+    """Write the open data again and compare: each case's rows into its problems; what differs in
+    the other files is returned (a problem of every case)."""
+    published_dir = site / SITE_OPEN_DATA
+    package = published_dir / "datapackage.json"
+    modified = None
+    if package.is_file():
+        try:
+            created = json.loads(package.read_text(encoding="utf-8")).get("created")
+            modified = dt.datetime.fromisoformat(created.replace("Z", "+00:00")) if created else None
+        except (ValueError, AttributeError):
+            modified = None
+    # Judged on the day the site was built: the latest day a published notebook was executed.
+    epochs = [epoch for epoch in (_executed_at(n) for n in notebooks.values()) if epoch]
+    as_of = os.environ.get("SOURCE_DATE_EPOCH") or (max(epochs, key=int) if epochs else None)
+    rebuilt_dir = work / "data"
+    reference = paths.reference_dir
+    with _environment({"SOURCE_DATE_EPOCH": as_of}):
+        written = write_open_data(rebuilt_dir, cases, load_regional_actors(reference),
+                                  agencies=load_national_agencies(reference), publisher=load_publisher(reference),
+                                  modified=modified)
+    site_problems = []
+    for rebuilt in written:
+        published = published_dir / rebuilt.name
+        shown = (SITE_OPEN_DATA / rebuilt.name).as_posix()
+        if published.is_file() and published.read_bytes() == rebuilt.read_bytes():
+            continue
+        old, new = _rows_by_case(published), _rows_by_case(rebuilt)
+        if old is None or new is None:
+            site_problems.append(f"{shown} är inte den fil som paketet skriver")
+            continue
+        for case_id in sorted(old.keys() | new.keys()):
+            if old.get(case_id) != new.get(case_id):
+                problems.setdefault(case_id, []).append(f"{shown}: ärendets rader stämmer inte")
+    return site_problems
 
 
 def write_verification(path: Path, results: list[Verification]) -> None:

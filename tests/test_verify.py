@@ -1,0 +1,115 @@
+"""``casebook verify`` proves what is published: each kind of published file, tampered with, is named.
+
+One project with three cases is built once. Copies of its site are verified
+(``verify --site COPY``): a verification of a copy writes into that copy only.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import REPO, casebook, copy_project
+
+pytestmark = pytest.mark.e2e
+
+SPIN, NORTH, SOUTH = "rjh-2025-spin", "fiktiv-norr", "fiktiv-syd"
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    root = copy_project(tmp_path_factory.mktemp("verify") / "repo")
+    for case_id in (NORTH, SOUTH):
+        shutil.copy2(REPO / "tests" / "cases" / f"{case_id}.yaml", root / "data" / "cases" / f"{case_id}.yaml")
+    completed = casebook(root, "build")
+    assert completed.returncode == 0, completed.stderr
+    return root
+
+
+def _copy(project: Path, target: Path) -> Path:
+    shutil.copytree(project / "_build" / "html", target, symlinks=True)  # the version folder the link points to
+    return target
+
+
+def _state(folder: Path) -> dict[str, tuple[int, int]]:
+    return {p.relative_to(folder).as_posix(): (p.stat().st_size, p.stat().st_mtime_ns)
+            for p in sorted(folder.rglob("*")) if not p.is_symlink()}
+
+
+def test_a_copy_of_the_site_reproduces_and_its_verification_writes_only_into_it(project, tmp_path):
+    copy = _copy(project, tmp_path / "kopia")
+    before = _state(project / "_build")
+    verified = casebook(project, "verify", "--site", str(copy))
+    assert verified.returncode == 0, verified.stderr
+    for case_id in (SPIN, NORTH, SOUTH):
+        assert f"{case_id}: reproducerad" in verified.stderr
+    assert _state(project / "_build") == before  # not the project's record, lock, cache or site
+    record = json.loads((copy / "verification.json").read_text(encoding="utf-8"))
+    assert [(r["case_id"], r["reproduced"]) for r in record["results"]] == [(NORTH, True), (SOUTH, True), (SPIN, True)]
+
+
+def _replace(path: Path, old: bytes, new: bytes) -> None:
+    data = path.read_bytes()
+    assert old in data, (path, old)
+    path.unlink()  # published files are hard links into the cache: never write through them
+    path.write_bytes(data.replace(old, new))
+
+
+def test_every_kind_of_tampered_file_is_named(project, tmp_path):
+    copy = _copy(project, tmp_path / "kopia")
+    cases = copy / "_sources" / "book" / "cases"
+    # A notebook published under another case's name.
+    shutil.copyfile(cases / f"{SOUTH}.ipynb", cases / f"{NORTH}.ipynb.new")
+    (cases / f"{NORTH}.ipynb").unlink()
+    (cases / f"{NORTH}.ipynb.new").rename(cases / f"{NORTH}.ipynb")
+    # A forged audit record: the case file's SHA-256 changed wherever the notebook shows it.
+    recorded = next(entry for entry in json.loads((cases / f"{SPIN}.ipynb").read_text(encoding="utf-8"))
+                    ["metadata"]["papermill"]["parameters"]["audit"]["inputs"] if entry["label"] == "Ärendefil")["sha256"]
+    _replace(cases / f"{SPIN}.ipynb", recorded.encode(), b"0" * 64)
+    # A figure on the case page.
+    page = (copy / "book" / "cases" / f"{SPIN}.html").read_text(encoding="utf-8")
+    figure = page.split('src="../../_images/', 1)[1].split('"', 1)[0]
+    _replace(copy / "_images" / figure, b"</svg>", b"<!-- edited --></svg>")
+    # The documents.
+    memo = (copy / "memo" / f"{SPIN}.pdf").read_bytes()
+    (copy / "memo" / f"{SPIN}.pdf").unlink()
+    (copy / "memo" / f"{SPIN}.pdf").write_bytes(memo[: len(memo) // 2])
+    docx = (copy / "memo" / f"{SOUTH}.docx").read_bytes()
+    (copy / "memo" / f"{SOUTH}.docx").unlink()
+    (copy / "memo" / f"{SOUTH}.docx").write_bytes(docx[:-1] + bytes([docx[-1] ^ 1]))
+    _replace(copy / "rapport" / f"{SOUTH}.pdf", b"/Keywords(fiktiv-syd)", b"/Keywords(fiktiv-sy0)")
+    # The published case file, and a case's row of the open data.
+    _replace(copy / "data" / "arenden" / f"{SOUTH}.yaml", b"title:", b"title: EDITED")
+    decisions = (copy / "data" / "beslut.csv").read_text(encoding="utf-8").splitlines()
+    row = next(i for i, line in enumerate(decisions) if line.startswith(f"{SOUTH},"))
+    decisions[row] = decisions[row].replace(",decided,", ",rejected,", 1) if ",decided," in decisions[row] \
+        else decisions[row] + "x"
+    (copy / "data" / "beslut.csv").unlink()
+    (copy / "data" / "beslut.csv").write_text("\n".join(decisions) + "\n", encoding="utf-8")
+
+    verified = casebook(project, "verify", "--site", str(copy))
+    assert verified.returncode == 1, verified.stderr
+    err = verified.stderr
+    assert "Traceback" not in err
+    lines = {case_id: next(line for line in err.splitlines() if line.startswith(f"{case_id}: ")) for case_id in (SPIN, NORTH, SOUTH)}
+    assert f"_sources/book/cases/{NORTH}.ipynb innehåller ärendet {SOUTH}, inte {NORTH}" in lines[NORTH]
+    assert "granskningsspåret: data/cases/rjh-2025-spin.yaml har inte SHA-256 000000000000…" in lines[SPIN]
+    assert f"figuren _images/{figure} på book/cases/{SPIN}.html är inte den som anteckningsboken ritar" in lines[SPIN]
+    assert f"memo/{SPIN}.pdf är inte det dokument som paketet skriver" in lines[SPIN]
+    assert f"memo/{SOUTH}.docx är inte det dokument som paketet skriver" in lines[SOUTH]
+    assert f"rapport/{SOUTH}.pdf är inte det dokument som paketet skriver" in lines[SOUTH]
+    assert f"data/arenden/{SOUTH}.yaml stämmer inte med granskningsspårets SHA-256" in lines[SOUTH]
+    assert "data/beslut.csv: ärendets rader stämmer inte" in lines[SOUTH]
+    assert "data/beslut.csv" not in lines[SPIN]  # the other cases' rows are as published
+    assert "3 av 3 ärenden reproducerades inte" in err
+
+
+def test_a_folder_that_is_not_a_published_site_is_refused(project, tmp_path):
+    (tmp_path / "mina-filer").mkdir()
+    (tmp_path / "mina-filer" / "anteckningar.txt").write_text("användarens", encoding="utf-8")
+    refused = casebook(project, "verify", "--site", str(tmp_path / "mina-filer"))
+    assert refused.returncode == 2
+    assert "är inte en webbplats som casebook har publicerat" in refused.stderr
+    assert sorted(p.name for p in (tmp_path / "mina-filer").iterdir()) == ["anteckningar.txt"]
