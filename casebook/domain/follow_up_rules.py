@@ -92,14 +92,14 @@ def _final_report_on_time(ctx: CaseContext) -> Finding:
         late = (received - due).days
         evidence = f"Slutrapporten inkom {fmt.date(received)}, sista dag {fmt.date(due)}."
         if late > 0:
-            return Finding(Outcome.NOT_MET, evidence + f" Den kom in {late} dagar för sent.")
+            return Finding(Outcome.NOT_MET, evidence + f" Den kom in {fmt.plural(late, 'dag', 'dagar')} för sent.")
         return Finding(Outcome.MET, evidence)
     today = as_of_date()
     if today > due:
         return Finding(
             Outcome.NOT_MET,
             f"Slutrapporten har inte kommit in; sista dag var {fmt.date(due)}. "
-            f"Försenad med {(today - due).days} dagar per byggdatum {fmt.date(today)}.",
+            f"Försenad med {fmt.plural((today - due).days, 'dag', 'dagar')} per byggdatum {fmt.date(today)}.",
         )
     return Finding(
         Outcome.NOT_APPLICABLE,

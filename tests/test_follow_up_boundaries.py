@@ -1,0 +1,191 @@
+"""Both sides of every date rule of the follow-up, and the payment cases that small mutations of
+the arithmetic got past (issue 20's mutation run): each test fails when its boundary or its
+term is changed by one."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from conftest import REPO, REFERENCE_DIR, evaluate_case
+
+from casebook.domain.evaluation import EvaluatedCase, evaluate_case as evaluate_file
+from casebook.domain.model import Case, PaymentRequest, load_case
+from casebook.domain.payments import Stage, case_schedule, schedule, stage
+from casebook.domain.reference import load_national_agencies, load_regional_actors
+from casebook.domain.rules import Outcome
+
+CASES = REPO / "tests" / "cases"
+DAY = dt.timedelta(days=1)
+
+
+def _case(name: str) -> Case:
+    return load_case(CASES / f"fiktiv-uppfoljning-{name}.yaml")
+
+
+def _with(case: Case, change) -> Case:
+    data = copy.deepcopy(case.model_dump())
+    change(data)
+    return Case.model_validate(data)
+
+
+def _result(case: Case, rule_id: str) -> tuple[Outcome, str]:
+    result = evaluate_case(case)[rule_id]
+    return result.outcome, result.evidence
+
+
+def _epoch(day: dt.date) -> str:
+    return str(int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp()))
+
+
+# --- The final report: received on the last day, or the day after -------------------------
+
+
+@pytest.mark.parametrize(("days_late", "expected"), [
+    (-1, (Outcome.MET, None)), (0, (Outcome.MET, None)), (1, (Outcome.NOT_MET, " Den kom in 1 dag för sent.")),
+    (2, (Outcome.NOT_MET, " Den kom in 2 dagar för sent.")),
+])
+def test_a_final_report_on_its_last_day_is_in_time_and_a_day_later_is_late(days_late, expected):
+    case = _case("avslutad")
+    due = case.dates.final_report_due
+    received = due + days_late * DAY
+    case = _with(case, lambda d: d["follow_up"]["final_report"].update(received=received, approved=received + 10 * DAY))
+    outcome, evidence = _result(case, "uppfoljning-slutrapport-i-tid")
+    assert outcome is expected[0]
+    assert evidence == f"Slutrapporten inkom {received.isoformat()}, sista dag {due.isoformat()}." + (expected[1] or "")
+
+
+@pytest.mark.parametrize(("days_after", "outcome", "ending"), [
+    (0, Outcome.NOT_APPLICABLE, "är inte försenad per byggdatum 2101-02-28: sista dag 2101-02-28."),
+    (1, Outcome.NOT_MET, "Försenad med 1 dag per byggdatum 2101-03-01."),
+    (2, Outcome.NOT_MET, "Försenad med 2 dagar per byggdatum 2101-03-02."),
+])
+def test_a_missing_final_report_is_late_from_the_day_after_its_last_day(days_after, outcome, ending, monkeypatch):
+    case = _case("forskott")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", _epoch(case.dates.final_report_due + days_after * DAY))
+    assert _result(case, "uppfoljning-slutrapport-i-tid")[0] is outcome
+    assert _result(case, "uppfoljning-slutrapport-i-tid")[1].endswith(ending)
+
+
+@pytest.mark.parametrize(("today", "expected"), [
+    ("project_end", Stage.IN_PROGRESS), ("project_end+1", Stage.FINAL_REPORT_DUE),
+    ("final_report_due", Stage.FINAL_REPORT_DUE), ("final_report_due+1", Stage.FINAL_REPORT_OVERDUE),
+])
+def test_the_stage_changes_the_day_after_the_project_ends_and_the_day_after_the_report_is_due(today, expected):
+    case = _case("forskott")
+    name, _, plus = today.partition("+")
+    assert stage(case, getattr(case.dates, name) + int(plus or 0) * DAY) is expected
+
+
+# --- Payment requests after the project period --------------------------------------------
+
+
+def _last_request(case: Case, **changes) -> Case:
+    return _with(case, lambda d: d["follow_up"]["payment_requests"][-1].update(changes))
+
+
+@pytest.mark.parametrize(("offset", "outcome"), [(-1, Outcome.MET), (0, Outcome.MET), (1, Outcome.NOT_MET)])
+def test_a_request_on_the_terms_last_day_is_accepted_and_a_day_later_is_not(offset, outcome):
+    case = _case("tak")
+    last = case.follow_up.terms.last_payment_request
+    outcome_now, evidence = _result(_last_request(case, received=last + offset * DAY), "uppfoljning-efter-projekttiden")
+    assert outcome_now is outcome, evidence
+
+
+@pytest.mark.parametrize(("offset", "after"), [(0, False), (1, True)])
+def test_a_request_received_on_the_projects_last_day_is_within_the_period(offset, after):
+    case = _case("tak")
+    end = case.dates.project_end
+    case = _last_request(case, received=end + offset * DAY, period_end=end, paid=end + 40 * DAY)
+    outcome, evidence = _result(case, "uppfoljning-efter-projekttiden")
+    assert outcome is Outcome.MET
+    assert ("Efter projekttiden kom begäran 4" in evidence) is after
+    assert ("Alla 4 begäranden kom in under projekttiden." in evidence) is not after
+
+
+@pytest.mark.parametrize(("offset", "outside"), [(0, False), (1, True)])
+def test_costs_up_to_the_projects_last_day_belong_to_the_period(offset, outside):
+    case = _case("tak")
+    case = _last_request(case, period_end=case.dates.project_end + offset * DAY)
+    outcome, evidence = _result(case, "uppfoljning-efter-projekttiden")
+    assert (outcome is Outcome.NOT_MET) is outside
+    assert ("redovisar kostnader efter projekttiden" in evidence) is outside
+
+
+# --- The withheld part and the advance ----------------------------------------------------
+
+
+def _request(received: dt.date, approved: int, paid: bool = True) -> PaymentRequest:
+    return PaymentRequest(period_start=received - 30 * DAY, period_end=received - DAY, received=received,
+                          reported_costs=approved, approved_costs=approved, paid=received + DAY if paid else None)
+
+
+@pytest.mark.parametrize(("report_offset", "released"), [(0, True), (-1, True), (1, False)])
+def test_the_withheld_part_is_released_with_a_request_received_on_or_after_the_report(report_offset, released):
+    received = dt.date(2100, 6, 1)
+    s = schedule([_request(received, 1_000_000)], Decimal("50"), 400_000, withheld=40_000,
+                 final_report_received=received + report_offset * DAY)
+    assert s.lines[0].ceiling == (400_000 if released else 360_000)
+    assert s.lines[0].payable == (400_000 if released else 360_000)
+
+
+def test_an_advance_is_counted_against_what_the_withheld_part_lets_be_paid():
+    """The advance covered by a request is what may be paid by then: entitled, less the withheld part."""
+    s = schedule([_request(dt.date(2100, 6, 1), 360_000)], Decimal("50"), 400_000, advance=200_000, withheld=250_000)
+    line = s.lines[0]
+    assert (line.entitled, line.ceiling, line.advance_counted, line.payable) == (180_000, 150_000, 150_000, 0)
+    assert s.advance_unsettled == 20_000  # entitled 180 000 kr covers all but 20 000 kr of the advance
+
+
+def test_an_advance_alone_is_paid_counted_and_the_case_in_progress():
+    case = _with(_case("forskott"), lambda d: d["follow_up"].update(payment_requests=[]))
+    s = case_schedule(case)
+    assert (s.advance, s.payable_total, s.paid_total, s.remaining, s.advance_unsettled) == (100_000, 100_000, 100_000,
+                                                                                           300_000, 100_000)
+    outcome, evidence = _result(case, "uppfoljning-utbetalning-inom-andel-och-tak")
+    assert outcome is Outcome.MET
+    assert "Förskott 100\xa0000\xa0kr räknas av." in evidence and "kvar av maxbeloppet 300\xa0000\xa0kr" in evidence
+    assert stage(case, case.dates.project_start) is Stage.IN_PROGRESS
+    without = _with(case, lambda d: d["follow_up"].update(advance=None))
+    assert stage(without, case.dates.project_start) is Stage.DECIDED
+
+
+def test_what_remains_of_the_maximum_counts_what_is_payable_not_only_what_is_paid():
+    case = _case("forskott")  # requests 1 and 2 paid, 3 under review
+    unpaid = _with(case, lambda d: d["follow_up"]["payment_requests"][1].update(paid=None))
+    paid, payable = case_schedule(case), case_schedule(unpaid)
+    assert payable.payable_total == paid.payable_total == 144_000
+    assert (payable.paid_total, payable.remaining) == (100_000, 400_000 - 144_000)
+    assert "varav utbetalt 100\xa0000\xa0kr; kvar av maxbeloppet 256\xa0000\xa0kr" in \
+        _result(unpaid, "uppfoljning-utbetalning-inom-andel-och-tak")[1]
+
+
+def test_an_advance_above_a_lowered_decided_maximum_counts_as_the_maximum():
+    case = _with(_case("forskott"), lambda d: d["status"].update(decided_max_amount=80_000))
+    s = case_schedule(case)
+    assert (s.max_amount, s.advance) == (80_000, 80_000)
+
+
+def test_a_closed_case_is_judged_on_what_an_open_one_is_not():
+    # An advance that approved costs do not cover: to review once the case is closed, not while it is open.
+    def first_request_only(d):
+        d["follow_up"]["payment_requests"] = d["follow_up"]["payment_requests"][:1]
+
+    open_case = _with(_case("forskott"), first_request_only)
+    assert case_schedule(open_case).advance_unsettled == 40_000
+    assert _result(open_case, "uppfoljning-utbetalning-inom-andel-och-tak")[0] is Outcome.MET
+    closed = _with(open_case, lambda d: d["follow_up"].update(closed=dt.date(2101, 3, 1)))
+    assert _result(closed, "uppfoljning-utbetalning-inom-andel-och-tak")[0] is Outcome.REVIEW
+    # Indicator outcomes are due when the case is closed, even without a received final report.
+    no_report = _with(_case("avslutad"), lambda d: d["follow_up"].update(final_report=None, indicator_outcomes=[]))
+    assert _result(no_report, "uppfoljning-indikatorutfall")[0] is Outcome.NOT_MET
+    still_open = _with(no_report, lambda d: d["follow_up"].update(closed=None))
+    assert _result(still_open, "uppfoljning-indikatorutfall")[0] is Outcome.NOT_APPLICABLE
+
+
+@pytest.mark.parametrize(("target", "outcome"), [(0, Outcome.NOT_APPLICABLE), (1, Outcome.NOT_MET)])
+def test_an_indicator_without_a_target_needs_no_outcome(target, outcome):
+    case = _with(_case("sen"), lambda d: d["indicators"][0].update(target=target))
+    assert _result(case, "uppfoljning-indikatorutfall")[0] is outcome
