@@ -239,3 +239,26 @@ def test_a_new_version_links_unchanged_files_and_never_writes_into_the_published
     stage_version(built, tmp_path / "v3", site)
     assert (tmp_path / "v3" / "index.html").read_text(encoding="utf-8") == "START"
     assert (second / "index.html").read_text(encoding="utf-8") == "start"
+
+
+@pytest.mark.parametrize("after_swap", [False, True])
+def test_the_line_after_a_signal_says_whether_the_site_changed(tmp_path, capsys, after_swap):
+    import signal
+
+    from casebook import cli
+
+    site = tmp_path / "_build" / "html"
+    site.parent.mkdir()
+    publish(_built(tmp_path, "gammal"), site)
+
+    def build() -> int:
+        if after_swap:
+            publish(_built(tmp_path, "ny"), site)
+        os.kill(os.getpid(), signal.SIGTERM)  # delivered here, as to a build between its swap and its exit
+        time.sleep(5)
+        pytest.fail("the signal did not stop the command")
+
+    assert cli._interruptible(build, site, tmp_path) == 130
+    line = capsys.readouterr().err.strip()
+    assert line == ("Bygget avbröts; den nya webbplatsen hann publiceras i _build/html före avbrottet." if after_swap
+                    else "Bygget avbröts; webbplatsen är oförändrad.")

@@ -1,0 +1,282 @@
+"""A build under faults: signals and kill -9 in every phase leave no process running, say
+truthfully what happened to the site, and the next build succeeds at once.
+
+One project with one case (and the portfolio) is built once for the module; each test
+starts a build that has something to do in the phase it interrupts, interrupts it there,
+and lists every process the build started (its descendants, collected while it ran, and
+any process whose working directory is in the project) afterwards. Phases are reached by
+watching the build from outside: a notebook cell that waits while a file exists
+(executing), the staged documents (documents), Jupyter Book's process (site build), the
+staged version (publishing). A build that has passed the phase before it is stopped
+(``SIGSTOP``) is let finish and the test tries again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+from conftest import add_cell, casebook, copy_project
+
+pytestmark = pytest.mark.e2e
+
+HOLD = "vänta"  # while this file exists in the project, the case notebook waits in its last cell
+STARTED = "väntar"  # ... and this file says it has started waiting
+PHASES = ("executing", "documents", "site", "publishing")
+EPOCH = 1_767_225_600  # 2026-01-01T00:00:00Z: every build of a test is dated this day
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    root = copy_project(tmp_path_factory.mktemp("faults") / "repo")
+    add_cell(root / "notebooks" / "case_report.ipynb",
+             f'import os, time\nif os.path.exists("../{HOLD}") and "rjh" in case_path:\n'
+             f'    open("../{STARTED}", "w").close()\n    time.sleep(300)')
+    completed = casebook(root, "build", "--jobs", "1", env={"SOURCE_DATE_EPOCH": str(EPOCH)})
+    assert completed.returncode == 0, completed.stderr
+    return root
+
+
+class Build:
+    """``casebook build`` running in its own process group, and every process it started."""
+
+    def __init__(self, root: Path, epoch: int):
+        self.root = root
+        self.site = root / "_build" / "html"
+        self.published_before = os.readlink(self.site)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "casebook", "--root", str(root), "build", "--jobs", "1"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+            env={**os.environ, "SOURCE_DATE_EPOCH": str(epoch)},
+        )
+        self.me = psutil.Process(self.process.pid)
+        self.seen: dict[tuple[int, float], psutil.Process] = {}
+        self._watching = True
+        self._watcher = threading.Thread(target=self._watch, daemon=True)
+        self._watcher.start()
+
+    def _watch(self) -> None:
+        while self._watching:
+            try:
+                for child in self.me.children(recursive=True):
+                    self.seen.setdefault((child.pid, child.create_time()), child)
+            except psutil.Error:
+                pass
+            time.sleep(0.02)
+
+    def running(self) -> bool:
+        return self.process.poll() is None
+
+    def wait_for(self, condition, what: str, seconds: float = 300) -> bool:
+        """Poll ``condition`` while the build runs; False if the build ended first."""
+        deadline = time.monotonic() + seconds
+        while self.running():
+            if condition():
+                return True
+            if time.monotonic() > deadline:
+                pytest.fail(f"timed out waiting for {what}")
+            time.sleep(0.002)
+        return False
+
+    def staging(self) -> list[Path]:
+        return list((self.root / "_build").glob(".staging-*"))
+
+    def finish(self) -> tuple[int, str]:
+        stdout, stderr = self.process.communicate(timeout=600)
+        self._watching = False
+        self._watcher.join()
+        return self.process.returncode, stderr
+
+    def left_running(self) -> list[str]:
+        """Processes the build started that still run (zombies count as ended), and any process at work in the project."""
+        alive = []
+        for process in self.seen.values():
+            try:
+                if process.is_running() and process.status() != psutil.STATUS_ZOMBIE:
+                    alive.append(f"{process.pid} {' '.join(process.cmdline())[:120]}")
+            except psutil.NoSuchProcess:
+                continue
+        for process in psutil.process_iter(["pid", "cwd", "cmdline", "status"]):
+            cwd = process.info["cwd"] or ""
+            if process.info["status"] != psutil.STATUS_ZOMBIE and cwd.startswith(str(self.root)) \
+                    and process.pid != os.getpid():
+                alive.append(f"{process.pid} {' '.join(process.info['cmdline'] or [])[:120]}")
+        return sorted(set(alive))
+
+
+def _touch_case(root: Path) -> None:
+    """Change the case file's bytes (a comment), so its notebook and documents are made again."""
+    case = root / "data" / "cases" / "rjh-2025-spin.yaml"
+    case.write_text(case.read_text(encoding="utf-8") + f"# {time.monotonic_ns()}\n", encoding="utf-8")
+
+
+def _touch_page(root: Path) -> None:
+    """Change a hand-written page only: the site is built again, nothing is executed or rendered."""
+    page = root / "book" / "method.md"
+    page.write_text(page.read_text(encoding="utf-8") + f"\n<!-- {time.monotonic_ns()} -->\n", encoding="utf-8")
+
+
+def _reach(root: Path, phase: str, attempt: int) -> Build:
+    """Start a build with work in ``phase`` and return it stopped (``SIGSTOP``) or running inside that phase."""
+    (root / STARTED).unlink(missing_ok=True)
+    if phase == "executing":
+        (root / HOLD).touch()
+        _touch_case(root)
+    elif phase == "documents":
+        (root / HOLD).unlink(missing_ok=True)
+    else:
+        (root / HOLD).unlink(missing_ok=True)
+        _touch_page(root)
+    # Another second of the same day: the documents are dated anew, the portfolio (judged by the day) is not.
+    build = Build(root, EPOCH + 1 + attempt + int(time.monotonic() % 1000))
+
+    def staged(name: str) -> bool:
+        return any((staging / name).exists() for staging in build.staging())
+
+    if phase == "executing":
+        reached = build.wait_for(lambda: (root / STARTED).exists(), "the case to start waiting")
+    elif phase == "site":
+        reached = build.wait_for(lambda: any("--in-process" in p.cmdline() for p in list(build.seen.values())
+                                             if _alive(p)), "Jupyter Book to start")
+    else:
+        inside = {"documents": lambda: staged("src/book/_generated/extra/memo") and not staged("src/book/_generated/extra/rapport"),
+                  "publishing": lambda: staged("html") and os.readlink(build.site) == build.published_before}[phase]
+        reached = build.wait_for(inside, f"the {phase} phase")
+        if reached:
+            build.me.suspend()
+            reached = inside()
+            if not reached:
+                build.me.resume()
+    if not reached:
+        build.finish()
+    return build if reached else None
+
+
+def _alive(process: psutil.Process) -> bool:
+    try:
+        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+def _interrupted(root: Path, phase: str) -> Build:
+    for attempt in range(5):
+        build = _reach(root, phase, attempt)
+        if build is not None:
+            return build
+    pytest.fail(f"five builds passed the {phase} phase before they could be stopped in it")
+
+
+def _wait_until_ended(build: Build, seconds: float = 30) -> list[str]:
+    deadline = time.monotonic() + seconds
+    while (left := build.left_running()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return left
+
+
+# Every signal in every phase; each signal goes to the build alone in two phases and to its
+# whole process group (as a terminal sends Ctrl-C and SIGHUP) in the other two.
+SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+CASES = [(phase, signum, (i + j) % 2 == 0) for i, phase in enumerate(PHASES) for j, signum in enumerate(SIGNALS)]
+
+
+@pytest.mark.parametrize(("phase", "signum", "to_group"), CASES,
+                         ids=[f"{phase}-{signum.name}-{'group' if group else 'build'}" for phase, signum, group in CASES])
+def test_a_signal_in_any_phase_ends_every_process_and_says_the_site_is_unchanged(project, phase, signum, to_group):
+    build = _interrupted(project, phase)
+    (os.killpg if to_group else os.kill)(build.process.pid, signum)
+    build.me.resume()  # a no-op unless it was stopped in its phase
+    signalled = time.monotonic()
+    code, stderr = build.finish()
+    stopped_after = time.monotonic() - signalled
+    left = _wait_until_ended(build)
+    (project / HOLD).unlink(missing_ok=True)
+
+    assert left == [], left
+    assert code == 130, stderr
+    lines = [line for line in stderr.splitlines() if "avbröts" in line]
+    assert len(lines) == 1 and lines[0].endswith("; webbplatsen är oförändrad."), stderr
+    assert "Traceback" not in stderr and "Fatal" not in stderr, stderr
+    assert os.readlink(build.site) == build.published_before
+    assert build.staging() == []
+    print(f"{phase}, {signal.Signals(signum).name} to {'group' if to_group else 'build'}: exited after {stopped_after:.2f} s")
+
+
+@pytest.mark.parametrize("phase", PHASES)
+def test_after_kill_9_in_any_phase_nothing_runs_and_the_next_build_succeeds_at_once(project, phase):
+    build = _interrupted(project, phase)
+    build.me.kill()
+    build.finish()
+    (project / HOLD).unlink(missing_ok=True)
+    left = _wait_until_ended(build)
+    assert left == [], left
+
+    rebuilt = casebook(project, "build", "--jobs", "1", env={"SOURCE_DATE_EPOCH": str(EPOCH)})
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert list((project / "_build").glob(".staging-*")) == []  # the killed build's staging folder is gone
+    assert (build.site / "index.html").is_file() and (build.site / ".casebook-site").is_file()
+    assert [folder for folder in Path(tempfile.gettempdir()).glob("casebook-zygote-*")
+            if _owner(folder) == build.process.pid] == []  # the killed build's zygote folder is gone
+
+
+def _owner(folder: Path) -> int | None:
+    try:
+        return json.loads((folder / ".casebook-owner").read_text(encoding="utf-8"))["pid"]
+    except (OSError, ValueError, KeyError):
+        return None  # not ours, or removed meanwhile (other builds run on this machine)
+
+
+def test_a_second_build_waits_and_then_runs_when_the_holder_is_killed(project):
+    """The reproduction of issue 20: after kill -9 the project stayed locked for ever (workers held the lock)."""
+    build = _interrupted(project, "executing")
+    waiting = subprocess.Popen([sys.executable, "-m", "casebook", "--root", str(project), "build", "--jobs", "1", "--wait"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "SOURCE_DATE_EPOCH": str(EPOCH)})
+    time.sleep(1)
+    assert waiting.poll() is None  # waits for the running build
+    (project / HOLD).unlink()
+    build.me.kill()
+    build.finish()
+    _, stderr = waiting.communicate(timeout=600)
+    assert waiting.returncode == 0, stderr
+    assert _wait_until_ended(build) == []
+
+
+# --- Damaged cache entries ---------------------------------------------------------------------
+
+
+def _cached(project: Path) -> Path:
+    return project / "_build" / "cache" / "cases" / "rjh-2025-spin.ipynb"
+
+
+@pytest.mark.parametrize("damage", ["edited", "truncated"])
+def test_a_damaged_cached_notebook_is_executed_again_and_never_published(project, damage):
+    (project / HOLD).unlink(missing_ok=True)
+    ready = casebook(project, "build", "--jobs", "1", env={"SOURCE_DATE_EPOCH": str(EPOCH)})
+    assert ready.returncode == 0, ready.stderr
+    cached = _cached(project)
+    text = cached.read_text(encoding="utf-8")
+    cached.unlink()  # as an editor saving a new file
+    if damage == "edited":  # a wrong amount, by hand
+        assert "750\u00a0000\u00a0kr" in text
+        cached.write_text(text.replace("750\u00a0000\u00a0kr", "950\u00a0000\u00a0kr"), encoding="utf-8")
+    else:
+        cached.write_text(text[: len(text) // 2], encoding="utf-8")
+    rebuilt = casebook(project, "build", "--jobs", "1", env={"SOURCE_DATE_EPOCH": str(EPOCH)})
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert [line for line in rebuilt.stderr.splitlines() if "Cacheposten" in line] == [
+        "Cacheposten för anteckningsboken för ärendet rjh-2025-spin var skadad eller ändrad (rjh-2025-spin.ipynb "
+        "stämmer inte med sin SHA-256); den togs bort och görs om."]
+    assert "1 körd" in rebuilt.stderr and "Traceback" not in rebuilt.stderr
+    page = (project / "_build" / "html" / "book" / "cases" / "rjh-2025-spin.html").read_text(encoding="utf-8")
+    assert "950\xa0000" not in page and "950&nbsp;000" not in page and "750\xa0000" in page
+    assert _cached(project).read_text(encoding="utf-8") == text  # executed again: the same notebook
