@@ -328,13 +328,14 @@ STAGING_PREFIX = ".staging-"
 def _staging(output: Path) -> Iterator[Path]:
     """A temporary folder beside the output, so publishing is a rename on the same file system.
 
-    What earlier builds left there when they were killed (their staging folders, the
-    temporary link of a publish stopped before its swap) is removed first; only folders
-    that record a maker that no longer runs (:func:`casebook.engine.lifetime.claim`).
+    What earlier builds left when they were killed (their staging folders, the temporary
+    link of a publish stopped before its swap, their zygotes' socket folders) is removed
+    first; only folders that record a maker that no longer runs (:func:`casebook.engine.lifetime.claim`).
     """
     output.parent.mkdir(parents=True, exist_ok=True)
     lifetime.remove_abandoned(output.parent, f"{STAGING_PREFIX}*")
     remove_old_versions(output)
+    zygote.remove_abandoned_folders()
     with tempfile.TemporaryDirectory(prefix=STAGING_PREFIX, dir=output.parent) as name:
         lifetime.claim(Path(name))
         yield Path(name)

@@ -141,12 +141,16 @@ def kernel_environment() -> Iterator[None]:
                 os.environ[name] = value
 
 
+def remove_abandoned_folders() -> None:
+    """Remove the socket folders of zygotes whose build was killed (kill -9 leaves them)."""
+    lifetime.remove_abandoned(Path(tempfile.gettempdir()), f"{FOLDER_PREFIX}*")
+
+
 class Zygote:
     """A running zygote process and the socket it listens on."""
 
     def __init__(self, command: list[str] | None = None):
-        # The folders of zygotes whose build was killed (kill -9 leaves them) go first.
-        lifetime.remove_abandoned(Path(tempfile.gettempdir()), f"{FOLDER_PREFIX}*")
+        remove_abandoned_folders()
         self.folder = Path(tempfile.mkdtemp(prefix=FOLDER_PREFIX))
         lifetime.claim(self.folder)
         self.socket_path = self.folder / "socket"
