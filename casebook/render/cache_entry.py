@@ -3,9 +3,10 @@
 Every cache of a build (executed notebooks, memos, report PDFs) keeps beside its files a
 key file that records the key the files were made under and the SHA-256 of each file.
 An entry is reused only when its key is the one asked for *and* each file still has the
-recorded digest. One that does not (a file edited by hand, truncated by a full disk,
-damaged on its way between shards) is removed with a :class:`DamagedCacheEntry` warning,
-so that the caller makes it again: it is never published, and never crashes a build.
+recorded digest. One whose file is missing is simply made again; one whose content
+differs (a file edited by hand, truncated by a full disk, damaged on its way between
+shards) is removed with a :class:`DamagedCacheEntry` warning, so that the caller makes it
+again: it is never published, and never crashes a build.
 
 The warning is one Swedish line; :func:`reported` shows each as it comes.
 """
@@ -53,8 +54,10 @@ def is_current(key_file: Path, key: str, files: tuple[Path, ...], shown_as: str)
         return False
     if len(recorded) < 2 or recorded[0] != key:
         return False  # another key, or written before entries recorded their digests
+    if not all(Path(path).is_file() for path in files):
+        return False  # a file was removed: made again, nothing to warn about
     expected = {name: digest for digest, _, name in (line.partition("  ") for line in recorded[1:])}
-    damaged = [path for path in files if not path.is_file() or expected.get(Path(path).name) != sha256(path)]
+    damaged = [path for path in files if expected.get(Path(path).name) != sha256(path)]
     if not damaged:
         return True
     for path in (*files, key_file):
