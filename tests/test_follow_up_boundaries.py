@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import time
 from decimal import Decimal
 
 import pytest
@@ -13,7 +14,7 @@ from conftest import REPO, REFERENCE_DIR, evaluate_case
 
 from casebook.domain.evaluation import EvaluatedCase, evaluate_case as evaluate_file
 from casebook.domain.model import Case, PaymentRequest, load_case
-from casebook.domain.payments import Stage, case_schedule, schedule, stage
+from casebook.domain.payments import Stage, as_of_date, case_schedule, schedule, stage
 from casebook.domain.reference import load_national_agencies, load_regional_actors
 from casebook.domain.rules import Outcome
 
@@ -189,3 +190,57 @@ def test_a_closed_case_is_judged_on_what_an_open_one_is_not():
 def test_an_indicator_without_a_target_needs_no_outcome(target, outcome):
     case = _with(_case("sen"), lambda d: d["indicators"][0].update(target=target))
     assert _result(case, "uppfoljning-indikatorutfall")[0] is outcome
+
+
+# --- The build date is a UTC date, whatever the machine's time zone ------------------------
+
+
+@pytest.fixture
+def time_zone(monkeypatch):
+    """Set the process's time zone (``TZ``) for the test; restored afterwards."""
+    def use(name: str) -> None:
+        monkeypatch.setenv("TZ", name)
+        time.tzset()
+    yield use
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.parametrize("zone", ["Etc/GMT+12", "Etc/GMT-14"])  # UTC−12 and UTC+14
+def test_source_date_epoch_is_read_as_a_utc_date_in_any_time_zone(zone, time_zone, monkeypatch):
+    time_zone(zone)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", _epoch(dt.date(2101, 3, 1)) if zone == "Etc/GMT+12"
+                       else str(int(_epoch(dt.date(2101, 3, 1))) - 1))  # 2101-02-28T23:59:59Z
+    assert as_of_date() == (dt.date(2101, 3, 1) if zone == "Etc/GMT+12" else dt.date(2101, 2, 28))
+
+
+def test_today_is_the_utc_date_in_any_time_zone(time_zone, monkeypatch):
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    now = dt.datetime.now(dt.UTC)
+    # A zone whose local date is not the UTC date at this hour: behind before noon UTC, ahead after.
+    time_zone("Etc/GMT+12" if now.hour < 12 else "Etc/GMT-14")
+    assert dt.datetime.now().date() != now.date()  # the zone's date does differ
+    assert as_of_date() == dt.datetime.now(dt.UTC).date()
+
+
+# --- A decided advance that was not paid, terms not recorded, requests not paid -------------
+
+
+def test_a_decided_advance_counts_only_once_it_is_paid():
+    case = _with(_case("forskott"), lambda d: d["follow_up"].update(advance=None))
+    assert case.decision.advance is not None
+    assert case_schedule(case).advance == 0
+
+
+def test_a_follow_up_without_recorded_terms_withholds_nothing():
+    case = _with(_case("tak"), lambda d: d["follow_up"].update(terms=None))
+    assert case_schedule(case).withheld == 0
+
+
+def test_a_case_whose_requests_are_reviewed_but_not_paid_is_not_yet_in_progress():
+    unpaid = _with(_case("forskott"), lambda d: (
+        d["follow_up"].update(advance=None),
+        [r.update(paid=None) for r in d["follow_up"]["payment_requests"]]))
+    assert stage(unpaid, unpaid.dates.project_start) is Stage.DECIDED
+    one_paid = _with(unpaid, lambda d: d["follow_up"]["payment_requests"][0].update(paid=dt.date(2099, 10, 1)))
+    assert stage(one_paid, unpaid.dates.project_start) is Stage.IN_PROGRESS

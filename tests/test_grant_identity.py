@@ -1,0 +1,44 @@
+"""What a 360Giving grant says of the application and of who the organisations are: the cases of
+issue 20's mutation run that no test held (the applied amount; which organisation number wins)."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+
+from conftest import FICTIONAL_BASE_PATH, REFERENCE_DIR
+
+from casebook.domain.evaluation import EvaluatedCase, evaluate_case
+from casebook.domain.model import Case
+from casebook.domain.reference import load_national_agencies, load_publisher, load_regional_actors
+from casebook.render.giving360 import OrganisationIds, grant
+
+MODIFIED = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+
+def _evaluated(**changes) -> EvaluatedCase:
+    evaluated = evaluate_case(FICTIONAL_BASE_PATH, REFERENCE_DIR)
+    data = copy.deepcopy(evaluated.case.model_dump())
+    data.update(changes)
+    return EvaluatedCase(Case.model_validate(data), evaluated.figures, evaluated.results, evaluated.source)
+
+
+def _ids(*reports: EvaluatedCase) -> OrganisationIds:
+    return OrganisationIds(list(reports), load_regional_actors(REFERENCE_DIR), load_national_agencies(REFERENCE_DIR))
+
+
+def test_the_amount_applied_for_is_the_case_files_not_the_awarded_one():
+    report = _evaluated(amount_applied_for=432_100)
+    record = grant(report, _ids(report), load_publisher(REFERENCE_DIR), MODIFIED)
+    assert (record["amountAppliedFor"], record["amountAwarded"]) == (432_100, 400_000)
+
+
+def test_the_reference_datas_organisation_number_wins_then_the_first_case_files():
+    # Region Dalarna has a number in the reference data; Region Gävleborg has none there.
+    first = _evaluated(decision_maker={"name": "Region Dalarna", "organisation_number": "212000-0001"},
+                       applicant={"name": "Region Gävleborg", "organisation_number": "232100-0198"})
+    second = _evaluated(id="fiktiv-andra", applicant={"name": "Region Gävleborg", "organisation_number": "232100-9918"})
+    ids = _ids(first, second)
+    assert ids.id_for("Region Dalarna") == "SE-ON-232100-0180"  # the reference data's, not the case file's
+    assert ids.id_for("Region Gävleborg") == "SE-ON-232100-0198"  # the first case file's
+    assert _ids(second, first).id_for("Region Gävleborg") == "SE-ON-232100-9918"
