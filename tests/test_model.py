@@ -138,3 +138,12 @@ def test_a_financier_named_three_times_is_named_once_in_the_error(tmp_path):
         load_case(path)
     assert [(p.field, p.message) for p in error.value.problems] == [
         ("financing_plan", "finansiären förekommer mer än en gång: Tillväxtverket")]
+
+
+def test_an_ampersand_in_text_is_text_and_a_nested_alias_is_refused():
+    from casebook.domain.model import _load_yaml
+
+    assert _load_yaml("summary: FoU & innovation\nlista: [a, b]\n") == {"summary": "FoU & innovation", "lista": ["a", "b"]}
+    laughs = "a: &a [x, x]\nb: &b [*a, *a]\nc: [*b, *b]\n"
+    with pytest.raises(Exception, match="YAML-alias"):
+        _load_yaml(laughs)
