@@ -15,7 +15,8 @@ fixed seed in a fresh copy of the project and measures, one after the other on t
 
 Besides, in the same run:
 
-- ``casebook check`` alone at ``--check-sizes`` (default 100, 1 000 and 10 000);
+- ``casebook check`` alone at ``--check-sizes`` (default 100, 1 000 and 10 000), and of one
+  case with ``--check-lines`` financing lines (default 10 000);
 - the site alone (Jupyter Book on N copies of an executed case notebook,
   ``bench/site_scale.py``) at ``--site-sizes`` (default 100, 1 000 and 10 000);
 - the memo (Word draft and PDF/A, ``casebook.render.memo.write_memo``) per case, cold,
@@ -52,7 +53,7 @@ from pathlib import Path
 import psutil
 
 from bench import edit_loop
-from bench.generate import generate
+from bench.generate import case_with_many_lines, generate
 from bench.site_scale import site_run
 from casebook.engine.site import default_jobs
 from casebook.render.memo import write_memo
@@ -178,6 +179,18 @@ def check(project: Path, n: int) -> Measurement:
     """``casebook check`` in a new interpreter, imports included, as an analyst runs it."""
     wall, cpu, peak = run_measured([[sys.executable, "-m", "casebook", "--root", str(project), "check"]], project)
     return Measurement(n, CHECK, wall, cpu, peak, wall / n)
+
+
+CHECK_LINES = "casebook check, one case with N financing lines"
+
+
+def check_lines(target: Path, lines: int) -> Measurement:
+    """``casebook check`` of one case whose financing plan has ``lines`` lines (no step may be quadratic in them)."""
+    target.mkdir(parents=True)
+    shutil.copytree(REPO / "data" / "reference", target / "data" / "reference")
+    case_with_many_lines(target / "data" / "cases", lines)
+    wall, cpu, peak = run_measured([[sys.executable, "-m", "casebook", "--root", str(target), "check"]], target)
+    return Measurement(lines, CHECK_LINES, wall, cpu, peak, wall)
 
 
 SITE_ONLY = "site only: jupyter-book on N executed-notebook copies"
@@ -394,6 +407,8 @@ def main() -> None:
                         help="measure the naive way up to this N (it costs about 8 s per case; 500 takes over an hour)")
     parser.add_argument("--check-sizes", type=int, nargs="*", default=[100, 1000, 10000],
                         help="also measure casebook check alone at these N")
+    parser.add_argument("--check-lines", type=int, nargs="*", default=[10000],
+                        help="also measure casebook check of one case with this many financing lines")
     parser.add_argument("--site-sizes", type=int, nargs="*", default=[100, 1000, 10000],
                         help="also measure the site alone (executed-notebook copies) at these N")
     parser.add_argument("--memo-cases", type=int, default=10, help="measure the memo for this many cases (0: not)")
@@ -422,6 +437,9 @@ def main() -> None:
         for n in args.check_sizes:
             results.append(check(make_project(work / f"check-{n}", n), n))
             print(f"N = {n}: {CHECK} {results[-1].wall_s:.2f} s", flush=True)
+        for lines in args.check_lines:
+            results.append(check_lines(work / f"check-lines-{lines}", lines))
+            print(f"N = {lines}: {CHECK_LINES} {results[-1].wall_s:.2f} s", flush=True)
         for n in args.sizes:
             results += bench_size(n, work, with_naive=n <= args.naive_up_to, with_fresh=n <= args.fresh_up_to,
                                   edits=args.edits, with_template=n <= args.template_up_to)
