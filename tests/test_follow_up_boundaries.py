@@ -10,12 +10,10 @@ import time
 from decimal import Decimal
 
 import pytest
-from conftest import REPO, REFERENCE_DIR, evaluate_case
+from conftest import REPO, evaluate_case
 
-from casebook.domain.evaluation import EvaluatedCase, evaluate_case as evaluate_file
 from casebook.domain.model import Case, PaymentRequest, load_case
 from casebook.domain.payments import Stage, as_of_date, case_schedule, schedule, stage
-from casebook.domain.reference import load_national_agencies, load_regional_actors
 from casebook.domain.rules import Outcome
 
 CASES = REPO / "tests" / "cases"
