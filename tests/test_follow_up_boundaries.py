@@ -12,8 +12,8 @@ from decimal import Decimal
 import pytest
 from conftest import REPO, evaluate_case
 
-from casebook.domain.model import Case, PaymentRequest, load_case
-from casebook.domain.payments import Stage, as_of_date, case_schedule, schedule, stage
+from casebook.domain.model import Case, FinancierKind, PaymentRequest, load_case
+from casebook.domain.payments import Stage, as_of_date, case_schedule, schedule, stage, withheld_amount
 from casebook.domain.rules import Outcome
 
 CASES = REPO / "tests" / "cases"
@@ -242,3 +242,77 @@ def test_a_case_whose_requests_are_reviewed_but_not_paid_is_not_yet_in_progress(
     assert stage(unpaid, unpaid.dates.project_start) is Stage.DECIDED
     one_paid = _with(unpaid, lambda d: d["follow_up"]["payment_requests"][0].update(paid=dt.date(2099, 10, 1)))
     assert stage(one_paid, unpaid.dates.project_start) is Stage.IN_PROGRESS
+
+
+# --- The arithmetic's own edges (survivors of the mutation run in payments.py and finance.py) ---
+
+
+def test_withheld_and_payable_amounts_are_rounded_down_even_above_a_half():
+    from casebook.domain.finance import payable
+
+    assert withheld_amount(99_999, Decimal("10.5")) == 10_499  # 10 499,895 kr
+    assert payable(99_999, Decimal("10.5"), 1_000_000) == 10_499
+
+
+def test_the_whole_maximum_may_be_withheld_and_nothing_more():
+    s = schedule([_request(dt.date(2100, 6, 1), 1_000_000)], Decimal("50"), 400_000, withheld=400_000)
+    assert s.lines[0].payable == 0
+    with pytest.raises(ValueError, match="the withheld amount must be between 0 and the maximum amount"):
+        schedule([], Decimal("50"), 400_000, withheld=400_001)
+    with pytest.raises(ValueError, match="the advance must be between 0 and the maximum amount"):
+        schedule([], Decimal("50"), 400_000, advance=-1)
+
+
+def test_a_request_under_review_is_skipped_and_the_later_ones_counted_by_their_numbers():
+    requests = [_request(dt.date(2100, 2, 1), 100_000), _request(dt.date(2100, 3, 1), 0),
+                _request(dt.date(2100, 4, 1), 300_000)]
+    requests[1] = requests[1].model_copy(update={"approved_costs": None, "paid": None})
+    s = schedule(requests, Decimal("20"), 400_000)
+    assert s.pending == (2,)
+    assert [(line.number, line.cumulative_approved, line.payable) for line in s.lines] == [(1, 100_000, 20_000),
+                                                                                           (3, 400_000, 60_000)]
+
+
+def test_a_share_of_one_krona_and_the_errors_of_the_arithmetic():
+    from casebook.domain.finance import payable, percent
+
+    assert percent(1, 1) == 100
+    with pytest.raises(ValueError, match="the whole must be positive"):
+        percent(1, 0)
+    with pytest.raises(ValueError, match="approved costs cannot be negative"):
+        payable(-1, Decimal("10"), 100)
+
+
+def test_the_figures_of_the_fictional_base_case(fictional_base):
+    """20 % of 2 000 000 kr is exactly the maximum 400 000 kr: the cap does not bind within the plan."""
+    from casebook.domain.finance import financing_figures
+
+    f = financing_figures(fictional_base)
+    assert (f.cap.total, f.cap.share_of_total, f.cap.cap_binds_within_plan) == (2_000_000, Decimal("400000"), False)
+    assert (f.public_amount, f.private_amount) == (1_800_000, 200_000)
+    assert (f.ordinance.tillvaxtverket_grants, f.ordinance.other_decision_makers) == (True, 1)
+
+
+def test_the_ordinance_grants_of_spin_count_each_kind_once(spin):
+    """SPIN: Tillväxtverket's national grant and one regional grant under the ordinance (the
+    other regions' money is regional_public: the memo does not say it is 1:1 money)."""
+    from casebook.domain.finance import financing_figures
+
+    f = financing_figures(spin)
+    assert (f.ordinance.tillvaxtverket_grants, f.ordinance.other_decision_makers) == (True, 1)
+    assert len(f.ordinance.lines) == 2
+    no_national = spin.model_copy(update={"financing_plan": [
+        line.model_copy(update={"kind": FinancierKind.OTHER_PUBLIC}) if line.kind is FinancierKind.NATIONAL_GRANT_2003_596
+        else line for line in spin.financing_plan]})
+    assert financing_figures(no_national).ordinance.tillvaxtverket_grants is False
+    two_regional = spin.model_copy(update={"financing_plan": [
+        line.model_copy(update={"kind": FinancierKind.REGIONAL_GRANT_2003_596}) if line.kind is FinancierKind.REGIONAL_PUBLIC
+        else line for line in spin.financing_plan]})
+    assert financing_figures(two_regional).ordinance.other_decision_makers == 3
+
+
+def test_the_advance_rule_says_nothing_of_a_settlement_without_a_paid_advance():
+    case = _with(_case("forskott"), lambda d: d["follow_up"].update(advance=None))
+    assert evaluate_case(case)["11-paragraf-forskott"].evidence == (
+        "Förskott 100\xa0000\xa0kr av beviljat stöd högst 400\xa0000\xa0kr. Särskilda skäl: \"Fiktivt skäl – "
+        "projektägaren saknar likviditet för projektets första kvartal.\".")
