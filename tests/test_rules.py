@@ -290,3 +290,13 @@ def test_national_money_from_another_agency_is_an_input_error(tmp_path, capsys):
     assert "fiktiv-trafikverket.yaml" in err and "financing_plan, post 1, financier" in err
     assert "'Trafikverket' har slaget national_grant_2003_596" in err and "national_agencies.yaml" in err
     assert "Traceback" not in out + err
+
+
+def test_a_recorded_judgement_is_quoted_with_who_made_it_and_where(spin, fictional_base):
+    assert evaluate_case(spin)["5-paragraf-driftsstod"].evidence == (
+        '"Projektet utgör inte driftstöd." (Region Jämtland Härjedalen, tjänsteskrivelse, Beslutsmotivering – Legal)')
+    assert evaluate_case(fictional_base)["5-paragraf-driftsstod"].evidence == (
+        '"Fiktiv bedömning av driftsstöd." (Fiktiv handläggare)')  # no section recorded
+    assert evaluate_case(spin)["6-paragraf-foretagsstod"].evidence == (
+        "Ärendet registrerar ingen bedömning av detta. Det betyder inte att kravet är brutet, "
+        "men regeln kan inte avgöras förrän handläggarens bedömning finns.")
