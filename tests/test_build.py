@@ -158,6 +158,7 @@ def test_a_failing_case_is_named_the_others_run_and_nothing_is_published(tmp_pat
     previous = root / "_build" / "html"
     previous.mkdir(parents=True)
     (previous / "index.html").write_text("föregående webbplats", encoding="utf-8")
+    (previous / ".casebook-site").write_text("", encoding="utf-8")  # a copy of a site we published
 
     completed = casebook(root, "build")
 
@@ -169,7 +170,7 @@ def test_a_failing_case_is_named_the_others_run_and_nothing_is_published(tmp_pat
     assert "1 av 2 ärenden misslyckades (fiktiv-kraschar); 1 kördes utan fel" in completed.stderr
     assert "Traceback" not in completed.stderr
     assert (previous / "index.html").read_text(encoding="utf-8") == "föregående webbplats"
-    assert sorted(p.name for p in previous.iterdir()) == ["index.html"]
+    assert sorted(p.name for p in previous.iterdir()) == [".casebook-site", "index.html"]
 
 
 def test_check_validates_the_repository_cases():

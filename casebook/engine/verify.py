@@ -32,6 +32,7 @@ import io
 import json
 import os
 import re
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -43,7 +44,7 @@ import nbformat
 from rich.console import Console
 
 from casebook.domain.errors import UserError
-from casebook.domain.evaluation import EvaluatedCase
+from casebook.domain.evaluation import EvaluatedCase, evaluate_case
 from casebook.domain.reference import load_national_agencies, load_publisher, load_regional_actors
 from casebook.engine import audit, zygote
 from casebook.engine.execute import KERNEL_NAME, ExecutionFailure, NotebookJob, case_job
@@ -108,7 +109,7 @@ def verify_site(paths: ProjectPaths, site: Path, console: Console | None = None,
             problems[case_id] += _check_audit(paths, site, case_id, notebook)
             if case_id in reproduced and isinstance(reproduced[case_id], Path):
                 problems[case_id] += _check_figures(site, case_id, reproduced[case_id])
-            problems[case_id] += _check_documents(site, cases[case_id], audit.recorded_audit(notebook), work)
+            problems[case_id] += _check_documents(paths, site, cases[case_id], audit.recorded_audit(notebook), work)
         site_problems = _check_open_data(paths, site, list(cases.values()), notebooks, problems, work)
     for case_id in problems:  # a file the whole site shares is every case's problem
         problems[case_id] += site_problems
@@ -176,9 +177,29 @@ def _execute_again(paths: ProjectPaths, cases: dict[str, EvaluatedCase], noteboo
         results[job.name] = failure if failure is not None else job.output
 
     if planned:
-        with zygote.kernel_environment():
-            _run_in_workers(planned, min(jobs or default_jobs(), len(planned)), console, done)
+        with zygote.kernel_environment(), _kernel_output_to(work / "kernels.log") as terminal:
+            progress = Console(file=terminal, stderr=True, force_terminal=console.is_terminal)
+            _run_in_workers(planned, min(jobs or default_jobs(), len(planned)), progress, done)
     return results
+
+
+@contextmanager
+def _kernel_output_to(log: Path) -> Iterator[io.TextIOWrapper]:
+    """Send this process's error output, which the workers and their kernels inherit, to ``log``
+    for the block; yields a stream to the terminal for the progress bar. A fresh kernel that is
+    shut down can log a harmless ZMQ traceback, which the command's one-line results must not show."""
+    sys.stderr.flush()
+    terminal = os.dup(2)
+    with open(log, "ab") as handle:
+        os.dup2(handle.fileno(), 2)
+    stream = os.fdopen(os.dup(terminal), "w", encoding="utf-8")
+    try:
+        yield stream
+    finally:
+        stream.close()
+        sys.stderr.flush()
+        os.dup2(terminal, 2)
+        os.close(terminal)
 
 
 def _cell_name(index: int, cell: nbformat.NotebookNode) -> str:
@@ -271,13 +292,14 @@ def _pdf_date(pdf: Path) -> str | None:
     return str(int(moment.timestamp()))
 
 
-def _check_documents(site: Path, evaluated: EvaluatedCase, recorded_audit: dict | None, work: Path) -> list[str]:
+def _check_documents(paths: ProjectPaths, site: Path, evaluated: EvaluatedCase, recorded_audit: dict | None,
+                     work: Path) -> list[str]:
     """The memo and the report rendered again, as of the date in the published PDF, compared byte for byte."""
     case_id = evaluated.case.id
     problems = []
     for folder, suffixes, render in (
-        ("memo", (".docx", ".pdf"), lambda out: write_memo(evaluated, out)),
-        ("rapport", (".pdf",), lambda out: write_report(evaluated, out, recorded_audit)),
+        ("memo", (".docx", ".pdf"), lambda as_of_case, out: write_memo(as_of_case, out)),
+        ("rapport", (".pdf",), lambda as_of_case, out: write_report(as_of_case, out, recorded_audit)),
     ):
         published = [site / folder / f"{case_id}{suffix}" for suffix in suffixes]
         pdf = site / folder / f"{case_id}.pdf"
@@ -288,7 +310,8 @@ def _check_documents(site: Path, evaluated: EvaluatedCase, recorded_audit: dict 
             continue
         out = work / folder / case_id
         with _environment({"SOURCE_DATE_EPOCH": epoch}):
-            render(out)
+            # Evaluated again as of the document's date: a follow-up's rules are judged on it.
+            render(evaluate_case(evaluated.source, paths.reference_dir), out)
         for path in published:
             if not path.is_file() or path.read_bytes() != (out / path.name).read_bytes():
                 problems.append(f"{folder}/{path.name} är inte det dokument som paketet skriver")
@@ -338,6 +361,7 @@ def _check_open_data(paths: ProjectPaths, site: Path, cases: list[EvaluatedCase]
     rebuilt_dir = work / "data"
     reference = paths.reference_dir
     with _environment({"SOURCE_DATE_EPOCH": as_of}):
+        cases = [evaluate_case(evaluated.source, reference) for evaluated in cases]  # judged as of that day
         written = write_open_data(rebuilt_dir, cases, load_regional_actors(reference),
                                   agencies=load_national_agencies(reference), publisher=load_publisher(reference),
                                   modified=modified)
