@@ -262,3 +262,52 @@ def test_the_line_after_a_signal_says_whether_the_site_changed(tmp_path, capsys,
     line = capsys.readouterr().err.strip()
     assert line == ("Bygget avbröts; den nya webbplatsen hann publiceras i _build/html före avbrottet." if after_swap
                     else "Bygget avbröts; webbplatsen är oförändrad.")
+
+
+def test_build_to_a_folder_of_the_users_files_is_refused_before_any_work(tmp_path):
+    root = copy_project(tmp_path / "repo")
+    output = tmp_path / "webbplats"
+    output.mkdir()
+    (output / "anteckningar.txt").write_text("användarens egen fil", encoding="utf-8")
+    (tmp_path / "webbplats-backup-2024").mkdir()
+    completed = casebook(root, "build", "--output", str(output))
+    assert completed.returncode == 2, completed.stderr
+    assert completed.stderr.startswith(f"Kan inte publicera till {output}: mappen finns redan och innehåller filer")
+    assert "Traceback" not in completed.stderr
+    assert sorted(p.name for p in output.iterdir()) == ["anteckningar.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["repo", "webbplats", "webbplats-backup-2024"]
+    assert not (root / "_build").exists()  # refused before validating, locking or staging anything
+
+
+LEAVE_A_HOLDER_BEHIND = """
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)  # inheritable, as the lock was before issue 20
+fcntl.flock(fd, fcntl.LOCK_EX)
+os.write(fd, str(os.getpid()).encode())
+if os.fork() == 0:
+    time.sleep(60)  # a child left holding the lock
+    os._exit(0)
+print("klar", flush=True)
+"""
+
+
+@pytest.mark.parametrize("wait", [False, True])
+def test_a_lock_held_by_what_a_dead_holder_left_behind_is_named_not_waited_for(tmp_path, wait):
+    import psutil
+
+    lock_file = tmp_path / "_build" / ".lock"
+    lock_file.parent.mkdir()
+    holder = subprocess.Popen([sys.executable, "-c", LEAVE_A_HOLDER_BEHIND, str(lock_file)], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "klar"
+    holder.wait()
+    left = [child for child in psutil.process_iter(["pid", "ppid", "cmdline"])
+            if child.info["cmdline"] and LEAVE_A_HOLDER_BEHIND.strip()[:20] in " ".join(child.info["cmdline"])]
+    try:
+        assert len(left) == 1
+        with pytest.raises(ProjectBusy, match=f"Processen {holder.pid} som tog låset finns inte längre, men processerna "
+                                              f"{left[0].pid} "):
+            with project_lock(lock_file, wait=wait):
+                pytest.fail("the lock was taken while another process held it")
+    finally:
+        for child in left:
+            child.kill()

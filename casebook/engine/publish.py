@@ -266,6 +266,8 @@ def _left_behind(lock_file: Path, holder: str) -> str:
 
     holders = []
     for process in psutil.process_iter(["pid", "name"]):
+        if process.pid == os.getpid():  # this process has it open to ask for the lock
+            continue
         try:
             if any(Path(f.path) == lock_file for f in process.open_files()):
                 holders.append(f"{process.info['pid']} ({process.info['name']})")
