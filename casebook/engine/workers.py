@@ -39,9 +39,7 @@ def worker_started(build: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    if os.getppid() == build:
-        lifetime.die_with_parent(parent=build)
-    else:
+    if os.getppid() != build or not lifetime.die_with_parent(parent=build):  # no PR_SET_PDEATHSIG: watch
         lifetime.end_with(build)
     lifetime.release_signals()
 
