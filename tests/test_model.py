@@ -11,6 +11,7 @@ from conftest import SPIN_PATH
 
 from casebook.domain.errors import CaseFileError
 from casebook.domain.model import Case, FinancierKind, RuleSetId, case_json_schema, load_case
+from casebook.domain.yaml_reader import read_yaml
 
 
 def test_spin_case_captures_the_decision_memo(spin):
@@ -141,9 +142,7 @@ def test_a_financier_named_three_times_is_named_once_in_the_error(tmp_path):
 
 
 def test_an_ampersand_in_text_is_text_and_a_nested_alias_is_refused():
-    from casebook.domain.model import _load_yaml
-
-    assert _load_yaml("summary: FoU & innovation\nlista: [a, b]\n") == {"summary": "FoU & innovation", "lista": ["a", "b"]}
+    assert read_yaml("summary: FoU & innovation\nlista: [a, b]\n") == {"summary": "FoU & innovation", "lista": ["a", "b"]}
     laughs = "a: &a [x, x]\nb: &b [*a, *a]\nc: [*b, *b]\n"
     with pytest.raises(Exception, match="YAML-alias"):
-        _load_yaml(laughs)
+        read_yaml(laughs)
