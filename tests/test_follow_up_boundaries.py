@@ -240,7 +240,7 @@ def test_a_case_whose_requests_are_reviewed_but_not_paid_is_not_yet_in_progress(
         d["follow_up"].update(advance=None),
         [r.update(paid=None) for r in d["follow_up"]["payment_requests"]]))
     assert stage(unpaid, unpaid.dates.project_start) is Stage.DECIDED
-    one_paid = _with(unpaid, lambda d: d["follow_up"]["payment_requests"][0].update(paid=dt.date(2099, 10, 1)))
+    one_paid = _with(unpaid, lambda d: d["follow_up"]["payment_requests"][0].update(paid=dt.date(2017, 10, 1)))
     assert stage(one_paid, unpaid.dates.project_start) is Stage.IN_PROGRESS
 
 
