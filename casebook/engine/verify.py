@@ -14,8 +14,9 @@ For every case of the project, and every case notebook the site publishes:
   re-executed notebook drew, and have the SHA-256 its name states;
 - the memo (Word and PDF/A) and the report PDF are rendered again with the package's own
   functions, dated as the published PDF says, and compared byte for byte;
-- the open data are written again and compared: each case's rows of the tables, and the
-  other files (schemas, data package, catalogue, 360Giving) whole.
+- the open data are written again, dated from the case files' history as the build dates
+  them, and compared: each case's rows of the tables, and every other file under ``data/``
+  (case files, rule outcomes, sources, schemas, data package, catalogue, 360Giving) whole.
 
 A failure names the published file. Nothing is written outside a temporary folder; the
 command line records the result (:func:`write_verification`) in the project's
@@ -47,6 +48,7 @@ from casebook.domain.errors import UserError
 from casebook.domain.evaluation import EvaluatedCase, evaluate_case
 from casebook.domain.reference import load_national_agencies, load_publisher, load_regional_actors
 from casebook.engine import audit, zygote
+from casebook.engine.data_history import case_file_history
 from casebook.engine.execute import KERNEL_NAME, ExecutionFailure, NotebookJob, case_job
 from casebook.engine.paths import CASE_PAGES, CASE_TEMPLATE, ProjectPaths
 from casebook.engine.publish import MARKER, is_published_site
@@ -347,15 +349,9 @@ def _check_open_data(paths: ProjectPaths, site: Path, cases: list[EvaluatedCase]
     """Write the open data again and compare: each case's rows into its problems; what differs in
     the other files is returned (a problem of every case)."""
     published_dir = site / SITE_OPEN_DATA
-    package = published_dir / "datapackage.json"
-    modified = None
-    if package.is_file():
-        try:
-            created = json.loads(package.read_text(encoding="utf-8")).get("created")
-            modified = dt.datetime.fromisoformat(created.replace("Z", "+00:00")) if created else None
-        except (ValueError, AttributeError):
-            modified = None
     # Judged on the day the site was built: the latest day a published notebook was executed.
+    # Committed case files are dated from git, as the build dates them; one not committed is
+    # dated as of that day (file_time reads SOURCE_DATE_EPOCH), as a build that fixed it dates it.
     epochs = [epoch for epoch in (_executed_at(n) for n in notebooks.values()) if epoch]
     as_of = os.environ.get("SOURCE_DATE_EPOCH") or (max(epochs, key=int) if epochs else None)
     rebuilt_dir = work / "data"
@@ -364,11 +360,12 @@ def _check_open_data(paths: ProjectPaths, site: Path, cases: list[EvaluatedCase]
         cases = [evaluate_case(evaluated.source, reference) for evaluated in cases]  # judged as of that day
         written = write_open_data(rebuilt_dir, cases, load_regional_actors(reference),
                                   agencies=load_national_agencies(reference), publisher=load_publisher(reference),
-                                  modified=modified)
+                                  history=case_file_history(paths, [e.case.id for e in cases]))
     site_problems = []
     for rebuilt in written:
-        published = published_dir / rebuilt.name
-        shown = (SITE_OPEN_DATA / rebuilt.name).as_posix()
+        relative = rebuilt.relative_to(rebuilt_dir)  # some files are in folders (data/ holds the case files)
+        published = published_dir / relative
+        shown = (SITE_OPEN_DATA / relative).as_posix()
         if published.is_file() and published.read_bytes() == rebuilt.read_bytes():
             continue
         old, new = _rows_by_case(published), _rows_by_case(rebuilt)
