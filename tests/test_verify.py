@@ -88,6 +88,8 @@ def test_every_kind_of_tampered_file_is_named(project, tmp_path):
         else decisions[row] + "x"
     (copy / "data" / "beslut.csv").unlink()
     (copy / "data" / "beslut.csv").write_text("\n".join(decisions) + "\n", encoding="utf-8")
+    # A case's rule outcomes, in a folder of the open data.
+    _replace(copy / "data" / "regelutfall" / f"{NORTH}.json", '"Uppfyllt"'.encode(), '"Ej uppfyllt"'.encode())
 
     verified = casebook(project, "verify", "--site", str(copy))
     assert verified.returncode == 1, verified.stderr
@@ -103,6 +105,7 @@ def test_every_kind_of_tampered_file_is_named(project, tmp_path):
     assert f"data/arenden/{SOUTH}.yaml stämmer inte med granskningsspårets SHA-256" in lines[SOUTH]
     assert "data/beslut.csv: ärendets rader stämmer inte" in lines[SOUTH]
     assert "data/beslut.csv" not in lines[SPIN]  # the other cases' rows are as published
+    assert f"data/regelutfall/{NORTH}.json är inte den fil som paketet skriver" in lines[NORTH]
     assert "3 av 3 ärenden reproducerades inte" in err
 
 

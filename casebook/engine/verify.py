@@ -56,6 +56,7 @@ from casebook.engine.validate import validate_all
 from casebook.render import pages
 from casebook.render.memo import write_memo
 from casebook.render.opendata import write_open_data
+from casebook.render.opendata_tables import DataHistory, iso_time
 from casebook.render.report_pdf import write_report
 
 PUBLISHED_CASES = Path("_sources") / CASE_PAGES
@@ -344,23 +345,38 @@ def _rows_by_case(path: Path) -> dict[str, list[str]] | None:
     return grouped if grouped or not rows else None
 
 
+def _build_history(paths: ProjectPaths, case_ids: list[str], published_dir: Path, as_of: str | None) -> DataHistory:
+    """The case files' history as the build dated them. Committed case files are dated from git
+    either way; a case file not committed by its modification time, or, in a build that fixed
+    ``SOURCE_DATE_EPOCH``, by that moment (:func:`~casebook.render.opendata_tables.file_time`).
+    Which of the two the build used is read from the published data package's ``created``;
+    when neither matches, the first, and the comparison names what differs."""
+    candidates = [case_file_history(paths, case_ids)]
+    with _environment({"SOURCE_DATE_EPOCH": as_of}):
+        candidates.append(case_file_history(paths, case_ids))
+    try:
+        created = json.loads((published_dir / "datapackage.json").read_text(encoding="utf-8")).get("created")
+    except (OSError, ValueError, AttributeError):
+        created = None
+    return next((h for h in candidates if h.cases and iso_time(h.created()) == created), candidates[0])
+
+
 def _check_open_data(paths: ProjectPaths, site: Path, cases: list[EvaluatedCase], notebooks: dict[str, Path],
                      problems: dict[str, list[str]], work: Path) -> list[str]:
     """Write the open data again and compare: each case's rows into its problems; what differs in
     the other files is returned (a problem of every case)."""
     published_dir = site / SITE_OPEN_DATA
     # Judged on the day the site was built: the latest day a published notebook was executed.
-    # Committed case files are dated from git, as the build dates them; one not committed is
-    # dated as of that day (file_time reads SOURCE_DATE_EPOCH), as a build that fixed it dates it.
     epochs = [epoch for epoch in (_executed_at(n) for n in notebooks.values()) if epoch]
     as_of = os.environ.get("SOURCE_DATE_EPOCH") or (max(epochs, key=int) if epochs else None)
     rebuilt_dir = work / "data"
     reference = paths.reference_dir
+    history = _build_history(paths, [e.case.id for e in cases], published_dir, as_of)
     with _environment({"SOURCE_DATE_EPOCH": as_of}):
         cases = [evaluate_case(evaluated.source, reference) for evaluated in cases]  # judged as of that day
         written = write_open_data(rebuilt_dir, cases, load_regional_actors(reference),
                                   agencies=load_national_agencies(reference), publisher=load_publisher(reference),
-                                  history=case_file_history(paths, [e.case.id for e in cases]))
+                                  history=history)
     site_problems = []
     for rebuilt in written:
         relative = rebuilt.relative_to(rebuilt_dir)  # some files are in folders (data/ holds the case files)
