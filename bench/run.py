@@ -31,7 +31,7 @@ Besides, in the same run:
 Each row has wall and CPU seconds (this process's children, kernels included), seconds
 per case and peak memory (the sum of the resident memory of the whole process tree,
 sampled every 0,2 s). Results go to ``bench/results.json`` and ``bench/results.md``, and
-the table is copied into the README between its bench markers.
+the table is copied into docs/performance.md between its bench markers.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ from casebook.domain.reference import load_publisher, load_regional_actors
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 PROJECT_FILES = ("_config.yml", "_toc.yml", "book", "notebooks")
-README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"
+TABLE_START, TABLE_END = "<!-- bench:start -->", "<!-- bench:end -->"
 NAIVE = "naive: papermill CLI per case, then jupyter-book build --all"
 
 
@@ -390,13 +390,13 @@ def markdown(results: list[Measurement], ratio: dict, machine: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def update_readme(table: str) -> None:
-    readme = REPO / "README.md"
-    text = readme.read_text(encoding="utf-8")
-    if README_START in text and README_END in text:
-        head, rest = text.split(README_START, 1)
-        _, tail = rest.split(README_END, 1)
-        readme.write_text(f"{head}{README_START}\n{table}{README_END}{tail}", encoding="utf-8")
+def update_performance_page(table: str) -> None:
+    page = REPO / "docs" / "performance.md"
+    text = page.read_text(encoding="utf-8")
+    if TABLE_START in text and TABLE_END in text:
+        head, rest = text.split(TABLE_START, 1)
+        _, tail = rest.split(TABLE_END, 1)
+        page.write_text(f"{head}{TABLE_START}\n{table}{TABLE_END}{tail}", encoding="utf-8")
 
 
 def main() -> None:
@@ -421,12 +421,12 @@ def main() -> None:
                         help="measure a changed template up to this N (it re-executes every case, as cold does)")
     parser.add_argument("--edits", type=int, default=3, help="saves timed in the edit loop at each N (0: not)")
     parser.add_argument("--render-only", action="store_true",
-                        help="only rewrite results.md and the README table from bench/results.json")
+                        help="only rewrite results.md and the table in docs/performance.md from bench/results.json")
     args = parser.parse_args()
     if args.render_only:
         stored = json.loads((REPO / "bench" / "results.json").read_text(encoding="utf-8"))
         results = [Measurement(**m) for m in stored["results"]]
-        update_readme(write_results(results, stored["machine"]))
+        update_performance_page(write_results(results, stored["machine"]))
         return
     machine = f"{platform.machine()}, {psutil.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB, Python {platform.python_version()}"
     results: list[Measurement] = []
@@ -463,7 +463,7 @@ def main() -> None:
                 print(f"N = {n}: site only {results[-1].wall_s:.1f} s, peak {results[-1].peak_rss_mib:.0f} MiB", flush=True)
                 write_results(results, machine)
     table = write_results(results, machine)
-    update_readme(table)
+    update_performance_page(table)
     print(table)
 
 
