@@ -39,6 +39,7 @@ from docutils import nodes
 from sphinx.transforms import SphinxTransform
 from sphinx.writers.html5 import HTML5Translator
 
+from casebook.engine import sphinx_internals
 from casebook.engine.search_index import PAGES_PER_PART, build_search_index
 from casebook.render.hyphenation import hyphenate_html
 from casebook.engine.sphinx_jobs import DEFER_SEARCH_INDEX, SEARCH_INDEX_LATER
@@ -143,17 +144,17 @@ def _keep_no_read_doctrees(app, doctree):  # noqa: ANN001 - Sphinx event signatu
     """Let the writer load each page's doctree from disk instead of keeping them all.
 
     Sphinx 7.4 keeps every doctree it reads in memory until the write phase
-    (``BuildEnvironment._write_doc_doctree_cache``), so memory grows with the number of
+    (:mod:`casebook.engine.sphinx_internals`), so memory grows with the number of
     pages. Each doctree is also pickled to disk; dropping the earlier ones as each new page
     is read bounds memory, at the cost of reading each doctree back once when writing.
     """
-    getattr(app.env, "_write_doc_doctree_cache", {}).clear()
+    sphinx_internals.drop_read_doctrees(app.env)
 
 
 def _forget_pickled_doctree(app, doctree, docname):  # noqa: ANN001 - Sphinx event signature
-    """A page's doctree is written once: its pickled bytes (kept by ``get_doctree`` in
-    ``BuildEnvironment._pickled_doctree_cache``) are not needed again in this build."""
-    getattr(app.env, "_pickled_doctree_cache", {}).pop(docname, None)
+    """A page's doctree is written once: its pickled bytes (kept by ``get_doctree`` for the
+    rest of the process) are not needed again in this build."""
+    sphinx_internals.forget_pickled_doctree(app.env, docname)
 
 
 def setup(app):  # noqa: ANN001, ANN201 - Sphinx extension entry point

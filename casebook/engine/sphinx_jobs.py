@@ -46,6 +46,7 @@ import sys
 from pathlib import Path
 
 from casebook.engine import lifetime
+from casebook.engine import sphinx_internals
 from casebook.engine.search_index import SearchIndexFailed, build_search_index
 
 PHASES = ("read", "write")
@@ -134,12 +135,12 @@ def run(jobs: int, report: Path, arguments: list[str]) -> None:
                     continue
                 pages_only = "defer-search" in words
                 os.environ[DEFER_SEARCH_INDEX] = "1" if pages_only else ""
-                self._warncount, self.statuscode = 0, 0
+                sphinx_internals.reset_warning_count(self)
+                self.statuscode = 0
                 # Sphinx keeps the pickled doctrees it loaded for the rest of the process, and does
                 # not forget them when a page is read again: in a kept process they would write
                 # the previous build's content. Every build starts from the doctrees on disk.
-                self.env._pickled_doctree_cache.clear()
-                self.env._write_doc_doctree_cache.clear()
+                sphinx_internals.forget_all_doctrees(self.env)
                 if pages_only:
                     for step in SKIPPED_FOR_PAGES:
                         setattr(self.builder, step, lambda: None)

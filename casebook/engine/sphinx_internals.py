@@ -1,0 +1,50 @@
+"""The private parts of Sphinx the site build relies on, in one place.
+
+Sphinx documents none of these; they were read from Sphinx 7.4's source and may change in any
+release. Every use goes through this module, and ``tests/test_sphinx_internals.py`` fails on a
+Sphinx version outside :data:`CHECKED_SPHINX_VERSIONS` and when an attribute is gone, so that
+an upgrade of the pin is a decision made here, not a silent change in memory or warnings.
+
+The private attributes (Sphinx 7.4.7 source lines in brackets):
+
+- ``Sphinx._warncount`` (application.py:138, 205): warnings counted for ``-W``; a kept
+  process (``casebook serve``) resets it before each build, or one warning would fail every
+  later build.
+- ``BuildEnvironment._write_doc_doctree_cache`` (environment/__init__.py:195): every doctree
+  read, kept until the write phase; memory grows with the number of pages.
+- ``BuildEnvironment._pickled_doctree_cache`` (environment/__init__.py:187): the pickled bytes
+  of every doctree loaded, kept for the rest of the process.
+
+Undocumented but public-looking internals are used elsewhere and named in
+``docs/decisions/0001-jupyter-book-2.md`` (appendix): ``jupyter_book.sphinx.Sphinx`` replaced
+in :mod:`casebook.engine.sphinx_jobs`, the ``TocTreeCollector`` steps in
+``book/_ext/casebook_incremental.py``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+CHECKED_SPHINX_VERSIONS = ("7.4",)
+"""Sphinx major.minor versions whose source this module was checked against."""
+
+
+def reset_warning_count(app: Any) -> None:
+    """Start a build in a kept Sphinx application with no warning counted."""
+    app._warncount = 0
+
+
+def drop_read_doctrees(env: Any) -> None:
+    """Forget the doctrees read so far; the writer loads each from its pickle on disk instead."""
+    env._write_doc_doctree_cache.clear()
+
+
+def forget_pickled_doctree(env: Any, docname: str) -> None:
+    """Forget the pickled bytes of a page whose doctree has been written."""
+    env._pickled_doctree_cache.pop(docname, None)
+
+
+def forget_all_doctrees(env: Any) -> None:
+    """Forget every doctree a kept process holds, so its next build reads them from disk."""
+    env._pickled_doctree_cache.clear()
+    env._write_doc_doctree_cache.clear()

@@ -1,0 +1,61 @@
+"""The private parts of Sphinx the build uses exist in the installed Sphinx, and only one module touches them."""
+
+from __future__ import annotations
+
+import re
+
+import sphinx
+from conftest import REPO
+from sphinx.application import Sphinx
+
+from casebook.engine import sphinx_internals
+
+PRIVATE_NAMES = ("_warncount", "_pickled_doctree_cache", "_write_doc_doctree_cache")
+
+
+def test_the_installed_sphinx_is_a_version_the_internals_were_checked_against():
+    """Fails when the Sphinx pin moves: read the new source, then add its version to the module."""
+    major_minor = ".".join(sphinx.__version__.split(".")[:2])
+    assert major_minor in sphinx_internals.CHECKED_SPHINX_VERSIONS, sphinx.__version__
+
+
+def _application(tmp_path) -> Sphinx:
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "conf.py").write_text("", encoding="utf-8")
+    (source / "index.rst").write_text("Rubrik\n======\n\nText.\n", encoding="utf-8")
+    return Sphinx(str(source), str(source), str(tmp_path / "out"), str(tmp_path / "doctrees"), "html",
+                  status=None, warning=None, freshenv=True)
+
+
+def test_each_internal_works_on_a_real_sphinx_application(tmp_path):
+    app = _application(tmp_path)
+    app.build()
+    app.env.get_doctree("index")  # loads the pickled doctree, as a write does
+    assert "index" in app.env._pickled_doctree_cache
+    sphinx_internals.forget_pickled_doctree(app.env, "index")
+    assert "index" not in app.env._pickled_doctree_cache
+
+    app.env._write_doc_doctree_cache["index"] = object()
+    sphinx_internals.drop_read_doctrees(app.env)
+    assert app.env._write_doc_doctree_cache == {}
+
+    app.env.get_doctree("index")
+    app.env._write_doc_doctree_cache["index"] = object()
+    sphinx_internals.forget_all_doctrees(app.env)
+    assert (app.env._pickled_doctree_cache, app.env._write_doc_doctree_cache) == ({}, {})
+
+    app._warncount = 3
+    sphinx_internals.reset_warning_count(app)
+    assert app._warncount == 0
+    # and Sphinx itself reads that counter: a warning raises it
+    sphinx.util.logging.getLogger(__name__).warning("prov")
+    assert app._warncount == 1
+
+
+def test_no_other_module_touches_sphinx_private_attributes():
+    sources = [*REPO.joinpath("casebook").rglob("*.py"), *REPO.joinpath("book", "_ext").rglob("*.py")]
+    touching = sorted(str(path.relative_to(REPO)) for path in sources
+                      if path.name != "sphinx_internals.py"
+                      and re.search(r"\.(%s)\b" % "|".join(PRIVATE_NAMES), path.read_text(encoding="utf-8")))
+    assert touching == []
