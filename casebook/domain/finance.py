@@ -68,7 +68,6 @@ class OrdinanceGrants:
     lines: tuple[FinancingShare, ...]
     total_amount: int
     share: Decimal
-    tillvaxtverket_grants: bool
     other_decision_makers: int
 
 
@@ -88,10 +87,6 @@ class FinancingFigures:
     @property
     def public_share(self) -> Decimal:
         return percent(self.public_amount, self.total_financing)
-
-    @property
-    def private_share(self) -> Decimal:
-        return percent(self.private_amount, self.total_financing)
 
 
 def payable(approved_costs: int, decided_share: Decimal, max_amount: int) -> int:
@@ -129,7 +124,6 @@ def financing_figures(case: Case) -> FinancingFigures:
         lines=ordinance_lines,
         total_amount=ordinance_amount,
         share=percent(ordinance_amount, project_costs),
-        tillvaxtverket_grants=any(s.line.kind is FinancierKind.NATIONAL_GRANT_2003_596 for s in ordinance_lines),
         other_decision_makers=sum(1 for s in ordinance_lines if s.line.kind is FinancierKind.REGIONAL_GRANT_2003_596),
     )
     public_amount = sum(line.amount for line in case.financing_plan if line.kind.is_public)

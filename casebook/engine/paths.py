@@ -50,10 +50,6 @@ class ProjectPaths:
     def reference_dir(self) -> Path:
         return self.root / "data" / "reference"
 
-    @property
-    def notebooks_dir(self) -> Path:
-        return self.root / "notebooks"
-
     def case_file(self, case_id: str) -> Path:
         return self.cases_dir / f"{case_id}{CASE_SUFFIX}"
 
