@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import dataclasses
 import pickle
+import subprocess
+import sys
 
 import pytest
 
 from casebook.domain.errors import UserError
+from casebook.domain.model import RuleSetId
 from casebook.domain.rules import RULES, rule_by_id
 from casebook.engine import validate
 from casebook.engine.paths import ProjectPaths
-from conftest import add_fictional_case, copy_project
+from conftest import REPO, add_fictional_case, copy_project
 
 
 @pytest.fixture
@@ -106,3 +109,20 @@ def test_checking_writes_nothing(tmp_path):
     paths = ProjectPaths.at(copy_project(tmp_path / "repo"))
     assert len(validate.validate_all(paths)) == 1
     assert not paths.build_dir.exists()
+
+
+def test_a_rule_comes_back_in_a_fresh_process_and_the_catalogue_keeps_its_order():
+    """A document worker unpickles results before anything imported the rules."""
+    follow_up = next(r for r in RULES if r.rule_set is RuleSetId.FOLLOW_UP)
+    program = (
+        "import pickle, sys\n"
+        "first, second = pickle.loads(sys.stdin.buffer.read())\n"
+        "from casebook.domain.rules import RULES\n"
+        "print(first.id, second.id, first is next(r for r in RULES if r.id == first.id))\n"
+        "print(' '.join(r.id for r in RULES))\n"
+    )
+    completed = subprocess.run([sys.executable, "-c", program], input=pickle.dumps((follow_up, RULES[0])),
+                               capture_output=True, check=True, cwd=REPO)
+    came_back, catalogue = completed.stdout.decode().splitlines()
+    assert came_back == f"{follow_up.id} {RULES[0].id} True"
+    assert catalogue == " ".join(r.id for r in RULES)

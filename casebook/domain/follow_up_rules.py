@@ -15,7 +15,7 @@ from __future__ import annotations
 from casebook.domain import formatting as fmt
 from casebook.domain.model import RuleSetId
 from casebook.domain.payments import as_of_date, case_schedule
-from casebook.domain.rules import ORDINANCE, WORDING_UNVERIFIED, CaseContext, Finding, Outcome, RuleKind, rule
+from casebook.domain.rule_framework import ORDINANCE, WORDING_UNVERIFIED, CaseContext, Finding, Outcome, RuleKind, rule
 
 NO_FOLLOW_UP = Finding(Outcome.NOT_APPLICABLE, "Ingen uppföljning är registrerad i ärendet.")
 

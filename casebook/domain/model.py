@@ -31,6 +31,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from casebook.domain import narrative
+from casebook.domain.clock import as_of_date
 from casebook.domain.errors import CaseFileError, FieldProblem, UserError, field_path, printable
 from casebook.domain.formatting import kronor
 from casebook.domain.organisation_number import OrganisationNumber
@@ -46,7 +47,7 @@ class _FieldValueError(ValueError):
         self.field = tuple(field.split(".")) if isinstance(field, str) else field
 
 AS_OF = "as_of"
-"""Validation context key: the build date (``casebook.domain.payments.as_of_date``), which no
+"""Validation context key: the build date (``casebook.domain.clock.as_of_date``), which no
 date of something that has happened may be after. Without it (a case built in code) dates
 are not compared with it."""
 
@@ -628,11 +629,9 @@ MAX_CASE_FILE_BYTES = 1_000_000
 def load_case(path: str | Path, as_of: dt.date | None = None) -> Case:
     """Read and validate one case file; raise :class:`CaseFileError` naming file and fields.
 
-    ``as_of``: the build date, by default ``casebook.domain.payments.as_of_date()``; nothing
+    ``as_of``: the build date, by default :func:`casebook.domain.clock.as_of_date`; nothing
     that has happened may be dated after it.
     """
-    from casebook.domain.payments import as_of_date  # imports this module: imported here, not at the top
-
     path = Path(path)
     raw = _read_text(path)
     try:

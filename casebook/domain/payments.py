@@ -20,27 +20,13 @@ Amounts are whole kronor (``int``); the share is the decided ``Decimal`` percent
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 from enum import Enum
 
-from casebook.domain.errors import UserError
+from casebook.domain.clock import as_of_date  # noqa: F401 - re-exported: the follow-up's callers read it here
 from casebook.domain.finance import HUNDRED, payable
 from casebook.domain.model import Case, CaseState, PaymentRequest
-
-
-def as_of_date() -> dt.date:
-    """The day the follow-up is judged on: the build date.
-
-    ``SOURCE_DATE_EPOCH`` (seconds since 1970, UTC) fixes it for reproducible builds, as
-    for the audit trail; otherwise today's date in UTC.
-    """
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and not epoch.isdigit():
-        raise UserError(f"SOURCE_DATE_EPOCH ska vara ett heltal, sekunder sedan 1970-01-01 (UTC), inte '{epoch}'.")
-    moment = dt.datetime.fromtimestamp(int(epoch), dt.UTC) if epoch else dt.datetime.now(dt.UTC)
-    return moment.date()
 
 
 def withheld_amount(max_amount: int, percent: Decimal | None) -> int:

@@ -7,147 +7,36 @@ that are comparisons of money are made in integers, never on rounded percentages
 
 from __future__ import annotations
 
-import pickle
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from enum import Enum
 
 from casebook.domain import formatting as fmt
-from casebook.domain.finance import FinancingFigures, percent
+from casebook.domain.finance import percent
 from casebook.domain.model import AssessmentTopic, Case, FinancierKind, RuleSetId
 from casebook.domain.payments import case_schedule
-from casebook.domain.reference import NationalAgency, RegionalActor
-
-
-class Outcome(str, Enum):
-    MET = "Uppfyllt"
-    NOT_MET = "Ej uppfyllt"
-    # A judgement rule with nothing recorded: not a breach, but the case cannot be relied on
-    # until someone records the judgement.
-    MISSING_JUDGEMENT = "Bedömning saknas"
-    REVIEW = "Avvikelse att granska"
-    JUDGEMENT = "Bedömning enligt handläggare"
-    NOT_APPLICABLE = "Ej tillämplig"
-
-    @property
-    def needs_attention(self) -> bool:
-        """Whether a reader must look at this outcome before relying on the case."""
-        return self in (Outcome.NOT_MET, Outcome.MISSING_JUDGEMENT, Outcome.REVIEW)
-
-
-class RuleKind(str, Enum):
-    REQUIREMENT = "Krav"
-    RECOMMENDATION = "Rekommendation (rådgivande)"
-    JUDGEMENT = "Registrerad bedömning"
-
-
-@dataclass(frozen=True)
-class CaseContext:
-    """Everything a rule may look at."""
-
-    case: Case
-    figures: FinancingFigures
-    regional_actors: tuple[RegionalActor, ...]
-    national_agencies: tuple[NationalAgency, ...]
-
-
-@dataclass(frozen=True)
-class Finding:
-    outcome: Outcome
-    evidence: str
-
-
-@dataclass(frozen=True)
-class Rule:
-    id: str
-    rule_set: RuleSetId
-    title: str
-    source: str
-    wording: str
-    requires: str
-    kind: RuleKind
-    applies_when: str
-    check: Callable[[CaseContext], Finding]
-    source_url: str | None = None  # the law text, at the paragraph where possible
-    law: str | None = None
-    """What the law (or the call) itself says, quoted or paraphrased, for documents sent to a
-    decision-maker; ``None`` for checks of the case's own figures and dates."""
-
-    def __reduce__(self):
-        # Pickled as its id: evaluated cases cross processes (the evaluation cache, the
-        # workers that render documents), and a check is a function that need not travel.
-        # Only a registered rule comes back as itself, so no other may be pickled.
-        try:
-            registered = rule_by_id(self.id)
-        except LookupError:
-            registered = None
-        if registered is not self:
-            raise pickle.PicklingError(f"rule {self.id!r} is not the registered rule of that id")
-        return rule_by_id, (self.id,)
-
-
-@dataclass(frozen=True)
-class RuleResult:
-    rule: Rule
-    outcome: Outcome
-    evidence: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {
-            "rule_id": self.rule.id,
-            "rule_set": self.rule.rule_set.value,
-            "title": self.rule.title,
-            "source": self.rule.source,
-            "wording": self.rule.wording,
-            "kind": self.rule.kind.value,
-            "outcome": self.outcome.value,
-            "evidence": self.evidence,
-            "source_url": self.rule.source_url,
-        }
-
-
-ORDINANCE = "förordning (2003:596)"
-"""Short form; the rule catalogue gives the full title: förordning (2003:596) om bidrag för
-projektverksamhet inom den regionala utvecklingspolitiken."""
-WORDING_2009_674 = "5 § i lydelse enligt SFS 2009:674"
-WORDING_UNVERIFIED = (
-    "lydelse före SFS 2022:1470; ändringarna från 2023-01-01 är inte verifierade mot författningstexten"
+from casebook.domain.reference import RegionalActor
+from casebook.domain.rule_framework import (  # noqa: F401 - re-exported: the rules' public names
+    LAW_TEXT_URL,
+    ORDINANCE,
+    REGISTERED,
+    WORDING_UNVERIFIED,
+    CaseContext,
+    Finding,
+    Outcome,
+    Rule,
+    RuleKind,
+    RuleResult,
+    law_url,
+    rule,
 )
+
+WORDING_2009_674 = "5 § i lydelse enligt SFS 2009:674"
 CALL = "Utlysning: genomförandeprojekt inom regeringsuppdraget om strategisk planering (maj 2024)"
 CALL_WORDING = "utlysningens villkor så som de återges i beslutsunderlaget för SPIN"
 ADVANCE_CEILING = 400_000
-LAW_TEXT_URL = "https://lagen.nu/2003:596"
-"""The ordinance's consolidated text (lagen.nu, from Regeringskansliets rättsdatabaser); its
-paragraphs have the anchors ``#P1``, ``#P2`` …"""
-
-
-def law_url(paragraph: int) -> str:
-    """A link to one paragraph of förordning (2003:596)."""
-    return f"{LAW_TEXT_URL}#P{paragraph}"
 
 TILLVAXTVERKET = "Tillväxtverket"
 """The agency that 5 § names; identified by its entry in the reference data, not by a line's kind."""
-
-RULES: list[Rule] = []
-
-
-def rule_by_id(rule_id: str) -> Rule:
-    """The registered rule ``rule_id``; ``LookupError`` when there is none."""
-    found = next((r for r in RULES if r.id == rule_id), None)
-    if found is None:
-        raise LookupError(f"unknown rule {rule_id!r}")
-    return found
-
-
-def rule(**metadata) -> Callable[[Callable[[CaseContext], Finding]], Callable[[CaseContext], Finding]]:
-    """Register a check function as a rule with its metadata."""
-
-    def register(check: Callable[[CaseContext], Finding]) -> Callable[[CaseContext], Finding]:
-        RULES.append(Rule(check=check, **metadata))
-        return check
-
-    return register
 
 
 # --- Financing plan and decision arithmetic --------------------------------------------
@@ -587,5 +476,16 @@ def evaluate(ctx: CaseContext) -> list[RuleResult]:
     return results
 
 
+def rule_by_id(rule_id: str) -> Rule:
+    """The catalogue's rule ``rule_id``; ``LookupError`` when there is none."""
+    found = next((r for r in RULES if r.id == rule_id), None)
+    if found is None:
+        raise LookupError(f"unknown rule {rule_id!r}")
+    return found
+
+
 # The follow-up rules live in their own module and register themselves with @rule.
 from casebook.domain import follow_up_rules  # noqa: E402,F401
+
+RULES: list[Rule] = sorted(REGISTERED, key=lambda r: r.rule_set is RuleSetId.FOLLOW_UP)
+"""The catalogue: the ordinance's and the call's rules as defined above, then the follow-up's."""
