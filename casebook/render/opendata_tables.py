@@ -36,7 +36,7 @@ from openpyxl.writer.excel import ExcelWriter
 from casebook.domain import organisation_number
 from casebook.domain.evaluation import EvaluatedCase
 from casebook.domain.finance import FinancingShare
-from casebook.domain.model import CaseState, FinancierKind, Recommendation
+from casebook.domain.model import CASE_ID_PATTERN, CaseState, FinancierKind, Recommendation
 from casebook.domain.payments import Stage, as_of_date, case_schedule, stage
 from casebook.domain.reference import NationalAgency, RegionalActor
 from casebook.domain.rules import Outcome
@@ -105,7 +105,6 @@ class Condition:
         return f"När {self.column} är {self.value}: " + "; ".join(parts) + "."
 
 
-CASE_ID = r"^[a-z0-9][a-z0-9-]{0,63}$"
 STATES = tuple(state.value for state in CaseState)
 STAGES = tuple(s.value for s in Stage)
 KINDS = tuple(kind.value for kind in FinancierKind)
@@ -129,7 +128,7 @@ def _count(name: str, title: str, description: str) -> Column:
 
 
 DECISION_COLUMNS = (
-    Column("case_id", "string", "Ärende-id", "Ärendets id, samma som ärendefilens namn (data/cases/<id>.yaml). Nyckel som knyter ihop tabellerna.", required=True, pattern=CASE_ID),
+    Column("case_id", "string", "Ärende-id", "Ärendets id, samma som ärendefilens namn (data/cases/<id>.yaml). Nyckel som knyter ihop tabellerna.", required=True, pattern=CASE_ID_PATTERN),
     Column("title", "string", "Projekt", "Projektets namn enligt beslutsunderlaget.", required=True),
     Column("reference", "string", "Diarienummer", "Beslutsunderlagets diarienummer; tomt om det saknas."),
     Column("status", "string", "Status", "proposal = förslag till beslut (inget beslut finns), decided = beviljat, rejected = avslaget.", required=True, enum=STATES),
@@ -185,7 +184,7 @@ DECISION_CONDITIONS = (
 )
 
 FINANCING_COLUMNS = (
-    Column("case_id", "string", "Ärende-id", "Ärendets id; hänvisar till case_id i beslut.csv.", required=True, pattern=CASE_ID),
+    Column("case_id", "string", "Ärende-id", "Ärendets id; hänvisar till case_id i beslut.csv.", required=True, pattern=CASE_ID_PATTERN),
     Column("line", "integer", "Rad", "Radens nummer i finansieringsplanen, från 1.", required=True, minimum=1),
     Column("financier", "string", "Finansiär", "Finansiärens namn enligt finansieringsplanen.", required=True),
     Column("kind", "string", "Typ av medel", "Vilket slags pengar raden är (kod).", required=True, enum=KINDS),
@@ -201,7 +200,7 @@ FINANCING_COLUMNS = (
 PAYMENT_KIND_LABELS = {"advance": "Förskott", "payment_request": "Utbetalningsbegäran"}
 
 PAYMENT_COLUMNS = (
-    Column("case_id", "string", "Ärende-id", "Ärendets id; hänvisar till case_id i beslut.csv.", required=True, pattern=CASE_ID),
+    Column("case_id", "string", "Ärende-id", "Ärendets id; hänvisar till case_id i beslut.csv.", required=True, pattern=CASE_ID_PATTERN),
     Column("number", "integer", "Nummer", "Utbetalningsbegärans nummer i ärendefilen, från 1; 0 för förskottet.", required=True, minimum=0),
     Column("kind", "string", "Slag", "advance = förskott (11 § förordning 2003:596), payment_request = utbetalningsbegäran.", required=True, enum=tuple(PAYMENT_KIND_LABELS)),
     Column("kind_label", "string", "Slag (text)", "Slaget i klartext: Förskott eller Utbetalningsbegäran.", required=True),
