@@ -61,6 +61,18 @@ def test_a_domain_module_importing_a_rendering_module_breaks_the_check(package_c
     assert "Layers: cli, then engine, then render, then domain BROKEN" in " ".join(completed.stdout.split())
 
 
+@pytest.mark.parametrize("module, statement, cycle", [
+    ("domain/rule_framework.py", "from casebook.domain import rules", ".rule_framework -> .rules"),
+    ("render/tables.py", "from casebook.render import case_view", ".tables -> .case_view"),
+])
+def test_an_import_cycle_within_the_domain_or_render_breaks_the_check(package_copy, module, statement, cycle):
+    _add_import(package_copy, module, statement)
+    completed = _lint(package_copy)
+    assert completed.returncode != 0
+    assert "No import cycle among the modules of the domain, nor among those of render BROKEN" in " ".join(completed.stdout.split())
+    assert cycle in completed.stdout
+
+
 def test_no_module_of_the_package_builds_a_path_from_its_own_file():
     offenders = [str(p.relative_to(REPO)) for p in (REPO / "casebook").rglob("*.py")
                  if "__file__" in p.read_text(encoding="utf-8")]

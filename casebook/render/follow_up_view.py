@@ -20,7 +20,8 @@ from casebook.domain import formatting as fmt
 from casebook.domain.evaluation import EvaluatedCase
 from casebook.domain.finance import percent
 from casebook.domain.payments import PaymentLine, PaymentSchedule, Stage, as_of_date, case_schedule, stage
-from casebook.render import case_view, charts  # case_view delegates here; its names are read at call time
+from casebook.render import charts
+from casebook.render.tables import styled_table
 
 
 def status_line(evaluated: EvaluatedCase) -> HTML | None:
@@ -110,7 +111,7 @@ def payment_requests_table(evaluated: EvaluatedCase) -> HTML | None:
                f"godkända kostnaderna, högst {fmt.kronor(s.max_amount)}")
     if s.withheld:
         caption += f", varav {fmt.kronor(s.withheld)} hålls inne till slutrapporten"
-    return case_view.styled_table(frame, caption + ".", "payment-requests")
+    return styled_table(frame, caption + ".", "payment-requests")
 
 
 def cumulative_chart(evaluated: EvaluatedCase) -> SVG | None:
@@ -170,4 +171,4 @@ def indicator_outcomes_table(evaluated: EvaluatedCase) -> HTML | None:
             fmt.date(outcome.reported) if outcome else "–",
         ))
     frame = pd.DataFrame(rows, columns=["Indikator", "Mål", "Utfall", "Av målet", "Redovisat"])
-    return case_view.styled_table(frame, "Indikatorernas utfall mot målen", "indicator-outcomes")
+    return styled_table(frame, "Indikatorernas utfall mot målen", "indicator-outcomes")

@@ -19,7 +19,8 @@ from casebook.render import charts
 from casebook.domain import formatting as fmt
 from casebook.domain.finance import percent
 from casebook.domain.evaluation import EvaluatedCase, evaluate_case
-from casebook.render.case_view import GluedText, styled_table
+from casebook.render.case_view import GluedText
+from casebook.render.tables import styled_table
 from casebook.domain.rules import Outcome
 from casebook.domain.model import CaseState
 from casebook.domain.payments import Stage, as_of_date, case_schedule, stage

@@ -52,7 +52,7 @@ def _squeeze(text: str) -> str:
 
 
 class _TableReader(HTMLParser):
-    """Caption, header and rows of one ``casebook-table`` (see :func:`case_view.styled_table`), as text."""
+    """Caption, header and rows of one ``casebook-table`` (see :func:`casebook.render.tables.styled_table`), as text."""
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
