@@ -1,7 +1,8 @@
-"""The build date: the one day every judgement that depends on "today" is made on.
+"""The build's time: the one place that reads ``SOURCE_DATE_EPOCH``.
 
-``SOURCE_DATE_EPOCH`` (seconds since 1970, UTC) fixes it for reproducible builds, as for the
-audit trail; otherwise it is today's date in UTC.
+``SOURCE_DATE_EPOCH`` (seconds since 1970, UTC; the reproducible-builds convention) fixes the
+moment a build is made at: the date follow-up rules judge on, the time in the audit trail,
+the creation date of documents and the dates of open data. Unset, it is the current UTC time.
 """
 
 from __future__ import annotations
@@ -11,11 +12,24 @@ import os
 
 from casebook.domain.errors import UserError
 
+VARIABLE = "SOURCE_DATE_EPOCH"
+
+
+def fixed_moment() -> dt.datetime | None:
+    """The moment ``SOURCE_DATE_EPOCH`` fixes (UTC), ``None`` when it is unset or empty."""
+    epoch = os.environ.get(VARIABLE)
+    if not epoch:
+        return None
+    if not epoch.isdigit():
+        raise UserError(f"{VARIABLE} ska vara ett heltal, sekunder sedan 1970-01-01 (UTC), inte '{epoch}'.")
+    return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+
+
+def now() -> dt.datetime:
+    """The build's moment in whole seconds, UTC: the fixed one, else the current time."""
+    return fixed_moment() or dt.datetime.now(dt.UTC).replace(microsecond=0)
+
 
 def as_of_date() -> dt.date:
     """The day the follow-up is judged on and nothing recorded may come after: the build date."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and not epoch.isdigit():
-        raise UserError(f"SOURCE_DATE_EPOCH ska vara ett heltal, sekunder sedan 1970-01-01 (UTC), inte '{epoch}'.")
-    moment = dt.datetime.fromtimestamp(int(epoch), dt.UTC) if epoch else dt.datetime.now(dt.UTC)
-    return moment.date()
+    return now().date()

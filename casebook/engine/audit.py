@@ -7,16 +7,15 @@ outputs. Paths are repository-relative; nothing names the build machine.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
-import os
 import platform
 import re
 import subprocess
 from importlib import metadata
 from pathlib import Path
 
+from casebook.domain import clock
 from casebook.engine.paths import CASE_SUFFIX, ProjectPaths
 
 # The packages whose installed versions shape a page's outputs: shown in the audit trail and
@@ -41,10 +40,8 @@ def input_files(paths: ProjectPaths, template: Path, case_id: str) -> list[tuple
 
 
 def execution_time() -> str:
-    """UTC time of execution; ``SOURCE_DATE_EPOCH`` fixes it for reproducible builds."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    moment = dt.datetime.fromtimestamp(int(epoch), dt.UTC) if epoch else dt.datetime.now(dt.UTC)
-    return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    """UTC time of execution: the build's moment (``SOURCE_DATE_EPOCH`` fixes it for reproducible builds)."""
+    return clock.now().isoformat().replace("+00:00", "Z")
 
 
 def _git(root: Path, *args: str) -> str | None:

@@ -33,7 +33,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
-import os
 import re
 import zipfile
 from dataclasses import asdict, dataclass
@@ -47,6 +46,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
+from casebook.domain import clock
 from casebook.domain import formatting as fmt
 from casebook.domain import narrative, wording
 from casebook.domain.errors import UserError
@@ -888,9 +888,8 @@ class _MemoJob:
 
 def _memo_job(evaluated: EvaluatedCase, out_dir: Path, reference_dir: Path | None, shared: bytes | None) -> _MemoJob:
     reference_dir = Path(reference_dir) if reference_dir else evaluated.source.parent.parent / "reference"
-    fixed = os.environ.get("SOURCE_DATE_EPOCH") is not None
     created = creation_time()
-    key = memo_key(evaluated, reference_dir, created if fixed else None, shared)
+    key = memo_key(evaluated, reference_dir, created if clock.fixed_moment() else None, shared)
     return _MemoJob(evaluated, Path(out_dir), reference_dir, key, created)
 
 

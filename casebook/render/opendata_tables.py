@@ -21,7 +21,6 @@ import datetime as dt
 import hashlib
 import io
 import json
-import os
 import zipfile
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -33,6 +32,7 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
+from casebook.domain import clock
 from casebook.domain import organisation_number
 from casebook.domain.evaluation import EvaluatedCase
 from casebook.domain.finance import FinancingShare
@@ -622,9 +622,7 @@ class DataHistory:
 
 def file_time(path: Path) -> dt.datetime:
     """A file's modification time in whole seconds, UTC; ``SOURCE_DATE_EPOCH`` fixes it for reproducible builds."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    seconds = int(epoch) if epoch else int(path.stat().st_mtime)
-    return dt.datetime.fromtimestamp(seconds, dt.UTC)
+    return clock.fixed_moment() or dt.datetime.fromtimestamp(int(path.stat().st_mtime), dt.UTC)
 
 
 def iso_time(moment: dt.datetime) -> str:

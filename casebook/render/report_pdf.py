@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
+from casebook.domain import clock
 from casebook.domain import formatting as fmt
 from casebook.domain.evaluation import EvaluatedCase
 from casebook.render import cache_entry
@@ -245,7 +245,7 @@ def _report_job(evaluated: EvaluatedCase, out_dir: Path, audit: dict | None, sha
     created = creation_time()
     if shared is None:
         shared = report_shared_digest(_reference_dir(evaluated))
-    key = report_key(evaluated, audit, created if os.environ.get("SOURCE_DATE_EPOCH") is not None else None, shared)
+    key = report_key(evaluated, audit, created if clock.fixed_moment() else None, shared)
     return _ReportJob(evaluated, Path(out_dir), audit, key, created)
 
 

@@ -25,6 +25,7 @@ from typing import Any, Protocol
 
 import typst
 
+from casebook.domain import clock
 from casebook.domain import narrative
 from casebook.domain.errors import CaseFileError, FieldProblem, UserError
 from casebook.domain.evaluation import EvaluatedCase
@@ -77,13 +78,8 @@ def narrative_data(blocks) -> list[dict]:
 
 
 def creation_time() -> dt.datetime:
-    """When a document is written: ``SOURCE_DATE_EPOCH`` for reproducible output, else now (UTC, whole seconds)."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if not epoch:
-        return dt.datetime.now(dt.UTC).replace(microsecond=0)
-    if not epoch.isdigit():
-        raise UserError(f"SOURCE_DATE_EPOCH ska vara ett heltal, sekunder sedan 1970-01-01 (UTC), inte '{epoch}'.")
-    return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+    """When a document is written: the build's moment (:func:`casebook.domain.clock.now`)."""
+    return clock.now()
 
 
 @cache
