@@ -47,3 +47,13 @@ def test_no_other_module_reads_source_date_epoch():
                      if p.name != "clock.py" and re.search(r"environ\.get\(\s*[\"']SOURCE_DATE_EPOCH|getenv\(\s*[\"']SOURCE_DATE_EPOCH",
                                                            p.read_text(encoding="utf-8")))
     assert readers == []
+
+
+def test_the_fixed_epoch_is_handed_on_as_set_and_checked(monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764460800")
+    assert clock.fixed_epoch() == "1764460800"
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "")
+    assert clock.fixed_epoch() is None
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0x10")
+    with pytest.raises(UserError):
+        clock.fixed_epoch()

@@ -25,6 +25,12 @@ def fixed_moment() -> dt.datetime | None:
     return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
 
 
+def fixed_epoch() -> str | None:
+    """``SOURCE_DATE_EPOCH`` as it is set (checked), to hand on to another process; ``None`` when unset."""
+    moment = fixed_moment()
+    return str(int(moment.timestamp())) if moment else None
+
+
 def now() -> dt.datetime:
     """The build's moment in whole seconds, UTC: the fixed one, else the current time."""
     return fixed_moment() or dt.datetime.now(dt.UTC).replace(microsecond=0)

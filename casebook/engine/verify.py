@@ -44,6 +44,7 @@ from pathlib import Path
 import nbformat
 from rich.console import Console
 
+from casebook.domain import clock
 from casebook.domain.errors import UserError
 from casebook.domain.evaluation import EvaluatedCase, evaluate_case
 from casebook.domain.reference import load_national_agencies, load_publisher, load_regional_actors
@@ -171,7 +172,7 @@ def _execute_again(paths: ProjectPaths, cases: dict[str, EvaluatedCase], noteboo
         job = case_job(paths.root, case_id, cases[case_id].case.title, work / "executed" / f"{case_id}.ipynb",
                        _injected_audit(notebook), meta.get("cache_key", ""), inputs=tuple(meta.get("inputs", ())),
                        kernel_name=KERNEL_NAME)
-        epoch = os.environ.get("SOURCE_DATE_EPOCH") or _executed_at(notebook)
+        epoch = clock.fixed_epoch() or _executed_at(notebook)
         planned.append(replace(job, environment=(("SOURCE_DATE_EPOCH", epoch),) if epoch else ()))
     (work / "executed").mkdir()
     results: dict[str, Path | ExecutionFailure] = {}
@@ -368,7 +369,7 @@ def _check_open_data(paths: ProjectPaths, site: Path, cases: list[EvaluatedCase]
     published_dir = site / SITE_OPEN_DATA
     # Judged on the day the site was built: the latest day a published notebook was executed.
     epochs = [epoch for epoch in (_executed_at(n) for n in notebooks.values()) if epoch]
-    as_of = os.environ.get("SOURCE_DATE_EPOCH") or (max(epochs, key=int) if epochs else None)
+    as_of = clock.fixed_epoch() or (max(epochs, key=int) if epochs else None)
     rebuilt_dir = work / "data"
     reference = paths.reference_dir
     history = _build_history(paths, [e.case.id for e in cases], published_dir, as_of)
