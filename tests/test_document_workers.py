@@ -152,10 +152,18 @@ def test_a_damaged_cached_document_is_named_rendered_again_and_never_reused(tmp_
 
 
 # A process that renders "documents" (here: sleeps) in the build's document workers, and reports a
-# Ctrl-C in one line, as the command line does.
+# stop signal in one line; as the command line does, the first one raises KeyboardInterrupt and
+# the others are ignored.
 RENDERING = """
-import sys, time
+import signal, sys, time
+from casebook.engine.lifetime import STOP_SIGNALS
 from casebook.engine.workers import document_workers
+def interrupt(_signum, _frame):
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
+    raise KeyboardInterrupt
+for signum in STOP_SIGNALS:
+    signal.signal(signum, interrupt)
 try:
     with document_workers(2, smallest_batch=2) as mapper:
         print("startar", flush=True)
@@ -203,6 +211,20 @@ def test_a_ctrl_c_while_the_workers_start_is_one_line(delay):
     time.sleep(delay)
     processes = psutil.Process(renderer.pid).children(recursive=True)
     os.killpg(renderer.pid, signal.SIGINT)
+    _, stderr = renderer.communicate(timeout=60)
+    assert renderer.returncode == 130
+    assert stderr.strip().splitlines() == ["Bygget avbröts."]
+    assert _ended(processes) == []
+
+
+@pytest.mark.parametrize("to_group", [False, True], ids=["build", "group"])
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=lambda s: s.name)
+def test_every_stop_signal_ends_the_fork_server_its_workers_and_the_resource_tracker(signum, to_group):
+    """Each stop signal, to the renderer alone or to its process group, while the workers render."""
+    renderer = subprocess.Popen([sys.executable, "-c", RENDERING, "120"], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, start_new_session=True)
+    processes = _descendants_until(renderer, 4)  # the fork server, the resource tracker and two workers
+    (os.killpg if to_group else os.kill)(renderer.pid, signum)
     _, stderr = renderer.communicate(timeout=60)
     assert renderer.returncode == 130
     assert stderr.strip().splitlines() == ["Bygget avbröts."]

@@ -15,6 +15,7 @@ import signal
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from multiprocessing import resource_tracker
 
 import psutil
 
@@ -97,6 +98,13 @@ def document_workers(workers: int, smallest_batch: int = DOCUMENT_BATCH_FOR_WORK
         if workers < 2 or len(arguments) < 2 or (pool is None and len(arguments) < smallest_batch):
             return list(map(function, arguments))
         if pool is None:
+            # The resource tracker (started by the pool's queues) ignores SIGINT and SIGTERM but
+            # not SIGHUP: a closed terminal would end it while the workers run, and the build
+            # would start another and print its warnings and tracebacks. Started with the stop
+            # signals held, it keeps SIGHUP held for good (it releases only the two it ignores);
+            # it ends when its pipe closes, with the build and the workers.
+            with lifetime.signals_held():
+                resource_tracker.ensure_running()
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(_FORK_SERVER_PRELOAD)
             pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=worker_started,
