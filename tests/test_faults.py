@@ -235,7 +235,7 @@ def test_a_signal_in_any_phase_ends_every_process_and_says_the_site_is_unchanged
     assert os.readlink(build.site) == build.published_before
     assert build.staging() == []
     print(f"{phase}, {signal.Signals(signum).name} to {'group' if to_group else 'build'}: exited after {stopped_after:.2f} s;"
-          f" {len(running)} processes at the signal, all ended")
+          f" {len(running)} processes at the signal, all ended", *running, sep="\n    ")
 
 
 @pytest.mark.parametrize("phase", PHASES)
