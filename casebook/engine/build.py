@@ -40,7 +40,7 @@ from casebook.engine.code import code_version
 from casebook.engine.execute import DEFAULT_TIMEOUT, KERNEL_NAME, ExecutionFailure, NotebookJob, case_job, execute, portfolio_job
 from casebook.engine.paths import CASE_PAGES, CASE_TEMPLATE, PORTFOLIO_PAGE, PORTFOLIO_TEMPLATE, ProjectPaths
 from casebook.engine.publish import check_output, project_lock, publish, remove_old_versions, stage_version
-from casebook.engine.site import BookBuild, PersistentBook, SiteBuildFailed, build_html, update_pages
+from casebook.engine.site import BookBuild, PersistentBook, SiteBuildFailed, build_html, default_jobs, update_pages
 from casebook.engine.validate import EvaluationCache, validate_all
 from casebook.engine.workers import document_workers, stop_workers, worker_started
 from casebook.render import cache_entry, pages
@@ -170,10 +170,6 @@ def plan_executions(
 
 
 # --- Stage 3: execute ---------------------------------------------------------------------
-
-
-def default_jobs() -> int:
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
 
 def execute_plan(

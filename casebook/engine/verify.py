@@ -164,7 +164,8 @@ def _environment(changes: dict[str, str | None]) -> Iterator[None]:
 def _execute_again(paths: ProjectPaths, cases: dict[str, EvaluatedCase], notebooks: dict[str, Path], work: Path,
                    console: Console, jobs: int | None) -> dict[str, Path | ExecutionFailure]:
     """Each published case notebook executed again from the template, in fresh kernels, as of its execution."""
-    from casebook.engine.build import _run_in_workers, default_jobs
+    from casebook.engine.build import _run_in_workers
+    from casebook.engine.site import default_jobs
 
     planned = []
     for case_id, notebook in notebooks.items():

@@ -204,28 +204,6 @@ class Zygote:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-@contextmanager
-def running() -> Iterator[str]:
-    """Run a zygote for the duration of the block; yields the kernel name to execute with.
-
-    The socket lives in a short temporary folder (Unix socket paths are limited to about
-    100 characters). Processes started inside the block inherit its address.
-    """
-    zygote = Zygote()
-    zygote.start()
-    previous = os.environ.get(ENV_SOCKET)
-    os.environ[ENV_SOCKET] = str(zygote.socket_path)
-    try:
-        with kernelspec_visible():
-            yield KERNEL_NAME
-    finally:
-        if previous is None:
-            os.environ.pop(ENV_SOCKET, None)
-        else:
-            os.environ[ENV_SOCKET] = previous
-        zygote.stop()
-
-
 # --- Framing -----------------------------------------------------------------------------
 
 
