@@ -12,6 +12,7 @@ awards are grants, with the decided amount and the real decision date.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -522,22 +523,24 @@ def test_payments_sheet_has_amounts_as_numbers(written_follow_up):
     assert sheet.cell(row=2, column=header.index("Att betala (kr)") + 1).number_format == "#,##0"
 
 
+@contextlib.contextmanager
+def _time_zone(name: str):
+    """The process's local time zone set to ``name`` for the block, restored after it."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TZ", name)
+        time.tzset()
+        try:
+            yield
+        finally:
+            patch.undo()
+            time.tzset()
+
+
 def test_the_workbook_keeps_its_header_in_view_names_its_maker_and_dates_itself_in_utc(tmp_path, reports):
     """The header row stays in view, each column is wide enough for its title, and the workbook's own
     dates are the data's last change in UTC, whatever the build machine's time zone."""
-    import os
-
-    original = os.environ.get("TZ")
-    os.environ["TZ"] = "America/Los_Angeles"
-    time.tzset()
-    try:
+    with _time_zone("America/Los_Angeles"):
         write_open_data(tmp_path, reports, load_regional_actors(REFERENCE_DIR), history=uniform_history(reports))
-    finally:
-        if original is None:
-            del os.environ["TZ"]
-        else:
-            os.environ["TZ"] = original
-        time.tzset()
     workbook = load_workbook(tmp_path / "medfinansiering.xlsx")
     assert workbook.properties.creator == "casebook"
     assert workbook.properties.created == workbook.properties.modified == dt.datetime(2099, 3, 1, 12, 0)  # MODIFIED, in UTC
@@ -556,8 +559,6 @@ def test_the_decision_makers_own_line_is_marked(reports, numbers):
 
 
 def test_open_data_is_written_into_a_folder_not_there_yet_with_indented_utc_json(tmp_path, reports):
-    import os
-
     from casebook.render.opendata_tables import iso_time
 
     out = tmp_path / "book" / "_generated" / "extra" / "data"  # as the build stages it: no parent exists yet
@@ -565,17 +566,8 @@ def test_open_data_is_written_into_a_folder_not_there_yet_with_indented_utc_json
     assert (out / "beslut.json").read_text(encoding="utf-8").startswith('[\n  {\n    "case_id": "rjh-2025-spin",\n')
     assert (out / "360giving.json").read_text(encoding="utf-8").startswith('{\n  "version": "1.4",\n')
     assert "Jämtland" in (out / "beslut.json").read_text(encoding="utf-8")  # UTF-8 text, not \\u escapes
-    original = os.environ.get("TZ")
-    os.environ["TZ"] = "Europe/Stockholm"
-    time.tzset()
-    try:
+    with _time_zone("Europe/Stockholm"):
         assert iso_time(dt.datetime(2099, 7, 1, 22, 30, tzinfo=dt.UTC)) == "2099-07-01T22:30:00Z"
-    finally:
-        if original is None:
-            del os.environ["TZ"]
-        else:
-            os.environ["TZ"] = original
-        time.tzset()
 
 
 def test_the_case_files_rule_outcomes_and_schema_are_published(written, reports):
