@@ -12,8 +12,9 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import InvalidStateError, ProcessPoolExecutor
 from contextlib import contextmanager
 from multiprocessing import resource_tracker
 
@@ -45,8 +46,20 @@ def worker_started(build: int) -> None:
     lifetime.release_signals()
 
 
+def _quiet_about_cancelled_futures(arguments: threading.ExceptHookArgs) -> None:
+    # Python 3.11's pool thread, finding its workers gone after a stop, sets an exception on
+    # futures the stop already cancelled and dies with InvalidStateError: a traceback on the
+    # terminal after the one Swedish line, about work that was meant to be dropped.
+    if not isinstance(arguments.exc_value, InvalidStateError):
+        _DEFAULT_THREAD_EXCEPTHOOK(arguments)
+
+
+_DEFAULT_THREAD_EXCEPTHOOK = threading.excepthook
+
+
 def stop_workers(pool: ProcessPoolExecutor) -> None:
     """Start nothing new; stop every worker and the kernels it started."""
+    threading.excepthook = _quiet_about_cancelled_futures
     pool.shutdown(wait=False, cancel_futures=True)
     processes = []
     for worker in multiprocessing.active_children():
