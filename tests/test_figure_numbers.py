@@ -1,5 +1,5 @@
 """A rebuild of pages outside every table of contents (case pages) does not renumber the
-figures of every page; any other rebuild numbers them as Sphinx does (book/_ext/casebook_incremental.py)."""
+figures of every page; any other rebuild numbers them as Sphinx does (casebook/engine/incremental_extension.py)."""
 
 from __future__ import annotations
 
@@ -14,10 +14,7 @@ from sphinx.environment.collectors.toctree import TocTreeCollector
 from sphinx.util.docutils import docutils_namespace, patch_docutils
 
 CONF = f"""
-import sys
-sys.dont_write_bytecode = True  # no __pycache__ in the repository's book/_ext
-sys.path.insert(0, {str(REPO / "book" / "_ext")!r})
-extensions = ["casebook_incremental"]
+extensions = ["casebook.engine.incremental_extension"]
 numfig = True
 numfig_format = {{"figure": "Figur %s"}}
 """

@@ -2,7 +2,7 @@
 
 Sphinx 7.4 keeps every doctree it reads in memory until it writes (and the pickled bytes
 of every doctree it loads): 11 GiB for 10 000 case pages. The extension drops them as it
-goes (book/_ext/casebook_site.py). The Pagefind indexer needs most of what remains (about
+goes (casebook/engine/site_extension.py). The Pagefind indexer needs most of what remains (about
 0,5 MiB a case page): it runs after the Sphinx process has exited, not beside it
 (casebook.engine.sphinx_jobs), with its allocator returning freed memory at once, and over
 one part of the case pages at a time (casebook.engine.search_index, tests/test_search_index.py).
@@ -11,23 +11,18 @@ one part of the case pages at a time (casebook.engine.search_index, tests/test_s
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import json
 import subprocess
 import sys
 from pathlib import Path
 from types import SimpleNamespace
 
-from conftest import REPO
-
 from casebook.engine import sphinx_jobs
 
 
 def _extension():
-    spec = importlib.util.spec_from_file_location("casebook_site", REPO / "book" / "_ext" / "casebook_site.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module("casebook.engine.site_extension")
 
 
 class _RecordingApp:

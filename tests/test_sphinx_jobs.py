@@ -7,6 +7,8 @@ import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 import weakref
 from pathlib import Path
 from types import SimpleNamespace
@@ -163,19 +165,6 @@ def test_a_kept_process_can_be_started_on_the_last_build(tmp_path):
     assert update_pages(tmp_path / "no-build", {}, persistent=PersistentBook()) is None
 
 
-@pytest.mark.e2e  # one Jupyter Book build
-def test_bytecode_beside_the_site_extensions_is_not_a_change(tmp_path):
-    """Python writes ``__pycache__`` beside the site's extensions when they are imported, in the
-    repository (tests) and in the mirror (Sphinx): neither may make the next build run."""
-    source, work = _small_book(tmp_path), tmp_path / "work"
-    build_html(work, source)
-    for tree in (source, work / "src"):
-        cached = tree / "book" / "_ext" / "__pycache__" / "casebook_site.cpython-311.pyc"
-        cached.parent.mkdir(exist_ok=True)
-        cached.write_bytes(b"bytecode")
-    assert build_html(work, source).kind is SiteBuild.UNCHANGED
-
-
 def test_a_book_tree_lists_its_regular_files_only(tmp_path):
     tree = tmp_path / "src"
     (tree / "book" / "_ext" / "__pycache__").mkdir(parents=True)
@@ -192,6 +181,33 @@ def test_a_book_tree_lists_its_regular_files_only(tmp_path):
 class _Cycle:
     def __init__(self):
         self.me = self
+
+
+def test_the_structure_covers_every_casebook_file_the_site_extensions_run():
+    """Jupyter Book imports the two extensions from the package; whatever casebook code they
+    import shapes every page, so site.EXTENSION_CODE must name all of it."""
+    imported = subprocess.run(
+        [sys.executable, "-c", "import sys, casebook.engine.site_extension, casebook.engine.incremental_extension\n"
+         "print('\\n'.join(m.__file__ for n, m in sys.modules.items() if n.split('.')[0] == 'casebook'))"],
+        capture_output=True, text=True, check=True, cwd=REPO).stdout.split()
+    package = REPO / "casebook"
+    modules = {Path(name).resolve().relative_to(package).as_posix() for name in imported}
+    assert modules | {"engine/search_parts.js"} == set(site.EXTENSION_CODE)
+
+
+def test_a_change_to_the_extensions_code_changes_the_structure(tmp_path, monkeypatch):
+    """A change to the hyphenation (run on every page by the site's extension) rebuilds the whole book."""
+    source = tmp_path / "source"
+    (source / "book").mkdir(parents=True)
+    (source / "book" / "index.md").write_text("# Start\n", encoding="utf-8")
+    package = tmp_path / "casebook"
+    shutil.copytree(REPO / "casebook", package, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(site, "PACKAGE_DIR", package)
+    before = site.structure(source)
+    assert site.structure(source) == before
+    with (package / "render" / "hyphenation.py").open("a", encoding="utf-8") as module:
+        module.write("\n# a change\n")
+    assert site.structure(source) != before
 
 
 def test_freezing_collects_the_garbage_first_and_exempts_what_survives():

@@ -41,8 +41,18 @@ from enum import Enum
 from pathlib import Path
 
 from casebook.engine import lifetime, sphinx_jobs
+from casebook.engine.cache import file_digest
+from casebook.engine.code import installed_distributions
 
-STRUCTURAL = ("_config.yml", "_toc.yml", "book/_templates/", "book/_static/", "book/_ext/")
+STRUCTURAL = ("_config.yml", "_toc.yml", "book/_templates/", "book/_static/")
+# The package's files that Jupyter Book runs through the two extensions _config.yml loads
+# (every casebook module they import, and the search script), relative to the package: a
+# change to any of them can change every page, so they are part of the structure, with the
+# installed distributions (a theme upgrade changes every page too).
+EXTENSION_CODE = ("__init__.py", "engine/__init__.py", "engine/site_extension.py", "engine/incremental_extension.py",
+                  "engine/sphinx_internals.py", "engine/sphinx_jobs.py", "engine/lifetime.py",
+                  "engine/search_index.py", "engine/search_parts.js", "render/__init__.py", "render/hyphenation.py")
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
 # Pages in no table of contents (``:orphan:``): their titles appear in no other page's navigation.
 OUTSIDE_NAVIGATION = ("book/cases/",)
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
@@ -146,13 +156,17 @@ def _title(path: Path) -> str:
 
 
 def structure(tree: Path, files: dict[str, Path] | None = None) -> str:
-    """A digest of everything that other pages' navigation depends on (``files``: those of ``tree``, if listed)."""
+    """A digest of everything that other pages' navigation and every page's HTML depend on (``files``: those of ``tree``, if listed)."""
     digest = hashlib.sha256()
     for relative, path in sorted((_files(tree) if files is None else files).items()):
         if _is_page(relative) and not relative.startswith(("book/_generated/", *OUTSIDE_NAVIGATION)):
             digest.update(f"{relative}\0{_title(path)}\n".encode())
         elif relative in STRUCTURAL or relative.startswith(STRUCTURAL):
             digest.update(relative.encode() + b"\0" + path.read_bytes())
+    for relative in EXTENSION_CODE:
+        digest.update(f"casebook/{relative}\0".encode() + file_digest(PACKAGE_DIR / relative))
+    for name in installed_distributions():
+        digest.update(name.encode() + b"\0")
     return digest.hexdigest()
 
 

@@ -18,7 +18,7 @@ The private attributes (Sphinx 7.4.7 source lines in brackets):
 Undocumented but public-looking internals are used elsewhere and named in
 ``docs/decisions/0001-jupyter-book-2.md`` (appendix): ``jupyter_book.sphinx.Sphinx`` replaced
 in :mod:`casebook.engine.sphinx_jobs`, the ``TocTreeCollector`` steps in
-``book/_ext/casebook_incremental.py``.
+``casebook/engine/incremental_extension.py``.
 """
 
 from __future__ import annotations

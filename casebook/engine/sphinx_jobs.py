@@ -17,7 +17,7 @@ as JSON; ``frozen``: the objects exempted from garbage collection before the bui
 (:func:`freeze_survivors`).
 
 Jupyter Book runs in a child process; the site's search index (Pagefind, in parts:
-casebook.engine.search_index, started by the site's extension, book/_ext/casebook_site.py)
+casebook.engine.search_index, started by the site's extension, casebook/engine/site_extension.py)
 is built by this process after that child has exited. Pagefind holds every indexed page's
 words at once (about 0,5 MiB a case page, so the index is built one part of at most about
 2 000 pages at a time) and the Sphinx process still holds its environment and search index
@@ -59,7 +59,7 @@ PHASES = ("read", "write")
 SKIPPED_FOR_PAGES = ("copy_extra_files", "dump_search_index")
 PERSISTENT = "--persistent"
 DONE_MARKER = "\x1ecasebook-sphinx-done"
-# Set (to "1") while a build should leave the search index as it was; read by book/_ext/casebook_site.py.
+# Set (to "1") while a build should leave the search index as it was; read by casebook/engine/site_extension.py.
 DEFER_SEARCH_INDEX = "CASEBOOK_DEFER_SEARCH_INDEX"
 
 # Set for the Jupyter Book child: the file into which the site's extension writes, as JSON,

@@ -30,7 +30,7 @@ GENERATED = Path("book") / "_generated"
 OPEN_DATA = GENERATED / "extra" / "data"
 """Where :func:`casebook.render.opendata.write_open_data` writes everything published under ``data/``."""
 SITE_CONTEXT = "publisher.json"
-"""The publisher as every page's footer shows it, read by book/_ext/casebook_site.py."""
+"""The publisher as every page's footer shows it, read by casebook/engine/site_extension.py."""
 
 
 def case_file_url(case_id: str) -> str:

@@ -1,4 +1,4 @@
-"""Sphinx extension for the casebook site (registered in _config.yml, sphinx.local_extensions).
+"""Sphinx extension for the casebook site (registered in _config.yml, sphinx.extra_extensions).
 
 - Tables written in MyST (case list, rule catalogue, field lists) reflow on narrow screens:
   every body cell carries its column's header in ``data-label`` and the table gets the
