@@ -34,7 +34,6 @@ import datetime as dt
 import hashlib
 import io
 import re
-import zipfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -55,6 +54,7 @@ from casebook.domain.model import CASE_ID_PATTERN, AssessmentTopic, Case, CaseSt
 from casebook.domain.reference import load_publisher
 from casebook.domain.rules import RuleResult, RuleSetId
 from casebook.render import cache_entry
+from casebook.render.zip_archive import stable_zip
 from casebook.render.typst_pdf import (Mapper, compile_pdf, creation_time, json_input, link_or_copy, narrative_data,
                                        package_files, prune_cache, refuse_control_characters, render_stale,
                                        shared_inputs_digest, write_atomically)
@@ -466,7 +466,6 @@ def column_widths(table: Table, width: float = TEXT_WIDTH_CM) -> tuple[float, ..
 AMOUNT_STYLE = "Belopp"
 TABLE_HEADING_STYLE = "Tabellrubrik"
 LIST_STYLE = "Listpunkt"
-ZIP_EPOCH_FLOOR = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)  # the earliest date a ZIP entry can carry
 A4_CM = (21.0, 29.7)
 MARGINS_CM = {"left": 2.5, "right": 2.0, "top": 2.5, "bottom": 2.0, "header": 1.2, "footer": 1.0}
 """A4 as Swedish public documents are laid out: a wider left margin for binding and
@@ -762,24 +761,16 @@ def _finish_package(data: bytes, created: dt.datetime, memo: Memo) -> bytes:
     """
     from xml.sax.saxutils import escape
 
-    moment = max(created, ZIP_EPOCH_FLOOR).astimezone(dt.UTC)
-    stamp = (moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second - moment.second % 2)
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for entry in source.infolist():
-            name = entry.filename
-            if name.startswith(_TEMPLATE_PARTS):
-                continue
-            content = source.read(name)
-            if name == "docProps/app.xml":
-                content = _APP_PROPERTIES.format(company=escape(memo.publisher)).encode()
-            elif name in ("_rels/.rels", "word/_rels/document.xml.rels", "[Content_Types].xml"):
-                content = _without_template_parts(content)
-            info = zipfile.ZipInfo(name, date_time=stamp)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            target.writestr(info, content)
-    return out.getvalue()
+    def edit(name: str, content: bytes) -> bytes | None:
+        if name.startswith(_TEMPLATE_PARTS):
+            return None
+        if name == "docProps/app.xml":
+            return _APP_PROPERTIES.format(company=escape(memo.publisher)).encode()
+        if name in ("_rels/.rels", "word/_rels/document.xml.rels", "[Content_Types].xml"):
+            return _without_template_parts(content)
+        return content
+
+    return stable_zip(data, created, edit)
 
 
 def _without_template_parts(xml: bytes) -> bytes:

@@ -40,6 +40,7 @@ from casebook.domain.model import CASE_ID_PATTERN, CaseState, FinancierKind, Rec
 from casebook.domain.payments import Stage, as_of_date, case_schedule, stage
 from casebook.domain.reference import NationalAgency, RegionalActor
 from casebook.domain.rules import Outcome
+from casebook.render.zip_archive import stable_zip
 
 SHARE_DECIMALS = Decimal("0.0001")
 LICENSE_ID = "CC0-1.0"
@@ -513,7 +514,6 @@ def json_schema_for(table: Table) -> dict:
     return schema
 
 
-XLSX_EPOCH = (1980, 1, 1, 0, 0, 0)
 XLSX_NUMBER_FORMATS = {"SEK": "#,##0", "procent": "0.00##"}
 XLSX_DATE_FORMAT = "yyyy-mm-dd"
 
@@ -553,7 +553,7 @@ def xlsx_bytes(sheets: list[tuple[Table, list[dict]]], modified: dt.datetime) ->
     buffer = io.BytesIO()
     # ExcelWriter rather than Workbook.save, which stamps the current time as "modified".
     ExcelWriter(workbook, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED)).save()
-    return _fixed_zip_times(buffer.getvalue())
+    return stable_zip(buffer.getvalue())
 
 
 def _xlsx_value(column: Column, value: object) -> object:
@@ -564,16 +564,6 @@ def _xlsx_value(column: Column, value: object) -> object:
     if isinstance(value, Decimal):
         return float(value)
     return value
-
-
-def _fixed_zip_times(data: bytes) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=XLSX_EPOCH)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            target.writestr(fixed, source.read(info.filename))
-    return out.getvalue()
 
 
 def json_text(data: object) -> str:
