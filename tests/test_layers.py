@@ -34,7 +34,7 @@ def package_copy(tmp_path) -> Path:
 def test_the_package_keeps_its_contracts():
     completed = _lint(REPO)
     assert completed.returncode == 0, completed.stdout + completed.stderr
-    assert "3 kept, 0 broken" in completed.stdout
+    assert "4 kept, 0 broken" in completed.stdout
 
 
 def test_the_copy_is_what_gets_checked(package_copy):
@@ -71,6 +71,14 @@ def test_an_import_cycle_within_the_domain_or_render_breaks_the_check(package_co
     assert completed.returncode != 0
     assert "No import cycle among the modules of the domain, nor among those of render BROKEN" in " ".join(completed.stdout.split())
     assert cycle in completed.stdout
+
+
+def test_an_engine_stage_importing_the_build_breaks_the_engine_order(package_copy):
+    _add_import(package_copy, "engine/execute.py", "from casebook.engine import build")
+    completed = _lint(package_copy)
+    assert completed.returncode != 0
+    assert "The engine's inner order: commands, build, stages, caches and plumbing, lifetime and paths BROKEN" in " ".join(completed.stdout.split())
+    assert "casebook.engine.execute -> casebook.engine.build" in completed.stdout
 
 
 def test_no_module_of_the_package_builds_a_path_from_its_own_file():

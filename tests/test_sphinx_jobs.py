@@ -202,7 +202,7 @@ def test_a_change_to_the_extensions_code_changes_the_structure(tmp_path, monkeyp
     (source / "book" / "index.md").write_text("# Start\n", encoding="utf-8")
     package = tmp_path / "casebook"
     shutil.copytree(REPO / "casebook", package, ignore=shutil.ignore_patterns("__pycache__"))
-    monkeypatch.setattr(site, "PACKAGE_DIR", package)
+    monkeypatch.setattr(site, "installed_package_dir", lambda: package)
     before = site.structure(source)
     assert site.structure(source) == before
     with (package / "render" / "hyphenation.py").open("a", encoding="utf-8") as module:

@@ -43,6 +43,7 @@ from pathlib import Path
 from casebook.engine import lifetime, sphinx_jobs
 from casebook.engine.cache import file_digest
 from casebook.engine.code import installed_distributions
+from casebook.engine.paths import installed_package_dir
 
 STRUCTURAL = ("_config.yml", "_toc.yml", "book/_templates/", "book/_static/")
 # The package's files that Jupyter Book runs through the two extensions _config.yml loads
@@ -52,7 +53,6 @@ STRUCTURAL = ("_config.yml", "_toc.yml", "book/_templates/", "book/_static/")
 EXTENSION_CODE = ("__init__.py", "engine/__init__.py", "engine/site_extension.py", "engine/incremental_extension.py",
                   "engine/sphinx_internals.py", "engine/sphinx_jobs.py", "engine/lifetime.py",
                   "engine/search_index.py", "engine/search_parts.js", "render/__init__.py", "render/hyphenation.py")
-PACKAGE_DIR = Path(__file__).resolve().parent.parent
 # Pages in no table of contents (``:orphan:``): their titles appear in no other page's navigation.
 OUTSIDE_NAVIGATION = ("book/cases/",)
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
@@ -164,7 +164,7 @@ def structure(tree: Path, files: dict[str, Path] | None = None) -> str:
         elif relative in STRUCTURAL or relative.startswith(STRUCTURAL):
             digest.update(relative.encode() + b"\0" + path.read_bytes())
     for relative in EXTENSION_CODE:
-        digest.update(f"casebook/{relative}\0".encode() + file_digest(PACKAGE_DIR / relative))
+        digest.update(f"casebook/{relative}\0".encode() + file_digest(installed_package_dir() / relative))
     for name in installed_distributions():
         digest.update(name.encode() + b"\0")
     return digest.hexdigest()
