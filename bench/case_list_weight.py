@@ -36,6 +36,7 @@ from pathlib import Path
 import nbformat
 
 from bench.generate import generate
+from casebook.domain.clock import as_of_date
 from casebook.domain.evaluation import evaluate_case
 from casebook.domain.reference import load_publisher
 from casebook.render import pages
@@ -65,7 +66,7 @@ def build_site(root: Path, n: int) -> float:
     shutil.copytree(REPO / "book", root / "book", ignore=shutil.ignore_patterns("cases", "_generated", "organisationer"))
     for name in ("_config.yml", "_toc.yml"):
         shutil.copy2(REPO / name, root / name)
-    reports = [evaluate_case(path, REPO / "data" / "reference") for path in generate(root / "data" / "cases", n)]
+    reports = [evaluate_case(path, REPO / "data" / "reference", as_of=as_of_date()) for path in generate(root / "data" / "cases", n)]
     pages.write_generated(root, reports, root / "no-verification.json", {}, load_publisher(REPO / "data" / "reference"), {})
     (root / "book" / "cases").mkdir()
     for report in reports:

@@ -61,6 +61,7 @@ def stage_seconds(lines: int, repeats: int = 3) -> dict[str, float]:
         shutil.copytree(REPO / "data" / "reference", reference)
         path = case_with_many_lines(project / "data" / "cases", lines)
         agencies, actors = load_national_agencies(reference), load_regional_actors(reference)
+        as_of = as_of_date()
         best: dict[str, float] = {}
         for _ in range(repeats):
             def stage(name, work):
@@ -70,12 +71,12 @@ def stage_seconds(lines: int, repeats: int = 3) -> dict[str, float]:
                 return result
             raw = stage("read text", lambda: _read_text(path))
             document = stage("YAML and its strict checks", lambda: read_yaml(raw))
-            case = stage("pydantic validation", lambda: Case.model_validate(document, context={AS_OF: as_of_date()}))
+            case = stage("pydantic validation", lambda: Case.model_validate(document, context={AS_OF: as_of}))
             stage("reference and proposal checks", lambda: (check_against_reference(case, path, agencies),
                                                             wording.proposal_problems(case)))
             figures = stage("figures", lambda: financing_figures(case))
-            results = stage("rules", lambda: tuple(evaluate(CaseContext(case, figures, actors, agencies))))
-            evaluated = EvaluatedCase(case, figures, results, path)
+            results = stage("rules", lambda: tuple(evaluate(CaseContext(case, figures, actors, agencies, as_of))))
+            evaluated = EvaluatedCase(case, figures, results, path, as_of)
             stage("attention listing", lambda: attention_report(ProjectPaths.at(project), [evaluated]))
         return best
 

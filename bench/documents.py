@@ -20,10 +20,11 @@ def write_documents(project: Path, count: int, workers: bool) -> None:
     from casebook.engine.site import default_jobs
     from casebook.engine.validate import validate_all
     from casebook.engine.workers import document_workers
+    from casebook.domain.clock import as_of_date
     from casebook.render.memo import write_memos
     from casebook.render.report_pdf import write_reports
 
-    cases = validate_all(ProjectPaths.at(project))[:count]
+    cases = validate_all(ProjectPaths.at(project), as_of=as_of_date())[:count]
     with tempfile.TemporaryDirectory(prefix="documents-") as out, \
             document_workers(default_jobs() if workers else 1) as mapper:
         write_memos(Path(out) / "memo", cases, mapper=mapper)

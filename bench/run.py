@@ -55,6 +55,7 @@ import psutil
 from bench import edit_loop
 from bench.generate import case_with_many_lines, generate
 from bench.site_scale import site_run
+from casebook.domain.clock import as_of_date
 from casebook.engine.site import default_jobs
 from casebook.render.memo import write_memo
 from casebook.render import pages
@@ -156,8 +157,9 @@ def naive(project: Path, n: int) -> Measurement:
     commands.append([str(BIN / "papermill"), "--cwd", "notebooks", "-k", "casebook", "--no-progress-bar",
                      "notebooks/portfolio.ipynb", "book/portfolio.ipynb", "-p", "cases_dir", "../data/cases"])
     # The book's generated includes, so the naive build has the same pages (not timed).
-    reports = validate_all(ProjectPaths.at(project))
-    write_open_data(project / pages.OPEN_DATA, reports, load_regional_actors(project / "data" / "reference"))
+    as_of = as_of_date()
+    reports = validate_all(ProjectPaths.at(project), as_of)
+    write_open_data(project / pages.OPEN_DATA, reports, load_regional_actors(project / "data" / "reference"), as_of=as_of)
     pages.write_generated(project, reports, project / "none.json", {}, load_publisher(project / "data" / "reference"), {})
     commands.append([str(BIN / "jupyter-book"), "build", "--all", "."])
     wall, cpu, peak = run_measured(commands, project)
@@ -212,7 +214,7 @@ def site_only(executed: Path, n: int, workdir: Path) -> Measurement:
 
 def memo(project: Path, count: int) -> Measurement:
     """``write_memo`` for ``count`` cases into an empty folder (no memo reused), in this process."""
-    cases = validate_all(ProjectPaths.at(project))[:count]
+    cases = validate_all(ProjectPaths.at(project), as_of=as_of_date())[:count]
     out = project / "_build" / "memo-bench"
     before = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()

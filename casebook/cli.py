@@ -19,6 +19,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from casebook.domain import clock
 from casebook.domain import formatting as fmt
 from casebook.domain.errors import UserError
 from casebook.engine.paths import ProjectPaths
@@ -88,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "check":
             from casebook.engine.validate import attention_report, validate_all
 
-            cases = validate_all(paths)
+            cases = validate_all(paths, clock.as_of_date())  # a command reads the clock; the rest takes its date
             console.print(f"{fmt.plural(len(cases), 'ärendefil är giltig', 'ärendefiler är giltiga')}.")
             # Printed as plain text (case text is never read as rich markup), exit 0: a flag is not an input error.
             print("\n" + attention_report(paths, cases), file=sys.stderr)
@@ -196,6 +197,7 @@ def _build(args: argparse.Namespace, paths: ProjectPaths, console: Console) -> i
         wait=args.wait,
         assemble=args.assemble,
         publish=args.publish,
+        moment=clock.now(),  # the build's one moment, read here once: every case is judged on its date
     )
     if args.shard is not None:
         summary = build_shard(paths, Shard.parse(args.shard), console, options)
@@ -212,7 +214,7 @@ def _serve(args: argparse.Namespace, paths: ProjectPaths, console: Console) -> i
     from casebook.engine.serve import serve
 
     try:
-        serve(paths, args.port, console, BuildOptions(jobs=args.jobs, wait=True))
+        serve(paths, args.port, console, BuildOptions(jobs=args.jobs, wait=True))  # each build fixes its own moment
     except (KeyboardInterrupt, BuildInterrupted):
         print("casebook serve avslutades; den senast byggda webbplatsen finns kvar i _build/html.", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -227,15 +229,16 @@ def _serve(args: argparse.Namespace, paths: ProjectPaths, console: Console) -> i
 
 def _verify(paths: ProjectPaths, console: Console) -> int:
     """Verify the project's own site, record the result and republish the site so it shows the result."""
-    from casebook.engine.build import build_site
+    from casebook.engine.build import BuildOptions, build_site
     from casebook.engine.publish import check_output
     from casebook.engine.verify import verify_site, write_verification
 
     check_output(paths.site)  # republished below: refused before the work if it is not ours
-    results = verify_site(paths, paths.site, console)
+    moment = clock.now()  # one moment for the verification and the build that republishes it
+    results = verify_site(paths, paths.site, clock.date_of(moment), console)
     write_verification(paths.verification_file, results)
     code = _report_verification(results, console)
-    build_site(paths, paths.site, console)
+    build_site(paths, paths.site, console, BuildOptions(moment=moment))
     return code
 
 
@@ -243,7 +246,7 @@ def _verify_copy(paths: ProjectPaths, site: Path, console: Console) -> int:
     """Verify a copy of a site; the result is written into the copy (``verification.json``), nowhere else."""
     from casebook.engine.verify import RECORD_NAME, verify_site, write_verification
 
-    results = verify_site(paths, site, console)
+    results = verify_site(paths, site, clock.as_of_date(), console)
     write_verification(site / RECORD_NAME, results)
     console.print(f"Resultatet finns i {site / RECORD_NAME}.", soft_wrap=True, markup=False)
     return _report_verification(results, console)
@@ -268,7 +271,7 @@ def _memo(root: Path, case_id: str, output: Path, console: Console) -> None:
     from casebook.render.memo import memo_case_file, write_memo
 
     output = output if output.is_absolute() else root / output
-    written = write_memo(evaluate_case(memo_case_file(root, case_id)), output)
+    written = write_memo(evaluate_case(memo_case_file(root, case_id), as_of=clock.as_of_date()), output)
     shown = output.relative_to(root) if output.is_relative_to(root) else output
     state = "skrivna" if written.regenerated else "oförändrade (inga indata har ändrats)"
     console.print(f"Beslutsunderlaget för {case_id} {state}: {shown / written.docx.name} och {shown / written.pdf.name}.",

@@ -14,10 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from casebook.domain.clock import as_of_date
 from casebook.domain.finance import financing_figures
 from casebook.domain.model import Case, load_case
 from casebook.domain.reference import load_national_agencies, load_regional_actors
 from casebook.domain.rules import CaseContext, RuleResult, evaluate
+from casebook.domain import clock
 
 REPO = Path(__file__).resolve().parents[1]
 SPIN_PATH = REPO / "data" / "cases" / "rjh-2025-spin.yaml"
@@ -26,18 +28,18 @@ REFERENCE_DIR = REPO / "data" / "reference"
 
 
 def evaluate_case(case: Case) -> dict[str, RuleResult]:
-    ctx = CaseContext(case, financing_figures(case), load_regional_actors(REFERENCE_DIR), load_national_agencies(REFERENCE_DIR))
+    ctx = CaseContext(case, financing_figures(case), load_regional_actors(REFERENCE_DIR), load_national_agencies(REFERENCE_DIR), as_of=as_of_date())
     return {r.rule.id: r for r in evaluate(ctx)}
 
 
 @pytest.fixture(scope="session")
 def spin() -> Case:
-    return load_case(SPIN_PATH)
+    return load_case(SPIN_PATH, as_of=as_of_date())
 
 
 @pytest.fixture(scope="session")
 def fictional_base() -> Case:
-    return load_case(FICTIONAL_BASE_PATH)
+    return load_case(FICTIONAL_BASE_PATH, as_of=as_of_date())
 
 
 PROJECT_FILES = ("_config.yml", "_toc.yml", "book", "notebooks", "data")
@@ -112,7 +114,8 @@ def stale_notebooks(paths, work: Path) -> list[str]:
     from casebook.engine.cache import ExecutionCache
     from casebook.engine.validate import validate_all
 
-    plan = plan_executions(paths, validate_all(paths), ExecutionCache(paths), work)
+    moment = clock.now()
+    plan = plan_executions(paths, validate_all(paths, as_of=clock.date_of(moment)), ExecutionCache(paths), work, moment)
     return sorted(job.name for job in plan.jobs)
 
 
@@ -123,7 +126,8 @@ def execute_everything(paths, work: Path) -> None:
     from casebook.engine.validate import validate_all
 
     cache = ExecutionCache(paths)
-    for job in plan_executions(paths, validate_all(paths), cache, work).jobs:
+    moment = clock.now()
+    for job in plan_executions(paths, validate_all(paths, as_of=clock.date_of(moment)), cache, work, moment).jobs:
         job.output.write_text("{}")
         cache.store(job.name, job.cache_key, job.output)
 

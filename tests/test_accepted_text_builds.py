@@ -21,6 +21,7 @@ from conftest import REFERENCE_DIR, REPO, casebook, copy_project
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from casebook.domain.clock import as_of_date
 from casebook.domain.errors import CaseFileError
 from casebook.domain.evaluation import evaluate_case
 from casebook.domain.reference import load_national_agencies, load_publisher, load_regional_actors
@@ -112,7 +113,7 @@ def case_documents(draw):
 
 def _run_the_cells(case_path: Path) -> list[str]:
     """The case page's notebook, cell by cell in this process, each output as the notebook would store it."""
-    namespace = {"case_id": None, "case_path": str(case_path), "audit": None}
+    namespace = {"case_id": None, "case_path": str(case_path), "as_of": None, "audit": None}
     shown = []
     for cell in nbformat.read(TEMPLATE, as_version=4).cells[2:]:
         if cell.cell_type != "code":
@@ -146,7 +147,7 @@ def test_whatever_check_accepts_every_writer_writes(tmp_path_factory, reference)
         folder = tmp_path_factory.mktemp("utdata")
         path.write_text(yaml.dump(document, Dumper=_NoAliases, allow_unicode=True, sort_keys=False), encoding="utf-8")
         try:
-            evaluated = evaluate_case(path, REFERENCE_DIR)
+            evaluated = evaluate_case(path, REFERENCE_DIR, as_of=as_of_date())
         except CaseFileError:
             return  # refused by check, with its Swedish message: the build would not start
         accepted.append(document["title"])
@@ -158,7 +159,7 @@ def test_whatever_check_accepts_every_writer_writes(tmp_path_factory, reference)
         pages.write_generated(source, [evaluated], folder / "verification.json", {evaluated.case.id: "0" * 64},
                               publisher, {evaluated.case.id: [change]})
         assert (source / pages.GENERATED / "extra" / pages.FEED_FILE).read_bytes().startswith(b"<?xml")
-        written = write_open_data(folder / "data", [evaluated], actors, agencies=agencies, publisher=publisher)
+        written = write_open_data(folder / "data", [evaluated], actors, agencies=agencies, publisher=publisher, as_of=as_of_date())
         assert {p.name for p in written} >= {"beslut.csv", "medfinansiering.xlsx", "360giving.json", "katalog.rdf"}
         memo = write_memo(evaluated, folder / "memo", REFERENCE_DIR)
         assert memo.pdf.read_bytes().startswith(b"%PDF") and memo.docx.stat().st_size
@@ -181,7 +182,7 @@ def test_a_nasty_but_valid_case_builds_and_its_page_shows_it_literally(tmp_path)
     assert built.returncode == 0, built.stderr
     site = (root / "_build" / "html").resolve()
     page = BeautifulSoup((site / "book" / "cases" / "fiktiv-tecken.html").read_text(encoding="utf-8"), "html.parser")
-    title = evaluate_case(NASTY_CASE, REFERENCE_DIR).case.title
+    title = evaluate_case(NASTY_CASE, REFERENCE_DIR, as_of=as_of_date()).case.title
     assert page.find("h1").get_text().startswith(title)
     shown = page.find("main").get_text(" ")
     for literal in ("Region Gävleborg ⟨שלום⟩", "Ŋiillas Áilu Čáhppes", "=1+1 @SUM(A1)", "{{ villkor }}", "Underlag 𝔄 ש"):

@@ -25,6 +25,7 @@ from bs4 import BeautifulSoup
 from conftest import WCAG_21_AA, open_page as _open
 from pypdf import PdfReader
 
+from casebook.domain.clock import as_of_date
 from casebook.domain.evaluation import evaluate_case
 
 pytestmark = pytest.mark.e2e
@@ -315,7 +316,7 @@ def test_printed_spin_page_holds_every_evidence_and_every_hash(browser, server, 
     first_page = _flat(pages[0])
     assert _flat(f"Förslag till beslut (inte beslutat ännu): Region Jämtland Härjedalen föreslås bevilja 12,10{NBSP}%") in first_page
     assert _flat("Bedömning saknas: 6 §") in first_page
-    evaluated = evaluate_case(site.parents[1] / "data" / "cases" / "rjh-2025-spin.yaml")
+    evaluated = evaluate_case(site.parents[1] / "data" / "cases" / "rjh-2025-spin.yaml", as_of=as_of_date())
     missing = [r.rule.id for r in evaluated.results if _flat(r.evidence) not in printed]
     assert missing == []
     soup = BeautifulSoup((site / SPIN).read_text(encoding="utf-8"), "html.parser")

@@ -18,6 +18,7 @@ import pytest
 from bs4 import BeautifulSoup
 from conftest import REPO, SPIN_PATH, casebook, copy_project, frictionless_validate, git, make_git_history
 
+from casebook.domain.clock import as_of_date
 from casebook.domain.model import load_case
 from casebook.domain.rules import RULES, applicable_rule_sets, rules_for
 
@@ -86,7 +87,7 @@ def test_spin_page_hides_code_and_the_parameters_cell(spin_page):
 
 def spin_rules():
     """The rules that apply to SPIN: it records no follow-up."""
-    return rules_for(applicable_rule_sets(load_case(SPIN_PATH)))
+    return rules_for(applicable_rule_sets(load_case(SPIN_PATH, as_of=as_of_date())))
 
 
 def test_spin_page_shows_every_rule_and_the_review_items(spin_page):

@@ -20,6 +20,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from conftest import REPO, WCAG_21_AA, copy_project, published_site, open_page as _open
 
+from casebook.domain.clock import as_of_date
 from casebook.domain.evaluation import evaluate_case
 from casebook.render.pages import SORTABLE_COLUMNS, case_table
 
@@ -31,7 +32,7 @@ ROW_IDS = """() => [...document.querySelectorAll('main table.casebook-sortable t
 
 def _reports():
     paths = [REPO / "tests" / "cases" / f"{name}.yaml" for name in FICTIONAL] + [REPO / "data" / "cases" / "rjh-2025-spin.yaml"]
-    return [evaluate_case(path, REPO / "data" / "reference") for path in paths]
+    return [evaluate_case(path, REPO / "data" / "reference", as_of=as_of_date()) for path in paths]
 
 
 def test_the_case_table_carries_sort_keys_and_marks_its_sortable_columns():

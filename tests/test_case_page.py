@@ -14,6 +14,7 @@ from bs4 import BeautifulSoup
 from conftest import FICTIONAL_BASE_PATH, REPO, SPIN_PATH
 
 from casebook.domain import formatting as fmt
+from casebook.domain.clock import as_of_date
 from casebook.render.case_view import first_sentence, prepare, rule_anchor
 
 NBSP = "\N{NO-BREAK SPACE}"
@@ -25,7 +26,7 @@ def _soup(html_output) -> BeautifulSoup:
 
 
 def test_spin_verdict_states_the_proposal_the_maximum_the_period_and_the_flags():
-    view = prepare(SPIN_PATH)
+    view = prepare(SPIN_PATH, as_of=as_of_date())
     verdict = _soup(view.verdict())
     text = verdict.get_text(" ", strip=True)
     assert verdict.p.strong.get_text() == "Förslag till beslut"
@@ -46,7 +47,7 @@ def test_spin_verdict_states_the_proposal_the_maximum_the_period_and_the_flags()
 
 
 def test_every_verdict_flag_links_to_a_row_of_the_rule_table():
-    view = prepare(SPIN_PATH)
+    view = prepare(SPIN_PATH, as_of=as_of_date())
     table = _soup(view.compliance_table())
     row_ids = {tr.get("id") for tr in table.select("tbody tr")}
     assert row_ids == {rule_anchor(r.rule.id) for r in view.results}
@@ -55,7 +56,7 @@ def test_every_verdict_flag_links_to_a_row_of_the_rule_table():
 
 
 def test_a_decided_case_names_the_date(tmp_path):
-    view = prepare(FICTIONAL_BASE_PATH, REPO / "data" / "reference")
+    view = prepare(FICTIONAL_BASE_PATH, REPO / "data" / "reference", as_of=as_of_date())
     text = _soup(view.verdict()).get_text(" ", strip=True)
     assert text.startswith(f"Beviljat 2017-02-15 av Fiktiv regional utvecklingsnämnd: Region Dalarna beviljar 20,00{NBSP}%")
     assert f"Som mest betalas 400{NBSP}000{NBSP}kr ut." in text and "Om förslaget beslutas" not in text
@@ -69,18 +70,18 @@ def test_a_rejected_case_pays_nothing(tmp_path):
     cases = tmp_path / "cases"
     cases.mkdir()
     (cases / "fiktiv-bas.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    text = _soup(prepare(cases / "fiktiv-bas.yaml", REPO / "data" / "reference").verdict()).get_text(" ", strip=True)
+    text = _soup(prepare(cases / "fiktiv-bas.yaml", REPO / "data" / "reference", as_of=as_of_date()).verdict()).get_text(" ", strip=True)
     assert text.startswith("Avslaget 2017-02-15 av Fiktiva regionala utvecklingsnämnden")
     assert "betalar inget ut" in text and "%" not in text
 
 
 def test_case_text_in_the_verdict_is_escaped():
-    html_output = prepare(HOSTILE, REPO / "data" / "reference").verdict().data
+    html_output = prepare(HOSTILE, REPO / "data" / "reference", as_of=as_of_date()).verdict().data
     assert "<script" not in html_output and "<img" not in html_output
 
 
 def test_every_table_cell_carries_its_column_label_for_narrow_screens():
-    view = prepare(SPIN_PATH)
+    view = prepare(SPIN_PATH, as_of=as_of_date())
     for table_html in (view.compliance_table(), view.financing_table(), view.audit_table(None)):
         table = _soup(table_html)
         headers = [th.get_text() for th in table.select("thead th")]
@@ -112,7 +113,7 @@ def test_each_chart_is_drawn_once_although_the_notebook_shows_it_twice(monkeypat
     for name in ("financing_plan_chart", "payment_chart"):
         draw = getattr(charts, name)
         monkeypatch.setattr(charts, name, lambda *args, _draw=draw, _name=name: drawn.append(_name) or _draw(*args))
-    report = prepare(SPIN_PATH)
+    report = prepare(SPIN_PATH, as_of=as_of_date())
     report.glue_all()
     assert report.financing_chart().data == report.financing_chart().data
     assert report.payment_chart().data.startswith("<svg")
@@ -127,12 +128,12 @@ def _facts(view) -> dict[str, str]:
 
 
 def test_a_proposal_has_no_decision_date_yet_and_a_decided_case_has_its_date():
-    assert _facts(prepare(SPIN_PATH))["Beslutsdatum"] == "Inte beslutat ännu"
-    assert _facts(prepare(FICTIONAL_BASE_PATH, REPO / "data" / "reference"))["Beslutsdatum"] == "2017-02-15"
+    assert _facts(prepare(SPIN_PATH, as_of=as_of_date()))["Beslutsdatum"] == "Inte beslutat ännu"
+    assert _facts(prepare(FICTIONAL_BASE_PATH, REPO / "data" / "reference", as_of=as_of_date()))["Beslutsdatum"] == "2017-02-15"
 
 
 def test_spin_page_shows_description_aims_and_expected_results():
-    block = _soup(prepare(SPIN_PATH).narrative())
+    block = _soup(prepare(SPIN_PATH, as_of=as_of_date()).narrative())
     assert [h.get_text() for h in block.select("h3")] == [
         "Bakgrund", "Projektets mål", "Förväntade resultat på kort sikt", "Förväntade resultat på lång sikt"]
     text = block.get_text(" ", strip=True)
@@ -150,25 +151,25 @@ def test_the_narrative_on_the_page_is_inert_text_with_its_emphasis(tmp_path):
     text = SPIN_PATH.read_text(encoding="utf-8").replace(
         "  aims: |-\n", "  aims: |-\n    Ett *viktigt* mål: {{ x }} $y$ a < b & c `kod`\n\n".replace(" `kod`", " \\`kod\\`"))
     (cases / "rjh-2025-spin.yaml").write_text(text, encoding="utf-8")
-    html_output = prepare(cases / "rjh-2025-spin.yaml", REPO / "data" / "reference").narrative().data
+    html_output = prepare(cases / "rjh-2025-spin.yaml", REPO / "data" / "reference", as_of=as_of_date()).narrative().data
     assert "Ett <em>viktigt</em> mål: {{ x }} $y$ a &lt; b &amp; c `kod`" in html_output
 
 
 def test_a_case_without_a_narrative_says_so():
-    text = _soup(prepare(FICTIONAL_BASE_PATH, REPO / "data" / "reference").narrative()).get_text(" ", strip=True)
+    text = _soup(prepare(FICTIONAL_BASE_PATH, REPO / "data" / "reference", as_of=as_of_date()).narrative()).get_text(" ", strip=True)
     assert text == "Ärendet beskriver inte projektet utöver sammanfattningen i tabellen nedan."
 
 
 def test_the_proposal_table_shows_the_wording_written_from_the_figures():
-    rows = [[td.get_text() for td in tr.find_all("td")] for tr in _soup(prepare(SPIN_PATH).proposal_table()).select("tbody tr")]
+    rows = [[td.get_text() for td in tr.find_all("td")] for tr in _soup(prepare(SPIN_PATH, as_of=as_of_date()).proposal_table()).select("tbody tr")]
     assert rows[0] == ["1", "Region Jämtland Härjedalen beviljar medfinansiering till projektet SPIN – Strategisk Planering "
                             f"i Norr med 12,10{NBSP}procent av redovisade och godkända kostnader, dock max 750{NBSP}000{NBSP}kronor."]
     assert len(rows) == 4
 
 
 def test_the_source_documents_errors_are_listed_on_the_page():
-    rows = [[td.get_text() for td in tr.find_all("td")] for tr in _soup(prepare(SPIN_PATH).source_corrections_table()).select("tbody tr")]
+    rows = [[td.get_text() for td in tr.find_all("td")] for tr in _soup(prepare(SPIN_PATH, as_of=as_of_date()).source_corrections_table()).select("tbody tr")]
     assert [row[0] for row in rows] == [
         "Tillväxtverket, nationella medel med 3000{NBSP}000{NBSP}kronor".replace("{NBSP}", NBSP),
         "Projekttiden är 2025-11-03- till 2027-09-30.", "… i en utvecklad regional planeringsprocess där det."]
-    assert prepare(FICTIONAL_BASE_PATH, REPO / "data" / "reference").source_corrections_table() is None
+    assert prepare(FICTIONAL_BASE_PATH, REPO / "data" / "reference", as_of=as_of_date()).source_corrections_table() is None

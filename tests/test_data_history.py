@@ -15,6 +15,7 @@ import pytest
 from conftest import FICTIONAL_BASE_PATH, REFERENCE_DIR, REPO
 from opendata_support import PUBLISHER
 
+from casebook.domain.clock import as_of_date
 from casebook.domain.evaluation import evaluate_case
 from casebook.domain.reference import load_regional_actors
 from casebook.engine.data_history import case_file_history
@@ -51,7 +52,7 @@ def project(tmp_path) -> Path:
 
 def grants(root: Path) -> dict[str, str]:
     paths = ProjectPaths.at(root)
-    reports = [evaluate_case(p, paths.reference_dir) for p in paths.case_files()]
+    reports = [evaluate_case(p, paths.reference_dir, as_of=as_of_date()) for p in paths.case_files()]
     history = case_file_history(paths, [r.case.id for r in reports])
     ids = giving360.OrganisationIds(OrganisationNumbers(reports, load_regional_actors(paths.reference_dir)), PUBLISHER)
     package = giving360.package(reports, ids, PUBLISHER, history)

@@ -14,6 +14,7 @@ import psutil
 import pytest
 from conftest import REFERENCE_DIR, REPO, SPIN_PATH
 
+from casebook.domain.clock import as_of_date
 from casebook.domain.errors import CaseFileError
 from casebook.domain.evaluation import evaluate_case
 from casebook.engine.workers import document_workers
@@ -65,7 +66,7 @@ def test_documents_rendered_by_workers_are_the_bytes_rendered_one_after_the_othe
     with document_workers(2, smallest_batch=2) as mapper:
         mapper(_square, [1, 2])
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "4147113600")  # 2101-06-01: the follow-up's final report is overdue
-    cases = [evaluate_case(path, REFERENCE_DIR) for path in CASES]
+    cases = [evaluate_case(path, REFERENCE_DIR, as_of=as_of_date()) for path in CASES]
     # Rendered here first: this process's Typst compiler has run when the workers start.
     write_memos(tmp_path / "serial" / "memo", cases)
     write_reports(tmp_path / "serial" / "rapport", cases)
@@ -81,7 +82,7 @@ def test_documents_rendered_by_workers_are_the_bytes_rendered_one_after_the_othe
 
 
 def test_up_to_date_documents_are_kept_and_the_others_rendered_in_their_places(tmp_path):
-    cases = [evaluate_case(path, REFERENCE_DIR) for path in CASES]
+    cases = [evaluate_case(path, REFERENCE_DIR, as_of=as_of_date()) for path in CASES]
     write_memos(tmp_path / "memo", cases)
     for suffix in (".docx", ".pdf"):
         (tmp_path / "memo" / f"fiktiv-norr{suffix}").unlink()
@@ -96,9 +97,9 @@ def test_up_to_date_documents_are_kept_and_the_others_rendered_in_their_places(t
 def test_a_case_file_error_in_a_worker_reaches_the_build_with_its_file_and_field(tmp_path):
     # `casebook check` refuses a control character in a case file, so this case is made in code,
     # past the check: it stands for any CaseFileError that a document raises in a worker.
-    spin = evaluate_case(SPIN_PATH, REFERENCE_DIR)
+    spin = evaluate_case(SPIN_PATH, REFERENCE_DIR, as_of=as_of_date())
     bad = dataclasses.replace(spin, case=spin.case.model_copy(update={"title": "SPIN \x0b slut"}))
-    cases = [evaluate_case(CASES[1], REFERENCE_DIR), bad, evaluate_case(CASES[2], REFERENCE_DIR)]
+    cases = [evaluate_case(CASES[1], REFERENCE_DIR, as_of=as_of_date()), bad, evaluate_case(CASES[2], REFERENCE_DIR, as_of=as_of_date())]
     with pytest.raises(CaseFileError) as raised, document_workers(2, smallest_batch=2) as mapper:
         write_memos(tmp_path / "memo", cases, mapper=mapper)
     assert raised.value.path == SPIN_PATH
@@ -110,7 +111,7 @@ def test_a_case_file_error_in_a_worker_reaches_the_build_with_its_file_and_field
 
 
 def test_the_cache_forgets_removed_cases_and_the_leftovers_of_interrupted_writes(tmp_path):
-    cases = [evaluate_case(path, REFERENCE_DIR) for path in CASES[:2]]
+    cases = [evaluate_case(path, REFERENCE_DIR, as_of=as_of_date()) for path in CASES[:2]]
     cache = tmp_path / "cache"
     write_memos(tmp_path / "site", cases, cache_dir=cache)
     (cache / ".rjh-2025-spin.pdf.k3j9x2").write_bytes(b"%PDF half")  # written to a temporary name, never moved
@@ -125,7 +126,7 @@ def test_a_damaged_cached_document_is_named_rendered_again_and_never_reused(tmp_
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # rendered again, a document has the same bytes
 
-    cases = [evaluate_case(SPIN_PATH, REFERENCE_DIR)]
+    cases = [evaluate_case(SPIN_PATH, REFERENCE_DIR, as_of=as_of_date())]
     cache = tmp_path / "cache"
     write_memos(tmp_path / "site", cases, cache_dir=cache)
     write_reports(tmp_path / "site-rapport", cases, cache_dir=tmp_path / "cache-rapport")

@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 import feedparser
 from conftest import REFERENCE_DIR, REPO, SPIN_PATH
 
+from casebook.domain.clock import as_of_date
 from casebook.domain.evaluation import evaluate_case
 from casebook.domain.reference import load_publisher
 from casebook.render.feed import ATOM, atom_feed
@@ -20,7 +21,7 @@ RFC_3339 = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)"
 
 def _reports():
     paths = [SPIN_PATH, REPO / "tests" / "cases" / "fiktiv-bas.yaml", REPO / "tests" / "opendata_cases" / "fiktiv-avslag.yaml"]
-    return [evaluate_case(path, REFERENCE_DIR) for path in paths]
+    return [evaluate_case(path, REFERENCE_DIR, as_of=as_of_date()) for path in paths]
 
 
 def test_a_feed_reader_reads_one_entry_per_case_and_state_with_swedish_titles():

@@ -12,8 +12,9 @@ from decimal import Decimal
 import pytest
 from conftest import REPO, evaluate_case
 
+from casebook.domain.clock import as_of_date
 from casebook.domain.model import Case, FinancierKind, PaymentRequest, load_case
-from casebook.domain.payments import Stage, as_of_date, case_schedule, schedule, stage, withheld_amount
+from casebook.domain.payments import Stage, case_schedule, schedule, stage, withheld_amount
 from casebook.domain.rules import Outcome
 
 CASES = REPO / "tests" / "cases"
@@ -21,7 +22,7 @@ DAY = dt.timedelta(days=1)
 
 
 def _case(name: str) -> Case:
-    return load_case(CASES / f"fiktiv-uppfoljning-{name}.yaml")
+    return load_case(CASES / f"fiktiv-uppfoljning-{name}.yaml", as_of=as_of_date())
 
 
 def _with(case: Case, change) -> Case:

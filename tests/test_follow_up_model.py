@@ -8,6 +8,7 @@ import pytest
 import yaml
 from conftest import FICTIONAL_BASE_PATH, REPO, SPIN_PATH
 
+from casebook.domain.clock import as_of_date
 from casebook.domain.errors import CaseFileError
 from casebook.domain.model import FOLLOW_UP_SINCE_VERSION, SCHEMA_VERSION, CaseState, load_case
 
@@ -27,7 +28,7 @@ def test_older_files_without_follow_up_stay_valid(spin, fictional_base, tmp_path
     version_1 = "\n".join(line for line in text.splitlines() if not line.startswith(("status:", "  state:", "  decided_by:", "  decision_reference:")))
     path = tmp_path / "fiktiv-bas.yaml"
     path.write_text(version_1 + "\n", encoding="utf-8")
-    old = load_case(path)
+    old = load_case(path, as_of=as_of_date())
     assert old.schema_version == 1 and old.status is None and old.state is CaseState.DECIDED
 
 
@@ -35,7 +36,7 @@ def test_older_files_without_follow_up_stay_valid(spin, fictional_base, tmp_path
 def test_every_fictional_follow_up_case_is_marked_and_valid(path):
     text = path.read_text(encoding="utf-8")
     assert text.startswith("# FICTIONAL test case.")
-    case = load_case(path)
+    case = load_case(path, as_of=as_of_date())
     assert case.follow_up is not None and case.title.startswith("FIKTIVT TESTÄRENDE")
 
 
@@ -46,7 +47,7 @@ def test_there_are_four_follow_up_cases():
 
 
 def test_the_follow_up_is_read_as_written():
-    follow_up = load_case(TAK).follow_up
+    follow_up = load_case(TAK, as_of=as_of_date()).follow_up
     assert len(follow_up.payment_requests) == 4
     first = follow_up.payment_requests[0]
     assert (first.period_start, first.period_end, first.received, first.paid) == (
@@ -75,7 +76,7 @@ def _tak() -> dict:
 
 def _problems(path) -> list[tuple[str, str]]:
     with pytest.raises(CaseFileError) as caught:
-        load_case(path)
+        load_case(path, as_of=as_of_date())
     return [(p.field, p.message) for p in caught.value.problems]
 
 
@@ -131,5 +132,5 @@ def test_a_rejected_case_cannot_have_a_follow_up(tmp_path):
 
 def test_spin_stays_a_proposal_without_payments():
     text = SPIN_PATH.read_text(encoding="utf-8")
-    assert "follow_up" not in text and load_case(SPIN_PATH).follow_up is None
+    assert "follow_up" not in text and load_case(SPIN_PATH, as_of=as_of_date()).follow_up is None
     assert FICTIONAL_BASE_PATH.exists()

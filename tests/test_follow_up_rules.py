@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from conftest import REPO, evaluate_case
 
+from casebook.domain.clock import as_of_date
 from casebook.domain.model import Case, RuleSetId, load_case
 from casebook.domain.rules import RULES, Outcome, applicable_rule_sets
 
@@ -16,7 +17,7 @@ FOLLOW_UP_RULES = [r.id for r in RULES if r.rule_set is RuleSetId.FOLLOW_UP]
 
 
 def _case(name: str) -> Case:
-    return load_case(CASES / f"fiktiv-uppfoljning-{name}.yaml")
+    return load_case(CASES / f"fiktiv-uppfoljning-{name}.yaml", as_of=as_of_date())
 
 
 def _changed(case: Case, **follow_up) -> Case:

@@ -8,6 +8,7 @@ import nbformat
 import pytest
 from conftest import REFERENCE_DIR, REPO, SPIN_PATH
 
+from casebook.domain.clock import as_of_date
 from casebook.render.case_view import prepare
 
 CASES = REPO / "tests" / "cases"
@@ -15,7 +16,7 @@ FIXED_DAY = "1764460800"  # SOURCE_DATE_EPOCH for 2025-11-30
 
 
 def _view(name: str):
-    return prepare(CASES / f"fiktiv-uppfoljning-{name}.yaml", REFERENCE_DIR)
+    return prepare(CASES / f"fiktiv-uppfoljning-{name}.yaml", REFERENCE_DIR, as_of=as_of_date())
 
 
 def _cells(html: str) -> list[list[str]]:
@@ -24,7 +25,7 @@ def _cells(html: str) -> list[list[str]]:
 
 
 def test_spin_shows_no_follow_up():
-    view = prepare(SPIN_PATH)
+    view = prepare(SPIN_PATH, as_of=as_of_date())
     assert view.follow_up_status() is None
     assert view.payment_requests_table() is None
     assert view.cumulative_payment_chart() is None

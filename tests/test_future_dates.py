@@ -11,6 +11,7 @@ import yaml
 from conftest import REFERENCE_DIR, REPO
 
 from casebook.cli import main
+from casebook.domain.clock import as_of_date
 from casebook.domain.errors import CaseFileError
 from casebook.domain.evaluation import evaluate_case
 
@@ -48,7 +49,7 @@ def _set(*keys):
 
 def _refused(path) -> list[tuple[str, str]]:
     with pytest.raises(CaseFileError) as raised:
-        evaluate_case(path, REFERENCE_DIR)
+        evaluate_case(path, REFERENCE_DIR, as_of=as_of_date())
     return [(p.field, p.message) for p in raised.value.problems]
 
 
@@ -75,13 +76,13 @@ def test_an_event_after_the_build_date_is_refused_by_its_field(tmp_path, name, k
                                   ("follow_up", "terms", "last_payment_request")], ids=lambda keys: ".".join(keys))
 def test_a_planned_date_may_lie_ahead(tmp_path, keys):
     path = _with(tmp_path, "fiktiv-uppfoljning-tak", _set(*keys))
-    assert evaluate_case(path, REFERENCE_DIR).case.id == "fiktiv-uppfoljning-tak"
+    assert evaluate_case(path, REFERENCE_DIR, as_of=as_of_date()).case.id == "fiktiv-uppfoljning-tak"
 
 
 def test_an_event_on_the_build_date_is_accepted(tmp_path):
     def change(document):
         document["follow_up"]["closed"] = BUILD_DAY
-    assert evaluate_case(_with(tmp_path, "fiktiv-uppfoljning-avslutad", change), REFERENCE_DIR).case.follow_up.closed == BUILD_DAY
+    assert evaluate_case(_with(tmp_path, "fiktiv-uppfoljning-avslutad", change), REFERENCE_DIR, as_of=as_of_date()).case.follow_up.closed == BUILD_DAY
 
 
 def test_check_names_the_future_payment_and_runs_nothing(tmp_path, capsys):

@@ -8,6 +8,7 @@ import datetime as dt
 
 from conftest import FICTIONAL_BASE_PATH, REFERENCE_DIR
 
+from casebook.domain.clock import as_of_date
 from casebook.domain.evaluation import EvaluatedCase, evaluate_case
 from casebook.domain.model import Case
 from casebook.domain.reference import load_national_agencies, load_publisher, load_regional_actors
@@ -18,10 +19,10 @@ MODIFIED = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 
 def _evaluated(**changes) -> EvaluatedCase:
-    evaluated = evaluate_case(FICTIONAL_BASE_PATH, REFERENCE_DIR)
+    evaluated = evaluate_case(FICTIONAL_BASE_PATH, REFERENCE_DIR, as_of=as_of_date())
     data = copy.deepcopy(evaluated.case.model_dump())
     data.update(changes)
-    return EvaluatedCase(Case.model_validate(data), evaluated.figures, evaluated.results, evaluated.source)
+    return EvaluatedCase(Case.model_validate(data), evaluated.figures, evaluated.results, evaluated.source, evaluated.as_of)
 
 
 def _ids(*reports: EvaluatedCase) -> OrganisationIds:

@@ -6,6 +6,7 @@ adding and removing cases updates every page that lists them.
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
@@ -13,11 +14,13 @@ import pytest
 from bs4 import BeautifulSoup
 from conftest import FICTIONAL_BASE_PATH, REPO, build_summary, casebook, copy_project, execute_everything, git, stale_notebooks
 
+from casebook.domain.clock import as_of_date
 from casebook.engine import cache as cache_module
 from casebook.engine.build import plan_executions
 from casebook.engine.cache import ExecutionCache
 from casebook.engine.paths import ProjectPaths
 from casebook.engine.validate import validate_all
+
 
 CASES = ["fiktiv-bas", "fiktiv-norr", "rjh-2025-spin"]
 PORTFOLIO = "_portfolio"
@@ -117,7 +120,8 @@ def test_a_new_case_runs_alone_with_the_portfolio(project, tmp_path):
 def test_every_executed_notebook_declares_its_inputs_with_its_template(project, tmp_path):
     _edit_notebook(project.root / "notebooks/portfolio.ipynb")
     _edit_notebook(project.root / "notebooks/case_report.ipynb")
-    jobs = {job.name: job for job in plan_executions(project, validate_all(project), ExecutionCache(project), tmp_path / "w").jobs}
+    jobs = {job.name: job for job in plan_executions(project, validate_all(project, as_of=as_of_date()), ExecutionCache(project), tmp_path / "w",
+                                                                      dt.datetime.now(dt.UTC)).jobs}
     assert "notebooks/case_report.ipynb" in jobs["fiktiv-bas"].inputs
     assert "data/cases/fiktiv-bas.yaml" in jobs["fiktiv-bas"].inputs
     assert "data/cases/fiktiv-norr.yaml" not in jobs["fiktiv-bas"].inputs

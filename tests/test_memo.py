@@ -29,6 +29,7 @@ from pypdf import PdfReader
 
 from casebook.cli import main
 from casebook.domain import narrative
+from casebook.domain.clock import as_of_date
 from casebook.domain.evaluation import evaluate_case
 from casebook.domain.wording import proposal_problems
 from casebook.engine import audit
@@ -99,7 +100,7 @@ def _project_with(tmp_path: Path, case_text: str, name: str = "rjh-2025-spin") -
 
 @pytest.fixture(scope="module")
 def spin_evaluated():
-    return evaluate_case(SPIN_PATH)
+    return evaluate_case(SPIN_PATH, as_of=as_of_date())
 
 
 @pytest.fixture(scope="module")
@@ -126,7 +127,7 @@ def decided_memo(tmp_path_factory):
     assert "decided_share_percent" in text
     path = tmp_path_factory.mktemp("decided") / "fiktiv-bas.yaml"
     path.write_text(text, encoding="utf-8")
-    return build_memo(evaluate_case(path, REFERENCE_DIR))
+    return build_memo(evaluate_case(path, REFERENCE_DIR, as_of=as_of_date()))
 
 
 # --- Content, in the source memo's order ----------------------------------------------------
@@ -269,7 +270,7 @@ def test_annex_names_the_missing_6_paragraph_judgement(spin_memo):
 
 @pytest.mark.parametrize("path", [SPIN_PATH, FICTIONAL_BASE, HOSTILE], ids=lambda p: p.stem)
 def test_annex_lists_exactly_the_results_needing_attention_and_every_result(path):
-    evaluated = evaluate_case(path, REFERENCE_DIR)
+    evaluated = evaluate_case(path, REFERENCE_DIR, as_of=as_of_date())
     memo = build_memo(evaluated)
     texts = blocks_text(memo.annex.blocks)
     attention = [r for r in evaluated.results if r.outcome.needs_attention]
@@ -318,13 +319,13 @@ def test_a_rejected_case_rejects(tmp_path):
     text = FICTIONAL_BASE.read_text(encoding="utf-8").replace("  state: decided\n", "  state: rejected\n")
     path = tmp_path / "fiktiv-bas.yaml"
     path.write_text(text, encoding="utf-8")
-    intro, points, _ = section(build_memo(evaluate_case(path, REFERENCE_DIR)), "Beslut").blocks
+    intro, points, _ = section(build_memo(evaluate_case(path, REFERENCE_DIR, as_of=as_of_date())), "Beslut").blocks
     assert points.items == ("avslå ansökan om medfinansiering till projektet FIKTIVT TESTÄRENDE – Samverkan i Exempelbygd.",)
 
 
 def test_a_recommendation_to_reject_proposes_a_rejection(tmp_path):
     text = SPIN_PATH.read_text(encoding="utf-8").replace("  recommendation: bifall", "  recommendation: avslag")
-    memo = build_memo(evaluate_case(_project_with(tmp_path, text) / "data" / "cases" / "rjh-2025-spin.yaml"))
+    memo = build_memo(evaluate_case(_project_with(tmp_path, text) / "data" / "cases" / "rjh-2025-spin.yaml", as_of=as_of_date()))
     assert section(memo, "Förslag till beslut").blocks[0].items == (
         "Region Jämtland Härjedalen avslår ansökan om medfinansiering till projektet SPIN – Strategisk Planering i Norr.",)
     assert blocks_text(section(memo, "Sammanfattande bedömning av ansökan").blocks) == [
@@ -357,7 +358,7 @@ def _spin_with_proposal(proposal: str = HAND_WRITTEN, **replacements: str) -> st
 def test_a_hand_written_proposal_that_agrees_with_the_figures_is_used_as_written(tmp_path, capsys):
     root = _project_with(tmp_path, _spin_with_proposal())
     assert main(["--root", str(root), "check"]) == 0
-    memo = build_memo(evaluate_case(root / "data" / "cases" / "rjh-2025-spin.yaml"))
+    memo = build_memo(evaluate_case(root / "data" / "cases" / "rjh-2025-spin.yaml", as_of=as_of_date()))
     items = section(memo, "Förslag till beslut").blocks[0].items
     assert items[0].startswith("Region Jämtland Härjedalen beviljar medfinansiering till projektet SPIN-Strategisk Planering")
 
@@ -395,7 +396,7 @@ def test_a_copy_of_spin_with_other_figures_never_publishes_spins_wording(tmp_pat
     for old, new in COPY_WITH_OTHER_FIGURES.items():
         text = text.replace(old, new)
     root = _project_with(tmp_path, text.replace("id: rjh-2025-spin", "id: fiktiv-kopia"), name="fiktiv-kopia")
-    memo = build_memo(evaluate_case(root / "data" / "cases" / "fiktiv-kopia.yaml"))
+    memo = build_memo(evaluate_case(root / "data" / "cases" / "fiktiv-kopia.yaml", as_of=as_of_date()))
     items = section(memo, "Förslag till beslut").blocks[0].items
     assert items[0] == (f"Region Dalarna beviljar medfinansiering till projektet SPIN – Strategisk Planering i Norr med "
                         f"18,04{NBSP}procent av redovisade och godkända kostnader, dock max 1{NBSP}200{NBSP}000{NBSP}kronor.")
@@ -423,7 +424,7 @@ def test_each_figure_of_a_hand_written_proposal_is_checked(tmp_path, replacement
     root = _project_with(tmp_path, _spin_with_proposal(proposal))
     from casebook.domain.model import load_case
 
-    problems = [f"{p.field}: {p.message}" for p in proposal_problems(load_case(root / "data" / "cases" / "rjh-2025-spin.yaml"))]
+    problems = [f"{p.field}: {p.message}" for p in proposal_problems(load_case(root / "data" / "cases" / "rjh-2025-spin.yaml", as_of=as_of_date()))]
     if problem is None:
         assert problems == []
     else:
@@ -518,7 +519,7 @@ def test_docx_keeps_the_proposal_and_the_signature_block_together(spin_docx):
 def test_docx_narrative_is_laid_out_as_text_with_its_emphasis_and_lists(tmp_path):
     text = SPIN_PATH.read_text(encoding="utf-8").replace(
         "  aims: |-\n", "  aims: |-\n    Ett *viktigt* mål och **#pagebreak() {{ x }} $y$**.\n\n    3. tredje\n    4. fjärde\n\n")
-    evaluated = evaluate_case(_project_with(tmp_path, text) / "data" / "cases" / "rjh-2025-spin.yaml")
+    evaluated = evaluate_case(_project_with(tmp_path, text) / "data" / "cases" / "rjh-2025-spin.yaml", as_of=as_of_date())
     memo = build_memo(evaluated)
     document = Document(io.BytesIO(render_docx(memo, CREATED)))
     paragraph = next(p for p in document.paragraphs if p.text.startswith("Ett viktigt mål"))
@@ -594,7 +595,7 @@ def test_pdf_keeps_the_proposal_and_the_signatures_on_one_page(tmp_path, added_s
     text = SPIN_PATH.read_text(encoding="utf-8").replace(
         "  recommendation: bifall", "  summary_assessment: |-\n    Bedömning.\n" + added + "  recommendation: bifall")
     path = _project_with(tmp_path, text) / "data" / "cases" / "rjh-2025-spin.yaml"
-    pdf = render_pdf(build_memo(evaluate_case(path)), path.read_bytes(), CREATED)
+    pdf = render_pdf(build_memo(evaluate_case(path, as_of=as_of_date())), path.read_bytes(), CREATED)
     (page,) = [re.sub(r"\s+", " ", text) for text in pdf_pages(pdf) if "I tjänsten" in text]
     for words in ("Förslag till beslut", "dock max 750", "gäller för projektet.", "Sara Lewerentz", "Lena Persson"):
         assert words in page
@@ -649,7 +650,7 @@ def test_pdf_is_byte_identical_for_the_same_inputs(spin_memo, spin_pdf):
 
 
 def test_hostile_case_text_is_printed_literally():
-    evaluated = evaluate_case(HOSTILE, REFERENCE_DIR)
+    evaluated = evaluate_case(HOSTILE, REFERENCE_DIR, as_of=as_of_date())
     pdf = render_pdf(build_memo(evaluated), HOSTILE.read_bytes(), CREATED)
     reader = PdfReader(io.BytesIO(pdf))
     assert reader.metadata.title == "Medfinansiering till projekt " + evaluated.case.title
@@ -667,7 +668,7 @@ def test_typst_markup_in_case_text_is_not_evaluated(tmp_path):
         case_path.read_text(encoding="utf-8").replace("title: SPIN – Strategisk Planering i Norr", f"title: {hostile}"),
         encoding="utf-8",
     )
-    evaluated = evaluate_case(case_path)
+    evaluated = evaluate_case(case_path, as_of=as_of_date())
     pdf = render_pdf(build_memo(evaluated), case_path.read_bytes(), CREATED)
     reader = PdfReader(io.BytesIO(pdf))
     assert "#pagebreak() = Injicerad rubrik *fet* $x^2$ #{1 + 1} ] \\" in pdf_text(pdf)
@@ -740,7 +741,7 @@ def test_memo_command_refuses_a_malformed_source_date_epoch(project, capsys, mon
 
 
 def test_memo_files_name_no_machine_path(project):
-    written = write_memo(evaluate_case(project / "data" / "cases" / "rjh-2025-spin.yaml"), project / "memo")
+    written = write_memo(evaluate_case(project / "data" / "cases" / "rjh-2025-spin.yaml", as_of=as_of_date()), project / "memo")
     with zipfile.ZipFile(written.docx) as archive:
         parts = b"".join(archive.read(name) for name in archive.namelist())
     reader = PdfReader(written.pdf)
@@ -754,24 +755,24 @@ def test_memo_files_name_no_machine_path(project):
 def test_memo_is_regenerated_only_when_an_input_changes(project, monkeypatch):
     case_path = project / "data" / "cases" / "rjh-2025-spin.yaml"
     out = project / "memo"
-    first = write_memo(evaluate_case(case_path), out)
+    first = write_memo(evaluate_case(case_path, as_of=as_of_date()), out)
     assert first.regenerated
-    assert not write_memo(evaluate_case(case_path), out).regenerated
+    assert not write_memo(evaluate_case(case_path, as_of=as_of_date()), out).regenerated
 
     case_path.write_text(case_path.read_text(encoding="utf-8") + "\n# en kommentar\n", encoding="utf-8")
-    assert write_memo(evaluate_case(case_path), out).regenerated
+    assert write_memo(evaluate_case(case_path, as_of=as_of_date()), out).regenerated
     attached = PdfReader(out / "rjh-2025-spin.pdf").attachments["rjh-2025-spin.yaml"][0]
     assert attached == case_path.read_bytes()
 
     (project / "data" / "reference" / "regional_actors.yaml").open("a", encoding="utf-8").write("\n# ändrad\n")
-    assert write_memo(evaluate_case(case_path), out).regenerated
+    assert write_memo(evaluate_case(case_path, as_of=as_of_date()), out).regenerated
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(EPOCH + 86400))
-    assert write_memo(evaluate_case(case_path), out).regenerated
+    assert write_memo(evaluate_case(case_path, as_of=as_of_date()), out).regenerated
 
 
 def test_memo_key_covers_the_template_and_the_renderer_versions(project, monkeypatch):
-    evaluated = evaluate_case(project / "data" / "cases" / "rjh-2025-spin.yaml")
+    evaluated = evaluate_case(project / "data" / "cases" / "rjh-2025-spin.yaml", as_of=as_of_date())
     reference = project / "data" / "reference"
     key = memo_module.memo_key(evaluated, reference, CREATED)
     real_files = memo_module.package_files
@@ -786,7 +787,7 @@ def test_memo_key_covers_the_template_and_the_renderer_versions(project, monkeyp
 
 
 def test_write_memos_copies_cached_memos_into_the_site(project):
-    evaluated = [evaluate_case(project / "data" / "cases" / "rjh-2025-spin.yaml")]
+    evaluated = [evaluate_case(project / "data" / "cases" / "rjh-2025-spin.yaml", as_of=as_of_date())]
     site, cache_dir = project / "site" / "memo", project / "cache"
     written = memo_module.write_memos(site, evaluated, cache_dir=cache_dir)
     assert [w.regenerated for w in written] == [True]
@@ -814,7 +815,7 @@ def test_site_build_publishes_each_cases_memo(tmp_path):
     for href in ("../../memo/rjh-2025-spin.pdf", "../../memo/rjh-2025-spin.docx"):
         assert (page.parent / href).resolve().is_file()
     pdf = (published / "rjh-2025-spin.pdf").read_bytes()
-    assert pdf == render_pdf(build_memo(evaluate_case(root / "data" / "cases" / "rjh-2025-spin.yaml")),
+    assert pdf == render_pdf(build_memo(evaluate_case(root / "data" / "cases" / "rjh-2025-spin.yaml", as_of=as_of_date())),
                              SPIN_PATH.read_bytes(), CREATED)
 
 

@@ -20,6 +20,7 @@ from pypdf import PdfReader
 from test_memo import CREATED, PUBLISHER
 from test_memo_source import SOURCE, reproduction
 
+from casebook.domain.clock import as_of_date
 from casebook.domain.evaluation import evaluate_case
 from casebook.render.memo import build_memo, render_docx
 
@@ -35,7 +36,7 @@ def converted(tmp_path_factory) -> dict[str, tuple[Path, list[str]]]:
     documents = {}
     for name, path in (("spin", SPIN_PATH), ("decided", FICTIONAL_BASE_PATH)):
         docx = folder / f"{name}.docx"
-        docx.write_bytes(render_docx(build_memo(evaluate_case(path, REFERENCE_DIR), PUBLISHER), CREATED))
+        docx.write_bytes(render_docx(build_memo(evaluate_case(path, REFERENCE_DIR, as_of=as_of_date()), PUBLISHER), CREATED))
         documents[name] = docx
     profile = folder / "profile"  # its own profile: never the user's, never shared with another run
     completed = subprocess.run(

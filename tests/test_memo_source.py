@@ -32,6 +32,7 @@ from conftest import REPO, SPIN_PATH
 from memo_text import docx_text, pdf_pages
 from test_memo import CREATED, PUBLISHER
 
+from casebook.domain.clock import as_of_date
 from casebook.domain.evaluation import evaluate_case
 from casebook.render.memo import build_memo, render_docx, render_pdf
 
@@ -99,7 +100,7 @@ def test_reproduction_counts_order_and_ignores_additions():
 
 @pytest.fixture(scope="module")
 def spin_files() -> tuple[bytes, bytes]:
-    memo = build_memo(evaluate_case(SPIN_PATH), PUBLISHER)
+    memo = build_memo(evaluate_case(SPIN_PATH, as_of=as_of_date()), PUBLISHER)
     return render_docx(memo, CREATED), render_pdf(memo, SPIN_PATH.read_bytes(), CREATED)
 
 
@@ -118,5 +119,5 @@ def test_the_measure_catches_a_memo_without_the_narrative(tmp_path):
     text = SPIN_PATH.read_text(encoding="utf-8")
     case = tmp_path / "rjh-2025-spin.yaml"
     case.write_text(text[: text.index("# The memo's text, section by section")], encoding="utf-8")
-    memo = build_memo(evaluate_case(case, REPO / "data" / "reference"), PUBLISHER)
+    memo = build_memo(evaluate_case(case, REPO / "data" / "reference", as_of=as_of_date()), PUBLISHER)
     assert reproduction(SOURCE.read_text(encoding="utf-8"), docx_text(render_docx(memo, CREATED))) < 0.5

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from conftest import SPIN_PATH
 
+from casebook.domain.clock import as_of_date
 from casebook.domain.errors import CaseFileError
 from casebook.domain.model import Case, FinancierKind, RuleSetId, case_json_schema, load_case
 from casebook.domain.yaml_reader import read_yaml
@@ -74,7 +75,7 @@ def test_bad_case_file_names_the_file_and_field(tmp_path, description, old, new,
     assert old in SPIN_TEXT, description
     path = _write(tmp_path, SPIN_TEXT.replace(old, new, 1))
     with pytest.raises(CaseFileError) as raised:
-        load_case(path)
+        load_case(path, as_of=as_of_date())
     message = raised.value.render()
     assert str(path) in message
     assert field in message and words in message
@@ -83,27 +84,27 @@ def test_bad_case_file_names_the_file_and_field(tmp_path, description, old, new,
 def test_a_tab_after_a_colon_is_a_space_but_a_tab_that_indents_is_named(tmp_path):
     """libyaml reads a tab between a key and its value as white space (as YAML allows); a
     tab used to indent is an error that says it is a tab."""
-    assert load_case(_write(tmp_path, SPIN_TEXT.replace("amount_applied_for: ", "amount_applied_for:\t", 1))).amount_applied_for == 749_999
+    assert load_case(_write(tmp_path, SPIN_TEXT.replace("amount_applied_for: ", "amount_applied_for:\t", 1)), as_of=as_of_date()).amount_applied_for == 749_999
     indented = SPIN_TEXT.replace("  - financier: Region Jämtland Härjedalen\n", "\t- financier: Region Jämtland Härjedalen\n", 1)
     with pytest.raises(CaseFileError, match="tabbtecken"):
-        load_case(_write(tmp_path, indented))
+        load_case(_write(tmp_path, indented), as_of=as_of_date())
 
 
 def test_empty_file(tmp_path):
     with pytest.raises(CaseFileError, match="filen är tom"):
-        load_case(_write(tmp_path, ""))
+        load_case(_write(tmp_path, ""), as_of=as_of_date())
 
 
 def test_not_utf8(tmp_path):
     path = tmp_path / "rjh-2025-spin.yaml"
     path.write_bytes(SPIN_TEXT.encode("latin-1", errors="replace"))
     with pytest.raises(CaseFileError, match="inte giltig UTF-8"):
-        load_case(path)
+        load_case(path, as_of=as_of_date())
 
 
 def test_a_list_instead_of_a_mapping(tmp_path):
     with pytest.raises(CaseFileError, match="YAML-mappning"):
-        load_case(_write(tmp_path, "- a\n- b\n"))
+        load_case(_write(tmp_path, "- a\n- b\n"), as_of=as_of_date())
 
 
 def test_json_schema_is_valid_json_and_describes_the_case():
@@ -136,7 +137,7 @@ def test_a_financier_named_three_times_is_named_once_in_the_error(tmp_path):
     path = tmp_path / "rjh-2025-spin.yaml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(CaseFileError) as error:
-        load_case(path)
+        load_case(path, as_of=as_of_date())
     assert [(p.field, p.message) for p in error.value.problems] == [
         ("financing_plan", "finansiären förekommer mer än en gång: Tillväxtverket")]
 

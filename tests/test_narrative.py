@@ -12,6 +12,7 @@ from conftest import FICTIONAL_BASE_PATH, REPO, SPIN_PATH
 
 from casebook.cli import main
 from casebook.domain import narrative
+from casebook.domain.clock import as_of_date
 from casebook.domain.errors import CaseFileError
 from casebook.domain.model import NARRATIVE_SINCE_VERSION, SCHEMA_VERSION, Recommendation, case_json_schema, load_case
 from casebook.domain.narrative import ListBlock, Paragraph, Run
@@ -90,14 +91,14 @@ def test_the_schema_version_was_bumped_for_the_narrative():
 
 @pytest.mark.parametrize("path", [FICTIONAL_BASE_PATH, HOSTILE, FOLLOW_UP_V3], ids=lambda p: p.stem)
 def test_files_of_older_versions_still_load(path):
-    case = load_case(path)
+    case = load_case(path, as_of=as_of_date())
     assert case.schema_version in (2, 3) and case.narrative is None
 
 
 def test_a_version_2_or_3_file_with_a_narrative_is_refused_naming_the_version(tmp_path):
     path = _with_narrative(tmp_path, "narrative:\n  aims: Mål.\n", version=3)
     with pytest.raises(CaseFileError) as error:
-        load_case(path)
+        load_case(path, as_of=as_of_date())
     assert "narrative: narrative kräver schema_version 4 eller senare" in str(error.value)
 
 
@@ -128,7 +129,7 @@ def test_markdown_outside_the_subset_in_a_case_file_is_an_error_naming_file_and_
 
 def test_an_unknown_recommendation_is_named(tmp_path):
     with pytest.raises(CaseFileError) as error:
-        load_case(_with_narrative(tmp_path, "narrative:\n  recommendation: ja\n"))
+        load_case(_with_narrative(tmp_path, "narrative:\n  recommendation: ja\n"), as_of=as_of_date())
     assert "narrative.recommendation: har ett okänt värde; tillåtna är: 'bifall', 'delvis_bifall' eller 'avslag'" in str(error.value)
 
 

@@ -26,6 +26,7 @@ from conftest import FICTIONAL_BASE_PATH, REFERENCE_DIR, REPO, SPIN_PATH
 from openpyxl import load_workbook
 from opendata_support import PUBLISHER, codelist_problems, uniform_history, validator_360giving
 
+from casebook.domain.clock import as_of_date
 from casebook.domain.evaluation import evaluate_case
 from casebook.domain.reference import load_national_agencies, load_publisher, load_regional_actors
 from casebook.render import giving360
@@ -49,7 +50,7 @@ FOLLOW_UP_CASES = REPO / "tests" / "cases"
 @pytest.fixture(scope="module")
 def reports():
     paths = [SPIN_PATH, FICTIONAL_BASE_PATH, CHANGED_PATH, REJECTED_PATH]
-    return [evaluate_case(p, REFERENCE_DIR) for p in paths]
+    return [evaluate_case(p, REFERENCE_DIR, as_of=as_of_date()) for p in paths]
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +72,7 @@ def package(reports, orgs):
 def written(tmp_path_factory, reports):
     out = tmp_path_factory.mktemp("data")
     write_open_data(out, reports, load_regional_actors(REFERENCE_DIR), agencies=load_national_agencies(REFERENCE_DIR),
-                    publisher=PUBLISHER, history=uniform_history(reports))
+                    publisher=PUBLISHER, history=uniform_history(reports), as_of=as_of_date())
     return out
 
 
@@ -131,7 +132,7 @@ def test_a_recipient_with_a_known_number_is_identified_by_it(reports, numbers):
     """Region Gävleborg has no number in the reference data: one that a case file states for it is used."""
     bas = next(r for r in reports if r.case.id == "fiktiv-bas")
     stated = bas.case.model_copy(update={"applicant": bas.case.applicant.model_copy(update={"organisation_number": "232100-0198"})})
-    report = type(bas)(stated, bas.figures, bas.results, bas.source)
+    report = type(bas)(stated, bas.figures, bas.results, bas.source, bas.as_of)
     ids = giving360.OrganisationIds(OrganisationNumbers([report], load_regional_actors(REFERENCE_DIR)), PUBLISHER)
     grant = giving360.grant(report, ids, PUBLISHER, uniform_history([report]))
     assert grant["recipientOrganization"] == [{"id": "SE-ON-232100-0198", "name": "Region Gävleborg"}]
@@ -182,7 +183,7 @@ def test_left_out_says_why(reports):
 
 
 def test_another_decision_makers_award_is_not_the_publishers_grant(orgs):
-    norr = evaluate_case(REPO / "tests" / "cases" / "fiktiv-norr.yaml", REFERENCE_DIR)  # decided by Region Norrbotten
+    norr = evaluate_case(REPO / "tests" / "cases" / "fiktiv-norr.yaml", REFERENCE_DIR, as_of=as_of_date())  # decided by Region Norrbotten
     assert norr.case.state.value == "decided"
     assert giving360.package([norr], orgs, PUBLISHER, uniform_history([norr]))["grants"] == []
     assert giving360.left_out([norr], set()) == {"other_decision_maker": 1}
@@ -209,10 +210,10 @@ def test_the_repository_data_hold_no_grant_and_the_page_promises_no_file(tmp_pat
     open-data page neither lists the file nor says the grants are in it."""
     from casebook.render.pages import open_data_table
 
-    reports = [evaluate_case(SPIN_PATH, REFERENCE_DIR)]
+    reports = [evaluate_case(SPIN_PATH, REFERENCE_DIR, as_of=as_of_date())]
     publisher = load_publisher(REFERENCE_DIR)
     written = write_open_data(tmp_path, reports, load_regional_actors(REFERENCE_DIR), agencies=load_national_agencies(REFERENCE_DIR),
-                              publisher=publisher, history=uniform_history(reports))
+                              publisher=publisher, history=uniform_history(reports), as_of=as_of_date())
     assert "360giving.json" not in [p.name for p in written] and not (tmp_path / "360giving.json").exists()
     # No follow-up either: the payments table is still published, with its header and no rows.
     assert (tmp_path / "utbetalningar.csv").read_text(encoding="utf-8") == ",".join(c.name for c in PAYMENT_COLUMNS) + "\n"
@@ -237,7 +238,7 @@ def test_the_written_360giving_file_passes_the_schema(written):
 # --- Tables ----------------------------------------------------------------------------------
 
 def test_decision_rows_show_the_status(reports, numbers):
-    rows = {r["case_id"]: r for r in decision_rows(reports, numbers)}
+    rows = {r["case_id"]: r for r in decision_rows(reports, numbers, as_of_date())}
     spin = rows["rjh-2025-spin"]
     assert (spin["status"], spin["status_label"], spin["decision_date"]) == ("proposal", "Förslag till beslut", None)
     assert spin["total_financing_sek"] == 6_200_285
@@ -327,14 +328,14 @@ def test_every_xlsx_date_is_a_date_cell(written):
 def test_tables_give_the_same_bytes_for_the_same_data(tmp_path, reports):
     for run in ("a", "b"):
         time.sleep(1.1)  # a clock-stamped file would differ between the runs
-        write_open_data(tmp_path / run, reports, load_regional_actors(REFERENCE_DIR), publisher=PUBLISHER, history=uniform_history(reports))
+        write_open_data(tmp_path / run, reports, load_regional_actors(REFERENCE_DIR), publisher=PUBLISHER, history=uniform_history(reports), as_of=as_of_date())
     for path in (tmp_path / "a").rglob("*"):
         if path.is_file():
             assert path.read_bytes() == (tmp_path / "b" / path.relative_to(tmp_path / "a")).read_bytes(), path.name
 
 
 def test_published_without_a_publisher_only_the_tables_and_case_files(tmp_path, reports):
-    written = write_open_data(tmp_path, reports, ())
+    written = write_open_data(tmp_path, reports, (), as_of=as_of_date())
     assert [p.relative_to(tmp_path).as_posix() for p in written] == [
         "beslut.csv", "beslut.json", "beslut.schema.json", "finansieringsplaner.csv", "finansieringsplaner.json",
         "finansieringsplaner.schema.json", "utbetalningar.csv", "utbetalningar.json", "utbetalningar.schema.json",
@@ -367,7 +368,7 @@ def test_without_git_a_case_is_dated_by_its_file_or_source_date_epoch(tmp_path, 
     import os
 
     os.utime(case, (os_time, os_time))
-    reports = [evaluate_case(case, REFERENCE_DIR)]
+    reports = [evaluate_case(case, REFERENCE_DIR, as_of=as_of_date())]
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     history = DataHistory.from_files(reports)
     assert history.cases["fiktiv-bas"] == CaseFileTimes(dt.datetime(2099, 1, 2, 3, 4, 5, tzinfo=dt.UTC), dt.datetime(2099, 1, 2, 3, 4, 5, tzinfo=dt.UTC))
@@ -395,19 +396,19 @@ def test_a_bad_publisher_file_is_reported_in_swedish_by_field(tmp_path):
 # --- Payments and the follow-up status -------------------------------------------------------
 
 def _follow_up(*names: str) -> list:
-    return [evaluate_case(FOLLOW_UP_CASES / f"fiktiv-uppfoljning-{n}.yaml", REFERENCE_DIR) for n in names]
+    return [evaluate_case(FOLLOW_UP_CASES / f"fiktiv-uppfoljning-{n}.yaml", REFERENCE_DIR, as_of=as_of_date()) for n in names]
 
 
 @pytest.fixture(scope="module")
 def follow_up_reports():
-    return [evaluate_case(SPIN_PATH, REFERENCE_DIR), *_follow_up("forskott", "tak", "sen", "avslutad")]
+    return [evaluate_case(SPIN_PATH, REFERENCE_DIR, as_of=as_of_date()), *_follow_up("forskott", "tak", "sen", "avslutad")]
 
 
 @pytest.fixture(scope="module")
 def written_follow_up(tmp_path_factory, follow_up_reports):
     out = tmp_path_factory.mktemp("follow_up")
     write_open_data(out, follow_up_reports, load_regional_actors(REFERENCE_DIR), publisher=PUBLISHER,
-                    history=uniform_history(follow_up_reports))
+                    history=uniform_history(follow_up_reports), as_of=as_of_date())
     return out
 
 
@@ -454,8 +455,8 @@ def test_a_case_without_a_follow_up_has_no_payment_rows(reports):
 
 def test_decision_rows_state_the_follow_up_status_on_the_day():
     forskott, avslutad = _follow_up("forskott", "avslutad")
-    spin = evaluate_case(SPIN_PATH, REFERENCE_DIR)
-    bas = evaluate_case(FICTIONAL_BASE_PATH, REFERENCE_DIR)
+    spin = evaluate_case(SPIN_PATH, REFERENCE_DIR, as_of=as_of_date())
+    bas = evaluate_case(FICTIONAL_BASE_PATH, REFERENCE_DIR, as_of=as_of_date())
 
     def status(report, day):
         row = decision_rows([report], OrganisationNumbers([report]), dt.date.fromisoformat(day))[0]
@@ -474,7 +475,7 @@ def test_decision_rows_state_the_follow_up_status_on_the_day():
 def test_the_follow_up_status_is_judged_on_the_build_date(monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(dt.datetime(2101, 3, 1, tzinfo=dt.UTC).timestamp())))
     reports = _follow_up("forskott")
-    row = decision_rows(reports, OrganisationNumbers(reports))[0]
+    row = decision_rows(reports, OrganisationNumbers(reports), as_of_date())[0]
     assert (row["follow_up_status"], row["follow_up_status_date"]) == ("final_report_overdue", "2101-03-01")
 
 
@@ -540,7 +541,7 @@ def test_the_workbook_keeps_its_header_in_view_names_its_maker_and_dates_itself_
     """The header row stays in view, each column is wide enough for its title, and the workbook's own
     dates are the data's last change in UTC, whatever the build machine's time zone."""
     with _time_zone("America/Los_Angeles"):
-        write_open_data(tmp_path, reports, load_regional_actors(REFERENCE_DIR), history=uniform_history(reports))
+        write_open_data(tmp_path, reports, load_regional_actors(REFERENCE_DIR), history=uniform_history(reports), as_of=as_of_date())
     workbook = load_workbook(tmp_path / "medfinansiering.xlsx")
     assert workbook.properties.creator == "casebook"
     assert workbook.properties.created == workbook.properties.modified == dt.datetime(2099, 3, 1, 12, 0)  # MODIFIED, in UTC
@@ -562,7 +563,7 @@ def test_open_data_is_written_into_a_folder_not_there_yet_with_indented_utc_json
     from casebook.render.opendata_tables import iso_time
 
     out = tmp_path / "book" / "_generated" / "extra" / "data"  # as the build stages it: no parent exists yet
-    write_open_data(out, reports, load_regional_actors(REFERENCE_DIR), publisher=PUBLISHER, history=uniform_history(reports))
+    write_open_data(out, reports, load_regional_actors(REFERENCE_DIR), publisher=PUBLISHER, history=uniform_history(reports), as_of=as_of_date())
     assert (out / "beslut.json").read_text(encoding="utf-8").startswith('[\n  {\n    "case_id": "rjh-2025-spin",\n')
     assert (out / "360giving.json").read_text(encoding="utf-8").startswith('{\n  "version": "1.4",\n')
     assert "Jämtland" in (out / "beslut.json").read_text(encoding="utf-8")  # UTF-8 text, not \\u escapes
@@ -584,7 +585,7 @@ def test_the_case_files_rule_outcomes_and_schema_are_published(written, reports)
 
 
 def test_writing_again_into_the_same_folder_gives_the_same_files(tmp_path, reports):
-    write_open_data(tmp_path / "data", reports, (), history=uniform_history(reports))
+    write_open_data(tmp_path / "data", reports, (), history=uniform_history(reports), as_of=as_of_date())
     first = {p.relative_to(tmp_path / "data"): p.read_bytes() for p in (tmp_path / "data").rglob("*") if p.is_file()}
-    write_open_data(tmp_path / "data", reports, (), history=uniform_history(reports))
+    write_open_data(tmp_path / "data", reports, (), history=uniform_history(reports), as_of=as_of_date())
     assert {p.relative_to(tmp_path / "data"): p.read_bytes() for p in (tmp_path / "data").rglob("*") if p.is_file()} == first

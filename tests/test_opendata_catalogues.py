@@ -25,6 +25,7 @@ from dcat_ap_se import validate_file, validate_graph
 from opendata_support import PUBLISHER, codelist_problems, validator_360giving
 from rdflib import RDF, Graph, Literal, Namespace, URIRef
 
+from casebook.domain.clock import as_of_date
 from casebook.domain.evaluation import evaluate_case
 from casebook.domain.reference import load_national_agencies, load_regional_actors
 from casebook.render.opendata import write_open_data
@@ -55,8 +56,8 @@ HISTORY = DataHistory({k: CaseFileTimes(*v) for k, v in TIMES.items()}, revision
 @pytest.fixture(scope="module")
 def written(tmp_path_factory):
     out = tmp_path_factory.mktemp("data")
-    write_open_data(out, [evaluate_case(p, REFERENCE_DIR) for p in CASES], load_regional_actors(REFERENCE_DIR),
-                    agencies=load_national_agencies(REFERENCE_DIR), publisher=PUBLISHER, history=HISTORY)
+    write_open_data(out, [evaluate_case(p, REFERENCE_DIR, as_of=as_of_date()) for p in CASES], load_regional_actors(REFERENCE_DIR),
+                    agencies=load_national_agencies(REFERENCE_DIR), publisher=PUBLISHER, history=HISTORY, as_of=as_of_date())
     return out
 
 
@@ -349,11 +350,13 @@ def test_the_check_fails_on_a_planted_error(graph):
 
 
 def test_the_catalogue_is_the_same_bytes_whatever_the_hash_seed(written, tmp_path):
-    code = ("import sys; from pathlib import Path; sys.path.insert(0, 'tests'); from casebook.domain.evaluation import evaluate_case; "
+    code = ("import sys; from pathlib import Path; sys.path.insert(0, 'tests'); from casebook.domain.clock import as_of_date; "
+            "from casebook.domain.evaluation import evaluate_case; "
             "from casebook.domain.reference import load_regional_actors; from casebook.render.opendata import write_open_data; "
             "from opendata_support import PUBLISHER, uniform_history; "
-            f"r = [evaluate_case(Path(c), Path('{REFERENCE_DIR}')) for c in {[str(c) for c in CASES]!r}]; "
+            f"r = [evaluate_case(Path(c), Path('{REFERENCE_DIR}'), as_of=as_of_date()) for c in {[str(c) for c in CASES]!r}]; "
             "write_open_data(Path(sys.argv[1]), r, load_regional_actors(Path('" + str(REFERENCE_DIR) + "')), publisher=PUBLISHER, "
+            "as_of=as_of_date(), "
             "history=uniform_history(r))")
     outputs = []
     for seed in ("1", "2"):
@@ -445,12 +448,12 @@ def test_a_national_agency_publishes_as_a_national_authority_covering_sweden(tmp
     """Tillväxtverket deciding and publishing: the publisher type and the coverage follow the reference data."""
     from casebook.domain.model import Organisation
 
-    bas = evaluate_case(FICTIONAL_BASE_PATH, REFERENCE_DIR)
+    bas = evaluate_case(FICTIONAL_BASE_PATH, REFERENCE_DIR, as_of=as_of_date())
     national = type(bas)(bas.case.model_copy(update={"decision_maker": Organisation(name="Tillväxtverket")}),
-                         bas.figures, bas.results, bas.source)
+                         bas.figures, bas.results, bas.source, bas.as_of)
     agency = PUBLISHER.model_copy(update={"name": "Tillväxtverket", "organisation_number": "202100-6149"})
     write_open_data(tmp_path, [national], load_regional_actors(REFERENCE_DIR), agencies=load_national_agencies(REFERENCE_DIR),
-                    publisher=agency, history=HISTORY)
+                    publisher=agency, history=HISTORY, as_of=as_of_date())
     graph = Graph().parse(tmp_path / "katalog.rdf", format="xml")
     agent = URIRef("http://dataportal.se/organisation/SE2021006149")
     assert str(graph.value(agent, DCTERMS.type)) == "http://purl.org/adms/publishertype/NationalAuthority"
@@ -481,14 +484,14 @@ def test_the_per_case_files_are_described_one_by_one(written):
 
 
 def test_a_shared_source_document_is_published_once_and_a_missing_one_not_at_all(tmp_path):
-    spin = evaluate_case(SPIN_PATH, REFERENCE_DIR)
-    twin = type(spin)(spin.case.model_copy(update={"id": "rjh-2025-spin-kopia"}), spin.figures, spin.results, spin.source)
+    spin = evaluate_case(SPIN_PATH, REFERENCE_DIR, as_of=as_of_date())
+    twin = type(spin)(spin.case.model_copy(update={"id": "rjh-2025-spin-kopia"}), spin.figures, spin.results, spin.source, spin.as_of)
     document = spin.case.source_document.model_copy(update={"file": "finns-inte.pdf"})
     missing = type(spin)(spin.case.model_copy(update={"id": "rjh-2025-utan-kalla", "source_document": document}),
-                         spin.figures, spin.results, spin.source)
+                         spin.figures, spin.results, spin.source, spin.as_of)
     written = write_open_data(tmp_path, [spin, twin, missing], load_regional_actors(REFERENCE_DIR), publisher=PUBLISHER,
                               history=DataHistory({i: CaseFileTimes(*TIMES["rjh-2025-spin"]) for i in
-                                                   ("rjh-2025-spin", "rjh-2025-spin-kopia", "rjh-2025-utan-kalla")}, 3))
+                                                   ("rjh-2025-spin", "rjh-2025-spin-kopia", "rjh-2025-utan-kalla")}, 3), as_of=as_of_date())
     assert [p.name for p in (tmp_path / "kallor").iterdir()] == ["000_2bcbd58892294728.txt"]
     assert [p.relative_to(tmp_path).as_posix() for p in written].count("kallor/000_2bcbd58892294728.txt") == 1
     assert frictionless_validate(tmp_path)[0] == 0

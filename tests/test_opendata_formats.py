@@ -16,6 +16,7 @@ from conftest import FICTIONAL_BASE_PATH, REFERENCE_DIR, REPO, SPIN_PATH
 from openpyxl import load_workbook
 from opendata_support import PUBLISHER, uniform_history
 
+from casebook.domain.clock import as_of_date
 from casebook.domain.evaluation import evaluate_case
 from casebook.domain.reference import load_national_agencies, load_regional_actors
 from casebook.render import datapackage
@@ -28,14 +29,14 @@ CASES = [SPIN_PATH, FICTIONAL_BASE_PATH, REPO / "tests" / "opendata_cases" / "fi
 
 @pytest.fixture(scope="module")
 def reports():
-    return [evaluate_case(p, REFERENCE_DIR) for p in CASES]
+    return [evaluate_case(p, REFERENCE_DIR, as_of=as_of_date()) for p in CASES]
 
 
 @pytest.fixture(scope="module")
 def written(tmp_path_factory, reports):
     out = tmp_path_factory.mktemp("data")
     write_open_data(out, reports, load_regional_actors(REFERENCE_DIR), agencies=load_national_agencies(REFERENCE_DIR),
-                    publisher=PUBLISHER, history=uniform_history(reports))
+                    publisher=PUBLISHER, history=uniform_history(reports), as_of=as_of_date())
     return out
 
 
@@ -212,16 +213,16 @@ def test_names_are_transliterated_not_dropped(name, expected):
     from casebook.render.slugs import slug
 
     assert slug(name) == expected
-    case = evaluate_case(FICTIONAL_BASE_PATH, REFERENCE_DIR)
+    case = evaluate_case(FICTIONAL_BASE_PATH, REFERENCE_DIR, as_of=as_of_date())
     renamed = case.case.model_copy(update={"applicant": case.case.applicant.model_copy(update={"name": name})})
-    assert organisation_slugs([type(case)(renamed, case.figures, case.results, case.source)])[name] == expected
+    assert organisation_slugs([type(case)(renamed, case.figures, case.results, case.source, case.as_of)])[name] == expected
 
 
 # --- Rows of sparser and older case files -----------------------------------------------------
 
 def _variant(report, **changes):
     """The report of a case changed as ``changes`` say (model fields of the case)."""
-    return type(report)(report.case.model_copy(update=changes), report.figures, report.results, report.source)
+    return type(report)(report.case.model_copy(update=changes), report.figures, report.results, report.source, report.as_of)
 
 
 def test_rows_of_a_case_without_status_final_report_or_known_numbers(reports):
@@ -235,7 +236,7 @@ def test_rows_of_a_case_without_status_final_report_or_known_numbers(reports):
     older = _variant(bas, status=None, dates=dates, applicant=applicant)
     assert older.case.state.value == "decided"
     numbers = OrganisationNumbers([older], load_regional_actors(REFERENCE_DIR))
-    row = decision_rows([older], numbers)[0]
+    row = decision_rows([older], numbers, as_of_date())[0]
     assert (row["status"], row["decided_by"], row["decision_reference"], row["final_report_due"]) == ("decided", None, None, None)
     assert row["decision_date"] == "2017-02-15" and row["decided_max_amount_sek"] == 400_000
     assert row["applicant_organisation_number"] == "232100-0214"

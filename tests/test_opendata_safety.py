@@ -20,6 +20,7 @@ from conftest import REFERENCE_DIR, REPO
 from opendata_support import uniform_history
 from openpyxl import load_workbook
 
+from casebook.domain.clock import as_of_date
 from casebook.domain.evaluation import evaluate_case
 from casebook.domain.reference import load_regional_actors
 from casebook.render.opendata import write_open_data
@@ -44,8 +45,8 @@ XML_TRIGGERS = [t for t in TRIGGERS if t != "\0"]
 def written(tmp_path_factory):
     out = tmp_path_factory.mktemp("hostile")
     cases = [HOSTILE, REPO / "tests" / "cases" / "fiktiv-uppfoljning-forskott.yaml"]  # and a case with payments
-    reports = [evaluate_case(p, REFERENCE_DIR) for p in cases]
-    write_open_data(out, reports, load_regional_actors(REFERENCE_DIR), history=uniform_history(reports))
+    reports = [evaluate_case(p, REFERENCE_DIR, as_of=as_of_date()) for p in cases]
+    write_open_data(out, reports, load_regional_actors(REFERENCE_DIR), history=uniform_history(reports), as_of=as_of_date())
     return out
 
 

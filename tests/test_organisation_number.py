@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from casebook.domain import organisation_number
+from casebook.domain.clock import as_of_date
 from casebook.domain.errors import CaseFileError
 from casebook.domain.model import load_case
 from casebook.domain.reference import load_national_agencies, load_publisher, load_regional_actors
@@ -93,7 +94,7 @@ def test_a_case_file_with_a_wrong_check_digit_is_refused(tmp_path):
     case = tmp_path / SPIN_PATH.name
     case.write_text(SPIN_PATH.read_text(encoding="utf-8").replace('"232100-0214"', '"232100-0215"', 1), encoding="utf-8")
     with pytest.raises(CaseFileError) as caught:
-        load_case(case)
+        load_case(case, as_of=as_of_date())
     assert caught.value.problems[0].field == "decision_maker.organisation_number"
     assert "fel kontrollsiffra" in caught.value.problems[0].message and "'232100-0215'" in caught.value.problems[0].message
 

@@ -6,6 +6,7 @@ import re
 
 from conftest import REPO, SPIN_PATH
 
+from casebook.domain.clock import as_of_date
 from casebook.domain.evaluation import evaluate_case
 from casebook.domain.reference import Publisher
 from casebook.render.markup import escape_myst, keep_figures_together
@@ -49,8 +50,8 @@ FICTIONAL = REPO / "tests" / "cases"
 def _fictional_and_spin():
     """The three fictional base cases (the follow-up cases have tests of their own) and SPIN."""
     names = ("fiktiv-bas", "fiktiv-norr", "fiktiv-syd")
-    reports = [evaluate_case(FICTIONAL / f"{name}.yaml", REPO / "data" / "reference") for name in names]
-    return reports + [evaluate_case(SPIN_PATH)]
+    reports = [evaluate_case(FICTIONAL / f"{name}.yaml", REPO / "data" / "reference", as_of=as_of_date()) for name in names]
+    return reports + [evaluate_case(SPIN_PATH, as_of=as_of_date())]
 
 
 def test_the_case_list_is_newest_first_by_decision_else_application_date():

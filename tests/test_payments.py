@@ -11,8 +11,9 @@ from conftest import REPO
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from casebook.domain.clock import as_of_date
 from casebook.domain.model import PaymentRequest, load_case
-from casebook.domain.payments import Stage, as_of_date, case_schedule, schedule, stage, withheld_amount
+from casebook.domain.payments import Stage, case_schedule, schedule, stage, withheld_amount
 
 CASES = REPO / "tests" / "cases"
 START = dt.date(2099, 1, 1)
@@ -39,7 +40,7 @@ def _requests(approved: list[int | None], paid: bool = True) -> list[PaymentRequ
 
 def test_payments_up_to_the_cap_with_a_withheld_part():
     """20,00 %, max 400 000 kr, 10 % of the max (40 000 kr) withheld until the final report."""
-    s = case_schedule(load_case(CASES / "fiktiv-uppfoljning-tak.yaml"))
+    s = case_schedule(load_case(CASES / "fiktiv-uppfoljning-tak.yaml", as_of=as_of_date()))
     assert s.withheld == 40_000 and s.advance == 0
     rows = [(x.cumulative_approved, x.by_share_exact, x.entitled, x.ceiling, x.paid_before, x.payable) for x in s.lines]
     assert rows == [
@@ -53,7 +54,7 @@ def test_payments_up_to_the_cap_with_a_withheld_part():
 
 def test_an_advance_counted_against_later_payments():
     """25 % of 300 000 + 420 000 kr approved, after an advance of 100 000 kr."""
-    s = case_schedule(load_case(CASES / "fiktiv-uppfoljning-forskott.yaml"))
+    s = case_schedule(load_case(CASES / "fiktiv-uppfoljning-forskott.yaml", as_of=as_of_date()))
     assert s.advance == 100_000
     rows = [(x.entitled, x.paid_before, x.advance_counted, x.payable) for x in s.lines]
     assert rows == [(60_000, 100_000, 60_000, 0), (144_000, 100_000, 40_000, 44_000)]
@@ -111,7 +112,7 @@ def test_an_advance_above_the_maximum_is_refused():
     ("fiktiv-bas", Stage.DECIDED),
 ])
 def test_stage_of_the_fictional_cases(name, expected):
-    assert stage(load_case(CASES / f"{name}.yaml"), dt.date(2100, 10, 1)) is expected
+    assert stage(load_case(CASES / f"{name}.yaml", as_of=as_of_date()), dt.date(2100, 10, 1)) is expected
 
 
 def test_stage_of_spin_is_proposal(spin):
@@ -119,7 +120,7 @@ def test_stage_of_spin_is_proposal(spin):
 
 
 def test_a_final_report_is_due_then_overdue():
-    case = load_case(CASES / "fiktiv-uppfoljning-forskott.yaml")  # project ends 2100-12-31, report due 2101-02-28
+    case = load_case(CASES / "fiktiv-uppfoljning-forskott.yaml", as_of=as_of_date())  # project ends 2100-12-31, report due 2101-02-28
     assert stage(case, dt.date(2100, 12, 31)) is Stage.IN_PROGRESS
     assert stage(case, dt.date(2101, 1, 1)) is Stage.FINAL_REPORT_DUE
     assert stage(case, dt.date(2101, 2, 28)) is Stage.FINAL_REPORT_DUE

@@ -15,6 +15,7 @@ from conftest import REFERENCE_DIR, REPO, SPIN_PATH, casebook, copy_project
 from pypdf import PdfReader
 
 from casebook.domain import formatting as fmt
+from casebook.domain.clock import as_of_date
 from casebook.domain.errors import CaseFileError, UserError
 from casebook.domain.evaluation import evaluate_case
 from casebook.engine import audit
@@ -46,13 +47,14 @@ def compact(text: str) -> str:
 
 @pytest.fixture(scope="module")
 def spin_view() -> CaseView:
-    return CaseView(evaluate_case(SPIN_PATH, REFERENCE_DIR))
+    return CaseView(evaluate_case(SPIN_PATH, REFERENCE_DIR, as_of=as_of_date()))
 
 
 @pytest.fixture(scope="module")
 def spin_audit() -> dict:
     return audit.audit_record(ProjectPaths.at(REPO), CASE_TEMPLATE, "rjh-2025-spin", "0123abc",
-                              [{"commit": "0123abc", "date": "2025-11-30", "message": "Ärendet registrerat", "fields": ["+"]}])
+                              [{"commit": "0123abc", "date": "2025-11-30", "message": "Ärendet registrerat", "fields": ["+"]}],
+                              dt.datetime(2025, 11, 30, tzinfo=dt.UTC))
 
 
 @pytest.fixture(scope="module")
@@ -137,7 +139,7 @@ def test_pdf_is_pdf_a_3b_in_swedish_with_the_case_file_attached(spin_pdf):
 
 
 def test_same_inputs_give_the_same_bytes(spin_view, spin_audit, spin_pdf):
-    again = render_report_pdf(build_report(CaseView(evaluate_case(SPIN_PATH, REFERENCE_DIR)), spin_audit),
+    again = render_report_pdf(build_report(CaseView(evaluate_case(SPIN_PATH, REFERENCE_DIR, as_of=as_of_date())), spin_audit),
                               SPIN_PATH.read_bytes(), CREATED)
     assert again == spin_pdf
     later = render_report_pdf(build_report(spin_view, spin_audit), SPIN_PATH.read_bytes(), CREATED + dt.timedelta(days=1))
@@ -146,12 +148,12 @@ def test_same_inputs_give_the_same_bytes(spin_view, spin_audit, spin_pdf):
 
 def test_written_only_when_its_inputs_change(tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(EPOCH))
-    evaluated = evaluate_case(SPIN_PATH, REFERENCE_DIR)
+    evaluated = evaluate_case(SPIN_PATH, REFERENCE_DIR, as_of=as_of_date())
     first = write_report(evaluated, tmp_path)
     assert first.regenerated and first.pdf == tmp_path / "rjh-2025-spin.pdf"
     written = first.pdf.read_bytes()
     assert not write_report(evaluated, tmp_path).regenerated
-    assert write_report(evaluated, tmp_path, {"inputs": [], "commit": "abc", "versions": {}, "executed_at": "x",
+    assert write_report(evaluated, tmp_path, {"inputs": [], "commit": "abc", "versions": {}, "executed_at": "x", "as_of": "2025-11-30",
                                               "history": []}).regenerated
     assert write_report(evaluated, tmp_path).regenerated
     assert first.pdf.read_bytes() == written
@@ -163,7 +165,7 @@ def test_written_only_when_its_inputs_change(tmp_path, monkeypatch):
 def test_an_up_to_date_report_is_recognised_without_building_it(tmp_path, monkeypatch):
     """Checking 1 000 unchanged reports must not build 1 000 reports (the key is made from the inputs)."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(EPOCH))
-    evaluated = evaluate_case(SPIN_PATH, REFERENCE_DIR)
+    evaluated = evaluate_case(SPIN_PATH, REFERENCE_DIR, as_of=as_of_date())
     assert write_report(evaluated, tmp_path).regenerated
 
     def no_building(*args, **kwargs):
@@ -175,7 +177,7 @@ def test_an_up_to_date_report_is_recognised_without_building_it(tmp_path, monkey
 
 
 def test_the_report_key_covers_the_code_the_renderers_and_a_follow_ups_build_date(tmp_path, monkeypatch):
-    evaluated = evaluate_case(SPIN_PATH, REFERENCE_DIR)
+    evaluated = evaluate_case(SPIN_PATH, REFERENCE_DIR, as_of=as_of_date())
     shared = report_pdf.report_shared_digest(REFERENCE_DIR)
     key = report_pdf.report_key(evaluated, None, None, shared)
     real_files = report_pdf.package_files
@@ -187,13 +189,11 @@ def test_the_report_key_covers_the_code_the_renderers_and_a_follow_ups_build_dat
     assert report_pdf.report_key(evaluated, None, None, report_pdf.report_shared_digest(REFERENCE_DIR)) != key
     monkeypatch.undo()
     # SPIN has no follow-up: its report does not change with the build date; a follow-up's does.
-    # (the key is given no creation time here, so only the build date moves with SOURCE_DATE_EPOCH)
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(EPOCH))
-    assert report_pdf.report_key(evaluated, None, None, shared) == key
-    follow_up = evaluate_case(REPO / "tests" / "cases" / "fiktiv-uppfoljning-sen.yaml", REFERENCE_DIR)
+    next_day = evaluated.as_of + dt.timedelta(days=1)
+    assert report_pdf.report_key(dataclasses.replace(evaluated, as_of=next_day), None, None, shared) == key
+    follow_up = evaluate_case(REPO / "tests" / "cases" / "fiktiv-uppfoljning-sen.yaml", REFERENCE_DIR, as_of=evaluated.as_of)
     later = report_pdf.report_key(follow_up, None, None, shared)
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(EPOCH + 86400))
-    assert report_pdf.report_key(follow_up, None, None, shared) != later
+    assert report_pdf.report_key(dataclasses.replace(follow_up, as_of=next_day), None, None, shared) != later
 
 
 def test_hostile_case_text_is_printed_as_written(tmp_path):
@@ -202,7 +202,7 @@ def test_hostile_case_text_is_printed_as_written(tmp_path):
     text = re.sub(r"(?m)^title: .*$", lambda _: title, HOSTILE.read_text(encoding="utf-8"))
     # The hand-written proposal names the old title, so check would refuse it: the proposal is written from the figures.
     hostile.write_text(re.sub(r"(?m)^  proposal:\n    - .*\n", "", text), encoding="utf-8")
-    view = CaseView(evaluate_case(hostile, REFERENCE_DIR))
+    view = CaseView(evaluate_case(hostile, REFERENCE_DIR, as_of=as_of_date()))
     pdf = render_report_pdf(build_report(view, None), hostile.read_bytes(), CREATED)
     text = pdf_text(pdf)
     assert 'FIKTIVT #pagebreak() #set page(width: 3cm) #sys.inputs.at("case_file") *fet* $x$ <script>x</script>' in text
@@ -245,7 +245,7 @@ def test_site_build_publishes_and_links_each_cases_report_pdf(tmp_path):
 )
 def test_text_a_pdf_a_cannot_hold_is_a_swedish_error_and_nothing_is_written(tmp_path, title, error, message):
     # `casebook check` refuses both titles; made in code, past the check, they test the writer's own guard.
-    spin = evaluate_case(SPIN_PATH, REFERENCE_DIR)
+    spin = evaluate_case(SPIN_PATH, REFERENCE_DIR, as_of=as_of_date())
     evaluated = dataclasses.replace(spin, case=spin.case.model_copy(update={"title": title}))
     out = tmp_path / "rapport"
     with pytest.raises(error) as raised:
@@ -259,7 +259,7 @@ def test_write_reports_publishes_copies_and_forgets_removed_cases(tmp_path):
     cache_dir.mkdir()
     (cache_dir / "borttaget.pdf").write_bytes(b"%PDF gammal")
     (cache_dir / "borttaget.report-key").write_text("gammal")
-    written = write_reports(site, [evaluate_case(SPIN_PATH, REFERENCE_DIR)], cache_dir=cache_dir)
+    written = write_reports(site, [evaluate_case(SPIN_PATH, REFERENCE_DIR, as_of=as_of_date())], cache_dir=cache_dir)
     assert [w.pdf for w in written] == [cache_dir / "rjh-2025-spin.pdf"]
     assert sorted(p.name for p in cache_dir.iterdir()) == ["rjh-2025-spin.pdf", "rjh-2025-spin.report-key"]
     assert sorted(p.name for p in site.iterdir()) == ["rjh-2025-spin.pdf"]
@@ -272,7 +272,7 @@ def test_write_reports_publishes_copies_and_forgets_removed_cases(tmp_path):
 
 def test_a_follow_up_is_in_the_pdf_with_every_payment_column(monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(EPOCH))  # the day the follow-up is judged on
-    view = CaseView(evaluate_case(REPO / "tests" / "cases" / "fiktiv-uppfoljning-forskott.yaml", REFERENCE_DIR))
+    view = CaseView(evaluate_case(REPO / "tests" / "cases" / "fiktiv-uppfoljning-forskott.yaml", REFERENCE_DIR, as_of=as_of_date()))
     report = build_report(view, None)
     (follow_up,) = [s for s in report["sections"] if s["title"] == "Uppföljning"]
     kinds = [b["kind"] for b in follow_up["blocks"]]

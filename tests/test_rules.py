@@ -10,6 +10,7 @@ import yaml
 from conftest import REFERENCE_DIR, SPIN_PATH, evaluate_case
 
 from casebook.cli import main
+from casebook.domain.clock import as_of_date
 from casebook.domain.finance import financing_figures
 from casebook.domain.model import Case, RuleSetId
 from casebook.domain.reference import load_national_agencies, load_regional_actors
@@ -257,8 +258,8 @@ def test_the_clause_needs_tillvaxtverket_by_identity_not_by_the_kind_of_money(fi
     without Tillväxtverket in the reference data the same national line does not count."""
     figures = financing_figures(fictional_base)
     actors = load_regional_actors(REFERENCE_DIR)
-    with_agency = CaseContext(fictional_base, figures, actors, load_national_agencies(REFERENCE_DIR))
-    without = CaseContext(fictional_base, figures, actors, ())
+    with_agency = CaseContext(fictional_base, figures, actors, load_national_agencies(REFERENCE_DIR), as_of=as_of_date())
+    without = CaseContext(fictional_base, figures, actors, (), as_of=as_of_date())
     by_id = {r.rule.id: r for r in evaluate(with_agency)}
     assert by_id["5-paragraf-sammanlagt"].outcome is Outcome.MET
     result = {r.rule.id: r for r in evaluate(without)}["5-paragraf-sammanlagt"]

@@ -11,6 +11,7 @@ import re
 from bs4 import BeautifulSoup
 from conftest import REPO, SPIN_PATH
 
+from casebook.domain.clock import as_of_date
 from casebook.domain.evaluation import evaluate_case
 from casebook.render.case_view import CaseView
 from casebook.render.pages import case_table, organisation_page
@@ -21,9 +22,9 @@ REFERENCE = REPO / "data" / "reference"
 
 
 def _reports():
-    return [evaluate_case(SPIN_PATH),
-            evaluate_case(REPO / "tests" / "cases" / "fiktiv-bas.yaml", REFERENCE),
-            evaluate_case(REPO / "tests" / "opendata_cases" / "fiktiv-avslag.yaml", REFERENCE)]
+    return [evaluate_case(SPIN_PATH, as_of=as_of_date()),
+            evaluate_case(REPO / "tests" / "cases" / "fiktiv-bas.yaml", REFERENCE, as_of=as_of_date()),
+            evaluate_case(REPO / "tests" / "opendata_cases" / "fiktiv-avslag.yaml", REFERENCE, as_of=as_of_date())]
 
 
 def _rows(html: str) -> list[list[str]]:
@@ -31,7 +32,7 @@ def _rows(html: str) -> list[list[str]]:
 
 
 def test_the_portfolio_counts_granted_and_proposed_money_apart():
-    portfolio = Portfolio(tuple(_reports()))
+    portfolio = Portfolio(tuple(_reports()), as_of=as_of_date())
     values = {name: value.text for name, value in portfolio.glue_values().items()}
     assert values["portfolio_cases"] == "3 ärenden"
     assert values["portfolio_granted_cases"] == "1 beviljat ärende"

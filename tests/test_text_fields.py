@@ -16,6 +16,7 @@ from conftest import REFERENCE_DIR, REPO, SPIN_PATH
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from casebook.domain.clock import as_of_date
 from casebook.domain.errors import CaseFileError
 from casebook.domain.model import CASE_ID_PATTERN, case_json_schema, load_case
 from casebook.domain.organisation_number import FORM as ORGANISATION_NUMBER_PATTERN
@@ -122,13 +123,13 @@ def _json_ready(value):
 def test_a_case_file_may_start_with_a_byte_order_mark(tmp_path):
     path = tmp_path / "rjh-2025-spin.yaml"
     path.write_bytes(b"\xef\xbb\xbf" + SPIN_PATH.read_bytes())  # as Notepad writes UTF-8
-    assert load_case(path).title == "SPIN – Strategisk Planering i Norr"
+    assert load_case(path, as_of=as_of_date()).title == "SPIN – Strategisk Planering i Norr"
 
 
 def test_a_windows_line_ending_is_not_a_control_character(tmp_path):
     path = tmp_path / "rjh-2025-spin.yaml"
     path.write_bytes(SPIN_PATH.read_bytes().replace(b"\n", b"\r\n"))
-    assert load_case(path).summary == load_case(SPIN_PATH).summary
+    assert load_case(path, as_of=as_of_date()).summary == load_case(SPIN_PATH, as_of=as_of_date()).summary
 
 
 def _reference_copy(tmp_path):

@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from casebook.domain.clock import as_of_date
 from casebook.domain.errors import UserError
 from casebook.domain.model import RuleSetId
 from casebook.domain.rules import RULES, rule_by_id
@@ -24,15 +25,15 @@ def project(tmp_path, monkeypatch):
     add_fictional_case(root, "fiktiv-a")
     add_fictional_case(root, "fiktiv-b")
     paths = ProjectPaths.at(root)
-    cache = validate.EvaluationCache(paths)
-    validate.validate_all(paths, cache)
+    cache = validate.EvaluationCache(paths, as_of=as_of_date())
+    validate.validate_all(paths, as_of_date(), cache)
     cache.save()  # as a build does, under the project's lock
     evaluated: list[str] = []
     real = validate.evaluate_case
 
-    def counting(path, reference_dir=None):
+    def counting(path, reference_dir=None, *, as_of):
         evaluated.append(path.stem)
-        return real(path, reference_dir)
+        return real(path, reference_dir, as_of=as_of)
 
     monkeypatch.setattr(validate, "evaluate_case", counting)
     return paths, evaluated
@@ -46,10 +47,10 @@ def _rewrite(path, old: str, new: str) -> None:
 
 def test_unchanged_cases_are_not_evaluated_again_and_equal_a_fresh_evaluation(project):
     paths, evaluated = project
-    cached = validate.validate_all(paths)
+    cached = validate.validate_all(paths, as_of=as_of_date())
     assert evaluated == []
     assert [c.case.id for c in cached] == ["fiktiv-a", "fiktiv-b", "rjh-2025-spin"]
-    fresh = [validate.evaluate_case(p, paths.reference_dir) for p in paths.case_files()]
+    fresh = [validate.evaluate_case(p, paths.reference_dir, as_of=as_of_date()) for p in paths.case_files()]
     assert cached == fresh
     # Rules come back as the registered rules themselves, checks included.
     assert all(any(r.rule is registered for registered in RULES) for c in cached for r in c.results)
@@ -67,7 +68,7 @@ def test_a_rule_is_pickled_as_its_id_and_an_unknown_one_is_refused():
 def test_a_changed_case_file_alone_is_evaluated_again(project):
     paths, evaluated = project
     _rewrite(paths.case_file("fiktiv-a"), "title: ", "title: Ändrad ")
-    cases = validate.validate_all(paths)
+    cases = validate.validate_all(paths, as_of=as_of_date())
     assert evaluated == ["fiktiv-a"]
     assert cases[0].case.title.startswith("Ändrad ")
 
@@ -76,7 +77,7 @@ def test_a_bad_file_is_reported_even_when_its_good_version_was_cached(project):
     paths, evaluated = project
     _rewrite(paths.case_file("fiktiv-b"), "total_costs:", "total_costs: inte ett tal\nx_total_costs:")
     with pytest.raises(UserError, match="fiktiv-b.yaml"):
-        validate.validate_all(paths)
+        validate.validate_all(paths, as_of=as_of_date())
     assert evaluated == ["fiktiv-b"]
 
 
@@ -87,8 +88,8 @@ def test_reference_data_or_a_new_build_date_evaluates_every_case_again(project, 
         reference = paths.reference_files()[0]
         reference.write_text(reference.read_text(encoding="utf-8") + "\n# ändrad\n", encoding="utf-8")
     else:
-        monkeypatch.setenv("SOURCE_DATE_EPOCH", "4102444800")  # 2100-01-01
-    validate.validate_all(paths)
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", "4102444800")  # 2100-01-01: the next build's date
+    validate.validate_all(paths, as_of=as_of_date())
     assert sorted(evaluated) == ["fiktiv-a", "fiktiv-b", "rjh-2025-spin"]
 
 
@@ -101,13 +102,13 @@ def test_a_damaged_cache_is_named_and_never_unpickled(project, damage, monkeypat
     stored.write_bytes(data[: len(data) // 2] if damage == "truncated" else data[:-2] + bytes([data[-2] ^ 1]) + data[-1:])
     monkeypatch.setattr(validate.pickle, "loads", lambda _: pytest.fail("a damaged cache was unpickled"))
     with pytest.warns(validate.DamagedCacheEntry, match="evaluated.pickle\\) var skadad eller ändrad"):
-        assert len(validate.validate_all(paths)) == 3
+        assert len(validate.validate_all(paths, as_of=as_of_date())) == 3
     assert len(evaluated) == 3
 
 
 def test_checking_writes_nothing(tmp_path):
     paths = ProjectPaths.at(copy_project(tmp_path / "repo"))
-    assert len(validate.validate_all(paths)) == 1
+    assert len(validate.validate_all(paths, as_of=as_of_date())) == 1
     assert not paths.build_dir.exists()
 
 

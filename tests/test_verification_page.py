@@ -7,6 +7,7 @@ import json
 
 from conftest import FICTIONAL_BASE_PATH, REFERENCE_DIR, REPO, SPIN_PATH
 
+from casebook.domain.clock import as_of_date
 from casebook.domain.evaluation import evaluate_case
 from casebook.render.markup import escape_myst
 from casebook.render.pages import verification_summary
@@ -15,7 +16,7 @@ REJECTED = REPO / "tests" / "opendata_cases" / "fiktiv-avslag.yaml"
 
 
 def test_each_case_shows_result_time_and_compared_outputs(tmp_path):
-    reports = [evaluate_case(p, REFERENCE_DIR) for p in (SPIN_PATH, FICTIONAL_BASE_PATH, REJECTED)]
+    reports = [evaluate_case(p, REFERENCE_DIR, as_of=as_of_date()) for p in (SPIN_PATH, FICTIONAL_BASE_PATH, REJECTED)]
     verification = tmp_path / "verification.json"
     verification.write_text(json.dumps({"verified_at": "2099-03-02T04:05:06Z", "results": [
         {"case_id": "rjh-2025-spin", "notebook_sha256": "a" * 64, "reproduced": True, "cells": 14, "failed_cells": []},
@@ -34,7 +35,7 @@ def test_each_case_shows_result_time_and_compared_outputs(tmp_path):
 
 
 def test_a_notebook_changed_after_verification_is_stale(tmp_path):
-    reports = [evaluate_case(SPIN_PATH, REFERENCE_DIR)]
+    reports = [evaluate_case(SPIN_PATH, REFERENCE_DIR, as_of=as_of_date())]
     verification = tmp_path / "verification.json"
     verification.write_text(json.dumps({"verified_at": "2099-03-02T04:05:06Z", "results": [
         {"case_id": "rjh-2025-spin", "notebook_sha256": "a" * 64, "reproduced": True, "cells": 14, "failed_cells": []}]}), encoding="utf-8")
@@ -48,7 +49,7 @@ def test_without_a_verification_the_page_says_when_it_runs(tmp_path):
 
 
 def test_a_verification_run_in_ci_links_its_run(tmp_path):
-    reports = [evaluate_case(SPIN_PATH, REFERENCE_DIR)]
+    reports = [evaluate_case(SPIN_PATH, REFERENCE_DIR, as_of=as_of_date())]
     verification = tmp_path / "verification.json"
     run = "https://github.com/exempel/casebook/actions/runs/123"
     verification.write_text(json.dumps({"verified_at": "2099-03-02T04:05:06Z", "run_url": run, "results": [

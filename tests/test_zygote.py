@@ -248,7 +248,7 @@ SAME_OUTPUTS = f"""
 import json
 import matplotlib.pyplot as plt
 from casebook.render.case_view import prepare
-report = prepare({str(SPIN_PATH)!r})
+report = prepare({str(SPIN_PATH)!r}, as_of="2025-11-30")
 json.dumps({{
     "open_figures": plt.get_fignums(),
     "financing_chart": report.financing_chart().data,

@@ -36,6 +36,12 @@ def now() -> dt.datetime:
     return fixed_moment() or dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
+def date_of(moment: dt.datetime) -> dt.date:
+    """The date of ``moment`` in UTC: a build's date, of the moment it fixed as it started."""
+    return moment.astimezone(dt.UTC).date()
+
+
 def as_of_date() -> dt.date:
-    """The day the follow-up is judged on and nothing recorded may come after: the build date."""
-    return now().date()
+    """Today in UTC (``SOURCE_DATE_EPOCH`` fixes it): the build date, for an entry point that fixes it once
+    (a command, a notebook run by hand) and passes it on; the rest of the package takes it as an argument."""
+    return date_of(now())

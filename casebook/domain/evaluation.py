@@ -6,6 +6,7 @@ the memo): no pandas, no IPython, nothing about how it will be shown.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +26,7 @@ class EvaluatedCase:
     figures: FinancingFigures
     results: tuple[RuleResult, ...]
     source: Path  # the case file it was computed from
+    as_of: dt.date  # the build date it was judged on (a follow-up's deadlines), fixed once per build
 
     @property
     def needing_attention(self) -> tuple[RuleResult, ...]:
@@ -32,8 +34,8 @@ class EvaluatedCase:
         return tuple(r for r in self.results if r.outcome.needs_attention)
 
 
-def evaluate_case(case_path: str | Path, reference_dir: str | Path | None = None) -> EvaluatedCase:
-    """Load, validate and compute one case.
+def evaluate_case(case_path: str | Path, reference_dir: str | Path | None = None, *, as_of: dt.date) -> EvaluatedCase:
+    """Load, validate and compute one case, judged as of the build date ``as_of``.
 
     Reference data is read from ``reference_dir``, by default the ``reference`` folder
     beside the cases folder. Raises :class:`~casebook.domain.errors.CaseFileError` for a bad
@@ -41,15 +43,15 @@ def evaluate_case(case_path: str | Path, reference_dir: str | Path | None = None
     :func:`check_against_reference`) and one whose hand-written proposal states other figures
     than the case (see :func:`casebook.domain.wording.proposal_problems`).
     """
-    case = load_case(case_path)
+    case = load_case(case_path, as_of=as_of)
     reference = Path(reference_dir) if reference_dir else reference_dir_for(case_path)
     agencies = load_national_agencies(reference)
     check_against_reference(case, Path(case_path), agencies)
     if problems := wording.proposal_problems(case):
         raise CaseFileError(Path(case_path), problems)
     figures = financing_figures(case)
-    results = tuple(evaluate(CaseContext(case, figures, load_regional_actors(reference), agencies)))
-    return EvaluatedCase(case, figures, results, Path(case_path))
+    results = tuple(evaluate(CaseContext(case, figures, load_regional_actors(reference), agencies, as_of)))
+    return EvaluatedCase(case, figures, results, Path(case_path), as_of)
 
 
 def check_against_reference(case: Case, path: Path, agencies: tuple[NationalAgency, ...]) -> None:

@@ -6,7 +6,7 @@ cases may, see ``casebook.domain.model``). The limits of an advance are checked 
 
 Where a limit comes from the case's general terms rather than the ordinance, the rule says
 so: the terms are recorded in the case file (``follow_up.terms``), never assumed. A final
-report is judged late against the build date (:func:`casebook.domain.payments.as_of_date`),
+report is judged late against the build date (``CaseContext.as_of``, fixed once per build),
 and the evidence says which date that was.
 """
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from casebook.domain import formatting as fmt
 from casebook.domain.model import RuleSetId
-from casebook.domain.payments import as_of_date, case_schedule
+from casebook.domain.payments import case_schedule
 from casebook.domain.rule_framework import ORDINANCE, WORDING_UNVERIFIED, CaseContext, Finding, Outcome, RuleKind, rule
 
 NO_FOLLOW_UP = Finding(Outcome.NOT_APPLICABLE, "Ingen uppföljning är registrerad i ärendet.")
@@ -94,7 +94,7 @@ def _final_report_on_time(ctx: CaseContext) -> Finding:
         if late > 0:
             return Finding(Outcome.NOT_MET, evidence + f" Den kom in {fmt.plural(late, 'dag', 'dagar')} för sent.")
         return Finding(Outcome.MET, evidence)
-    today = as_of_date()
+    today = ctx.as_of
     if today > due:
         return Finding(
             Outcome.NOT_MET,

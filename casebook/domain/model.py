@@ -31,7 +31,6 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from casebook.domain import narrative
-from casebook.domain.clock import as_of_date
 from casebook.domain.errors import CaseFileError, FieldProblem, UserError, field_path, printable
 from casebook.domain.formatting import kronor
 from casebook.domain.organisation_number import OrganisationNumber
@@ -47,7 +46,7 @@ class _FieldValueError(ValueError):
         self.field = tuple(field.split(".")) if isinstance(field, str) else field
 
 AS_OF = "as_of"
-"""Validation context key: the build date (``casebook.domain.clock.as_of_date``), which no
+"""Validation context key: the build date (fixed once per build, ``casebook.domain.clock.as_of_date``), which no
 date of something that has happened may be after. Without it (a case built in code) dates
 are not compared with it."""
 
@@ -626,11 +625,11 @@ def _check_follow_up(case: Case) -> None:
 MAX_CASE_FILE_BYTES = 1_000_000
 
 
-def load_case(path: str | Path, as_of: dt.date | None = None) -> Case:
+def load_case(path: str | Path, *, as_of: dt.date) -> Case:
     """Read and validate one case file; raise :class:`CaseFileError` naming file and fields.
 
-    ``as_of``: the build date, by default :func:`casebook.domain.clock.as_of_date`; nothing
-    that has happened may be dated after it.
+    ``as_of``: the build date (the caller's, fixed once: :func:`casebook.domain.clock.as_of_date`);
+    nothing that has happened may be dated after it.
     """
     path = Path(path)
     raw = _read_text(path)
@@ -641,7 +640,7 @@ def load_case(path: str | Path, as_of: dt.date | None = None) -> Case:
     if not isinstance(document, dict):
         raise CaseFileError(path, [FieldProblem("(hela filen)", "filen ska innehålla en YAML-mappning med ärendets fält")])
     try:
-        case = Case.model_validate(document, context={AS_OF: as_of or as_of_date()})
+        case = Case.model_validate(document, context={AS_OF: as_of})
     except ValidationError as exc:
         raise CaseFileError(path, [_field_problem(error) for error in exc.errors()]) from None
     if case.id != path.stem:

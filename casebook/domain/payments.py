@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 from enum import Enum
 
-from casebook.domain.clock import as_of_date  # noqa: F401 - re-exported: the follow-up's callers read it here
 from casebook.domain.finance import HUNDRED, payable
 from casebook.domain.model import Case, CaseState, PaymentRequest
 
@@ -196,7 +195,7 @@ STAGE_LABELS = {
 
 
 def stage(case: Case, today: dt.date) -> Stage:
-    """Where ``case`` stands on ``today`` (see :func:`as_of_date`).
+    """Where ``case`` stands on ``today`` (the build date, :func:`casebook.domain.clock.as_of_date`).
 
     A final report is overdue only when the case records the follow-up, the report has not
     come in and its due date (``dates.final_report_due``) has passed: a case without a

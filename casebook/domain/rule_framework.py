@@ -7,6 +7,7 @@ for these names.
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import pickle
 from collections.abc import Callable
@@ -42,12 +43,13 @@ class RuleKind(str, Enum):
 
 @dataclass(frozen=True)
 class CaseContext:
-    """Everything a rule may look at."""
+    """Everything a rule may look at, the day it is judged on included: no rule reads the clock."""
 
     case: Case
     figures: FinancingFigures
     regional_actors: tuple[RegionalActor, ...]
     national_agencies: tuple[NationalAgency, ...]
+    as_of: dt.date  # the build date (casebook.domain.clock.as_of_date, fixed once per build)
 
 
 @dataclass(frozen=True)

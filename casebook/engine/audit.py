@@ -7,6 +7,7 @@ outputs. Paths are repository-relative; nothing names the build machine.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import platform
@@ -39,9 +40,9 @@ def input_files(paths: ProjectPaths, template: Path, case_id: str) -> list[tuple
     return entries
 
 
-def execution_time() -> str:
-    """UTC time of execution: the build's moment (``SOURCE_DATE_EPOCH`` fixes it for reproducible builds)."""
-    return clock.now().isoformat().replace("+00:00", "Z")
+def execution_time(moment: dt.datetime) -> str:
+    """The build's moment in UTC, as the audit trail shows it (``SOURCE_DATE_EPOCH`` fixes it for reproducible builds)."""
+    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 def _git(root: Path, *args: str) -> str | None:
@@ -176,9 +177,13 @@ def recorded_audit(notebook: Path) -> dict | None:
 
 
 def audit_record(
-    paths: ProjectPaths, template: Path, case_id: str, commit: str | None, history: list[dict[str, str]]
+    paths: ProjectPaths, template: Path, case_id: str, commit: str | None, history: list[dict[str, str]],
+    moment: dt.datetime,
 ) -> dict:
-    """Everything the case page's audit section shows, as plain JSON-able data."""
+    """Everything the case page's audit section shows, as plain JSON-able data.
+
+    ``moment``: the build's, fixed once as it starts; its date is the build date the case is judged on.
+    """
     return {
         "inputs": [
             {"label": label, "path": paths.relative(file), "sha256": sha256_file(file)}
@@ -186,6 +191,7 @@ def audit_record(
         ],
         "commit": commit,
         "versions": package_versions(),
-        "executed_at": execution_time(),
+        "executed_at": execution_time(moment),
+        "as_of": clock.date_of(moment).isoformat(),
         "history": history,
     }

@@ -14,6 +14,7 @@ folder is removed. :class:`BuildInterrupted` says how far the build got.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import shutil
@@ -29,10 +30,10 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from casebook.domain import clock
 from casebook.domain import formatting as fmt
 from casebook.domain.errors import UserError
 from casebook.domain.evaluation import EvaluatedCase
-from casebook.domain.payments import as_of_date
 from casebook.domain.reference import load_national_agencies, load_publisher, load_regional_actors
 from casebook.engine import audit, lifetime, zygote
 from casebook.engine.cache import PORTFOLIO, ExecutionCache, case_inputs, environment, portfolio_inputs, shared_case_inputs
@@ -99,6 +100,19 @@ class BuildOptions:
     # None: what is on disk when the build starts.
     code: str | None = None
     publish: bool = False  # a build for publication: placeholders in publisher.yaml stop it (--publish)
+    # The build's one moment (casebook.domain.clock.now), and its date the one every case, page,
+    # document and open-data row is judged on; None: read from the clock once, as the build starts.
+    moment: dt.datetime | None = None
+
+    def fixed(self) -> BuildOptions:
+        """These options with the build's moment fixed: the caller's, else the clock's now."""
+        return self if self.moment is not None else replace(self, moment=clock.now())
+
+    @property
+    def as_of(self) -> dt.date:
+        """The build date (of a fixed moment, see :meth:`fixed`)."""
+        assert self.moment is not None, "the build's moment is fixed as it starts"
+        return clock.date_of(self.moment)
 
 
 @dataclass(frozen=True)
@@ -136,12 +150,16 @@ class BuildSummary:
 
 
 def plan_executions(
-    paths: ProjectPaths, cases: list[EvaluatedCase], cache: ExecutionCache, work: Path, portfolio: bool = True
+    paths: ProjectPaths, cases: list[EvaluatedCase], cache: ExecutionCache, work: Path, moment: dt.datetime,
+    portfolio: bool = True,
 ) -> ExecutionPlan:
     """A job for every notebook whose declared inputs changed since it was last executed.
 
-    ``portfolio=False`` plans the cases only (a shard: the portfolio reads every case).
+    ``moment``: the build's (its date is the one each notebook is judged on, a parameter of the
+    notebook, and the audit trail records both). ``portfolio=False`` plans the cases only (a
+    shard: the portfolio reads every case).
     """
+    as_of = clock.date_of(moment).isoformat()
     env = environment()
     commit = audit.git_commit(paths.root)
     work.mkdir(parents=True, exist_ok=True)
@@ -152,20 +170,20 @@ def plan_executions(
         case = evaluated.case
         history = histories[case.id]
         # A follow-up is judged as of the build date (overdue final report), so its page is redone each day.
-        as_of = as_of_date().isoformat() if case.follow_up is not None else ""
-        inputs = case_inputs(paths, CASE_TEMPLATE, case.id, history, as_of, shared)
+        inputs = case_inputs(paths, CASE_TEMPLATE, case.id, history, as_of if case.follow_up is not None else "", shared)
         key = inputs.key(env)
         if cache.is_fresh(case.id, key):
             continue
-        record = audit.audit_record(paths, CASE_TEMPLATE, case.id, commit, history)
-        jobs.append(case_job(paths.root, case.id, case.title, work / f"{case.id}.ipynb", record, key, inputs=inputs.names()))
+        record = audit.audit_record(paths, CASE_TEMPLATE, case.id, commit, history, moment)
+        jobs.append(case_job(paths.root, case.id, case.title, work / f"{case.id}.ipynb", record, key, as_of,
+                             inputs=inputs.names()))
     reused = len(cases) - len(jobs)
     if not portfolio:
         return ExecutionPlan(tuple(jobs), reused)
-    inputs = portfolio_inputs(paths, PORTFOLIO_TEMPLATE, as_of_date().isoformat())
+    inputs = portfolio_inputs(paths, PORTFOLIO_TEMPLATE, as_of)
     key = inputs.key(env)
     if not cache.is_fresh(PORTFOLIO, key):
-        jobs.append(portfolio_job(paths.root, work / f"{PORTFOLIO}.ipynb", key, inputs=inputs.names()))
+        jobs.append(portfolio_job(paths.root, work / f"{PORTFOLIO}.ipynb", key, as_of, inputs=inputs.names()))
     return ExecutionPlan(tuple(jobs), reused)
 
 
@@ -273,10 +291,11 @@ def _report_failure(failure: ExecutionFailure, job: NotebookJob, failed_dir: Pat
 
 
 def assemble_sources(paths: ProjectPaths, cases: list[EvaluatedCase], cache: ExecutionCache, source: Path,
-                     jobs: int | None = None) -> None:
+                     as_of: dt.date, jobs: int | None = None) -> None:
     """The book to build: hand-written pages, executed notebooks, generated pages, open data.
 
-    ``jobs``: processes that render documents (default: one per core).
+    ``as_of``: the build date (the open data's follow-up status is judged on it, as the
+    cases were). ``jobs``: processes that render documents (default: one per core).
     """
     source.mkdir(parents=True)
     for path in paths.book_sources:
@@ -290,7 +309,7 @@ def assemble_sources(paths: ProjectPaths, cases: list[EvaluatedCase], cache: Exe
     shutil.copyfile(cache.notebook(PORTFOLIO), source / PORTFOLIO_PAGE)
     reference = paths.reference_dir
     publisher = load_publisher(reference)
-    write_open_data(source / pages.OPEN_DATA, cases, load_regional_actors(reference),
+    write_open_data(source / pages.OPEN_DATA, cases, load_regional_actors(reference), as_of=as_of,
                     agencies=load_national_agencies(reference), publisher=publisher,
                     history=case_file_history(paths, [e.case.id for e in cases]))
     audits = {e.case.id: audit.recorded_audit(cache.notebook(e.case.id)) for e in cases}
@@ -406,7 +425,7 @@ def build_site(
 ) -> BuildSummary:
     """Build the whole site from the project at ``paths`` and publish it at ``output`` (default ``_build/html``)."""
     console = console or Console(stderr=True)
-    options = options or BuildOptions()
+    options = (options or BuildOptions()).fixed()
     output = output or paths.site
     output = output if output.is_absolute() else paths.root / output
     started, since = time.perf_counter(), _now()
@@ -414,15 +433,15 @@ def build_site(
 
     check_output(output)  # before any work: a folder that is not ours is refused at once
     with _damage_reported(console):
-        evaluations = EvaluationCache(paths)
-        cases = validate_all(paths, evaluations)  # before the lock: a bad case file leaves no trace
+        evaluations = EvaluationCache(paths, options.as_of)
+        cases = validate_all(paths, options.as_of, evaluations)  # before the lock: a bad case file leaves no trace
     check_publisher(paths, options.publish, console)
     summary = BuildSummary(cases=len(cases))
     cache = ExecutionCache(paths)
     with project_lock(paths.lock_file, wait=options.wait), _staging(output) as staging, _damage_reported(console):
         _require_same_code(paths, code, since)  # the cases were evaluated by the code this process runs
         evaluations.save()
-        plan = plan_executions(paths, cases, cache, staging / "executed")
+        plan = plan_executions(paths, cases, cache, staging / "executed", options.moment)
         summary.reused = plan.reused_cases
         if options.assemble:
             _require_merged_shards(plan)
@@ -436,7 +455,7 @@ def build_site(
             raise BuildFailed(_failure_summary(summary))
         cache.prune({e.case.id for e in cases} | {PORTFOLIO})
 
-        assemble_sources(paths, cases, cache, staging / "src", options.jobs)
+        assemble_sources(paths, cases, cache, staging / "src", options.as_of, options.jobs)
         _require_same_code(paths, code, since)
         console.print("Bygger webbplatsen med Jupyter Book …")
         building = time.perf_counter()
@@ -477,17 +496,17 @@ def build_preview(
     a whole build is needed anyway: no published site, or no complete last build.
     """
     console = console or Console(stderr=True)
-    options = options or BuildOptions()
+    options = (options or BuildOptions()).fixed()
     started, since = time.perf_counter(), _now()
     code = options.code or code_version(paths.package_dir)
     changed = {Path(path).resolve() for path in case_files}
-    cases = [e for e in validate_all(paths) if e.source.resolve() in changed]  # as the whole build validates
+    cases = [e for e in validate_all(paths, options.as_of) if e.source.resolve() in changed]  # as the whole build validates
     if not paths.site.exists() or not cases:
         return None
     summary = BuildSummary(cases=len(cases))
     cache = ExecutionCache(paths)
     with project_lock(paths.lock_file, wait=options.wait), _staging(paths.site) as staging, _damage_reported(console):
-        plan = plan_executions(paths, cases, cache, staging / "executed", portfolio=False)
+        plan = plan_executions(paths, cases, cache, staging / "executed", options.moment, portfolio=False)
         summary.reused = plan.reused_cases
         result = execute_plan(paths, plan, cache, options, console)
         summary.executed = len(result.executed)
@@ -555,14 +574,14 @@ def build_shard(
     they let ``casebook build --assemble`` build the site without executing any case.
     """
     console = console or Console(stderr=True)
-    options = options or BuildOptions()
+    options = (options or BuildOptions()).fixed()
     started, since = time.perf_counter(), _now()
     code = options.code or code_version(paths.package_dir)
-    cases = [evaluated for evaluated in validate_all(paths) if shard.contains(evaluated.case.id)]
+    cases = [evaluated for evaluated in validate_all(paths, options.as_of) if shard.contains(evaluated.case.id)]
     summary = BuildSummary(cases=len(cases))
     cache = ExecutionCache(paths)
     with project_lock(paths.lock_file, wait=options.wait), _staging(paths.shard_dir) as staging, _damage_reported(console):
-        plan = plan_executions(paths, cases, cache, staging / "executed", portfolio=False)
+        plan = plan_executions(paths, cases, cache, staging / "executed", options.moment, portfolio=False)
         summary.reused = plan.reused_cases
         executing = time.perf_counter()
         result = execute_plan(paths, plan, cache, options, console)

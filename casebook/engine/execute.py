@@ -92,21 +92,22 @@ class NotebookJob:
         return self.label or f"Ärendet {self.name}"
 
 
-def case_job(root: Path, case_id: str, title: str, output: Path, audit: dict, cache_key: str, **options) -> NotebookJob:
-    """The job that executes the case report template for one case."""
+def case_job(root: Path, case_id: str, title: str, output: Path, audit: dict, cache_key: str, as_of: str,
+             **options) -> NotebookJob:
+    """The job that executes the case report template for one case, judged as of the build date ``as_of`` (ISO)."""
     return NotebookJob(
         root=root, name=case_id, template=CASE_TEMPLATE,
         # Relative to notebooks/, the working directory, as in an analyst's Jupyter.
-        parameters={"case_path": f"../data/cases/{case_id}.yaml", "audit": audit},
+        parameters={"case_path": f"../data/cases/{case_id}.yaml", "as_of": as_of, "audit": audit},
         title=title, published_as=(CASE_PAGES / f"{case_id}.ipynb").as_posix(), output=output, cache_key=cache_key, **options,
     )
 
 
-def portfolio_job(root: Path, output: Path, cache_key: str, **options) -> NotebookJob:
-    """The job that executes the portfolio template over the repository's cases."""
+def portfolio_job(root: Path, output: Path, cache_key: str, as_of: str, **options) -> NotebookJob:
+    """The job that executes the portfolio template over the repository's cases, as of the build date ``as_of`` (ISO)."""
     return NotebookJob(
         root=root, name=PORTFOLIO, template=PORTFOLIO_TEMPLATE,
-        parameters={"cases_dir": "../data/cases", "reference_dir": "../data/reference"},
+        parameters={"cases_dir": "../data/cases", "reference_dir": "../data/reference", "as_of": as_of},
         title="Portfölj", published_as=PORTFOLIO_PAGE.as_posix(), output=output, cache_key=cache_key,
         label="Portföljen", orphan=False, **options,
     )

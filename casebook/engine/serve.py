@@ -238,7 +238,9 @@ def rebuild(paths: ProjectPaths, console: Console, options: BuildOptions, versio
     """One incremental build, changed case pages first; on failure print why and keep the last good site.
 
     True if it published. ``case_files``: the changed case files, if nothing else changed.
+    The preview and the whole build are one build: one moment, so one date, for both.
     """
+    options = options.fixed()
     if case_files:
         failed = True
         with _kept_alive(console):  # the whole build would stop on the same problem: it is not run

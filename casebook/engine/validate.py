@@ -14,6 +14,7 @@ cached and always reported. ``casebook check`` only reads the cache; a build wri
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import importlib.metadata
 import os
@@ -29,7 +30,6 @@ from casebook.domain.errors import CaseFileError, FieldProblem, UserError
 from casebook.domain.evaluation import EvaluatedCase, evaluate_case
 from casebook.domain.rules import first_sentence
 from casebook.domain.wording import unwritten_sections
-from casebook.domain.payments import as_of_date
 from casebook.domain.reference import load_publisher
 from casebook.engine.paths import CASE_SUFFIX, ProjectPaths
 from casebook.render.cache_entry import DamagedCacheEntry
@@ -39,11 +39,11 @@ NOTHING_RAN = "\n\nInget har körts och webbplatsen är oförändrad."
 EVALUATION_PACKAGES = ("pydantic", "pydantic_core", "PyYAML", "babel")
 
 
-def validate_all(paths: ProjectPaths, cache: EvaluationCache | None = None) -> list[EvaluatedCase]:
-    """Load, validate and compute every case; report every bad file at once.
+def validate_all(paths: ProjectPaths, as_of: dt.date, cache: EvaluationCache | None = None) -> list[EvaluatedCase]:
+    """Load, validate and compute every case as of the build date ``as_of``; report every bad file at once.
 
-    Unchanged cases come from ``cache`` (by default the project's, read only); nothing is
-    written here: a build saves the cache once it holds the project's lock.
+    Unchanged cases come from ``cache`` (by default the project's, read only; one made for the
+    same ``as_of``); nothing is written here: a build saves the cache once it holds the project's lock.
     """
     files = paths.case_files()
     errors: list[CaseFileError] = [
@@ -59,7 +59,7 @@ def validate_all(paths: ProjectPaths, cache: EvaluationCache | None = None) -> l
         files = [p for p in files if p not in outside]
         if any(p in outside for p in paths.reference_files()):
             raise UserError("\n\n".join(e.render() for e in errors) + NOTHING_RAN)
-    cache = cache or EvaluationCache(paths)
+    cache = cache or EvaluationCache(paths, as_of)
     evaluated = []
     for path in files:
         try:
@@ -111,10 +111,12 @@ def _publisher_problems(paths: ProjectPaths) -> list[CaseFileError]:
 
 
 class EvaluationCache:
-    """Evaluated cases of one project, reused while their case file and everything else is unchanged."""
+    """Evaluated cases of one project as of one build date, reused while their case file and
+    everything else is unchanged."""
 
-    def __init__(self, paths: ProjectPaths):
+    def __init__(self, paths: ProjectPaths, as_of: dt.date):
         self.paths = paths
+        self.as_of = as_of
         self.file = paths.build_dir / "cache" / "evaluated.pickle"
         self.key = self._key()
         self.entries: dict[str, tuple[str, EvaluatedCase]] = self._load()
@@ -122,7 +124,7 @@ class EvaluationCache:
 
     def _key(self) -> str:
         """Everything but the case file that an evaluated case depends on."""
-        digest = hashlib.sha256(f"{sys.version}\0{as_of_date().isoformat()}\0".encode())
+        digest = hashlib.sha256(f"{sys.version}\0{self.as_of.isoformat()}\0".encode())
         for name in EVALUATION_PACKAGES:
             digest.update(f"{name}={importlib.metadata.version(name)}\0".encode())
         for path in [*self.paths.package_sources(), *self.paths.reference_files()]:
@@ -155,7 +157,7 @@ class EvaluationCache:
         name = str(path)
         entry = self.entries.get(name)
         if entry is None or entry[0] != digest:
-            entry = (digest, evaluate_case(path, self.paths.reference_dir))
+            entry = (digest, evaluate_case(path, self.paths.reference_dir, as_of=self.as_of))
         self.used[name] = entry
         return entry[1]
 

@@ -78,11 +78,17 @@ class Verification:
     failed_cells: list[str] = field(default_factory=list)
 
 
-def verify_site(paths: ProjectPaths, site: Path, console: Console | None = None, jobs: int | None = None) -> list[Verification]:
-    """Verify ``site`` (a published site or a copy of one) against the project at ``paths``."""
+def verify_site(paths: ProjectPaths, site: Path, as_of: dt.date, console: Console | None = None,
+                jobs: int | None = None) -> list[Verification]:
+    """Verify ``site`` (a published site or a copy of one) against the project at ``paths``.
+
+    ``as_of``: the day of the verification (the command's). The project is checked as of it
+    (nothing recorded may come later); each published page, document and open-data file is
+    reproduced as of the build date it was made on.
+    """
     if not is_published_site(site):
         raise UserError(f"{site} är inte en webbplats som casebook har publicerat (filen {MARKER} saknas); inget har verifierats.")
-    cases = {evaluated.case.id: evaluated for evaluated in validate_all(paths)}
+    cases = {evaluated.case.id: evaluated for evaluated in validate_all(paths, as_of)}
     published = sorted((site / PUBLISHED_CASES).glob("*.ipynb"))
     if not published:
         raise UserError(f"Inga publicerade ärendesidor i {site}. Bygg webbplatsen först (make site).")
@@ -114,7 +120,7 @@ def verify_site(paths: ProjectPaths, site: Path, console: Console | None = None,
             if case_id in reproduced and isinstance(reproduced[case_id], Path):
                 problems[case_id] += _check_figures(site, case_id, reproduced[case_id])
             problems[case_id] += _check_documents(paths, site, cases[case_id], audit.recorded_audit(notebook), work)
-        site_problems = _check_open_data(paths, site, list(cases.values()), notebooks, problems, work)
+        site_problems = _check_open_data(paths, site, list(cases.values()), notebooks, problems, work, as_of)
     for case_id in problems:  # a file the whole site shares is every case's problem
         problems[case_id] += site_problems
     return [
@@ -132,13 +138,13 @@ def verify_site(paths: ProjectPaths, site: Path, console: Console | None = None,
 # --- The notebooks ------------------------------------------------------------------------
 
 
-def _injected_audit(notebook: Path) -> dict | None:
-    """The audit record as papermill injected it into the notebook (its keys in their order; the
-    notebook's metadata keeps them sorted, and the order shows in the audit table)."""
+def _injected(notebook: Path, name: str) -> object:
+    """A parameter as papermill injected it into the notebook (the audit record with its keys in
+    their order: the notebook's metadata keeps them sorted, and the order shows in the audit table)."""
     for cell in nbformat.read(notebook, as_version=4).cells:
         if "injected-parameters" in cell.metadata.get("tags", []):
             for node in ast.parse(cell.source).body:
-                if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["audit"]:
+                if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == [name]:
                     return ast.literal_eval(node.value)
     return None
 
@@ -171,8 +177,8 @@ def _execute_again(paths: ProjectPaths, cases: dict[str, EvaluatedCase], noteboo
     for case_id, notebook in notebooks.items():
         meta = nbformat.read(notebook, as_version=4).metadata.get("casebook", {})
         job = case_job(paths.root, case_id, cases[case_id].case.title, work / "executed" / f"{case_id}.ipynb",
-                       _injected_audit(notebook), meta.get("cache_key", ""), inputs=tuple(meta.get("inputs", ())),
-                       kernel_name=KERNEL_NAME)
+                       _injected(notebook, "audit"), meta.get("cache_key", ""), _injected(notebook, "as_of"),
+                       inputs=tuple(meta.get("inputs", ())), kernel_name=KERNEL_NAME)
         epoch = clock.fixed_epoch() or _executed_at(notebook)
         planned.append(replace(job, environment=(("SOURCE_DATE_EPOCH", epoch),) if epoch else ()))
     (work / "executed").mkdir()
@@ -288,6 +294,11 @@ def _check_figures(site: Path, case_id: str, reproduced: Path) -> list[str]:
     return problems
 
 
+def _date_of(epoch: str) -> dt.date:
+    """The build date of a moment given as ``SOURCE_DATE_EPOCH``."""
+    return clock.date_of(dt.datetime.fromtimestamp(int(epoch), dt.UTC))
+
+
 def _pdf_date(pdf: Path) -> str | None:
     """``SOURCE_DATE_EPOCH`` of the moment a published PDF says it was written."""
     found = _PDF_DATE.search(pdf.read_bytes()) if pdf.is_file() else None
@@ -316,7 +327,7 @@ def _check_documents(paths: ProjectPaths, site: Path, evaluated: EvaluatedCase, 
         out = work / folder / case_id
         with _environment({"SOURCE_DATE_EPOCH": epoch}):
             # Evaluated again as of the document's date: a follow-up's rules are judged on it.
-            render(evaluate_case(evaluated.source, paths.reference_dir), out)
+            render(evaluate_case(evaluated.source, paths.reference_dir, as_of=_date_of(epoch)), out)
         for path in published:
             if not path.is_file() or path.read_bytes() != (out / path.name).read_bytes():
                 problems.append(f"{folder}/{path.name} är inte det dokument som paketet skriver")
@@ -364,7 +375,7 @@ def _build_history(paths: ProjectPaths, case_ids: list[str], published_dir: Path
 
 
 def _check_open_data(paths: ProjectPaths, site: Path, cases: list[EvaluatedCase], notebooks: dict[str, Path],
-                     problems: dict[str, list[str]], work: Path) -> list[str]:
+                     problems: dict[str, list[str]], work: Path, today: dt.date) -> list[str]:
     """Write the open data again and compare: each case's rows into its problems; what differs in
     the other files is returned (a problem of every case)."""
     published_dir = site / SITE_OPEN_DATA
@@ -374,9 +385,10 @@ def _check_open_data(paths: ProjectPaths, site: Path, cases: list[EvaluatedCase]
     rebuilt_dir = work / "data"
     reference = paths.reference_dir
     history = _build_history(paths, [e.case.id for e in cases], published_dir, as_of)
+    day = _date_of(as_of) if as_of else today
     with _environment({"SOURCE_DATE_EPOCH": as_of}):
-        cases = [evaluate_case(evaluated.source, reference) for evaluated in cases]  # judged as of that day
-        written = write_open_data(rebuilt_dir, cases, load_regional_actors(reference),
+        cases = [evaluate_case(evaluated.source, reference, as_of=day) for evaluated in cases]  # judged as of that day
+        written = write_open_data(rebuilt_dir, cases, load_regional_actors(reference), as_of=day,
                                   agencies=load_national_agencies(reference), publisher=load_publisher(reference),
                                   history=history)
     site_problems = []

@@ -424,7 +424,7 @@ class CaseView:
         return styled_table(frame, "Undertecknare och källa", "signatories", escape=False)
 
     def audit_table(self, audit: dict | None) -> HTML:
-        """Input hashes, commit, versions and execution time (see ``casebook.engine.audit``)."""
+        """Input hashes, commit, versions, execution time and build date (see ``casebook.engine.audit``)."""
         if audit is None:
             frame = pd.DataFrame([("Revisionsspår", NO_AUDIT)], columns=["Uppgift", "Värde"])
             return styled_table(frame, "Revisionsspår", "audit")
@@ -432,6 +432,7 @@ class CaseView:
         rows.append(("Git-commit", audit["commit"] or "okänd (bygget kördes utanför ett git-arkiv)"))
         rows += [(f"Version av {name}", version) for name, version in audit["versions"].items()]
         rows.append(("Körd (UTC)", audit["executed_at"]))
+        rows.append(("Byggdatum som sidan bedöms per", audit["as_of"]))
         return styled_table(pd.DataFrame(rows, columns=["Uppgift", "Värde"]), "Revisionsspår: vad sidan är beräknad från", "audit",
                             column_classes={"Värde": "casebook-hash"})
 
@@ -493,10 +494,12 @@ class CaseView:
         return charts.payment_chart(self.figures)
 
 
-def prepare(case: str | Path, reference_dir: str | Path | None = None) -> CaseView:
+def prepare(case: str | Path, reference_dir: str | Path | None = None, *, as_of: dt.date | str) -> CaseView:
     """Evaluate one case (see :func:`~casebook.domain.evaluation.evaluate_case`) and view it.
 
     ``case``: a case file's path, or a case id looked up in the project the working directory
-    is in (:func:`~casebook.domain.model.case_file_of`).
+    is in (:func:`~casebook.domain.model.case_file_of`). ``as_of``: the build date the case is
+    judged on, a date or ``YYYY-MM-DD`` (as the build passes it to the notebook).
     """
-    return CaseView(evaluate_case(case_file_of(case), reference_dir))
+    as_of = as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(as_of)
+    return CaseView(evaluate_case(case_file_of(case), reference_dir, as_of=as_of))

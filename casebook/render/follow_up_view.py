@@ -19,7 +19,7 @@ from matplotlib.ticker import FuncFormatter
 from casebook.domain import formatting as fmt
 from casebook.domain.evaluation import EvaluatedCase
 from casebook.domain.finance import percent
-from casebook.domain.payments import PaymentLine, PaymentSchedule, Stage, as_of_date, case_schedule, stage
+from casebook.domain.payments import PaymentLine, PaymentSchedule, Stage, case_schedule, stage
 from casebook.render import charts
 from casebook.render.tables import styled_table
 
@@ -30,7 +30,7 @@ def status_line(evaluated: EvaluatedCase) -> HTML | None:
     s = case_schedule(case)
     if s is None:
         return None
-    today = as_of_date()
+    today = evaluated.as_of
     current = stage(case, today)
     parts = [f"{current.label}."]
     left = "outnyttjat" if current is Stage.CLOSED else "kvar"

@@ -16,6 +16,7 @@ each other format has its own module.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 from pathlib import Path
@@ -103,6 +104,7 @@ def write_open_data(
     reports: list[EvaluatedCase],
     actors: tuple[RegionalActor, ...],
     *,
+    as_of: dt.date,
     agencies: tuple[NationalAgency, ...] = (),
     publisher: Publisher | None = None,
     history: DataHistory | None = None,
@@ -111,12 +113,13 @@ def write_open_data(
 
     Without a ``publisher`` only the tables and the case files are written: the 360Giving
     file, the data package and the catalogue must name who publishes them and where.
-    ``history`` (by default the case files' modification times) dates every record.
+    ``history`` (by default the case files' modification times) dates every record; a
+    followed-up case's status is judged on the build date ``as_of``.
     """
     history = history or DataHistory.from_files(reports)
     numbers = OrganisationNumbers(reports, actors, agencies)
     out.mkdir(parents=True, exist_ok=True)
-    decisions = decision_rows(reports, numbers)
+    decisions = decision_rows(reports, numbers, as_of)
     financing = financing_rows(reports, numbers)
     payments = payment_rows(reports)
     texts = {}

@@ -10,8 +10,8 @@ point) and ISO dates; Swedish formatting is for the pages only. Rows are sorted 
 and plan order (payments: the advance, then the requests in case-file order), and every
 timestamp comes from the case files' history (:class:`DataHistory`), so the same data give
 the same bytes. The one value that depends on the day of the build is a followed-up case's
-status (``follow_up_status``, judged as of ``follow_up_status_date``): the case pages judge
-it on the same day (:func:`casebook.domain.payments.as_of_date`).
+status (``follow_up_status``, judged as of ``follow_up_status_date``): the build passes its one
+date (fixed once, :func:`casebook.domain.clock.as_of_date`) to the case pages and to the open data alike.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from casebook.domain import organisation_number
 from casebook.domain.evaluation import EvaluatedCase
 from casebook.domain.finance import FinancingShare
 from casebook.domain.model import CASE_ID_PATTERN, CaseState, FinancierKind, Recommendation
-from casebook.domain.payments import Stage, as_of_date, case_schedule, stage
+from casebook.domain.payments import Stage, case_schedule, stage
 from casebook.domain.reference import NationalAgency, RegionalActor
 from casebook.domain.rules import Outcome
 from casebook.render.zip_archive import stable_zip
@@ -282,12 +282,11 @@ def _share(s: FinancingShare) -> Decimal:
     return s.share.quantize(SHARE_DECIMALS)
 
 
-def decision_rows(reports: list[EvaluatedCase], numbers: OrganisationNumbers, today: dt.date | None = None) -> list[dict]:
+def decision_rows(reports: list[EvaluatedCase], numbers: OrganisationNumbers, today: dt.date) -> list[dict]:
     """One typed row per case: ints, ``Decimal`` shares, booleans, ISO dates and ``None``.
 
-    The follow-up status is judged on ``today`` (by default the build date, :func:`as_of_date`).
+    The follow-up status is judged on ``today``: the build date, the one its case pages are judged on.
     """
-    today = today or as_of_date()
     rows = []
     for r in reports:
         case, f = r.case, r.figures

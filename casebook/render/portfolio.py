@@ -7,6 +7,7 @@ known.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,7 @@ from casebook.render.case_view import GluedText
 from casebook.render.tables import styled_table
 from casebook.domain.rules import Outcome
 from casebook.domain.model import CaseState
-from casebook.domain.payments import Stage, as_of_date, case_schedule, stage
+from casebook.domain.payments import Stage, case_schedule, stage
 
 CLOSING_SOON_DAYS = 90
 """A decided case whose project ends within this many days of the build date is closing soon."""
@@ -37,6 +38,7 @@ def _year(report: EvaluatedCase) -> int:
 @dataclass(frozen=True)
 class Portfolio:
     reports: tuple[EvaluatedCase, ...]
+    as_of: dt.date  # the build date: where each case stands, what is overdue or closing soon
 
     def cases_frame(self) -> pd.DataFrame:
         rows = []
@@ -165,7 +167,7 @@ class Portfolio:
         Paid amounts are known only for cases that record a follow-up; the others are counted
         apart (``recorded`` is False) rather than taken as nothing paid.
         """
-        today = as_of_date()
+        today = self.as_of
         rows = []
         for r in self.reports:
             case = r.case
@@ -227,7 +229,7 @@ class Portfolio:
 
     def overdue_final_reports_table(self) -> HTML:
         """Cases whose final report has not come in by its due date, as of the build date."""
-        today = as_of_date()
+        today = self.as_of
         frame = self.follow_up_frame()
         overdue = frame[frame["overdue"]]
         if overdue.empty:
@@ -244,7 +246,7 @@ class Portfolio:
 
     def closing_soon_table(self) -> HTML:
         """Decided, open cases whose project ends within :data:`CLOSING_SOON_DAYS` days of the build date."""
-        today = as_of_date()
+        today = self.as_of
         frame = self.follow_up_frame()
         soon = frame[frame["closing_soon"]].sort_values(["project_end", "case_id"])
         if soon.empty:
@@ -289,7 +291,9 @@ class Portfolio:
             return charts.to_svg(figure)
 
 
-def load_portfolio(cases_dir: str | Path, reference_dir: str | Path) -> Portfolio:
-    """Every case under ``cases_dir``, by file name, with its figures and rule results."""
+def load_portfolio(cases_dir: str | Path, reference_dir: str | Path, as_of: dt.date | str) -> Portfolio:
+    """Every case under ``cases_dir``, by file name, with its figures and rule results, judged as of
+    the build date ``as_of`` (a date, or ``YYYY-MM-DD`` as the build passes it to the notebook)."""
+    as_of = as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(as_of)
     paths = sorted(Path(cases_dir).glob("*.yaml"))
-    return Portfolio(tuple(evaluate_case(path, reference_dir) for path in paths))
+    return Portfolio(tuple(evaluate_case(path, reference_dir, as_of=as_of) for path in paths), as_of)

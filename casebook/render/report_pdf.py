@@ -29,7 +29,6 @@ from casebook.domain import formatting as fmt
 from casebook.domain.evaluation import EvaluatedCase
 from casebook.render import cache_entry
 from casebook.render.case_view import CaseView
-from casebook.domain.payments import as_of_date
 from casebook.render.typst_pdf import (Mapper, compile_pdf, creation_time, json_input, link_or_copy, narrative_data,
                                       package_files, prune_cache, refuse_control_characters, render_stale,
                                       shared_inputs_digest, write_atomically)
@@ -202,14 +201,14 @@ def report_shared_digest(reference_dir: Path) -> bytes:
 
 def report_key(evaluated: EvaluatedCase, audit: dict | None, created: dt.datetime | None, shared: bytes) -> str:
     """SHA-256 over what the PDF is made from: the case file, its audit record, ``shared``
-    (:func:`report_shared_digest`), the build date for a case judged on it (a follow-up), and
+    (:func:`report_shared_digest`), the build date for a case judged on it (a follow-up: ``evaluated.as_of``), and
     the ``SOURCE_DATE_EPOCH`` in force (``None`` when it is unset).
 
     From the inputs, not from the built content: deciding that 1 000 unchanged reports are
     current must not build 1 000 reports.
     """
     digest = hashlib.sha256()
-    as_of = as_of_date().isoformat().encode() if evaluated.case.follow_up is not None else b""
+    as_of = evaluated.as_of.isoformat().encode() if evaluated.case.follow_up is not None else b""
     for name, data in (("case", evaluated.source.read_bytes()), ("audit", json_input(audit).encode()),
                        ("shared", shared), ("as-of", as_of),
                        ("SOURCE_DATE_EPOCH", str(int(created.timestamp())).encode() if created else b"unset")):
