@@ -236,7 +236,7 @@ def _verify(paths: ProjectPaths, console: Console) -> int:
     check_output(paths.site)  # republished below: refused before the work if it is not ours
     moment = clock.now()  # one moment for the verification and the build that republishes it
     results = verify_site(paths, paths.site, clock.date_of(moment), console)
-    write_verification(paths.verification_file, results)
+    write_verification(paths.verification_file, results, moment)
     code = _report_verification(results, console)
     build_site(paths, paths.site, console, BuildOptions(moment=moment))
     return code
@@ -246,8 +246,9 @@ def _verify_copy(paths: ProjectPaths, site: Path, console: Console) -> int:
     """Verify a copy of a site; the result is written into the copy (``verification.json``), nowhere else."""
     from casebook.engine.verify import RECORD_NAME, verify_site, write_verification
 
-    results = verify_site(paths, site, clock.as_of_date(), console)
-    write_verification(site / RECORD_NAME, results)
+    moment = clock.now()
+    results = verify_site(paths, site, clock.date_of(moment), console)
+    write_verification(site / RECORD_NAME, results, moment)
     console.print(f"Resultatet finns i {site / RECORD_NAME}.", soft_wrap=True, markup=False)
     return _report_verification(results, console)
 

@@ -3,6 +3,7 @@ last re-executed and how many outputs were compared; stale and unverified cases 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from conftest import FICTIONAL_BASE_PATH, REFERENCE_DIR, REPO, SPIN_PATH
@@ -66,5 +67,7 @@ def test_the_verification_records_the_ci_run_that_made_it(tmp_path, monkeypatch)
     monkeypatch.setenv("GITHUB_SERVER_URL", "https://github.com")
     monkeypatch.setenv("GITHUB_REPOSITORY", "exempel/casebook")
     monkeypatch.setenv("GITHUB_RUN_ID", "123")
-    write_verification(tmp_path / "v.json", [])
-    assert json.loads((tmp_path / "v.json").read_text())["run_url"] == "https://github.com/exempel/casebook/actions/runs/123"
+    write_verification(tmp_path / "v.json", [], dt.datetime(2099, 3, 2, 4, 5, 6, tzinfo=dt.UTC))
+    recorded = json.loads((tmp_path / "v.json").read_text())
+    assert recorded["run_url"] == "https://github.com/exempel/casebook/actions/runs/123"
+    assert recorded["verified_at"] == "2099-03-02T04:05:06Z"  # the command's moment, from the one clock

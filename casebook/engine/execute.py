@@ -12,7 +12,6 @@ and papermill still writes the partial notebook for inspection.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,7 +79,6 @@ class NotebookJob:
     kernel_name: str = KERNEL_NAME
     timeout: float = DEFAULT_TIMEOUT
     inputs: tuple[str, ...] = field(default=(), compare=False)
-    environment: tuple[tuple[str, str], ...] = ()  # set for this notebook's kernel (verify: as of its execution)
 
     @property
     def case_id(self) -> str:
@@ -144,7 +142,6 @@ def execute(job: NotebookJob) -> ExecutionFailure | None:
     (Seen once in a cold build of 1 000 cases. The likely cause, not confirmed: jupyter_client
     chooses a kernel's ports before the kernel binds them, and a port taken in between ends it.)
     """
-    os.environ.update(dict(job.environment))  # in a worker process, which runs one notebook at a time
     for _ in range(KERNEL_START_ATTEMPTS - 1):
         failure = _execute_once(job)
         if failure is None or not failure.kernel_did_not_start:

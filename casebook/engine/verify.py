@@ -5,7 +5,7 @@ For every case of the project, and every case notebook the site publishes:
 - the notebook is matched by the case id recorded inside it (``metadata.casebook.case_id``),
   not by its file name: a notebook published under another case's name is a failure;
 - the notebook is executed again from the project's template, in a fresh kernel, with the
-  audit record it was published with, as of the moment it was executed, and the result
+  audit record and the build date it was published with, and the result
   must be the published notebook byte for byte (a difference names its cells);
 - the audit record must be true: every input it lists (the case file, the template, the
   rules, the reference data) must have the SHA-256 it records, and so must the case file
@@ -37,7 +37,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -169,18 +169,17 @@ def _environment(changes: dict[str, str | None]) -> Iterator[None]:
 
 def _execute_again(paths: ProjectPaths, cases: dict[str, EvaluatedCase], notebooks: dict[str, Path], work: Path,
                    console: Console, jobs: int | None) -> dict[str, Path | ExecutionFailure]:
-    """Each published case notebook executed again from the template, in fresh kernels, as of its execution."""
+    """Each published case notebook executed again from the template, in fresh kernels, with the
+    parameters it was published with: its audit record and the build date it was judged on."""
     from casebook.engine.build import _run_in_workers
     from casebook.engine.site import default_jobs
 
     planned = []
     for case_id, notebook in notebooks.items():
         meta = nbformat.read(notebook, as_version=4).metadata.get("casebook", {})
-        job = case_job(paths.root, case_id, cases[case_id].case.title, work / "executed" / f"{case_id}.ipynb",
-                       _injected(notebook, "audit"), meta.get("cache_key", ""), _injected(notebook, "as_of"),
-                       inputs=tuple(meta.get("inputs", ())), kernel_name=KERNEL_NAME)
-        epoch = clock.fixed_epoch() or _executed_at(notebook)
-        planned.append(replace(job, environment=(("SOURCE_DATE_EPOCH", epoch),) if epoch else ()))
+        planned.append(case_job(paths.root, case_id, cases[case_id].case.title, work / "executed" / f"{case_id}.ipynb",
+                                _injected(notebook, "audit"), meta.get("cache_key", ""), _injected(notebook, "as_of"),
+                                inputs=tuple(meta.get("inputs", ())), kernel_name=KERNEL_NAME))
     (work / "executed").mkdir()
     results: dict[str, Path | ExecutionFailure] = {}
 
@@ -408,8 +407,9 @@ def _check_open_data(paths: ProjectPaths, site: Path, cases: list[EvaluatedCase]
     return site_problems
 
 
-def write_verification(path: Path, results: list[Verification]) -> None:
-    verified_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+def write_verification(path: Path, results: list[Verification], moment: dt.datetime) -> None:
+    """Record ``results`` as verified at ``moment`` (the command's, from the one clock)."""
+    verified_at = audit.execution_time(moment)
     data = {"verified_at": verified_at, "results": [asdict(r) for r in results]}
     # In GitHub Actions, the run that verified: the Verifiering page links it.
     if all(os.environ.get(name) for name in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")):
