@@ -1,4 +1,5 @@
-"""One clock: a build reads the time once, as it starts, and judges every case on that day.
+"""One clock: a build reads the time once, as it starts, and judges every case on that day;
+the rules, views, portfolio and open data take the date and never read the clock.
 
 A build that runs across midnight UTC must not judge the first cases on one day and the rest
 on the next: the clock is patched to say 23:59:59 on its first reading and the next day on
@@ -20,14 +21,35 @@ from conftest import REPO, copy_project, git
 from rich.console import Console
 
 from casebook.domain import clock
+from casebook.domain.evaluation import evaluate_case
+from casebook.domain.rules import Outcome
 from casebook.engine import build
 from casebook.engine.audit import recorded_audit
 from casebook.engine.paths import ProjectPaths
+from casebook.render.case_view import CaseView
+from casebook.render.opendata_tables import OrganisationNumbers, decision_rows
+from casebook.render.portfolio import Portfolio
 
 CASES = REPO / "tests" / "cases"
+REFERENCE_DIR = REPO / "data" / "reference"
 BEFORE_MIDNIGHT = dt.datetime(2101, 2, 28, 23, 59, 59, tzinfo=dt.UTC)  # the final report's last day
 AFTER_MIDNIGHT = dt.datetime(2101, 3, 1, 0, 0, 1, tzinfo=dt.UTC)
 DUE_CASES = ("fiktiv-uppfoljning-forskott", "fiktiv-uppfoljning-forskott-kopia")
+
+
+def test_rules_views_portfolio_and_open_data_take_the_date_and_never_read_the_clock(monkeypatch):
+    def no_clock() -> dt.datetime:
+        raise AssertionError("read the clock")
+
+    monkeypatch.setattr(clock, "now", no_clock)
+    day = dt.date(2101, 3, 1)  # the day after the final report's last day
+    evaluated = evaluate_case(CASES / "fiktiv-uppfoljning-forskott.yaml", REFERENCE_DIR, as_of=day)
+    on_time = next(r for r in evaluated.results if r.rule.id == "uppfoljning-slutrapport-i-tid")
+    assert on_time.outcome is Outcome.NOT_MET and "Försenad med 1 dag per byggdatum 2101-03-01" in on_time.evidence
+    assert "Läge per byggdatum 2101-03-01:</strong> Slutrapporten är försenad." in CaseView(evaluated).follow_up_status().data
+    assert "per byggdatum 2101-03-01 (1 st.)" in Portfolio((evaluated,), day).overdue_final_reports_table().data
+    row = decision_rows([evaluated], OrganisationNumbers([evaluated]), day)[0]
+    assert (row["follow_up_status"], row["follow_up_status_date"]) == ("final_report_overdue", "2101-03-01")
 
 
 def _injected(notebook: nbformat.NotebookNode) -> dict:
