@@ -110,8 +110,7 @@ class BuildOptions:
 
     @property
     def as_of(self) -> dt.date:
-        """The build date (of a fixed moment, see :meth:`fixed`)."""
-        assert self.moment is not None, "the build's moment is fixed as it starts"
+        """The build date, of options whose moment is :meth:`fixed`."""
         return clock.date_of(self.moment)
 
 
