@@ -81,7 +81,7 @@ def test_spin_page_has_captioned_tables_and_charts_with_alt_text(spin_page):
 
 def test_spin_page_hides_code_and_the_parameters_cell(spin_page):
     html = spin_page.read_text(encoding="utf-8")
-    for code in ("case_path =", "case_id =", "audit = ", "prepare(case_path or case_id)", "report.facts_table()", "glue_all()"):
+    for code in ("case_path =", "case_id =", "as_of =", "audit = ", "prepare(case_path or case_id", "report.facts_table()", "glue_all()"):
         assert code not in html, code
 
 
@@ -126,7 +126,8 @@ def test_downloadable_notebook_keeps_code_and_no_machine_paths(site):
     notebook = nbformat.read(notebook_path, as_version=4)
     sources = "\n".join(c.source for c in notebook.cells if c.cell_type == "code")
     assert 'case_path = "../data/cases/rjh-2025-spin.yaml"' in sources
-    assert "prepare(case_path or case_id)" in sources
+    assert "prepare(case_path or case_id, as_of=as_of or as_of_date())" in sources
+    assert f'as_of = "{notebook.metadata["papermill"]["parameters"]["audit"]["as_of"]}"' in sources  # the build's date
     assert notebook.metadata["papermill"]["input_path"] == "notebooks/case_report.ipynb"
     build_root = str(site.parents[1])
     for path in site.rglob("*"):
