@@ -48,7 +48,8 @@ def stage_seconds(lines: int, repeats: int = 3) -> dict[str, float]:
     from casebook.domain.clock import as_of_date
     from casebook.domain.evaluation import EvaluatedCase, check_against_reference
     from casebook.domain.finance import financing_figures
-    from casebook.domain.model import AS_OF, Case, _read_text
+    from casebook.domain.model import AS_OF, Case
+    from casebook.domain.case_file import read_case_text
     from casebook.domain.reference import load_national_agencies, load_regional_actors
     from casebook.domain.rules import CaseContext, evaluate
     from casebook.domain.yaml_reader import read_yaml
@@ -69,7 +70,7 @@ def stage_seconds(lines: int, repeats: int = 3) -> dict[str, float]:
                 result = work()
                 best[name] = min(best.get(name, float("inf")), time.perf_counter() - started)
                 return result
-            raw = stage("read text", lambda: _read_text(path))
+            raw = stage("read text", lambda: read_case_text(path))
             document = stage("YAML and its strict checks", lambda: read_yaml(raw))
             case = stage("pydantic validation", lambda: Case.model_validate(document, context={AS_OF: as_of}))
             stage("reference and proposal checks", lambda: (check_against_reference(case, path, agencies),

@@ -16,7 +16,8 @@ import pytest
 
 from casebook.domain.clock import as_of_date
 from casebook.domain.finance import financing_figures
-from casebook.domain.model import Case, load_case
+from casebook.domain.model import Case
+from casebook.domain.case_file import load_case
 from casebook.domain.reference import load_national_agencies, load_regional_actors
 from casebook.domain.rules import CaseContext, RuleResult, evaluate
 from casebook.domain import clock

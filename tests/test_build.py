@@ -19,7 +19,7 @@ from bs4 import BeautifulSoup
 from conftest import REPO, SPIN_PATH, casebook, copy_project, frictionless_validate, git, make_git_history
 
 from casebook.domain.clock import as_of_date
-from casebook.domain.model import load_case
+from casebook.domain.case_file import load_case
 from casebook.domain.rules import RULES, applicable_rule_sets, rules_for
 
 # Every test here builds the whole site (or uses a site built for the module).

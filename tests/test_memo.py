@@ -422,7 +422,7 @@ def test_each_figure_of_a_hand_written_proposal_is_checked(tmp_path, replacement
         assert old in proposal, old
         proposal = proposal.replace(old, new)
     root = _project_with(tmp_path, _spin_with_proposal(proposal))
-    from casebook.domain.model import load_case
+    from casebook.domain.case_file import load_case
 
     problems = [f"{p.field}: {p.message}" for p in proposal_problems(load_case(root / "data" / "cases" / "rjh-2025-spin.yaml", as_of=as_of_date()))]
     if problem is None:

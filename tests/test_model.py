@@ -11,7 +11,8 @@ from conftest import SPIN_PATH
 
 from casebook.domain.clock import as_of_date
 from casebook.domain.errors import CaseFileError
-from casebook.domain.model import Case, FinancierKind, RuleSetId, case_json_schema, load_case
+from casebook.domain.model import Case, FinancierKind, RuleSetId, case_json_schema
+from casebook.domain.case_file import load_case
 from casebook.domain.yaml_reader import read_yaml
 
 

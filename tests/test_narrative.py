@@ -14,7 +14,8 @@ from casebook.cli import main
 from casebook.domain import narrative
 from casebook.domain.clock import as_of_date
 from casebook.domain.errors import CaseFileError
-from casebook.domain.model import NARRATIVE_SINCE_VERSION, SCHEMA_VERSION, Recommendation, case_json_schema, load_case
+from casebook.domain.model import NARRATIVE_SINCE_VERSION, SCHEMA_VERSION, Recommendation, case_json_schema
+from casebook.domain.case_file import load_case
 from casebook.domain.narrative import ListBlock, Paragraph, Run
 
 FOLLOW_UP_V3 = REPO / "tests" / "cases" / "fiktiv-uppfoljning-tak.yaml"

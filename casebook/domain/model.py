@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-import re
 from decimal import Decimal
 from enum import Enum
 from functools import cached_property
-from pathlib import Path
 from typing import Annotated
 
 from pydantic import (
@@ -24,21 +22,18 @@ from pydantic import (
     Strict,
     StrictInt,
     StringConstraints,
-    ValidationError,
     ValidationInfo,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
 from casebook.domain import narrative
-from casebook.domain.errors import CaseFileError, FieldProblem, UserError, field_path, printable
 from casebook.domain.formatting import kronor
 from casebook.domain.organisation_number import OrganisationNumber
 from casebook.domain.text import ShortText, Text
-from casebook.domain.yaml_reader import YamlProblem, read_yaml
 
 
-class _FieldValueError(ValueError):
+class FieldValueError(ValueError):
     """A failed cross-field check, naming the field it concerns (relative to the model checked)."""
 
     def __init__(self, field: str | tuple[str | int, ...], message: str):
@@ -164,7 +159,7 @@ class Dates(_Strict):
     def _project_ends_after_it_starts(self, info: ValidationInfo) -> "Dates":
         _not_in_future(info, application_received=self.application_received, decision=self.decision)
         if self.project_end <= self.project_start:
-            raise _FieldValueError(
+            raise FieldValueError(
                 "project_end",
                 f"projektslut {self.project_end.isoformat()} måste vara efter projektstart {self.project_start.isoformat()}"
             )
@@ -480,7 +475,7 @@ class Case(_Strict):
     def _financing_plan_names_the_decision_maker_once(self) -> "Case":
         own = [line for line in self.financing_plan if line.financier == self.decision_maker.name]
         if len(own) != 1:
-            raise _FieldValueError(
+            raise FieldValueError(
                 "financing_plan",
                 f"finansieringsplanen ska ha exakt en rad för beslutsfattaren "
                 f"'{self.decision_maker.name}', har {len(own)}"
@@ -488,7 +483,7 @@ class Case(_Strict):
         if self.stated_total_financing is not None:
             total = sum(line.amount for line in self.financing_plan)
             if total != self.stated_total_financing:
-                raise _FieldValueError(
+                raise FieldValueError(
                     "stated_total_financing",
                     f"finansieringsplanens rader summerar till {kronor(total)}, men stated_total_financing är "
                     f"{kronor(self.stated_total_financing)}",
@@ -497,7 +492,7 @@ class Case(_Strict):
         counts = Counter(line.financier for line in self.financing_plan)
         duplicates = sorted(name for name, count in counts.items() if count > 1)
         if duplicates:
-            raise _FieldValueError("financing_plan", f"finansiären förekommer mer än en gång: {', '.join(duplicates)}")
+            raise FieldValueError("financing_plan", f"finansiären förekommer mer än en gång: {', '.join(duplicates)}")
         if self.follow_up is not None:
             _check_follow_up(self)
         if self.schema_version < NARRATIVE_SINCE_VERSION:
@@ -505,7 +500,7 @@ class Case(_Strict):
                                                 ("source_document.corrections", bool(self.source_document.corrections)))
                      if present]
             if newer:
-                raise _FieldValueError(newer[0], f"{newer[0]} kräver schema_version {NARRATIVE_SINCE_VERSION} eller senare")
+                raise FieldValueError(newer[0], f"{newer[0]} kräver schema_version {NARRATIVE_SINCE_VERSION} eller senare")
         return self
 
     def _status_is_consistent(self) -> None:
@@ -516,18 +511,18 @@ class Case(_Strict):
             recorded = [name for name in ("decided_by", "decision_reference", "decided_share_percent", "decided_max_amount")
                         if getattr(status, name) is not None]
             if decided_on is not None:
-                raise _FieldValueError("dates.decision", "status.state är proposal men dates.decision har ett datum: ett förslag har inget beslutsdatum")
+                raise FieldValueError("dates.decision", "status.state är proposal men dates.decision har ett datum: ett förslag har inget beslutsdatum")
             if recorded:
-                raise _FieldValueError("status", f"status.state är proposal men beslutsuppgifter är ifyllda: status.{', status.'.join(recorded)}")
+                raise FieldValueError("status", f"status.state är proposal men beslutsuppgifter är ifyllda: status.{', status.'.join(recorded)}")
             return
         if decided_on is None:
-            raise _FieldValueError("dates.decision", f"status.state är {status.state.value}: dates.decision (beslutsdatum) ska anges")
+            raise FieldValueError("dates.decision", f"status.state är {status.state.value}: dates.decision (beslutsdatum) ska anges")
         if status.decided_by is None:
-            raise _FieldValueError("status.decided_by", f"status.state är {status.state.value}: status.decided_by (vem som beslutade) ska anges")
+            raise FieldValueError("status.decided_by", f"status.state är {status.state.value}: status.decided_by (vem som beslutade) ska anges")
         if status.state is CaseState.REJECTED and (status.decided_share_percent or status.decided_max_amount):
-            raise _FieldValueError("status", "ett avslag har ingen beviljad andel eller beviljat maxbelopp")
+            raise FieldValueError("status", "ett avslag har ingen beviljad andel eller beviljat maxbelopp")
         if decided_on < self.dates.application_received:
-            raise _FieldValueError(
+            raise FieldValueError(
                 "dates.decision",
                 f"beslutsdatum {decided_on.isoformat()} är före ansökningsdatum {self.dates.application_received.isoformat()}"
             )
@@ -620,161 +615,6 @@ def _check_follow_up(case: Case) -> None:
         late = [i for i, r in enumerate(follow_up.payment_requests) if r.paid is not None and r.paid > follow_up.closed]
         if late:
             raise _follow_up_error(("follow_up", "payment_requests", late[0], "paid"), f"utbetald efter att ärendet avslutades {follow_up.closed}")
-
-
-MAX_CASE_FILE_BYTES = 1_000_000
-
-
-def load_case(path: str | Path, *, as_of: dt.date) -> Case:
-    """Read and validate one case file; raise :class:`CaseFileError` naming file and fields.
-
-    ``as_of``: the build date (the caller's, fixed once: :func:`casebook.domain.clock.as_of_date`);
-    nothing that has happened may be dated after it.
-    """
-    path = Path(path)
-    raw = _read_text(path)
-    try:
-        document = read_yaml(raw)
-    except YamlProblem as exc:
-        raise CaseFileError(path, [FieldProblem(exc.place, exc.message)]) from None
-    if not isinstance(document, dict):
-        raise CaseFileError(path, [FieldProblem("(hela filen)", "filen ska innehålla en YAML-mappning med ärendets fält")])
-    try:
-        case = Case.model_validate(document, context={AS_OF: as_of})
-    except ValidationError as exc:
-        raise CaseFileError(path, [_field_problem(error) for error in exc.errors()]) from None
-    if case.id != path.stem:
-        raise CaseFileError(path, [FieldProblem("id", f"'{case.id}' ska vara samma som filnamnet '{printable(path.stem, 80)}'")])
-    return case
-
-
-def case_file_of(case: str | Path, start: Path | None = None) -> Path:
-    """The case file that ``case`` names: a path as it is, or a case id (``rjh-2025-spin``)
-    looked up as ``data/cases/<id>.yaml`` in ``start`` (by default the working directory) or
-    the nearest folder above it that has one.
-
-    So a notebook run by papermill or in JupyterLab finds its case from the project's root as
-    well as from ``notebooks/``.
-    """
-    text = str(case)
-    if not re.fullmatch(CASE_ID_PATTERN, text):
-        return Path(case)
-    start = Path(start or Path.cwd()).resolve()
-    for folder in (start, *start.parents):
-        candidate = folder / "data" / "cases" / f"{text}.yaml"
-        if candidate.is_file():
-            return candidate
-    raise UserError(f"Ärendet '{text}' finns inte: ingen data/cases/{text}.yaml i {start} eller någon mapp ovanför.")
-
-
-def _read_text(path: Path) -> str:
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise CaseFileError(path, [FieldProblem("(fil)", f"kan inte läsas: {exc.strerror}")]) from None
-    if size == 0:
-        raise CaseFileError(path, [FieldProblem("(hela filen)", "filen är tom")])
-    if size > MAX_CASE_FILE_BYTES:
-        raise CaseFileError(path, [FieldProblem("(hela filen)", f"filen är {size} byte, största tillåtna är {MAX_CASE_FILE_BYTES}")])
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise CaseFileError(path, [FieldProblem(f"byte {exc.start}", "filen är inte giltig UTF-8")]) from None
-
-
-_SWEDISH_MESSAGES = {
-    "missing": "fältet saknas",
-    "extra_forbidden": "okänt fält (stavfel?)",
-    "int_type": "ska vara ett heltal (kronor)",
-    "int_parsing": "ska vara ett heltal (kronor)",
-    "int_from_float": "ska vara ett heltal (kronor), utan decimaler",
-    "bool_type": "ska vara true eller false",
-    "string_type": "ska vara text",
-    "string_too_short": "får inte vara tomt",
-    "string_too_long": "är för långt",
-    "string_pattern_mismatch": "har fel form",
-    "date_type": "ska vara ett datum på formen ÅÅÅÅ-MM-DD",
-    "date_from_datetime_parsing": "ska vara ett datum på formen ÅÅÅÅ-MM-DD",
-    "date_parsing": "ska vara ett datum på formen ÅÅÅÅ-MM-DD",
-    "list_type": "ska vara en lista",
-    "model_type": "ska vara en mappning med fält",
-    "model_attributes_type": "ska vara en mappning med fält",
-    "enum": "har ett okänt värde",
-    "decimal_type": "ska vara ett tal",
-    "decimal_parsing": "ska vara ett tal",
-    "decimal_max_places": "har för många decimaler",
-    "decimal_max_digits": "har för många siffror",
-}
-
-
-TO_FILL = {
-    "title": "projektets namn, som i ansökan",
-    "summary": "en eller två meningar om projektet, för ärendelistan",
-    "decision_maker.name": "den region eller myndighet som beslutar om bidraget",
-    "applicant.name": "den som sökte, projektägaren",
-    "dates.application_received": "dagen ansökan kom in, ÅÅÅÅ-MM-DD",
-    "dates.project_start": "projektperiodens första dag, ÅÅÅÅ-MM-DD",
-    "dates.project_end": "projektperiodens sista dag, ÅÅÅÅ-MM-DD",
-    "amount_applied_for": "sökt belopp i hela kronor",
-    "financing_plan[].financier": "finansiärens namn; beslutsfattaren ska ha en rad",
-    "financing_plan[].kind": "slag av medel, t.ex. regional_grant_2003_596",
-    "financing_plan[].amount": "finansiärens belopp i hela kronor",
-    "decision.share_percent": "andel av redovisade och godkända kostnader i procent med två decimaler, t.ex. 20.00",
-    "decision.max_amount": "högsta belopp i hela kronor, \"dock max\"",
-    "decision.appropriation": "anslaget som bidraget betalas från",
-    "decision.general_terms": "de allmänna villkor som gäller, med diarienummer",
-    "decision.conditional_on_other_financing": "true om beslutet gäller under förutsättning att övrig finansiering ordnas",
-    "source_document.title": "beslutsunderlagets titel",
-}
-"""What a required field that is still ``null`` asks for (``casebook new`` writes such blanks);
-list positions are written ``[]``."""
-
-
-def _field_problem(error: dict) -> FieldProblem:
-    location = tuple(error["loc"])
-    kind = error["type"]
-    ctx = error.get("ctx") or {}
-    value = error.get("input")
-    shown_value = kind not in ("missing", "text_character") and not isinstance(value, (dict, list))
-    if kind == "value_error":
-        cause = ctx.get("error")
-        message = str(cause if cause is not None else error["msg"])
-        if isinstance(cause, _FieldValueError):
-            location += cause.field
-    elif kind in ("follow_up_inconsistent", "not_in_future"):  # names its field below the error's location
-        location += tuple(ctx["field"])
-        message = ctx["problem"]
-        shown_value = False
-    elif kind == "text_character":
-        message = ctx["problem"]
-    elif kind == "markdown_subset":
-        message = ctx["problem"]
-    elif error.get("input", "") is None and kind != "extra_forbidden":  # null where a value is required: still to fill in
-        key = "".join("[]" if isinstance(part, int) else f".{part}" for part in location).lstrip(".")
-        guidance = TO_FILL.get(key)
-        return FieldProblem(field_path(*location), "ska fyllas i" + (f" ({guidance})" if guidance else ""))
-    elif kind in {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}:
-        bound = next(iter(ctx.values()))
-        relation = {"greater_than": "större än", "greater_than_equal": "minst",
-                    "less_than": "mindre än", "less_than_equal": "högst"}[kind]
-        message = f"ska vara {relation} {bound}"
-    elif kind == "too_short":
-        message = f"ska ha minst {ctx.get('min_length')} post(er)"
-    elif kind == "enum":
-        message = f"har ett okänt värde; tillåtna är: {str(ctx.get('expected')).replace(' or ', ' eller ')}"
-    elif kind == "string_pattern_mismatch" and location[-1:] == ("id",):
-        message = "ska bestå av små bokstäver a–z, siffror och bindestreck (högst 64 tecken)"
-    elif kind == "string_pattern_mismatch":
-        message = "har fel form (organisationsnummer skrivs NNNNNN-NNNN)"
-    else:
-        message = _SWEDISH_MESSAGES.get(kind, error["msg"])
-    shown = f" (värde: {_shorten(value)})" if shown_value else ""
-    return FieldProblem(field_path(*location) or "(hela filen)", message + shown)
-
-
-def _shorten(value: object, limit: int = 60) -> str:
-    text = f"'{value}'" if isinstance(value, str) else str(value)
-    return printable(re.sub(r"\s+", " ", text), limit)
 
 
 def case_json_schema() -> dict:

@@ -25,7 +25,8 @@ from casebook.domain import formatting as fmt
 from casebook.domain import narrative, wording
 from casebook.domain.evaluation import EvaluatedCase, evaluate_case
 from casebook.domain.finance import FinancingFigures, payable
-from casebook.domain.model import Case, CaseState, case_file_of
+from casebook.domain.model import Case, CaseState
+from casebook.domain.case_file import case_file_of
 from casebook.domain.errors import CaseFileError
 from casebook.domain.reference import Publisher, load_publisher, reference_dir_for
 from casebook.domain.rules import Outcome, RuleResult, first_sentence
@@ -498,7 +499,7 @@ def prepare(case: str | Path, reference_dir: str | Path | None = None, *, as_of:
     """Evaluate one case (see :func:`~casebook.domain.evaluation.evaluate_case`) and view it.
 
     ``case``: a case file's path, or a case id looked up in the project the working directory
-    is in (:func:`~casebook.domain.model.case_file_of`). ``as_of``: the build date the case is
+    is in (:func:`~casebook.domain.case_file.case_file_of`). ``as_of``: the build date the case is
     judged on, a date or ``YYYY-MM-DD`` (as the build passes it to the notebook).
     """
     as_of = as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(as_of)
