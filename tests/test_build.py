@@ -184,7 +184,7 @@ def test_check_validates_the_repository_cases():
 def test_spin_page_shows_its_audit_trail(site):
     root = site.parents[1]
     text = page_text(site / "book" / "cases" / "rjh-2025-spin.html")
-    for relative in ("data/cases/rjh-2025-spin.yaml", "notebooks/case_report.ipynb", "casebook/domain/rules.py",
+    for relative in ("data/cases/rjh-2025-spin.yaml", "notebooks/case_report.ipynb", "casebook/domain/rules/ordinance.py",
                      "data/reference/regional_actors.yaml"):
         assert relative in text, relative
     assert hashlib.sha256((root / "data/cases/rjh-2025-spin.yaml").read_bytes()).hexdigest() in text

@@ -89,7 +89,7 @@ def test_reference_data_reexecutes_everything(project, tmp_path, changed):
     assert _stale(project, tmp_path) == sorted([*CASES, PORTFOLIO])
 
 
-@pytest.mark.parametrize("module", ["domain/rules.py", "domain/finance.py", "render/case_view.py", "render/portfolio.py"])
+@pytest.mark.parametrize("module", ["domain/rules/ordinance.py", "domain/finance.py", "render/case_view.py", "render/portfolio.py"])
 def test_changed_package_code_reexecutes_everything(project, tmp_path, module):
     _append(project.package_dir / module, "\n# ändrad\n")
     assert _stale(project, tmp_path) == sorted([*CASES, PORTFOLIO])
@@ -126,7 +126,7 @@ def test_every_executed_notebook_declares_its_inputs_with_its_template(project, 
     assert "data/cases/fiktiv-bas.yaml" in jobs["fiktiv-bas"].inputs
     assert "data/cases/fiktiv-norr.yaml" not in jobs["fiktiv-bas"].inputs
     assert "notebooks/portfolio.ipynb" in jobs[PORTFOLIO].inputs
-    assert {"data/cases/fiktiv-bas.yaml", "data/cases/fiktiv-norr.yaml", "casebook/domain/rules.py"} <= set(jobs[PORTFOLIO].inputs)
+    assert {"data/cases/fiktiv-bas.yaml", "data/cases/fiktiv-norr.yaml", "casebook/domain/rules/ordinance.py"} <= set(jobs[PORTFOLIO].inputs)
 
 
 def test_removing_a_case_prunes_it_from_the_cache(project):

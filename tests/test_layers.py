@@ -55,14 +55,14 @@ def test_a_domain_module_importing_pandas_breaks_the_check(package_copy):
 
 
 def test_a_domain_module_importing_a_rendering_module_breaks_the_check(package_copy):
-    _add_import(package_copy, "domain/rules.py", "from casebook.render import markup")
+    _add_import(package_copy, "domain/rules/ordinance.py", "from casebook.render import markup")
     completed = _lint(package_copy)
     assert completed.returncode != 0
     assert "Layers: cli, then engine, then render, then domain BROKEN" in " ".join(completed.stdout.split())
 
 
 @pytest.mark.parametrize("module, statement, cycle", [
-    ("domain/rule_framework.py", "from casebook.domain import rules", ".rule_framework -> .rules"),
+    ("domain/rules/framework.py", "from casebook.domain.rules import ordinance", ".ordinance -> .framework"),
     ("render/tables.py", "from casebook.render import case_view", ".tables -> .case_view"),
 ])
 def test_an_import_cycle_within_the_domain_or_render_breaks_the_check(package_copy, module, statement, cycle):

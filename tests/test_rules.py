@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 import yaml
-from conftest import REFERENCE_DIR, SPIN_PATH, evaluate_case
+from conftest import REFERENCE_DIR, REPO, SPIN_PATH, evaluate_case
 
 from casebook.cli import main
 from casebook.domain.clock import as_of_date
@@ -301,3 +301,11 @@ def test_a_recorded_judgement_is_quoted_with_who_made_it_and_where(spin, fiction
     assert evaluate_case(spin)["6-paragraf-foretagsstod"].evidence == (
         "Ärendet registrerar ingen bedömning av detta. Det betyder inte att kravet är brutet, "
         "men regeln kan inte avgöras förrän handläggarens bedömning finns.")
+
+
+def test_the_audit_trail_lists_every_module_of_the_rule_package():
+    """A page's audit trail gives the SHA-256 of each file its rules come from; a new rule module must be among them."""
+    from casebook.engine.audit import RULE_FILES
+
+    package = REPO / "casebook" / "domain" / "rules"
+    assert sorted(name for _, name in RULE_FILES) == sorted(path.name for path in package.glob("*.py"))

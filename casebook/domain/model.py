@@ -218,7 +218,7 @@ class RuleSetId(str, Enum):
     ORDINANCE_2003_596 = "forordning-2003-596"
     STRATEGIC_PLANNING_CALL_2025 = "utlysning-strategisk-planering-2025"
     FOLLOW_UP = "uppfoljning"
-    """Applies by itself to every case with a recorded follow-up (``casebook.domain.follow_up_rules``)."""
+    """Applies by itself to every case with a recorded follow-up (``casebook.domain.rules.follow_up``)."""
 
 
 class AssessmentTopic(str, Enum):

@@ -29,13 +29,24 @@ def sha256_file(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
+RULE_FILES = (
+    ("Regelkatalog", "__init__.py"),
+    ("Regelramverk", "framework.py"),
+    ("Regeldefinitioner: förordning (2003:596)", "ordinance.py"),
+    ("Regeldefinitioner: utlysningen", "call.py"),
+    ("Regeldefinitioner: uppföljning", "follow_up.py"),
+)
+"""The rule package's modules, as the audit trail lists them (label, file in ``casebook/domain/rules``)."""
+
+
 def input_files(paths: ProjectPaths, template: Path, case_id: str) -> list[tuple[str, Path]]:
     """(label, file) for every input shown in the audit trail."""
     entries = [
         ("Ärendefil", paths.case_file(case_id)),
         ("Mall för ärenderapporten", paths.root / template),
-        ("Regeldefinitioner", paths.package_dir / "domain" / "rules.py"),
     ]
+    rules = paths.package_dir / "domain" / "rules"
+    entries += [(label, rules / name) for label, name in RULE_FILES]
     entries += [("Referensdata", p) for p in paths.reference_files()]
     return entries
 

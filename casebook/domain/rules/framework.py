@@ -1,8 +1,8 @@
 """What a compliance rule is: its outcome, its metadata, the context it reads, and the registry.
 
-:mod:`casebook.domain.rules` (the ordinance's and the call's rules, and the catalogue) and
-:mod:`casebook.domain.follow_up_rules` both build on this module, so neither imports the other
-for these names.
+The rule modules (:mod:`.ordinance`, :mod:`.call`, :mod:`.follow_up`) build on this module
+and register their rules with :func:`rule`; the package (:mod:`casebook.domain.rules`) puts
+them in its catalogue.
 """
 
 from __future__ import annotations
@@ -128,6 +128,11 @@ def law_url(paragraph: int) -> str:
 REGISTERED: list[Rule] = []
 """Every rule registered so far, in the order its module defined it; the catalogue
 (:data:`casebook.domain.rules.RULES`) orders them."""
+
+
+def rules_of(module: str) -> list[Rule]:
+    """The rules that ``module`` registered, in the order it defined them."""
+    return [r for r in REGISTERED if r.check.__module__ == module]
 
 
 def registered_rule(module: str, rule_id: str) -> Rule:

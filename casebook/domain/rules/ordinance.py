@@ -1,38 +1,30 @@
-"""Compliance rules: each with its legal source, the wording it implements, and a check.
-
-A rule turns a case (and its computed figures) into one outcome with evidence in Swedish.
-Rules are grouped in rule sets; a case names the rule sets that apply to it. Decisions
-that are comparisons of money are made in integers, never on rounded percentages.
+"""The rules of förordning (2003:596): the financing plan and the decision's arithmetic, the
+handling officer's recorded judgements (1–3, 5 and 6 §§), dates, indicators, the advance
+(11 §) and the condition on the other financing. Decisions that are comparisons of money are
+made in integers, never on rounded percentages.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from casebook.domain import formatting as fmt
 from casebook.domain.finance import percent
 from casebook.domain.model import AssessmentTopic, Case, FinancierKind, RuleSetId
 from casebook.domain.payments import case_schedule
-from casebook.domain.reference import RegionalActor
-from casebook.domain.rule_framework import (  # noqa: F401 - re-exported: the rules' public names
-    LAW_TEXT_URL,
+from casebook.domain.rules.framework import (
     ORDINANCE,
-    REGISTERED,
     WORDING_UNVERIFIED,
     CaseContext,
     Finding,
     Outcome,
-    Rule,
     RuleKind,
-    RuleResult,
     law_url,
     rule,
+    rules_of,
 )
 
 WORDING_2009_674 = "5 § i lydelse enligt SFS 2009:674"
-CALL = "Utlysning: genomförandeprojekt inom regeringsuppdraget om strategisk planering (maj 2024)"
-CALL_WORDING = "utlysningens villkor så som de återges i beslutsunderlaget för SPIN"
 ADVANCE_CEILING = 400_000
 
 TILLVAXTVERKET = "Tillväxtverket"
@@ -385,107 +377,4 @@ def _conditional(ctx: CaseContext) -> Finding:
     return Finding(Outcome.NOT_MET, f"Inte bekräftad: {listed}. Beslutet är inte villkorat av den.")
 
 
-# --- The call: strategic regional planning ------------------------------------------------
-
-
-def _actor_named(name: str, actors: Iterable[RegionalActor]) -> RegionalActor | None:
-    return next((a for a in actors if name in a.names), None)
-
-
-@rule(
-    id="utlysning-projektagare-rua",
-    rule_set=RuleSetId.STRATEGIC_PLANNING_CALL_2025,
-    title="Projektägaren är en av de 21 regionalt utvecklingsansvariga aktörerna",
-    source=CALL,
-    wording=CALL_WORDING,
-    requires="\"Projekten ska ledas av en projektägare från någon av de 21 regionalt utvecklingsansvariga aktörerna.\"",
-    law="\"Projekten ska ledas av en projektägare från någon av de 21 regionalt utvecklingsansvariga aktörerna.\"",
-    kind=RuleKind.REQUIREMENT,
-    applies_when="Ärenden inom utlysningen.",
-)
-def _owner_is_rua(ctx: CaseContext) -> Finding:
-    owner = ctx.case.applicant.name
-    actor = _actor_named(owner, ctx.regional_actors)
-    if actor is None:
-        return Finding(Outcome.NOT_MET, f"{owner} finns inte bland de {len(ctx.regional_actors)} aktörerna i referensdata.")
-    return Finding(Outcome.MET, f"{owner} är regionalt utvecklingsansvarig (länskod {actor.county_code}).")
-
-
-@rule(
-    id="utlysning-minst-tva-regioner",
-    rule_set=RuleSetId.STRATEGIC_PLANNING_CALL_2025,
-    title="Minst två regioner samverkar",
-    source=CALL,
-    wording=CALL_WORDING,
-    requires="Projekten \"ska genomföras i samverkan mellan minst två regioner\".",
-    law="Projekten \"ska genomföras i samverkan mellan minst två regioner\".",
-    kind=RuleKind.REQUIREMENT,
-    applies_when="Ärenden inom utlysningen.",
-)
-def _two_regions(ctx: CaseContext) -> Finding:
-    names = [ctx.case.applicant.name, *(p.name for p in ctx.case.partners)]
-    regions = sorted({a.name for n in names if (a := _actor_named(n, ctx.regional_actors))})
-    evidence = f"Regionalt utvecklingsansvariga i projektet: {', '.join(regions) or 'inga'} ({len(regions)} st.)."
-    return Finding(Outcome.MET if len(regions) >= 2 else Outcome.NOT_MET, evidence)
-
-
-@rule(
-    id="utlysning-myndigheter-involverade",
-    rule_set=RuleSetId.STRATEGIC_PLANNING_CALL_2025,
-    title="Länsstyrelser eller nationella aktörer involveras",
-    source=CALL,
-    wording=CALL_WORDING,
-    requires="\"Berörda Länsstyrelser och relevanta nationella aktörer bör involveras.\"",
-    law="\"Berörda Länsstyrelser och relevanta nationella aktörer bör involveras.\"",
-    kind=RuleKind.RECOMMENDATION,
-    applies_when="Ärenden inom utlysningen.",
-)
-def _agencies(ctx: CaseContext) -> Finding:
-    agencies = ctx.case.involved_agencies
-    if not agencies:
-        return Finding(Outcome.REVIEW, "Inga länsstyrelser eller nationella aktörer är angivna (rekommendation, rådgivande).")
-    return Finding(Outcome.MET, "Involverade: " + ", ".join(agencies) + ".")
-
-
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9\"])")
-
-
-def first_sentence(text: str) -> str:
-    """The first sentence of an evidence text (sentences end with . ! or ? before a capital)."""
-    return _SENTENCE_END.split(text.strip(), maxsplit=1)[0]
-
-
-def rules_for(rule_sets: Iterable[RuleSetId]) -> list[Rule]:
-    """The rules of the named rule sets, in catalogue order."""
-    wanted = set(rule_sets)
-    return [r for r in RULES if r.rule_set in wanted]
-
-
-def applicable_rule_sets(case: Case) -> list[RuleSetId]:
-    """The case's rule sets, and the follow-up rule set when the case records a follow-up."""
-    follow_up = [RuleSetId.FOLLOW_UP] if case.follow_up is not None and RuleSetId.FOLLOW_UP not in case.rule_sets else []
-    return [*case.rule_sets, *follow_up]
-
-
-def evaluate(ctx: CaseContext) -> list[RuleResult]:
-    """One result per rule of the case's rule sets (see :func:`applicable_rule_sets`)."""
-    results = []
-    for r in rules_for(applicable_rule_sets(ctx.case)):
-        finding = r.check(ctx)
-        results.append(RuleResult(r, finding.outcome, finding.evidence))
-    return results
-
-
-def rule_by_id(rule_id: str) -> Rule:
-    """The catalogue's rule ``rule_id``; ``LookupError`` when there is none."""
-    found = next((r for r in RULES if r.id == rule_id), None)
-    if found is None:
-        raise LookupError(f"unknown rule {rule_id!r}")
-    return found
-
-
-# The follow-up rules live in their own module and register themselves with @rule.
-from casebook.domain import follow_up_rules  # noqa: E402,F401
-
-RULES: list[Rule] = sorted(REGISTERED, key=lambda r: r.rule_set is RuleSetId.FOLLOW_UP)
-"""The catalogue: the ordinance's and the call's rules as defined above, then the follow-up's."""
+RULES = rules_of(__name__)

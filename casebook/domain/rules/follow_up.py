@@ -2,7 +2,7 @@
 
 The rule set applies by itself to every case whose file records a follow-up (only decided
 cases may, see ``casebook.domain.model``). The limits of an advance are checked by the
-11 § rule in ``casebook.domain.rules``, which also reports how the advance was settled.
+11 § rule in ``casebook.domain.rules.ordinance``, which also reports how the advance was settled.
 
 Where a limit comes from the case's general terms rather than the ordinance, the rule says
 so: the terms are recorded in the case file (``follow_up.terms``), never assumed. A final
@@ -15,7 +15,7 @@ from __future__ import annotations
 from casebook.domain import formatting as fmt
 from casebook.domain.model import RuleSetId
 from casebook.domain.payments import case_schedule
-from casebook.domain.rule_framework import ORDINANCE, WORDING_UNVERIFIED, CaseContext, Finding, Outcome, RuleKind, rule
+from casebook.domain.rules.framework import ORDINANCE, WORDING_UNVERIFIED, CaseContext, Finding, Outcome, RuleKind, rule, rules_of
 
 NO_FOLLOW_UP = Finding(Outcome.NOT_APPLICABLE, "Ingen uppföljning är registrerad i ärendet.")
 
@@ -184,3 +184,6 @@ def _indicator_outcomes(ctx: CaseContext) -> Finding:
     if missing:
         return Finding(Outcome.NOT_MET, evidence + " Utfall saknas för: " + ", ".join(missing) + ".")
     return Finding(Outcome.MET, evidence)
+
+
+RULES = rules_of(__name__)
