@@ -111,7 +111,7 @@ def add_fictional_case(root: Path, case_id: str) -> Path:
 
 def stale_notebooks(paths, work: Path) -> list[str]:
     """What a build would execute now (``_portfolio`` for the portfolio), by planning only."""
-    from casebook.engine.build import plan_executions
+    from casebook.engine.plan import plan_executions
     from casebook.engine.cache import ExecutionCache
     from casebook.engine.validate import validate_all
 
@@ -122,7 +122,7 @@ def stale_notebooks(paths, work: Path) -> list[str]:
 
 def execute_everything(paths, work: Path) -> None:
     """Stand-in for execution: store each planned notebook under its key."""
-    from casebook.engine.build import plan_executions
+    from casebook.engine.plan import plan_executions
     from casebook.engine.cache import ExecutionCache
     from casebook.engine.validate import validate_all
 

@@ -16,7 +16,7 @@ from conftest import FICTIONAL_BASE_PATH, REPO, build_summary, casebook, copy_pr
 
 from casebook.domain.clock import as_of_date
 from casebook.engine import cache as cache_module
-from casebook.engine.build import plan_executions
+from casebook.engine.plan import plan_executions
 from casebook.engine.cache import ExecutionCache
 from casebook.engine.paths import ProjectPaths
 from casebook.engine.validate import validate_all

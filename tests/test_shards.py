@@ -14,7 +14,7 @@ import pytest
 from conftest import FICTIONAL_BASE_PATH, casebook, copy_project, make_git_history
 
 from casebook.domain.errors import UserError
-from casebook.engine.build import Shard
+from casebook.engine.shards import Shard
 
 FIXED_TIME = {"SOURCE_DATE_EPOCH": "1764460800"}  # 2025-11-30T00:00:00Z
 CASES = ["rjh-2025-spin", "fiktiv-bas", "fiktiv-norr", "fiktiv-syd", "fiktiv-uppfoljning-sen"]
@@ -32,7 +32,7 @@ def test_slices_are_the_same_in_every_process():
     """CI runners must agree: no per-process hash (Python's ``hash`` of a str is salted)."""
     here = [Shard(1, 3).contains(case_id) for case_id in CASES]
     for seed in ("1", "2"):
-        code = f"from casebook.engine.build import Shard; print([Shard(1, 3).contains(c) for c in {CASES!r}])"
+        code = f"from casebook.engine.shards import Shard; print([Shard(1, 3).contains(c) for c in {CASES!r}])"
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                              env={**os.environ, "PYTHONHASHSEED": seed}).stdout
         assert out.strip() == str(here)

@@ -17,7 +17,7 @@ from jupyter_client.manager import KernelManager
 from rich.console import Console
 
 from casebook.engine import zygote
-from casebook.engine.build import BuildOptions, Kernels, _kernel_source
+from casebook.engine.execution import Kernels, kernel_source
 from conftest import SPIN_PATH
 
 
@@ -200,7 +200,7 @@ def test_a_zygote_that_cannot_start_falls_back_to_fresh_kernels_with_one_warning
 
     monkeypatch.setattr(zygote, "Zygote", Broken)
     out = io.StringIO()
-    with _kernel_source(BuildOptions(kernels=Kernels.FORKED), Console(file=out, width=300)) as kernel_name:
+    with kernel_source(Kernels.FORKED, None, Console(file=out, width=300)) as kernel_name:
         assert kernel_name == "casebook"
     lines = out.getvalue().strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Varning: den förladdade kärnprocessen kunde inte startas")
@@ -215,7 +215,7 @@ def test_a_zygote_kept_by_the_caller_is_used_and_left_running(monkeypatch):
     try:
         monkeypatch.setattr(zygote, "Zygote", lambda *args: pytest.fail("a build started a zygote of its own"))
         for _ in range(2):
-            with _kernel_source(BuildOptions(zygote=kept), Console(file=io.StringIO())) as kernel_name:
+            with kernel_source(Kernels.FORKED, kept, Console(file=io.StringIO())) as kernel_name:
                 assert kernel_name == zygote.KERNEL_NAME
                 assert os.environ[zygote.ENV_SOCKET] == str(kept.socket_path)
             assert kept.is_running()

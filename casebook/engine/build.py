@@ -15,20 +15,15 @@ folder is removed. :class:`BuildInterrupted` says how far the build got.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
-from enum import Enum
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from casebook.domain import clock
 from casebook.domain import formatting as fmt
@@ -36,19 +31,25 @@ from casebook.domain.errors import UserError
 from casebook.domain.evaluation import EvaluatedCase
 from casebook.domain.reference import load_national_agencies, load_publisher, load_regional_actors
 from casebook.engine import audit, lifetime, zygote
-from casebook.engine.cache import PORTFOLIO, ExecutionCache, case_inputs, environment, portfolio_inputs, shared_case_inputs
+from casebook.engine.cache import PORTFOLIO, ExecutionCache
 from casebook.engine.code import code_version
-from casebook.engine.execute import DEFAULT_TIMEOUT, KERNEL_NAME, ExecutionFailure, NotebookJob, case_job, execute, portfolio_job
-from casebook.engine.paths import CASE_PAGES, CASE_TEMPLATE, PORTFOLIO_PAGE, PORTFOLIO_TEMPLATE, ProjectPaths
+from casebook.engine.data_history import case_file_history
+from casebook.engine.execute import DEFAULT_TIMEOUT
+from casebook.engine.execution import BuildInterrupted, Kernels, execute_plan
+from casebook.engine.paths import CASE_PAGES, PORTFOLIO_PAGE, ProjectPaths
+from casebook.engine.plan import MissingShards, plan_executions, require_merged_shards
 from casebook.engine.publish import check_output, project_lock, publish, remove_old_versions, stage_version
+from casebook.engine.shards import Shard
 from casebook.engine.site import BookBuild, PersistentBook, SiteBuildFailed, build_html, default_jobs, update_pages
 from casebook.engine.validate import EvaluationCache, validate_all
-from casebook.engine.workers import document_workers, stop_workers, worker_started
+from casebook.engine.workers import document_workers
 from casebook.render import cache_entry, pages
 from casebook.render.memo import write_memos
-from casebook.render.report_pdf import write_reports
 from casebook.render.opendata import write_open_data
-from casebook.engine.data_history import case_file_history
+from casebook.render.report_pdf import write_reports
+
+__all__ = ["BuildFailed", "BuildInterrupted", "BuildOptions", "BuildSummary", "CodeChanged", "Kernels", "Shard",
+           "build_preview", "build_shard", "build_site", "check_publisher"]
 
 class BuildFailed(Exception):
     """The build stopped; nothing was published. The message says why."""
@@ -63,27 +64,6 @@ class CodeChanged(BuildFailed):
             "Paketets kod (eller de installerade paketen) ändrades medan bygget körde den tidigare versionen; "
             "det som bygget sparade i cachen är bortglömt och webbplatsen är oförändrad. Kör bygget igen."
         )
-
-
-class BuildInterrupted(Exception):
-    """The build was interrupted (Ctrl-C, SIGTERM or SIGHUP) while executing notebooks; nothing was published.
-
-    The message says how far execution got; the command line adds whether the site changed.
-    """
-
-    def __init__(self, executed: int, pending: int):
-        self.executed, self.pending = executed, pending
-        super().__init__(
-            f"Bygget avbröts: {fmt.plural(executed, 'anteckningsbok', 'anteckningsböcker')} kördes klart och sparades i cachen, "
-            f"{pending} kördes inte"
-        )
-
-
-class Kernels(Enum):
-    """Where each notebook's fresh kernel comes from."""
-
-    FORKED = "forked"  # forked from the preloaded zygote (casebook.engine.zygote)
-    FRESH = "fresh"  # started from scratch
 
 
 @dataclass(frozen=True)
@@ -114,20 +94,6 @@ class BuildOptions:
         return clock.date_of(self.moment)
 
 
-@dataclass(frozen=True)
-class ExecutionPlan:
-    """The notebooks to execute (stale ones), and how many cases are reused from the cache."""
-
-    jobs: tuple[NotebookJob, ...]
-    reused_cases: int
-
-
-@dataclass
-class ExecutionResult:
-    executed: list[str] = field(default_factory=list)  # names of notebooks executed and cached
-    failed: list[ExecutionFailure] = field(default_factory=list)
-
-
 @dataclass
 class BuildSummary:
     """What a build did; written as JSON by ``casebook build --summary``."""
@@ -143,147 +109,6 @@ class BuildSummary:
 
     def as_dict(self) -> dict:
         return asdict(self)
-
-
-# --- Stage 2: plan ------------------------------------------------------------------------
-
-
-def plan_executions(
-    paths: ProjectPaths, cases: list[EvaluatedCase], cache: ExecutionCache, work: Path, moment: dt.datetime,
-    portfolio: bool = True,
-) -> ExecutionPlan:
-    """A job for every notebook whose declared inputs changed since it was last executed.
-
-    ``moment``: the build's (its date is the one each notebook is judged on, a parameter of the
-    notebook, and the audit trail records both). ``portfolio=False`` plans the cases only (a
-    shard: the portfolio reads every case).
-    """
-    as_of = clock.date_of(moment).isoformat()
-    env = environment()
-    commit = audit.git_commit(paths.root)
-    work.mkdir(parents=True, exist_ok=True)
-    jobs = []
-    histories = audit.change_histories(paths, [evaluated.case.id for evaluated in cases])
-    shared = shared_case_inputs(paths, CASE_TEMPLATE)
-    for evaluated in cases:
-        case = evaluated.case
-        history = histories[case.id]
-        # A follow-up is judged as of the build date (overdue final report), so its page is redone each day.
-        inputs = case_inputs(paths, CASE_TEMPLATE, case.id, history, as_of if case.follow_up is not None else "", shared)
-        key = inputs.key(env)
-        if cache.is_fresh(case.id, key):
-            continue
-        record = audit.audit_record(paths, CASE_TEMPLATE, case.id, commit, history, moment)
-        jobs.append(case_job(paths.root, case.id, case.title, work / f"{case.id}.ipynb", record, key, as_of,
-                             inputs=inputs.names()))
-    reused = len(cases) - len(jobs)
-    if not portfolio:
-        return ExecutionPlan(tuple(jobs), reused)
-    inputs = portfolio_inputs(paths, PORTFOLIO_TEMPLATE, as_of)
-    key = inputs.key(env)
-    if not cache.is_fresh(PORTFOLIO, key):
-        jobs.append(portfolio_job(paths.root, work / f"{PORTFOLIO}.ipynb", key, as_of, inputs=inputs.names()))
-    return ExecutionPlan(tuple(jobs), reused)
-
-
-# --- Stage 3: execute ---------------------------------------------------------------------
-
-
-def execute_plan(
-    paths: ProjectPaths, plan: ExecutionPlan, cache: ExecutionCache, options: BuildOptions, console: Console
-) -> ExecutionResult:
-    """Execute the plan's notebooks in parallel; store each in the cache as it completes.
-
-    A failing notebook is reported and kept in ``_build/failed/``; the others go on.
-    """
-    shutil.rmtree(paths.failed_dir, ignore_errors=True)
-    result = ExecutionResult()
-    if not plan.jobs:
-        return result
-
-    def done(job: NotebookJob, failure: ExecutionFailure | None) -> None:
-        if failure is None:
-            cache.store(job.name, job.cache_key, job.output)
-            result.executed.append(job.name)
-        else:
-            result.failed.append(failure)
-            _report_failure(failure, job, paths.failed_dir, console)
-
-    with zygote.kernel_environment(), _kernel_source(options, console) as kernel_name:
-        jobs = [replace(job, kernel_name=kernel_name, timeout=options.timeout) for job in plan.jobs]
-        try:
-            _run_in_workers(jobs, min(options.jobs or default_jobs(), len(jobs)), console, done)
-        except KeyboardInterrupt:
-            raise BuildInterrupted(len(result.executed), len(jobs) - len(result.executed) - len(result.failed)) from None
-    return result
-
-
-@contextmanager
-def _kernel_source(options: BuildOptions, console: Console) -> Iterator[str]:
-    """The kernel name to execute with: forked from a zygote (the caller's, if it keeps one
-    running), or fresh when none can start."""
-    if options.kernels is Kernels.FRESH:
-        yield KERNEL_NAME
-        return
-    kept = options.zygote is not None and options.zygote.is_running()
-    forked = options.zygote if kept else zygote.Zygote()
-    if not kept:
-        try:
-            forked.start()
-        except zygote.ZygoteUnavailable as exc:
-            console.print(
-                f"Varning: den förladdade kärnprocessen kunde inte startas ({exc}); varje anteckningsbok körs i en ny kärna.",
-                style="yellow", markup=False, soft_wrap=True,
-            )
-            yield KERNEL_NAME
-            return
-    previous = os.environ.get(zygote.ENV_SOCKET)
-    os.environ[zygote.ENV_SOCKET] = str(forked.socket_path)
-    try:
-        with zygote.kernelspec_visible():
-            yield zygote.KERNEL_NAME
-    finally:
-        if previous is None:
-            os.environ.pop(zygote.ENV_SOCKET, None)
-        else:
-            os.environ[zygote.ENV_SOCKET] = previous
-        if not kept:
-            forked.stop()
-
-
-def _run_in_workers(
-    jobs: list[NotebookJob], workers: int, console: Console,
-    done: Callable[[NotebookJob, ExecutionFailure | None], None],
-) -> None:
-    columns = (
-        TextColumn("[bold]Kör ärenden"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
-        TimeElapsedColumn(), TextColumn("kvar"), TimeRemainingColumn(),
-    )
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=worker_started, initargs=(os.getpid(),))
-    try:
-        # Submitting forks every worker at once, before the progress bar starts its thread; a
-        # Ctrl-C in the meantime reaches the build once they exist (lifetime.signals_held).
-        with lifetime.signals_held():
-            futures = {pool.submit(execute, job): job for job in jobs}
-        with Progress(*columns, console=console) as progress:
-            task = progress.add_task("", total=len(jobs))
-            for future in as_completed(futures):
-                job = futures[future]
-                done(job, future.result())
-                progress.update(task, advance=1, description=job.name)
-    except BaseException:
-        stop_workers(pool)
-        raise
-    pool.shutdown()
-
-
-def _report_failure(failure: ExecutionFailure, job: NotebookJob, failed_dir: Path, console: Console) -> None:
-    message = str(failure)
-    if job.output.exists():
-        failed_dir.mkdir(parents=True, exist_ok=True)
-        kept = shutil.copy2(job.output, failed_dir / f"{job.name}.ipynb")
-        message += f"\nDen körda anteckningsboken finns i {kept}."
-    console.print(message, style="red", markup=False, soft_wrap=True)
 
 
 # --- Stage 4: assemble the book sources ---------------------------------------------------
@@ -443,9 +268,13 @@ def build_site(
         plan = plan_executions(paths, cases, cache, staging / "executed", options.moment)
         summary.reused = plan.reused_cases
         if options.assemble:
-            _require_merged_shards(plan)
+            try:
+                require_merged_shards(plan)
+            except MissingShards as exc:
+                raise BuildFailed(str(exc)) from None
         executing = time.perf_counter()
-        result = execute_plan(paths, plan, cache, options, console)
+        result = execute_plan(paths, plan, cache, console, jobs=options.jobs, kernels=options.kernels,
+                              zygote=options.zygote, timeout=options.timeout)
         summary.executed = sum(1 for name in result.executed if name != PORTFOLIO)
         summary.failed = [failure.name for failure in result.failed]
         summary.execute_seconds = time.perf_counter() - executing
@@ -507,7 +336,8 @@ def build_preview(
     with project_lock(paths.lock_file, wait=options.wait), _staging(paths.site) as staging, _damage_reported(console):
         plan = plan_executions(paths, cases, cache, staging / "executed", options.moment, portfolio=False)
         summary.reused = plan.reused_cases
-        result = execute_plan(paths, plan, cache, options, console)
+        result = execute_plan(paths, plan, cache, console, jobs=options.jobs, kernels=options.kernels,
+                              zygote=options.zygote, timeout=options.timeout)
         summary.executed = len(result.executed)
         summary.failed = [failure.name for failure in result.failed]
         _require_same_code(paths, code, since)
@@ -527,40 +357,7 @@ def build_preview(
     return summary
 
 
-# --- Shards: one slice of the cases per CI runner, the site assembled from the merged cache --
-
-
-@dataclass(frozen=True)
-class Shard:
-    """Slice ``index`` of ``count`` (1-based): the cases whose id hashes to it.
-
-    By a hash of the case id, not by position in the sorted list, so a case stays in its
-    slice when other cases are added or removed.
-    """
-
-    index: int
-    count: int
-
-    @classmethod
-    def parse(cls, text: str) -> Shard:
-        """``"I/K"`` with whole numbers 1 ≤ I ≤ K."""
-        index, slash, count = text.partition("/")
-        if slash and index.strip().isdigit() and count.strip().isdigit():
-            shard = cls(int(index), int(count))
-            if 1 <= shard.index <= shard.count:
-                return shard
-        raise UserError(
-            f"Ogiltigt värde för --shard: {text!r}. Ange I/K med heltal där 1 ≤ I ≤ K, "
-            "t.ex. --shard 1/4 för den första av fyra delar."
-        )
-
-    def contains(self, case_id: str) -> bool:
-        digest = hashlib.sha256(case_id.encode("utf-8")).digest()
-        return int.from_bytes(digest[:8], "big") % self.count == self.index - 1
-
-    @property
-    def label(self) -> str:
-        return f"{self.index}/{self.count}"
+# --- Shards: one slice of the cases per CI runner (casebook.engine.shards), the site assembled from the merged cache --
 
 
 def build_shard(
@@ -583,7 +380,8 @@ def build_shard(
         plan = plan_executions(paths, cases, cache, staging / "executed", options.moment, portfolio=False)
         summary.reused = plan.reused_cases
         executing = time.perf_counter()
-        result = execute_plan(paths, plan, cache, options, console)
+        result = execute_plan(paths, plan, cache, console, jobs=options.jobs, kernels=options.kernels,
+                              zygote=options.zygote, timeout=options.timeout)
         summary.executed = len(result.executed)
         summary.failed = [failure.name for failure in result.failed]
         summary.execute_seconds = time.perf_counter() - executing
@@ -604,15 +402,3 @@ def build_shard(
         soft_wrap=True, markup=False,
     )
     return summary
-
-
-def _require_merged_shards(plan: ExecutionPlan) -> None:
-    """Assembling executes the portfolio only: a case missing from the merged cache is an error."""
-    missing = [job.name for job in plan.jobs if job.name != PORTFOLIO]
-    if missing:
-        shown = ", ".join(missing[:10]) + (f" … och {len(missing) - 10} till" if len(missing) > 10 else "")
-        raise BuildFailed(
-            f"{len(missing)} ärenden saknas i cachen eller har ändrats sedan de kördes ({shown}); "
-            "kör deras delbyggen (casebook build --shard I/K) och lägg cacheposterna i _build/cache. "
-            "Webbplatsen är oförändrad."
-        )

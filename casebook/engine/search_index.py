@@ -6,7 +6,7 @@ parts and each part is indexed by its own Pagefind run, one after the other, int
 ``pagefind/<part>/`` at the site root: the peak memory is one part's, and only parts whose
 pages changed are indexed again.
 
-- A case page's part is fixed by a hash of its case id (as ``casebook.engine.build.Shard``
+- A case page's part is fixed by a hash of its case id (as ``casebook.engine.shards.Shard``
   slices cases), so a page stays in its part when other cases come and go.
 - The number of parts is the smallest power of two that keeps parts at about
   :data:`PAGES_PER_PART` pages or fewer on average (see there).

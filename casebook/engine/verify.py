@@ -171,7 +171,7 @@ def _execute_again(paths: ProjectPaths, cases: dict[str, EvaluatedCase], noteboo
                    console: Console, jobs: int | None) -> dict[str, Path | ExecutionFailure]:
     """Each published case notebook executed again from the template, in fresh kernels, with the
     parameters it was published with: its audit record and the build date it was judged on."""
-    from casebook.engine.build import _run_in_workers
+    from casebook.engine.execution import run_in_workers
     from casebook.engine.site import default_jobs
 
     planned = []
@@ -189,7 +189,7 @@ def _execute_again(paths: ProjectPaths, cases: dict[str, EvaluatedCase], noteboo
     if planned:
         with zygote.kernel_environment(), _kernel_output_to(work / "kernels.log") as terminal:
             progress = Console(file=terminal, stderr=True, force_terminal=console.is_terminal)
-            _run_in_workers(planned, min(jobs or default_jobs(), len(planned)), progress, done)
+            run_in_workers(planned, min(jobs or default_jobs(), len(planned)), progress, done)
     return results
 
 
