@@ -20,14 +20,16 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from bench.generate import case_with_many_lines
 from conftest import REFERENCE_DIR, REPO, SPIN_PATH, casebook, copy_project
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
-from memo_text import docx_text, pdf_pages, pdf_text
+from memo_text import docx_text, pdf_pages, pdf_spans, pdf_text
 from pypdf import PdfReader
 
 from casebook.cli import main
+from casebook.domain import formatting as fmt
 from casebook.domain import narrative
 from casebook.domain.clock import as_of_date
 from casebook.domain.evaluation import evaluate_case
@@ -828,3 +830,24 @@ def test_a_title_and_reference_longer_than_words_property_limit_are_shortened_on
     assert len(properties.title) == len(properties.keywords) == len(properties.subject) == 255
     assert properties.title == title[:254].rstrip() + "…" and properties.keywords.startswith("Dnr RUN/2017/")
     assert title.strip() in "\n".join(p.text for p in document.paragraphs)  # the document itself keeps it whole
+
+
+def test_a_long_financing_table_runs_over_pages_with_its_header_figures_right_aligned_and_the_sum_in_bold(tmp_path):
+    evaluated = evaluate_case(case_with_many_lines(tmp_path, 300), REFERENCE_DIR)
+    spans = pdf_spans(render_pdf(build_memo(evaluated), evaluated.source.read_bytes(), CREATED))
+    fictional = {s.financier for s in evaluated.figures.shares if s.financier.startswith("Fiktiv finansiär")}
+    lines = [(page, font) for page, text, _, font in spans if text in fictional]  # the table's cells, not the prose
+    assert len(lines) == len(fictional) > 250 and all("Regular" in font for _, font in lines)
+    pages = sorted({page for page, _ in lines})
+    assert len(pages) >= 5
+    assert set(pages) <= {page for page, text, _, font in spans if text == "Slag av medel" and "Bold" in font}
+    # The total: in the sum row, in bold; then in the table of the support's amounts, not.
+    assert ["Bold" in font for page, text, _, font in spans
+            if text == fmt.kronor(evaluated.figures.total_financing) and page >= pages[-1]] == [True, False]
+    assert [text for _, text, _, font in spans if text == "Summa"] == ["Summa"]
+    assert all("Bold" in font for _, text, _, font in spans if text == "Summa")
+    amount = re.compile("[0-9][0-9\N{NO-BREAK SPACE}]*\N{NO-BREAK SPACE}kr")
+    starts = {(len(text), round(x, 1)) for page, text, x, _ in spans if page == pages[2] and amount.fullmatch(text)}
+    assert len({length for length, _ in starts}) >= 2 and len(starts) == len({length for length, _ in starts})
+    xs = [x for _, x in sorted(starts)]
+    assert all(shorter > longer for shorter, longer in zip(xs, xs[1:]))  # right-aligned

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from bench.generate import case_with_many_lines
 from conftest import REFERENCE_DIR, REPO, SPIN_PATH, casebook, copy_project
+from memo_text import pdf_spans
 from pypdf import PdfReader
 
 from casebook.domain import formatting as fmt
@@ -285,3 +287,43 @@ def test_a_follow_up_is_in_the_pdf_with_every_payment_column(monkeypatch):
     assert compact(status["text"]) in text
     for row in payments["rows"]:
         assert compact("".join(row)) in text
+
+
+LONG_TABLE_LINES = 300
+"""Financing lines enough for a table that runs over several pages."""
+AMOUNT = re.compile("[0-9][0-9\N{NO-BREAK SPACE}]*\N{NO-BREAK SPACE}kr")
+
+
+@pytest.fixture(scope="module")
+def many_lines(tmp_path_factory):
+    return evaluate_case(case_with_many_lines(tmp_path_factory.mktemp("lines"), LONG_TABLE_LINES), REFERENCE_DIR)
+
+
+@pytest.mark.parametrize("template", ["report.typ", "memo.typ"])
+def test_the_templates_lay_out_a_tables_rows_as_data_without_a_function_per_cell(template):
+    """A function called once per cell that captured the table was hashed with the whole table
+    on every call: the PDF of 10 000 financing lines took time in proportion to their square
+    (issue #20; ``python -m bench.line_growth`` measures it). Rows go to Typst as data, and
+    alignment is the table's, by column."""
+    source = typst_pdf.template_bytes(template).decode("utf-8")
+    assert "align: t.numeric.map(" in source
+    assert not re.search(r"t\.rows(\.enumerate\(\))?\.map\(", source)
+    assert "table.cell(" not in source
+
+
+def test_a_long_table_runs_over_pages_with_its_header_on_each_and_its_figures_right_aligned(many_lines):
+    pdf = render_report_pdf(build_report(CaseView(many_lines)), many_lines.source.read_bytes(), CREATED)
+    spans = pdf_spans(pdf)
+    fictional = {s.financier for s in many_lines.figures.shares if s.financier.startswith("Fiktiv finansiär")}
+    cells = [(page, text) for page, text, _, _ in spans if text in fictional]  # the table's, not the verdict's prose
+    assert len(cells) == len(fictional) > 250 and {text for _, text in cells} == fictional
+    pages = sorted({page for page, _ in cells})
+    assert len(pages) >= 5 and pages == list(range(pages[0], pages[-1] + 1))
+    header = {page for page, text, _, font in spans if text == "Slag av medel" and "Bold" in font}
+    assert set(pages) <= header  # the header row repeated on every page the table runs over
+    # On a page of financing lines only, each amount ends at the column's right edge: a longer one starts further left.
+    starts = {(len(text), round(x, 1)) for page, text, x, _ in spans if page == pages[2] and AMOUNT.fullmatch(text)}
+    assert len({length for length, _ in starts}) >= 2
+    assert len(starts) == len({length for length, _ in starts})  # one start per length
+    xs = [x for _, x in sorted(starts)]
+    assert all(shorter > longer for shorter, longer in zip(xs, xs[1:]))
