@@ -23,7 +23,7 @@ from casebook.domain.evaluation import evaluate_case
 from casebook.engine import audit
 from casebook.engine.paths import CASE_TEMPLATE, ProjectPaths
 from casebook.render.case_view import CaseView
-from casebook.render import report_pdf, typst_pdf
+from casebook.render import document, follow_up_view, report_pdf, typst_pdf
 from casebook.render.report_pdf import build_report, render_report_pdf, table_data, write_report, write_reports
 
 EPOCH = 1764460800  # 2025-11-30 00:00:00 UTC
@@ -92,7 +92,7 @@ def test_every_rule_with_source_outcome_and_evidence_is_in_the_pdf(spin_view, sp
 
 @pytest.mark.parametrize("with_audit", [False, True])
 def test_every_column_of_every_page_table_is_in_the_pdf(spin_view, spin_audit, with_audit):
-    compliance = table_data(spin_view.compliance_table())
+    compliance = table_data(spin_view.compliance())
     assert compliance["header"] == ["Regel", "Källa", "Typ", "Utfall", "Underlag"]
     assert all(len(row) == 5 for row in compliance["rows"])
     report = build_report(spin_view, spin_audit if with_audit else None)
@@ -327,3 +327,51 @@ def test_a_long_table_runs_over_pages_with_its_header_on_each_and_its_figures_ri
     assert len(starts) == len({length for length, _ in starts})  # one start per length
     xs = [x for _, x in sorted(starts)]
     assert all(shorter > longer for shorter, longer in zip(xs, xs[1:]))
+
+
+def test_a_columns_alignment_follows_its_cells_kinds_not_how_their_text_looks():
+    table = document.table("Tabell", ("Finansiär", "Belopp", "Andel", "Redovisat"), [
+        ("12 345", document.amount(5000), document.cell("12,10\N{NO-BREAK SPACE}%", kind=document.Kind.PERCENT),
+         document.cell("–", kind=document.Kind.DATE)),
+        ("2025", document.amount(5000), document.cell("–", kind=document.Kind.PERCENT),
+         document.cell("–", kind=document.Kind.DATE)),
+    ])
+    # A name that looks like a figure stays flush left; a date column stays flush left even when every date is missing.
+    assert table_data(table)["numeric"] == [False, True, True, False]
+    assert table_data(table)["rows"][0] == ["12\N{NO-BREAK SPACE}345", "5\N{NO-BREAK SPACE}000\N{NO-BREAK SPACE}kr",
+                                            "12,10\N{NO-BREAK SPACE}%", "–"]
+
+
+def _shown(html: str) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of one of the page's HTML tables, as the reader sees them."""
+    soup = BeautifulSoup(html, "html.parser")
+    def text(tag) -> str:  # runs of ASCII white space as one space, as a browser shows them; no-break spaces kept
+        return re.sub(r"[ \t\n\r\f\v]+", " ", tag.get_text()).strip()
+
+    return [text(th) for th in soup.select("th")], [[text(td) for td in tr.select("td")] for tr in soup.select("tbody tr")]
+
+
+@pytest.mark.parametrize("case", [SPIN_PATH, REPO / "tests" / "cases" / "fiktiv-uppfoljning-forskott.yaml",
+                                  REPO / "tests" / "hostile" / "fiktiv-injektion.yaml"], ids=lambda p: p.stem)
+def test_the_report_and_the_page_show_the_same_tables(case, spin_audit, monkeypatch):
+    """One model, two layouts: every table of the report has the page's caption, header and cells."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(EPOCH))
+    view = CaseView(evaluate_case(case, REFERENCE_DIR))
+    evaluated = view.evaluated
+    pairs = [(view.facts(), view.facts_table()), (view.financing(), view.financing_table()),
+             (view.proposal(), view.proposal_table()), (view.decision(), view.decision_table()),
+             (view.payment(), view.payment_table()), (view.follow_up(), view.follow_up_table()),
+             (view.compliance_counts(), view.compliance_summary()), (view.compliance(), view.compliance_table()),
+             (view.signatories(), view.signatories_table()), (view.audit(spin_audit), view.audit_table(spin_audit)),
+             (view.history(spin_audit), view.history_table(spin_audit)),
+             (view.source_corrections(), view.source_corrections_table()),
+             (follow_up_view.payment_requests(evaluated), view.payment_requests_table()),
+             (follow_up_view.indicator_outcomes(evaluated), view.indicator_outcomes_table())]
+    report = build_report(view, spin_audit)
+    in_report = [b for s in report["sections"] for b in s["blocks"] if b["kind"] == "table"]
+    shown = {model.caption: (model, page) for model, page in pairs if model is not None}
+    assert [t["caption"] for t in in_report if t["caption"] in shown] == [t["caption"] for t in in_report]
+    assert len(in_report) == len(shown) >= 11
+    for data in in_report:
+        model, page = shown[data["caption"]]
+        assert (data["header"], data["rows"]) == _shown(page.data), model.caption

@@ -20,7 +20,8 @@ from IPython.display import HTML, SVG
 
 from casebook.render import charts, follow_up_view, pages
 from casebook.render.markup import keep_figures_together, narrative_html
-from casebook.render.tables import styled_table
+from casebook.render.document import Cell, Day, Kind, Link, Table, amount, cell, date, table
+from casebook.render.tables import html_table, styled_table
 from casebook.domain import formatting as fmt
 from casebook.domain import narrative, wording
 from casebook.domain.evaluation import EvaluatedCase, evaluate_case
@@ -34,6 +35,7 @@ from casebook.domain.rules import Outcome, RuleResult, first_sentence
 
 NO_AUDIT = "Anteckningsboken kördes utanför bygget; revisionsspåret fylls i av bygget."
 NOT_DECIDED = "Inte beslutat ännu"
+NO_NARRATIVE = "Ärendet beskriver inte projektet utöver sammanfattningen i tabellen nedan."
 
 NARRATIVE_ON_THE_PAGE = (
     ("description", "Bakgrund"),
@@ -61,24 +63,13 @@ SITE_ROOT = "../../"
 """From a case page (``book/cases/<id>.html``) to the site's root, where open data and sources are."""
 
 
-def _text(value: str) -> str:
-    """Case or rule text as HTML: escaped, figures kept on one line."""
-    return html.escape(keep_figures_together(value))
-
-
-def _link(url: str | None, text: str) -> str:
-    """A link when there is a URL, else the text; both escaped."""
-    return f'<a href="{html.escape(url)}">{_text(text)}</a>' if url else _text(text)
-
-
-def _organisation_link(name: str) -> str:
+def _organisation(name: str) -> Link:
     """An organisation's name linked to its page on the site (``book/organisationer/``)."""
-    return f'<a href="../organisationer/{pages.organisation_slug(name)}.html">{_text(name)}</a>'
+    return Link(name, f"../organisationer/{pages.organisation_slug(name)}.html")
 
 
-def _date(day: dt.date | None) -> str:
-    """A date as ``<time>``, which the site's stylesheet never breaks across lines; "–" when there is none."""
-    return f'<time datetime="{day.isoformat()}">{fmt.date(day)}</time>' if day is not None else _text(fmt.date(day))
+def percent(share, decimals: int = 2) -> Cell:
+    return cell(fmt.percent(share, decimals), kind=Kind.PERCENT)
 
 
 _MARKUP_LOOKALIKES = str.maketrans({"<": "\N{SINGLE LEFT-POINTING ANGLE QUOTATION MARK}",
@@ -282,77 +273,89 @@ class CaseView:
 
     # --- tables -----------------------------------------------------------------------
 
-    def facts_table(self) -> HTML:
+    def facts(self) -> Table:
         case, d = self.case, self.case.dates
-        partners = ", ".join(_organisation_link(p.name) for p in case.partners) or "inga angivna"
+        partners = [part for i, p in enumerate(case.partners) for part in ((", ",) if i else ()) + (_organisation(p.name),)]
         rows = [
-            ("Projekt", _text(case.title)),
-            ("Diarienummer", _text(case.reference or "anges inte i beslutsunderlaget")),
-            ("Läge", _text(case.state.label)),
-            ("Beslutsfattare", _organisation_link(case.decision_maker.name)),
-            ("Sökande och projektägare", _organisation_link(case.applicant.name)),
-            ("Samverkansparter", partners),
-            ("Sökt belopp", _text(fmt.kronor(case.amount_applied_for))),
-            ("Ansökan inkom", _date(d.application_received)),
-            ("Projekttid", f"{_date(d.project_start)} – {_date(d.project_end)}"),
-            ("Beslutsdatum", _date(d.decision) if case.state is not CaseState.PROPOSAL else _text(NOT_DECIDED)),
-            ("Anslag", _text(case.decision.appropriation)),
-            ("Allmänna villkor", _text(case.decision.general_terms)),
-            ("Sammanfattning", _text(case.summary)),
+            ("Projekt", case.title),
+            ("Diarienummer", case.reference or "anges inte i beslutsunderlaget"),
+            ("Läge", case.state.label),
+            ("Beslutsfattare", cell(_organisation(case.decision_maker.name))),
+            ("Sökande och projektägare", cell(_organisation(case.applicant.name))),
+            ("Samverkansparter", cell(*partners) if partners else "inga angivna"),
+            ("Sökt belopp", amount(case.amount_applied_for)),
+            ("Ansökan inkom", date(d.application_received)),
+            ("Projekttid", cell(Day(d.project_start), " – ", Day(d.project_end), kind=Kind.DATE)),
+            ("Beslutsdatum", date(d.decision) if case.state is not CaseState.PROPOSAL else NOT_DECIDED),
+            ("Anslag", case.decision.appropriation),
+            ("Allmänna villkor", case.decision.general_terms),
+            ("Sammanfattning", case.summary),
         ]
-        return styled_table(pd.DataFrame(rows, columns=["Uppgift", "Värde"]), "Ärendet i korthet", "facts", escape=False)
+        return table("Ärendet i korthet", ("Uppgift", "Värde"), rows)
+
+    def facts_table(self) -> HTML:
+        return html_table(self.facts(), "facts")
+
+    def financing(self) -> Table:
+        f = self.figures
+        rows = [(cell(_organisation(s.financier)), s.line.kind.label, amount(s.amount), percent(s.share),
+                 fmt.yes_no(s.line.confirmed)) for s in f.shares]
+        rows.append(("Summa", "", amount(f.total_financing), percent(sum(s.share for s in f.shares)), ""))
+        caption = f"Projektets finansieringsplan, {fmt.kronor(f.total_financing)}. Andelar av total finansiering, två decimaler."
+        return table(caption, ("Finansiär", "Slag av medel", "Belopp", "Andel", "Bekräftad"), rows, total=True)
 
     def financing_table(self) -> HTML:
-        f = self.figures
-        rows = [
-            (_organisation_link(s.financier), _text(s.line.kind.label), _text(fmt.kronor(s.amount)), _text(fmt.percent(s.share)),
-             _text(fmt.yes_no(s.line.confirmed)))
-            for s in f.shares
-        ]
-        rows.append(("Summa", "", _text(fmt.kronor(f.total_financing)), _text(fmt.percent(sum(s.share for s in f.shares))), ""))
-        frame = pd.DataFrame(rows, columns=["Finansiär", "Slag av medel", "Belopp", "Andel", "Bekräftad"])
-        caption = f"Projektets finansieringsplan, {fmt.kronor(f.total_financing)}. Andelar av total finansiering, två decimaler."
-        return styled_table(frame, caption, "financing", escape=False)
+        return html_table(self.financing(), "financing")
 
-    def decision_table(self) -> HTML:
+    def decision(self) -> Table:
         f, c = self.figures, self.figures.cap
         rows = [
-            ("Beslutsfattarens belopp i finansieringsplanen", fmt.kronor(f.own.amount)),
-            ("Total finansiering", fmt.kronor(f.total_financing)),
-            ("Beräknad andel (belopp / total)", fmt.percent(f.own.share, 4)),
-            ("Beräknad andel avrundad till två decimaler", fmt.percent(f.computed_share_rounded)),
-            ("Beslutad andel", fmt.percent(c.decided_share)),
-            ("Beslutad andel × total finansiering", fmt.kronor(c.share_of_total)),
-            ("Maxbelopp (\"dock max\")", fmt.kronor(c.max_amount)),
+            ("Beslutsfattarens belopp i finansieringsplanen", amount(f.own.amount)),
+            ("Total finansiering", amount(f.total_financing)),
+            ("Beräknad andel (belopp / total)", percent(f.own.share, 4)),
+            ("Beräknad andel avrundad till två decimaler", percent(f.computed_share_rounded)),
+            ("Beslutad andel", percent(c.decided_share)),
+            ("Beslutad andel × total finansiering", amount(c.share_of_total)),
+            ("Maxbelopp (\"dock max\")", amount(c.max_amount)),
             ("Maxbeloppet binder inom finansieringsplanen", fmt.yes_no(c.cap_binds_within_plan)),
-            ("Taket nås när godkända kostnader överstiger", fmt.kronor(c.threshold_kronor)),
+            ("Taket nås när godkända kostnader överstiger", amount(c.threshold_kronor)),
         ]
-        frame = pd.DataFrame(rows, columns=["Steg", "Värde"])
-        return styled_table(frame, "Beslutsförslagets beräkning, steg för steg", "decision")
+        return table("Beslutsförslagets beräkning, steg för steg", ("Steg", "Värde"), rows)
 
-    def payment_table(self) -> HTML:
+    def decision_table(self) -> HTML:
+        return html_table(self.decision(), "decision")
+
+    def payment(self) -> Table:
         """The payment curve's data, so the chart is not the only way to read it."""
         f, c = self.figures, self.figures.cap
         points = sorted({f.total_financing * k // 4 for k in (1, 2, 3, 4)} | {c.threshold_kronor})
-        rows = [(fmt.kronor(x), fmt.kronor(payable(x, c.decided_share, c.max_amount))) for x in points]
-        frame = pd.DataFrame(rows, columns=["Godkända kostnader", "Utbetalning"])
-        return styled_table(frame, "Utbetalning vid olika nivåer av godkända kostnader", "payment")
+        rows = [(amount(x), amount(payable(x, c.decided_share, c.max_amount))) for x in points]
+        return table("Utbetalning vid olika nivåer av godkända kostnader", ("Godkända kostnader", "Utbetalning"), rows)
 
-    def proposal_table(self) -> HTML:
+    def payment_table(self) -> HTML:
+        return html_table(self.payment(), "payment")
+
+    def proposal(self) -> Table:
         """The proposal's points: the case file's own wording, or the wording written from the figures."""
         points = wording.proposal_points(self.case)
-        frame = pd.DataFrame([(str(i), text) for i, text in enumerate(points, start=1)], columns=["Punkt", "Förslag"])
-        return styled_table(frame, "Förslaget till beslut, punkt för punkt", "proposal")
+        rows = [(cell(str(i), kind=Kind.NUMBER), text) for i, text in enumerate(points, start=1)]
+        return table("Förslaget till beslut, punkt för punkt", ("Punkt", "Förslag"), rows)
 
-    def source_corrections_table(self) -> HTML | None:
+    def proposal_table(self) -> HTML:
+        return html_table(self.proposal(), "proposal")
+
+    def source_corrections(self) -> Table | None:
         """Errors in the source document that the case file corrects; ``None`` when there are none."""
         corrections = self.case.source_document.corrections
         if not corrections:
             return None
-        frame = pd.DataFrame([(c.source, c.recorded, c.reason) for c in corrections],
-                             columns=["Källdokumentet skriver", "Ärendefilen anger", "Skäl"])
-        return styled_table(frame, "Rättelser av källdokumentet: där ärendefilen avviker från det och varför",
-                            "source-corrections")
+        return table("Rättelser av källdokumentet: där ärendefilen avviker från det och varför",
+                     ("Källdokumentet skriver", "Ärendefilen anger", "Skäl"),
+                     [(c.source, c.recorded, c.reason) for c in corrections])
+
+    def source_corrections_table(self) -> HTML | None:
+        corrections = self.source_corrections()
+        return html_table(corrections, "source-corrections") if corrections is not None else None
 
     # --- the narrative, below the verdict ------------------------------------------------
 
@@ -369,7 +372,7 @@ class CaseView:
             if text:
                 parts.append(f"<h3>{html.escape(heading)}</h3>{narrative_html(narrative.parse(text))}")
         if not parts:
-            parts.append("<p>Ärendet beskriver inte projektet utöver sammanfattningen i tabellen nedan.</p>")
+            parts.append(f"<p>{html.escape(NO_NARRATIVE)}</p>")
         return HTML('<div class="casebook-narrative">' + "".join(parts) + "</div>")
 
     def narrative_blocks(self) -> list[tuple[str, tuple[narrative.Block, ...]]]:
@@ -378,66 +381,73 @@ class CaseView:
         return [(heading, narrative.parse(text)) for field, heading in NARRATIVE_ON_THE_PAGE
                 if written is not None and (text := getattr(written, field))]
 
-    def follow_up_table(self) -> HTML:
+    def follow_up(self) -> Table:
         case, d = self.case, self.case.dates
         rows = [(i.name, f"{fmt.number(i.target)} {i.unit}", i.kind) for i in case.indicators]
         rows += [
-            ("Projektslut", fmt.date(d.project_end), "Datum"),
-            ("Slutrapport senast", fmt.date(d.final_report_due), "Datum"),
+            ("Projektslut", cell(fmt.date(d.project_end), kind=Kind.DATE), "Datum"),
+            ("Slutrapport senast", cell(fmt.date(d.final_report_due), kind=Kind.DATE), "Datum"),
         ]
-        frame = pd.DataFrame(rows, columns=["Uppföljning", "Mål eller datum", "Slag"])
-        return styled_table(frame, "Indikatorer och datum för uppföljning", "follow-up")
+        return table("Indikatorer och datum för uppföljning", ("Uppföljning", "Mål eller datum", "Slag"), rows)
+
+    def follow_up_table(self) -> HTML:
+        return html_table(self.follow_up(), "follow-up")
+
+    def compliance(self) -> Table:
+        """Every rule with its outcome and evidence; the legal source links to the law text."""
+        rows = [(r.rule.title, cell(Link(r.rule.source, r.rule.source_url)), r.rule.kind.value, r.outcome.value,
+                 r.evidence) for r in self.results]
+        return table("Regelkontroller: utfall och underlag per regel", ("Regel", "Källa", "Typ", "Utfall", "Underlag"), rows)
 
     def compliance_table(self) -> HTML:
-        """Every rule with its outcome and evidence; the legal source links to the law text."""
-        rows = [
-            (_text(r.rule.title), _link(r.rule.source_url, r.rule.source), _text(r.rule.kind.value), _text(r.outcome.value),
-             _text(r.evidence))
-            for r in self.results
-        ]
-        frame = pd.DataFrame(rows, columns=["Regel", "Källa", "Typ", "Utfall", "Underlag"])
         # Five columns of prose do not fit a text column: each rule is a block, its title and
         # outcome on the first line, source and kind beneath, then the evidence in full width.
-        return styled_table(frame, "Regelkontroller: utfall och underlag per regel", "compliance", escape=False,
-                            row_ids=[rule_anchor(r.rule.id) for r in self.results], css_class="casebook-rule-table")
+        return html_table(self.compliance(), "compliance", row_ids=[rule_anchor(r.rule.id) for r in self.results],
+                          css_class="casebook-rule-table")
+
+    def compliance_counts(self) -> Table:
+        counts = [(o.value, cell(str(sum(r.outcome is o for r in self.results)), kind=Kind.NUMBER)) for o in Outcome]
+        return table("Sammanfattning av regelkontrollerna", ("Utfall", "Antal regler"), counts)
 
     def compliance_summary(self) -> HTML:
-        counts = [(o.value, str(sum(r.outcome is o for r in self.results))) for o in Outcome]
-        frame = pd.DataFrame(counts, columns=["Utfall", "Antal regler"])
-        return styled_table(frame, "Sammanfattning av regelkontrollerna", "compliance-summary")
+        return html_table(self.compliance_counts(), "compliance-summary")
 
-    def signatories_table(self) -> HTML:
+    def signatories(self) -> Table:
         """Who signed, the source document (linked where the site publishes it) and the case file."""
-        rows = [(_text(s.name), _text(s.title)) for s in self.case.signatories]
+        rows = [(s.name, s.title) for s in self.case.signatories]
         document_url = pages.source_document_url(self.evaluated)
         if document_url and not document_url.startswith("http"):
             document_url = SITE_ROOT + document_url
-        rows.append(("Källdokument", _link(document_url, self.case.source_document.title)))
+        rows.append(("Källdokument", cell(Link(self.case.source_document.title, document_url))))
         case_file = pages.case_file_url(self.case.id)
-        rows.append(("Ärendefil", _link(SITE_ROOT + case_file, f"{self.case.id}.yaml")
-                     + " (samma fil som SHA-256-summan i revisionsspåret gäller)"))
+        rows.append(("Ärendefil", cell(Link(f"{self.case.id}.yaml", SITE_ROOT + case_file),
+                                      " (samma fil som SHA-256-summan i revisionsspåret gäller)")))
         draft, archived = pages.memo_urls(self.case.id)
         rows.append(("Beslutsunderlag skrivet från ärendefilen",
-                     _link(SITE_ROOT + archived, "PDF/A för arkivering") + ", "
-                     + _link(SITE_ROOT + draft, "Word-utkast att redigera")))
-        rows.append(("Den här ärenderapporten", _link(SITE_ROOT + pages.report_pdf_url(self.case.id), "PDF/A för arkivering")))
-        frame = pd.DataFrame(rows, columns=["Namn", "Roll"])
-        return styled_table(frame, "Undertecknare och källa", "signatories", escape=False)
+                     cell(Link("PDF/A för arkivering", SITE_ROOT + archived), ", ",
+                          Link("Word-utkast att redigera", SITE_ROOT + draft))))
+        rows.append(("Den här ärenderapporten", cell(Link("PDF/A för arkivering", SITE_ROOT + pages.report_pdf_url(self.case.id)))))
+        return table("Undertecknare och källa", ("Namn", "Roll"), rows)
 
-    def audit_table(self, audit: dict | None) -> HTML:
+    def signatories_table(self) -> HTML:
+        return html_table(self.signatories(), "signatories")
+
+    def audit(self, audit: dict | None) -> Table:
         """Input hashes, commit, versions, execution time and build date (see ``casebook.engine.audit``)."""
         if audit is None:
-            frame = pd.DataFrame([("Revisionsspår", NO_AUDIT)], columns=["Uppgift", "Värde"])
-            return styled_table(frame, "Revisionsspår", "audit")
-        rows = [(f"SHA-256 för {i['label'].lower()} ({i['path']})", i["sha256"]) for i in audit["inputs"]]
+            return table("Revisionsspår", ("Uppgift", "Värde"), [("Revisionsspår", NO_AUDIT)])
+        rows = [(f"SHA-256 för {i['label'].lower()} ({i['path']})", cell(i["sha256"], kind=Kind.HASH))
+                for i in audit["inputs"]]
         rows.append(("Git-commit", audit["commit"] or "okänd (bygget kördes utanför ett git-arkiv)"))
         rows += [(f"Version av {name}", version) for name, version in audit["versions"].items()]
         rows.append(("Körd (UTC)", audit["executed_at"]))
         rows.append(("Byggdatum som sidan bedöms per", audit["as_of"]))
-        return styled_table(pd.DataFrame(rows, columns=["Uppgift", "Värde"]), "Revisionsspår: vad sidan är beräknad från", "audit",
-                            column_classes={"Värde": "casebook-hash"})
+        return table("Revisionsspår: vad sidan är beräknad från", ("Uppgift", "Värde"), rows)
 
-    def history_table(self, audit: dict | None) -> HTML:
+    def audit_table(self, audit: dict | None) -> HTML:
+        return html_table(self.audit(audit), "audit", column_classes=None if audit is None else {"Värde": "casebook-hash"})
+
+    def history(self, audit: dict | None) -> Table:
         """Each change of the case file, newest first: its date, what it changed (in Swedish, not
         the developer's commit message) and, when the repository is known, a link to the change."""
         history = (audit or {}).get("history") or []
@@ -446,13 +456,16 @@ class CaseView:
         for h in history:
             commit = h.get("commit") or ""
             url = publisher.commit_url(commit) if publisher else None
-            where = _link(url, f"Visa ändringen ({commit})") if url else _text(commit or "–")
-            date = _date(dt.date.fromisoformat(h["date"])) if h.get("date") else "–"
-            rows.append((date, _text(describe_change(h)), where))
+            where = cell(Link(f"Visa ändringen ({commit})", url)) if url else commit or "–"
+            day = date(dt.date.fromisoformat(h["date"])) if h.get("date") else cell("–", kind=Kind.DATE)
+            rows.append((day, describe_change(h), where))
         if not rows:
-            rows = [("–", _text(NO_AUDIT if audit is None else "Ärendefilen finns inte i versionshistoriken"), "–")]
-        frame = pd.DataFrame(rows, columns=["Datum", "Vad som ändrades i ärendefilen", "Ändringen i projektets arkiv"])
-        return styled_table(frame, "Ändringar av ärendefilen, nyaste först", "history", escape=False)
+            rows = [(cell("–", kind=Kind.DATE), NO_AUDIT if audit is None else "Ärendefilen finns inte i versionshistoriken", "–")]
+        return table("Ändringar av ärendefilen, nyaste först",
+                     ("Datum", "Vad som ändrades i ärendefilen", "Ändringen i projektets arkiv"), rows)
+
+    def history_table(self, audit: dict | None) -> HTML:
+        return html_table(self.history(audit), "history")
 
     def _publisher(self) -> Publisher | None:
         """The site's publisher (``publisher.yaml`` beside the case's reference data), if it can be read."""

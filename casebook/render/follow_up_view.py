@@ -11,7 +11,6 @@ import html
 from decimal import Decimal
 
 import matplotlib.pyplot as plt
-import pandas as pd
 from IPython.display import HTML, SVG
 from matplotlib.dates import num2date
 from matplotlib.ticker import FuncFormatter
@@ -21,10 +20,11 @@ from casebook.domain.evaluation import EvaluatedCase
 from casebook.domain.finance import percent
 from casebook.domain.payments import PaymentLine, PaymentSchedule, Stage, case_schedule, stage
 from casebook.render import charts
-from casebook.render.tables import styled_table
+from casebook.render.document import Kind, Paragraph, Table, amount, cell, table
+from casebook.render.tables import html_table
 
 
-def status_line(evaluated: EvaluatedCase) -> HTML | None:
+def status(evaluated: EvaluatedCase) -> Paragraph | None:
     """Where the case stands, with what is paid of the maximum, as of the build date."""
     case = evaluated.case
     s = case_schedule(case)
@@ -51,10 +51,15 @@ def status_line(evaluated: EvaluatedCase) -> HTML | None:
         parts.append(f"Slutrapporten ska komma in senast {fmt.date(due)}.")
     if case.follow_up.closed is not None:
         parts.append(f"Ärendet avslutades {fmt.date(case.follow_up.closed)}.")
-    text = html.escape(" ".join(parts))
-    return HTML(
-        f'<p class="casebook-status"><strong>Läge per byggdatum {fmt.date(today)}:</strong> {text}</p>'
-    )
+    return Paragraph(" ".join(parts), lead=f"Läge per byggdatum {fmt.date(today)}:")
+
+
+def status_line(evaluated: EvaluatedCase) -> HTML | None:
+    """:func:`status` as the case page shows it."""
+    paragraph = status(evaluated)
+    if paragraph is None:
+        return None
+    return HTML(f'<p class="casebook-status"><strong>{paragraph.lead}</strong> {html.escape(paragraph.text)}</p>')
 
 
 def _exact_kronor(value: Decimal) -> str:
@@ -81,7 +86,7 @@ def _computation(s: PaymentSchedule, line: PaymentLine) -> str:
     return text + f" = {fmt.kronor(line.payable)}"
 
 
-def payment_requests_table(evaluated: EvaluatedCase) -> HTML | None:
+def payment_requests(evaluated: EvaluatedCase) -> Table | None:
     """Each payment request with its computation; the advance first, the totals last."""
     case = evaluated.case
     s = case_schedule(case)
@@ -90,7 +95,7 @@ def payment_requests_table(evaluated: EvaluatedCase) -> HTML | None:
     rows = []
     if s.advance:
         rows.append(("Förskott", "–", "Beslutat förskott (11 §), räknas av mot senare utbetalningar",
-                     fmt.kronor(s.advance), fmt.date(case.follow_up.advance.paid)))
+                     amount(s.advance), fmt.date(case.follow_up.advance.paid)))
     lines = {line.number: line for line in s.lines}
     for number, request in enumerate(case.follow_up.payment_requests, start=1):
         line = lines.get(number)
@@ -99,19 +104,24 @@ def payment_requests_table(evaluated: EvaluatedCase) -> HTML | None:
             f"{number}: {fmt.date(request.period_start)} – {fmt.date(request.period_end)}, inkom {fmt.date(request.received)}",
             f"redovisade {fmt.kronor(request.reported_costs)}, godkända {approved}",
             _computation(s, line) if line else "beräknas när kostnaderna är granskade",
-            fmt.kronor(line.payable) if line else "–",
+            amount(line.payable) if line else cell("–", kind=Kind.AMOUNT),
             fmt.date(request.paid) if request.paid else "inte utbetald",
         ))
     reported = sum(r.reported_costs for r in case.follow_up.payment_requests)
     rows.append(("Summa", f"redovisade {fmt.kronor(reported)}, godkända {fmt.kronor(s.approved_total)}",
-                 f"kvar av maxbeloppet {fmt.kronor(s.remaining)}", fmt.kronor(s.payable_total),
+                 f"kvar av maxbeloppet {fmt.kronor(s.remaining)}", amount(s.payable_total),
                  f"utbetalt {fmt.kronor(s.paid_total)}"))
-    frame = pd.DataFrame(rows, columns=["Begäran: period och dag den kom in", "Kostnader", "Beräkning", "Att betala", "Utbetald"])
     caption = (f"Utbetalningsbegäranden och beräkningen av varje utbetalning: {fmt.percent(s.share)} av de sammanlagda "
                f"godkända kostnaderna, högst {fmt.kronor(s.max_amount)}")
     if s.withheld:
         caption += f", varav {fmt.kronor(s.withheld)} hålls inne till slutrapporten"
-    return styled_table(frame, caption + ".", "payment-requests")
+    return table(caption + ".", ("Begäran: period och dag den kom in", "Kostnader", "Beräkning", "Att betala", "Utbetald"),
+                 rows, total=True)
+
+
+def payment_requests_table(evaluated: EvaluatedCase) -> HTML | None:
+    requests = payment_requests(evaluated)
+    return html_table(requests, "payment-requests") if requests is not None else None
 
 
 def cumulative_chart(evaluated: EvaluatedCase) -> SVG | None:
@@ -152,7 +162,7 @@ def _iso_date(value: float) -> str:
     return fmt.date(num2date(value).date())
 
 
-def indicator_outcomes_table(evaluated: EvaluatedCase) -> HTML | None:
+def indicator_outcomes(evaluated: EvaluatedCase) -> Table | None:
     """Each indicator's target and the reported outcome, when there is one."""
     case = evaluated.case
     if case.follow_up is None:
@@ -161,14 +171,18 @@ def indicator_outcomes_table(evaluated: EvaluatedCase) -> HTML | None:
     rows = []
     for indicator in case.indicators:
         outcome = outcomes.get(indicator.name)
-        reached = (fmt.percent(percent(outcome.outcome, indicator.target), 0)
-                   if outcome is not None and indicator.target > 0 else "–")
+        reached = cell(fmt.percent(percent(outcome.outcome, indicator.target), 0)
+                       if outcome is not None and indicator.target > 0 else "–", kind=Kind.PERCENT)
         rows.append((
             indicator.name,
             f"{fmt.number(indicator.target)} {indicator.unit}",
             f"{fmt.number(outcome.outcome)} {indicator.unit}" if outcome else "inte redovisat",
             reached,
-            fmt.date(outcome.reported) if outcome else "–",
+            cell(fmt.date(outcome.reported) if outcome else "–", kind=Kind.DATE),
         ))
-    frame = pd.DataFrame(rows, columns=["Indikator", "Mål", "Utfall", "Av målet", "Redovisat"])
-    return styled_table(frame, "Indikatorernas utfall mot målen", "indicator-outcomes")
+    return table("Indikatorernas utfall mot målen", ("Indikator", "Mål", "Utfall", "Av målet", "Redovisat"), rows)
+
+
+def indicator_outcomes_table(evaluated: EvaluatedCase) -> HTML | None:
+    outcomes = indicator_outcomes(evaluated)
+    return html_table(outcomes, "indicator-outcomes") if outcomes is not None else None

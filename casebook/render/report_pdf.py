@@ -2,8 +2,9 @@
 
 :func:`build_report` reads a :class:`~casebook.render.case_view.CaseView`: the verdict
 (:meth:`~CaseView.verdict_sentences`, :meth:`~CaseView.attention_sentences`) and every
-table the page shows, taken from the very HTML tables the page displays (caption, header
-and every column), so the PDF cannot drop a column the page has. With the build's audit
+table the page shows, as the same :class:`~casebook.render.document.Table` the page's HTML
+is written from (caption, header, every column, cells typed: figures flush right), so the
+PDF cannot drop a column the page has. With the build's audit
 record (:mod:`casebook.engine.audit`, handed in by the engine) it ends with the page's
 audit trail; without one, with the SHA-256 of the case file it was written from.
 
@@ -19,16 +20,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from pathlib import Path
 
 from casebook.domain import clock
 from casebook.domain import formatting as fmt
 from casebook.domain.evaluation import EvaluatedCase
-from casebook.render import cache_entry
-from casebook.render.case_view import CaseView
+from casebook.render import cache_entry, document, follow_up_view
+from casebook.render.case_view import NO_NARRATIVE, CaseView
+from casebook.render.document import Kind, Paragraph, Table
 from casebook.render.typst_pdf import (Mapper, compile_pdf, creation_time, json_input, link_or_copy, narrative_data,
                                       package_files, prune_cache, refuse_control_characters, render_stale,
                                       shared_inputs_digest, write_atomically)
@@ -37,87 +37,32 @@ TEMPLATE = "report.typ"
 YAML_MIME_TYPE = "application/yaml"
 WIDE_TABLE_CHARACTERS = 130
 """A table whose columns' longest cells add up to more characters than this gets a landscape page."""
-_FIGURE = re.compile(r"^[−-]?\d[\d\s]*(,\d+)?\s?(kr|%)?$")
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
-_SPACES = re.compile(r"[ \t\n\r\f\v]+")
 
 
-def _squeeze(text: str) -> str:
-    """Runs of ASCII white space as one space; the no-break spaces that keep figures together stay."""
-    return _SPACES.sub(" ", text).strip()
+def table_data(table: Table) -> dict:
+    """A table of the case page (:mod:`casebook.render.document`) as data for the template: every column, in the page's order.
 
-
-# --- Reading the page's HTML tables ---------------------------------------------------------
-
-
-class _TableReader(HTMLParser):
-    """Caption, header and rows of one ``casebook-table`` (see :func:`casebook.render.tables.styled_table`), as text."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.caption, self.header, self.rows = "", [], []
-        self._cell: list[str] | None = None
-        self._in_caption = False
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "caption":
-            self._in_caption = True
-        elif tag == "tr":
-            self.rows.append([])
-        elif tag in ("th", "td"):
-            self._cell = []
-
-    def handle_endtag(self, tag):
-        if tag == "caption":
-            self._in_caption = False
-        elif tag in ("th", "td") and self._cell is not None:
-            text = _squeeze("".join(self._cell))
-            (self.header if tag == "th" else self.rows[-1]).append(text)
-            self._cell = None
-
-    def handle_data(self, data):
-        if self._in_caption:
-            self.caption += data
-        elif self._cell is not None:
-            self._cell.append(data)
-
-
-class _TextReader(HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-
-    def handle_data(self, data):
-        self.parts.append(data)
-
-
-def table_data(shown) -> dict:
-    """One of the page's HTML tables as data for the template: every column, in the page's order.
-
-    ``numeric`` right-aligns columns of figures; ``widths`` are relative column widths from
-    the typical cell length (``"auto"`` for a column of SHA-256 sums, which must not wrap);
-    ``wide`` asks for a landscape page when the longest cells add up to more than
-    :data:`WIDE_TABLE_CHARACTERS`.
+    ``numeric`` right-aligns columns of figures (by their cells' kinds); ``widths`` are
+    relative column widths from the typical cell length (``"auto"`` for a column of
+    SHA-256 sums, which must not wrap); ``wide`` asks for a landscape page when the longest
+    cells add up to more than :data:`WIDE_TABLE_CHARACTERS`.
     """
-    reader = _TableReader()
-    reader.feed(shown.data)
-    rows = [row for row in reader.rows if row]
-    columns = list(zip(*rows)) if rows else [() for _ in reader.header]
-    numeric = [bool(col) and all(_FIGURE.match(v) or v in ("", "–") for v in col) and any(col) for col in columns]
-    longest = [max([len(h)] + [len(v) for v in col]) for h, col in zip(reader.header, columns)]
+    rows = [[c.text for c in row] for row in table.rows]
+    header = list(table.header)
+    columns = list(zip(*rows)) if rows else [() for _ in header]
+    longest = [max([len(h)] + [len(v) for v in col]) for h, col in zip(header, columns)]
     # A column is as wide as its typical cell, and never narrower than its longest word.
     typical = [max(len(h), sum(len(v) for v in col) // max(1, len(col)), *(len(w) + 1 for v in col for w in v.split(" ")))
-               for h, col in zip(reader.header, columns)]
-    widths = ["auto" if col and all(_SHA256.match(v) or not v for v in col) and any(col) else max(6, min(n, 60))
-              for n, col in zip(typical, columns)]
-    return {"kind": "table", "caption": _squeeze(reader.caption), "header": reader.header, "rows": rows,
-            "numeric": numeric, "widths": widths, "wide": sum(min(n, 60) for n in longest) > WIDE_TABLE_CHARACTERS}
+               for h, col in zip(header, columns)]
+    hashes = [bool(col) and all(c.kind is Kind.HASH for c in col) for col in table.columns()]
+    widths = ["auto" if is_hash else max(6, min(n, 60)) for n, is_hash in zip(typical, hashes)]
+    return {"kind": "table", "caption": table.caption, "header": header, "rows": rows,
+            "numeric": table.right_aligned(), "widths": widths,
+            "wide": sum(min(n, 60) for n in longest) > WIDE_TABLE_CHARACTERS}
 
 
-def _paragraph(shown) -> dict:
-    reader = _TextReader()
-    reader.feed(shown.data)
-    return {"kind": "paragraph", "text": _squeeze("".join(reader.parts))}
+def _paragraph(paragraph: Paragraph) -> dict:
+    return {"kind": "paragraph", "text": " ".join(t for t in (paragraph.lead, paragraph.text) if t)}
 
 
 # --- The report -----------------------------------------------------------------------------
@@ -134,30 +79,31 @@ def build_report(view: CaseView, audit: dict | None = None) -> dict:
     flags = view.attention_sentences()
     attention = (f"{fmt.plural(len(flags), 'regel kräver', 'regler kräver')} uppmärksamhet:" if flags
                  else "Ingen regel kräver uppmärksamhet.")
-    follow_up = [_paragraph(status)] if (status := view.follow_up_status()) is not None else []
-    follow_up += [table_data(t) for t in (view.payment_requests_table(), view.indicator_outcomes_table()) if t is not None]
+    evaluated = view.evaluated
+    follow_up = [_paragraph(status)] if (status := follow_up_view.status(evaluated)) is not None else []
+    follow_up += [table_data(t) for t in (follow_up_view.payment_requests(evaluated),
+                                          follow_up_view.indicator_outcomes(evaluated)) if t is not None]
     if audit is not None:
-        trail = [table_data(view.audit_table(audit)), table_data(view.history_table(audit))]
+        trail = [table_data(view.audit(audit)), table_data(view.history(audit))]
     else:
-        sha256 = hashlib.sha256(view.evaluated.source.read_bytes()).hexdigest()
-        trail = [{"kind": "paragraph", "text": "Rapporten skrevs utanför bygget; revisionsspåret visar därför bara ärendefilens "
-                  "SHA-256-summa."},
-                 {"kind": "table", "caption": "Revisionsspår", "header": ["Uppgift", "Värde"],
-                  "rows": [[f"SHA-256 för ärendefilen ({view.evaluated.source.name})", sha256]],
-                  "numeric": [False, False], "widths": [60, "auto"], "wide": False}]
+        sha256 = hashlib.sha256(evaluated.source.read_bytes()).hexdigest()
+        trail = [_paragraph(Paragraph("Rapporten skrevs utanför bygget; revisionsspåret visar därför bara ärendefilens "
+                                      "SHA-256-summa.")),
+                 table_data(document.table("Revisionsspår", ("Uppgift", "Värde"),
+                                           [(f"SHA-256 för ärendefilen ({evaluated.source.name})",
+                                             document.cell(sha256, kind=Kind.HASH))]))]
     about = [block for heading, blocks in view.narrative_blocks()
              for block in ({"kind": "subheading", "text": heading}, {"kind": "narrative", "blocks": narrative_data(blocks)})]
-    corrections = view.source_corrections_table()
+    corrections = view.source_corrections()
     trail += [table_data(corrections)] if corrections is not None else []
     sections = [
-        ("Om projektet", about or [_paragraph(view.narrative())]),
-        ("Ärendet i korthet", [table_data(view.facts_table())]),
-        ("Finansieringsplan", [table_data(view.financing_table())]),
-        ("Beslutsförslag och beräkning", [table_data(t) for t in (view.proposal_table(), view.decision_table(),
-                                                                   view.payment_table())]),
-        ("Uppföljning", [table_data(view.follow_up_table()), *follow_up]),
-        ("Regelkontroller", [table_data(view.compliance_summary()), table_data(view.compliance_table())]),
-        ("Underskrift och källa", [table_data(view.signatories_table())]),
+        ("Om projektet", about or [_paragraph(Paragraph(NO_NARRATIVE))]),
+        ("Ärendet i korthet", [table_data(view.facts())]),
+        ("Finansieringsplan", [table_data(view.financing())]),
+        ("Beslutsförslag och beräkning", [table_data(t) for t in (view.proposal(), view.decision(), view.payment())]),
+        ("Uppföljning", [table_data(view.follow_up()), *follow_up]),
+        ("Regelkontroller", [table_data(view.compliance_counts()), table_data(view.compliance())]),
+        ("Underskrift och källa", [table_data(view.signatories())]),
         ("Revisionsspår", trail),
     ]
     return {

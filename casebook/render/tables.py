@@ -7,6 +7,8 @@ import html
 import pandas as pd
 from IPython.display import HTML
 
+from casebook.domain import formatting as fmt
+from casebook.render import document
 from casebook.render.markup import keep_figures_together
 
 
@@ -43,3 +45,28 @@ def styled_table(
         lines.append(f'<tr role="row"{row_id}>{cells}</tr>')
     lines += ["</tbody>", "</table>"]
     return HTML("\n".join(lines))
+
+
+def text_html(value: str) -> str:
+    """Case or rule text as HTML: escaped, figures kept on one line."""
+    return html.escape(keep_figures_together(value))
+
+
+def _part_html(part: document.Part) -> str:
+    if isinstance(part, document.Link):
+        return f'<a href="{html.escape(part.url)}">{text_html(part.text)}</a>' if part.url else text_html(part.text)
+    if isinstance(part, document.Day):
+        # <time>, which the site's stylesheet never breaks across lines
+        day = part.day
+        return f'<time datetime="{day.isoformat()}">{fmt.date(day)}</time>' if day is not None else text_html(fmt.date(day))
+    return text_html(part)
+
+
+def html_table(table: document.Table, table_id: str, row_ids: list[str] | None = None,
+               column_classes: dict[str, str] | None = None, css_class: str = "") -> HTML:
+    """A :class:`~casebook.render.document.Table` as the site shows it (see :func:`styled_table`):
+    text escaped, links as links, dates as ``<time>``."""
+    frame = pd.DataFrame([["".join(_part_html(p) for p in c.parts) for c in row] for row in table.rows],
+                         columns=list(table.header))
+    return styled_table(frame, table.caption, table_id, escape=False, row_ids=row_ids, column_classes=column_classes,
+                        css_class=css_class)
