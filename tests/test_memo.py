@@ -73,7 +73,7 @@ def blocks_text(blocks) -> list[str]:
         elif isinstance(block, Text):
             parts += narrative.plain_text(block.blocks).split("\n")
         else:
-            parts += [block.caption, *block.header, *("\t".join(row) for row in block.rows)]
+            parts += [block.caption, *block.header, *("\t".join(row) for row in block.texts())]
     return parts
 
 
@@ -183,8 +183,8 @@ def test_spin_figures_are_in_the_memo(spin_memo):
     for figure in (SPIN_TOTAL, SPIN_SHARE, SPIN_MAX, SPIN_APPLIED, f"750{NBSP}234{NBSP}kr", f"6{NBSP}198{NBSP}347{NBSP}kr"):
         assert figure in text
     plan = next(b for b in section(spin_memo, "Ärendebeskrivning").blocks if isinstance(b, Table))
-    assert plan.rows[-1][:4] == ("Summa", "", SPIN_TOTAL, f"100,00{NBSP}%")
-    assert ("Tillväxtverket", f"3{NBSP}000{NBSP}000{NBSP}kr", f"48,38{NBSP}%") == (plan.rows[0][0], *plan.rows[0][2:4])
+    assert plan.texts()[-1][:4] == ("Summa", "", SPIN_TOTAL, f"100,00{NBSP}%")
+    assert ("Tillväxtverket", f"3{NBSP}000{NBSP}000{NBSP}kr", f"48,38{NBSP}%") == (plan.texts()[0][0], *plan.texts()[0][2:4])
 
 
 def test_spin_proposal_is_written_from_the_figures_in_the_source_memos_words(spin_memo):
@@ -204,7 +204,7 @@ def test_the_legal_conditions_are_the_source_memos_and_the_law_in_its_own_words(
                                     "Tillväxtverket och minst en annan beslutsfattare")
     (table,) = [b for b in blocks if isinstance(b, Table)]
     assert table.header == ("Källa", "Vad källan kräver")
-    requirements = dict(table.rows)
+    requirements = dict(table.texts())
     assert requirements["5 § förordning (2003:596)"] == "Bidrag får inte utgöra driftsstöd."
     assert requirements["5 § tredje meningen förordning (2003:596)"] == (
         "\"Varje beslutsfattare får dock besluta om bidrag med högst 50 procent av utgifterna för projektet.\"")
@@ -256,7 +256,7 @@ def test_annex_states_the_maximum_above_the_amount_applied_for(spin_memo):
 
 def test_annex_lists_the_corrections_of_the_source_document(spin_memo):
     (table,) = [b for b in spin_memo.annex.blocks if isinstance(b, Table) and b.header[0] == "Källan skriver"]
-    assert [row[:2] for row in table.rows] == [
+    assert [row[:2] for row in table.texts()] == [
         ("Tillväxtverket, nationella medel med 3000 000 kronor", "3 000 000 kronor"),
         ("Projekttiden är 2025-11-03- till 2027-09-30.", "Projekttiden är 2025-11-03 till 2027-09-30."),
         ("… i en utvecklad regional planeringsprocess där det.", "… i en utvecklad regional planeringsprocess."),
@@ -280,7 +280,7 @@ def test_annex_lists_exactly_the_results_needing_attention_and_every_result(path
             and not t.startswith("Avvikelse: ")] == [
         f"{r.outcome.value}: {r.rule.title} ({r.rule.source}). {r.evidence}" for r in attention]
     (every,) = [b for b in memo.annex.blocks if isinstance(b, Table) and b.header == ("Regel", "Källa", "Utfall")]
-    assert list(every.rows) == [(r.rule.title, r.rule.source, r.outcome.value) for r in evaluated.results]
+    assert list(every.texts()) == [(r.rule.title, r.rule.source, r.outcome.value) for r in evaluated.results]
 
 
 # --- Proposal, decision and rejection ---------------------------------------------------------
@@ -313,7 +313,7 @@ def test_a_decided_advance_and_its_special_reasons_are_in_the_decision_and_the_l
     assert any(t.startswith("Bidrag betalas ut i efterhand mot redovisade utgifter. Förskott får lämnas om det finns "
                             "särskilda skäl") for t in legal)
     amounts = dict(next(b for b in section(decided_memo, "Ärendebeskrivning").blocks
-                        if isinstance(b, Table) and b.header == ("Uppgift", "Värde")).rows)
+                        if isinstance(b, Table) and b.header == ("Uppgift", "Värde")).texts())
     assert amounts["Förskott"] == f"100{NBSP}000{NBSP}kr"
 
 
@@ -445,7 +445,7 @@ def test_every_column_is_as_wide_as_its_longest_word_and_the_table_fills_the_tex
         widths = column_widths(table)
         assert sum(widths) == pytest.approx(memo_module.TEXT_WIDTH_CM, abs=0.05)
         least = [CHARACTER_CM * max(len(word) for cell in column for word in cell.split(" ")) + CELL_PADDING_CM
-                 for column in zip(table.header, *table.rows)]
+                 for column in zip(table.header, *table.texts())]
         assert sum(least) <= memo_module.TEXT_WIDTH_CM, table.caption  # SPIN's longest words all fit
         for width, at_least in zip(widths, least):
             assert width >= at_least - 0.01, table.caption

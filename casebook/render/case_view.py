@@ -20,7 +20,7 @@ from IPython.display import HTML, SVG
 
 from casebook.render import charts, follow_up_view, pages
 from casebook.render.markup import keep_figures_together, narrative_html
-from casebook.render.document import Cell, Day, Kind, Link, Table, amount, cell, date, table
+from casebook.render.document import Day, Kind, Link, Table, amount, cell, date, percent, table
 from casebook.render.tables import html_table, styled_table
 from casebook.domain import formatting as fmt
 from casebook.domain import narrative, wording
@@ -66,10 +66,6 @@ SITE_ROOT = "../../"
 def _organisation(name: str) -> Link:
     """An organisation's name linked to its page on the site (``book/organisationer/``)."""
     return Link(name, f"../organisationer/{pages.organisation_slug(name)}.html")
-
-
-def percent(share, decimals: int = 2) -> Cell:
-    return cell(fmt.percent(share, decimals), kind=Kind.PERCENT)
 
 
 _MARKUP_LOOKALIKES = str.maketrans({"<": "\N{SINGLE LEFT-POINTING ANGLE QUOTATION MARK}",

@@ -1,7 +1,8 @@
 """What a case's documents say, apart from how they are laid out: tables with typed cells.
 
-The case page (HTML, :func:`casebook.render.tables.html_table`) and the report PDF
-(:mod:`casebook.render.report_pdf`) read the same :class:`Table`: a caption, a header and
+The case page (HTML, :func:`casebook.render.tables.html_table`), the report PDF
+(:mod:`casebook.render.report_pdf`) and the memo (:mod:`casebook.render.memo`, Word and
+PDF/A) read the same :class:`Table`: a caption, a header and
 rows of :class:`Cell`. A cell is a run of parts (text, a link, a date) and has a
 :class:`Kind`; how a column is aligned follows from its cells' kinds
 (:meth:`Table.right_aligned`), never from guessing at their text.
@@ -60,10 +61,13 @@ class Cell:
 
     @property
     def text(self) -> str:
-        """The cell as the reader sees it: figures kept together, runs of ASCII white space as one space."""
-        shown = "".join(fmt.date(p.day) if isinstance(p, Day) else keep_figures_together(p if isinstance(p, str) else p.text)
-                        for p in self.parts)
-        return _SPACES.sub(" ", shown).strip()
+        """The cell's text: its parts' text, dates written out."""
+        return "".join(fmt.date(p.day) if isinstance(p, Day) else p if isinstance(p, str) else p.text for p in self.parts)
+
+    @property
+    def shown(self) -> str:
+        """The cell as a page shows it: figures kept together, runs of ASCII white space as one space."""
+        return _SPACES.sub(" ", keep_figures_together(self.text)).strip()
 
 
 def cell(*parts: Part, kind: Kind = Kind.TEXT) -> Cell:
@@ -72,6 +76,10 @@ def cell(*parts: Part, kind: Kind = Kind.TEXT) -> Cell:
 
 def amount(kronor: int) -> Cell:
     return Cell((fmt.kronor(kronor),), Kind.AMOUNT)
+
+
+def percent(share, decimals: int = 2) -> Cell:
+    return Cell((fmt.percent(share, decimals),), Kind.PERCENT)
 
 
 def date(day: dt.date | None) -> Cell:
@@ -93,6 +101,10 @@ class Table:
 
     def columns(self) -> list[tuple[Cell, ...]]:
         return list(zip(*self.rows)) if self.rows else [() for _ in self.header]
+
+    def texts(self) -> tuple[tuple[str, ...], ...]:
+        """The rows as text (:attr:`Cell.text`)."""
+        return tuple(tuple(c.text for c in row) for row in self.rows)
 
     def right_aligned(self) -> list[bool]:
         """Per column: a column of figures (every cell an amount, a share or a count) is set flush right."""

@@ -54,6 +54,7 @@ from casebook.domain.model import CASE_ID_PATTERN, AssessmentTopic, Case, CaseSt
 from casebook.domain.reference import load_publisher
 from casebook.domain.rules import RuleResult, RuleSetId
 from casebook.render import cache_entry
+from casebook.render.document import Table, amount, percent, table
 from casebook.render.zip_archive import stable_zip
 from casebook.render.typst_pdf import (Mapper, compile_pdf, creation_time, json_input, link_or_copy, narrative_data,
                                        package_files, prune_cache, refuse_control_characters, render_stale,
@@ -114,21 +115,6 @@ class Text:
     blocks: tuple[narrative.Block, ...]
 
 
-@dataclass(frozen=True)
-class Table:
-    """A table with one header row; ``numeric`` marks right-aligned columns (amounts, shares).
-
-    ``total`` marks the last row as a sum row (shown in bold). Column widths are fitted to
-    the content when the table is laid out (:func:`column_widths`).
-    """
-
-    caption: str
-    header: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
-    numeric: tuple[bool, ...]
-    total: bool = False
-
-
 Block = Paragraph | Subheading | NumberedList | Text | Table
 
 
@@ -176,10 +162,11 @@ def _section_data(section: Section) -> dict:
 def _block_data(block: Block) -> dict:
     if isinstance(block, Text):
         return {"kind": "Text", "blocks": narrative_data(block.blocks)}
-    data = {"kind": type(block).__name__, **asdict(block)}
     if isinstance(block, Table):
-        data["widths"] = list(column_widths(block))
-    return data
+        return {"kind": "Table", "caption": block.caption, "header": list(block.header),
+                "rows": [list(row) for row in block.texts()], "numeric": block.right_aligned(), "total": block.total,
+                "widths": list(column_widths(block))}
+    return {"kind": type(block).__name__, **asdict(block)}
 
 
 def publisher_name(reference_dir: Path) -> str | None:
@@ -253,40 +240,27 @@ def _description(evaluated: EvaluatedCase) -> Section:
     blocks.append(_narrative(case, "description") or Paragraph(case.summary))
     blocks += [text for path in ("aims", "expected_results_short_term", "expected_results_long_term")
                if (text := _narrative(case, path))]
-    rows = [
-        (
-            s.financier,
-            s.line.kind.label,
-            fmt.kronor(s.amount),
-            fmt.percent(s.share),
-            fmt.yes_no(s.line.confirmed),
-        )
-        for s in f.shares
-    ]
-    rows.append(("Summa", "", fmt.kronor(f.total_financing), fmt.percent(sum(s.share for s in f.shares)), ""))
+    rows = [(s.financier, s.line.kind.label, amount(s.amount), percent(s.share), fmt.yes_no(s.line.confirmed))
+            for s in f.shares]
+    rows.append(("Summa", "", amount(f.total_financing), percent(sum(s.share for s in f.shares)), ""))
     cap = f.cap
     amounts = [
-        ("Sökt belopp", fmt.kronor(case.amount_applied_for)),
-        ("Projektets totala finansiering", fmt.kronor(f.total_financing)),
-        (f"{case.decision_maker.name}s andel av finansieringen", fmt.percent(f.own.share, 4)),
-        ("Andel av redovisade och godkända kostnader", fmt.percent(cap.decided_share)),
-        ("Högst (dock max)", fmt.kronor(cap.max_amount)),
-        ("Andelen gånger total finansiering", fmt.kronor(cap.share_of_total)),
+        ("Sökt belopp", amount(case.amount_applied_for)),
+        ("Projektets totala finansiering", amount(f.total_financing)),
+        (f"{case.decision_maker.name}s andel av finansieringen", percent(f.own.share, 4)),
+        ("Andel av redovisade och godkända kostnader", percent(cap.decided_share)),
+        ("Högst (dock max)", amount(cap.max_amount)),
+        ("Andelen gånger total finansiering", amount(cap.share_of_total)),
     ]
     if cap.cap_binds_within_plan:
-        amounts.append(("Maxbeloppet nås när godkända kostnader överstiger", fmt.kronor(cap.threshold_kronor)))
+        amounts.append(("Maxbeloppet nås när godkända kostnader överstiger", amount(cap.threshold_kronor)))
     if case.decision.advance is not None:
-        amounts.append(("Förskott", fmt.kronor(case.decision.advance.amount)))
+        amounts.append(("Förskott", amount(case.decision.advance.amount)))
     blocks += [
         Subheading("Finansieringsplan"),
-        Table(
-            f"Projektets finansieringsplan ({len(f.shares)} finansiärer); andelar av total finansiering",
-            ("Finansiär", "Slag av medel", "Belopp", "Andel", "Bekräftad"),
-            tuple(rows),
-            (False, False, True, True, False),
-            total=True,
-        ),
-        Table("Stödets belopp, beräknade från finansieringsplanen", ("Uppgift", "Värde"), tuple(amounts), (False, True)),
+        table(f"Projektets finansieringsplan ({len(f.shares)} finansiärer); andelar av total finansiering",
+              ("Finansiär", "Slag av medel", "Belopp", "Andel", "Bekräftad"), rows, total=True),
+        table("Stödets belopp, beräknade från finansieringsplanen", ("Uppgift", "Värde"), amounts),
     ]
     return Section("Ärendebeskrivning", tuple(blocks))
 
@@ -301,8 +275,7 @@ def _legal_basis(evaluated: EvaluatedCase) -> Section:
             seen.add((rule.source, rule.law))
             rows.append((rule.source, rule.law))
     if rows:
-        blocks.append(Table("Bestämmelser som ansökan prövas mot", ("Källa", "Vad källan kräver"), tuple(rows),
-                            (False, False)))
+        blocks.append(table("Bestämmelser som ansökan prövas mot", ("Källa", "Vad källan kräver"), rows))
     return Section("Legala förutsättningar för stöd", tuple(blocks))
 
 
@@ -400,10 +373,8 @@ def _annex(evaluated: EvaluatedCase) -> Section:
     if case.source_document.corrections:
         blocks += [
             Subheading("Rättelser av källdokumentet"),
-            Table(f"Fel i {case.source_document.title} som beslutsunderlaget rättar",
-                  ("Källan skriver", "Här står", "Skäl"),
-                  tuple((c.source, c.recorded, c.reason) for c in case.source_document.corrections),
-                  (False, False, False)),
+            table(f"Fel i {case.source_document.title} som beslutsunderlaget rättar", ("Källan skriver", "Här står", "Skäl"),
+                  [(c.source, c.recorded, c.reason) for c in case.source_document.corrections]),
         ]
     if missing := wording.unwritten_sections(case):
         blocks += [Subheading("Avsnitt som inte är skrivna"), Paragraph("; ".join(name for _, name in missing) + ".")]
@@ -421,8 +392,8 @@ def _annex(evaluated: EvaluatedCase) -> Section:
         Paragraph("Ingen regelkontroll behöver uppmärksammas.")]
     blocks += [
         Subheading("Alla regelkontroller"),
-        Table(f"Utfall av ärendets {len(results)} regelkontroller", ("Regel", "Källa", "Utfall"),
-              tuple((r.rule.title, r.rule.source, r.outcome.value) for r in results), (False, False, False)),
+        table(f"Utfall av ärendets {len(results)} regelkontroller", ("Regel", "Källa", "Utfall"),
+              [(r.rule.title, r.rule.source, r.outcome.value) for r in results]),
     ]
     return Section(ANNEX_TITLE, tuple(blocks))
 
@@ -446,7 +417,7 @@ def column_widths(table: Table, width: float = TEXT_WIDTH_CM) -> tuple[float, ..
     "Region Västernorrland", an amount with its no-break spaces) is ever broken; what is
     left is shared in proportion to how much longer each column's longest cell is.
     """
-    columns = list(zip(table.header, *table.rows))
+    columns = list(zip(table.header, *table.texts()))
     longest_word = [max(len(word) for cell in column for word in cell.split(" ")) for column in columns]
     longest_cell = [max(len(cell) for cell in column) for column in columns]
     least = [CHARACTER_CM * n + CELL_PADDING_CM for n in longest_word]
@@ -497,7 +468,7 @@ def render_docx(memo: Memo, created: dt.datetime) -> bytes:
     _page(document.sections[0], memo)
 
     document.add_heading(memo.title, level=0)
-    _docx_table(document, Table("Ärendeuppgifter", ("Uppgift", "Värde"), memo.header, (False, False)), header_row=False)
+    _docx_table(document, table("Ärendeuppgifter", ("Uppgift", "Värde"), memo.header), header_row=False)
     for index, memo_section in enumerate(memo.sections):
         # The proposal (or the decision) stays on the page of the signatures that follow it.
         _docx_section(document, memo_section, keep_with_next=index == len(memo.sections) - 1 and bool(memo.signatures))
@@ -696,7 +667,8 @@ def _runs(paragraph, runs) -> None:
 def _docx_table(document, table: Table, header_row: bool = True) -> None:
     caption = document.add_paragraph(table.caption, style="Caption")
     caption.paragraph_format.keep_with_next = True
-    rows = ([table.header] if header_row else []) + list(table.rows)
+    rows = ([table.header] if header_row else []) + list(table.texts())
+    figures = table.right_aligned()
     word_table = document.add_table(rows=len(rows), cols=len(table.header))
     word_table.style = "Table Grid"
     word_table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -712,9 +684,9 @@ def _docx_table(document, table: Table, header_row: bool = True) -> None:
         row_properties.append(OxmlElement("w:cantSplit"))  # a row never breaks across pages
         for c, (cell, value) in enumerate(zip(word_row.cells, values)):
             paragraph = cell.paragraphs[0]
-            if is_header or table.numeric[c]:
+            if is_header or figures[c]:
                 paragraph._p.style = heading_id if is_header else amount_id
-            if is_header and table.numeric[c]:
+            if is_header and figures[c]:
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT  # like the figures below it
             if together and r < len(rows) - 1:
                 paragraph.paragraph_format.keep_with_next = True

@@ -47,7 +47,7 @@ def table_data(table: Table) -> dict:
     SHA-256 sums, which must not wrap); ``wide`` asks for a landscape page when the longest
     cells add up to more than :data:`WIDE_TABLE_CHARACTERS`.
     """
-    rows = [[c.text for c in row] for row in table.rows]
+    rows = [[c.shown for c in row] for row in table.rows]
     header = list(table.header)
     columns = list(zip(*rows)) if rows else [() for _ in header]
     longest = [max([len(h)] + [len(v) for v in col]) for h, col in zip(header, columns)]
