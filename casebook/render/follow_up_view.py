@@ -59,7 +59,7 @@ def status_line(evaluated: EvaluatedCase) -> HTML | None:
     paragraph = status(evaluated)
     if paragraph is None:
         return None
-    return HTML(f'<p class="casebook-status"><strong>{paragraph.lead}</strong> {html.escape(paragraph.text)}</p>')
+    return HTML(f'<p class="casebook-status"><strong>{html.escape(paragraph.lead)}</strong> {html.escape(paragraph.text)}</p>')
 
 
 def _exact_kronor(value: Decimal) -> str:
