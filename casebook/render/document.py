@@ -1,4 +1,5 @@
-"""What a case's documents say, apart from how they are laid out: tables with typed cells.
+"""What a case's documents say, apart from how they are laid out: sections of paragraphs,
+subheadings, lists, case text and tables with typed cells.
 
 The case page (HTML, :func:`casebook.render.tables.html_table`), the report PDF
 (:mod:`casebook.render.report_pdf`) and the memo (:mod:`casebook.render.memo`, Word and
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from casebook.domain import formatting as fmt
+from casebook.domain import narrative
 from casebook.render.markup import keep_figures_together
 
 
@@ -123,3 +125,33 @@ class Paragraph:
 
     text: str
     lead: str = ""
+
+    @property
+    def full_text(self) -> str:
+        return " ".join(part for part in (self.lead, self.text) if part)
+
+
+@dataclass(frozen=True)
+class Subheading:
+    text: str
+
+
+@dataclass(frozen=True)
+class NumberedList:
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Text:
+    """Case text written in the narrative's Markdown subset, parsed into blocks."""
+
+    blocks: tuple[narrative.Block, ...]
+
+
+Block = Paragraph | Subheading | NumberedList | Text | Table
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    blocks: tuple[Block, ...]

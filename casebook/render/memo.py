@@ -54,7 +54,8 @@ from casebook.domain.model import CASE_ID_PATTERN, AssessmentTopic, Case, CaseSt
 from casebook.domain.reference import load_publisher
 from casebook.domain.rules import RuleResult, RuleSetId
 from casebook.render import cache_entry
-from casebook.render.document import Table, amount, percent, table
+from casebook.render.document import (Block, NumberedList, Paragraph, Section, Subheading, Table, Text, amount, percent,
+                                       table)
 from casebook.render.zip_archive import stable_zip
 from casebook.render.typst_pdf import (Mapper, compile_pdf, creation_time, json_input, link_or_copy, narrative_data,
                                        package_files, prune_cache, refuse_control_characters, render_stale,
@@ -91,37 +92,6 @@ MOTIVATION_PARTS = (
 on when the narrative does not write it."""
 
 # --- The memo's content -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Paragraph:
-    text: str
-
-
-@dataclass(frozen=True)
-class Subheading:
-    text: str
-
-
-@dataclass(frozen=True)
-class NumberedList:
-    items: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Text:
-    """Case text written in the narrative's Markdown subset, parsed into blocks."""
-
-    blocks: tuple[narrative.Block, ...]
-
-
-Block = Paragraph | Subheading | NumberedList | Text | Table
-
-
-@dataclass(frozen=True)
-class Section:
-    title: str
-    blocks: tuple[Block, ...]
 
 
 @dataclass(frozen=True)
@@ -162,6 +132,8 @@ def _section_data(section: Section) -> dict:
 def _block_data(block: Block) -> dict:
     if isinstance(block, Text):
         return {"kind": "Text", "blocks": narrative_data(block.blocks)}
+    if isinstance(block, Paragraph):
+        return {"kind": "Paragraph", "text": block.full_text}
     if isinstance(block, Table):
         return {"kind": "Table", "caption": block.caption, "header": list(block.header),
                 "rows": [list(row) for row in block.texts()], "numeric": block.right_aligned(), "total": block.total,
@@ -608,7 +580,7 @@ def _docx_section(document, section: Section, keep_with_next: bool = False) -> N
     document.add_heading(section.title, level=1)
     for block in section.blocks:
         if isinstance(block, Paragraph):
-            paragraph = document.add_paragraph(block.text)
+            paragraph = document.add_paragraph(block.full_text)
             paragraph.paragraph_format.keep_with_next = keep_with_next or None
         elif isinstance(block, Subheading):
             document.add_heading(block.text, level=2)

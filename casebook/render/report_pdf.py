@@ -26,9 +26,9 @@ from pathlib import Path
 from casebook.domain import clock
 from casebook.domain import formatting as fmt
 from casebook.domain.evaluation import EvaluatedCase
-from casebook.render import cache_entry, document, follow_up_view
+from casebook.render import cache_entry, follow_up_view
 from casebook.render.case_view import NO_NARRATIVE, CaseView
-from casebook.render.document import Kind, Paragraph, Table
+from casebook.render.document import Block, Kind, Paragraph, Section, Subheading, Table, Text, cell, table
 from casebook.render.typst_pdf import (Mapper, compile_pdf, creation_time, json_input, link_or_copy, narrative_data,
                                       package_files, prune_cache, refuse_control_characters, render_stale,
                                       shared_inputs_digest, write_atomically)
@@ -61,8 +61,17 @@ def table_data(table: Table) -> dict:
             "wide": sum(min(n, 60) for n in longest) > WIDE_TABLE_CHARACTERS}
 
 
-def _paragraph(paragraph: Paragraph) -> dict:
-    return {"kind": "paragraph", "text": " ".join(t for t in (paragraph.lead, paragraph.text) if t)}
+def block_data(block: Block) -> dict:
+    """One block of the report as data for the template."""
+    if isinstance(block, Table):
+        return table_data(block)
+    if isinstance(block, Paragraph):
+        return {"kind": "paragraph", "text": block.full_text}
+    if isinstance(block, Subheading):
+        return {"kind": "subheading", "text": block.text}
+    if isinstance(block, Text):
+        return {"kind": "narrative", "blocks": narrative_data(block.blocks)}
+    raise TypeError(f"the report has no layout for {type(block).__name__}")
 
 
 # --- The report -----------------------------------------------------------------------------
@@ -80,31 +89,27 @@ def build_report(view: CaseView, audit: dict | None = None) -> dict:
     attention = (f"{fmt.plural(len(flags), 'regel kräver', 'regler kräver')} uppmärksamhet:" if flags
                  else "Ingen regel kräver uppmärksamhet.")
     evaluated = view.evaluated
-    follow_up = [_paragraph(status)] if (status := follow_up_view.status(evaluated)) is not None else []
-    follow_up += [table_data(t) for t in (follow_up_view.payment_requests(evaluated),
-                                          follow_up_view.indicator_outcomes(evaluated)) if t is not None]
+    follow_up = [block for block in (follow_up_view.status(evaluated), follow_up_view.payment_requests(evaluated),
+                                     follow_up_view.indicator_outcomes(evaluated)) if block is not None]
     if audit is not None:
-        trail = [table_data(view.audit(audit)), table_data(view.history(audit))]
+        trail: list[Block] = [view.audit(audit), view.history(audit)]
     else:
         sha256 = hashlib.sha256(evaluated.source.read_bytes()).hexdigest()
-        trail = [_paragraph(Paragraph("Rapporten skrevs utanför bygget; revisionsspåret visar därför bara ärendefilens "
-                                      "SHA-256-summa.")),
-                 table_data(document.table("Revisionsspår", ("Uppgift", "Värde"),
-                                           [(f"SHA-256 för ärendefilen ({evaluated.source.name})",
-                                             document.cell(sha256, kind=Kind.HASH))]))]
-    about = [block for heading, blocks in view.narrative_blocks()
-             for block in ({"kind": "subheading", "text": heading}, {"kind": "narrative", "blocks": narrative_data(blocks)})]
+        trail = [Paragraph("Rapporten skrevs utanför bygget; revisionsspåret visar därför bara ärendefilens SHA-256-summa."),
+                 table("Revisionsspår", ("Uppgift", "Värde"),
+                       [(f"SHA-256 för ärendefilen ({evaluated.source.name})", cell(sha256, kind=Kind.HASH))])]
+    about = [block for heading, blocks in view.narrative_blocks() for block in (Subheading(heading), Text(blocks))]
     corrections = view.source_corrections()
-    trail += [table_data(corrections)] if corrections is not None else []
+    trail += [corrections] if corrections is not None else []
     sections = [
-        ("Om projektet", about or [_paragraph(Paragraph(NO_NARRATIVE))]),
-        ("Ärendet i korthet", [table_data(view.facts())]),
-        ("Finansieringsplan", [table_data(view.financing())]),
-        ("Beslutsförslag och beräkning", [table_data(t) for t in (view.proposal(), view.decision(), view.payment())]),
-        ("Uppföljning", [table_data(view.follow_up()), *follow_up]),
-        ("Regelkontroller", [table_data(view.compliance_counts()), table_data(view.compliance())]),
-        ("Underskrift och källa", [table_data(view.signatories())]),
-        ("Revisionsspår", trail),
+        Section("Om projektet", tuple(about) or (Paragraph(NO_NARRATIVE),)),
+        Section("Ärendet i korthet", (view.facts(),)),
+        Section("Finansieringsplan", (view.financing(),)),
+        Section("Beslutsförslag och beräkning", (view.proposal(), view.decision(), view.payment())),
+        Section("Uppföljning", (view.follow_up(), *follow_up)),
+        Section("Regelkontroller", (view.compliance_counts(), view.compliance())),
+        Section("Underskrift och källa", (view.signatories(),)),
+        Section("Revisionsspår", tuple(trail)),
     ]
     return {
         "case_id": case.id,
@@ -115,7 +120,7 @@ def build_report(view: CaseView, audit: dict | None = None) -> dict:
         "verdict": view.verdict_sentences(),
         "attention_title": attention,
         "attention": [text for _, text in flags],
-        "sections": [{"title": title, "blocks": blocks} for title, blocks in sections],
+        "sections": [{"title": s.title, "blocks": [block_data(b) for b in s.blocks]} for s in sections],
         "attachment_name": view.evaluated.source.name,
     }
 
