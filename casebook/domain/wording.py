@@ -25,6 +25,7 @@ from decimal import Decimal, InvalidOperation
 
 from casebook.domain import formatting as fmt
 from casebook.domain.errors import FieldProblem, field_path
+from casebook.domain.finance import CapAnalysis
 from casebook.domain.model import Case, CaseState, Recommendation, RuleSetId
 
 
@@ -308,3 +309,28 @@ def unwritten_sections(case: Case) -> list[tuple[str, str]]:
         if value is None:
             missing.append((path, name))
     return missing
+
+
+def deviations(case: Case, cap: CapAnalysis) -> tuple[str, ...]:
+    """Deviations in the decision's figures, stated plainly: a maximum above the amount applied for, a
+    maximum that binds within the financing plan, a decision that departs from the proposal."""
+    found = []
+    applied = case.amount_applied_for
+    if cap.max_amount > applied:
+        found.append(
+            f"Maxbeloppet {fmt.kronor(cap.max_amount)} är högre än det sökta beloppet {fmt.kronor(applied)} "
+            f"(skillnad {fmt.kronor(cap.max_amount - applied)})."
+        )
+    if cap.cap_binds_within_plan:
+        found.append(
+            f"Andelen {fmt.percent(cap.decided_share)} av hela finansieringen {fmt.kronor(cap.total)} är "
+            f"{fmt.kronor(cap.share_of_total)}, mer än maxbeloppet: maxbeloppet begränsar stödet när godkända "
+            f"kostnader överstiger {fmt.kronor(cap.threshold_kronor)}."
+        )
+    if case.status and (case.status.decided_share_percent or case.status.decided_max_amount):
+        found.append(
+            f"Beslutet avviker från förslaget: förslaget var {fmt.percent(case.decision.share_percent)}, högst "
+            f"{fmt.kronor(case.decision.max_amount)}; beslutet är {fmt.percent(cap.decided_share)}, högst "
+            f"{fmt.kronor(cap.max_amount)}."
+        )
+    return tuple(found)

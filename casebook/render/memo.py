@@ -308,31 +308,6 @@ def _decision_results(evaluated: EvaluatedCase) -> tuple[RuleResult, ...]:
     return tuple(r for r in evaluated.results if r.rule.rule_set is not RuleSetId.FOLLOW_UP)
 
 
-def deviations(evaluated: EvaluatedCase) -> tuple[str, ...]:
-    """Deviations in the decision's figures, stated plainly."""
-    case, cap = evaluated.case, evaluated.figures.cap
-    found = []
-    applied = case.amount_applied_for
-    if cap.max_amount > applied:
-        found.append(
-            f"Maxbeloppet {fmt.kronor(cap.max_amount)} är högre än det sökta beloppet {fmt.kronor(applied)} "
-            f"(skillnad {fmt.kronor(cap.max_amount - applied)})."
-        )
-    if cap.cap_binds_within_plan:
-        found.append(
-            f"Andelen {fmt.percent(cap.decided_share)} av hela finansieringen {fmt.kronor(cap.total)} är "
-            f"{fmt.kronor(cap.share_of_total)}, mer än maxbeloppet: maxbeloppet begränsar stödet när godkända "
-            f"kostnader överstiger {fmt.kronor(cap.threshold_kronor)}."
-        )
-    if case.status and (case.status.decided_share_percent or case.status.decided_max_amount):
-        found.append(
-            f"Beslutet avviker från förslaget: förslaget var {fmt.percent(case.decision.share_percent)}, högst "
-            f"{fmt.kronor(case.decision.max_amount)}; beslutet är {fmt.percent(cap.decided_share)}, högst "
-            f"{fmt.kronor(cap.max_amount)}."
-        )
-    return tuple(found)
-
-
 ANNEX_TITLE = "Bilaga för handläggaren: att uppmärksamma (ingår inte i beslutet)"
 ANNEX_NOTE = ("Den här bilagan är ett arbetsunderlag för handläggaren. Den ingår inte i beslutsunderlaget eller i "
               "beslutet och skickas inte med.")
@@ -341,7 +316,8 @@ ANNEX_NOTE = ("Den här bilagan är ett arbetsunderlag för handläggaren. Den i
 def _annex(evaluated: EvaluatedCase) -> Section:
     case = evaluated.case
     blocks: list[Block] = [Paragraph(ANNEX_NOTE), Subheading("Avvikelser i beslutets belopp")]
-    blocks += [Paragraph(f"Avvikelse: {text}") for text in deviations(evaluated)] or [Paragraph("Inga avvikelser.")]
+    blocks += ([Paragraph(f"Avvikelse: {text}") for text in wording.deviations(case, evaluated.figures.cap)]
+               or [Paragraph("Inga avvikelser.")])
     if case.source_document.corrections:
         blocks += [
             Subheading("Rättelser av källdokumentet"),
