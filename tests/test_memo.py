@@ -833,7 +833,7 @@ def test_a_title_and_reference_longer_than_words_property_limit_are_shortened_on
 
 
 def test_a_long_financing_table_runs_over_pages_with_its_header_figures_right_aligned_and_the_sum_in_bold(tmp_path):
-    evaluated = evaluate_case(case_with_many_lines(tmp_path, 300), REFERENCE_DIR)
+    evaluated = evaluate_case(case_with_many_lines(tmp_path, 300), REFERENCE_DIR, as_of=as_of_date())
     spans = pdf_spans(render_pdf(build_memo(evaluated), evaluated.source.read_bytes(), CREATED))
     fictional = {s.financier for s in evaluated.figures.shares if s.financier.startswith("Fiktiv finansiär")}
     lines = [(page, font) for page, text, _, font in spans if text in fictional]  # the table's cells, not the prose

@@ -296,7 +296,8 @@ AMOUNT = re.compile("[0-9][0-9\N{NO-BREAK SPACE}]*\N{NO-BREAK SPACE}kr")
 
 @pytest.fixture(scope="module")
 def many_lines(tmp_path_factory):
-    return evaluate_case(case_with_many_lines(tmp_path_factory.mktemp("lines"), LONG_TABLE_LINES), REFERENCE_DIR)
+    return evaluate_case(case_with_many_lines(tmp_path_factory.mktemp("lines"), LONG_TABLE_LINES), REFERENCE_DIR,
+                         as_of=as_of_date())
 
 
 @pytest.mark.parametrize("template", ["report.typ", "memo.typ"])
@@ -356,7 +357,7 @@ def _shown(html: str) -> tuple[list[str], list[list[str]]]:
 def test_the_report_and_the_page_show_the_same_tables(case, spin_audit, monkeypatch):
     """One model, two layouts: every table of the report has the page's caption, header and cells."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(EPOCH))
-    view = CaseView(evaluate_case(case, REFERENCE_DIR))
+    view = CaseView(evaluate_case(case, REFERENCE_DIR, as_of=as_of_date()))
     evaluated = view.evaluated
     pairs = [(view.facts(), view.facts_table()), (view.financing(), view.financing_table()),
              (view.proposal(), view.proposal_table()), (view.decision(), view.decision_table()),
