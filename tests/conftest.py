@@ -148,10 +148,43 @@ def frictionless_validate(folder: Path) -> tuple[int, dict]:
     return done.returncode, json.loads(done.stdout)
 
 
-# --- The browser (headless Chromium driven by Playwright) ---------------------------------
-# Modules that use these fixtures define a module-scoped ``site`` fixture: the built site.
+# --- Sites built once per session ----------------------------------------------------------
+# A whole-site build takes a minute or more, so the modules that only read a built site share
+# these. A test that changes a project works on its own copy (``copy_built_project``): the copy
+# keeps the build's caches, so building it again runs only what the change made stale.
 
+REFERENCE_EPOCH = "1764460800"  # 2025-11-30T00:00:00Z: the build date of the reference site
 HOSTILE_CASE = REPO / "tests" / "hostile" / "fiktiv-injektion.yaml"
+FICTIONAL_CASES = ("fiktiv-bas", "fiktiv-norr", "fiktiv-syd")
+
+
+@pytest.fixture(scope="session")
+def reference_project(tmp_path_factory) -> Path:
+    """The repository's project (SPIN) with two commits of its case file, built once at
+    ``REFERENCE_EPOCH``: the site of tests/test_build.py, tests/test_memo.py and
+    tests/test_report_pdf.py. Its site is ``_build/html``."""
+    root = copy_project(tmp_path_factory.mktemp("reference") / "repo")
+    make_git_history(root)
+    completed = casebook(root, "build", env={"SOURCE_DATE_EPOCH": REFERENCE_EPOCH})
+    assert completed.returncode == 0, completed.stderr
+    return root
+
+
+@pytest.fixture(scope="session")
+def fictional_project(tmp_path_factory) -> Path:
+    """SPIN and three fictional cases (``FICTIONAL_CASES``) with a search index in parts of one
+    case page each (tests/test_search_parts.py), built once: the site of
+    tests/test_case_list.py, tests/test_search_parts.py and tests/test_verify.py."""
+    root = copy_project(tmp_path_factory.mktemp("fictional") / "repo")
+    for case_id in FICTIONAL_CASES:
+        shutil.copy2(REPO / "tests" / "cases" / f"{case_id}.yaml", root / "data" / "cases" / f"{case_id}.yaml")
+    config = root / "_config.yml"
+    text = config.read_text(encoding="utf-8")
+    assert "\n  config:\n" in text
+    config.write_text(text.replace("\n  config:\n", "\n  config:\n    casebook_search_part_pages: 1\n", 1),
+                      encoding="utf-8")
+    published_site(root)
+    return root
 
 
 @pytest.fixture(scope="session")
@@ -161,6 +194,16 @@ def reader_site(tmp_path_factory) -> Path:
     root = copy_project(tmp_path_factory.mktemp("repo"))
     shutil.copy2(HOSTILE_CASE, root / "data" / "cases" / HOSTILE_CASE.name)
     return published_site(root)
+
+
+def copy_built_project(project: Path, target: Path) -> Path:
+    """A copy of a built project that a test may change and build again (the site link is
+    relative, so the copy publishes into itself; its caches make a rebuild incremental)."""
+    return Path(shutil.copytree(project, target, symlinks=True))
+
+
+# --- The browser (headless Chromium driven by Playwright) ---------------------------------
+# Modules that use these fixtures define a module-scoped ``site`` fixture: the built site.
 
 CHROMIUM = os.environ.get("CASEBOOK_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",

@@ -1,6 +1,7 @@
 """End to end: the command line builds the site from a copy of the repository.
 
-The build runs in a temporary copy so the tests never touch the working tree's site.
+The build runs in a temporary copy so the tests never touch the working tree's site; most
+tests read the session's reference site (``reference_project`` in tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ from pathlib import Path
 import nbformat
 import pytest
 from bs4 import BeautifulSoup
-from conftest import REPO, SPIN_PATH, casebook, copy_project, frictionless_validate, git, make_git_history
+from conftest import (REFERENCE_EPOCH, REPO, SPIN_PATH, casebook, copy_built_project, copy_project, frictionless_validate,
+                      git)
 
 from casebook.domain.clock import as_of_date
 from casebook.domain.case_file import load_case
 from casebook.domain.rules import RULES, applicable_rule_sets, rules_for
 
-# Every test here builds the whole site (or uses a site built for the module).
+# Every test here builds the whole site (or uses the session's reference site).
 pytestmark = pytest.mark.e2e
 
 NBSP = "\N{NO-BREAK SPACE}"
@@ -36,12 +38,8 @@ def page_text(path: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    root = copy_project(tmp_path_factory.mktemp("repo"))
-    make_git_history(root)
-    completed = casebook(root, "build")
-    assert completed.returncode == 0, completed.stderr
-    return root / "_build" / "html"
+def site(reference_project) -> Path:
+    return reference_project / "_build" / "html"
 
 
 @pytest.fixture(scope="module")
@@ -250,9 +248,8 @@ def test_no_build_machine_path_anywhere_in_the_site(site):
     assert offenders == []
 
 
-def test_verify_passes_on_a_fresh_build_and_fails_when_an_output_is_altered(tmp_path):
-    root = copy_project(tmp_path / "repo")
-    assert casebook(root, "build").returncode == 0
+def test_verify_passes_on_a_fresh_build_and_fails_when_an_output_is_altered(reference_project, tmp_path):
+    root = copy_built_project(reference_project, tmp_path / "repo")
     verified = casebook(root, "verify")
     assert verified.returncode == 0, verified.stderr
     assert "rjh-2025-spin: reproducerad" in verified.stderr
@@ -271,15 +268,14 @@ def test_verify_passes_on_a_fresh_build_and_fails_when_an_output_is_altered(tmp_
     assert "Traceback" not in tampered.stderr
 
 
-def test_a_failing_book_build_leaves_the_previous_site_unchanged(tmp_path):
-    root = copy_project(tmp_path / "repo")
-    assert casebook(root, "build").returncode == 0
+def test_a_failing_book_build_leaves_the_previous_site_unchanged(reference_project, tmp_path):
+    root = copy_built_project(reference_project, tmp_path / "repo")
     site = root / "_build" / "html"
     before = {p.relative_to(site): p.read_bytes() for p in site.rglob("*") if p.is_file()}
     method = root / "book" / "method.md"
     method.write_text(method.read_text(encoding="utf-8") + "\n[trasig länk](finns-inte.md)\n", encoding="utf-8")
 
-    completed = casebook(root, "build")
+    completed = casebook(root, "build", env={"SOURCE_DATE_EPOCH": REFERENCE_EPOCH})
 
     assert completed.returncode == 1
     assert "Jupyter Book misslyckades" in completed.stderr and "book/method.md" in completed.stderr

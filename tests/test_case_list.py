@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from conftest import REPO, WCAG_21_AA, copy_project, published_site, open_page as _open
+from conftest import FICTIONAL_CASES, REPO, WCAG_21_AA, open_page as _open
 
 from casebook.domain.clock import as_of_date
 from casebook.domain.evaluation import evaluate_case
@@ -46,11 +45,10 @@ def test_the_case_table_carries_sort_keys_and_marks_its_sortable_columns():
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    root = copy_project(tmp_path_factory.mktemp("repo"))
-    for name in FICTIONAL:
-        shutil.copy2(REPO / "tests" / "cases" / f"{name}.yaml", root / "data" / "cases" / f"{name}.yaml")
-    return published_site(root)
+def site(fictional_project):
+    """SPIN and the three fictional cases (``FICTIONAL``), built once for the session."""
+    assert FICTIONAL_CASES == tuple(FICTIONAL)
+    return (fictional_project / "_build" / "html").resolve()
 
 
 def _sorted_headers(page):

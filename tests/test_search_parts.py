@@ -13,12 +13,11 @@ the header's search box, and says in Swedish that it cannot run from disk.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from conftest import REPO, WCAG_21_AA, copy_project, published_site
+from conftest import FICTIONAL_CASES, WCAG_21_AA
 
 pytestmark = pytest.mark.e2e
 
@@ -28,16 +27,11 @@ SPIN = "/book/cases/rjh-2025-spin.html"
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    root = copy_project(tmp_path_factory.mktemp("repo"))
-    for case_id in CASES:
-        shutil.copy2(REPO / "tests" / "cases" / f"{case_id}.yaml", root / "data" / "cases")
-    config = root / "_config.yml"
-    text = config.read_text(encoding="utf-8")
-    assert "\n  config:\n" in text
-    config.write_text(text.replace("\n  config:\n", "\n  config:\n    casebook_search_part_pages: 1\n", 1),
-                      encoding="utf-8")
-    return published_site(root)
+def site(fictional_project) -> Path:
+    """SPIN and the three fictional cases (``CASES``), one case page per part, built once for the session."""
+    assert FICTIONAL_CASES == CASES
+    assert "\n    casebook_search_part_pages: 1\n" in (fictional_project / "_config.yml").read_text(encoding="utf-8")
+    return (fictional_project / "_build" / "html").resolve()
 
 
 def _results(page, count: int, links: str = RESULT_LINKS) -> list[str]:

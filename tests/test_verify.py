@@ -1,7 +1,8 @@
 """``casebook verify`` proves what is published: each kind of published file, tampered with, is named.
 
-One project with three cases is built once. Copies of its site are verified
-(``verify --site COPY``): a verification of a copy writes into that copy only.
+One project with four cases is built once for the session (``fictional_project`` in
+tests/conftest.py). Copies of its site are verified (``verify --site COPY``): a verification
+of a copy writes into that copy only.
 """
 
 from __future__ import annotations
@@ -11,21 +12,17 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import REPO, casebook, copy_project
+from conftest import FICTIONAL_CASES, casebook
 
 pytestmark = pytest.mark.e2e
 
-SPIN, NORTH, SOUTH = "rjh-2025-spin", "fiktiv-norr", "fiktiv-syd"
+SPIN, BASE, NORTH, SOUTH = "rjh-2025-spin", "fiktiv-bas", "fiktiv-norr", "fiktiv-syd"
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory) -> Path:
-    root = copy_project(tmp_path_factory.mktemp("verify") / "repo")
-    for case_id in (NORTH, SOUTH):
-        shutil.copy2(REPO / "tests" / "cases" / f"{case_id}.yaml", root / "data" / "cases" / f"{case_id}.yaml")
-    completed = casebook(root, "build")
-    assert completed.returncode == 0, completed.stderr
-    return root
+def project(fictional_project) -> Path:
+    assert FICTIONAL_CASES == (BASE, NORTH, SOUTH)
+    return fictional_project
 
 
 def _copy(project: Path, target: Path) -> Path:
@@ -43,11 +40,11 @@ def test_a_copy_of_the_site_reproduces_and_its_verification_writes_only_into_it(
     before = _state(project / "_build")
     verified = casebook(project, "verify", "--site", str(copy))
     assert verified.returncode == 0, verified.stderr
-    for case_id in (SPIN, NORTH, SOUTH):
+    for case_id in (SPIN, BASE, NORTH, SOUTH):
         assert f"{case_id}: reproducerad" in verified.stderr
     assert _state(project / "_build") == before  # not the project's record, lock, cache or site
     record = json.loads((copy / "verification.json").read_text(encoding="utf-8"))
-    assert [(r["case_id"], r["reproduced"]) for r in record["results"]] == [(NORTH, True), (SOUTH, True), (SPIN, True)]
+    assert [(r["case_id"], r["reproduced"]) for r in record["results"]] == [(BASE, True), (NORTH, True), (SOUTH, True), (SPIN, True)]
 
 
 def _replace(path: Path, old: bytes, new: bytes) -> None:
@@ -106,7 +103,7 @@ def test_every_kind_of_tampered_file_is_named(project, tmp_path):
     assert "data/beslut.csv: ärendets rader stämmer inte" in lines[SOUTH]
     assert "data/beslut.csv" not in lines[SPIN]  # the other cases' rows are as published
     assert f"data/regelutfall/{NORTH}.json är inte den fil som paketet skriver" in lines[NORTH]
-    assert "3 av 3 ärenden reproducerades inte" in err
+    assert "4 av 4 ärenden reproducerades inte" in err
 
 
 def test_a_folder_that_is_not_a_published_site_is_refused(project, tmp_path):
