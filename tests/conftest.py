@@ -43,6 +43,41 @@ def fictional_base() -> Case:
     return load_case(FICTIONAL_BASE_PATH, as_of=as_of_date())
 
 
+# --- Test tiers -----------------------------------------------------------------------------
+# The markers (registered in pyproject.toml) say what a test needs, so a tier can run alone
+# (`pytest -m unit`, docs/development.md):
+#   e2e      builds a whole site, or drives a whole outside application (LibreOffice, make on
+#            a fresh clone): marked in its module, as each module knows
+#   browser  drives Chromium: every test that uses the ``browser`` fixture (``page`` uses it)
+#   kernel   starts a Jupyter kernel without building a site: the notebooks nbval re-runs and
+#            every test of the modules in KERNEL_MODULES
+#   process  starts another program (the command line, git, a validator, worker processes)
+#            but no kernel: every test of the modules in PROCESS_MODULES
+#   unit     none of these: Python in the test's own process only; the tier runs in seconds
+# A test can carry e2e and browser both; unit is given here to every test that has no other.
+# A module is listed as a whole when any of its tests starts a kernel or a program.
+KERNEL_MODULES = frozenset({"test_notebook_path.py", "test_zygote.py"})
+PROCESS_MODULES = frozenset({
+    "test_bad_input.py", "test_data_history.py", "test_document_workers.py", "test_follow_up_incremental.py",
+    "test_history.py", "test_incremental.py", "test_layers.py", "test_makefile.py", "test_opendata_catalogues.py",
+    "test_organisation_number.py", "test_publish.py", "test_running_elsewhere.py", "test_search_index.py",
+    "test_shards.py", "test_sphinx_jobs.py", "test_text_fields.py", "test_validate_cache.py", "test_workflow.py",
+})
+TIERS = ("e2e", "browser", "kernel", "process")
+
+
+def pytest_collection_modifyitems(items) -> None:
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+        if item.path.suffix == ".ipynb" or item.path.name in KERNEL_MODULES:
+            item.add_marker(pytest.mark.kernel)
+        if item.path.name in PROCESS_MODULES:
+            item.add_marker(pytest.mark.process)
+        if not any(item.get_closest_marker(tier) for tier in TIERS):
+            item.add_marker(pytest.mark.unit)
+
+
 PROJECT_FILES = ("_config.yml", "_toc.yml", "book", "notebooks", "data")
 
 
