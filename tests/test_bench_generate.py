@@ -23,6 +23,7 @@ def test_no_generated_case_records_an_event_after_2024(tmp_path):
     """Whatever the build date, the benchmark's cases pass `casebook check` (nothing dated in the future)."""
     import yaml
 
-    cases = [yaml.safe_load(p.read_text(encoding="utf-8")) for p in generate(tmp_path, 1000)]
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # LibYAML's safe loader: the same data, 7 times faster
+    cases = [yaml.load(p.read_text(encoding="utf-8"), Loader=loader) for p in generate(tmp_path, 1000)]
     latest = max(max(c["dates"]["application_received"], c["dates"]["decision"]) for c in cases)
     assert latest.year == 2024
