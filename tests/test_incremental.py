@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import FICTIONAL_BASE_PATH, REPO, build_summary, casebook, copy_project, execute_everything, git, stale_notebooks
+from conftest import (FICTIONAL_BASE_PATH, REFERENCE_EPOCH, REPO, build_summary, casebook, copy_built_project, copy_project,
+                      execute_everything, git, stale_notebooks)
 
 from casebook.domain.clock import as_of_date
 from casebook.engine import cache as cache_module
@@ -142,14 +143,14 @@ def _links(page: Path) -> set[str]:
 
 
 @pytest.mark.e2e
-def test_adding_and_removing_cases_updates_every_page_that_lists_them(tmp_path):
-    root = copy_project(tmp_path / "repo")
-    assert casebook(root, "build").returncode == 0
+def test_adding_and_removing_cases_updates_every_page_that_lists_them(reference_project, tmp_path):
+    root = copy_built_project(reference_project, tmp_path / "repo")  # SPIN, built
     site = root / "_build" / "html"
+    dated = {"SOURCE_DATE_EPOCH": REFERENCE_EPOCH}  # the day SPIN was built, so its notebook is reused
 
     added = root / "data/cases/fiktiv-bas.yaml"
     shutil.copy2(FICTIONAL_BASE_PATH, added)
-    completed = casebook(root, "build")
+    completed = casebook(root, "build", env=dated)
     assert completed.returncode == 0, completed.stderr
     assert "1 körd, 1 återanvänd" in completed.stderr
     assert (site / "book/cases/fiktiv-bas.html").is_file()
@@ -158,7 +159,7 @@ def test_adding_and_removing_cases_updates_every_page_that_lists_them(tmp_path):
     assert "fiktiv-bas" in (site / "data/beslut.csv").read_text(encoding="utf-8")
 
     added.unlink()
-    completed = casebook(root, "build")
+    completed = casebook(root, "build", env=dated)
     assert completed.returncode == 0, completed.stderr
     assert not (site / "book/cases/fiktiv-bas.html").exists()
     for page in site.rglob("*.html"):
