@@ -13,6 +13,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from casebook.domain.clock import as_of_date
 from casebook.domain.finance import financing_figures
@@ -21,6 +22,11 @@ from casebook.domain.case_file import load_case
 from casebook.domain.reference import load_national_agencies, load_regional_actors
 from casebook.domain.rules import CaseContext, RuleResult, evaluate
 from casebook.domain import clock
+
+# No per-example deadline for any property test: on a shared machine an example's time says
+# nothing about the code (performance is measured in bench/, not asserted in tests).
+settings.register_profile("casebook", deadline=None)
+settings.load_profile("casebook")
 
 REPO = Path(__file__).resolve().parents[1]
 SPIN_PATH = REPO / "data" / "cases" / "rjh-2025-spin.yaml"

@@ -142,7 +142,7 @@ def test_whatever_check_accepts_every_writer_writes(tmp_path_factory, reference)
     accepted = []
 
     @given(case_documents())
-    @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @settings(max_examples=50, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
     def check(document):
         folder = tmp_path_factory.mktemp("utdata")
         path.write_text(yaml.dump(document, Dumper=_NoAliases, allow_unicode=True, sort_keys=False), encoding="utf-8")

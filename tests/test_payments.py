@@ -142,7 +142,7 @@ shares = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("100"), places
 caps = st.integers(min_value=1, max_value=200_000_000)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(approved=costs, share=shares, cap=caps, data=st.data())
 def test_cumulative_payable_never_exceeds_the_cap_nor_the_share_of_approved_costs(approved, share, cap, data):
     advance = data.draw(st.integers(min_value=0, max_value=cap))
@@ -157,7 +157,7 @@ def test_cumulative_payable_never_exceeds_the_cap_nor_the_share_of_approved_cost
             assert cumulative <= by_share
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(approved=costs, share=shares, cap=caps, data=st.data())
 def test_the_total_does_not_depend_on_how_costs_are_split_over_requests(approved, share, cap, data):
     total = sum(approved)
@@ -171,7 +171,7 @@ def test_the_total_does_not_depend_on_how_costs_are_split_over_requests(approved
     assert one.remaining == other.remaining == whole.remaining
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(approved=costs, share=shares, cap=caps, data=st.data())
 def test_nothing_is_paid_twice(approved, share, cap, data):
     """Each krona is paid once: every payment is non-negative, each request pays exactly what
@@ -191,7 +191,7 @@ def test_nothing_is_paid_twice(approved, share, cap, data):
     assert sum(x.advance_counted for x in s.lines) == min(advance, final_limit)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(approved=costs, share=shares, cap=caps, percent=st.decimals(min_value=Decimal("0.01"), max_value=Decimal("100"), places=2))
 def test_the_withheld_part_is_never_paid_before_the_final_report(approved, share, cap, percent):
     withheld = withheld_amount(cap, percent)

@@ -48,7 +48,7 @@ def cases(draw, base: Case):
 
 def test_shares_sum_to_one_hundred_percent(fictional_base):
     @given(cases(fictional_base))
-    @settings(max_examples=200, deadline=None)
+    @settings(max_examples=200)
     def check(case):
         figures = financing_figures(case)
         assert sum(s.amount for s in figures.shares) == figures.total_financing
@@ -89,7 +89,7 @@ def test_decided_share_rounds_consistently(part, extra):
 
 def test_cap_threshold_is_where_the_cap_starts_to_bind(fictional_base):
     @given(cases(fictional_base))
-    @settings(max_examples=200, deadline=None)
+    @settings(max_examples=200)
     def check(case):
         cap = financing_figures(case).cap
         below = cap.threshold_kronor  # share × below ≤ cap < share × (below + 1)
@@ -103,7 +103,7 @@ def test_cap_threshold_is_where_the_cap_starts_to_bind(fictional_base):
 
 def test_5_paragraph_outcomes_agree_with_a_direct_computation(fictional_base):
     @given(cases(fictional_base))
-    @settings(max_examples=300, deadline=None)
+    @settings(max_examples=300)
     def check(case):
         results = evaluate_case(case)
         plan = case.financing_plan
