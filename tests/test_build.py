@@ -55,6 +55,22 @@ def test_site_has_start_page_case_list_method_and_rules(site):
     assert '<html lang="sv"' in html
 
 
+def test_the_one_search_is_pagefinds_and_no_page_loads_an_index_of_sphinx(site):
+    """Sphinx's own search index held every page and the theme loaded it on every page; the
+    search page is the site's own (book/_templates/search.html), over Pagefind's index."""
+    assert not (site / "searchindex.js").exists()
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) > 10
+    for page in pages:
+        scripts = {s.get("src", "") for s in BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").select("script")}
+        loaded = {name for name in ("searchindex.js", "searchtools.js", "language_data.js") if any(name in s for s in scripts)}
+        assert not loaded, (page.relative_to(site).as_posix(), loaded)
+    search = BeautifulSoup((site / "search.html").read_text(encoding="utf-8"), "html.parser")
+    assert search.select_one("#webbplatssok[data-casebook-search]") is not None
+    assert search.title.get_text().startswith("Sök – ")
+    assert (site / "pagefind").is_dir()
+
+
 def test_spin_page_shows_the_decision_figures(spin_page):
     text = page_text(spin_page)
     for figure in (f"6{NBSP}200{NBSP}285{NBSP}kr", f"12,10{NBSP}%", f"750{NBSP}000{NBSP}kr", f"6{NBSP}198{NBSP}347{NBSP}kr",

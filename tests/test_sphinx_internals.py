@@ -21,7 +21,7 @@ def test_the_installed_sphinx_is_a_version_the_internals_were_checked_against():
 
 def _application(tmp_path) -> Sphinx:
     source = tmp_path / "src"
-    source.mkdir()
+    source.mkdir(parents=True)
     (source / "conf.py").write_text("", encoding="utf-8")
     (source / "index.rst").write_text("Rubrik\n======\n\nText.\n", encoding="utf-8")
     return Sphinx(str(source), str(source), str(tmp_path / "out"), str(tmp_path / "doctrees"), "html",
@@ -59,3 +59,17 @@ def test_no_other_module_touches_sphinx_private_attributes():
                       if path.name != "sphinx_internals.py"
                       and re.search(r"\.(%s)\b" % "|".join(PRIVATE_NAMES), path.read_text(encoding="utf-8")))
     assert touching == []
+
+
+def test_without_sphinx_search_the_html_builder_makes_no_index_and_no_search_page(tmp_path):
+    with_search = _application(tmp_path / "med")
+    with_search.build()
+    assert (tmp_path / "med" / "out" / "searchindex.js").is_file()  # what the switch turns off
+    assert (tmp_path / "med" / "out" / "search.html").is_file()
+
+    app = _application(tmp_path / "utan")
+    sphinx_internals.without_sphinx_search(app.builder)
+    app.build()
+    out = tmp_path / "utan" / "out"
+    assert (out / "index.html").is_file()
+    assert not (out / "searchindex.js").exists() and not (out / "search.html").exists()

@@ -15,6 +15,12 @@ The private attributes (Sphinx 7.4.7 source lines in brackets):
 - ``BuildEnvironment._pickled_doctree_cache`` (environment/__init__.py:187): the pickled bytes
   of every doctree loaded, kept for the rest of the process.
 
+One undocumented switch of the HTML builder:
+
+- ``StandaloneHTMLBuilder.search`` (builders/html/__init__.py:187, 444, 708, 1034): a class
+  attribute that its subclasses for HTML Help and Apple Help set to False; then no search
+  index (``searchindex.js``) is made and no search page is written.
+
 Undocumented but public-looking internals are used elsewhere and named in
 ``docs/decisions/0001-jupyter-book-2.md`` (appendix): ``jupyter_book.sphinx.Sphinx`` replaced
 in :mod:`casebook.engine.sphinx_jobs`, the ``TocTreeCollector`` steps in
@@ -27,6 +33,12 @@ from typing import Any
 
 CHECKED_SPHINX_VERSIONS = ("7.4",)
 """Sphinx major.minor versions whose source this module was checked against."""
+
+
+def without_sphinx_search(builder: Any) -> None:
+    """Make no search index of Sphinx's own and no search page of its own (the site's search
+    is Pagefind's, and its page is ``book/_templates/search.html``, written as an extra page)."""
+    builder.search = False
 
 
 def reset_warning_count(app: Any) -> None:
