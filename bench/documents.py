@@ -21,8 +21,7 @@ def write_documents(project: Path, count: int, workers: bool) -> None:
     from casebook.engine.validate import validate_all
     from casebook.engine.workers import document_workers
     from casebook.domain.clock import as_of_date
-    from casebook.render.memo import write_memos
-    from casebook.render.report_pdf import write_reports
+    from casebook.engine.documents import write_memos, write_reports
 
     cases = validate_all(ProjectPaths.at(project), as_of=as_of_date())[:count]
     with tempfile.TemporaryDirectory(prefix="documents-") as out, \

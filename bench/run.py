@@ -19,7 +19,7 @@ Besides, in the same run:
   case with ``--check-lines`` financing lines (default 10 000);
 - the site alone (Jupyter Book on N copies of an executed case notebook,
   ``bench/site_scale.py``) at ``--site-sizes`` (default 100, 1 000 and 10 000);
-- the memo (Word draft and PDF/A, ``casebook.render.memo.write_memo``) per case, cold,
+- the memo (Word draft and PDF/A, ``casebook.engine.documents.write_memo``) per case, cold,
   for ``--memo-cases`` cases;
 - both documents (memo and report PDF) of ``--document-cases`` cases as the build writes
   them, one after the other and in its document workers
@@ -57,7 +57,7 @@ from bench.generate import case_with_many_lines, generate
 from bench.site_scale import site_run
 from casebook.domain.clock import as_of_date
 from casebook.engine.site import default_jobs
-from casebook.render.memo import write_memo
+from casebook.engine.documents import write_memo
 from casebook.render import pages
 from casebook.engine.paths import ProjectPaths
 from casebook.engine.validate import validate_all

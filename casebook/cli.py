@@ -269,7 +269,7 @@ def _report_verification(results, console: Console) -> int:
 def _memo(root: Path, case_id: str, output: Path, console: Console) -> None:
     """Write one case's memo; imported here so other commands never load Typst or python-docx."""
     from casebook.domain.evaluation import evaluate_case
-    from casebook.render.memo import memo_case_file, write_memo
+    from casebook.engine.documents import memo_case_file, write_memo
 
     output = output if output.is_absolute() else root / output
     written = write_memo(evaluate_case(memo_case_file(root, case_id), as_of=clock.as_of_date()), output)

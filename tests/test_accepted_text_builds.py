@@ -26,10 +26,9 @@ from casebook.domain.errors import CaseFileError
 from casebook.domain.evaluation import evaluate_case
 from casebook.domain.reference import load_national_agencies, load_publisher, load_regional_actors
 from casebook.domain.repertoire import SHOWN_RANGES
+from casebook.engine.documents import write_memo, write_report
 from casebook.render import pages
-from casebook.render.memo import write_memo
 from casebook.render.opendata import write_open_data
-from casebook.render.report_pdf import write_report
 
 BASE = REPO / "tests" / "cases" / "fiktiv-uppfoljning-tak.yaml"  # a decided case with every part of a follow-up
 TEMPLATE = REPO / "notebooks" / "case_report.ipynb"

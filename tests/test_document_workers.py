@@ -18,8 +18,7 @@ from casebook.domain.clock import as_of_date
 from casebook.domain.errors import CaseFileError
 from casebook.domain.evaluation import evaluate_case
 from casebook.engine.workers import document_workers
-from casebook.render.memo import write_memos
-from casebook.render.report_pdf import write_reports
+from casebook.engine.documents import write_memos, write_reports
 
 CASES = [SPIN_PATH, REPO / "tests" / "cases" / "fiktiv-norr.yaml", REPO / "tests" / "cases" / "fiktiv-syd.yaml",
          REPO / "tests" / "cases" / "fiktiv-uppfoljning-sen.yaml"]  # judged on the build date
@@ -122,7 +121,7 @@ def test_the_cache_forgets_removed_cases_and_the_leftovers_of_interrupted_writes
 
 @pytest.mark.parametrize("damage", ["truncated", "edited"])
 def test_a_damaged_cached_document_is_named_rendered_again_and_never_reused(tmp_path, damage, monkeypatch):
-    from casebook.render.cache_entry import DamagedCacheEntry
+    from casebook.engine.artifacts import DamagedCacheEntry
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # rendered again, a document has the same bytes
 

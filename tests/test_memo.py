@@ -34,11 +34,12 @@ from casebook.domain import narrative
 from casebook.domain.clock import as_of_date
 from casebook.domain.evaluation import evaluate_case
 from casebook.domain.wording import proposal_problems
-from casebook.engine import audit
+from casebook.engine import artifacts, audit, documents
+from casebook.engine.documents import write_memo
+from casebook.engine.paths import installed_package_dir
 from casebook.render import memo as memo_module
-from casebook.render import typst_pdf
 from casebook.render.memo import (ANNEX_TITLE, CELL_PADDING_CM, CHARACTER_CM, NumberedList, Paragraph, Subheading,
-                                  Table, Text, build_memo, column_widths, render_docx, render_pdf, write_memo)
+                                  Table, Text, build_memo, column_widths, render_docx, render_pdf)
 
 NBSP = "\N{NO-BREAK SPACE}"
 SPIN_TOTAL = f"6{NBSP}200{NBSP}285{NBSP}kr"
@@ -773,31 +774,33 @@ def test_memo_is_regenerated_only_when_an_input_changes(project, monkeypatch):
     assert write_memo(evaluate_case(case_path, as_of=as_of_date()), out).regenerated
 
 
-def test_memo_key_covers_the_template_and_the_renderer_versions(project, monkeypatch):
+def test_memo_key_covers_the_template_and_the_renderer_versions(project, tmp_path, monkeypatch):
     evaluated = evaluate_case(project / "data" / "cases" / "rjh-2025-spin.yaml", as_of=as_of_date())
     reference = project / "data" / "reference"
-    key = memo_module.memo_key(evaluated, reference, CREATED)
-    real_files = memo_module.package_files
-    monkeypatch.setattr(
-        memo_module, "package_files",
-        lambda: [(n, d + b"x" if n.endswith(".typ") else d) for n, d in real_files()],
-    )
-    assert memo_module.memo_key(evaluated, reference, CREATED) != key
-    monkeypatch.undo()
-    monkeypatch.setattr(typst_pdf.metadata, "version", lambda name: "0.0.0")
-    assert memo_module.memo_key(evaluated, reference, CREATED) != key
+
+    def key(package_dir=None):
+        shared = documents.shared_inputs(reference, documents.MEMO_RENDERERS, package_dir)
+        return documents.memo_inputs(evaluated, CREATED, shared).key()
+
+    package = shutil.copytree(installed_package_dir(), tmp_path / "casebook", ignore=shutil.ignore_patterns("__pycache__"))
+    assert key(package) == key()  # the package's files are named within the package, not by where it lies
+    (package / "render" / "templates" / "memo.typ").open("a", encoding="utf-8").write("\n// ändrad\n")
+    assert key(package) != key()
+    original = key()
+    monkeypatch.setattr(artifacts.metadata, "version", lambda name: "0.0.0")
+    assert key() != original
 
 
 def test_write_memos_copies_cached_memos_into_the_site(project):
     evaluated = [evaluate_case(project / "data" / "cases" / "rjh-2025-spin.yaml", as_of=as_of_date())]
     site, cache_dir = project / "site" / "memo", project / "cache"
-    written = memo_module.write_memos(site, evaluated, cache_dir=cache_dir)
+    written = documents.write_memos(site, evaluated, cache_dir=cache_dir)
     assert [w.regenerated for w in written] == [True]
     assert sorted(p.name for p in site.iterdir()) == ["rjh-2025-spin.docx", "rjh-2025-spin.pdf"]
     assert (site / "rjh-2025-spin.pdf").read_bytes() == (cache_dir / "rjh-2025-spin.pdf").read_bytes()
-    assert [w.regenerated for w in memo_module.write_memos(site, evaluated, cache_dir=cache_dir)] == [False]
+    assert [w.regenerated for w in documents.write_memos(site, evaluated, cache_dir=cache_dir)] == [False]
     (cache_dir / "borttaget-arende.pdf").write_bytes(b"%PDF")  # the memo of a case since removed
-    memo_module.write_memos(project / "site2", evaluated, cache_dir=cache_dir)
+    documents.write_memos(project / "site2", evaluated, cache_dir=cache_dir)
     assert sorted(p.name for p in cache_dir.iterdir()) == [
         "rjh-2025-spin.docx", "rjh-2025-spin.memo-key", "rjh-2025-spin.pdf",
     ]

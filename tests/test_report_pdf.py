@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import io
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -20,11 +21,12 @@ from casebook.domain import formatting as fmt
 from casebook.domain.clock import as_of_date
 from casebook.domain.errors import CaseFileError, UserError
 from casebook.domain.evaluation import evaluate_case
-from casebook.engine import audit
-from casebook.engine.paths import CASE_TEMPLATE, ProjectPaths
+from casebook.engine import artifacts, audit, documents
+from casebook.engine.documents import write_report, write_reports
+from casebook.engine.paths import CASE_TEMPLATE, ProjectPaths, installed_package_dir
 from casebook.render.case_view import CaseView
 from casebook.render import document, follow_up_view, report_pdf, typst_pdf
-from casebook.render.report_pdf import build_report, render_report_pdf, table_data, write_report, write_reports
+from casebook.render.report_pdf import build_report, render_report_pdf, table_data
 
 EPOCH = 1764460800  # 2025-11-30 00:00:00 UTC
 CREATED = dt.datetime.fromtimestamp(EPOCH, dt.UTC)
@@ -180,22 +182,27 @@ def test_an_up_to_date_report_is_recognised_without_building_it(tmp_path, monkey
 
 def test_the_report_key_covers_the_code_the_renderers_and_a_follow_ups_build_date(tmp_path, monkeypatch):
     evaluated = evaluate_case(SPIN_PATH, REFERENCE_DIR, as_of=as_of_date())
-    shared = report_pdf.report_shared_digest(REFERENCE_DIR)
-    key = report_pdf.report_key(evaluated, None, None, shared)
-    real_files = report_pdf.package_files
-    monkeypatch.setattr(report_pdf, "package_files",
-                        lambda: [(n, d + b"x" if n.endswith("report.typ") else d) for n, d in real_files()])
-    assert report_pdf.report_key(evaluated, None, None, report_pdf.report_shared_digest(REFERENCE_DIR)) != key
-    monkeypatch.undo()
-    monkeypatch.setattr(typst_pdf.metadata, "version", lambda name: "0.0.0")
-    assert report_pdf.report_key(evaluated, None, None, report_pdf.report_shared_digest(REFERENCE_DIR)) != key
+
+    def shared_inputs(package_dir=None):
+        return documents.shared_inputs(REFERENCE_DIR, documents.REPORT_RENDERERS, package_dir)
+
+    def report_key(evaluated, shared):
+        return documents.report_inputs(evaluated, None, None, shared).key()
+
+    shared = shared_inputs()
+    key = report_key(evaluated, shared)
+    package = shutil.copytree(installed_package_dir(), tmp_path / "casebook", ignore=shutil.ignore_patterns("__pycache__"))
+    (package / "render" / "templates" / "report.typ").open("a", encoding="utf-8").write("\n// ändrad\n")
+    assert report_key(evaluated, shared_inputs(package)) != key
+    monkeypatch.setattr(artifacts.metadata, "version", lambda name: "0.0.0")
+    assert report_key(evaluated, shared_inputs()) != key
     monkeypatch.undo()
     # SPIN has no follow-up: its report does not change with the build date; a follow-up's does.
     next_day = evaluated.as_of + dt.timedelta(days=1)
-    assert report_pdf.report_key(dataclasses.replace(evaluated, as_of=next_day), None, None, shared) == key
+    assert report_key(dataclasses.replace(evaluated, as_of=next_day), shared) == key
     follow_up = evaluate_case(REPO / "tests" / "cases" / "fiktiv-uppfoljning-sen.yaml", REFERENCE_DIR, as_of=evaluated.as_of)
-    later = report_pdf.report_key(follow_up, None, None, shared)
-    assert report_pdf.report_key(dataclasses.replace(follow_up, as_of=next_day), None, None, shared) != later
+    later = report_key(follow_up, shared)
+    assert report_key(dataclasses.replace(follow_up, as_of=next_day), shared) != later
 
 
 def test_hostile_case_text_is_printed_as_written(tmp_path):

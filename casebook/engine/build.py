@@ -30,10 +30,11 @@ from casebook.domain import formatting as fmt
 from casebook.domain.errors import UserError
 from casebook.domain.evaluation import EvaluatedCase
 from casebook.domain.reference import load_national_agencies, load_publisher, load_regional_actors
-from casebook.engine import audit, lifetime, zygote
+from casebook.engine import artifacts, audit, lifetime, zygote
 from casebook.engine.cache import PORTFOLIO, ExecutionCache
 from casebook.engine.code import code_version
 from casebook.engine.data_history import case_file_history
+from casebook.engine.documents import write_memos, write_reports
 from casebook.engine.execute import DEFAULT_TIMEOUT
 from casebook.engine.execution import BuildInterrupted, Kernels, execute_plan
 from casebook.engine.paths import CASE_PAGES, PORTFOLIO_PAGE, ProjectPaths
@@ -43,10 +44,8 @@ from casebook.engine.shards import Shard
 from casebook.engine.site import BookBuild, PersistentBook, SiteBuildFailed, build_html, default_jobs, update_pages
 from casebook.engine.validate import EvaluationCache, validate_all
 from casebook.engine.workers import document_workers
-from casebook.render import cache_entry, pages
-from casebook.render.memo import write_memos
+from casebook.render import pages
 from casebook.render.opendata import write_open_data
-from casebook.render.report_pdf import write_reports
 
 __all__ = ["BuildFailed", "BuildInterrupted", "BuildOptions", "BuildSummary", "CodeChanged", "Kernels", "Shard",
            "build_preview", "build_shard", "build_site", "check_publisher"]
@@ -230,7 +229,7 @@ def _require_same_code(paths: ProjectPaths, code: str, since: float) -> None:
 
 def _damage_reported(console: Console):
     """Cache entries found damaged in the block are named, one line each (they are made again)."""
-    return cache_entry.reported(lambda line: console.print(line, style="yellow", markup=False, soft_wrap=True))
+    return artifacts.reported(lambda line: console.print(line, style="yellow", markup=False, soft_wrap=True))
 
 
 def _failure_summary(summary: BuildSummary) -> str:

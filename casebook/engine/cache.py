@@ -13,13 +13,12 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-from functools import lru_cache
 from dataclasses import dataclass
 from pathlib import Path
 
+from casebook.engine import artifacts
 from casebook.engine.audit import package_versions
 from casebook.engine.paths import ProjectPaths
-from casebook.render import cache_entry
 
 PORTFOLIO = "_portfolio"  # cache entry of the portfolio; case ids cannot start with "_"
 
@@ -37,21 +36,9 @@ class NotebookInputs:
     def key(self, environment: dict[str, str]) -> str:
         digest = hashlib.sha256(json.dumps(environment, sort_keys=True).encode() + b"\0")
         for name, path in self.files:
-            digest.update(name.encode() + b"\0" + file_digest(path) + b"\0")
+            digest.update(name.encode() + b"\0" + artifacts.file_digest(path) + b"\0")
         digest.update(self.data.encode())
         return digest.hexdigest()
-
-
-def file_digest(path: Path) -> bytes:
-    """SHA-256 of a file's bytes. Every case shares the package and reference files, so each
-    is read once per build rather than once per case (keyed on size and modification time)."""
-    status = path.stat()
-    return _digest(str(path), status.st_size, status.st_mtime_ns)
-
-
-@lru_cache(maxsize=4096)
-def _digest(path: str, size: int, mtime_ns: int) -> bytes:
-    return hashlib.sha256(Path(path).read_bytes()).digest()
 
 
 def environment() -> dict[str, str]:
@@ -93,7 +80,7 @@ def portfolio_inputs(paths: ProjectPaths, template: Path, as_of: str) -> Noteboo
 class ExecutionCache:
     """Executed notebooks by name (case id or :data:`PORTFOLIO`), each with the key it was executed under.
 
-    Each entry's key file also records the notebook's SHA-256 (:mod:`casebook.render.cache_entry`):
+    Each entry's key file also records the notebook's SHA-256 (:mod:`casebook.engine.artifacts`):
     a notebook edited or damaged since it was stored is removed, with a warning, and executed again.
     """
 
@@ -109,14 +96,11 @@ class ExecutionCache:
     def is_fresh(self, name: str, key: str) -> bool:
         """Stored under ``key``, and the notebook is the one stored."""
         shown_as = "portföljen" if name == PORTFOLIO else f"anteckningsboken för ärendet {name}"
-        return cache_entry.is_current(self._key_file(name), key, (self.notebook(name),), shown_as)
+        return artifacts.is_current(self._key_file(name), key, (self.notebook(name),), shown_as)
 
     def store(self, name: str, key: str, executed: Path) -> None:
         """Store an executed notebook; the key is written last, so an interrupted store is never fresh."""
-        self.dir.mkdir(parents=True, exist_ok=True)
-        self._key_file(name).unlink(missing_ok=True)
-        shutil.copyfile(executed, self.notebook(name))
-        cache_entry.record(self._key_file(name), key, (self.notebook(name),))
+        artifacts.store(self._key_file(name), key, {self.notebook(name): Path(executed).read_bytes()})
 
     def copy_entries(self, names: list[str], target: Path) -> None:
         """Copy the named entries (notebook and key) to ``target``, a cache folder of the same layout."""
@@ -127,8 +111,4 @@ class ExecutionCache:
 
     def prune(self, keep: set[str]) -> None:
         """Forget notebooks that no longer exist, so a removed case leaves nothing behind."""
-        if not self.dir.is_dir():
-            return
-        for path in self.dir.iterdir():
-            if path.stem not in keep:
-                path.unlink()
+        artifacts.prune(self.dir, keep)

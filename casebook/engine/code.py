@@ -17,16 +17,7 @@ import os
 import sys
 from pathlib import Path
 
-from casebook.engine.cache import file_digest
-
-# The package's own files that shape outputs: code, templates, the search script.
-_PACKAGE_SUFFIXES = (".py", ".typ", ".js")
-
-
-def package_files(package_dir: Path) -> list[Path]:
-    """The package's files (code and package data), in a stable order, without bytecode."""
-    return sorted(path for path in Path(package_dir).rglob("*")
-                  if path.suffix in _PACKAGE_SUFFIXES and "__pycache__" not in path.parts and path.is_file())
+from casebook.engine.artifacts import file_digest, package_files
 
 
 def installed_distributions(search_path: list[str] | None = None) -> list[str]:

@@ -41,7 +41,7 @@ from enum import Enum
 from pathlib import Path
 
 from casebook.engine import lifetime, sphinx_jobs
-from casebook.engine.cache import file_digest
+from casebook.engine.artifacts import file_digest
 from casebook.engine.code import installed_distributions
 from casebook.engine.paths import installed_package_dir
 

@@ -32,7 +32,7 @@ from casebook.domain.rules import first_sentence
 from casebook.domain.wording import unwritten_sections
 from casebook.domain.reference import load_publisher
 from casebook.engine.paths import CASE_SUFFIX, ProjectPaths
-from casebook.render.cache_entry import DamagedCacheEntry
+from casebook.engine.artifacts import DamagedCacheEntry
 
 NOTHING_RAN = "\n\nInget har körts och webbplatsen är oförändrad."
 # Libraries whose behaviour shapes an evaluated case (parsing, validation, formatting).

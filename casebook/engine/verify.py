@@ -50,15 +50,14 @@ from casebook.domain.evaluation import EvaluatedCase, evaluate_case
 from casebook.domain.reference import load_national_agencies, load_publisher, load_regional_actors
 from casebook.engine import audit, zygote
 from casebook.engine.data_history import case_file_history
+from casebook.engine.documents import write_memo, write_report
 from casebook.engine.execute import KERNEL_NAME, ExecutionFailure, NotebookJob, case_job
 from casebook.engine.paths import CASE_PAGES, CASE_TEMPLATE, ProjectPaths
 from casebook.engine.publish import MARKER, is_published_site
 from casebook.engine.validate import validate_all
 from casebook.render import pages
-from casebook.render.memo import write_memo
 from casebook.render.opendata import write_open_data
 from casebook.render.opendata_tables import DataHistory, iso_time
-from casebook.render.report_pdf import write_report
 
 PUBLISHED_CASES = Path("_sources") / CASE_PAGES
 RECORD_NAME = "verification.json"  # the result, in a verified copy of a site

@@ -21,7 +21,7 @@ from multiprocessing import resource_tracker
 import psutil
 
 from casebook.engine import lifetime
-from casebook.render.typst_pdf import Mapper
+from casebook.engine.artifacts import Mapper
 
 # How long stopped workers and kernels get to exit before they are killed.
 STOP_GRACE_SECONDS = 2.0
@@ -89,12 +89,12 @@ DOCUMENT_BATCH_FOR_WORKERS = 32
 # imports the program's main module, unless it is a package's ``__main__``, as for
 # ``python -m casebook``: a script that renders documents must be guarded by
 # ``if __name__ == "__main__"`` and should import little at its top.)
-_FORK_SERVER_PRELOAD = ["casebook.render.memo", "casebook.render.report_pdf"]
+_FORK_SERVER_PRELOAD = ["casebook.engine.documents"]
 
 
 @contextmanager
 def document_workers(workers: int, smallest_batch: int = DOCUMENT_BATCH_FOR_WORKERS) -> Iterator[Mapper]:
-    """A :data:`~casebook.render.typst_pdf.Mapper` that renders documents (memos, report PDFs)
+    """A :data:`~casebook.engine.artifacts.Mapper` that renders documents (memos, report PDFs)
     in ``workers`` processes: a cold build writes two documents per case, 0,1–0,2 s of CPU each.
 
     The processes start at the first batch of ``smallest_batch`` or more documents; until

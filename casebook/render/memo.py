@@ -25,13 +25,12 @@ Two renderers read the same :class:`Memo`:
 Both are deterministic: dates come from ``SOURCE_DATE_EPOCH`` (the current time when it is
 unset), the Word file's ZIP entries carry that date, and Typst uses only its bundled
 fonts (see :mod:`casebook.render.typst_pdf`), never the machine's.
-:func:`write_memo` regenerates a case's files only when one of their inputs changed.
+Which memos to write again, and where they are kept, is the engine's (``casebook.engine.documents``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import io
 import re
 from dataclasses import asdict, dataclass
@@ -45,21 +44,16 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
-from casebook.domain import clock
 from casebook.domain import formatting as fmt
 from casebook.domain import narrative, wording
-from casebook.domain.errors import UserError
 from casebook.domain.evaluation import EvaluatedCase
-from casebook.domain.model import CASE_ID_PATTERN, AssessmentTopic, Case, CaseState
+from casebook.domain.model import AssessmentTopic, Case, CaseState
 from casebook.domain.reference import load_publisher
 from casebook.domain.rules import RuleResult, RuleSetId
-from casebook.render import cache_entry
 from casebook.render.document import (Block, NumberedList, Paragraph, Section, Subheading, Table, Text, amount, percent,
                                        table)
 from casebook.render.zip_archive import stable_zip
-from casebook.render.typst_pdf import (Mapper, compile_pdf, creation_time, json_input, link_or_copy, narrative_data,
-                                       package_files, prune_cache, refuse_control_characters, render_stale,
-                                       shared_inputs_digest, write_atomically)
+from casebook.render.typst_pdf import compile_pdf, json_input, narrative_data, refuse_control_characters
 
 YAML_MIME_TYPE = "application/yaml"
 TEMPLATE = "memo.typ"
@@ -69,7 +63,6 @@ checked by Typst when it writes the file."""
 DOCX_FONT = "Calibri"
 """Word's own default, present wherever the document is opened and edited."""
 LANGUAGE = "sv-SE"
-CASES_DIR = Path("data") / "cases"
 NOT_STATED = "Ej angivet"
 NOT_DECIDED = "Inte beslutat ännu"
 
@@ -718,143 +711,3 @@ def render_pdf(memo: Memo, case_file: bytes, created: dt.datetime) -> bytes:
     }
     return compile_pdf(TEMPLATE, inputs, created, f"Beslutsunderlaget för {memo.case_id}", memo.attachment_name,
                        standards=PDF_STANDARDS)
-
-
-# --- Writing files, incrementally -------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class WrittenMemo:
-    case_id: str
-    docx: Path
-    pdf: Path
-    regenerated: bool  # False when the files on disk were already up to date
-
-
-# The installed packages that shape the memo files.
-MEMO_RENDERERS = ("typst", "python-docx")
-
-
-def memo_shared_digest(reference_dir: Path) -> bytes:
-    """What every memo shares: reference data, the package's code and templates, Typst and python-docx."""
-    return shared_inputs_digest(reference_dir, MEMO_RENDERERS, package_files())
-
-
-def memo_key(evaluated: EvaluatedCase, reference_dir: Path, created: dt.datetime | None,
-             shared: bytes | None = None) -> str:
-    """SHA-256 over everything the memo files depend on.
-
-    The case file, the reference data, the package's code and template, the versions of
-    Typst and python-docx (``shared``: :func:`memo_shared_digest`, computed here when not
-    given), and the ``SOURCE_DATE_EPOCH`` in force (``None`` when it is unset: then files
-    are kept until an input changes, dated when they were written).
-    """
-    digest = hashlib.sha256()
-    digest.update(b"case\0" + hashlib.sha256(evaluated.source.read_bytes()).digest())
-    digest.update(b"shared\0" + (shared if shared is not None else memo_shared_digest(reference_dir)))
-    digest.update(b"SOURCE_DATE_EPOCH\0" + (str(int(created.timestamp())).encode() if created else b"unset"))
-    return digest.hexdigest()
-
-
-def memo_case_file(root: Path, case_id: str) -> Path:
-    """The case file of ``case_id`` under ``root``; a :class:`UserError` in Swedish when there is none.
-
-    The id is checked against the case id pattern first, so it can never name a file
-    outside the cases folder.
-    """
-    if not re.fullmatch(CASE_ID_PATTERN, case_id):
-        raise UserError(
-            f"Ogiltigt ärende-id '{case_id}': ett id består av små bokstäver a–z, siffror och bindestreck "
-            "(högst 64 tecken), t.ex. rjh-2025-spin."
-        )
-    path = Path(root) / CASES_DIR / f"{case_id}.yaml"
-    if not path.is_file():
-        raise UserError(f"Okänt ärende '{case_id}': filen {CASES_DIR.as_posix()}/{case_id}.yaml finns inte.")
-    return path
-
-
-@dataclass(frozen=True)
-class _MemoJob:
-    """One case's memo files, and the key of the inputs they must have been written from."""
-
-    evaluated: EvaluatedCase
-    out_dir: Path
-    reference_dir: Path
-    key: str
-    created: dt.datetime
-
-    @property
-    def files(self) -> tuple[Path, Path, Path]:
-        """The Word draft, the PDF/A and the key file."""
-        case_id = self.evaluated.case.id
-        return tuple(self.out_dir / f"{case_id}{suffix}" for suffix in (".docx", ".pdf", ".memo-key"))
-
-    def current(self) -> WrittenMemo | None:
-        """The files on disk, when they were written from the same inputs."""
-        docx_path, pdf_path, key_path = self.files
-        if cache_entry.is_current(key_path, self.key, (docx_path, pdf_path), f"beslutsunderlaget för ärendet {self.evaluated.case.id}"):
-            return WrittenMemo(self.evaluated.case.id, docx_path, pdf_path, regenerated=False)
-        return None
-
-
-def _memo_job(evaluated: EvaluatedCase, out_dir: Path, reference_dir: Path | None, shared: bytes | None) -> _MemoJob:
-    reference_dir = Path(reference_dir) if reference_dir else evaluated.source.parent.parent / "reference"
-    created = creation_time()
-    key = memo_key(evaluated, reference_dir, created if clock.fixed_moment() else None, shared)
-    return _MemoJob(evaluated, Path(out_dir), reference_dir, key, created)
-
-
-def _render_memo(job: _MemoJob) -> WrittenMemo:
-    """Write the job's files; the key last, so an interrupted run never leaves a memo that looks current."""
-    evaluated = job.evaluated
-    docx_path, pdf_path, key_path = job.files
-    memo = build_memo(evaluated, publisher_name(job.reference_dir))
-    docx = render_docx(memo, job.created)
-    pdf = render_pdf(memo, evaluated.source.read_bytes(), job.created)
-    job.out_dir.mkdir(parents=True, exist_ok=True)
-    key_path.unlink(missing_ok=True)
-    write_atomically(docx_path, docx)
-    write_atomically(pdf_path, pdf)
-    cache_entry.record(key_path, job.key, (docx_path, pdf_path))
-    return WrittenMemo(evaluated.case.id, docx_path, pdf_path, regenerated=True)
-
-
-def write_memo(evaluated: EvaluatedCase, out_dir: Path, reference_dir: Path | None = None,
-               shared: bytes | None = None) -> WrittenMemo:
-    """Write ``<id>.docx`` and ``<id>.pdf`` into ``out_dir`` unless they are up to date.
-
-    ``shared``: :func:`memo_shared_digest` of ``reference_dir``, when the caller writes many memos.
-
-    The key of their inputs (:func:`memo_key`) is stored beside them as ``<id>.memo-key``;
-    files are written to temporary names and moved into place, the key last, so an
-    interrupted run never leaves a half-written memo that looks current.
-    """
-    job = _memo_job(evaluated, out_dir, reference_dir, shared)
-    return job.current() or _render_memo(job)
-
-
-def write_memos(out_dir: Path, evaluated_cases: list[EvaluatedCase], cache_dir: Path | None = None,
-                mapper: Mapper = map) -> list[WrittenMemo]:
-    """Write every case's memo into ``out_dir`` (for the site's downloads).
-
-    With ``cache_dir`` the memos are kept there between builds and regenerated only when
-    their inputs change, and memos of cases that no longer exist are removed from it;
-    ``out_dir`` then receives copies of the ``.docx`` and ``.pdf``. The memos to regenerate
-    are rendered through ``mapper`` (:data:`~casebook.render.typst_pdf.Mapper`).
-    """
-    out_dir = Path(out_dir)
-    shared: dict[Path, bytes] = {}
-    jobs = []
-    for evaluated in evaluated_cases:
-        reference_dir = evaluated.source.parent.parent / "reference"
-        if reference_dir not in shared:
-            shared[reference_dir] = memo_shared_digest(reference_dir)
-        jobs.append(_memo_job(evaluated, cache_dir or out_dir, reference_dir, shared[reference_dir]))
-    written = render_stale(jobs, _render_memo, mapper)
-    if cache_dir is not None:
-        prune_cache(cache_dir, {e.case.id for e in evaluated_cases}, (".docx", ".pdf", ".memo-key"))
-        out_dir.mkdir(parents=True, exist_ok=True)
-        for memo in written:
-            for path in (memo.docx, memo.pdf):
-                link_or_copy(path, out_dir / path.name)
-    return written

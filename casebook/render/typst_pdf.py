@@ -4,24 +4,18 @@ Data reaches a template only through ``sys.inputs`` as JSON strings, which Typst
 ``json(...)`` and places as strings: case text is never parsed as markup, so a title such as
 ``#pagebreak()`` or ``*fet*`` is printed as written. Typst uses only its bundled fonts
 (:data:`FONTS`), never the machine's, and dates come from ``SOURCE_DATE_EPOCH``
-(:func:`creation_time`), so the same inputs give the same bytes. Files are written
-atomically (:func:`write_atomically`), so an interrupted run never leaves half a file.
+(:func:`creation_time`), so the same inputs give the same bytes. Render makes bytes; the
+engine writes and caches them (``casebook.engine.documents``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
-import os
 import re
-import tempfile
 from dataclasses import asdict
-from collections.abc import Callable, Iterable
 from functools import cache
-from importlib import metadata, resources
-from pathlib import Path
-from typing import Any, Protocol
+from importlib import resources
 
 import typst
 
@@ -119,88 +113,3 @@ def compile_pdf(template: str, inputs: dict[str, str], created: dt.datetime, doc
             f"{document} kan inte skrivas som PDF/A: ett tecken i ärendefilen {source_name} finns inte i "
             f"typsnitten {', '.join(FONTS)} ({exc.message}). Ändra tecknet i ärendefilen."
         ) from None
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path`` and move it into place."""
-    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as handle:
-        handle.write(data)
-    os.chmod(handle.name, 0o644)
-    os.replace(handle.name, path)
-
-
-Mapper = Callable[[Callable[[Any], Any], list], Iterable]
-"""How a batch of documents is rendered: like the builtin ``map`` (the default: one after the
-other, in this process), or the engine's worker processes (``casebook.engine.workers``). The
-results come back in the order of the arguments."""
-
-
-class DocumentJob(Protocol):
-    def current(self) -> Any | None:
-        """The document on disk when it was written from the job's inputs, else ``None``."""
-
-
-def render_stale(jobs: list[DocumentJob], render: Callable[[Any], Any], mapper: Mapper) -> list:
-    """For each job, in order: its current document, or what ``render`` wrote for it. Only the
-    jobs without a current document go through ``mapper``."""
-    current = [job.current() for job in jobs]
-    stale = [job for job, document in zip(jobs, current) if document is None]
-    rendered = list(mapper(render, stale))
-    if len(rendered) != len(stale):
-        raise RuntimeError(f"{len(stale)} documents to render, {len(rendered)} rendered")
-    fresh = iter(rendered)
-    return [document if document is not None else next(fresh) for document in current]
-
-
-def prune_cache(cache_dir: Path, case_ids: set[str], suffixes: tuple[str, ...]) -> None:
-    """Remove from ``cache_dir`` the documents (``suffixes``) of cases not in ``case_ids``, and the
-    temporary files of writes that were interrupted (:func:`write_atomically`)."""
-    for path in Path(cache_dir).iterdir():
-        if path.name.startswith(".") or (path.suffix in suffixes and path.stem not in case_ids):
-            path.unlink()
-
-
-# --- What a generated document depends on -----------------------------------------------------
-
-
-def package_files(folder=None, prefix: str = "") -> list[tuple[str, bytes]]:
-    """(relative name, bytes) of the package's code and templates (``.py``, ``.typ``), in a stable order."""
-    folder = folder if folder is not None else resources.files("casebook")
-    files = []
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        name = prefix + entry.name
-        if entry.is_dir() and entry.name != "__pycache__":
-            files += package_files(entry, name + "/")
-        elif entry.is_file() and entry.name.endswith((".py", ".typ")):
-            files.append((name, entry.read_bytes()))
-    return files
-
-
-def shared_inputs_digest(reference_dir: Path, distributions: tuple[str, ...], files: list[tuple[str, bytes]]) -> bytes:
-    """SHA-256 over what every case's document shares: the reference data, the package's code and
-    templates (``files``, see :func:`package_files`) and the installed versions of ``distributions``.
-
-    Computed once per batch of documents (not once per case: reading the package for each of
-    1 000 cases was most of an incremental build), then combined with each case's own inputs.
-    """
-    digest = hashlib.sha256()
-    for path in sorted(Path(reference_dir).glob("*.yaml")):
-        digest.update(f"reference/{path.name}".encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
-    for name, data in files:
-        digest.update(f"casebook/{name}".encode() + b"\0" + hashlib.sha256(data).digest())
-    for distribution in distributions:
-        digest.update(distribution.encode() + b"\0" + metadata.version(distribution).encode())
-    return digest.digest()
-
-
-def link_or_copy(source: Path, target: Path) -> None:
-    """Put ``source`` at ``target``: a hard link where the file system allows, else a copy.
-
-    Safe for files written by :func:`write_atomically`: a regenerated file is a new file
-    (renamed into place), so a link made earlier keeps the earlier content.
-    """
-    target.unlink(missing_ok=True)
-    try:
-        os.link(source, target)
-    except OSError:
-        target.write_bytes(Path(source).read_bytes())
