@@ -10,7 +10,6 @@ cache hashes only code cells and would miss a changed data file, so it is not us
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from dataclasses import dataclass
@@ -34,11 +33,11 @@ class NotebookInputs:
         return tuple(name for name, _ in self.files)
 
     def key(self, environment: dict[str, str]) -> str:
-        digest = hashlib.sha256(json.dumps(environment, sort_keys=True).encode() + b"\0")
-        for name, path in self.files:
-            digest.update(name.encode() + b"\0" + artifacts.file_digest(path) + b"\0")
-        digest.update(self.data.encode())
-        return digest.hexdigest()
+        """The key of the artifact cache (:class:`casebook.engine.artifacts.Inputs`) over the files,
+        the data and ``environment`` (:func:`environment`)."""
+        return artifacts.Inputs(files=self.files, data=(
+            ("environment", json.dumps(environment, sort_keys=True).encode()), ("data", self.data.encode()),
+        )).key()
 
 
 def environment() -> dict[str, str]:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import importlib.metadata
 import os
 import pickle
 import re
@@ -32,7 +31,7 @@ from casebook.domain.rules import first_sentence
 from casebook.domain.wording import unwritten_sections
 from casebook.domain.reference import load_publisher
 from casebook.engine.paths import CASE_SUFFIX, ProjectPaths
-from casebook.engine.artifacts import DamagedCacheEntry
+from casebook.engine.artifacts import DamagedCacheEntry, Inputs
 
 NOTHING_RAN = "\n\nInget har körts och webbplatsen är oförändrad."
 # Libraries whose behaviour shapes an evaluated case (parsing, validation, formatting).
@@ -123,13 +122,13 @@ class EvaluationCache:
         self.used: dict[str, tuple[str, EvaluatedCase]] = {}
 
     def _key(self) -> str:
-        """Everything but the case file that an evaluated case depends on."""
-        digest = hashlib.sha256(f"{sys.version}\0{self.as_of.isoformat()}\0".encode())
-        for name in EVALUATION_PACKAGES:
-            digest.update(f"{name}={importlib.metadata.version(name)}\0".encode())
-        for path in [*self.paths.package_sources(), *self.paths.reference_files()]:
-            digest.update(self.paths.relative(path).encode() + b"\0" + path.read_bytes() + b"\0")
-        return digest.hexdigest()
+        """Everything but the case file that an evaluated case depends on: the Python version, the
+        build date, the versions of :data:`EVALUATION_PACKAGES`, the package's ``.py`` files and the
+        reference files (the artifact cache's key, :class:`casebook.engine.artifacts.Inputs`)."""
+        files = [*self.paths.package_sources(), *self.paths.reference_files()]
+        return Inputs(files=tuple((self.paths.relative(path), path) for path in files),
+                      data=(("python", sys.version.encode()), ("as-of", self.as_of.isoformat().encode())),
+                      distributions=EVALUATION_PACKAGES).key()
 
     def _load(self) -> dict[str, tuple[str, EvaluatedCase]]:
         """The stored cases, if stored under this key; the file's SHA-256 is checked before it is unpickled."""
