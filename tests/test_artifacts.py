@@ -1,0 +1,148 @@
+"""The engine's artifact cache (casebook.engine.artifacts): declared inputs and their key, entries
+that check what they hold, the key written last, pruning."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+
+import pytest
+
+from casebook.engine import artifacts
+from casebook.engine.artifacts import DamagedCacheEntry, Inputs
+
+
+def test_the_key_changes_when_any_declared_input_changes(tmp_path, monkeypatch):
+    first, second = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    first.write_text("a: 1\n")
+    second.write_text("b: 2\n")
+    shared = Inputs(files=(("reference/b.yaml", second),), distributions=("typst",))
+    declared = Inputs(files=(("a.yaml", first),), data=(("as-of", b"2025-11-30"),), shared=shared)
+    key = declared.key()
+    assert Inputs(files=(("a.yaml", first),), data=(("as-of", b"2025-11-30"),), shared=shared).key() == key
+
+    assert Inputs(files=(("other-name.yaml", first),), data=declared.data, shared=shared).key() != key
+    assert Inputs(files=declared.files, data=(("as-of", b"2025-12-01"),), shared=shared).key() != key
+    assert Inputs(files=declared.files, data=(("as_of", b"2025-11-30"),), shared=shared).key() != key
+    assert Inputs(files=declared.files, data=declared.data).key() != key
+    # A file's name and a datum's name never hash alike.
+    assert Inputs(data=(("a.yaml", first.read_bytes()),)).key() != Inputs(files=(("a.yaml", first),)).key()
+
+    first.write_text("a: 10\n")  # another size: another digest
+    assert Inputs(files=(("a.yaml", first),), data=declared.data, shared=shared).key() != key
+    first.write_text("a: 1\n")
+    assert Inputs(files=(("a.yaml", first),), data=declared.data, shared=shared).key() == key
+
+    second.write_text("b: 20\n")  # a shared file: every artifact that shares it
+    fresh_shared = Inputs(files=(("reference/b.yaml", second),), distributions=("typst",))
+    assert Inputs(files=declared.files, data=declared.data, shared=fresh_shared).key() != key
+    second.write_text("b: 2\n")
+
+    monkeypatch.setattr(artifacts.metadata, "version", lambda name: "0.0.0")
+    fresh_shared = Inputs(files=(("reference/b.yaml", second),), distributions=("typst",))
+    assert Inputs(files=declared.files, data=declared.data, shared=fresh_shared).key() != key
+
+
+def test_the_package_code_is_named_within_the_package(tmp_path):
+    package = tmp_path / "casebook"
+    (package / "render" / "templates").mkdir(parents=True)
+    (package / "__pycache__").mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "render" / "templates" / "memo.typ").write_text("")
+    (package / "search_parts.js").write_text("")
+    (package / "__pycache__" / "x.py").write_text("")
+    (package / "notes.txt").write_text("")
+    assert [name for name, _ in artifacts.package_code(package)] == [
+        "casebook/__init__.py", "casebook/render/templates/memo.typ", "casebook/search_parts.js",
+    ]
+
+
+def test_the_key_is_written_last_and_an_interrupted_store_is_never_current(tmp_path, monkeypatch):
+    key_file, pdf, docx = tmp_path / "x.memo-key", tmp_path / "x.pdf", tmp_path / "x.docx"
+    artifacts.store(key_file, "k1", {docx: b"word", pdf: b"%PDF"})
+    assert artifacts.is_current(key_file, "k1", (docx, pdf), "beslutsunderlaget för ärendet x")
+    assert not artifacts.is_current(key_file, "k2", (docx, pdf), "beslutsunderlaget för ärendet x")
+
+    written = []
+    real_write = artifacts.write_atomically
+
+    def write_then_fail(path: Path, data: bytes) -> None:
+        written.append((path.name, key_file.exists()))
+        real_write(path, data)
+        if path == pdf:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(artifacts, "write_atomically", write_then_fail)
+    with pytest.raises(KeyboardInterrupt):
+        artifacts.store(key_file, "k2", {docx: b"word 2", pdf: b"%PDF 2"})
+    assert written == [("x.docx", False), ("x.pdf", False)]  # the old key went first
+    assert not key_file.exists()
+    assert not artifacts.is_current(key_file, "k1", (docx, pdf), "beslutsunderlaget för ärendet x")
+    assert not artifacts.is_current(key_file, "k2", (docx, pdf), "beslutsunderlaget för ärendet x")
+
+
+def test_a_damaged_entry_is_removed_with_one_swedish_warning(tmp_path):
+    key_file, notebook = tmp_path / "spin.key", tmp_path / "spin.ipynb"
+    artifacts.store(key_file, "k", {notebook: b"{}"})
+    notebook.write_bytes(b"{ }")  # edited by hand
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert not artifacts.is_current(key_file, "k", (notebook,), "anteckningsboken för ärendet spin")
+    assert [str(w.message) for w in caught if issubclass(w.category, DamagedCacheEntry)] == [
+        "Cacheposten för anteckningsboken för ärendet spin var skadad eller ändrad (spin.ipynb stämmer inte "
+        "med sin SHA-256); den togs bort och görs om."
+    ]
+    assert len(caught) == 1
+    assert not notebook.exists() and not key_file.exists()
+
+
+def test_a_missing_file_is_made_again_without_a_warning(tmp_path):
+    key_file, notebook = tmp_path / "spin.key", tmp_path / "spin.ipynb"
+    artifacts.store(key_file, "k", {notebook: b"{}"})
+    notebook.unlink()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert not artifacts.is_current(key_file, "k", (notebook,), "anteckningsboken för ärendet spin")
+
+
+def test_prune_removes_entries_of_cases_gone_and_interrupted_writes(tmp_path):
+    for name in ("spin.pdf", "spin.report-key", "gone.pdf", "gone.report-key", ".spin.pdf.abc123", "notes.txt"):
+        (tmp_path / name).write_bytes(b"")
+    artifacts.prune(tmp_path, {"spin"}, (".pdf", ".report-key"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "spin.pdf", "spin.report-key"]
+    artifacts.prune(tmp_path, {"spin"})  # every file: the notebook cache
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["spin.pdf", "spin.report-key"]
+    artifacts.prune(tmp_path / "never-made", {"spin"})  # no folder yet: nothing to do
+
+
+def test_link_or_copy_keeps_an_earlier_link_when_the_entry_is_made_again(tmp_path):
+    cached, published = tmp_path / "spin.pdf", tmp_path / "site" / "spin.pdf"
+    published.parent.mkdir()
+    artifacts.write_atomically(cached, b"first")
+    artifacts.link_or_copy(cached, published)
+    assert published.read_bytes() == b"first"
+    artifacts.write_atomically(cached, b"second")
+    assert published.read_bytes() == b"first"
+    assert oct(os.stat(cached).st_mode & 0o777) == oct(0o644)
+
+
+def test_only_the_stale_jobs_are_made_and_the_order_is_kept():
+    class Job:
+        def __init__(self, name, current):
+            self.name, self._current = name, current
+
+        def current(self):
+            return self._current
+
+    made = []
+
+    def make(job):
+        made.append(job.name)
+        return f"made {job.name}"
+
+    jobs = [Job("a", "kept a"), Job("b", None), Job("c", "kept c"), Job("d", None)]
+    assert artifacts.make_stale(jobs, make, map) == ["kept a", "made b", "kept c", "made d"]
+    assert made == ["b", "d"]
+    with pytest.raises(RuntimeError):
+        artifacts.make_stale(jobs, make, lambda function, arguments: [])
