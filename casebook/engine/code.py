@@ -12,12 +12,11 @@ itself when it changes (``casebook.engine.serve``).
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 from pathlib import Path
 
-from casebook.engine.artifacts import file_digest, package_files
+from casebook.engine.artifacts import Inputs, package_code
 
 
 def installed_distributions(search_path: list[str] | None = None) -> list[str]:
@@ -37,10 +36,7 @@ def installed_distributions(search_path: list[str] | None = None) -> list[str]:
 
 
 def code_version(package_dir: Path, search_path: list[str] | None = None) -> str:
-    """SHA-256 over the package's files (path and contents) and the installed distributions."""
-    digest = hashlib.sha256()
-    for path in package_files(package_dir):
-        digest.update(path.relative_to(package_dir).as_posix().encode() + b"\0" + file_digest(path) + b"\0")
-    for name in installed_distributions(search_path):
-        digest.update(name.encode() + b"\0")
-    return digest.hexdigest()
+    """The key (:class:`casebook.engine.artifacts.Inputs`) of the package's files (path and
+    contents, :func:`~casebook.engine.artifacts.package_code`) and the installed distributions."""
+    distributions = "\0".join(installed_distributions(search_path)).encode()
+    return Inputs(files=package_code(Path(package_dir)), data=(("installed distributions", distributions),)).key()
