@@ -37,6 +37,7 @@ the table is copied into docs/performance.md between its bench markers.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import platform
 import resource
@@ -48,6 +49,7 @@ import tempfile
 import threading
 import time
 from dataclasses import asdict, dataclass
+from itertools import pairwise
 from pathlib import Path
 
 import psutil
@@ -99,10 +101,8 @@ class PeakMemory:
                 processes = [self.root, *self.root.children(recursive=True)]
                 total = 0
                 for process in processes:
-                    try:
+                    with contextlib.suppress(psutil.Error):
                         total += process.memory_info().rss
-                    except psutil.Error:
-                        pass
                 self.peak = max(self.peak, total)
             except psutil.Error:
                 pass
@@ -335,7 +335,7 @@ def ratios(results: list[Measurement]) -> dict:
     site = {m.n: m.wall_s for m in results if m.scenario == SITE_ONLY}
     site_sizes = sorted(site)
     if len(site_sizes) >= 2:
-        out["site only"] = {f"growth N={a} → N={b}": site[b] / site[a] for a, b in zip(site_sizes, site_sizes[1:])}
+        out["site only"] = {f"growth N={a} → N={b}": site[b] / site[a] for a, b in pairwise(site_sizes)}
     sizes = sorted(k for k in out if isinstance(k, int))
     if len(sizes) >= 2 and book(sizes[0]) and book(sizes[-1]):
         out["site-only build growth"] = {

@@ -63,7 +63,7 @@ ACCEPTED = {
 
 
 class _NoAliases(yaml.SafeDumper):
-    def ignore_aliases(self, data) -> bool:  # noqa: ANN001 - PyYAML's signature
+    def ignore_aliases(self, data) -> bool:  # PyYAML's signature
         return True
 
 
@@ -119,8 +119,8 @@ def _run_the_cells(case_path: Path) -> list[str]:
             continue
         with contextlib.redirect_stdout(io.StringIO()):  # glue_all() displays outside a kernel
             lines = cell.source.strip().splitlines()
-            exec("\n".join(lines[:-1]), namespace)  # noqa: S102 - the repository's own template
-            value = eval(lines[-1], namespace) if lines and not lines[-1].startswith(("report.glue_all", "import", "from")) else None  # noqa: S307
+            exec("\n".join(lines[:-1]), namespace)  # the repository's own template
+            value = eval(lines[-1], namespace) if lines and not lines[-1].startswith(("report.glue_all", "import", "from")) else None
         for method in ("_repr_html_", "_repr_svg_", "_repr_markdown_"):
             if value is not None and hasattr(value, method):
                 shown.append(json.dumps(getattr(value, method)()))

@@ -66,7 +66,7 @@ NEWEST_FIRST = ["rjh-2025-spin", "fiktiv-bas", "fiktiv-syd", "fiktiv-norr"]
 
 
 @pytest.mark.e2e
-def test_without_javascript_the_list_is_newest_first_without_buttons(browser, server):  # noqa: F811
+def test_without_javascript_the_list_is_newest_first_without_buttons(browser, server):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     page.goto(f"{server}/{CASE_LIST}")
@@ -78,7 +78,7 @@ def test_without_javascript_the_list_is_newest_first_without_buttons(browser, se
 
 
 @pytest.mark.e2e
-def test_clicking_a_header_sorts_amounts_numerically_and_announces_it(browser, server):  # noqa: F811
+def test_clicking_a_header_sorts_amounts_numerically_and_announces_it(browser, server):
     context, page, problems = _open(browser, server, CASE_LIST)
     assert page.evaluate(ROW_IDS) == NEWEST_FIRST
     assert _sorted_headers(page) == [["Datum", "descending"]]  # the order the page was written in
@@ -103,7 +103,7 @@ def test_clicking_a_header_sorts_amounts_numerically_and_announces_it(browser, s
 
 
 @pytest.mark.e2e
-def test_enter_on_a_focused_header_button_sorts(browser, server):  # noqa: F811
+def test_enter_on_a_focused_header_button_sorts(browser, server):
     context, page, problems = _open(browser, server, CASE_LIST)
     page.get_by_role("button", name="Datum", exact=True).focus()
     page.keyboard.press("Enter")
@@ -124,7 +124,7 @@ def test_enter_on_a_focused_header_button_sorts(browser, server):  # noqa: F811
 
 
 @pytest.mark.e2e
-def test_the_sorted_case_list_has_no_axe_violation(browser, server):  # noqa: F811
+def test_the_sorted_case_list_has_no_axe_violation(browser, server):
     context, page, problems = _open(browser, server, CASE_LIST)
     page.get_by_role("button", name="Projektägare", exact=True).click()
     assert problems == []  # checked before axe runs: axe re-fetches stylesheets itself, some by a wrong path
@@ -134,7 +134,7 @@ def test_the_sorted_case_list_has_no_axe_violation(browser, server):  # noqa: F8
 
 
 @pytest.mark.e2e
-def test_at_320_px_the_sort_buttons_are_visible_and_nothing_scrolls_sideways(browser, server):  # noqa: F811
+def test_at_320_px_the_sort_buttons_are_visible_and_nothing_scrolls_sideways(browser, server):
     context, page, problems = _open(browser, server, CASE_LIST, width=320, height=640)
     button = page.get_by_role("button", name="Beslutsfattare", exact=True)
     box = button.bounding_box()

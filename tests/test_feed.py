@@ -32,11 +32,12 @@ def test_a_feed_reader_reads_one_entry_per_case_and_state_with_swedish_titles():
     page = "https://example.invalid/casebook/book/cases/"
     assert titles == {
         f"{page}fiktiv-bas.html#decided":
-            f"Beviljat: Region Dalarna, högst 400{NBSP}000{NBSP}kr (20,00{NBSP}%) – FIKTIVT TESTÄRENDE – Samverkan i Exempelbygd",
+            f"Beviljat: Region Dalarna, högst 400{NBSP}000{NBSP}kr (20,00{NBSP}%) "
+            "– FIKTIVT TESTÄRENDE – Samverkan i Exempelbygd",
         f"{page}fiktiv-avslag.html#rejected": titles[f"{page}fiktiv-avslag.html#rejected"],
         f"{page}rjh-2025-spin.html#proposal":
-            f"Förslag till beslut: Region Jämtland Härjedalen, högst 750{NBSP}000{NBSP}kr (12,10{NBSP}%), inte beslutat ännu "
-            "– SPIN – Strategisk Planering i Norr",
+            f"Förslag till beslut: Region Jämtland Härjedalen, högst 750{NBSP}000{NBSP}kr (12,10{NBSP}%), "
+            "inte beslutat ännu – SPIN – Strategisk Planering i Norr",
     }
     assert titles[f"{page}fiktiv-avslag.html#rejected"].startswith("Avslaget: ") and "avslår ansökan" in titles[f"{page}fiktiv-avslag.html#rejected"]
     for entry in parsed.entries:

@@ -61,7 +61,7 @@ def test_the_follow_up_is_read_as_written():
 class _NoAliases(yaml.SafeDumper):
     """Case files refuse YAML aliases, so a test document must be written without them."""
 
-    def ignore_aliases(self, data) -> bool:  # noqa: ANN001 - PyYAML's signature
+    def ignore_aliases(self, data) -> bool:  # PyYAML's signature
         return True
 
 

@@ -26,7 +26,7 @@ def build_day(monkeypatch):
 
 
 class _NoAliases(yaml.SafeDumper):
-    def ignore_aliases(self, data) -> bool:  # noqa: ANN001 - PyYAML's signature
+    def ignore_aliases(self, data) -> bool:  # PyYAML's signature
         return True
 
 

@@ -7,6 +7,7 @@ import json
 from decimal import Decimal
 
 import pytest
+from pydantic import ValidationError
 from conftest import SPIN_PATH
 
 from casebook.domain.clock import as_of_date
@@ -116,7 +117,7 @@ def test_json_schema_is_valid_json_and_describes_the_case():
 
 
 def test_model_is_frozen(spin):
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError, match="frozen_instance"):
         spin.title = "annat"  # type: ignore[misc]
     assert isinstance(spin, Case)
 

@@ -57,7 +57,7 @@ def test_no_other_module_touches_sphinx_private_attributes():
     sources = list(REPO.joinpath("casebook").rglob("*.py"))
     touching = sorted(str(path.relative_to(REPO)) for path in sources
                       if path.name != "sphinx_internals.py"
-                      and re.search(r"\.(%s)\b" % "|".join(PRIVATE_NAMES), path.read_text(encoding="utf-8")))
+                      and re.search(rf"\.({'|'.join(PRIVATE_NAMES)})\b", path.read_text(encoding="utf-8")))
     assert touching == []
 
 

@@ -74,7 +74,7 @@ def test_the_kernel_is_forked_from_the_preloaded_zygote(forked_kernel):
     manager, client = forked_kernel
     launcher = manager.provisioner.process.pid
     out = _run(client, "import os, sys; (os.getpid(), 'pandas' in sys.modules, 'casebook.render.case_view' in sys.modules)")
-    pid, pandas_loaded, package_loaded = eval(out["result"])  # noqa: S307 - a tuple from our own kernel
+    pid, pandas_loaded, package_loaded = eval(out["result"])  # a tuple from our own kernel
     assert pid != launcher and psutil.Process(pid).parent().pid != launcher
     assert pandas_loaded and package_loaded  # imported before any cell ran
 
@@ -92,7 +92,7 @@ def test_an_interrupt_reaches_the_forked_kernel(forked_kernel):
 
 def test_killing_the_launcher_ends_the_kernel(forked_kernel):
     manager, client = forked_kernel
-    pid = eval(_run(client, "import os; os.getpid()")["result"])  # noqa: S307
+    pid = eval(_run(client, "import os; os.getpid()")["result"])
     manager.shutdown_kernel(now=True)  # SIGKILL to the launcher
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
@@ -113,7 +113,7 @@ def test_without_a_zygote_the_launcher_is_an_ordinary_kernel(monkeypatch):
     client.start_channels()
     try:
         client.wait_for_ready(timeout=60)
-        pid = eval(_run(client, "import os; os.getpid()")["result"])  # noqa: S307
+        pid = eval(_run(client, "import os; os.getpid()")["result"])
         assert pid == manager.provisioner.process.pid  # the launcher became the kernel
     finally:
         client.stop_channels()
@@ -168,7 +168,7 @@ def test_a_forked_kernel_sees_what_a_fresh_kernel_sees(server, tmp_path):
         with zygote.kernel_environment():  # as the build starts every kernel
             manager, client = _start(name, cwd=str(tmp_path))
         try:
-            probes[name] = json.loads(eval(_run(client, PROBE)["result"]))  # noqa: S307 - a string from our own kernel
+            probes[name] = json.loads(eval(_run(client, PROBE)["result"]))  # a string from our own kernel
         finally:
             _stop(manager, client)
     forked, fresh = probes[zygote.KERNEL_NAME], probes["casebook"]
@@ -265,8 +265,8 @@ def test_the_zygote_is_warmed_and_a_forked_kernel_still_shows_what_a_fresh_kerne
         with zygote.kernel_environment():
             manager, client = _start(name, cwd=str(tmp_path))
         try:
-            warmed[name] = eval(_run(client, WARMED)["result"])  # noqa: S307 - a string from our own kernel
-            outputs[name] = json.loads(eval(_run(client, SAME_OUTPUTS)["result"]))  # noqa: S307
+            warmed[name] = eval(_run(client, WARMED)["result"])  # a string from our own kernel
+            outputs[name] = json.loads(eval(_run(client, SAME_OUTPUTS)["result"]))
         finally:
             _stop(manager, client)
     # The Swedish locale was loaded once in the zygote, not again in every kernel.

@@ -22,16 +22,16 @@ _READ = "casebook_read_docs"
 _REMOVED = "casebook_removed_docs"
 
 
-def _note_removed(app, env, added, changed, removed):  # noqa: ANN001, ANN201 - Sphinx event signature
+def _note_removed(app, env, added, changed, removed):  # Sphinx event signature
     setattr(env, _REMOVED, set(removed))
     return []
 
 
-def _note_read(app, env, docnames):  # noqa: ANN001 - Sphinx event signature
+def _note_read(app, env, docnames):  # Sphinx event signature
     setattr(env, _READ, set(docnames))
 
 
-def in_navigation(env) -> set[str]:  # noqa: ANN001 - a Sphinx BuildEnvironment
+def in_navigation(env) -> set[str]:  # a Sphinx BuildEnvironment
     """Every page that a table of contents includes, and the root page."""
     included = {env.config.root_doc}
     for entries in env.toctree_includes.values():
@@ -39,7 +39,7 @@ def in_navigation(env) -> set[str]:  # noqa: ANN001 - a Sphinx BuildEnvironment
     return included
 
 
-def figure_numbers_may_change(env) -> bool:  # noqa: ANN001 - a Sphinx BuildEnvironment
+def figure_numbers_may_change(env) -> bool:  # a Sphinx BuildEnvironment
     """Whether this build read or removed a page whose figures can be numbered."""
     read, removed = getattr(env, _READ, None), getattr(env, _REMOVED, None)
     if read is None or removed is None:
@@ -51,7 +51,7 @@ def _updated_docs(collector: TocTreeCollector):
     """Sphinx's ``env-get-updated`` listener of the table-of-contents collector, numbering
     figures only when :func:`figure_numbers_may_change`."""
 
-    def get_updated_docs(app, env):  # noqa: ANN001, ANN202 - Sphinx event signature
+    def get_updated_docs(app, env):  # Sphinx event signature
         updated = collector.assign_section_numbers(env)
         if figure_numbers_may_change(env):
             updated += collector.assign_figure_numbers(env)
@@ -62,7 +62,7 @@ def _updated_docs(collector: TocTreeCollector):
     return get_updated_docs
 
 
-def setup(app):  # noqa: ANN001, ANN201 - Sphinx extension entry point
+def setup(app):  # Sphinx extension entry point
     listeners = [listener for listener in app.events.listeners["env-get-updated"]
                  if isinstance(getattr(listener.handler, "__self__", None), TocTreeCollector)]
     if not listeners:  # a Sphinx that registers its collector otherwise: say so (the build treats warnings as errors)

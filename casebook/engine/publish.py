@@ -27,6 +27,7 @@ the lock ends with its holder, kill -9 included.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import re
@@ -283,10 +284,8 @@ def _close_held_after_fork() -> None:
     """In a child forked from a lock holder: close the inherited descriptors, so the lock is
     the parent's alone and ends with it (a flock belongs to every descriptor of its open file)."""
     for fd in _held.values():
-        try:
+        with contextlib.suppress(OSError):
             os.close(fd)
-        except OSError:
-            pass
     _held.clear()
 
 

@@ -33,6 +33,7 @@ server would need a second file watcher for the case files anyway.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import threading
 from collections.abc import Iterable, Iterator
@@ -110,7 +111,7 @@ class _SiteHandler(SimpleHTTPRequestHandler):
         self.version = version
         super().__init__(*args, **kwargs)
 
-    def do_GET(self) -> None:  # noqa: N802 - the name http.server dispatches to
+    def do_GET(self) -> None:  # the name http.server dispatches to
         if self.path.split("?", 1)[0] == RELOAD_PATH:
             self._send(HTTPStatus.OK, "text/plain; charset=utf-8", str(self.version.generation).encode())
             return
@@ -289,10 +290,8 @@ def _start_book(paths: ProjectPaths, book: PersistentBook) -> None:
     found the site up to date and did not need it), so that save does not wait for it to start."""
     if book.running:
         return
-    try:
+    with contextlib.suppress(SiteBuildFailed):  # the next build starts it again, and reports what fails
         update_pages(paths.site_work, {}, persistent=book)
-    except SiteBuildFailed:
-        pass  # the next build starts it again, and reports what fails
 
 
 @contextmanager

@@ -165,7 +165,8 @@ class EvaluationCache:
         if self.used.keys() == self.entries.keys() and all(self.used[n] is self.entries[n] for n in self.used):
             return
         self.file.parent.mkdir(parents=True, exist_ok=True)
-        handle = tempfile.NamedTemporaryFile(dir=self.file.parent, prefix=".evaluated-", delete=False)
+        # Closed by the `with` below; opened before the `try` because a failed write removes it by name.
+        handle = tempfile.NamedTemporaryFile(dir=self.file.parent, prefix=".evaluated-", delete=False)  # noqa: SIM115
         try:
             payload = pickle.dumps({"key": self.key, "cases": self.used}, protocol=pickle.HIGHEST_PROTOCOL)
             with handle:

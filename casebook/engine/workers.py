@@ -9,6 +9,7 @@ machinery, so that a document worker starts by importing only this module and th
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
@@ -69,16 +70,12 @@ def stop_workers(pool: ProcessPoolExecutor) -> None:
         except psutil.NoSuchProcess:
             continue
     for process in processes:  # kernels (or their launchers) first, then the worker
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):
             process.terminate()
-        except psutil.NoSuchProcess:
-            pass
     _, alive = psutil.wait_procs(processes, timeout=STOP_GRACE_SECONDS)
     for process in alive:
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):
             process.kill()
-        except psutil.NoSuchProcess:
-            pass
 
 
 # A smaller batch is rendered in the build's own process, unless the workers already run:

@@ -47,6 +47,7 @@ in; a kernelspec whose command is the launcher works with every client unchanged
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
@@ -237,13 +238,13 @@ def read_message(connection: socket.socket, header: bytes = b"") -> dict | None:
 
 def _preload() -> None:
     """Import everything a case or portfolio notebook imports, but run none of it."""
-    import ipykernel.debugger  # noqa: F401 - every kernel imports debugpy on start, about 0,2 s
-    import ipykernel.ipkernel  # noqa: F401
+    import ipykernel.debugger  # every kernel imports debugpy on start, about 0,2 s
+    import ipykernel.ipkernel
     import ipykernel.kernelapp  # noqa: F401
     import myst_nb.ext.glue  # noqa: F401 - imports nbformat's validator, about 1 s
     import pandas  # noqa: F401
 
-    import casebook.render.case_view  # noqa: F401
+    import casebook.render.case_view
     import casebook.render.portfolio  # noqa: F401
 
     _warm_up()
@@ -372,10 +373,8 @@ def _reap(children: dict[int, socket.socket]) -> None:
             return
         connection = children.pop(pid, None)
         if connection is not None:
-            try:
+            with contextlib.suppress(OSError):
                 connection.sendall(_frame({"exit": os.waitstatus_to_exitcode(status)}))
-            except OSError:
-                pass
             connection.close()
 
 
@@ -403,10 +402,8 @@ def launch(kernel_argv: list[str]) -> int:
     pid = started["pid"]
 
     def forward(signum, _frame) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signum)
-        except ProcessLookupError:
-            pass
         if signum == signal.SIGTERM:
             os._exit(128 + signum)
 

@@ -14,12 +14,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-from IPython.display import SVG  # noqa: E402
-from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
+import matplotlib.pyplot as plt
+from IPython.display import SVG
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from casebook.domain import formatting as fmt  # noqa: E402
-from casebook.domain.finance import FinancingFigures, payable  # noqa: E402
+from casebook.domain import formatting as fmt
+from casebook.domain.finance import FinancingFigures, payable
 
 STYLE = {
     "svg.hashsalt": "casebook",

@@ -165,7 +165,8 @@ DECISION_COLUMNS = (
     _kronor("decided_max_amount_sek", "Beviljat högsta belopp (kr)", "Beviljat högsta belopp i hela kronor; tomt om ärendet inte är beviljat.", positive=True),
     Column("appropriation", "string", "Anslag", "Det anslag bidraget betalas från.", required=True),
     Column("conditional_on_other_financing", "boolean", "Villkorat av övrig finansiering", "true om beslutet gäller under förutsättning att övrig finansiering kommer in.", required=True),
-    Column("recommendation", "string", "Rekommendation", "Beslutsunderlagets rekommendation i den sammanfattande bedömningen: bifall, delvis_bifall eller avslag; tomt om underlaget inte anger någon.", enum=RECOMMENDATIONS),
+    Column("recommendation", "string", "Rekommendation", "Beslutsunderlagets rekommendation i den sammanfattande bedömningen: bifall, delvis_bifall eller avslag; "
+           "tomt om underlaget inte anger någon.", enum=RECOMMENDATIONS),
     _count("rules_met", "Regler uppfyllda", "Antal regelkontroller med utfallet uppfyllt."),
     _count("rules_not_met", "Regler inte uppfyllda", "Antal regelkontroller med utfallet inte uppfyllt."),
     _count("rules_missing_judgement", "Bedömning saknas", "Antal regelkontroller där ärendet inte registrerar handläggarens bedömning (inte ett konstaterat brott mot regeln)."),
@@ -212,10 +213,15 @@ PAYMENT_COLUMNS = (
     _kronor("approved_costs_sek", "Godkända kostnader (kr)", "Kostnader som godkändes efter granskning, i hela kronor; tomt för förskottet och medan begäran granskas."),
     _kronor("cumulative_approved_sek", "Godkända kostnader hittills (kr)", "Godkända kostnader i denna och alla tidigare begäranden, i hela kronor; tomt för förskottet och medan begäran granskas."),
     _percent("share_percent", "Beviljad andel (%)", "Beviljad andel av redovisade och godkända kostnader, i procent, som i beslutet.", required=True),
-    _kronor("entitled_sek", "Rätt till hittills (kr)", "Beviljad andel × godkända kostnader hittills, avrundat nedåt till hela kronor, högst beviljat högsta belopp; tomt för förskottet och medan begäran granskas."),
-    _kronor("ceiling_sek", "Tak vid begäran (kr)", "Det mesta som får vara utbetalt sammanlagt när begäran betalas: beviljat högsta belopp, minus det som enligt de allmänna villkoren hålls inne tills slutrapporten har kommit in; för förskottet beviljat högsta belopp. Tomt medan begäran granskas."),
-    _kronor("paid_before_sek", "Att betala före (kr)", "Förskottet och det som tidigare granskade begäranden ger att betala, utbetalt eller inte ännu, i hela kronor; för förskottet 0. Tomt medan begäran granskas."),
-    _kronor("payable_sek", "Att betala (kr)", "Att betala för begäran: det minsta av rätt till hittills och taket, minus utbetalt före, aldrig under 0; för förskottet dess belopp. Tomt medan begäran granskas."),
+    _kronor("entitled_sek", "Rätt till hittills (kr)", "Beviljad andel × godkända kostnader hittills, avrundat nedåt till hela kronor, högst beviljat högsta belopp; "
+            "tomt för förskottet och medan begäran granskas."),
+    _kronor("ceiling_sek", "Tak vid begäran (kr)", "Det mesta som får vara utbetalt sammanlagt när begäran betalas: beviljat högsta belopp, minus det som "
+            "enligt de allmänna villkoren hålls inne tills slutrapporten har kommit in; för förskottet beviljat högsta belopp. "
+            "Tomt medan begäran granskas."),
+    _kronor("paid_before_sek", "Att betala före (kr)", "Förskottet och det som tidigare granskade begäranden ger att betala, utbetalt eller inte ännu, i hela kronor; "
+            "för förskottet 0. Tomt medan begäran granskas."),
+    _kronor("payable_sek", "Att betala (kr)", "Att betala för begäran: det minsta av rätt till hittills och taket, minus utbetalt före, aldrig under 0; "
+            "för förskottet dess belopp. Tomt medan begäran granskas."),
     Column("paid_date", "date", "Utbetald", "Dagen beloppet betalades ut (ÅÅÅÅ-MM-DD); tomt om det inte är utbetalt."),
 )
 

@@ -163,7 +163,7 @@ def _organisation_link(name: str, slugs: dict[str, str], prefix: str) -> str:
 def organisation_index(reports: list[EvaluatedCase], slugs: dict[str, str]) -> str:
     """Every organisation with a link to its page and its number of cases."""
     rows = []
-    for name, slug in sorted(slugs.items(), key=lambda item: item[0].lower()):
+    for name in sorted(slugs, key=str.lower):
         count = sum(name in _organisations_of(r) for r in reports)
         rows.append([_organisation_link(name, slugs, "organisationer/"), fmt.plural(count, "ärende", "ärenden")])
     return list_table("Organisationer i ärendena", ["Organisation", "Ärenden"], rows)

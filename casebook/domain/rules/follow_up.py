@@ -57,7 +57,10 @@ def _payments_within_share_and_cap(ctx: CaseContext) -> Finding:
         evidence += f" Förskott {fmt.kronor(s.advance)} räknas av."
     if s.withheld:
         evidence += f" {fmt.kronor(s.withheld)} hålls inne till slutrapporten enligt {_terms_name(ctx)}."
-    evidence += f" Att betala sammanlagt {fmt.kronor(s.payable_total)}, varav utbetalt {fmt.kronor(s.paid_total)}; kvar av maxbeloppet {fmt.kronor(s.remaining)}."
+    evidence += (
+        f" Att betala sammanlagt {fmt.kronor(s.payable_total)}, varav utbetalt {fmt.kronor(s.paid_total)};"
+        f" kvar av maxbeloppet {fmt.kronor(s.remaining)}."
+    )
     if s.pending:
         evidence += f" Under granskning, inte medräknade: begäran {', '.join(str(n) for n in s.pending)}."
     if ctx.case.follow_up.closed is not None and s.advance_unsettled:

@@ -236,7 +236,8 @@ _JUDGEMENTS = [
      "Ett projekt är en insats som är avgränsad från den ordinarie verksamheten i fråga om tid, ekonomi och arbetsinsats."),
     ("2-paragraf-statsstod", AssessmentTopic.STATE_AID, "Inget statligt stöd; företagsriktade aktiviteter endast ringa och allmänfrämjande",
      "2 § " + ORDINANCE,
-     "Stöd som är statligt stöd enligt artikel 107.1 FEUF bör inte lämnas; aktiviteter som riktar sig direkt till företag får endast vara av ringa och allmänfrämjande karaktär."),
+     "Stöd som är statligt stöd enligt artikel 107.1 FEUF bör inte lämnas; aktiviteter som riktar sig direkt till "
+     "företag får endast vara av ringa och allmänfrämjande karaktär."),
     ("3-paragraf-regional-strategi", AssessmentTopic.REGIONAL_STRATEGY, "Överensstämmer med den regionala utvecklingsstrategin",
      "3 § " + ORDINANCE,
      "En regions projektmedel ska användas i enlighet med den regionala utvecklingsstrategin."),
@@ -245,7 +246,8 @@ _JUDGEMENTS = [
      "Bidrag får inte utgöra driftsstöd."),
     ("6-paragraf-foretagsstod", AssessmentTopic.BUSINESS_SUPPORT_MEASURES, "Inga åtgärder som omfattas av företagsstödsförordningarna",
      "6 § " + ORDINANCE,
-     "Bidrag får inte lämnas till åtgärder som omfattas av förordningarna om företagsstöd (kommersiell service, statligt stöd till forskning, utveckling och innovation, regionalt företagsstöd, regionalt investeringsstöd)."),
+     "Bidrag får inte lämnas till åtgärder som omfattas av förordningarna om företagsstöd (kommersiell service, "
+     "statligt stöd till forskning, utveckling och innovation, regionalt företagsstöd, regionalt investeringsstöd)."),
 ]
 
 for _id, _topic, _title, _source, _requires in _JUDGEMENTS:
