@@ -55,7 +55,7 @@ class CaseFileError(UserError):
         self.problems = problems
         super().__init__(self.render())
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type[CaseFileError], tuple[Path, list[FieldProblem]]]:
         # Rebuilt from its fields, not its message: a worker process (documents rendered in
         # parallel) hands the error back to the build pickled.
         return type(self), (self.path, self.problems)

@@ -25,7 +25,7 @@ from pydantic import (
     ValidationInfo,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
+from pydantic_core import ErrorDetails, PydanticCustomError
 
 from casebook.domain import narrative
 from casebook.domain.formatting import kronor
@@ -494,7 +494,7 @@ class Case(_Strict):
         if duplicates:
             raise FieldValueError("financing_plan", f"finansiären förekommer mer än en gång: {', '.join(duplicates)}")
         if self.follow_up is not None:
-            _check_follow_up(self)
+            _check_follow_up(self, self.follow_up)
         if self.schema_version < NARRATIVE_SINCE_VERSION:
             newer = [name for name, present in (("narrative", self.narrative is not None),
                                                 ("source_document.corrections", bool(self.source_document.corrections)))
@@ -570,9 +570,9 @@ class Case(_Strict):
         return next((a for a in self.assessments if a.topic is topic), None)
 
 
-def _check_follow_up(case: Case) -> None:
+def _check_follow_up(case: Case, follow_up: FollowUp) -> None:
     """Follow-up facts that depend on the rest of the case; the first problem is raised."""
-    follow_up, decided_on = case.follow_up, case.dates.decision
+    decided_on = case.dates.decision
     if case.schema_version < FOLLOW_UP_SINCE_VERSION:
         raise _follow_up_error("schema_version", f"follow_up kräver schema_version {FOLLOW_UP_SINCE_VERSION} eller senare")
     if case.state is not CaseState.DECIDED or decided_on is None:
@@ -584,7 +584,7 @@ def _check_follow_up(case: Case) -> None:
             raise _follow_up_error("follow_up.advance.paid", f"förskottet betalades {follow_up.advance.paid}, före beslutsdatum {decided_on}")
     previous: PaymentRequest | None = None
     for index, request in enumerate(follow_up.payment_requests):
-        where = ("follow_up", "payment_requests", index)
+        where: tuple[str | int, ...] = ("follow_up", "payment_requests", index)
         if request.paid is not None and request.paid < decided_on:
             raise _follow_up_error((*where, "paid"), f"utbetald {request.paid}, före beslutsdatum {decided_on}")
         if request.period_start < case.dates.project_start:

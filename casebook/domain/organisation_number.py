@@ -13,7 +13,7 @@ for the case files, the reference data and the published JSON Schemas.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, StringConstraints
 
@@ -97,7 +97,7 @@ def _sum_is_zero(modulus: int) -> str:
     return f"^(?:{edges[0, 0]})*$"
 
 
-def json_schema() -> dict:
+def json_schema() -> dict[str, Any]:
     """A JSON Schema (2020-12) accepting exactly the numbers :func:`problem` accepts."""
     return {
         "type": "string",

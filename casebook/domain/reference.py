@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, TypeAdapter, ValidationError, model_validator
 
@@ -28,7 +28,7 @@ class _KnownOrganisation(BaseModel):
     """Where the organisation number was taken from; required when a number is given."""
 
     @model_validator(mode="after")
-    def _number_has_a_source(self):
+    def _number_has_a_source(self) -> _KnownOrganisation:
         if self.organisation_number and not self.source:
             raise ValueError(f"{self.name}: organisationsnumret saknar källa (fältet source)")
         return self
@@ -169,9 +169,12 @@ def _problems(exc: ValidationError) -> list[FieldProblem]:
     return problems
 
 
-def _load_list(path: Path, model: type[BaseModel]) -> tuple:
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+def _load_list(path: Path, model: type[_Model]) -> tuple[_Model, ...]:
     try:
-        items = TypeAdapter(list[model]).validate_python(_read(path))
+        items = TypeAdapter(list[model]).validate_python(_read(path))  # type: ignore[valid-type]  # a model chosen at run time
     except ValidationError as exc:
         raise CaseFileError(path, _problems(exc)) from None
     return tuple(items)

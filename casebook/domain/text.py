@@ -31,6 +31,7 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -165,7 +166,7 @@ def text_problem(text: str, line_breaks: bool) -> str | None:
     return None
 
 
-def _validator(line_breaks: bool):
+def _validator(line_breaks: bool) -> Callable[[str], str]:
     def check(value: str) -> str:
         problem = text_problem(value, line_breaks)
         if problem is not None:
@@ -188,7 +189,7 @@ class _SchemaPattern:
 
     pattern: str
 
-    def __get_pydantic_json_schema__(self, core_schema: Any, handler: Any) -> dict:
+    def __get_pydantic_json_schema__(self, core_schema: Any, handler: Any) -> dict[str, Any]:
         schema = handler(core_schema)
         schema["pattern"] = self.pattern
         return schema

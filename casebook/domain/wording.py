@@ -126,7 +126,7 @@ def indicator_lines(case: Case) -> tuple[str, tuple[str, ...]] | None:
 
 def _decimals(value: Decimal) -> int:
     """Decimals to show for a target value: as many as it has (``3`` → 0, ``2.5`` → 1)."""
-    return max(0, -value.normalize().as_tuple().exponent)
+    return max(0, -int(value.normalize().as_tuple().exponent))  # a finite number's exponent is an int
 
 
 def reporting_paragraph(case: Case) -> str:
@@ -153,7 +153,8 @@ def _appropriation(case: Case) -> str:
 
 def _advance_reasons(case: Case) -> str:
     """The advance's special reasons as written, without a closing full stop; empty when none are given."""
-    return (case.decision.advance.special_reasons or "").strip().rstrip(".")
+    advance = case.decision.advance
+    return "" if advance is None else (advance.special_reasons or "").strip().rstrip(".")
 
 
 def generated_proposal(case: Case) -> tuple[str, ...]:
@@ -257,9 +258,9 @@ def proposal_problems(case: Case) -> list[FieldProblem]:
             if stated != share:
                 problems.append(FieldProblem(where, f"förslaget anger {share_words(stated)}, men andelen i "
                                                     f"decision.share_percent är {share_words(share)}. {FIX}"))
-        for stated in _amounts(point):
-            if stated not in allowed_amounts:
-                problems.append(FieldProblem(where, f"förslaget anger {fmt.kronor_words(stated)}, men maxbeloppet i "
+        for amount in _amounts(point):
+            if amount not in allowed_amounts:
+                problems.append(FieldProblem(where, f"förslaget anger {fmt.kronor_words(amount)}, men maxbeloppet i "
                                                     f"decision.max_amount är {fmt.kronor_words(maximum)}. {FIX}"))
         granting = _GRANTS.match(point.strip())
         if granting and not _normalised(granting.group(1)).endswith(_normalised(dm)):

@@ -25,12 +25,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 import yaml
 
 from casebook.domain.text import character_kind, forbidden_in_file
 
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_DIGITS = 30
 
 
@@ -67,8 +68,9 @@ class _Open:
     the line where each key was first written."""
 
     __slots__ = ("value", "key", "key_lines", "start")
+    key_lines: dict[object, int]
 
-    def __init__(self, value: dict | list, start: yaml.Event):
+    def __init__(self, value: dict[object, object] | list[object], start: yaml.Event):
         self.value, self.key, self.key_lines, self.start = value, _NO_KEY, {}, start
 
 
@@ -83,7 +85,7 @@ class _DocumentBuilder:
     nulls go through PyYAML's constructors. Of two refused values, the first in the file is named.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.loader = _StrictLoader("")
         self.constructors = self.loader.yaml_constructors
         self.tags: dict[str, str] = {}
@@ -120,7 +122,7 @@ class _DocumentBuilder:
                 result = value
                 continue
             parent = stack[-1]
-            if type(parent.value) is list:
+            if isinstance(parent.value, list):
                 parent.value.append(value)
             elif parent.key is _NO_KEY:
                 self._key(parent.key_lines, value, event)
@@ -241,6 +243,6 @@ def read_yaml(raw: str) -> object:
         problem = getattr(exc, "problem", None) or str(exc)
         if mark is not None and raw[mark.index:mark.index + 1] == "\t":
             problem += " (ett tabbtecken: dra in med mellanslag)"  # libyaml does not always say it is a tab
-        if isinstance(exc, _Refused):
+        if isinstance(exc, _Refused) and mark is not None:
             raise YamlProblem(problem, mark.line + 1, mark.column + 1) from None
         raise YamlProblem(f"ogiltig YAML: {problem}", *((mark.line + 1, mark.column + 1) if mark else ())) from None

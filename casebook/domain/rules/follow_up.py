@@ -63,7 +63,7 @@ def _payments_within_share_and_cap(ctx: CaseContext) -> Finding:
     )
     if s.pending:
         evidence += f" Under granskning, inte medräknade: begäran {', '.join(str(n) for n in s.pending)}."
-    if ctx.case.follow_up.closed is not None and s.advance_unsettled:
+    if ctx.case.follow_up is not None and ctx.case.follow_up.closed is not None and s.advance_unsettled:
         return Finding(Outcome.REVIEW, evidence + f" Ärendet är avslutat men förskottet täcks inte av godkända kostnader med "
                        f"{fmt.kronor(s.advance_unsettled)}: de allmänna villkoren avgör om det ska betalas tillbaka.")
     budget = ctx.figures.project_costs

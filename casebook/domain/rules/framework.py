@@ -12,6 +12,7 @@ import importlib
 import pickle
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from enum import Enum
 
 from casebook.domain.finance import FinancingFigures
@@ -74,7 +75,7 @@ class Rule:
     """What the law (or the call) itself says, quoted or paraphrased, for documents sent to a
     decision-maker; ``None`` for checks of the case's own figures and dates."""
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Callable[[str, str], Rule], tuple[str, str]]:
         # Pickled as its id and the module that registers it: evaluated cases cross processes
         # (the evaluation cache, the workers that render documents), and a check is a function
         # that need not travel. Only a registered rule comes back as itself, so no other may be
@@ -95,7 +96,7 @@ class RuleResult:
     outcome: Outcome
     evidence: str
 
-    def as_dict(self) -> dict[str, str]:
+    def as_dict(self) -> dict[str, str | None]:
         return {
             "rule_id": self.rule.id,
             "rule_set": self.rule.rule_set.value,
@@ -144,7 +145,7 @@ def registered_rule(module: str, rule_id: str) -> Rule:
     return found
 
 
-def rule(**metadata) -> Callable[[Callable[[CaseContext], Finding]], Callable[[CaseContext], Finding]]:
+def rule(**metadata: Any) -> Callable[[Callable[[CaseContext], Finding]], Callable[[CaseContext], Finding]]:
     """Register a check function as a rule with its metadata."""
 
     def register(check: Callable[[CaseContext], Finding]) -> Callable[[CaseContext], Finding]:

@@ -350,11 +350,11 @@ def _advance(ctx: CaseContext) -> Finding:
 
 def _advance_settlement(case: Case) -> str:
     """How a paid advance has been counted against approved costs (``casebook.domain.payments``)."""
-    schedule = case_schedule(case)
-    if schedule is None or case.follow_up.advance is None:
+    schedule, follow_up = case_schedule(case), case.follow_up
+    if schedule is None or follow_up is None or follow_up.advance is None:
         return ""
     unsettled = schedule.advance_unsettled
-    return (f" Utbetalt {fmt.date(case.follow_up.advance.paid)}; avräknat mot godkända kostnader "
+    return (f" Utbetalt {fmt.date(follow_up.advance.paid)}; avräknat mot godkända kostnader "
             f"{fmt.kronor(schedule.advance - unsettled)}, kvar att avräkna {fmt.kronor(unsettled)}.")
 
 
