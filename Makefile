@@ -2,7 +2,7 @@
 # Each creates or updates the virtual environment .venv from its pinned requirement set:
 # requirements.txt (site), requirements-verify.txt (make verify: the site set and nbval),
 # requirements-test.txt (tests), requirements-lab.txt (JupyterLab), all constrained by
-# constraints.txt.
+# constraints.txt, which pins every package with its hashes (`make constraints` writes it).
 
 PYTHON ?= python3
 VENV := .venv
@@ -19,20 +19,36 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 # Options passed on to JupyterLab by make lab, e.g. make lab ARGS="--port 8899 --no-browser".
 ARGS ?=
 
-.PHONY: site test test-fast check verify bench lab chromium libreoffice clean
+.PHONY: site test test-fast lint constraints check verify bench lab chromium libreoffice clean
 
 site: $(VENV)/.site
 	$(PY) -m casebook build
 
-# lint-imports checks the import direction of the layers (contracts in pyproject.toml).
-test: $(VENV)/.test chromium libreoffice
-	$(VENV)/bin/lint-imports
+test: lint chromium libreoffice
 	$(PY) -m pytest
 
 # Unit, rule, property and notebook tests: no site build, no browser (under a minute).
-test-fast: $(VENV)/.test
-	$(VENV)/bin/lint-imports
+test-fast: lint
 	$(PY) -m pytest -m "not e2e"
+
+# The static checks, in seconds, before either: ruff's lint and format check, mypy on
+# casebook/domain, and lint-imports (the import direction of the layers); all configured
+# in pyproject.toml.
+lint: $(VENV)/.test
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+# Compiles constraints.txt from the requirement sets: every package they need, on every
+# Python that requires-python allows and every system, with the hashes of its files; and
+# requirements-pip.txt, the pinned pip with its hashes. A version already in
+# constraints.txt is kept unless a requirement file asks for another (docs/development.md).
+UV_COMPILE = $(VENV)/bin/uv pip compile --quiet --universal --python-version 3.11.5 --generate-hashes \
+	--custom-compile-command "make constraints"
+constraints: $(VENV)/.test
+	$(UV_COMPILE) -o constraints.txt requirements-test.txt requirements-lab.txt
+	grep '^pip==' requirements.txt | $(UV_COMPILE) -o requirements-pip.txt -
 
 check: $(VENV)/.site
 	$(PY) -m casebook check
@@ -58,8 +74,11 @@ libreoffice:
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends libreoffice-writer-nogui >/dev/null; }
 
-$(VENV)/.site: requirements.txt constraints.txt pyproject.toml
+$(VENV)/.site: requirements-pip.txt requirements.txt constraints.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@# pip first, checked against its own hashes: the venv's pip may be too old to check
+	@# those of constraints.txt (requirements.txt says why).
+	$(PIP) --require-hashes --no-deps -r requirements-pip.txt
 	$(PIP) -r requirements.txt -c constraints.txt
 	$(PIP) --no-deps --no-build-isolation -e .
 	@# Register the kernel inside the venv, so papermill runs this environment's Python.

@@ -38,7 +38,7 @@ def test_make_verify_works_right_after_make_site_on_a_fresh_clone(tmp_path):
     clone = tmp_path / "klon"
     subprocess.run(["git", "clone", "--quiet", str(REPO), str(clone)], check=True, timeout=300)
     # The working tree's changes too, when the tests run before a commit (CI runs on a clean clone).
-    for name in ("Makefile", "requirements.txt", "requirements-verify.txt", "constraints.txt", "casebook", "notebooks",
+    for name in ("Makefile", "requirements-pip.txt", "requirements.txt", "requirements-verify.txt", "constraints.txt", "casebook", "notebooks",
                  "data", "book", "_config.yml", "_toc.yml", "pyproject.toml"):
         source, target = REPO / name, clone / name
         if source.is_dir():

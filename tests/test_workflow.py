@@ -39,7 +39,7 @@ def test_workflow_rebuilds_on_data_and_code_changes_and_publishes_only_from_main
     for event in ("push", "pull_request"):
         paths = triggers[event]["paths"]
         for needed in ("data/**", "notebooks/**", "book/**", "casebook/**", "requirements.txt", "constraints.txt",
-                       "requirements-verify.txt", "requirements-test.txt", "requirements-lab.txt"):
+                       "requirements-verify.txt", "requirements-test.txt", "requirements-lab.txt", "requirements-pip.txt"):
             assert needed in paths, (event, needed)
     steps = workflow["jobs"]["build"]["steps"]
     assert any(s.get("uses", "").startswith("actions/cache") and s["with"]["path"] == "_build/cache" for s in steps)
@@ -117,7 +117,8 @@ def test_checkouts_keep_no_credentials_and_python_caches_pip_by_the_requirement_
     for step in pythons:
         assert step["with"]["cache"] == "pip"
         assert step["with"]["cache-dependency-path"].split() == [
-            "requirements.txt", "requirements-verify.txt", "requirements-test.txt", "requirements-lab.txt", "constraints.txt"]
+            "requirements.txt", "requirements-verify.txt", "requirements-test.txt", "requirements-lab.txt", "requirements-pip.txt",
+            "constraints.txt"]
 
 
 def test_permissions_are_minimal_and_a_deploy_is_never_cancelled():
