@@ -4,6 +4,7 @@ works right after `make site` on a fresh clone (it installs what it needs)."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -53,3 +54,35 @@ def test_make_verify_works_right_after_make_site_on_a_fresh_clone(tmp_path):
     assert verify.returncode == 0, verify.stdout[-3000:] + verify.stderr[-3000:]
     assert "Det publicerade ärendet reproducerades." in verify.stderr
     assert (clone / ".venv" / "bin" / "pytest").is_file()  # installed by make verify, not by make site
+
+
+def test_make_test_and_test_fast_run_the_static_checks_first():
+    for target in ("test", "test-fast"):
+        done = _make(REPO, "-n", "-o", ".venv/.test", "-o", "chromium", "-o", "libreoffice", target)  # the commands of the target itself
+        assert done.returncode == 0, done.stderr
+        commands = [line for line in done.stdout.splitlines() if line.startswith(".venv/bin/")]
+        assert commands[:5] == [".venv/bin/ruff check .", ".venv/bin/ruff format --check .", ".venv/bin/mypy",
+                                ".venv/bin/lint-imports", ".venv/bin/python -m pytest" + (' -m "not e2e"' if target == "test-fast" else "")]
+
+
+def _pins(text: str) -> dict[str, str]:
+    """Name → version of every `name==version` line (names normalised as pip compares them)."""
+    pins = {}
+    for line in text.splitlines():
+        match = re.match(r"([A-Za-z0-9._-]+)(?:\[[^]]*\])?==([^\s;\\]+)", line)
+        if match:
+            pins[re.sub(r"[-_.]+", "-", match.group(1)).lower()] = match.group(2)
+    return pins
+
+
+def test_constraints_pin_every_requirement_at_its_version_with_hashes():
+    constraints = (REPO / "constraints.txt").read_text(encoding="utf-8")
+    pinned = _pins(constraints)
+    # Every entry carries the hashes that pip checks (a hand-edited line would have none).
+    entries = re.split(r"\n(?=[A-Za-z])", constraints.split("\n", 2)[2])
+    assert len(entries) == len(pinned) and all("--hash=sha256:" in entry for entry in entries)
+    for name in ("requirements.txt", "requirements-verify.txt", "requirements-test.txt", "requirements-lab.txt",
+                 "requirements-pip.txt"):
+        for package, version in _pins((REPO / name).read_text(encoding="utf-8")).items():
+            assert pinned.get(package) == version, (name, package, version, pinned.get(package))
+    assert _pins((REPO / "requirements-pip.txt").read_text(encoding="utf-8")) == {"pip": pinned["pip"]}
