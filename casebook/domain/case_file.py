@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from casebook.domain.errors import CaseFileError, FieldProblem, UserError, field_path, printable
 from casebook.domain.model import AS_OF, CASE_ID_PATTERN, Case, FieldValueError
@@ -123,7 +124,7 @@ TO_FILL = {
 list positions are written ``[]``."""
 
 
-def _field_problem(error: dict) -> FieldProblem:
+def _field_problem(error: ErrorDetails) -> FieldProblem:
     location = tuple(error["loc"])
     kind = error["type"]
     ctx = error.get("ctx") or {}

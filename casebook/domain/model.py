@@ -11,7 +11,7 @@ from collections import Counter
 from decimal import Decimal
 from enum import Enum
 from functools import cached_property
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -617,7 +617,7 @@ def _check_follow_up(case: Case, follow_up: FollowUp) -> None:
             raise _follow_up_error(("follow_up", "payment_requests", late[0], "paid"), f"utbetald efter att ärendet avslutades {follow_up.closed}")
 
 
-def case_json_schema() -> dict:
+def case_json_schema() -> dict[str, Any]:
     """The JSON Schema of the case file format, published in the book."""
     schema = Case.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
