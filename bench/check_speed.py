@@ -45,11 +45,11 @@ def stage_seconds(lines: int, repeats: int = 3) -> dict[str, float]:
     """Best seconds of each stage of checking one case of ``lines`` financing lines, in this process
     (imports are left out: ``time_check`` includes them)."""
     from casebook.domain import wording
+    from casebook.domain.case_file import read_case_text
     from casebook.domain.clock import as_of_date
     from casebook.domain.evaluation import EvaluatedCase, check_against_reference
     from casebook.domain.finance import financing_figures
     from casebook.domain.model import AS_OF, Case
-    from casebook.domain.case_file import read_case_text
     from casebook.domain.reference import load_national_agencies, load_regional_actors
     from casebook.domain.rules import CaseContext, evaluate
     from casebook.domain.yaml_reader import read_yaml

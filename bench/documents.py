@@ -16,12 +16,12 @@ from pathlib import Path
 
 
 def write_documents(project: Path, count: int, workers: bool) -> None:
+    from casebook.domain.clock import as_of_date
+    from casebook.engine.documents import write_memos, write_reports
     from casebook.engine.paths import ProjectPaths
     from casebook.engine.site import default_jobs
     from casebook.engine.validate import validate_all
     from casebook.engine.workers import document_workers
-    from casebook.domain.clock import as_of_date
-    from casebook.engine.documents import write_memos, write_reports
 
     cases = validate_all(ProjectPaths.at(project), as_of=as_of_date())[:count]
     with tempfile.TemporaryDirectory(prefix="documents-") as out, \

@@ -15,8 +15,8 @@ inflates.
 from __future__ import annotations
 
 import argparse
-import gc
 import datetime as dt
+import gc
 import shutil
 import tempfile
 import time
@@ -26,7 +26,7 @@ from pathlib import Path
 from bench.generate import REPO, case_with_many_lines
 from casebook.domain.clock import as_of_date
 
-CREATED = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
+CREATED = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 
 
 CLOCK = time.perf_counter
@@ -58,9 +58,9 @@ def _case_page(view) -> None:
 def stage_seconds(lines: int, repeats: int, documents: bool, page: bool = True) -> dict[str, float]:
     """Seconds of each stage for one case of ``lines`` financing lines."""
     from casebook.domain.evaluation import evaluate_case
+    from casebook.domain.reference import load_national_agencies, load_publisher, load_regional_actors
     from casebook.render.case_view import CaseView
     from casebook.render.memo import build_memo, render_docx, render_pdf
-    from casebook.domain.reference import load_national_agencies, load_publisher, load_regional_actors
     from casebook.render.opendata import write_open_data
     from casebook.render.report_pdf import build_report, render_report_pdf
 

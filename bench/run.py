@@ -58,13 +58,13 @@ from bench import edit_loop
 from bench.generate import case_with_many_lines, generate
 from bench.site_scale import site_run
 from casebook.domain.clock import as_of_date
-from casebook.engine.site import default_jobs
-from casebook.engine.documents import write_memo
-from casebook.render import pages
-from casebook.engine.paths import ProjectPaths
-from casebook.engine.validate import validate_all
-from casebook.render.opendata import write_open_data
 from casebook.domain.reference import load_publisher, load_regional_actors
+from casebook.engine.documents import write_memo
+from casebook.engine.paths import ProjectPaths
+from casebook.engine.site import default_jobs
+from casebook.engine.validate import validate_all
+from casebook.render import pages
+from casebook.render.opendata import write_open_data
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent

@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from casebook.domain import clock
+from casebook.domain.case_file import load_case
 from casebook.domain.clock import as_of_date
 from casebook.domain.finance import financing_figures
 from casebook.domain.model import Case
-from casebook.domain.case_file import load_case
 from casebook.domain.reference import load_national_agencies, load_regional_actors
 from casebook.domain.rules import CaseContext, RuleResult, evaluate
-from casebook.domain import clock
 
 # No per-example deadline for any property test: on a shared machine an example's time says
 # nothing about the code (performance is measured in bench/, not asserted in tests).
@@ -152,8 +152,8 @@ def add_fictional_case(root: Path, case_id: str) -> Path:
 
 def stale_notebooks(paths, work: Path) -> list[str]:
     """What a build would execute now (``_portfolio`` for the portfolio), by planning only."""
-    from casebook.engine.plan import plan_executions
     from casebook.engine.cache import ExecutionCache
+    from casebook.engine.plan import plan_executions
     from casebook.engine.validate import validate_all
 
     moment = clock.now()
@@ -163,8 +163,8 @@ def stale_notebooks(paths, work: Path) -> list[str]:
 
 def execute_everything(paths, work: Path) -> None:
     """Stand-in for execution: store each planned notebook under its key."""
-    from casebook.engine.plan import plan_executions
     from casebook.engine.cache import ExecutionCache
+    from casebook.engine.plan import plan_executions
     from casebook.engine.validate import validate_all
 
     cache = ExecutionCache(paths)

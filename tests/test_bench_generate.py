@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from bench.generate import generate
-
-from casebook.domain.clock import as_of_date
 from casebook.domain.case_file import load_case
+from casebook.domain.clock import as_of_date
 
 
 def test_generated_cases_are_valid_fictional_and_reproducible(tmp_path):

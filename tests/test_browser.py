@@ -22,7 +22,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import WCAG_21_AA, open_page as _open
+from conftest import open_page as _open
 from pypdf import PdfReader
 
 from casebook.domain.clock import as_of_date

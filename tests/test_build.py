@@ -17,11 +17,19 @@ from pathlib import Path
 import nbformat
 import pytest
 from bs4 import BeautifulSoup
-from conftest import (REFERENCE_EPOCH, REPO, SPIN_PATH, casebook, copy_built_project, copy_project, frictionless_validate,
-                      git)
+from conftest import (
+    REFERENCE_EPOCH,
+    REPO,
+    SPIN_PATH,
+    casebook,
+    copy_built_project,
+    copy_project,
+    frictionless_validate,
+    git,
+)
 
-from casebook.domain.clock import as_of_date
 from casebook.domain.case_file import load_case
+from casebook.domain.clock import as_of_date
 from casebook.domain.rules import RULES, applicable_rule_sets, rules_for
 
 # Every test here builds the whole site (or uses the session's reference site).

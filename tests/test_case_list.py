@@ -17,7 +17,8 @@ import sys
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from conftest import FICTIONAL_CASES, REPO, WCAG_21_AA, open_page as _open
+from conftest import FICTIONAL_CASES, REPO, WCAG_21_AA
+from conftest import open_page as _open
 
 from casebook.domain.clock import as_of_date
 from casebook.domain.evaluation import evaluate_case
@@ -47,7 +48,7 @@ def test_the_case_table_carries_sort_keys_and_marks_its_sortable_columns():
 @pytest.fixture(scope="module")
 def site(fictional_project):
     """SPIN and the three fictional cases (``FICTIONAL``), built once for the session."""
-    assert FICTIONAL_CASES == tuple(FICTIONAL)
+    assert tuple(FICTIONAL) == FICTIONAL_CASES
     return (fictional_project / "_build" / "html").resolve()
 
 

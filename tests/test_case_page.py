@@ -6,7 +6,6 @@ check that the block is on the first screen.
 
 from __future__ import annotations
 
-import copy
 import re
 
 import yaml

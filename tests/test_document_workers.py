@@ -17,8 +17,8 @@ from conftest import REFERENCE_DIR, REPO, SPIN_PATH
 from casebook.domain.clock import as_of_date
 from casebook.domain.errors import CaseFileError
 from casebook.domain.evaluation import evaluate_case
-from casebook.engine.workers import document_workers
 from casebook.engine.documents import write_memos, write_reports
+from casebook.engine.workers import document_workers
 
 CASES = [SPIN_PATH, REPO / "tests" / "cases" / "fiktiv-norr.yaml", REPO / "tests" / "cases" / "fiktiv-syd.yaml",
          REPO / "tests" / "cases" / "fiktiv-uppfoljning-sen.yaml"]  # judged on the build date

@@ -6,17 +6,15 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from conftest import REPO
-
 import pytest
 from sphinx.application import Sphinx
 from sphinx.environment.collectors.toctree import TocTreeCollector
 from sphinx.util.docutils import docutils_namespace, patch_docutils
 
-CONF = f"""
+CONF = """
 extensions = ["casebook.engine.incremental_extension"]
 numfig = True
-numfig_format = {{"figure": "Figur %s"}}
+numfig_format = {"figure": "Figur %s"}
 """
 FIGURE = "\n.. _bild{n}:\n\n.. figure:: bild.png\n\n   Bildtext {n}.\n"
 ORPHAN = ":orphan:\n\nÄrende\n======\n\n{text} Se :numref:`bild1`.\n"

@@ -12,9 +12,9 @@ from decimal import Decimal
 import pytest
 from conftest import REPO, evaluate_case
 
+from casebook.domain.case_file import load_case
 from casebook.domain.clock import as_of_date
 from casebook.domain.model import Case, FinancierKind, PaymentRequest
-from casebook.domain.case_file import load_case
 from casebook.domain.payments import Stage, case_schedule, schedule, stage, withheld_amount
 from casebook.domain.rules import Outcome
 

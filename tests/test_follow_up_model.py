@@ -8,10 +8,10 @@ import pytest
 import yaml
 from conftest import FICTIONAL_BASE_PATH, REPO, SPIN_PATH
 
+from casebook.domain.case_file import load_case
 from casebook.domain.clock import as_of_date
 from casebook.domain.errors import CaseFileError
 from casebook.domain.model import FOLLOW_UP_SINCE_VERSION, SCHEMA_VERSION, CaseState
-from casebook.domain.case_file import load_case
 
 FOLLOW_UP_CASES = sorted((REPO / "tests" / "cases").glob("fiktiv-uppfoljning-*.yaml"))
 TAK = REPO / "tests" / "cases" / "fiktiv-uppfoljning-tak.yaml"

@@ -8,9 +8,9 @@ import datetime as dt
 import pytest
 from conftest import REPO, evaluate_case
 
+from casebook.domain.case_file import load_case
 from casebook.domain.clock import as_of_date
 from casebook.domain.model import Case, RuleSetId
-from casebook.domain.case_file import load_case
 from casebook.domain.rules import RULES, Outcome, applicable_rule_sets
 
 CASES = REPO / "tests" / "cases"

@@ -12,16 +12,25 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import (FICTIONAL_BASE_PATH, REFERENCE_EPOCH, REPO, build_summary, casebook, copy_built_project, copy_project,
-                      execute_everything, git, stale_notebooks)
+from conftest import (
+    FICTIONAL_BASE_PATH,
+    REFERENCE_EPOCH,
+    REPO,
+    build_summary,
+    casebook,
+    copy_built_project,
+    copy_project,
+    execute_everything,
+    git,
+    stale_notebooks,
+)
 
 from casebook.domain.clock import as_of_date
 from casebook.engine import cache as cache_module
-from casebook.engine.plan import plan_executions
 from casebook.engine.cache import ExecutionCache
 from casebook.engine.paths import ProjectPaths
+from casebook.engine.plan import plan_executions
 from casebook.engine.validate import validate_all
-
 
 CASES = ["fiktiv-bas", "fiktiv-norr", "rjh-2025-spin"]
 PORTFOLIO = "_portfolio"

@@ -20,7 +20,6 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from bench.generate import case_with_many_lines
 from conftest import REFERENCE_DIR, REFERENCE_EPOCH, REPO, SPIN_PATH
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -28,6 +27,7 @@ from docx.oxml.ns import qn
 from memo_text import docx_text, pdf_pages, pdf_spans, pdf_text
 from pypdf import PdfReader
 
+from bench.generate import case_with_many_lines
 from casebook.cli import main
 from casebook.domain import formatting as fmt
 from casebook.domain import narrative
@@ -38,8 +38,20 @@ from casebook.engine import artifacts, audit, documents
 from casebook.engine.documents import write_memo
 from casebook.engine.paths import installed_package_dir
 from casebook.render import memo as memo_module
-from casebook.render.memo import (ANNEX_TITLE, CELL_PADDING_CM, CHARACTER_CM, NumberedList, Paragraph, Subheading,
-                                  Table, Text, build_memo, column_widths, render_docx, render_pdf)
+from casebook.render.memo import (
+    ANNEX_TITLE,
+    CELL_PADDING_CM,
+    CHARACTER_CM,
+    NumberedList,
+    Paragraph,
+    Subheading,
+    Table,
+    Text,
+    build_memo,
+    column_widths,
+    render_docx,
+    render_pdf,
+)
 
 NBSP = "\N{NO-BREAK SPACE}"
 SPIN_TOTAL = f"6{NBSP}200{NBSP}285{NBSP}kr"

@@ -7,13 +7,13 @@ import json
 from decimal import Decimal
 
 import pytest
-from pydantic import ValidationError
 from conftest import SPIN_PATH
+from pydantic import ValidationError
 
+from casebook.domain.case_file import load_case
 from casebook.domain.clock import as_of_date
 from casebook.domain.errors import CaseFileError
 from casebook.domain.model import Case, FinancierKind, RuleSetId, case_json_schema
-from casebook.domain.case_file import load_case
 from casebook.domain.yaml_reader import read_yaml
 
 

@@ -23,8 +23,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 from conftest import FICTIONAL_BASE_PATH, REFERENCE_DIR, REPO, SPIN_PATH
-from openpyxl import load_workbook
 from opendata_support import PUBLISHER, codelist_problems, uniform_history, validator_360giving
+from openpyxl import load_workbook
 
 from casebook.domain.clock import as_of_date
 from casebook.domain.evaluation import evaluate_case

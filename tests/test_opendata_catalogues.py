@@ -20,7 +20,15 @@ import sys
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import FICTIONAL_BASE_PATH, REFERENCE_DIR, REPO, SPIN_PATH, copy_project, frictionless_validate, published_site
+from conftest import (
+    FICTIONAL_BASE_PATH,
+    REFERENCE_DIR,
+    REPO,
+    SPIN_PATH,
+    copy_project,
+    frictionless_validate,
+    published_site,
+)
 from dcat_ap_se import validate_file, validate_graph
 from opendata_support import PUBLISHER, codelist_problems, validator_360giving
 from rdflib import RDF, Graph, Literal, Namespace, URIRef

@@ -13,8 +13,8 @@ import json
 import jsonschema
 import pytest
 from conftest import FICTIONAL_BASE_PATH, REFERENCE_DIR, REPO, SPIN_PATH
-from openpyxl import load_workbook
 from opendata_support import PUBLISHER, uniform_history
+from openpyxl import load_workbook
 
 from casebook.domain.clock import as_of_date
 from casebook.domain.evaluation import evaluate_case

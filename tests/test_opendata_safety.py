@@ -24,7 +24,14 @@ from casebook.domain.clock import as_of_date
 from casebook.domain.evaluation import evaluate_case
 from casebook.domain.reference import load_regional_actors
 from casebook.render.opendata import write_open_data
-from casebook.render.opendata_tables import DECISIONS, PAYMENT_COLUMNS, PAYMENT_KIND_LABELS, csv_text, inert_text, xlsx_bytes
+from casebook.render.opendata_tables import (
+    DECISIONS,
+    PAYMENT_COLUMNS,
+    PAYMENT_KIND_LABELS,
+    csv_text,
+    inert_text,
+    xlsx_bytes,
+)
 
 HOSTILE = REPO / "tests" / "hostile" / "fiktiv-injektion.yaml"
 FORMULAS = ('=HYPERLINK("https://example.invalid/x","klicka")', "-2+3+cmd|' /C calc'!A0", "=1+1 ", "@SUM(1+1)*cmd|' /C calc'!A0", "+1+1")

@@ -14,9 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from casebook.domain import organisation_number
+from casebook.domain.case_file import load_case
 from casebook.domain.clock import as_of_date
 from casebook.domain.errors import CaseFileError
-from casebook.domain.case_file import load_case
 from casebook.domain.reference import load_national_agencies, load_publisher, load_regional_actors
 
 # Numbers whose check digit is right, each stated by a public source: the reference data's

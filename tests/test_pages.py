@@ -10,8 +10,16 @@ from casebook.domain.clock import as_of_date
 from casebook.domain.evaluation import evaluate_case
 from casebook.domain.reference import Publisher
 from casebook.render.markup import escape_myst, keep_figures_together
-from casebook.render.pages import (accessibility_contact, case_table, newest_first, organisation_page, organisation_slug,
-                                   organisation_slugs, source_code, write_organisation_pages)
+from casebook.render.pages import (
+    accessibility_contact,
+    case_table,
+    newest_first,
+    organisation_page,
+    organisation_slug,
+    organisation_slugs,
+    source_code,
+    write_organisation_pages,
+)
 
 NBSP = "\N{NO-BREAK SPACE}"
 

@@ -11,9 +11,9 @@ from conftest import REPO
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from casebook.domain.case_file import load_case
 from casebook.domain.clock import as_of_date
 from casebook.domain.model import PaymentRequest
-from casebook.domain.case_file import load_case
 from casebook.domain.payments import Stage, case_schedule, schedule, stage, withheld_amount
 
 CASES = REPO / "tests" / "cases"

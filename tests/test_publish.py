@@ -12,7 +12,15 @@ from pathlib import Path
 import pytest
 from conftest import casebook, copy_project
 
-from casebook.engine.publish import MARKER, MARKER_TEXT, ForeignOutput, ProjectBusy, project_lock, publish, stage_version
+from casebook.engine.publish import (
+    MARKER,
+    MARKER_TEXT,
+    ForeignOutput,
+    ProjectBusy,
+    project_lock,
+    publish,
+    stage_version,
+)
 
 
 def _built(tmp_path: Path, text: str) -> Path:
@@ -177,9 +185,8 @@ def test_a_second_process_is_told_the_project_is_busy(tmp_path):
     lock_file = tmp_path / "_build" / ".lock"
     holder = _hold_lock(lock_file, 30)
     try:
-        with pytest.raises(ProjectBusy, match=f"pågår redan i det här projektet \\(process {holder.pid}"):
-            with project_lock(lock_file):
-                pytest.fail("two processes held the lock at once")
+        with pytest.raises(ProjectBusy, match=f"pågår redan i det här projektet \\(process {holder.pid}"), project_lock(lock_file):
+            pytest.fail("two processes held the lock at once")
     finally:
         holder.kill()
         holder.wait()
@@ -305,9 +312,8 @@ def test_a_lock_held_by_what_a_dead_holder_left_behind_is_named_not_waited_for(t
     try:
         assert len(left) == 1
         with pytest.raises(ProjectBusy, match=f"Processen {holder.pid} som tog låset finns inte längre, men processerna "
-                                              f"{left[0].pid} "):
-            with project_lock(lock_file, wait=wait):
-                pytest.fail("the lock was taken while another process held it")
+                                              f"{left[0].pid} "), project_lock(lock_file, wait=wait):
+            pytest.fail("the lock was taken while another process held it")
     finally:
         for child in left:
             child.kill()

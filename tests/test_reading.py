@@ -24,9 +24,9 @@ from urllib.parse import urljoin
 import feedparser
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import expect
 from bs4 import BeautifulSoup
 from conftest import WCAG_21_AA
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
 

@@ -8,15 +8,14 @@ import hashlib
 import io
 import re
 import shutil
-from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from bench.generate import case_with_many_lines
 from conftest import REFERENCE_DIR, REFERENCE_EPOCH, REPO, SPIN_PATH
 from memo_text import pdf_spans
 from pypdf import PdfReader
 
+from bench.generate import case_with_many_lines
 from casebook.domain import formatting as fmt
 from casebook.domain.clock import as_of_date
 from casebook.domain.errors import CaseFileError, UserError
@@ -24,8 +23,8 @@ from casebook.domain.evaluation import evaluate_case
 from casebook.engine import artifacts, audit, documents
 from casebook.engine.documents import write_report, write_reports
 from casebook.engine.paths import CASE_TEMPLATE, ProjectPaths, installed_package_dir
-from casebook.render.case_view import CaseView
 from casebook.render import document, follow_up_view, report_pdf, typst_pdf
+from casebook.render.case_view import CaseView
 from casebook.render.report_pdf import build_report, render_report_pdf, table_data
 
 EPOCH = 1764460800  # 2025-11-30 00:00:00 UTC
@@ -110,7 +109,7 @@ def test_every_column_of_every_page_table_is_in_the_pdf(spin_view, spin_audit, w
 def test_wide_tables_get_landscape_pages_and_the_rest_portrait(spin_pdf):
     boxes = [(float(p.mediabox.width), float(p.mediabox.height)) for p in PdfReader(io.BytesIO(spin_pdf)).pages]
     assert boxes[0] == pytest.approx((595.28, 841.89), abs=0.1)  # A4 portrait
-    assert (841.89, 595.28) == pytest.approx(next(b for b in boxes if b[0] > b[1]), abs=0.1)  # A4 landscape
+    assert pytest.approx(next(b for b in boxes if b[0] > b[1]), abs=0.1) == (841.89, 595.28)  # A4 landscape
     landscape_text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(spin_pdf)).pages
                              if p.mediabox.width > p.mediabox.height)
     assert "Regelkontroller: utfall och underlag per regel" in landscape_text

@@ -219,7 +219,7 @@ def test_every_rule_names_its_legal_source_and_wording():
 
 
 def test_needing_attention_is_exactly_not_met_missing_judgement_and_review():
-    assert FAILING == {Outcome.NOT_MET, Outcome.MISSING_JUDGEMENT, Outcome.REVIEW}
+    assert {Outcome.NOT_MET, Outcome.MISSING_JUDGEMENT, Outcome.REVIEW} == FAILING
 
 
 @pytest.mark.parametrize("topic,rule_id", [("business_support_measures", "6-paragraf-foretagsstod"),

@@ -17,6 +17,7 @@ from decimal import InvalidOperation
 from pathlib import Path
 
 import pytest
+from conftest import REPO, copy_project
 from rich.console import Console
 
 from casebook.domain.errors import UserError
@@ -25,7 +26,6 @@ from casebook.engine.build import BuildOptions, CodeChanged, build_preview
 from casebook.engine.code import code_version
 from casebook.engine.paths import ProjectPaths
 from casebook.engine.serve import RELOAD_PATH, SiteVersion, site_server, with_reload_script
-from conftest import REPO, copy_project
 
 SCRIPT_MARK = "casebook serve: ladda om"
 CASE_PAGE = "/book/cases/rjh-2025-spin.html"

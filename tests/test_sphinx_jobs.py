@@ -13,12 +13,11 @@ import weakref
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
 from conftest import REPO
 
-import pytest
-
-from casebook.engine.site import PersistentBook, SiteBuild, SiteBuildFailed, build_html, update_pages
 from casebook.engine import site, sphinx_jobs
+from casebook.engine.site import PersistentBook, SiteBuild, SiteBuildFailed, build_html, update_pages
 from casebook.engine.sphinx_jobs import parallel_blockers
 
 

@@ -16,10 +16,10 @@ from conftest import REFERENCE_DIR, REPO, SPIN_PATH
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from casebook.domain.case_file import load_case
 from casebook.domain.clock import as_of_date
 from casebook.domain.errors import CaseFileError
 from casebook.domain.model import CASE_ID_PATTERN, case_json_schema
-from casebook.domain.case_file import load_case
 from casebook.domain.organisation_number import FORM as ORGANISATION_NUMBER_PATTERN
 from casebook.domain.reference import NationalAgency, Publisher, RegionalActor, load_publisher, load_regional_actors
 from casebook.domain.text import LINE_PATTERN, TEXT_PATTERN, text_problem

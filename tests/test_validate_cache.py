@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+from conftest import REPO, add_fictional_case, copy_project
 
 from casebook.domain.clock import as_of_date
 from casebook.domain.errors import UserError
@@ -15,7 +16,6 @@ from casebook.domain.model import RuleSetId
 from casebook.domain.rules import RULES, rule_by_id
 from casebook.engine import validate
 from casebook.engine.paths import ProjectPaths
-from conftest import REPO, add_fictional_case, copy_project
 
 
 @pytest.fixture

@@ -86,7 +86,7 @@ def test_every_kind_of_tampered_file_is_named(project, tmp_path):
     (copy / "data" / "beslut.csv").unlink()
     (copy / "data" / "beslut.csv").write_text("\n".join(decisions) + "\n", encoding="utf-8")
     # A case's rule outcomes, in a folder of the open data.
-    _replace(copy / "data" / "regelutfall" / f"{NORTH}.json", '"Uppfyllt"'.encode(), '"Ej uppfyllt"'.encode())
+    _replace(copy / "data" / "regelutfall" / f"{NORTH}.json", b'"Uppfyllt"', b'"Ej uppfyllt"')
 
     verified = casebook(project, "verify", "--site", str(copy))
     assert verified.returncode == 1, verified.stderr

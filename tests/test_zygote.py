@@ -13,12 +13,12 @@ import time
 
 import psutil
 import pytest
+from conftest import SPIN_PATH
 from jupyter_client.manager import KernelManager
 from rich.console import Console
 
 from casebook.engine import zygote
 from casebook.engine.execution import Kernels, kernel_source
-from conftest import SPIN_PATH
 
 
 def _run(client, code: str) -> dict:

@@ -139,9 +139,7 @@ def _field_problem(error: ErrorDetails) -> FieldProblem:
         location += tuple(ctx["field"])
         message = ctx["problem"]
         shown_value = False
-    elif kind == "text_character":
-        message = ctx["problem"]
-    elif kind == "markdown_subset":
+    elif kind == "text_character" or kind == "markdown_subset":
         message = ctx["problem"]
     elif error.get("input", "") is None and kind != "extra_forbidden":  # null where a value is required: still to fill in
         key = "".join("[]" if isinstance(part, int) else f".{part}" for part in location).lstrip(".")

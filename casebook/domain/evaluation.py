@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from casebook.domain import wording
+from casebook.domain.case_file import load_case
 from casebook.domain.errors import CaseFileError, FieldProblem, field_path
 from casebook.domain.finance import FinancingFigures, financing_figures
 from casebook.domain.model import Case, FinancierKind
-from casebook.domain.case_file import load_case
 from casebook.domain.reference import NationalAgency, load_national_agencies, load_regional_actors, reference_dir_for
 from casebook.domain.rules import CaseContext, RuleResult, evaluate
 

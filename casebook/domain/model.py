@@ -18,14 +18,14 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    StrictBool,
     Strict,
+    StrictBool,
     StrictInt,
     StringConstraints,
     ValidationInfo,
     model_validator,
 )
-from pydantic_core import ErrorDetails, PydanticCustomError
+from pydantic_core import PydanticCustomError
 
 from casebook.domain import narrative
 from casebook.domain.formatting import kronor
@@ -156,7 +156,7 @@ class Dates(_Strict):
     decision: Date | None = None
 
     @model_validator(mode="after")
-    def _project_ends_after_it_starts(self, info: ValidationInfo) -> "Dates":
+    def _project_ends_after_it_starts(self, info: ValidationInfo) -> Dates:
         _not_in_future(info, application_received=self.application_received, decision=self.decision)
         if self.project_end <= self.project_start:
             raise FieldValueError(
@@ -345,7 +345,7 @@ class PaymentRequest(_Strict):
     """The day the payable amount was paid."""
 
     @model_validator(mode="after")
-    def _consistent(self, info: ValidationInfo) -> "PaymentRequest":
+    def _consistent(self, info: ValidationInfo) -> PaymentRequest:
         _not_in_future(info, received=self.received, paid=self.paid)
         if self.period_end < self.period_start:
             raise _follow_up_error("period_end", f"periodens slut {self.period_end} är före periodens början {self.period_start}")
@@ -377,7 +377,7 @@ class AdvancePayment(_Strict):
     settlement: AdvanceSettlement = AdvanceSettlement.AGAINST_PAYMENTS
 
     @model_validator(mode="after")
-    def _paid_in_the_past(self, info: ValidationInfo) -> "AdvancePayment":
+    def _paid_in_the_past(self, info: ValidationInfo) -> AdvancePayment:
         _not_in_future(info, paid=self.paid)
         return self
 
@@ -401,7 +401,7 @@ class FinalReport(_Strict):
     approved: Date | None = None
 
     @model_validator(mode="after")
-    def _approved_after_received(self, info: ValidationInfo) -> "FinalReport":
+    def _approved_after_received(self, info: ValidationInfo) -> FinalReport:
         _not_in_future(info, received=self.received, approved=self.approved)
         if self.approved is not None and self.received is None:
             raise _follow_up_error("approved", "slutrapporten är godkänd men received (inkom) saknas")
@@ -418,7 +418,7 @@ class IndicatorOutcome(_Strict):
     reported: Date
 
     @model_validator(mode="after")
-    def _reported_in_the_past(self, info: ValidationInfo) -> "IndicatorOutcome":
+    def _reported_in_the_past(self, info: ValidationInfo) -> IndicatorOutcome:
         _not_in_future(info, reported=self.reported)
         return self
 
@@ -435,7 +435,7 @@ class FollowUp(_Strict):
     """The day the case was closed (avslutat): nothing more is paid."""
 
     @model_validator(mode="after")
-    def _closed_in_the_past(self, info: ValidationInfo) -> "FollowUp":
+    def _closed_in_the_past(self, info: ValidationInfo) -> FollowUp:
         _not_in_future(info, closed=self.closed)
         return self
 
@@ -472,7 +472,7 @@ class Case(_Strict):
     """The memo's text: description, aims, expected results, motivation, recommendation (schema_version 4)."""
 
     @model_validator(mode="after")
-    def _financing_plan_names_the_decision_maker_once(self) -> "Case":
+    def _financing_plan_names_the_decision_maker_once(self) -> Case:
         own = [line for line in self.financing_plan if line.financier == self.decision_maker.name]
         if len(own) != 1:
             raise FieldValueError(

@@ -10,7 +10,14 @@ from pathlib import Path
 from casebook.domain import clock
 from casebook.domain.evaluation import EvaluatedCase
 from casebook.engine import audit
-from casebook.engine.cache import PORTFOLIO, ExecutionCache, case_inputs, environment, portfolio_inputs, shared_case_inputs
+from casebook.engine.cache import (
+    PORTFOLIO,
+    ExecutionCache,
+    case_inputs,
+    environment,
+    portfolio_inputs,
+    shared_case_inputs,
+)
 from casebook.engine.execute import NotebookJob, case_job, portfolio_job
 from casebook.engine.paths import CASE_TEMPLATE, PORTFOLIO_TEMPLATE, ProjectPaths
 

@@ -48,7 +48,15 @@ from rich.console import Console
 
 from casebook.domain.errors import UserError
 from casebook.engine import zygote
-from casebook.engine.build import BuildFailed, BuildInterrupted, BuildOptions, CodeChanged, Kernels, build_preview, build_site
+from casebook.engine.build import (
+    BuildFailed,
+    BuildInterrupted,
+    BuildOptions,
+    CodeChanged,
+    Kernels,
+    build_preview,
+    build_site,
+)
 from casebook.engine.code import code_version
 from casebook.engine.paths import CASE_SUFFIX, ProjectPaths
 from casebook.engine.site import PersistentBook, SiteBuildFailed, update_pages

@@ -41,8 +41,8 @@ from sphinx.writers.html5 import HTML5Translator
 
 from casebook.engine import sphinx_internals
 from casebook.engine.search_index import PAGES_PER_PART, build_search_index
-from casebook.render.hyphenation import hyphenate_html
 from casebook.engine.sphinx_jobs import DEFER_SEARCH_INDEX, SEARCH_INDEX_LATER
+from casebook.render.hyphenation import hyphenate_html
 
 LABEL = "casebook-label"
 
@@ -71,7 +71,7 @@ class LabelTableCells(SphinxTransform):
 class LabelledCellsTranslator(HTML5Translator):
     """Sphinx's HTML5 translator, writing ``data-label`` on cells labelled by the transform."""
 
-    def starttag(self, node, tagname, suffix="\n", empty=False, **attributes):  # noqa: ANN001, ANN201 - docutils signature
+    def starttag(self, node, tagname, suffix="\n", empty=False, **attributes):
         if tagname == "td" and isinstance(node, nodes.entry) and LABEL in node:
             attributes["data-label"] = node[LABEL]
         return super().starttag(node, tagname, suffix, empty, **attributes)
@@ -83,13 +83,13 @@ def _is_thebe(asset: object) -> bool:
     return "thebe" in filename or "THEBE_JS_URL" in body
 
 
-def _drop_thebe(app, pagename, templatename, context, doctree) -> None:  # noqa: ANN001 - Sphinx event signature
+def _drop_thebe(app, pagename, templatename, context, doctree) -> None:
     for key in ("script_files", "css_files"):
         if key in context:
             context[key] = [asset for asset in context[key] if not _is_thebe(asset)]
 
 
-def _hyphenate(app, pagename, templatename, context, doctree) -> None:  # noqa: ANN001 - Sphinx event signature
+def _hyphenate(app, pagename, templatename, context, doctree) -> None:
     if "body" in context:
         context["body"] = hyphenate_html(context["body"])
     for neighbour in ("prev", "next"):
@@ -108,11 +108,11 @@ def _hyphenate(app, pagename, templatename, context, doctree) -> None:  # noqa: 
             context[generator] = _hyphenated(context[generator])
 
 
-def _hyphenated(generate):  # noqa: ANN001, ANN202 - a theme's template function
+def _hyphenated(generate):
     return lambda *args, **kwargs: hyphenate_html(str(generate(*args, **kwargs)))  # HTML, or markup parsed by BeautifulSoup
 
 
-def _publisher(app, pagename, templatename, context, doctree) -> None:  # noqa: ANN001 - Sphinx event signature
+def _publisher(app, pagename, templatename, context, doctree) -> None:
     """The publisher for every page's footer, from data/reference/publisher.yaml as the build
     wrote it (``casebook.render.pages.site_context``); read again when the file changes, so a
     kept Sphinx process (casebook serve) shows an edit."""
@@ -125,14 +125,14 @@ def _publisher(app, pagename, templatename, context, doctree) -> None:  # noqa: 
     context["publisher"] = cached[1]
 
 
-def _search_page_of_our_own(app, config) -> None:  # noqa: ANN001 - Sphinx event signature
+def _search_page_of_our_own(app, config) -> None:
     """The search page (book/_templates/search.html), written as an extra page: Sphinx's own
     is not made (:func:`_no_sphinx_search`). Added when the configuration is read, before
     Sphinx records it, so that every build sees the same configuration."""
     config.html_additional_pages = {**config.html_additional_pages, "search": "search.html"}
 
 
-def _no_sphinx_search(app) -> None:  # noqa: ANN001 - Sphinx event signature
+def _no_sphinx_search(app) -> None:
     """No search index of Sphinx's own: the site's one search is Pagefind's. Sphinx's index
     holds every page (2,7 MB at 1 000 cases), took about a tenth of the site build, and the
     theme made every page load it with the scripts that search it, for a search no reader sees."""
@@ -140,7 +140,7 @@ def _no_sphinx_search(app) -> None:  # noqa: ANN001 - Sphinx event signature
         sphinx_internals.without_sphinx_search(app.builder)
 
 
-def _build_search_index(app, exception) -> None:  # noqa: ANN001 - Sphinx event signature
+def _build_search_index(app, exception) -> None:
     # casebook serve shows a saved page first and indexes the site right after, in its next
     # build (DEFER_SEARCH_INDEX): the index stays as it was meanwhile.
     if exception is not None or app.builder.format != "html" or os.environ.get(DEFER_SEARCH_INDEX):
@@ -155,7 +155,7 @@ def _build_search_index(app, exception) -> None:  # noqa: ANN001 - Sphinx event 
     build_search_index(Path(app.outdir), app.config.casebook_search_part_pages)
 
 
-def _keep_no_read_doctrees(app, doctree):  # noqa: ANN001 - Sphinx event signature
+def _keep_no_read_doctrees(app, doctree):
     """Let the writer load each page's doctree from disk instead of keeping them all.
 
     Sphinx 7.4 keeps every doctree it reads in memory until the write phase
@@ -166,13 +166,13 @@ def _keep_no_read_doctrees(app, doctree):  # noqa: ANN001 - Sphinx event signatu
     sphinx_internals.drop_read_doctrees(app.env)
 
 
-def _forget_pickled_doctree(app, doctree, docname):  # noqa: ANN001 - Sphinx event signature
+def _forget_pickled_doctree(app, doctree, docname):
     """A page's doctree is written once: its pickled bytes (kept by ``get_doctree`` for the
     rest of the process) are not needed again in this build."""
     sphinx_internals.forget_pickled_doctree(app.env, docname)
 
 
-def setup(app):  # noqa: ANN001, ANN201 - Sphinx extension entry point
+def setup(app):
     # Case pages per part of the search index, on average at most (tests set it low to get
     # several parts); the index alone depends on it, no page is rebuilt when it changes.
     app.add_config_value("casebook_search_part_pages", PAGES_PER_PART, "", [int])

@@ -45,8 +45,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from casebook.engine import lifetime
-from casebook.engine import sphinx_internals
+from casebook.engine import lifetime, sphinx_internals
 from casebook.engine.search_index import SearchIndexFailed, build_search_index
 
 PHASES = ("read", "write")

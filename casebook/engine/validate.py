@@ -27,11 +27,11 @@ from pathlib import Path
 from casebook.domain import formatting as fmt
 from casebook.domain.errors import CaseFileError, FieldProblem, UserError
 from casebook.domain.evaluation import EvaluatedCase, evaluate_case
+from casebook.domain.reference import load_publisher
 from casebook.domain.rules import first_sentence
 from casebook.domain.wording import unwritten_sections
-from casebook.domain.reference import load_publisher
-from casebook.engine.paths import CASE_SUFFIX, ProjectPaths
 from casebook.engine.artifacts import DamagedCacheEntry, Inputs
+from casebook.engine.paths import CASE_SUFFIX, ProjectPaths
 
 NOTHING_RAN = "\n\nInget har körts och webbplatsen är oförändrad."
 # Libraries whose behaviour shapes an evaluated case (parsing, validation, formatting).

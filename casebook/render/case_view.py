@@ -18,20 +18,19 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import HTML, SVG
 
-from casebook.render import charts, follow_up_view, pages
-from casebook.render.markup import keep_figures_together, narrative_html
-from casebook.render.document import Day, Kind, Link, Table, amount, cell, date, percent, table
-from casebook.render.tables import html_table, styled_table
 from casebook.domain import formatting as fmt
 from casebook.domain import narrative, wording
+from casebook.domain.case_file import case_file_of
+from casebook.domain.errors import CaseFileError
 from casebook.domain.evaluation import EvaluatedCase, evaluate_case
 from casebook.domain.finance import FinancingFigures, payable
 from casebook.domain.model import Case, CaseState
-from casebook.domain.case_file import case_file_of
-from casebook.domain.errors import CaseFileError
 from casebook.domain.reference import Publisher, load_publisher, reference_dir_for
 from casebook.domain.rules import Outcome, RuleResult, first_sentence
-
+from casebook.render import charts, follow_up_view, pages
+from casebook.render.document import Day, Kind, Link, Table, amount, cell, date, percent, table
+from casebook.render.markup import keep_figures_together, narrative_html
+from casebook.render.tables import html_table, styled_table
 
 NO_AUDIT = "Anteckningsboken kördes utanför bygget; revisionsspåret fylls i av bygget."
 NOT_DECIDED = "Inte beslutat ännu"

@@ -50,10 +50,20 @@ from casebook.domain.evaluation import EvaluatedCase
 from casebook.domain.model import AssessmentTopic, Case, CaseState
 from casebook.domain.reference import load_publisher
 from casebook.domain.rules import RuleResult, RuleSetId
-from casebook.render.document import (Block, NumberedList, Paragraph, Section, Subheading, Table, Text, amount, percent,
-                                       table)
-from casebook.render.zip_archive import stable_zip
+from casebook.render.document import (
+    Block,
+    NumberedList,
+    Paragraph,
+    Section,
+    Subheading,
+    Table,
+    Text,
+    amount,
+    percent,
+    table,
+)
 from casebook.render.typst_pdf import compile_pdf, json_input, narrative_data, refuse_control_characters
+from casebook.render.zip_archive import stable_zip
 
 YAML_MIME_TYPE = "application/yaml"
 TEMPLATE = "memo.typ"

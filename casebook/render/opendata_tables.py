@@ -32,8 +32,7 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
-from casebook.domain import clock
-from casebook.domain import organisation_number
+from casebook.domain import clock, organisation_number
 from casebook.domain.evaluation import EvaluatedCase
 from casebook.domain.finance import FinancingShare
 from casebook.domain.model import CASE_ID_PATTERN, CaseState, FinancierKind, Recommendation
@@ -609,7 +608,7 @@ class DataHistory:
         return min(self.cases[i].created for i in (self.cases if case_ids is None else case_ids))
 
     @classmethod
-    def from_files(cls, reports: list[EvaluatedCase]) -> "DataHistory":
+    def from_files(cls, reports: list[EvaluatedCase]) -> DataHistory:
         """Without git: each case file's modification time (``SOURCE_DATE_EPOCH`` instead when set), one revision."""
         times = {r.case.id: file_time(r.source) for r in reports}
         return cls({case_id: CaseFileTimes(t, t) for case_id, t in times.items()}, 1)

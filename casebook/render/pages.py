@@ -16,14 +16,22 @@ from collections import Counter
 from pathlib import Path
 
 from casebook.domain import formatting as fmt
-from casebook.render.markup import escape_myst, list_table
 from casebook.domain.evaluation import EvaluatedCase
 from casebook.domain.model import Case, CaseState
-from casebook.domain.rules import RULES, Outcome
 from casebook.domain.reference import Publisher
+from casebook.domain.rules import RULES, Outcome
 from casebook.render.feed import FEED_FILE, atom_feed
 from casebook.render.giving360 import LEFT_OUT_REASONS, left_out
-from casebook.render.opendata import CASE_FILES, GIVING360, RESULTS, SOURCES, published_files, published_folders, source_document_file
+from casebook.render.markup import escape_myst, list_table
+from casebook.render.opendata import (
+    CASE_FILES,
+    GIVING360,
+    RESULTS,
+    SOURCES,
+    published_files,
+    published_folders,
+    source_document_file,
+)
 from casebook.render.slugs import slug as ascii_slug
 
 GENERATED = Path("book") / "_generated"

@@ -16,15 +16,15 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import HTML, SVG
 
-from casebook.render import charts
 from casebook.domain import formatting as fmt
-from casebook.domain.finance import percent
 from casebook.domain.evaluation import EvaluatedCase, evaluate_case
-from casebook.render.case_view import GluedText
-from casebook.render.tables import styled_table
-from casebook.domain.rules import Outcome
+from casebook.domain.finance import percent
 from casebook.domain.model import CaseState
 from casebook.domain.payments import Stage, case_schedule, stage
+from casebook.domain.rules import Outcome
+from casebook.render import charts
+from casebook.render.case_view import GluedText
+from casebook.render.tables import styled_table
 
 CLOSING_SOON_DAYS = 90
 """A decided case whose project ends within this many days of the build date is closing soon."""

@@ -19,8 +19,7 @@ from importlib import resources
 
 import typst
 
-from casebook.domain import clock
-from casebook.domain import narrative
+from casebook.domain import clock, narrative
 from casebook.domain.errors import CaseFileError, FieldProblem, UserError
 from casebook.domain.evaluation import EvaluatedCase
 

@@ -15,7 +15,16 @@ from __future__ import annotations
 from casebook.domain import formatting as fmt
 from casebook.domain.model import RuleSetId
 from casebook.domain.payments import case_schedule
-from casebook.domain.rules.framework import ORDINANCE, WORDING_UNVERIFIED, CaseContext, Finding, Outcome, RuleKind, rule, rules_of
+from casebook.domain.rules.framework import (
+    ORDINANCE,
+    WORDING_UNVERIFIED,
+    CaseContext,
+    Finding,
+    Outcome,
+    RuleKind,
+    rule,
+    rules_of,
+)
 
 NO_FOLLOW_UP = Finding(Outcome.NOT_APPLICABLE, "Ingen uppföljning är registrerad i ärendet.")
 

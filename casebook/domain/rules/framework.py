@@ -12,8 +12,8 @@ import importlib
 import pickle
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 from enum import Enum
+from typing import Any
 
 from casebook.domain.finance import FinancingFigures
 from casebook.domain.model import Case, RuleSetId
