@@ -63,18 +63,28 @@ def _stand_in_notebook(path: Path, title: str, orphan: bool) -> None:
 
 def build_site(root: Path, n: int) -> float:
     """Write a project with ``n`` fictional cases under ``root`` and build its site; the build's seconds."""
-    shutil.copytree(REPO / "book", root / "book", ignore=shutil.ignore_patterns("cases", "_generated", "organisationer"))
+    shutil.copytree(
+        REPO / "book", root / "book", ignore=shutil.ignore_patterns("cases", "_generated", "organisationer")
+    )
     for name in ("_config.yml", "_toc.yml"):
         shutil.copy2(REPO / name, root / name)
-    reports = [evaluate_case(path, REPO / "data" / "reference", as_of=as_of_date()) for path in generate(root / "data" / "cases", n)]
-    pages.write_generated(root, reports, root / "no-verification.json", {}, load_publisher(REPO / "data" / "reference"), {})
+    reports = [
+        evaluate_case(path, REPO / "data" / "reference", as_of=as_of_date())
+        for path in generate(root / "data" / "cases", n)
+    ]
+    pages.write_generated(
+        root, reports, root / "no-verification.json", {}, load_publisher(REPO / "data" / "reference"), {}
+    )
     (root / "book" / "cases").mkdir()
     for report in reports:
         _stand_in_notebook(root / "book" / "cases" / f"{report.case.id}.ipynb", report.case.title, orphan=True)
     _stand_in_notebook(root / "book" / "portfolio.ipynb", "Portföljen", orphan=False)
     started = time.perf_counter()
-    subprocess.run([str(Path(sys.executable).parent / "jupyter-book"), "build", "--all", str(root)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [str(Path(sys.executable).parent / "jupyter-book"), "build", "--all", str(root)],
+        check=True,
+        capture_output=True,
+    )
     return time.perf_counter() - started
 
 
@@ -93,15 +103,19 @@ def measure(site: Path) -> dict:
     loads, loaded_bytes, by_type, sorts = [], [], [], []
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
+            )
             for _ in range(LOADS):
                 context = browser.new_context()  # an empty cache every time
                 page = context.new_page()
                 responses = []
                 page.on("response", lambda response: responses.append(response))
                 page.goto(url, wait_until="load")
-                timing = page.evaluate("() => { const t = performance.getEntriesByType('navigation')[0];"
-                                       " return t.loadEventEnd - t.startTime; }")
+                timing = page.evaluate(
+                    "() => { const t = performance.getEntriesByType('navigation')[0];"
+                    " return t.loadEventEnd - t.startTime; }"
+                )
                 loads.append(timing)
                 loaded = [(r.request.resource_type, len(r.body())) for r in list(responses) if r.ok]
                 loaded_bytes.append(sum(size for _, size in loaded))

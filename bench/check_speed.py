@@ -33,8 +33,12 @@ def time_check(count: int, repeats: int = 3, lines: int = 0) -> float:
         best = float("inf")
         for _ in range(repeats):
             started = time.perf_counter()
-            completed = subprocess.run([sys.executable, "-m", "casebook", "--root", str(project), "check"],
-                                       capture_output=True, text=True, check=False)
+            completed = subprocess.run(
+                [sys.executable, "-m", "casebook", "--root", str(project), "check"],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
             best = min(best, time.perf_counter() - started)
             if completed.returncode != 0:
                 raise SystemExit(completed.stderr)
@@ -65,16 +69,20 @@ def stage_seconds(lines: int, repeats: int = 3) -> dict[str, float]:
         as_of = as_of_date()
         best: dict[str, float] = {}
         for _ in range(repeats):
+
             def stage(name, work):
                 started = time.perf_counter()
                 result = work()
                 best[name] = min(best.get(name, float("inf")), time.perf_counter() - started)
                 return result
+
             raw = stage("read text", lambda: read_case_text(path))
             document = stage("YAML and its strict checks", lambda: read_yaml(raw))
             case = stage("pydantic validation", lambda: Case.model_validate(document, context={AS_OF: as_of}))
-            stage("reference and proposal checks", lambda: (check_against_reference(case, path, agencies),
-                                                            wording.proposal_problems(case)))
+            stage(
+                "reference and proposal checks",
+                lambda: (check_against_reference(case, path, agencies), wording.proposal_problems(case)),
+            )
             figures = stage("figures", lambda: financing_figures(case))
             results = stage("rules", lambda: tuple(evaluate(CaseContext(case, figures, actors, agencies, as_of))))
             evaluated = EvaluatedCase(case, figures, results, path, as_of)
@@ -86,7 +94,9 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("counts", type=int, nargs="*")
     parser.add_argument("--lines", type=int, nargs="*", default=[], help="one case with this many financing lines")
-    parser.add_argument("--stages", type=int, nargs="*", default=[], help="seconds per stage of one case with this many lines")
+    parser.add_argument(
+        "--stages", type=int, nargs="*", default=[], help="seconds per stage of one case with this many lines"
+    )
     args = parser.parse_args()
     for count in args.counts:
         print(f"N = {count}: casebook check {time_check(count):.2f} s")

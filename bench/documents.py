@@ -24,8 +24,10 @@ def write_documents(project: Path, count: int, workers: bool) -> None:
     from casebook.engine.workers import document_workers
 
     cases = validate_all(ProjectPaths.at(project), as_of=as_of_date())[:count]
-    with tempfile.TemporaryDirectory(prefix="documents-") as out, \
-            document_workers(default_jobs() if workers else 1) as mapper:
+    with (
+        tempfile.TemporaryDirectory(prefix="documents-") as out,
+        document_workers(default_jobs() if workers else 1) as mapper,
+    ):
         write_memos(Path(out) / "memo", cases, mapper=mapper)
         write_reports(Path(out) / "rapport", cases, mapper=mapper)
 

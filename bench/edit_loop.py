@@ -68,8 +68,11 @@ def measure(project: Path, edits: int = 5, port: int = 8765, timeout: float = 18
     cases = sorted((project / "data" / "cases").glob("*.yaml"))
     log = project / "serve.log"  # what serve printed, to see why a wait failed
     with open(log, "w", encoding="utf-8") as output:
-        server = subprocess.Popen([sys.executable, "-m", "casebook", "--root", str(project), "serve", "--port", str(port)],
-                                  stdout=output, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(
+            [sys.executable, "-m", "casebook", "--root", str(project), "serve", "--port", str(port)],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
     page_s, site_s = [], []
     try:
         _wait_for(lambda: _get(f"{base}/_casebook/reload") not in ("", "0"), timeout, "the first build", server)
@@ -100,4 +103,6 @@ if __name__ == "__main__":
     parser.add_argument("--port", type=int, default=8765)
     args = parser.parse_args()
     result = measure(args.project.resolve(), args.edits, args.port)
-    print(json.dumps({**asdict(result), "page_median": result.page_median, "site_median": result.site_median}, indent=2))
+    print(
+        json.dumps({**asdict(result), "page_median": result.page_median, "site_median": result.site_median}, indent=2)
+    )

@@ -45,11 +45,27 @@ def _best(work: Callable[[], object], repeats: int) -> float:
 def _case_page(view) -> None:
     """What notebooks/case_report.ipynb calls, in its order."""
     view.glue_all()
-    for part in (view.verdict, view.glued_values_table, view.narrative, view.facts_table, view.financing_table,
-                 view.financing_chart, view.proposal_table, view.decision_table, view.payment_chart,
-                 view.payment_table, view.follow_up_table, view.follow_up_status, view.payment_requests_table,
-                 view.cumulative_payment_chart, view.indicator_outcomes_table, view.compliance_summary,
-                 view.compliance_table, view.signatories_table, view.source_corrections_table):
+    for part in (
+        view.verdict,
+        view.glued_values_table,
+        view.narrative,
+        view.facts_table,
+        view.financing_table,
+        view.financing_chart,
+        view.proposal_table,
+        view.decision_table,
+        view.payment_chart,
+        view.payment_table,
+        view.follow_up_table,
+        view.follow_up_status,
+        view.payment_requests_table,
+        view.cumulative_payment_chart,
+        view.indicator_outcomes_table,
+        view.compliance_summary,
+        view.compliance_table,
+        view.signatories_table,
+        view.source_corrections_table,
+    ):
         part()
     view.audit_table(None)
     view.history_table(None)
@@ -73,7 +89,11 @@ def stage_seconds(lines: int, repeats: int, documents: bool, page: bool = True) 
         memo = build_memo(evaluated)
         report = build_report(CaseView(evaluated))
         reference = project / "data" / "reference"
-        actors, agencies, publisher = load_regional_actors(reference), load_national_agencies(reference), load_publisher(reference)
+        actors, agencies, publisher = (
+            load_regional_actors(reference),
+            load_national_agencies(reference),
+            load_publisher(reference),
+        )
         seconds = {"evaluate": _best(lambda: evaluate_case(path, as_of=as_of_date()), repeats)}
         if page:  # matplotlib draws a bar and two labels per line: most of the seconds at every size
             seconds["case page (CaseView)"] = _best(lambda: _case_page(CaseView(evaluated)), repeats)
@@ -81,8 +101,17 @@ def stage_seconds(lines: int, repeats: int, documents: bool, page: bool = True) 
             "memo: build_memo": _best(lambda: build_memo(evaluated), repeats),
             "memo: Word draft": _best(lambda: render_docx(memo, CREATED), repeats),
             "report: build_report": _best(lambda: build_report(CaseView(evaluated)), repeats),
-            "open data (all files)": _best(lambda: write_open_data(project / "open-data", [evaluated], actors,
-                                                                   agencies=agencies, publisher=publisher, as_of=as_of_date()), repeats),
+            "open data (all files)": _best(
+                lambda: write_open_data(
+                    project / "open-data",
+                    [evaluated],
+                    actors,
+                    agencies=agencies,
+                    publisher=publisher,
+                    as_of=as_of_date(),
+                ),
+                repeats,
+            ),
         }
         if documents:  # Typst: seconds a size rather than milliseconds, so once
             seconds["memo: PDF/A"] = _best(lambda: render_pdf(memo, case_file, CREATED), 1)

@@ -150,17 +150,45 @@ def naive(project: Path, n: int) -> Measurement:
     cases = sorted((project / "data" / "cases").glob("*.yaml"))
     (project / "book" / "cases").mkdir(parents=True, exist_ok=True)
     commands = [
-        [str(BIN / "papermill"), "--cwd", "notebooks", "-k", "casebook", "--no-progress-bar",
-         "notebooks/case_report.ipynb", f"book/cases/{case.stem}.ipynb", "-p", "case_path", f"../data/cases/{case.name}"]
+        [
+            str(BIN / "papermill"),
+            "--cwd",
+            "notebooks",
+            "-k",
+            "casebook",
+            "--no-progress-bar",
+            "notebooks/case_report.ipynb",
+            f"book/cases/{case.stem}.ipynb",
+            "-p",
+            "case_path",
+            f"../data/cases/{case.name}",
+        ]
         for case in cases
     ]
-    commands.append([str(BIN / "papermill"), "--cwd", "notebooks", "-k", "casebook", "--no-progress-bar",
-                     "notebooks/portfolio.ipynb", "book/portfolio.ipynb", "-p", "cases_dir", "../data/cases"])
+    commands.append(
+        [
+            str(BIN / "papermill"),
+            "--cwd",
+            "notebooks",
+            "-k",
+            "casebook",
+            "--no-progress-bar",
+            "notebooks/portfolio.ipynb",
+            "book/portfolio.ipynb",
+            "-p",
+            "cases_dir",
+            "../data/cases",
+        ]
+    )
     # The book's generated includes, so the naive build has the same pages (not timed).
     as_of = as_of_date()
     reports = validate_all(ProjectPaths.at(project), as_of)
-    write_open_data(project / pages.OPEN_DATA, reports, load_regional_actors(project / "data" / "reference"), as_of=as_of)
-    pages.write_generated(project, reports, project / "none.json", {}, load_publisher(project / "data" / "reference"), {})
+    write_open_data(
+        project / pages.OPEN_DATA, reports, load_regional_actors(project / "data" / "reference"), as_of=as_of
+    )
+    pages.write_generated(
+        project, reports, project / "none.json", {}, load_publisher(project / "data" / "reference"), {}
+    )
     commands.append([str(BIN / "jupyter-book"), "build", "--all", "."])
     wall, cpu, peak = run_measured(commands, project)
     return Measurement(n, NAIVE, wall, cpu, peak, wall / n, n)
@@ -208,8 +236,9 @@ def site_only(executed: Path, n: int, workdir: Path) -> Measurement:
     """The site alone at N pages, built as the build builds it (``-j`` where allowed)."""
     before = _cpu_children()
     run = site_run(executed, n, workdir, default_jobs())
-    return Measurement(n, SITE_ONLY, run.seconds, _cpu_children() - before, run.peak_mib, run.seconds / n,
-                       book_s=run.seconds)
+    return Measurement(
+        n, SITE_ONLY, run.seconds, _cpu_children() - before, run.peak_mib, run.seconds / n, book_s=run.seconds
+    )
 
 
 def memo(project: Path, count: int) -> Measurement:
@@ -234,9 +263,18 @@ DOCUMENTS_WORKERS = "memo and report PDF per case, cold, in the build's document
 def documents(project: Path, count: int, in_workers: bool) -> Measurement:
     """Both documents of ``count`` cases, as the build writes them (``bench/documents.py``, a
     new interpreter: start-up and imports included)."""
-    command = [sys.executable, "-m", "bench.documents", str(project), str(count), "--workers" if in_workers else "--serial"]
+    command = [
+        sys.executable,
+        "-m",
+        "bench.documents",
+        str(project),
+        str(count),
+        "--workers" if in_workers else "--serial",
+    ]
     wall, cpu, peak = run_measured([command], REPO)
-    return Measurement(count, DOCUMENTS_WORKERS if in_workers else DOCUMENTS_SERIAL, wall, cpu, peak, wall / count, count)
+    return Measurement(
+        count, DOCUMENTS_WORKERS if in_workers else DOCUMENTS_SERIAL, wall, cpu, peak, wall / count, count
+    )
 
 
 def shard_scenario(index: int, count: int) -> str:
@@ -270,12 +308,15 @@ def edit_loop_rows(project: Path, n: int, edits: int) -> list[Measurement]:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     loop = edit_loop.measure(project, edits, port)
-    return [Measurement(n, f"{EDIT_PAGE} of {edits}", loop.page_median, None, None, loop.page_median / n),
-            Measurement(n, f"{EDIT_SITE} of {edits}", loop.site_median, None, None, loop.site_median / n)]
+    return [
+        Measurement(n, f"{EDIT_PAGE} of {edits}", loop.page_median, None, None, loop.page_median / n),
+        Measurement(n, f"{EDIT_SITE} of {edits}", loop.site_median, None, None, loop.site_median / n),
+    ]
 
 
-def bench_size(n: int, workdir: Path, with_naive: bool, with_fresh: bool, edits: int = 0,
-               with_template: bool = True) -> list[Measurement]:
+def bench_size(
+    n: int, workdir: Path, with_naive: bool, with_fresh: bool, edits: int = 0, with_template: bool = True
+) -> list[Measurement]:
     print(f"N = {n}", flush=True)
     results = []
     if with_naive:
@@ -293,9 +334,11 @@ def bench_size(n: int, workdir: Path, with_naive: bool, with_fresh: bool, edits:
     results.append(ours(project, n, "ours, one case file changed"))
     if with_template:
         template = project / "notebooks" / "case_report.ipynb"
-        template.write_text(template.read_text(encoding="utf-8").replace("Ärenderapport", "Ärenderapport ", 1), encoding="utf-8")
+        template.write_text(
+            template.read_text(encoding="utf-8").replace("Ärenderapport", "Ärenderapport ", 1), encoding="utf-8"
+        )
         results.append(ours(project, n, "ours, template changed"))
-    for m in results[-4 if with_template else -3:]:
+    for m in results[-4 if with_template else -3 :]:
         print(f"  {m.scenario}: {m.wall_s:.1f} s", flush=True)
     if edits:
         results += edit_loop_rows(project, n, edits)
@@ -331,7 +374,8 @@ def ratios(results: list[Measurement]) -> dict:
     documents_n = next((m.n for m in results if m.scenario == DOCUMENTS_WORKERS), None)
     if documents_n:
         out[f"documents of {documents_n} cases"] = {
-            "one after the other / workers": wall(documents_n, DOCUMENTS_SERIAL) / wall(documents_n, DOCUMENTS_WORKERS)}
+            "one after the other / workers": wall(documents_n, DOCUMENTS_SERIAL) / wall(documents_n, DOCUMENTS_WORKERS)
+        }
     site = {m.n: m.wall_s for m in results if m.scenario == SITE_ONLY}
     site_sizes = sorted(site)
     if len(site_sizes) >= 2:
@@ -360,14 +404,16 @@ def shard_ratios(results: list[Measurement], wall) -> dict:
         count = len(rows)
         executed = sum(m.executed or 0 for m in rows)
         seconds = sum(m.wall_s for m in rows)
-        entry = {"cases per second per shard": executed / seconds,
-                 "slowest shard s": max(m.wall_s for m in rows)}
+        entry = {"cases per second per shard": executed / seconds, "slowest shard s": max(m.wall_s for m in rows)}
         cold, assembled = wall(n, "ours, cold"), wall(n, assemble_scenario(count))
         if cold and assembled and count > 1:
             per_case = (cold - assembled) / n
             fixed = sum(m.wall_s - (m.executed or 0) * per_case for m in rows) / count
-            entry |= {"wall s per case, one runner": per_case, "shard fixed s": fixed,
-                      f"sharding pays from N (K={count}, without CI job overhead)": fixed / (per_case * (1 - 1 / count))}
+            entry |= {
+                "wall s per case, one runner": per_case,
+                "shard fixed s": fixed,
+                f"sharding pays from N (K={count}, without CI job overhead)": fixed / (per_case * (1 - 1 / count)),
+            }
         out[f"shards N={n}"] = entry
     return out
 
@@ -383,12 +429,16 @@ def markdown(results: list[Measurement], ratio: dict, machine: str) -> str:
         book = f"{m.book_s:.1f}" if m.book_s is not None else "–"
         cpu = f"{m.cpu_s:.1f}" if m.cpu_s is not None else "–"
         peak = f"{m.peak_rss_mib:.0f}" if m.peak_rss_mib is not None else "–"
-        lines.append(f"| {m.n} | {m.scenario} | {m.wall_s:.1f} | {cpu} | {m.per_case_s:.2f} | "
-                     f"{m.executed if m.executed is not None else '–'} | {book} | {peak} |")
+        lines.append(
+            f"| {m.n} | {m.scenario} | {m.wall_s:.1f} | {cpu} | {m.per_case_s:.2f} | "
+            f"{m.executed if m.executed is not None else '–'} | {book} | {peak} |"
+        )
     lines += ["", "| ratio | value |", "|---|---:|"]
     for key, values in ratio.items():
         for name, value in values.items():
-            lines.append(f"| {name} (N={key}) | {value:.2f} |" if isinstance(key, int) else f"| {key}: {name} | {value:.2f} |")
+            lines.append(
+                f"| {name} (N={key}) | {value:.2f} |" if isinstance(key, int) else f"| {key}: {name} | {value:.2f} |"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -405,25 +455,59 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="*", default=[100, 1000], help="N for whole builds")
     parser.add_argument("--fresh-up-to", type=int, default=100, help="also measure fresh kernels up to this N")
-    parser.add_argument("--naive-up-to", type=int, default=100,
-                        help="measure the naive way up to this N (it costs about 8 s per case; 500 takes over an hour)")
-    parser.add_argument("--check-sizes", type=int, nargs="*", default=[100, 1000, 10000],
-                        help="also measure casebook check alone at these N")
-    parser.add_argument("--check-lines", type=int, nargs="*", default=[10000],
-                        help="also measure casebook check of one case with this many financing lines")
-    parser.add_argument("--site-sizes", type=int, nargs="*", default=[100, 1000, 10000],
-                        help="also measure the site alone (executed-notebook copies) at these N")
+    parser.add_argument(
+        "--naive-up-to",
+        type=int,
+        default=100,
+        help="measure the naive way up to this N (it costs about 8 s per case; 500 takes over an hour)",
+    )
+    parser.add_argument(
+        "--check-sizes",
+        type=int,
+        nargs="*",
+        default=[100, 1000, 10000],
+        help="also measure casebook check alone at these N",
+    )
+    parser.add_argument(
+        "--check-lines",
+        type=int,
+        nargs="*",
+        default=[10000],
+        help="also measure casebook check of one case with this many financing lines",
+    )
+    parser.add_argument(
+        "--site-sizes",
+        type=int,
+        nargs="*",
+        default=[100, 1000, 10000],
+        help="also measure the site alone (executed-notebook copies) at these N",
+    )
     parser.add_argument("--memo-cases", type=int, default=10, help="measure the memo for this many cases (0: not)")
-    parser.add_argument("--document-cases", type=int, default=100,
-                        help="measure both documents, one after the other and in workers, for this many cases (0: not)")
+    parser.add_argument(
+        "--document-cases",
+        type=int,
+        default=100,
+        help="measure both documents, one after the other and in workers, for this many cases (0: not)",
+    )
     parser.add_argument("--shards", type=int, default=2, help="K for the shard measurement (0: not)")
-    parser.add_argument("--shard-size", type=int, default=100,
-                        help="N for the shard measurement (a whole-build size, for the per-case time)")
-    parser.add_argument("--template-up-to", type=int, default=100,
-                        help="measure a changed template up to this N (it re-executes every case, as cold does)")
+    parser.add_argument(
+        "--shard-size",
+        type=int,
+        default=100,
+        help="N for the shard measurement (a whole-build size, for the per-case time)",
+    )
+    parser.add_argument(
+        "--template-up-to",
+        type=int,
+        default=100,
+        help="measure a changed template up to this N (it re-executes every case, as cold does)",
+    )
     parser.add_argument("--edits", type=int, default=3, help="saves timed in the edit loop at each N (0: not)")
-    parser.add_argument("--render-only", action="store_true",
-                        help="only rewrite results.md and the table in docs/performance.md from bench/results.json")
+    parser.add_argument(
+        "--render-only",
+        action="store_true",
+        help="only rewrite results.md and the table in docs/performance.md from bench/results.json",
+    )
     args = parser.parse_args()
     if args.render_only:
         stored = json.loads((REPO / "bench" / "results.json").read_text(encoding="utf-8"))
@@ -432,8 +516,10 @@ def main() -> None:
         return
     machine = f"{platform.machine()}, {psutil.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB, Python {platform.python_version()}"
     results: list[Measurement] = []
-    with tempfile.TemporaryDirectory(prefix="casebook-bench-") as tmp, \
-            tempfile.TemporaryDirectory(prefix="casebook-bench-keep-") as keep:
+    with (
+        tempfile.TemporaryDirectory(prefix="casebook-bench-") as tmp,
+        tempfile.TemporaryDirectory(prefix="casebook-bench-keep-") as keep,
+    ):
         work = Path(tmp)
         executed = Path(keep) / "executed.ipynb"  # a case notebook for the site-only rows
         for n in args.check_sizes:
@@ -443,10 +529,18 @@ def main() -> None:
             results.append(check_lines(work / f"check-lines-{lines}", lines))
             print(f"N = {lines}: {CHECK_LINES} {results[-1].wall_s:.2f} s", flush=True)
         for n in args.sizes:
-            results += bench_size(n, work, with_naive=n <= args.naive_up_to, with_fresh=n <= args.fresh_up_to,
-                                  edits=args.edits, with_template=n <= args.template_up_to)
+            results += bench_size(
+                n,
+                work,
+                with_naive=n <= args.naive_up_to,
+                with_fresh=n <= args.fresh_up_to,
+                edits=args.edits,
+                with_template=n <= args.template_up_to,
+            )
             if not executed.exists():
-                shutil.copyfile(sorted((work / f"ours-{n}" / "_build" / "cache" / "cases").glob("[!_]*.ipynb"))[0], executed)
+                shutil.copyfile(
+                    sorted((work / f"ours-{n}" / "_build" / "cache" / "cases").glob("[!_]*.ipynb"))[0], executed
+                )
             if n == args.shard_size and args.shards:
                 results += shards(make_project(work / f"shards-{n}", n), n, args.shards)
             if n == min(args.sizes) and args.memo_cases:
@@ -462,7 +556,10 @@ def main() -> None:
         if executed.exists():
             for n in args.site_sizes:
                 results.append(site_only(executed, n, work))
-                print(f"N = {n}: site only {results[-1].wall_s:.1f} s, peak {results[-1].peak_rss_mib:.0f} MiB", flush=True)
+                print(
+                    f"N = {n}: site only {results[-1].wall_s:.1f} s, peak {results[-1].peak_rss_mib:.0f} MiB",
+                    flush=True,
+                )
                 write_results(results, machine)
     table = write_results(results, machine)
     update_performance_page(table)
@@ -472,9 +569,18 @@ def main() -> None:
 def write_results(results: list[Measurement], machine: str) -> str:
     ratio = ratios(results)
     out = REPO / "bench"
-    (out / "results.json").write_text(json.dumps(
-        {"machine": machine, "results": [asdict(m) for m in results], "ratios": {str(k): v for k, v in ratio.items()}},
-        indent=2) + "\n", encoding="utf-8")
+    (out / "results.json").write_text(
+        json.dumps(
+            {
+                "machine": machine,
+                "results": [asdict(m) for m in results],
+                "ratios": {str(k): v for k, v in ratio.items()},
+            },
+            indent=2,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     table = markdown(results, ratio, machine)
     (out / "results.md").write_text(table, encoding="utf-8")
     return table

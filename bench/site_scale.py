@@ -108,8 +108,10 @@ def stage_book(executed: Path, n: int, root: Path) -> Path:
 def _set_part_pages(root: Path, part_pages: int) -> None:
     config = root / "_config.yml"
     text = config.read_text(encoding="utf-8")
-    config.write_text(text.replace("\n  config:\n", f"\n  config:\n    casebook_search_part_pages: {part_pages}\n", 1),
-                      encoding="utf-8")
+    config.write_text(
+        text.replace("\n  config:\n", f"\n  config:\n    casebook_search_part_pages: {part_pages}\n", 1),
+        encoding="utf-8",
+    )
 
 
 def reindex_seconds(site: Path, part_pages: int) -> tuple[float, float]:
@@ -126,8 +128,15 @@ def reindex_seconds(site: Path, part_pages: int) -> tuple[float, float]:
     return round(whole, 2), round(time.perf_counter() - started, 2)
 
 
-def site_run(executed: Path, n: int, work: Path, jobs: int, assume_safe: bool = False,
-             part_pages: int | None = None, reindex: bool = False) -> SiteRun:
+def site_run(
+    executed: Path,
+    n: int,
+    work: Path,
+    jobs: int,
+    assume_safe: bool = False,
+    part_pages: int | None = None,
+    reindex: bool = False,
+) -> SiteRun:
     root = stage_book(executed, n, work / f"site-{n}")
     if part_pages is not None:
         _set_part_pages(root, part_pages)
@@ -153,8 +162,14 @@ def site_run(executed: Path, n: int, work: Path, jobs: int, assume_safe: bool = 
     return SiteRun(n, round(seconds, 2), *mib, used["jobs"], used["blockers"], parts, *timings)
 
 
-def site_runs(executed: Path, sizes: list[int], jobs: int, assume_safe: bool = False,
-              part_pages: int | None = None, reindex: bool = False) -> list[SiteRun]:
+def site_runs(
+    executed: Path,
+    sizes: list[int],
+    jobs: int,
+    assume_safe: bool = False,
+    part_pages: int | None = None,
+    reindex: bool = False,
+) -> list[SiteRun]:
     with tempfile.TemporaryDirectory(prefix="casebook-site-") as tmp:
         return [site_run(executed, n, Path(tmp), jobs, assume_safe, part_pages, reindex) for n in sizes]
 
@@ -171,5 +186,12 @@ if __name__ == "__main__":
     parser.add_argument("--reindex", action="store_true", help="also time the search index alone, whole and one page")
     args = parser.parse_args()
     runs = site_runs(args.notebook, args.sizes, args.jobs, args.assume_parallel_safe, args.part_pages, args.reindex)
-    print(json.dumps({"runs": [asdict(r) for r in runs],
-                      "growth": runs[-1].seconds / runs[0].seconds if len(runs) > 1 else None}, indent=2))
+    print(
+        json.dumps(
+            {
+                "runs": [asdict(r) for r in runs],
+                "growth": runs[-1].seconds / runs[0].seconds if len(runs) > 1 else None,
+            },
+            indent=2,
+        )
+    )

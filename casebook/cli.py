@@ -30,54 +30,87 @@ EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped by Ct
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="casebook", description="Granskningsbara rapporter om medfinansieringsbeslut.")
+    parser = argparse.ArgumentParser(
+        prog="casebook", description="Granskningsbara rapporter om medfinansieringsbeslut."
+    )
     parser.add_argument("--root", type=Path, default=Path.cwd(), help="projektets rot (standard: aktuell katalog)")
     commands = parser.add_subparsers(dest="command", required=True)
     build = commands.add_parser("build", help="validera, kör alla ärenden och bygg webbplatsen")
     build.add_argument("--output", type=Path, default=None, help="var webbplatsen publiceras (standard: _build/html)")
-    build.add_argument("--jobs", type=int, default=None, help="antal ärenden som körs, och dokument som skrivs, samtidigt (standard: antal kärnor)")
     build.add_argument(
-        "--fresh-kernels", action="store_true",
+        "--jobs",
+        type=int,
+        default=None,
+        help="antal ärenden som körs, och dokument som skrivs, samtidigt (standard: antal kärnor)",
+    )
+    build.add_argument(
+        "--fresh-kernels",
+        action="store_true",
         help="starta varje kärna från början i stället för att grena den från en förladdad process (långsammare)",
     )
     build.add_argument(
-        "--timeout", type=float, default=None,
+        "--timeout",
+        type=float,
+        default=None,
         help="längsta tid i sekunder för att köra en anteckningsbok (standard: 600)",
     )
     build.add_argument("--summary", type=Path, default=None, help="skriv en sammanfattning av bygget som JSON hit")
     build.add_argument("--wait", action="store_true", help="vänta på ett pågående bygge i stället för att avbryta")
     build.add_argument(
-        "--shard", metavar="I/K", default=None,
+        "--shard",
+        metavar="I/K",
+        default=None,
         help="kör bara del I av K av ärendena (stabilt efter ärende-id) in i cachen; ingen webbplats byggs",
     )
     build.add_argument(
-        "--assemble", action="store_true",
+        "--assemble",
+        action="store_true",
         help="bygg webbplatsen av sammanslagna delbyggen i _build/cache; kör bara portföljen",
     )
     build.add_argument(
-        "--publish", action="store_true",
+        "--publish",
+        action="store_true",
         help="bygg för publicering: stoppa om data/reference/publisher.yaml har platshållare (example.invalid)",
     )
-    commands.add_parser("check", help="validera alla ärendefiler utan att köra något, och visa vad som behöver uppmärksammas")
+    commands.add_parser(
+        "check", help="validera alla ärendefiler utan att köra något, och visa vad som behöver uppmärksammas"
+    )
     new = commands.add_parser("new", help="skriv en tom ärendefil att fylla i, med vägledning för varje fält")
     new.add_argument("case_id", metavar="ärende-id", help="det nya ärendets id, t.ex. region-2026-projekt")
     serve = commands.add_parser(
         "serve", help="bygg, visa webbplatsen lokalt och bygg om (och ladda om sidan) när en källfil ändras"
     )
     serve.add_argument("--port", type=int, default=8000, help="porten på 127.0.0.1 (standard: 8000)")
-    serve.add_argument("--jobs", type=int, default=None, help="antal ärenden som körs, och dokument som skrivs, samtidigt (standard: antal kärnor)")
-    verify = commands.add_parser(
-        "verify", help="kör om alla publicerade ärendesidor och jämför dem, deras figurer, öppna data, beslutsunderlag och "
-                  "rapporter med det publicerade; visa resultatet på webbplatsen"
+    serve.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        help="antal ärenden som körs, och dokument som skrivs, samtidigt (standard: antal kärnor)",
     )
-    verify.add_argument("--site", type=Path, default=None, help="webbplatsen att verifiera (standard: _build/html; för en kopia skrivs resultatet bara i kopian)")
+    verify = commands.add_parser(
+        "verify",
+        help="kör om alla publicerade ärendesidor och jämför dem, deras figurer, öppna data, beslutsunderlag och "
+        "rapporter med det publicerade; visa resultatet på webbplatsen",
+    )
+    verify.add_argument(
+        "--site",
+        type=Path,
+        default=None,
+        help="webbplatsen att verifiera (standard: _build/html; för en kopia skrivs resultatet bara i kopian)",
+    )
     verify.add_argument("--wait", action="store_true", help="vänta på ett pågående bygge i stället för att avbryta")
     commands.add_parser("refresh-notebook", help="kör mallarna i notebooks/ och spara deras utdata (för nbval)")
-    export = commands.add_parser("export", help="kopiera den byggda webbplatsen som vanliga filer till en mapp, för valfri webbserver")
+    export = commands.add_parser(
+        "export", help="kopiera den byggda webbplatsen som vanliga filer till en mapp, för valfri webbserver"
+    )
     export.add_argument("target", metavar="MAPP", type=Path, help="en ny eller tom mapp")
-    memo = commands.add_parser("memo", help="skriv beslutsunderlaget för ett ärende: Word-utkast (.docx) och PDF/A (.pdf)")
+    memo = commands.add_parser(
+        "memo", help="skriv beslutsunderlaget för ett ärende: Word-utkast (.docx) och PDF/A (.pdf)"
+    )
     memo.add_argument("case_id", metavar="ärende-id", help="ärendets id, t.ex. rjh-2025-spin")
-    memo.add_argument("--output", type=Path, default=Path("_build/memo"), help="var filerna skrivs (standard: _build/memo)")
+    memo.add_argument(
+        "--output", type=Path, default=Path("_build/memo"), help="var filerna skrivs (standard: _build/memo)"
+    )
     return parser
 
 
@@ -98,15 +131,21 @@ def main(argv: list[str] | None = None) -> int:
             from casebook.engine.new_case import new_case
 
             written = new_case(paths, args.case_id)
-            console.print(f"Skrev {paths.relative(written)}. Fyll i fälten och kör casebook check: den säger vad som "
-                          "återstår.", soft_wrap=True, markup=False)
+            console.print(
+                f"Skrev {paths.relative(written)}. Fyll i fälten och kör casebook check: den säger vad som återstår.",
+                soft_wrap=True,
+                markup=False,
+            )
             return 0
         if args.command == "export":
             from casebook.engine.export import export_site
 
             copied = export_site(paths, args.target)
-            console.print(f"Webbplatsen exporterad till {args.target}: {fmt.plural(copied, 'fil', 'filer')}.",
-                          soft_wrap=True, markup=False)
+            console.print(
+                f"Webbplatsen exporterad till {args.target}: {fmt.plural(copied, 'fil', 'filer')}.",
+                soft_wrap=True,
+                markup=False,
+            )
             return 0
         if args.command == "memo":
             _memo(paths.root, args.case_id, args.output, console)
@@ -159,8 +198,12 @@ def _interruptible(command, site: Path, root: Path) -> int:
         done = str(exc) if isinstance(exc, BuildInterrupted) else "Bygget avbröts"
         changed = published() != before
         shown = site.relative_to(root) if site.is_relative_to(root) else site
-        print(f"{done}; den nya webbplatsen hann publiceras i {shown} före avbrottet." if changed
-              else f"{done}; webbplatsen är oförändrad.", file=sys.stderr)
+        print(
+            f"{done}; den nya webbplatsen hann publiceras i {shown} före avbrottet."
+            if changed
+            else f"{done}; webbplatsen är oförändrad.",
+            file=sys.stderr,
+        )
         return EXIT_INTERRUPTED
     finally:
         for signum, handler in previous.items():
@@ -220,8 +263,11 @@ def _serve(args: argparse.Namespace, paths: ProjectPaths, console: Console) -> i
         return EXIT_INTERRUPTED
     except CodeChanged:
         # Its kept processes (and this one) run the earlier code: start afresh with the new.
-        print("Paketets kod (eller de installerade paketen) har ändrats; casebook serve startar om med den nya koden …",
-              file=sys.stderr, flush=True)
+        print(
+            "Paketets kod (eller de installerade paketen) har ändrats; casebook serve startar om med den nya koden …",
+            file=sys.stderr,
+            flush=True,
+        )
         sys.stdout.flush()
         os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])
     return 0
@@ -256,13 +302,23 @@ def _verify_copy(paths: ProjectPaths, site: Path, console: Console) -> int:
 def _report_verification(results, console: Console) -> int:
     for r in results:
         status = "reproducerad" if r.reproduced else f"INTE reproducerad ({'; '.join(r.failed_cells)})"
-        console.print(f"{r.case_id}: {status} ({fmt.plural(r.cells, 'cell jämförd', 'celler jämförda')})", soft_wrap=True, markup=False)
+        console.print(
+            f"{r.case_id}: {status} ({fmt.plural(r.cells, 'cell jämförd', 'celler jämförda')})",
+            soft_wrap=True,
+            markup=False,
+        )
     failed = [r.case_id for r in results if not r.reproduced]
     if failed:
-        console.print(f"{len(failed)} av {fmt.plural(len(results), 'ärende', 'ärenden')} reproducerades inte: {', '.join(failed)}", soft_wrap=True)
+        console.print(
+            f"{len(failed)} av {fmt.plural(len(results), 'ärende', 'ärenden')} reproducerades inte: {', '.join(failed)}",
+            soft_wrap=True,
+        )
         return EXIT_BUILD_FAILED
-    console.print("Det publicerade ärendet reproducerades." if len(results) == 1
-                  else f"Alla {len(results)} publicerade ärenden reproducerades.")
+    console.print(
+        "Det publicerade ärendet reproducerades."
+        if len(results) == 1
+        else f"Alla {len(results)} publicerade ärenden reproducerades."
+    )
     return 0
 
 
@@ -275,5 +331,8 @@ def _memo(root: Path, case_id: str, output: Path, console: Console) -> None:
     written = write_memo(evaluate_case(memo_case_file(root, case_id), as_of=clock.as_of_date()), output)
     shown = output.relative_to(root) if output.is_relative_to(root) else output
     state = "skrivna" if written.regenerated else "oförändrade (inga indata har ändrats)"
-    console.print(f"Beslutsunderlaget för {case_id} {state}: {shown / written.docx.name} och {shown / written.pdf.name}.",
-                  soft_wrap=True, markup=False)
+    console.print(
+        f"Beslutsunderlaget för {case_id} {state}: {shown / written.docx.name} och {shown / written.pdf.name}.",
+        soft_wrap=True,
+        markup=False,
+    )

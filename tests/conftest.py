@@ -35,7 +35,13 @@ REFERENCE_DIR = REPO / "data" / "reference"
 
 
 def evaluate_case(case: Case) -> dict[str, RuleResult]:
-    ctx = CaseContext(case, financing_figures(case), load_regional_actors(REFERENCE_DIR), load_national_agencies(REFERENCE_DIR), as_of=as_of_date())
+    ctx = CaseContext(
+        case,
+        financing_figures(case),
+        load_regional_actors(REFERENCE_DIR),
+        load_national_agencies(REFERENCE_DIR),
+        as_of=as_of_date(),
+    )
     return {r.rule.id: r for r in evaluate(ctx)}
 
 
@@ -63,12 +69,28 @@ def fictional_base() -> Case:
 # A test can carry e2e and browser both; unit is given here to every test that has no other.
 # A module is listed as a whole when any of its tests starts a kernel or a program.
 KERNEL_MODULES = frozenset({"test_notebook_path.py", "test_zygote.py"})
-PROCESS_MODULES = frozenset({
-    "test_bad_input.py", "test_data_history.py", "test_document_workers.py", "test_follow_up_incremental.py",
-    "test_history.py", "test_incremental.py", "test_layers.py", "test_makefile.py", "test_opendata_catalogues.py",
-    "test_organisation_number.py", "test_publish.py", "test_running_elsewhere.py", "test_search_index.py",
-    "test_shards.py", "test_sphinx_jobs.py", "test_text_fields.py", "test_validate_cache.py", "test_workflow.py",
-})
+PROCESS_MODULES = frozenset(
+    {
+        "test_bad_input.py",
+        "test_data_history.py",
+        "test_document_workers.py",
+        "test_follow_up_incremental.py",
+        "test_history.py",
+        "test_incremental.py",
+        "test_layers.py",
+        "test_makefile.py",
+        "test_opendata_catalogues.py",
+        "test_organisation_number.py",
+        "test_publish.py",
+        "test_running_elsewhere.py",
+        "test_search_index.py",
+        "test_shards.py",
+        "test_sphinx_jobs.py",
+        "test_text_fields.py",
+        "test_validate_cache.py",
+        "test_workflow.py",
+    }
+)
 TIERS = ("e2e", "browser", "kernel", "process")
 
 
@@ -92,7 +114,9 @@ def copy_project(target: Path) -> Path:
     for name in PROJECT_FILES:
         source = REPO / name
         if source.is_dir():
-            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("cases", "_generated", ".ipynb_checkpoints"))
+            shutil.copytree(
+                source, target / name, ignore=shutil.ignore_patterns("cases", "_generated", ".ipynb_checkpoints")
+            )
         else:
             shutil.copy2(source, target / name)
     (target / "data" / "cases").mkdir(exist_ok=True)
@@ -102,7 +126,16 @@ def copy_project(target: Path) -> Path:
 
 
 def git(root: Path, *args: str) -> str:
-    command = ["git", "-c", "user.name=Test", "-c", "user.email=test@example.invalid", "-c", "commit.gpgsign=false", *args]
+    command = [
+        "git",
+        "-c",
+        "user.name=Test",
+        "-c",
+        "user.email=test@example.invalid",
+        "-c",
+        "commit.gpgsign=false",
+        *args,
+    ]
     return subprocess.run(command, cwd=root, capture_output=True, text=True, check=True).stdout.strip()
 
 
@@ -120,7 +153,11 @@ def casebook(root: Path, *args: str, env: dict[str, str] | None = None) -> subpr
     """Run the command line on the project at ``root`` and capture what it prints."""
     return subprocess.run(
         [sys.executable, "-m", "casebook", "--root", str(root), *args],
-        capture_output=True, text=True, check=False, timeout=900, env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
+        env={**os.environ, **(env or {})},
     )
 
 
@@ -222,8 +259,9 @@ def fictional_project(tmp_path_factory) -> Path:
     config = root / "_config.yml"
     text = config.read_text(encoding="utf-8")
     assert "\n  config:\n" in text
-    config.write_text(text.replace("\n  config:\n", "\n  config:\n    casebook_search_part_pages: 1\n", 1),
-                      encoding="utf-8")
+    config.write_text(
+        text.replace("\n  config:\n", "\n  config:\n    casebook_search_part_pages: 1\n", 1), encoding="utf-8"
+    )
     published_site(root)
     return root
 
@@ -247,8 +285,15 @@ def copy_built_project(project: Path, target: Path) -> Path:
 # Modules that use these fixtures define a module-scoped ``site`` fixture: the built site.
 
 CHROMIUM = os.environ.get("CASEBOOK_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
@@ -297,11 +342,17 @@ def open_page(browser, server, path, width=1280, height=800):
     context = browser.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
     problems: list[str] = []
-    page.on("console", lambda message: problems.append(f"console {message.type}: {message.text}")
-            if message.type in ("error", "warning") else None)
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(f"console {message.type}: {message.text}") if message.type in ("error", "warning") else None
+        ),
+    )
     page.on("pageerror", lambda error: problems.append(f"JavaScript: {error}"))
     page.on("requestfailed", lambda request: problems.append(f"misslyckad begäran: {request.url}"))
-    page.on("response", lambda response: problems.append(f"HTTP {response.status}: {response.url}")
-            if response.status >= 400 else None)
+    page.on(
+        "response",
+        lambda response: problems.append(f"HTTP {response.status}: {response.url}") if response.status >= 400 else None,
+    )
     page.goto(f"{server}/{path}", wait_until="networkidle")
     return context, page, problems

@@ -25,8 +25,14 @@ from rdflib.namespace import DCTERMS, SKOS
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 REFERENCE = Path(__file__).resolve().parent / "reference" / "dcat-ap-se"
-VOCABULARIES = ["language.rdf", "file-type.rdf", "frequency.rdf", "data-theme-skos.rdf",
-                "access-right-skos.rdf", "distribution-status-skos.rdf"]
+VOCABULARIES = [
+    "language.rdf",
+    "file-type.rdf",
+    "frequency.rdf",
+    "data-theme-skos.rdf",
+    "access-right-skos.rdf",
+    "distribution-status-skos.rdf",
+]
 SCHEME_CLASSES = {
     "http://publications.europa.eu/resource/authority/language": DCTERMS.LinguisticSystem,
     "http://publications.europa.eu/resource/authority/access-right": DCTERMS.RightsStatement,
@@ -36,11 +42,24 @@ SCHEME_CLASSES = {
     "http://publications.europa.eu/resource/authority/data-theme": SKOS.Concept,
     "http://publications.europa.eu/resource/authority/distribution-status": SKOS.Concept,
 }
-PUBLISHER_TYPES = ["Academia-ScientificOrganisation", "Company", "IndustryConsortium", "LocalAuthority",
-                   "NationalAuthority", "NonGovernmentalOrganisation", "NonProfitOrganisation",
-                   "PrivateIndividual", "RegionalAuthority", "StandardisationBody", "SupraNationalAuthority"]
-TYPED_OBJECTS = [(DCTERMS.conformsTo, DCTERMS.Standard), (DCTERMS.spatial, DCTERMS.Location),
-                 (DCTERMS.license, DCTERMS.LicenseDocument)]
+PUBLISHER_TYPES = [
+    "Academia-ScientificOrganisation",
+    "Company",
+    "IndustryConsortium",
+    "LocalAuthority",
+    "NationalAuthority",
+    "NonGovernmentalOrganisation",
+    "NonProfitOrganisation",
+    "PrivateIndividual",
+    "RegionalAuthority",
+    "StandardisationBody",
+    "SupraNationalAuthority",
+]
+TYPED_OBJECTS = [
+    (DCTERMS.conformsTo, DCTERMS.Standard),
+    (DCTERMS.spatial, DCTERMS.Location),
+    (DCTERMS.license, DCTERMS.LicenseDocument),
+]
 
 
 @dataclass(frozen=True)
@@ -102,9 +121,16 @@ def validate_graph(data: Graph) -> list[Result]:
         path, constraint = str(report.value(node, SH.resultPath)), str(report.value(node, SH.sourceConstraintComponent))
         if (path, constraint) in ignored:
             continue
-        results.append(Result(str(report.value(node, SH.resultSeverity)).split("#")[-1], path, constraint.split("#")[-1],
-                              str(report.value(node, SH.focusNode)), str(report.value(node, SH.value) or ""),
-                              str(report.value(node, SH.resultMessage))))
+        results.append(
+            Result(
+                str(report.value(node, SH.resultSeverity)).split("#")[-1],
+                path,
+                constraint.split("#")[-1],
+                str(report.value(node, SH.focusNode)),
+                str(report.value(node, SH.value) or ""),
+                str(report.value(node, SH.resultMessage)),
+            )
+        )
     return sorted(results, key=lambda r: (r.path, r.focus, r.constraint))
 
 

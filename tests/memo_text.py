@@ -38,8 +38,12 @@ def pdf_spans(data: bytes) -> list[tuple[int, str, float, str]]:
     """Each piece of text the PDF shows: (page index, text stripped, x where it starts, font name)."""
     spans = []
     for index, page in enumerate(PdfReader(io.BytesIO(data)).pages):
+
         def visit(text, cm, tm, font, size, index=index):
             if text.strip():
-                spans.append((index, text.strip(), cm[4] + tm[4] * cm[0], str(font.get("/BaseFont", "")) if font else ""))
+                spans.append(
+                    (index, text.strip(), cm[4] + tm[4] * cm[0], str(font.get("/BaseFont", "")) if font else "")
+                )
+
         page.extract_text(visitor_text=visit)
     return spans

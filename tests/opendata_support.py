@@ -20,8 +20,14 @@ GIVING360 = REFERENCE / "360giving-1.4.3"
 PACKAGE_SCHEMA = json.loads((GIVING360 / "360-giving-package-schema.json").read_text(encoding="utf-8"))
 GRANT_SCHEMA = json.loads((GIVING360 / "360-giving-schema.json").read_text(encoding="utf-8"))
 
-PUBLISHER = Publisher(name="Region Dalarna", organisation_number="232100-0180", contact_email="oppnadata@example.invalid",
-                      site_url="https://data.example.invalid/casebook/", grant_id_prefix="360G-fiktiv", org_id_scheme="SE-ON")
+PUBLISHER = Publisher(
+    name="Region Dalarna",
+    organisation_number="232100-0180",
+    contact_email="oppnadata@example.invalid",
+    site_url="https://data.example.invalid/casebook/",
+    grant_id_prefix="360G-fiktiv",
+    org_id_scheme="SE-ON",
+)
 MODIFIED = dt.datetime(2099, 3, 1, 12, 0, tzinfo=dt.UTC)
 
 
@@ -35,9 +41,12 @@ def validator_360giving() -> jsonschema.Validator:
     as JSON Schema Draft 2020-12 with format checking: the schemas' own ``$schema`` is not the
     canonical draft URI, so the draft is chosen here rather than read from them."""
     grant_url = PACKAGE_SCHEMA["properties"]["grants"]["items"]["$ref"]
-    registry = Registry().with_resource(grant_url, Resource.from_contents(GRANT_SCHEMA, default_specification=DRAFT202012))
-    return jsonschema.Draft202012Validator(PACKAGE_SCHEMA, registry=registry,
-                                           format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+    registry = Registry().with_resource(
+        grant_url, Resource.from_contents(GRANT_SCHEMA, default_specification=DRAFT202012)
+    )
+    return jsonschema.Draft202012Validator(
+        PACKAGE_SCHEMA, registry=registry, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
 
 
 def codelist(name: str) -> set[str]:

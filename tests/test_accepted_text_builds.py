@@ -39,9 +39,37 @@ PUBLISHER = "Region Jämtland Härjedalen"  # data/reference/publisher.yaml
 SHOWN = [chr(code) for first, last in SHOWN_RANGES for code in range(first, last + 1)]
 # Hand-picked: markup of every output format, spreadsheet formulas, right-to-left text,
 # combining marks, ligatures, characters outside the Basic Multilingual Plane.
-NASTY = ["=1+1", "@SUM(A1)", "-2+3", "+46 10", "<script>alert(1)</script>", "{glue:text}`x`", "$$x$$", "*fet* _kursiv_",
-         "#pagebreak()", "\\", "`", "]]>", "&amp;", "\"citat\"", "'", "שלום עולם", "e\u0301", "ﬁ", "Ω≈ç√∫", "\u00a0",
-         "Åsa Öberg–Ärlig", "% 100", "a" * 500, "𝐀𝔄", "⟨⟩", "\ufb01\ufb02", "ı̇", "ŉ", "\u0345"]
+NASTY = [
+    "=1+1",
+    "@SUM(A1)",
+    "-2+3",
+    "+46 10",
+    "<script>alert(1)</script>",
+    "{glue:text}`x`",
+    "$$x$$",
+    "*fet* _kursiv_",
+    "#pagebreak()",
+    "\\",
+    "`",
+    "]]>",
+    "&amp;",
+    '"citat"',
+    "'",
+    "שלום עולם",
+    "e\u0301",
+    "ﬁ",
+    "Ω≈ç√∫",
+    "\u00a0",
+    "Åsa Öberg–Ärlig",
+    "% 100",
+    "a" * 500,
+    "𝐀𝔄",
+    "⟨⟩",
+    "\ufb01\ufb02",
+    "ı̇",
+    "ŉ",
+    "\u0345",
+]
 # A third of the drawn cases hold any Unicode in their text (check refuses most of them), a
 # third any number (drawn apart, so that any text meets valid numbers); the others only what
 # check accepts, so that the writers get many cases to write.
@@ -49,13 +77,16 @@ ANY = {
     "text": st.one_of(st.text(min_size=1, max_size=30), st.sampled_from(NASTY)),
     "amount": st.integers(min_value=-5, max_value=10**11),
     "share": st.decimals(min_value=Decimal("-1"), max_value=Decimal("101"), places=4),
-    "indicator": st.one_of(st.integers(min_value=-1, max_value=10**13),
-                           st.decimals(min_value=0, max_value=Decimal(10**13), places=5)),
+    "indicator": st.one_of(
+        st.integers(min_value=-1, max_value=10**13), st.decimals(min_value=0, max_value=Decimal(10**13), places=5)
+    ),
 }
 VISIBLE = [character for character in SHOWN if not character.isspace()]
 ACCEPTED = {
-    "text": st.one_of(st.tuples(st.sampled_from(VISIBLE), st.text(st.sampled_from(SHOWN), max_size=40)).map("".join),
-                      st.sampled_from(NASTY)),
+    "text": st.one_of(
+        st.tuples(st.sampled_from(VISIBLE), st.text(st.sampled_from(SHOWN), max_size=40)).map("".join),
+        st.sampled_from(NASTY),
+    ),
     "amount": st.integers(min_value=1, max_value=10**10),
     "share": st.decimals(min_value=Decimal("0.0001"), max_value=Decimal("100"), places=4),
     "indicator": st.decimals(min_value=0, max_value=Decimal(10**12), places=4),
@@ -67,7 +98,9 @@ class _NoAliases(yaml.SafeDumper):
         return True
 
 
-_NoAliases.add_representer(Decimal, lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:float", str(value)))
+_NoAliases.add_representer(
+    Decimal, lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:float", str(value))
+)
 
 
 def _texts_replaced(node, text, replacements: dict[str, str], parent: str = ""):
@@ -75,8 +108,12 @@ def _texts_replaced(node, text, replacements: dict[str, str], parent: str = ""):
     replacements, so the decision-maker still names its line of the financing plan and an
     outcome its indicator."""
     if isinstance(node, dict):
-        return {key: value if key in KEPT or (key, parent) == ("kind", "financing_plan")
-                else _texts_replaced(value, text, replacements, key) for key, value in node.items()}
+        return {
+            key: value
+            if key in KEPT or (key, parent) == ("kind", "financing_plan")
+            else _texts_replaced(value, text, replacements, key)
+            for key, value in node.items()
+        }
     if isinstance(node, list):
         return [_texts_replaced(item, text, replacements, parent) for item in node]
     if isinstance(node, str) and node not in KEPT_VALUES:
@@ -120,7 +157,11 @@ def _run_the_cells(case_path: Path) -> list[str]:
         with contextlib.redirect_stdout(io.StringIO()):  # glue_all() displays outside a kernel
             lines = cell.source.strip().splitlines()
             exec("\n".join(lines[:-1]), namespace)  # the repository's own template
-            value = eval(lines[-1], namespace) if lines and not lines[-1].startswith(("report.glue_all", "import", "from")) else None
+            value = (
+                eval(lines[-1], namespace)
+                if lines and not lines[-1].startswith(("report.glue_all", "import", "from"))
+                else None
+            )
         for method in ("_repr_html_", "_repr_svg_", "_repr_markdown_"):
             if value is not None and hasattr(value, method):
                 shown.append(json.dumps(getattr(value, method)()))
@@ -155,10 +196,18 @@ def test_whatever_check_accepts_every_writer_writes(tmp_path_factory, reference)
         (source / "_config.yml").parent.mkdir()
         shutil.copy2(REPO / "_config.yml", source / "_config.yml")
         change = {"commit": "abc1234", "date": "2017-03-01", "message": "x", "fields": ["title"]}
-        pages.write_generated(source, [evaluated], folder / "verification.json", {evaluated.case.id: "0" * 64},
-                              publisher, {evaluated.case.id: [change]})
+        pages.write_generated(
+            source,
+            [evaluated],
+            folder / "verification.json",
+            {evaluated.case.id: "0" * 64},
+            publisher,
+            {evaluated.case.id: [change]},
+        )
         assert (source / pages.GENERATED / "extra" / pages.FEED_FILE).read_bytes().startswith(b"<?xml")
-        written = write_open_data(folder / "data", [evaluated], actors, agencies=agencies, publisher=publisher, as_of=as_of_date())
+        written = write_open_data(
+            folder / "data", [evaluated], actors, agencies=agencies, publisher=publisher, as_of=as_of_date()
+        )
         assert {p.name for p in written} >= {"beslut.csv", "medfinansiering.xlsx", "360giving.json", "katalog.rdf"}
         memo = write_memo(evaluated, folder / "memo", REFERENCE_DIR)
         assert memo.pdf.read_bytes().startswith(b"%PDF") and memo.docx.stat().st_size
@@ -184,7 +233,13 @@ def test_a_nasty_but_valid_case_builds_and_its_page_shows_it_literally(tmp_path)
     title = evaluate_case(NASTY_CASE, REFERENCE_DIR, as_of=as_of_date()).case.title
     assert page.find("h1").get_text().startswith(title)
     shown = page.find("main").get_text(" ")
-    for literal in ("Region Gävleborg ⟨שלום⟩", "Ŋiillas Áilu Čáhppes", "=1+1 @SUM(A1)", "{{ villkor }}", "Underlag 𝔄 ש"):
+    for literal in (
+        "Region Gävleborg ⟨שלום⟩",
+        "Ŋiillas Áilu Čáhppes",
+        "=1+1 @SUM(A1)",
+        "{{ villkor }}",
+        "Underlag 𝔄 ש",
+    ):
         assert literal in shown, literal
     for download in ("memo/fiktiv-tecken.pdf", "memo/fiktiv-tecken.docx", "rapport/fiktiv-tecken.pdf"):
         assert (site / download).read_bytes()[:2] in (b"%P", b"PK"), download

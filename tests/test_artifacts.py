@@ -54,7 +54,9 @@ def test_the_package_code_is_named_within_the_package(tmp_path):
     (package / "__pycache__" / "x.py").write_text("")
     (package / "notes.txt").write_text("")
     assert [name for name, _ in artifacts.package_code(package)] == [
-        "casebook/__init__.py", "casebook/render/templates/memo.typ", "casebook/search_parts.js",
+        "casebook/__init__.py",
+        "casebook/render/templates/memo.typ",
+        "casebook/search_parts.js",
     ]
 
 

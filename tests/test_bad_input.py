@@ -51,8 +51,13 @@ def test_bad_case_file(tmp_path, capsys, name):
 
 def test_a_very_large_file(tmp_path, capsys):
     huge = tmp_path / "bad-huge-file.yaml"
-    huge.write_text(SPIN_PATH.read_text(encoding="utf-8").replace("id: rjh-2025-spin", "id: bad-huge-file")
-                    + "# " + "x" * 1_100_000 + "\n", encoding="utf-8")
+    huge.write_text(
+        SPIN_PATH.read_text(encoding="utf-8").replace("id: rjh-2025-spin", "id: bad-huge-file")
+        + "# "
+        + "x" * 1_100_000
+        + "\n",
+        encoding="utf-8",
+    )
     root = _project_with(tmp_path, huge)
     _assert_clear_error(capsys, root, "(hela filen)", "största tillåtna", "bad-huge-file.yaml")
 
@@ -61,13 +66,17 @@ def test_two_files_with_the_same_case_id(tmp_path, capsys):
     copy = tmp_path / "rjh-2025-spin-kopia.yaml"
     copy.write_text(SPIN_PATH.read_text(encoding="utf-8"), encoding="utf-8")  # still says id: rjh-2025-spin
     root = _project_with(tmp_path, SPIN_PATH, copy)
-    _assert_clear_error(capsys, root, "id", "'rjh-2025-spin' finns redan i rjh-2025-spin.yaml", "rjh-2025-spin-kopia.yaml")
+    _assert_clear_error(
+        capsys, root, "id", "'rjh-2025-spin' finns redan i rjh-2025-spin.yaml", "rjh-2025-spin-kopia.yaml"
+    )
 
 
 @pytest.mark.parametrize("suffix", [".yml", ".YAML"])
 def test_a_case_file_with_another_yaml_suffix_is_named_not_ignored(tmp_path, capsys, suffix):
     other = tmp_path / f"fiktiv-annan{suffix}"
-    other.write_text(SPIN_PATH.read_text(encoding="utf-8").replace("id: rjh-2025-spin", "id: fiktiv-annan"), encoding="utf-8")
+    other.write_text(
+        SPIN_PATH.read_text(encoding="utf-8").replace("id: rjh-2025-spin", "id: fiktiv-annan"), encoding="utf-8"
+    )
     root = _project_with(tmp_path, SPIN_PATH, other)
     _assert_clear_error(capsys, root, "(filnamn)", "byt namn till fiktiv-annan.yaml", f"fiktiv-annan{suffix}")
     assert main(["--root", str(root), "check"]) == 2
@@ -102,8 +111,12 @@ def test_no_case_files_at_all(tmp_path, capsys):
 def test_a_case_file_linking_outside_the_project_is_refused_and_not_read(tmp_path, capsys):
     outside = tmp_path / "elsewhere" / "hemlig.yaml"
     outside.parent.mkdir()
-    outside.write_text(SPIN_PATH.read_text(encoding="utf-8").replace("id: rjh-2025-spin", "id: fiktiv-lank")
-                       .replace("SPIN – Strategisk Planering i Norr", "HEMLIG TITEL"), encoding="utf-8")
+    outside.write_text(
+        SPIN_PATH.read_text(encoding="utf-8")
+        .replace("id: rjh-2025-spin", "id: fiktiv-lank")
+        .replace("SPIN – Strategisk Planering i Norr", "HEMLIG TITEL"),
+        encoding="utf-8",
+    )
     root = _project_with(tmp_path, SPIN_PATH)
     (root / "data" / "cases" / "fiktiv-lank.yaml").symlink_to(outside)
     inside = root / "data" / "cases" / "fiktiv-inne.yaml"  # a link within the project is an ordinary file
@@ -150,16 +163,25 @@ def test_long_values_and_keys_are_never_echoed_whole(tmp_path, capsys):
 
 def test_a_number_of_thousands_of_digits_is_refused_without_a_traceback(tmp_path, capsys):
     long = tmp_path / "bad-digits.yaml"
-    long.write_text(SPIN_PATH.read_text(encoding="utf-8").replace("id: rjh-2025-spin", "id: bad-digits")
-                    .replace("amount_applied_for: 749999", "amount_applied_for: " + "9" * 5000), encoding="utf-8")
-    _assert_clear_error(capsys, _project_with(tmp_path, long), "rad 37, kolumn 21", "talet har 5000 siffror", "bad-digits.yaml")
+    long.write_text(
+        SPIN_PATH.read_text(encoding="utf-8")
+        .replace("id: rjh-2025-spin", "id: bad-digits")
+        .replace("amount_applied_for: 749999", "amount_applied_for: " + "9" * 5000),
+        encoding="utf-8",
+    )
+    _assert_clear_error(
+        capsys, _project_with(tmp_path, long), "rad 37, kolumn 21", "talet har 5000 siffror", "bad-digits.yaml"
+    )
 
 
 def test_an_escape_sequence_is_never_printed_raw(tmp_path, capsys):
     root = _project_with(tmp_path, BAD / "bad-escape-sequence.yaml")
     (root / "data" / "cases" / "bad-escape-sequence.yaml").write_text(
-        (BAD / "bad-escape-sequence.yaml").read_text(encoding="utf-8").replace("id: bad-escape-sequence", 'id: "x\\e[31m"'),
-        encoding="utf-8")
+        (BAD / "bad-escape-sequence.yaml")
+        .read_text(encoding="utf-8")
+        .replace("id: bad-escape-sequence", 'id: "x\\e[31m"'),
+        encoding="utf-8",
+    )
     assert main(["--root", str(root), "check"]) == 2
     err = capsys.readouterr().err
     assert "\x1b" not in err and "<U+001B>" in err

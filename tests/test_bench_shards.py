@@ -13,9 +13,12 @@ def _row(scenario: str, wall: float, executed: int | None = None) -> Measurement
 
 def test_sharding_pays_from_the_n_where_the_saved_execution_exceeds_a_shards_fixed_cost():
     results = [
-        _row("ours, cold", 100.0, 100), _row("ours, no change", 2.0, 0),
-        _row("ours, one case file changed", 5.0, 1), _row("ours, template changed", 100.0, 100),
-        _row(shard_scenario(1, 2), 45.0, 50), _row(shard_scenario(2, 2), 37.0, 40),
+        _row("ours, cold", 100.0, 100),
+        _row("ours, no change", 2.0, 0),
+        _row("ours, one case file changed", 5.0, 1),
+        _row("ours, template changed", 100.0, 100),
+        _row(shard_scenario(1, 2), 45.0, 50),
+        _row(shard_scenario(2, 2), 37.0, 40),
         _row(assemble_scenario(2), 20.0, 0),
     ]
     shards = ratios(results)["shards N=100"]

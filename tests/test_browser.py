@@ -35,8 +35,16 @@ def _plain(text: str) -> str:
     """Text as a reader reads it: without the soft hyphens the build puts into long words."""
     return text.replace("\N{SOFT HYPHEN}", "")
 
-MAIN_PAGES = ["book/index.html", "book/cases/rjh-2025-spin.html", "book/rules.html", "book/portfolio.html",
-              "book/open_data.html", "book/case_list.html", "book/accessibility.html"]
+
+MAIN_PAGES = [
+    "book/index.html",
+    "book/cases/rjh-2025-spin.html",
+    "book/rules.html",
+    "book/portfolio.html",
+    "book/open_data.html",
+    "book/case_list.html",
+    "book/accessibility.html",
+]
 
 
 @pytest.fixture(scope="module")
@@ -64,14 +72,16 @@ def test_case_text_is_shown_literally(page, server):
     heading = _plain(page.locator("main h1").first.inner_text())
     assert heading.startswith("FIKTIVT <script>window.__pwned = 1</script> {{ ersattning }} |sub| **fet**")
     text = _plain(page.locator("main").inner_text())
-    for literal in ("<script>window.__pwned = 'applicant'</script>Region Gävleborg",
-                    "<img src=\"x\" onerror=\"window.__pwned = 'summary'\">",
-                    "```{raw} html",
-                    "{sub-ref}`today`",
-                    "$x^2$ <b>fet</b> & &amp; `kod`",
-                    "[länk](javascript:window.__pwned='reference')",
-                    "{{ villkor }}",
-                    "<script>window.__pwned = 'assessment'</script>"):
+    for literal in (
+        "<script>window.__pwned = 'applicant'</script>Region Gävleborg",
+        '<img src="x" onerror="window.__pwned = \'summary\'">',
+        "```{raw} html",
+        "{sub-ref}`today`",
+        "$x^2$ <b>fet</b> & &amp; `kod`",
+        "[länk](javascript:window.__pwned='reference')",
+        "{{ villkor }}",
+        "<script>window.__pwned = 'assessment'</script>",
+    ):
         assert literal in text, literal
     assert page.locator("main a[href^='javascript']").count() == 0
     assert page.locator("main img[src='x'], main img[src^='https://example.invalid']").count() == 0
@@ -167,10 +177,15 @@ def test_every_page_links_the_accessibility_statement(site):
 def test_the_accessibility_statement_has_the_required_sections(site):
     soup = BeautifulSoup((site / "book" / "accessibility.html").read_text(encoding="utf-8"), "html.parser")
     headings = [_plain(h.get_text(" ", strip=True)).rstrip("#").strip() for h in soup.select("main h2, main h3")]
-    for required in ("Hur tillgänglig är webbplatsen?", "Vad kan du göra om du inte kan använda delar av webbplatsen?",
-                     "Rapportera brister i webbplatsens tillgänglighet", "Tillsyn",
-                     "Teknisk information om webbplatsens tillgänglighet", "Innehåll som inte är tillgängligt",
-                     "Hur vi testat webbplatsen"):
+    for required in (
+        "Hur tillgänglig är webbplatsen?",
+        "Vad kan du göra om du inte kan använda delar av webbplatsen?",
+        "Rapportera brister i webbplatsens tillgänglighet",
+        "Tillsyn",
+        "Teknisk information om webbplatsens tillgänglighet",
+        "Innehåll som inte är tillgängligt",
+        "Hur vi testat webbplatsen",
+    ):
         assert any(h.startswith(required) for h in headings), required
     assert soup.select_one("main a[href='https://www.digg.se/tdosanmalan']") is not None
     text = _plain(soup.find("main").get_text(" ", strip=True))
@@ -208,14 +223,19 @@ def test_spin_verdict_is_on_the_first_screen(browser, server, width, height):
     box = verdict.bounding_box()
     assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= height, box
     text = _plain(verdict.inner_text())
-    for expected in (f"12,10{NBSP}%", f"750{NBSP}000{NBSP}kr", "Förslag till beslut",
-                     f"Avvikelse att granska: Maxbeloppet 750{NBSP}000{NBSP}kr är 1{NBSP}kr högre än sökt belopp",
-                     "Bedömning saknas: 6 § förordning (2003:596)"):
+    for expected in (
+        f"12,10{NBSP}%",
+        f"750{NBSP}000{NBSP}kr",
+        "Förslag till beslut",
+        f"Avvikelse att granska: Maxbeloppet 750{NBSP}000{NBSP}kr är 1{NBSP}kr högre än sökt belopp",
+        "Bedömning saknas: 6 § förordning (2003:596)",
+    ):
         assert expected in text, expected
     # Nothing but the page title comes before the verdict in the article.
     before = page.evaluate(
         "() => { const v = document.querySelector('main .casebook-verdict'); const h = document.querySelector('main article.bd-article h1');"
-        " const r = document.createRange(); r.setStartAfter(h); r.setEndBefore(v); return r.toString().trim(); }")
+        " const r = document.createRange(); r.setStartAfter(h); r.setEndBefore(v); return r.toString().trim(); }"
+    )
     assert before == ""
     context.close()
 
@@ -230,18 +250,64 @@ def test_a_verdict_flag_leads_to_its_rule_row(page, server):
 
 # --- Every page type: Swedish, no errors, no sideways scrolling --------------------------
 
-PAGE_TYPES = ["index.html", "book/index.html", SPIN, "book/cases/fiktiv-injektion.html", "book/case_list.html",
-              "book/portfolio.html", "book/rules.html", "book/method.html", "book/case_format.html",
-              "book/open_data.html", "book/verification.html", "book/accessibility.html", "search.html",
-              "genindex.html", "book/organisationer/region-jamtland-harjedalen.html"]
+PAGE_TYPES = [
+    "index.html",
+    "book/index.html",
+    SPIN,
+    "book/cases/fiktiv-injektion.html",
+    "book/case_list.html",
+    "book/portfolio.html",
+    "book/rules.html",
+    "book/method.html",
+    "book/case_format.html",
+    "book/open_data.html",
+    "book/verification.html",
+    "book/accessibility.html",
+    "search.html",
+    "genindex.html",
+    "book/organisationer/region-jamtland-harjedalen.html",
+]
 # Interface text of Sphinx and its themes when it is not translated: phrases found anywhere,
 # and short words that are English only as a whole label.
-ENGLISH_PHRASES = ["Skip to main content", "Search this book", "Search the docs", "Back to top", "Link to this",
-                   "Color mode", "Site navigation", "Toggle", "Copyright", "next page", "previous page",
-                   "System Settings", "Version warning", "On this page", "Section Navigation", "Please activate",
-                   "Print to PDF", "Download this page", "Fullscreen", "Copy to clipboard", "Search Results"]
-ENGLISH_LABELS = {"Main", "Page", "Light", "Dark", "Search", "Contents", "Copy", "Copied!", "Download", "Home",
-                  "next", "previous", "Breadcrumb", "Announcement"}
+ENGLISH_PHRASES = [
+    "Skip to main content",
+    "Search this book",
+    "Search the docs",
+    "Back to top",
+    "Link to this",
+    "Color mode",
+    "Site navigation",
+    "Toggle",
+    "Copyright",
+    "next page",
+    "previous page",
+    "System Settings",
+    "Version warning",
+    "On this page",
+    "Section Navigation",
+    "Please activate",
+    "Print to PDF",
+    "Download this page",
+    "Fullscreen",
+    "Copy to clipboard",
+    "Search Results",
+]
+ENGLISH_LABELS = {
+    "Main",
+    "Page",
+    "Light",
+    "Dark",
+    "Search",
+    "Contents",
+    "Copy",
+    "Copied!",
+    "Download",
+    "Home",
+    "next",
+    "previous",
+    "Breadcrumb",
+    "Announcement",
+}
 INTERFACE_TEXT = """() => {
   const found = [document.body.innerText, document.title];
   for (const element of document.querySelectorAll('*')) {
@@ -259,8 +325,10 @@ def test_no_english_interface_text(browser, server, path):
     context, page, _ = _open(browser, server, path)
     texts = page.evaluate(INTERFACE_TEXT)
     context.close()
-    english = sorted({phrase for phrase in ENGLISH_PHRASES for text in texts if phrase in text}
-                     | {text for text in texts if text.strip() in ENGLISH_LABELS})
+    english = sorted(
+        {phrase for phrase in ENGLISH_PHRASES for text in texts if phrase in text}
+        | {text for text in texts if text.strip() in ENGLISH_LABELS}
+    )
     assert english == []
 
 
@@ -314,7 +382,10 @@ def test_printed_spin_page_holds_every_evidence_and_every_hash(browser, server, 
     printed = _flat("".join(pages))
     # On paper too the verdict opens the document, flags included.
     first_page = _flat(pages[0])
-    assert _flat(f"Förslag till beslut (inte beslutat ännu): Region Jämtland Härjedalen föreslås bevilja 12,10{NBSP}%") in first_page
+    assert (
+        _flat(f"Förslag till beslut (inte beslutat ännu): Region Jämtland Härjedalen föreslås bevilja 12,10{NBSP}%")
+        in first_page
+    )
     assert _flat("Bedömning saknas: 6 §") in first_page
     evaluated = evaluate_case(site.parents[1] / "data" / "cases" / "rjh-2025-spin.yaml", as_of=as_of_date())
     missing = [r.rule.id for r in evaluated.results if _flat(r.evidence) not in printed]
@@ -342,7 +413,9 @@ def test_the_downloadable_case_file_has_the_hash_of_the_audit_trail(site):
 
 
 def test_the_case_page_links_its_source_document(site):
-    link = next(a for a in _spin_soup(site).select("main a[href]") if _plain(a.get_text()).startswith("Tjänsteskrivelse"))
+    link = next(
+        a for a in _spin_soup(site).select("main a[href]") if _plain(a.get_text()).startswith("Tjänsteskrivelse")
+    )
     memo = (site / "book" / "cases" / link["href"]).resolve()
     assert memo.is_relative_to(site) and "Medfinansiering till projekt SPIN" in memo.read_text(encoding="utf-8")
 

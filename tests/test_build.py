@@ -38,7 +38,6 @@ pytestmark = pytest.mark.e2e
 NBSP = "\N{NO-BREAK SPACE}"
 
 
-
 def page_text(path: Path) -> str:
     """The main text of a page as a reader reads it: without the soft hyphens of long words."""
     soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
@@ -56,8 +55,15 @@ def spin_page(site) -> Path:
 
 
 def test_site_has_start_page_case_list_method_and_rules(site):
-    for page in ("index.html", "book/index.html", "book/case_list.html", "book/method.html", "book/rules.html",
-                 "book/case_format.html", "book/cases/rjh-2025-spin.html"):
+    for page in (
+        "index.html",
+        "book/index.html",
+        "book/case_list.html",
+        "book/method.html",
+        "book/rules.html",
+        "book/case_format.html",
+        "book/cases/rjh-2025-spin.html",
+    ):
         assert (site / page).is_file(), page
     html = (site / "book" / "index.html").read_text(encoding="utf-8")
     assert '<html lang="sv"' in html
@@ -70,8 +76,12 @@ def test_the_one_search_is_pagefinds_and_no_page_loads_an_index_of_sphinx(site):
     pages = sorted(site.rglob("*.html"))
     assert len(pages) > 10
     for page in pages:
-        scripts = {s.get("src", "") for s in BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").select("script")}
-        loaded = {name for name in ("searchindex.js", "searchtools.js", "language_data.js") if any(name in s for s in scripts)}
+        scripts = {
+            s.get("src", "") for s in BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").select("script")
+        }
+        loaded = {
+            name for name in ("searchindex.js", "searchtools.js", "language_data.js") if any(name in s for s in scripts)
+        }
         assert not loaded, (page.relative_to(site).as_posix(), loaded)
     search = BeautifulSoup((site / "search.html").read_text(encoding="utf-8"), "html.parser")
     assert search.select_one("#webbplatssok[data-casebook-search]") is not None
@@ -81,9 +91,19 @@ def test_the_one_search_is_pagefinds_and_no_page_loads_an_index_of_sphinx(site):
 
 def test_spin_page_shows_the_decision_figures(spin_page):
     text = page_text(spin_page)
-    for figure in (f"6{NBSP}200{NBSP}285{NBSP}kr", f"12,10{NBSP}%", f"750{NBSP}000{NBSP}kr", f"6{NBSP}198{NBSP}347{NBSP}kr",
-                   f"12,0962{NBSP}%", f"750{NBSP}234{NBSP}kr", f"3{NBSP}000{NBSP}000{NBSP}kr", f"48,38{NBSP}%",
-                   f"950{NBSP}286{NBSP}kr", "2025-11-03", "2027-09-30"):
+    for figure in (
+        f"6{NBSP}200{NBSP}285{NBSP}kr",
+        f"12,10{NBSP}%",
+        f"750{NBSP}000{NBSP}kr",
+        f"6{NBSP}198{NBSP}347{NBSP}kr",
+        f"12,0962{NBSP}%",
+        f"750{NBSP}234{NBSP}kr",
+        f"3{NBSP}000{NBSP}000{NBSP}kr",
+        f"48,38{NBSP}%",
+        f"950{NBSP}286{NBSP}kr",
+        "2025-11-03",
+        "2027-09-30",
+    ):
         assert figure in text, figure
 
 
@@ -103,7 +123,15 @@ def test_spin_page_has_captioned_tables_and_charts_with_alt_text(spin_page):
 
 def test_spin_page_hides_code_and_the_parameters_cell(spin_page):
     html = spin_page.read_text(encoding="utf-8")
-    for code in ("case_path =", "case_id =", "as_of =", "audit = ", "prepare(case_path or case_id", "report.facts_table()", "glue_all()"):
+    for code in (
+        "case_path =",
+        "case_id =",
+        "as_of =",
+        "audit = ",
+        "prepare(case_path or case_id",
+        "report.facts_table()",
+        "glue_all()",
+    ):
         assert code not in html, code
 
 
@@ -160,8 +188,12 @@ def test_downloadable_notebook_keeps_code_and_no_machine_paths(site):
 def test_a_bad_case_file_stops_the_build_before_anything_runs(tmp_path):
     root = copy_project(tmp_path / "repo")
     bad = root / "data" / "cases" / "fiktiv-fel.yaml"
-    bad.write_text(SPIN_PATH.read_text(encoding="utf-8").replace("id: rjh-2025-spin", "id: fiktiv-fel")
-                   .replace("amount: 950286", "amount: nio"), encoding="utf-8")
+    bad.write_text(
+        SPIN_PATH.read_text(encoding="utf-8")
+        .replace("id: rjh-2025-spin", "id: fiktiv-fel")
+        .replace("amount: 950286", "amount: nio"),
+        encoding="utf-8",
+    )
     completed = casebook(root, "build")
     assert completed.returncode == 2
     assert "fiktiv-fel.yaml" in completed.stderr and "financing_plan, post 4, amount" in completed.stderr
@@ -173,11 +205,14 @@ def test_a_bad_case_file_stops_the_build_before_anything_runs(tmp_path):
 def test_a_failing_case_is_named_the_others_run_and_nothing_is_published(tmp_path):
     root = copy_project(tmp_path / "repo")
     failing = root / "data" / "cases" / "fiktiv-kraschar.yaml"
-    failing.write_text(SPIN_PATH.read_text(encoding="utf-8").replace("id: rjh-2025-spin", "id: fiktiv-kraschar"),
-                       encoding="utf-8")
+    failing.write_text(
+        SPIN_PATH.read_text(encoding="utf-8").replace("id: rjh-2025-spin", "id: fiktiv-kraschar"), encoding="utf-8"
+    )
     template = root / "notebooks" / "case_report.ipynb"
     notebook = nbformat.read(template, as_version=4)
-    notebook.cells.append(nbformat.v4.new_code_cell('if "kraschar" in case_path:\n    raise RuntimeError("avsiktligt fel")'))
+    notebook.cells.append(
+        nbformat.v4.new_code_cell('if "kraschar" in case_path:\n    raise RuntimeError("avsiktligt fel")')
+    )
     nbformat.write(notebook, template)
     previous = root / "_build" / "html"
     previous.mkdir(parents=True)
@@ -206,8 +241,12 @@ def test_check_validates_the_repository_cases():
 def test_spin_page_shows_its_audit_trail(site):
     root = site.parents[1]
     text = page_text(site / "book" / "cases" / "rjh-2025-spin.html")
-    for relative in ("data/cases/rjh-2025-spin.yaml", "notebooks/case_report.ipynb", "casebook/domain/rules/ordinance.py",
-                     "data/reference/regional_actors.yaml"):
+    for relative in (
+        "data/cases/rjh-2025-spin.yaml",
+        "notebooks/case_report.ipynb",
+        "casebook/domain/rules/ordinance.py",
+        "data/reference/regional_actors.yaml",
+    ):
         assert relative in text, relative
     assert hashlib.sha256((root / "data/cases/rjh-2025-spin.yaml").read_bytes()).hexdigest() in text
     assert hashlib.sha256((root / "notebooks/case_report.ipynb").read_bytes()).hexdigest() in text
@@ -242,12 +281,22 @@ def test_open_data_files_download_and_parse(site):
     soup = BeautifulSoup((site / "book" / "open_data.html").read_text(encoding="utf-8"), "html.parser")
     hrefs = {a["href"] for a in soup.select("main a[href]") if "data/" in a["href"]}
     # SPIN is a proposal: no grant, so no 360Giving file (its schema needs at least one grant).
-    assert hrefs == {"../data/beslut.csv", "../data/beslut.json", "../data/beslut.schema.json", "../data/finansieringsplaner.csv",
-                     "../data/finansieringsplaner.json", "../data/finansieringsplaner.schema.json",
-                     "../data/medfinansiering.xlsx", "../data/datapackage.json", "../data/katalog.rdf",
-                     "../data/arendefil.schema.json",
-                     # SPIN records no follow-up: the payments are published with their header and no rows.
-                     "../data/utbetalningar.csv", "../data/utbetalningar.json", "../data/utbetalningar.schema.json"}
+    assert hrefs == {
+        "../data/beslut.csv",
+        "../data/beslut.json",
+        "../data/beslut.schema.json",
+        "../data/finansieringsplaner.csv",
+        "../data/finansieringsplaner.json",
+        "../data/finansieringsplaner.schema.json",
+        "../data/medfinansiering.xlsx",
+        "../data/datapackage.json",
+        "../data/katalog.rdf",
+        "../data/arendefil.schema.json",
+        # SPIN records no follow-up: the payments are published with their header and no rows.
+        "../data/utbetalningar.csv",
+        "../data/utbetalningar.json",
+        "../data/utbetalningar.schema.json",
+    }
     assert not (site / "data" / "360giving.json").exists()
     text = page_text(site / "book" / "open_data.html")
     assert "inget av 1 ärende är ett bidrag som utgivaren har beviljat, så ingen 360Giving-fil publiceras" in text
@@ -255,7 +304,10 @@ def test_open_data_files_download_and_parse(site):
     book = site / "book"
     decisions = list(csv.DictReader(io.StringIO((book / "../data/beslut.csv").read_text(encoding="utf-8"))))
     assert decisions[0]["total_financing_sek"] == "6200285" and decisions[0]["status"] == "proposal"
-    assert len(list(csv.DictReader(io.StringIO((book / "../data/finansieringsplaner.csv").read_text(encoding="utf-8"))))) == 5
+    assert (
+        len(list(csv.DictReader(io.StringIO((book / "../data/finansieringsplaner.csv").read_text(encoding="utf-8")))))
+        == 5
+    )
     assert json.loads((book / "../data/beslut.json").read_text(encoding="utf-8"))[0]["case_id"] == "rjh-2025-spin"
     assert (decisions[0]["follow_up_status"], decisions[0]["follow_up_status_date"]) == ("proposal", "")
     payments = (site / "data" / "utbetalningar.csv").read_text(encoding="utf-8")
@@ -266,7 +318,8 @@ def test_open_data_files_download_and_parse(site):
 def test_no_build_machine_path_anywhere_in_the_site(site):
     build_root = str(site.parents[1])
     offenders = [
-        str(path.relative_to(site)) for path in site.rglob("*")
+        str(path.relative_to(site))
+        for path in site.rglob("*")
         if path.is_file() and build_root.encode() in path.read_bytes()
     ]
     assert offenders == []
@@ -282,7 +335,9 @@ def test_verify_passes_on_a_fresh_build_and_fails_when_an_output_is_altered(refe
 
     published = root / "_build/html/_sources/book/cases/rjh-2025-spin.ipynb"
     notebook = nbformat.read(published, as_version=4)
-    output = next(o for c in notebook.cells if c.cell_type == "code" for o in c.outputs if "text/html" in o.get("data", {}))
+    output = next(
+        o for c in notebook.cells if c.cell_type == "code" for o in c.outputs if "text/html" in o.get("data", {})
+    )
     output["data"]["text/html"] = output["data"]["text/html"].replace("Region", "Regionen", 1)
     nbformat.write(notebook, published)
 
@@ -324,7 +379,8 @@ def test_the_exported_site_is_real_files_that_any_web_server_serves(site, tmp_pa
     assert f"{len(files)} filer" in done.stderr
     assert not [path for path in target.rglob("*") if path.is_symlink()]
     assert sorted(p.relative_to(target) for p in files) == sorted(
-        p.relative_to(site.resolve()) for p in site.resolve().rglob("*") if p.is_file())
+        p.relative_to(site.resolve()) for p in site.resolve().rglob("*") if p.is_file()
+    )
 
     handler = functools.partial(SimpleHTTPRequestHandler, directory=str(target))
     handler.log_message = lambda *args: None

@@ -31,7 +31,9 @@ ROW_IDS = """() => [...document.querySelectorAll('main table.casebook-sortable t
 
 
 def _reports():
-    paths = [REPO / "tests" / "cases" / f"{name}.yaml" for name in FICTIONAL] + [REPO / "data" / "cases" / "rjh-2025-spin.yaml"]
+    paths = [REPO / "tests" / "cases" / f"{name}.yaml" for name in FICTIONAL] + [
+        REPO / "data" / "cases" / "rjh-2025-spin.yaml"
+    ]
     return [evaluate_case(path, REPO / "data" / "reference", as_of=as_of_date()) for path in paths]
 
 
@@ -39,8 +41,15 @@ def test_the_case_table_carries_sort_keys_and_marks_its_sortable_columns():
     table = case_table(_reports())
     assert f":class: casebook-sortable casebook-sortable-{SORTABLE_COLUMNS}" in table
     header = table.split("\n* - ", 1)[1].split("\n* - ", 1)[0]
-    assert header.split("\n  - ")[:SORTABLE_COLUMNS] == ["Datum", "Läge", "Projekt", "Beslutsfattare", "Projektägare", "Belopp"]
-    spin_row = table[table.index('<time datetime="2025-09-09">'):]
+    assert header.split("\n  - ")[:SORTABLE_COLUMNS] == [
+        "Datum",
+        "Läge",
+        "Projekt",
+        "Beslutsfattare",
+        "Projektägare",
+        "Belopp",
+    ]
+    spin_row = table[table.index('<time datetime="2025-09-09">') :]
     assert '<data value="750000">' in spin_row and "</data>" in spin_row
     assert '<time datetime="2017-02-15">' in table and '<data value="410000">' in table
 
@@ -71,8 +80,12 @@ def test_without_javascript_the_list_is_newest_first_without_buttons(browser, se
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     page.goto(f"{server}/{CASE_LIST}")
-    order = [href.removeprefix("cases/").removesuffix(".html") for href in
-             page.locator("main table.casebook-sortable tbody tr td:nth-child(3) a").evaluate_all("as => as.map(a => a.getAttribute('href'))")]
+    order = [
+        href.removeprefix("cases/").removesuffix(".html")
+        for href in page.locator("main table.casebook-sortable tbody tr td:nth-child(3) a").evaluate_all(
+            "as => as.map(a => a.getAttribute('href'))"
+        )
+    ]
     assert order == NEWEST_FIRST
     assert page.locator("main table.casebook-sortable button").count() == 0
     context.close()
@@ -84,8 +97,14 @@ def test_clicking_a_header_sorts_amounts_numerically_and_announces_it(browser, s
     assert page.evaluate(ROW_IDS) == NEWEST_FIRST
     assert _sorted_headers(page) == [["Datum", "descending"]]  # the order the page was written in
     buttons = page.locator("main table.casebook-sortable thead button")
-    assert [_plain(text) for text in buttons.all_inner_texts()] == ["Datum", "Läge", "Projekt", "Beslutsfattare", "Projektägare",
-                                                                    "Belopp"]
+    assert [_plain(text) for text in buttons.all_inner_texts()] == [
+        "Datum",
+        "Läge",
+        "Projekt",
+        "Beslutsfattare",
+        "Projektägare",
+        "Belopp",
+    ]
 
     page.get_by_role("button", name="Belopp", exact=True).click()
     # 400 000 kr (bas, norr: tie kept newest first), 410 000 kr, 750 000 kr. As text, SPIN's
@@ -142,8 +161,10 @@ def test_at_320_px_the_sort_buttons_are_visible_and_nothing_scrolls_sideways(bro
     assert box is not None and box["width"] > 20 and box["x"] >= 0 and box["x"] + box["width"] <= 320
     button.click()
     assert _sorted_headers(page) == [["Beslutsfattare", "ascending"]]
-    makers = [re.sub(r"^Beslutsfattare:\s*", "", text) for text in
-              page.locator("main table.casebook-sortable tbody tr td:nth-child(4)").all_inner_texts()]
+    makers = [
+        re.sub(r"^Beslutsfattare:\s*", "", text)
+        for text in page.locator("main table.casebook-sortable tbody tr td:nth-child(4)").all_inner_texts()
+    ]
     assert makers == sorted(makers)
     assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
     assert problems == []  # checked before axe runs: axe re-fetches stylesheets itself, some by a wrong path
@@ -156,7 +177,9 @@ def test_at_320_px_the_sort_buttons_are_visible_and_nothing_scrolls_sideways(bro
 def test_the_weight_benchmark_measures_a_case_list_of_n_rows():
     # In its own process, as `python -m bench.case_list_weight N` runs: Playwright's sync API
     # refuses to start while this module's browser (another sync session) is open.
-    done = subprocess.run([sys.executable, "-m", "bench.case_list_weight", "3"], cwd=REPO, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.case_list_weight", "3"], cwd=REPO, capture_output=True, text=True, check=False
+    )
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["n"] == 3 and report["rows_in_case_list"] == 3

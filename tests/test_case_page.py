@@ -29,19 +29,29 @@ def test_spin_verdict_states_the_proposal_the_maximum_the_period_and_the_flags()
     verdict = _soup(view.verdict())
     text = verdict.get_text(" ", strip=True)
     assert verdict.p.strong.get_text() == "Förslag till beslut"
-    for expected in ("(inte beslutat ännu): Region Jämtland Härjedalen föreslås bevilja",
-                     f"12,10{NBSP}%", f"dock högst 750{NBSP}000{NBSP}kr", "Anslag 1:1 Regionala utvecklingsåtgärder",
-                     f"Om förslaget beslutas betalas som mest 750{NBSP}000{NBSP}kr ut", "Projekttid 2025-11-03 – 2027-09-30",
-                     "övrig finansiering ordnas enligt ansökan", "RUN/640/2017",
-                     "2 regler kräver uppmärksamhet"):
+    for expected in (
+        "(inte beslutat ännu): Region Jämtland Härjedalen föreslås bevilja",
+        f"12,10{NBSP}%",
+        f"dock högst 750{NBSP}000{NBSP}kr",
+        "Anslag 1:1 Regionala utvecklingsåtgärder",
+        f"Om förslaget beslutas betalas som mest 750{NBSP}000{NBSP}kr ut",
+        "Projekttid 2025-11-03 – 2027-09-30",
+        "övrig finansiering ordnas enligt ansökan",
+        "RUN/640/2017",
+        "2 regler kräver uppmärksamhet",
+    ):
         assert expected in text, expected
     assert "Som mest betalas" not in text and "beviljar" not in text  # a proposal is never worded as decided
     flags = [(a["href"], a.get_text(" ", strip=True)) for a in verdict.select("li a")]
     assert flags == [
-        ("#regel-maxbelopp-mot-sokt-belopp",
-         f"Avvikelse att granska: Maxbeloppet 750{NBSP}000{NBSP}kr är 1{NBSP}kr högre än sökt belopp 749{NBSP}999{NBSP}kr."),
-        ("#regel-6-paragraf-foretagsstod",
-         "Bedömning saknas: 6 § förordning (2003:596), inga åtgärder som omfattas av företagsstödsförordningarna."),
+        (
+            "#regel-maxbelopp-mot-sokt-belopp",
+            f"Avvikelse att granska: Maxbeloppet 750{NBSP}000{NBSP}kr är 1{NBSP}kr högre än sökt belopp 749{NBSP}999{NBSP}kr.",
+        ),
+        (
+            "#regel-6-paragraf-foretagsstod",
+            "Bedömning saknas: 6 § förordning (2003:596), inga åtgärder som omfattas av företagsstödsförordningarna.",
+        ),
     ]
 
 
@@ -57,7 +67,9 @@ def test_every_verdict_flag_links_to_a_row_of_the_rule_table():
 def test_a_decided_case_names_the_date(tmp_path):
     view = prepare(FICTIONAL_BASE_PATH, REPO / "data" / "reference", as_of=as_of_date())
     text = _soup(view.verdict()).get_text(" ", strip=True)
-    assert text.startswith(f"Beviljat 2017-02-15 av Fiktiv regional utvecklingsnämnd: Region Dalarna beviljar 20,00{NBSP}%")
+    assert text.startswith(
+        f"Beviljat 2017-02-15 av Fiktiv regional utvecklingsnämnd: Region Dalarna beviljar 20,00{NBSP}%"
+    )
     assert f"Som mest betalas 400{NBSP}000{NBSP}kr ut." in text and "Om förslaget beslutas" not in text
     assert "Ingen regel kräver uppmärksamhet." in text
 
@@ -69,7 +81,9 @@ def test_a_rejected_case_pays_nothing(tmp_path):
     cases = tmp_path / "cases"
     cases.mkdir()
     (cases / "fiktiv-bas.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    text = _soup(prepare(cases / "fiktiv-bas.yaml", REPO / "data" / "reference", as_of=as_of_date()).verdict()).get_text(" ", strip=True)
+    text = _soup(
+        prepare(cases / "fiktiv-bas.yaml", REPO / "data" / "reference", as_of=as_of_date()).verdict()
+    ).get_text(" ", strip=True)
     assert text.startswith("Avslaget 2017-02-15 av Fiktiva regionala utvecklingsnämnden")
     assert "betalar inget ut" in text and "%" not in text
 
@@ -89,7 +103,10 @@ def test_every_table_cell_carries_its_column_label_for_narrow_screens():
 
 
 def test_first_sentence_stops_before_the_next_capital():
-    assert first_sentence("Maxbeloppet 750 000 kr är högre. Andelen gånger total är 1 kr.") == "Maxbeloppet 750 000 kr är högre."
+    assert (
+        first_sentence("Maxbeloppet 750 000 kr är högre. Andelen gånger total är 1 kr.")
+        == "Maxbeloppet 750 000 kr är högre."
+    )
     assert first_sentence("Regioner (2 st.) samverkar.") == "Regioner (2 st.) samverkar."
 
 
@@ -123,24 +140,36 @@ def test_each_chart_is_drawn_once_although_the_notebook_shows_it_twice(monkeypat
 
 
 def _facts(view) -> dict[str, str]:
-    return {row.find_all("td")[0].get_text(): row.find_all("td")[1].get_text() for row in _soup(view.facts_table()).select("tbody tr")}
+    return {
+        row.find_all("td")[0].get_text(): row.find_all("td")[1].get_text()
+        for row in _soup(view.facts_table()).select("tbody tr")
+    }
 
 
 def test_a_proposal_has_no_decision_date_yet_and_a_decided_case_has_its_date():
     assert _facts(prepare(SPIN_PATH, as_of=as_of_date()))["Beslutsdatum"] == "Inte beslutat ännu"
-    assert _facts(prepare(FICTIONAL_BASE_PATH, REPO / "data" / "reference", as_of=as_of_date()))["Beslutsdatum"] == "2017-02-15"
+    assert (
+        _facts(prepare(FICTIONAL_BASE_PATH, REPO / "data" / "reference", as_of=as_of_date()))["Beslutsdatum"]
+        == "2017-02-15"
+    )
 
 
 def test_spin_page_shows_description_aims_and_expected_results():
     block = _soup(prepare(SPIN_PATH, as_of=as_of_date()).narrative())
     assert [h.get_text() for h in block.select("h3")] == [
-        "Bakgrund", "Projektets mål", "Förväntade resultat på kort sikt", "Förväntade resultat på lång sikt"]
+        "Bakgrund",
+        "Projektets mål",
+        "Förväntade resultat på kort sikt",
+        "Förväntade resultat på lång sikt",
+    ]
     text = block.get_text(" ", strip=True)
     assert text.startswith("Bakgrund Projektet är en del av ett regeringsuppdrag med syfte att ge Tillväxtverket")
     assert "SPIN är ett samverkansprojekt mellan fyra regioner" in text
     long_term = block.select("ol")[-1]
     first, second = (li.get_text(" ", strip=True) for li in long_term.find_all("li", recursive=False))
-    assert first.startswith("Förbättrad strategisk kapacitet hos regioner") and second.startswith("Projektet bidrar också")
+    assert first.startswith("Förbättrad strategisk kapacitet hos regioner") and second.startswith(
+        "Projektet bidrar också"
+    )
     assert len(long_term.select("ul > li")) == 5
 
 
@@ -148,27 +177,46 @@ def test_the_narrative_on_the_page_is_inert_text_with_its_emphasis(tmp_path):
     cases = tmp_path / "cases"
     cases.mkdir()
     text = SPIN_PATH.read_text(encoding="utf-8").replace(
-        "  aims: |-\n", "  aims: |-\n    Ett *viktigt* mål: {{ x }} $y$ a < b & c `kod`\n\n".replace(" `kod`", " \\`kod\\`"))
+        "  aims: |-\n",
+        "  aims: |-\n    Ett *viktigt* mål: {{ x }} $y$ a < b & c `kod`\n\n".replace(" `kod`", " \\`kod\\`"),
+    )
     (cases / "rjh-2025-spin.yaml").write_text(text, encoding="utf-8")
-    html_output = prepare(cases / "rjh-2025-spin.yaml", REPO / "data" / "reference", as_of=as_of_date()).narrative().data
+    html_output = (
+        prepare(cases / "rjh-2025-spin.yaml", REPO / "data" / "reference", as_of=as_of_date()).narrative().data
+    )
     assert "Ett <em>viktigt</em> mål: {{ x }} $y$ a &lt; b &amp; c `kod`" in html_output
 
 
 def test_a_case_without_a_narrative_says_so():
-    text = _soup(prepare(FICTIONAL_BASE_PATH, REPO / "data" / "reference", as_of=as_of_date()).narrative()).get_text(" ", strip=True)
+    text = _soup(prepare(FICTIONAL_BASE_PATH, REPO / "data" / "reference", as_of=as_of_date()).narrative()).get_text(
+        " ", strip=True
+    )
     assert text == "Ärendet beskriver inte projektet utöver sammanfattningen i tabellen nedan."
 
 
 def test_the_proposal_table_shows_the_wording_written_from_the_figures():
-    rows = [[td.get_text() for td in tr.find_all("td")] for tr in _soup(prepare(SPIN_PATH, as_of=as_of_date()).proposal_table()).select("tbody tr")]
-    assert rows[0] == ["1", "Region Jämtland Härjedalen beviljar medfinansiering till projektet SPIN – Strategisk Planering "
-                            f"i Norr med 12,10{NBSP}procent av redovisade och godkända kostnader, dock max 750{NBSP}000{NBSP}kronor."]
+    rows = [
+        [td.get_text() for td in tr.find_all("td")]
+        for tr in _soup(prepare(SPIN_PATH, as_of=as_of_date()).proposal_table()).select("tbody tr")
+    ]
+    assert rows[0] == [
+        "1",
+        "Region Jämtland Härjedalen beviljar medfinansiering till projektet SPIN – Strategisk Planering "
+        f"i Norr med 12,10{NBSP}procent av redovisade och godkända kostnader, dock max 750{NBSP}000{NBSP}kronor.",
+    ]
     assert len(rows) == 4
 
 
 def test_the_source_documents_errors_are_listed_on_the_page():
-    rows = [[td.get_text() for td in tr.find_all("td")] for tr in _soup(prepare(SPIN_PATH, as_of=as_of_date()).source_corrections_table()).select("tbody tr")]
+    rows = [
+        [td.get_text() for td in tr.find_all("td")]
+        for tr in _soup(prepare(SPIN_PATH, as_of=as_of_date()).source_corrections_table()).select("tbody tr")
+    ]
     assert [row[0] for row in rows] == [
         "Tillväxtverket, nationella medel med 3000{NBSP}000{NBSP}kronor".replace("{NBSP}", NBSP),
-        "Projekttiden är 2025-11-03- till 2027-09-30.", "… i en utvecklad regional planeringsprocess där det."]
-    assert prepare(FICTIONAL_BASE_PATH, REPO / "data" / "reference", as_of=as_of_date()).source_corrections_table() is None
+        "Projekttiden är 2025-11-03- till 2027-09-30.",
+        "… i en utvecklad regional planeringsprocess där det.",
+    ]
+    assert (
+        prepare(FICTIONAL_BASE_PATH, REPO / "data" / "reference", as_of=as_of_date()).source_corrections_table() is None
+    )

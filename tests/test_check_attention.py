@@ -28,10 +28,14 @@ def test_check_lists_spins_rules_needing_attention_and_exits_0(tmp_path, capsys)
     assert "1 ärendefil är giltig." in err
     assert "Att uppmärksamma före bygget (inga fel i filerna, bygget kan köras):" in err
     assert "rjh-2025-spin (data/cases/rjh-2025-spin.yaml): 2 av 18 regler kräver uppmärksamhet" in err
-    assert (f"  - Avvikelse att granska: Maxbeloppet överstiger inte sökt belopp (Beslutsförslaget (\"dock max\") mot "
-            f"ansökan). Maxbeloppet 750{NBSP}000{NBSP}kr är 1{NBSP}kr högre än sökt belopp 749{NBSP}999{NBSP}kr.") in err
-    assert ("  - Bedömning saknas: Inga åtgärder som omfattas av företagsstödsförordningarna "
-            "(6 § förordning (2003:596)). Ärendet registrerar ingen bedömning av detta.") in err
+    assert (
+        f'  - Avvikelse att granska: Maxbeloppet överstiger inte sökt belopp (Beslutsförslaget ("dock max") mot '
+        f"ansökan). Maxbeloppet 750{NBSP}000{NBSP}kr är 1{NBSP}kr högre än sökt belopp 749{NBSP}999{NBSP}kr."
+    ) in err
+    assert (
+        "  - Bedömning saknas: Inga åtgärder som omfattas av företagsstödsförordningarna "
+        "(6 § förordning (2003:596)). Ärendet registrerar ingen bedömning av detta."
+    ) in err
     assert "Att skriva i beslutsunderlaget" not in err  # SPIN writes every section
 
 
@@ -42,15 +46,24 @@ def test_check_shows_financing_that_does_not_equal_the_costs(tmp_path, capsys):
     assert main(["--root", str(root), "check"]) == 0
     err = capsys.readouterr().err
     assert "fiktiv-bas (data/cases/fiktiv-bas.yaml): 1 av 18 regler kräver uppmärksamhet" in err
-    assert (f"  - Ej uppfyllt: Finansieringsplanen balanserar mot kostnaderna (8 § förordning (2003:596)). Finansiering "
-            f"2{NBSP}000{NBSP}000{NBSP}kr ≠ kostnader 2{NBSP}100{NBSP}000{NBSP}kr (skillnad −100{NBSP}000{NBSP}kr).") in err
+    assert (
+        f"  - Ej uppfyllt: Finansieringsplanen balanserar mot kostnaderna (8 § förordning (2003:596)). Finansiering "
+        f"2{NBSP}000{NBSP}000{NBSP}kr ≠ kostnader 2{NBSP}100{NBSP}000{NBSP}kr (skillnad −100{NBSP}000{NBSP}kr)."
+    ) in err
     assert "  Att skriva i beslutsunderlaget: Ärendebeskrivning: bakgrund (narrative.description);" in err
 
 
 def test_check_says_so_when_nothing_needs_attention(tmp_path, capsys):
-    text = SPIN_PATH.read_text(encoding="utf-8").replace("max_amount: 750000", "max_amount: 749999").replace(
-        "assessments:\n", "assessments:\n  - {topic: business_support_measures, met: true, text: Inga sådana åtgärder., "
-                          "assessed_by: Fiktiv handläggare}\n", 1)
+    text = (
+        SPIN_PATH.read_text(encoding="utf-8")
+        .replace("max_amount: 750000", "max_amount: 749999")
+        .replace(
+            "assessments:\n",
+            "assessments:\n  - {topic: business_support_measures, met: true, text: Inga sådana åtgärder., "
+            "assessed_by: Fiktiv handläggare}\n",
+            1,
+        )
+    )
     root = _project(tmp_path, **{"rjh-2025-spin": text})
     assert main(["--root", str(root), "check"]) == 0
     err = capsys.readouterr().err
@@ -60,7 +73,8 @@ def test_check_says_so_when_nothing_needs_attention(tmp_path, capsys):
 
 def test_case_text_in_the_listing_is_printed_as_written_never_read_as_markup(tmp_path, capsys):
     text = FICTIONAL_BASE_PATH.read_text(encoding="utf-8").replace(
-        "applicant:\n  name: Region Gävleborg\n", "applicant:\n  name: \"[bold]Fiktiv[/bold] AB\"\n")
+        "applicant:\n  name: Region Gävleborg\n", 'applicant:\n  name: "[bold]Fiktiv[/bold] AB"\n'
+    )
     root = _project(tmp_path, **{"fiktiv-bas": text})
     assert main(["--root", str(root), "check"]) == 0
     assert "[bold]Fiktiv[/bold] AB finns inte bland de 21 aktörerna" in capsys.readouterr().err

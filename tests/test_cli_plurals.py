@@ -11,5 +11,7 @@ def test_an_interrupted_build_counts_notebooks_in_the_singular_and_plural():
 
 
 def test_a_failed_build_counts_cases_in_the_singular_and_plural():
-    assert _failure_summary(BuildSummary(cases=1, failed=["fiktiv-bas"])).startswith("1 av 1 ärende misslyckades (fiktiv-bas)")
+    assert _failure_summary(BuildSummary(cases=1, failed=["fiktiv-bas"])).startswith(
+        "1 av 1 ärende misslyckades (fiktiv-bas)"
+    )
     assert _failure_summary(BuildSummary(cases=3, failed=["fiktiv-bas"])).startswith("1 av 3 ärenden misslyckades")

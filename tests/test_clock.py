@@ -18,6 +18,7 @@ def test_source_date_epoch_fixes_the_moment_the_date_and_every_writer_reads_it(m
     assert clock.fixed_moment() == clock.now() == moment and clock.as_of_date() == dt.date(2025, 11, 30)
     from casebook.render.opendata_tables import file_time
     from casebook.render.typst_pdf import creation_time
+
     assert (creation_time(), file_time(REPO / "README.md")) == (moment, moment)
 
 
@@ -42,9 +43,14 @@ def test_a_malformed_value_is_a_swedish_error_naming_the_variable(monkeypatch, v
 
 def test_no_other_module_reads_source_date_epoch():
     sources = list(REPO.joinpath("casebook").rglob("*.py"))
-    readers = sorted(str(p.relative_to(REPO)) for p in sources
-                     if p.name != "clock.py" and re.search(r"environ\.get\(\s*[\"']SOURCE_DATE_EPOCH|getenv\(\s*[\"']SOURCE_DATE_EPOCH",
-                                                           p.read_text(encoding="utf-8")))
+    readers = sorted(
+        str(p.relative_to(REPO))
+        for p in sources
+        if p.name != "clock.py"
+        and re.search(
+            r"environ\.get\(\s*[\"']SOURCE_DATE_EPOCH|getenv\(\s*[\"']SOURCE_DATE_EPOCH", p.read_text(encoding="utf-8")
+        )
+    )
     assert readers == []
 
 

@@ -32,8 +32,22 @@ def commit(root: Path, message: str, when: dt.datetime) -> None:
     """Commit everything with ``when`` as author time (the committer time stays the clock's)."""
     env = {**os.environ, "GIT_AUTHOR_DATE": when.isoformat()}
     for args in (["add", "-A"], ["commit", "-q", "-m", message]):
-        subprocess.run(["git", "-c", "user.name=Test", "-c", "user.email=test@example.invalid", "-c", "commit.gpgsign=false", *args],
-                       cwd=root, env=env, check=True, capture_output=True)
+        subprocess.run(
+            [
+                "git",
+                "-c",
+                "user.name=Test",
+                "-c",
+                "user.email=test@example.invalid",
+                "-c",
+                "commit.gpgsign=false",
+                *args,
+            ],
+            cwd=root,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
 
 
 @pytest.fixture
@@ -66,11 +80,17 @@ def edit(path: Path) -> None:
 def test_each_case_is_dated_by_its_own_last_commit(project):
     history = case_file_history(ProjectPaths.at(project), ["fiktiv-avslag", "fiktiv-bas", "fiktiv-lagre-belopp"])
     assert {k: (v.created, v.modified) for k, v in history.cases.items()} == {
-        "fiktiv-bas": (T1, T1), "fiktiv-lagre-belopp": (T1, T1), "fiktiv-avslag": (T2, T2)}
+        "fiktiv-bas": (T1, T1),
+        "fiktiv-lagre-belopp": (T1, T1),
+        "fiktiv-avslag": (T2, T2),
+    }
     assert history.revisions == 2
     # The rejection's newer commit is not a grant's: it dates neither a grant nor the 360Giving file.
-    assert grants(project) == {"fiktiv-bas": "2099-01-10T09:30:00Z", "fiktiv-lagre-belopp": "2099-01-10T09:30:00Z",
-                               "(paketet)": "2099-01-10T09:30:00Z"}
+    assert grants(project) == {
+        "fiktiv-bas": "2099-01-10T09:30:00Z",
+        "fiktiv-lagre-belopp": "2099-01-10T09:30:00Z",
+        "(paketet)": "2099-01-10T09:30:00Z",
+    }
 
 
 def test_a_grant_keeps_its_date_when_another_case_is_edited(project):
@@ -106,9 +126,25 @@ def test_rewriting_the_history_keeps_the_dates(project):
     ids = ["fiktiv-avslag", "fiktiv-bas", "fiktiv-lagre-belopp"]
     before = case_file_history(ProjectPaths.at(project), ids)
     later = dt.datetime(2099, 6, 6, tzinfo=dt.UTC).isoformat()
-    subprocess.run(["git", "-c", "user.name=Annan", "-c", "user.email=annan@example.invalid", "commit", "-q", "--amend", "--no-edit"],
-                   cwd=project, env={**os.environ, "GIT_COMMITTER_DATE": later}, check=True)
-    committed = subprocess.run(["git", "log", "-1", "--format=%cI"], cwd=project, capture_output=True, text=True, check=True).stdout
+    subprocess.run(
+        [
+            "git",
+            "-c",
+            "user.name=Annan",
+            "-c",
+            "user.email=annan@example.invalid",
+            "commit",
+            "-q",
+            "--amend",
+            "--no-edit",
+        ],
+        cwd=project,
+        env={**os.environ, "GIT_COMMITTER_DATE": later},
+        check=True,
+    )
+    committed = subprocess.run(
+        ["git", "log", "-1", "--format=%cI"], cwd=project, capture_output=True, text=True, check=True
+    ).stdout
     assert committed.startswith("2099-06-06")
     assert case_file_history(ProjectPaths.at(project), ids) == before
 
@@ -122,4 +158,8 @@ def test_outside_git_every_case_is_dated_by_its_file(tmp_path):
     moment = dt.datetime(2099, 4, 4, tzinfo=dt.UTC)
     os.utime(case, (moment.timestamp(), moment.timestamp()))
     history = case_file_history(ProjectPaths.at(root), ["fiktiv-bas"])
-    assert (history.cases["fiktiv-bas"].created, history.cases["fiktiv-bas"].modified, history.revisions) == (moment, moment, 1)
+    assert (history.cases["fiktiv-bas"].created, history.cases["fiktiv-bas"].modified, history.revisions) == (
+        moment,
+        moment,
+        1,
+    )

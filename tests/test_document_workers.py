@@ -20,8 +20,12 @@ from casebook.domain.evaluation import evaluate_case
 from casebook.engine.documents import write_memos, write_reports
 from casebook.engine.workers import document_workers
 
-CASES = [SPIN_PATH, REPO / "tests" / "cases" / "fiktiv-norr.yaml", REPO / "tests" / "cases" / "fiktiv-syd.yaml",
-         REPO / "tests" / "cases" / "fiktiv-uppfoljning-sen.yaml"]  # judged on the build date
+CASES = [
+    SPIN_PATH,
+    REPO / "tests" / "cases" / "fiktiv-norr.yaml",
+    REPO / "tests" / "cases" / "fiktiv-syd.yaml",
+    REPO / "tests" / "cases" / "fiktiv-uppfoljning-sen.yaml",
+]  # judged on the build date
 
 
 def _process_id(_: object) -> int:
@@ -50,8 +54,10 @@ def test_a_batch_is_rendered_in_other_processes_in_order_and_small_ones_here_unt
 def within_two_minutes():
     """Fails a test that waits longer (a worker forked from a process whose Typst compiler
     has run waits for ever), instead of hanging the test run."""
+
     def fail(*_):
         raise TimeoutError("the document workers did not answer within 120 s")
+
     previous = signal.signal(signal.SIGALRM, fail)
     signal.alarm(120)
     yield
@@ -59,8 +65,9 @@ def within_two_minutes():
     signal.signal(signal.SIGALRM, previous)
 
 
-def test_documents_rendered_by_workers_are_the_bytes_rendered_one_after_the_other(tmp_path, monkeypatch,
-                                                                                  within_two_minutes):
+def test_documents_rendered_by_workers_are_the_bytes_rendered_one_after_the_other(
+    tmp_path, monkeypatch, within_two_minutes
+):
     # The fork server starts with the environment of the moment; the documents must not.
     with document_workers(2, smallest_batch=2) as mapper:
         mapper(_square, [1, 2])
@@ -89,7 +96,11 @@ def test_up_to_date_documents_are_kept_and_the_others_rendered_in_their_places(t
     with document_workers(2, smallest_batch=2) as mapper:
         memos = write_memos(tmp_path / "memo", cases, mapper=mapper)
     assert [(memo.case_id, memo.regenerated) for memo in memos] == [
-        ("rjh-2025-spin", False), ("fiktiv-norr", True), ("fiktiv-syd", False), (cases[-1].case.id, True)]
+        ("rjh-2025-spin", False),
+        ("fiktiv-norr", True),
+        ("fiktiv-syd", False),
+        (cases[-1].case.id, True),
+    ]
     assert all(memo.pdf.is_file() and memo.docx.is_file() for memo in memos)
 
 
@@ -98,7 +109,11 @@ def test_a_case_file_error_in_a_worker_reaches_the_build_with_its_file_and_field
     # past the check: it stands for any CaseFileError that a document raises in a worker.
     spin = evaluate_case(SPIN_PATH, REFERENCE_DIR, as_of=as_of_date())
     bad = dataclasses.replace(spin, case=spin.case.model_copy(update={"title": "SPIN \x0b slut"}))
-    cases = [evaluate_case(CASES[1], REFERENCE_DIR, as_of=as_of_date()), bad, evaluate_case(CASES[2], REFERENCE_DIR, as_of=as_of_date())]
+    cases = [
+        evaluate_case(CASES[1], REFERENCE_DIR, as_of=as_of_date()),
+        bad,
+        evaluate_case(CASES[2], REFERENCE_DIR, as_of=as_of_date()),
+    ]
     with pytest.raises(CaseFileError) as raised, document_workers(2, smallest_batch=2) as mapper:
         write_memos(tmp_path / "memo", cases, mapper=mapper)
     assert raised.value.path == SPIN_PATH
@@ -108,15 +123,17 @@ def test_a_case_file_error_in_a_worker_reaches_the_build_with_its_file_and_field
     assert not [path.name for path in (tmp_path / "memo").iterdir() if path.name.startswith(".")]
 
 
-
 def test_the_cache_forgets_removed_cases_and_the_leftovers_of_interrupted_writes(tmp_path):
     cases = [evaluate_case(path, REFERENCE_DIR, as_of=as_of_date()) for path in CASES[:2]]
     cache = tmp_path / "cache"
     write_memos(tmp_path / "site", cases, cache_dir=cache)
     (cache / ".rjh-2025-spin.pdf.k3j9x2").write_bytes(b"%PDF half")  # written to a temporary name, never moved
     write_memos(tmp_path / "site-2", cases[:1], cache_dir=cache)
-    assert sorted(path.name for path in cache.iterdir()) == ["rjh-2025-spin.docx", "rjh-2025-spin.memo-key",
-                                                             "rjh-2025-spin.pdf"]
+    assert sorted(path.name for path in cache.iterdir()) == [
+        "rjh-2025-spin.docx",
+        "rjh-2025-spin.memo-key",
+        "rjh-2025-spin.pdf",
+    ]
 
 
 @pytest.mark.parametrize("damage", ["truncated", "edited"])
@@ -132,7 +149,9 @@ def test_a_damaged_cached_document_is_named_rendered_again_and_never_reused(tmp_
     good = (cache / "rjh-2025-spin.pdf").read_bytes()
     pdf = cache / "rjh-2025-spin.pdf"
     pdf.unlink()  # published copies are hard links: damage a new file, as an editor saving it would
-    pdf.write_bytes(good[: len(good) // 2] if damage == "truncated" else good[:1000] + bytes([good[1000] ^ 1]) + good[1001:])
+    pdf.write_bytes(
+        good[: len(good) // 2] if damage == "truncated" else good[:1000] + bytes([good[1000] ^ 1]) + good[1001:]
+    )
     report = tmp_path / "cache-rapport" / "rjh-2025-spin.pdf"
     report_bytes = report.read_bytes()
     report.unlink()
@@ -192,8 +211,9 @@ def _ended(processes: list[psutil.Process], seconds: float = 30) -> list[int]:
 
 
 def test_the_fork_server_its_workers_and_the_resource_tracker_end_when_the_build_is_killed():
-    renderer = subprocess.Popen([sys.executable, "-c", RENDERING, "120"], stdout=subprocess.PIPE, text=True,
-                                start_new_session=True)
+    renderer = subprocess.Popen(
+        [sys.executable, "-c", RENDERING, "120"], stdout=subprocess.PIPE, text=True, start_new_session=True
+    )
     # The fork server, the resource tracker and two workers.
     processes = _descendants_until(renderer, 4)
     renderer.kill()
@@ -205,8 +225,13 @@ def test_the_fork_server_its_workers_and_the_resource_tracker_end_when_the_build
 def test_a_ctrl_c_while_the_workers_start_is_one_line(delay):
     """Ctrl-C (SIGINT to the whole process group) at moments of the workers' start: the fork
     server importing the renderers, the workers starting, the workers running."""
-    renderer = subprocess.Popen([sys.executable, "-c", RENDERING, "60"], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True, start_new_session=True)
+    renderer = subprocess.Popen(
+        [sys.executable, "-c", RENDERING, "60"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     assert renderer.stdout.readline().strip() == "startar"
     time.sleep(delay)
     processes = psutil.Process(renderer.pid).children(recursive=True)
@@ -221,8 +246,13 @@ def test_a_ctrl_c_while_the_workers_start_is_one_line(delay):
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=lambda s: s.name)
 def test_every_stop_signal_ends_the_fork_server_its_workers_and_the_resource_tracker(signum, to_group):
     """Each stop signal, to the renderer alone or to its process group, while the workers render."""
-    renderer = subprocess.Popen([sys.executable, "-c", RENDERING, "120"], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True, start_new_session=True)
+    renderer = subprocess.Popen(
+        [sys.executable, "-c", RENDERING, "120"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     processes = _descendants_until(renderer, 4)  # the fork server, the resource tracker and two workers
     (os.killpg if to_group else os.kill)(renderer.pid, signum)
     _, stderr = renderer.communicate(timeout=60)

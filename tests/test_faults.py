@@ -40,9 +40,11 @@ EPOCH = 1_767_225_600  # 2026-01-01T00:00:00Z: every build of a test is dated th
 @pytest.fixture(scope="module")
 def prepared(tmp_path_factory) -> Path:
     root = copy_project(tmp_path_factory.mktemp("faults") / "repo")
-    add_cell(root / "notebooks" / "case_report.ipynb",
-             f'import os, time\nif os.path.exists("../{HOLD}") and "rjh" in case_path:\n'
-             f'    open("../{STARTED}", "w").close()\n    time.sleep(300)')
+    add_cell(
+        root / "notebooks" / "case_report.ipynb",
+        f'import os, time\nif os.path.exists("../{HOLD}") and "rjh" in case_path:\n'
+        f'    open("../{STARTED}", "w").close()\n    time.sleep(300)',
+    )
     completed = casebook(root, "build", "--jobs", "1", env={"SOURCE_DATE_EPOCH": str(EPOCH)})
     assert completed.returncode == 0, completed.stderr
     return root
@@ -63,7 +65,10 @@ class Build:
         self.published_before = os.readlink(self.site)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "casebook", "--root", str(root), "build", "--jobs", "1"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
             env={**os.environ, "SOURCE_DATE_EPOCH": str(epoch)},
         )
         self.me = psutil.Process(self.process.pid)
@@ -126,8 +131,11 @@ class Build:
                 continue
         for process in psutil.process_iter(["pid", "cwd", "cmdline", "status"]):
             cwd = process.info["cwd"] or ""
-            if process.info["status"] != psutil.STATUS_ZOMBIE and cwd.startswith(str(self.root)) \
-                    and process.pid != os.getpid():
+            if (
+                process.info["status"] != psutil.STATUS_ZOMBIE
+                and cwd.startswith(str(self.root))
+                and process.pid != os.getpid()
+            ):
                 alive.append(f"{process.pid} {' '.join(process.info['cmdline'] or [])[:120]}")
         return sorted(set(alive))
 
@@ -164,11 +172,17 @@ def _reach(root: Path, phase: str, attempt: int) -> Build:
     if phase == "executing":
         reached = build.wait_for(lambda: (root / STARTED).exists(), "the case to start waiting")
     elif phase == "site":
-        reached = build.wait_for(lambda: any("--in-process" in p.cmdline() for p in list(build.seen.values())
-                                             if _alive(p)), "Jupyter Book to start")
+        reached = build.wait_for(
+            lambda: any("--in-process" in p.cmdline() for p in list(build.seen.values()) if _alive(p)),
+            "Jupyter Book to start",
+        )
     else:
-        inside = {"documents": lambda: staged("src/book/_generated/extra/memo") and not staged("src/book/_generated/extra/rapport"),
-                  "publishing": lambda: staged("html") and os.readlink(build.site) == build.published_before}[phase]
+        inside = {
+            "documents": lambda: (
+                staged("src/book/_generated/extra/memo") and not staged("src/book/_generated/extra/rapport")
+            ),
+            "publishing": lambda: staged("html") and os.readlink(build.site) == build.published_before,
+        }[phase]
         reached = build.wait_for(inside, f"the {phase} phase")
         if reached:
             build.me.suspend()
@@ -207,13 +221,18 @@ def _wait_until_ended(build: Build, seconds: float = 30) -> list[str]:
 SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 CASES = [(phase, signum, to_group) for phase in PHASES for signum in SIGNALS for to_group in (False, True)]
 # The line each phase ends with: in the executing phase the case's notebook is interrupted and the portfolio never started.
-LAST_LINE = {"executing": "Bygget avbröts: 0 anteckningsböcker kördes klart och sparades i cachen, 2 kördes inte; "
-                          "webbplatsen är oförändrad.",
-             **{phase: "Bygget avbröts; webbplatsen är oförändrad." for phase in PHASES[1:]}}
+LAST_LINE = {
+    "executing": "Bygget avbröts: 0 anteckningsböcker kördes klart och sparades i cachen, 2 kördes inte; "
+    "webbplatsen är oförändrad.",
+    **{phase: "Bygget avbröts; webbplatsen är oförändrad." for phase in PHASES[1:]},
+}
 
 
-@pytest.mark.parametrize(("phase", "signum", "to_group"), CASES,
-                         ids=[f"{phase}-{signum.name}-{'group' if group else 'build'}" for phase, signum, group in CASES])
+@pytest.mark.parametrize(
+    ("phase", "signum", "to_group"),
+    CASES,
+    ids=[f"{phase}-{signum.name}-{'group' if group else 'build'}" for phase, signum, group in CASES],
+)
 def test_a_signal_in_any_phase_ends_every_process_and_says_the_site_is_unchanged(project, phase, signum, to_group):
     build = _interrupted(project, phase)
     running = build.collect()  # the tree at the signal: what must end
@@ -234,8 +253,12 @@ def test_a_signal_in_any_phase_ends_every_process_and_says_the_site_is_unchanged
     assert "Traceback" not in stderr and "Fatal" not in stderr, stderr
     assert os.readlink(build.site) == build.published_before
     assert build.staging() == []
-    print(f"{phase}, {signal.Signals(signum).name} to {'group' if to_group else 'build'}: exited after {stopped_after:.2f} s;"
-          f" {len(running)} processes at the signal, all ended", *running, sep="\n    ")
+    print(
+        f"{phase}, {signal.Signals(signum).name} to {'group' if to_group else 'build'}: exited after {stopped_after:.2f} s;"
+        f" {len(running)} processes at the signal, all ended",
+        *running,
+        sep="\n    ",
+    )
 
 
 @pytest.mark.parametrize("phase", PHASES)
@@ -251,8 +274,11 @@ def test_after_kill_9_in_any_phase_nothing_runs_and_the_next_build_succeeds_at_o
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert list((project / "_build").glob(".staging-*")) == []  # the killed build's staging folder is gone
     assert (build.site / "index.html").is_file() and (build.site / ".casebook-site").is_file()
-    assert [folder for folder in Path(tempfile.gettempdir()).glob("casebook-zygote-*")
-            if _owner(folder) == build.process.pid] == []  # the killed build's zygote folder is gone
+    assert [
+        folder
+        for folder in Path(tempfile.gettempdir()).glob("casebook-zygote-*")
+        if _owner(folder) == build.process.pid
+    ] == []  # the killed build's zygote folder is gone
 
 
 def _owner(folder: Path) -> int | None:
@@ -265,9 +291,13 @@ def _owner(folder: Path) -> int | None:
 def test_a_second_build_waits_and_then_runs_when_the_holder_is_killed(project):
     """The reproduction of issue 20: after kill -9 the project stayed locked for ever (workers held the lock)."""
     build = _interrupted(project, "executing")
-    waiting = subprocess.Popen([sys.executable, "-m", "casebook", "--root", str(project), "build", "--jobs", "1", "--wait"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env={**os.environ, "SOURCE_DATE_EPOCH": str(EPOCH)})
+    waiting = subprocess.Popen(
+        [sys.executable, "-m", "casebook", "--root", str(project), "build", "--jobs", "1", "--wait"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "SOURCE_DATE_EPOCH": str(EPOCH)},
+    )
     time.sleep(1)
     assert waiting.poll() is None  # waits for the running build
     (project / HOLD).unlink()
@@ -302,7 +332,8 @@ def test_a_damaged_cached_notebook_is_executed_again_and_never_published(project
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert [line for line in rebuilt.stderr.splitlines() if "Cacheposten" in line] == [
         "Cacheposten för anteckningsboken för ärendet rjh-2025-spin var skadad eller ändrad (rjh-2025-spin.ipynb "
-        "stämmer inte med sin SHA-256); den togs bort och görs om."]
+        "stämmer inte med sin SHA-256); den togs bort och görs om."
+    ]
     assert "1 körd" in rebuilt.stderr and "Traceback" not in rebuilt.stderr
     page = (project / "_build" / "html" / "book" / "cases" / "rjh-2025-spin.html").read_text(encoding="utf-8")
     assert "950\xa0000" not in page and "950&nbsp;000" not in page and "750\xa0000" in page

@@ -20,7 +20,11 @@ RFC_3339 = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)"
 
 
 def _reports():
-    paths = [SPIN_PATH, REPO / "tests" / "cases" / "fiktiv-bas.yaml", REPO / "tests" / "opendata_cases" / "fiktiv-avslag.yaml"]
+    paths = [
+        SPIN_PATH,
+        REPO / "tests" / "cases" / "fiktiv-bas.yaml",
+        REPO / "tests" / "opendata_cases" / "fiktiv-avslag.yaml",
+    ]
     return [evaluate_case(path, REFERENCE_DIR, as_of=as_of_date()) for path in paths]
 
 
@@ -31,15 +35,16 @@ def test_a_feed_reader_reads_one_entry_per_case_and_state_with_swedish_titles():
     titles = {entry.id: entry.title for entry in parsed.entries}
     page = "https://example.invalid/casebook/book/cases/"
     assert titles == {
-        f"{page}fiktiv-bas.html#decided":
-            f"Beviljat: Region Dalarna, högst 400{NBSP}000{NBSP}kr (20,00{NBSP}%) "
-            "– FIKTIVT TESTÄRENDE – Samverkan i Exempelbygd",
+        f"{page}fiktiv-bas.html#decided": f"Beviljat: Region Dalarna, högst 400{NBSP}000{NBSP}kr (20,00{NBSP}%) "
+        "– FIKTIVT TESTÄRENDE – Samverkan i Exempelbygd",
         f"{page}fiktiv-avslag.html#rejected": titles[f"{page}fiktiv-avslag.html#rejected"],
-        f"{page}rjh-2025-spin.html#proposal":
-            f"Förslag till beslut: Region Jämtland Härjedalen, högst 750{NBSP}000{NBSP}kr (12,10{NBSP}%), "
-            "inte beslutat ännu – SPIN – Strategisk Planering i Norr",
+        f"{page}rjh-2025-spin.html#proposal": f"Förslag till beslut: Region Jämtland Härjedalen, högst 750{NBSP}000{NBSP}kr (12,10{NBSP}%), "
+        "inte beslutat ännu – SPIN – Strategisk Planering i Norr",
     }
-    assert titles[f"{page}fiktiv-avslag.html#rejected"].startswith("Avslaget: ") and "avslår ansökan" in titles[f"{page}fiktiv-avslag.html#rejected"]
+    assert (
+        titles[f"{page}fiktiv-avslag.html#rejected"].startswith("Avslaget: ")
+        and "avslår ansökan" in titles[f"{page}fiktiv-avslag.html#rejected"]
+    )
     for entry in parsed.entries:
         assert entry.link == entry.id.split("#")[0]
 
@@ -69,16 +74,24 @@ def test_every_element_rfc_4287_requires_is_there_and_dates_come_from_the_data()
 
 def test_a_later_change_of_the_case_file_updates_its_entry_and_the_output_is_the_same_every_time():
     reports = _reports()
-    history = {"rjh-2025-spin": [{"commit": "", "date": "", "message": "x"},
-                                 {"commit": "abc1234", "date": "2026-01-05", "message": "y", "fields": ["dates"]}]}
+    history = {
+        "rjh-2025-spin": [
+            {"commit": "", "date": "", "message": "x"},
+            {"commit": "abc1234", "date": "2026-01-05", "message": "y", "fields": ["dates"]},
+        ]
+    }
     first = atom_feed(reports, PUBLISHER, history)
     assert first == atom_feed(reports, PUBLISHER, history)
     parsed = feedparser.parse(first)
     spin = next(e for e in parsed.entries if e.id.endswith("#proposal"))
     assert spin.updated == "2026-01-05T00:00:00Z" and spin.published == "2025-09-09T00:00:00Z"
-    assert parsed.feed.updated == "2026-01-05T00:00:00Z"  # the newest entry: SPIN's change, after fiktiv-avslag's decision (2017-02-21)
+    assert (
+        parsed.feed.updated == "2026-01-05T00:00:00Z"
+    )  # the newest entry: SPIN's change, after fiktiv-avslag's decision (2017-02-21)
     # No date of the build: every date in the feed is one of the data's.
-    data_dates = {"2026-01-05"} | {d.isoformat() for r in reports for d in (r.case.dates.decision, r.case.dates.application_received) if d}
+    data_dates = {"2026-01-05"} | {
+        d.isoformat() for r in reports for d in (r.case.dates.decision, r.case.dates.application_received) if d
+    }
     assert set(re.findall(r"\d{4}-\d\d-\d\d", first.decode())) <= data_dates
 
 

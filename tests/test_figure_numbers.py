@@ -31,8 +31,16 @@ def _html(source: Path, page: str) -> str:
 def _build(source: Path) -> None:
     """One (incremental) Sphinx build, as ``sphinx-build`` runs it."""
     with patch_docutils(str(source)), docutils_namespace():
-        app = Sphinx(str(source), str(source), str(source / "_build"), str(source / "_doctrees"), "html",
-                     status=None, warning=sys.stderr, freshenv=False)
+        app = Sphinx(
+            str(source),
+            str(source),
+            str(source / "_build"),
+            str(source / "_doctrees"),
+            "html",
+            status=None,
+            warning=sys.stderr,
+            freshenv=False,
+        )
         app.build()
     assert app.statuscode == 0
 

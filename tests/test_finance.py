@@ -69,7 +69,10 @@ def test_public_versus_other_financing(figures):
 
 def test_unconfirmed_financing_excludes_the_decision_itself(figures):
     assert [line.financier for line in figures.unconfirmed] == [
-        "Tillväxtverket", "Region Västerbotten", "Region Norrbotten", "Region Västernorrland",
+        "Tillväxtverket",
+        "Region Västerbotten",
+        "Region Norrbotten",
+        "Region Västernorrland",
     ]
 
 

@@ -44,10 +44,15 @@ def _epoch(day: dt.date) -> str:
 # --- The final report: received on the last day, or the day after -------------------------
 
 
-@pytest.mark.parametrize(("days_late", "expected"), [
-    (-1, (Outcome.MET, None)), (0, (Outcome.MET, None)), (1, (Outcome.NOT_MET, " Den kom in 1 dag för sent.")),
-    (2, (Outcome.NOT_MET, " Den kom in 2 dagar för sent.")),
-])
+@pytest.mark.parametrize(
+    ("days_late", "expected"),
+    [
+        (-1, (Outcome.MET, None)),
+        (0, (Outcome.MET, None)),
+        (1, (Outcome.NOT_MET, " Den kom in 1 dag för sent.")),
+        (2, (Outcome.NOT_MET, " Den kom in 2 dagar för sent.")),
+    ],
+)
 def test_a_final_report_on_its_last_day_is_in_time_and_a_day_later_is_late(days_late, expected):
     case = _case("avslutad")
     due = case.dates.final_report_due
@@ -58,11 +63,14 @@ def test_a_final_report_on_its_last_day_is_in_time_and_a_day_later_is_late(days_
     assert evidence == f"Slutrapporten inkom {received.isoformat()}, sista dag {due.isoformat()}." + (expected[1] or "")
 
 
-@pytest.mark.parametrize(("days_after", "outcome", "ending"), [
-    (0, Outcome.NOT_APPLICABLE, "är inte försenad per byggdatum 2101-02-28: sista dag 2101-02-28."),
-    (1, Outcome.NOT_MET, "Försenad med 1 dag per byggdatum 2101-03-01."),
-    (2, Outcome.NOT_MET, "Försenad med 2 dagar per byggdatum 2101-03-02."),
-])
+@pytest.mark.parametrize(
+    ("days_after", "outcome", "ending"),
+    [
+        (0, Outcome.NOT_APPLICABLE, "är inte försenad per byggdatum 2101-02-28: sista dag 2101-02-28."),
+        (1, Outcome.NOT_MET, "Försenad med 1 dag per byggdatum 2101-03-01."),
+        (2, Outcome.NOT_MET, "Försenad med 2 dagar per byggdatum 2101-03-02."),
+    ],
+)
 def test_a_missing_final_report_is_late_from_the_day_after_its_last_day(days_after, outcome, ending, monkeypatch):
     case = _case("forskott")
     monkeypatch.setenv("SOURCE_DATE_EPOCH", _epoch(case.dates.final_report_due + days_after * DAY))
@@ -70,10 +78,15 @@ def test_a_missing_final_report_is_late_from_the_day_after_its_last_day(days_aft
     assert _result(case, "uppfoljning-slutrapport-i-tid")[1].endswith(ending)
 
 
-@pytest.mark.parametrize(("today", "expected"), [
-    ("project_end", Stage.IN_PROGRESS), ("project_end+1", Stage.FINAL_REPORT_DUE),
-    ("final_report_due", Stage.FINAL_REPORT_DUE), ("final_report_due+1", Stage.FINAL_REPORT_OVERDUE),
-])
+@pytest.mark.parametrize(
+    ("today", "expected"),
+    [
+        ("project_end", Stage.IN_PROGRESS),
+        ("project_end+1", Stage.FINAL_REPORT_DUE),
+        ("final_report_due", Stage.FINAL_REPORT_DUE),
+        ("final_report_due+1", Stage.FINAL_REPORT_OVERDUE),
+    ],
+)
 def test_the_stage_changes_the_day_after_the_project_ends_and_the_day_after_the_report_is_due(today, expected):
     case = _case("forskott")
     name, _, plus = today.partition("+")
@@ -119,15 +132,26 @@ def test_costs_up_to_the_projects_last_day_belong_to_the_period(offset, outside)
 
 
 def _request(received: dt.date, approved: int, paid: bool = True) -> PaymentRequest:
-    return PaymentRequest(period_start=received - 30 * DAY, period_end=received - DAY, received=received,
-                          reported_costs=approved, approved_costs=approved, paid=received + DAY if paid else None)
+    return PaymentRequest(
+        period_start=received - 30 * DAY,
+        period_end=received - DAY,
+        received=received,
+        reported_costs=approved,
+        approved_costs=approved,
+        paid=received + DAY if paid else None,
+    )
 
 
 @pytest.mark.parametrize(("report_offset", "released"), [(0, True), (-1, True), (1, False)])
 def test_the_withheld_part_is_released_with_a_request_received_on_or_after_the_report(report_offset, released):
     received = dt.date(2100, 6, 1)
-    s = schedule([_request(received, 1_000_000)], Decimal("50"), 400_000, withheld=40_000,
-                 final_report_received=received + report_offset * DAY)
+    s = schedule(
+        [_request(received, 1_000_000)],
+        Decimal("50"),
+        400_000,
+        withheld=40_000,
+        final_report_received=received + report_offset * DAY,
+    )
     assert s.lines[0].ceiling == (400_000 if released else 360_000)
     assert s.lines[0].payable == (400_000 if released else 360_000)
 
@@ -143,8 +167,13 @@ def test_an_advance_is_counted_against_what_the_withheld_part_lets_be_paid():
 def test_an_advance_alone_is_paid_counted_and_the_case_in_progress():
     case = _with(_case("forskott"), lambda d: d["follow_up"].update(payment_requests=[]))
     s = case_schedule(case)
-    assert (s.advance, s.payable_total, s.paid_total, s.remaining, s.advance_unsettled) == (100_000, 100_000, 100_000,
-                                                                                           300_000, 100_000)
+    assert (s.advance, s.payable_total, s.paid_total, s.remaining, s.advance_unsettled) == (
+        100_000,
+        100_000,
+        100_000,
+        300_000,
+        100_000,
+    )
     outcome, evidence = _result(case, "uppfoljning-utbetalning-inom-andel-och-tak")
     assert outcome is Outcome.MET
     assert "Förskott 100\xa0000\xa0kr räknas av." in evidence and "kvar av maxbeloppet 300\xa0000\xa0kr" in evidence
@@ -159,8 +188,10 @@ def test_what_remains_of_the_maximum_counts_what_is_payable_not_only_what_is_pai
     paid, payable = case_schedule(case), case_schedule(unpaid)
     assert payable.payable_total == paid.payable_total == 144_000
     assert (payable.paid_total, payable.remaining) == (100_000, 400_000 - 144_000)
-    assert "varav utbetalt 100\xa0000\xa0kr; kvar av maxbeloppet 256\xa0000\xa0kr" in \
-        _result(unpaid, "uppfoljning-utbetalning-inom-andel-och-tak")[1]
+    assert (
+        "varav utbetalt 100\xa0000\xa0kr; kvar av maxbeloppet 256\xa0000\xa0kr"
+        in _result(unpaid, "uppfoljning-utbetalning-inom-andel-och-tak")[1]
+    )
 
 
 def test_an_advance_above_a_lowered_decided_maximum_counts_as_the_maximum():
@@ -198,9 +229,11 @@ def test_an_indicator_without_a_target_needs_no_outcome(target, outcome):
 @pytest.fixture
 def time_zone(monkeypatch):
     """Set the process's time zone (``TZ``) for the test; restored afterwards."""
+
     def use(name: str) -> None:
         monkeypatch.setenv("TZ", name)
         time.tzset()
+
     yield use
     monkeypatch.undo()
     time.tzset()
@@ -209,8 +242,10 @@ def time_zone(monkeypatch):
 @pytest.mark.parametrize("zone", ["Etc/GMT+12", "Etc/GMT-14"])  # UTC−12 and UTC+14
 def test_source_date_epoch_is_read_as_a_utc_date_in_any_time_zone(zone, time_zone, monkeypatch):
     time_zone(zone)
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", _epoch(dt.date(2101, 3, 1)) if zone == "Etc/GMT+12"
-                       else str(int(_epoch(dt.date(2101, 3, 1))) - 1))  # 2101-02-28T23:59:59Z
+    monkeypatch.setenv(
+        "SOURCE_DATE_EPOCH",
+        _epoch(dt.date(2101, 3, 1)) if zone == "Etc/GMT+12" else str(int(_epoch(dt.date(2101, 3, 1))) - 1),
+    )  # 2101-02-28T23:59:59Z
     assert as_of_date() == (dt.date(2101, 3, 1) if zone == "Etc/GMT+12" else dt.date(2101, 2, 28))
 
 
@@ -238,9 +273,13 @@ def test_a_follow_up_without_recorded_terms_withholds_nothing():
 
 
 def test_a_case_whose_requests_are_reviewed_but_not_paid_is_not_yet_in_progress():
-    unpaid = _with(_case("forskott"), lambda d: (
-        d["follow_up"].update(advance=None),
-        [r.update(paid=None) for r in d["follow_up"]["payment_requests"]]))
+    unpaid = _with(
+        _case("forskott"),
+        lambda d: (
+            d["follow_up"].update(advance=None),
+            [r.update(paid=None) for r in d["follow_up"]["payment_requests"]],
+        ),
+    )
     assert stage(unpaid, unpaid.dates.project_start) is Stage.DECIDED
     one_paid = _with(unpaid, lambda d: d["follow_up"]["payment_requests"][0].update(paid=dt.date(2017, 10, 1)))
     assert stage(one_paid, unpaid.dates.project_start) is Stage.IN_PROGRESS
@@ -266,13 +305,18 @@ def test_the_whole_maximum_may_be_withheld_and_nothing_more():
 
 
 def test_a_request_under_review_is_skipped_and_the_later_ones_counted_by_their_numbers():
-    requests = [_request(dt.date(2100, 2, 1), 100_000), _request(dt.date(2100, 3, 1), 0),
-                _request(dt.date(2100, 4, 1), 300_000)]
+    requests = [
+        _request(dt.date(2100, 2, 1), 100_000),
+        _request(dt.date(2100, 3, 1), 0),
+        _request(dt.date(2100, 4, 1), 300_000),
+    ]
     requests[1] = requests[1].model_copy(update={"approved_costs": None, "paid": None})
     s = schedule(requests, Decimal("20"), 400_000)
     assert s.pending == (2,)
-    assert [(line.number, line.cumulative_approved, line.payable) for line in s.lines] == [(1, 100_000, 20_000),
-                                                                                           (3, 400_000, 60_000)]
+    assert [(line.number, line.cumulative_approved, line.payable) for line in s.lines] == [
+        (1, 100_000, 20_000),
+        (3, 400_000, 60_000),
+    ]
 
 
 def test_a_share_of_one_krona_and_the_errors_of_the_arithmetic():
@@ -303,18 +347,33 @@ def test_the_ordinance_grants_of_spin_count_each_kind_once(spin):
     f = financing_figures(spin)
     assert f.ordinance.other_decision_makers == 1
     assert [s.financier for s in f.ordinance.lines] == ["Tillväxtverket", "Region Jämtland Härjedalen"]
-    no_national = spin.model_copy(update={"financing_plan": [
-        line.model_copy(update={"kind": FinancierKind.OTHER_PUBLIC}) if line.kind is FinancierKind.NATIONAL_GRANT_2003_596
-        else line for line in spin.financing_plan]})
+    no_national = spin.model_copy(
+        update={
+            "financing_plan": [
+                line.model_copy(update={"kind": FinancierKind.OTHER_PUBLIC})
+                if line.kind is FinancierKind.NATIONAL_GRANT_2003_596
+                else line
+                for line in spin.financing_plan
+            ]
+        }
+    )
     assert [s.financier for s in financing_figures(no_national).ordinance.lines] == ["Region Jämtland Härjedalen"]
-    two_regional = spin.model_copy(update={"financing_plan": [
-        line.model_copy(update={"kind": FinancierKind.REGIONAL_GRANT_2003_596}) if line.kind is FinancierKind.REGIONAL_PUBLIC
-        else line for line in spin.financing_plan]})
+    two_regional = spin.model_copy(
+        update={
+            "financing_plan": [
+                line.model_copy(update={"kind": FinancierKind.REGIONAL_GRANT_2003_596})
+                if line.kind is FinancierKind.REGIONAL_PUBLIC
+                else line
+                for line in spin.financing_plan
+            ]
+        }
+    )
     assert financing_figures(two_regional).ordinance.other_decision_makers == 3
 
 
 def test_the_advance_rule_says_nothing_of_a_settlement_without_a_paid_advance():
     case = _with(_case("forskott"), lambda d: d["follow_up"].update(advance=None))
     assert evaluate_case(case)["11-paragraf-forskott"].evidence == (
-        "Förskott 100\xa0000\xa0kr av beviljat stöd högst 400\xa0000\xa0kr. Särskilda skäl: \"Fiktivt skäl – "
-        "projektägaren saknar likviditet för projektets första kvartal.\".")
+        'Förskott 100\xa0000\xa0kr av beviljat stöd högst 400\xa0000\xa0kr. Särskilda skäl: "Fiktivt skäl – '
+        'projektägaren saknar likviditet för projektets första kvartal.".'
+    )

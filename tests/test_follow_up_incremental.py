@@ -28,8 +28,16 @@ def _add_payment_request(case: Path) -> None:
     text = case.read_text(encoding="utf-8")
     marker = "reported_costs: 500000}\n"  # the last request of fiktiv-uppfoljning-forskott
     assert text.count(marker) == 1
-    case.write_text(text.replace(marker, marker.replace("reported_costs: 500000}", "reported_costs: 500000, approved_costs: 480000, paid: 2018-10-01}") + NEW_REQUEST),
-                    encoding="utf-8")
+    case.write_text(
+        text.replace(
+            marker,
+            marker.replace(
+                "reported_costs: 500000}", "reported_costs: 500000, approved_costs: 480000, paid: 2018-10-01}"
+            )
+            + NEW_REQUEST,
+        ),
+        encoding="utf-8",
+    )
 
 
 @pytest.fixture
@@ -59,7 +67,11 @@ def test_a_new_payment_request_reexecutes_that_case_and_the_portfolio_only(proje
 
 def test_a_new_day_reexecutes_the_cases_judged_on_it_and_the_portfolio(project, tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(FIXED_DAY) + 86_400))
-    assert stale_notebooks(project, tmp_path / "work") == ["_portfolio", "fiktiv-uppfoljning-forskott", "fiktiv-uppfoljning-tak"]
+    assert stale_notebooks(project, tmp_path / "work") == [
+        "_portfolio",
+        "fiktiv-uppfoljning-forskott",
+        "fiktiv-uppfoljning-tak",
+    ]
 
 
 @pytest.mark.e2e
@@ -77,12 +89,18 @@ def test_a_payment_request_appears_on_the_site_with_only_its_case_and_the_portfo
     _add_payment_request(case)
     summary = build_summary(root, tmp_path)
     assert (summary["executed"], summary["reused"], summary["site_build"]) == (1, 1, "incremental")
-    page = BeautifulSoup((site / "book/cases/fiktiv-uppfoljning-forskott.html").read_text(encoding="utf-8"), "html.parser")
+    page = BeautifulSoup(
+        (site / "book/cases/fiktiv-uppfoljning-forskott.html").read_text(encoding="utf-8"), "html.parser"
+    )
     rows = [r.get_text(" ", strip=True) for r in page.select("table#T_payment-requests tr")]
     # 20 % of 720 000 + 480 000 = 1 200 000 kr is 240 000 kr, less 144 000 kr paid before: 96 000 kr;
     # with the new request's 180 000 kr, 20 % of 1 380 000 kr is 276 000 kr, less 240 000 kr: 36 000 kr.
-    assert any(row.startswith("3: ") and "= 240\xa0000\xa0kr" in row and "= 96\xa0000\xa0kr" in row for row in rows), rows
-    assert any(row.startswith("4: ") and "= 276\xa0000\xa0kr" in row and "= 36\xa0000\xa0kr" in row for row in rows), rows
+    assert any(row.startswith("3: ") and "= 240\xa0000\xa0kr" in row and "= 96\xa0000\xa0kr" in row for row in rows), (
+        rows
+    )
+    assert any(row.startswith("4: ") and "= 276\xa0000\xa0kr" in row and "= 36\xa0000\xa0kr" in row for row in rows), (
+        rows
+    )
     assert (site / "book/cases/rjh-2025-spin.html").read_bytes() == spin_page
     # Paid in all: the advance 100 000 kr + 0 + 44 000 + 96 000 + 36 000 kr.
     assert "276\xa0000\xa0kr" not in portfolio_before
@@ -96,8 +114,9 @@ def test_verify_on_a_later_day_reruns_a_follow_up_as_of_its_build_date(tmp_path,
     shutil.copy2(CASES / "fiktiv-uppfoljning-forskott.yaml", root / "data/cases/fiktiv-uppfoljning-forskott.yaml")
     built = casebook(root, "build", env={"SOURCE_DATE_EPOCH": FIXED_DAY})  # as if built on 2025-11-30
     assert built.returncode == 0, built.stderr
-    page = BeautifulSoup((root / "_build/html/book/cases/fiktiv-uppfoljning-forskott.html").read_text(encoding="utf-8"),
-                         "html.parser").get_text()
+    page = BeautifulSoup(
+        (root / "_build/html/book/cases/fiktiv-uppfoljning-forskott.html").read_text(encoding="utf-8"), "html.parser"
+    ).get_text()
     assert "Läge per byggdatum 2025-11-30" in page
     verified = casebook(root, "verify")  # today, without SOURCE_DATE_EPOCH
     assert verified.returncode == 0, verified.stderr

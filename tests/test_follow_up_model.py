@@ -26,7 +26,11 @@ def test_older_files_without_follow_up_stay_valid(spin, fictional_base, tmp_path
     assert fictional_base.schema_version == 2 and fictional_base.follow_up is None
     # A version 1 file had no status block: with a decision date it reads as decided.
     text = FICTIONAL_BASE_PATH.read_text(encoding="utf-8").replace("schema_version: 2", "schema_version: 1")
-    version_1 = "\n".join(line for line in text.splitlines() if not line.startswith(("status:", "  state:", "  decided_by:", "  decision_reference:")))
+    version_1 = "\n".join(
+        line
+        for line in text.splitlines()
+        if not line.startswith(("status:", "  state:", "  decided_by:", "  decision_reference:"))
+    )
     path = tmp_path / "fiktiv-bas.yaml"
     path.write_text(version_1 + "\n", encoding="utf-8")
     old = load_case(path, as_of=as_of_date())
@@ -43,7 +47,10 @@ def test_every_fictional_follow_up_case_is_marked_and_valid(path):
 
 def test_there_are_four_follow_up_cases():
     assert [p.stem for p in FOLLOW_UP_CASES] == [
-        "fiktiv-uppfoljning-avslutad", "fiktiv-uppfoljning-forskott", "fiktiv-uppfoljning-sen", "fiktiv-uppfoljning-tak",
+        "fiktiv-uppfoljning-avslutad",
+        "fiktiv-uppfoljning-forskott",
+        "fiktiv-uppfoljning-sen",
+        "fiktiv-uppfoljning-tak",
     ]
 
 
@@ -52,7 +59,11 @@ def test_the_follow_up_is_read_as_written():
     assert len(follow_up.payment_requests) == 4
     first = follow_up.payment_requests[0]
     assert (first.period_start, first.period_end, first.received, first.paid) == (
-        dt.date(2017, 3, 1), dt.date(2017, 8, 31), dt.date(2017, 9, 20), dt.date(2017, 10, 15))
+        dt.date(2017, 3, 1),
+        dt.date(2017, 8, 31),
+        dt.date(2017, 9, 20),
+        dt.date(2017, 10, 15),
+    )
     assert (first.reported_costs, first.approved_costs) == (620_000, 600_000)
     assert str(follow_up.terms.withheld_until_final_report_percent) == "10"
     assert follow_up.final_report.received == dt.date(2019, 1, 30)
@@ -85,7 +96,8 @@ def test_a_request_paid_before_it_came_in(tmp_path):
     document = _tak()
     document["follow_up"]["payment_requests"][2]["paid"] = dt.date(2018, 9, 1)
     assert _problems(_write(tmp_path, document)) == [
-        ("follow_up.payment_requests, post 3, paid", "utbetald 2018-09-01, före den dag begäran inkom 2018-09-15")]
+        ("follow_up.payment_requests, post 3, paid", "utbetald 2018-09-01, före den dag begäran inkom 2018-09-15")
+    ]
 
 
 def test_a_period_that_ends_before_it_starts(tmp_path):
@@ -100,14 +112,19 @@ def test_a_closed_case_with_an_unpaid_request(tmp_path):
     document["follow_up"]["payment_requests"][3].pop("paid")
     document["follow_up"]["closed"] = dt.date(2019, 6, 1)
     assert _problems(_write(tmp_path, document)) == [
-        ("follow_up.payment_requests, post 4, paid", "ärendet är avslutat (follow_up.closed) men begäran är inte utbetald")]
+        (
+            "follow_up.payment_requests, post 4, paid",
+            "ärendet är avslutat (follow_up.closed) men begäran är inte utbetald",
+        )
+    ]
 
 
 def test_an_indicator_outcome_given_twice(tmp_path):
     document = _tak()
     document["follow_up"]["indicator_outcomes"].append(dict(document["follow_up"]["indicator_outcomes"][0]))
     assert _problems(_write(tmp_path, document)) == [
-        ("follow_up.indicator_outcomes, post 2, indicator", "utfall för 'Fiktiva underlag' är redan angivet")]
+        ("follow_up.indicator_outcomes, post 2, indicator", "utfall för 'Fiktiva underlag' är redan angivet")
+    ]
 
 
 def test_negative_approved_costs_name_the_field(tmp_path):
@@ -128,7 +145,8 @@ def test_a_rejected_case_cannot_have_a_follow_up(tmp_path):
     document = _tak()
     document["status"] = {"state": "rejected", "decided_by": "Fiktiv nämnd"}
     assert _problems(_write(tmp_path, document)) == [
-        ("follow_up", "uppföljning finns bara för beviljade ärenden; ärendet är avslaget")]
+        ("follow_up", "uppföljning finns bara för beviljade ärenden; ärendet är avslaget")
+    ]
 
 
 def test_spin_stays_a_proposal_without_payments():

@@ -21,7 +21,11 @@ def _evaluated(name: str):
 
 def _rows(html: str) -> list[list[str]]:
     rows = re.findall(r"<tr[^>]*>(.*?)</tr>", html, re.S)
-    return [[re.sub("<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", r, re.S)] for r in rows if "<td" in r]
+    return [
+        [re.sub("<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", r, re.S)]
+        for r in rows
+        if "<td" in r
+    ]
 
 
 def _copies(evaluated, n: int):
@@ -37,7 +41,15 @@ def test_the_fictional_portfolio_per_decision_maker():
     assert _rows(portfolio.follow_up_by_decision_maker_table().data) == [
         # 6 cases of 400 000 kr but fiktiv-syd 410 000 kr; paid 400 000 + 144 000 + 170 000 + 366 000;
         # remaining for the three open follow-ups 0 + 256 000 + 230 000; the closed case left 34 000 kr unused.
-        ["Region Dalarna", "6", "2", "2\xa0410\xa0000\xa0kr", "1\xa0080\xa0000\xa0kr", "486\xa0000\xa0kr", "34\xa0000\xa0kr"],
+        [
+            "Region Dalarna",
+            "6",
+            "2",
+            "2\xa0410\xa0000\xa0kr",
+            "1\xa0080\xa0000\xa0kr",
+            "486\xa0000\xa0kr",
+            "34\xa0000\xa0kr",
+        ],
         ["Region Norrbotten", "1", "1", "400\xa0000\xa0kr", "0\xa0kr", "0\xa0kr", "0\xa0kr"],
     ]
 
@@ -45,7 +57,8 @@ def test_the_fictional_portfolio_per_decision_maker():
 def test_one_case_alone():
     portfolio = Portfolio((_evaluated("fiktiv-uppfoljning-forskott"),), as_of=as_of_date())
     assert _rows(portfolio.follow_up_by_year_table().data) == [
-        ["2017", "1", "0", "400\xa0000\xa0kr", "144\xa0000\xa0kr", "256\xa0000\xa0kr", "0\xa0kr"]]
+        ["2017", "1", "0", "400\xa0000\xa0kr", "144\xa0000\xa0kr", "256\xa0000\xa0kr", "0\xa0kr"]
+    ]
 
 
 def test_a_thousand_cases_are_summed_exactly():
@@ -53,11 +66,22 @@ def test_a_thousand_cases_are_summed_exactly():
     frame = portfolio.follow_up_frame()
     assert len(frame) == 1000 and int(frame["paid"].sum()) == 144_000_000
     assert _rows(portfolio.follow_up_by_decision_maker_table().data) == [
-        ["Region Dalarna", "1\xa0000", "0", "400\xa0000\xa0000\xa0kr", "144\xa0000\xa0000\xa0kr", "256\xa0000\xa0000\xa0kr", "0\xa0kr"]]
+        [
+            "Region Dalarna",
+            "1\xa0000",
+            "0",
+            "400\xa0000\xa0000\xa0kr",
+            "144\xa0000\xa0000\xa0kr",
+            "256\xa0000\xa0000\xa0kr",
+            "0\xa0kr",
+        ]
+    ]
 
 
 def test_a_portfolio_of_one_proposal_has_empty_follow_up_tables():
-    portfolio = Portfolio((evaluate_case(REPO / "data" / "cases" / "rjh-2025-spin.yaml", as_of=as_of_date()),), as_of=as_of_date())
+    portfolio = Portfolio(
+        (evaluate_case(REPO / "data" / "cases" / "rjh-2025-spin.yaml", as_of=as_of_date()),), as_of=as_of_date()
+    )
     assert portfolio.follow_up_frame().empty
     assert _rows(portfolio.follow_up_by_decision_maker_table().data) == []
     assert _rows(portfolio.follow_up_by_year_table().data) == []
@@ -76,12 +100,19 @@ def test_overdue_final_reports_as_of_the_build_date():
     html = Portfolio(reports, as_of=dt.date(2101, 3, 10)).overdue_final_reports_table().data
     assert "Försenade slutrapporter per byggdatum 2101-03-10 (1 st.)" in html
     assert _rows(html) == [["FIKTIVT TESTÄRENDE – Förskott som avräknas", "Region Dalarna", "2101-02-28", "10"]]
-    assert "Ingen slutrapport är försenad" in Portfolio(reports, as_of=dt.date(2101, 2, 28)).overdue_final_reports_table().data
+    assert (
+        "Ingen slutrapport är försenad"
+        in Portfolio(reports, as_of=dt.date(2101, 2, 28)).overdue_final_reports_table().data
+    )
 
 
 def test_cases_closing_soon():
     reports = (_evaluated("fiktiv-uppfoljning-forskott"), _evaluated("fiktiv-uppfoljning-avslutad"))
     closing = Portfolio(reports, as_of=dt.date(2100, 10, 2)).closing_soon_table().data  # 90 days before 2100-12-31
     assert _rows(closing) == [
-        ["FIKTIVT TESTÄRENDE – Förskott som avräknas", "2100-12-31", "2101-02-28", "256\xa0000\xa0kr", "Pågår"]]
-    assert "Inget beviljat projekt slutar inom 90 dagar" in Portfolio(reports, as_of=dt.date(2100, 10, 1)).closing_soon_table().data
+        ["FIKTIVT TESTÄRENDE – Förskott som avräknas", "2100-12-31", "2101-02-28", "256\xa0000\xa0kr", "Pågår"]
+    ]
+    assert (
+        "Inget beviljat projekt slutar inom 90 dagar"
+        in Portfolio(reports, as_of=dt.date(2100, 10, 1)).closing_soon_table().data
+    )

@@ -75,8 +75,10 @@ def test_approved_costs_above_the_budget_are_a_deviation_to_review():
     outcome, evidence = _result(Case.model_validate(data), "uppfoljning-utbetalning-inom-andel-och-tak")
     assert outcome is Outcome.REVIEW
     assert "× 20,00\xa0% = 400\xa0000\xa0kr" in evidence  # 410 000 kr by the share, held at the maximum
-    assert evidence.endswith("De godkända kostnaderna är 50\xa0000\xa0kr mer än projektets kostnader i finansieringsplanen, "
-                             "2\xa0000\xa0000\xa0kr: granska avvikelsen mot budgeten.")
+    assert evidence.endswith(
+        "De godkända kostnaderna är 50\xa0000\xa0kr mer än projektets kostnader i finansieringsplanen, "
+        "2\xa0000\xa0000\xa0kr: granska avvikelsen mot budgeten."
+    )
 
 
 def test_a_closed_case_with_an_advance_not_covered_by_approved_costs_is_reviewed():
@@ -85,24 +87,36 @@ def test_a_closed_case_with_an_advance_not_covered_by_approved_costs_is_reviewed
     data["follow_up"]["closed"] = dt.date(2101, 3, 1)
     outcome, evidence = _result(Case.model_validate(data), "uppfoljning-utbetalning-inom-andel-och-tak")
     assert outcome is Outcome.REVIEW
-    assert evidence.endswith("Ärendet är avslutat men förskottet täcks inte av godkända kostnader med 40\xa0000\xa0kr: "
-                             "de allmänna villkoren avgör om det ska betalas tillbaka.")
+    assert evidence.endswith(
+        "Ärendet är avslutat men förskottet täcks inte av godkända kostnader med 40\xa0000\xa0kr: "
+        "de allmänna villkoren avgör om det ska betalas tillbaka."
+    )
 
 
 def test_payments_after_an_advance_with_one_request_under_review():
     outcome, evidence = _result(_case("forskott"), "uppfoljning-utbetalning-inom-andel-och-tak")
     assert outcome is Outcome.MET
     assert "Förskott 100\xa0000\xa0kr räknas av." in evidence
-    assert "Att betala sammanlagt 144\xa0000\xa0kr, varav utbetalt 144\xa0000\xa0kr; kvar av maxbeloppet 256\xa0000\xa0kr." in evidence
+    assert (
+        "Att betala sammanlagt 144\xa0000\xa0kr, varav utbetalt 144\xa0000\xa0kr; kvar av maxbeloppet 256\xa0000\xa0kr."
+        in evidence
+    )
     assert evidence.endswith("Under granskning, inte medräknade: begäran 3.")
 
 
 def test_the_advance_rule_reports_how_the_advance_was_settled():
     outcome, evidence = _result(_case("forskott"), "11-paragraf-forskott")
     assert outcome is Outcome.MET
-    assert "Utbetalt 2017-03-10; avräknat mot godkända kostnader 100\xa0000\xa0kr, kvar att avräkna 0\xa0kr." in evidence
-    early = _changed(_case("forskott"), payment_requests=_case("forskott").model_dump()["follow_up"]["payment_requests"][:1])
-    assert "avräknat mot godkända kostnader 60\xa0000\xa0kr, kvar att avräkna 40\xa0000\xa0kr." in _result(early, "11-paragraf-forskott")[1]
+    assert (
+        "Utbetalt 2017-03-10; avräknat mot godkända kostnader 100\xa0000\xa0kr, kvar att avräkna 0\xa0kr." in evidence
+    )
+    early = _changed(
+        _case("forskott"), payment_requests=_case("forskott").model_dump()["follow_up"]["payment_requests"][:1]
+    )
+    assert (
+        "avräknat mot godkända kostnader 60\xa0000\xa0kr, kvar att avräkna 40\xa0000\xa0kr."
+        in _result(early, "11-paragraf-forskott")[1]
+    )
 
 
 def test_an_advance_over_the_ordinance_limits_is_still_not_met():
@@ -114,12 +128,16 @@ def test_an_advance_over_the_ordinance_limits_is_still_not_met():
 
 def test_a_final_report_received_late():
     assert _result(_case("sen"), "uppfoljning-slutrapport-i-tid") == (
-        Outcome.NOT_MET, "Slutrapporten inkom 2019-04-12, sista dag 2019-02-28. Den kom in 43 dagar för sent.")
+        Outcome.NOT_MET,
+        "Slutrapporten inkom 2019-04-12, sista dag 2019-02-28. Den kom in 43 dagar för sent.",
+    )
 
 
 def test_a_final_report_received_in_time():
     assert _result(_case("avslutad"), "uppfoljning-slutrapport-i-tid") == (
-        Outcome.MET, "Slutrapporten inkom 2019-01-20, sista dag 2019-02-28.")
+        Outcome.MET,
+        "Slutrapporten inkom 2019-01-20, sista dag 2019-02-28.",
+    )
 
 
 def test_a_missing_final_report_is_overdue_as_of_the_build_date(monkeypatch):
@@ -146,8 +164,10 @@ def test_a_request_after_the_terms_last_day():
 def test_a_request_after_the_project_within_the_terms():
     outcome, evidence = _result(_case("tak"), "uppfoljning-efter-projekttiden")
     assert outcome is Outcome.MET
-    assert evidence.endswith("Efter projekttiden kom begäran 4 (2019-01-30), inom sista dag 2019-02-28 enligt "
-                             "Fiktiva allmänna villkor (FIKTIV 0/2099), punkt 7 och 8.")
+    assert evidence.endswith(
+        "Efter projekttiden kom begäran 4 (2019-01-30), inom sista dag 2019-02-28 enligt "
+        "Fiktiva allmänna villkor (FIKTIV 0/2099), punkt 7 och 8."
+    )
 
 
 def test_a_request_after_the_project_when_the_terms_are_not_recorded_is_reviewed_not_invented():
@@ -165,9 +185,13 @@ def test_costs_reported_after_the_project_period():
 
 def test_indicator_outcomes_reported_with_the_final_report():
     assert _result(_case("tak"), "uppfoljning-indikatorutfall") == (
-        Outcome.MET, "Fiktiva underlag: utfall 3 av mål 2 stycken.")
+        Outcome.MET,
+        "Fiktiva underlag: utfall 3 av mål 2 stycken.",
+    )
     assert _result(_case("sen"), "uppfoljning-indikatorutfall") == (
-        Outcome.NOT_MET, "Inget utfall är redovisat. Utfall saknas för: Fiktiva underlag.")
+        Outcome.NOT_MET,
+        "Inget utfall är redovisat. Utfall saknas för: Fiktiva underlag.",
+    )
 
 
 def test_indicator_outcomes_are_not_required_before_the_final_report():

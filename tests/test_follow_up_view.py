@@ -62,20 +62,40 @@ def test_status_line_of_a_closed_case(monkeypatch):
 
 def test_each_payment_shows_its_computation():
     rows = _cells(_view("tak").payment_requests_table().data)
-    assert rows[2][:2] == ["3: 2018-03-01 – 2018-08-31, inkom 2018-09-15", "redovisade 650\xa0000\xa0kr, godkända 640\xa0000\xa0kr"]
-    assert rows[2][2] == ("20,00\xa0% × 1\xa0940\xa0000\xa0kr = 388\xa0000\xa0kr, högst 360\xa0000\xa0kr före slutrapporten; "
-                          "− betalt tidigare 260\xa0000\xa0kr = 100\xa0000\xa0kr")
-    assert [r[3] for r in rows] == ["120\xa0000\xa0kr", "140\xa0000\xa0kr", "100\xa0000\xa0kr", "40\xa0000\xa0kr", "400\xa0000\xa0kr"]
-    assert rows[-1] == ["Summa", "redovisade 2\xa0090\xa0000\xa0kr, godkända 2\xa0000\xa0000\xa0kr",
-                        "kvar av maxbeloppet 0\xa0kr", "400\xa0000\xa0kr", "utbetalt 400\xa0000\xa0kr"]
+    assert rows[2][:2] == [
+        "3: 2018-03-01 – 2018-08-31, inkom 2018-09-15",
+        "redovisade 650\xa0000\xa0kr, godkända 640\xa0000\xa0kr",
+    ]
+    assert rows[2][2] == (
+        "20,00\xa0% × 1\xa0940\xa0000\xa0kr = 388\xa0000\xa0kr, högst 360\xa0000\xa0kr före slutrapporten; "
+        "− betalt tidigare 260\xa0000\xa0kr = 100\xa0000\xa0kr"
+    )
+    assert [r[3] for r in rows] == [
+        "120\xa0000\xa0kr",
+        "140\xa0000\xa0kr",
+        "100\xa0000\xa0kr",
+        "40\xa0000\xa0kr",
+        "400\xa0000\xa0kr",
+    ]
+    assert rows[-1] == [
+        "Summa",
+        "redovisade 2\xa0090\xa0000\xa0kr, godkända 2\xa0000\xa0000\xa0kr",
+        "kvar av maxbeloppet 0\xa0kr",
+        "400\xa0000\xa0kr",
+        "utbetalt 400\xa0000\xa0kr",
+    ]
 
 
 def test_the_advance_and_a_request_under_review_are_shown():
     rows = _cells(_view("forskott").payment_requests_table().data)
     assert rows[0][0] == "Förskott" and rows[0][3] == "100\xa0000\xa0kr"
     assert rows[1][2].endswith("betalt tidigare 100\xa0000\xa0kr är mer, så 0\xa0kr")
-    assert rows[3][1:] == ["redovisade 500\xa0000\xa0kr, godkända under granskning", "beräknas när kostnaderna är granskade",
-                           "–", "inte utbetald"]
+    assert rows[3][1:] == [
+        "redovisade 500\xa0000\xa0kr, godkända under granskning",
+        "beräknas när kostnaderna är granskade",
+        "–",
+        "inte utbetald",
+    ]
 
 
 def test_cumulative_chart_is_deterministic_and_shows_the_cap():
@@ -87,17 +107,22 @@ def test_cumulative_chart_is_deterministic_and_shows_the_cap():
 
 def test_indicator_outcomes_against_targets():
     assert _cells(_view("tak").indicator_outcomes_table().data) == [
-        ["Fiktiva underlag", "2 stycken", "3 stycken", "150\xa0%", "2019-01-30"]]
+        ["Fiktiva underlag", "2 stycken", "3 stycken", "150\xa0%", "2019-01-30"]
+    ]
     assert _cells(_view("sen").indicator_outcomes_table().data)[0][2] == "inte redovisat"
 
 
 def test_the_notebook_shows_the_follow_up_in_one_block_after_its_section():
     cells = nbformat.read(REPO / "notebooks" / "case_report.ipynb", 4).cells
     start = next(i for i, c in enumerate(cells) if c.source.startswith("## Uppföljning"))
-    block = [c.source.splitlines()[-1] for c in cells[start + 2: start + 6]]
-    assert block == ["report.follow_up_status()", "report.payment_requests_table()",
-                     "report.cumulative_payment_chart()", "report.indicator_outcomes_table()"]
-    assert all(not c.outputs for c in cells[start + 2: start + 6])  # SPIN, a proposal: nothing shown
+    block = [c.source.splitlines()[-1] for c in cells[start + 2 : start + 6]]
+    assert block == [
+        "report.follow_up_status()",
+        "report.payment_requests_table()",
+        "report.cumulative_payment_chart()",
+        "report.indicator_outcomes_table()",
+    ]
+    assert all(not c.outputs for c in cells[start + 2 : start + 6])  # SPIN, a proposal: nothing shown
     assert cells[start + 4].metadata["mystnb"]["image"]["alt"].startswith("Trappstegsdiagram")
 
 

@@ -44,6 +44,7 @@ def _set(*keys):
         for key in keys[:-1]:
             node = node[key]
         node[keys[-1]] = NEXT_DAY
+
     return change
 
 
@@ -53,27 +54,47 @@ def _refused(path) -> list[tuple[str, str]]:
     return [(p.field, p.message) for p in raised.value.problems]
 
 
-@pytest.mark.parametrize(("name", "keys", "field"), [
-    ("fiktiv-uppfoljning-tak", ("dates", "application_received"), "dates.application_received"),
-    ("fiktiv-uppfoljning-tak", ("dates", "decision"), "dates.decision"),
-    ("fiktiv-uppfoljning-forskott", ("follow_up", "advance", "paid"), "follow_up.advance.paid"),
-    ("fiktiv-uppfoljning-tak", ("follow_up", "payment_requests", 3, "received"), "follow_up.payment_requests, post 4, received"),
-    ("fiktiv-uppfoljning-tak", ("follow_up", "payment_requests", 3, "paid"), "follow_up.payment_requests, post 4, paid"),
-    ("fiktiv-uppfoljning-avslutad", ("follow_up", "final_report", "received"), "follow_up.final_report.received"),
-    ("fiktiv-uppfoljning-avslutad", ("follow_up", "final_report", "approved"), "follow_up.final_report.approved"),
-    ("fiktiv-uppfoljning-avslutad", ("follow_up", "indicator_outcomes", 0, "reported"),
-     "follow_up.indicator_outcomes, post 1, reported"),
-    ("fiktiv-uppfoljning-avslutad", ("follow_up", "closed"), "follow_up.closed"),
-], ids=lambda value: value if isinstance(value, str) and "." in value else None)
+@pytest.mark.parametrize(
+    ("name", "keys", "field"),
+    [
+        ("fiktiv-uppfoljning-tak", ("dates", "application_received"), "dates.application_received"),
+        ("fiktiv-uppfoljning-tak", ("dates", "decision"), "dates.decision"),
+        ("fiktiv-uppfoljning-forskott", ("follow_up", "advance", "paid"), "follow_up.advance.paid"),
+        (
+            "fiktiv-uppfoljning-tak",
+            ("follow_up", "payment_requests", 3, "received"),
+            "follow_up.payment_requests, post 4, received",
+        ),
+        (
+            "fiktiv-uppfoljning-tak",
+            ("follow_up", "payment_requests", 3, "paid"),
+            "follow_up.payment_requests, post 4, paid",
+        ),
+        ("fiktiv-uppfoljning-avslutad", ("follow_up", "final_report", "received"), "follow_up.final_report.received"),
+        ("fiktiv-uppfoljning-avslutad", ("follow_up", "final_report", "approved"), "follow_up.final_report.approved"),
+        (
+            "fiktiv-uppfoljning-avslutad",
+            ("follow_up", "indicator_outcomes", 0, "reported"),
+            "follow_up.indicator_outcomes, post 1, reported",
+        ),
+        ("fiktiv-uppfoljning-avslutad", ("follow_up", "closed"), "follow_up.closed"),
+    ],
+    ids=lambda value: value if isinstance(value, str) and "." in value else None,
+)
 def test_an_event_after_the_build_date_is_refused_by_its_field(tmp_path, name, keys, field):
     path = _with(tmp_path, name, _set(*keys))
     problems = _refused(path)
-    assert (field, "2019-07-01 är efter byggdatum 2019-06-30: det som har hänt kan inte ha ett datum i framtiden "
-                   "(fel årtal?)") in problems
+    assert (
+        field,
+        "2019-07-01 är efter byggdatum 2019-06-30: det som har hänt kan inte ha ett datum i framtiden (fel årtal?)",
+    ) in problems
 
 
-@pytest.mark.parametrize("keys", [("dates", "project_end"), ("dates", "final_report_due"),
-                                  ("follow_up", "terms", "last_payment_request")], ids=lambda keys: ".".join(keys))
+@pytest.mark.parametrize(
+    "keys",
+    [("dates", "project_end"), ("dates", "final_report_due"), ("follow_up", "terms", "last_payment_request")],
+    ids=lambda keys: ".".join(keys),
+)
 def test_a_planned_date_may_lie_ahead(tmp_path, keys):
     path = _with(tmp_path, "fiktiv-uppfoljning-tak", _set(*keys))
     assert evaluate_case(path, REFERENCE_DIR, as_of=as_of_date()).case.id == "fiktiv-uppfoljning-tak"
@@ -82,7 +103,13 @@ def test_a_planned_date_may_lie_ahead(tmp_path, keys):
 def test_an_event_on_the_build_date_is_accepted(tmp_path):
     def change(document):
         document["follow_up"]["closed"] = BUILD_DAY
-    assert evaluate_case(_with(tmp_path, "fiktiv-uppfoljning-avslutad", change), REFERENCE_DIR, as_of=as_of_date()).case.follow_up.closed == BUILD_DAY
+
+    assert (
+        evaluate_case(
+            _with(tmp_path, "fiktiv-uppfoljning-avslutad", change), REFERENCE_DIR, as_of=as_of_date()
+        ).case.follow_up.closed
+        == BUILD_DAY
+    )
 
 
 def test_check_names_the_future_payment_and_runs_nothing(tmp_path, capsys):

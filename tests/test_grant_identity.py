@@ -22,11 +22,15 @@ def _evaluated(**changes) -> EvaluatedCase:
     evaluated = evaluate_case(FICTIONAL_BASE_PATH, REFERENCE_DIR, as_of=as_of_date())
     data = copy.deepcopy(evaluated.case.model_dump())
     data.update(changes)
-    return EvaluatedCase(Case.model_validate(data), evaluated.figures, evaluated.results, evaluated.source, evaluated.as_of)
+    return EvaluatedCase(
+        Case.model_validate(data), evaluated.figures, evaluated.results, evaluated.source, evaluated.as_of
+    )
 
 
 def _ids(*reports: EvaluatedCase) -> OrganisationIds:
-    numbers = OrganisationNumbers(list(reports), load_regional_actors(REFERENCE_DIR), load_national_agencies(REFERENCE_DIR))
+    numbers = OrganisationNumbers(
+        list(reports), load_regional_actors(REFERENCE_DIR), load_national_agencies(REFERENCE_DIR)
+    )
     return OrganisationIds(numbers, load_publisher(REFERENCE_DIR))
 
 
@@ -39,8 +43,10 @@ def test_the_amount_applied_for_is_the_case_files_not_the_awarded_one():
 
 def test_the_reference_datas_organisation_number_wins_then_the_first_case_files_by_id():
     # Region Dalarna has a number in the reference data; Region Gävleborg has none there.
-    first = _evaluated(decision_maker={"name": "Region Dalarna", "organisation_number": "212000-0001"},
-                       applicant={"name": "Region Gävleborg", "organisation_number": "232100-0198"})
+    first = _evaluated(
+        decision_maker={"name": "Region Dalarna", "organisation_number": "212000-0001"},
+        applicant={"name": "Region Gävleborg", "organisation_number": "232100-0198"},
+    )
     later = _evaluated(id="fiktiv-cesar", applicant={"name": "Region Gävleborg", "organisation_number": "232100-9918"})
     ids = _ids(first, later)
     assert ids.id_for("Region Dalarna") == "SE-ON-232100-0180"  # the reference data's, not the case file's

@@ -49,7 +49,7 @@ def project(tmp_path) -> ProjectPaths:
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "Första versionen: tre FIKTIVA ärenden")
     _write(root, "fiktiv-a", "# Granskad.\n")
-    git(root, "commit", "-q", "-am", "Granska fiktiv-a; åäö \"citat\" | tecken")
+    git(root, "commit", "-q", "-am", 'Granska fiktiv-a; åäö "citat" | tecken')
     git(root, "mv", "data/cases/fiktiv-gammal.yaml", "data/cases/fiktiv-ny.yaml")
     git(root, "commit", "-q", "-m", "Byt namn på fiktiv-gammal")
     _write(root, "fiktiv-ny", "# Efter namnbytet.\n")
@@ -74,7 +74,10 @@ def test_histories_equal_the_per_case_git_history_including_a_rename(project):
         assert without_fields == _per_case_history(project.root, case_id), case_id
     # The rename is followed: the renamed case lists the commit that created it under its old name.
     assert [h["message"] for h in histories["fiktiv-ny"]] == [
-        "Ändra fiktiv-ny", "Byt namn på fiktiv-gammal", "Första versionen: tre FIKTIVA ärenden"]
+        "Ändra fiktiv-ny",
+        "Byt namn på fiktiv-gammal",
+        "Första versionen: tre FIKTIVA ärenden",
+    ]
     assert histories["fiktiv-b"][0]["message"] == "Ändringar som inte är incheckade"
     assert len(histories["fiktiv-b"]) == 2  # not the archived copy's commit
     assert [h["message"] for h in histories["fiktiv-otrackad"]] == ["Ändringar som inte är incheckade"]

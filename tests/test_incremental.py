@@ -99,7 +99,9 @@ def test_reference_data_reexecutes_everything(project, tmp_path, changed):
     assert _stale(project, tmp_path) == sorted([*CASES, PORTFOLIO])
 
 
-@pytest.mark.parametrize("module", ["domain/rules/ordinance.py", "domain/finance.py", "render/case_view.py", "render/portfolio.py"])
+@pytest.mark.parametrize(
+    "module", ["domain/rules/ordinance.py", "domain/finance.py", "render/case_view.py", "render/portfolio.py"]
+)
 def test_changed_package_code_reexecutes_everything(project, tmp_path, module):
     _append(project.package_dir / module, "\n# ändrad\n")
     assert _stale(project, tmp_path) == sorted([*CASES, PORTFOLIO])
@@ -130,13 +132,23 @@ def test_a_new_case_runs_alone_with_the_portfolio(project, tmp_path):
 def test_every_executed_notebook_declares_its_inputs_with_its_template(project, tmp_path):
     _edit_notebook(project.root / "notebooks/portfolio.ipynb")
     _edit_notebook(project.root / "notebooks/case_report.ipynb")
-    jobs = {job.name: job for job in plan_executions(project, validate_all(project, as_of=as_of_date()), ExecutionCache(project), tmp_path / "w",
-                                                                      dt.datetime.now(dt.UTC)).jobs}
+    jobs = {
+        job.name: job
+        for job in plan_executions(
+            project,
+            validate_all(project, as_of=as_of_date()),
+            ExecutionCache(project),
+            tmp_path / "w",
+            dt.datetime.now(dt.UTC),
+        ).jobs
+    }
     assert "notebooks/case_report.ipynb" in jobs["fiktiv-bas"].inputs
     assert "data/cases/fiktiv-bas.yaml" in jobs["fiktiv-bas"].inputs
     assert "data/cases/fiktiv-norr.yaml" not in jobs["fiktiv-bas"].inputs
     assert "notebooks/portfolio.ipynb" in jobs[PORTFOLIO].inputs
-    assert {"data/cases/fiktiv-bas.yaml", "data/cases/fiktiv-norr.yaml", "casebook/domain/rules/ordinance.py"} <= set(jobs[PORTFOLIO].inputs)
+    assert {"data/cases/fiktiv-bas.yaml", "data/cases/fiktiv-norr.yaml", "casebook/domain/rules/ordinance.py"} <= set(
+        jobs[PORTFOLIO].inputs
+    )
 
 
 def test_removing_a_case_prunes_it_from_the_cache(project):
@@ -198,8 +210,10 @@ def test_a_changed_case_rebuilds_only_changed_pages_and_a_new_title_in_the_navig
 
     assert _summary(root, tmp_path)["site_build"] == "unchanged"
 
-    case.write_text(case.read_text(encoding="utf-8").replace("amount_applied_for: 400000", "amount_applied_for: 399000"),
-                    encoding="utf-8")
+    case.write_text(
+        case.read_text(encoding="utf-8").replace("amount_applied_for: 400000", "amount_applied_for: 399000"),
+        encoding="utf-8",
+    )
     summary = _summary(root, tmp_path)
     assert (summary["executed"], summary["site_build"]) == (1, "incremental")
     assert "399\xa0000\xa0kr" in (site / "book/cases/fiktiv-bas.html").read_text(encoding="utf-8")
@@ -207,8 +221,9 @@ def test_a_changed_case_rebuilds_only_changed_pages_and_a_new_title_in_the_navig
     assert (site / "book/cases/rjh-2025-spin.html").read_bytes() == spin_page
 
     # A case page is in no navigation: its new title rebuilds the pages that show it, not all.
-    case.write_text(case.read_text(encoding="utf-8").replace("Samverkan i Exempelbygd", "Ny titel i Exempelbygd"),
-                    encoding="utf-8")
+    case.write_text(
+        case.read_text(encoding="utf-8").replace("Samverkan i Exempelbygd", "Ny titel i Exempelbygd"), encoding="utf-8"
+    )
     assert _summary(root, tmp_path)["site_build"] == "incremental"
     assert "Ny titel i Exempelbygd" in _case_list_row(site, "fiktiv-bas")
     page = (site / "book/cases/fiktiv-bas.html").read_text(encoding="utf-8")
@@ -217,11 +232,13 @@ def test_a_changed_case_rebuilds_only_changed_pages_and_a_new_title_in_the_navig
     # A page of the navigation retitled: every page's sidebar shows it, so everything is rebuilt.
     method = root / "book" / "method.md"
     heading = next(line for line in method.read_text(encoding="utf-8").splitlines() if line.startswith("# "))
-    method.write_text(method.read_text(encoding="utf-8").replace(heading, "# Metod och antaganden, ny rubrik", 1),
-                      encoding="utf-8")
+    method.write_text(
+        method.read_text(encoding="utf-8").replace(heading, "# Metod och antaganden, ny rubrik", 1), encoding="utf-8"
+    )
     assert _summary(root, tmp_path)["site_build"] == "full"
-    assert "Metod och antaganden, ny rubrik" in (site / "book/cases/rjh-2025-spin.html").read_text(encoding="utf-8").replace(
-        "\N{SOFT HYPHEN}", "")
+    assert "Metod och antaganden, ny rubrik" in (site / "book/cases/rjh-2025-spin.html").read_text(
+        encoding="utf-8"
+    ).replace("\N{SOFT HYPHEN}", "")
 
     # A removed case: a full build, so that its page is gone.
     case.unlink()

@@ -46,8 +46,10 @@ def _previous_site(root: Path) -> Path:
 def slow_project(tmp_path) -> Path:
     root = copy_project(tmp_path / "repo")
     add_fictional_case(root, SLOW)
-    add_cell(root / "notebooks" / "case_report.ipynb",
-             f'if "{SLOW}" in case_path:\n    import time\n    open("../sakta-startad", "w").close()\n    time.sleep(120)')
+    add_cell(
+        root / "notebooks" / "case_report.ipynb",
+        f'if "{SLOW}" in case_path:\n    import time\n    open("../sakta-startad", "w").close()\n    time.sleep(120)',
+    )
     return root
 
 
@@ -59,7 +61,9 @@ def test_an_interrupt_stops_the_build_within_seconds_and_keeps_finished_work(slo
     cache = root / "_build" / "cache" / "cases"
     build = subprocess.Popen(
         [sys.executable, "-m", "casebook", "--root", str(root), "build", "--jobs", "1"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         _wait_for(lambda: (root / "sakta-startad").exists() or build.poll() is not None, 120, "the slow case to start")
@@ -91,16 +95,21 @@ def test_an_interrupt_stops_the_build_within_seconds_and_keeps_finished_work(slo
     assert (site / "index.html").read_text(encoding="utf-8") == "föregående webbplats"
     assert [p.name for p in site.parent.iterdir() if p.name.startswith(".staging")] == []
     # Every worker, kernel and the zygote are gone.
-    _wait_for(lambda: not any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE for p in processes), 5,
-              "the build's processes to end")
+    _wait_for(
+        lambda: not any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE for p in processes),
+        5,
+        "the build's processes to end",
+    )
 
 
 @pytest.mark.e2e
 def test_a_runaway_or_dying_notebook_is_named_with_its_cell_and_the_others_finish(slow_project):
     root = slow_project
     add_fictional_case(root, DYING)
-    dying_cell = add_cell(root / "notebooks" / "case_report.ipynb",
-                          f'if "{DYING}" in case_path:\n    import os, signal\n    os.kill(os.getpid(), signal.SIGKILL)')
+    dying_cell = add_cell(
+        root / "notebooks" / "case_report.ipynb",
+        f'if "{DYING}" in case_path:\n    import os, signal\n    os.kill(os.getpid(), signal.SIGKILL)',
+    )
     slow_cell = dying_cell - 1
 
     started = time.monotonic()
@@ -116,8 +125,12 @@ def test_a_runaway_or_dying_notebook_is_named_with_its_cell_and_the_others_finis
     assert "Traceback" not in err
     # The partial notebooks are kept; the slow one shows the cells that ran before it stopped.
     partial = nbformat.read(root / "_build" / "failed" / f"{SLOW}.ipynb", as_version=4)
-    assert any(o.get("data", {}).get("text/html") for c in partial.cells[: slow_cell - 2] if c.cell_type == "code"
-               for o in c.outputs)
+    assert any(
+        o.get("data", {}).get("text/html")
+        for c in partial.cells[: slow_cell - 2]
+        if c.cell_type == "code"
+        for o in c.outputs
+    )
     assert (root / "_build" / "failed" / f"{DYING}.ipynb").is_file()
     # The other notebooks finished and are cached; nothing was published.
     cached = sorted(p.name for p in (root / "_build" / "cache" / "cases").glob("*.ipynb"))

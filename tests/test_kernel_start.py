@@ -9,13 +9,27 @@ import pytest
 from casebook.engine import execute as execute_module
 from casebook.engine.execute import KERNEL_START_ATTEMPTS, ExecutionFailure, NotebookJob
 
-JOB = NotebookJob(root=Path("."), name="fiktiv", template=Path("notebooks/case_report.ipynb"), parameters={},
-                  title="FIKTIVT", published_as="book/cases/fiktiv.ipynb", output=Path("ut.ipynb"), cache_key="k")
+JOB = NotebookJob(
+    root=Path("."),
+    name="fiktiv",
+    template=Path("notebooks/case_report.ipynb"),
+    parameters={},
+    title="FIKTIVT",
+    published_as="book/cases/fiktiv.ipynb",
+    output=Path("ut.ipynb"),
+    cache_key="k",
+)
 
 
 def _not_started() -> ExecutionFailure:
-    return ExecutionFailure("fiktiv", "Ärendet fiktiv", 0, "", "RuntimeError: Kernel died before replying to kernel_info",
-                            kernel_did_not_start=True)
+    return ExecutionFailure(
+        "fiktiv",
+        "Ärendet fiktiv",
+        0,
+        "",
+        "RuntimeError: Kernel died before replying to kernel_info",
+        kernel_did_not_start=True,
+    )
 
 
 def _attempts(monkeypatch, outcomes: list[ExecutionFailure | None]) -> list[int]:
@@ -42,10 +56,14 @@ def test_after_the_last_attempt_the_failure_is_reported(monkeypatch):
     assert len(calls) == KERNEL_START_ATTEMPTS
 
 
-@pytest.mark.parametrize("failure", [
-    ExecutionFailure("fiktiv", "Ärendet fiktiv", 3, "x = 1", "ValueError: fel"),
-    ExecutionFailure("fiktiv", "Ärendet fiktiv", 2, "x = 1", "kärnan avslutades oväntat (DeadKernelError)"),
-], ids=["failing-cell", "kernel-died-while-running"])
+@pytest.mark.parametrize(
+    "failure",
+    [
+        ExecutionFailure("fiktiv", "Ärendet fiktiv", 3, "x = 1", "ValueError: fel"),
+        ExecutionFailure("fiktiv", "Ärendet fiktiv", 2, "x = 1", "kärnan avslutades oväntat (DeadKernelError)"),
+    ],
+    ids=["failing-cell", "kernel-died-while-running"],
+)
 def test_a_notebook_that_started_is_not_run_again(monkeypatch, failure):
     calls = _attempts(monkeypatch, [failure, None, None])
     assert execute_module.execute(JOB) is failure
@@ -57,7 +75,15 @@ def test_only_a_kernel_that_never_answered_counts_as_not_started(monkeypatch, tm
         raise RuntimeError("Kernel died before replying to kernel_info")
 
     monkeypatch.setattr(execute_module.papermill, "execute_notebook", dies)
-    job = NotebookJob(root=tmp_path, name="fiktiv", template=Path("mall.ipynb"), parameters={}, title="FIKTIVT",
-                      published_as="book/cases/fiktiv.ipynb", output=tmp_path / "ut.ipynb", cache_key="k")
+    job = NotebookJob(
+        root=tmp_path,
+        name="fiktiv",
+        template=Path("mall.ipynb"),
+        parameters={},
+        title="FIKTIVT",
+        published_as="book/cases/fiktiv.ipynb",
+        output=tmp_path / "ut.ipynb",
+        cache_key="k",
+    )
     failure = execute_module._execute_once(job)
     assert failure is not None and failure.kernel_did_not_start and failure.cell == 0

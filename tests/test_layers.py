@@ -19,7 +19,10 @@ def _lint(project: Path) -> subprocess.CompletedProcess:
     """import-linter over the package in ``project``, with that project's contracts."""
     return subprocess.run(
         [str(LINT_IMPORTS), "--config", str(project / "pyproject.toml"), "--no-cache"],
-        cwd=project, capture_output=True, text=True, check=False,
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
         env={**os.environ, "PYTHONPATH": str(project)},
     )
 
@@ -61,15 +64,20 @@ def test_a_domain_module_importing_a_rendering_module_breaks_the_check(package_c
     assert "Layers: cli, then engine, then render, then domain BROKEN" in " ".join(completed.stdout.split())
 
 
-@pytest.mark.parametrize("module, statement, cycle", [
-    ("domain/rules/framework.py", "from casebook.domain.rules import ordinance", ".ordinance -> .framework"),
-    ("render/tables.py", "from casebook.render import case_view", ".tables -> .case_view"),
-])
+@pytest.mark.parametrize(
+    "module, statement, cycle",
+    [
+        ("domain/rules/framework.py", "from casebook.domain.rules import ordinance", ".ordinance -> .framework"),
+        ("render/tables.py", "from casebook.render import case_view", ".tables -> .case_view"),
+    ],
+)
 def test_an_import_cycle_within_the_domain_or_render_breaks_the_check(package_copy, module, statement, cycle):
     _add_import(package_copy, module, statement)
     completed = _lint(package_copy)
     assert completed.returncode != 0
-    assert "No import cycle among the modules of the domain, nor among those of render BROKEN" in " ".join(completed.stdout.split())
+    assert "No import cycle among the modules of the domain, nor among those of render BROKEN" in " ".join(
+        completed.stdout.split()
+    )
     assert cycle in completed.stdout
 
 
@@ -77,11 +85,17 @@ def test_an_engine_stage_importing_the_build_breaks_the_engine_order(package_cop
     _add_import(package_copy, "engine/execute.py", "from casebook.engine import build")
     completed = _lint(package_copy)
     assert completed.returncode != 0
-    assert "The engine's inner order: commands, build, stages, caches and plumbing, lifetime and paths BROKEN" in " ".join(completed.stdout.split())
+    assert (
+        "The engine's inner order: commands, build, stages, caches and plumbing, lifetime and paths BROKEN"
+        in " ".join(completed.stdout.split())
+    )
     assert "casebook.engine.execute -> casebook.engine.build" in completed.stdout
 
 
 def test_no_module_of_the_package_builds_a_path_from_its_own_file():
-    offenders = [str(p.relative_to(REPO)) for p in (REPO / "casebook").rglob("*.py")
-                 if "__file__" in p.read_text(encoding="utf-8")]
+    offenders = [
+        str(p.relative_to(REPO))
+        for p in (REPO / "casebook").rglob("*.py")
+        if "__file__" in p.read_text(encoding="utf-8")
+    ]
     assert offenders == []

@@ -15,12 +15,19 @@ from conftest import REPO
 
 def _make(root: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
     environment = {key: value for key, value in os.environ.items() if not key.startswith(("MAKE", "VIRTUAL_ENV"))}
-    return subprocess.run(["make", "--no-print-directory", *args], cwd=root, capture_output=True, text=True,
-                          check=False, timeout=timeout, env=environment)
+    return subprocess.run(
+        ["make", "--no-print-directory", *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout,
+        env=environment,
+    )
 
 
 def test_make_lab_passes_options_on_to_jupyterlab():
-    done = _make(REPO, "-n", "lab", 'ARGS=--port 8899 --no-browser')
+    done = _make(REPO, "-n", "lab", "ARGS=--port 8899 --no-browser")
     assert done.returncode == 0, done.stderr
     assert ".venv/bin/jupyter lab --port 8899 --no-browser notebooks/case_report.ipynb" in done.stdout.splitlines()
 
@@ -38,8 +45,20 @@ def test_make_verify_works_right_after_make_site_on_a_fresh_clone(tmp_path):
     clone = tmp_path / "klon"
     subprocess.run(["git", "clone", "--quiet", str(REPO), str(clone)], check=True, timeout=300)
     # The working tree's changes too, when the tests run before a commit (CI runs on a clean clone).
-    for name in ("Makefile", "requirements-pip.txt", "requirements.txt", "requirements-verify.txt", "constraints.txt", "casebook", "notebooks",
-                 "data", "book", "_config.yml", "_toc.yml", "pyproject.toml"):
+    for name in (
+        "Makefile",
+        "requirements-pip.txt",
+        "requirements.txt",
+        "requirements-verify.txt",
+        "constraints.txt",
+        "casebook",
+        "notebooks",
+        "data",
+        "book",
+        "_config.yml",
+        "_toc.yml",
+        "pyproject.toml",
+    ):
         source, target = REPO / name, clone / name
         if source.is_dir():
             shutil.rmtree(target)
@@ -57,11 +76,18 @@ def test_make_verify_works_right_after_make_site_on_a_fresh_clone(tmp_path):
 
 def test_make_test_and_test_fast_run_the_static_checks_first():
     for target in ("test", "test-fast"):
-        done = _make(REPO, "-n", "-o", ".venv/.test", "-o", "chromium", "-o", "libreoffice", target)  # the commands of the target itself
+        done = _make(
+            REPO, "-n", "-o", ".venv/.test", "-o", "chromium", "-o", "libreoffice", target
+        )  # the commands of the target itself
         assert done.returncode == 0, done.stderr
         commands = [line for line in done.stdout.splitlines() if line.startswith(".venv/bin/")]
-        assert commands[:5] == [".venv/bin/ruff check .", ".venv/bin/ruff format --check .", ".venv/bin/mypy",
-                                ".venv/bin/lint-imports", ".venv/bin/python -m pytest" + (' -m "not e2e"' if target == "test-fast" else "")]
+        assert commands[:5] == [
+            ".venv/bin/ruff check .",
+            ".venv/bin/ruff format --check .",
+            ".venv/bin/mypy",
+            ".venv/bin/lint-imports",
+            ".venv/bin/python -m pytest" + (' -m "not e2e"' if target == "test-fast" else ""),
+        ]
 
 
 def _pins(text: str) -> dict[str, str]:
@@ -80,8 +106,13 @@ def test_constraints_pin_every_requirement_at_its_version_with_hashes():
     # Every entry carries the hashes that pip checks (a hand-edited line would have none).
     entries = re.split(r"\n(?=[A-Za-z])", constraints.split("\n", 2)[2])
     assert len(entries) == len(pinned) and all("--hash=sha256:" in entry for entry in entries)
-    for name in ("requirements.txt", "requirements-verify.txt", "requirements-test.txt", "requirements-lab.txt",
-                 "requirements-pip.txt"):
+    for name in (
+        "requirements.txt",
+        "requirements-verify.txt",
+        "requirements-test.txt",
+        "requirements-lab.txt",
+        "requirements-pip.txt",
+    ):
         for package, version in _pins((REPO / name).read_text(encoding="utf-8")).items():
             assert pinned.get(package) == version, (name, package, version, pinned.get(package))
     assert _pins((REPO / "requirements-pip.txt").read_text(encoding="utf-8")) == {"pip": pinned["pip"]}

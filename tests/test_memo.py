@@ -138,7 +138,8 @@ def decided_memo(tmp_path_factory):
     """The fictional base case (decided, with an advance) decided at a lower share than proposed."""
     text = FICTIONAL_BASE.read_text(encoding="utf-8").replace(
         "  decision_reference: FIKTIV RUN 1/2099 § 1\n",
-        "  decision_reference: FIKTIV RUN 1/2099 § 1\n  decided_share_percent: 18.00\n")
+        "  decision_reference: FIKTIV RUN 1/2099 § 1\n  decided_share_percent: 18.00\n",
+    )
     assert "decided_share_percent" in text
     path = tmp_path_factory.mktemp("decided") / "fiktiv-bas.yaml"
     path.write_text(text, encoding="utf-8")
@@ -151,25 +152,38 @@ def decided_memo(tmp_path_factory):
 def test_memo_follows_the_source_memos_order(spin_memo):
     assert spin_memo.title == "Medfinansiering till projekt SPIN – Strategisk Planering i Norr"
     assert [s.title for s in spin_memo.sections] == [
-        "Ärendebeskrivning", "Legala förutsättningar för stöd", "Beslutsmotivering",
-        "Sammanfattande bedömning av ansökan", "Uppföljning, utvärdering och rapportering", "Förslag till beslut",
+        "Ärendebeskrivning",
+        "Legala förutsättningar för stöd",
+        "Beslutsmotivering",
+        "Sammanfattande bedömning av ansökan",
+        "Uppföljning, utvärdering och rapportering",
+        "Förslag till beslut",
     ]
     assert [(s.name, s.title) for s in spin_memo.signatures] == [
-        ("Sara Lewerentz", "Regiondirektör"), ("Lena Persson", "Områdeschef Hållbar tillväxt"),
+        ("Sara Lewerentz", "Regiondirektör"),
+        ("Lena Persson", "Områdeschef Hållbar tillväxt"),
     ]
     assert spin_memo.copy_to == ("Region Västernorrland",)
     assert spin_memo.annex.title == ANNEX_TITLE == "Bilaga för handläggaren: att uppmärksamma (ingår inte i beslutet)"
-    assert spin_memo.annex.blocks[0].text.startswith("Den här bilagan är ett arbetsunderlag för handläggaren. Den ingår inte")
+    assert spin_memo.annex.blocks[0].text.startswith(
+        "Den här bilagan är ett arbetsunderlag för handläggaren. Den ingår inte"
+    )
 
 
 def test_spin_header_is_a_proposal_not_decided_yet(spin_memo):
     header = dict(spin_memo.header)
     assert header == {
-        "Beslutsfattare": "Region Jämtland Härjedalen", "Diarienummer": "Ej angivet",
-        "Handling": "Tjänsteskrivelse, förslag till beslut", "Beslutsdatum": "Inte beslutat ännu",
+        "Beslutsfattare": "Region Jämtland Härjedalen",
+        "Diarienummer": "Ej angivet",
+        "Handling": "Tjänsteskrivelse, förslag till beslut",
+        "Beslutsdatum": "Inte beslutat ännu",
         "Ansökan inkom": "9 september 2025",
     }
-    assert (spin_memo.kind, spin_memo.reference, spin_memo.publisher) == ("Tjänsteskrivelse", "Ärende rjh-2025-spin", PUBLISHER)
+    assert (spin_memo.kind, spin_memo.reference, spin_memo.publisher) == (
+        "Tjänsteskrivelse",
+        "Ärende rjh-2025-spin",
+        PUBLISHER,
+    )
 
 
 def test_the_description_opens_with_sentences_written_from_the_figures(spin_memo):
@@ -186,18 +200,30 @@ def test_the_description_opens_with_sentences_written_from_the_figures(spin_memo
     assert texts[2].startswith("Projektet är en del av ett regeringsuppdrag med syfte att ge Tillväxtverket")
     assert "1) Har ökat sin kapacitet till regional strategisk planering" in "\n".join(texts)
     assert "– Relevanta och systematiska planeringsprocesser på regional nivå" in texts
-    assert ("2) Projektet bidrar också till bättre planeringsprocesser på kommunal nivå genom att hantera "
-            "gränsöverskridande och mellankommunala synergier och utmaningar i en utvecklad regional "
-            "planeringsprocess.") in texts  # the source's truncated "där det." is left out, and noted in the annex
+    assert (
+        "2) Projektet bidrar också till bättre planeringsprocesser på kommunal nivå genom att hantera "
+        "gränsöverskridande och mellankommunala synergier och utmaningar i en utvecklad regional "
+        "planeringsprocess."
+    ) in texts  # the source's truncated "där det." is left out, and noted in the annex
 
 
 def test_spin_figures_are_in_the_memo(spin_memo):
     text = memo_text(spin_memo, annex=False)
-    for figure in (SPIN_TOTAL, SPIN_SHARE, SPIN_MAX, SPIN_APPLIED, f"750{NBSP}234{NBSP}kr", f"6{NBSP}198{NBSP}347{NBSP}kr"):
+    for figure in (
+        SPIN_TOTAL,
+        SPIN_SHARE,
+        SPIN_MAX,
+        SPIN_APPLIED,
+        f"750{NBSP}234{NBSP}kr",
+        f"6{NBSP}198{NBSP}347{NBSP}kr",
+    ):
         assert figure in text
     plan = next(b for b in section(spin_memo, "Ärendebeskrivning").blocks if isinstance(b, Table))
     assert plan.texts()[-1][:4] == ("Summa", "", SPIN_TOTAL, f"100,00{NBSP}%")
-    assert ("Tillväxtverket", f"3{NBSP}000{NBSP}000{NBSP}kr", f"48,38{NBSP}%") == (plan.texts()[0][0], *plan.texts()[0][2:4])
+    assert ("Tillväxtverket", f"3{NBSP}000{NBSP}000{NBSP}kr", f"48,38{NBSP}%") == (
+        plan.texts()[0][0],
+        *plan.texts()[0][2:4],
+    )
 
 
 def test_spin_proposal_is_written_from_the_figures_in_the_source_memos_words(spin_memo):
@@ -211,16 +237,21 @@ def test_spin_proposal_is_written_from_the_figures_in_the_source_memos_words(spi
 def test_the_legal_conditions_are_the_source_memos_and_the_law_in_its_own_words(spin_memo):
     blocks = section(spin_memo, "Legala förutsättningar för stöd").blocks
     paragraphs = [b.text for b in blocks if isinstance(b, Paragraph)]
-    assert paragraphs[0].startswith("Projektstöd får beviljas enligt förordning (2003:596) om bidrag för "
-                                    "projektverksamhet inom den regionala utvecklingspolitiken.")
-    assert paragraphs[2].startswith("Bidrag får lämnas med högst 50 procent av utgifterna för projektet. Om "
-                                    "Tillväxtverket och minst en annan beslutsfattare")
+    assert paragraphs[0].startswith(
+        "Projektstöd får beviljas enligt förordning (2003:596) om bidrag för "
+        "projektverksamhet inom den regionala utvecklingspolitiken."
+    )
+    assert paragraphs[2].startswith(
+        "Bidrag får lämnas med högst 50 procent av utgifterna för projektet. Om "
+        "Tillväxtverket och minst en annan beslutsfattare"
+    )
     (table,) = [b for b in blocks if isinstance(b, Table)]
     assert table.header == ("Källa", "Vad källan kräver")
     requirements = dict(table.texts())
     assert requirements["5 § förordning (2003:596)"] == "Bidrag får inte utgöra driftsstöd."
     assert requirements["5 § tredje meningen förordning (2003:596)"] == (
-        "\"Varje beslutsfattare får dock besluta om bidrag med högst 50 procent av utgifterna för projektet.\"")
+        '"Varje beslutsfattare får dock besluta om bidrag med högst 50 procent av utgifterna för projektet."'
+    )
     for requirement in requirements.values():  # the law's words, never the rule engine's
         assert not re.search(r"Bedömning (enligt handläggare|saknas)|Ej uppfyllt|regelkatalog|casebook", requirement)
 
@@ -230,7 +261,7 @@ def test_the_motivation_has_its_three_parts_and_the_strategic_context(spin_memo)
     assert [b.text for b in blocks if isinstance(b, Subheading)] == ["Legal", "Ekonomisk", "Strategisk"]
     texts = blocks_text(blocks)
     assert texts[1].startswith("Projektet är avgränsat mot den ordinarie verksamheten")
-    strategic = texts[texts.index("Strategisk") + 1:]
+    strategic = texts[texts.index("Strategisk") + 1 :]
     assert strategic[0].startswith("Inget strategiskt utlåtande har tagits fram i denna ansökan")
     assert strategic[1].startswith("I maj 2024 gav regeringen Tillväxtverket, Boverket, Trafikverket")
     assert not any("Bedömt av" in text for text in texts)
@@ -238,7 +269,8 @@ def test_the_motivation_has_its_three_parts_and_the_strategic_context(spin_memo)
 
 def test_the_summary_assessment_ends_in_the_recommendation(spin_memo):
     assert blocks_text(section(spin_memo, "Sammanfattande bedömning av ansökan").blocks) == [
-        "Utifrån ovan sammanvägda bedömning föreslår vi bifall på ansökan."]
+        "Utifrån ovan sammanvägda bedömning föreslår vi bifall på ansökan."
+    ]
 
 
 def test_follow_up_is_in_the_source_memos_words_with_a_swedish_date(spin_memo):
@@ -254,8 +286,9 @@ def test_follow_up_is_in_the_source_memos_words_with_a_swedish_date(spin_memo):
 def test_the_document_has_no_internal_words(spin_memo, decided_memo):
     for memo in (spin_memo, decided_memo):
         body = memo_text(memo, annex=False)
-        assert not re.search(r"casebook|ärendefil|regelkatalog|regelkontroll|Bedömt av|Bedömning (enligt|saknas)", body,
-                             re.IGNORECASE)
+        assert not re.search(
+            r"casebook|ärendefil|regelkatalog|regelkontroll|Bedömt av|Bedömning (enligt|saknas)", body, re.IGNORECASE
+        )
         assert not re.search(r"\b[a-z]+_[a-z_]+\b", memo_text(memo))  # no field names, annex included
 
 
@@ -263,8 +296,10 @@ def test_the_document_has_no_internal_words(spin_memo, decided_memo):
 
 
 def test_annex_states_the_maximum_above_the_amount_applied_for(spin_memo):
-    assert (f"Avvikelse: Maxbeloppet {SPIN_MAX} är högre än det sökta beloppet {SPIN_APPLIED} (skillnad 1{NBSP}kr)."
-            in blocks_text(spin_memo.annex.blocks))
+    assert (
+        f"Avvikelse: Maxbeloppet {SPIN_MAX} är högre än det sökta beloppet {SPIN_APPLIED} (skillnad 1{NBSP}kr)."
+        in blocks_text(spin_memo.annex.blocks)
+    )
 
 
 def test_annex_lists_the_corrections_of_the_source_document(spin_memo):
@@ -279,8 +314,13 @@ def test_annex_lists_the_corrections_of_the_source_document(spin_memo):
 def test_annex_names_the_missing_6_paragraph_judgement(spin_memo):
     texts = blocks_text(spin_memo.annex.blocks)
     assert "Ärendet registrerar ingen bedömning av: Företagsstödsåtgärder (6 §)." in texts
-    assert any(t.startswith("Bedömning saknas: Inga åtgärder som omfattas av företagsstödsförordningarna "
-                            "(6 § förordning (2003:596)). Ärendet registrerar ingen bedömning av detta.") for t in texts)
+    assert any(
+        t.startswith(
+            "Bedömning saknas: Inga åtgärder som omfattas av företagsstödsförordningarna "
+            "(6 § förordning (2003:596)). Ärendet registrerar ingen bedömning av detta."
+        )
+        for t in texts
+    )
 
 
 @pytest.mark.parametrize("path", [SPIN_PATH, FICTIONAL_BASE, HOSTILE], ids=lambda p: p.stem)
@@ -289,9 +329,12 @@ def test_annex_lists_exactly_the_results_needing_attention_and_every_result(path
     memo = build_memo(evaluated)
     texts = blocks_text(memo.annex.blocks)
     attention = [r for r in evaluated.results if r.outcome.needs_attention]
-    assert [t for t in texts if t.startswith(tuple(f"{o.value}: " for o in {r.outcome for r in attention}))
-            and not t.startswith("Avvikelse: ")] == [
-        f"{r.outcome.value}: {r.rule.title} ({r.rule.source}). {r.evidence}" for r in attention]
+    assert [
+        t
+        for t in texts
+        if t.startswith(tuple(f"{o.value}: " for o in {r.outcome for r in attention}))
+        and not t.startswith("Avvikelse: ")
+    ] == [f"{r.outcome.value}: {r.rule.title} ({r.rule.source}). {r.evidence}" for r in attention]
     (every,) = [b for b in memo.annex.blocks if isinstance(b, Table) and b.header == ("Regel", "Källa", "Utfall")]
     assert list(every.texts()) == [(r.rule.title, r.rule.source, r.outcome.value) for r in evaluated.results]
 
@@ -304,7 +347,11 @@ def test_a_decided_case_gives_the_decision_in_the_same_structure(decided_memo):
     assert [s.title for s in decided_memo.sections][-1] == "Beslut"
     header = dict(decided_memo.header)
     assert (header["Handling"], header["Beslutsdatum"], header["Beslutat av"], header["Beslutets referens"]) == (
-        "Beslut", "15 februari 2017", "Fiktiv regional utvecklingsnämnd", "FIKTIV RUN 1/2099 § 1")
+        "Beslut",
+        "15 februari 2017",
+        "Fiktiv regional utvecklingsnämnd",
+        "FIKTIV RUN 1/2099 § 1",
+    )
     intro, points, when = section(decided_memo, "Beslut").blocks
     assert intro.text == "Fiktiv regional utvecklingsnämnd beslutar att"
     assert points.items == (
@@ -317,16 +364,27 @@ def test_a_decided_case_gives_the_decision_in_the_same_structure(decided_memo):
     )
     assert when.text == "Beslutet fattades den 15 februari 2017 (FIKTIV RUN 1/2099 § 1)."
     assert "Förslag till beslut" not in memo_text(decided_memo, annex=False)
-    assert (f"Avvikelse: Beslutet avviker från förslaget: förslaget var 20,00{NBSP}%, högst 400{NBSP}000{NBSP}kr; "
-            f"beslutet är 18,00{NBSP}%, högst 400{NBSP}000{NBSP}kr.") in blocks_text(decided_memo.annex.blocks)
+    assert (
+        f"Avvikelse: Beslutet avviker från förslaget: förslaget var 20,00{NBSP}%, högst 400{NBSP}000{NBSP}kr; "
+        f"beslutet är 18,00{NBSP}%, högst 400{NBSP}000{NBSP}kr."
+    ) in blocks_text(decided_memo.annex.blocks)
 
 
 def test_a_decided_advance_and_its_special_reasons_are_in_the_decision_and_the_law(decided_memo):
     legal = blocks_text(section(decided_memo, "Legala förutsättningar för stöd").blocks)
-    assert any(t.startswith("Bidrag betalas ut i efterhand mot redovisade utgifter. Förskott får lämnas om det finns "
-                            "särskilda skäl") for t in legal)
-    amounts = dict(next(b for b in section(decided_memo, "Ärendebeskrivning").blocks
-                        if isinstance(b, Table) and b.header == ("Uppgift", "Värde")).texts())
+    assert any(
+        t.startswith(
+            "Bidrag betalas ut i efterhand mot redovisade utgifter. Förskott får lämnas om det finns särskilda skäl"
+        )
+        for t in legal
+    )
+    amounts = dict(
+        next(
+            b
+            for b in section(decided_memo, "Ärendebeskrivning").blocks
+            if isinstance(b, Table) and b.header == ("Uppgift", "Värde")
+        ).texts()
+    )
     assert amounts["Förskott"] == f"100{NBSP}000{NBSP}kr"
 
 
@@ -335,16 +393,22 @@ def test_a_rejected_case_rejects(tmp_path):
     path = tmp_path / "fiktiv-bas.yaml"
     path.write_text(text, encoding="utf-8")
     intro, points, _ = section(build_memo(evaluate_case(path, REFERENCE_DIR, as_of=as_of_date())), "Beslut").blocks
-    assert points.items == ("avslå ansökan om medfinansiering till projektet FIKTIVT TESTÄRENDE – Samverkan i Exempelbygd.",)
+    assert points.items == (
+        "avslå ansökan om medfinansiering till projektet FIKTIVT TESTÄRENDE – Samverkan i Exempelbygd.",
+    )
 
 
 def test_a_recommendation_to_reject_proposes_a_rejection(tmp_path):
     text = SPIN_PATH.read_text(encoding="utf-8").replace("  recommendation: bifall", "  recommendation: avslag")
-    memo = build_memo(evaluate_case(_project_with(tmp_path, text) / "data" / "cases" / "rjh-2025-spin.yaml", as_of=as_of_date()))
+    memo = build_memo(
+        evaluate_case(_project_with(tmp_path, text) / "data" / "cases" / "rjh-2025-spin.yaml", as_of=as_of_date())
+    )
     assert section(memo, "Förslag till beslut").blocks[0].items == (
-        "Region Jämtland Härjedalen avslår ansökan om medfinansiering till projektet SPIN – Strategisk Planering i Norr.",)
+        "Region Jämtland Härjedalen avslår ansökan om medfinansiering till projektet SPIN – Strategisk Planering i Norr.",
+    )
     assert blocks_text(section(memo, "Sammanfattande bedömning av ansökan").blocks) == [
-        "Utifrån ovan sammanvägda bedömning föreslår vi avslag på ansökan."]
+        "Utifrån ovan sammanvägda bedömning föreslår vi avslag på ansökan."
+    ]
 
 
 # --- A hand-written proposal is checked against the figures ----------------------------------
@@ -375,32 +439,39 @@ def test_a_hand_written_proposal_that_agrees_with_the_figures_is_used_as_written
     assert main(["--root", str(root), "check"]) == 0
     memo = build_memo(evaluate_case(root / "data" / "cases" / "rjh-2025-spin.yaml", as_of=as_of_date()))
     items = section(memo, "Förslag till beslut").blocks[0].items
-    assert items[0].startswith("Region Jämtland Härjedalen beviljar medfinansiering till projektet SPIN-Strategisk Planering")
+    assert items[0].startswith(
+        "Region Jämtland Härjedalen beviljar medfinansiering till projektet SPIN-Strategisk Planering"
+    )
 
 
 COPY_WITH_OTHER_FIGURES = {
     # SPIN copied to another decision-maker with another share and maximum, as in the issue.
-    "decision_maker:\n  name: Region Jämtland Härjedalen\n  organisation_number: \"232100-0214\"":
-        "decision_maker:\n  name: Region Dalarna",
-    "  - financier: Region Jämtland Härjedalen\n    kind: regional_grant_2003_596\n    amount: 749999":
-        "  - financier: Region Dalarna\n    kind: regional_grant_2003_596\n    amount: 1200000",
+    'decision_maker:\n  name: Region Jämtland Härjedalen\n  organisation_number: "232100-0214"': "decision_maker:\n  name: Region Dalarna",
+    "  - financier: Region Jämtland Härjedalen\n    kind: regional_grant_2003_596\n    amount: 749999": "  - financier: Region Dalarna\n    kind: regional_grant_2003_596\n    amount: 1200000",
     "amount_applied_for: 749999": "amount_applied_for: 1200000",
     "share_percent: 12.10": "share_percent: 18.04",
     "max_amount: 750000": "max_amount: 1200000",
-    "general_terms: Region Jämtland Härjedalens Allmänna villkor för stöd till projekt (RUN/640/2017)":
-        "general_terms: Region Dalarnas allmänna villkor (FIKTIV 1/2099)",
+    "general_terms: Region Jämtland Härjedalens Allmänna villkor för stöd till projekt (RUN/640/2017)": "general_terms: Region Dalarnas allmänna villkor (FIKTIV 1/2099)",
 }
 
 
 def test_a_copy_of_spin_with_other_figures_and_spins_proposal_fails_check_naming_file_and_field(tmp_path, capsys):
-    root = _project_with(tmp_path, _spin_with_proposal(**COPY_WITH_OTHER_FIGURES).replace(
-        "id: rjh-2025-spin", "id: fiktiv-kopia"), name="fiktiv-kopia")
+    root = _project_with(
+        tmp_path,
+        _spin_with_proposal(**COPY_WITH_OTHER_FIGURES).replace("id: rjh-2025-spin", "id: fiktiv-kopia"),
+        name="fiktiv-kopia",
+    )
     assert main(["--root", str(root), "check"]) == 2
     err = capsys.readouterr().err
     assert "fiktiv-kopia.yaml" in err and "Traceback" not in err
-    assert (f"decision.proposal, post 1: förslaget anger 12,10{NBSP}procent, men andelen i decision.share_percent är "
-            f"18,04{NBSP}procent.") in err
-    assert f"förslaget anger 750{NBSP}000{NBSP}kronor, men maxbeloppet i decision.max_amount är 1{NBSP}200{NBSP}000{NBSP}kronor" in err
+    assert (
+        f"decision.proposal, post 1: förslaget anger 12,10{NBSP}procent, men andelen i decision.share_percent är "
+        f"18,04{NBSP}procent."
+    ) in err
+    assert (
+        f"förslaget anger 750{NBSP}000{NBSP}kronor, men maxbeloppet i decision.max_amount är 1{NBSP}200{NBSP}000{NBSP}kronor"
+        in err
+    )
     assert "förslaget låter Region Jämtland Härjedalen bevilja, men beslutsfattaren är Region Dalarna" in err
     assert main(["--root", str(root), "build"]) == 2  # and so it can never be published
     assert not (root / "_build" / "html").exists()
@@ -413,24 +484,37 @@ def test_a_copy_of_spin_with_other_figures_never_publishes_spins_wording(tmp_pat
     root = _project_with(tmp_path, text.replace("id: rjh-2025-spin", "id: fiktiv-kopia"), name="fiktiv-kopia")
     memo = build_memo(evaluate_case(root / "data" / "cases" / "fiktiv-kopia.yaml", as_of=as_of_date()))
     items = section(memo, "Förslag till beslut").blocks[0].items
-    assert items[0] == (f"Region Dalarna beviljar medfinansiering till projektet SPIN – Strategisk Planering i Norr med "
-                        f"18,04{NBSP}procent av redovisade och godkända kostnader, dock max 1{NBSP}200{NBSP}000{NBSP}kronor.")
+    assert items[0] == (
+        f"Region Dalarna beviljar medfinansiering till projektet SPIN – Strategisk Planering i Norr med "
+        f"18,04{NBSP}procent av redovisade och godkända kostnader, dock max 1{NBSP}200{NBSP}000{NBSP}kronor."
+    )
     assert items[-1] == "Region Dalarnas allmänna villkor (FIKTIV 1/2099) gäller för projektet."
     body = memo_text(memo, annex=False)
     assert f"12,10{NBSP}procent" not in body and f"dock max 750{NBSP}000" not in body and "RUN/640/2017" not in body
     assert "Region Jämtland Härjedalen beviljar" not in body
 
 
-@pytest.mark.parametrize(("replacements", "problem"), [
-    ({"12,10 procent": "12,1 %"}, None),  # the same share, written otherwise
-    ({"12,10 procent": "12,00 procent"}, f"decision.proposal, post 1: förslaget anger 12,00{NBSP}procent"),
-    ({"750 000 kronor": "75 000 kronor"}, f"decision.proposal, post 1: förslaget anger 75{NBSP}000{NBSP}kronor"),
-    ({"      Region Jämtland Härjedalen beviljar": "      Region Västernorrland beviljar"},
-     "decision.proposal, post 1: förslaget låter Region Västernorrland bevilja"),
-    ({"till projektet SPIN-Strategisk\n      Planering i Norr": "till projektet"},
-     "decision.proposal: förslaget nämner inte projektet SPIN – Strategisk Planering i Norr"),
-    ({"med 12,10 procent av": "med en andel av"}, f"decision.proposal: förslaget nämner inte andelen 12,10{NBSP}procent"),
-], ids=["same-share", "other-share", "other-maximum", "other-decision-maker", "no-project", "no-share"])
+@pytest.mark.parametrize(
+    ("replacements", "problem"),
+    [
+        ({"12,10 procent": "12,1 %"}, None),  # the same share, written otherwise
+        ({"12,10 procent": "12,00 procent"}, f"decision.proposal, post 1: förslaget anger 12,00{NBSP}procent"),
+        ({"750 000 kronor": "75 000 kronor"}, f"decision.proposal, post 1: förslaget anger 75{NBSP}000{NBSP}kronor"),
+        (
+            {"      Region Jämtland Härjedalen beviljar": "      Region Västernorrland beviljar"},
+            "decision.proposal, post 1: förslaget låter Region Västernorrland bevilja",
+        ),
+        (
+            {"till projektet SPIN-Strategisk\n      Planering i Norr": "till projektet"},
+            "decision.proposal: förslaget nämner inte projektet SPIN – Strategisk Planering i Norr",
+        ),
+        (
+            {"med 12,10 procent av": "med en andel av"},
+            f"decision.proposal: förslaget nämner inte andelen 12,10{NBSP}procent",
+        ),
+    ],
+    ids=["same-share", "other-share", "other-maximum", "other-decision-maker", "no-project", "no-share"],
+)
 def test_each_figure_of_a_hand_written_proposal_is_checked(tmp_path, replacements, problem):
     proposal = HAND_WRITTEN
     for old, new in replacements.items():
@@ -439,13 +523,18 @@ def test_each_figure_of_a_hand_written_proposal_is_checked(tmp_path, replacement
     root = _project_with(tmp_path, _spin_with_proposal(proposal))
     from casebook.domain.case_file import load_case
 
-    problems = [f"{p.field}: {p.message}" for p in proposal_problems(load_case(root / "data" / "cases" / "rjh-2025-spin.yaml", as_of=as_of_date()))]
+    problems = [
+        f"{p.field}: {p.message}"
+        for p in proposal_problems(load_case(root / "data" / "cases" / "rjh-2025-spin.yaml", as_of=as_of_date()))
+    ]
     if problem is None:
         assert problems == []
     else:
         assert problems[0].startswith(problem), problems
-        assert all(p.endswith("Rätta förslaget, eller ta bort decision.proposal så skrivs förslaget från siffrorna.")
-                   for p in problems)
+        assert all(
+            p.endswith("Rätta förslaget, eller ta bort decision.proposal så skrivs förslaget från siffrorna.")
+            for p in problems
+        )
 
 
 # --- Column widths ---------------------------------------------------------------------------
@@ -457,8 +546,10 @@ def test_every_column_is_as_wide_as_its_longest_word_and_the_table_fills_the_tex
     for table in tables:
         widths = column_widths(table)
         assert sum(widths) == pytest.approx(memo_module.TEXT_WIDTH_CM, abs=0.05)
-        least = [CHARACTER_CM * max(len(word) for cell in column for word in cell.split(" ")) + CELL_PADDING_CM
-                 for column in zip(table.header, *table.texts())]
+        least = [
+            CHARACTER_CM * max(len(word) for cell in column for word in cell.split(" ")) + CELL_PADDING_CM
+            for column in zip(table.header, *table.texts())
+        ]
         assert sum(least) <= memo_module.TEXT_WIDTH_CM, table.caption  # SPIN's longest words all fit
         for width, at_least in zip(widths, least):
             assert width >= at_least - 0.01, table.caption
@@ -505,15 +596,24 @@ def test_docx_uses_swedish_styles_and_keeps_headings_and_captions_with_what_foll
     assert settings.find(qn("w:themeFontLang")).get(qn("w:val")) == "sv-SE"
     assert settings.find(qn("w:decimalSymbol")).get(qn("w:val")) == ","
     headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
-    assert headings == ["Ärendebeskrivning", "Legala förutsättningar för stöd", "Beslutsmotivering",
-                        "Sammanfattande bedömning av ansökan", "Uppföljning, utvärdering och rapportering",
-                        "Förslag till beslut", ANNEX_TITLE]
+    assert headings == [
+        "Ärendebeskrivning",
+        "Legala förutsättningar för stöd",
+        "Beslutsmotivering",
+        "Sammanfattande bedömning av ansökan",
+        "Uppföljning, utvärdering och rapportering",
+        "Förslag till beslut",
+        ANNEX_TITLE,
+    ]
     for name in ("Title", "Heading 1", "Heading 2", "Caption"):
         assert document.styles[name].paragraph_format.keep_with_next is True, name
     captions = [p for p in document.paragraphs if p.style.name == "Caption"]
     assert captions and all(p.paragraph_format.keep_with_next for p in captions)
     amount_cells = [
-        cell.paragraphs[0] for table in document.tables for row in table.rows for cell in row.cells
+        cell.paragraphs[0]
+        for table in document.tables
+        for row in table.rows
+        for cell in row.cells
         if cell.text == SPIN_TOTAL
     ]
     assert amount_cells and all(p.style.name == "Belopp" for p in amount_cells)
@@ -525,23 +625,34 @@ def test_docx_keeps_the_proposal_and_the_signature_block_together(spin_docx):
     start = next(i for i, p in enumerate(paragraphs) if p.text == "Förslag till beslut")
     end = next(i for i, p in enumerate(paragraphs) if p.text == "Utdrag till")
     block = paragraphs[start:end]
-    assert [p.text for p in block[-3:]] == ["I tjänsten", "Sara Lewerentz\nRegiondirektör",
-                                            "Lena Persson\nOmrådeschef Hållbar tillväxt"]
+    assert [p.text for p in block[-3:]] == [
+        "I tjänsten",
+        "Sara Lewerentz\nRegiondirektör",
+        "Lena Persson\nOmrådeschef Hållbar tillväxt",
+    ]
     assert all(p.paragraph_format.keep_with_next or p.style.name == "Heading 1" for p in block[:-1])
     assert all(p.paragraph_format.keep_together for p in block[-2:])
 
 
 def test_docx_narrative_is_laid_out_as_text_with_its_emphasis_and_lists(tmp_path):
     text = SPIN_PATH.read_text(encoding="utf-8").replace(
-        "  aims: |-\n", "  aims: |-\n    Ett *viktigt* mål och **#pagebreak() {{ x }} $y$**.\n\n    3. tredje\n    4. fjärde\n\n")
-    evaluated = evaluate_case(_project_with(tmp_path, text) / "data" / "cases" / "rjh-2025-spin.yaml", as_of=as_of_date())
+        "  aims: |-\n",
+        "  aims: |-\n    Ett *viktigt* mål och **#pagebreak() {{ x }} $y$**.\n\n    3. tredje\n    4. fjärde\n\n",
+    )
+    evaluated = evaluate_case(
+        _project_with(tmp_path, text) / "data" / "cases" / "rjh-2025-spin.yaml", as_of=as_of_date()
+    )
     memo = build_memo(evaluated)
     document = Document(io.BytesIO(render_docx(memo, CREATED)))
     paragraph = next(p for p in document.paragraphs if p.text.startswith("Ett viktigt mål"))
     assert paragraph.text == "Ett viktigt mål och #pagebreak() {{ x }} $y$."
     assert [(r.text, bool(r.italic), bool(r.bold)) for r in paragraph.runs] == [
-        ("Ett ", False, False), ("viktigt", True, False), (" mål och ", False, False), ("#pagebreak() {{ x }} $y$", False, True),
-        (".", False, False)]
+        ("Ett ", False, False),
+        ("viktigt", True, False),
+        (" mål och ", False, False),
+        ("#pagebreak() {{ x }} $y$", False, True),
+        (".", False, False),
+    ]
     numbered = [p.text for p in document.paragraphs if p.text.endswith(("tredje", "fjärde"))]
     assert numbered == ["3.\ttredje", "4.\tfjärde"]  # numbered as written, not continuing another list
     pdf = pdf_text(render_pdf(memo, evaluated.source.read_bytes(), CREATED))
@@ -551,13 +662,16 @@ def test_docx_narrative_is_laid_out_as_text_with_its_emphasis_and_lists(tmp_path
 def test_docx_properties_name_the_publisher_and_the_title_and_no_template_is_left(spin_docx):
     properties = Document(io.BytesIO(spin_docx)).core_properties
     assert (properties.title, properties.author, properties.last_modified_by) == (
-        "Medfinansiering till projekt SPIN – Strategisk Planering i Norr", PUBLISHER, PUBLISHER)
+        "Medfinansiering till projekt SPIN – Strategisk Planering i Norr",
+        PUBLISHER,
+        PUBLISHER,
+    )
     assert properties.subject == "Tjänsteskrivelse: Medfinansiering till projekt SPIN – Strategisk Planering i Norr"
     assert properties.comments == ""
     with zipfile.ZipFile(io.BytesIO(spin_docx)) as archive:
         names = archive.namelist()
         assert not [n for n in names if n.startswith(("customXml/", "docProps/thumbnail"))]
-        assert archive.read("docProps/app.xml").decode() .endswith(f"<Company>{PUBLISHER}</Company></Properties>")
+        assert archive.read("docProps/app.xml").decode().endswith(f"<Company>{PUBLISHER}</Company></Properties>")
         package = b"".join(archive.read(name) for name in names)
     for residue in (b"python-docx", b"Microsoft Macintosh Word", b"thumbnail", b"customXml", b"casebook"):
         assert residue not in package, residue
@@ -605,10 +719,13 @@ def test_pdf_is_a4_with_page_numbers_and_the_case_reference_on_every_page(spin_p
 @pytest.mark.parametrize("added_sentences", [0, 8, 16, 24])
 def test_pdf_keeps_the_proposal_and_the_signatures_on_one_page(tmp_path, added_sentences):
     """Longer text before it moves the proposal down the page, until it would otherwise break."""
-    added = "".join(f"    Mening {i} som gör bedömningen längre än i källan, för att flytta förslaget.\n"
-                    for i in range(added_sentences))
+    added = "".join(
+        f"    Mening {i} som gör bedömningen längre än i källan, för att flytta förslaget.\n"
+        for i in range(added_sentences)
+    )
     text = SPIN_PATH.read_text(encoding="utf-8").replace(
-        "  recommendation: bifall", "  summary_assessment: |-\n    Bedömning.\n" + added + "  recommendation: bifall")
+        "  recommendation: bifall", "  summary_assessment: |-\n    Bedömning.\n" + added + "  recommendation: bifall"
+    )
     path = _project_with(tmp_path, text) / "data" / "cases" / "rjh-2025-spin.yaml"
     pdf = render_pdf(build_memo(evaluate_case(path, as_of=as_of_date())), path.read_bytes(), CREATED)
     (page,) = [re.sub(r"\s+", " ", text) for text in pdf_pages(pdf) if "I tjänsten" in text]
@@ -670,7 +787,12 @@ def test_hostile_case_text_is_printed_literally():
     reader = PdfReader(io.BytesIO(pdf))
     assert reader.metadata.title == "Medfinansiering till projekt " + evaluated.case.title
     text = pdf_text(pdf)
-    for literal in ("{{ ersattning }} |sub| **fet**", "```{raw} html", "{{ villkor }}", "<script>window.__pwned = 'assessment'</script>"):
+    for literal in (
+        "{{ ersattning }} |sub| **fet**",
+        "```{raw} html",
+        "{{ villkor }}",
+        "<script>window.__pwned = 'assessment'</script>",
+    ):
         assert literal in text
 
 
@@ -704,7 +826,11 @@ def project(tmp_path, monkeypatch) -> Path:
 def test_memo_command_writes_docx_and_pdf(project, capsys):
     assert main(["--root", str(project), "memo", "rjh-2025-spin"]) == 0
     out = project / "_build" / "memo"
-    assert sorted(p.name for p in out.iterdir()) == ["rjh-2025-spin.docx", "rjh-2025-spin.memo-key", "rjh-2025-spin.pdf"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "rjh-2025-spin.docx",
+        "rjh-2025-spin.memo-key",
+        "rjh-2025-spin.pdf",
+    ]
     assert SPIN_TOTAL in pdf_text((out / "rjh-2025-spin.pdf").read_bytes())
     assert "Beslutsunderlaget för rjh-2025-spin skrivna" in capsys.readouterr().err
 
@@ -756,7 +882,9 @@ def test_memo_command_refuses_a_malformed_source_date_epoch(project, capsys, mon
 
 
 def test_memo_files_name_no_machine_path(project):
-    written = write_memo(evaluate_case(project / "data" / "cases" / "rjh-2025-spin.yaml", as_of=as_of_date()), project / "memo")
+    written = write_memo(
+        evaluate_case(project / "data" / "cases" / "rjh-2025-spin.yaml", as_of=as_of_date()), project / "memo"
+    )
     with zipfile.ZipFile(written.docx) as archive:
         parts = b"".join(archive.read(name) for name in archive.namelist())
     reader = PdfReader(written.pdf)
@@ -764,7 +892,9 @@ def test_memo_files_name_no_machine_path(project):
     for machine_path in (str(project), str(REPO)):
         assert machine_path.encode() not in parts
         assert machine_path not in pdf
-    assert "casebook" not in pdf_text(written.pdf.read_bytes()) and "rjh-2025-spin.yaml" not in pdf_text(written.pdf.read_bytes())
+    assert "casebook" not in pdf_text(written.pdf.read_bytes()) and "rjh-2025-spin.yaml" not in pdf_text(
+        written.pdf.read_bytes()
+    )
 
 
 def test_memo_is_regenerated_only_when_an_input_changes(project, monkeypatch):
@@ -794,7 +924,9 @@ def test_memo_key_covers_the_template_and_the_renderer_versions(project, tmp_pat
         shared = documents.shared_inputs(reference, documents.MEMO_RENDERERS, package_dir)
         return documents.memo_inputs(evaluated, CREATED, shared).key()
 
-    package = shutil.copytree(installed_package_dir(), tmp_path / "casebook", ignore=shutil.ignore_patterns("__pycache__"))
+    package = shutil.copytree(
+        installed_package_dir(), tmp_path / "casebook", ignore=shutil.ignore_patterns("__pycache__")
+    )
     assert key(package) == key()  # the package's files are named within the package, not by where it lies
     (package / "render" / "templates" / "memo.typ").open("a", encoding="utf-8").write("\n// ändrad\n")
     assert key(package) != key()
@@ -814,7 +946,9 @@ def test_write_memos_copies_cached_memos_into_the_site(project):
     (cache_dir / "borttaget-arende.pdf").write_bytes(b"%PDF")  # the memo of a case since removed
     documents.write_memos(project / "site2", evaluated, cache_dir=cache_dir)
     assert sorted(p.name for p in cache_dir.iterdir()) == [
-        "rjh-2025-spin.docx", "rjh-2025-spin.memo-key", "rjh-2025-spin.pdf",
+        "rjh-2025-spin.docx",
+        "rjh-2025-spin.memo-key",
+        "rjh-2025-spin.pdf",
     ]
 
 
@@ -855,8 +989,11 @@ def test_a_long_financing_table_runs_over_pages_with_its_header_figures_right_al
     assert len(pages) >= 5
     assert set(pages) <= {page for page, text, _, font in spans if text == "Slag av medel" and "Bold" in font}
     # The total: in the sum row, in bold; then in the table of the support's amounts, not.
-    assert ["Bold" in font for page, text, _, font in spans
-            if text == fmt.kronor(evaluated.figures.total_financing) and page >= pages[-1]] == [True, False]
+    assert [
+        "Bold" in font
+        for page, text, _, font in spans
+        if text == fmt.kronor(evaluated.figures.total_financing) and page >= pages[-1]
+    ] == [True, False]
     assert [text for _, text, _, font in spans if text == "Summa"] == ["Summa"]
     assert all("Bold" in font for _, text, _, font in spans if text == "Summa")
     amount = re.compile("[0-9][0-9\N{NO-BREAK SPACE}]*\N{NO-BREAK SPACE}kr")

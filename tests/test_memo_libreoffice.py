@@ -36,13 +36,27 @@ def converted(tmp_path_factory) -> dict[str, tuple[Path, list[str]]]:
     documents = {}
     for name, path in (("spin", SPIN_PATH), ("decided", FICTIONAL_BASE_PATH)):
         docx = folder / f"{name}.docx"
-        docx.write_bytes(render_docx(build_memo(evaluate_case(path, REFERENCE_DIR, as_of=as_of_date()), PUBLISHER), CREATED))
+        docx.write_bytes(
+            render_docx(build_memo(evaluate_case(path, REFERENCE_DIR, as_of=as_of_date()), PUBLISHER), CREATED)
+        )
         documents[name] = docx
     profile = folder / "profile"  # its own profile: never the user's, never shared with another run
     completed = subprocess.run(
-        [SOFFICE, "--headless", "--norestore", f"-env:UserInstallation={profile.as_uri()}", "--convert-to", "pdf",
-         "--outdir", str(folder), *map(str, documents.values())],
-        capture_output=True, text=True, timeout=600, check=False,
+        [
+            SOFFICE,
+            "--headless",
+            "--norestore",
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(folder),
+            *map(str, documents.values()),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     result = {}
     for name, docx in documents.items():
@@ -70,8 +84,14 @@ def test_every_page_is_a4_and_numbered_sida_x_av_y_with_the_case_reference(conve
 def test_no_word_in_a_table_is_broken_across_lines(converted, name):
     docx, pages = converted[name]
     lines = [line for text in pages for line in text.split("\n")]
-    words = {word for table in Document(docx).tables for row in table.rows for cell in row.cells
-             for word in re.split(r"[ \-–]", cell.text) if word}
+    words = {
+        word
+        for table in Document(docx).tables
+        for row in table.rows
+        for cell in row.cells
+        for word in re.split(r"[ \-–]", cell.text)
+        if word
+    }
     assert "Västernorrland" in words or name == "decided"
     broken = sorted(word for word in words if not any(word in line for line in lines))
     assert broken == []
@@ -80,8 +100,12 @@ def test_no_word_in_a_table_is_broken_across_lines(converted, name):
 def test_the_proposal_and_the_signature_block_are_on_one_page(converted):
     _, pages = converted["spin"]
     (page,) = [re.sub(r"\s+", " ", text) for text in pages if "I tjänsten" in text]
-    for words in ("Förslag till beslut", "gäller för projektet.", "Sara Lewerentz Regiondirektör",
-                  "Lena Persson Områdeschef Hållbar tillväxt"):
+    for words in (
+        "Förslag till beslut",
+        "gäller för projektet.",
+        "Sara Lewerentz Regiondirektör",
+        "Lena Persson Områdeschef Hållbar tillväxt",
+    ):
         assert words in page
 
 

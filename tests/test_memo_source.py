@@ -47,7 +47,7 @@ def words(text: str) -> list[str]:
 
 def trigrams(text: str) -> list[tuple[str, str, str]]:
     w = words(text)
-    return [tuple(w[i:i + 3]) for i in range(len(w) - 2)]
+    return [tuple(w[i : i + 3]) for i in range(len(w) - 2)]
 
 
 def longest_common_subsequence(a: list, b: list) -> int:
@@ -77,7 +77,8 @@ def reproduction(source: str, document: str) -> float:
 
 def test_words_ignore_numbers_punctuation_and_case():
     assert words("Tillväxtverket, nationella medel med 3000 000 kronor.") == words(
-        "tillväxtverket – Nationella medel med 3 000 000 kronor")
+        "tillväxtverket – Nationella medel med 3 000 000 kronor"
+    )
     assert words("SPIN-Strategisk Planering 2025-11-03-") == ["spin", "strategisk", "planering"]
 
 

@@ -63,11 +63,23 @@ BAD_EDITS = [
     ("missing field", "amount_applied_for: 749999\n", "", "amount_applied_for", "saknas"),
     ("misspelt field", "total_costs: null", "total_cost: null", "total_cost", "okänt fält"),
     ("bad date", "project_start: 2025-11-03", "project_start: 2025-13-03", "dates.project_start", "datum"),
-    ("bad organisation number", '"232100-0214"\napplicant', '"2321000214"\napplicant', "decision_maker.organisation_number", "NNNNNN-NNNN"),
+    (
+        "bad organisation number",
+        '"232100-0214"\napplicant',
+        '"2321000214"\napplicant',
+        "decision_maker.organisation_number",
+        "NNNNNN-NNNN",
+    ),
     ("unknown rule set", "- forordning-2003-596", "- forordning-1999-1", "rule_sets, post 1", "okänt värde"),
     ("id not the file name", "id: rjh-2025-spin", "id: rjh-2025-annat", "id", "filnamnet"),
     ("id escaping the folder", "id: rjh-2025-spin", "id: ../x", "id", "små bokstäver"),
-    ("decision maker missing from plan", "  - financier: Region Jämtland Härjedalen\n", "  - financier: Region Jämtland\n", "financing_plan", "exakt en rad"),
+    (
+        "decision maker missing from plan",
+        "  - financier: Region Jämtland Härjedalen\n",
+        "  - financier: Region Jämtland\n",
+        "financing_plan",
+        "exakt en rad",
+    ),
     ("malformed YAML", "title: SPIN", "title: [SPIN", "rad ", "ogiltig YAML"),
 ]
 
@@ -86,8 +98,15 @@ def test_bad_case_file_names_the_file_and_field(tmp_path, description, old, new,
 def test_a_tab_after_a_colon_is_a_space_but_a_tab_that_indents_is_named(tmp_path):
     """libyaml reads a tab between a key and its value as white space (as YAML allows); a
     tab used to indent is an error that says it is a tab."""
-    assert load_case(_write(tmp_path, SPIN_TEXT.replace("amount_applied_for: ", "amount_applied_for:\t", 1)), as_of=as_of_date()).amount_applied_for == 749_999
-    indented = SPIN_TEXT.replace("  - financier: Region Jämtland Härjedalen\n", "\t- financier: Region Jämtland Härjedalen\n", 1)
+    assert (
+        load_case(
+            _write(tmp_path, SPIN_TEXT.replace("amount_applied_for: ", "amount_applied_for:\t", 1)), as_of=as_of_date()
+        ).amount_applied_for
+        == 749_999
+    )
+    indented = SPIN_TEXT.replace(
+        "  - financier: Region Jämtland Härjedalen\n", "\t- financier: Region Jämtland Härjedalen\n", 1
+    )
     with pytest.raises(CaseFileError, match="tabbtecken"):
         load_case(_write(tmp_path, indented), as_of=as_of_date())
 
@@ -127,7 +146,9 @@ def test_the_own_line_follows_a_copy_that_replaces_the_plan_or_the_decision_make
     reordered = spin.model_copy(update={"financing_plan": list(reversed(spin.financing_plan))})
     assert reordered.own_line is spin.own_line  # the same line object, found in the new plan
     other = next(line for line in spin.financing_plan if line is not spin.own_line)
-    renamed = spin.model_copy(update={"decision_maker": spin.decision_maker.model_copy(update={"name": other.financier})})
+    renamed = spin.model_copy(
+        update={"decision_maker": spin.decision_maker.model_copy(update={"name": other.financier})}
+    )
     assert renamed.own_line is other
     assert spin.own_line.financier == "Region Jämtland Härjedalen"
 
@@ -141,11 +162,15 @@ def test_a_financier_named_three_times_is_named_once_in_the_error(tmp_path):
     with pytest.raises(CaseFileError) as error:
         load_case(path, as_of=as_of_date())
     assert [(p.field, p.message) for p in error.value.problems] == [
-        ("financing_plan", "finansiären förekommer mer än en gång: Tillväxtverket")]
+        ("financing_plan", "finansiären förekommer mer än en gång: Tillväxtverket")
+    ]
 
 
 def test_an_ampersand_in_text_is_text_and_a_nested_alias_is_refused():
-    assert read_yaml("summary: FoU & innovation\nlista: [a, b]\n") == {"summary": "FoU & innovation", "lista": ["a", "b"]}
+    assert read_yaml("summary: FoU & innovation\nlista: [a, b]\n") == {
+        "summary": "FoU & innovation",
+        "lista": ["a", "b"],
+    }
     laughs = "a: &a [x, x]\nb: &b [*a, *a]\nc: [*b, *b]\n"
     with pytest.raises(Exception, match="YAML-alias"):
         read_yaml(laughs)

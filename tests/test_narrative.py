@@ -31,14 +31,24 @@ def test_paragraphs_lists_and_emphasis_are_parsed_into_plain_blocks():
     )
     assert blocks == (
         Paragraph((Run("Projektet "), Run("ska", emphasis=True), Run(" leda till:"))),
-        ListBlock(True, 1, ")", (
-            (Paragraph((Run("Ökad "), Run("kapacitet", strong=True))),
-             ListBlock(False, 1, "", ((Paragraph((Run("på regional nivå"),)),), (Paragraph((Run("i kommunerna"),)),)))),
-            (Paragraph((Run("Bättre planering"),)),),  # a line break inside a paragraph is a space
-        )),
+        ListBlock(
+            True,
+            1,
+            ")",
+            (
+                (
+                    Paragraph((Run("Ökad "), Run("kapacitet", strong=True))),
+                    ListBlock(
+                        False, 1, "", ((Paragraph((Run("på regional nivå"),)),), (Paragraph((Run("i kommunerna"),)),))
+                    ),
+                ),
+                (Paragraph((Run("Bättre planering"),)),),  # a line break inside a paragraph is a space
+            ),
+        ),
     )
     assert narrative.plain_text(blocks) == (
-        "Projektet ska leda till:\n1) Ökad kapacitet\n– på regional nivå\n– i kommunerna\n2) Bättre planering")
+        "Projektet ska leda till:\n1) Ökad kapacitet\n– på regional nivå\n– i kommunerna\n2) Bättre planering"
+    )
 
 
 def test_a_numbered_list_keeps_the_number_it_starts_with():
@@ -46,20 +56,23 @@ def test_a_numbered_list_keeps_the_number_it_starts_with():
     assert (block.ordered, block.start, block.delimiter, len(block.items)) == (True, 3, ".", 2)
 
 
-@pytest.mark.parametrize(("text", "named"), [
-    ("# Rubrik", "en rubrik (#)"),
-    ("Rubrik\n======", "en rubrik (#)"),
-    ("Text <b>fet</b>", "HTML"),
-    ("<div>\nblock\n</div>", "HTML"),
-    ("```{raw} html\n<script>x</script>\n```", "ett kodblock eller direktiv"),
-    (":::{note}\nx\n:::\n\n```{eval-rst}\nx\n```", "ett kodblock eller direktiv"),
-    ("{sub-ref}`today`", "kod eller en roll"),
-    ("[länk](https://example.invalid)", "en länk"),
-    ("![bild](x.png)", "en bild"),
-    ("> citat", "ett citatblock"),
-    ("Stycke\n\n---\n\nStycke", "en horisontell linje"),
-    ("Stycke\n\n    indraget", "ett indraget kodblock"),
-])
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("# Rubrik", "en rubrik (#)"),
+        ("Rubrik\n======", "en rubrik (#)"),
+        ("Text <b>fet</b>", "HTML"),
+        ("<div>\nblock\n</div>", "HTML"),
+        ("```{raw} html\n<script>x</script>\n```", "ett kodblock eller direktiv"),
+        (":::{note}\nx\n:::\n\n```{eval-rst}\nx\n```", "ett kodblock eller direktiv"),
+        ("{sub-ref}`today`", "kod eller en roll"),
+        ("[länk](https://example.invalid)", "en länk"),
+        ("![bild](x.png)", "en bild"),
+        ("> citat", "ett citatblock"),
+        ("Stycke\n\n---\n\nStycke", "en horisontell linje"),
+        ("Stycke\n\n    indraget", "ett indraget kodblock"),
+    ],
+)
 def test_markdown_outside_the_subset_is_refused_naming_what_and_where(text, named):
     with pytest.raises(narrative.MarkdownNotAllowed) as error:
         narrative.parse(text)
@@ -71,7 +84,9 @@ def test_markdown_outside_the_subset_is_refused_naming_what_and_where(text, name
 def test_text_that_looks_like_markup_elsewhere_stays_text():
     text = "{{ ersattning }} |sub| $x^2$ #pagebreak() #set page(width: 3cm) a < b & c \\*inte kursiv\\*"
     (paragraph,) = narrative.parse(text)
-    assert paragraph.runs == (Run("{{ ersattning }} |sub| $x^2$ #pagebreak() #set page(width: 3cm) a < b & c *inte kursiv*"),)
+    assert paragraph.runs == (
+        Run("{{ ersattning }} |sub| $x^2$ #pagebreak() #set page(width: 3cm) a < b & c *inte kursiv*"),
+    )
 
 
 # --- The case file ------------------------------------------------------------------------
@@ -108,12 +123,22 @@ def test_spin_carries_every_section_of_its_memo(spin):
     assert n.recommendation is Recommendation.APPROVE and n.recommendation.label == "bifall"
     assert n.attachments == "Ansökan finns bilagd i ärendet."
     assert n.copy_to == ["Region Västernorrland"]
-    for text in (n.description, n.aims, n.expected_results_short_term, n.expected_results_long_term,
-                 n.motivation.legal, n.motivation.economic, n.motivation.strategic, n.strategic_context):
+    for text in (
+        n.description,
+        n.aims,
+        n.expected_results_short_term,
+        n.expected_results_long_term,
+        n.motivation.legal,
+        n.motivation.economic,
+        n.motivation.strategic,
+        n.strategic_context,
+    ):
         assert narrative.parse(text)
     assert [c.source for c in spin.source_document.corrections] == [
-        "Tillväxtverket, nationella medel med 3000 000 kronor", "Projekttiden är 2025-11-03- till 2027-09-30.",
-        "… i en utvecklad regional planeringsprocess där det."]
+        "Tillväxtverket, nationella medel med 3000 000 kronor",
+        "Projekttiden är 2025-11-03- till 2027-09-30.",
+        "… i en utvecklad regional planeringsprocess där det.",
+    ]
 
 
 def test_markdown_outside_the_subset_in_a_case_file_is_an_error_naming_file_and_field(tmp_path, capsys):
@@ -131,14 +156,31 @@ def test_markdown_outside_the_subset_in_a_case_file_is_an_error_naming_file_and_
 def test_an_unknown_recommendation_is_named(tmp_path):
     with pytest.raises(CaseFileError) as error:
         load_case(_with_narrative(tmp_path, "narrative:\n  recommendation: ja\n"), as_of=as_of_date())
-    assert "narrative.recommendation: har ett okänt värde; tillåtna är: 'bifall', 'delvis_bifall' eller 'avslag'" in str(error.value)
+    assert (
+        "narrative.recommendation: har ett okänt värde; tillåtna är: 'bifall', 'delvis_bifall' eller 'avslag'"
+        in str(error.value)
+    )
 
 
 # --- casebook new -------------------------------------------------------------------------
 
 
-SPIN_MARKERS = ("SPIN", "Jämtland", "Västernorrland", "Västerbotten", "Norrbotten", "Lewerentz", "Persson",
-                "RUN/640/2017", "749999", "750000", "12.10", "regeringsuppdrag", "planeringsprocess", "2025-")
+SPIN_MARKERS = (
+    "SPIN",
+    "Jämtland",
+    "Västernorrland",
+    "Västerbotten",
+    "Norrbotten",
+    "Lewerentz",
+    "Persson",
+    "RUN/640/2017",
+    "749999",
+    "750000",
+    "12.10",
+    "regeringsuppdrag",
+    "planeringsprocess",
+    "2025-",
+)
 
 
 @pytest.fixture
@@ -157,9 +199,18 @@ def test_new_writes_a_blank_case_file_with_every_section_and_nothing_of_spin(emp
     assert data["schema_version"] == SCHEMA_VERSION and data["id"] == "fiktiv-ny"
     spin = yaml.safe_load(SPIN_PATH.read_text(encoding="utf-8"))
     assert set(spin) - {"stated_total_financing"} <= set(data)  # every top-level field of a full case
-    assert set(data["narrative"]) == {"description", "aims", "expected_results_short_term", "expected_results_long_term",
-                                      "motivation", "strategic_context", "summary_assessment", "recommendation",
-                                      "attachments", "copy_to"}
+    assert set(data["narrative"]) == {
+        "description",
+        "aims",
+        "expected_results_short_term",
+        "expected_results_long_term",
+        "motivation",
+        "strategic_context",
+        "summary_assessment",
+        "recommendation",
+        "attachments",
+        "copy_to",
+    }
     assert set(data["narrative"]["motivation"]) == {"legal", "economic", "strategic"}
     comments = [line for line in text.splitlines() if line.lstrip().startswith("#")]
     assert len(comments) > 40 and all(" the " not in line for line in comments)  # guidance, in Swedish
@@ -170,12 +221,15 @@ def test_check_explains_what_is_still_to_fill_in(empty_project, capsys):
     capsys.readouterr()
     assert main(["--root", str(empty_project), "check"]) == 2
     err = capsys.readouterr().err
-    for field, guidance in [("title", "projektets namn"), ("decision_maker.name", "den region eller myndighet"),
-                            ("dates.application_received", "dagen ansökan kom in"),
-                            ("financing_plan, post 1, amount", "finansiärens belopp"),
-                            ("decision.share_percent", "andel av redovisade och godkända kostnader"),
-                            ("decision.conditional_on_other_financing", "true om beslutet gäller"),
-                            ("source_document.title", "beslutsunderlagets titel")]:
+    for field, guidance in [
+        ("title", "projektets namn"),
+        ("decision_maker.name", "den region eller myndighet"),
+        ("dates.application_received", "dagen ansökan kom in"),
+        ("financing_plan, post 1, amount", "finansiärens belopp"),
+        ("decision.share_percent", "andel av redovisade och godkända kostnader"),
+        ("decision.conditional_on_other_financing", "true om beslutet gäller"),
+        ("source_document.title", "beslutsunderlagets titel"),
+    ]:
         assert f"  - {field}: ska fyllas i ({guidance}" in err, field
     assert "… och" not in err  # every blank is listed
     assert "Traceback" not in err
@@ -212,14 +266,20 @@ def test_a_filled_in_new_case_passes_check_and_lists_the_sections_still_to_write
     err = capsys.readouterr().err
     assert "Att skriva i beslutsunderlaget: Ärendebeskrivning: bakgrund (narrative.description);" in err
     assert "projektets mål" not in err  # written
-    assert "Sammanfattande bedömning: rekommendation (bifall, avslag eller delvis bifall) (narrative.recommendation)" in err
+    assert (
+        "Sammanfattande bedömning: rekommendation (bifall, avslag eller delvis bifall) (narrative.recommendation)"
+        in err
+    )
 
 
-@pytest.mark.parametrize(("case_id", "message"), [
-    ("rjh-2025-spin", "data/cases/rjh-2025-spin.yaml finns redan; ingenting skrevs"),
-    ("../utanför", "Ogiltigt ärende-id '../utanför'"),
-    ("Stora-Bokstäver", "Ogiltigt ärende-id"),
-])
+@pytest.mark.parametrize(
+    ("case_id", "message"),
+    [
+        ("rjh-2025-spin", "data/cases/rjh-2025-spin.yaml finns redan; ingenting skrevs"),
+        ("../utanför", "Ogiltigt ärende-id '../utanför'"),
+        ("Stora-Bokstäver", "Ogiltigt ärende-id"),
+    ],
+)
 def test_new_never_overwrites_and_refuses_a_bad_id(empty_project, capsys, case_id, message):
     (empty_project / "data" / "cases").mkdir()
     shutil.copy2(SPIN_PATH, empty_project / "data" / "cases" / "rjh-2025-spin.yaml")

@@ -46,7 +46,10 @@ def test_rules_views_portfolio_and_open_data_take_the_date_and_never_read_the_cl
     evaluated = evaluate_case(CASES / "fiktiv-uppfoljning-forskott.yaml", REFERENCE_DIR, as_of=day)
     on_time = next(r for r in evaluated.results if r.rule.id == "uppfoljning-slutrapport-i-tid")
     assert on_time.outcome is Outcome.NOT_MET and "Försenad med 1 dag per byggdatum 2101-03-01" in on_time.evidence
-    assert "Läge per byggdatum 2101-03-01:</strong> Slutrapporten är försenad." in CaseView(evaluated).follow_up_status().data
+    assert (
+        "Läge per byggdatum 2101-03-01:</strong> Slutrapporten är försenad."
+        in CaseView(evaluated).follow_up_status().data
+    )
     assert "per byggdatum 2101-03-01 (1 st.)" in Portfolio((evaluated,), day).overdue_final_reports_table().data
     row = decision_rows([evaluated], OrganisationNumbers([evaluated]), day)[0]
     assert (row["follow_up_status"], row["follow_up_status_date"]) == ("final_report_overdue", "2101-03-01")
@@ -60,7 +63,9 @@ def _text(notebook: nbformat.NotebookNode) -> str:
     """Every text output of the notebook (HTML and plain), as one string."""
     return "\n".join(
         "".join(output.get("data", {}).get(mime, ""))
-        for cell in notebook.cells for output in cell.get("outputs", []) for mime in ("text/html", "text/plain")
+        for cell in notebook.cells
+        for output in cell.get("outputs", [])
+        for mime in ("text/html", "text/plain")
     )
 
 
@@ -118,7 +123,9 @@ def test_a_build_across_midnight_judges_every_case_on_the_day_it_started(source_
     assert _injected(portfolio)["as_of"] == "2101-02-28"
     assert "Ingen slutrapport är försenad" in _text(portfolio) and "2101-03-01" not in _text(portfolio)
 
-    decisions = list(csv.DictReader((source / "book" / "_generated" / "extra" / "data" / "beslut.csv").open(encoding="utf-8")))
+    decisions = list(
+        csv.DictReader((source / "book" / "_generated" / "extra" / "data" / "beslut.csv").open(encoding="utf-8"))
+    )
     followed = [row for row in decisions if row["follow_up_status_date"]]
     assert {row["case_id"] for row in followed} >= set(DUE_CASES)
     assert {row["follow_up_status_date"] for row in followed} == {"2101-02-28"}

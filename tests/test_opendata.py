@@ -71,12 +71,20 @@ def package(reports, orgs):
 @pytest.fixture(scope="module")
 def written(tmp_path_factory, reports):
     out = tmp_path_factory.mktemp("data")
-    write_open_data(out, reports, load_regional_actors(REFERENCE_DIR), agencies=load_national_agencies(REFERENCE_DIR),
-                    publisher=PUBLISHER, history=uniform_history(reports), as_of=as_of_date())
+    write_open_data(
+        out,
+        reports,
+        load_regional_actors(REFERENCE_DIR),
+        agencies=load_national_agencies(REFERENCE_DIR),
+        publisher=PUBLISHER,
+        history=uniform_history(reports),
+        as_of=as_of_date(),
+    )
     return out
 
 
 # --- 360Giving -------------------------------------------------------------------------------
+
 
 def test_organisation_ids_follow_the_publishers_scheme_with_the_hyphen():
     assert giving360.organisation_id("Region Jämtland Härjedalen", "232100-0214", PUBLISHER) == "SE-ON-232100-0214"
@@ -99,7 +107,9 @@ def test_the_full_schema_catches_what_the_required_fields_alone_would_not(packag
     broken["grants"][0]["dataSource"] = "inte en adress"
     broken["grants"][0]["dateModified"] = "2099-03-01"  # a date, not the full date-time the standard asks for
     messages = " ".join(e.message for e in validator.iter_errors(broken))
-    assert "3 mars 2099" in messages and "inte en adress" in messages and "'2099-03-01' is not a 'date-time'" in messages
+    assert (
+        "3 mars 2099" in messages and "inte en adress" in messages and "'2099-03-01' is not a 'date-time'" in messages
+    )
 
 
 def test_the_codelists_catch_a_currency_that_is_no_code(package):
@@ -110,7 +120,10 @@ def test_the_codelists_catch_a_currency_that_is_no_code(package):
 
 def test_only_decided_awards_are_grants(package):
     ids = [g["id"] for g in package["grants"]]
-    assert ids == ["360G-fiktiv-fiktiv-bas", "360G-fiktiv-fiktiv-lagre-belopp"]  # not SPIN (proposal), not the rejection
+    assert ids == [
+        "360G-fiktiv-fiktiv-bas",
+        "360G-fiktiv-fiktiv-lagre-belopp",
+    ]  # not SPIN (proposal), not the rejection
     assert [g["x_caseId"] for g in package["grants"]] == ["fiktiv-bas", "fiktiv-lagre-belopp"]
 
 
@@ -120,18 +133,27 @@ def test_a_grant_states_the_decision(package):
     assert grant["awardDate"] == "2017-02-15"
     assert grant["plannedDates"] == [{"startDate": "2017-03-01", "endDate": "2018-12-31"}]
     assert grant["recipientOrganization"] == [{"id": "360G-fiktiv-org-region-gavleborg", "name": "Region Gävleborg"}]
-    assert grant["fundingOrganization"] == [{"id": "SE-ON-232100-0180", "name": "Region Dalarna"}]  # org.nr from the reference data
-    assert grant["grantProgramme"] == [{"code": "anslag-1-1-regionala-utvecklingsatgarder", "title": "Anslag 1:1 Regionala utvecklingsåtgärder"}]
+    assert grant["fundingOrganization"] == [
+        {"id": "SE-ON-232100-0180", "name": "Region Dalarna"}
+    ]  # org.nr from the reference data
+    assert grant["grantProgramme"] == [
+        {"code": "anslag-1-1-regionala-utvecklingsatgarder", "title": "Anslag 1:1 Regionala utvecklingsåtgärder"}
+    ]
     assert grant["url"] == "https://data.example.invalid/casebook/book/cases/fiktiv-bas.html"
     assert grant["dataSource"] == "https://data.example.invalid/casebook/data/beslut.csv"
     assert grant["dateModified"] == "2099-03-01T12:00:00Z"
-    assert (grant["x_decidedBy"], grant["x_decisionReference"]) == ("Fiktiv regional utvecklingsnämnd", "FIKTIV RUN 1/2099 § 1")
+    assert (grant["x_decidedBy"], grant["x_decisionReference"]) == (
+        "Fiktiv regional utvecklingsnämnd",
+        "FIKTIV RUN 1/2099 § 1",
+    )
 
 
 def test_a_recipient_with_a_known_number_is_identified_by_it(reports, numbers):
     """Region Gävleborg has no number in the reference data: one that a case file states for it is used."""
     bas = next(r for r in reports if r.case.id == "fiktiv-bas")
-    stated = bas.case.model_copy(update={"applicant": bas.case.applicant.model_copy(update={"organisation_number": "232100-0198"})})
+    stated = bas.case.model_copy(
+        update={"applicant": bas.case.applicant.model_copy(update={"organisation_number": "232100-0198"})}
+    )
     report = type(bas)(stated, bas.figures, bas.results, bas.source, bas.as_of)
     ids = giving360.OrganisationIds(OrganisationNumbers([report], load_regional_actors(REFERENCE_DIR)), PUBLISHER)
     grant = giving360.grant(report, ids, PUBLISHER, uniform_history([report]))
@@ -148,7 +170,9 @@ def test_each_grant_is_dated_by_its_own_case_file(reports, orgs):
     history = DataHistory({k: CaseFileTimes(dt.datetime(2098, 12, 24, tzinfo=dt.UTC), v) for k, v in times.items()}, 7)
     package = giving360.package(reports, orgs, PUBLISHER, history)
     assert [(g["x_caseId"], g["dateModified"]) for g in package["grants"]] == [
-        ("fiktiv-bas", "2099-02-01T00:00:00Z"), ("fiktiv-lagre-belopp", "2099-03-01T00:00:00Z")]
+        ("fiktiv-bas", "2099-02-01T00:00:00Z"),
+        ("fiktiv-lagre-belopp", "2099-03-01T00:00:00Z"),
+    ]
     assert package["modified"] == "2099-03-01T00:00:00Z" and package["issued"] == "2098-12-24T00:00:00Z"
 
 
@@ -183,7 +207,9 @@ def test_left_out_says_why(reports):
 
 
 def test_another_decision_makers_award_is_not_the_publishers_grant(orgs):
-    norr = evaluate_case(REPO / "tests" / "cases" / "fiktiv-norr.yaml", REFERENCE_DIR, as_of=as_of_date())  # decided by Region Norrbotten
+    norr = evaluate_case(
+        REPO / "tests" / "cases" / "fiktiv-norr.yaml", REFERENCE_DIR, as_of=as_of_date()
+    )  # decided by Region Norrbotten
     assert norr.case.state.value == "decided"
     assert giving360.package([norr], orgs, PUBLISHER, uniform_history([norr]))["grants"] == []
     assert giving360.left_out([norr], set()) == {"other_decision_maker": 1}
@@ -193,14 +219,19 @@ def test_the_open_data_page_says_how_many_are_left_out_and_why(written, reports)
     from casebook.render.pages import giving360_summary
 
     text = giving360_summary(reports, written)
-    assert text.startswith("**360Giving:** 2 av 4 ärenden är bidrag som utgivaren har beviljat och finns i 360giving.json.")
+    assert text.startswith(
+        "**360Giving:** 2 av 4 ärenden är bidrag som utgivaren har beviljat och finns i 360giving.json."
+    )
     assert "1 är förslag till beslut" in text and "1 är avslagna" in text
 
 
 def test_package_metadata(package):
     assert package["license"] == "http://creativecommons.org/publicdomain/zero/1.0/"
-    assert package["publisher"] == {"name": "Region Dalarna", "identifier": "SE-ON-232100-0180",
-                                    "website": "https://data.example.invalid/casebook/"}
+    assert package["publisher"] == {
+        "name": "Region Dalarna",
+        "identifier": "SE-ON-232100-0180",
+        "website": "https://data.example.invalid/casebook/",
+    }
     assert package["identifier"] == "360G-fiktiv-360giving"
     assert package["version"] == "1.4" and package["modified"] == "2099-03-01T12:00:00Z"
 
@@ -212,19 +243,30 @@ def test_the_repository_data_hold_no_grant_and_the_page_promises_no_file(tmp_pat
 
     reports = [evaluate_case(SPIN_PATH, REFERENCE_DIR, as_of=as_of_date())]
     publisher = load_publisher(REFERENCE_DIR)
-    written = write_open_data(tmp_path, reports, load_regional_actors(REFERENCE_DIR), agencies=load_national_agencies(REFERENCE_DIR),
-                              publisher=publisher, history=uniform_history(reports), as_of=as_of_date())
+    written = write_open_data(
+        tmp_path,
+        reports,
+        load_regional_actors(REFERENCE_DIR),
+        agencies=load_national_agencies(REFERENCE_DIR),
+        publisher=publisher,
+        history=uniform_history(reports),
+        as_of=as_of_date(),
+    )
     assert "360giving.json" not in [p.name for p in written] and not (tmp_path / "360giving.json").exists()
     # No follow-up either: the payments table is still published, with its header and no rows.
-    assert (tmp_path / "utbetalningar.csv").read_text(encoding="utf-8") == ",".join(c.name for c in PAYMENT_COLUMNS) + "\n"
+    assert (tmp_path / "utbetalningar.csv").read_text(encoding="utf-8") == ",".join(
+        c.name for c in PAYMENT_COLUMNS
+    ) + "\n"
     assert json.loads((tmp_path / "utbetalningar.json").read_text(encoding="utf-8")) == []
     assert "utbetalningar.schema.json" in [p.name for p in written]
     ids = giving360.OrganisationIds(OrganisationNumbers(reports), publisher)
     assert giving360.package(reports, ids, publisher, uniform_history(reports))["grants"] == []
     page = open_data_table(reports, tmp_path)
     assert "360giving.json" not in page
-    assert ("**360Giving:** inget av 1 ärende är ett bidrag som utgivaren har beviljat, så ingen 360Giving-fil publiceras "
-            "(standarden kräver minst ett bidrag). 1 är förslag till beslut") in page
+    assert (
+        "**360Giving:** inget av 1 ärende är ett bidrag som utgivaren har beviljat, så ingen 360Giving-fil publiceras "
+        "(standarden kräver minst ett bidrag). 1 är förslag till beslut"
+    ) in page
     assert "data/arenden/" in page and "data/regelutfall/" in page and "data/kallor/" in page
 
 
@@ -237,6 +279,7 @@ def test_the_written_360giving_file_passes_the_schema(written):
 
 # --- Tables ----------------------------------------------------------------------------------
 
+
 def test_decision_rows_show_the_status(reports, numbers):
     rows = {r["case_id"]: r for r in decision_rows(reports, numbers, as_of_date())}
     spin = rows["rjh-2025-spin"]
@@ -247,10 +290,18 @@ def test_decision_rows_show_the_status(reports, numbers):
     # 6 § records no judgement: "Bedömning saknas", not a breach.
     assert (spin["rules_not_met"], spin["rules_missing_judgement"], spin["rules_to_review"]) == (0, 1, 1)
     changed = rows["fiktiv-lagre-belopp"]
-    assert (changed["status"], changed["decision_date"], changed["decided_max_amount_sek"]) == ("decided", "2017-02-20", 300_000)
+    assert (changed["status"], changed["decision_date"], changed["decided_max_amount_sek"]) == (
+        "decided",
+        "2017-02-20",
+        300_000,
+    )
     assert str(changed["decided_share_percent"]) == "15.00" and changed["proposed_max_amount_sek"] == 400_000
     rejected = rows["fiktiv-avslag"]
-    assert (rejected["status"], rejected["decided_by"], rejected["decided_max_amount_sek"]) == ("rejected", "Fiktiv regional utvecklingsnämnd", None)
+    assert (rejected["status"], rejected["decided_by"], rejected["decided_max_amount_sek"]) == (
+        "rejected",
+        "Fiktiv regional utvecklingsnämnd",
+        None,
+    )
 
 
 def test_financing_rows_sum_to_the_total(reports, numbers):
@@ -267,14 +318,21 @@ def test_typed_json_has_numbers_booleans_and_null(written):
     assert spin["conditional_on_other_financing"] is True
     assert spin["decision_date"] is None and spin["reference"] is None
     schema = json.loads((written / "beslut.schema.json").read_text(encoding="utf-8"))
-    jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER).validate(rows)
+    jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER).validate(
+        rows
+    )
 
 
 def test_the_json_schema_rejects_csv_strings(written):
     schema = json.loads((written / "beslut.schema.json").read_text(encoding="utf-8"))
     rows = json.loads((written / "beslut.json").read_text(encoding="utf-8"))
     validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
-    for column, bad in (("proposed_share_percent", "12.10"), ("decision_date", ""), ("conditional_on_other_financing", "true"), ("status", "beslutad")):
+    for column, bad in (
+        ("proposed_share_percent", "12.10"),
+        ("decision_date", ""),
+        ("conditional_on_other_financing", "true"),
+        ("status", "beslutad"),
+    ):
         broken = [dict(rows[0], **{column: bad})]
         with pytest.raises(jsonschema.ValidationError):
             validator.validate(broken)
@@ -302,7 +360,10 @@ def test_xlsx_has_amounts_and_dates_as_numbers_with_formats(written):
     assert spin["Projektstart"] == dt.datetime(2025, 11, 3) and spin["Beslutsdatum"] is None
     assert spin["Villkorat av övrig finansiering"] is True
     cells = dict(zip(header, sheet[2], strict=True))
-    assert cells["Total finansiering (kr)"].number_format == "#,##0" and cells["Föreslagen andel (%)"].number_format == "0.00##"
+    assert (
+        cells["Total finansiering (kr)"].number_format == "#,##0"
+        and cells["Föreslagen andel (%)"].number_format == "0.00##"
+    )
     assert cells["Projektstart"].is_date and cells["Projektstart"].number_format == "yyyy-mm-dd"
 
 
@@ -318,7 +379,9 @@ def test_every_xlsx_date_is_a_date_cell(written):
             values = [row[index] for row in sheet.iter_rows(min_row=2) if row[index].value is not None]
             if column.type == "date":
                 # openpyxl reads a number with a date format back as a datetime (data type "d").
-                assert all(c.is_date and isinstance(c.value, dt.datetime) and c.number_format == "yyyy-mm-dd" for c in values), column.name
+                assert all(
+                    c.is_date and isinstance(c.value, dt.datetime) and c.number_format == "yyyy-mm-dd" for c in values
+                ), column.name
                 dates += len(values)
             else:
                 assert not any(c.is_date for c in values), column.name
@@ -328,7 +391,14 @@ def test_every_xlsx_date_is_a_date_cell(written):
 def test_tables_give_the_same_bytes_for_the_same_data(tmp_path, reports):
     for run in ("a", "b"):
         time.sleep(1.1)  # a clock-stamped file would differ between the runs
-        write_open_data(tmp_path / run, reports, load_regional_actors(REFERENCE_DIR), publisher=PUBLISHER, history=uniform_history(reports), as_of=as_of_date())
+        write_open_data(
+            tmp_path / run,
+            reports,
+            load_regional_actors(REFERENCE_DIR),
+            publisher=PUBLISHER,
+            history=uniform_history(reports),
+            as_of=as_of_date(),
+        )
     for path in (tmp_path / "a").rglob("*"):
         if path.is_file():
             assert path.read_bytes() == (tmp_path / "b" / path.relative_to(tmp_path / "a")).read_bytes(), path.name
@@ -337,12 +407,27 @@ def test_tables_give_the_same_bytes_for_the_same_data(tmp_path, reports):
 def test_published_without_a_publisher_only_the_tables_and_case_files(tmp_path, reports):
     written = write_open_data(tmp_path, reports, (), as_of=as_of_date())
     assert [p.relative_to(tmp_path).as_posix() for p in written] == [
-        "beslut.csv", "beslut.json", "beslut.schema.json", "finansieringsplaner.csv", "finansieringsplaner.json",
-        "finansieringsplaner.schema.json", "utbetalningar.csv", "utbetalningar.json", "utbetalningar.schema.json",
-        "medfinansiering.xlsx", "arendefil.schema.json",
-        "arenden/fiktiv-avslag.yaml", "regelutfall/fiktiv-avslag.json", "arenden/fiktiv-bas.yaml", "regelutfall/fiktiv-bas.json",
-        "arenden/fiktiv-lagre-belopp.yaml", "regelutfall/fiktiv-lagre-belopp.json",
-        "arenden/rjh-2025-spin.yaml", "regelutfall/rjh-2025-spin.json", "kallor/000_2bcbd58892294728.txt"]
+        "beslut.csv",
+        "beslut.json",
+        "beslut.schema.json",
+        "finansieringsplaner.csv",
+        "finansieringsplaner.json",
+        "finansieringsplaner.schema.json",
+        "utbetalningar.csv",
+        "utbetalningar.json",
+        "utbetalningar.schema.json",
+        "medfinansiering.xlsx",
+        "arendefil.schema.json",
+        "arenden/fiktiv-avslag.yaml",
+        "regelutfall/fiktiv-avslag.json",
+        "arenden/fiktiv-bas.yaml",
+        "regelutfall/fiktiv-bas.json",
+        "arenden/fiktiv-lagre-belopp.yaml",
+        "regelutfall/fiktiv-lagre-belopp.json",
+        "arenden/rjh-2025-spin.yaml",
+        "regelutfall/rjh-2025-spin.json",
+        "kallor/000_2bcbd58892294728.txt",
+    ]
     assert (tmp_path / "arenden" / "rjh-2025-spin.yaml").read_bytes() == SPIN_PATH.read_bytes()
 
 
@@ -356,7 +441,9 @@ def test_a_reference_number_without_source_is_refused(tmp_path):
     from casebook.domain.errors import CaseFileError
     from casebook.domain.reference import load_regional_actors as load
 
-    (tmp_path / "regional_actors.yaml").write_text('- {county_code: "01", name: Region Stockholm, organisation_number: "232100-0016"}\n', encoding="utf-8")
+    (tmp_path / "regional_actors.yaml").write_text(
+        '- {county_code: "01", name: Region Stockholm, organisation_number: "232100-0016"}\n', encoding="utf-8"
+    )
     with pytest.raises(CaseFileError, match="source"):
         load(Path(tmp_path))
 
@@ -371,7 +458,9 @@ def test_without_git_a_case_is_dated_by_its_file_or_source_date_epoch(tmp_path, 
     reports = [evaluate_case(case, REFERENCE_DIR, as_of=as_of_date())]
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     history = DataHistory.from_files(reports)
-    assert history.cases["fiktiv-bas"] == CaseFileTimes(dt.datetime(2099, 1, 2, 3, 4, 5, tzinfo=dt.UTC), dt.datetime(2099, 1, 2, 3, 4, 5, tzinfo=dt.UTC))
+    assert history.cases["fiktiv-bas"] == CaseFileTimes(
+        dt.datetime(2099, 1, 2, 3, 4, 5, tzinfo=dt.UTC), dt.datetime(2099, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+    )
     assert history.revisions == 1
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764460800")
     assert DataHistory.from_files(reports).modified() == dt.datetime(2025, 11, 30, tzinfo=dt.UTC)
@@ -382,39 +471,69 @@ def test_a_bad_publisher_file_is_reported_in_swedish_by_field(tmp_path):
 
     (tmp_path / "publisher.yaml").write_text(
         'name: X\norganisation_number: "232100-0181"\ncontact_email: nope\nsite_url: http://x/\n'
-        "grant_id_prefix: casebook\norg_id_scheme: SE-ON\n", encoding="utf-8")
+        "grant_id_prefix: casebook\norg_id_scheme: SE-ON\n",
+        encoding="utf-8",
+    )
     with pytest.raises(CaseFileError) as caught:
         load_publisher(tmp_path)
     text = caught.value.render()
     assert "contact_email: ska vara en e-postadress (värde: 'nope')" in text
     assert "site_url: ska vara en https-adress som slutar med / (värde: 'http://x/')" in text
-    assert "grant_id_prefix: ska vara ett 360Giving-prefix: 360G- följt av bokstäver, siffror och bindestreck (värde: 'casebook')" in text
-    assert ("organisation_number: har fel kontrollsiffra (den sista siffran stämmer inte med de nio första enligt "
-            "Luhn-algoritmen): kontrollera numret mot källan (värde: '232100-0181')") in text
+    assert (
+        "grant_id_prefix: ska vara ett 360Giving-prefix: 360G- följt av bokstäver, siffror och bindestreck (värde: 'casebook')"
+        in text
+    )
+    assert (
+        "organisation_number: har fel kontrollsiffra (den sista siffran stämmer inte med de nio första enligt "
+        "Luhn-algoritmen): kontrollera numret mot källan (värde: '232100-0181')"
+    ) in text
 
 
 # --- Payments and the follow-up status -------------------------------------------------------
 
+
 def _follow_up(*names: str) -> list:
-    return [evaluate_case(FOLLOW_UP_CASES / f"fiktiv-uppfoljning-{n}.yaml", REFERENCE_DIR, as_of=as_of_date()) for n in names]
+    return [
+        evaluate_case(FOLLOW_UP_CASES / f"fiktiv-uppfoljning-{n}.yaml", REFERENCE_DIR, as_of=as_of_date())
+        for n in names
+    ]
 
 
 @pytest.fixture(scope="module")
 def follow_up_reports():
-    return [evaluate_case(SPIN_PATH, REFERENCE_DIR, as_of=as_of_date()), *_follow_up("forskott", "tak", "sen", "avslutad")]
+    return [
+        evaluate_case(SPIN_PATH, REFERENCE_DIR, as_of=as_of_date()),
+        *_follow_up("forskott", "tak", "sen", "avslutad"),
+    ]
 
 
 @pytest.fixture(scope="module")
 def written_follow_up(tmp_path_factory, follow_up_reports):
     out = tmp_path_factory.mktemp("follow_up")
-    write_open_data(out, follow_up_reports, load_regional_actors(REFERENCE_DIR), publisher=PUBLISHER,
-                    history=uniform_history(follow_up_reports), as_of=as_of_date())
+    write_open_data(
+        out,
+        follow_up_reports,
+        load_regional_actors(REFERENCE_DIR),
+        publisher=PUBLISHER,
+        history=uniform_history(follow_up_reports),
+        as_of=as_of_date(),
+    )
     return out
 
 
 def test_payment_rows_of_an_advance_and_its_requests():
     rows = payment_rows(_follow_up("forskott"))
-    computed = ("number", "kind", "approved_costs_sek", "cumulative_approved_sek", "entitled_sek", "ceiling_sek", "paid_before_sek", "payable_sek", "paid_date")
+    computed = (
+        "number",
+        "kind",
+        "approved_costs_sek",
+        "cumulative_approved_sek",
+        "entitled_sek",
+        "ceiling_sek",
+        "paid_before_sek",
+        "payable_sek",
+        "paid_date",
+    )
     assert [tuple(r[k] for k in computed) for r in rows] == [
         (0, "advance", None, None, None, 400_000, 0, 100_000, "2017-03-10"),
         (1, "payment_request", 300_000, 300_000, 60_000, 400_000, 100_000, 0, "2017-10-01"),  # covered by the advance
@@ -424,7 +543,12 @@ def test_payment_rows_of_an_advance_and_its_requests():
     assert rows[3]["reported_costs_sek"] == 500_000 and rows[3]["received"] == "2018-09-15"
     assert rows[0]["period_start"] is None and rows[0]["reported_costs_sek"] is None
     assert {str(r["share_percent"]) for r in rows} == {"20.00"}
-    assert [r["kind_label"] for r in rows] == ["Förskott", "Utbetalningsbegäran", "Utbetalningsbegäran", "Utbetalningsbegäran"]
+    assert [r["kind_label"] for r in rows] == [
+        "Förskott",
+        "Utbetalningsbegäran",
+        "Utbetalningsbegäran",
+        "Utbetalningsbegäran",
+    ]
 
 
 def test_payments_reach_the_cap_with_a_part_withheld_until_the_final_report():
@@ -432,11 +556,18 @@ def test_payments_reach_the_cap_with_a_part_withheld_until_the_final_report():
     assert [r["payable_sek"] for r in rows] == [120_000, 140_000, 100_000, 40_000]
     assert sum(r["payable_sek"] for r in rows) == 400_000  # the decided maximum
     assert [r["entitled_sek"] for r in rows] == [120_000, 260_000, 388_000, 400_000]
-    assert [r["ceiling_sek"] for r in rows] == [360_000, 360_000, 360_000, 400_000]  # 10 % withheld until the final report
+    assert [r["ceiling_sek"] for r in rows] == [
+        360_000,
+        360_000,
+        360_000,
+        400_000,
+    ]  # 10 % withheld until the final report
 
 
 def test_every_payment_row_states_its_own_computation(follow_up_reports):
-    rows = [r for r in payment_rows(follow_up_reports) if r["kind"] == "payment_request" and r["payable_sek"] is not None]
+    rows = [
+        r for r in payment_rows(follow_up_reports) if r["kind"] == "payment_request" and r["payable_sek"] is not None
+    ]
     assert len(rows) == 10
     for row in rows:
         assert row["payable_sek"] == max(0, min(row["entitled_sek"], row["ceiling_sek"]) - row["paid_before_sek"]), row
@@ -445,8 +576,12 @@ def test_every_payment_row_states_its_own_computation(follow_up_reports):
         if row["payable_sek"] is not None:
             assert row["paid_before_sek"] == paid.get(row["case_id"], 0), row
             paid[row["case_id"]] = row["paid_before_sek"] + row["payable_sek"]
-    assert paid == {"fiktiv-uppfoljning-forskott": 144_000, "fiktiv-uppfoljning-tak": 400_000,
-                    "fiktiv-uppfoljning-sen": 310_000, "fiktiv-uppfoljning-avslutad": 366_000}
+    assert paid == {
+        "fiktiv-uppfoljning-forskott": 144_000,
+        "fiktiv-uppfoljning-tak": 400_000,
+        "fiktiv-uppfoljning-sen": 310_000,
+        "fiktiv-uppfoljning-avslutad": 366_000,
+    }
 
 
 def test_a_case_without_a_follow_up_has_no_payment_rows(reports):
@@ -469,7 +604,9 @@ def test_decision_rows_state_the_follow_up_status_on_the_day():
     # Without a recorded follow-up the status does not depend on the day, so no day is stated.
     assert status(spin, "2101-03-01") == ("proposal", "Förslag till beslut", None)
     assert status(bas, "2101-03-01") == ("decided", "Beviljat", None)
-    assert decision_rows([forskott], OrganisationNumbers([forskott]), dt.date(2101, 3, 1))[0]["status"] == "decided"  # the decision's status is unchanged
+    assert (
+        decision_rows([forskott], OrganisationNumbers([forskott]), dt.date(2101, 3, 1))[0]["status"] == "decided"
+    )  # the decision's status is unchanged
 
 
 def test_the_follow_up_status_is_judged_on_the_build_date(monkeypatch):
@@ -483,8 +620,11 @@ def test_payments_csv_parses_with_numbers_and_empty_fields(written_follow_up):
     table = list(csv.DictReader(io.StringIO((written_follow_up / "utbetalningar.csv").read_text(encoding="utf-8"))))
     assert list(table[0]) == [c.name for c in PAYMENT_COLUMNS]
     assert [(r["case_id"], r["number"]) for r in table][:4] == [
-        ("fiktiv-uppfoljning-forskott", "0"), ("fiktiv-uppfoljning-forskott", "1"),
-        ("fiktiv-uppfoljning-forskott", "2"), ("fiktiv-uppfoljning-forskott", "3")]
+        ("fiktiv-uppfoljning-forskott", "0"),
+        ("fiktiv-uppfoljning-forskott", "1"),
+        ("fiktiv-uppfoljning-forskott", "2"),
+        ("fiktiv-uppfoljning-forskott", "3"),
+    ]
     assert len(table) == 4 + 4 + 2 + 2
     advance, _, second, pending = table[:4]
     assert (advance["payable_sek"], advance["period_start"], advance["share_percent"]) == ("100000", "", "20.00")
@@ -501,14 +641,22 @@ def test_payments_typed_json_validates_against_its_schema(written_follow_up):
     assert advance["payable_sek"] == 100_000 and type(advance["payable_sek"]) is int
     assert advance["share_percent"] == 20.0 and advance["period_start"] is None
     assert schema["items"]["properties"]["payable_sek"]["title"] == "Att betala (kr)"
-    for column, bad in (("payable_sek", "44000"), ("paid_date", ""), ("kind", "förskott"), ("share_percent", "20.00"), ("number", None)):
+    for column, bad in (
+        ("payable_sek", "44000"),
+        ("paid_date", ""),
+        ("kind", "förskott"),
+        ("share_percent", "20.00"),
+        ("number", None),
+    ):
         with pytest.raises(jsonschema.ValidationError):
             validator.validate([dict(advance, **{column: bad})])
     with pytest.raises(jsonschema.ValidationError):
         validator.validate([dict(advance, paid_date="2099-02-30")])  # not a date
     decisions = json.loads((written_follow_up / "beslut.json").read_text(encoding="utf-8"))
     decision_schema = json.loads((written_follow_up / "beslut.schema.json").read_text(encoding="utf-8"))
-    jsonschema.Draft202012Validator(decision_schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER).validate(decisions)
+    jsonschema.Draft202012Validator(
+        decision_schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    ).validate(decisions)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate([dict(decisions[0], follow_up_status="sen")], decision_schema)
 
@@ -541,10 +689,14 @@ def test_the_workbook_keeps_its_header_in_view_names_its_maker_and_dates_itself_
     """The header row stays in view, each column is wide enough for its title, and the workbook's own
     dates are the data's last change in UTC, whatever the build machine's time zone."""
     with _time_zone("America/Los_Angeles"):
-        write_open_data(tmp_path, reports, load_regional_actors(REFERENCE_DIR), history=uniform_history(reports), as_of=as_of_date())
+        write_open_data(
+            tmp_path, reports, load_regional_actors(REFERENCE_DIR), history=uniform_history(reports), as_of=as_of_date()
+        )
     workbook = load_workbook(tmp_path / "medfinansiering.xlsx")
     assert workbook.properties.creator == "casebook"
-    assert workbook.properties.created == workbook.properties.modified == dt.datetime(2099, 3, 1, 12, 0)  # MODIFIED, in UTC
+    assert (
+        workbook.properties.created == workbook.properties.modified == dt.datetime(2099, 3, 1, 12, 0)
+    )  # MODIFIED, in UTC
     sheet = workbook["Beslut"]
     assert sheet.freeze_panes == "A2"
     header = [c.value for c in sheet[1]]
@@ -556,14 +708,25 @@ def test_the_workbook_keeps_its_header_in_view_names_its_maker_and_dates_itself_
 def test_the_decision_makers_own_line_is_marked(reports, numbers):
     rows = [r for r in financing_rows(reports, numbers) if r["case_id"] == "fiktiv-bas"]
     assert [(r["financier"], r["is_decision_maker"]) for r in rows] == [
-        ("Tillväxtverket", False), ("Region Dalarna", True), ("Region Gävleborg", False), ("Fiktiva Exempelbolaget AB", False)]
+        ("Tillväxtverket", False),
+        ("Region Dalarna", True),
+        ("Region Gävleborg", False),
+        ("Fiktiva Exempelbolaget AB", False),
+    ]
 
 
 def test_open_data_is_written_into_a_folder_not_there_yet_with_indented_utc_json(tmp_path, reports):
     from casebook.render.opendata_tables import iso_time
 
     out = tmp_path / "book" / "_generated" / "extra" / "data"  # as the build stages it: no parent exists yet
-    write_open_data(out, reports, load_regional_actors(REFERENCE_DIR), publisher=PUBLISHER, history=uniform_history(reports), as_of=as_of_date())
+    write_open_data(
+        out,
+        reports,
+        load_regional_actors(REFERENCE_DIR),
+        publisher=PUBLISHER,
+        history=uniform_history(reports),
+        as_of=as_of_date(),
+    )
     assert (out / "beslut.json").read_text(encoding="utf-8").startswith('[\n  {\n    "case_id": "rjh-2025-spin",\n')
     assert (out / "360giving.json").read_text(encoding="utf-8").startswith('{\n  "version": "1.4",\n')
     assert "Jämtland" in (out / "beslut.json").read_text(encoding="utf-8")  # UTF-8 text, not \\u escapes
@@ -588,4 +751,6 @@ def test_writing_again_into_the_same_folder_gives_the_same_files(tmp_path, repor
     write_open_data(tmp_path / "data", reports, (), history=uniform_history(reports), as_of=as_of_date())
     first = {p.relative_to(tmp_path / "data"): p.read_bytes() for p in (tmp_path / "data").rglob("*") if p.is_file()}
     write_open_data(tmp_path / "data", reports, (), history=uniform_history(reports), as_of=as_of_date())
-    assert {p.relative_to(tmp_path / "data"): p.read_bytes() for p in (tmp_path / "data").rglob("*") if p.is_file()} == first
+    assert {
+        p.relative_to(tmp_path / "data"): p.read_bytes() for p in (tmp_path / "data").rglob("*") if p.is_file()
+    } == first

@@ -39,9 +39,14 @@ from casebook.domain.reference import load_national_agencies, load_regional_acto
 from casebook.render.opendata import write_open_data
 from casebook.render.opendata_tables import CaseFileTimes, DataHistory
 
-CASES = [SPIN_PATH, FICTIONAL_BASE_PATH, REPO / "tests" / "opendata_cases" / "fiktiv-avslag.yaml",
-         REPO / "tests" / "hostile" / "fiktiv-injektion.yaml",
-         REPO / "tests" / "cases" / "fiktiv-uppfoljning-forskott.yaml", REPO / "tests" / "cases" / "fiktiv-uppfoljning-tak.yaml"]
+CASES = [
+    SPIN_PATH,
+    FICTIONAL_BASE_PATH,
+    REPO / "tests" / "opendata_cases" / "fiktiv-avslag.yaml",
+    REPO / "tests" / "hostile" / "fiktiv-injektion.yaml",
+    REPO / "tests" / "cases" / "fiktiv-uppfoljning-forskott.yaml",
+    REPO / "tests" / "cases" / "fiktiv-uppfoljning-tak.yaml",
+]
 VCARD = "http://www.w3.org/2006/vcard/ns#"
 # Plain namespaces: rdflib's closed DCAT namespace warns when pytest inspects the module.
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
@@ -64,8 +69,15 @@ HISTORY = DataHistory({k: CaseFileTimes(*v) for k, v in TIMES.items()}, revision
 @pytest.fixture(scope="module")
 def written(tmp_path_factory):
     out = tmp_path_factory.mktemp("data")
-    write_open_data(out, [evaluate_case(p, REFERENCE_DIR, as_of=as_of_date()) for p in CASES], load_regional_actors(REFERENCE_DIR),
-                    agencies=load_national_agencies(REFERENCE_DIR), publisher=PUBLISHER, history=HISTORY, as_of=as_of_date())
+    write_open_data(
+        out,
+        [evaluate_case(p, REFERENCE_DIR, as_of=as_of_date()) for p in CASES],
+        load_regional_actors(REFERENCE_DIR),
+        agencies=load_national_agencies(REFERENCE_DIR),
+        publisher=PUBLISHER,
+        history=HISTORY,
+        as_of=as_of_date(),
+    )
     return out
 
 
@@ -83,8 +95,11 @@ def graph(written):
 
 # --- Frictionless ------------------------------------------------------------------------------
 
+
 def error_types(report: dict) -> set[str]:
-    return {error["type"] for task in report["tasks"] for error in task["errors"]} | {e["type"] for e in report["errors"]}
+    return {error["type"] for task in report["tasks"] for error in task["errors"]} | {
+        e["type"] for e in report["errors"]
+    }
 
 
 def test_frictionless_validate_passes(written):
@@ -124,7 +139,9 @@ def test_frictionless_validate_fails_on_a_text_amount_in_the_payments(copy):
 
 def test_frictionless_validate_fails_on_a_payment_of_an_unknown_case(copy):
     path = copy / "utbetalningar.csv"
-    path.write_text(path.read_text(encoding="utf-8").replace("fiktiv-uppfoljning-tak,", "fiktiv-finns-inte,", 1), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("fiktiv-uppfoljning-tak,", "fiktiv-finns-inte,", 1), encoding="utf-8"
+    )
     _without_hashes(copy)
     code, report = frictionless_validate(copy)
     assert code != 0 and error_types(report) == {"foreign-key"}
@@ -160,8 +177,13 @@ def test_frictionless_validate_fails_on_a_plan_line_of_an_unknown_case(copy):
 
 def test_the_package_describes_every_column_in_swedish_with_licence_and_publisher(written):
     package = json.loads((written / "datapackage.json").read_text(encoding="utf-8"))
-    assert package["licenses"] == [{"name": "CC0-1.0", "path": "http://creativecommons.org/publicdomain/zero/1.0/",
-                                    "title": "Creative Commons Zero v1.0 Universal (CC0 1.0)"}]
+    assert package["licenses"] == [
+        {
+            "name": "CC0-1.0",
+            "path": "http://creativecommons.org/publicdomain/zero/1.0/",
+            "title": "Creative Commons Zero v1.0 Universal (CC0 1.0)",
+        }
+    ]
     assert package["contributors"][0]["title"] == "Region Dalarna" and package["contributors"][0]["role"] == "publisher"
     decisions, plans, payments = package["resources"][:3]
     fields = {f["name"]: f for f in decisions["schema"]["fields"]}
@@ -169,9 +191,21 @@ def test_the_package_describes_every_column_in_swedish_with_licence_and_publishe
     assert fields["total_financing_sek"]["title"] == "Total finansiering (kr)"
     assert fields["total_financing_sek"]["constraints"] == {"required": True, "minimum": 1, "maximum": 10_000_000_000}
     assert fields["decided_share_percent"]["constraints"] == {"minimum": 0, "maximum": 100}
-    assert fields["decision_date"]["type"] == "date" and fields["status"]["constraints"]["enum"] == ["proposal", "decided", "rejected"]
-    assert fields["follow_up_status"]["constraints"]["enum"] == ["proposal", "rejected", "decided", "in_progress", "final_report_due",
-                                                                  "final_report_overdue", "final_report_received", "closed"]
+    assert fields["decision_date"]["type"] == "date" and fields["status"]["constraints"]["enum"] == [
+        "proposal",
+        "decided",
+        "rejected",
+    ]
+    assert fields["follow_up_status"]["constraints"]["enum"] == [
+        "proposal",
+        "rejected",
+        "decided",
+        "in_progress",
+        "final_report_due",
+        "final_report_overdue",
+        "final_report_received",
+        "closed",
+    ]
     assert fields["follow_up_status_date"]["type"] == "date"
     assert all(f["title"] and f["description"] for r in (decisions, plans, payments) for f in r["schema"]["fields"])
     assert decisions["schema"]["primaryKey"] == ["case_id"] and plans["schema"]["primaryKey"] == ["case_id", "line"]
@@ -189,11 +223,21 @@ def test_the_build_day_fields_say_so(written):
 
 def test_the_package_describes_the_payments_table(written):
     payments = json.loads((written / "datapackage.json").read_text(encoding="utf-8"))["resources"][2]
-    assert (payments["name"], payments["path"], payments["title"]) == ("utbetalningar", "utbetalningar.csv", "Utbetalningar (CSV)")
+    assert (payments["name"], payments["path"], payments["title"]) == (
+        "utbetalningar",
+        "utbetalningar.csv",
+        "Utbetalningar (CSV)",
+    )
     assert payments["schema"]["primaryKey"] == ["case_id", "number"]
-    assert payments["schema"]["foreignKeys"] == [{"fields": ["case_id"], "reference": {"resource": "beslut", "fields": ["case_id"]}}]
+    assert payments["schema"]["foreignKeys"] == [
+        {"fields": ["case_id"], "reference": {"resource": "beslut", "fields": ["case_id"]}}
+    ]
     fields = {f["name"]: f for f in payments["schema"]["fields"]}
-    assert (fields["payable_sek"]["type"], fields["payable_sek"]["unit"], fields["payable_sek"]["title"]) == ("integer", "SEK", "Att betala (kr)")
+    assert (fields["payable_sek"]["type"], fields["payable_sek"]["unit"], fields["payable_sek"]["title"]) == (
+        "integer",
+        "SEK",
+        "Att betala (kr)",
+    )
     assert "avrundat nedåt till hela kronor" in fields["entitled_sek"]["description"]
     assert fields["share_percent"]["unit"] == "procent" and fields["paid_date"]["type"] == "date"
     assert fields["kind"]["constraints"]["enum"] == ["advance", "payment_request"]
@@ -207,19 +251,29 @@ def test_the_package_has_a_semantic_version_and_the_history_dates(written):
 
 # --- Everything published is described --------------------------------------------------------
 
+
 def described_files(out) -> dict[str, dict]:
     """Every file the data package or the catalogue describes, by its path under data/: {"sha256", "licence"}."""
     package = json.loads((out / "datapackage.json").read_text(encoding="utf-8"))
     default = package["licenses"][0]["name"]
-    files = {r["path"]: {"sha256": r["hash"].removeprefix("sha256:"), "bytes": r["bytes"],
-                         "licence": r.get("licenses", [{"name": default}])[0]["name"]} for r in package["resources"]}
+    files = {
+        r["path"]: {
+            "sha256": r["hash"].removeprefix("sha256:"),
+            "bytes": r["bytes"],
+            "licence": r.get("licenses", [{"name": default}])[0]["name"],
+        }
+        for r in package["resources"]
+    }
     graph = Graph().parse(out / "katalog.rdf", format="xml")
     for node in graph.subjects(RDF.type, DCAT.Distribution):
         path = str(graph.value(node, DCAT.downloadURL)).removeprefix(f"{SITE}data/")
         checksum = graph.value(node, SPDX.checksum)
         assert str(graph.value(checksum, SPDX.algorithm)) == str(SPDX.checksumAlgorithm_sha256)
-        entry = {"sha256": str(graph.value(checksum, SPDX.checksumValue)), "bytes": int(graph.value(node, DCAT.byteSize)),
-                 "licence": "CC0-1.0" if str(graph.value(node, DCTERMS.license)).endswith("/zero/1.0/") else "?"}
+        entry = {
+            "sha256": str(graph.value(checksum, SPDX.checksumValue)),
+            "bytes": int(graph.value(node, DCAT.byteSize)),
+            "licence": "CC0-1.0" if str(graph.value(node, DCTERMS.license)).endswith("/zero/1.0/") else "?",
+        }
         assert files.setdefault(path, entry) == entry, path
     return files
 
@@ -237,7 +291,9 @@ def assert_every_file_is_described(out) -> int:
 
 
 def test_every_file_under_data_is_described_with_its_checksum_and_licence(written):
-    assert assert_every_file_is_described(written) == 11 + 2 * 6 + 1 + 2  # tables and schemas, per-case files, a source, 360Giving, package
+    assert (
+        assert_every_file_is_described(written) == 11 + 2 * 6 + 1 + 2
+    )  # tables and schemas, per-case files, a source, 360Giving, package
 
 
 # --- DCAT-AP-SE ----------------------------------------------------------------------------------
@@ -245,12 +301,38 @@ def test_every_file_under_data_is_described_with_its_checksum_and_licence(writte
 MANDATORY = {
     # DCAT-AP-SE: the catalogue, dataset and distribution properties a harvester requires,
     # and the ones this catalogue promises (licence, contact point, temporal coverage, ...).
-    DCAT.Catalog: (DCTERMS["title"], DCTERMS["description"], DCTERMS.publisher, DCAT.dataset, FOAF.homepage, DCTERMS.license,
-                   DCTERMS.modified, DCTERMS.issued, DCAT.themeTaxonomy),
-    DCAT.Dataset: (DCTERMS["title"], DCTERMS["description"], DCTERMS.publisher, DCAT.contactPoint, DCTERMS.temporal, DCTERMS.modified,
-                   DCTERMS.issued, DCTERMS.spatial, DCAT.distribution),
-    DCAT.Distribution: (DCAT.accessURL, DCAT.downloadURL, DCTERMS["format"], DCTERMS.license, DCTERMS["title"], DCATAP.availability,
-                        SPDX.checksum, DCAT.byteSize),
+    DCAT.Catalog: (
+        DCTERMS["title"],
+        DCTERMS["description"],
+        DCTERMS.publisher,
+        DCAT.dataset,
+        FOAF.homepage,
+        DCTERMS.license,
+        DCTERMS.modified,
+        DCTERMS.issued,
+        DCAT.themeTaxonomy,
+    ),
+    DCAT.Dataset: (
+        DCTERMS["title"],
+        DCTERMS["description"],
+        DCTERMS.publisher,
+        DCAT.contactPoint,
+        DCTERMS.temporal,
+        DCTERMS.modified,
+        DCTERMS.issued,
+        DCTERMS.spatial,
+        DCAT.distribution,
+    ),
+    DCAT.Distribution: (
+        DCAT.accessURL,
+        DCAT.downloadURL,
+        DCTERMS["format"],
+        DCTERMS.license,
+        DCTERMS["title"],
+        DCATAP.availability,
+        SPDX.checksum,
+        DCAT.byteSize,
+    ),
     FOAF.Agent: (FOAF.name, DCTERMS.type),
     URIRef(VCARD + "Organization"): (URIRef(VCARD + "fn"), URIRef(VCARD + "hasEmail")),
     DCTERMS.PeriodOfTime: (DCAT.startDate, DCAT.endDate),
@@ -283,7 +365,13 @@ def test_diggs_shapes_catch_a_media_type_and_a_missing_publisher(graph):
     for triple in graph:
         broken.add(triple)
     dataset = URIRef(f"{SITE}data/katalog.rdf#beslut")
-    broken.add((URIRef(f"{SITE}data/katalog.rdf#beslut.csv"), DCAT.mediaType, URIRef("https://www.iana.org/assignments/media-types/text/csv")))
+    broken.add(
+        (
+            URIRef(f"{SITE}data/katalog.rdf#beslut.csv"),
+            DCAT.mediaType,
+            URIRef("https://www.iana.org/assignments/media-types/text/csv"),
+        )
+    )
     broken.remove((dataset, DCTERMS.publisher, None))
     found = {(r.path, r.constraint, r.focus) for r in validate_graph(broken)}
     assert (str(DCAT.mediaType), "ClassConstraintComponent", f"{SITE}data/katalog.rdf#beslut.csv") in found
@@ -294,7 +382,10 @@ def test_no_media_type_and_formats_from_the_eu_file_types(graph):
     assert list(graph.objects(None, DCAT.mediaType)) == []
     formats = {str(o).rsplit("/", 1)[1] for o in graph.objects(None, DCTERMS["format"])}
     assert formats == {"CSV", "JSON", "XLSX"}
-    assert all(str(o).startswith("http://publications.europa.eu/resource/authority/file-type/") for o in graph.objects(None, DCTERMS["format"]))
+    assert all(
+        str(o).startswith("http://publications.europa.eu/resource/authority/file-type/")
+        for o in graph.objects(None, DCTERMS["format"])
+    )
 
 
 def test_the_publisher_is_the_organisation_dataportal_knows(graph):
@@ -302,7 +393,9 @@ def test_the_publisher_is_the_organisation_dataportal_knows(graph):
     assert publishers == {URIRef("http://dataportal.se/organisation/SE2321000180")}
     agent = next(iter(publishers))
     assert (str(graph.value(agent, FOAF.name)), str(graph.value(agent, DCTERMS.type))) == (
-        "Region Dalarna", "http://purl.org/adms/publishertype/RegionalAuthority")
+        "Region Dalarna",
+        "http://purl.org/adms/publishertype/RegionalAuthority",
+    )
 
 
 def test_the_catalogue_has_every_mandatory_and_recommended_property(graph):
@@ -310,12 +403,20 @@ def test_the_catalogue_has_every_mandatory_and_recommended_property(graph):
     datasets = sorted(str(graph.value(d, DCTERMS["title"])) for d in graph.subjects(RDF.type, DCAT.Dataset))
     assert datasets == ["Beviljade bidrag enligt 360Giving", "Regionala medfinansieringsbeslut"]
     downloads = sorted(str(o) for o in graph.objects(None, DCAT.downloadURL))
-    assert len(downloads) == 13 and f"{SITE}data/360giving.json" in downloads and f"{SITE}data/datapackage.json" in downloads
+    assert (
+        len(downloads) == 13
+        and f"{SITE}data/360giving.json" in downloads
+        and f"{SITE}data/datapackage.json" in downloads
+    )
     payments_json = URIRef(f"{SITE}data/katalog.rdf#utbetalningar.json")
     assert str(graph.value(payments_json, DCTERMS.conformsTo)) == f"{SITE}data/utbetalningar.schema.json"
-    assert {str(o) for o in graph.objects(None, DCATAP.availability)} == {"http://publications.europa.eu/resource/authority/planned-availability/STABLE"}
+    assert {str(o) for o in graph.objects(None, DCATAP.availability)} == {
+        "http://publications.europa.eu/resource/authority/planned-availability/STABLE"
+    }
     catalog = next(graph.subjects(RDF.type, DCAT.Catalog))
-    assert str(graph.value(catalog, DCAT.themeTaxonomy)) == "http://publications.europa.eu/resource/authority/data-theme"
+    assert (
+        str(graph.value(catalog, DCAT.themeTaxonomy)) == "http://publications.europa.eu/resource/authority/data-theme"
+    )
     email = next(graph.objects(None, URIRef(VCARD + "hasEmail")))
     assert str(email) == "mailto:oppnadata@example.invalid"
 
@@ -327,21 +428,33 @@ def dataset(graph: Graph, title: str) -> URIRef:
 def test_coverage_in_time_and_place(graph):
     decisions = dataset(graph, "Regionala medfinansieringsbeslut")
     period = graph.value(decisions, DCTERMS.temporal)
-    assert (str(graph.value(period, DCAT.startDate)), str(graph.value(period, DCAT.endDate))) == ("2017-03-01", "2100-12-31")
+    assert (str(graph.value(period, DCAT.startDate)), str(graph.value(period, DCAT.endDate))) == (
+        "2017-03-01",
+        "2100-12-31",
+    )
     # SPIN: Region Jämtland Härjedalen (county 23); the fictional cases: Region Dalarna (county 20).
     assert sorted(str(o) for o in graph.objects(decisions, DCTERMS.spatial)) == [
-        "http://data.europa.eu/nuts/code/SE312", "http://data.europa.eu/nuts/code/SE322"]
+        "http://data.europa.eu/nuts/code/SE312",
+        "http://data.europa.eu/nuts/code/SE322",
+    ]
     grants = dataset(graph, "Beviljade bidrag enligt 360Giving")
     assert [str(o) for o in graph.objects(grants, DCTERMS.spatial)] == ["http://data.europa.eu/nuts/code/SE312"]
 
 
 def test_issued_and_modified_come_from_the_case_files(graph):
-    decisions, grants = dataset(graph, "Regionala medfinansieringsbeslut"), dataset(graph, "Beviljade bidrag enligt 360Giving")
+    decisions, grants = (
+        dataset(graph, "Regionala medfinansieringsbeslut"),
+        dataset(graph, "Beviljade bidrag enligt 360Giving"),
+    )
     assert (graph.value(decisions, DCTERMS.issued).toPython(), graph.value(decisions, DCTERMS.modified).toPython()) == (
-        TIMES["rjh-2025-spin"][0], TIMES["fiktiv-uppfoljning-tak"][1])
+        TIMES["rjh-2025-spin"][0],
+        TIMES["fiktiv-uppfoljning-tak"][1],
+    )
     # The grants: fiktiv-bas, fiktiv-injektion and the two follow-up cases, decided by Region Dalarna; not the rejection.
     assert (graph.value(grants, DCTERMS.issued).toPython(), graph.value(grants, DCTERMS.modified).toPython()) == (
-        TIMES["fiktiv-bas"][0], TIMES["fiktiv-uppfoljning-tak"][1])
+        TIMES["fiktiv-bas"][0],
+        TIMES["fiktiv-uppfoljning-tak"][1],
+    )
 
 
 def test_the_check_fails_on_a_planted_error(graph):
@@ -358,17 +471,26 @@ def test_the_check_fails_on_a_planted_error(graph):
 
 
 def test_the_catalogue_is_the_same_bytes_whatever_the_hash_seed(written, tmp_path):
-    code = ("import sys; from pathlib import Path; sys.path.insert(0, 'tests'); from casebook.domain.clock import as_of_date; "
-            "from casebook.domain.evaluation import evaluate_case; "
-            "from casebook.domain.reference import load_regional_actors; from casebook.render.opendata import write_open_data; "
-            "from opendata_support import PUBLISHER, uniform_history; "
-            f"r = [evaluate_case(Path(c), Path('{REFERENCE_DIR}'), as_of=as_of_date()) for c in {[str(c) for c in CASES]!r}]; "
-            "write_open_data(Path(sys.argv[1]), r, load_regional_actors(Path('" + str(REFERENCE_DIR) + "')), publisher=PUBLISHER, "
-            "as_of=as_of_date(), "
-            "history=uniform_history(r))")
+    code = (
+        "import sys; from pathlib import Path; sys.path.insert(0, 'tests'); from casebook.domain.clock import as_of_date; "
+        "from casebook.domain.evaluation import evaluate_case; "
+        "from casebook.domain.reference import load_regional_actors; from casebook.render.opendata import write_open_data; "
+        "from opendata_support import PUBLISHER, uniform_history; "
+        f"r = [evaluate_case(Path(c), Path('{REFERENCE_DIR}'), as_of=as_of_date()) for c in {[str(c) for c in CASES]!r}]; "
+        "write_open_data(Path(sys.argv[1]), r, load_regional_actors(Path('"
+        + str(REFERENCE_DIR)
+        + "')), publisher=PUBLISHER, "
+        "as_of=as_of_date(), "
+        "history=uniform_history(r))"
+    )
     outputs = []
     for seed in ("1", "2"):
-        subprocess.run([sys.executable, "-c", code, str(tmp_path / seed)], env={"PYTHONHASHSEED": seed, "PATH": "/usr/bin"}, cwd=REPO, check=True)
+        subprocess.run(
+            [sys.executable, "-c", code, str(tmp_path / seed)],
+            env={"PYTHONHASHSEED": seed, "PATH": "/usr/bin"},
+            cwd=REPO,
+            check=True,
+        )
         outputs.append((tmp_path / seed / "katalog.rdf").read_bytes())
     assert outputs[0] == outputs[1]
 
@@ -393,8 +515,22 @@ org_id_scheme: SE-ON
 def _commit(root, message: str, when: str) -> None:
     env = {**os.environ, "GIT_AUTHOR_DATE": when}
     for args in (["add", "-A"], ["commit", "-q", "-m", message]):
-        subprocess.run(["git", "-c", "user.name=Test", "-c", "user.email=test@example.invalid", "-c", "commit.gpgsign=false", *args],
-                       cwd=root, env=env, check=True, capture_output=True)
+        subprocess.run(
+            [
+                "git",
+                "-c",
+                "user.name=Test",
+                "-c",
+                "user.email=test@example.invalid",
+                "-c",
+                "commit.gpgsign=false",
+                *args,
+            ],
+            cwd=root,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
 
 
 @pytest.fixture(scope="module")
@@ -422,11 +558,17 @@ def test_the_built_sites_360giving_file_passes_the_1_4_3_schemas_and_codelists(s
     assert [e.message for e in validator_360giving().iter_errors(package)] == []
     assert codelist_problems(package) == []
     grants = {g["x_caseId"]: g for g in package["grants"]}
-    assert sorted(grants) == ["fiktiv-bas", "fiktiv-lagre-belopp", "fiktiv-uppfoljning-forskott"]  # no proposal, no rejection
+    assert sorted(grants) == [
+        "fiktiv-bas",
+        "fiktiv-lagre-belopp",
+        "fiktiv-uppfoljning-forskott",
+    ]  # no proposal, no rejection
     # Each grant is dated by the commit of its own case file (author times above, in UTC).
     assert {k: g["dateModified"] for k, g in grants.items()} == {
-        "fiktiv-bas": "2099-02-16T09:00:00Z", "fiktiv-lagre-belopp": "2099-02-21T09:00:00Z",
-        "fiktiv-uppfoljning-forskott": "2099-03-10T09:00:00Z"}
+        "fiktiv-bas": "2099-02-16T09:00:00Z",
+        "fiktiv-lagre-belopp": "2099-02-21T09:00:00Z",
+        "fiktiv-uppfoljning-forskott": "2099-03-10T09:00:00Z",
+    }
     assert grants["fiktiv-bas"]["fundingOrganization"] == [{"id": "SE-ON-232100-0180", "name": "Region Dalarna"}]
 
 
@@ -443,7 +585,9 @@ def test_the_built_sites_data_package_is_valid_and_describes_every_file(site):
 @pytest.mark.e2e
 def test_the_built_sites_open_data_page_lists_exactly_the_files_written(site):
     soup = BeautifulSoup((site / "book" / "open_data.html").read_text(encoding="utf-8"), "html.parser")
-    linked = {a["href"].removeprefix("../data/") for a in soup.select("main a[href]") if a["href"].startswith("../data/")}
+    linked = {
+        a["href"].removeprefix("../data/") for a in soup.select("main a[href]") if a["href"].startswith("../data/")
+    }
     top = {p.name for p in (site / "data").iterdir() if p.is_file()}
     assert linked == top and "360giving.json" in top
     text = soup.get_text(" ", strip=True)
@@ -457,35 +601,73 @@ def test_a_national_agency_publishes_as_a_national_authority_covering_sweden(tmp
     from casebook.domain.model import Organisation
 
     bas = evaluate_case(FICTIONAL_BASE_PATH, REFERENCE_DIR, as_of=as_of_date())
-    national = type(bas)(bas.case.model_copy(update={"decision_maker": Organisation(name="Tillväxtverket")}),
-                         bas.figures, bas.results, bas.source, bas.as_of)
+    national = type(bas)(
+        bas.case.model_copy(update={"decision_maker": Organisation(name="Tillväxtverket")}),
+        bas.figures,
+        bas.results,
+        bas.source,
+        bas.as_of,
+    )
     agency = PUBLISHER.model_copy(update={"name": "Tillväxtverket", "organisation_number": "202100-6149"})
-    write_open_data(tmp_path, [national], load_regional_actors(REFERENCE_DIR), agencies=load_national_agencies(REFERENCE_DIR),
-                    publisher=agency, history=HISTORY, as_of=as_of_date())
+    write_open_data(
+        tmp_path,
+        [national],
+        load_regional_actors(REFERENCE_DIR),
+        agencies=load_national_agencies(REFERENCE_DIR),
+        publisher=agency,
+        history=HISTORY,
+        as_of=as_of_date(),
+    )
     graph = Graph().parse(tmp_path / "katalog.rdf", format="xml")
     agent = URIRef("http://dataportal.se/organisation/SE2021006149")
     assert str(graph.value(agent, DCTERMS.type)) == "http://purl.org/adms/publishertype/NationalAuthority"
-    assert {str(o) for o in graph.objects(None, DCTERMS.spatial)} == {"http://publications.europa.eu/resource/authority/country/SWE"}
+    assert {str(o) for o in graph.objects(None, DCTERMS.spatial)} == {
+        "http://publications.europa.eu/resource/authority/country/SWE"
+    }
 
 
 def test_the_per_case_files_are_described_one_by_one(written):
-    resources = {r["path"]: r for r in json.loads((written / "datapackage.json").read_text(encoding="utf-8"))["resources"]}
+    resources = {
+        r["path"]: r for r in json.loads((written / "datapackage.json").read_text(encoding="utf-8"))["resources"]
+    }
     case = resources["arenden/fiktiv-bas.yaml"]
     assert {k: case[k] for k in ("name", "type", "format", "mediatype", "title")} == {
-        "name": "arenden-fiktiv-bas-yaml", "type": "file", "format": "yaml", "mediatype": "application/yaml", "title": "Ärendefil fiktiv-bas"}
-    assert case["description"] == "Ärendefilen data/cases/fiktiv-bas.yaml byte för byte; beslut.csv anger dess SHA-256 (case_file_sha256)."
+        "name": "arenden-fiktiv-bas-yaml",
+        "type": "file",
+        "format": "yaml",
+        "mediatype": "application/yaml",
+        "title": "Ärendefil fiktiv-bas",
+    }
+    assert (
+        case["description"]
+        == "Ärendefilen data/cases/fiktiv-bas.yaml byte för byte; beslut.csv anger dess SHA-256 (case_file_sha256)."
+    )
     results = resources["regelutfall/fiktiv-bas.json"]
     assert {k: results[k] for k in ("name", "type", "format", "mediatype", "title")} == {
-        "name": "regelutfall-fiktiv-bas-json", "type": "json", "format": "json", "mediatype": "application/json",
-        "title": "Regelutfall för fiktiv-bas"}
+        "name": "regelutfall-fiktiv-bas-json",
+        "type": "json",
+        "format": "json",
+        "mediatype": "application/json",
+        "title": "Regelutfall för fiktiv-bas",
+    }
     source = resources["kallor/000_2bcbd58892294728.txt"]
     assert {k: source[k] for k in ("name", "type", "format", "mediatype", "title")} == {
-        "name": "kallor-000-2bcbd58892294728-txt", "type": "file", "format": "txt", "mediatype": "text/plain",
-        "title": "Beslutsunderlag 000_2bcbd58892294728.txt"}
+        "name": "kallor-000-2bcbd58892294728-txt",
+        "type": "file",
+        "format": "txt",
+        "mediatype": "text/plain",
+        "title": "Beslutsunderlag 000_2bcbd58892294728.txt",
+    }
     assert source["licenses"][0]["name"] == "notspecified" and "licenses" not in case
     table = resources["beslut.csv"]
     assert {k: table[k] for k in ("name", "type", "profile", "format", "mediatype", "encoding")} == {
-        "name": "beslut", "type": "table", "profile": "tabular-data-resource", "format": "csv", "mediatype": "text/csv", "encoding": "utf-8"}
+        "name": "beslut",
+        "type": "table",
+        "profile": "tabular-data-resource",
+        "format": "csv",
+        "mediatype": "text/csv",
+        "encoding": "utf-8",
+    }
     assert table["dialect"] == {"delimiter": ",", "lineTerminator": "\n", "header": True}
     assert resources["beslut.schema.json"]["type"] == "json" and resources["medfinansiering.xlsx"]["type"] == "file"
     assert [r["path"] for r in resources.values()][:3] == ["beslut.csv", "finansieringsplaner.csv", "utbetalningar.csv"]
@@ -493,13 +675,31 @@ def test_the_per_case_files_are_described_one_by_one(written):
 
 def test_a_shared_source_document_is_published_once_and_a_missing_one_not_at_all(tmp_path):
     spin = evaluate_case(SPIN_PATH, REFERENCE_DIR, as_of=as_of_date())
-    twin = type(spin)(spin.case.model_copy(update={"id": "rjh-2025-spin-kopia"}), spin.figures, spin.results, spin.source, spin.as_of)
+    twin = type(spin)(
+        spin.case.model_copy(update={"id": "rjh-2025-spin-kopia"}), spin.figures, spin.results, spin.source, spin.as_of
+    )
     document = spin.case.source_document.model_copy(update={"file": "finns-inte.pdf"})
-    missing = type(spin)(spin.case.model_copy(update={"id": "rjh-2025-utan-kalla", "source_document": document}),
-                         spin.figures, spin.results, spin.source, spin.as_of)
-    written = write_open_data(tmp_path, [spin, twin, missing], load_regional_actors(REFERENCE_DIR), publisher=PUBLISHER,
-                              history=DataHistory({i: CaseFileTimes(*TIMES["rjh-2025-spin"]) for i in
-                                                   ("rjh-2025-spin", "rjh-2025-spin-kopia", "rjh-2025-utan-kalla")}, 3), as_of=as_of_date())
+    missing = type(spin)(
+        spin.case.model_copy(update={"id": "rjh-2025-utan-kalla", "source_document": document}),
+        spin.figures,
+        spin.results,
+        spin.source,
+        spin.as_of,
+    )
+    written = write_open_data(
+        tmp_path,
+        [spin, twin, missing],
+        load_regional_actors(REFERENCE_DIR),
+        publisher=PUBLISHER,
+        history=DataHistory(
+            {
+                i: CaseFileTimes(*TIMES["rjh-2025-spin"])
+                for i in ("rjh-2025-spin", "rjh-2025-spin-kopia", "rjh-2025-utan-kalla")
+            },
+            3,
+        ),
+        as_of=as_of_date(),
+    )
     assert [p.name for p in (tmp_path / "kallor").iterdir()] == ["000_2bcbd58892294728.txt"]
     assert [p.relative_to(tmp_path).as_posix() for p in written].count("kallor/000_2bcbd58892294728.txt") == 1
     assert frictionless_validate(tmp_path)[0] == 0

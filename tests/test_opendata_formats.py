@@ -23,8 +23,13 @@ from casebook.render import datapackage
 from casebook.render.opendata import write_open_data
 from casebook.render.opendata_tables import TABLES, json_schema_for
 
-CASES = [SPIN_PATH, FICTIONAL_BASE_PATH, REPO / "tests" / "opendata_cases" / "fiktiv-lagre-belopp.yaml",
-         REPO / "tests" / "opendata_cases" / "fiktiv-avslag.yaml", REPO / "tests" / "cases" / "fiktiv-uppfoljning-forskott.yaml"]
+CASES = [
+    SPIN_PATH,
+    FICTIONAL_BASE_PATH,
+    REPO / "tests" / "opendata_cases" / "fiktiv-lagre-belopp.yaml",
+    REPO / "tests" / "opendata_cases" / "fiktiv-avslag.yaml",
+    REPO / "tests" / "cases" / "fiktiv-uppfoljning-forskott.yaml",
+]
 
 
 @pytest.fixture(scope="module")
@@ -35,14 +40,23 @@ def reports():
 @pytest.fixture(scope="module")
 def written(tmp_path_factory, reports):
     out = tmp_path_factory.mktemp("data")
-    write_open_data(out, reports, load_regional_actors(REFERENCE_DIR), agencies=load_national_agencies(REFERENCE_DIR),
-                    publisher=PUBLISHER, history=uniform_history(reports), as_of=as_of_date())
+    write_open_data(
+        out,
+        reports,
+        load_regional_actors(REFERENCE_DIR),
+        agencies=load_national_agencies(REFERENCE_DIR),
+        publisher=PUBLISHER,
+        history=uniform_history(reports),
+        as_of=as_of_date(),
+    )
     return out
 
 
 def rows_and_schema(written, name: str) -> tuple[list[dict], dict]:
-    return (json.loads((written / f"{name}.json").read_text(encoding="utf-8")),
-            json.loads((written / f"{name}.schema.json").read_text(encoding="utf-8")))
+    return (
+        json.loads((written / f"{name}.json").read_text(encoding="utf-8")),
+        json.loads((written / f"{name}.schema.json").read_text(encoding="utf-8")),
+    )
 
 
 def rejects(schema: dict, rows: list[dict]) -> bool:
@@ -115,10 +129,18 @@ def test_the_json_schema_and_the_table_schema_say_the_same(table):
             assert prop.get("anyOf", [prop])[0] == number and constraints["pattern"].startswith("^[0-9]{2}[2-9]")
             continue
         types = prop["type"] if isinstance(prop["type"], list) else [prop["type"]]
-        expected = {"string": "string", "date": "string", "integer": "integer", "number": "number", "boolean": "boolean"}
+        expected = {
+            "string": "string",
+            "date": "string",
+            "integer": "integer",
+            "number": "number",
+            "boolean": "boolean",
+        }
         assert types == [expected[column.type]] + ([] if column.required else ["null"]), column.name
         assert prop.get("format") == ("date" if column.type == "date" else None), column.name
-        assert prop.get("minimum") == constraints.get("minimum") and prop.get("maximum") == constraints.get("maximum"), column.name
+        assert prop.get("minimum") == constraints.get("minimum") and prop.get("maximum") == constraints.get(
+            "maximum"
+        ), column.name
         assert [v for v in prop.get("enum", []) if v is not None] == constraints.get("enum", []), column.name
         assert prop.get("pattern") == constraints.get("pattern"), column.name
     money = [c for c in table.columns if c.unit == "SEK"]
@@ -128,7 +150,10 @@ def test_the_json_schema_and_the_table_schema_say_the_same(table):
 def test_the_table_schema_states_the_conditions_it_cannot_check(written):
     package = json.loads((written / "datapackage.json").read_text(encoding="utf-8"))
     decisions = next(r for r in package["resources"] if r["name"] == "beslut")
-    assert "När status är decided: ifyllda: decision_date, decided_share_percent, decided_max_amount_sek." in decisions["description"]
+    assert (
+        "När status är decided: ifyllda: decision_date, decided_share_percent, decided_max_amount_sek."
+        in decisions["description"]
+    )
     assert "När status är proposal: tomma: decision_date, decided_by, decision_reference" in decisions["description"]
 
 
@@ -145,9 +170,14 @@ def test_the_financing_plans_are_published_as_json_with_total_costs_in_the_decis
 
 # --- Organisation numbers in every table and format ----------------------------------------
 
+
 def known_numbers() -> dict[str, str]:
-    return {name: o.organisation_number for o in (*load_regional_actors(REFERENCE_DIR), *load_national_agencies(REFERENCE_DIR))
-            if o.organisation_number for name in o.names}
+    return {
+        name: o.organisation_number
+        for o in (*load_regional_actors(REFERENCE_DIR), *load_national_agencies(REFERENCE_DIR))
+        if o.organisation_number
+        for name in o.names
+    }
 
 
 def csv_rows(written, name: str) -> list[dict]:
@@ -165,49 +195,69 @@ def test_every_known_organisation_number_is_in_every_table_and_format(written):
     pairs = []  # (organisation, number in the file) for every organisation cell of every file
     for rows in (csv_rows(written, "beslut"), rows_and_schema(written, "beslut")[0]):
         for r in rows:
-            pairs += [(r["decision_maker"], r["decision_maker_organisation_number"] or None),
-                      (r["applicant"], r["applicant_organisation_number"] or None)]
+            pairs += [
+                (r["decision_maker"], r["decision_maker_organisation_number"] or None),
+                (r["applicant"], r["applicant_organisation_number"] or None),
+            ]
     for r in sheet_rows(written, "Beslut"):
-        pairs += [(r["Beslutsfattare"], r["Beslutsfattarens organisationsnummer"]), (r["Projektägare"], r["Projektägarens organisationsnummer"])]
+        pairs += [
+            (r["Beslutsfattare"], r["Beslutsfattarens organisationsnummer"]),
+            (r["Projektägare"], r["Projektägarens organisationsnummer"]),
+        ]
     for rows in (csv_rows(written, "finansieringsplaner"), rows_and_schema(written, "finansieringsplaner")[0]):
         pairs += [(r["financier"], r["organisation_number"] or None) for r in rows]
     pairs += [(r["Finansiär"], r["Organisationsnummer"]) for r in sheet_rows(written, "Finansieringsplaner")]
     giving = json.loads((written / "360giving.json").read_text(encoding="utf-8"))
     for grant in giving["grants"]:
-        for org in (*grant["recipientOrganization"], *grant["fundingOrganization"], *(c["organization"] for c in grant["x_coFinancing"])):
+        for org in (
+            *grant["recipientOrganization"],
+            *grant["fundingOrganization"],
+            *(c["organization"] for c in grant["x_coFinancing"]),
+        ):
             pairs.append((org["name"], org["id"].removeprefix("SE-ON-") if org["id"].startswith("SE-ON-") else None))
     assert len(pairs) > 100
     missing = sorted({name for name, number in pairs if name in known and number != known[name]})
     assert missing == []
     assert {name for name, number in pairs if number} == {name for name, _ in pairs if name in known}
     decided = next(r for r in rows_and_schema(written, "beslut")[0] if r["case_id"] == "fiktiv-bas")
-    assert decided["decision_maker_organisation_number"] == "232100-0180"  # the case file states none: the reference data does
+    assert (
+        decided["decision_maker_organisation_number"] == "232100-0180"
+    )  # the case file states none: the reference data does
     spin_plan = [r for r in rows_and_schema(written, "finansieringsplaner")[0] if r["case_id"] == "rjh-2025-spin"]
     assert [r["organisation_number"] for r in spin_plan] == ["202100-6149", None, None, None, "232100-0214"]
 
 
 # --- One slug function ---------------------------------------------------------------------------
 
+
 def test_an_organisation_has_the_same_slug_on_its_page_and_in_the_360giving_ids(reports, written):
     from casebook.render.pages import organisation_slugs
 
     pages = organisation_slugs(reports)
     giving = json.loads((written / "360giving.json").read_text(encoding="utf-8"))
-    own_ids = {org["name"]: org["id"] for grant in giving["grants"]
-               for org in (*grant["recipientOrganization"], *(c["organization"] for c in grant["x_coFinancing"]))
-               if not org["id"].startswith("SE-ON-")}
+    own_ids = {
+        org["name"]: org["id"]
+        for grant in giving["grants"]
+        for org in (*grant["recipientOrganization"], *(c["organization"] for c in grant["x_coFinancing"]))
+        if not org["id"].startswith("SE-ON-")
+    }
     assert own_ids  # Region Gävleborg and Fiktiva Exempelbolaget AB have no known number
-    assert {name: i.removeprefix("360G-fiktiv-org-") for name, i in own_ids.items()} == {name: pages[name] for name in own_ids}
+    assert {name: i.removeprefix("360G-fiktiv-org-") for name, i in own_ids.items()} == {
+        name: pages[name] for name in own_ids
+    }
 
 
-@pytest.mark.parametrize(("name", "expected"), [
-    ("Region Jämtland Härjedalen", "region-jamtland-harjedalen"),
-    ("Ærø Kommune", "aero-kommune"),
-    ("Łódź Voivodeship", "lodz-voivodeship"),
-    ("Straße & Söhne", "strasse-sohne"),
-    ("Société Générale", "societe-generale"),
-    ("Region  Gävleborg!", "region-gavleborg"),
-])
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Region Jämtland Härjedalen", "region-jamtland-harjedalen"),
+        ("Ærø Kommune", "aero-kommune"),
+        ("Łódź Voivodeship", "lodz-voivodeship"),
+        ("Straße & Söhne", "strasse-sohne"),
+        ("Société Générale", "societe-generale"),
+        ("Region  Gävleborg!", "region-gavleborg"),
+    ],
+)
 def test_names_are_transliterated_not_dropped(name, expected):
     from casebook.render.pages import organisation_slugs
     from casebook.render.slugs import slug
@@ -215,14 +265,19 @@ def test_names_are_transliterated_not_dropped(name, expected):
     assert slug(name) == expected
     case = evaluate_case(FICTIONAL_BASE_PATH, REFERENCE_DIR, as_of=as_of_date())
     renamed = case.case.model_copy(update={"applicant": case.case.applicant.model_copy(update={"name": name})})
-    assert organisation_slugs([type(case)(renamed, case.figures, case.results, case.source, case.as_of)])[name] == expected
+    assert (
+        organisation_slugs([type(case)(renamed, case.figures, case.results, case.source, case.as_of)])[name] == expected
+    )
 
 
 # --- Rows of sparser and older case files -----------------------------------------------------
 
+
 def _variant(report, **changes):
     """The report of a case changed as ``changes`` say (model fields of the case)."""
-    return type(report)(report.case.model_copy(update=changes), report.figures, report.results, report.source, report.as_of)
+    return type(report)(
+        report.case.model_copy(update=changes), report.figures, report.results, report.source, report.as_of
+    )
 
 
 def test_rows_of_a_case_without_status_final_report_or_known_numbers(reports):
@@ -237,7 +292,12 @@ def test_rows_of_a_case_without_status_final_report_or_known_numbers(reports):
     assert older.case.state.value == "decided"
     numbers = OrganisationNumbers([older], load_regional_actors(REFERENCE_DIR))
     row = decision_rows([older], numbers, as_of_date())[0]
-    assert (row["status"], row["decided_by"], row["decision_reference"], row["final_report_due"]) == ("decided", None, None, None)
+    assert (row["status"], row["decided_by"], row["decision_reference"], row["final_report_due"]) == (
+        "decided",
+        None,
+        None,
+        None,
+    )
     assert row["decision_date"] == "2017-02-15" and row["decided_max_amount_sek"] == 400_000
     assert row["applicant_organisation_number"] == "232100-0214"
     schema = json_schema_for(TABLES[0])
@@ -250,10 +310,17 @@ def test_financing_lines_are_numbered_from_one_in_plan_order(written):
         lines = [p["line"] for p in plans if p["case_id"] == case_id]
         assert lines == list(range(1, len(lines) + 1)), case_id
     spin = [p["financier"] for p in plans if p["case_id"] == "rjh-2025-spin"]
-    assert spin == ["Tillväxtverket", "Region Västerbotten", "Region Norrbotten", "Region Västernorrland", "Region Jämtland Härjedalen"]
+    assert spin == [
+        "Tillväxtverket",
+        "Region Västerbotten",
+        "Region Norrbotten",
+        "Region Västernorrland",
+        "Region Jämtland Härjedalen",
+    ]
 
 
 # --- The JSON Schemas' own structure ------------------------------------------------------------
+
 
 @pytest.mark.parametrize("table", TABLES, ids=lambda t: t.name)
 def test_a_row_is_an_object_with_exactly_the_tables_columns(written, table):
@@ -274,8 +341,10 @@ def test_each_condition_describes_itself_in_the_schema():
         conditions = json_schema_for(table)["items"]["allOf"]
         assert [c["description"] for c in conditions] == [c.describe() for c in table.conditions]
     rejected = DECISIONS.conditions[2]
-    assert rejected.describe() == ("När status är rejected: ifyllda: decision_date, decided_by; tomma: decided_share_percent, "
-                                   "decided_max_amount_sek; follow_up_status = rejected.")
+    assert rejected.describe() == (
+        "När status är rejected: ifyllda: decision_date, decided_by; tomma: decided_share_percent, "
+        "decided_max_amount_sek; follow_up_status = rejected."
+    )
 
 
 def test_required_and_optional_columns_of_every_kind_take_null_as_they_should():
@@ -295,6 +364,12 @@ def test_required_and_optional_columns_of_every_kind_take_null_as_they_should():
     row = {"number": "232100-0214", "other_number": None, "code": "a", "other_code": None, "day": None, "amount": 0}
     assert not rejects(schema, [row])
     assert not rejects(schema, [dict(row, other_number="202100-6149", other_code="b", day="2099-01-01")])
-    for column, value in (("number", None), ("code", None), ("other_code", "c"), ("other_number", "202100-6148"), ("amount", -1),
-                          ("day", 20990101)):
+    for column, value in (
+        ("number", None),
+        ("code", None),
+        ("other_code", "c"),
+        ("other_number", "202100-6148"),
+        ("amount", -1),
+        ("day", 20990101),
+    ):
         assert rejects(schema, [dict(row, **{column: value})]), column

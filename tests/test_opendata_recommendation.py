@@ -21,7 +21,9 @@ def test_the_decisions_table_carries_the_recommendation(tmp_path):
     assert (rows["rjh-2025-spin"]["recommendation"], rows["fiktiv-bas"]["recommendation"]) == ("bifall", "")
     typed = {row["case_id"]: row for row in json.loads((tmp_path / "beslut.json").read_text(encoding="utf-8"))}
     assert (typed["rjh-2025-spin"]["recommendation"], typed["fiktiv-bas"]["recommendation"]) == ("bifall", None)
-    column = json.loads((tmp_path / "beslut.schema.json").read_text(encoding="utf-8"))["items"]["properties"]["recommendation"]
+    column = json.loads((tmp_path / "beslut.schema.json").read_text(encoding="utf-8"))["items"]["properties"][
+        "recommendation"
+    ]
     assert column["enum"] == ["bifall", "delvis_bifall", "avslag", None]
     sheet = load_workbook(tmp_path / "medfinansiering.xlsx")["Beslut"]
     values = {row[0]: row for row in sheet.iter_rows(values_only=True)}

@@ -34,7 +34,13 @@ from casebook.render.opendata_tables import (
 )
 
 HOSTILE = REPO / "tests" / "hostile" / "fiktiv-injektion.yaml"
-FORMULAS = ('=HYPERLINK("https://example.invalid/x","klicka")', "-2+3+cmd|' /C calc'!A0", "=1+1 ", "@SUM(1+1)*cmd|' /C calc'!A0", "+1+1")
+FORMULAS = (
+    '=HYPERLINK("https://example.invalid/x","klicka")',
+    "-2+3+cmd|' /C calc'!A0",
+    "=1+1 ",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "+1+1",
+)
 OWASP_CSV_INJECTION = ("=", "+", "-", "@", "\t", "\r")
 """https://owasp.org/www-community/attacks/CSV_Injection: "ensure that no cells begin with any
 of the following characters: Equals to (=), Plus (+), Minus (-), At (@), Tab (0x09),
@@ -53,7 +59,9 @@ def written(tmp_path_factory):
     out = tmp_path_factory.mktemp("hostile")
     cases = [HOSTILE, REPO / "tests" / "cases" / "fiktiv-uppfoljning-forskott.yaml"]  # and a case with payments
     reports = [evaluate_case(p, REFERENCE_DIR, as_of=as_of_date()) for p in cases]
-    write_open_data(out, reports, load_regional_actors(REFERENCE_DIR), history=uniform_history(reports), as_of=as_of_date())
+    write_open_data(
+        out, reports, load_regional_actors(REFERENCE_DIR), history=uniform_history(reports), as_of=as_of_date()
+    )
     return out
 
 
@@ -83,7 +91,9 @@ def test_ordinary_text_is_unchanged():
 
 
 def _cells(written) -> list[str]:
-    text = (written / "beslut.csv").read_text(encoding="utf-8") + (written / "finansieringsplaner.csv").read_text(encoding="utf-8")
+    text = (written / "beslut.csv").read_text(encoding="utf-8") + (written / "finansieringsplaner.csv").read_text(
+        encoding="utf-8"
+    )
     return [cell for row in csv.reader(io.StringIO(text)) for cell in row]
 
 
@@ -101,7 +111,12 @@ def test_amounts_stay_numbers_in_csv(written):
     assert decisions[0]["case_id"] == "fiktiv-injektion"
     assert decisions[0]["total_financing_sek"] == "2000000" and decisions[0]["proposed_max_amount_sek"] == "400000"
     plans = list(csv.DictReader(io.StringIO((written / "finansieringsplaner.csv").read_text(encoding="utf-8"))))
-    assert [p["amount_sek"] for p in plans if p["case_id"] == "fiktiv-injektion"] == ["800000", "400000", "600000", "200000"]
+    assert [p["amount_sek"] for p in plans if p["case_id"] == "fiktiv-injektion"] == [
+        "800000",
+        "400000",
+        "600000",
+        "200000",
+    ]
 
 
 def test_hostile_text_arrives_inert_and_exact_in_xlsx(written):
@@ -119,7 +134,11 @@ def test_hostile_text_arrives_inert_and_exact_in_xlsx(written):
 def test_amounts_stay_numbers_in_xlsx(written):
     sheet = load_workbook(written / "medfinansiering.xlsx")["Finansieringsplaner"]
     header = [c.value for c in sheet[1]]
-    amounts = [row[header.index("Belopp (kr)")].value for row in sheet.iter_rows(min_row=2) if row[0].value == "fiktiv-injektion"]
+    amounts = [
+        row[header.index("Belopp (kr)")].value
+        for row in sheet.iter_rows(min_row=2)
+        if row[0].value == "fiktiv-injektion"
+    ]
     assert amounts == [800_000, 400_000, 600_000, 200_000] and all(type(a) is int for a in amounts)
 
 

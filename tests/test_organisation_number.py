@@ -38,14 +38,17 @@ def test_numbers_from_sources_are_valid(number):
     assert organisation_number.problem(number) is None
 
 
-@pytest.mark.parametrize(("number", "fragment"), [
-    ("232100-0215", "fel kontrollsiffra"),
-    ("232100-0000", "fel kontrollsiffra"),
-    ("2321000214", "NNNNNN-NNNN"),
-    ("232100 0214", "NNNNNN-NNNN"),
-    ("２３２１００-０２１４", "NNNNNN-NNNN"),  # full-width digits are digits to Python, not to the rule
-    ("811218-9876", "personnummer"),  # a personal identity number (third digit 1), Luhn-valid
-])
+@pytest.mark.parametrize(
+    ("number", "fragment"),
+    [
+        ("232100-0215", "fel kontrollsiffra"),
+        ("232100-0000", "fel kontrollsiffra"),
+        ("2321000214", "NNNNNN-NNNN"),
+        ("232100 0214", "NNNNNN-NNNN"),
+        ("２３２１００-０２１４", "NNNNNN-NNNN"),  # full-width digits are digits to Python, not to the rule
+        ("811218-9876", "personnummer"),  # a personal identity number (third digit 1), Luhn-valid
+    ],
+)
 def test_wrong_numbers_are_named_in_swedish(number, fragment):
     assert fragment in organisation_number.problem(number)
 
@@ -92,32 +95,48 @@ def test_every_number_in_the_reference_data_is_valid_and_has_a_source():
 
 def test_a_case_file_with_a_wrong_check_digit_is_refused(tmp_path):
     case = tmp_path / SPIN_PATH.name
-    case.write_text(SPIN_PATH.read_text(encoding="utf-8").replace('"232100-0214"', '"232100-0215"', 1), encoding="utf-8")
+    case.write_text(
+        SPIN_PATH.read_text(encoding="utf-8").replace('"232100-0214"', '"232100-0215"', 1), encoding="utf-8"
+    )
     with pytest.raises(CaseFileError) as caught:
         load_case(case, as_of=as_of_date())
     assert caught.value.problems[0].field == "decision_maker.organisation_number"
-    assert "fel kontrollsiffra" in caught.value.problems[0].message and "'232100-0215'" in caught.value.problems[0].message
+    assert (
+        "fel kontrollsiffra" in caught.value.problems[0].message and "'232100-0215'" in caught.value.problems[0].message
+    )
 
 
 def test_check_names_a_wrong_check_digit_in_a_case_file_the_reference_data_and_the_publisher(tmp_path):
     root = copy_project(tmp_path / "repo")
     case = root / "data" / "cases" / SPIN_PATH.name
-    case.write_text(case.read_text(encoding="utf-8").replace('organisation_number: "232100-0214"', 'organisation_number: "232100-0241"', 1),
-                    encoding="utf-8")
+    case.write_text(
+        case.read_text(encoding="utf-8").replace(
+            'organisation_number: "232100-0214"', 'organisation_number: "232100-0241"', 1
+        ),
+        encoding="utf-8",
+    )
     done = casebook(root, "check")
     assert done.returncode == 2 and "Traceback" not in done.stderr
-    assert re.search(r"decision_maker\.organisation_number: har fel kontrollsiffra .*'232100-0241'", done.stderr), done.stderr
+    assert re.search(r"decision_maker\.organisation_number: har fel kontrollsiffra .*'232100-0241'", done.stderr), (
+        done.stderr
+    )
 
     shutil.copy2(SPIN_PATH, case)
     actors = root / "data" / "reference" / "regional_actors.yaml"
     actors.write_text(actors.read_text(encoding="utf-8").replace('"232100-0180"', '"232100-0189"'), encoding="utf-8")
     done = casebook(root, "check")
     assert done.returncode == 2 and "Traceback" not in done.stderr
-    assert "regional_actors.yaml" in done.stderr and "har fel kontrollsiffra" in done.stderr and "'232100-0189'" in done.stderr
+    assert (
+        "regional_actors.yaml" in done.stderr
+        and "har fel kontrollsiffra" in done.stderr
+        and "'232100-0189'" in done.stderr
+    )
 
     shutil.copy2(REFERENCE_DIR / "regional_actors.yaml", actors)
     publisher = root / "data" / "reference" / "publisher.yaml"
-    publisher.write_text(publisher.read_text(encoding="utf-8").replace('"232100-0214"', '"232100-0241"'), encoding="utf-8")
+    publisher.write_text(
+        publisher.read_text(encoding="utf-8").replace('"232100-0214"', '"232100-0241"'), encoding="utf-8"
+    )
     done = casebook(root, "check")
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "publisher.yaml" in done.stderr and "organisation_number: har fel kontrollsiffra" in done.stderr
@@ -130,4 +149,8 @@ def test_the_table_schema_pattern_is_the_form_of_the_same_rule():
 
     column = next(c for c in DECISION_COLUMNS if c.name == "applicant_organisation_number")
     form = field(column)["constraints"]["pattern"]
-    assert re.fullmatch(form, "232100-0214") and not re.fullmatch(form, "811218-9876") and not re.fullmatch(form, "2321000214")
+    assert (
+        re.fullmatch(form, "232100-0214")
+        and not re.fullmatch(form, "811218-9876")
+        and not re.fullmatch(form, "2321000214")
+    )

@@ -24,8 +24,14 @@ from casebook.render.pages import (
 NBSP = "\N{NO-BREAK SPACE}"
 
 
-PUBLISHER = Publisher(name="Region Exempel (fiktiv)", organisation_number="232100-0180", contact_email="tillganglighet@example.invalid",
-                      site_url="https://example.invalid/casebook/", grant_id_prefix="360G-fiktiv", org_id_scheme="SE-ON")
+PUBLISHER = Publisher(
+    name="Region Exempel (fiktiv)",
+    organisation_number="232100-0180",
+    contact_email="tillganglighet@example.invalid",
+    site_url="https://example.invalid/casebook/",
+    grant_id_prefix="360G-fiktiv",
+    org_id_scheme="SE-ON",
+)
 
 
 def test_the_accessibility_contact_is_the_one_the_publisher_sets():
@@ -40,13 +46,16 @@ def test_without_a_telephone_number_the_contact_is_the_e_mail_address():
 
 
 def test_the_method_page_names_the_repository_or_says_there_is_none():
-    assert "<https://example.invalid/casebook>" in source_code(PUBLISHER.model_copy(update={"repository_url": "https://example.invalid/casebook"}))
+    assert "<https://example.invalid/casebook>" in source_code(
+        PUBLISHER.model_copy(update={"repository_url": "https://example.invalid/casebook"})
+    )
     assert "har inte angett något offentligt arkiv" in source_code(PUBLISHER)
 
 
 def test_figures_in_case_text_never_break():
     assert keep_figures_together("dock max 750 000 kronor, 12,10 % och 3 regioner") == (
-        f"dock max 750{NBSP}000{NBSP}kronor, 12,10{NBSP}% och 3 regioner")
+        f"dock max 750{NBSP}000{NBSP}kronor, 12,10{NBSP}% och 3 regioner"
+    )
     assert NBSP in escape_myst("750 000 kr")
 
 
@@ -58,7 +67,9 @@ FICTIONAL = REPO / "tests" / "cases"
 def _fictional_and_spin():
     """The three fictional base cases (the follow-up cases have tests of their own) and SPIN."""
     names = ("fiktiv-bas", "fiktiv-norr", "fiktiv-syd")
-    reports = [evaluate_case(FICTIONAL / f"{name}.yaml", REPO / "data" / "reference", as_of=as_of_date()) for name in names]
+    reports = [
+        evaluate_case(FICTIONAL / f"{name}.yaml", REPO / "data" / "reference", as_of=as_of_date()) for name in names
+    ]
     return reports + [evaluate_case(SPIN_PATH, as_of=as_of_date())]
 
 
@@ -72,7 +83,7 @@ def test_the_case_list_is_newest_first_by_decision_else_application_date():
 def test_the_case_list_shows_date_parties_amount_and_flags():
     table = case_table(_fictional_and_spin()).replace("\\", "")  # read without MyST's escapes
     assert "Alla ärenden (4 ärenden), nyaste först" in table
-    spin_row = table[table.index("2025-09-09"):]
+    spin_row = table[table.index("2025-09-09") :]
     assert "[Region Jämtland Härjedalen](organisationer/region-jamtland-harjedalen.md)" in spin_row
     assert "[Region Västernorrland](organisationer/region-vasternorrland.md)" in spin_row
     assert f"föreslaget: 12,10{NBSP}%, högst 750{NBSP}000{NBSP}kr" in spin_row
@@ -117,13 +128,19 @@ def test_organisation_names_become_safe_page_names_that_depend_on_the_name_alone
     assert len(set(slugs.values())) == len(slugs)
     assert all(re.fullmatch(r"[a-z0-9-]+", slug) for slug in slugs.values())
     # The same page name with or without the other cases: a case page can link it on its own.
-    assert organisation_slugs(reports[-1:])["Region Jämtland Härjedalen"] == organisation_slug("Region Jämtland Härjedalen")
+    assert organisation_slugs(reports[-1:])["Region Jämtland Härjedalen"] == organisation_slug(
+        "Region Jämtland Härjedalen"
+    )
 
 
 def test_names_with_the_same_page_name_share_a_page_that_names_each(tmp_path):
     reports = _fictional_and_spin()
     slugs = {**organisation_slugs(reports), "Region Jamtland Harjedalen": "region-jamtland-harjedalen"}
     write_organisation_pages(tmp_path, reports, slugs)
-    page = (tmp_path / "book" / "organisationer" / "region-jamtland-harjedalen.md").read_text(encoding="utf-8").replace("\\", "")
+    page = (
+        (tmp_path / "book" / "organisationer" / "region-jamtland-harjedalen.md")
+        .read_text(encoding="utf-8")
+        .replace("\\", "")
+    )
     assert "# Region Jamtland Harjedalen / Region Jämtland Härjedalen" in page
     assert "## Region Jamtland Harjedalen" in page and "## Region Jämtland Härjedalen" in page

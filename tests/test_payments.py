@@ -25,14 +25,16 @@ def _requests(approved: list[int | None], paid: bool = True) -> list[PaymentRequ
     requests = []
     for month, costs in enumerate(approved):
         begin = START + dt.timedelta(days=31 * month)
-        requests.append(PaymentRequest(
-            period_start=begin,
-            period_end=begin + dt.timedelta(days=30),
-            received=begin + dt.timedelta(days=30),
-            reported_costs=costs if costs is not None else 1,
-            approved_costs=costs,
-            paid=begin + dt.timedelta(days=30) if paid and costs is not None else None,
-        ))
+        requests.append(
+            PaymentRequest(
+                period_start=begin,
+                period_end=begin + dt.timedelta(days=30),
+                received=begin + dt.timedelta(days=30),
+                reported_costs=costs if costs is not None else 1,
+                approved_costs=costs,
+                paid=begin + dt.timedelta(days=30) if paid and costs is not None else None,
+            )
+        )
     return requests
 
 
@@ -105,13 +107,16 @@ def test_an_advance_above_the_maximum_is_refused():
 # --- stage ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("name", "expected"), [
-    ("fiktiv-uppfoljning-tak", Stage.FINAL_REPORT_RECEIVED),
-    ("fiktiv-uppfoljning-forskott", Stage.IN_PROGRESS),
-    ("fiktiv-uppfoljning-sen", Stage.FINAL_REPORT_RECEIVED),
-    ("fiktiv-uppfoljning-avslutad", Stage.CLOSED),
-    ("fiktiv-bas", Stage.DECIDED),
-])
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("fiktiv-uppfoljning-tak", Stage.FINAL_REPORT_RECEIVED),
+        ("fiktiv-uppfoljning-forskott", Stage.IN_PROGRESS),
+        ("fiktiv-uppfoljning-sen", Stage.FINAL_REPORT_RECEIVED),
+        ("fiktiv-uppfoljning-avslutad", Stage.CLOSED),
+        ("fiktiv-bas", Stage.DECIDED),
+    ],
+)
 def test_stage_of_the_fictional_cases(name, expected):
     assert stage(load_case(CASES / f"{name}.yaml", as_of=as_of_date()), dt.date(2100, 10, 1)) is expected
 
@@ -121,7 +126,9 @@ def test_stage_of_spin_is_proposal(spin):
 
 
 def test_a_final_report_is_due_then_overdue():
-    case = load_case(CASES / "fiktiv-uppfoljning-forskott.yaml", as_of=as_of_date())  # project ends 2100-12-31, report due 2101-02-28
+    case = load_case(
+        CASES / "fiktiv-uppfoljning-forskott.yaml", as_of=as_of_date()
+    )  # project ends 2100-12-31, report due 2101-02-28
     assert stage(case, dt.date(2100, 12, 31)) is Stage.IN_PROGRESS
     assert stage(case, dt.date(2101, 1, 1)) is Stage.FINAL_REPORT_DUE
     assert stage(case, dt.date(2101, 2, 28)) is Stage.FINAL_REPORT_DUE
@@ -192,7 +199,12 @@ def test_nothing_is_paid_twice(approved, share, cap, data):
 
 
 @settings(max_examples=200)
-@given(approved=costs, share=shares, cap=caps, percent=st.decimals(min_value=Decimal("0.01"), max_value=Decimal("100"), places=2))
+@given(
+    approved=costs,
+    share=shares,
+    cap=caps,
+    percent=st.decimals(min_value=Decimal("0.01"), max_value=Decimal("100"), places=2),
+)
 def test_the_withheld_part_is_never_paid_before_the_final_report(approved, share, cap, percent):
     withheld = withheld_amount(cap, percent)
     s = schedule(_requests(approved), share, cap, withheld=withheld)

@@ -35,8 +35,14 @@ def cases(draw, base: Case):
                 name = "Tillväxtverket"
         plan.append({"financier": name, "kind": k, "amount": a, "confirmed": c})
     own_amount = draw(amounts)
-    plan.append({"financier": data["decision_maker"]["name"], "kind": "regional_grant_2003_596",
-                 "amount": own_amount, "confirmed": True})
+    plan.append(
+        {
+            "financier": data["decision_maker"]["name"],
+            "kind": "regional_grant_2003_596",
+            "amount": own_amount,
+            "confirmed": True,
+        }
+    )
     data["financing_plan"] = plan
     data["total_costs"] = None
     data["amount_applied_for"] = own_amount
@@ -108,14 +114,20 @@ def test_5_paragraph_outcomes_agree_with_a_direct_computation(fictional_base):
         results = evaluate_case(case)
         plan = case.financing_plan
         costs = sum(line.amount for line in plan)
-        under = [line for line in plan if line.kind in (FinancierKind.NATIONAL_GRANT_2003_596,
-                                                         FinancierKind.REGIONAL_GRANT_2003_596)]
+        under = [
+            line
+            for line in plan
+            if line.kind in (FinancierKind.NATIONAL_GRANT_2003_596, FinancierKind.REGIONAL_GRANT_2003_596)
+        ]
         together = sum(line.amount for line in under)
         with_tillvaxtverket = any(line.financier == "Tillväxtverket" for line in under) and any(
-            line.financier != "Tillväxtverket" for line in under)
+            line.financier != "Tillväxtverket" for line in under
+        )
         allowed = Fraction(together, costs) <= (1 if with_tillvaxtverket else Fraction(1, 2))
         assert (results["5-paragraf-sammanlagt"].outcome is Outcome.MET) == allowed
-        each = all(Fraction(line.amount, costs) <= Fraction(1, 2) for line in under) and case.decision.share_percent <= 50
+        each = (
+            all(Fraction(line.amount, costs) <= Fraction(1, 2) for line in under) and case.decision.share_percent <= 50
+        )
         assert (results["5-paragraf-per-beslutsfattare"].outcome is Outcome.MET) == each
 
     check()

@@ -66,21 +66,32 @@ def test_a_copy_of_one_of_our_versions_at_the_site_path_is_replaced(tmp_path):
 
 
 def _user_files(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): p.read_text(encoding="utf-8") for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_text(encoding="utf-8")
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_publishing_removes_only_the_versions_it_made(tmp_path):
     """The reproduction of issue 20: a user's folders beside the output were deleted by the next publish."""
     site = tmp_path / "site"
-    for name in ("site-backup-2024", "site-old", "site-20240101T000000-1-1"):  # the last one looks like a version but is unmarked
+    for name in (
+        "site-backup-2024",
+        "site-old",
+        "site-20240101T000000-1-1",
+    ):  # the last one looks like a version but is unmarked
         (tmp_path / name).mkdir()
         (tmp_path / name / "index.html").write_text(f"användarens {name}", encoding="utf-8")
-    before = {name: _user_files(tmp_path / name) for name in ("site-backup-2024", "site-old", "site-20240101T000000-1-1")}
+    before = {
+        name: _user_files(tmp_path / name) for name in ("site-backup-2024", "site-old", "site-20240101T000000-1-1")
+    }
     versions = [publish(_built(tmp_path, str(number)), site) for number in range(4)]
     assert all((version / MARKER).is_file() for version in versions[-2:])
     assert {name: _user_files(tmp_path / name) for name in before} == before
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("site")) == sorted(
-        ["site", versions[-2].name, versions[-1].name, *before])
+        ["site", versions[-2].name, versions[-1].name, *before]
+    )
 
 
 @pytest.mark.parametrize("existing", ["folder", "link", "file"])
@@ -98,7 +109,9 @@ def test_an_output_that_is_not_ours_is_refused_and_left_as_it_was(tmp_path, exis
         site.write_text("en fil", encoding="utf-8")
     built = _built(tmp_path, "ny")
     before = sorted(p.name for p in tmp_path.iterdir())
-    with pytest.raises(ForeignOutput, match="casebook ersätter eller tar bort bara det som casebook självt har publicerat"):
+    with pytest.raises(
+        ForeignOutput, match="casebook ersätter eller tar bort bara det som casebook självt har publicerat"
+    ):
         publish(built, site)
     assert sorted(p.name for p in tmp_path.iterdir()) == before
     if existing != "file":
@@ -134,7 +147,9 @@ def test_leftovers_of_a_killed_build_are_removed_only_when_their_maker_is_gone(t
         (folder / "fil").write_text("x", encoding="utf-8")
     claim(running)
     (abandoned / ".casebook-owner").write_text(
-        (running / ".casebook-owner").read_text(encoding="utf-8").replace(str(os.getpid()), dead.stdout.strip()), encoding="utf-8")
+        (running / ".casebook-owner").read_text(encoding="utf-8").replace(str(os.getpid()), dead.stdout.strip()),
+        encoding="utf-8",
+    )
     assert remove_abandoned(tmp_path, ".staging-*") == [abandoned]
     assert running.is_dir() and foreign.is_dir() and not abandoned.exists()
 
@@ -175,8 +190,9 @@ with project_lock(Path(sys.argv[1])):
 
 
 def _hold_lock(lock_file: Path, seconds: float) -> subprocess.Popen:
-    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(lock_file), str(seconds)],
-                              stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(lock_file), str(seconds)], stdout=subprocess.PIPE, text=True
+    )
     assert holder.stdout.readline().strip() == "låst"
     return holder
 
@@ -185,7 +201,10 @@ def test_a_second_process_is_told_the_project_is_busy(tmp_path):
     lock_file = tmp_path / "_build" / ".lock"
     holder = _hold_lock(lock_file, 30)
     try:
-        with pytest.raises(ProjectBusy, match=f"pågår redan i det här projektet \\(process {holder.pid}"), project_lock(lock_file):
+        with (
+            pytest.raises(ProjectBusy, match=f"pågår redan i det här projektet \\(process {holder.pid}"),
+            project_lock(lock_file),
+        ):
             pytest.fail("two processes held the lock at once")
     finally:
         holder.kill()
@@ -267,8 +286,11 @@ def test_the_line_after_a_signal_says_whether_the_site_changed(tmp_path, capsys,
 
     assert cli._interruptible(build, site, tmp_path) == 130
     line = capsys.readouterr().err.strip()
-    assert line == ("Bygget avbröts; den nya webbplatsen hann publiceras i _build/html före avbrottet." if after_swap
-                    else "Bygget avbröts; webbplatsen är oförändrad.")
+    assert line == (
+        "Bygget avbröts; den nya webbplatsen hann publiceras i _build/html före avbrottet."
+        if after_swap
+        else "Bygget avbröts; webbplatsen är oförändrad."
+    )
 
 
 def test_build_to_a_folder_of_the_users_files_is_refused_before_any_work(tmp_path):
@@ -304,15 +326,25 @@ def test_a_lock_held_by_what_a_dead_holder_left_behind_is_named_not_waited_for(t
 
     lock_file = tmp_path / "_build" / ".lock"
     lock_file.parent.mkdir()
-    holder = subprocess.Popen([sys.executable, "-c", LEAVE_A_HOLDER_BEHIND, str(lock_file)], stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", LEAVE_A_HOLDER_BEHIND, str(lock_file)], stdout=subprocess.PIPE, text=True
+    )
     assert holder.stdout.readline().strip() == "klar"
     holder.wait()
-    left = [child for child in psutil.process_iter(["pid", "ppid", "cmdline"])
-            if child.info["cmdline"] and LEAVE_A_HOLDER_BEHIND.strip()[:20] in " ".join(child.info["cmdline"])]
+    left = [
+        child
+        for child in psutil.process_iter(["pid", "ppid", "cmdline"])
+        if child.info["cmdline"] and LEAVE_A_HOLDER_BEHIND.strip()[:20] in " ".join(child.info["cmdline"])
+    ]
     try:
         assert len(left) == 1
-        with pytest.raises(ProjectBusy, match=f"Processen {holder.pid} som tog låset finns inte längre, men processerna "
-                                              f"{left[0].pid} "), project_lock(lock_file, wait=wait):
+        with (
+            pytest.raises(
+                ProjectBusy,
+                match=f"Processen {holder.pid} som tog låset finns inte längre, men processerna {left[0].pid} ",
+            ),
+            project_lock(lock_file, wait=wait),
+        ):
             pytest.fail("the lock was taken while another process held it")
     finally:
         for child in left:

@@ -32,12 +32,32 @@ pytestmark = pytest.mark.e2e
 
 SPIN = "book/cases/rjh-2025-spin.html"
 HOSTILE = "book/cases/fiktiv-injektion.html"
-PAGE_TYPES = ["book/index.html", SPIN, HOSTILE, "book/case_list.html", "book/portfolio.html", "book/rules.html",
-              "book/method.html", "book/case_format.html", "book/open_data.html", "book/verification.html",
-              "book/accessibility.html", "search.html", "genindex.html",
-              "book/organisationer/region-jamtland-harjedalen.html"]
-WIDE_PAGES = [SPIN, HOSTILE, "book/case_list.html", "book/portfolio.html", "book/rules.html", "book/verification.html",
-              "book/open_data.html", "book/organisationer/region-jamtland-harjedalen.html"]
+PAGE_TYPES = [
+    "book/index.html",
+    SPIN,
+    HOSTILE,
+    "book/case_list.html",
+    "book/portfolio.html",
+    "book/rules.html",
+    "book/method.html",
+    "book/case_format.html",
+    "book/open_data.html",
+    "book/verification.html",
+    "book/accessibility.html",
+    "search.html",
+    "genindex.html",
+    "book/organisationer/region-jamtland-harjedalen.html",
+]
+WIDE_PAGES = [
+    SPIN,
+    HOSTILE,
+    "book/case_list.html",
+    "book/portfolio.html",
+    "book/rules.html",
+    "book/verification.html",
+    "book/open_data.html",
+    "book/organisationer/region-jamtland-harjedalen.html",
+]
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +66,9 @@ def site(reader_site) -> Path:
 
 
 def _open(browser, server, path, width=1280, height=800, scheme="light", scale=1):
-    context = browser.new_context(viewport={"width": width, "height": height}, color_scheme=scheme,
-                                  device_scale_factor=scale)
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, color_scheme=scheme, device_scale_factor=scale
+    )
     page = context.new_page()
     page.errors = []
     page.on("pageerror", lambda error: page.errors.append(str(error)))
@@ -260,8 +281,16 @@ BROKEN_WORDS = r"""() => { const broken = [];
 
 
 @pytest.mark.parametrize("width", [320, 375])
-@pytest.mark.parametrize("path", [SPIN, HOSTILE, "book/case_list.html", "book/accessibility.html",
-                                  "book/organisationer/region-jamtland-harjedalen.html"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        SPIN,
+        HOSTILE,
+        "book/case_list.html",
+        "book/accessibility.html",
+        "book/organisationer/region-jamtland-harjedalen.html",
+    ],
+)
 def test_words_break_only_at_a_hyphen_and_dates_never(browser, server, path, width):
     context, page = _open(browser, server, path, width=width, height=900)
     broken = page.evaluate(BROKEN_WORDS)
@@ -272,9 +301,19 @@ def test_words_break_only_at_a_hyphen_and_dates_never(browser, server, path, wid
 
 
 @pytest.mark.parametrize("width", [320, 1280])
-@pytest.mark.parametrize("path", ["book/index.html", "book/case_list.html", "book/portfolio.html", "book/open_data.html",
-                                  "book/verification.html", "book/method.html", "book/case_format.html",
-                                  "book/accessibility.html"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "book/index.html",
+        "book/case_list.html",
+        "book/portfolio.html",
+        "book/open_data.html",
+        "book/verification.html",
+        "book/method.html",
+        "book/case_format.html",
+        "book/accessibility.html",
+    ],
+)
 def test_previous_and_next_titles_are_shown_whole(browser, server, path, width):
     context, page = _open(browser, server, path, width=width)
     titles = page.evaluate("""() => [...document.querySelectorAll('.prev-next-area .prev-next-title')].map(t =>
@@ -301,7 +340,9 @@ def test_long_swedish_words_carry_soft_hyphens_and_numbers_none(site):
 
 
 def _pages(site: Path) -> list[Path]:
-    return sorted(p for p in site.rglob("*.html") if "_static" not in p.relative_to(site).parts and p != site / "index.html")
+    return sorted(
+        p for p in site.rglob("*.html") if "_static" not in p.relative_to(site).parts and p != site / "index.html"
+    )
 
 
 def test_every_page_announces_the_feed_and_links_the_source_code(site):
@@ -325,7 +366,8 @@ def test_the_start_page_and_the_case_list_link_the_feed_which_a_feed_reader_read
     titles = {entry.link: entry.title for entry in parsed.entries}
     assert titles["https://example.invalid/casebook/book/cases/rjh-2025-spin.html"] == (
         "Förslag till beslut: Region Jämtland Härjedalen, högst 750\N{NO-BREAK SPACE}000\N{NO-BREAK SPACE}kr "
-        "(12,10\N{NO-BREAK SPACE}%), inte beslutat ännu – SPIN – Strategisk Planering i Norr")
+        "(12,10\N{NO-BREAK SPACE}%), inte beslutat ännu – SPIN – Strategisk Planering i Norr"
+    )
 
 
 def test_the_method_page_names_the_repository(site):
@@ -336,8 +378,13 @@ def test_the_method_page_names_the_repository(site):
 def test_a_case_page_links_the_pages_of_its_organisations(site):
     soup = BeautifulSoup((site / SPIN).read_text(encoding="utf-8"), "html.parser")
     links = {a.get_text().replace("\N{SOFT HYPHEN}", ""): a["href"] for a in soup.select("#T_facts a, #T_financing a")}
-    for name in ("Region Jämtland Härjedalen", "Region Västernorrland", "Region Västerbotten", "Region Norrbotten",
-                 "Tillväxtverket"):
+    for name in (
+        "Region Jämtland Härjedalen",
+        "Region Västernorrland",
+        "Region Västerbotten",
+        "Region Norrbotten",
+        "Tillväxtverket",
+    ):
         target = (site / SPIN).parent / links[name]
         assert target.resolve().is_file(), name
         page = BeautifulSoup(target.read_text(encoding="utf-8"), "html.parser")
@@ -347,7 +394,9 @@ def test_a_case_page_links_the_pages_of_its_organisations(site):
 def test_the_case_list_shows_each_cases_state_in_a_column(browser, server):
     context, page = _open(browser, server, "book/case_list.html")
     headers = page.locator("main table.casebook-sortable thead th").all_inner_texts()
-    spin_row = page.locator("main table.casebook-sortable tbody tr", has=page.locator("a[href='cases/rjh-2025-spin.html']"))
+    spin_row = page.locator(
+        "main table.casebook-sortable tbody tr", has=page.locator("a[href='cases/rjh-2025-spin.html']")
+    )
     state = spin_row.locator("td").nth(1).inner_text()
     context.close()
     assert [h.replace("\N{SOFT HYPHEN}", "") for h in headers][:3] == ["Datum", "Läge", "Projekt"]
@@ -369,14 +418,19 @@ def test_each_claim_of_how_the_site_was_tested_names_a_test_that_exists(site):
     import re
 
     statement = (TESTS.parent / "book" / "accessibility.md").read_text(encoding="utf-8")
-    tested = statement[statement.index("## Hur vi testat webbplatsen"):statement.index("Utöver de automatiska testerna")]
+    tested = statement[
+        statement.index("## Hur vi testat webbplatsen") : statement.index("Utöver de automatiska testerna")
+    ]
     claims = [claim for claim in re.split(r"\n- ", tested)[1:]]
     assert len(claims) >= 10
     for claim in claims:
         named = re.findall(CLAIMED_TEST, claim)
         assert named, claim
         for module, test in named:
-            assert re.search(rf"^def {test}\(", (TESTS / module).read_text(encoding="utf-8"), re.MULTILINE), (module, test)
+            assert re.search(rf"^def {test}\(", (TESTS / module).read_text(encoding="utf-8"), re.MULTILINE), (
+                module,
+                test,
+            )
     # The published statement gives the publisher's contact from publisher.yaml and lists the known gaps.
     text = BeautifulSoup((site / "book" / "accessibility.html").read_text(encoding="utf-8"), "html.parser").find("main")
     text = " ".join(text.get_text("").replace("\N{SOFT HYPHEN}", "").split())

@@ -55,9 +55,14 @@ def spin_view() -> CaseView:
 
 @pytest.fixture(scope="module")
 def spin_audit() -> dict:
-    return audit.audit_record(ProjectPaths.at(REPO), CASE_TEMPLATE, "rjh-2025-spin", "0123abc",
-                              [{"commit": "0123abc", "date": "2025-11-30", "message": "Ärendet registrerat", "fields": ["+"]}],
-                              dt.datetime(2025, 11, 30, tzinfo=dt.UTC))
+    return audit.audit_record(
+        ProjectPaths.at(REPO),
+        CASE_TEMPLATE,
+        "rjh-2025-spin",
+        "0123abc",
+        [{"commit": "0123abc", "date": "2025-11-30", "message": "Ärendet registrerat", "fields": ["+"]}],
+        dt.datetime(2025, 11, 30, tzinfo=dt.UTC),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -67,8 +72,11 @@ def spin_pdf(spin_view, spin_audit) -> bytes:
 
 def test_spin_figures_from_the_decision_document_are_in_the_pdf(spin_pdf):
     text = pdf_text(spin_pdf)
-    for figure in ("6\N{NO-BREAK SPACE}200\N{NO-BREAK SPACE}285\N{NO-BREAK SPACE}kr", "12,10\N{NO-BREAK SPACE}%",
-                   "750\N{NO-BREAK SPACE}000\N{NO-BREAK SPACE}kr"):
+    for figure in (
+        "6\N{NO-BREAK SPACE}200\N{NO-BREAK SPACE}285\N{NO-BREAK SPACE}kr",
+        "12,10\N{NO-BREAK SPACE}%",
+        "750\N{NO-BREAK SPACE}000\N{NO-BREAK SPACE}kr",
+    ):
         assert figure in text
     assert fmt.kronor(6200285) in text and fmt.kronor(750000) in text
 
@@ -110,8 +118,9 @@ def test_wide_tables_get_landscape_pages_and_the_rest_portrait(spin_pdf):
     boxes = [(float(p.mediabox.width), float(p.mediabox.height)) for p in PdfReader(io.BytesIO(spin_pdf)).pages]
     assert boxes[0] == pytest.approx((595.28, 841.89), abs=0.1)  # A4 portrait
     assert pytest.approx(next(b for b in boxes if b[0] > b[1]), abs=0.1) == (841.89, 595.28)  # A4 landscape
-    landscape_text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(spin_pdf)).pages
-                             if p.mediabox.width > p.mediabox.height)
+    landscape_text = "".join(
+        p.extract_text() for p in PdfReader(io.BytesIO(spin_pdf)).pages if p.mediabox.width > p.mediabox.height
+    )
     assert "Regelkontroller: utfall och underlag per regel" in landscape_text
 
 
@@ -142,10 +151,15 @@ def test_pdf_is_pdf_a_3b_in_swedish_with_the_case_file_attached(spin_pdf):
 
 
 def test_same_inputs_give_the_same_bytes(spin_view, spin_audit, spin_pdf):
-    again = render_report_pdf(build_report(CaseView(evaluate_case(SPIN_PATH, REFERENCE_DIR, as_of=as_of_date())), spin_audit),
-                              SPIN_PATH.read_bytes(), CREATED)
+    again = render_report_pdf(
+        build_report(CaseView(evaluate_case(SPIN_PATH, REFERENCE_DIR, as_of=as_of_date())), spin_audit),
+        SPIN_PATH.read_bytes(),
+        CREATED,
+    )
     assert again == spin_pdf
-    later = render_report_pdf(build_report(spin_view, spin_audit), SPIN_PATH.read_bytes(), CREATED + dt.timedelta(days=1))
+    later = render_report_pdf(
+        build_report(spin_view, spin_audit), SPIN_PATH.read_bytes(), CREATED + dt.timedelta(days=1)
+    )
     assert later != spin_pdf
 
 
@@ -156,8 +170,11 @@ def test_written_only_when_its_inputs_change(tmp_path, monkeypatch):
     assert first.regenerated and first.pdf == tmp_path / "rjh-2025-spin.pdf"
     written = first.pdf.read_bytes()
     assert not write_report(evaluated, tmp_path).regenerated
-    assert write_report(evaluated, tmp_path, {"inputs": [], "commit": "abc", "versions": {}, "executed_at": "x", "as_of": "2025-11-30",
-                                              "history": []}).regenerated
+    assert write_report(
+        evaluated,
+        tmp_path,
+        {"inputs": [], "commit": "abc", "versions": {}, "executed_at": "x", "as_of": "2025-11-30", "history": []},
+    ).regenerated
     assert write_report(evaluated, tmp_path).regenerated
     assert first.pdf.read_bytes() == written
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(EPOCH + 86400))
@@ -190,7 +207,9 @@ def test_the_report_key_covers_the_code_the_renderers_and_a_follow_ups_build_dat
 
     shared = shared_inputs()
     key = report_key(evaluated, shared)
-    package = shutil.copytree(installed_package_dir(), tmp_path / "casebook", ignore=shutil.ignore_patterns("__pycache__"))
+    package = shutil.copytree(
+        installed_package_dir(), tmp_path / "casebook", ignore=shutil.ignore_patterns("__pycache__")
+    )
     (package / "render" / "templates" / "report.typ").open("a", encoding="utf-8").write("\n// ändrad\n")
     assert report_key(evaluated, shared_inputs(package)) != key
     monkeypatch.setattr(artifacts.metadata, "version", lambda name: "0.0.0")
@@ -199,7 +218,9 @@ def test_the_report_key_covers_the_code_the_renderers_and_a_follow_ups_build_dat
     # SPIN has no follow-up: its report does not change with the build date; a follow-up's does.
     next_day = evaluated.as_of + dt.timedelta(days=1)
     assert report_key(dataclasses.replace(evaluated, as_of=next_day), shared) == key
-    follow_up = evaluate_case(REPO / "tests" / "cases" / "fiktiv-uppfoljning-sen.yaml", REFERENCE_DIR, as_of=evaluated.as_of)
+    follow_up = evaluate_case(
+        REPO / "tests" / "cases" / "fiktiv-uppfoljning-sen.yaml", REFERENCE_DIR, as_of=evaluated.as_of
+    )
     later = report_key(follow_up, shared)
     assert report_key(dataclasses.replace(follow_up, as_of=next_day), shared) != later
 
@@ -214,7 +235,7 @@ def test_hostile_case_text_is_printed_as_written(tmp_path):
     pdf = render_report_pdf(build_report(view, None), hostile.read_bytes(), CREATED)
     text = pdf_text(pdf)
     assert 'FIKTIVT #pagebreak() #set page(width: 3cm) #sys.inputs.at("case_file") *fet* $x$ <script>x</script>' in text
-    assert "<img src=\"x\" onerror=\"window.__pwned = 'summary'\">" in text
+    assert '<img src="x" onerror="window.__pwned = \'summary\'">' in text
     assert "{{ villkor }}" in text
     assert "[Klicka](javascript:window.__pwned='link')" in text
     widths = {round(float(p.mediabox.width)) for p in PdfReader(io.BytesIO(pdf)).pages}
@@ -244,9 +265,16 @@ def test_site_build_publishes_and_links_each_cases_report_pdf(reference_project)
 @pytest.mark.parametrize(
     ("title", "error", "message"),
     [
-        ("SPIN \x0b slut", CaseFileError, "title: innehåller styrtecknet U+000B, som inte kan skrivas i ärenderapporten"),
-        ("SPIN \U0001F680", UserError,
-         "Ärenderapporten för rjh-2025-spin kan inte skrivas som PDF/A: ett tecken i ärendefilen rjh-2025-spin.yaml finns inte"),
+        (
+            "SPIN \x0b slut",
+            CaseFileError,
+            "title: innehåller styrtecknet U+000B, som inte kan skrivas i ärenderapporten",
+        ),
+        (
+            "SPIN \U0001f680",
+            UserError,
+            "Ärenderapporten för rjh-2025-spin kan inte skrivas som PDF/A: ett tecken i ärendefilen rjh-2025-spin.yaml finns inte",
+        ),
     ],
     ids=["control-character", "character-without-glyph"],
 )
@@ -279,13 +307,21 @@ def test_write_reports_publishes_copies_and_forgets_removed_cases(tmp_path):
 
 def test_a_follow_up_is_in_the_pdf_with_every_payment_column(monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(EPOCH))  # the day the follow-up is judged on
-    view = CaseView(evaluate_case(REPO / "tests" / "cases" / "fiktiv-uppfoljning-forskott.yaml", REFERENCE_DIR, as_of=as_of_date()))
+    view = CaseView(
+        evaluate_case(REPO / "tests" / "cases" / "fiktiv-uppfoljning-forskott.yaml", REFERENCE_DIR, as_of=as_of_date())
+    )
     report = build_report(view, None)
     (follow_up,) = [s for s in report["sections"] if s["title"] == "Uppföljning"]
     kinds = [b["kind"] for b in follow_up["blocks"]]
     assert kinds.count("paragraph") == 1 and kinds.count("table") == 3  # status, targets, payments, indicator outcomes
     payments = next(b for b in follow_up["blocks"] if b["kind"] == "table" and b["header"][0].startswith("Begäran"))
-    assert payments["header"] == ["Begäran: period och dag den kom in", "Kostnader", "Beräkning", "Att betala", "Utbetald"]
+    assert payments["header"] == [
+        "Begäran: period och dag den kom in",
+        "Kostnader",
+        "Beräkning",
+        "Att betala",
+        "Utbetald",
+    ]
     text = compact(pdf_text(render_report_pdf(report, view.evaluated.source.read_bytes(), CREATED)))
     status = next(b for b in follow_up["blocks"] if b["kind"] == "paragraph")
     assert status["text"].startswith("Läge per byggdatum 2025-11-30:")
@@ -301,8 +337,9 @@ AMOUNT = re.compile("[0-9][0-9\N{NO-BREAK SPACE}]*\N{NO-BREAK SPACE}kr")
 
 @pytest.fixture(scope="module")
 def many_lines(tmp_path_factory):
-    return evaluate_case(case_with_many_lines(tmp_path_factory.mktemp("lines"), LONG_TABLE_LINES), REFERENCE_DIR,
-                         as_of=as_of_date())
+    return evaluate_case(
+        case_with_many_lines(tmp_path_factory.mktemp("lines"), LONG_TABLE_LINES), REFERENCE_DIR, as_of=as_of_date()
+    )
 
 
 @pytest.mark.parametrize("template", ["report.typ", "memo.typ"])
@@ -336,43 +373,76 @@ def test_a_long_table_runs_over_pages_with_its_header_on_each_and_its_figures_ri
 
 
 def test_a_columns_alignment_follows_its_cells_kinds_not_how_their_text_looks():
-    table = document.table("Tabell", ("Finansiär", "Belopp", "Andel", "Redovisat"), [
-        ("12 345", document.amount(5000), document.cell("12,10\N{NO-BREAK SPACE}%", kind=document.Kind.PERCENT),
-         document.cell("–", kind=document.Kind.DATE)),
-        ("2025", document.amount(5000), document.cell("–", kind=document.Kind.PERCENT),
-         document.cell("–", kind=document.Kind.DATE)),
-    ])
+    table = document.table(
+        "Tabell",
+        ("Finansiär", "Belopp", "Andel", "Redovisat"),
+        [
+            (
+                "12 345",
+                document.amount(5000),
+                document.cell("12,10\N{NO-BREAK SPACE}%", kind=document.Kind.PERCENT),
+                document.cell("–", kind=document.Kind.DATE),
+            ),
+            (
+                "2025",
+                document.amount(5000),
+                document.cell("–", kind=document.Kind.PERCENT),
+                document.cell("–", kind=document.Kind.DATE),
+            ),
+        ],
+    )
     # A name that looks like a figure stays flush left; a date column stays flush left even when every date is missing.
     assert table_data(table)["numeric"] == [False, True, True, False]
-    assert table_data(table)["rows"][0] == ["12\N{NO-BREAK SPACE}345", "5\N{NO-BREAK SPACE}000\N{NO-BREAK SPACE}kr",
-                                            "12,10\N{NO-BREAK SPACE}%", "–"]
+    assert table_data(table)["rows"][0] == [
+        "12\N{NO-BREAK SPACE}345",
+        "5\N{NO-BREAK SPACE}000\N{NO-BREAK SPACE}kr",
+        "12,10\N{NO-BREAK SPACE}%",
+        "–",
+    ]
 
 
 def _shown(html: str) -> tuple[list[str], list[list[str]]]:
     """Header and rows of one of the page's HTML tables, as the reader sees them."""
     soup = BeautifulSoup(html, "html.parser")
+
     def text(tag) -> str:  # runs of ASCII white space as one space, as a browser shows them; no-break spaces kept
         return re.sub(r"[ \t\n\r\f\v]+", " ", tag.get_text()).strip()
 
-    return [text(th) for th in soup.select("th")], [[text(td) for td in tr.select("td")] for tr in soup.select("tbody tr")]
+    return [text(th) for th in soup.select("th")], [
+        [text(td) for td in tr.select("td")] for tr in soup.select("tbody tr")
+    ]
 
 
-@pytest.mark.parametrize("case", [SPIN_PATH, REPO / "tests" / "cases" / "fiktiv-uppfoljning-forskott.yaml",
-                                  REPO / "tests" / "hostile" / "fiktiv-injektion.yaml"], ids=lambda p: p.stem)
+@pytest.mark.parametrize(
+    "case",
+    [
+        SPIN_PATH,
+        REPO / "tests" / "cases" / "fiktiv-uppfoljning-forskott.yaml",
+        REPO / "tests" / "hostile" / "fiktiv-injektion.yaml",
+    ],
+    ids=lambda p: p.stem,
+)
 def test_the_report_and_the_page_show_the_same_tables(case, spin_audit, monkeypatch):
     """One model, two layouts: every table of the report has the page's caption, header and cells."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(EPOCH))
     view = CaseView(evaluate_case(case, REFERENCE_DIR, as_of=as_of_date()))
     evaluated = view.evaluated
-    pairs = [(view.facts(), view.facts_table()), (view.financing(), view.financing_table()),
-             (view.proposal(), view.proposal_table()), (view.decision(), view.decision_table()),
-             (view.payment(), view.payment_table()), (view.follow_up(), view.follow_up_table()),
-             (view.compliance_counts(), view.compliance_summary()), (view.compliance(), view.compliance_table()),
-             (view.signatories(), view.signatories_table()), (view.audit(spin_audit), view.audit_table(spin_audit)),
-             (view.history(spin_audit), view.history_table(spin_audit)),
-             (view.source_corrections(), view.source_corrections_table()),
-             (follow_up_view.payment_requests(evaluated), view.payment_requests_table()),
-             (follow_up_view.indicator_outcomes(evaluated), view.indicator_outcomes_table())]
+    pairs = [
+        (view.facts(), view.facts_table()),
+        (view.financing(), view.financing_table()),
+        (view.proposal(), view.proposal_table()),
+        (view.decision(), view.decision_table()),
+        (view.payment(), view.payment_table()),
+        (view.follow_up(), view.follow_up_table()),
+        (view.compliance_counts(), view.compliance_summary()),
+        (view.compliance(), view.compliance_table()),
+        (view.signatories(), view.signatories_table()),
+        (view.audit(spin_audit), view.audit_table(spin_audit)),
+        (view.history(spin_audit), view.history_table(spin_audit)),
+        (view.source_corrections(), view.source_corrections_table()),
+        (follow_up_view.payment_requests(evaluated), view.payment_requests_table()),
+        (follow_up_view.indicator_outcomes(evaluated), view.indicator_outcomes_table()),
+    ]
     report = build_report(view, spin_audit)
     in_report = [b for s in report["sections"] for b in s["blocks"] if b["kind"] == "table"]
     shown = {model.caption: (model, page) for model, page in pairs if model is not None}

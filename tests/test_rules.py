@@ -48,7 +48,9 @@ def test_spin_outcome(spin, rule_id):
 
 def test_spin_is_checked_against_every_rule(spin):
     # The follow-up rules apply only to cases that record a follow-up (tests/test_follow_up_rules.py).
-    assert set(evaluate_case(spin)) == {r.id for r in RULES if r.rule_set is not RuleSetId.FOLLOW_UP} == set(SPIN_OUTCOMES)
+    assert (
+        set(evaluate_case(spin)) == {r.id for r in RULES if r.rule_set is not RuleSetId.FOLLOW_UP} == set(SPIN_OUTCOMES)
+    )
 
 
 def test_spin_max_amount_deviation_names_both_amounts(spin):
@@ -222,8 +224,10 @@ def test_needing_attention_is_exactly_not_met_missing_judgement_and_review():
     assert {Outcome.NOT_MET, Outcome.MISSING_JUDGEMENT, Outcome.REVIEW} == FAILING
 
 
-@pytest.mark.parametrize("topic,rule_id", [("business_support_measures", "6-paragraf-foretagsstod"),
-                                            ("operating_support", "5-paragraf-driftsstod")])
+@pytest.mark.parametrize(
+    "topic,rule_id",
+    [("business_support_measures", "6-paragraf-foretagsstod"), ("operating_support", "5-paragraf-driftsstod")],
+)
 def test_a_judgement_not_recorded_is_missing_not_a_breach(fictional_base, topic, rule_id):
     data = copy.deepcopy(fictional_base.model_dump())
     _drop_assessment(topic)(data)
@@ -258,7 +262,9 @@ def test_the_clause_needs_tillvaxtverket_by_identity_not_by_the_kind_of_money(fi
     without Tillväxtverket in the reference data the same national line does not count."""
     figures = financing_figures(fictional_base)
     actors = load_regional_actors(REFERENCE_DIR)
-    with_agency = CaseContext(fictional_base, figures, actors, load_national_agencies(REFERENCE_DIR), as_of=as_of_date())
+    with_agency = CaseContext(
+        fictional_base, figures, actors, load_national_agencies(REFERENCE_DIR), as_of=as_of_date()
+    )
     without = CaseContext(fictional_base, figures, actors, (), as_of=as_of_date())
     by_id = {r.rule.id: r for r in evaluate(with_agency)}
     assert by_id["5-paragraf-sammanlagt"].outcome is Outcome.MET
@@ -285,7 +291,9 @@ def test_national_money_from_another_agency_is_an_input_error(tmp_path, capsys):
     data = yaml.safe_load(SPIN_PATH.read_text(encoding="utf-8"))
     data["id"] = "fiktiv-trafikverket"
     data["financing_plan"][0]["financier"] = "Trafikverket"
-    (root / "data" / "cases" / "fiktiv-trafikverket.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    (root / "data" / "cases" / "fiktiv-trafikverket.yaml").write_text(
+        yaml.safe_dump(data, allow_unicode=True), encoding="utf-8"
+    )
     assert main(["--root", str(root), "check"]) == 2
     out, err = capsys.readouterr()
     assert "fiktiv-trafikverket.yaml" in err and "financing_plan, post 1, financier" in err
@@ -295,12 +303,15 @@ def test_national_money_from_another_agency_is_an_input_error(tmp_path, capsys):
 
 def test_a_recorded_judgement_is_quoted_with_who_made_it_and_where(spin, fictional_base):
     assert evaluate_case(spin)["5-paragraf-driftsstod"].evidence == (
-        '"Projektet utgör inte driftstöd." (Region Jämtland Härjedalen, tjänsteskrivelse, Beslutsmotivering – Legal)')
+        '"Projektet utgör inte driftstöd." (Region Jämtland Härjedalen, tjänsteskrivelse, Beslutsmotivering – Legal)'
+    )
     assert evaluate_case(fictional_base)["5-paragraf-driftsstod"].evidence == (
-        '"Fiktiv bedömning av driftsstöd." (Fiktiv handläggare)')  # no section recorded
+        '"Fiktiv bedömning av driftsstöd." (Fiktiv handläggare)'
+    )  # no section recorded
     assert evaluate_case(spin)["6-paragraf-foretagsstod"].evidence == (
         "Ärendet registrerar ingen bedömning av detta. Det betyder inte att kravet är brutet, "
-        "men regeln kan inte avgöras förrän handläggarens bedömning finns.")
+        "men regeln kan inte avgöras förrän handläggarens bedömning finns."
+    )
 
 
 def test_the_audit_trail_lists_every_module_of_the_rule_package():

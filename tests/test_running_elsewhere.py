@@ -28,8 +28,11 @@ def _makefile_targets() -> set[str]:
 
 def _dockerfile_instructions() -> list[tuple[str, str]]:
     text = (DEVCONTAINER / "Dockerfile").read_text(encoding="utf-8").replace("\\\n", " ")
-    return [(line.split(None, 1)[0].upper(), line.split(None, 1)[1]) for line in text.splitlines()
-            if line.strip() and not line.lstrip().startswith("#")]
+    return [
+        (line.split(None, 1)[0].upper(), line.split(None, 1)[1])
+        for line in text.splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
 
 
 def test_the_devcontainer_builds_its_dockerfile_from_the_repository():
@@ -65,8 +68,9 @@ def test_the_container_and_gitlab_run_the_readmes_commands():
 
 
 def _validate(path: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([str(CHECK), "--builtin-schema", "vendor.gitlab-ci", str(path)],
-                          capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [str(CHECK), "--builtin-schema", "vendor.gitlab-ci", str(path)], capture_output=True, text=True, check=False
+    )
 
 
 def test_the_gitlab_ci_file_validates_against_gitlabs_schema(tmp_path):

@@ -17,8 +17,14 @@ from casebook.engine.search_index import SearchIndexFailed, build_search_index, 
 
 # Case ids whose parts, of four, are known (sha256 of the id, modulo the count): no two of
 # the first three share one.
-IN_PART_OF_FOUR = {"fiktiv-bas": 0, "rjh-2025-spin": 2, "fiktiv-norr": 3, "fiktiv-syd": 3, "fiktiv-injektion": 0,
-                   "fiktiv-uppfoljning-sen": 2}
+IN_PART_OF_FOUR = {
+    "fiktiv-bas": 0,
+    "rjh-2025-spin": 2,
+    "fiktiv-norr": 3,
+    "fiktiv-syd": 3,
+    "fiktiv-injektion": 0,
+    "fiktiv-uppfoljning-sen": 2,
+}
 
 
 def test_part_count_is_the_smallest_power_of_two_with_parts_of_at_most_the_part_size():
@@ -48,7 +54,8 @@ def _write_case(site: Path, case_id: str, text: str, day: str = "2099-01-10") ->
     sort = f'<div hidden data-pagefind-ignore><span data-pagefind-sort="datum">{day}</span></div>'
     (site / "book" / "cases" / f"{case_id}.html").write_text(
         f"<html lang='sv'><body><article data-pagefind-body><h1>{case_id}</h1><p>{text}</p>{sort}</article></body></html>",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
 
 
 class FakePagefind:
@@ -77,7 +84,7 @@ ROOT = ["pagefind.js"]
 def _merged_parts(site: Path) -> list[dict]:
     """The parts named by the merging module at the index's root (``const PARTS = [...];``)."""
     text = (site / "pagefind" / "pagefind.js").read_text(encoding="utf-8")
-    return json.loads(text[text.index("= ") + 2:text.index(";\n")])
+    return json.loads(text[text.index("= ") + 2 : text.index(";\n")])
 
 
 def _parts_script(site: Path) -> list[str]:
@@ -88,8 +95,11 @@ def test_each_part_is_indexed_by_its_own_run_over_only_its_pages(tmp_path):
     site = _site(tmp_path, ["fiktiv-bas", "rjh-2025-spin", "fiktiv-norr"])
     pagefind = FakePagefind()
     assert build_search_index(site, pages_per_part=1, run=pagefind) == ["0", "2", "3"]
-    assert pagefind.runs == [("0", ["book/cases/fiktiv-bas.html"]), ("2", ["book/cases/rjh-2025-spin.html"]),
-                             ("3", ["book/cases/fiktiv-norr.html"])]
+    assert pagefind.runs == [
+        ("0", ["book/cases/fiktiv-bas.html"]),
+        ("2", ["book/cases/rjh-2025-spin.html"]),
+        ("3", ["book/cases/fiktiv-norr.html"]),
+    ]
     assert _parts_script(site) == ["0", "2", "3"]
     assert sorted(p.name for p in (site / "pagefind").iterdir()) == ["0", "2", "3", *ROOT]
     assert not list(tmp_path.glob(".html-search-part-*"))  # staging folders are gone
@@ -123,8 +133,10 @@ def test_the_merging_module_knows_each_parts_dates_in_order_and_the_manifest_is_
     for case_id, day in (("fiktiv-norr", "2098-02-15"), ("fiktiv-syd", "2025-01-01"), ("fiktiv-bas", "2099-02-15")):
         _write_case(site, case_id, "FIKTIVT", day)
     build_search_index(site, pages_per_part=1, run=FakePagefind())
-    assert _merged_parts(site) == [{"name": "0", "sorted": {"datum": ["2099-02-15"]}},
-                                   {"name": "3", "sorted": {"datum": ["2025-01-01", "2098-02-15"]}}]
+    assert _merged_parts(site) == [
+        {"name": "0", "sorted": {"datum": ["2099-02-15"]}},
+        {"name": "3", "sorted": {"datum": ["2025-01-01", "2098-02-15"]}},
+    ]
     module = (site / "pagefind" / "pagefind.js").read_text(encoding="utf-8")
     assert module.endswith(search_index.MERGE_MODULE.read_text(encoding="utf-8"))
     # The manifest (file times) stays beside the site: the published site is the same on every machine.
@@ -211,7 +223,7 @@ def _urls(bundle: Path) -> list[str]:
     urls = []
     for fragment in bundle.glob("fragment/*.pf_fragment"):
         data = gzip.decompress(fragment.read_bytes())
-        urls.append(json.loads(data[data.index(b"{"):])["url"])
+        urls.append(json.loads(data[data.index(b"{") :])["url"])
     return sorted(urls)
 
 
@@ -219,12 +231,18 @@ def test_pagefind_gives_the_parts_pages_the_urls_of_the_whole_site(tmp_path):
     """The real Pagefind: parts hold only their pages, at the URLs one index of the site gives them."""
     site = _site(tmp_path, ["fiktiv-bas", "rjh-2025-spin", "fiktiv-norr"])
     whole = tmp_path / "whole"
-    subprocess.run([sys.executable, "-m", "pagefind", "--site", str(site), "--output-path", str(whole), "--silent"],
-                   check=True, env={**os.environ, **search_index.PAGEFIND_ALLOCATOR})
+    subprocess.run(
+        [sys.executable, "-m", "pagefind", "--site", str(site), "--output-path", str(whole), "--silent"],
+        check=True,
+        env={**os.environ, **search_index.PAGEFIND_ALLOCATOR},
+    )
     assert build_search_index(site, pages_per_part=1) == ["0", "2", "3"]
     parts = {part: _urls(site / "pagefind" / part) for part in ("0", "2", "3")}
-    assert parts == {"0": ["/book/cases/fiktiv-bas.html"], "2": ["/book/cases/rjh-2025-spin.html"],
-                     "3": ["/book/cases/fiktiv-norr.html"]}
+    assert parts == {
+        "0": ["/book/cases/fiktiv-bas.html"],
+        "2": ["/book/cases/rjh-2025-spin.html"],
+        "3": ["/book/cases/fiktiv-norr.html"],
+    }
     assert sorted(url for urls in parts.values() for url in urls) == _urls(whole)
 
 
@@ -243,4 +261,6 @@ def test_pagefind_reads_the_pages_without_soft_hyphens_and_without_heading_links
     build_search_index(site, run=run)
     assert "<p>Finansieringsplan</p>" in seen["page"]
     assert seen["excluded"] == "a.headerlink"
-    assert "\N{SOFT HYPHEN}" in (site / "book" / "cases" / "fiktiv-bas.html").read_text(encoding="utf-8")  # the site keeps them
+    assert "\N{SOFT HYPHEN}" in (site / "book" / "cases" / "fiktiv-bas.html").read_text(
+        encoding="utf-8"
+    )  # the site keeps them

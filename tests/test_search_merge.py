@@ -43,8 +43,9 @@ def site(tmp_path_factory) -> Path:
     index = root / "pagefind"
     index.mkdir()
     described = [{"name": name, "sorted": {"datum": sorted(hit[2] for hit in hits)}} for name, hits in PARTS.items()]
-    (index / "pagefind.js").write_text(f"const PARTS = {json.dumps(described)};\n\n" + MERGE_MODULE.read_text(encoding="utf-8"),
-                                       encoding="utf-8")
+    (index / "pagefind.js").write_text(
+        f"const PARTS = {json.dumps(described)};\n\n" + MERGE_MODULE.read_text(encoding="utf-8"), encoding="utf-8"
+    )
     for name, hits in PARTS.items():
         (index / name).mkdir()
         (index / name / "pagefind.js").write_text(STAND_IN % json.dumps(hits), encoding="utf-8")

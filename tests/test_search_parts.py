@@ -64,8 +64,11 @@ def test_the_search_finds_and_filters_cases_across_parts(page, server):
     dalarna.click()
     assert sorted(_results(page, 2)) == ["/book/cases/fiktiv-bas.html", "/book/cases/fiktiv-syd.html"]
     page.locator("#arendesok label", has_text="Region Norrbotten").click()  # either decision-maker
-    assert sorted(_results(page, 3)) == ["/book/cases/fiktiv-bas.html", "/book/cases/fiktiv-norr.html",
-                                         "/book/cases/fiktiv-syd.html"]
+    assert sorted(_results(page, 3)) == [
+        "/book/cases/fiktiv-bas.html",
+        "/book/cases/fiktiv-norr.html",
+        "/book/cases/fiktiv-syd.html",
+    ]
     assert page.errors == []
 
 
@@ -101,8 +104,9 @@ def test_results_come_by_relevance_then_newest_first(page, server):
         scored = page.evaluate(SCORED, term)
         assert len(scored) >= 2, term
         assert scored == sorted(scored, key=lambda hit: (-hit[0], tuple(-ord(c) for c in hit[1]))), term
-    assert page.locator("#arendesok [role='status']").inner_text() == ("4 ärenden hittades för ”strategisk”. "
-                                                                      "De mest relevanta först.")
+    assert page.locator("#arendesok [role='status']").inner_text() == (
+        "4 ärenden hittades för ”strategisk”. De mest relevanta först."
+    )
     # In fiktiv-norr's title (2016, the oldest); Pagefind's Swedish stemming also finds "kunskap"
     # in SPIN's description (2025). By date alone SPIN came first.
     search.fill("kunskapsnav")
@@ -116,7 +120,8 @@ def test_a_result_shows_date_state_decision_maker_and_amount_and_no_heading_link
     spin = page.locator("#arendesok .casebook-search-result", has=page.locator(f"a[href='{SPIN}']"))
     assert spin.locator(".casebook-search-facts").inner_text() == (
         "2025-09-09 (ansökan) · Förslag till beslut · Region Jämtland Härjedalen · 12,10\N{NO-BREAK SPACE}%, "
-        "högst 750\N{NO-BREAK SPACE}000\N{NO-BREAK SPACE}kr")
+        "högst 750\N{NO-BREAK SPACE}000\N{NO-BREAK SPACE}kr"
+    )
     excerpts = page.locator("#arendesok .casebook-search-excerpt").all_inner_texts()
     assert len(excerpts) == 4 and all("#" not in text and "\N{SOFT HYPHEN}" not in text for text in excerpts)
     assert page.locator("#arendesok .casebook-search-excerpt mark").count() >= 4
@@ -149,14 +154,18 @@ def test_what_the_search_does_with_inflections_prefixes_and_typos(page, server):
     assert best["stratgisk"] < best["strategisk"] / 4
     for typo in ("exmpelbygd", "planerng"):
         search.fill(typo)
-        page.wait_for_function("document.querySelector('#arendesok [role=status]').textContent.startsWith('Inga ärenden')")
+        page.wait_for_function(
+            "document.querySelector('#arendesok [role=status]').textContent.startsWith('Inga ärenden')"
+        )
         assert page.locator(RESULT_LINKS).count() == 0, typo
 
 
 def test_the_header_search_is_the_same_search(page, server):
     page.goto(f"{server}/book/cases/rjh-2025-spin.html", wait_until="networkidle")
     page.keyboard.press("Control+k")  # the theme's shortcut opens its search dialog
-    field = page.locator(".search-button__search-container input[name='q']:visible, dialog input[name='q']:visible").first
+    field = page.locator(
+        ".search-button__search-container input[name='q']:visible, dialog input[name='q']:visible"
+    ).first
     assert field.get_attribute("placeholder") == "Sök bland ärendena …"
     field.fill("exempelbygd")
     field.press("Enter")

@@ -49,7 +49,9 @@ def _wait_for(condition, seconds: float, what: str, process: subprocess.Popen | 
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
-            pytest.fail(f"serve exited ({process.returncode}) while waiting for {what}:\n{log.read_text() if log else ''}")
+            pytest.fail(
+                f"serve exited ({process.returncode}) while waiting for {what}:\n{log.read_text() if log else ''}"
+            )
         try:
             value = condition()
         except OSError:
@@ -103,7 +105,10 @@ def test_serve_shows_a_changed_title_keeps_the_last_good_site_and_stops_cleanly(
     with open(log, "w", encoding="utf-8") as output:
         serve = subprocess.Popen(
             [sys.executable, "-m", "casebook", "--root", str(root), "serve", "--port", str(port)],
-            stdout=output, stderr=subprocess.STDOUT, text=True, env={**os.environ, "COLUMNS": "200"},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env={**os.environ, "COLUMNS": "200"},
         )
     try:
         _wait_for(lambda: _get(base + CASE_PAGE)[0] == 200, 600, "the first build", serve, log)
@@ -113,15 +118,18 @@ def test_serve_shows_a_changed_title_keeps_the_last_good_site_and_stops_cleanly(
 
         case = root / "data" / "cases" / "rjh-2025-spin.yaml"
         text = case.read_text(encoding="utf-8")
-        case.write_text(text.replace("title: SPIN – Strategisk Planering i Norr", "title: SPIN – Ändrad titel", 1),
-                        encoding="utf-8")
+        case.write_text(
+            text.replace("title: SPIN – Strategisk Planering i Norr", "title: SPIN – Ändrad titel", 1), encoding="utf-8"
+        )
         saved = time.monotonic()
         _wait_for(lambda: "SPIN – Ändrad titel" in _get(base + CASE_PAGE)[1], 300, "the new title", serve, log)
         latency = time.monotonic() - saved
         print(f"save-to-page latency: {latency:.1f} s")
         # Only a case file changed: its page was published first, then the rest of the site,
         # and the hook the page polls said so twice.
-        _wait_for(lambda: "SPIN – Ändrad titel" in _get(base + "/book/case_list.html")[1], 300, "the case list", serve, log)
+        _wait_for(
+            lambda: "SPIN – Ändrad titel" in _get(base + "/book/case_list.html")[1], 300, "the case list", serve, log
+        )
         assert "Visas nu: rjh-2025-spin" in log.read_text(encoding="utf-8")
         _wait_for(lambda: _get(base + RELOAD_PATH)[1] == str(int(generation) + 2), 30, "the reload signal", serve, log)
         # What was built and published carries no reload script.
@@ -133,8 +141,13 @@ def test_serve_shows_a_changed_title_keeps_the_last_good_site_and_stops_cleanly(
         generation = _get(base + RELOAD_PATH)[1]
         assert "total_costs: null" in text
         case.write_text(text.replace("total_costs: null", "total_costs: inte ett tal", 1), encoding="utf-8")
-        _wait_for(lambda: "Den senast byggda webbplatsen visas fortfarande" in log.read_text(encoding="utf-8"), 120,
-                  "the error message", serve, log)
+        _wait_for(
+            lambda: "Den senast byggda webbplatsen visas fortfarande" in log.read_text(encoding="utf-8"),
+            120,
+            "the error message",
+            serve,
+            log,
+        )
         assert "rjh-2025-spin.yaml" in log.read_text(encoding="utf-8")
         assert serve.poll() is None
         assert "SPIN – Ändrad titel" in _get(base + CASE_PAGE)[1]
@@ -149,8 +162,15 @@ def test_serve_shows_a_changed_title_keeps_the_last_good_site_and_stops_cleanly(
         ):
             reported = log.read_text(encoding="utf-8").count("Den senast byggda webbplatsen visas fortfarande")
             case.write_text(bad, encoding="utf-8")
-            _wait_for(lambda: log.read_text(encoding="utf-8").count("Den senast byggda webbplatsen visas fortfarande")
-                      > reported, 120, message, serve, log)
+            _wait_for(
+                lambda: (
+                    log.read_text(encoding="utf-8").count("Den senast byggda webbplatsen visas fortfarande") > reported
+                ),
+                120,
+                message,
+                serve,
+                log,
+            )
             assert message in log.read_text(encoding="utf-8")
             assert serve.poll() is None
             assert "SPIN – Ändrad titel" in _get(base + CASE_PAGE)[1]
@@ -172,8 +192,15 @@ class _Panic(BaseException):
     """Like the exception a Rust panic in Typst raises: not an ``Exception``."""
 
 
-@pytest.mark.parametrize("error", [InvalidOperation("[<class 'decimal.ConversionSyntax'>]"), _Panic("index out of bounds"),
-                                   UserError("Fel i x.yaml: …")], ids=lambda e: type(e).__name__)
+@pytest.mark.parametrize(
+    "error",
+    [
+        InvalidOperation("[<class 'decimal.ConversionSyntax'>]"),
+        _Panic("index out of bounds"),
+        UserError("Fel i x.yaml: …"),
+    ],
+    ids=lambda e: type(e).__name__,
+)
 def test_a_failing_rebuild_is_reported_and_serve_goes_on(monkeypatch, tmp_path, error):
     def fail(*_args, **_kwargs):
         raise error
@@ -246,7 +273,11 @@ def test_an_edited_package_restarts_serve_and_the_cache_holds_only_the_new_codes
     with open(log, "w", encoding="utf-8") as output:
         serve = subprocess.Popen(
             [sys.executable, "-m", "casebook", "--root", str(root), "serve", "--port", str(port)],
-            stdout=output, stderr=subprocess.STDOUT, text=True, env=environment, cwd=tmp_path,  # not the repository's
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=environment,
+            cwd=tmp_path,  # not the repository's
         )
     try:
         _wait_for(lambda: _get(base + CASE_PAGE)[0] == 200, 600, "the first build", serve, log)
@@ -255,15 +286,29 @@ def test_an_edited_package_restarts_serve_and_the_cache_holds_only_the_new_codes
         model = package / "casebook" / "domain" / "model.py"
         source = model.read_text(encoding="utf-8")
         assert '{"proposal": "Förslag till beslut",' in source
-        model.write_text(source.replace('{"proposal": "Förslag till beslut",', '{"proposal": "Förslag till beslut (ny kod)",'),
-                         encoding="utf-8")
-        _wait_for(lambda: "startar om med den nya koden" in log.read_text(encoding="utf-8"), 120, "the restart", serve, log)
+        model.write_text(
+            source.replace('{"proposal": "Förslag till beslut",', '{"proposal": "Förslag till beslut (ny kod)",'),
+            encoding="utf-8",
+        )
+        _wait_for(
+            lambda: "startar om med den nya koden" in log.read_text(encoding="utf-8"), 120, "the restart", serve, log
+        )
         _wait_for(lambda: "(ny kod)" in _get(base + CASE_PAGE)[1], 600, "the new code's page", serve, log)
 
         case = root / "data" / "cases" / "rjh-2025-spin.yaml"
-        case.write_text(case.read_text(encoding="utf-8").replace(
-            "title: SPIN – Strategisk Planering i Norr", "title: SPIN – Sparad efter ändringen", 1), encoding="utf-8")
-        _wait_for(lambda: "Sparad efter ändringen" in _get(base + "/book/case_list.html")[1], 600, "the saved case", serve, log)
+        case.write_text(
+            case.read_text(encoding="utf-8").replace(
+                "title: SPIN – Strategisk Planering i Norr", "title: SPIN – Sparad efter ändringen", 1
+            ),
+            encoding="utf-8",
+        )
+        _wait_for(
+            lambda: "Sparad efter ändringen" in _get(base + "/book/case_list.html")[1],
+            600,
+            "the saved case",
+            serve,
+            log,
+        )
         assert "(ny kod)" in _get(base + CASE_PAGE)[1]
         serve.send_signal(signal.SIGINT)
         assert serve.wait(timeout=60) == 130
@@ -274,8 +319,15 @@ def test_an_edited_package_restarts_serve_and_the_cache_holds_only_the_new_codes
 
     # The next plain build reuses what serve stored, and it is the new code's output.
     summary = tmp_path / "summary.json"
-    built = subprocess.run([sys.executable, "-m", "casebook", "--root", str(root), "build", "--summary", str(summary)],
-                           capture_output=True, text=True, check=False, env=environment, timeout=900, cwd=tmp_path)
+    built = subprocess.run(
+        [sys.executable, "-m", "casebook", "--root", str(root), "build", "--summary", str(summary)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=environment,
+        timeout=900,
+        cwd=tmp_path,
+    )
     assert built.returncode == 0, built.stderr
     assert json.loads(summary.read_text())["executed"] == 0
     page = (root / "_build" / "html" / "book" / "cases" / "rjh-2025-spin.html").read_text(encoding="utf-8")

@@ -23,7 +23,9 @@ CASES = ["rjh-2025-spin", "fiktiv-bas", "fiktiv-norr", "fiktiv-syd", "fiktiv-upp
 def test_every_case_is_in_exactly_one_slice():
     ids = [f"fiktiv-{i:04d}" for i in range(300)]
     for count in (1, 2, 3, 7):
-        slices = [{case_id for case_id in ids if Shard(index, count).contains(case_id)} for index in range(1, count + 1)]
+        slices = [
+            {case_id for case_id in ids if Shard(index, count).contains(case_id)} for index in range(1, count + 1)
+        ]
         assert sum(len(s) for s in slices) == len(ids) and set().union(*slices) == set(ids)
         assert all(len(s) > len(ids) / count / 2 for s in slices)  # roughly even
 
@@ -33,8 +35,13 @@ def test_slices_are_the_same_in_every_process():
     here = [Shard(1, 3).contains(case_id) for case_id in CASES]
     for seed in ("1", "2"):
         code = f"from casebook.engine.shards import Shard; print([Shard(1, 3).contains(c) for c in {CASES!r}])"
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                             env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+        out = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
         assert out.strip() == str(here)
     assert Shard.parse(" 2/3") == Shard(2, 3)
 

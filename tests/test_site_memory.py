@@ -28,8 +28,9 @@ def _extension():
 class _RecordingApp:
     def __init__(self):
         self.handlers: dict[str, list] = {}
-        self.env = SimpleNamespace(_write_doc_doctree_cache={"a": object(), "b": object()},
-                                   _pickled_doctree_cache={"a": b"...", "b": b"..."})
+        self.env = SimpleNamespace(
+            _write_doc_doctree_cache={"a": object(), "b": object()}, _pickled_doctree_cache={"a": b"...", "b": b"..."}
+        )
         self.builder = SimpleNamespace(format="html")
         self.outdir = "/site/html"
         self.config = SimpleNamespace(casebook_search_part_pages=3)
@@ -99,8 +100,9 @@ def _completed(command, returncode=0):
 def _site_with_cases(site: Path, *case_ids: str) -> Path:
     (site / "book" / "cases").mkdir(parents=True)
     for case_id in case_ids:
-        (site / "book" / "cases" / f"{case_id}.html").write_text("<article data-pagefind-body>FIKTIVT</article>",
-                                                               encoding="utf-8")
+        (site / "book" / "cases" / f"{case_id}.html").write_text(
+            "<article data-pagefind-body>FIKTIVT</article>", encoding="utf-8"
+        )
     return site
 
 
@@ -134,16 +136,20 @@ def test_the_runner_indexes_the_site_only_after_the_jupyter_book_child_has_exite
     assert sphinx_jobs.run_then_index(2, report, ["build", "--all", "src"]) == 0
     # One Pagefind run per part of the site's case pages (the part size the extension named), one after the other.
     allocator = "dirty_decay_ms:0,muzzy_decay_ms:0"
-    assert events == ["jupyter-book exited",
-                      ("pagefind", ["book/cases/fiktiv-bas.html"], "pagefind/0", allocator),
-                      ("pagefind", ["book/cases/rjh-2025-spin.html"], "pagefind/2", allocator),
-                      ("pagefind", ["book/cases/fiktiv-norr.html"], "pagefind/3", allocator)]
+    assert events == [
+        "jupyter-book exited",
+        ("pagefind", ["book/cases/fiktiv-bas.html"], "pagefind/0", allocator),
+        ("pagefind", ["book/cases/rjh-2025-spin.html"], "pagefind/2", allocator),
+        ("pagefind", ["book/cases/fiktiv-norr.html"], "pagefind/3", allocator),
+    ]
     assert not (tmp_path / "parallel.json.site").exists()
 
 
 def test_a_failed_jupyter_book_build_is_not_indexed_and_keeps_its_exit_status(tmp_path, monkeypatch):
     calls = []
-    monkeypatch.setattr(sphinx_jobs.subprocess, "run", lambda command, **kw: calls.append(command) or _completed(command, 2))
+    monkeypatch.setattr(
+        sphinx_jobs.subprocess, "run", lambda command, **kw: calls.append(command) or _completed(command, 2)
+    )
     assert sphinx_jobs.run_then_index(1, tmp_path / "parallel.json", ["build", "src"]) == 2
     assert len(calls) == 1
 

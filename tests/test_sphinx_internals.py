@@ -24,8 +24,16 @@ def _application(tmp_path) -> Sphinx:
     source.mkdir(parents=True)
     (source / "conf.py").write_text("", encoding="utf-8")
     (source / "index.rst").write_text("Rubrik\n======\n\nText.\n", encoding="utf-8")
-    return Sphinx(str(source), str(source), str(tmp_path / "out"), str(tmp_path / "doctrees"), "html",
-                  status=None, warning=None, freshenv=True)
+    return Sphinx(
+        str(source),
+        str(source),
+        str(tmp_path / "out"),
+        str(tmp_path / "doctrees"),
+        "html",
+        status=None,
+        warning=None,
+        freshenv=True,
+    )
 
 
 def test_each_internal_works_on_a_real_sphinx_application(tmp_path):
@@ -55,9 +63,12 @@ def test_each_internal_works_on_a_real_sphinx_application(tmp_path):
 
 def test_no_other_module_touches_sphinx_private_attributes():
     sources = list(REPO.joinpath("casebook").rglob("*.py"))
-    touching = sorted(str(path.relative_to(REPO)) for path in sources
-                      if path.name != "sphinx_internals.py"
-                      and re.search(rf"\.({'|'.join(PRIVATE_NAMES)})\b", path.read_text(encoding="utf-8")))
+    touching = sorted(
+        str(path.relative_to(REPO))
+        for path in sources
+        if path.name != "sphinx_internals.py"
+        and re.search(rf"\.({'|'.join(PRIVATE_NAMES)})\b", path.read_text(encoding="utf-8"))
+    )
     assert touching == []
 
 

@@ -27,14 +27,20 @@ def _extension(read, write):
 
 def test_an_undeclared_or_unsafe_extension_blocks_parallel_building():
     assert parallel_blockers({"a": _extension(True, True), "b": _extension(True, True)}) == []
-    extensions = {"safe": _extension(True, True), "undeclared": _extension(None, True), "unsafe": _extension(True, False)}
+    extensions = {
+        "safe": _extension(True, True),
+        "undeclared": _extension(None, True),
+        "unsafe": _extension(True, False),
+    }
     assert parallel_blockers(extensions) == ["undeclared (read)", "unsafe (write)"]
 
 
 def _small_book(tmp_path: Path) -> Path:
     """The real hand-written pages with stand-ins for the generated ones (no portfolio, no cases)."""
     source = tmp_path / "src"
-    shutil.copytree(REPO / "book", source / "book", ignore=shutil.ignore_patterns("cases", "_generated", "portfolio.ipynb"))
+    shutil.copytree(
+        REPO / "book", source / "book", ignore=shutil.ignore_patterns("cases", "_generated", "portfolio.ipynb")
+    )
     for name in ("_config.yml", "_toc.yml"):
         shutil.copy2(REPO / name, source / name)
     toc = (source / "_toc.yml").read_text(encoding="utf-8").replace("      - file: book/portfolio\n", "")
@@ -43,7 +49,11 @@ def _small_book(tmp_path: Path) -> Path:
     (generated / "extra").mkdir(parents=True)
     (generated / "extra" / "robots.txt").write_text("", encoding="utf-8")
     # Stand-ins for every generated page the hand-written pages include.
-    included = {m for page in (source / "book").rglob("*.md") for m in re.findall(r"_generated/([\w./-]+\.md)", page.read_text(encoding="utf-8"))}
+    included = {
+        m
+        for page in (source / "book").rglob("*.md")
+        for m in re.findall(r"_generated/([\w./-]+\.md)", page.read_text(encoding="utf-8"))
+    }
     assert included  # the book does include generated pages; otherwise this test checks nothing of them
     for name in included:
         (generated / name).parent.mkdir(parents=True, exist_ok=True)
@@ -110,10 +120,13 @@ def test_a_kept_jupyter_book_process_rebuilds_changed_pages_without_restarting(t
         # Then the rest: a changed generated page is written with its new content, not with a
         # doctree the kept process loaded in an earlier build.
         for number in (2, 3):
-            (source / "book" / "_generated" / "case_table.md").write_text(f"Ärendelistan, version {number}.\n",
-                                                                          encoding="utf-8")
+            (source / "book" / "_generated" / "case_table.md").write_text(
+                f"Ärendelistan, version {number}.\n", encoding="utf-8"
+            )
             assert build_html(work, source, persistent=kept).kind is SiteBuild.INCREMENTAL
-            case_list = (first.html / "book" / "case_list.html").read_text(encoding="utf-8").replace("\N{SOFT HYPHEN}", "")
+            case_list = (
+                (first.html / "book" / "case_list.html").read_text(encoding="utf-8").replace("\N{SOFT HYPHEN}", "")
+            )
             assert f"Ärendelistan, version {number}." in case_list
         assert kept._process is process
 
@@ -121,7 +134,9 @@ def test_a_kept_jupyter_book_process_rebuilds_changed_pages_without_restarting(t
         assert update_pages(work, {"book/method.md": changed}, persistent=kept) is None
 
         # A warning fails the build, ends the kept process, and the next build starts afresh and in full.
-        (source / "book" / "cases" / "fiktiv.md").write_text(_case_page("FIKTIVT") + "{doc}`saknas`\n", encoding="utf-8")
+        (source / "book" / "cases" / "fiktiv.md").write_text(
+            _case_page("FIKTIVT") + "{doc}`saknas`\n", encoding="utf-8"
+        )
         with pytest.raises(SiteBuildFailed, match="saknas"):
             build_html(work, source, persistent=kept)
         assert kept._process is None
@@ -166,7 +181,10 @@ def test_a_book_tree_lists_its_regular_files_only(tmp_path):
     (tree / "book" / "broken.md").symlink_to(tree / "book" / "gone.md")
     (tree / "book" / "folder-link").symlink_to(tree / "book" / "_ext", target_is_directory=True)
     os.mkfifo(tree / "book" / "pipe")
-    assert site._files(tree) == {"book/index.md": tree / "book" / "index.md", "book/linked.md": tree / "book" / "linked.md"}
+    assert site._files(tree) == {
+        "book/index.md": tree / "book" / "index.md",
+        "book/linked.md": tree / "book" / "linked.md",
+    }
     assert site._files(tmp_path / "missing") == {}
 
 
@@ -179,9 +197,17 @@ def test_the_structure_covers_every_casebook_file_the_site_extensions_run():
     """Jupyter Book imports the two extensions from the package; whatever casebook code they
     import shapes every page, so site.EXTENSION_CODE must name all of it."""
     imported = subprocess.run(
-        [sys.executable, "-c", "import sys, casebook.engine.site_extension, casebook.engine.incremental_extension\n"
-         "print('\\n'.join(m.__file__ for n, m in sys.modules.items() if n.split('.')[0] == 'casebook'))"],
-        capture_output=True, text=True, check=True, cwd=REPO).stdout.split()
+        [
+            sys.executable,
+            "-c",
+            "import sys, casebook.engine.site_extension, casebook.engine.incremental_extension\n"
+            "print('\\n'.join(m.__file__ for n, m in sys.modules.items() if n.split('.')[0] == 'casebook'))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
+    ).stdout.split()
     package = REPO / "casebook"
     modules = {Path(name).resolve().relative_to(package).as_posix() for name in imported}
     assert modules | {"engine/search_parts.js"} == set(site.EXTENSION_CODE)

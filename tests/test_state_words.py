@@ -22,9 +22,11 @@ REFERENCE = REPO / "data" / "reference"
 
 
 def _reports():
-    return [evaluate_case(SPIN_PATH, as_of=as_of_date()),
-            evaluate_case(REPO / "tests" / "cases" / "fiktiv-bas.yaml", REFERENCE, as_of=as_of_date()),
-            evaluate_case(REPO / "tests" / "opendata_cases" / "fiktiv-avslag.yaml", REFERENCE, as_of=as_of_date())]
+    return [
+        evaluate_case(SPIN_PATH, as_of=as_of_date()),
+        evaluate_case(REPO / "tests" / "cases" / "fiktiv-bas.yaml", REFERENCE, as_of=as_of_date()),
+        evaluate_case(REPO / "tests" / "opendata_cases" / "fiktiv-avslag.yaml", REFERENCE, as_of=as_of_date()),
+    ]
 
 
 def _rows(html: str) -> list[list[str]]:
@@ -56,12 +58,17 @@ def test_the_portfolio_text_never_calls_proposals_decided():
 
 def test_an_organisation_page_names_a_proposal_as_a_proposal():
     page = organisation_page("Region Jämtland Härjedalen", _reports()).replace("\\", "")
-    assert (f"Som beslutsfattare: inget beviljat; föreslaget men inte beslutat ännu högst 750{NBSP}000{NBSP}kr i "
-            "1 förslag till beslut.") in page
+    assert (
+        f"Som beslutsfattare: inget beviljat; föreslaget men inte beslutat ännu högst 750{NBSP}000{NBSP}kr i "
+        "1 förslag till beslut."
+    ) in page
     assert f"beslutsfattare, föreslaget: 12,10{NBSP}%, högst 750{NBSP}000{NBSP}kr" in page
     assert not re.search(r"beviljat högst 750", page)
     dalarna = organisation_page("Region Dalarna", _reports()).replace("\\", "")
-    assert f"Som beslutsfattare: beviljat högst 400{NBSP}000{NBSP}kr sammanlagt i 1 beviljat ärende; 1 avslaget ärende." in dalarna
+    assert (
+        f"Som beslutsfattare: beviljat högst 400{NBSP}000{NBSP}kr sammanlagt i 1 beviljat ärende; 1 avslaget ärende."
+        in dalarna
+    )
     assert "beslutsfattare, avslaget: inget beviljat" in dalarna
 
 
@@ -74,7 +81,9 @@ def test_the_case_list_names_the_state_of_each_amount():
 
 def test_the_case_page_of_a_proposal_says_inte_beslutat_and_never_som_mest_betalas():
     spin = CaseView(_reports()[0])
-    shown = " ".join(BeautifulSoup(html.data, "html.parser").get_text(" ") for html in (
-        spin.verdict(), spin.facts_table(), spin.decision_table()))
+    shown = " ".join(
+        BeautifulSoup(html.data, "html.parser").get_text(" ")
+        for html in (spin.verdict(), spin.facts_table(), spin.decision_table())
+    )
     assert "Inte beslutat ännu" in shown and "uppgift saknas" not in shown
     assert "Som mest betalas" not in shown

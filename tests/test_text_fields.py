@@ -26,15 +26,37 @@ from casebook.domain.text import LINE_PATTERN, TEXT_PATTERN, text_problem
 
 # One of each kind the issue names, and the neighbours of each range's ends.
 REFUSED = {
-    "\x00": "styrtecken", "\x07": "styrtecken", "\t": "tabbtecken", "\x1b": "styrtecken", "\x1f": "styrtecken",
-    "\x7f": "styrtecken", "\x80": "styrtecken", "\x85": "styrtecken", "\x9f": "styrtecken",
-    "\u061c": "riktning", "\u200e": "riktning", "\u200f": "riktning", "\u202a": "riktning", "\u202e": "riktning",
-    "\u2066": "riktning", "\u2069": "riktning",
-    "\u200b": "formattecken", "\u200c": "formattecken", "\u200d": "formattecken", "\u2060": "formattecken",
-    "\u180e": "formattecken", "\u00ad": "formattecken",
-    "\ufeff": "byte order mark", "\u2028": "avgränsare", "\u2029": "avgränsare",
-    "\ue000": "privat bruk", "\U0010fffd": "privat bruk", "\ufffe": "inte är ett tecken", "\uffff": "inte är ett tecken",
-    "\U0001f680": "typsnitten", "\u4e2d": "typsnitten",
+    "\x00": "styrtecken",
+    "\x07": "styrtecken",
+    "\t": "tabbtecken",
+    "\x1b": "styrtecken",
+    "\x1f": "styrtecken",
+    "\x7f": "styrtecken",
+    "\x80": "styrtecken",
+    "\x85": "styrtecken",
+    "\x9f": "styrtecken",
+    "\u061c": "riktning",
+    "\u200e": "riktning",
+    "\u200f": "riktning",
+    "\u202a": "riktning",
+    "\u202e": "riktning",
+    "\u2066": "riktning",
+    "\u2069": "riktning",
+    "\u200b": "formattecken",
+    "\u200c": "formattecken",
+    "\u200d": "formattecken",
+    "\u2060": "formattecken",
+    "\u180e": "formattecken",
+    "\u00ad": "formattecken",
+    "\ufeff": "byte order mark",
+    "\u2028": "avgränsare",
+    "\u2029": "avgränsare",
+    "\ue000": "privat bruk",
+    "\U0010fffd": "privat bruk",
+    "\ufffe": "inte är ett tecken",
+    "\uffff": "inte är ett tecken",
+    "\U0001f680": "typsnitten",
+    "\u4e2d": "typsnitten",
 }
 
 
@@ -51,8 +73,12 @@ def test_a_line_break_is_running_text_only():
 
 
 def test_swedish_and_sami_text_is_accepted():
-    for text in ("Region Jämtland Härjedalen – Åre, Östersund", "Sámediggi: Árjepluovve, Čohkkiras, Ŋ ŧ đ š ž",
-                 "„Citat“ «guillemets» 12,10 % 750 000 kr … ½ € © §", "Ελληνικά Кириллица"):
+    for text in (
+        "Region Jämtland Härjedalen – Åre, Östersund",
+        "Sámediggi: Árjepluovve, Čohkkiras, Ŋ ŧ đ š ž",
+        "„Citat“ «guillemets» 12,10 % 750 000 kr … ½ € © §",
+        "Ελληνικά Кириллица",
+    ):
         assert text_problem(text, line_breaks=False) is None, text
 
 
@@ -64,8 +90,11 @@ def test_the_published_pattern_accepts_whatever_the_check_accepts(text):
             assert re.fullmatch(pattern, text), text
 
 
-@pytest.mark.parametrize("character", [c for c in sorted(REFUSED) if REFUSED[c] not in ("typsnitten", "privat bruk")],
-                         ids=lambda c: f"U+{ord(c):04X}")
+@pytest.mark.parametrize(
+    "character",
+    [c for c in sorted(REFUSED) if REFUSED[c] not in ("typsnitten", "privat bruk")],
+    ids=lambda c: f"U+{ord(c):04X}",
+)
 def test_the_published_pattern_refuses_each_control_and_format_character(character):
     assert re.fullmatch(TEXT_PATTERN, f"a{character}b") is None
     assert re.fullmatch(LINE_PATTERN, f"a{character}b") is None
@@ -91,16 +120,21 @@ CODE_PATTERNS = ("^SE[0-9]{3}$", "^360G-[A-Za-z0-9]+(-[A-Za-z0-9]+)*$", "^[A-Z]{
 """Codes of the reference data (NUTS code, 360Giving prefix, org-id list): ASCII letters, digits and hyphens only."""
 
 
-@pytest.mark.parametrize("model", ["case", RegionalActor, NationalAgency, Publisher], ids=lambda m: getattr(m, "__name__", m))
+@pytest.mark.parametrize(
+    "model", ["case", RegionalActor, NationalAgency, Publisher], ids=lambda m: getattr(m, "__name__", m)
+)
 def test_every_text_field_carries_the_check(model):
     """A new text field that is a plain ``str`` has no pattern and fails here: give it ``Text`` or ``ShortText``."""
     schema = case_json_schema() if model == "case" else model.model_json_schema()
     fields = [(path, s) for path, s in _string_schemas(schema) if not _decimal_as_text(path, s)]
     assert fields
-    unchecked = [path for path, s in fields
-                 if s.get("pattern") not in (TEXT_PATTERN, LINE_PATTERN, CASE_ID_PATTERN, ORGANISATION_NUMBER_PATTERN,
-                                             "^[0-9]{2}$", *CODE_PATTERNS)
-                 and not re.search(r"/(contact_email|site_url|phone|repository_url)(/anyOf/0)?$", path)]
+    unchecked = [
+        path
+        for path, s in fields
+        if s.get("pattern")
+        not in (TEXT_PATTERN, LINE_PATTERN, CASE_ID_PATTERN, ORGANISATION_NUMBER_PATTERN, "^[0-9]{2}$", *CODE_PATTERNS)
+        and not re.search(r"/(contact_email|site_url|phone|repository_url)(/anyOf/0)?$", path)
+    ]
     assert unchecked == []
 
 
@@ -142,20 +176,29 @@ def _reference_copy(tmp_path):
 def test_reference_data_gets_the_same_check(tmp_path):
     reference = _reference_copy(tmp_path)
     publisher = reference / "publisher.yaml"
-    publisher.write_text(publisher.read_text(encoding="utf-8").replace(
-        "name: Region Jämtland Härjedalen", 'name: "Region\\u202eJämtland"'), encoding="utf-8")
+    publisher.write_text(
+        publisher.read_text(encoding="utf-8").replace(
+            "name: Region Jämtland Härjedalen", 'name: "Region\\u202eJämtland"'
+        ),
+        encoding="utf-8",
+    )
     with pytest.raises(CaseFileError) as raised:
         load_publisher(reference)
-    assert [(p.field, p.message[:35]) for p in raised.value.problems] == [("name", "tecknet U+202E (tecken 7) är inte t")]
+    assert [(p.field, p.message[:35]) for p in raised.value.problems] == [
+        ("name", "tecknet U+202E (tecken 7) är inte t")
+    ]
 
 
 def test_reference_data_is_read_strictly(tmp_path):
     reference = _reference_copy(tmp_path)
     actors = reference / "regional_actors.yaml"
-    actors.write_text(actors.read_text(encoding="utf-8").replace(
-        '- {county_code: "03", nuts_code: SE121, name: Region Uppsala}',
-        '- {county_code: "03", nuts_code: SE121, name: Region Uppsala, name: Region X}'),
-        encoding="utf-8")
+    actors.write_text(
+        actors.read_text(encoding="utf-8").replace(
+            '- {county_code: "03", nuts_code: SE121, name: Region Uppsala}',
+            '- {county_code: "03", nuts_code: SE121, name: Region Uppsala, name: Region X}',
+        ),
+        encoding="utf-8",
+    )
     with pytest.raises(CaseFileError) as raised:
         load_regional_actors(reference)
     [problem] = raised.value.problems
@@ -165,7 +208,9 @@ def test_reference_data_is_read_strictly(tmp_path):
 def test_reference_positions_are_counted_from_one(tmp_path):
     reference = _reference_copy(tmp_path)
     actors = reference / "regional_actors.yaml"
-    actors.write_text(actors.read_text(encoding="utf-8").replace('county_code: "03"', 'county_code: "3"'), encoding="utf-8")
+    actors.write_text(
+        actors.read_text(encoding="utf-8").replace('county_code: "03"', 'county_code: "3"'), encoding="utf-8"
+    )
     with pytest.raises(CaseFileError) as raised:
         load_regional_actors(reference)
     assert [p.field for p in raised.value.problems] == ["post 2, county_code"]
@@ -174,7 +219,8 @@ def test_reference_positions_are_counted_from_one(tmp_path):
 def test_the_repertoire_is_what_the_generator_writes_from_the_installed_typst():
     """tools/font_repertoire.py reads the fonts Typst bundles and sets every character it lists in a
     PDF/A with Typst (all four styles), leaving out any that Typst refuses; the committed list is its output."""
-    completed = subprocess.run([sys.executable, "tools/font_repertoire.py"], cwd=REPO, capture_output=True, text=True,
-                               check=False, timeout=600)
+    completed = subprocess.run(
+        [sys.executable, "tools/font_repertoire.py"], cwd=REPO, capture_output=True, text=True, check=False, timeout=600
+    )
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout == (REPO / "casebook" / "domain" / "repertoire.py").read_text(encoding="utf-8")

@@ -99,7 +99,9 @@ def test_a_damaged_cache_is_named_and_never_unpickled(project, damage, monkeypat
     stored = paths.build_dir / "cache" / "evaluated.pickle"
     data = stored.read_bytes()
     # Edited: a byte of the pickle changed, its recorded SHA-256 left as it was.
-    stored.write_bytes(data[: len(data) // 2] if damage == "truncated" else data[:-2] + bytes([data[-2] ^ 1]) + data[-1:])
+    stored.write_bytes(
+        data[: len(data) // 2] if damage == "truncated" else data[:-2] + bytes([data[-2] ^ 1]) + data[-1:]
+    )
     monkeypatch.setattr(validate.pickle, "loads", lambda _: pytest.fail("a damaged cache was unpickled"))
     with pytest.warns(validate.DamagedCacheEntry, match="evaluated.pickle\\) var skadad eller ändrad"):
         assert len(validate.validate_all(paths, as_of=as_of_date())) == 3
@@ -122,8 +124,13 @@ def test_a_rule_comes_back_in_a_fresh_process_and_the_catalogue_keeps_its_order(
         "print(first.id, second.id, first is next(r for r in RULES if r.id == first.id))\n"
         "print(' '.join(r.id for r in RULES))\n"
     )
-    completed = subprocess.run([sys.executable, "-c", program], input=pickle.dumps((follow_up, RULES[0])),
-                               capture_output=True, check=True, cwd=REPO)
+    completed = subprocess.run(
+        [sys.executable, "-c", program],
+        input=pickle.dumps((follow_up, RULES[0])),
+        capture_output=True,
+        check=True,
+        cwd=REPO,
+    )
     came_back, catalogue = completed.stdout.decode().splitlines()
     assert came_back == f"{follow_up.id} {RULES[0].id} True"
     assert catalogue == " ".join(r.id for r in RULES)

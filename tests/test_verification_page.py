@@ -19,27 +19,64 @@ REJECTED = REPO / "tests" / "opendata_cases" / "fiktiv-avslag.yaml"
 def test_each_case_shows_result_time_and_compared_outputs(tmp_path):
     reports = [evaluate_case(p, REFERENCE_DIR, as_of=as_of_date()) for p in (SPIN_PATH, FICTIONAL_BASE_PATH, REJECTED)]
     verification = tmp_path / "verification.json"
-    verification.write_text(json.dumps({"verified_at": "2099-03-02T04:05:06Z", "results": [
-        {"case_id": "rjh-2025-spin", "notebook_sha256": "a" * 64, "reproduced": True, "cells": 14, "failed_cells": []},
-        {"case_id": "fiktiv-bas", "notebook_sha256": "b" * 64, "reproduced": False, "cells": 14, "failed_cells": ["Cell 3"]},
-    ]}), encoding="utf-8")
-    text = verification_summary(verification, reports, {"rjh-2025-spin": "a" * 64, "fiktiv-bas": "b" * 64, "fiktiv-avslag": "c" * 64})
+    verification.write_text(
+        json.dumps(
+            {
+                "verified_at": "2099-03-02T04:05:06Z",
+                "results": [
+                    {
+                        "case_id": "rjh-2025-spin",
+                        "notebook_sha256": "a" * 64,
+                        "reproduced": True,
+                        "cells": 14,
+                        "failed_cells": [],
+                    },
+                    {
+                        "case_id": "fiktiv-bas",
+                        "notebook_sha256": "b" * 64,
+                        "reproduced": False,
+                        "cells": 14,
+                        "failed_cells": ["Cell 3"],
+                    },
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    text = verification_summary(
+        verification, reports, {"rjh-2025-spin": "a" * 64, "fiktiv-bas": "b" * 64, "fiktiv-avslag": "c" * 64}
+    )
     lines = text.splitlines()
     assert escape_myst("Verifiering 2099-03-02 04:05:06 (UTC): 1 av 3 ärenden reproducerades") in text
     assert "Senast omkörd (UTC)" in text and "Jämförda utdata" in text
     spin = next(i for i, line in enumerate(lines) if "cases/rjh-2025-spin.ipynb" in line)
-    assert lines[spin + 1:spin + 4] == ["  - Reproducerad", "  - " + escape_myst("2099-03-02 04:05:06"), "  - 14"]
+    assert lines[spin + 1 : spin + 4] == ["  - Reproducerad", "  - " + escape_myst("2099-03-02 04:05:06"), "  - 14"]
     bas = next(i for i, line in enumerate(lines) if "cases/fiktiv-bas.ipynb" in line)
     assert lines[bas + 1] == "  - " + escape_myst("Inte reproducerad: Cell 3")
     rejected = next(i for i, line in enumerate(lines) if "cases/fiktiv-avslag.ipynb" in line)
-    assert lines[rejected + 1:rejected + 3] == ["  - Inte verifierad", "  - " + escape_myst("–")]
+    assert lines[rejected + 1 : rejected + 3] == ["  - Inte verifierad", "  - " + escape_myst("–")]
 
 
 def test_a_notebook_changed_after_verification_is_stale(tmp_path):
     reports = [evaluate_case(SPIN_PATH, REFERENCE_DIR, as_of=as_of_date())]
     verification = tmp_path / "verification.json"
-    verification.write_text(json.dumps({"verified_at": "2099-03-02T04:05:06Z", "results": [
-        {"case_id": "rjh-2025-spin", "notebook_sha256": "a" * 64, "reproduced": True, "cells": 14, "failed_cells": []}]}), encoding="utf-8")
+    verification.write_text(
+        json.dumps(
+            {
+                "verified_at": "2099-03-02T04:05:06Z",
+                "results": [
+                    {
+                        "case_id": "rjh-2025-spin",
+                        "notebook_sha256": "a" * 64,
+                        "reproduced": True,
+                        "cells": 14,
+                        "failed_cells": [],
+                    }
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
     text = verification_summary(verification, reports, {"rjh-2025-spin": "d" * 64})
     assert "Inaktuell" in text and escape_myst("0 av 1 ärende reproducerades") in text
 
@@ -53,11 +90,29 @@ def test_a_verification_run_in_ci_links_its_run(tmp_path):
     reports = [evaluate_case(SPIN_PATH, REFERENCE_DIR, as_of=as_of_date())]
     verification = tmp_path / "verification.json"
     run = "https://github.com/exempel/casebook/actions/runs/123"
-    verification.write_text(json.dumps({"verified_at": "2099-03-02T04:05:06Z", "run_url": run, "results": [
-        {"case_id": "rjh-2025-spin", "notebook_sha256": "a" * 64, "reproduced": True, "cells": 14, "failed_cells": []}]}), encoding="utf-8")
+    verification.write_text(
+        json.dumps(
+            {
+                "verified_at": "2099-03-02T04:05:06Z",
+                "run_url": run,
+                "results": [
+                    {
+                        "case_id": "rjh-2025-spin",
+                        "notebook_sha256": "a" * 64,
+                        "reproduced": True,
+                        "cells": 14,
+                        "failed_cells": [],
+                    }
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
     text = verification_summary(verification, reports, {"rjh-2025-spin": "a" * 64})
     assert f"i GitHub Actions: [körningens logg och resultatfil]({run})" in text
-    verification.write_text(verification.read_text(encoding="utf-8").replace(f'"run_url": "{run}", ', ""), encoding="utf-8")
+    verification.write_text(
+        verification.read_text(encoding="utf-8").replace(f'"run_url": "{run}", ', ""), encoding="utf-8"
+    )
     assert "med `make verify`" in verification_summary(verification, reports, {"rjh-2025-spin": "a" * 64})
 
 

@@ -31,8 +31,11 @@ def _copy(project: Path, target: Path) -> Path:
 
 
 def _state(folder: Path) -> dict[str, tuple[int, int]]:
-    return {p.relative_to(folder).as_posix(): (p.stat().st_size, p.stat().st_mtime_ns)
-            for p in sorted(folder.rglob("*")) if not p.is_symlink()}
+    return {
+        p.relative_to(folder).as_posix(): (p.stat().st_size, p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+        if not p.is_symlink()
+    }
 
 
 def test_a_copy_of_the_site_reproduces_and_its_verification_writes_only_into_it(project, tmp_path):
@@ -44,7 +47,12 @@ def test_a_copy_of_the_site_reproduces_and_its_verification_writes_only_into_it(
         assert f"{case_id}: reproducerad" in verified.stderr
     assert _state(project / "_build") == before  # not the project's record, lock, cache or site
     record = json.loads((copy / "verification.json").read_text(encoding="utf-8"))
-    assert [(r["case_id"], r["reproduced"]) for r in record["results"]] == [(BASE, True), (NORTH, True), (SOUTH, True), (SPIN, True)]
+    assert [(r["case_id"], r["reproduced"]) for r in record["results"]] == [
+        (BASE, True),
+        (NORTH, True),
+        (SOUTH, True),
+        (SPIN, True),
+    ]
 
 
 def _replace(path: Path, old: bytes, new: bytes) -> None:
@@ -62,8 +70,13 @@ def test_every_kind_of_tampered_file_is_named(project, tmp_path):
     (cases / f"{NORTH}.ipynb").unlink()
     (cases / f"{NORTH}.ipynb.new").rename(cases / f"{NORTH}.ipynb")
     # A forged audit record: the case file's SHA-256 changed wherever the notebook shows it.
-    recorded = next(entry for entry in json.loads((cases / f"{SPIN}.ipynb").read_text(encoding="utf-8"))
-                    ["metadata"]["papermill"]["parameters"]["audit"]["inputs"] if entry["label"] == "Ärendefil")["sha256"]
+    recorded = next(
+        entry
+        for entry in json.loads((cases / f"{SPIN}.ipynb").read_text(encoding="utf-8"))["metadata"]["papermill"][
+            "parameters"
+        ]["audit"]["inputs"]
+        if entry["label"] == "Ärendefil"
+    )["sha256"]
     _replace(cases / f"{SPIN}.ipynb", recorded.encode(), b"0" * 64)
     # A figure on the case page.
     page = (copy / "book" / "cases" / f"{SPIN}.html").read_text(encoding="utf-8")
@@ -81,8 +94,9 @@ def test_every_kind_of_tampered_file_is_named(project, tmp_path):
     _replace(copy / "data" / "arenden" / f"{SOUTH}.yaml", b"title:", b"title: EDITED")
     decisions = (copy / "data" / "beslut.csv").read_text(encoding="utf-8").splitlines()
     row = next(i for i, line in enumerate(decisions) if line.startswith(f"{SOUTH},"))
-    decisions[row] = decisions[row].replace(",decided,", ",rejected,", 1) if ",decided," in decisions[row] \
-        else decisions[row] + "x"
+    decisions[row] = (
+        decisions[row].replace(",decided,", ",rejected,", 1) if ",decided," in decisions[row] else decisions[row] + "x"
+    )
     (copy / "data" / "beslut.csv").unlink()
     (copy / "data" / "beslut.csv").write_text("\n".join(decisions) + "\n", encoding="utf-8")
     # A case's rule outcomes, in a folder of the open data.
@@ -92,7 +106,10 @@ def test_every_kind_of_tampered_file_is_named(project, tmp_path):
     assert verified.returncode == 1, verified.stderr
     err = verified.stderr
     assert "Traceback" not in err
-    lines = {case_id: next(line for line in err.splitlines() if line.startswith(f"{case_id}: ")) for case_id in (SPIN, NORTH, SOUTH)}
+    lines = {
+        case_id: next(line for line in err.splitlines() if line.startswith(f"{case_id}: "))
+        for case_id in (SPIN, NORTH, SOUTH)
+    }
     assert f"_sources/book/cases/{NORTH}.ipynb innehåller ärendet {SOUTH}, inte {NORTH}" in lines[NORTH]
     assert "granskningsspåret: data/cases/rjh-2025-spin.yaml har inte SHA-256 000000000000…" in lines[SPIN]
     assert f"figuren _images/{figure} på book/cases/{SPIN}.html är inte den som anteckningsboken ritar" in lines[SPIN]

@@ -18,8 +18,12 @@ PINNED = re.compile(r"^\s*(?:- )?uses: [\w.-]+/[\w./-]+@[0-9a-f]{40}  # v\d+\.\d
 
 
 def _validate(path: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([str(CHECK), "--builtin-schema", "vendor.github-workflows", str(path)],
-                          capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [str(CHECK), "--builtin-schema", "vendor.github-workflows", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def test_workflow_validates_against_the_github_workflow_schema():
@@ -38,13 +42,26 @@ def test_workflow_rebuilds_on_data_and_code_changes_and_publishes_only_from_main
     triggers = workflow[True]  # YAML 1.1 reads the key "on" as true
     for event in ("push", "pull_request"):
         paths = triggers[event]["paths"]
-        for needed in ("data/**", "notebooks/**", "book/**", "casebook/**", "requirements.txt", "constraints.txt",
-                       "requirements-verify.txt", "requirements-test.txt", "requirements-lab.txt", "requirements-pip.txt"):
+        for needed in (
+            "data/**",
+            "notebooks/**",
+            "book/**",
+            "casebook/**",
+            "requirements.txt",
+            "constraints.txt",
+            "requirements-verify.txt",
+            "requirements-test.txt",
+            "requirements-lab.txt",
+            "requirements-pip.txt",
+        ):
             assert needed in paths, (event, needed)
     steps = workflow["jobs"]["build"]["steps"]
     assert any(s.get("uses", "").startswith("actions/cache") and s["with"]["path"] == "_build/cache" for s in steps)
     assert [s["run"] for s in steps if "run" in s] == [
-        "make .venv/.site && .venv/bin/python -m casebook build $ASSEMBLE $PUBLISH", "make test", "make verify"]
+        "make .venv/.site && .venv/bin/python -m casebook build $ASSEMBLE $PUBLISH",
+        "make test",
+        "make verify",
+    ]
     upload = next(s for s in steps if s.get("uses", "").startswith("actions/upload-pages-artifact"))
     assert "push" in upload["if"] and "refs/heads/main" in upload["if"]
     assert "push" in workflow["jobs"]["deploy"]["if"]
@@ -75,8 +92,9 @@ def _workflow() -> dict:
 
 
 def _zizmor(path: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([str(ZIZMOR), "--offline", "--no-progress", str(path)],
-                          capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [str(ZIZMOR), "--offline", "--no-progress", str(path)], capture_output=True, text=True, check=False
+    )
 
 
 def test_zizmor_finds_nothing_at_its_default_persona():
@@ -92,8 +110,10 @@ def test_zizmor_finds_nothing_at_its_default_persona():
 def test_zizmor_catches_credentials_persisted_by_checkout(tmp_path):
     """The lint is live: checkout that keeps its token in .git/config is reported."""
     broken = tmp_path / "site.yml"
-    broken.write_text(WORKFLOW.read_text(encoding="utf-8").replace("persist-credentials: false", "fetch-tags: false"),
-                      encoding="utf-8")
+    broken.write_text(
+        WORKFLOW.read_text(encoding="utf-8").replace("persist-credentials: false", "fetch-tags: false"),
+        encoding="utf-8",
+    )
     completed = _zizmor(broken)
     assert completed.returncode != 0 and "artipacked" in completed.stdout, completed.stdout
 
@@ -103,8 +123,15 @@ def test_every_action_is_pinned_by_commit_sha_with_its_release_in_a_comment():
     assert len(lines) >= 10
     assert [line for line in lines if not PINNED.match(line)] == []
     used = {re.search(r"uses: ([\w./-]+)@", line).group(1) for line in lines}
-    assert {"actions/checkout", "actions/setup-python", "actions/upload-artifact", "actions/download-artifact",
-            "actions/configure-pages", "actions/upload-pages-artifact", "actions/deploy-pages"} <= used
+    assert {
+        "actions/checkout",
+        "actions/setup-python",
+        "actions/upload-artifact",
+        "actions/download-artifact",
+        "actions/configure-pages",
+        "actions/upload-pages-artifact",
+        "actions/deploy-pages",
+    } <= used
 
 
 def test_checkouts_keep_no_credentials_and_python_caches_pip_by_the_requirement_files():
@@ -117,8 +144,13 @@ def test_checkouts_keep_no_credentials_and_python_caches_pip_by_the_requirement_
     for step in pythons:
         assert step["with"]["cache"] == "pip"
         assert step["with"]["cache-dependency-path"].split() == [
-            "requirements.txt", "requirements-verify.txt", "requirements-test.txt", "requirements-lab.txt", "requirements-pip.txt",
-            "constraints.txt"]
+            "requirements.txt",
+            "requirements-verify.txt",
+            "requirements-test.txt",
+            "requirements-lab.txt",
+            "requirements-pip.txt",
+            "constraints.txt",
+        ]
 
 
 def test_permissions_are_minimal_and_a_deploy_is_never_cancelled():
@@ -144,8 +176,13 @@ def _shards_for(tmp_path, cases: int) -> list[str]:
     for number in range(cases):
         (project / "data" / "cases" / f"fiktiv-{number}.yaml").touch()
     output = tmp_path / f"output-{cases}"
-    subprocess.run(["bash", "-e", "-c", step["run"]], cwd=project, check=True, capture_output=True,
-                   env={"PATH": "/usr/bin:/bin", "GITHUB_OUTPUT": str(output), **step["env"]})
+    subprocess.run(
+        ["bash", "-e", "-c", step["run"]],
+        cwd=project,
+        check=True,
+        capture_output=True,
+        env={"PATH": "/usr/bin:/bin", "GITHUB_OUTPUT": str(output), **step["env"]},
+    )
     return json.loads(output.read_text().strip().removeprefix("shards="))
 
 
@@ -164,7 +201,7 @@ def test_slices_run_as_a_matrix_and_the_build_job_assembles_their_cache_entries(
     assert jobs["shards"]["strategy"]["matrix"]["shard"] == "${{ fromJSON(needs.plan.outputs.shards) }}"
     steps = jobs["shards"]["steps"]
     run = next(s for s in steps if "run" in s)
-    assert "casebook build --shard \"$SHARD\"" in run["run"] and run["env"]["SHARD"] == "${{ matrix.shard }}"
+    assert 'casebook build --shard "$SHARD"' in run["run"] and run["env"]["SHARD"] == "${{ matrix.shard }}"
     # Slices only restore the cache; the build job alone saves it.
     assert any(s.get("uses", "").startswith("actions/cache/restore@") for s in steps)
     upload = next(s for s in steps if s.get("uses", "").startswith("actions/upload-artifact@"))

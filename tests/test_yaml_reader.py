@@ -21,8 +21,10 @@ ACCEPTED = [
     ("x", "x"),
     ("- a\n- b\n", ["a", "b"]),
     ("a: [1, {b: c}]\n", {"a": [1, {"b": "c"}]}),
-    ('a: yes\nb: No\nc: ~\nd: null\ne: "1"\nf: 1.50\ng: \'2.5\'\n',
-     {"a": True, "b": False, "c": None, "d": None, "e": "1", "f": Decimal("1.50"), "g": "2.5"}),
+    (
+        "a: yes\nb: No\nc: ~\nd: null\ne: \"1\"\nf: 1.50\ng: '2.5'\n",
+        {"a": True, "b": False, "c": None, "d": None, "e": "1", "f": Decimal("1.50"), "g": "2.5"},
+    ),
     ("a: 0\nb: -0\nc: +5\nd: 1_000\n", {"a": 0, "b": 0, "c": 5, "d": 1000}),
     ("a: 1e3\n", {"a": "1e3"}),  # YAML 1.1 floats need a dot: text, which validation names
     ("a: 2025-02-28\nb: 2025-02-30\n", {"a": dt.date(2025, 2, 28), "b": "2025-02-30"}),
@@ -30,7 +32,10 @@ ACCEPTED = [
     ("a: &a 1\nb: 2\n", {"a": 1, "b": 2}),  # an anchor alone is harmless
     ("summary: FoU & innovation\n", {"summary": "FoU & innovation"}),
     ('a: "<<"\nb: "="\n"<<": c\n', {"a": "<<", "b": "=", "<<": "c"}),
-    ("a:\n  b:\n    - c: 1\n      d: [x, y]\n  e: {}\nf: []\n", {"a": {"b": [{"c": 1, "d": ["x", "y"]}], "e": {}}, "f": []}),
+    (
+        "a:\n  b:\n    - c: 1\n      d: [x, y]\n  e: {}\nf: []\n",
+        {"a": {"b": [{"c": 1, "d": ["x", "y"]}], "e": {}}, "f": []},
+    ),
     ("? a\n", {"a": None}),
     ("a: b # kommentar\n", {"a": "b"}),
     ("a: |\n  rad ett\n  rad två\n", {"a": "rad ett\nrad två\n"}),
@@ -62,26 +67,61 @@ REFUSED = [
     ("<<: {b: 1}\n", "sammanslagningsnyckeln << används inte i ärendefiler; skriv ut fälten", 1, 1),
     ("? [a]\n: 1\n", "en nyckel ska vara ett namn, inte en lista eller mappning", 1, 3),
     ("? {a: 1}\n: 1\n", "en nyckel ska vara ett namn, inte en lista eller mappning", 1, 3),
-    ("1: a\ntrue: b\n", "nyckeln 'True' står två gånger i samma mappning (första gången på rad 1); ta bort den ena", 2, 1),
+    (
+        "1: a\ntrue: b\n",
+        "nyckeln 'True' står två gånger i samma mappning (första gången på rad 1); ta bort den ena",
+        2,
+        1,
+    ),
     ("{a: 1, a: 2}", "nyckeln 'a' står två gånger i samma mappning (första gången på rad 1); ta bort den ena", 1, 8),
-    ("a:\n  b: 1\n  c: 2\n  b: 3\n", "nyckeln 'b' står två gånger i samma mappning (första gången på rad 2); ta bort den ena", 4, 3),
+    (
+        "a:\n  b: 1\n  c: 2\n  b: 3\n",
+        "nyckeln 'b' står två gånger i samma mappning (första gången på rad 2); ta bort den ena",
+        4,
+        3,
+    ),
     ("a: .nan\n", ".nan är inget tal som ärendefiler använder; skriv till exempel 12.10", 1, 4),
     ("a: .inf\n", ".inf är inget tal som ärendefiler använder; skriv till exempel 12.10", 1, 4),
-    ("a: 1234567890123456789012345678901\n", "talet har 31 siffror; inget belopp eller antal i en ärendefil har fler än 30", 1, 4),
-    ("a: 1:20\n", "1:20 läses i YAML som ett tal i bas 60 (1:20:00 blir 4800); sätt citattecken runt värdet om det är "
-     "text, eller skriv talet med siffror", 1, 4),
+    (
+        "a: 1234567890123456789012345678901\n",
+        "talet har 31 siffror; inget belopp eller antal i en ärendefil har fler än 30",
+        1,
+        4,
+    ),
+    (
+        "a: 1:20\n",
+        "1:20 läses i YAML som ett tal i bas 60 (1:20:00 blir 4800); sätt citattecken runt värdet om det är "
+        "text, eller skriv talet med siffror",
+        1,
+        4,
+    ),
     ("a: 12:10.5\n", "12:10.5 läses i YAML som ett tal i bas 60; sätt citattecken runt värdet om det är text", 1, 4),
-    ("a: 0x1F\n", "0x1F läses i YAML som ett hexadecimalt, oktalt eller binärt tal (017 blir 15); skriv talet i decimal "
-     "form utan inledande nolla", 1, 4),
-    ("- 017\n", "017 läses i YAML som ett hexadecimalt, oktalt eller binärt tal (017 blir 15); skriv talet i decimal "
-     "form utan inledande nolla", 1, 3),
+    (
+        "a: 0x1F\n",
+        "0x1F läses i YAML som ett hexadecimalt, oktalt eller binärt tal (017 blir 15); skriv talet i decimal "
+        "form utan inledande nolla",
+        1,
+        4,
+    ),
+    (
+        "- 017\n",
+        "017 läses i YAML som ett hexadecimalt, oktalt eller binärt tal (017 blir 15); skriv talet i decimal "
+        "form utan inledande nolla",
+        1,
+        3,
+    ),
     ("a: ! x\n", "YAML-taggen ! används inte i ärendefiler; skriv värdet utan tagg", 1, 4),
     ("a: !!str 1\n", "YAML-taggen !!str används inte i ärendefiler; skriv värdet utan tagg", 1, 4),
     ("a: !!set {b, c}\n", "YAML-taggen !!set används inte i ärendefiler; skriv värdet utan tagg", 1, 4),
     ("a: [1, *b]\n", "YAML-alias (*namn) är inte tillåtna i ärendefiler", 1, 8),
     ("a: &a [x, x]\nb: &b [*a, *a]\nc: [*b, *b]\n", "YAML-alias (*namn) är inte tillåtna i ärendefiler", 2, 8),
     ("a: b\n  c: d\n", ANOTHER + "mapping values are not allowed in this context", 2, 4),
-    ("a:\n\t- b\n", ANOTHER + "found character that cannot start any token (ett tabbtecken: dra in med mellanslag)", 2, 1),
+    (
+        "a:\n\t- b\n",
+        ANOTHER + "found character that cannot start any token (ett tabbtecken: dra in med mellanslag)",
+        2,
+        1,
+    ),
     ("a: \x07\n", "tecknet U+0007 är inte tillåtet i filen: ett styrtecken", 1, 4),
     # The parser's errors come before the reader's refusals, wherever they are in the file.
     ("a: 0x1F\nb: [c\n", None, 3, 1),
@@ -116,7 +156,9 @@ def test_every_committed_yaml_file_reads_as_pyyaml_reads_it():
         return value
 
     root = Path(__file__).resolve().parents[1]
-    files = sorted([*root.glob("data/**/*.yaml"), *root.glob("tests/cases/*.yaml"), *root.glob("tests/reference/*.yaml")])
+    files = sorted(
+        [*root.glob("data/**/*.yaml"), *root.glob("tests/cases/*.yaml"), *root.glob("tests/reference/*.yaml")]
+    )
     assert len(files) > 10
     for path in files:
         raw = path.read_text(encoding="utf-8")

@@ -73,7 +73,9 @@ def forked_kernel(server):
 def test_the_kernel_is_forked_from_the_preloaded_zygote(forked_kernel):
     manager, client = forked_kernel
     launcher = manager.provisioner.process.pid
-    out = _run(client, "import os, sys; (os.getpid(), 'pandas' in sys.modules, 'casebook.render.case_view' in sys.modules)")
+    out = _run(
+        client, "import os, sys; (os.getpid(), 'pandas' in sys.modules, 'casebook.render.case_view' in sys.modules)"
+    )
     pid, pandas_loaded, package_loaded = eval(out["result"])  # a tuple from our own kernel
     assert pid != launcher and psutil.Process(pid).parent().pid != launcher
     assert pandas_loaded and package_loaded  # imported before any cell ran
@@ -232,7 +234,7 @@ def test_requests_are_framed_and_survive_being_split():
 
     def send_in_pieces() -> None:
         for start in range(0, len(frame), 1000):
-            left.sendall(frame[start:start + 1000])
+            left.sendall(frame[start : start + 1000])
         left.close()
 
     sender = threading.Thread(target=send_in_pieces)

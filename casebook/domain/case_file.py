@@ -32,13 +32,17 @@ def load_case(path: str | Path, *, as_of: dt.date) -> Case:
     except YamlProblem as exc:
         raise CaseFileError(path, [FieldProblem(exc.place, exc.message)]) from None
     if not isinstance(document, dict):
-        raise CaseFileError(path, [FieldProblem("(hela filen)", "filen ska innehålla en YAML-mappning med ärendets fält")])
+        raise CaseFileError(
+            path, [FieldProblem("(hela filen)", "filen ska innehålla en YAML-mappning med ärendets fält")]
+        )
     try:
         case = Case.model_validate(document, context={AS_OF: as_of})
     except ValidationError as exc:
         raise CaseFileError(path, [_field_problem(error) for error in exc.errors()]) from None
     if case.id != path.stem:
-        raise CaseFileError(path, [FieldProblem("id", f"'{case.id}' ska vara samma som filnamnet '{printable(path.stem, 80)}'")])
+        raise CaseFileError(
+            path, [FieldProblem("id", f"'{case.id}' ska vara samma som filnamnet '{printable(path.stem, 80)}'")]
+        )
     return case
 
 
@@ -69,7 +73,9 @@ def read_case_text(path: Path) -> str:
     if size == 0:
         raise CaseFileError(path, [FieldProblem("(hela filen)", "filen är tom")])
     if size > MAX_CASE_FILE_BYTES:
-        raise CaseFileError(path, [FieldProblem("(hela filen)", f"filen är {size} byte, största tillåtna är {MAX_CASE_FILE_BYTES}")])
+        raise CaseFileError(
+            path, [FieldProblem("(hela filen)", f"filen är {size} byte, största tillåtna är {MAX_CASE_FILE_BYTES}")]
+        )
     try:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
@@ -114,7 +120,7 @@ TO_FILL = {
     "financing_plan[].kind": "slag av medel, t.ex. regional_grant_2003_596",
     "financing_plan[].amount": "finansiärens belopp i hela kronor",
     "decision.share_percent": "andel av redovisade och godkända kostnader i procent med två decimaler, t.ex. 20.00",
-    "decision.max_amount": "högsta belopp i hela kronor, \"dock max\"",
+    "decision.max_amount": 'högsta belopp i hela kronor, "dock max"',
     "decision.appropriation": "anslaget som bidraget betalas från",
     "decision.general_terms": "de allmänna villkor som gäller, med diarienummer",
     "decision.conditional_on_other_financing": "true om beslutet gäller under förutsättning att övrig finansiering ordnas",
@@ -141,14 +147,20 @@ def _field_problem(error: ErrorDetails) -> FieldProblem:
         shown_value = False
     elif kind == "text_character" or kind == "markdown_subset":
         message = ctx["problem"]
-    elif error.get("input", "") is None and kind != "extra_forbidden":  # null where a value is required: still to fill in
+    elif (
+        error.get("input", "") is None and kind != "extra_forbidden"
+    ):  # null where a value is required: still to fill in
         key = "".join("[]" if isinstance(part, int) else f".{part}" for part in location).lstrip(".")
         guidance = TO_FILL.get(key)
         return FieldProblem(field_path(*location), "ska fyllas i" + (f" ({guidance})" if guidance else ""))
     elif kind in {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}:
         bound = next(iter(ctx.values()))
-        relation = {"greater_than": "större än", "greater_than_equal": "minst",
-                    "less_than": "mindre än", "less_than_equal": "högst"}[kind]
+        relation = {
+            "greater_than": "större än",
+            "greater_than_equal": "minst",
+            "less_than": "mindre än",
+            "less_than_equal": "högst",
+        }[kind]
         message = f"ska vara {relation} {bound}"
     elif kind == "too_short":
         message = f"ska ha minst {ctx.get('min_length')} post(er)"

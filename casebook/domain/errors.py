@@ -63,8 +63,10 @@ class CaseFileError(UserError):
     def render(self, max_problems: int = MAX_PROBLEMS) -> str:
         """The file and its first ``max_problems`` problems, each on one line; the rest counted."""
         lines = [f"Fel i {printable(str(self.path), MAX_MESSAGE)}:"]
-        lines += [f"  - {printable(p.field, MAX_FIELD)}: {printable(p.message, MAX_MESSAGE)}"
-                  for p in self.problems[:max_problems]]
+        lines += [
+            f"  - {printable(p.field, MAX_FIELD)}: {printable(p.message, MAX_MESSAGE)}"
+            for p in self.problems[:max_problems]
+        ]
         if len(self.problems) > max_problems:
             lines.append(f"  … och {len(self.problems) - max_problems} fel till i samma fil")
         return "\n".join(lines)

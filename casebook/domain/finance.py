@@ -137,7 +137,5 @@ def financing_figures(case: Case) -> FinancingFigures:
         ordinance=ordinance,
         public_amount=public_amount,
         private_amount=total - public_amount,
-        unconfirmed=tuple(
-            line for line in case.financing_plan if not line.confirmed and line is not own_line
-        ),
+        unconfirmed=tuple(line for line in case.financing_plan if not line.confirmed and line is not own_line),
     )

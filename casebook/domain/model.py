@@ -40,6 +40,7 @@ class FieldValueError(ValueError):
         super().__init__(message)
         self.field = tuple(field.split(".")) if isinstance(field, str) else field
 
+
 AS_OF = "as_of"
 """Validation context key: the build date (fixed once per build, ``casebook.domain.clock.as_of_date``), which no
 date of something that has happened may be after. Without it (a case built in code) dates
@@ -55,11 +56,15 @@ def _not_in_future(info: ValidationInfo, **dates: dt.date | None) -> None:
     today = (info.context or {}).get(AS_OF)
     for name, day in dates.items():
         if today is not None and day is not None and day > today:
-            raise PydanticCustomError("not_in_future", "{problem}", {
-                "field": (name,),
-                "problem": f"{day.isoformat()} är efter byggdatum {today.isoformat()}: det som har hänt kan inte ha "
-                           "ett datum i framtiden (fel årtal?)",
-            })
+            raise PydanticCustomError(
+                "not_in_future",
+                "{problem}",
+                {
+                    "field": (name,),
+                    "problem": f"{day.isoformat()} är efter byggdatum {today.isoformat()}: det som har hänt kan inte ha "
+                    "ett datum i framtiden (fel årtal?)",
+                },
+            )
 
 
 SCHEMA_VERSION = 4
@@ -161,7 +166,7 @@ class Dates(_Strict):
         if self.project_end <= self.project_start:
             raise FieldValueError(
                 "project_end",
-                f"projektslut {self.project_end.isoformat()} måste vara efter projektstart {self.project_start.isoformat()}"
+                f"projektslut {self.project_end.isoformat()} måste vara efter projektstart {self.project_start.isoformat()}",
             )
         return self
 
@@ -348,16 +353,22 @@ class PaymentRequest(_Strict):
     def _consistent(self, info: ValidationInfo) -> PaymentRequest:
         _not_in_future(info, received=self.received, paid=self.paid)
         if self.period_end < self.period_start:
-            raise _follow_up_error("period_end", f"periodens slut {self.period_end} är före periodens början {self.period_start}")
+            raise _follow_up_error(
+                "period_end", f"periodens slut {self.period_end} är före periodens början {self.period_start}"
+            )
         if self.received < self.period_start:
-            raise _follow_up_error("received", f"begäran inkom {self.received}, före periodens början {self.period_start}")
+            raise _follow_up_error(
+                "received", f"begäran inkom {self.received}, före periodens början {self.period_start}"
+            )
         if self.approved_costs is not None and self.approved_costs > self.reported_costs:
             raise _follow_up_error(
                 "approved_costs",
                 f"godkända kostnader {self.approved_costs} kr är mer än redovisade kostnader {self.reported_costs} kr",
             )
         if self.paid is not None and self.approved_costs is None:
-            raise _follow_up_error("paid", "utbetald men approved_costs saknas: en begäran betalas först efter granskning")
+            raise _follow_up_error(
+                "paid", "utbetald men approved_costs saknas: en begäran betalas först efter granskning"
+            )
         if self.paid is not None and self.paid < self.received:
             raise _follow_up_error("paid", f"utbetald {self.paid}, före den dag begäran inkom {self.received}")
         return self
@@ -478,7 +489,7 @@ class Case(_Strict):
             raise FieldValueError(
                 "financing_plan",
                 f"finansieringsplanen ska ha exakt en rad för beslutsfattaren "
-                f"'{self.decision_maker.name}', har {len(own)}"
+                f"'{self.decision_maker.name}', har {len(own)}",
             )
         if self.stated_total_financing is not None:
             total = sum(line.amount for line in self.financing_plan)
@@ -496,11 +507,18 @@ class Case(_Strict):
         if self.follow_up is not None:
             _check_follow_up(self, self.follow_up)
         if self.schema_version < NARRATIVE_SINCE_VERSION:
-            newer = [name for name, present in (("narrative", self.narrative is not None),
-                                                ("source_document.corrections", bool(self.source_document.corrections)))
-                     if present]
+            newer = [
+                name
+                for name, present in (
+                    ("narrative", self.narrative is not None),
+                    ("source_document.corrections", bool(self.source_document.corrections)),
+                )
+                if present
+            ]
             if newer:
-                raise FieldValueError(newer[0], f"{newer[0]} kräver schema_version {NARRATIVE_SINCE_VERSION} eller senare")
+                raise FieldValueError(
+                    newer[0], f"{newer[0]} kräver schema_version {NARRATIVE_SINCE_VERSION} eller senare"
+                )
         return self
 
     def _status_is_consistent(self) -> None:
@@ -508,23 +526,37 @@ class Case(_Strict):
         if status is None:
             return
         if status.state is CaseState.PROPOSAL:
-            recorded = [name for name in ("decided_by", "decision_reference", "decided_share_percent", "decided_max_amount")
-                        if getattr(status, name) is not None]
+            recorded = [
+                name
+                for name in ("decided_by", "decision_reference", "decided_share_percent", "decided_max_amount")
+                if getattr(status, name) is not None
+            ]
             if decided_on is not None:
-                raise FieldValueError("dates.decision", "status.state är proposal men dates.decision har ett datum: ett förslag har inget beslutsdatum")
+                raise FieldValueError(
+                    "dates.decision",
+                    "status.state är proposal men dates.decision har ett datum: ett förslag har inget beslutsdatum",
+                )
             if recorded:
-                raise FieldValueError("status", f"status.state är proposal men beslutsuppgifter är ifyllda: status.{', status.'.join(recorded)}")
+                raise FieldValueError(
+                    "status",
+                    f"status.state är proposal men beslutsuppgifter är ifyllda: status.{', status.'.join(recorded)}",
+                )
             return
         if decided_on is None:
-            raise FieldValueError("dates.decision", f"status.state är {status.state.value}: dates.decision (beslutsdatum) ska anges")
+            raise FieldValueError(
+                "dates.decision", f"status.state är {status.state.value}: dates.decision (beslutsdatum) ska anges"
+            )
         if status.decided_by is None:
-            raise FieldValueError("status.decided_by", f"status.state är {status.state.value}: status.decided_by (vem som beslutade) ska anges")
+            raise FieldValueError(
+                "status.decided_by",
+                f"status.state är {status.state.value}: status.decided_by (vem som beslutade) ska anges",
+            )
         if status.state is CaseState.REJECTED and (status.decided_share_percent or status.decided_max_amount):
             raise FieldValueError("status", "ett avslag har ingen beviljad andel eller beviljat maxbelopp")
         if decided_on < self.dates.application_received:
             raise FieldValueError(
                 "dates.decision",
-                f"beslutsdatum {decided_on.isoformat()} är före ansökningsdatum {self.dates.application_received.isoformat()}"
+                f"beslutsdatum {decided_on.isoformat()} är före ansökningsdatum {self.dates.application_received.isoformat()}",
             )
 
     @property
@@ -574,47 +606,70 @@ def _check_follow_up(case: Case, follow_up: FollowUp) -> None:
     """Follow-up facts that depend on the rest of the case; the first problem is raised."""
     decided_on = case.dates.decision
     if case.schema_version < FOLLOW_UP_SINCE_VERSION:
-        raise _follow_up_error("schema_version", f"follow_up kräver schema_version {FOLLOW_UP_SINCE_VERSION} eller senare")
+        raise _follow_up_error(
+            "schema_version", f"follow_up kräver schema_version {FOLLOW_UP_SINCE_VERSION} eller senare"
+        )
     if case.state is not CaseState.DECIDED or decided_on is None:
-        raise _follow_up_error("follow_up", f"uppföljning finns bara för beviljade ärenden; ärendet är {case.state.label.lower()}")
+        raise _follow_up_error(
+            "follow_up", f"uppföljning finns bara för beviljade ärenden; ärendet är {case.state.label.lower()}"
+        )
     if follow_up.advance is not None:
         if case.decision.advance is None:
-            raise _follow_up_error("follow_up.advance", "förskott är utbetalt men decision.advance (beslutat förskott) saknas")
+            raise _follow_up_error(
+                "follow_up.advance", "förskott är utbetalt men decision.advance (beslutat förskott) saknas"
+            )
         if follow_up.advance.paid < decided_on:
-            raise _follow_up_error("follow_up.advance.paid", f"förskottet betalades {follow_up.advance.paid}, före beslutsdatum {decided_on}")
+            raise _follow_up_error(
+                "follow_up.advance.paid",
+                f"förskottet betalades {follow_up.advance.paid}, före beslutsdatum {decided_on}",
+            )
     previous: PaymentRequest | None = None
     for index, request in enumerate(follow_up.payment_requests):
         where: tuple[str | int, ...] = ("follow_up", "payment_requests", index)
         if request.paid is not None and request.paid < decided_on:
             raise _follow_up_error((*where, "paid"), f"utbetald {request.paid}, före beslutsdatum {decided_on}")
         if request.period_start < case.dates.project_start:
-            raise _follow_up_error((*where, "period_start"), f"perioden börjar {request.period_start}, före projektstart {case.dates.project_start}")
+            raise _follow_up_error(
+                (*where, "period_start"),
+                f"perioden börjar {request.period_start}, före projektstart {case.dates.project_start}",
+            )
         if previous is not None and request.period_start <= previous.period_end:
-            raise _follow_up_error((*where, "period_start"),
-                                   f"perioden börjar {request.period_start} men föregående begäran täcker till {previous.period_end}")
+            raise _follow_up_error(
+                (*where, "period_start"),
+                f"perioden börjar {request.period_start} men föregående begäran täcker till {previous.period_end}",
+            )
         previous = request
     names = [indicator.name for indicator in case.indicators]
     reported: set[str] = set()
     for index, outcome in enumerate(follow_up.indicator_outcomes):
         where = ("follow_up", "indicator_outcomes", index, "indicator")
         if outcome.indicator not in names:
-            raise _follow_up_error(where, f"'{outcome.indicator}' finns inte bland ärendets indikatorer ({', '.join(names) or 'inga'})")
+            raise _follow_up_error(
+                where, f"'{outcome.indicator}' finns inte bland ärendets indikatorer ({', '.join(names) or 'inga'})"
+            )
         if outcome.indicator in reported:
             raise _follow_up_error(where, f"utfall för '{outcome.indicator}' är redan angivet")
         reported.add(outcome.indicator)
     report = follow_up.final_report
     if report is not None and report.received is not None and report.received < decided_on:
-        raise _follow_up_error("follow_up.final_report.received", f"slutrapporten inkom {report.received}, före beslutsdatum {decided_on}")
+        raise _follow_up_error(
+            "follow_up.final_report.received", f"slutrapporten inkom {report.received}, före beslutsdatum {decided_on}"
+        )
     if follow_up.closed is not None:
         if follow_up.closed < decided_on:
             raise _follow_up_error("follow_up.closed", f"avslutat {follow_up.closed}, före beslutsdatum {decided_on}")
         unsettled = [i for i, r in enumerate(follow_up.payment_requests) if r.paid is None]
         if unsettled:
-            raise _follow_up_error(("follow_up", "payment_requests", unsettled[0], "paid"),
-                                   "ärendet är avslutat (follow_up.closed) men begäran är inte utbetald")
+            raise _follow_up_error(
+                ("follow_up", "payment_requests", unsettled[0], "paid"),
+                "ärendet är avslutat (follow_up.closed) men begäran är inte utbetald",
+            )
         late = [i for i, r in enumerate(follow_up.payment_requests) if r.paid is not None and r.paid > follow_up.closed]
         if late:
-            raise _follow_up_error(("follow_up", "payment_requests", late[0], "paid"), f"utbetald efter att ärendet avslutades {follow_up.closed}")
+            raise _follow_up_error(
+                ("follow_up", "payment_requests", late[0], "paid"),
+                f"utbetald efter att ärendet avslutades {follow_up.closed}",
+            )
 
 
 def case_json_schema() -> dict[str, Any]:

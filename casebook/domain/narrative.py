@@ -104,7 +104,9 @@ def _refuse_outside_subset(tokens: list[Token]) -> None:
         for item in found:
             if item.type in _REFUSED:
                 where = f"på textens rad {line}: " if line else ""
-                raise MarkdownNotAllowed(f"Markdown som inte är tillåten {where}{_REFUSED[item.type]}. Tillåtet är {ALLOWED}")
+                raise MarkdownNotAllowed(
+                    f"Markdown som inte är tillåten {where}{_REFUSED[item.type]}. Tillåtet är {ALLOWED}"
+                )
 
 
 def _blocks(tokens: list[Token], index: int, closing: str | None) -> tuple[list[Block], int]:

@@ -40,11 +40,15 @@ def problem(number: str) -> str | None:
     if len(number) != 11 or number[6] != "-" or len(digits) != 10 or not digits.isascii() or not digits.isdigit():
         return "ska skrivas NNNNNN-NNNN"
     if digits[2] in "01":
-        return ("är ett personnummer, inte ett organisationsnummer (tredje siffran är 0 eller 1): en enskild firmas "
-                "nummer är ägarens personnummer och ska inte stå i en fil som publiceras; lämna fältet tomt")
+        return (
+            "är ett personnummer, inte ett organisationsnummer (tredje siffran är 0 eller 1): en enskild firmas "
+            "nummer är ägarens personnummer och ska inte stå i en fil som publiceras; lämna fältet tomt"
+        )
     if int(digits[9]) != check_digit(digits[:9]):
-        return ("har fel kontrollsiffra (den sista siffran stämmer inte med de nio första enligt Luhn-algoritmen): "
-                "kontrollera numret mot källan")
+        return (
+            "har fel kontrollsiffra (den sista siffran stämmer inte med de nio första enligt Luhn-algoritmen): "
+            "kontrollera numret mot källan"
+        )
     return None
 
 
@@ -101,8 +105,14 @@ def json_schema() -> dict[str, Any]:
     """A JSON Schema (2020-12) accepting exactly the numbers :func:`problem` accepts."""
     return {
         "type": "string",
-        "description": ("Svenskt organisationsnummer NNNNNN-NNNN med giltig kontrollsiffra (Luhn) och tredje siffran minst 2. "
-                        "Det första mönstret kontrollerar formen; de två andra att Luhn-summan är delbar med 2 och med 5, "
-                        "alltså med 10."),
-        "allOf": [{"pattern": r"^[0-9]{2}[2-9][0-9]{3}-[0-9]{4}$"}, {"pattern": _sum_is_zero(2)}, {"pattern": _sum_is_zero(5)}],
+        "description": (
+            "Svenskt organisationsnummer NNNNNN-NNNN med giltig kontrollsiffra (Luhn) och tredje siffran minst 2. "
+            "Det första mönstret kontrollerar formen; de två andra att Luhn-summan är delbar med 2 och med 5, "
+            "alltså med 10."
+        ),
+        "allOf": [
+            {"pattern": r"^[0-9]{2}[2-9][0-9]{3}-[0-9]{4}$"},
+            {"pattern": _sum_is_zero(2)},
+            {"pattern": _sum_is_zero(5)},
+        ],
     }

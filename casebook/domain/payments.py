@@ -130,17 +130,19 @@ def schedule(
         ceiling = max_amount if released else max_amount - withheld
         due = max(0, min(entitled, ceiling) - paid_before)
         settled = min(advance, min(entitled, ceiling))
-        lines.append(PaymentLine(
-            number=number,
-            request=request,
-            cumulative_approved=cumulative,
-            by_share_exact=share * cumulative / HUNDRED,
-            entitled=entitled,
-            ceiling=ceiling,
-            paid_before=paid_before,
-            advance_counted=max(0, settled - settled_before),
-            payable=due,
-        ))
+        lines.append(
+            PaymentLine(
+                number=number,
+                request=request,
+                cumulative_approved=cumulative,
+                by_share_exact=share * cumulative / HUNDRED,
+                entitled=entitled,
+                ceiling=ceiling,
+                paid_before=paid_before,
+                advance_counted=max(0, settled - settled_before),
+                payable=due,
+            )
+        )
         paid_before += due
         settled_before = max(settled_before, settled)
     return PaymentSchedule(share, max_amount, advance, withheld, tuple(lines), tuple(pending))

@@ -80,7 +80,9 @@ class Publisher(BaseModel):
     """The org-id.guide list the organisation numbers belong to (``SE-ON``: Swedish organisation numbers)."""
     phone: Annotated[str, StringConstraints(pattern=r"^[0-9+][0-9 -]{4,20}$"), AfterValidator(line_text)] | None = None
     """A telephone number for readers (the footer, the accessibility statement), besides ``contact_email``."""
-    repository_url: Annotated[str, StringConstraints(pattern=r"^https://[^\s]+[^/\s]$"), AfterValidator(line_text)] | None = None
+    repository_url: (
+        Annotated[str, StringConstraints(pattern=r"^https://[^\s]+[^/\s]$"), AfterValidator(line_text)] | None
+    ) = None
     """The public repository of the code and the case files, without a trailing ``/``: the
     "Källkod" link of every page; each change of a case file links ``<repository_url>/commit/<id>``
     (the form of GitHub, GitLab and Gitea)."""
@@ -92,13 +94,19 @@ class Publisher(BaseModel):
     def placeholders(self) -> list[str]:
         """The fields that still hold a placeholder: an address under a domain reserved for
         examples and tests (RFC 2606, RFC 6761), such as the repository's ``example.invalid``."""
-        addresses = (("contact_email", self.contact_email), ("site_url", self.site_url), ("repository_url", self.repository_url))
+        addresses = (
+            ("contact_email", self.contact_email),
+            ("site_url", self.site_url),
+            ("repository_url", self.repository_url),
+        )
         return [name for name, value in addresses if value and _PLACEHOLDER_DOMAIN.search(value)]
 
 
 # example.com, example.net, example.org and any name under .example, .invalid, .localhost or .test.
-_PLACEHOLDER_DOMAIN = re.compile(r"[@./]((?:[^@./\s]+\.)*example\.(?:com|net|org)|(?:[^@/\s]*\.)?(?:example|invalid|localhost|test))(?:[/:]|$)",
-                                 re.IGNORECASE)
+_PLACEHOLDER_DOMAIN = re.compile(
+    r"[@./]((?:[^@./\s]+\.)*example\.(?:com|net|org)|(?:[^@/\s]*\.)?(?:example|invalid|localhost|test))(?:[/:]|$)",
+    re.IGNORECASE,
+)
 
 
 def reference_dir_for(case_path: str | Path) -> Path:

@@ -59,7 +59,12 @@ _LINE_BREAK = 0x0A
 # Basic Multilingual Plane. A pattern cannot name a code point beyond it portably; those
 # are refused by the check (they are in no font's repertoire either).
 _FORBIDDEN = {
-    *range(0x00, 0x20), *range(0x7F, 0xA0), 0x2028, 0x2029, 0xFFFE, 0xFFFF,
+    *range(0x00, 0x20),
+    *range(0x7F, 0xA0),
+    0x2028,
+    0x2029,
+    0xFFFE,
+    0xFFFF,
     *(code for code in range(0x10000) if unicodedata.category(chr(code)) == "Cf"),
 }
 _FORBIDDEN_RANGES = _ranges(_FORBIDDEN)

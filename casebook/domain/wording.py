@@ -57,7 +57,8 @@ def application_paragraph(case: Case) -> str:
     others = [line for line in case.financing_plan if line is not case.own_line]
     if others:
         parts = [
-            f"{line.financier}, {_lower_first(line.note)} med {fmt.kronor_words(line.amount)}" if line.note
+            f"{line.financier}, {_lower_first(line.note)} med {fmt.kronor_words(line.amount)}"
+            if line.note
             else f"{line.financier} {fmt.kronor_words(line.amount)}"
             for line in others
         ]
@@ -117,11 +118,17 @@ def indicator_lines(case: Case) -> tuple[str, tuple[str, ...]] | None:
         return None
     if len(indicators) == 1:
         (i,) = indicators
-        return (f"Projektet ska redovisa följande {_lower_first(i.kind)}:",
-                (f"{fmt.number(i.target, _decimals(i.target))} {i.unit} {_lower_first(i.name)}",))
-    return ("Projektet ska redovisa följande indikatorer:",
-            tuple(f"{fmt.number(i.target, _decimals(i.target))} {i.unit} {_lower_first(i.name)} ({_lower_first(i.kind)})"
-                  for i in indicators))
+        return (
+            f"Projektet ska redovisa följande {_lower_first(i.kind)}:",
+            (f"{fmt.number(i.target, _decimals(i.target))} {i.unit} {_lower_first(i.name)}",),
+        )
+    return (
+        "Projektet ska redovisa följande indikatorer:",
+        tuple(
+            f"{fmt.number(i.target, _decimals(i.target))} {i.unit} {_lower_first(i.name)} ({_lower_first(i.kind)})"
+            for i in indicators
+        ),
+    )
 
 
 def _decimals(value: Decimal) -> int:
@@ -133,11 +140,15 @@ def reporting_paragraph(case: Case) -> str:
     """What the recipient reports with each payment request, and the final report's last day."""
     if case.indicators:
         indicator = "uppföljningsindikatorn" if len(case.indicators) == 1 else "uppföljningsindikatorerna"
-        text = (f"Stödmottagaren ska vid rapportering i samband med ansökan om utbetalning rapportera utfall på "
-                f"{indicator} samt delge övrig information som är relevant för uppföljning och utvärdering av projektet.")
+        text = (
+            f"Stödmottagaren ska vid rapportering i samband med ansökan om utbetalning rapportera utfall på "
+            f"{indicator} samt delge övrig information som är relevant för uppföljning och utvärdering av projektet."
+        )
     else:
-        text = ("Stödmottagaren ska vid rapportering i samband med ansökan om utbetalning delge information som är "
-                "relevant för uppföljning och utvärdering av projektet.")
+        text = (
+            "Stödmottagaren ska vid rapportering i samband med ansökan om utbetalning delge information som är "
+            "relevant för uppföljning och utvärdering av projektet."
+        )
     due = case.dates.final_report_due
     return text + (f" Stödmottagaren ska slutrapportera senast {fmt.long_date(due)}." if due else "")
 
@@ -148,7 +159,7 @@ def reporting_paragraph(case: Case) -> str:
 def _appropriation(case: Case) -> str:
     """The appropriation inside a sentence: "anslag 1:1 …" (the word, not a name, loses its capital)."""
     name = case.decision.appropriation
-    return "anslag" + name[len("Anslag"):] if name.startswith("Anslag ") else name
+    return "anslag" + name[len("Anslag") :] if name.startswith("Anslag ") else name
 
 
 def _advance_reasons(case: Case) -> str:
@@ -169,8 +180,10 @@ def generated_proposal(case: Case) -> tuple[str, ...]:
     ]
     if decision.advance is not None:
         reasons = _advance_reasons(case)
-        points.append(f"{dm} beviljar förskott med {fmt.kronor_words(decision.advance.amount)}."
-                      + (f" Särskilda skäl: {reasons}." if reasons else ""))
+        points.append(
+            f"{dm} beviljar förskott med {fmt.kronor_words(decision.advance.amount)}."
+            + (f" Särskilda skäl: {reasons}." if reasons else "")
+        )
     points.append(f"Projektstödet finansieras med medel från {_appropriation(case)}.")
     if decision.conditional_on_other_financing:
         points.append("Beslutet gäller under förutsättning att övrig finansiering ordnas enligt ansökan.")
@@ -199,8 +212,10 @@ def decision_points(case: Case) -> tuple[str, tuple[str, ...]]:
     ]
     if decision.advance is not None:
         reasons = _advance_reasons(case)
-        points.append(f"bevilja förskott med {fmt.kronor_words(decision.advance.amount)}"
-                      + (f" (särskilda skäl: {reasons})," if reasons else ","))
+        points.append(
+            f"bevilja förskott med {fmt.kronor_words(decision.advance.amount)}"
+            + (f" (särskilda skäl: {reasons})," if reasons else ",")
+        )
     points.append(f"projektstödet finansieras med medel från {_appropriation(case)},")
     if decision.conditional_on_other_financing:
         points.append("beslutet gäller under förutsättning att övrig finansiering ordnas enligt ansökan,")
@@ -256,16 +271,27 @@ def proposal_problems(case: Case) -> list[FieldProblem]:
         where = field_path("decision", "proposal", index)
         for stated in _percentages(point):
             if stated != share:
-                problems.append(FieldProblem(where, f"förslaget anger {share_words(stated)}, men andelen i "
-                                                    f"decision.share_percent är {share_words(share)}. {FIX}"))
+                problems.append(
+                    FieldProblem(
+                        where,
+                        f"förslaget anger {share_words(stated)}, men andelen i "
+                        f"decision.share_percent är {share_words(share)}. {FIX}",
+                    )
+                )
         for amount in _amounts(point):
             if amount not in allowed_amounts:
-                problems.append(FieldProblem(where, f"förslaget anger {fmt.kronor_words(amount)}, men maxbeloppet i "
-                                                    f"decision.max_amount är {fmt.kronor_words(maximum)}. {FIX}"))
+                problems.append(
+                    FieldProblem(
+                        where,
+                        f"förslaget anger {fmt.kronor_words(amount)}, men maxbeloppet i "
+                        f"decision.max_amount är {fmt.kronor_words(maximum)}. {FIX}",
+                    )
+                )
         granting = _GRANTS.match(point.strip())
         if granting and not _normalised(granting.group(1)).endswith(_normalised(dm)):
-            problems.append(FieldProblem(where, f"förslaget låter {granting.group(1)} bevilja, men beslutsfattaren är "
-                                                f"{dm}. {FIX}"))
+            problems.append(
+                FieldProblem(where, f"förslaget låter {granting.group(1)} bevilja, men beslutsfattaren är {dm}. {FIX}")
+            )
     text = " ".join(points)
     missing = []
     if _normalised(dm) not in _normalised(text):

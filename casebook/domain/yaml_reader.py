@@ -99,8 +99,13 @@ class _DocumentBuilder:
             kind = type(event)
             if kind is yaml.ScalarEvent:
                 self._anchor(event)
-                if event.value == "<<" and event.implicit[0] and stack and stack[-1].key is _NO_KEY \
-                        and type(stack[-1].value) is dict:  # a plain << as a key: YAML 1.1's merge key
+                if (
+                    event.value == "<<"
+                    and event.implicit[0]
+                    and stack
+                    and stack[-1].key is _NO_KEY
+                    and type(stack[-1].value) is dict
+                ):  # a plain << as a key: YAML 1.1's merge key
                     raise _Refused("sammanslagningsnyckeln << används inte i ärendefiler; skriv ut fälten", event)
                 value = self._scalar(event)
             elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
@@ -113,8 +118,9 @@ class _DocumentBuilder:
             elif kind is yaml.DocumentStartEvent:
                 documents += 1
                 if documents > 1:  # as PyYAML's yaml.load says it
-                    raise yaml.composer.ComposerError("expected a single document in the stream", None,
-                                                      "but found another document", event.start_mark)
+                    raise yaml.composer.ComposerError(
+                        "expected a single document in the stream", None, "but found another document", event.start_mark
+                    )
                 continue
             else:
                 continue
@@ -150,8 +156,11 @@ class _DocumentBuilder:
         except TypeError:
             raise _Refused("en nyckel ska vara ett namn, inte en lista eller mappning", event) from None
         if seen is not None:
-            raise _Refused(f"nyckeln {_shown(key)} står två gånger i samma mappning (första gången på rad {seen}); "
-                           "ta bort den ena", event)
+            raise _Refused(
+                f"nyckeln {_shown(key)} står två gånger i samma mappning (första gången på rad {seen}); "
+                "ta bort den ena",
+                event,
+            )
         first[key] = event.start_mark.line + 1
 
     def _anchor(self, event: yaml.NodeEvent) -> None:
@@ -159,8 +168,12 @@ class _DocumentBuilder:
         if event.anchor is None:
             return
         if event.anchor in self.anchors:
-            raise yaml.composer.ComposerError(f"found duplicate anchor {event.anchor!r}; first occurrence",
-                                              self.anchors[event.anchor], "second occurrence", event.start_mark)
+            raise yaml.composer.ComposerError(
+                f"found duplicate anchor {event.anchor!r}; first occurrence",
+                self.anchors[event.anchor],
+                "second occurrence",
+                event.start_mark,
+            )
         self.anchors[event.anchor] = event.start_mark
 
 
@@ -173,13 +186,21 @@ def _construct_int(loader: _StrictLoader, node: yaml.Node) -> int:
     text = loader.construct_scalar(node)
     digits = text.replace("_", "").lstrip("+-")
     if ":" in digits:
-        raise _Refused(f"{text} läses i YAML som ett tal i bas 60 (1:20:00 blir 4800); "
-                       "sätt citattecken runt värdet om det är text, eller skriv talet med siffror", node)
+        raise _Refused(
+            f"{text} läses i YAML som ett tal i bas 60 (1:20:00 blir 4800); "
+            "sätt citattecken runt värdet om det är text, eller skriv talet med siffror",
+            node,
+        )
     if digits[:2].lower() in ("0x", "0o", "0b") or (len(digits) > 1 and digits[0] == "0"):
-        raise _Refused(f"{text} läses i YAML som ett hexadecimalt, oktalt eller binärt tal (017 blir 15); "
-                       "skriv talet i decimal form utan inledande nolla", node)
+        raise _Refused(
+            f"{text} läses i YAML som ett hexadecimalt, oktalt eller binärt tal (017 blir 15); "
+            "skriv talet i decimal form utan inledande nolla",
+            node,
+        )
     if len(digits) > MAX_DIGITS:  # Python refuses to convert 4 300 digits or more, with a traceback
-        raise _Refused(f"talet har {len(digits)} siffror; inget belopp eller antal i en ärendefil har fler än {MAX_DIGITS}", node)
+        raise _Refused(
+            f"talet har {len(digits)} siffror; inget belopp eller antal i en ärendefil har fler än {MAX_DIGITS}", node
+        )
     return int(text.replace("_", ""))
 
 
@@ -217,8 +238,11 @@ def _without_tags_or_aliases(events: Iterator[yaml.Event]) -> Iterator[yaml.Even
         if isinstance(event, yaml.AliasEvent):
             raise _Refused("YAML-alias (*namn) är inte tillåtna i ärendefiler", event)
         if isinstance(event, _NODE_EVENTS) and event.tag is not None:
-            raise _Refused(f"YAML-taggen {event.tag.replace('tag:yaml.org,2002:', '!!')} används inte i ärendefiler; "
-                           "skriv värdet utan tagg", event)
+            raise _Refused(
+                f"YAML-taggen {event.tag.replace('tag:yaml.org,2002:', '!!')} används inte i ärendefiler; "
+                "skriv värdet utan tagg",
+                event,
+            )
         yield event
 
 
@@ -229,7 +253,9 @@ def read_yaml(raw: str) -> object:
         line = raw.count("\n", 0, index) + 1
         column = index - (raw.rfind("\n", 0, index) + 1) + 1
         character = raw[index]
-        raise YamlProblem(f"tecknet U+{ord(character):04X} är inte tillåtet i filen: {character_kind(character)}", line, column)
+        raise YamlProblem(
+            f"tecknet U+{ord(character):04X} är inte tillåtet i filen: {character_kind(character)}", line, column
+        )
     try:
         events = _without_tags_or_aliases(yaml.parse(raw, Loader=_SafeLoader))
         try:
@@ -241,7 +267,7 @@ def read_yaml(raw: str) -> object:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
-        if mark is not None and raw[mark.index:mark.index + 1] == "\t":
+        if mark is not None and raw[mark.index : mark.index + 1] == "\t":
             problem += " (ett tabbtecken: dra in med mellanslag)"  # libyaml does not always say it is a tab
         if isinstance(exc, _Refused) and mark is not None:
             raise YamlProblem(problem, mark.line + 1, mark.column + 1) from None

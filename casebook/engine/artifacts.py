@@ -55,8 +55,11 @@ def _digest(path: str, size: int, mtime_ns: int) -> bytes:
 
 def package_files(package_dir: Path) -> list[Path]:
     """The package's files (code and package data), in a stable order, without bytecode."""
-    return sorted(path for path in Path(package_dir).rglob("*")
-                  if path.suffix in PACKAGE_SUFFIXES and "__pycache__" not in path.parts and path.is_file())
+    return sorted(
+        path
+        for path in Path(package_dir).rglob("*")
+        if path.suffix in PACKAGE_SUFFIXES and "__pycache__" not in path.parts and path.is_file()
+    )
 
 
 def package_code(package_dir: Path) -> tuple[tuple[str, Path], ...]:
@@ -122,8 +125,9 @@ def record(key_file: Path, key: str, files: tuple[Path, ...]) -> None:
     """Write ``key_file``: ``key``, then the digest and name of each of ``files``. Written
     atomically, after the files: an interrupted store leaves no entry that looks current."""
     lines = [key, *(f"{sha256(path)}  {Path(path).name}" for path in files)]
-    with tempfile.NamedTemporaryFile("w", dir=key_file.parent, prefix=f".{key_file.name}.", delete=False,
-                                     encoding="utf-8") as handle:
+    with tempfile.NamedTemporaryFile(
+        "w", dir=key_file.parent, prefix=f".{key_file.name}.", delete=False, encoding="utf-8"
+    ) as handle:
         handle.write("\n".join(lines) + "\n")
     os.replace(handle.name, key_file)
 
@@ -151,10 +155,13 @@ def is_current(key_file: Path, key: str, files: tuple[Path, ...], shown_as: str)
     for path in (*files, key_file):
         Path(path).unlink(missing_ok=True)
     names = ", ".join(Path(path).name for path in damaged)
-    warnings.warn(DamagedCacheEntry(
-        f"Cacheposten för {shown_as} var skadad eller ändrad ({names} stämmer inte med sin SHA-256); "
-        "den togs bort och görs om."
-    ), stacklevel=2)
+    warnings.warn(
+        DamagedCacheEntry(
+            f"Cacheposten för {shown_as} var skadad eller ändrad ({names} stämmer inte med sin SHA-256); "
+            "den togs bort och görs om."
+        ),
+        stacklevel=2,
+    )
     return False
 
 

@@ -21,8 +21,21 @@ from casebook.engine.paths import CASE_SUFFIX, ProjectPaths
 
 # The packages whose installed versions shape a page's outputs: shown in the audit trail and
 # part of every execution cache key (casebook.engine.cache).
-OUTPUT_PACKAGES = ("casebook", "jupyter-book", "myst-nb", "papermill", "nbformat", "ipykernel", "ipython",
-                   "pandas", "numpy", "matplotlib", "babel", "pydantic", "PyYAML")
+OUTPUT_PACKAGES = (
+    "casebook",
+    "jupyter-book",
+    "myst-nb",
+    "papermill",
+    "nbformat",
+    "ipykernel",
+    "ipython",
+    "pandas",
+    "numpy",
+    "matplotlib",
+    "babel",
+    "pydantic",
+    "PyYAML",
+)
 
 
 def sha256_file(path: Path) -> str:
@@ -96,8 +109,21 @@ def change_histories(paths: ProjectPaths, case_ids: list[str]) -> dict[str, list
         if f"{prefix}{case_id}{CASE_SUFFIX}" in changed:
             histories[case_id].append(dict(UNCOMMITTED))
     # --relative: file names relative to the cases folder, wherever the repository's top is.
-    log = _git(cases_dir, "log", "--relative", "--name-status", "-M", "-z",
-               f"--format={_COMMIT}%h{_FIELD}%ad{_FIELD}%s", "--date=short", "--", ".") or ""
+    log = (
+        _git(
+            cases_dir,
+            "log",
+            "--relative",
+            "--name-status",
+            "-M",
+            "-z",
+            f"--format={_COMMIT}%h{_FIELD}%ad{_FIELD}%s",
+            "--date=short",
+            "--",
+            ".",
+        )
+        or ""
+    )
     changed_fields = _changed_fields(cases_dir)
     # The name each case file had in the commit being read (it changes at a rename).
     tracked = {f"{case_id}{CASE_SUFFIX}": case_id for case_id in case_ids}
@@ -140,8 +166,22 @@ def _changed_fields(cases_dir: Path) -> dict[tuple[str, str], list[str]]:
     the nearest line above the hunk that starts with a letter); a comment line counts as
     ``#``. A file added or removed in the commit is ``+`` or ``-``.
     """
-    log = _git(cases_dir, "log", "--relative", "-M", "-p", "--unified=0", "--no-color", "--no-ext-diff",
-               f"--format={_COMMIT}%h", "--", ".") or ""
+    log = (
+        _git(
+            cases_dir,
+            "log",
+            "--relative",
+            "-M",
+            "-p",
+            "--unified=0",
+            "--no-color",
+            "--no-ext-diff",
+            f"--format={_COMMIT}%h",
+            "--",
+            ".",
+        )
+        or ""
+    )
     fields: dict[tuple[str, str], list[str]] = {}
     commit, name, current, touched, added_file = "", None, None, None, False
     for line in log.split("\n"):
@@ -188,7 +228,11 @@ def recorded_audit(notebook: Path) -> dict | None:
 
 
 def audit_record(
-    paths: ProjectPaths, template: Path, case_id: str, commit: str | None, history: list[dict[str, str]],
+    paths: ProjectPaths,
+    template: Path,
+    case_id: str,
+    commit: str | None,
+    history: list[dict[str, str]],
     moment: dt.datetime,
 ) -> dict:
     """Everything the case page's audit section shows, as plain JSON-able data.

@@ -47,8 +47,20 @@ from casebook.engine.workers import document_workers
 from casebook.render import pages
 from casebook.render.opendata import write_open_data
 
-__all__ = ["BuildFailed", "BuildInterrupted", "BuildOptions", "BuildSummary", "CodeChanged", "Kernels", "Shard",
-           "build_preview", "build_shard", "build_site", "check_publisher"]
+__all__ = [
+    "BuildFailed",
+    "BuildInterrupted",
+    "BuildOptions",
+    "BuildSummary",
+    "CodeChanged",
+    "Kernels",
+    "Shard",
+    "build_preview",
+    "build_shard",
+    "build_site",
+    "check_publisher",
+]
+
 
 class BuildFailed(Exception):
     """The build stopped; nothing was published. The message says why."""
@@ -113,8 +125,14 @@ class BuildSummary:
 # --- Stage 4: assemble the book sources ---------------------------------------------------
 
 
-def assemble_sources(paths: ProjectPaths, cases: list[EvaluatedCase], cache: ExecutionCache, source: Path,
-                     as_of: dt.date, jobs: int | None = None) -> None:
+def assemble_sources(
+    paths: ProjectPaths,
+    cases: list[EvaluatedCase],
+    cache: ExecutionCache,
+    source: Path,
+    as_of: dt.date,
+    jobs: int | None = None,
+) -> None:
     """The book to build: hand-written pages, executed notebooks, generated pages, open data.
 
     ``as_of``: the build date (the open data's follow-up status is judged on it, as the
@@ -123,7 +141,11 @@ def assemble_sources(paths: ProjectPaths, cases: list[EvaluatedCase], cache: Exe
     source.mkdir(parents=True)
     for path in paths.book_sources:
         if path.is_dir():
-            shutil.copytree(path, source / path.name, ignore=shutil.ignore_patterns("cases", "_generated", ".ipynb_checkpoints", "__pycache__"))
+            shutil.copytree(
+                path,
+                source / path.name,
+                ignore=shutil.ignore_patterns("cases", "_generated", ".ipynb_checkpoints", "__pycache__"),
+            )
         else:
             shutil.copy2(path, source / path.name)
     (source / CASE_PAGES).mkdir(parents=True)
@@ -132,14 +154,25 @@ def assemble_sources(paths: ProjectPaths, cases: list[EvaluatedCase], cache: Exe
     shutil.copyfile(cache.notebook(PORTFOLIO), source / PORTFOLIO_PAGE)
     reference = paths.reference_dir
     publisher = load_publisher(reference)
-    write_open_data(source / pages.OPEN_DATA, cases, load_regional_actors(reference), as_of=as_of,
-                    agencies=load_national_agencies(reference), publisher=publisher,
-                    history=case_file_history(paths, [e.case.id for e in cases]))
+    write_open_data(
+        source / pages.OPEN_DATA,
+        cases,
+        load_regional_actors(reference),
+        as_of=as_of,
+        agencies=load_national_agencies(reference),
+        publisher=publisher,
+        history=case_file_history(paths, [e.case.id for e in cases]),
+    )
     audits = {e.case.id: audit.recorded_audit(cache.notebook(e.case.id)) for e in cases}
     with document_workers(jobs or default_jobs()) as mapper:
         write_memos(source / pages.GENERATED / "extra" / "memo", cases, cache_dir=paths.memo_cache_dir, mapper=mapper)
-        write_reports(source / pages.GENERATED / "extra" / "rapport", cases, cache_dir=paths.report_cache_dir,
-                      audits=audits, mapper=mapper)
+        write_reports(
+            source / pages.GENERATED / "extra" / "rapport",
+            cases,
+            cache_dir=paths.report_cache_dir,
+            audits=audits,
+            mapper=mapper,
+        )
     published = {e.case.id: audit.sha256_file(cache.notebook(e.case.id)) for e in cases}
     histories = {case_id: (recorded or {}).get("history") or [] for case_id, recorded in audits.items()}
     pages.write_generated(source, cases, paths.verification_file, published, publisher, histories)
@@ -201,13 +234,19 @@ def check_publisher(paths: ProjectPaths, publish: bool, console: Console) -> Non
     named = f"{', '.join(placeholders[:-1])} och {placeholders[-1]}" if len(placeholders) > 1 else placeholders[0]
     where = f"{paths.relative(paths.reference_dir / 'publisher.yaml')}: {named}"
     if publish:
-        raise UserError(f"Webbplatsen publiceras inte: {where} är platshållare (en adress under en domän för exempel, "
-                        "som example.invalid). Ange de riktiga adresserna först.")
+        raise UserError(
+            f"Webbplatsen publiceras inte: {where} är platshållare (en adress under en domän för exempel, "
+            "som example.invalid). Ange de riktiga adresserna först."
+        )
     if paths.reference_dir not in _warned_placeholders:
         _warned_placeholders.add(paths.reference_dir)
-        console.print(f"Varning: {where} är platshållare; sidorna, öppna data och katalogen nämner dem. "
-                      "Ett bygge för publicering (casebook build --publish) stoppas tills de är ifyllda.",
-                      style="yellow", markup=False, soft_wrap=True)
+        console.print(
+            f"Varning: {where} är platshållare; sidorna, öppna data och katalogen nämner dem. "
+            "Ett bygge för publicering (casebook build --publish) stoppas tills de är ifyllda.",
+            style="yellow",
+            markup=False,
+            soft_wrap=True,
+        )
 
 
 def _require_same_code(paths: ProjectPaths, code: str, since: float) -> None:
@@ -236,8 +275,10 @@ def _failure_summary(summary: BuildSummary) -> str:
     cases = [name for name in summary.failed if name != PORTFOLIO]
     parts = []
     if cases:
-        parts.append(f"{len(cases)} av {fmt.plural(summary.cases, 'ärende', 'ärenden')} misslyckades ({', '.join(cases)}); "
-                     f"{summary.executed} kördes utan fel.")
+        parts.append(
+            f"{len(cases)} av {fmt.plural(summary.cases, 'ärende', 'ärenden')} misslyckades ({', '.join(cases)}); "
+            f"{summary.executed} kördes utan fel."
+        )
     if PORTFOLIO in summary.failed:
         parts.append("Portföljen kunde inte köras.")
     return " ".join(parts) + " Webbplatsen är oförändrad."
@@ -272,8 +313,16 @@ def build_site(
             except MissingShards as exc:
                 raise BuildFailed(str(exc)) from None
         executing = time.perf_counter()
-        result = execute_plan(paths, plan, cache, console, jobs=options.jobs, kernels=options.kernels,
-                              zygote=options.zygote, timeout=options.timeout)
+        result = execute_plan(
+            paths,
+            plan,
+            cache,
+            console,
+            jobs=options.jobs,
+            kernels=options.kernels,
+            zygote=options.zygote,
+            timeout=options.timeout,
+        )
         summary.executed = sum(1 for name in result.executed if name != PORTFOLIO)
         summary.failed = [failure.name for failure in result.failed]
         summary.execute_seconds = time.perf_counter() - executing
@@ -290,8 +339,13 @@ def build_site(
         summary.book_seconds = time.perf_counter() - building
         summary.site_build = book.kind.value
         if book.serial_because:
-            console.print(f"Jupyter Book byggde utan parallella processer: tilläggen {', '.join(book.serial_because)} "
-                          "anger inte att de tål parallell läsning och skrivning.", style="yellow", markup=False, soft_wrap=True)
+            console.print(
+                f"Jupyter Book byggde utan parallella processer: tilläggen {', '.join(book.serial_because)} "
+                "anger inte att de tål parallell läsning och skrivning.",
+                style="yellow",
+                markup=False,
+                soft_wrap=True,
+            )
 
         stage_version(book.html, staging / "html", output)
         publish(staging / "html", output)
@@ -327,7 +381,9 @@ def build_preview(
     started, since = time.perf_counter(), _now()
     code = options.code or code_version(paths.package_dir)
     changed = {Path(path).resolve() for path in case_files}
-    cases = [e for e in validate_all(paths, options.as_of) if e.source.resolve() in changed]  # as the whole build validates
+    cases = [
+        e for e in validate_all(paths, options.as_of) if e.source.resolve() in changed
+    ]  # as the whole build validates
     if not paths.site.exists() or not cases:
         return None
     summary = BuildSummary(cases=len(cases))
@@ -335,8 +391,16 @@ def build_preview(
     with project_lock(paths.lock_file, wait=options.wait), _staging(paths.site) as staging, _damage_reported(console):
         plan = plan_executions(paths, cases, cache, staging / "executed", options.moment, portfolio=False)
         summary.reused = plan.reused_cases
-        result = execute_plan(paths, plan, cache, console, jobs=options.jobs, kernels=options.kernels,
-                              zygote=options.zygote, timeout=options.timeout)
+        result = execute_plan(
+            paths,
+            plan,
+            cache,
+            console,
+            jobs=options.jobs,
+            kernels=options.kernels,
+            zygote=options.zygote,
+            timeout=options.timeout,
+        )
         summary.executed = len(result.executed)
         summary.failed = [failure.name for failure in result.failed]
         _require_same_code(paths, code, since)
@@ -375,12 +439,24 @@ def build_shard(
     cases = [evaluated for evaluated in validate_all(paths, options.as_of) if shard.contains(evaluated.case.id)]
     summary = BuildSummary(cases=len(cases))
     cache = ExecutionCache(paths)
-    with project_lock(paths.lock_file, wait=options.wait), _staging(paths.shard_dir) as staging, _damage_reported(console):
+    with (
+        project_lock(paths.lock_file, wait=options.wait),
+        _staging(paths.shard_dir) as staging,
+        _damage_reported(console),
+    ):
         plan = plan_executions(paths, cases, cache, staging / "executed", options.moment, portfolio=False)
         summary.reused = plan.reused_cases
         executing = time.perf_counter()
-        result = execute_plan(paths, plan, cache, console, jobs=options.jobs, kernels=options.kernels,
-                              zygote=options.zygote, timeout=options.timeout)
+        result = execute_plan(
+            paths,
+            plan,
+            cache,
+            console,
+            jobs=options.jobs,
+            kernels=options.kernels,
+            zygote=options.zygote,
+            timeout=options.timeout,
+        )
         summary.executed = len(result.executed)
         summary.failed = [failure.name for failure in result.failed]
         summary.execute_seconds = time.perf_counter() - executing
@@ -398,6 +474,7 @@ def build_shard(
         f"{fmt.plural(summary.reused, 'återanvänd', 'återanvända')}, "
         f"{summary.seconds:.1f} s. Cacheposterna finns i {paths.relative(paths.shard_dir)}; "
         "bygg webbplatsen med casebook build --assemble när alla delar finns i _build/cache.",
-        soft_wrap=True, markup=False,
+        soft_wrap=True,
+        markup=False,
     )
     return summary

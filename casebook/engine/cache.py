@@ -35,9 +35,13 @@ class NotebookInputs:
     def key(self, environment: dict[str, str]) -> str:
         """The key of the artifact cache (:class:`casebook.engine.artifacts.Inputs`) over the files,
         the data and ``environment`` (:func:`environment`)."""
-        return artifacts.Inputs(files=self.files, data=(
-            ("environment", json.dumps(environment, sort_keys=True).encode()), ("data", self.data.encode()),
-        )).key()
+        return artifacts.Inputs(
+            files=self.files,
+            data=(
+                ("environment", json.dumps(environment, sort_keys=True).encode()),
+                ("data", self.data.encode()),
+            ),
+        ).key()
 
 
 def environment() -> dict[str, str]:
@@ -55,7 +59,11 @@ def shared_case_inputs(paths: ProjectPaths, template: Path) -> tuple[tuple[str, 
 
 
 def case_inputs(
-    paths: ProjectPaths, template: Path, case_id: str, history: list[dict[str, str]], as_of: str = "",
+    paths: ProjectPaths,
+    template: Path,
+    case_id: str,
+    history: list[dict[str, str]],
+    as_of: str = "",
     shared: tuple[tuple[str, Path], ...] | None = None,
 ) -> NotebookInputs:
     """A case page: its case file and history, the case template, the package, the reference data.

@@ -45,11 +45,19 @@ def _author_times(paths: ProjectPaths, commits: set[str]) -> dict[str, dt.dateti
         return {}
     try:
         completed = subprocess.run(
-            ["git", "log", "--no-walk=unsorted", "--stdin", "--format=%H %at"], cwd=paths.cases_dir,
-            input="\n".join(sorted(commits)) + "\n", capture_output=True, text=True, check=False,
+            ["git", "log", "--no-walk=unsorted", "--stdin", "--format=%H %at"],
+            cwd=paths.cases_dir,
+            input="\n".join(sorted(commits)) + "\n",
+            capture_output=True,
+            text=True,
+            check=False,
         )
     except OSError:
         return {}
     full = dict(line.split() for line in completed.stdout.splitlines()) if completed.returncode == 0 else {}
-    return {short: dt.datetime.fromtimestamp(int(seconds), dt.UTC)
-            for short in commits for commit, seconds in full.items() if commit.startswith(short)}
+    return {
+        short: dt.datetime.fromtimestamp(int(seconds), dt.UTC)
+        for short in commits
+        for commit, seconds in full.items()
+        if commit.startswith(short)
+    }

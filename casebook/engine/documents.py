@@ -74,8 +74,10 @@ def memo_inputs(evaluated: EvaluatedCase, created: dt.datetime | None, shared: I
     """What the memo files are made from: the case file, ``shared`` (:func:`shared_inputs` with
     :data:`MEMO_RENDERERS`) and the ``SOURCE_DATE_EPOCH`` in force (``None`` when it is unset: then
     files are kept until an input changes, dated when they were written)."""
-    return Inputs(data=(("case", evaluated.source.read_bytes()), ("SOURCE_DATE_EPOCH", _source_date_epoch(created))),
-                  shared=shared)
+    return Inputs(
+        data=(("case", evaluated.source.read_bytes()), ("SOURCE_DATE_EPOCH", _source_date_epoch(created))),
+        shared=shared,
+    )
 
 
 def memo_case_file(root: Path, case_id: str) -> Path:
@@ -114,8 +116,9 @@ class _MemoJob:
     def current(self) -> WrittenMemo | None:
         """The files on disk, when they were written from the same inputs."""
         docx_path, pdf_path, key_path = self.files
-        if artifacts.is_current(key_path, self.key, (docx_path, pdf_path),
-                                f"beslutsunderlaget för ärendet {self.evaluated.case.id}"):
+        if artifacts.is_current(
+            key_path, self.key, (docx_path, pdf_path), f"beslutsunderlaget för ärendet {self.evaluated.case.id}"
+        ):
             return WrittenMemo(self.evaluated.case.id, docx_path, pdf_path, regenerated=False)
         return None
 
@@ -139,8 +142,9 @@ def _render_memo(job: _MemoJob) -> WrittenMemo:
     return WrittenMemo(evaluated.case.id, docx_path, pdf_path, regenerated=True)
 
 
-def write_memo(evaluated: EvaluatedCase, out_dir: Path, reference_dir: Path | None = None,
-               shared: Inputs | None = None) -> WrittenMemo:
+def write_memo(
+    evaluated: EvaluatedCase, out_dir: Path, reference_dir: Path | None = None, shared: Inputs | None = None
+) -> WrittenMemo:
     """Write ``<id>.docx`` and ``<id>.pdf`` into ``out_dir`` unless they are up to date.
 
     ``shared``: :func:`shared_inputs` of ``reference_dir``, when the caller writes many memos.
@@ -153,8 +157,9 @@ def write_memo(evaluated: EvaluatedCase, out_dir: Path, reference_dir: Path | No
     return job.current() or _render_memo(job)
 
 
-def write_memos(out_dir: Path, evaluated_cases: list[EvaluatedCase], cache_dir: Path | None = None,
-                mapper: Mapper = map) -> list[WrittenMemo]:
+def write_memos(
+    out_dir: Path, evaluated_cases: list[EvaluatedCase], cache_dir: Path | None = None, mapper: Mapper = map
+) -> list[WrittenMemo]:
     """Write every case's memo into ``out_dir`` (for the site's downloads).
 
     With ``cache_dir`` the memos are kept there between builds and regenerated only when
@@ -195,9 +200,15 @@ def report_inputs(evaluated: EvaluatedCase, audit: dict | None, created: dt.date
     with :data:`REPORT_RENDERERS`), the build date for a case judged on it (a follow-up:
     ``evaluated.as_of``), and the ``SOURCE_DATE_EPOCH`` in force (``None`` when it is unset)."""
     as_of = evaluated.as_of.isoformat().encode() if evaluated.case.follow_up is not None else b""
-    return Inputs(data=(("case", evaluated.source.read_bytes()), ("audit", json_input(audit).encode()),
-                        ("as-of", as_of), ("SOURCE_DATE_EPOCH", _source_date_epoch(created))),
-                  shared=shared)
+    return Inputs(
+        data=(
+            ("case", evaluated.source.read_bytes()),
+            ("audit", json_input(audit).encode()),
+            ("as-of", as_of),
+            ("SOURCE_DATE_EPOCH", _source_date_epoch(created)),
+        ),
+        shared=shared,
+    )
 
 
 @dataclass(frozen=True)
@@ -219,7 +230,9 @@ class _ReportJob:
     def current(self) -> WrittenReport | None:
         """The PDF on disk, when it was written from the same inputs."""
         pdf_path, key_path = self.files
-        if artifacts.is_current(key_path, self.key, (pdf_path,), f"rapporten (PDF) för ärendet {self.evaluated.case.id}"):
+        if artifacts.is_current(
+            key_path, self.key, (pdf_path,), f"rapporten (PDF) för ärendet {self.evaluated.case.id}"
+        ):
             return WrittenReport(self.evaluated.case.id, pdf_path, regenerated=False)
         return None
 
@@ -236,13 +249,16 @@ def _render_report(job: _ReportJob) -> WrittenReport:
     """Write the job's PDF; the key last, so an interrupted run never leaves a PDF that looks current."""
     pdf_path, key_path = job.files
     case_file = job.evaluated.source.read_bytes()
-    pdf = report_pdf.render_report_pdf(report_pdf.build_report(CaseView(job.evaluated), job.audit), case_file, job.created)
+    pdf = report_pdf.render_report_pdf(
+        report_pdf.build_report(CaseView(job.evaluated), job.audit), case_file, job.created
+    )
     artifacts.store(key_path, job.key, {pdf_path: pdf})
     return WrittenReport(job.evaluated.case.id, pdf_path, regenerated=True)
 
 
-def write_report(evaluated: EvaluatedCase, out_dir: Path, audit: dict | None = None,
-                 shared: Inputs | None = None) -> WrittenReport:
+def write_report(
+    evaluated: EvaluatedCase, out_dir: Path, audit: dict | None = None, shared: Inputs | None = None
+) -> WrittenReport:
     """Write ``<id>.pdf`` into ``out_dir`` unless the file there was written from the same inputs.
 
     The key (:func:`report_inputs`) is stored beside it as ``<id>.report-key``, written last,
@@ -253,8 +269,13 @@ def write_report(evaluated: EvaluatedCase, out_dir: Path, audit: dict | None = N
     return job.current() or _render_report(job)
 
 
-def write_reports(out_dir: Path, evaluated_cases: list[EvaluatedCase], audits: dict[str, dict] | None = None,
-                  cache_dir: Path | None = None, mapper: Mapper = map) -> list[WrittenReport]:
+def write_reports(
+    out_dir: Path,
+    evaluated_cases: list[EvaluatedCase],
+    audits: dict[str, dict] | None = None,
+    cache_dir: Path | None = None,
+    mapper: Mapper = map,
+) -> list[WrittenReport]:
     """Write every case's report PDF into ``out_dir`` (for the site), with its audit record when given.
 
     With ``cache_dir`` the PDFs are kept there between builds, regenerated only when their

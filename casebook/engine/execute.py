@@ -90,24 +90,38 @@ class NotebookJob:
         return self.label or f"Ärendet {self.name}"
 
 
-def case_job(root: Path, case_id: str, title: str, output: Path, audit: dict, cache_key: str, as_of: str,
-             **options) -> NotebookJob:
+def case_job(
+    root: Path, case_id: str, title: str, output: Path, audit: dict, cache_key: str, as_of: str, **options
+) -> NotebookJob:
     """The job that executes the case report template for one case, judged as of the build date ``as_of`` (ISO)."""
     return NotebookJob(
-        root=root, name=case_id, template=CASE_TEMPLATE,
+        root=root,
+        name=case_id,
+        template=CASE_TEMPLATE,
         # Relative to notebooks/, the working directory, as in an analyst's Jupyter.
         parameters={"case_path": f"../data/cases/{case_id}.yaml", "as_of": as_of, "audit": audit},
-        title=title, published_as=(CASE_PAGES / f"{case_id}.ipynb").as_posix(), output=output, cache_key=cache_key, **options,
+        title=title,
+        published_as=(CASE_PAGES / f"{case_id}.ipynb").as_posix(),
+        output=output,
+        cache_key=cache_key,
+        **options,
     )
 
 
 def portfolio_job(root: Path, output: Path, cache_key: str, as_of: str, **options) -> NotebookJob:
     """The job that executes the portfolio template over the repository's cases, as of the build date ``as_of`` (ISO)."""
     return NotebookJob(
-        root=root, name=PORTFOLIO, template=PORTFOLIO_TEMPLATE,
+        root=root,
+        name=PORTFOLIO,
+        template=PORTFOLIO_TEMPLATE,
         parameters={"cases_dir": "../data/cases", "reference_dir": "../data/reference", "as_of": as_of},
-        title="Portfölj", published_as=PORTFOLIO_PAGE.as_posix(), output=output, cache_key=cache_key,
-        label="Portföljen", orphan=False, **options,
+        title="Portfölj",
+        published_as=PORTFOLIO_PAGE.as_posix(),
+        output=output,
+        cache_key=cache_key,
+        label="Portföljen",
+        orphan=False,
+        **options,
     )
 
 
@@ -176,14 +190,25 @@ def _execute_once(job: NotebookJob) -> ExecutionFailure | None:
     except TimeoutError:
         cell, source = _last_started_cell(job.output)
         return ExecutionFailure(
-            job.name, job.shown_as, cell, source, f"tidsgränsen på {job.timeout:g} s överskreds (ändra med --timeout)", timed_out=True
+            job.name,
+            job.shown_as,
+            cell,
+            source,
+            f"tidsgränsen på {job.timeout:g} s överskreds (ändra med --timeout)",
+            timed_out=True,
         )
     except Exception as exc:  # noqa: BLE001 - a broken template or a dead kernel must not end the whole build
         cell, source = _last_started_cell(job.output)
         if type(exc).__name__ == "DeadKernelError":
             return ExecutionFailure(job.name, job.shown_as, cell, source, "kärnan avslutades oväntat (DeadKernelError)")
-        return ExecutionFailure(job.name, job.shown_as, cell, source, f"{type(exc).__name__}: {str(exc)[:300]}",
-                                kernel_did_not_start=cell == 0 and "before replying to kernel_info" in str(exc))
+        return ExecutionFailure(
+            job.name,
+            job.shown_as,
+            cell,
+            source,
+            f"{type(exc).__name__}: {str(exc)[:300]}",
+            kernel_did_not_start=cell == 0 and "before replying to kernel_info" in str(exc),
+        )
     notebook = nbformat.read(job.output, as_version=4)
     clean_executed_notebook(notebook, job)
     nbformat.write(notebook, job.output)
@@ -199,7 +224,8 @@ def _last_started_cell(partial: Path) -> tuple[int, str]:
         return 0, ""
     notebook = nbformat.read(partial, as_version=4)
     started = [
-        (index, cell) for index, cell in enumerate(notebook.cells)
+        (index, cell)
+        for index, cell in enumerate(notebook.cells)
         if cell.metadata.get("papermill", {}).get("start_time")
     ]
     if not started:

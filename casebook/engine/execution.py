@@ -60,8 +60,15 @@ class ExecutionResult:
 
 
 def execute_plan(
-    paths: ProjectPaths, plan: ExecutionPlan, cache: ExecutionCache, console: Console, *, jobs: int | None = None,
-    kernels: Kernels = Kernels.FORKED, zygote: zygote_module.Zygote | None = None, timeout: float = DEFAULT_TIMEOUT,
+    paths: ProjectPaths,
+    plan: ExecutionPlan,
+    cache: ExecutionCache,
+    console: Console,
+    *,
+    jobs: int | None = None,
+    kernels: Kernels = Kernels.FORKED,
+    zygote: zygote_module.Zygote | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
 ) -> ExecutionResult:
     """Execute the plan's notebooks in parallel; store each in the cache as it completes.
 
@@ -89,7 +96,9 @@ def execute_plan(
         try:
             run_in_workers(planned, min(jobs or default_jobs(), len(planned)), console, done)
         except KeyboardInterrupt:
-            raise BuildInterrupted(len(result.executed), len(planned) - len(result.executed) - len(result.failed)) from None
+            raise BuildInterrupted(
+                len(result.executed), len(planned) - len(result.executed) - len(result.failed)
+            ) from None
     return result
 
 
@@ -108,7 +117,9 @@ def kernel_source(kernels: Kernels, zygote: zygote_module.Zygote | None, console
         except zygote_module.ZygoteUnavailable as exc:
             console.print(
                 f"Varning: den förladdade kärnprocessen kunde inte startas ({exc}); varje anteckningsbok körs i en ny kärna.",
-                style="yellow", markup=False, soft_wrap=True,
+                style="yellow",
+                markup=False,
+                soft_wrap=True,
             )
             yield KERNEL_NAME
             return
@@ -127,12 +138,19 @@ def kernel_source(kernels: Kernels, zygote: zygote_module.Zygote | None, console
 
 
 def run_in_workers(
-    jobs: list[NotebookJob], workers: int, console: Console,
+    jobs: list[NotebookJob],
+    workers: int,
+    console: Console,
     done: Callable[[NotebookJob, ExecutionFailure | None], None],
 ) -> None:
     columns = (
-        TextColumn("[bold]Kör ärenden"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
-        TimeElapsedColumn(), TextColumn("kvar"), TimeRemainingColumn(),
+        TextColumn("[bold]Kör ärenden"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        TextColumn("kvar"),
+        TimeRemainingColumn(),
     )
     pool = ProcessPoolExecutor(max_workers=workers, initializer=worker_started, initargs=(os.getpid(),))
     try:

@@ -63,8 +63,11 @@ def _updated_docs(collector: TocTreeCollector):
 
 
 def setup(app):  # Sphinx extension entry point
-    listeners = [listener for listener in app.events.listeners["env-get-updated"]
-                 if isinstance(getattr(listener.handler, "__self__", None), TocTreeCollector)]
+    listeners = [
+        listener
+        for listener in app.events.listeners["env-get-updated"]
+        if isinstance(getattr(listener.handler, "__self__", None), TocTreeCollector)
+    ]
     if not listeners:  # a Sphinx that registers its collector otherwise: say so (the build treats warnings as errors)
         logging.getLogger(__name__).warning("casebook_incremental: Sphinx's TocTreeCollector was not found")
     for listener in listeners:

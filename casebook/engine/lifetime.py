@@ -110,6 +110,7 @@ def end_with(pid: int) -> threading.Thread:
     the build's end can end them. Linux tells the moment (a pidfd becomes readable); elsewhere
     the process is polled.
     """
+
     def watch() -> None:
         try:
             descriptor = os.pidfd_open(pid)

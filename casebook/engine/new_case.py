@@ -156,7 +156,9 @@ def new_case(paths: ProjectPaths, case_id: str) -> Path:
         )
     path = paths.cases_dir / f"{case_id}{CASE_SUFFIX}"
     if path.exists() or path.is_symlink():
-        raise UserError(f"{paths.relative(path)} finns redan; ingenting skrevs. Välj ett annat id eller redigera filen.")
+        raise UserError(
+            f"{paths.relative(path)} finns redan; ingenting skrevs. Välj ett annat id eller redigera filen."
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "x", encoding="utf-8") as handle:  # "x": never overwrite a file made meanwhile
         handle.write(TEMPLATE.format(case_id=case_id, schema_version=SCHEMA_VERSION))

@@ -31,7 +31,11 @@ class ExecutionPlan:
 
 
 def plan_executions(
-    paths: ProjectPaths, cases: list[EvaluatedCase], cache: ExecutionCache, work: Path, moment: dt.datetime,
+    paths: ProjectPaths,
+    cases: list[EvaluatedCase],
+    cache: ExecutionCache,
+    work: Path,
+    moment: dt.datetime,
     portfolio: bool = True,
 ) -> ExecutionPlan:
     """A job for every notebook whose declared inputs changed since it was last executed.
@@ -51,13 +55,18 @@ def plan_executions(
         case = evaluated.case
         history = histories[case.id]
         # A follow-up is judged as of the build date (overdue final report), so its page is redone each day.
-        inputs = case_inputs(paths, CASE_TEMPLATE, case.id, history, as_of if case.follow_up is not None else "", shared)
+        inputs = case_inputs(
+            paths, CASE_TEMPLATE, case.id, history, as_of if case.follow_up is not None else "", shared
+        )
         key = inputs.key(env)
         if cache.is_fresh(case.id, key):
             continue
         record = audit.audit_record(paths, CASE_TEMPLATE, case.id, commit, history, moment)
-        jobs.append(case_job(paths.root, case.id, case.title, work / f"{case.id}.ipynb", record, key, as_of,
-                             inputs=inputs.names()))
+        jobs.append(
+            case_job(
+                paths.root, case.id, case.title, work / f"{case.id}.ipynb", record, key, as_of, inputs=inputs.names()
+            )
+        )
     reused = len(cases) - len(jobs)
     if not portfolio:
         return ExecutionPlan(tuple(jobs), reused)

@@ -48,7 +48,9 @@ _VERSION = r"-(\d{8}T\d{6}-\d+-\d+|previous-\d+)"
 # How often a waiting build looks at the lock again.
 LOCK_POLL_SECONDS = 0.2
 
-_held: dict[Path, int] = {}  # lock files this process holds, with their descriptors (verify rebuilds under its own lock)
+_held: dict[
+    Path, int
+] = {}  # lock files this process holds, with their descriptors (verify rebuilds under its own lock)
 
 
 class ProjectBusy(UserError):
@@ -103,7 +105,9 @@ def check_output(site: Path) -> None:
     """
     if site.is_symlink():
         if _linked_version(site) is None:
-            raise ForeignOutput(site, f"det är en länk till {os.readlink(site)}, som inte är en webbplats som casebook har publicerat")
+            raise ForeignOutput(
+                site, f"det är en länk till {os.readlink(site)}, som inte är en webbplats som casebook har publicerat"
+            )
     elif site.is_dir():
         if not is_ours(site) and any(site.iterdir()):
             raise ForeignOutput(site, "mappen finns redan och innehåller filer som casebook inte har skapat")
@@ -143,8 +147,10 @@ def _stage_folder(source: str, target: str, previous: str | None) -> None:
 def _link_if_unchanged(entry: os.DirEntry, old: str, destination: str) -> bool:
     try:
         new_status, old_status = entry.stat(), os.stat(old, follow_symlinks=False)
-        if stat.S_ISREG(old_status.st_mode) and \
-                (new_status.st_size, new_status.st_mtime_ns) == (old_status.st_size, old_status.st_mtime_ns):
+        if stat.S_ISREG(old_status.st_mode) and (new_status.st_size, new_status.st_mtime_ns) == (
+            old_status.st_size,
+            old_status.st_mtime_ns,
+        ):
             os.link(old, destination, follow_symlinks=False)
             return True
     except OSError:  # not published before, or no hard links on this file system
@@ -188,7 +194,11 @@ def remove_old_versions(site: Path, keep: set[str] = frozenset()) -> None:
         if old.name not in keep and _our_version_name(site, old.name) and is_ours(old):
             shutil.rmtree(old, ignore_errors=True)
     for link in site.parent.glob(f".{site.name}.link-*"):
-        if link.is_symlink() and _our_version_name(site, os.readlink(link)) and not _running(link.name.rpartition("-")[2]):
+        if (
+            link.is_symlink()
+            and _our_version_name(site, os.readlink(link))
+            and not _running(link.name.rpartition("-")[2])
+        ):
             link.unlink(missing_ok=True)
 
 
@@ -276,8 +286,10 @@ def _left_behind(lock_file: Path, holder: str) -> str:
             continue
     if not holders:
         return ""
-    return (f" Processen {holder} som tog låset finns inte längre, men processerna {', '.join(holders)} "
-            "har låsfilen öppen och håller låset. Avsluta dem (kill PID) och försök igen.")
+    return (
+        f" Processen {holder} som tog låset finns inte längre, men processerna {', '.join(holders)} "
+        "har låsfilen öppen och håller låset. Avsluta dem (kill PID) och försök igen."
+    )
 
 
 def _close_held_after_fork() -> None:

@@ -129,10 +129,14 @@ def _write_manifest(site: Path, parts: dict[str, dict]) -> None:
 
 def _write_root_files(index: Path, parts: dict[str, dict[str, list]]) -> None:
     """The merging module, with each part's sort values."""
-    described = [{"name": part, "sorted": {SORT_KEY: sorted(page[2] for page in pages.values() if page[2] is not None)}}
-                 for part, pages in parts.items()]
-    (index / "pagefind.js").write_text(f"const PARTS = {json.dumps(described, separators=(',', ':'))};\n\n"
-                                       + MERGE_MODULE.read_text(encoding="utf-8"), encoding="utf-8")
+    described = [
+        {"name": part, "sorted": {SORT_KEY: sorted(page[2] for page in pages.values() if page[2] is not None)}}
+        for part, pages in parts.items()
+    ]
+    (index / "pagefind.js").write_text(
+        f"const PARTS = {json.dumps(described, separators=(',', ':'))};\n\n" + MERGE_MODULE.read_text(encoding="utf-8"),
+        encoding="utf-8",
+    )
 
 
 def _index_part(site: Path, pages: list[Path], output: Path, run: Runner) -> None:
@@ -146,10 +150,26 @@ def _index_part(site: Path, pages: list[Path], output: Path, run: Runner) -> Non
             copy = Path(staging) / page.relative_to(site)
             copy.parent.mkdir(parents=True, exist_ok=True)
             copy.write_text(without_soft_hyphens(page.read_text(encoding="utf-8")), encoding="utf-8")
-        command = [sys.executable, "-m", "pagefind", "--site", staging, "--output-path", str(output), "--silent",
-                   "--exclude-selectors", EXCLUDED_FROM_INDEX]
-        completed = run(command, capture_output=True, text=True, check=False, env={**os.environ, **PAGEFIND_ALLOCATOR},
-                        preexec_fn=lifetime.dies_with_us())  # it ends with the site build, however that ends
+        command = [
+            sys.executable,
+            "-m",
+            "pagefind",
+            "--site",
+            staging,
+            "--output-path",
+            str(output),
+            "--silent",
+            "--exclude-selectors",
+            EXCLUDED_FROM_INDEX,
+        ]
+        completed = run(
+            command,
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**os.environ, **PAGEFIND_ALLOCATOR},
+            preexec_fn=lifetime.dies_with_us(),
+        )  # it ends with the site build, however that ends
     if completed.returncode != 0:
         shutil.rmtree(output, ignore_errors=True)
         raise SearchIndexFailed(f"Pagefind kunde inte bygga sökindexet: {completed.stderr.strip()[-500:]}")
@@ -170,9 +190,14 @@ def build_search_index(site: Path, pages_per_part: int = PAGES_PER_PART, run: Ru
         grouped.setdefault(str(part_of(case_id, count)), []).append(page)
     wanted = {part: _listing(site, part_pages) for part, part_pages in sorted(grouped.items(), key=lambda p: int(p[0]))}
 
-    kept = {part: recorded for part, recorded in _read_manifest(site).items()
-            if part in wanted and (index / part).is_dir() and isinstance(recorded, dict)
-            and {page: listing[:2] for page, listing in recorded.items()} == wanted[part]}
+    kept = {
+        part: recorded
+        for part, recorded in _read_manifest(site).items()
+        if part in wanted
+        and (index / part).is_dir()
+        and isinstance(recorded, dict)
+        and {page: listing[:2] for page, listing in recorded.items()} == wanted[part]
+    }
     index.mkdir(exist_ok=True)
     for entry in index.iterdir():  # parts to redo, parts that went, and anything of an older layout
         if entry.name not in kept and entry.name not in ROOT_FILES:

@@ -73,8 +73,8 @@ STEP_MILLISECONDS = 100
 
 _RELOAD_SCRIPT = (
     "<script>/* casebook serve: ladda om sidan när webbplatsen har byggts om */"
-    "(function(){{var seen=\"{generation}\";function poll(){{"
-    "fetch(\"" + RELOAD_PATH + "\",{{cache:\"no-store\"}}).then(function(r){{return r.text()}})"
+    '(function(){{var seen="{generation}";function poll(){{'
+    'fetch("' + RELOAD_PATH + '",{{cache:"no-store"}}).then(function(r){{return r.text()}})'
     ".then(function(v){{if(v!==seen){{location.reload()}}}})"
     ".catch(function(){{}}).finally(function(){{setTimeout(poll," + str(POLL_MILLISECONDS) + ")}})}}"
     "poll()}})();</script>"
@@ -181,8 +181,14 @@ class _Sources:
 
     def watched(self) -> list[Path]:
         root = self.paths.root
-        candidates = [root / "data", root / "notebooks", root / "book", root / "_config.yml", root / "_toc.yml",
-                      self.paths.package_dir]
+        candidates = [
+            root / "data",
+            root / "notebooks",
+            root / "book",
+            root / "_config.yml",
+            root / "_toc.yml",
+            self.paths.package_dir,
+        ]
         return list(dict.fromkeys(path for path in candidates if path.exists()))
 
     def relevant(self, change: watchfiles.Change, path: str) -> bool:
@@ -195,8 +201,9 @@ class _Sources:
 
 def changed_files(changes: Iterable[tuple[watchfiles.Change, str]], root: Path) -> list[str]:
     """The changed files of one batch, relative to the project, sorted."""
-    return sorted({Path(path).relative_to(root).as_posix() if Path(path).is_relative_to(root) else path
-                   for _, path in changes})
+    return sorted(
+        {Path(path).relative_to(root).as_posix() if Path(path).is_relative_to(root) else path for _, path in changes}
+    )
 
 
 def previewable_case_files(changes: Iterable[tuple[watchfiles.Change, str]], paths: ProjectPaths) -> list[Path]:
@@ -219,10 +226,15 @@ def previewable_case_files(changes: Iterable[tuple[watchfiles.Change, str]], pat
 
 def _report_failure(exc: BaseException, console: Console) -> None:
     expected = isinstance(exc, (UserError, BuildFailed))
-    message = str(exc) if expected else f"Ombyggnaden stoppades av ett oväntat fel ({type(exc).__name__}: {str(exc)[:300]})."
+    message = (
+        str(exc) if expected else f"Ombyggnaden stoppades av ett oväntat fel ({type(exc).__name__}: {str(exc)[:300]})."
+    )
     console.print(message, style="red", markup=False, soft_wrap=True)
-    console.print("Den senast byggda webbplatsen visas fortfarande; spara en rättning så byggs den om.",
-                  markup=False, soft_wrap=True)
+    console.print(
+        "Den senast byggda webbplatsen visas fortfarande; spara en rättning så byggs den om.",
+        markup=False,
+        soft_wrap=True,
+    )
 
 
 @contextmanager
@@ -242,8 +254,9 @@ def _kept_alive(console: Console) -> Iterator[None]:
         _report_failure(exc, console)
 
 
-def rebuild(paths: ProjectPaths, console: Console, options: BuildOptions, version: SiteVersion,
-            case_files: list[Path] = ()) -> bool:
+def rebuild(
+    paths: ProjectPaths, console: Console, options: BuildOptions, version: SiteVersion, case_files: list[Path] = ()
+) -> bool:
     """One incremental build, changed case pages first; on failure print why and keep the last good site.
 
     True if it published. ``case_files``: the changed case files, if nothing else changed.
@@ -256,8 +269,12 @@ def rebuild(paths: ProjectPaths, console: Console, options: BuildOptions, versio
             preview = build_preview(paths, list(case_files), console=console, options=options)
             if preview is not None:
                 version.advance()
-                console.print(f"Visas nu: {', '.join(p.stem for p in case_files)} ({preview.seconds:.1f} s); "
-                              "bygger om resten av webbplatsen …", markup=False, soft_wrap=True)
+                console.print(
+                    f"Visas nu: {', '.join(p.stem for p in case_files)} ({preview.seconds:.1f} s); "
+                    "bygger om resten av webbplatsen …",
+                    markup=False,
+                    soft_wrap=True,
+                )
             failed = False
         if failed:
             return False
@@ -268,8 +285,9 @@ def rebuild(paths: ProjectPaths, console: Console, options: BuildOptions, versio
     return False
 
 
-def serve(paths: ProjectPaths, port: int = DEFAULT_PORT, console: Console | None = None,
-          options: BuildOptions | None = None) -> None:
+def serve(
+    paths: ProjectPaths, port: int = DEFAULT_PORT, console: Console | None = None, options: BuildOptions | None = None
+) -> None:
     """Build, serve and rebuild on every change until interrupted (``KeyboardInterrupt``)."""
     console = console or Console(stderr=True)
     options = replace(options or BuildOptions(wait=True), code=code_version(paths.package_dir))
@@ -280,16 +298,26 @@ def serve(paths: ProjectPaths, port: int = DEFAULT_PORT, console: Console | None
         rebuild(paths, console, options, version)
         _start_book(paths, book)
         with site_server(paths.site, port, version) as server:
-            console.print(f"Webbplatsen visas på http://{HOST}:{server.server_address[1]}/ och byggs om när "
-                          "ärendefiler, mallar eller bokens sidor ändras. Avsluta med Ctrl-C.", markup=False, soft_wrap=True)
+            console.print(
+                f"Webbplatsen visas på http://{HOST}:{server.server_address[1]}/ och byggs om när "
+                "ärendefiler, mallar eller bokens sidor ändras. Avsluta med Ctrl-C.",
+                markup=False,
+                soft_wrap=True,
+            )
             for changes in watchfiles.watch(
-                *sources.watched(), watch_filter=sources.relevant, debounce=DEBOUNCE_MILLISECONDS,
-                step=STEP_MILLISECONDS, raise_interrupt=True,
+                *sources.watched(),
+                watch_filter=sources.relevant,
+                debounce=DEBOUNCE_MILLISECONDS,
+                step=STEP_MILLISECONDS,
+                raise_interrupt=True,
             ):
                 if code_version(paths.package_dir) != options.code:
                     raise CodeChanged()
-                console.print(f"Ändrat: {', '.join(changed_files(changes, paths.root))}; bygger om …",
-                              markup=False, soft_wrap=True)
+                console.print(
+                    f"Ändrat: {', '.join(changed_files(changes, paths.root))}; bygger om …",
+                    markup=False,
+                    soft_wrap=True,
+                )
                 rebuild(paths, console, options, version, previewable_case_files(changes, paths))
 
 

@@ -50,9 +50,19 @@ STRUCTURAL = ("_config.yml", "_toc.yml", "book/_templates/", "book/_static/")
 # (every casebook module they import, and the search script), relative to the package: a
 # change to any of them can change every page, so they are part of the structure, with the
 # installed distributions (a theme upgrade changes every page too).
-EXTENSION_CODE = ("__init__.py", "engine/__init__.py", "engine/site_extension.py", "engine/incremental_extension.py",
-                  "engine/sphinx_internals.py", "engine/sphinx_jobs.py", "engine/lifetime.py",
-                  "engine/search_index.py", "engine/search_parts.js", "render/__init__.py", "render/hyphenation.py")
+EXTENSION_CODE = (
+    "__init__.py",
+    "engine/__init__.py",
+    "engine/site_extension.py",
+    "engine/incremental_extension.py",
+    "engine/sphinx_internals.py",
+    "engine/sphinx_jobs.py",
+    "engine/lifetime.py",
+    "engine/search_index.py",
+    "engine/search_parts.js",
+    "render/__init__.py",
+    "render/hyphenation.py",
+)
 # Pages in no table of contents (``:orphan:``): their titles appear in no other page's navigation.
 OUTSIDE_NAVIGATION = ("book/cases/",)
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
@@ -124,8 +134,9 @@ def _same_bytes(first: Path, second: Path) -> bool:
     return first.stat().st_size == second.stat().st_size and first.read_bytes() == second.read_bytes()
 
 
-def sync_tree(source: Path, mirror: Path, wanted: dict[str, Path] | None = None,
-              present: dict[str, Path] | None = None) -> set[str]:
+def sync_tree(
+    source: Path, mirror: Path, wanted: dict[str, Path] | None = None, present: dict[str, Path] | None = None
+) -> set[str]:
     """Make ``mirror`` a copy of ``source``, writing only what differs; the paths that changed.
 
     ``wanted`` and ``present``: the files of ``source`` and ``mirror`` (:func:`_files`), when the caller listed them.
@@ -170,7 +181,9 @@ def structure(tree: Path, files: dict[str, Path] | None = None) -> str:
     return digest.hexdigest()
 
 
-def build_html(work: Path, source: Path, jobs: int | None = None, persistent: PersistentBook | None = None) -> BookBuild:
+def build_html(
+    work: Path, source: Path, jobs: int | None = None, persistent: PersistentBook | None = None
+) -> BookBuild:
     """Build ``source`` (a staged book) in ``work`` (kept between builds, see the module docstring).
 
     ``jobs``: Sphinx processes at most (default: one per core); fewer if an extension is not parallel-safe.
@@ -182,8 +195,9 @@ def build_html(work: Path, source: Path, jobs: int | None = None, persistent: Pe
     mirror.mkdir(parents=True, exist_ok=True)
     wanted, present = _files(source), _files(mirror)  # listed once: thousands of files at national scale
     new_structure = structure(source, wanted)
-    full = not (complete.exists() and html.is_dir() and structure_file.exists()
-                and structure_file.read_text() == new_structure) or bool(_removed_pages(wanted, present))
+    full = not (
+        complete.exists() and html.is_dir() and structure_file.exists() and structure_file.read_text() == new_structure
+    ) or bool(_removed_pages(wanted, present))
     # Not complete until Jupyter Book has run on the synced mirror: a build interrupted while
     # syncing or building must not look up to date next time.
     complete.unlink(missing_ok=True)
@@ -200,8 +214,9 @@ def build_html(work: Path, source: Path, jobs: int | None = None, persistent: Pe
     return BookBuild(html, SiteBuild.FULL if full else SiteBuild.INCREMENTAL, used, blockers)
 
 
-def update_pages(work: Path, pages: dict[str, Path], jobs: int | None = None,
-                 persistent: PersistentBook | None = None) -> BookBuild | None:
+def update_pages(
+    work: Path, pages: dict[str, Path], jobs: int | None = None, persistent: PersistentBook | None = None
+) -> BookBuild | None:
     """Put ``pages`` (relative name in the book → file) into the last built book and rebuild just them.
 
     For pages outside the navigation (case pages), whose change touches no other page's
@@ -230,8 +245,9 @@ def update_pages(work: Path, pages: dict[str, Path], jobs: int | None = None,
     return BookBuild(html, SiteBuild.INCREMENTAL, used, blockers)
 
 
-def _jupyter_book(work: Path, full: bool, jobs: int | None, persistent: PersistentBook | None,
-                  defer_search: bool) -> tuple[int, tuple[str, ...]]:
+def _jupyter_book(
+    work: Path, full: bool, jobs: int | None, persistent: PersistentBook | None, defer_search: bool
+) -> tuple[int, tuple[str, ...]]:
     """Build the mirror in ``work`` with the kept process if there is one, else a new one."""
     build = persistent.build if persistent is not None else run_jupyter_book
     return build(work / "src", work / "out", full, jobs or default_jobs(), work / "parallel.json", defer_search)
@@ -240,8 +256,21 @@ def _jupyter_book(work: Path, full: bool, jobs: int | None, persistent: Persiste
 def _command(source: Path, out: Path, full: bool, jobs: int, report: Path, persistent: bool = False) -> list[str]:
     # A kept process runs Jupyter Book itself (and indexes the site in it, as it never exits).
     runner = ["--in-process"] if persistent else []
-    command = [sys.executable, "-m", "casebook.engine.sphinx_jobs", *runner, str(jobs), str(report),
-               "build", str(source), "--path-output", str(out), "-W", "-n", "--keep-going"]
+    command = [
+        sys.executable,
+        "-m",
+        "casebook.engine.sphinx_jobs",
+        *runner,
+        str(jobs),
+        str(report),
+        "build",
+        str(source),
+        "--path-output",
+        str(out),
+        "-W",
+        "-n",
+        "--keep-going",
+    ]
     return command + (["--all"] if full else []) + ([sphinx_jobs.PERSISTENT] if persistent else [])
 
 
@@ -261,13 +290,21 @@ def _report(report: Path) -> tuple[int, tuple[str, ...]]:
     return used["jobs"], tuple(used["blockers"])
 
 
-def run_jupyter_book(source: Path, out: Path, full: bool, jobs: int, report: Path,
-                     defer_search: bool = False) -> tuple[int, tuple[str, ...]]:
+def run_jupyter_book(
+    source: Path, out: Path, full: bool, jobs: int, report: Path, defer_search: bool = False
+) -> tuple[int, tuple[str, ...]]:
     """``jupyter-book build`` through :mod:`casebook.engine.sphinx_jobs`; the processes used and why not more."""
     report.unlink(missing_ok=True)
     # Jupyter Book, and the Pagefind it starts, end with the build however it ends (each with its parent).
-    completed = subprocess.run(_command(source, out, full, jobs, report), cwd=source, capture_output=True, text=True,
-                               check=False, env=_environment(defer_search), preexec_fn=lifetime.dies_with_us())
+    completed = subprocess.run(
+        _command(source, out, full, jobs, report),
+        cwd=source,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=_environment(defer_search),
+        preexec_fn=lifetime.dies_with_us(),
+    )
     if completed.returncode != 0:
         raise _problems(completed.stdout + completed.stderr, source)
     return _report(report)
@@ -285,15 +322,22 @@ class PersistentBook:
         self._process: subprocess.Popen | None = None
         self._started_for: tuple[Path, Path, int] | None = None
 
-    def build(self, source: Path, out: Path, full: bool, jobs: int, report: Path,
-              defer_search: bool = False) -> tuple[int, tuple[str, ...]]:
+    def build(
+        self, source: Path, out: Path, full: bool, jobs: int, report: Path, defer_search: bool = False
+    ) -> tuple[int, tuple[str, ...]]:
         """Build as :func:`run_jupyter_book` does; raises :class:`SiteBuildFailed` with the problems."""
         if full or not self.running or self._started_for != (source, out, jobs):
             self.close()
             report.unlink(missing_ok=True)
             self._process = subprocess.Popen(
-                _command(source, out, full, jobs, report, persistent=True), cwd=source, env=_environment(defer_search),
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
+                _command(source, out, full, jobs, report, persistent=True),
+                cwd=source,
+                env=_environment(defer_search),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                bufsize=1,
                 preexec_fn=lifetime.dies_with_us(),
             )
             self._started_for = (source, out, jobs)

@@ -109,7 +109,9 @@ def _hyphenate(app, pagename, templatename, context, doctree) -> None:
 
 
 def _hyphenated(generate):
-    return lambda *args, **kwargs: hyphenate_html(str(generate(*args, **kwargs)))  # HTML, or markup parsed by BeautifulSoup
+    return lambda *args, **kwargs: hyphenate_html(
+        str(generate(*args, **kwargs))
+    )  # HTML, or markup parsed by BeautifulSoup
 
 
 def _publisher(app, pagename, templatename, context, doctree) -> None:

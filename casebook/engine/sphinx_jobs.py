@@ -119,8 +119,10 @@ def run(jobs: int, report: Path, arguments: list[str]) -> None:
             if blockers:
                 self.parallel = 1
             frozen = freeze_survivors()
-            report.write_text(json.dumps({"jobs": self.parallel, "requested": jobs, "blockers": blockers,
-                                          "frozen": frozen}), encoding="utf-8")
+            report.write_text(
+                json.dumps({"jobs": self.parallel, "requested": jobs, "blockers": blockers, "frozen": frozen}),
+                encoding="utf-8",
+            )
             super().build(force_all, filenames)
             if persistent:
                 self._serve_builds()
@@ -169,8 +171,9 @@ def run_then_index(jobs: int, report: Path, arguments: list[str]) -> int:
     handoff = report.with_name(report.name + ".site")
     handoff.unlink(missing_ok=True)
     child = [sys.executable, "-m", "casebook.engine.sphinx_jobs", "--in-process", str(jobs), str(report), *arguments]
-    completed = subprocess.run(child, env={**os.environ, SEARCH_INDEX_LATER: str(handoff)}, check=False,
-                               preexec_fn=lifetime.dies_with_us())  # it ends with this process, kill -9 included
+    completed = subprocess.run(
+        child, env={**os.environ, SEARCH_INDEX_LATER: str(handoff)}, check=False, preexec_fn=lifetime.dies_with_us()
+    )  # it ends with this process, kill -9 included
     if completed.returncode != 0 or not handoff.exists():  # failed, or built no HTML site
         return completed.returncode
     finished = json.loads(handoff.read_text(encoding="utf-8"))

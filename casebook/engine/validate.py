@@ -46,14 +46,27 @@ def validate_all(paths: ProjectPaths, as_of: dt.date, cache: EvaluationCache | N
     """
     files = paths.case_files()
     errors: list[CaseFileError] = [
-        CaseFileError(p, [FieldProblem("(filnamn)", f"ärendefiler ska sluta på {CASE_SUFFIX}; byt namn till {p.stem}{CASE_SUFFIX}")])
+        CaseFileError(
+            p,
+            [FieldProblem("(filnamn)", f"ärendefiler ska sluta på {CASE_SUFFIX}; byt namn till {p.stem}{CASE_SUFFIX}")],
+        )
         for p in paths.misnamed_case_files()
     ]
     if not files and not errors:
         raise UserError(f"Inga ärendefiler (*{CASE_SUFFIX}) i {paths.relative(paths.cases_dir)}.")
     outside = [p for p in [*files, *paths.reference_files()] if not paths.inside(p)]
-    errors += [CaseFileError(p, [FieldProblem("(fil)", "är en symbolisk länk till en fil utanför projektet, som inte läses; "
-                                                      "kopiera filen hit i stället")]) for p in outside]
+    errors += [
+        CaseFileError(
+            p,
+            [
+                FieldProblem(
+                    "(fil)",
+                    "är en symbolisk länk till en fil utanför projektet, som inte läses; kopiera filen hit i stället",
+                )
+            ],
+        )
+        for p in outside
+    ]
     if outside:  # the reference data is read by every case; a case file outside is never read
         files = [p for p in files if p not in outside]
         if any(p in outside for p in paths.reference_files()):
@@ -87,14 +100,19 @@ def attention_report(paths: ProjectPaths, cases: list[EvaluatedCase]) -> str:
             continue
         count = f"{len(attention)} av {fmt.plural(len(evaluated.results), 'regel', 'regler')} kräver uppmärksamhet"
         lines = [f"{evaluated.case.id} ({paths.relative(evaluated.source)}): {count}"]
-        lines += [f"  - {r.outcome.value}: {r.rule.title} ({r.rule.source}). {first_sentence(r.evidence)}" for r in attention]
+        lines += [
+            f"  - {r.outcome.value}: {r.rule.title} ({r.rule.source}). {first_sentence(r.evidence)}" for r in attention
+        ]
         if unwritten:
-            lines.append("  Att skriva i beslutsunderlaget: "
-                         + "; ".join(f"{name} (narrative.{path})" for path, name in unwritten) + ".")
+            lines.append(
+                "  Att skriva i beslutsunderlaget: "
+                + "; ".join(f"{name} (narrative.{path})" for path, name in unwritten)
+                + "."
+            )
         blocks.append("\n".join(lines))
     if not blocks:
         return "Ingen regel kräver uppmärksamhet och inget avsnitt av beslutsunderlaget saknas."
-    return ("Att uppmärksamma före bygget (inga fel i filerna, bygget kan köras):\n\n" + "\n\n".join(blocks))
+    return "Att uppmärksamma före bygget (inga fel i filerna, bygget kan köras):\n\n" + "\n\n".join(blocks)
 
 
 def _publisher_problems(paths: ProjectPaths) -> list[CaseFileError]:
@@ -126,9 +144,11 @@ class EvaluationCache:
         build date, the versions of :data:`EVALUATION_PACKAGES`, the package's ``.py`` files and the
         reference files (the artifact cache's key, :class:`casebook.engine.artifacts.Inputs`)."""
         files = [*self.paths.package_sources(), *self.paths.reference_files()]
-        return Inputs(files=tuple((self.paths.relative(path), path) for path in files),
-                      data=(("python", sys.version.encode()), ("as-of", self.as_of.isoformat().encode())),
-                      distributions=EVALUATION_PACKAGES).key()
+        return Inputs(
+            files=tuple((self.paths.relative(path), path) for path in files),
+            data=(("python", sys.version.encode()), ("as-of", self.as_of.isoformat().encode())),
+            distributions=EVALUATION_PACKAGES,
+        ).key()
 
     def _load(self) -> dict[str, tuple[str, EvaluatedCase]]:
         """The stored cases, if stored under this key; the file's SHA-256 is checked before it is unpickled."""
@@ -139,10 +159,13 @@ class EvaluationCache:
         if not re.fullmatch(rb"[0-9a-f]{64}", digest):
             return {}  # written before the cache recorded its digest: a lost speed-up, nothing more
         if hashlib.sha256(payload).hexdigest().encode() != digest:  # the next build writes it anew
-            warnings.warn(DamagedCacheEntry(
-                f"Cachen med utvärderade ärenden ({self.paths.relative(self.file)}) var skadad eller ändrad "
-                "(stämmer inte med sin SHA-256); ärendena utvärderas igen."
-            ), stacklevel=2)
+            warnings.warn(
+                DamagedCacheEntry(
+                    f"Cachen med utvärderade ärenden ({self.paths.relative(self.file)}) var skadad eller ändrad "
+                    "(stämmer inte med sin SHA-256); ärendena utvärderas igen."
+                ),
+                stacklevel=2,
+            )
             return {}
         try:
             stored = pickle.loads(payload)  # rules come back by id (Rule.__reduce__)
@@ -205,7 +228,10 @@ def _duplicate_ids(files: list[Path]) -> list[CaseFileError]:
             continue
         owner = next((p for p in paths if p.stem == case_id), paths[0])
         errors += [
-            CaseFileError(path, [FieldProblem("id", f"'{case_id}' finns redan i {owner.name}: två ärendefiler har samma id")])
-            for path in paths if path != owner
+            CaseFileError(
+                path, [FieldProblem("id", f"'{case_id}' finns redan i {owner.name}: två ärendefiler har samma id")]
+            )
+            for path in paths
+            if path != owner
         ]
     return errors

@@ -77,8 +77,9 @@ class Verification:
     failed_cells: list[str] = field(default_factory=list)
 
 
-def verify_site(paths: ProjectPaths, site: Path, as_of: dt.date, console: Console | None = None,
-                jobs: int | None = None) -> list[Verification]:
+def verify_site(
+    paths: ProjectPaths, site: Path, as_of: dt.date, console: Console | None = None, jobs: int | None = None
+) -> list[Verification]:
     """Verify ``site`` (a published site or a copy of one) against the project at ``paths``.
 
     ``as_of``: the day of the verification (the command's). The project is checked as of it
@@ -86,7 +87,9 @@ def verify_site(paths: ProjectPaths, site: Path, as_of: dt.date, console: Consol
     reproduced as of the build date it was made on.
     """
     if not is_published_site(site):
-        raise UserError(f"{site} är inte en webbplats som casebook har publicerat (filen {MARKER} saknas); inget har verifierats.")
+        raise UserError(
+            f"{site} är inte en webbplats som casebook har publicerat (filen {MARKER} saknas); inget har verifierats."
+        )
     cases = {evaluated.case.id: evaluated for evaluated in validate_all(paths, as_of)}
     published = sorted((site / PUBLISHED_CASES).glob("*.ipynb"))
     if not published:
@@ -97,9 +100,13 @@ def verify_site(paths: ProjectPaths, site: Path, as_of: dt.date, console: Consol
         shown = notebook.relative_to(site).as_posix()
         recorded = nbformat.read(notebook, as_version=4).metadata.get("casebook", {}).get("case_id")
         if recorded not in cases:
-            problems.setdefault(notebook.stem, []).append(f"{shown} anger ärendet {recorded or '(inget)'}, som inte finns i projektet")
+            problems.setdefault(notebook.stem, []).append(
+                f"{shown} anger ärendet {recorded or '(inget)'}, som inte finns i projektet"
+            )
         elif recorded != notebook.stem:
-            problems.setdefault(notebook.stem, []).append(f"{shown} innehåller ärendet {recorded}, inte {notebook.stem}")
+            problems.setdefault(notebook.stem, []).append(
+                f"{shown} innehåller ärendet {recorded}, inte {notebook.stem}"
+            )
         elif recorded in notebooks:
             problems[recorded].append(f"{shown}: ärendet har fler än en publicerad anteckningsbok")
         else:
@@ -166,8 +173,14 @@ def _environment(changes: dict[str, str | None]) -> Iterator[None]:
             os.environ.pop(name, None) if value is None else os.environ.__setitem__(name, value)
 
 
-def _execute_again(paths: ProjectPaths, cases: dict[str, EvaluatedCase], notebooks: dict[str, Path], work: Path,
-                   console: Console, jobs: int | None) -> dict[str, Path | ExecutionFailure]:
+def _execute_again(
+    paths: ProjectPaths,
+    cases: dict[str, EvaluatedCase],
+    notebooks: dict[str, Path],
+    work: Path,
+    console: Console,
+    jobs: int | None,
+) -> dict[str, Path | ExecutionFailure]:
     """Each published case notebook executed again from the template, in fresh kernels, with the
     parameters it was published with: its audit record and the build date it was judged on."""
     from casebook.engine.execution import run_in_workers
@@ -176,9 +189,19 @@ def _execute_again(paths: ProjectPaths, cases: dict[str, EvaluatedCase], noteboo
     planned = []
     for case_id, notebook in notebooks.items():
         meta = nbformat.read(notebook, as_version=4).metadata.get("casebook", {})
-        planned.append(case_job(paths.root, case_id, cases[case_id].case.title, work / "executed" / f"{case_id}.ipynb",
-                                _injected(notebook, "audit"), meta.get("cache_key", ""), _injected(notebook, "as_of"),
-                                inputs=tuple(meta.get("inputs", ())), kernel_name=KERNEL_NAME))
+        planned.append(
+            case_job(
+                paths.root,
+                case_id,
+                cases[case_id].case.title,
+                work / "executed" / f"{case_id}.ipynb",
+                _injected(notebook, "audit"),
+                meta.get("cache_key", ""),
+                _injected(notebook, "as_of"),
+                inputs=tuple(meta.get("inputs", ())),
+                kernel_name=KERNEL_NAME,
+            )
+        )
     (work / "executed").mkdir()
     results: dict[str, Path | ExecutionFailure] = {}
 
@@ -215,7 +238,9 @@ def _cell_name(index: int, cell: nbformat.NotebookNode) -> str:
     return f"cell {index + 1}" + (f" ({cell.id})" if cell.get("id") else "")
 
 
-def _compare_notebooks(published: Path, reproduced: Path | ExecutionFailure | None, site: Path) -> tuple[list[str], int]:
+def _compare_notebooks(
+    published: Path, reproduced: Path | ExecutionFailure | None, site: Path
+) -> tuple[list[str], int]:
     """What differs between the published notebook and the one executed again; how many cells were compared."""
     shown = published.relative_to(site).as_posix()
     if not isinstance(reproduced, Path):
@@ -223,8 +248,7 @@ def _compare_notebooks(published: Path, reproduced: Path | ExecutionFailure | No
     old, new = nbformat.read(published, as_version=4), nbformat.read(reproduced, as_version=4)
     if published.read_bytes() == reproduced.read_bytes():
         return [], len(new.cells)
-    differing = [_cell_name(i, cell) for i, cell in enumerate(old.cells)
-                 if i >= len(new.cells) or cell != new.cells[i]]
+    differing = [_cell_name(i, cell) for i, cell in enumerate(old.cells) if i >= len(new.cells) or cell != new.cells[i]]
     if len(new.cells) > len(old.cells):
         differing.append(f"{len(new.cells) - len(old.cells)} celler saknas")
     return [f"{shown}: {name}" for name in differing] or [f"{shown}: metadata"], len(new.cells)
@@ -288,7 +312,9 @@ def _check_figures(site: Path, case_id: str, reproduced: Path) -> list[str]:
         if not image.is_file():
             problems.append(f"figuren {shown} saknas")
         elif image.suffix == ".svg" and (audit.sha256_file(image) != image.stem or image.stem not in drawn):
-            problems.append(f"figuren {shown} på {page.relative_to(site).as_posix()} är inte den som anteckningsboken ritar")
+            problems.append(
+                f"figuren {shown} på {page.relative_to(site).as_posix()} är inte den som anteckningsboken ritar"
+            )
     return problems
 
 
@@ -306,8 +332,9 @@ def _pdf_date(pdf: Path) -> str | None:
     return str(int(moment.timestamp()))
 
 
-def _check_documents(paths: ProjectPaths, site: Path, evaluated: EvaluatedCase, recorded_audit: dict | None,
-                     work: Path) -> list[str]:
+def _check_documents(
+    paths: ProjectPaths, site: Path, evaluated: EvaluatedCase, recorded_audit: dict | None, work: Path
+) -> list[str]:
     """The memo and the report rendered again, as of the date in the published PDF, compared byte for byte."""
     case_id = evaluated.case.id
     problems = []
@@ -319,8 +346,11 @@ def _check_documents(paths: ProjectPaths, site: Path, evaluated: EvaluatedCase, 
         pdf = site / folder / f"{case_id}.pdf"
         epoch = _pdf_date(pdf)
         if epoch is None:
-            problems.append(f"{folder}/{case_id}.pdf är inte det dokument som paketet skriver (dess datum går inte att läsa)"
-                            if pdf.is_file() else f"{folder}/{case_id}.pdf saknas")
+            problems.append(
+                f"{folder}/{case_id}.pdf är inte det dokument som paketet skriver (dess datum går inte att läsa)"
+                if pdf.is_file()
+                else f"{folder}/{case_id}.pdf saknas"
+            )
             continue
         out = work / folder / case_id
         with _environment({"SOURCE_DATE_EPOCH": epoch}):
@@ -372,8 +402,15 @@ def _build_history(paths: ProjectPaths, case_ids: list[str], published_dir: Path
     return next((h for h in candidates if h.cases and iso_time(h.created()) == created), candidates[0])
 
 
-def _check_open_data(paths: ProjectPaths, site: Path, cases: list[EvaluatedCase], notebooks: dict[str, Path],
-                     problems: dict[str, list[str]], work: Path, today: dt.date) -> list[str]:
+def _check_open_data(
+    paths: ProjectPaths,
+    site: Path,
+    cases: list[EvaluatedCase],
+    notebooks: dict[str, Path],
+    problems: dict[str, list[str]],
+    work: Path,
+    today: dt.date,
+) -> list[str]:
     """Write the open data again and compare: each case's rows into its problems; what differs in
     the other files is returned (a problem of every case)."""
     published_dir = site / SITE_OPEN_DATA
@@ -386,9 +423,15 @@ def _check_open_data(paths: ProjectPaths, site: Path, cases: list[EvaluatedCase]
     day = _date_of(as_of) if as_of else today
     with _environment({"SOURCE_DATE_EPOCH": as_of}):
         cases = [evaluate_case(evaluated.source, reference, as_of=day) for evaluated in cases]  # judged as of that day
-        written = write_open_data(rebuilt_dir, cases, load_regional_actors(reference), as_of=day,
-                                  agencies=load_national_agencies(reference), publisher=load_publisher(reference),
-                                  history=history)
+        written = write_open_data(
+            rebuilt_dir,
+            cases,
+            load_regional_actors(reference),
+            as_of=day,
+            agencies=load_national_agencies(reference),
+            publisher=load_publisher(reference),
+            history=history,
+        )
     site_problems = []
     for rebuilt in written:
         relative = rebuilt.relative_to(rebuilt_dir)  # some files are in folders (data/ holds the case files)
@@ -412,6 +455,8 @@ def write_verification(path: Path, results: list[Verification], moment: dt.datet
     data = {"verified_at": verified_at, "results": [asdict(r) for r in results]}
     # In GitHub Actions, the run that verified: the Verifiering page links it.
     if all(os.environ.get(name) for name in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")):
-        data["run_url"] = f"{os.environ['GITHUB_SERVER_URL']}/{os.environ['GITHUB_REPOSITORY']}/actions/runs/{os.environ['GITHUB_RUN_ID']}"
+        data["run_url"] = (
+            f"{os.environ['GITHUB_SERVER_URL']}/{os.environ['GITHUB_REPOSITORY']}/actions/runs/{os.environ['GITHUB_RUN_ID']}"
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

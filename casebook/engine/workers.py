@@ -117,8 +117,9 @@ def document_workers(workers: int, smallest_batch: int = DOCUMENT_BATCH_FOR_WORK
                 resource_tracker.ensure_running()
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(_FORK_SERVER_PRELOAD)
-            pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=worker_started,
-                                       initargs=(os.getpid(),))
+            pool = ProcessPoolExecutor(
+                max_workers=workers, mp_context=context, initializer=worker_started, initargs=(os.getpid(),)
+            )
         environment = dict(os.environ)
         # The fork server (which imports the renderers first), the resource tracker and the
         # workers start while the map submits: a Ctrl-C then reaches the build once they exist,

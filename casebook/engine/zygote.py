@@ -171,8 +171,13 @@ class Zygote:
             with open(errors, "w", encoding="utf-8") as stderr:
                 # It ends with this process, however this one ends (kill -9 included).
                 self.process = subprocess.Popen(
-                    self.command, cwd=self.folder, stdout=subprocess.PIPE, stderr=stderr,
-                    text=True, start_new_session=True, env={**os.environ, **KERNEL_ENVIRONMENT},
+                    self.command,
+                    cwd=self.folder,
+                    stdout=subprocess.PIPE,
+                    stderr=stderr,
+                    text=True,
+                    start_new_session=True,
+                    env={**os.environ, **KERNEL_ENVIRONMENT},
                     preexec_fn=lifetime.dies_with_us(),
                 )
             ready, _, _ = select.select([self.process.stdout], [], [], START_TIMEOUT)
@@ -394,7 +399,7 @@ def launch(kernel_argv: list[str]) -> int:
     request = {"argv": kernel_argv, "cwd": os.getcwd(), "env": dict(os.environ)}
     frame = _frame(request)
     # The descriptors travel with the first bytes; the rest of the frame follows.
-    sent = socket.send_fds(connection, [frame[:_LENGTH.size]], [0, 1, 2])
+    sent = socket.send_fds(connection, [frame[: _LENGTH.size]], [0, 1, 2])
     connection.sendall(frame[sent:])
     started = read_message(connection)
     if started is None:

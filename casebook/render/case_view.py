@@ -67,9 +67,13 @@ def _organisation(name: str) -> Link:
     return Link(name, f"../organisationer/{pages.organisation_slug(name)}.html")
 
 
-_MARKUP_LOOKALIKES = str.maketrans({"<": "\N{SINGLE LEFT-POINTING ANGLE QUOTATION MARK}",
-                                    ">": "\N{SINGLE RIGHT-POINTING ANGLE QUOTATION MARK}",
-                                    "&": "\N{FULLWIDTH AMPERSAND}"})
+_MARKUP_LOOKALIKES = str.maketrans(
+    {
+        "<": "\N{SINGLE LEFT-POINTING ANGLE QUOTATION MARK}",
+        ">": "\N{SINGLE RIGHT-POINTING ANGLE QUOTATION MARK}",
+        "&": "\N{FULLWIDTH AMPERSAND}",
+    }
+)
 
 
 def _inert(text: str) -> str:
@@ -84,14 +88,30 @@ def rule_anchor(rule_id: str) -> str:
 
 # The case file's top-level fields as a reader knows them (casebook.domain.model.Case).
 FIELD_NAMES = {
-    "schema_version": "formatversion", "id": "ärende-id", "title": "projektets namn", "reference": "diarienummer",
-    "summary": "sammanfattning", "decision_maker": "beslutsfattare", "applicant": "sökande",
-    "partners": "samverkansparter", "involved_agencies": "medverkande myndigheter", "rule_sets": "regeluppsättningar",
-    "dates": "datum", "amount_applied_for": "sökt belopp", "total_costs": "totala kostnader",
-    "stated_total_financing": "angiven total finansiering", "financing_plan": "finansieringsplan",
-    "decision": "beslutsförslag", "status": "läge och beslut", "assessments": "bedömningar", "indicators": "indikatorer",
-    "signatories": "undertecknare", "source_document": "källdokument", "follow_up": "uppföljning",
-    "narrative": "beslutsunderlagets text", "#": "kommentarer",
+    "schema_version": "formatversion",
+    "id": "ärende-id",
+    "title": "projektets namn",
+    "reference": "diarienummer",
+    "summary": "sammanfattning",
+    "decision_maker": "beslutsfattare",
+    "applicant": "sökande",
+    "partners": "samverkansparter",
+    "involved_agencies": "medverkande myndigheter",
+    "rule_sets": "regeluppsättningar",
+    "dates": "datum",
+    "amount_applied_for": "sökt belopp",
+    "total_costs": "totala kostnader",
+    "stated_total_financing": "angiven total finansiering",
+    "financing_plan": "finansieringsplan",
+    "decision": "beslutsförslag",
+    "status": "läge och beslut",
+    "assessments": "bedömningar",
+    "indicators": "indikatorer",
+    "signatories": "undertecknare",
+    "source_document": "källdokument",
+    "follow_up": "uppföljning",
+    "narrative": "beslutsunderlagets text",
+    "#": "kommentarer",
 }
 
 
@@ -194,7 +214,10 @@ class CaseView:
         period = f"Projekttid {fmt.date(d.project_start)} – {fmt.date(d.project_end)}."
         if case.state is CaseState.REJECTED:
             by = f" av {status.decided_by}" if status and status.decided_by else ""
-            return [f"{case.state.label} {fmt.date(d.decision)}{by}: {dm} beviljar inget bidrag och betalar inget ut.", period]
+            return [
+                f"{case.state.label} {fmt.date(d.decision)}{by}: {dm} beviljar inget bidrag och betalar inget ut.",
+                period,
+            ]
         decision = case.decision
         if case.state is CaseState.PROPOSAL:
             # A proposal grants nothing yet: it is never worded as if it were decided.
@@ -221,8 +244,10 @@ class CaseView:
         sentences = self.verdict_sentences()
         label = self.case.state.label
         # The state ("Förslag till beslut", "Beviljat", "Avslaget") opens the block, in bold.
-        first = f"<strong>{html.escape(label)}</strong>{html.escape(sentences[0][len(label):])}"
-        paragraphs = f"<p>{first}</p>" + "".join(f"<p>{html.escape(keep_figures_together(text))}</p>" for text in sentences[1:])
+        first = f"<strong>{html.escape(label)}</strong>{html.escape(sentences[0][len(label) :])}"
+        paragraphs = f"<p>{first}</p>" + "".join(
+            f"<p>{html.escape(keep_figures_together(text))}</p>" for text in sentences[1:]
+        )
         flags = self.attention_sentences()
         if flags:
             count = fmt.plural(len(flags), "regel kräver", "regler kräver")
@@ -251,26 +276,30 @@ class CaseView:
         }
         # Pagefind's interface writes filter values into the page as HTML, after decoding any
         # escaping, so markup characters from case text become look-alike angle brackets there.
-        spans = "".join(f'<span data-pagefind-filter="{html.escape(k)}">{html.escape(_inert(v))}</span>'
-                        for k, v in filters.items())
+        spans = "".join(
+            f'<span data-pagefind-filter="{html.escape(k)}">{html.escape(_inert(v))}</span>' for k, v in filters.items()
+        )
         spans += f'<span data-pagefind-sort="datum">{day.isoformat()}</span>'
         # What a search result shows besides the title (book/_static/casebook-search.js).
         meta = {
             "datum": fmt.date(day) + ("" if dates.decision is not None else " (ansökan)"),
             "lage": case.state.label,
             "beslutsfattare": case.decision_maker.name,
-            "belopp": "inget bidrag" if case.state is CaseState.REJECTED
+            "belopp": "inget bidrag"
+            if case.state is CaseState.REJECTED
             else f"{fmt.percent(case.share_percent_in_force)}, högst {fmt.kronor(case.max_amount_in_force)}",
         }
         spans += "".join(f'<span data-pagefind-meta="{k}">{html.escape(v)}</span>' for k, v in meta.items())
         # data-pagefind-ignore keeps these words out of the full-text index; filters and meta still count.
-        return f'<div hidden data-pagefind-ignore>{spans}</div>'
+        return f"<div hidden data-pagefind-ignore>{spans}</div>"
 
     # --- tables -----------------------------------------------------------------------
 
     def facts(self) -> Table:
         case, d = self.case, self.case.dates
-        partners = [part for i, p in enumerate(case.partners) for part in ((", ",) if i else ()) + (_organisation(p.name),)]
+        partners = [
+            part for i, p in enumerate(case.partners) for part in ((", ",) if i else ()) + (_organisation(p.name),)
+        ]
         rows = [
             ("Projekt", case.title),
             ("Diarienummer", case.reference or "anges inte i beslutsunderlaget"),
@@ -293,8 +322,16 @@ class CaseView:
 
     def financing(self) -> Table:
         f = self.figures
-        rows = [(cell(_organisation(s.financier)), s.line.kind.label, amount(s.amount), percent(s.share),
-                 fmt.yes_no(s.line.confirmed)) for s in f.shares]
+        rows = [
+            (
+                cell(_organisation(s.financier)),
+                s.line.kind.label,
+                amount(s.amount),
+                percent(s.share),
+                fmt.yes_no(s.line.confirmed),
+            )
+            for s in f.shares
+        ]
         rows.append(("Summa", "", amount(f.total_financing), percent(sum(s.share for s in f.shares)), ""))
         caption = f"Projektets finansieringsplan, {fmt.kronor(f.total_financing)}. Andelar av total finansiering, två decimaler."
         return table(caption, ("Finansiär", "Slag av medel", "Belopp", "Andel", "Bekräftad"), rows, total=True)
@@ -311,7 +348,7 @@ class CaseView:
             ("Beräknad andel avrundad till två decimaler", percent(f.computed_share_rounded)),
             ("Beslutad andel", percent(c.decided_share)),
             ("Beslutad andel × total finansiering", amount(c.share_of_total)),
-            ("Maxbelopp (\"dock max\")", amount(c.max_amount)),
+            ('Maxbelopp ("dock max")', amount(c.max_amount)),
             ("Maxbeloppet binder inom finansieringsplanen", fmt.yes_no(c.cap_binds_within_plan)),
             ("Taket nås när godkända kostnader överstiger", amount(c.threshold_kronor)),
         ]
@@ -344,9 +381,11 @@ class CaseView:
         corrections = self.case.source_document.corrections
         if not corrections:
             return None
-        return table("Rättelser av källdokumentet: där ärendefilen avviker från det och varför",
-                     ("Källdokumentet skriver", "Ärendefilen anger", "Skäl"),
-                     [(c.source, c.recorded, c.reason) for c in corrections])
+        return table(
+            "Rättelser av källdokumentet: där ärendefilen avviker från det och varför",
+            ("Källdokumentet skriver", "Ärendefilen anger", "Skäl"),
+            [(c.source, c.recorded, c.reason) for c in corrections],
+        )
 
     def source_corrections_table(self) -> HTML | None:
         corrections = self.source_corrections()
@@ -373,8 +412,11 @@ class CaseView:
     def narrative_blocks(self) -> list[tuple[str, tuple[narrative.Block, ...]]]:
         """(heading, blocks) of each narrative section the page shows, for the report PDF."""
         written = self.case.narrative
-        return [(heading, narrative.parse(text)) for field, heading in NARRATIVE_ON_THE_PAGE
-                if written is not None and (text := getattr(written, field))]
+        return [
+            (heading, narrative.parse(text))
+            for field, heading in NARRATIVE_ON_THE_PAGE
+            if written is not None and (text := getattr(written, field))
+        ]
 
     def follow_up(self) -> Table:
         case, d = self.case, self.case.dates
@@ -390,15 +432,23 @@ class CaseView:
 
     def compliance(self) -> Table:
         """Every rule with its outcome and evidence; the legal source links to the law text."""
-        rows = [(r.rule.title, cell(Link(r.rule.source, r.rule.source_url)), r.rule.kind.value, r.outcome.value,
-                 r.evidence) for r in self.results]
-        return table("Regelkontroller: utfall och underlag per regel", ("Regel", "Källa", "Typ", "Utfall", "Underlag"), rows)
+        rows = [
+            (r.rule.title, cell(Link(r.rule.source, r.rule.source_url)), r.rule.kind.value, r.outcome.value, r.evidence)
+            for r in self.results
+        ]
+        return table(
+            "Regelkontroller: utfall och underlag per regel", ("Regel", "Källa", "Typ", "Utfall", "Underlag"), rows
+        )
 
     def compliance_table(self) -> HTML:
         # Five columns of prose do not fit a text column: each rule is a block, its title and
         # outcome on the first line, source and kind beneath, then the evidence in full width.
-        return html_table(self.compliance(), "compliance", row_ids=[rule_anchor(r.rule.id) for r in self.results],
-                          css_class="casebook-rule-table")
+        return html_table(
+            self.compliance(),
+            "compliance",
+            row_ids=[rule_anchor(r.rule.id) for r in self.results],
+            css_class="casebook-rule-table",
+        )
 
     def compliance_counts(self) -> Table:
         counts = [(o.value, cell(str(sum(r.outcome is o for r in self.results)), kind=Kind.NUMBER)) for o in Outcome]
@@ -415,13 +465,32 @@ class CaseView:
             document_url = SITE_ROOT + document_url
         rows.append(("Källdokument", cell(Link(self.case.source_document.title, document_url))))
         case_file = pages.case_file_url(self.case.id)
-        rows.append(("Ärendefil", cell(Link(f"{self.case.id}.yaml", SITE_ROOT + case_file),
-                                      " (samma fil som SHA-256-summan i revisionsspåret gäller)")))
+        rows.append(
+            (
+                "Ärendefil",
+                cell(
+                    Link(f"{self.case.id}.yaml", SITE_ROOT + case_file),
+                    " (samma fil som SHA-256-summan i revisionsspåret gäller)",
+                ),
+            )
+        )
         draft, archived = pages.memo_urls(self.case.id)
-        rows.append(("Beslutsunderlag skrivet från ärendefilen",
-                     cell(Link("PDF/A för arkivering", SITE_ROOT + archived), ", ",
-                          Link("Word-utkast att redigera", SITE_ROOT + draft))))
-        rows.append(("Den här ärenderapporten", cell(Link("PDF/A för arkivering", SITE_ROOT + pages.report_pdf_url(self.case.id)))))
+        rows.append(
+            (
+                "Beslutsunderlag skrivet från ärendefilen",
+                cell(
+                    Link("PDF/A för arkivering", SITE_ROOT + archived),
+                    ", ",
+                    Link("Word-utkast att redigera", SITE_ROOT + draft),
+                ),
+            )
+        )
+        rows.append(
+            (
+                "Den här ärenderapporten",
+                cell(Link("PDF/A för arkivering", SITE_ROOT + pages.report_pdf_url(self.case.id))),
+            )
+        )
         return table("Undertecknare och källa", ("Namn", "Roll"), rows)
 
     def signatories_table(self) -> HTML:
@@ -431,8 +500,10 @@ class CaseView:
         """Input hashes, commit, versions, execution time and build date (see ``casebook.engine.audit``)."""
         if audit is None:
             return table("Revisionsspår", ("Uppgift", "Värde"), [("Revisionsspår", NO_AUDIT)])
-        rows = [(f"SHA-256 för {i['label'].lower()} ({i['path']})", cell(i["sha256"], kind=Kind.HASH))
-                for i in audit["inputs"]]
+        rows = [
+            (f"SHA-256 för {i['label'].lower()} ({i['path']})", cell(i["sha256"], kind=Kind.HASH))
+            for i in audit["inputs"]
+        ]
         rows.append(("Git-commit", audit["commit"] or "okänd (bygget kördes utanför ett git-arkiv)"))
         rows += [(f"Version av {name}", version) for name, version in audit["versions"].items()]
         rows.append(("Körd (UTC)", audit["executed_at"]))
@@ -440,7 +511,9 @@ class CaseView:
         return table("Revisionsspår: vad sidan är beräknad från", ("Uppgift", "Värde"), rows)
 
     def audit_table(self, audit: dict | None) -> HTML:
-        return html_table(self.audit(audit), "audit", column_classes=None if audit is None else {"Värde": "casebook-hash"})
+        return html_table(
+            self.audit(audit), "audit", column_classes=None if audit is None else {"Värde": "casebook-hash"}
+        )
 
     def history(self, audit: dict | None) -> Table:
         """Each change of the case file, newest first: its date, what it changed (in Swedish, not
@@ -455,9 +528,18 @@ class CaseView:
             day = date(dt.date.fromisoformat(h["date"])) if h.get("date") else cell("–", kind=Kind.DATE)
             rows.append((day, describe_change(h), where))
         if not rows:
-            rows = [(cell("–", kind=Kind.DATE), NO_AUDIT if audit is None else "Ärendefilen finns inte i versionshistoriken", "–")]
-        return table("Ändringar av ärendefilen, nyaste först",
-                     ("Datum", "Vad som ändrades i ärendefilen", "Ändringen i projektets arkiv"), rows)
+            rows = [
+                (
+                    cell("–", kind=Kind.DATE),
+                    NO_AUDIT if audit is None else "Ärendefilen finns inte i versionshistoriken",
+                    "–",
+                )
+            ]
+        return table(
+            "Ändringar av ärendefilen, nyaste först",
+            ("Datum", "Vad som ändrades i ärendefilen", "Ändringen i projektets arkiv"),
+            rows,
+        )
 
     def history_table(self, audit: dict | None) -> HTML:
         return html_table(self.history(audit), "history")

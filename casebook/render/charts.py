@@ -77,13 +77,32 @@ def payment_chart(figures: FinancingFigures) -> SVG:
         xs = [0, cap.threshold_kronor, int(top)] if cap.threshold_kronor < top else [0, int(top)]
         ys = [payable(x, cap.decided_share, cap.max_amount) for x in xs]
         figure, axes = plt.subplots(figsize=(7.5, 4))
-        axes.plot(xs, ys, color=BAR_COLOUR, linewidth=2, label=f"Utbetalning: {fmt.percent(cap.decided_share)} av godkända kostnader, högst maxbeloppet")
-        axes.axhline(cap.max_amount, color=HIGHLIGHT_COLOUR, linestyle="--", linewidth=1, label=f"Maxbelopp {fmt.kronor(cap.max_amount)}")
-        axes.axvline(figures.total_financing, color="#555555", linestyle=":", linewidth=1, label=f"Total finansiering {fmt.kronor(figures.total_financing)}")
+        axes.plot(
+            xs,
+            ys,
+            color=BAR_COLOUR,
+            linewidth=2,
+            label=f"Utbetalning: {fmt.percent(cap.decided_share)} av godkända kostnader, högst maxbeloppet",
+        )
+        axes.axhline(
+            cap.max_amount,
+            color=HIGHLIGHT_COLOUR,
+            linestyle="--",
+            linewidth=1,
+            label=f"Maxbelopp {fmt.kronor(cap.max_amount)}",
+        )
+        axes.axvline(
+            figures.total_financing,
+            color="#555555",
+            linestyle=":",
+            linewidth=1,
+            label=f"Total finansiering {fmt.kronor(figures.total_financing)}",
+        )
         axes.annotate(
             f"Taket nås vid {fmt.kronor(cap.threshold_kronor)}",
             xy=(cap.threshold_kronor, cap.max_amount),
-            xytext=(0.05, 0.93), textcoords="axes fraction",
+            xytext=(0.05, 0.93),
+            textcoords="axes fraction",
             arrowprops={"arrowstyle": "->", "color": "#333333"},
         )
         axes.xaxis.set_major_locator(MaxNLocator(nbins=5))

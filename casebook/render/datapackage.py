@@ -41,13 +41,21 @@ from casebook.render.slugs import slug
 PACKAGE_NAME = "medfinansieringsbeslut"
 FORMAT_VERSION = "1.0"
 """MAJOR.MINOR of the tables' format; raise MINOR when a column is added, MAJOR when one is removed or changes."""
-SOURCE_LICENCE = {"name": "notspecified", "title": "Ingen licens från utgivaren av öppna data: kopia av beslutsunderlaget "
-                                                   "som ärendet bygger på; villkoren för dokumentet gäller"}
+SOURCE_LICENCE = {
+    "name": "notspecified",
+    "title": "Ingen licens från utgivaren av öppna data: kopia av beslutsunderlaget "
+    "som ärendet bygger på; villkoren för dokumentet gäller",
+}
 
 
 def field(column: Column) -> dict:
     """A Table Schema field; ``unit`` is a custom property, repeated in the description."""
-    spec: dict = {"name": column.name, "type": column.type, "title": column.title, "description": column.full_description}
+    spec: dict = {
+        "name": column.name,
+        "type": column.type,
+        "title": column.title,
+        "description": column.full_description,
+    }
     if column.unit:
         spec["unit"] = column.unit
     constraints: dict = {}
@@ -79,13 +87,17 @@ def table_schema(table: Table) -> dict:
         "primaryKey": list(table.primary_key),
     }
     if table is not DECISIONS:  # every other table has rows of a case
-        schema["foreignKeys"] = [{"fields": ["case_id"], "reference": {"resource": DECISIONS.name, "fields": ["case_id"]}}]
+        schema["foreignKeys"] = [
+            {"fields": ["case_id"], "reference": {"resource": DECISIONS.name, "fields": ["case_id"]}}
+        ]
     return schema
 
 
 def _table_description(table: Table) -> str:
     conditions = " ".join(c.describe() for c in table.conditions)
-    return table.description + (f" Villkor per rad (kontrolleras av JSON Schema för tabellens JSON-fil): {conditions}" if conditions else "")
+    return table.description + (
+        f" Villkor per rad (kontrolleras av JSON Schema för tabellens JSON-fil): {conditions}" if conditions else ""
+    )
 
 
 def resource(out: Path, file: OpenDataFile, name: str) -> dict:
@@ -140,19 +152,22 @@ def descriptor(out: Path, files: list[OpenDataFile], publisher: Publisher, histo
         "profile": "data-package",
         "name": PACKAGE_NAME,
         "title": "Regionala medfinansieringsbeslut",
-        "description": ("Ärenden om bidrag enligt förordning (2003:596) om bidrag för projektverksamhet inom den regionala "
-                        "utvecklingspolitiken: status, belopp, datum, regelutfall, projektens finansieringsplaner och "
-                        "utbetalningarna i de ärenden som registrerar uppföljning, samt ärendefilerna och regelutfallen fil för fil. "
-                        "Text som börjar med =, +, -, @, tabb, vagnretur eller nolltecken har ett ' först i CSV-filerna, så att "
-                        "kalkylprogram inte läser den som en formel; JSON- och xlsx-filerna har texten exakt. Fälten som är "
-                        "markerade som byggdagsvärden bedöms den dag webbplatsen byggs; created och modified avser ärendefilerna."),
+        "description": (
+            "Ärenden om bidrag enligt förordning (2003:596) om bidrag för projektverksamhet inom den regionala "
+            "utvecklingspolitiken: status, belopp, datum, regelutfall, projektens finansieringsplaner och "
+            "utbetalningarna i de ärenden som registrerar uppföljning, samt ärendefilerna och regelutfallen fil för fil. "
+            "Text som börjar med =, +, -, @, tabb, vagnretur eller nolltecken har ett ' först i CSV-filerna, så att "
+            "kalkylprogram inte läser den som en formel; JSON- och xlsx-filerna har texten exakt. Fälten som är "
+            "markerade som byggdagsvärden bedöms den dag webbplatsen byggs; created och modified avser ärendefilerna."
+        ),
         "homepage": f"{publisher.site_url}book/open_data.html",
         "version": f"{FORMAT_VERSION}.{history.revisions}",
         "created": iso_time(history.created()),
         "modified": iso_time(history.modified()),
         "keywords": ["regional utveckling", "medfinansiering", "bidrag", "förordning (2003:596)"],
         "licenses": [{"name": LICENSE_ID, "path": LICENSE_URL, "title": LICENSE_TITLE}],
-        "contributors": [{"title": publisher.name, "role": "publisher", "email": publisher.contact_email, "path": publisher.site_url}],
+        "contributors": [
+            {"title": publisher.name, "role": "publisher", "email": publisher.contact_email, "path": publisher.site_url}
+        ],
         "resources": [resource(out, f, name) for f, name in zip(ordered, _names(ordered), strict=True)],
     }
-

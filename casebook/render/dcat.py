@@ -65,8 +65,15 @@ def publisher_uri(publisher: Publisher) -> URIRef:
     return URIRef(DATAPORTAL_ORGANISATION + publisher.organisation_number.replace("-", ""))
 
 
-def catalogue(out: Path, reports: list[EvaluatedCase], files: list[OpenDataFile], publisher: Publisher, history: DataHistory,
-              actors: tuple[RegionalActor, ...] = (), agencies: tuple[NationalAgency, ...] = ()) -> str:
+def catalogue(
+    out: Path,
+    reports: list[EvaluatedCase],
+    files: list[OpenDataFile],
+    publisher: Publisher,
+    history: DataHistory,
+    actors: tuple[RegionalActor, ...] = (),
+    agencies: tuple[NationalAgency, ...] = (),
+) -> str:
     """The catalogue of ``files`` (already written in ``out``) as RDF/XML text."""
     site = publisher.site_url
     base = f"{site}data/{CATALOGUE_FILE}#"
@@ -90,8 +97,16 @@ def catalogue(out: Path, reports: list[EvaluatedCase], files: list[OpenDataFile]
 
     g.add((catalog, RDF.type, DCAT.Catalog))
     g.add((catalog, DCTERMS.title, _sv("Öppna data om regionala medfinansieringsbeslut")))
-    g.add((catalog, DCTERMS.description, _sv("Datamängder om ärenden enligt förordning (2003:596) om bidrag för "
-                                              "projektverksamhet inom den regionala utvecklingspolitiken.")))
+    g.add(
+        (
+            catalog,
+            DCTERMS.description,
+            _sv(
+                "Datamängder om ärenden enligt förordning (2003:596) om bidrag för "
+                "projektverksamhet inom den regionala utvecklingspolitiken."
+            ),
+        )
+    )
     g.add((catalog, DCTERMS.publisher, agent))
     g.add((catalog, FOAF.homepage, URIRef(site)))
     g.add((catalog, DCTERMS.license, URIRef(LICENSE_URL)))
@@ -101,18 +116,30 @@ def catalogue(out: Path, reports: list[EvaluatedCase], files: list[OpenDataFile]
     g.add((catalog, DCTERMS.modified, _time(history.modified())))
 
     by_name = {f.name: f for f in files}
-    datasets = [("beslut", "Regionala medfinansieringsbeslut",
-                 "Alla ärenden med status (förslag, beviljat, avslaget, läget i uppföljningen), belopp, datum, "
-                 "regelutfall och projektens finansieringsplaner, samt förskott och utbetalningar i de ärenden som "
-                 "registrerar uppföljning; ärendefilerna och regelutfallen fil för fil finns i datapaketet. Läget i "
-                 "uppföljningen bedöms den dag webbplatsen byggs; senaste ändring avser ärendefilerna.",
-                 [n for n in by_name if n != "360giving.json"], reports)]
+    datasets = [
+        (
+            "beslut",
+            "Regionala medfinansieringsbeslut",
+            "Alla ärenden med status (förslag, beviljat, avslaget, läget i uppföljningen), belopp, datum, "
+            "regelutfall och projektens finansieringsplaner, samt förskott och utbetalningar i de ärenden som "
+            "registrerar uppföljning; ärendefilerna och regelutfallen fil för fil finns i datapaketet. Läget i "
+            "uppföljningen bedöms den dag webbplatsen byggs; senaste ändring avser ärendefilerna.",
+            [n for n in by_name if n != "360giving.json"],
+            reports,
+        )
+    ]
     if "360giving.json" in by_name:
         decided = [r for r in reports if is_publishers_award(r.case, publisher)]
-        datasets.append(("bidrag-360giving", "Beviljade bidrag enligt 360Giving",
-                         f"Ett bidrag per ärende som {publisher.name} har beviljat, enligt 360Giving Data Standard. "
-                         "Förslag, avslag och andra beslutsfattares bidrag ingår inte.",
-                         ["360giving.json"], decided))
+        datasets.append(
+            (
+                "bidrag-360giving",
+                "Beviljade bidrag enligt 360Giving",
+                f"Ett bidrag per ärende som {publisher.name} har beviljat, enligt 360Giving Data Standard. "
+                "Förslag, avslag och andra beslutsfattares bidrag ingår inte.",
+                ["360giving.json"],
+                decided,
+            )
+        )
     for key, title, description, names, covered in datasets:
         dataset = URIRef(base + key)
         ids = [r.case.id for r in covered]
@@ -141,15 +168,24 @@ def catalogue(out: Path, reports: list[EvaluatedCase], files: list[OpenDataFile]
         for name in names:
             _distribution(g, out, URIRef(base + name), dataset, by_name[name], site, page)
     ordered = Graph(store="SimpleMemory")  # dict-based: serialises in the order triples were added
-    for prefix, namespace in (("dcat", DCAT), ("dcterms", DCTERMS), ("foaf", FOAF), ("vcard", VCARD), ("spdx", SPDX),
-                              ("dcatap", DCATAP), ("skos", SKOS)):
+    for prefix, namespace in (
+        ("dcat", DCAT),
+        ("dcterms", DCTERMS),
+        ("foaf", FOAF),
+        ("vcard", VCARD),
+        ("spdx", SPDX),
+        ("dcatap", DCATAP),
+        ("skos", SKOS),
+    ):
         ordered.bind(prefix, namespace)
     for triple in sorted(g, key=lambda t: tuple(node.n3() for node in t)):  # a total order, unlike node comparison
         ordered.add(triple)
     return ordered.serialize(format="xml")
 
 
-def coverage(reports: list[EvaluatedCase], actors: tuple[RegionalActor, ...], agencies: tuple[NationalAgency, ...]) -> set[str]:
+def coverage(
+    reports: list[EvaluatedCase], actors: tuple[RegionalActor, ...], agencies: tuple[NationalAgency, ...]
+) -> set[str]:
     """Where the decisions apply: each regional decision-maker's county as a NUTS region, Sweden for a national agency."""
     areas = set()
     for report in reports:
@@ -166,7 +202,9 @@ def _time(moment) -> Literal:
     return Literal(iso_time(moment), datatype=XSD.dateTime)
 
 
-def _distribution(g: Graph, out: Path, node: URIRef, dataset: URIRef, file: OpenDataFile, site: str, page: URIRef) -> None:
+def _distribution(
+    g: Graph, out: Path, node: URIRef, dataset: URIRef, file: OpenDataFile, site: str, page: URIRef
+) -> None:
     data = (out / file.name).read_bytes()
     checksum = URIRef(f"{node}-sha256")
     g.add((dataset, DCAT.distribution, node))

@@ -64,7 +64,9 @@ class Cell:
     @property
     def text(self) -> str:
         """The cell's text: its parts' text, dates written out."""
-        return "".join(fmt.date(p.day) if isinstance(p, Day) else p if isinstance(p, str) else p.text for p in self.parts)
+        return "".join(
+            fmt.date(p.day) if isinstance(p, Day) else p if isinstance(p, str) else p.text for p in self.parts
+        )
 
     @property
     def shown(self) -> str:
@@ -115,8 +117,12 @@ class Table:
 
 def table(caption: str, header: tuple[str, ...] | list[str], rows, total: bool = False) -> Table:
     """A :class:`Table` from rows whose plain strings are text cells."""
-    return Table(caption, tuple(header),
-                 tuple(tuple(c if isinstance(c, Cell) else Cell((c,)) for c in row) for row in rows), total)
+    return Table(
+        caption,
+        tuple(header),
+        tuple(tuple(c if isinstance(c, Cell) else Cell((c,)) for c in row) for row in rows),
+        total,
+    )
 
 
 @dataclass(frozen=True)

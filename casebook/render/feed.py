@@ -82,7 +82,11 @@ def atom_feed(reports: list[EvaluatedCase], publisher: Publisher, histories: dic
     feed = ET.Element(f"{{{ATOM}}}feed", {"{http://www.w3.org/XML/1998/namespace}lang": "sv"})
     _text(feed, "id", f"{site}{FEED_FILE}")
     _text(feed, "title", FEED_TITLE)
-    _text(feed, "subtitle", f"Förslag till beslut och beslut om medfinansiering enligt förordning (2003:596), från {publisher.name}.")
+    _text(
+        feed,
+        "subtitle",
+        f"Förslag till beslut och beslut om medfinansiering enligt förordning (2003:596), från {publisher.name}.",
+    )
     _text(feed, "updated", _timestamp(entries[0][0] if entries else NO_DATE))
     author = ET.SubElement(feed, f"{{{ATOM}}}author")
     _text(author, "name", publisher.name)

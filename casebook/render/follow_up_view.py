@@ -46,7 +46,9 @@ def status(evaluated: EvaluatedCase) -> Paragraph | None:
     if report is not None and report.received is not None:
         parts.append(f"Slutrapporten inkom {fmt.date(report.received)} (sista dag {fmt.date(due)}).")
     elif current is Stage.FINAL_REPORT_OVERDUE:
-        parts.append(f"Slutrapporten skulle ha kommit in senast {fmt.date(due)} och är {(today - due).days} dagar försenad.")
+        parts.append(
+            f"Slutrapporten skulle ha kommit in senast {fmt.date(due)} och är {(today - due).days} dagar försenad."
+        )
     elif due is not None:
         parts.append(f"Slutrapporten ska komma in senast {fmt.date(due)}.")
     if case.follow_up.closed is not None:
@@ -59,7 +61,9 @@ def status_line(evaluated: EvaluatedCase) -> HTML | None:
     paragraph = status(evaluated)
     if paragraph is None:
         return None
-    return HTML(f'<p class="casebook-status"><strong>{html.escape(paragraph.lead)}</strong> {html.escape(paragraph.text)}</p>')
+    return HTML(
+        f'<p class="casebook-status"><strong>{html.escape(paragraph.lead)}</strong> {html.escape(paragraph.text)}</p>'
+    )
 
 
 def _exact_kronor(value: Decimal) -> str:
@@ -94,29 +98,50 @@ def payment_requests(evaluated: EvaluatedCase) -> Table | None:
         return None
     rows = []
     if s.advance:
-        rows.append(("Förskott", "–", "Beslutat förskott (11 §), räknas av mot senare utbetalningar",
-                     amount(s.advance), fmt.date(case.follow_up.advance.paid)))
+        rows.append(
+            (
+                "Förskott",
+                "–",
+                "Beslutat förskott (11 §), räknas av mot senare utbetalningar",
+                amount(s.advance),
+                fmt.date(case.follow_up.advance.paid),
+            )
+        )
     lines = {line.number: line for line in s.lines}
     for number, request in enumerate(case.follow_up.payment_requests, start=1):
         line = lines.get(number)
         approved = fmt.kronor(request.approved_costs) if request.approved_costs is not None else "under granskning"
-        rows.append((
-            f"{number}: {fmt.date(request.period_start)} – {fmt.date(request.period_end)}, inkom {fmt.date(request.received)}",
-            f"redovisade {fmt.kronor(request.reported_costs)}, godkända {approved}",
-            _computation(s, line) if line else "beräknas när kostnaderna är granskade",
-            amount(line.payable) if line else cell("–", kind=Kind.AMOUNT),
-            fmt.date(request.paid) if request.paid else "inte utbetald",
-        ))
+        rows.append(
+            (
+                f"{number}: {fmt.date(request.period_start)} – {fmt.date(request.period_end)}, inkom {fmt.date(request.received)}",
+                f"redovisade {fmt.kronor(request.reported_costs)}, godkända {approved}",
+                _computation(s, line) if line else "beräknas när kostnaderna är granskade",
+                amount(line.payable) if line else cell("–", kind=Kind.AMOUNT),
+                fmt.date(request.paid) if request.paid else "inte utbetald",
+            )
+        )
     reported = sum(r.reported_costs for r in case.follow_up.payment_requests)
-    rows.append(("Summa", f"redovisade {fmt.kronor(reported)}, godkända {fmt.kronor(s.approved_total)}",
-                 f"kvar av maxbeloppet {fmt.kronor(s.remaining)}", amount(s.payable_total),
-                 f"utbetalt {fmt.kronor(s.paid_total)}"))
-    caption = (f"Utbetalningsbegäranden och beräkningen av varje utbetalning: {fmt.percent(s.share)} av de sammanlagda "
-               f"godkända kostnaderna, högst {fmt.kronor(s.max_amount)}")
+    rows.append(
+        (
+            "Summa",
+            f"redovisade {fmt.kronor(reported)}, godkända {fmt.kronor(s.approved_total)}",
+            f"kvar av maxbeloppet {fmt.kronor(s.remaining)}",
+            amount(s.payable_total),
+            f"utbetalt {fmt.kronor(s.paid_total)}",
+        )
+    )
+    caption = (
+        f"Utbetalningsbegäranden och beräkningen av varje utbetalning: {fmt.percent(s.share)} av de sammanlagda "
+        f"godkända kostnaderna, högst {fmt.kronor(s.max_amount)}"
+    )
     if s.withheld:
         caption += f", varav {fmt.kronor(s.withheld)} hålls inne till slutrapporten"
-    return table(caption + ".", ("Begäran: period och dag den kom in", "Kostnader", "Beräkning", "Att betala", "Utbetald"),
-                 rows, total=True)
+    return table(
+        caption + ".",
+        ("Begäran: period och dag den kom in", "Kostnader", "Beräkning", "Att betala", "Utbetald"),
+        rows,
+        total=True,
+    )
 
 
 def payment_requests_table(evaluated: EvaluatedCase) -> HTML | None:
@@ -141,13 +166,24 @@ def cumulative_chart(evaluated: EvaluatedCase) -> SVG | None:
         totals.append(totals[-1] + amount)
     with plt.rc_context(charts.STYLE):
         figure, axes = plt.subplots(figsize=(7.5, 3.8))
-        axes.step(dates, totals, where="post", color=charts.BAR_COLOUR, linewidth=2, marker="o",
-                  label="Utbetalt sammanlagt")
-        axes.axhline(s.max_amount, color=charts.HIGHLIGHT_COLOUR, linestyle="--", linewidth=1,
-                     label=f"Maxbelopp {fmt.kronor(s.max_amount)}")
+        axes.step(
+            dates, totals, where="post", color=charts.BAR_COLOUR, linewidth=2, marker="o", label="Utbetalt sammanlagt"
+        )
+        axes.axhline(
+            s.max_amount,
+            color=charts.HIGHLIGHT_COLOUR,
+            linestyle="--",
+            linewidth=1,
+            label=f"Maxbelopp {fmt.kronor(s.max_amount)}",
+        )
         if s.withheld:
-            axes.axhline(s.max_amount - s.withheld, color="#555555", linestyle=":", linewidth=1,
-                         label=f"Högst före slutrapporten {fmt.kronor(s.max_amount - s.withheld)}")
+            axes.axhline(
+                s.max_amount - s.withheld,
+                color="#555555",
+                linestyle=":",
+                linewidth=1,
+                label=f"Högst före slutrapporten {fmt.kronor(s.max_amount - s.withheld)}",
+            )
         axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _pos: _iso_date(value)))
         axes.yaxis.set_major_formatter(charts.kronor_axis)
         axes.set_ylim(0, s.max_amount * 1.2)
@@ -171,15 +207,21 @@ def indicator_outcomes(evaluated: EvaluatedCase) -> Table | None:
     rows = []
     for indicator in case.indicators:
         outcome = outcomes.get(indicator.name)
-        reached = cell(fmt.percent(percent(outcome.outcome, indicator.target), 0)
-                       if outcome is not None and indicator.target > 0 else "–", kind=Kind.PERCENT)
-        rows.append((
-            indicator.name,
-            f"{fmt.number(indicator.target)} {indicator.unit}",
-            f"{fmt.number(outcome.outcome)} {indicator.unit}" if outcome else "inte redovisat",
-            reached,
-            cell(fmt.date(outcome.reported) if outcome else "–", kind=Kind.DATE),
-        ))
+        reached = cell(
+            fmt.percent(percent(outcome.outcome, indicator.target), 0)
+            if outcome is not None and indicator.target > 0
+            else "–",
+            kind=Kind.PERCENT,
+        )
+        rows.append(
+            (
+                indicator.name,
+                f"{fmt.number(indicator.target)} {indicator.unit}",
+                f"{fmt.number(outcome.outcome)} {indicator.unit}" if outcome else "inte redovisat",
+                reached,
+                cell(fmt.date(outcome.reported) if outcome else "–", kind=Kind.DATE),
+            )
+        )
     return table("Indikatorernas utfall mot målen", ("Indikator", "Mål", "Utfall", "Av målet", "Redovisat"), rows)
 
 

@@ -72,10 +72,12 @@ def grant(report: EvaluatedCase, orgs: OrganisationIds, publisher: Publisher, hi
         "amountAppliedFor": case.amount_applied_for,
         "amountAwarded": case.max_amount_in_force,
         "awardDate": case.dates.decision.isoformat(),
-        "plannedDates": [{
-            "startDate": case.dates.project_start.isoformat(),
-            "endDate": case.dates.project_end.isoformat(),
-        }],
+        "plannedDates": [
+            {
+                "startDate": case.dates.project_start.isoformat(),
+                "endDate": case.dates.project_end.isoformat(),
+            }
+        ],
         "recipientOrganization": [orgs.organisation(case.applicant.name)],
         "fundingOrganization": [orgs.organisation(case.decision_maker.name)],
         "grantProgramme": [{"code": slug(case.decision.appropriation), "title": case.decision.appropriation}],
@@ -94,7 +96,8 @@ def grant(report: EvaluatedCase, orgs: OrganisationIds, publisher: Publisher, hi
                 "amount": s.amount,
                 "confirmed": s.line.confirmed,
             }
-            for s in report.figures.shares if s.line is not case.own_line
+            for s in report.figures.shares
+            if s.line is not case.own_line
         ],
     }
     return record
@@ -134,14 +137,19 @@ def package(reports: list[EvaluatedCase], orgs: OrganisationIds, publisher: Publ
     return {
         "version": STANDARD_VERSION,
         "title": "Beviljade bidrag för regional medfinansiering",
-        "description": (f"Bidrag enligt förordning (2003:596) som {publisher.name} har beviljat. Förslag till beslut, avslag "
-                        "och andra beslutsfattares bidrag ingår inte; övrig finansiering i projektens finansieringsplaner "
-                        "beskrivs i x_coFinancing."),
+        "description": (
+            f"Bidrag enligt förordning (2003:596) som {publisher.name} har beviljat. Förslag till beslut, avslag "
+            "och andra beslutsfattares bidrag ingår inte; övrig finansiering i projektens finansieringsplaner "
+            "beskrivs i x_coFinancing."
+        ),
         "identifier": f"{publisher.grant_id_prefix}-360giving",
         "issued": iso_time(history.created(dated)),
         "modified": iso_time(history.modified(dated)),
-        "publisher": {"name": publisher.name, "identifier": organisation_id(publisher.name, publisher.organisation_number, publisher),
-                      "website": publisher.site_url},
+        "publisher": {
+            "name": publisher.name,
+            "identifier": organisation_id(publisher.name, publisher.organisation_number, publisher),
+            "website": publisher.site_url,
+        },
         "license": LICENSE_URL,
         "accessURL": f"{publisher.site_url}book/open_data.html",
         "downloadURL": f"{publisher.site_url}data/360giving.json",

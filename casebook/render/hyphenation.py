@@ -31,8 +31,9 @@ SOFT_HYPHEN = "\N{SOFT HYPHEN}"
 MIN_LETTERS = 10
 """Shorter words are left whole: they fit any column, and every break is a small cost to reading."""
 
-_SKIPPED_ELEMENTS = frozenset({"code", "pre", "time", "data", "script", "style", "kbd", "samp", "textarea", "svg", "math",
-                               "title"})
+_SKIPPED_ELEMENTS = frozenset(
+    {"code", "pre", "time", "data", "script", "style", "kbd", "samp", "textarea", "svg", "math", "title"}
+)
 _SKIPPED_CLASSES = frozenset({"casebook-hash", "casebook-amount", "casebook-nohyphen"})
 # Hidden elements (nobody reads their lines) and the values the search index reads as they are.
 _HIDDEN_OR_DATA = re.compile(r"\shidden(?=[\s>/=])|\sdata-pagefind-(?:sort|meta|filter)=")
@@ -45,7 +46,9 @@ _NOT_PROSE = re.compile(r"://|@|www\.|[/\\_]|\w\.\w|\d|&#")
 _DATE = re.compile(r"\d{4}-\d\d-\d\d")
 BREAKABLE_LENGTH = 16
 """A token that is no word and at least this long may break anywhere (about a phone column's sixth)."""
-_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"})
+_VOID = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+)
 
 
 @lru_cache(maxsize=1)
@@ -63,8 +66,15 @@ def hyphenate_word(word: str) -> str:
 
 def hyphenate_text(text: str) -> str:
     """Plain text with soft hyphens in its long words; tokens that are no prose are kept whole."""
-    return re.sub(r"\S+", lambda token: token.group(0) if _NOT_PROSE.search(token.group(0))
-                  else _WORD.sub(lambda word: hyphenate_word(word.group(0)), token.group(0)), text)
+    return re.sub(
+        r"\S+",
+        lambda token: (
+            token.group(0)
+            if _NOT_PROSE.search(token.group(0))
+            else _WORD.sub(lambda word: hyphenate_word(word.group(0)), token.group(0))
+        ),
+        text,
+    )
 
 
 def _html_text(text: str) -> str:
@@ -72,14 +82,16 @@ def _html_text(text: str) -> str:
     dates are kept on one line (``casebook-date``); a long token that is no word (an address,
     an identifier, markup quoted from a case file) may break anywhere (``casebook-breakable``)
     instead of widening its column."""
+
     def token(found: re.Match) -> str:
         value = found.group(0)
         if _DATE.fullmatch(value.rstrip(".,;:)")):
             date = _DATE.match(value).group(0)
-            return f'<span class="casebook-date">{date}</span>{value[len(date):]}'
+            return f'<span class="casebook-date">{date}</span>{value[len(date) :]}'
         if _NOT_PROSE.search(value):
             return f'<span class="casebook-breakable">{value}</span>' if len(value) >= BREAKABLE_LENGTH else value
         return _WORD.sub(lambda word: hyphenate_word(word.group(0)), value)
+
     return re.sub(r"\S+", token, text)
 
 
@@ -98,7 +110,7 @@ def hyphenate_html(markup: str) -> str:
     skipped: list[str] = []  # the element being skipped, once per nesting of its own name
     position = 0
     for tag in _TAG.finditer(markup):
-        text = markup[position:tag.start()]
+        text = markup[position : tag.start()]
         out.append(text if skipped else _html_text(text))
         source = tag.group(0)
         out.append(source)

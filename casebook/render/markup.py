@@ -40,7 +40,9 @@ def escape_myst(text: str) -> str:
     return _PUNCTUATION.sub(r"\\\1", keep_figures_together(_WHITESPACE.sub(" ", text).strip()))
 
 
-def list_table(caption: str, header: list[str], rows: list[list[str]], widths: str = "auto", css_class: str = "") -> str:
+def list_table(
+    caption: str, header: list[str], rows: list[list[str]], widths: str = "auto", css_class: str = ""
+) -> str:
     """A MyST ``list-table`` with a caption and one header row.
 
     Cells are inserted as given: escape case text with :func:`escape_myst` first.

@@ -86,8 +86,16 @@ TOPIC_LABELS = {
 }
 
 MOTIVATION_PARTS = (
-    ("legal", "Legal", (AssessmentTopic.SEPARATION_FROM_OPERATIONS, AssessmentTopic.OPERATING_SUPPORT,
-                        AssessmentTopic.STATE_AID, AssessmentTopic.BUSINESS_SUPPORT_MEASURES)),
+    (
+        "legal",
+        "Legal",
+        (
+            AssessmentTopic.SEPARATION_FROM_OPERATIONS,
+            AssessmentTopic.OPERATING_SUPPORT,
+            AssessmentTopic.STATE_AID,
+            AssessmentTopic.BUSINESS_SUPPORT_MEASURES,
+        ),
+    ),
     ("economic", "Ekonomisk", (AssessmentTopic.COST_EFFECTIVENESS,)),
     ("strategic", "Strategisk", (AssessmentTopic.REGIONAL_STRATEGY,)),
 )
@@ -138,9 +146,15 @@ def _block_data(block: Block) -> dict:
     if isinstance(block, Paragraph):
         return {"kind": "Paragraph", "text": block.full_text}
     if isinstance(block, Table):
-        return {"kind": "Table", "caption": block.caption, "header": list(block.header),
-                "rows": [list(row) for row in block.texts()], "numeric": block.right_aligned(), "total": block.total,
-                "widths": list(column_widths(block))}
+        return {
+            "kind": "Table",
+            "caption": block.caption,
+            "header": list(block.header),
+            "rows": [list(row) for row in block.texts()],
+            "numeric": block.right_aligned(),
+            "total": block.total,
+            "widths": list(column_widths(block)),
+        }
     return {"kind": type(block).__name__, **asdict(block)}
 
 
@@ -213,10 +227,15 @@ def _description(evaluated: EvaluatedCase) -> Section:
         blocks.append(attachments)
     # Without a written description (older case files), the case's summary describes the project.
     blocks.append(_narrative(case, "description") or Paragraph(case.summary))
-    blocks += [text for path in ("aims", "expected_results_short_term", "expected_results_long_term")
-               if (text := _narrative(case, path))]
-    rows = [(s.financier, s.line.kind.label, amount(s.amount), percent(s.share), fmt.yes_no(s.line.confirmed))
-            for s in f.shares]
+    blocks += [
+        text
+        for path in ("aims", "expected_results_short_term", "expected_results_long_term")
+        if (text := _narrative(case, path))
+    ]
+    rows = [
+        (s.financier, s.line.kind.label, amount(s.amount), percent(s.share), fmt.yes_no(s.line.confirmed))
+        for s in f.shares
+    ]
     rows.append(("Summa", "", amount(f.total_financing), percent(sum(s.share for s in f.shares)), ""))
     cap = f.cap
     amounts = [
@@ -233,8 +252,12 @@ def _description(evaluated: EvaluatedCase) -> Section:
         amounts.append(("Förskott", amount(case.decision.advance.amount)))
     blocks += [
         Subheading("Finansieringsplan"),
-        table(f"Projektets finansieringsplan ({len(f.shares)} finansiärer); andelar av total finansiering",
-              ("Finansiär", "Slag av medel", "Belopp", "Andel", "Bekräftad"), rows, total=True),
+        table(
+            f"Projektets finansieringsplan ({len(f.shares)} finansiärer); andelar av total finansiering",
+            ("Finansiär", "Slag av medel", "Belopp", "Andel", "Bekräftad"),
+            rows,
+            total=True,
+        ),
         table("Stödets belopp, beräknade från finansieringsplanen", ("Uppgift", "Värde"), amounts),
     ]
     return Section("Ärendebeskrivning", tuple(blocks))
@@ -312,20 +335,26 @@ def _decision_results(evaluated: EvaluatedCase) -> tuple[RuleResult, ...]:
 
 
 ANNEX_TITLE = "Bilaga för handläggaren: att uppmärksamma (ingår inte i beslutet)"
-ANNEX_NOTE = ("Den här bilagan är ett arbetsunderlag för handläggaren. Den ingår inte i beslutsunderlaget eller i "
-              "beslutet och skickas inte med.")
+ANNEX_NOTE = (
+    "Den här bilagan är ett arbetsunderlag för handläggaren. Den ingår inte i beslutsunderlaget eller i "
+    "beslutet och skickas inte med."
+)
 
 
 def _annex(evaluated: EvaluatedCase) -> Section:
     case = evaluated.case
     blocks: list[Block] = [Paragraph(ANNEX_NOTE), Subheading("Avvikelser i beslutets belopp")]
-    blocks += ([Paragraph(f"Avvikelse: {text}") for text in wording.deviations(case, evaluated.figures.cap)]
-               or [Paragraph("Inga avvikelser.")])
+    blocks += [Paragraph(f"Avvikelse: {text}") for text in wording.deviations(case, evaluated.figures.cap)] or [
+        Paragraph("Inga avvikelser.")
+    ]
     if case.source_document.corrections:
         blocks += [
             Subheading("Rättelser av källdokumentet"),
-            table(f"Fel i {case.source_document.title} som beslutsunderlaget rättar", ("Källan skriver", "Här står", "Skäl"),
-                  [(c.source, c.recorded, c.reason) for c in case.source_document.corrections]),
+            table(
+                f"Fel i {case.source_document.title} som beslutsunderlaget rättar",
+                ("Källan skriver", "Här står", "Skäl"),
+                [(c.source, c.recorded, c.reason) for c in case.source_document.corrections],
+            ),
         ]
     if missing := wording.unwritten_sections(case):
         blocks += [Subheading("Avsnitt som inte är skrivna"), Paragraph("; ".join(name for _, name in missing) + ".")]
@@ -340,11 +369,15 @@ def _annex(evaluated: EvaluatedCase) -> Section:
     blocks.append(Subheading(f"Regelkontroller som behöver uppmärksammas ({len(attention)} av {len(results)})"))
     # One paragraph each: the evidence is prose, too long for a column of a portrait table.
     blocks += [Paragraph(f"{r.outcome.value}: {r.rule.title} ({r.rule.source}). {r.evidence}") for r in attention] or [
-        Paragraph("Ingen regelkontroll behöver uppmärksammas.")]
+        Paragraph("Ingen regelkontroll behöver uppmärksammas.")
+    ]
     blocks += [
         Subheading("Alla regelkontroller"),
-        table(f"Utfall av ärendets {len(results)} regelkontroller", ("Regel", "Källa", "Utfall"),
-              [(r.rule.title, r.rule.source, r.outcome.value) for r in results]),
+        table(
+            f"Utfall av ärendets {len(results)} regelkontroller",
+            ("Regel", "Källa", "Utfall"),
+            [(r.rule.title, r.rule.source, r.outcome.value) for r in results],
+        ),
     ]
     return Section(ANNEX_TITLE, tuple(blocks))
 
@@ -408,7 +441,7 @@ def _core_property(text: str) -> str:
     """
     if len(text) <= CORE_PROPERTY_LIMIT:
         return text
-    return text[:CORE_PROPERTY_LIMIT - 1].rstrip() + "…"
+    return text[: CORE_PROPERTY_LIMIT - 1].rstrip() + "…"
 
 
 def render_docx(memo: Memo, created: dt.datetime) -> bytes:
@@ -510,7 +543,7 @@ def _field(paragraph, instruction: str) -> None:
 
 
 def _signatures(document, memo: Memo) -> None:
-    """"I tjänsten" and every signatory, kept together on one page."""
+    """ "I tjänsten" and every signatory, kept together on one page."""
     if not memo.signatures:
         return
     opening = document.add_paragraph("I tjänsten")
@@ -719,5 +752,11 @@ def render_pdf(memo: Memo, case_file: bytes, created: dt.datetime) -> bytes:
         "case_file": case_file.decode("utf-8"),
         "mime_type": YAML_MIME_TYPE,
     }
-    return compile_pdf(TEMPLATE, inputs, created, f"Beslutsunderlaget för {memo.case_id}", memo.attachment_name,
-                       standards=PDF_STANDARDS)
+    return compile_pdf(
+        TEMPLATE,
+        inputs,
+        created,
+        f"Beslutsunderlaget för {memo.case_id}",
+        memo.attachment_name,
+        standards=PDF_STANDARDS,
+    )

@@ -55,8 +55,12 @@ PACKAGE = "datapackage.json"
 CATALOGUE = dcat.CATALOGUE_FILE
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-SOURCE_MEDIA_TYPES = {".txt": "text/plain", ".pdf": "application/pdf", ".html": "text/html",
-                      ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+SOURCE_MEDIA_TYPES = {
+    ".txt": "text/plain",
+    ".pdf": "application/pdf",
+    ".html": "text/html",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
 """The media type of a source document by its suffix; any other is application/octet-stream."""
 
 
@@ -65,10 +69,20 @@ def _table_files(table: Table, description: str) -> list[OpenDataFile]:
     table_name, title = table.name, table.title
     return [
         OpenDataFile(f"{table_name}.csv", "CSV", "text/csv", f"{title} (CSV)", description),
-        OpenDataFile(f"{table_name}.json", "JSON", "application/json", f"{title} (typad JSON)",
-                     f"Samma uppgifter som {table_name}.csv med tal, sanningsvärden och null i stället för text."),
-        OpenDataFile(f"{table_name}.schema.json", "JSON", "application/json", f"JSON Schema för {table_name}.json",
-                     f"Beskriver fälten, typerna, gränserna och villkoren i {table_name}.json (JSON Schema 2020-12)."),
+        OpenDataFile(
+            f"{table_name}.json",
+            "JSON",
+            "application/json",
+            f"{title} (typad JSON)",
+            f"Samma uppgifter som {table_name}.csv med tal, sanningsvärden och null i stället för text.",
+        ),
+        OpenDataFile(
+            f"{table_name}.schema.json",
+            "JSON",
+            "application/json",
+            f"JSON Schema för {table_name}.json",
+            f"Beskriver fälten, typerna, gränserna och villkoren i {table_name}.json (JSON Schema 2020-12).",
+        ),
     ]
 
 
@@ -79,18 +93,43 @@ TABLE_FILES = (
 )
 FILES = (
     *TABLE_FILES,
-    OpenDataFile("medfinansiering.xlsx", "XLSX", XLSX_MEDIA_TYPE, "Beslut, finansieringsplaner och utbetalningar (Excel)",
-                 "Alla tre tabellerna som kalkylblad, med belopp och andelar som tal och datum som datum."),
-    OpenDataFile(CASE_SCHEMA, "JSON", "application/json", "JSON Schema för ärendefilerna",
-                 f"Formatet för ärendefilerna i {CASE_FILES}/ (JSON Schema 2020-12)."),
-    OpenDataFile(GIVING360, "JSON", "application/json", "Beviljade bidrag enligt 360Giving",
-                 "Ett bidrag per ärende som utgivaren har beviljat, enligt 360Giving Data Standard."),
-    OpenDataFile(PACKAGE, "JSON", "application/json", "Datapaket (Frictionless Data Package)",
-                 "Beskrivning av alla filer under data/: fält, typer, enheter, nycklar, kontrollsummor och licens."),
+    OpenDataFile(
+        "medfinansiering.xlsx",
+        "XLSX",
+        XLSX_MEDIA_TYPE,
+        "Beslut, finansieringsplaner och utbetalningar (Excel)",
+        "Alla tre tabellerna som kalkylblad, med belopp och andelar som tal och datum som datum.",
+    ),
+    OpenDataFile(
+        CASE_SCHEMA,
+        "JSON",
+        "application/json",
+        "JSON Schema för ärendefilerna",
+        f"Formatet för ärendefilerna i {CASE_FILES}/ (JSON Schema 2020-12).",
+    ),
+    OpenDataFile(
+        GIVING360,
+        "JSON",
+        "application/json",
+        "Beviljade bidrag enligt 360Giving",
+        "Ett bidrag per ärende som utgivaren har beviljat, enligt 360Giving Data Standard.",
+    ),
+    OpenDataFile(
+        PACKAGE,
+        "JSON",
+        "application/json",
+        "Datapaket (Frictionless Data Package)",
+        "Beskrivning av alla filer under data/: fält, typer, enheter, nycklar, kontrollsummor och licens.",
+    ),
 )
 """The files at the top of ``data/`` that the catalogue lists, in the order of the open-data page."""
-CATALOGUE_ENTRY = OpenDataFile(CATALOGUE, "RDF_XML", "application/rdf+xml", "Datakatalog (DCAT-AP-SE)",
-                               "Katalogen över datamängderna och filerna, för dataportal.se.")
+CATALOGUE_ENTRY = OpenDataFile(
+    CATALOGUE,
+    "RDF_XML",
+    "application/rdf+xml",
+    "Datakatalog (DCAT-AP-SE)",
+    "Katalogen över datamängderna och filerna, för dataportal.se.",
+)
 FOLDERS = (
     (CASE_FILES, "YAML", "Ärendefilerna, en fil per ärende, byte för byte som i förrådet (data/cases/<id>.yaml)."),
     (RESULTS, "JSON", "Regelutfallen för varje ärende, en fil per ärende (länkade från ärendelistan)."),
@@ -133,7 +172,9 @@ def write_open_data(
         (out / name).write_text(texts[name], encoding="utf-8")
         written.append(out / name)
     xlsx = out / "medfinansiering.xlsx"
-    xlsx.write_bytes(xlsx_bytes([(DECISIONS, decisions), (FINANCING, financing), (PAYMENTS, payments)], history.modified()))
+    xlsx.write_bytes(
+        xlsx_bytes([(DECISIONS, decisions), (FINANCING, financing), (PAYMENTS, payments)], history.modified())
+    )
     written.append(xlsx)
     written += _write_case_files(out, reports)
     if publisher is None:
@@ -146,7 +187,9 @@ def write_open_data(
     (out / PACKAGE).write_text(json_text(datapackage.descriptor(out, described, publisher, history)), encoding="utf-8")
     written.append(out / PACKAGE)
     catalogued = [f for f in FILES if (out / f.name).is_file()]
-    (out / CATALOGUE).write_text(dcat.catalogue(out, reports, catalogued, publisher, history, actors, agencies), encoding="utf-8")
+    (out / CATALOGUE).write_text(
+        dcat.catalogue(out, reports, catalogued, publisher, history, actors, agencies), encoding="utf-8"
+    )
     written.append(out / CATALOGUE)
     return written
 
@@ -161,7 +204,9 @@ def _write_case_files(out: Path, reports: list[EvaluatedCase]) -> list[Path]:
     for report in sorted(reports, key=lambda r: r.case.id):
         case_id = report.case.id
         shutil.copyfile(report.source, out / CASE_FILES / f"{case_id}.yaml")
-        _write_sorted_json(out / RESULTS / f"{case_id}.json", {"case_id": case_id, "results": [r.as_dict() for r in report.results]})
+        _write_sorted_json(
+            out / RESULTS / f"{case_id}.json", {"case_id": case_id, "results": [r.as_dict() for r in report.results]}
+        )
         written += [out / CASE_FILES / f"{case_id}.yaml", out / RESULTS / f"{case_id}.json"]
         document = source_document_file(report)
         if document is not None and document.name not in sources:
@@ -194,14 +239,31 @@ def _described(out: Path, path: Path) -> OpenDataFile:
     folder, _, file = name.partition("/")
     stem = Path(file).stem
     if folder == CASE_FILES:
-        return OpenDataFile(name, None, "application/yaml", f"Ärendefil {stem}",
-                            f"Ärendefilen data/cases/{file} byte för byte; beslut.csv anger dess SHA-256 (case_file_sha256).")
+        return OpenDataFile(
+            name,
+            None,
+            "application/yaml",
+            f"Ärendefil {stem}",
+            f"Ärendefilen data/cases/{file} byte för byte; beslut.csv anger dess SHA-256 (case_file_sha256).",
+        )
     if folder == RESULTS:
-        return OpenDataFile(name, None, "application/json", f"Regelutfall för {stem}", f"Utfallet av varje regelkontroll i ärendet {stem}.")
+        return OpenDataFile(
+            name,
+            None,
+            "application/json",
+            f"Regelutfall för {stem}",
+            f"Utfallet av varje regelkontroll i ärendet {stem}.",
+        )
     if folder != SOURCES:
         raise ValueError(f"{name}: en fil under data/ som ingen beskrivning finns för")
     media_type = SOURCE_MEDIA_TYPES.get(Path(file).suffix.lower(), "application/octet-stream")
-    return OpenDataFile(name, None, media_type, f"Beslutsunderlag {file}", "Kopia av beslutsunderlaget som ett eller flera ärenden bygger på.")
+    return OpenDataFile(
+        name,
+        None,
+        media_type,
+        f"Beslutsunderlag {file}",
+        "Kopia av beslutsunderlaget som ett eller flera ärenden bygger på.",
+    )
 
 
 def published_files(out: Path) -> list[OpenDataFile]:

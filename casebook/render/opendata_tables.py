@@ -109,14 +109,24 @@ STATES = tuple(state.value for state in CaseState)
 STAGES = tuple(s.value for s in Stage)
 KINDS = tuple(kind.value for kind in FinancierKind)
 RECOMMENDATIONS = tuple(r.value for r in Recommendation)
-ORGANISATION_NUMBER_TEXT = ("Svenskt organisationsnummer NNNNNN-NNNN med giltig kontrollsiffra; tomt om det inte är känt. "
-                            "Från referensdata (med angiven källa) eller ärendefilen.")
+ORGANISATION_NUMBER_TEXT = (
+    "Svenskt organisationsnummer NNNNNN-NNNN med giltig kontrollsiffra; tomt om det inte är känt. "
+    "Från referensdata (med angiven källa) eller ärendefilen."
+)
 
 
 def _kronor(name: str, title: str, description: str, *, required: bool = False, positive: bool = False) -> Column:
     """A column of whole kronor: at least 0 (at least 1 and at most a case file's limit for an amount a case file states)."""
-    return Column(name, "integer", title, description, required=required, unit="SEK",
-                  minimum=1 if positive else 0, maximum=MAX_KRONOR if positive else None)
+    return Column(
+        name,
+        "integer",
+        title,
+        description,
+        required=required,
+        unit="SEK",
+        minimum=1 if positive else 0,
+        maximum=MAX_KRONOR if positive else None,
+    )
 
 
 def _percent(name: str, title: str, description: str, *, required: bool = False) -> Column:
@@ -128,108 +138,334 @@ def _count(name: str, title: str, description: str) -> Column:
 
 
 DECISION_COLUMNS = (
-    Column("case_id", "string", "Ärende-id", "Ärendets id, samma som ärendefilens namn (data/cases/<id>.yaml). Nyckel som knyter ihop tabellerna.", required=True, pattern=CASE_ID_PATTERN),
+    Column(
+        "case_id",
+        "string",
+        "Ärende-id",
+        "Ärendets id, samma som ärendefilens namn (data/cases/<id>.yaml). Nyckel som knyter ihop tabellerna.",
+        required=True,
+        pattern=CASE_ID_PATTERN,
+    ),
     Column("title", "string", "Projekt", "Projektets namn enligt beslutsunderlaget.", required=True),
     Column("reference", "string", "Diarienummer", "Beslutsunderlagets diarienummer; tomt om det saknas."),
-    Column("status", "string", "Status", "proposal = förslag till beslut (inget beslut finns), decided = beviljat, rejected = avslaget.", required=True, enum=STATES),
-    Column("status_label", "string", "Status (text)", "Statusen i klartext: Förslag till beslut, Beviljat eller Avslaget.", required=True),
-    Column("follow_up_status", "string", "Status i uppföljningen",
-           "Var ärendet står efter beslutet, bedömt på byggdagen (follow_up_status_date): proposal och rejected som i status; "
-           "decided = beviljat, inget utbetalt eller ingen uppföljning registrerad; in_progress = pågår, förskott eller "
-           "utbetalning gjord; final_report_due = projektet är slut och slutrapporten väntas; final_report_overdue = "
-           "slutrapporten har inte kommit in och sista dag (final_report_due) har passerat; final_report_received = "
-           "slutrapporten har kommit in men ärendet är inte avslutat; closed = avslutat. Ett ärende utan registrerad "
-           "uppföljning kallas aldrig försenat.", required=True, enum=STAGES, build_day=True),
-    Column("follow_up_status_label", "string", "Status i uppföljningen (text)", "Statusen i uppföljningen i klartext, som på ärendets sida.", required=True, build_day=True),
-    Column("follow_up_status_date", "date", "Uppföljningsstatus per dag",
-           "Dagen statusen i uppföljningen är bedömd (byggdagen, ÅÅÅÅ-MM-DD); tomt när ärendet inte registrerar uppföljning, "
-           "eftersom statusen då inte beror på dagen.", build_day=True),
+    Column(
+        "status",
+        "string",
+        "Status",
+        "proposal = förslag till beslut (inget beslut finns), decided = beviljat, rejected = avslaget.",
+        required=True,
+        enum=STATES,
+    ),
+    Column(
+        "status_label",
+        "string",
+        "Status (text)",
+        "Statusen i klartext: Förslag till beslut, Beviljat eller Avslaget.",
+        required=True,
+    ),
+    Column(
+        "follow_up_status",
+        "string",
+        "Status i uppföljningen",
+        "Var ärendet står efter beslutet, bedömt på byggdagen (follow_up_status_date): proposal och rejected som i status; "
+        "decided = beviljat, inget utbetalt eller ingen uppföljning registrerad; in_progress = pågår, förskott eller "
+        "utbetalning gjord; final_report_due = projektet är slut och slutrapporten väntas; final_report_overdue = "
+        "slutrapporten har inte kommit in och sista dag (final_report_due) har passerat; final_report_received = "
+        "slutrapporten har kommit in men ärendet är inte avslutat; closed = avslutat. Ett ärende utan registrerad "
+        "uppföljning kallas aldrig försenat.",
+        required=True,
+        enum=STAGES,
+        build_day=True,
+    ),
+    Column(
+        "follow_up_status_label",
+        "string",
+        "Status i uppföljningen (text)",
+        "Statusen i uppföljningen i klartext, som på ärendets sida.",
+        required=True,
+        build_day=True,
+    ),
+    Column(
+        "follow_up_status_date",
+        "date",
+        "Uppföljningsstatus per dag",
+        "Dagen statusen i uppföljningen är bedömd (byggdagen, ÅÅÅÅ-MM-DD); tomt när ärendet inte registrerar uppföljning, "
+        "eftersom statusen då inte beror på dagen.",
+        build_day=True,
+    ),
     Column("decision_date", "date", "Beslutsdatum", "Dagen då beslutet fattades (ÅÅÅÅ-MM-DD); tomt för ett förslag."),
-    Column("decided_by", "string", "Beslutat av", "Det organ eller den tjänsteperson som fattade beslutet; tomt för ett förslag."),
-    Column("decision_reference", "string", "Beslutets referens", "Beslutets diarienummer eller paragraf; tomt om det saknas."),
+    Column(
+        "decided_by",
+        "string",
+        "Beslutat av",
+        "Det organ eller den tjänsteperson som fattade beslutet; tomt för ett förslag.",
+    ),
+    Column(
+        "decision_reference",
+        "string",
+        "Beslutets referens",
+        "Beslutets diarienummer eller paragraf; tomt om det saknas.",
+    ),
     Column("decision_maker", "string", "Beslutsfattare", "Organisationen som beslutar om bidraget.", required=True),
-    Column("decision_maker_organisation_number", "string", "Beslutsfattarens organisationsnummer", ORGANISATION_NUMBER_TEXT, organisation_number=True),
+    Column(
+        "decision_maker_organisation_number",
+        "string",
+        "Beslutsfattarens organisationsnummer",
+        ORGANISATION_NUMBER_TEXT,
+        organisation_number=True,
+    ),
     Column("applicant", "string", "Projektägare", "Den som sökte och tar emot bidraget.", required=True),
-    Column("applicant_organisation_number", "string", "Projektägarens organisationsnummer", ORGANISATION_NUMBER_TEXT, organisation_number=True),
+    Column(
+        "applicant_organisation_number",
+        "string",
+        "Projektägarens organisationsnummer",
+        ORGANISATION_NUMBER_TEXT,
+        organisation_number=True,
+    ),
     Column("application_received", "date", "Ansökan inkom", "Dagen då ansökan kom in (ÅÅÅÅ-MM-DD).", required=True),
     Column("project_start", "date", "Projektstart", "Projektperiodens första dag (ÅÅÅÅ-MM-DD).", required=True),
     Column("project_end", "date", "Projektslut", "Projektperiodens sista dag (ÅÅÅÅ-MM-DD).", required=True),
-    Column("final_report_due", "date", "Slutrapport senast", "Sista dag för slutrapport (ÅÅÅÅ-MM-DD); tomt om det saknas."),
+    Column(
+        "final_report_due", "date", "Slutrapport senast", "Sista dag för slutrapport (ÅÅÅÅ-MM-DD); tomt om det saknas."
+    ),
     _kronor("amount_applied_for_sek", "Sökt belopp (kr)", "Sökt belopp i hela kronor.", required=True, positive=True),
-    _kronor("total_costs_sek", "Projektets kostnader (kr)", "Projektets totala kostnader enligt budgeten, i hela kronor; tomt om ärendefilen inte anger dem.", positive=True),
-    _kronor("total_financing_sek", "Total finansiering (kr)", "Summan av projektets finansieringsplan i hela kronor.", required=True, positive=True),
-    _percent("proposed_share_percent", "Föreslagen andel (%)", "Andel av redovisade och godkända kostnader enligt förslaget till beslut, i procent.", required=True),
-    _kronor("proposed_max_amount_sek", "Föreslaget högsta belopp (kr)", "Högsta belopp enligt förslaget till beslut, i hela kronor.", required=True, positive=True),
-    _percent("decided_share_percent", "Beviljad andel (%)", "Beviljad andel av redovisade och godkända kostnader, i procent; tomt om ärendet inte är beviljat."),
-    _kronor("decided_max_amount_sek", "Beviljat högsta belopp (kr)", "Beviljat högsta belopp i hela kronor; tomt om ärendet inte är beviljat.", positive=True),
+    _kronor(
+        "total_costs_sek",
+        "Projektets kostnader (kr)",
+        "Projektets totala kostnader enligt budgeten, i hela kronor; tomt om ärendefilen inte anger dem.",
+        positive=True,
+    ),
+    _kronor(
+        "total_financing_sek",
+        "Total finansiering (kr)",
+        "Summan av projektets finansieringsplan i hela kronor.",
+        required=True,
+        positive=True,
+    ),
+    _percent(
+        "proposed_share_percent",
+        "Föreslagen andel (%)",
+        "Andel av redovisade och godkända kostnader enligt förslaget till beslut, i procent.",
+        required=True,
+    ),
+    _kronor(
+        "proposed_max_amount_sek",
+        "Föreslaget högsta belopp (kr)",
+        "Högsta belopp enligt förslaget till beslut, i hela kronor.",
+        required=True,
+        positive=True,
+    ),
+    _percent(
+        "decided_share_percent",
+        "Beviljad andel (%)",
+        "Beviljad andel av redovisade och godkända kostnader, i procent; tomt om ärendet inte är beviljat.",
+    ),
+    _kronor(
+        "decided_max_amount_sek",
+        "Beviljat högsta belopp (kr)",
+        "Beviljat högsta belopp i hela kronor; tomt om ärendet inte är beviljat.",
+        positive=True,
+    ),
     Column("appropriation", "string", "Anslag", "Det anslag bidraget betalas från.", required=True),
-    Column("conditional_on_other_financing", "boolean", "Villkorat av övrig finansiering", "true om beslutet gäller under förutsättning att övrig finansiering kommer in.", required=True),
-    Column("recommendation", "string", "Rekommendation", "Beslutsunderlagets rekommendation i den sammanfattande bedömningen: bifall, delvis_bifall eller avslag; "
-           "tomt om underlaget inte anger någon.", enum=RECOMMENDATIONS),
+    Column(
+        "conditional_on_other_financing",
+        "boolean",
+        "Villkorat av övrig finansiering",
+        "true om beslutet gäller under förutsättning att övrig finansiering kommer in.",
+        required=True,
+    ),
+    Column(
+        "recommendation",
+        "string",
+        "Rekommendation",
+        "Beslutsunderlagets rekommendation i den sammanfattande bedömningen: bifall, delvis_bifall eller avslag; "
+        "tomt om underlaget inte anger någon.",
+        enum=RECOMMENDATIONS,
+    ),
     _count("rules_met", "Regler uppfyllda", "Antal regelkontroller med utfallet uppfyllt."),
     _count("rules_not_met", "Regler inte uppfyllda", "Antal regelkontroller med utfallet inte uppfyllt."),
-    _count("rules_missing_judgement", "Bedömning saknas", "Antal regelkontroller där ärendet inte registrerar handläggarens bedömning (inte ett konstaterat brott mot regeln)."),
+    _count(
+        "rules_missing_judgement",
+        "Bedömning saknas",
+        "Antal regelkontroller där ärendet inte registrerar handläggarens bedömning (inte ett konstaterat brott mot regeln).",
+    ),
     _count("rules_to_review", "Regler att granska", "Antal regelkontroller som behöver granskas."),
-    _count("rules_officer_judgement", "Handläggarens bedömning", "Antal regelkontroller som vilar på handläggarens bedömning."),
+    _count(
+        "rules_officer_judgement",
+        "Handläggarens bedömning",
+        "Antal regelkontroller som vilar på handläggarens bedömning.",
+    ),
     _count("rules_not_applicable", "Regler ej tillämpliga", "Antal regelkontroller som inte är tillämpliga."),
-    Column("case_file_sha256", "string", "Ärendefilens SHA-256", "Kontrollsumma för ärendefilen raden är beräknad från.", required=True, pattern=r"^[0-9a-f]{64}$"),
+    Column(
+        "case_file_sha256",
+        "string",
+        "Ärendefilens SHA-256",
+        "Kontrollsumma för ärendefilen raden är beräknad från.",
+        required=True,
+        pattern=r"^[0-9a-f]{64}$",
+    ),
 )
 
 DECIDED_FIELDS = ("decided_share_percent", "decided_max_amount_sek")
 DECISION_CONDITIONS = (
-    Condition("status", "proposal", absent=("decision_date", "decided_by", "decision_reference", *DECIDED_FIELDS),
-              fixed=(("follow_up_status", "proposal"),)),
+    Condition(
+        "status",
+        "proposal",
+        absent=("decision_date", "decided_by", "decision_reference", *DECIDED_FIELDS),
+        fixed=(("follow_up_status", "proposal"),),
+    ),
     Condition("status", "decided", present=("decision_date", *DECIDED_FIELDS)),
-    Condition("status", "rejected", present=("decision_date", "decided_by"), absent=DECIDED_FIELDS,
-              fixed=(("follow_up_status", "rejected"),)),
+    Condition(
+        "status",
+        "rejected",
+        present=("decision_date", "decided_by"),
+        absent=DECIDED_FIELDS,
+        fixed=(("follow_up_status", "rejected"),),
+    ),
 )
 
 FINANCING_COLUMNS = (
-    Column("case_id", "string", "Ärende-id", "Ärendets id; hänvisar till case_id i beslut.csv.", required=True, pattern=CASE_ID_PATTERN),
+    Column(
+        "case_id",
+        "string",
+        "Ärende-id",
+        "Ärendets id; hänvisar till case_id i beslut.csv.",
+        required=True,
+        pattern=CASE_ID_PATTERN,
+    ),
     Column("line", "integer", "Rad", "Radens nummer i finansieringsplanen, från 1.", required=True, minimum=1),
     Column("financier", "string", "Finansiär", "Finansiärens namn enligt finansieringsplanen.", required=True),
     Column("kind", "string", "Typ av medel", "Vilket slags pengar raden är (kod).", required=True, enum=KINDS),
     Column("kind_label", "string", "Typ av medel (text)", "Typen av medel i klartext.", required=True),
-    _kronor("amount_sek", "Belopp (kr)", "Finansiärens belopp enligt planen, i hela kronor. Planerade pengar, inte beviljade, om inte confirmed är true.", required=True, positive=True),
-    _percent("share_percent", "Andel (%)", "Beloppets andel av den totala finansieringen, i procent med fyra decimaler.", required=True),
-    Column("confirmed", "boolean", "Bekräftad", "true om finansieringen är bekräftad enligt underlaget.", required=True),
-    Column("is_decision_maker", "boolean", "Beslutsfattarens rad", "true för beslutsfattarens egen rad.", required=True),
-    Column("organisation_number", "string", "Organisationsnummer", "Finansiärens organisationsnummer. " + ORGANISATION_NUMBER_TEXT, organisation_number=True),
+    _kronor(
+        "amount_sek",
+        "Belopp (kr)",
+        "Finansiärens belopp enligt planen, i hela kronor. Planerade pengar, inte beviljade, om inte confirmed är true.",
+        required=True,
+        positive=True,
+    ),
+    _percent(
+        "share_percent",
+        "Andel (%)",
+        "Beloppets andel av den totala finansieringen, i procent med fyra decimaler.",
+        required=True,
+    ),
+    Column(
+        "confirmed", "boolean", "Bekräftad", "true om finansieringen är bekräftad enligt underlaget.", required=True
+    ),
+    Column(
+        "is_decision_maker", "boolean", "Beslutsfattarens rad", "true för beslutsfattarens egen rad.", required=True
+    ),
+    Column(
+        "organisation_number",
+        "string",
+        "Organisationsnummer",
+        "Finansiärens organisationsnummer. " + ORGANISATION_NUMBER_TEXT,
+        organisation_number=True,
+    ),
 )
 
 
 PAYMENT_KIND_LABELS = {"advance": "Förskott", "payment_request": "Utbetalningsbegäran"}
 
 PAYMENT_COLUMNS = (
-    Column("case_id", "string", "Ärende-id", "Ärendets id; hänvisar till case_id i beslut.csv.", required=True, pattern=CASE_ID_PATTERN),
-    Column("number", "integer", "Nummer", "Utbetalningsbegärans nummer i ärendefilen, från 1; 0 för förskottet.", required=True, minimum=0),
-    Column("kind", "string", "Slag", "advance = förskott (11 § förordning 2003:596), payment_request = utbetalningsbegäran.", required=True, enum=tuple(PAYMENT_KIND_LABELS)),
-    Column("kind_label", "string", "Slag (text)", "Slaget i klartext: Förskott eller Utbetalningsbegäran.", required=True),
-    Column("period_start", "date", "Period från", "Redovisningsperiodens första dag (ÅÅÅÅ-MM-DD); tomt för förskottet."),
+    Column(
+        "case_id",
+        "string",
+        "Ärende-id",
+        "Ärendets id; hänvisar till case_id i beslut.csv.",
+        required=True,
+        pattern=CASE_ID_PATTERN,
+    ),
+    Column(
+        "number",
+        "integer",
+        "Nummer",
+        "Utbetalningsbegärans nummer i ärendefilen, från 1; 0 för förskottet.",
+        required=True,
+        minimum=0,
+    ),
+    Column(
+        "kind",
+        "string",
+        "Slag",
+        "advance = förskott (11 § förordning 2003:596), payment_request = utbetalningsbegäran.",
+        required=True,
+        enum=tuple(PAYMENT_KIND_LABELS),
+    ),
+    Column(
+        "kind_label", "string", "Slag (text)", "Slaget i klartext: Förskott eller Utbetalningsbegäran.", required=True
+    ),
+    Column(
+        "period_start", "date", "Period från", "Redovisningsperiodens första dag (ÅÅÅÅ-MM-DD); tomt för förskottet."
+    ),
     Column("period_end", "date", "Period till", "Redovisningsperiodens sista dag (ÅÅÅÅ-MM-DD); tomt för förskottet."),
     Column("received", "date", "Inkom", "Dagen begäran kom in (ÅÅÅÅ-MM-DD); tomt för förskottet."),
-    _kronor("reported_costs_sek", "Redovisade kostnader (kr)", "Kostnader som projektägaren redovisade i begäran, i hela kronor; tomt för förskottet."),
-    _kronor("approved_costs_sek", "Godkända kostnader (kr)", "Kostnader som godkändes efter granskning, i hela kronor; tomt för förskottet och medan begäran granskas."),
-    _kronor("cumulative_approved_sek", "Godkända kostnader hittills (kr)", "Godkända kostnader i denna och alla tidigare begäranden, i hela kronor; tomt för förskottet och medan begäran granskas."),
-    _percent("share_percent", "Beviljad andel (%)", "Beviljad andel av redovisade och godkända kostnader, i procent, som i beslutet.", required=True),
-    _kronor("entitled_sek", "Rätt till hittills (kr)", "Beviljad andel × godkända kostnader hittills, avrundat nedåt till hela kronor, högst beviljat högsta belopp; "
-            "tomt för förskottet och medan begäran granskas."),
-    _kronor("ceiling_sek", "Tak vid begäran (kr)", "Det mesta som får vara utbetalt sammanlagt när begäran betalas: beviljat högsta belopp, minus det som "
-            "enligt de allmänna villkoren hålls inne tills slutrapporten har kommit in; för förskottet beviljat högsta belopp. "
-            "Tomt medan begäran granskas."),
-    _kronor("paid_before_sek", "Att betala före (kr)", "Förskottet och det som tidigare granskade begäranden ger att betala, utbetalt eller inte ännu, i hela kronor; "
-            "för förskottet 0. Tomt medan begäran granskas."),
-    _kronor("payable_sek", "Att betala (kr)", "Att betala för begäran: det minsta av rätt till hittills och taket, minus utbetalt före, aldrig under 0; "
-            "för förskottet dess belopp. Tomt medan begäran granskas."),
+    _kronor(
+        "reported_costs_sek",
+        "Redovisade kostnader (kr)",
+        "Kostnader som projektägaren redovisade i begäran, i hela kronor; tomt för förskottet.",
+    ),
+    _kronor(
+        "approved_costs_sek",
+        "Godkända kostnader (kr)",
+        "Kostnader som godkändes efter granskning, i hela kronor; tomt för förskottet och medan begäran granskas.",
+    ),
+    _kronor(
+        "cumulative_approved_sek",
+        "Godkända kostnader hittills (kr)",
+        "Godkända kostnader i denna och alla tidigare begäranden, i hela kronor; tomt för förskottet och medan begäran granskas.",
+    ),
+    _percent(
+        "share_percent",
+        "Beviljad andel (%)",
+        "Beviljad andel av redovisade och godkända kostnader, i procent, som i beslutet.",
+        required=True,
+    ),
+    _kronor(
+        "entitled_sek",
+        "Rätt till hittills (kr)",
+        "Beviljad andel × godkända kostnader hittills, avrundat nedåt till hela kronor, högst beviljat högsta belopp; "
+        "tomt för förskottet och medan begäran granskas.",
+    ),
+    _kronor(
+        "ceiling_sek",
+        "Tak vid begäran (kr)",
+        "Det mesta som får vara utbetalt sammanlagt när begäran betalas: beviljat högsta belopp, minus det som "
+        "enligt de allmänna villkoren hålls inne tills slutrapporten har kommit in; för förskottet beviljat högsta belopp. "
+        "Tomt medan begäran granskas.",
+    ),
+    _kronor(
+        "paid_before_sek",
+        "Att betala före (kr)",
+        "Förskottet och det som tidigare granskade begäranden ger att betala, utbetalt eller inte ännu, i hela kronor; "
+        "för förskottet 0. Tomt medan begäran granskas.",
+    ),
+    _kronor(
+        "payable_sek",
+        "Att betala (kr)",
+        "Att betala för begäran: det minsta av rätt till hittills och taket, minus utbetalt före, aldrig under 0; "
+        "för förskottet dess belopp. Tomt medan begäran granskas.",
+    ),
     Column("paid_date", "date", "Utbetald", "Dagen beloppet betalades ut (ÅÅÅÅ-MM-DD); tomt om det inte är utbetalt."),
 )
 
 PAYMENT_CONDITIONS = (
-    Condition("kind", "advance",
-              present=("ceiling_sek", "paid_before_sek", "payable_sek", "paid_date"),
-              absent=("period_start", "period_end", "received", "reported_costs_sek", "approved_costs_sek",
-                      "cumulative_approved_sek", "entitled_sek"),
-              fixed=(("number", 0), ("paid_before_sek", 0))),
+    Condition(
+        "kind",
+        "advance",
+        present=("ceiling_sek", "paid_before_sek", "payable_sek", "paid_date"),
+        absent=(
+            "period_start",
+            "period_end",
+            "received",
+            "reported_costs_sek",
+            "approved_costs_sek",
+            "cumulative_approved_sek",
+            "entitled_sek",
+        ),
+        fixed=(("number", 0), ("paid_before_sek", 0)),
+    ),
     Condition("kind", "payment_request", present=("period_start", "period_end", "received", "reported_costs_sek")),
 )
 
@@ -244,17 +480,35 @@ class Table:
     conditions: tuple[Condition, ...] = ()
 
 
-DECISIONS = Table("beslut", "Beslut", "Alla ärenden, en rad per ärende: status, belopp, datum och regelutfall.", DECISION_COLUMNS,
-                  ("case_id",), DECISION_CONDITIONS)
-FINANCING = Table("finansieringsplaner", "Finansieringsplaner", "Alla finansieringsplaner, en rad per finansiär och ärende.",
-                  FINANCING_COLUMNS, ("case_id", "line"))
-PAYMENTS = Table("utbetalningar", "Utbetalningar",
-                 "Förskott och utbetalningsbegäranden i beviljade ärenden som registrerar uppföljning, en rad per förskott "
-                 "eller begäran, med beräkningen av varje utbetalning.", PAYMENT_COLUMNS, ("case_id", "number"), PAYMENT_CONDITIONS)
+DECISIONS = Table(
+    "beslut",
+    "Beslut",
+    "Alla ärenden, en rad per ärende: status, belopp, datum och regelutfall.",
+    DECISION_COLUMNS,
+    ("case_id",),
+    DECISION_CONDITIONS,
+)
+FINANCING = Table(
+    "finansieringsplaner",
+    "Finansieringsplaner",
+    "Alla finansieringsplaner, en rad per finansiär och ärende.",
+    FINANCING_COLUMNS,
+    ("case_id", "line"),
+)
+PAYMENTS = Table(
+    "utbetalningar",
+    "Utbetalningar",
+    "Förskott och utbetalningsbegäranden i beviljade ärenden som registrerar uppföljning, en rad per förskott "
+    "eller begäran, med beräkningen av varje utbetalning.",
+    PAYMENT_COLUMNS,
+    ("case_id", "number"),
+    PAYMENT_CONDITIONS,
+)
 TABLES = (DECISIONS, FINANCING, PAYMENTS)
 
 
 # --- Organisation numbers --------------------------------------------------------------------
+
 
 class OrganisationNumbers:
     """The organisation number of every organisation named in the cases, where one is known.
@@ -264,8 +518,12 @@ class OrganisationNumbers:
     format looks numbers up here, so an organisation has the same number everywhere.
     """
 
-    def __init__(self, reports: Iterable[EvaluatedCase], actors: Iterable[RegionalActor] = (),
-                 agencies: Iterable[NationalAgency] = ()):
+    def __init__(
+        self,
+        reports: Iterable[EvaluatedCase],
+        actors: Iterable[RegionalActor] = (),
+        agencies: Iterable[NationalAgency] = (),
+    ):
         self._numbers: dict[str, str] = {}
         for organisation in (*actors, *agencies):
             if organisation.organisation_number:
@@ -273,7 +531,9 @@ class OrganisationNumbers:
                     self._numbers[name] = organisation.organisation_number
         for report in sorted(reports, key=lambda r: r.case.id):
             case = report.case
-            stated = [(org.name, org.organisation_number) for org in (case.decision_maker, case.applicant, *case.partners)]
+            stated = [
+                (org.name, org.organisation_number) for org in (case.decision_maker, case.applicant, *case.partners)
+            ]
             stated += [(line.financier, line.organisation_number) for line in case.financing_plan]
             for name, number in stated:
                 if number:
@@ -299,44 +559,48 @@ def decision_rows(reports: list[EvaluatedCase], numbers: OrganisationNumbers, to
         status = case.status
         decided = case.state is CaseState.DECIDED
         current = stage(case, today)
-        rows.append({
-            "case_id": case.id,
-            "title": case.title,
-            "reference": case.reference,
-            "status": case.state.value,
-            "status_label": case.state.label,
-            "follow_up_status": current.value,
-            "follow_up_status_label": current.label,
-            "follow_up_status_date": today.isoformat() if case.follow_up is not None else None,
-            "decision_date": case.dates.decision.isoformat() if case.dates.decision else None,
-            "decided_by": status.decided_by if status else None,
-            "decision_reference": status.decision_reference if status else None,
-            "decision_maker": case.decision_maker.name,
-            "decision_maker_organisation_number": numbers.get(case.decision_maker.name),
-            "applicant": case.applicant.name,
-            "applicant_organisation_number": numbers.get(case.applicant.name),
-            "application_received": case.dates.application_received.isoformat(),
-            "project_start": case.dates.project_start.isoformat(),
-            "project_end": case.dates.project_end.isoformat(),
-            "final_report_due": case.dates.final_report_due.isoformat() if case.dates.final_report_due else None,
-            "amount_applied_for_sek": case.amount_applied_for,
-            "total_costs_sek": case.total_costs,
-            "total_financing_sek": f.total_financing,
-            "proposed_share_percent": case.decision.share_percent,
-            "proposed_max_amount_sek": case.decision.max_amount,
-            "decided_share_percent": case.share_percent_in_force if decided else None,
-            "decided_max_amount_sek": case.max_amount_in_force if decided else None,
-            "appropriation": case.decision.appropriation,
-            "conditional_on_other_financing": case.decision.conditional_on_other_financing,
-            "recommendation": case.narrative.recommendation.value if case.narrative and case.narrative.recommendation else None,
-            "rules_met": counts[Outcome.MET],
-            "rules_not_met": counts[Outcome.NOT_MET],
-            "rules_missing_judgement": counts[Outcome.MISSING_JUDGEMENT],
-            "rules_to_review": counts[Outcome.REVIEW],
-            "rules_officer_judgement": counts[Outcome.JUDGEMENT],
-            "rules_not_applicable": counts[Outcome.NOT_APPLICABLE],
-            "case_file_sha256": hashlib.sha256(r.source.read_bytes()).hexdigest(),
-        })
+        rows.append(
+            {
+                "case_id": case.id,
+                "title": case.title,
+                "reference": case.reference,
+                "status": case.state.value,
+                "status_label": case.state.label,
+                "follow_up_status": current.value,
+                "follow_up_status_label": current.label,
+                "follow_up_status_date": today.isoformat() if case.follow_up is not None else None,
+                "decision_date": case.dates.decision.isoformat() if case.dates.decision else None,
+                "decided_by": status.decided_by if status else None,
+                "decision_reference": status.decision_reference if status else None,
+                "decision_maker": case.decision_maker.name,
+                "decision_maker_organisation_number": numbers.get(case.decision_maker.name),
+                "applicant": case.applicant.name,
+                "applicant_organisation_number": numbers.get(case.applicant.name),
+                "application_received": case.dates.application_received.isoformat(),
+                "project_start": case.dates.project_start.isoformat(),
+                "project_end": case.dates.project_end.isoformat(),
+                "final_report_due": case.dates.final_report_due.isoformat() if case.dates.final_report_due else None,
+                "amount_applied_for_sek": case.amount_applied_for,
+                "total_costs_sek": case.total_costs,
+                "total_financing_sek": f.total_financing,
+                "proposed_share_percent": case.decision.share_percent,
+                "proposed_max_amount_sek": case.decision.max_amount,
+                "decided_share_percent": case.share_percent_in_force if decided else None,
+                "decided_max_amount_sek": case.max_amount_in_force if decided else None,
+                "appropriation": case.decision.appropriation,
+                "conditional_on_other_financing": case.decision.conditional_on_other_financing,
+                "recommendation": case.narrative.recommendation.value
+                if case.narrative and case.narrative.recommendation
+                else None,
+                "rules_met": counts[Outcome.MET],
+                "rules_not_met": counts[Outcome.NOT_MET],
+                "rules_missing_judgement": counts[Outcome.MISSING_JUDGEMENT],
+                "rules_to_review": counts[Outcome.REVIEW],
+                "rules_officer_judgement": counts[Outcome.JUDGEMENT],
+                "rules_not_applicable": counts[Outcome.NOT_APPLICABLE],
+                "case_file_sha256": hashlib.sha256(r.source.read_bytes()).hexdigest(),
+            }
+        )
     return rows
 
 
@@ -345,18 +609,20 @@ def financing_rows(reports: list[EvaluatedCase], numbers: OrganisationNumbers) -
     rows = []
     for r in reports:
         for position, s in enumerate(r.figures.shares, start=1):
-            rows.append({
-                "case_id": r.case.id,
-                "line": position,
-                "financier": s.financier,
-                "kind": s.line.kind.value,
-                "kind_label": s.line.kind.label,
-                "amount_sek": s.amount,
-                "share_percent": _share(s),
-                "confirmed": s.line.confirmed,
-                "is_decision_maker": s.line is r.case.own_line,
-                "organisation_number": numbers.get(s.financier),
-            })
+            rows.append(
+                {
+                    "case_id": r.case.id,
+                    "line": position,
+                    "financier": s.financier,
+                    "kind": s.line.kind.value,
+                    "kind_label": s.line.kind.label,
+                    "amount_sek": s.amount,
+                    "share_percent": _share(s),
+                    "confirmed": s.line.confirmed,
+                    "is_decision_maker": s.line is r.case.own_line,
+                    "organisation_number": numbers.get(s.financier),
+                }
+            )
     return rows
 
 
@@ -375,24 +641,44 @@ def payment_rows(reports: list[EvaluatedCase]) -> list[dict]:
         share = case.share_percent_in_force
         empty = dict.fromkeys(c.name for c in PAYMENT_COLUMNS)
         if schedule.advance:
-            rows.append(empty | {
-                "case_id": case.id, "number": 0, "kind": "advance", "kind_label": PAYMENT_KIND_LABELS["advance"],
-                "share_percent": share, "ceiling_sek": schedule.max_amount, "paid_before_sek": 0,
-                "payable_sek": schedule.advance, "paid_date": case.follow_up.advance.paid.isoformat(),
-            })
+            rows.append(
+                empty
+                | {
+                    "case_id": case.id,
+                    "number": 0,
+                    "kind": "advance",
+                    "kind_label": PAYMENT_KIND_LABELS["advance"],
+                    "share_percent": share,
+                    "ceiling_sek": schedule.max_amount,
+                    "paid_before_sek": 0,
+                    "payable_sek": schedule.advance,
+                    "paid_date": case.follow_up.advance.paid.isoformat(),
+                }
+            )
         lines = {line.number: line for line in schedule.lines}
         for number, request in enumerate(case.follow_up.payment_requests, start=1):
             row = empty | {
-                "case_id": case.id, "number": number, "kind": "payment_request", "kind_label": PAYMENT_KIND_LABELS["payment_request"],
-                "period_start": request.period_start.isoformat(), "period_end": request.period_end.isoformat(),
-                "received": request.received.isoformat(), "reported_costs_sek": request.reported_costs,
-                "approved_costs_sek": request.approved_costs, "share_percent": share,
+                "case_id": case.id,
+                "number": number,
+                "kind": "payment_request",
+                "kind_label": PAYMENT_KIND_LABELS["payment_request"],
+                "period_start": request.period_start.isoformat(),
+                "period_end": request.period_end.isoformat(),
+                "received": request.received.isoformat(),
+                "reported_costs_sek": request.reported_costs,
+                "approved_costs_sek": request.approved_costs,
+                "share_percent": share,
                 "paid_date": request.paid.isoformat() if request.paid else None,
             }
             line = lines.get(number)  # None while the request is under review
             if line is not None:
-                row |= {"cumulative_approved_sek": line.cumulative_approved, "entitled_sek": line.entitled,
-                        "ceiling_sek": line.ceiling, "paid_before_sek": line.paid_before, "payable_sek": line.payable}
+                row |= {
+                    "cumulative_approved_sek": line.cumulative_approved,
+                    "entitled_sek": line.entitled,
+                    "ceiling_sek": line.ceiling,
+                    "paid_before_sek": line.paid_before,
+                    "payable_sek": line.payable,
+                }
             rows.append(row)
     return rows
 
@@ -420,6 +706,7 @@ def inert_text(value: str) -> str:
 
 
 # --- Writers -------------------------------------------------------------------------------
+
 
 def csv_text(rows: list[dict], columns: tuple[Column, ...]) -> str:
     """CSV (UTF-8, comma, ``\\n``): empty for null, ``true``/``false``, decimal point, inert text.
@@ -576,6 +863,7 @@ def json_text(data: object) -> str:
 
 # --- When the data changed -------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class CaseFileTimes:
     """When a case file was first added and last changed."""
@@ -624,6 +912,7 @@ def iso_time(moment: dt.datetime) -> str:
 
 
 # --- The published files -------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class OpenDataFile:

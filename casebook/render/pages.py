@@ -111,8 +111,12 @@ def organisation_slugs(reports: list[EvaluatedCase]) -> dict[str, str]:
 
 def _organisations_of(report: EvaluatedCase) -> set[str]:
     case = report.case
-    return {case.decision_maker.name, case.applicant.name, *(p.name for p in case.partners),
-            *(line.financier for line in case.financing_plan)}
+    return {
+        case.decision_maker.name,
+        case.applicant.name,
+        *(p.name for p in case.partners),
+        *(line.financier for line in case.financing_plan),
+    }
 
 
 def _flags(report: EvaluatedCase) -> str:
@@ -128,19 +132,23 @@ def case_table(reports: list[EvaluatedCase], slugs: dict[str, str] | None = None
     rows = []
     for r in newest_first(reports):
         case = r.case
-        rows.append([
-            # Sort keys for book/_static/casebook-sort.js: the ISO date and the exact maximum in kronor.
-            _date_cell(r),
-            escape_myst(case.state.label),
-            f"[{escape_myst(case.title)}](cases/{case.id}.ipynb)",
-            _organisation_link(case.decision_maker.name, slugs, "organisationer/"),
-            _organisation_link(case.applicant.name, slugs, "organisationer/"),
-            f'<data value="{granted_or_proposed(case)}">' + escape_myst(amount_label(case)) + "</data>",
-            _flags(r) + " " + _site_link(f"data/{RESULTS}/{case.id}.json", "(regelutfall som JSON)"),
-        ])
+        rows.append(
+            [
+                # Sort keys for book/_static/casebook-sort.js: the ISO date and the exact maximum in kronor.
+                _date_cell(r),
+                escape_myst(case.state.label),
+                f"[{escape_myst(case.title)}](cases/{case.id}.ipynb)",
+                _organisation_link(case.decision_maker.name, slugs, "organisationer/"),
+                _organisation_link(case.applicant.name, slugs, "organisationer/"),
+                f'<data value="{granted_or_proposed(case)}">' + escape_myst(amount_label(case)) + "</data>",
+                _flags(r) + " " + _site_link(f"data/{RESULTS}/{case.id}.json", "(regelutfall som JSON)"),
+            ]
+        )
     header = ["Datum", "Läge", "Projekt", "Beslutsfattare", "Projektägare", "Belopp", "Regler att granska"]
-    caption = (f"Alla ärenden ({fmt.plural(len(reports), 'ärende', 'ärenden')}), nyaste först "
-               "(efter beslutsdatum, annars datum då ansökan kom in)")
+    caption = (
+        f"Alla ärenden ({fmt.plural(len(reports), 'ärende', 'ärenden')}), nyaste först "
+        "(efter beslutsdatum, annars datum då ansökan kom in)"
+    )
     # The first SORTABLE_COLUMNS columns get sort buttons from book/_static/casebook-sort.js.
     return list_table(caption, header, rows, css_class=f"casebook-sortable casebook-sortable-{SORTABLE_COLUMNS}")
 
@@ -196,8 +204,10 @@ def _role_summary(name: str, mine: list[EvaluatedCase]) -> list[str]:
         sentences.append(f"Som samverkanspart i {fmt.plural(len(partnering), 'ärende', 'ärenden')}.")
     financing = [line.amount for r in mine for line in r.case.financing_plan if line.financier == name]
     if financing:
-        sentences.append(f"Som finansiär i projektens finansieringsplaner: {fmt.kronor(sum(financing))} sammanlagt "
-                         f"i {fmt.plural(len(financing), 'ärende', 'ärenden')}.")
+        sentences.append(
+            f"Som finansiär i projektens finansieringsplaner: {fmt.kronor(sum(financing))} sammanlagt "
+            f"i {fmt.plural(len(financing), 'ärende', 'ärenden')}."
+        )
     return sentences
 
 
@@ -221,15 +231,21 @@ def _organisation_body(name: str, reports: list[EvaluatedCase]) -> str:
         line = next((line for line in case.financing_plan if line.financier == name), None)
         if line is not None:
             roles.append(f"finansiär, {fmt.kronor(line.amount)}")
-        rows.append([
-            _date_cell(r),
-            escape_myst(case.state.label),
-            f"[{escape_myst(case.title)}](../cases/{case.id}.ipynb)",
-            escape_myst("; ".join(roles)),
-            _flags(r),
-        ])
-    summary = " ".join([f"{name} förekommer i {fmt.plural(len(mine), 'ärende', 'ärenden')}.", *_role_summary(name, mine)])
-    table = list_table(f"Ärenden där {name} förekommer, nyaste först", ["Datum", "Läge", "Projekt", "Roll", "Regler att granska"], rows)
+        rows.append(
+            [
+                _date_cell(r),
+                escape_myst(case.state.label),
+                f"[{escape_myst(case.title)}](../cases/{case.id}.ipynb)",
+                escape_myst("; ".join(roles)),
+                _flags(r),
+            ]
+        )
+    summary = " ".join(
+        [f"{name} förekommer i {fmt.plural(len(mine), 'ärende', 'ärenden')}.", *_role_summary(name, mine)]
+    )
+    table = list_table(
+        f"Ärenden där {name} förekommer, nyaste först", ["Datum", "Läge", "Projekt", "Roll", "Regler att granska"], rows
+    )
     return f"{escape_myst(summary)}\n\n{table}"
 
 
@@ -237,11 +253,17 @@ def _as_decision_maker(totals: Counter) -> str:
     """Granted and proposed money as a decision-maker, each named for what it is: a proposal is never counted as granted."""
     granted, proposed = totals[(CaseState.DECIDED, "count")], totals[(CaseState.PROPOSAL, "count")]
     rejected = totals[(CaseState.REJECTED, "count")]
-    parts = [f"beviljat högst {fmt.kronor(totals[CaseState.DECIDED])} sammanlagt i "
-             f"{fmt.plural(granted, 'beviljat ärende', 'beviljade ärenden')}" if granted else "inget beviljat"]
+    parts = [
+        f"beviljat högst {fmt.kronor(totals[CaseState.DECIDED])} sammanlagt i "
+        f"{fmt.plural(granted, 'beviljat ärende', 'beviljade ärenden')}"
+        if granted
+        else "inget beviljat"
+    ]
     if proposed:
-        parts.append(f"föreslaget men inte beslutat ännu högst {fmt.kronor(totals[CaseState.PROPOSAL])} i "
-                     f"{fmt.plural(proposed, 'förslag till beslut', 'förslag till beslut')}")
+        parts.append(
+            f"föreslaget men inte beslutat ännu högst {fmt.kronor(totals[CaseState.PROPOSAL])} i "
+            f"{fmt.plural(proposed, 'förslag till beslut', 'förslag till beslut')}"
+        )
     if rejected:
         parts.append(fmt.plural(rejected, "avslaget ärende", "avslagna ärenden"))
     return "Som beslutsfattare: " + "; ".join(parts) + "."
@@ -275,15 +297,17 @@ def rule_catalogue(reports: list[EvaluatedCase]) -> str:
         source = escape_myst(rule.source)
         if rule.source_url:
             source = f"[{source}]({rule.source_url})"
-        rows.append([
-            f"`{rule.id}`",
-            escape_myst(rule.title),
-            source + " " + escape_myst(f"({rule.wording})"),
-            escape_myst(rule.requires),
-            escape_myst(rule.kind.value),
-            escape_myst(rule.applies_when),
-            escape_myst(tally),
-        ])
+        rows.append(
+            [
+                f"`{rule.id}`",
+                escape_myst(rule.title),
+                source + " " + escape_myst(f"({rule.wording})"),
+                escape_myst(rule.requires),
+                escape_myst(rule.kind.value),
+                escape_myst(rule.applies_when),
+                escape_myst(tally),
+            ]
+        )
     header = ["Id", "Regel", "Källa och lydelse", "Vad källan kräver", "Typ", "Gäller", "Utfall i ärendena"]
     # Seven columns of prose do not fit a text column: each rule is a card at every width.
     return list_table(f"Regelkatalog: {len(RULES)} regler", header, rows, css_class="casebook-cards")
@@ -291,10 +315,14 @@ def rule_catalogue(reports: list[EvaluatedCase]) -> str:
 
 def open_data_table(reports: list[EvaluatedCase], data_dir: Path) -> str:
     """The open-data files written into ``data_dir``, and which cases the 360Giving file leaves out and why."""
-    rows = [[_site_link(f"data/{f.name}", f.name), escape_myst(f.format.replace("_", "/")), escape_myst(f.description)]
-            for f in published_files(data_dir)]
-    rows += [[f"data/{folder}/", escape_myst(formats), escape_myst(description)]
-             for folder, formats, description in published_folders(data_dir)]
+    rows = [
+        [_site_link(f"data/{f.name}", f.name), escape_myst(f.format.replace("_", "/")), escape_myst(f.description)]
+        for f in published_files(data_dir)
+    ]
+    rows += [
+        [f"data/{folder}/", escape_myst(formats), escape_myst(description)]
+        for folder, formats, description in published_folders(data_dir)
+    ]
     table = list_table("Öppna data att ladda ner", ["Fil", "Format", "Innehåll"], rows)
     return table + "\n" + giving360_summary(reports, data_dir) + "\n"
 
@@ -311,8 +339,10 @@ def giving360_summary(reports: list[EvaluatedCase], data_dir: Path) -> str:
     if granted:
         text = f"**360Giving:** {len(granted)} av {cases} är bidrag som utgivaren har beviljat och finns i {GIVING360}."
     else:
-        text = (f"**360Giving:** inget av {cases} är ett bidrag som utgivaren har beviljat, så ingen 360Giving-fil "
-                "publiceras (standarden kräver minst ett bidrag).")
+        text = (
+            f"**360Giving:** inget av {cases} är ett bidrag som utgivaren har beviljat, så ingen 360Giving-fil "
+            "publiceras (standarden kräver minst ett bidrag)."
+        )
     reasons = left_out(reports, granted)
     if reasons:
         text += " Utanför filen: " if granted else " "
@@ -325,8 +355,10 @@ def verification_summary(verification: Path, reports: list[EvaluatedCase], cache
     when it was last re-executed and how many outputs were compared; marked stale when the
     notebook has changed since it was verified."""
     if not verification.is_file():
-        return ("Ingen verifiering har körts för den här versionen av webbplatsen. Verifieringen körs varje vecka och "
-                "vid varje release (GitHub Actions), och med `make verify` lokalt.\n")
+        return (
+            "Ingen verifiering har körts för den här versionen av webbplatsen. Verifieringen körs varje vecka och "
+            "vid varje release (GitHub Actions), och med `make verify` lokalt.\n"
+        )
     data = json.loads(verification.read_text(encoding="utf-8"))
     verified_at = data["verified_at"].replace("T", " ").removesuffix("Z")
     by_case = {r["case_id"]: r for r in data["results"]}
@@ -337,18 +369,41 @@ def verification_summary(verification: Path, reports: list[EvaluatedCase], cache
         if result is None:
             status, when, cells = "Inte verifierad", "–", "–"
         elif result["notebook_sha256"] != cached_sha256.get(case_id):
-            status, when, cells = "Inaktuell: anteckningsboken har körts om efter verifieringen", verified_at, str(result["cells"])
+            status, when, cells = (
+                "Inaktuell: anteckningsboken har körts om efter verifieringen",
+                verified_at,
+                str(result["cells"]),
+            )
         else:
-            status = "Reproducerad" if result["reproduced"] else "Inte reproducerad: " + ", ".join(result["failed_cells"])
+            status = (
+                "Reproducerad" if result["reproduced"] else "Inte reproducerad: " + ", ".join(result["failed_cells"])
+            )
             when, cells = verified_at, str(result["cells"])
-        rows.append([f"[{escape_myst(report.case.title)}](cases/{case_id}.ipynb)", escape_myst(status), escape_myst(when), cells])
-    reproduced = sum(1 for report in reports if (r := by_case.get(report.case.id)) and r["reproduced"]
-                     and r["notebook_sha256"] == cached_sha256.get(report.case.id))
+        rows.append(
+            [
+                f"[{escape_myst(report.case.title)}](cases/{case_id}.ipynb)",
+                escape_myst(status),
+                escape_myst(when),
+                cells,
+            ]
+        )
+    reproduced = sum(
+        1
+        for report in reports
+        if (r := by_case.get(report.case.id))
+        and r["reproduced"]
+        and r["notebook_sha256"] == cached_sha256.get(report.case.id)
+    )
     caption = f"Verifiering {verified_at} (UTC): {reproduced} av {fmt.plural(len(reports), 'ärende', 'ärenden')} reproducerades"
     run_url = data.get("run_url")
-    where = (f"Den senaste verifieringen kördes {escape_myst(verified_at)} (UTC) i GitHub Actions: "
-             f"[körningens logg och resultatfil]({run_url}).\n\n") if isinstance(run_url, str) and run_url.startswith("https://") \
+    where = (
+        (
+            f"Den senaste verifieringen kördes {escape_myst(verified_at)} (UTC) i GitHub Actions: "
+            f"[körningens logg och resultatfil]({run_url}).\n\n"
+        )
+        if isinstance(run_url, str) and run_url.startswith("https://")
         else f"Den senaste verifieringen kördes {escape_myst(verified_at)} (UTC) med `make verify`.\n\n"
+    )
     return where + list_table(caption, ["Ärende", "Resultat", "Senast omkörd (UTC)", "Jämförda utdata"], rows)
 
 
@@ -363,21 +418,35 @@ def accessibility_contact(publisher: Publisher) -> str:
 def source_code(publisher: Publisher) -> str:
     """The method page's paragraph on where the code and the case files are."""
     if not publisher.repository_url:
-        return ("Utgivaren har inte angett något offentligt arkiv för koden (`repository_url` i "
-                "`data/reference/publisher.yaml`). Varje ärendes datafil kan laddas ner från ärendesidan.\n")
-    return (f"Koden som räknar fram varje sida, ärendefilerna och deras ändringshistorik finns i projektets "
-            f"arkiv: <{publisher.repository_url}>. Med en kopia av arkivet bygger `make site` samma webbplats, "
-            "och varje ärendesida anger i sitt revisionsspår vilken version av koden som körde den.\n")
+        return (
+            "Utgivaren har inte angett något offentligt arkiv för koden (`repository_url` i "
+            "`data/reference/publisher.yaml`). Varje ärendes datafil kan laddas ner från ärendesidan.\n"
+        )
+    return (
+        f"Koden som räknar fram varje sida, ärendefilerna och deras ändringshistorik finns i projektets "
+        f"arkiv: <{publisher.repository_url}>. Med en kopia av arkivet bygger `make site` samma webbplats, "
+        "och varje ärendesida anger i sitt revisionsspår vilken version av koden som körde den.\n"
+    )
 
 
 def site_context(publisher: Publisher) -> dict[str, str | None]:
     """What every page's footer shows of the publisher (book/_templates/tillganglighet.html)."""
-    return {"name": publisher.name, "email": publisher.contact_email, "phone": publisher.phone,
-            "repository_url": publisher.repository_url}
+    return {
+        "name": publisher.name,
+        "email": publisher.contact_email,
+        "phone": publisher.phone,
+        "repository_url": publisher.repository_url,
+    }
 
 
-def write_generated(source_root: Path, reports: list[EvaluatedCase], verification: Path, cached_sha256: dict[str, str],
-                    publisher: Publisher, histories: dict[str, list[dict[str, str]]]) -> None:
+def write_generated(
+    source_root: Path,
+    reports: list[EvaluatedCase],
+    verification: Path,
+    cached_sha256: dict[str, str],
+    publisher: Publisher,
+    histories: dict[str, list[dict[str, str]]],
+) -> None:
     """Write every generated file the hand-written pages include or link to; ``histories``:
     each case file's commits (the feed's dates of change)."""
     out = source_root / GENERATED
@@ -385,8 +454,9 @@ def write_generated(source_root: Path, reports: list[EvaluatedCase], verificatio
     (out / "extra" / FEED_FILE).write_bytes(atom_feed(reports, publisher, histories))
     (out / "accessibility_contact.md").write_text(accessibility_contact(publisher), encoding="utf-8")
     (out / "source_code.md").write_text(source_code(publisher), encoding="utf-8")
-    (out / SITE_CONTEXT).write_text(json.dumps(site_context(publisher), ensure_ascii=False, indent=2, sort_keys=True) + "\n",
-                                    encoding="utf-8")
+    (out / SITE_CONTEXT).write_text(
+        json.dumps(site_context(publisher), ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
     slugs = organisation_slugs(reports)
     (out / "case_table.md").write_text(case_table(reports, slugs), encoding="utf-8")
     (out / "organisation_index.md").write_text(organisation_index(reports, slugs), encoding="utf-8")

@@ -46,13 +46,21 @@ def table_data(table: Table) -> dict:
     columns = list(zip(*rows)) if rows else [() for _ in header]
     longest = [max([len(h)] + [len(v) for v in col]) for h, col in zip(header, columns)]
     # A column is as wide as its typical cell, and never narrower than its longest word.
-    typical = [max(len(h), sum(len(v) for v in col) // max(1, len(col)), *(len(w) + 1 for v in col for w in v.split(" ")))
-               for h, col in zip(header, columns)]
+    typical = [
+        max(len(h), sum(len(v) for v in col) // max(1, len(col)), *(len(w) + 1 for v in col for w in v.split(" ")))
+        for h, col in zip(header, columns)
+    ]
     hashes = [bool(col) and all(c.kind is Kind.HASH for c in col) for col in table.columns()]
     widths = ["auto" if is_hash else max(6, min(n, 60)) for n, is_hash in zip(typical, hashes)]
-    return {"kind": "table", "caption": table.caption, "header": header, "rows": rows,
-            "numeric": table.right_aligned(), "widths": widths,
-            "wide": sum(min(n, 60) for n in longest) > WIDE_TABLE_CHARACTERS}
+    return {
+        "kind": "table",
+        "caption": table.caption,
+        "header": header,
+        "rows": rows,
+        "numeric": table.right_aligned(),
+        "widths": widths,
+        "wide": sum(min(n, 60) for n in longest) > WIDE_TABLE_CHARACTERS,
+    }
 
 
 def block_data(block: Block) -> dict:
@@ -80,18 +88,33 @@ def build_report(view: CaseView, audit: dict | None = None) -> dict:
     refuse_control_characters(view.evaluated, "ärenderapporten")
     case = view.case
     flags = view.attention_sentences()
-    attention = (f"{fmt.plural(len(flags), 'regel kräver', 'regler kräver')} uppmärksamhet:" if flags
-                 else "Ingen regel kräver uppmärksamhet.")
+    attention = (
+        f"{fmt.plural(len(flags), 'regel kräver', 'regler kräver')} uppmärksamhet:"
+        if flags
+        else "Ingen regel kräver uppmärksamhet."
+    )
     evaluated = view.evaluated
-    follow_up = [block for block in (follow_up_view.status(evaluated), follow_up_view.payment_requests(evaluated),
-                                     follow_up_view.indicator_outcomes(evaluated)) if block is not None]
+    follow_up = [
+        block
+        for block in (
+            follow_up_view.status(evaluated),
+            follow_up_view.payment_requests(evaluated),
+            follow_up_view.indicator_outcomes(evaluated),
+        )
+        if block is not None
+    ]
     if audit is not None:
         trail: list[Block] = [view.audit(audit), view.history(audit)]
     else:
         sha256 = hashlib.sha256(evaluated.source.read_bytes()).hexdigest()
-        trail = [Paragraph("Rapporten skrevs utanför bygget; revisionsspåret visar därför bara ärendefilens SHA-256-summa."),
-                 table("Revisionsspår", ("Uppgift", "Värde"),
-                       [(f"SHA-256 för ärendefilen ({evaluated.source.name})", cell(sha256, kind=Kind.HASH))])]
+        trail = [
+            Paragraph("Rapporten skrevs utanför bygget; revisionsspåret visar därför bara ärendefilens SHA-256-summa."),
+            table(
+                "Revisionsspår",
+                ("Uppgift", "Värde"),
+                [(f"SHA-256 för ärendefilen ({evaluated.source.name})", cell(sha256, kind=Kind.HASH))],
+            ),
+        ]
     about = [block for heading, blocks in view.narrative_blocks() for block in (Subheading(heading), Text(blocks))]
     corrections = view.source_corrections()
     trail += [corrections] if corrections is not None else []
@@ -110,7 +133,7 @@ def build_report(view: CaseView, audit: dict | None = None) -> dict:
         "title": case.title,
         "author": case.decision_maker.name,
         "running_header": f"Ärenderapport, {case.state.label.lower()}. Beräknad från ärendefilen "
-                          f"{view.evaluated.source.name}.",
+        f"{view.evaluated.source.name}.",
         "verdict": view.verdict_sentences(),
         "attention_title": attention,
         "attention": [text for _, text in flags],

@@ -13,8 +13,13 @@ from casebook.render.markup import keep_figures_together
 
 
 def styled_table(
-    frame: pd.DataFrame, caption: str, table_id: str, escape: bool = True, row_ids: list[str] | None = None,
-    column_classes: dict[str, str] | None = None, css_class: str = "",
+    frame: pd.DataFrame,
+    caption: str,
+    table_id: str,
+    escape: bool = True,
+    row_ids: list[str] | None = None,
+    column_classes: dict[str, str] | None = None,
+    css_class: str = "",
 ) -> HTML:
     """An HTML table with a caption and header cells; cell text is HTML-escaped.
 
@@ -30,10 +35,16 @@ def styled_table(
     header = [str(column) for column in frame.columns]
     classes = column_classes or {}
     classes_of_table = " ".join(["casebook-table", *css_class.split()])
-    lines = [f'<table class="{classes_of_table}" id="T_{table_id}" role="table">', f"<caption>{html.escape(caption)}</caption>",
-             '<thead role="rowgroup">',
-             '<tr role="row">' + "".join(f'<th scope="col" role="columnheader">{html.escape(h)}</th>' for h in header) + "</tr>",
-             "</thead>", '<tbody role="rowgroup">']
+    lines = [
+        f'<table class="{classes_of_table}" id="T_{table_id}" role="table">',
+        f"<caption>{html.escape(caption)}</caption>",
+        '<thead role="rowgroup">',
+        '<tr role="row">'
+        + "".join(f'<th scope="col" role="columnheader">{html.escape(h)}</th>' for h in header)
+        + "</tr>",
+        "</thead>",
+        '<tbody role="rowgroup">',
+    ]
     for index, row in enumerate(frame.itertuples(index=False)):
         row_id = f' id="{html.escape(row_ids[index])}"' if row_ids else ""
         cells = "".join(
@@ -58,15 +69,32 @@ def _part_html(part: document.Part) -> str:
     if isinstance(part, document.Day):
         # <time>, which the site's stylesheet never breaks across lines
         day = part.day
-        return f'<time datetime="{day.isoformat()}">{fmt.date(day)}</time>' if day is not None else text_html(fmt.date(day))
+        return (
+            f'<time datetime="{day.isoformat()}">{fmt.date(day)}</time>'
+            if day is not None
+            else text_html(fmt.date(day))
+        )
     return text_html(part)
 
 
-def html_table(table: document.Table, table_id: str, row_ids: list[str] | None = None,
-               column_classes: dict[str, str] | None = None, css_class: str = "") -> HTML:
+def html_table(
+    table: document.Table,
+    table_id: str,
+    row_ids: list[str] | None = None,
+    column_classes: dict[str, str] | None = None,
+    css_class: str = "",
+) -> HTML:
     """A :class:`~casebook.render.document.Table` as the site shows it (see :func:`styled_table`):
     text escaped, links as links, dates as ``<time>``."""
-    frame = pd.DataFrame([["".join(_part_html(p) for p in c.parts) for c in row] for row in table.rows],
-                         columns=list(table.header))
-    return styled_table(frame, table.caption, table_id, escape=False, row_ids=row_ids, column_classes=column_classes,
-                        css_class=css_class)
+    frame = pd.DataFrame(
+        [["".join(_part_html(p) for p in c.parts) for c in row] for row in table.rows], columns=list(table.header)
+    )
+    return styled_table(
+        frame,
+        table.caption,
+        table_id,
+        escape=False,
+        row_ids=row_ids,
+        column_classes=column_classes,
+        css_class=css_class,
+    )

@@ -43,9 +43,11 @@ def refuse_control_characters(evaluated: EvaluatedCase, document: str) -> None:
 
     def check(value: object, where: str) -> None:
         if isinstance(value, str) and (found := _CONTROL_CHARACTER.search(value)):
-            problems.append(FieldProblem(
-                where, f"innehåller styrtecknet U+{ord(found.group()):04X}, som inte kan skrivas i {document}"
-            ))
+            problems.append(
+                FieldProblem(
+                    where, f"innehåller styrtecknet U+{ord(found.group()):04X}, som inte kan skrivas i {document}"
+                )
+            )
         elif isinstance(value, dict):
             for key, item in value.items():
                 check(item, f"{where}.{key}" if where else str(key))
@@ -65,8 +67,15 @@ def narrative_data(blocks) -> list[dict]:
         if isinstance(block, narrative.Paragraph):
             data.append({"kind": "p", "runs": [asdict(run) for run in block.runs]})
         else:
-            data.append({"kind": "list", "ordered": block.ordered, "start": block.start, "delimiter": block.delimiter,
-                         "items": [narrative_data(item) for item in block.items]})
+            data.append(
+                {
+                    "kind": "list",
+                    "ordered": block.ordered,
+                    "start": block.start,
+                    "delimiter": block.delimiter,
+                    "items": [narrative_data(item) for item in block.items],
+                }
+            )
     return data
 
 
@@ -91,8 +100,14 @@ def json_input(data: object) -> str:
     return json.dumps(data, ensure_ascii=False, sort_keys=False)
 
 
-def compile_pdf(template: str, inputs: dict[str, str], created: dt.datetime, document: str, source_name: str,
-                standards: tuple[str, ...] = (PDF_STANDARD,)) -> bytes:
+def compile_pdf(
+    template: str,
+    inputs: dict[str, str],
+    created: dt.datetime,
+    document: str,
+    source_name: str,
+    standards: tuple[str, ...] = (PDF_STANDARD,),
+) -> bytes:
     """Compile ``template`` with ``inputs`` (plus the fonts) to a PDF dated ``created`` that meets ``standards``
     (Typst's names: PDF/A-3b by default; Typst refuses to write a file that does not meet them).
 
@@ -102,8 +117,11 @@ def compile_pdf(template: str, inputs: dict[str, str], created: dt.datetime, doc
     """
     try:
         return _compiler().compile(
-            template_bytes(template), format="pdf", sys_inputs={**inputs, "fonts": json_input(FONTS)},
-            pdf_standards=list(standards), timestamp=created,
+            template_bytes(template),
+            format="pdf",
+            sys_inputs={**inputs, "fonts": json_input(FONTS)},
+            pdf_standards=list(standards),
+            timestamp=created,
         )
     except typst.TypstError as exc:
         if "could not be displayed with font" not in exc.message:

@@ -11,8 +11,9 @@ from collections.abc import Callable
 EARLIEST = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)  # the earliest date a ZIP entry can carry
 
 
-def stable_zip(data: bytes, moment: dt.datetime = EARLIEST,
-               edit: Callable[[str, bytes], bytes | None] | None = None) -> bytes:
+def stable_zip(
+    data: bytes, moment: dt.datetime = EARLIEST, edit: Callable[[str, bytes], bytes | None] | None = None
+) -> bytes:
     """The ZIP archive ``data`` with every entry dated ``moment`` and readable by all (rw-r--r--).
 
     ZIP stores local time in two-second steps without a zone: ``moment`` is written in UTC,

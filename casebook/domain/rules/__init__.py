@@ -28,8 +28,22 @@ from casebook.domain.rules.framework import (
 )
 
 __all__ = [
-    "LAW_TEXT_URL", "ORDINANCE", "RULES", "WORDING_UNVERIFIED", "CaseContext", "Finding", "Outcome", "Rule",
-    "RuleKind", "RuleResult", "applicable_rule_sets", "evaluate", "first_sentence", "law_url", "rule_by_id", "rules_for",
+    "LAW_TEXT_URL",
+    "ORDINANCE",
+    "RULES",
+    "WORDING_UNVERIFIED",
+    "CaseContext",
+    "Finding",
+    "Outcome",
+    "Rule",
+    "RuleKind",
+    "RuleResult",
+    "applicable_rule_sets",
+    "evaluate",
+    "first_sentence",
+    "law_url",
+    "rule_by_id",
+    "rules_for",
 ]
 
 RULES: list[Rule] = [*ordinance.RULES, *call.RULES, *follow_up.RULES]
@@ -52,7 +66,9 @@ def rules_for(rule_sets: Iterable[RuleSetId]) -> list[Rule]:
 
 def applicable_rule_sets(case: Case) -> list[RuleSetId]:
     """The case's rule sets, and the follow-up rule set when the case records a follow-up."""
-    follow_up = [RuleSetId.FOLLOW_UP] if case.follow_up is not None and RuleSetId.FOLLOW_UP not in case.rule_sets else []
+    follow_up = (
+        [RuleSetId.FOLLOW_UP] if case.follow_up is not None and RuleSetId.FOLLOW_UP not in case.rule_sets else []
+    )
     return [*case.rule_sets, *follow_up]
 
 

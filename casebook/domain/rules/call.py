@@ -26,8 +26,8 @@ def _actor_named(name: str, actors: Iterable[RegionalActor]) -> RegionalActor | 
     title="Projektägaren är en av de 21 regionalt utvecklingsansvariga aktörerna",
     source=CALL,
     wording=CALL_WORDING,
-    requires="\"Projekten ska ledas av en projektägare från någon av de 21 regionalt utvecklingsansvariga aktörerna.\"",
-    law="\"Projekten ska ledas av en projektägare från någon av de 21 regionalt utvecklingsansvariga aktörerna.\"",
+    requires='"Projekten ska ledas av en projektägare från någon av de 21 regionalt utvecklingsansvariga aktörerna."',
+    law='"Projekten ska ledas av en projektägare från någon av de 21 regionalt utvecklingsansvariga aktörerna."',
     kind=RuleKind.REQUIREMENT,
     applies_when="Ärenden inom utlysningen.",
 )
@@ -35,7 +35,9 @@ def _owner_is_rua(ctx: CaseContext) -> Finding:
     owner = ctx.case.applicant.name
     actor = _actor_named(owner, ctx.regional_actors)
     if actor is None:
-        return Finding(Outcome.NOT_MET, f"{owner} finns inte bland de {len(ctx.regional_actors)} aktörerna i referensdata.")
+        return Finding(
+            Outcome.NOT_MET, f"{owner} finns inte bland de {len(ctx.regional_actors)} aktörerna i referensdata."
+        )
     return Finding(Outcome.MET, f"{owner} är regionalt utvecklingsansvarig (länskod {actor.county_code}).")
 
 
@@ -45,8 +47,8 @@ def _owner_is_rua(ctx: CaseContext) -> Finding:
     title="Minst två regioner samverkar",
     source=CALL,
     wording=CALL_WORDING,
-    requires="Projekten \"ska genomföras i samverkan mellan minst två regioner\".",
-    law="Projekten \"ska genomföras i samverkan mellan minst två regioner\".",
+    requires='Projekten "ska genomföras i samverkan mellan minst två regioner".',
+    law='Projekten "ska genomföras i samverkan mellan minst två regioner".',
     kind=RuleKind.REQUIREMENT,
     applies_when="Ärenden inom utlysningen.",
 )
@@ -63,15 +65,17 @@ def _two_regions(ctx: CaseContext) -> Finding:
     title="Länsstyrelser eller nationella aktörer involveras",
     source=CALL,
     wording=CALL_WORDING,
-    requires="\"Berörda Länsstyrelser och relevanta nationella aktörer bör involveras.\"",
-    law="\"Berörda Länsstyrelser och relevanta nationella aktörer bör involveras.\"",
+    requires='"Berörda Länsstyrelser och relevanta nationella aktörer bör involveras."',
+    law='"Berörda Länsstyrelser och relevanta nationella aktörer bör involveras."',
     kind=RuleKind.RECOMMENDATION,
     applies_when="Ärenden inom utlysningen.",
 )
 def _agencies(ctx: CaseContext) -> Finding:
     agencies = ctx.case.involved_agencies
     if not agencies:
-        return Finding(Outcome.REVIEW, "Inga länsstyrelser eller nationella aktörer är angivna (rekommendation, rådgivande).")
+        return Finding(
+            Outcome.REVIEW, "Inga länsstyrelser eller nationella aktörer är angivna (rekommendation, rådgivande)."
+        )
     return Finding(Outcome.MET, "Involverade: " + ", ".join(agencies) + ".")
 
 

@@ -39,7 +39,7 @@ def _terms_name(ctx: CaseContext) -> str:
     id="uppfoljning-utbetalning-inom-andel-och-tak",
     rule_set=RuleSetId.FOLLOW_UP,
     title="Utbetalningar inom beslutad andel och maxbelopp",
-    source="Beslutet (\"procent av redovisade och godkända kostnader, dock max\"); 11 § " + ORDINANCE,
+    source='Beslutet ("procent av redovisade och godkända kostnader, dock max"); 11 § ' + ORDINANCE,
     wording="beslutets formulering; 11 § " + WORDING_UNVERIFIED,
     requires=(
         "Bidrag betalas ut i efterhand mot redovisade och godkända kostnader: sammanlagt högst beslutad andel av "
@@ -73,12 +73,18 @@ def _payments_within_share_and_cap(ctx: CaseContext) -> Finding:
     if s.pending:
         evidence += f" Under granskning, inte medräknade: begäran {', '.join(str(n) for n in s.pending)}."
     if ctx.case.follow_up is not None and ctx.case.follow_up.closed is not None and s.advance_unsettled:
-        return Finding(Outcome.REVIEW, evidence + f" Ärendet är avslutat men förskottet täcks inte av godkända kostnader med "
-                       f"{fmt.kronor(s.advance_unsettled)}: de allmänna villkoren avgör om det ska betalas tillbaka.")
+        return Finding(
+            Outcome.REVIEW,
+            evidence + f" Ärendet är avslutat men förskottet täcks inte av godkända kostnader med "
+            f"{fmt.kronor(s.advance_unsettled)}: de allmänna villkoren avgör om det ska betalas tillbaka.",
+        )
     budget = ctx.figures.project_costs
     if s.approved_total > budget:
-        return Finding(Outcome.REVIEW, evidence + f" De godkända kostnaderna är {fmt.kronor(s.approved_total - budget)} mer än "
-                       f"projektets kostnader i finansieringsplanen, {fmt.kronor(budget)}: granska avvikelsen mot budgeten.")
+        return Finding(
+            Outcome.REVIEW,
+            evidence + f" De godkända kostnaderna är {fmt.kronor(s.approved_total - budget)} mer än "
+            f"projektets kostnader i finansieringsplanen, {fmt.kronor(budget)}: granska avvikelsen mot budgeten.",
+        )
     return Finding(Outcome.MET, evidence)
 
 
@@ -149,7 +155,8 @@ def _after_project_period(ctx: CaseContext) -> Finding:
     late = [n for n, r in after if last is not None and r.received > last]
     if late:
         problems.append(
-            f"begäran {', '.join(map(str, late))} kom in efter sista dag {fmt.date(last)} enligt {_terms_name(ctx)}")
+            f"begäran {', '.join(map(str, late))} kom in efter sista dag {fmt.date(last)} enligt {_terms_name(ctx)}"
+        )
     if problems:
         text = "; ".join(problems)
         return Finding(Outcome.NOT_MET, f"{evidence} {text[0].upper()}{text[1:]}.")
@@ -162,8 +169,14 @@ def _after_project_period(ctx: CaseContext) -> Finding:
         )
     if after:
         listed = ", ".join(f"{n} ({fmt.date(r.received)})" for n, r in after)
-        return Finding(Outcome.MET, evidence + f" Efter projekttiden kom begäran {listed}, inom sista dag {fmt.date(last)} enligt {_terms_name(ctx)}.")
-    return Finding(Outcome.MET, evidence + f" Alla {len(follow_up.payment_requests)} begäranden kom in under projekttiden.")
+        return Finding(
+            Outcome.MET,
+            evidence
+            + f" Efter projekttiden kom begäran {listed}, inom sista dag {fmt.date(last)} enligt {_terms_name(ctx)}.",
+        )
+    return Finding(
+        Outcome.MET, evidence + f" Alla {len(follow_up.payment_requests)} begäranden kom in under projekttiden."
+    )
 
 
 @rule(
@@ -184,13 +197,16 @@ def _indicator_outcomes(ctx: CaseContext) -> Finding:
     targets = [i for i in ctx.case.indicators if i.target > 0]
     reported = [
         f"{i.name}: utfall {fmt.number(outcomes[i.name].outcome)} av mål {fmt.number(i.target)} {i.unit}"
-        for i in targets if i.name in outcomes
+        for i in targets
+        if i.name in outcomes
     ]
     missing = [i.name for i in targets if i.name not in outcomes]
     evidence = ("; ".join(reported) + ".") if reported else "Inget utfall är redovisat."
     report_in = follow_up.final_report is not None and follow_up.final_report.received is not None
     if not report_in and follow_up.closed is None:
-        return Finding(Outcome.NOT_APPLICABLE, evidence + " Utfallet redovisas med slutrapporten, som inte har kommit in.")
+        return Finding(
+            Outcome.NOT_APPLICABLE, evidence + " Utfallet redovisas med slutrapporten, som inte har kommit in."
+        )
     if not targets:
         return Finding(Outcome.NOT_APPLICABLE, "Ärendet har ingen indikator med målvärde.")
     if missing:

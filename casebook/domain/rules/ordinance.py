@@ -74,7 +74,9 @@ def _financing_equals_costs(ctx: CaseContext) -> Finding:
 )
 def _own_line_equals_applied(ctx: CaseContext) -> Finding:
     own, applied = ctx.figures.own.amount, ctx.case.amount_applied_for
-    evidence = f"{ctx.case.decision_maker.name} i finansieringsplanen {fmt.kronor(own)}, sökt belopp {fmt.kronor(applied)}."
+    evidence = (
+        f"{ctx.case.decision_maker.name} i finansieringsplanen {fmt.kronor(own)}, sökt belopp {fmt.kronor(applied)}."
+    )
     return Finding(Outcome.MET if own == applied else Outcome.NOT_MET, evidence)
 
 
@@ -102,7 +104,7 @@ def _decided_share(ctx: CaseContext) -> Finding:
     id="maxbelopp-mot-sokt-belopp",
     rule_set=RuleSetId.ORDINANCE_2003_596,
     title="Maxbeloppet överstiger inte sökt belopp",
-    source="Beslutsförslaget (\"dock max\") mot ansökan",
+    source='Beslutsförslaget ("dock max") mot ansökan',
     wording="beslutsförslagets formulering",
     requires="Maxbeloppet ska inte vara högre än det sökta beloppet; en skillnad ska förklaras.",
     kind=RuleKind.REQUIREMENT,
@@ -111,15 +113,16 @@ def _decided_share(ctx: CaseContext) -> Finding:
 def _max_amount_vs_applied(ctx: CaseContext) -> Finding:
     cap, applied = ctx.case.decision.max_amount, ctx.case.amount_applied_for
     c = ctx.figures.cap
-    binding = (
-        f" Andelen gånger total finansiering är {fmt.kronor(c.share_of_total)}, "
-        + (f"över maxbeloppet: taket nås när godkända kostnader överstiger {fmt.kronor(c.threshold_kronor)}."
-           if c.cap_binds_within_plan else "inom maxbeloppet.")
+    binding = f" Andelen gånger total finansiering är {fmt.kronor(c.share_of_total)}, " + (
+        f"över maxbeloppet: taket nås när godkända kostnader överstiger {fmt.kronor(c.threshold_kronor)}."
+        if c.cap_binds_within_plan
+        else "inom maxbeloppet."
     )
     if cap > applied:
         return Finding(
             Outcome.REVIEW,
-            f"Maxbeloppet {fmt.kronor(cap)} är {fmt.kronor(cap - applied)} högre än sökt belopp {fmt.kronor(applied)}." + binding,
+            f"Maxbeloppet {fmt.kronor(cap)} är {fmt.kronor(cap - applied)} högre än sökt belopp {fmt.kronor(applied)}."
+            + binding,
         )
     return Finding(Outcome.MET, f"Maxbeloppet {fmt.kronor(cap)}, sökt belopp {fmt.kronor(applied)}." + binding)
 
@@ -133,8 +136,8 @@ def _max_amount_vs_applied(ctx: CaseContext) -> Finding:
     title="Varje beslutsfattare högst 50 procent",
     source="5 § tredje meningen " + ORDINANCE,
     wording=WORDING_2009_674,
-    requires="\"Varje beslutsfattare får dock besluta om bidrag med högst 50 procent av utgifterna för projektet.\"",
-    law="\"Varje beslutsfattare får dock besluta om bidrag med högst 50 procent av utgifterna för projektet.\"",
+    requires='"Varje beslutsfattare får dock besluta om bidrag med högst 50 procent av utgifterna för projektet."',
+    law='"Varje beslutsfattare får dock besluta om bidrag med högst 50 procent av utgifterna för projektet."',
     source_url=law_url(5),
     kind=RuleKind.REQUIREMENT,
     applies_when="Alltid.",
@@ -142,7 +145,9 @@ def _max_amount_vs_applied(ctx: CaseContext) -> Finding:
 def _five_per_decision_maker(ctx: CaseContext) -> Finding:
     f = ctx.figures
     costs = f.project_costs
-    parts = [f"{s.financier} {fmt.kronor(s.amount)} = {fmt.percent(percent(s.amount, costs))}" for s in f.ordinance.lines]
+    parts = [
+        f"{s.financier} {fmt.kronor(s.amount)} = {fmt.percent(percent(s.amount, costs))}" for s in f.ordinance.lines
+    ]
     over = [s.financier for s in f.ordinance.lines if 2 * s.amount > costs]
     if ctx.case.share_percent_in_force > 50 and ctx.case.decision_maker.name not in over:
         over.append(ctx.case.decision_maker.name)
@@ -159,14 +164,14 @@ def _five_per_decision_maker(ctx: CaseContext) -> Finding:
     source="5 § första och andra meningen " + ORDINANCE,
     wording=WORDING_2009_674,
     requires=(
-        "\"Bidrag enligt denna förordning får lämnas med högst 50 procent av utgifterna för projektet. "
+        '"Bidrag enligt denna förordning får lämnas med högst 50 procent av utgifterna för projektet. '
         "Om Tillväxtverket och minst en annan beslutsfattare enligt denna förordning beslutar om bidrag för "
-        "samma projekt, får bidrag lämnas med upp till 100 procent av utgifterna för projektet.\""
+        'samma projekt, får bidrag lämnas med upp till 100 procent av utgifterna för projektet."'
     ),
     law=(
-        "\"Bidrag enligt denna förordning får lämnas med högst 50 procent av utgifterna för projektet. "
+        '"Bidrag enligt denna förordning får lämnas med högst 50 procent av utgifterna för projektet. '
         "Om Tillväxtverket och minst en annan beslutsfattare enligt denna förordning beslutar om bidrag för "
-        "samma projekt, får bidrag lämnas med upp till 100 procent av utgifterna för projektet.\""
+        'samma projekt, får bidrag lämnas med upp till 100 procent av utgifterna för projektet."'
     ),
     source_url=law_url(5),
     kind=RuleKind.REQUIREMENT,
@@ -223,7 +228,7 @@ def _judgement(topic: AssessmentTopic) -> Callable[[CaseContext], Finding]:
                 "Ärendet registrerar ingen bedömning av detta. Det betyder inte att kravet är brutet, "
                 "men regeln kan inte avgöras förrän handläggarens bedömning finns.",
             )
-        evidence = f"\"{assessment.text}\" ({assessment.assessed_by}"
+        evidence = f'"{assessment.text}" ({assessment.assessed_by}'
         evidence += f", {assessment.source_section})" if assessment.source_section else ")"
         return Finding(Outcome.JUDGEMENT if assessment.met else Outcome.NOT_MET, evidence)
 
@@ -231,23 +236,43 @@ def _judgement(topic: AssessmentTopic) -> Callable[[CaseContext], Finding]:
 
 
 _JUDGEMENTS = [
-    ("1-paragraf-avgransning", AssessmentTopic.SEPARATION_FROM_OPERATIONS, "Projektet är avgränsat från ordinarie verksamhet",
-     "1 § " + ORDINANCE,
-     "Ett projekt är en insats som är avgränsad från den ordinarie verksamheten i fråga om tid, ekonomi och arbetsinsats."),
-    ("2-paragraf-statsstod", AssessmentTopic.STATE_AID, "Inget statligt stöd; företagsriktade aktiviteter endast ringa och allmänfrämjande",
-     "2 § " + ORDINANCE,
-     "Stöd som är statligt stöd enligt artikel 107.1 FEUF bör inte lämnas; aktiviteter som riktar sig direkt till "
-     "företag får endast vara av ringa och allmänfrämjande karaktär."),
-    ("3-paragraf-regional-strategi", AssessmentTopic.REGIONAL_STRATEGY, "Överensstämmer med den regionala utvecklingsstrategin",
-     "3 § " + ORDINANCE,
-     "En regions projektmedel ska användas i enlighet med den regionala utvecklingsstrategin."),
-    ("5-paragraf-driftsstod", AssessmentTopic.OPERATING_SUPPORT, "Bidraget utgör inte driftsstöd",
-     "5 § " + ORDINANCE,
-     "Bidrag får inte utgöra driftsstöd."),
-    ("6-paragraf-foretagsstod", AssessmentTopic.BUSINESS_SUPPORT_MEASURES, "Inga åtgärder som omfattas av företagsstödsförordningarna",
-     "6 § " + ORDINANCE,
-     "Bidrag får inte lämnas till åtgärder som omfattas av förordningarna om företagsstöd (kommersiell service, "
-     "statligt stöd till forskning, utveckling och innovation, regionalt företagsstöd, regionalt investeringsstöd)."),
+    (
+        "1-paragraf-avgransning",
+        AssessmentTopic.SEPARATION_FROM_OPERATIONS,
+        "Projektet är avgränsat från ordinarie verksamhet",
+        "1 § " + ORDINANCE,
+        "Ett projekt är en insats som är avgränsad från den ordinarie verksamheten i fråga om tid, ekonomi och arbetsinsats.",
+    ),
+    (
+        "2-paragraf-statsstod",
+        AssessmentTopic.STATE_AID,
+        "Inget statligt stöd; företagsriktade aktiviteter endast ringa och allmänfrämjande",
+        "2 § " + ORDINANCE,
+        "Stöd som är statligt stöd enligt artikel 107.1 FEUF bör inte lämnas; aktiviteter som riktar sig direkt till "
+        "företag får endast vara av ringa och allmänfrämjande karaktär.",
+    ),
+    (
+        "3-paragraf-regional-strategi",
+        AssessmentTopic.REGIONAL_STRATEGY,
+        "Överensstämmer med den regionala utvecklingsstrategin",
+        "3 § " + ORDINANCE,
+        "En regions projektmedel ska användas i enlighet med den regionala utvecklingsstrategin.",
+    ),
+    (
+        "5-paragraf-driftsstod",
+        AssessmentTopic.OPERATING_SUPPORT,
+        "Bidraget utgör inte driftsstöd",
+        "5 § " + ORDINANCE,
+        "Bidrag får inte utgöra driftsstöd.",
+    ),
+    (
+        "6-paragraf-foretagsstod",
+        AssessmentTopic.BUSINESS_SUPPORT_MEASURES,
+        "Inga åtgärder som omfattas av företagsstödsförordningarna",
+        "6 § " + ORDINANCE,
+        "Bidrag får inte lämnas till åtgärder som omfattas av förordningarna om företagsstöd (kommersiell service, "
+        "statligt stöd till forskning, utveckling och innovation, regionalt företagsstöd, regionalt investeringsstöd).",
+    ),
 ]
 
 for _id, _topic, _title, _source, _requires in _JUDGEMENTS:
@@ -345,7 +370,7 @@ def _advance(ctx: CaseContext) -> Finding:
     evidence += _advance_settlement(ctx.case)
     if problems:
         return Finding(Outcome.NOT_MET, evidence + " Brister: " + "; ".join(problems) + ".")
-    return Finding(Outcome.MET, evidence + f" Särskilda skäl: \"{advance.special_reasons}\".")
+    return Finding(Outcome.MET, evidence + f' Särskilda skäl: "{advance.special_reasons}".')
 
 
 def _advance_settlement(case: Case) -> str:
@@ -354,8 +379,10 @@ def _advance_settlement(case: Case) -> str:
     if schedule is None or follow_up is None or follow_up.advance is None:
         return ""
     unsettled = schedule.advance_unsettled
-    return (f" Utbetalt {fmt.date(follow_up.advance.paid)}; avräknat mot godkända kostnader "
-            f"{fmt.kronor(schedule.advance - unsettled)}, kvar att avräkna {fmt.kronor(unsettled)}.")
+    return (
+        f" Utbetalt {fmt.date(follow_up.advance.paid)}; avräknat mot godkända kostnader "
+        f"{fmt.kronor(schedule.advance - unsettled)}, kvar att avräkna {fmt.kronor(unsettled)}."
+    )
 
 
 @rule(
@@ -375,7 +402,9 @@ def _conditional(ctx: CaseContext) -> Finding:
         return Finding(Outcome.NOT_APPLICABLE, "All övrig finansiering är bekräftad.")
     listed = ", ".join(f"{line.financier} {fmt.kronor(line.amount)}" for line in unconfirmed)
     if ctx.case.decision.conditional_on_other_financing:
-        return Finding(Outcome.MET, f"Inte bekräftad: {listed}. Beslutet gäller under förutsättning att övrig finansiering ordnas.")
+        return Finding(
+            Outcome.MET, f"Inte bekräftad: {listed}. Beslutet gäller under förutsättning att övrig finansiering ordnas."
+        )
     return Finding(Outcome.NOT_MET, f"Inte bekräftad: {listed}. Beslutet är inte villkorat av den.")
 
 
