@@ -6,8 +6,9 @@ For one generated case of each size (``bench.generate.case_with_many_lines``) it
 this process and best of ``--repeats``: evaluating the case file, what the case notebook
 calls (``CaseView``: every table and chart of the page), the memo (``build_memo``, the Word
 draft, the PDF/A), the report (``build_report`` and its PDF/A) and the open data
-(``write_open_data``: tables, spreadsheet, 360Giving, catalogue). Then, per stage, the ratio of each size's seconds to the previous size's: about 2 per
-doubling is linear, about 4 quadratic. ``--cpu`` counts this process's CPU seconds (all its
+(``write_open_data``: tables, spreadsheet, 360Giving, catalogue). Then, per stage, the
+ratio of each size's seconds to the previous size's: about 2 per doubling is linear, about 4
+quadratic. ``--cpu`` counts this process's CPU seconds (all its
 threads, Typst's too) instead of wall-clock seconds, which other work on a shared machine
 inflates.
 """
@@ -136,7 +137,9 @@ def main() -> None:
     print(f"{'stage':24s}" + "".join(f"{n:>10d}" for n in sizes) + "   ratio per step")
     for stage in stages:
         row = [table[n][stage] for n in sizes]
-        ratios = ", ".join(f"{b / a:.2f} ({m / n:g}x lines)" for a, b, n, m in zip(row, row[1:], sizes, sizes[1:]))
+        ratios = ", ".join(
+            f"{b / a:.2f} ({m / n:g}x lines)" for a, b, n, m in zip(row, row[1:], sizes, sizes[1:], strict=False)
+        )
         print(f"{stage:24s}" + "".join(f"{s:10.3f}" for s in row) + f"   {ratios}")
 
 

@@ -446,12 +446,18 @@ def test_a_hand_written_proposal_that_agrees_with_the_figures_is_used_as_written
 
 COPY_WITH_OTHER_FIGURES = {
     # SPIN copied to another decision-maker with another share and maximum, as in the issue.
-    'decision_maker:\n  name: Region Jämtland Härjedalen\n  organisation_number: "232100-0214"': "decision_maker:\n  name: Region Dalarna",
-    "  - financier: Region Jämtland Härjedalen\n    kind: regional_grant_2003_596\n    amount: 749999": "  - financier: Region Dalarna\n    kind: regional_grant_2003_596\n    amount: 1200000",
+    'decision_maker:\n  name: Region Jämtland Härjedalen\n  organisation_number: "232100-0214"': (
+        "decision_maker:\n  name: Region Dalarna"
+    ),
+    "  - financier: Region Jämtland Härjedalen\n    kind: regional_grant_2003_596\n    amount: 749999": (
+        "  - financier: Region Dalarna\n    kind: regional_grant_2003_596\n    amount: 1200000"
+    ),
     "amount_applied_for: 749999": "amount_applied_for: 1200000",
     "share_percent: 12.10": "share_percent: 18.04",
     "max_amount: 750000": "max_amount: 1200000",
-    "general_terms: Region Jämtland Härjedalens Allmänna villkor för stöd till projekt (RUN/640/2017)": "general_terms: Region Dalarnas allmänna villkor (FIKTIV 1/2099)",
+    "general_terms: Region Jämtland Härjedalens Allmänna villkor för stöd till projekt (RUN/640/2017)": (
+        "general_terms: Region Dalarnas allmänna villkor (FIKTIV 1/2099)"
+    ),
 }
 
 
@@ -548,10 +554,10 @@ def test_every_column_is_as_wide_as_its_longest_word_and_the_table_fills_the_tex
         assert sum(widths) == pytest.approx(memo_module.TEXT_WIDTH_CM, abs=0.05)
         least = [
             CHARACTER_CM * max(len(word) for cell in column for word in cell.split(" ")) + CELL_PADDING_CM
-            for column in zip(table.header, *table.texts())
+            for column in zip(table.header, *table.texts(), strict=True)
         ]
         assert sum(least) <= memo_module.TEXT_WIDTH_CM, table.caption  # SPIN's longest words all fit
-        for width, at_least in zip(widths, least):
+        for width, at_least in zip(widths, least, strict=True):
             assert width >= at_least - 0.01, table.caption
     plan = next(t for t in tables if t.header[0] == "Finansiär")
     finansiar, slag, belopp, andel, bekraftad = column_widths(plan)
@@ -1000,4 +1006,4 @@ def test_a_long_financing_table_runs_over_pages_with_its_header_figures_right_al
     starts = {(len(text), round(x, 1)) for page, text, x, _ in spans if page == pages[2] and amount.fullmatch(text)}
     assert len({length for length, _ in starts}) >= 2 and len(starts) == len({length for length, _ in starts})
     xs = [x for _, x in sorted(starts)]
-    assert all(shorter > longer for shorter, longer in zip(xs, xs[1:]))  # right-aligned
+    assert all(shorter > longer for shorter, longer in zip(xs, xs[1:], strict=False))  # right-aligned

@@ -369,7 +369,7 @@ def test_a_long_table_runs_over_pages_with_its_header_on_each_and_its_figures_ri
     assert len({length for length, _ in starts}) >= 2
     assert len(starts) == len({length for length, _ in starts})  # one start per length
     xs = [x for _, x in sorted(starts)]
-    assert all(shorter > longer for shorter, longer in zip(xs, xs[1:]))
+    assert all(shorter > longer for shorter, longer in zip(xs, xs[1:], strict=False))
 
 
 def test_a_columns_alignment_follows_its_cells_kinds_not_how_their_text_looks():

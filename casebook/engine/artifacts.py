@@ -245,7 +245,7 @@ def make_stale(jobs: list[Job], make: Callable[[Any], Any], mapper: Mapper) -> l
     """For each job, in order: its current artifact, or what ``make`` made for it. Only the
     jobs without a current artifact go through ``mapper``."""
     current = [job.current() for job in jobs]
-    stale = [job for job, artifact in zip(jobs, current) if artifact is None]
+    stale = [job for job, artifact in zip(jobs, current, strict=True) if artifact is None]
     made = list(mapper(make, stale))
     if len(made) != len(stale):
         raise RuntimeError(f"{len(stale)} artifacts to make, {len(made)} made")

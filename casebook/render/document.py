@@ -104,7 +104,7 @@ class Table:
             raise ValueError(f"a row of the table {self.caption!r} does not have {len(self.header)} cells")
 
     def columns(self) -> list[tuple[Cell, ...]]:
-        return list(zip(*self.rows)) if self.rows else [() for _ in self.header]
+        return list(zip(*self.rows, strict=True)) if self.rows else [() for _ in self.header]
 
     def texts(self) -> tuple[tuple[str, ...], ...]:
         """The rows as text (:attr:`Cell.text`)."""

@@ -162,8 +162,8 @@ def cumulative_chart(evaluated: EvaluatedCase) -> SVG | None:
     events.sort(key=lambda event: event[0])
     dates = [case.dates.decision] + [d for d, _ in events]
     totals = [0]
-    for _, amount in events:
-        totals.append(totals[-1] + amount)
+    for _, paid in events:
+        totals.append(totals[-1] + paid)
     with plt.rc_context(charts.STYLE):
         figure, axes = plt.subplots(figsize=(7.5, 3.8))
         axes.step(

@@ -401,7 +401,7 @@ def column_widths(table: Table, width: float = TEXT_WIDTH_CM) -> tuple[float, ..
     "Region Västernorrland", an amount with its no-break spaces) is ever broken; what is
     left is shared in proportion to how much longer each column's longest cell is.
     """
-    columns = list(zip(table.header, *table.texts()))
+    columns = list(zip(table.header, *table.texts(), strict=True))
     longest_word = [max(len(word) for cell in column for word in cell.split(" ")) for column in columns]
     longest_cell = [max(len(cell) for cell in column) for column in columns]
     least = [CHARACTER_CM * n + CELL_PADDING_CM for n in longest_word]
@@ -412,8 +412,8 @@ def column_widths(table: Table, width: float = TEXT_WIDTH_CM) -> tuple[float, ..
     spare = width - sum(least)
     if spare <= 0:  # even the longest words do not fit: shrink in proportion
         return tuple(round(w * width / sum(least), 2) for w in least)
-    wants = [n - m for n, m in zip(natural, least)]
-    return tuple(round(m + spare * w / sum(wants), 2) for m, w in zip(least, wants))
+    wants = [n - m for n, m in zip(natural, least, strict=True)]
+    return tuple(round(m + spare * w / sum(wants), 2) for m, w in zip(least, wants, strict=True))
 
 
 # --- Word document ------------------------------------------------------------------------
@@ -661,12 +661,12 @@ def _docx_table(document, table: Table, header_row: bool = True) -> None:
     # Style ids are looked up once: python-docx resolves a style name by scanning every
     # style, which for each cell of a long table made the document ten times slower.
     heading_id, amount_id = (document.styles[name].style_id for name in (TABLE_HEADING_STYLE, AMOUNT_STYLE))
-    for r, (word_row, values) in enumerate(zip(word_table.rows, rows)):
+    for r, (word_row, values) in enumerate(zip(word_table.rows, rows, strict=True)):
         is_header = header_row and r == 0
         is_total = table.total and r == len(rows) - 1
         row_properties = word_row._tr.get_or_add_trPr()
         row_properties.append(OxmlElement("w:cantSplit"))  # a row never breaks across pages
-        for c, (cell, value) in enumerate(zip(word_row.cells, values)):
+        for c, (cell, value) in enumerate(zip(word_row.cells, values, strict=True)):
             paragraph = cell.paragraphs[0]
             if is_header or figures[c]:
                 paragraph._p.style = heading_id if is_header else amount_id
@@ -691,10 +691,10 @@ def _fixed_widths(word_table, widths: tuple[float, ...]) -> None:
     layout = OxmlElement("w:tblLayout")
     layout.set(qn("w:type"), "fixed")
     properties.append(layout)
-    for grid_column, width in zip(word_table._tbl.tblGrid.findall(qn("w:gridCol")), widths):
+    for grid_column, width in zip(word_table._tbl.tblGrid.findall(qn("w:gridCol")), widths, strict=True):
         grid_column.set(qn("w:w"), str(int(Cm(width).twips)))
     for row in word_table.rows:
-        for cell, width in zip(row.cells, widths):
+        for cell, width in zip(row.cells, widths, strict=True):
             cell.width = Cm(width)
 
 

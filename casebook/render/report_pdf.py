@@ -43,15 +43,15 @@ def table_data(table: Table) -> dict:
     """
     rows = [[c.shown for c in row] for row in table.rows]
     header = list(table.header)
-    columns = list(zip(*rows)) if rows else [() for _ in header]
-    longest = [max([len(h)] + [len(v) for v in col]) for h, col in zip(header, columns)]
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in header]
+    longest = [max([len(h)] + [len(v) for v in col]) for h, col in zip(header, columns, strict=True)]
     # A column is as wide as its typical cell, and never narrower than its longest word.
     typical = [
         max(len(h), sum(len(v) for v in col) // max(1, len(col)), *(len(w) + 1 for v in col for w in v.split(" ")))
-        for h, col in zip(header, columns)
+        for h, col in zip(header, columns, strict=True)
     ]
     hashes = [bool(col) and all(c.kind is Kind.HASH for c in col) for col in table.columns()]
-    widths = ["auto" if is_hash else max(6, min(n, 60)) for n, is_hash in zip(typical, hashes)]
+    widths = ["auto" if is_hash else max(6, min(n, 60)) for n, is_hash in zip(typical, hashes, strict=True)]
     return {
         "kind": "table",
         "caption": table.caption,
