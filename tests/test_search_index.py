@@ -4,12 +4,14 @@ parts, and that only the parts whose pages changed are run through Pagefind agai
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import cbor2
 import pytest
 
 from casebook.engine import search_index
@@ -61,9 +63,10 @@ def _write_case(site: Path, case_id: str, text: str, day: str = "2099-01-10") ->
 class FakePagefind:
     """Records each run's pages (relative to its staging site) and output, and writes a file there."""
 
-    def __init__(self, fail: bool = False):
+    def __init__(self, fail: bool = False, filters: tuple[str, ...] = ("Läge", "År", "Beslutsfattare")):
         self.runs: list[tuple[str, list[str]]] = []
         self.fail = fail
+        self.filters = filters  # in the order this run writes them, as Pagefind's hash map gives it
 
     def __call__(self, command, env=None, **kwargs):
         staging = Path(command[command.index("--site") + 1])
@@ -75,7 +78,66 @@ class FakePagefind:
         output.mkdir(parents=True)
         for name in ("pagefind.js", "pagefind-ui.js", "pagefind-ui.css"):
             (output / name).write_text(f"/* {name} of part {output.name} */", encoding="utf-8")
+        write_pagefind_metadata(output, [[name, f"sv_{abs(hash(name)) % 10**7:07d}"] for name in self.filters])
         return subprocess.CompletedProcess(command, 0, "", "")
+
+
+def write_pagefind_metadata(output: Path, filters: list, *, name: str = "sv_0123456789", mtime: int = 1) -> None:
+    """A metadata file and entry of the shape Pagefind 1.5.2 writes (its hash map's order of filters, a dated gzip)."""
+    metadata = [
+        "1.5.2",
+        [["sv_43aaf93", 2198]],
+        [["0", "yaml", "sv_a0c0396"]],
+        filters,
+        [["datum", [0]]],
+        ["lage", "title"],
+    ]
+    content = search_index.METADATA_SIGNATURE + cbor2.dumps(metadata)
+    (output / f"pagefind.{name}.pf_meta").write_bytes(gzip.compress(content, mtime=mtime))
+    entry = {"version": "1.5.2", "languages": {"sv": {"hash": name, "wasm": "sv", "page_count": 1}}}
+    (output / "pagefind-entry.json").write_text(json.dumps(entry, separators=(",", ":")), encoding="utf-8")
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_the_same_pages_give_the_same_index_whatever_order_pagefind_wrote_its_filters_in(tmp_path):
+    one, other = _site(tmp_path / "a", ["fiktiv-bas"]), _site(tmp_path / "b", ["fiktiv-bas"])
+    build_search_index(one, run=FakePagefind(filters=("Läge", "År", "Beslutsfattare")))
+    build_search_index(other, run=FakePagefind(filters=("År", "Beslutsfattare", "Läge")))
+    first, second = _files(one / "pagefind" / "0"), _files(other / "pagefind" / "0")
+    assert first == second
+    (meta_name,) = [name for name in first if name.endswith(".pf_meta")]
+    content = gzip.decompress(first[meta_name])
+    assert [name for name, _ in cbor2.loads(content[len(search_index.METADATA_SIGNATURE) :])[3]] == [
+        "Beslutsfattare",
+        "Läge",
+        "År",
+    ]
+    assert meta_name == f"pagefind.sv_{hashlib.sha256(content).hexdigest()[:10]}.pf_meta"  # named by its content
+    assert json.loads(first["pagefind-entry.json"])["languages"]["sv"]["hash"] == meta_name.split(".")[1]
+    assert first[meta_name][4:8] == b"\0\0\0\0"  # no time stamp in the gzip header
+
+
+def test_a_metadata_file_of_another_shape_fails_the_index_with_a_swedish_message_and_leaves_no_part(tmp_path):
+    site = _site(tmp_path, ["fiktiv-bas"])
+
+    class OtherPagefind(FakePagefind):
+        def __call__(self, command, env=None, **kwargs):
+            done = super().__call__(command, env=env, **kwargs)
+            output = Path(command[command.index("--output-path") + 1])
+            write_pagefind_metadata(output, {"Läge": "sv_1"})  # a map, not [name, hash] pairs
+            for stale in output.glob("*.pf_meta"):
+                if stale.name != "pagefind.sv_0123456789.pf_meta":
+                    stale.unlink()
+            return done
+
+    with pytest.raises(
+        SearchIndexFailed, match=r"pagefind\.sv_0123456789\.pf_meta har inte den form som Pagefind 1\.5\.2 skriver"
+    ):
+        build_search_index(site, run=OtherPagefind())
+    assert not (site / "pagefind" / "0").exists()
 
 
 ROOT = ["pagefind.js"]
@@ -141,7 +203,9 @@ def test_the_merging_module_knows_each_parts_dates_in_order_and_the_manifest_is_
     assert module.endswith(search_index.MERGE_MODULE.read_text(encoding="utf-8"))
     # The manifest (file times) stays beside the site: the published site is the same on every machine.
     assert search_index.manifest_path(site).parent == tmp_path
-    assert not [p for p in site.rglob("*") if "mtime" in p.name or p.suffix == ".json"]
+    assert not [
+        p for p in site.rglob("*") if "mtime" in p.name or (p.suffix == ".json" and p.name != "pagefind-entry.json")
+    ]
 
     _write_case(site, "fiktiv-syd", "FIKTIVT", "2099-12-31")  # a changed date moves in its part's order
     build_search_index(site, pages_per_part=1, run=FakePagefind())
@@ -255,7 +319,9 @@ def test_pagefind_reads_the_pages_without_soft_hyphens_and_without_heading_links
         staging = Path(command[command.index("--site") + 1])
         seen["page"] = (staging / "book" / "cases" / "fiktiv-bas.html").read_text(encoding="utf-8")
         seen["excluded"] = command[command.index("--exclude-selectors") + 1]
-        Path(command[command.index("--output-path") + 1]).mkdir(parents=True)
+        output = Path(command[command.index("--output-path") + 1])
+        output.mkdir(parents=True)
+        write_pagefind_metadata(output, [])
         return subprocess.CompletedProcess(command, 0, "", "")
 
     build_search_index(site, run=run)

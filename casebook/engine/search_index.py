@@ -29,6 +29,7 @@ pages changed are indexed again.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import os
@@ -40,6 +41,8 @@ import tempfile
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
+
+import cbor2
 
 from casebook.engine import lifetime
 from casebook.render.hyphenation import without_soft_hyphens
@@ -173,6 +176,56 @@ def _index_part(site: Path, pages: list[Path], output: Path, run: Runner) -> Non
     if completed.returncode != 0:
         shutil.rmtree(output, ignore_errors=True)
         raise SearchIndexFailed(f"Pagefind kunde inte bygga sökindexet: {completed.stderr.strip()[-500:]}")
+    try:
+        stable_metadata(output)
+    except SearchIndexFailed:
+        shutil.rmtree(output, ignore_errors=True)
+        raise
+
+
+METADATA_SIGNATURE = b"pagefind_dcd"
+"""What Pagefind 1.5's metadata file (``pagefind.<language>_<hash>.pf_meta``, gzip) starts with, before its CBOR."""
+
+
+def stable_metadata(part: Path) -> None:
+    """Make a part's metadata file the same for the same pages.
+
+    Pagefind 1.5.2 lists the filters in its metadata in the order of a Rust hash map, which
+    differs from run to run, so two builds of the same pages published different metadata
+    files under different names (``pagefind-entry.json`` names the file by a hash). The
+    filters are put in order of their names, the file is compressed without a time stamp and
+    named by the SHA-256 of its content, and the entry names it. The metadata is a CBOR
+    array: the version, the pages, the word index's chunks, then the filters as ``[name,
+    hash]`` pairs (then the sorts and the meta fields, in a stable order already).
+    """
+    entry_file = part / "pagefind-entry.json"
+    try:
+        entry_text = entry_file.read_text(encoding="utf-8")
+        languages = json.loads(entry_text)["languages"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise SearchIndexFailed(f"Pagefind skrev ingen läsbar {entry_file.name} i {part.name}: {exc}") from None
+    for language, about in sorted(languages.items()):
+        old_name = about["hash"]
+        old_file = part / f"pagefind.{old_name}.pf_meta"
+        data = gzip.decompress(old_file.read_bytes())
+        metadata = cbor2.loads(data[len(METADATA_SIGNATURE) :]) if data.startswith(METADATA_SIGNATURE) else None
+        filters = metadata[3] if isinstance(metadata, list) and len(metadata) > 3 else None
+        if not (
+            isinstance(filters, list)
+            and all(isinstance(f, list) and len(f) == 2 and isinstance(f[0], str) for f in filters)
+        ):
+            raise SearchIndexFailed(
+                f"Pagefinds metadatafil {old_file.name} har inte den form som Pagefind 1.5.2 skriver "
+                "(casebook.engine.search_index.stable_metadata); sökindexet kan inte göras stabilt."
+            )
+        metadata[3] = sorted(filters, key=lambda name_and_hash: name_and_hash[0])
+        content = METADATA_SIGNATURE + cbor2.dumps(metadata)
+        new_name = f"{language}_{hashlib.sha256(content).hexdigest()[:10]}"
+        (part / f"pagefind.{new_name}.pf_meta").write_bytes(gzip.compress(content, compresslevel=9, mtime=0))
+        if new_name != old_name:
+            old_file.unlink()
+            entry_text = entry_text.replace(f'"{old_name}"', f'"{new_name}"')
+    entry_file.write_text(entry_text, encoding="utf-8")
 
 
 def build_search_index(site: Path, pages_per_part: int = PAGES_PER_PART, run: Runner | None = None) -> list[str]:
