@@ -36,9 +36,9 @@ from casebook.engine.code import code_version
 from casebook.engine.data_history import case_file_history
 from casebook.engine.documents import write_memos, write_reports
 from casebook.engine.execute import DEFAULT_TIMEOUT
-from casebook.engine.execution import BuildInterrupted, Kernels, execute_plan
+from casebook.engine.execution import BuildInterrupted, ExecutionResult, Kernels, execute_plan
 from casebook.engine.paths import CASE_PAGES, PORTFOLIO_PAGE, ProjectPaths
-from casebook.engine.plan import MissingShards, plan_executions, require_merged_shards
+from casebook.engine.plan import ExecutionPlan, MissingShards, plan_executions, require_merged_shards
 from casebook.engine.publish import check_output, project_lock, publish, remove_old_versions, stage_version
 from casebook.engine.shards import Shard
 from casebook.engine.site import BookBuild, PersistentBook, SiteBuildFailed, build_html, default_jobs, update_pages
@@ -271,6 +271,22 @@ def _damage_reported(console: Console):
     return artifacts.reported(lambda line: console.print(line, style="yellow", markup=False, soft_wrap=True))
 
 
+def _execute(
+    paths: ProjectPaths, plan: ExecutionPlan, cache: ExecutionCache, console: Console, options: BuildOptions
+) -> ExecutionResult:
+    """Execute ``plan`` as ``options`` ask: how many notebooks at once, which kernels, how long each may take."""
+    return execute_plan(
+        paths,
+        plan,
+        cache,
+        console,
+        jobs=options.jobs,
+        kernels=options.kernels,
+        zygote=options.zygote,
+        timeout=options.timeout,
+    )
+
+
 def _failure_summary(summary: BuildSummary) -> str:
     cases = [name for name in summary.failed if name != PORTFOLIO]
     parts = []
@@ -313,16 +329,7 @@ def build_site(
             except MissingShards as exc:
                 raise BuildFailed(str(exc)) from None
         executing = time.perf_counter()
-        result = execute_plan(
-            paths,
-            plan,
-            cache,
-            console,
-            jobs=options.jobs,
-            kernels=options.kernels,
-            zygote=options.zygote,
-            timeout=options.timeout,
-        )
+        result = _execute(paths, plan, cache, console, options)
         summary.executed = sum(1 for name in result.executed if name != PORTFOLIO)
         summary.failed = [failure.name for failure in result.failed]
         summary.execute_seconds = time.perf_counter() - executing
@@ -391,16 +398,7 @@ def build_preview(
     with project_lock(paths.lock_file, wait=options.wait), _staging(paths.site) as staging, _damage_reported(console):
         plan = plan_executions(paths, cases, cache, staging / "executed", options.moment, portfolio=False)
         summary.reused = plan.reused_cases
-        result = execute_plan(
-            paths,
-            plan,
-            cache,
-            console,
-            jobs=options.jobs,
-            kernels=options.kernels,
-            zygote=options.zygote,
-            timeout=options.timeout,
-        )
+        result = _execute(paths, plan, cache, console, options)
         summary.executed = len(result.executed)
         summary.failed = [failure.name for failure in result.failed]
         _require_same_code(paths, code, since)
@@ -447,16 +445,7 @@ def build_shard(
         plan = plan_executions(paths, cases, cache, staging / "executed", options.moment, portfolio=False)
         summary.reused = plan.reused_cases
         executing = time.perf_counter()
-        result = execute_plan(
-            paths,
-            plan,
-            cache,
-            console,
-            jobs=options.jobs,
-            kernels=options.kernels,
-            zygote=options.zygote,
-            timeout=options.timeout,
-        )
+        result = _execute(paths, plan, cache, console, options)
         summary.executed = len(result.executed)
         summary.failed = [failure.name for failure in result.failed]
         summary.execute_seconds = time.perf_counter() - executing
