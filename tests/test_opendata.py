@@ -146,6 +146,58 @@ def test_a_grant_states_the_decision(package):
         "Fiktiv regional utvecklingsnämnd",
         "FIKTIV RUN 1/2099 § 1",
     )
+    assert (grant["title"], grant["description"], grant["currency"]) == (
+        "FIKTIVT TESTÄRENDE – Samverkan i Exempelbygd",
+        "Ett påhittat projekt som bara finns i testerna.",
+        "SEK",
+    )
+    assert [c["confirmed"] for c in grant["x_coFinancing"]] == [True, True, True]
+
+
+def test_an_older_case_file_without_a_status_block_is_decided_with_no_one_named(tmp_path, orgs):
+    """A file from before ``status`` existed is decided by its decision date; it names no decider or reference."""
+    block = "status:\n  state: decided\n  decided_by: Fiktiv regional utvecklingsnämnd\n  decision_reference: FIKTIV RUN 1/2099 § 1\n"
+    text = FICTIONAL_BASE_PATH.read_text(encoding="utf-8")
+    assert block in text
+    path = tmp_path / "fiktiv-bas.yaml"
+    path.write_text(text.replace(block, ""), encoding="utf-8")
+    report = evaluate_case(path, REFERENCE_DIR, as_of=as_of_date())
+    grant = giving360.grant(report, orgs, PUBLISHER, uniform_history([report]))
+    assert (grant["awardDate"], grant["x_decidedBy"], grant["x_decisionReference"]) == ("2017-02-15", None, None)
+    [row] = decision_rows([report], OrganisationNumbers([report]), as_of_date())
+    assert (row["status"], row["decision_date"], row["decided_by"], row["decision_reference"]) == (
+        "decided",
+        "2017-02-15",
+        None,
+        None,
+    )
+
+
+def test_a_case_without_a_final_report_day_leaves_it_empty(tmp_path):
+    text = FICTIONAL_BASE_PATH.read_text(encoding="utf-8")
+    assert "  final_report_due: 2019-02-28\n" in text
+    path = tmp_path / "fiktiv-bas.yaml"
+    path.write_text(text.replace("  final_report_due: 2019-02-28\n", ""), encoding="utf-8")
+    report = evaluate_case(path, REFERENCE_DIR, as_of=as_of_date())
+    [row] = decision_rows([report], OrganisationNumbers([report]), as_of_date())
+    assert (row["project_end"], row["final_report_due"]) == ("2018-12-31", None)
+
+
+def test_a_plan_line_not_yet_confirmed_is_published_as_unconfirmed(tmp_path, orgs):
+    text = FICTIONAL_BASE_PATH.read_text(encoding="utf-8")
+    line = "{financier: Tillväxtverket, kind: national_grant_2003_596, amount: 800000, confirmed: true}"
+    assert line in text
+    path = tmp_path / "fiktiv-bas.yaml"
+    path.write_text(text.replace(line, line.replace("confirmed: true", "confirmed: false")), encoding="utf-8")
+    report = evaluate_case(path, REFERENCE_DIR, as_of=as_of_date())
+    grant = giving360.grant(report, orgs, PUBLISHER, uniform_history([report]))
+    assert [(c["organization"]["name"], c["confirmed"]) for c in grant["x_coFinancing"]] == [
+        ("Tillväxtverket", False),
+        ("Region Gävleborg", True),
+        ("Fiktiva Exempelbolaget AB", True),
+    ]
+    rows = financing_rows([report], OrganisationNumbers([report]))
+    assert [(r["financier"], r["confirmed"]) for r in rows][:2] == [("Tillväxtverket", False), ("Region Dalarna", True)]
 
 
 def test_a_recipient_with_a_known_number_is_identified_by_it(reports, numbers):
@@ -167,7 +219,10 @@ def test_each_grant_is_dated_by_its_own_case_file(reports, orgs):
         "fiktiv-lagre-belopp": dt.datetime(2099, 3, 1, tzinfo=dt.UTC),
         "fiktiv-avslag": dt.datetime(2099, 9, 9, tzinfo=dt.UTC),  # the newest change: a rejection, not in the file
     }
-    history = DataHistory({k: CaseFileTimes(dt.datetime(2098, 12, 24, tzinfo=dt.UTC), v) for k, v in times.items()}, 7)
+    added = {
+        k: dt.datetime(2098, 6 if k == "rjh-2025-spin" else 12, 24, tzinfo=dt.UTC) for k in times
+    }  # the proposal added first
+    history = DataHistory({k: CaseFileTimes(added[k], v) for k, v in times.items()}, 7)
     package = giving360.package(reports, orgs, PUBLISHER, history)
     assert [(g["x_caseId"], g["dateModified"]) for g in package["grants"]] == [
         ("fiktiv-bas", "2099-02-01T00:00:00Z"),
@@ -204,6 +259,8 @@ def test_a_proposal_cannot_be_made_into_a_grant(reports, orgs):
 def test_left_out_says_why(reports):
     counts = giving360.left_out(reports, {"fiktiv-bas", "fiktiv-lagre-belopp"})
     assert counts == {"proposal": 1, "rejected": 1}
+    # Granted by no one here: the two decisions count as another decision-maker's, each once.
+    assert giving360.left_out(reports, set()) == {"proposal": 1, "rejected": 1, "other_decision_maker": 2}
 
 
 def test_another_decision_makers_award_is_not_the_publishers_grant(orgs):
@@ -234,6 +291,14 @@ def test_package_metadata(package):
     }
     assert package["identifier"] == "360G-fiktiv-360giving"
     assert package["version"] == "1.4" and package["modified"] == "2099-03-01T12:00:00Z"
+    assert package["title"] == "Beviljade bidrag för regional medfinansiering"
+    assert package["description"] == (
+        "Bidrag enligt förordning (2003:596) som Region Dalarna har beviljat. Förslag till beslut, "
+        "avslag och andra beslutsfattares bidrag ingår inte; övrig finansiering i projektens "
+        "finansieringsplaner beskrivs i x_coFinancing."
+    )
+    assert package["accessURL"] == "https://data.example.invalid/casebook/book/open_data.html"
+    assert package["downloadURL"] == "https://data.example.invalid/casebook/data/360giving.json"
 
 
 def test_the_repository_data_hold_no_grant_and_the_page_promises_no_file(tmp_path):
@@ -754,3 +819,15 @@ def test_writing_again_into_the_same_folder_gives_the_same_files(tmp_path, repor
     assert {
         p.relative_to(tmp_path / "data"): p.read_bytes() for p in (tmp_path / "data").rglob("*") if p.is_file()
     } == first
+
+
+def test_the_open_data_page_lists_only_the_folders_that_hold_files(tmp_path):
+    from casebook.render.opendata import published_folders
+
+    reports = [
+        evaluate_case(FICTIONAL_BASE_PATH, REFERENCE_DIR, as_of=as_of_date())
+    ]  # names no source document: no kallor/
+    write_open_data(tmp_path, reports, (), history=uniform_history(reports), as_of=as_of_date())
+    assert [folder for folder, _, _ in published_folders(tmp_path)] == ["arenden", "regelutfall"]
+    (tmp_path / "kallor").mkdir()
+    assert [folder for folder, _, _ in published_folders(tmp_path)] == ["arenden", "regelutfall"]  # empty: not listed

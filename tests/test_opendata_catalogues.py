@@ -30,7 +30,7 @@ from conftest import (
     published_site,
 )
 from dcat_ap_se import validate_file, validate_graph
-from opendata_support import PUBLISHER, codelist_problems, validator_360giving
+from opendata_support import PUBLISHER, codelist_problems, uniform_history, validator_360giving
 from rdflib import RDF, Graph, Literal, Namespace, URIRef
 
 from casebook.domain.clock import as_of_date
@@ -184,7 +184,34 @@ def test_the_package_describes_every_column_in_swedish_with_licence_and_publishe
             "title": "Creative Commons Zero v1.0 Universal (CC0 1.0)",
         }
     ]
-    assert package["contributors"][0]["title"] == "Region Dalarna" and package["contributors"][0]["role"] == "publisher"
+    assert package["contributors"] == [
+        {
+            "title": "Region Dalarna",
+            "role": "publisher",
+            "email": "oppnadata@example.invalid",
+            "path": "https://data.example.invalid/casebook/",
+        }
+    ]
+    assert {
+        k: package[k] for k in ("profile", "name", "title", "homepage", "version", "created", "modified", "keywords")
+    } == {
+        "profile": "data-package",
+        "name": "medfinansieringsbeslut",
+        "title": "Regionala medfinansieringsbeslut",
+        "homepage": "https://data.example.invalid/casebook/book/open_data.html",
+        "version": "1.0.17",  # the format's version, then the case files' 17 revisions
+        "created": "2098-11-01T00:00:00Z",
+        "modified": "2099-03-11T00:00:00Z",
+        "keywords": ["regional utveckling", "medfinansiering", "bidrag", "förordning (2003:596)"],
+    }
+    assert package["description"] == (
+        "Ärenden om bidrag enligt förordning (2003:596) om bidrag för projektverksamhet inom den regionala utvecklingspolitiken: "
+        "status, belopp, datum, regelutfall, projektens finansieringsplaner och utbetalningarna i de ärenden som registrerar "
+        "uppföljning, samt ärendefilerna och regelutfallen fil för fil. Text som börjar med =, +, -, @, tabb, vagnretur eller "
+        "nolltecken har ett ' först i CSV-filerna, så att kalkylprogram inte läser den som en formel; JSON- och xlsx-filerna har "
+        "texten exakt. Fälten som är markerade som byggdagsvärden bedöms den dag webbplatsen byggs; created och modified avser "
+        "ärendefilerna."
+    )
     decisions, plans, payments = package["resources"][:3]
     fields = {f["name"]: f for f in decisions["schema"]["fields"]}
     assert fields["total_financing_sek"]["type"] == "integer" and fields["total_financing_sek"]["unit"] == "SEK"
@@ -421,6 +448,69 @@ def test_the_catalogue_has_every_mandatory_and_recommended_property(graph):
     assert str(email) == "mailto:oppnadata@example.invalid"
 
 
+def test_the_catalogue_states_its_fixed_terms_with_their_language_and_datatype(graph):
+    eu, base = "http://publications.europa.eu/resource/authority/", f"{SITE}data/katalog.rdf#"
+    skos = Namespace("http://www.w3.org/2004/02/skos/core#")
+    xsd = Namespace("http://www.w3.org/2001/XMLSchema#")
+    catalog, contact = URIRef(base + "katalog"), URIRef(base + "kontakt")
+    assert (catalog, RDF.type, DCAT.Catalog) in graph and (contact, RDF.type, URIRef(VCARD + "Organization")) in graph
+    assert graph.value(catalog, DCTERMS["title"]) == Literal(
+        "Öppna data om regionala medfinansieringsbeslut", lang="sv"
+    )
+    assert graph.value(catalog, DCTERMS["description"]) == Literal(
+        "Datamängder om ärenden enligt förordning (2003:596) om bidrag för projektverksamhet inom den regionala "
+        "utvecklingspolitiken.",
+        lang="sv",
+    )
+    assert graph.value(catalog, DCTERMS.language) == URIRef(eu + "language/SWE")
+    assert graph.value(contact, URIRef(VCARD + "fn")) == Literal("Region Dalarna", lang="sv")
+    agent = URIRef("http://dataportal.se/organisation/SE2321000180")
+    assert (graph.value(agent, FOAF.name), graph.value(agent, DCTERMS.identifier)) == (
+        Literal("Region Dalarna", lang="sv"),
+        Literal("232100-0180"),
+    )
+    stable = URIRef(eu + "planned-availability/STABLE")
+    assert set(graph.predicate_objects(stable)) == {
+        (RDF.type, skos.Concept),
+        (skos.inScheme, URIRef(eu + "planned-availability")),
+        (skos.prefLabel, Literal("stable", lang="en")),
+    }
+    decisions, grants = URIRef(base + "beslut"), URIRef(base + "bidrag-360giving")
+    assert graph.value(decisions, DCTERMS["description"]) == Literal(
+        "Alla ärenden med status (förslag, beviljat, avslaget, läget i uppföljningen), belopp, datum, regelutfall och projektens "
+        "finansieringsplaner, samt förskott och utbetalningar i de ärenden som registrerar uppföljning; ärendefilerna och "
+        "regelutfallen fil för fil finns i datapaketet. Läget i uppföljningen bedöms den dag webbplatsen byggs; senaste ändring "
+        "avser ärendefilerna.",
+        lang="sv",
+    )
+    assert graph.value(grants, DCTERMS["title"]) == Literal("Beviljade bidrag enligt 360Giving", lang="sv")
+    assert graph.value(grants, DCTERMS["description"]) == Literal(
+        "Ett bidrag per ärende som Region Dalarna har beviljat, enligt 360Giving Data Standard. Förslag, avslag och andra "
+        "beslutsfattares bidrag ingår inte.",
+        lang="sv",
+    )
+    assert set(graph.objects(grants, DCAT.distribution)) == {URIRef(base + "360giving.json")}
+    for node, key in ((decisions, "beslut"), (grants, "bidrag-360giving")):
+        assert set(graph.objects(node, DCAT.theme)) == {URIRef(eu + "data-theme/GOVE"), URIRef(eu + "data-theme/ECON")}
+        assert set(graph.objects(node, DCAT.keyword)) == {
+            Literal(k, lang="sv") for k in ("regional utveckling", "medfinansiering", "bidrag")
+        }
+        assert graph.value(node, DCTERMS.accrualPeriodicity) == URIRef(eu + "frequency/IRREG")
+        assert graph.value(node, DCTERMS.accessRights) == URIRef(eu + "access-right/PUBLIC")
+        assert graph.value(node, DCTERMS.temporal) == URIRef(base + key + "-period")
+        assert {graph.value(node, p).datatype for p in (DCTERMS.issued, DCTERMS.modified)} == {xsd.dateTime}
+    giving = URIRef(base + "360giving.json")
+    assert (graph.value(giving, DCTERMS["title"]), graph.value(giving, DCTERMS["description"])) == (
+        Literal("Beviljade bidrag enligt 360Giving", lang="sv"),
+        Literal("Ett bidrag per ärende som utgivaren har beviljat, enligt 360Giving Data Standard.", lang="sv"),
+    )
+    for distribution in graph.subjects(RDF.type, DCAT.Distribution):
+        assert graph.value(distribution, DCTERMS["title"]).language == "sv", distribution
+        assert graph.value(distribution, DCAT.byteSize).datatype == xsd.nonNegativeInteger, distribution
+        checksum = graph.value(graph.value(distribution, SPDX.checksum), SPDX.checksumValue)
+        assert checksum.datatype == xsd.hexBinary and len(str(checksum)) == 64, distribution
+
+
 def dataset(graph: Graph, title: str) -> URIRef:
     return next(d for d in graph.subjects(RDF.type, DCAT.Dataset) if str(graph.value(d, DCTERMS["title"])) == title)
 
@@ -457,6 +547,33 @@ def test_issued_and_modified_come_from_the_case_files(graph):
     )
 
 
+def test_a_dataset_is_dated_by_its_own_cases_only(tmp_path):
+    """The rejection changed last: the decisions dataset shows that change, the grants dataset does not."""
+    reports = [
+        evaluate_case(p, REFERENCE_DIR, as_of=as_of_date())
+        for p in (FICTIONAL_BASE_PATH, REPO / "tests" / "opendata_cases" / "fiktiv-avslag.yaml")
+    ]
+    history = DataHistory(
+        {
+            "fiktiv-bas": CaseFileTimes(*TIMES["fiktiv-bas"]),
+            "fiktiv-avslag": CaseFileTimes(TIMES["fiktiv-avslag"][0], dt.datetime(2099, 6, 1, tzinfo=dt.UTC)),
+        },
+        2,
+    )
+    write_open_data(
+        tmp_path, reports, load_regional_actors(REFERENCE_DIR), publisher=PUBLISHER, history=history, as_of=as_of_date()
+    )
+    graph = Graph().parse(tmp_path / "katalog.rdf", format="xml")
+    modified = {
+        str(graph.value(d, DCTERMS["title"])): graph.value(d, DCTERMS.modified).toPython()
+        for d in graph.subjects(RDF.type, DCAT.Dataset)
+    }
+    assert modified == {
+        "Regionala medfinansieringsbeslut": dt.datetime(2099, 6, 1, tzinfo=dt.UTC),
+        "Beviljade bidrag enligt 360Giving": TIMES["fiktiv-bas"][1],
+    }
+
+
 def test_the_check_fails_on_a_planted_error(graph):
     broken = Graph()
     for triple in graph:
@@ -470,29 +587,54 @@ def test_the_check_fails_on_a_planted_error(graph):
     assert f"{node} {DCTERMS['title']} är inte på svenska" in problems
 
 
+WRITE_IN_A_NEW_PROCESS = (
+    "import sys; from pathlib import Path; sys.path.insert(0, 'tests'); from casebook.domain.clock import as_of_date; "
+    "from casebook.domain.evaluation import evaluate_case; "
+    "from casebook.domain.reference import load_regional_actors; from casebook.render.opendata import write_open_data; "
+    "from opendata_support import PUBLISHER, uniform_history; "
+    f"r = [evaluate_case(Path(c), Path('{REFERENCE_DIR}'), as_of=as_of_date()) for c in {[str(c) for c in CASES]!r}]; "
+    "write_open_data(Path(sys.argv[1]), r, load_regional_actors(Path('"
+    + str(REFERENCE_DIR)
+    + "')), publisher=PUBLISHER, "
+    "as_of=as_of_date(), "
+    "history=uniform_history(r))"
+)
+
+
 def test_the_catalogue_is_the_same_bytes_whatever_the_hash_seed(written, tmp_path):
-    code = (
-        "import sys; from pathlib import Path; sys.path.insert(0, 'tests'); from casebook.domain.clock import as_of_date; "
-        "from casebook.domain.evaluation import evaluate_case; "
-        "from casebook.domain.reference import load_regional_actors; from casebook.render.opendata import write_open_data; "
-        "from opendata_support import PUBLISHER, uniform_history; "
-        f"r = [evaluate_case(Path(c), Path('{REFERENCE_DIR}'), as_of=as_of_date()) for c in {[str(c) for c in CASES]!r}]; "
-        "write_open_data(Path(sys.argv[1]), r, load_regional_actors(Path('"
-        + str(REFERENCE_DIR)
-        + "')), publisher=PUBLISHER, "
-        "as_of=as_of_date(), "
-        "history=uniform_history(r))"
-    )
     outputs = []
     for seed in ("1", "2"):
         subprocess.run(
-            [sys.executable, "-c", code, str(tmp_path / seed)],
+            [sys.executable, "-c", WRITE_IN_A_NEW_PROCESS, str(tmp_path / seed)],
             env={"PYTHONHASHSEED": seed, "PATH": "/usr/bin"},
             cwd=REPO,
             check=True,
         )
         outputs.append((tmp_path / seed / "katalog.rdf").read_bytes())
     assert outputs[0] == outputs[1]
+
+
+def test_the_files_are_utf8_on_a_machine_whose_locale_is_ascii(tmp_path):
+    """Python reads and writes text in the locale's encoding unless told otherwise: in a plain C
+    locale without UTF-8 mode that is ASCII, which cannot hold the Swedish letters."""
+    ascii_locale = dict(os.environ, LC_ALL="C", LANG="C", PYTHONUTF8="0", PYTHONCOERCECLOCALE="0")
+    subprocess.run(
+        [sys.executable, "-c", WRITE_IN_A_NEW_PROCESS, str(tmp_path / "ascii")], env=ascii_locale, cwd=REPO, check=True
+    )
+    reports = [evaluate_case(p, REFERENCE_DIR, as_of=as_of_date()) for p in CASES]
+    write_open_data(
+        tmp_path / "utf8",
+        reports,
+        load_regional_actors(REFERENCE_DIR),
+        publisher=PUBLISHER,
+        history=uniform_history(reports),
+        as_of=as_of_date(),
+    )
+    files = {p.relative_to(tmp_path / "utf8"): p.read_bytes() for p in (tmp_path / "utf8").rglob("*") if p.is_file()}
+    assert {
+        p.relative_to(tmp_path / "ascii"): p.read_bytes() for p in (tmp_path / "ascii").rglob("*") if p.is_file()
+    } == files
+    assert "Jämtland" in (tmp_path / "ascii" / "beslut.csv").read_text(encoding="utf-8")
 
 
 # --- On a built site ------------------------------------------------------------------------------
@@ -658,6 +800,7 @@ def test_the_per_case_files_are_described_one_by_one(written):
         "mediatype": "text/plain",
         "title": "Beslutsunderlag 000_2bcbd58892294728.txt",
     }
+    assert source["description"] == "Kopia av beslutsunderlaget som ett eller flera ärenden bygger på."
     assert source["licenses"][0]["name"] == "notspecified" and "licenses" not in case
     table = resources["beslut.csv"]
     assert {k: table[k] for k in ("name", "type", "profile", "format", "mediatype", "encoding")} == {
@@ -703,6 +846,97 @@ def test_a_shared_source_document_is_published_once_and_a_missing_one_not_at_all
     assert [p.name for p in (tmp_path / "kallor").iterdir()] == ["000_2bcbd58892294728.txt"]
     assert [p.relative_to(tmp_path).as_posix() for p in written].count("kallor/000_2bcbd58892294728.txt") == 1
     assert frictionless_validate(tmp_path)[0] == 0
+
+
+def test_each_table_is_published_as_csv_typed_json_and_its_schema_each_described(written, graph):
+    resources = {
+        r["path"]: r for r in json.loads((written / "datapackage.json").read_text(encoding="utf-8"))["resources"]
+    }
+    described = {
+        path: (resources[path]["title"], resources[path]["description"])
+        for path in ("beslut.csv", "beslut.json", "beslut.schema.json", "utbetalningar.csv")
+    }
+    assert described == {
+        "beslut.csv": ("Beslut (CSV)", described["beslut.csv"][1]),
+        "beslut.json": (
+            "Beslut (typad JSON)",
+            "Samma uppgifter som beslut.csv med tal, sanningsvärden och null i stället för text.",
+        ),
+        "beslut.schema.json": (
+            "JSON Schema för beslut.json",
+            "Beskriver fälten, typerna, gränserna och villkoren i beslut.json (JSON Schema 2020-12).",
+        ),
+        "utbetalningar.csv": ("Utbetalningar (CSV)", described["utbetalningar.csv"][1]),
+    }
+    assert described["beslut.csv"][1].startswith(
+        "Alla ärenden, en rad per ärende: status, belopp, datum och regelutfall."
+    )
+    payments_csv = graph.value(URIRef(f"{SITE}data/katalog.rdf#utbetalningar.csv"), DCTERMS["description"])
+    assert str(payments_csv).endswith(
+        " en rad per förskott eller begäran, med beräkningen av varje utbetalning. "
+        "Bara rubrikraden när inget ärende registrerar uppföljning."
+    )
+    assert (resources["beslut.json"]["format"], resources["beslut.schema.json"]["mediatype"]) == (
+        "json",
+        "application/json",
+    )
+
+
+def test_source_documents_are_described_by_their_suffix_and_named_uniquely_in_full(tmp_path):
+    """An upper-case suffix is the same type; a suffix without a known type is plain bytes. Two
+    file names with the same slug get distinct resource names, and a long name is not cut."""
+    long_name = "beslutsunderlag-" + "mycket-lang-" * 6 + "bilaga.txt"
+    documents = {
+        "fiktiv-pdf": "BESLUT.PDF",
+        "fiktiv-xml": "underlag.XML",
+        "fiktiv-punkt": "beslut.v2.txt",
+        "fiktiv-streck": "beslut-v2.txt",
+        "fiktiv-lang": long_name,
+    }
+    spin = evaluate_case(SPIN_PATH, REFERENCE_DIR, as_of=as_of_date())
+    (tmp_path / "cases").mkdir()
+    (tmp_path / "sources").mkdir()
+    reports = []
+    for case_id, document in documents.items():
+        (tmp_path / "sources" / document).write_bytes(b"underlag")
+        source = shutil.copyfile(SPIN_PATH, tmp_path / "cases" / f"{case_id}.yaml")
+        case = spin.case.model_copy(
+            update={"id": case_id, "source_document": spin.case.source_document.model_copy(update={"file": document})}
+        )
+        reports.append(type(spin)(case, spin.figures, spin.results, source, spin.as_of))
+    out = tmp_path / "data"
+    write_open_data(
+        out,
+        reports,
+        load_regional_actors(REFERENCE_DIR),
+        publisher=PUBLISHER,
+        history=DataHistory({r.case.id: CaseFileTimes(*TIMES["rjh-2025-spin"]) for r in reports}, 1),
+        as_of=as_of_date(),
+    )
+    resources = {r["path"]: r for r in json.loads((out / "datapackage.json").read_text(encoding="utf-8"))["resources"]}
+    assert {k: resources["kallor/BESLUT.PDF"][k] for k in ("name", "format", "mediatype")} == {
+        "name": "kallor-beslut-pdf",
+        "format": "PDF",
+        "mediatype": "application/pdf",
+    }
+    assert {k: resources["kallor/underlag.XML"][k] for k in ("name", "format", "mediatype")} == {
+        "name": "kallor-underlag-xml",
+        "format": "XML",
+        "mediatype": "application/octet-stream",
+    }
+    assert [resources[f"kallor/{name}"]["name"] for name in ("beslut.v2.txt", "beslut-v2.txt")] == [
+        "kallor-beslut-v2-txt",
+        "kallor-beslut-v2-txt-2",
+    ]  # sorted by case id: fiktiv-punkt before fiktiv-streck
+    assert resources[f"kallor/{long_name}"]["name"] == "kallor-" + long_name.replace(".", "-")
+    assert frictionless_validate(out)[0] == 0
+
+
+def test_a_file_the_writer_does_not_know_is_refused_by_name(tmp_path):
+    from casebook.render.opendata import _described
+
+    with pytest.raises(ValueError, match="^annat/fil.txt: en fil under data/ som ingen beskrivning finns för$"):
+        _described(tmp_path, tmp_path / "annat" / "fil.txt")
 
 
 def test_the_per_case_json_is_indented_sorted_utf8_text(written):

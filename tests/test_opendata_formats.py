@@ -13,7 +13,7 @@ import json
 import jsonschema
 import pytest
 from conftest import FICTIONAL_BASE_PATH, REFERENCE_DIR, REPO, SPIN_PATH
-from opendata_support import PUBLISHER, uniform_history
+from opendata_support import MODIFIED, PUBLISHER, uniform_history
 from openpyxl import load_workbook
 
 from casebook.domain.clock import as_of_date
@@ -21,7 +21,7 @@ from casebook.domain.evaluation import evaluate_case
 from casebook.domain.reference import load_national_agencies, load_regional_actors
 from casebook.render import datapackage
 from casebook.render.opendata import write_open_data
-from casebook.render.opendata_tables import TABLES, json_schema_for
+from casebook.render.opendata_tables import TABLES, Column, Table, json_schema_for, xlsx_bytes
 
 CASES = [
     SPIN_PATH,
@@ -155,6 +155,19 @@ def test_the_table_schema_states_the_conditions_it_cannot_check(written):
         in decisions["description"]
     )
     assert "När status är proposal: tomma: decision_date, decided_by, decision_reference" in decisions["description"]
+    assert decisions["description"].endswith(
+        "Villkor per rad (kontrolleras av JSON Schema för tabellens JSON-fil): När status är proposal: tomma: decision_date, "
+        "decided_by, decision_reference, decided_share_percent, decided_max_amount_sek; follow_up_status = proposal. "
+        "När status är decided: ifyllda: decision_date, decided_share_percent, decided_max_amount_sek. När status är rejected: "
+        "ifyllda: decision_date, decided_by; tomma: decided_share_percent, decided_max_amount_sek; follow_up_status = rejected."
+    )
+    plans = next(r for r in package["resources"] if r["name"] == "finansieringsplaner")
+    assert (
+        plans["description"] == "Alla finansieringsplaner, en rad per finansiär och ärende."
+    )  # no conditions to state
+    assert (
+        decisions["schema"]["missingValues"] == plans["schema"]["missingValues"] == [""]
+    )  # an empty field is a missing value
 
 
 def test_the_financing_plans_are_published_as_json_with_total_costs_in_the_decisions(written):
@@ -256,6 +269,11 @@ def test_an_organisation_has_the_same_slug_on_its_page_and_in_the_360giving_ids(
         ("Straße & Söhne", "strasse-sohne"),
         ("Société Générale", "societe-generale"),
         ("Region  Gävleborg!", "region-gavleborg"),
+        # A long name is cut at 60 characters, so a page name or an id stays short.
+        (
+            "Stiftelsen för regional utveckling och samverkan i Norra Sverige och Mellersta Norrland",
+            "stiftelsen-for-regional-utveckling-och-samverkan-i-norra-sve",
+        ),
     ],
 )
 def test_names_are_transliterated_not_dropped(name, expected):
@@ -373,3 +391,58 @@ def test_required_and_optional_columns_of_every_kind_take_null_as_they_should():
         ("day", 20990101),
     ):
         assert rejects(schema, [dict(row, **{column: value})]), column
+
+
+# --- What each schema file says about itself --------------------------------------------------
+
+
+@pytest.mark.parametrize("table", TABLES, ids=lambda t: t.name)
+def test_each_schema_file_is_a_closed_json_schema_2020_12_for_a_list_of_rows(written, table):
+    rows, schema = rows_and_schema(written, table.name)
+    assert {k: schema[k] for k in ("$schema", "title", "description", "type")} == {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": f"{table.title} (typad JSON)",
+        "description": table.description,
+        "type": "array",
+    }
+    row = rows[0]
+    assert not rejects(schema, [row])
+    assert rejects(schema, row)  # one row, not a list of rows
+    assert rejects(schema, ["text"])  # a row is an object
+    assert rejects(schema, [dict(row, extra_column=1)])
+    for column in table.columns:  # every column is in every row, null or not
+        assert rejects(schema, [{k: v for k, v in row.items() if k != column.name}]), column.name
+
+
+def test_the_decision_schema_states_each_condition_and_which_codes_may_be_null(written):
+    rows, schema = rows_and_schema(written, "beslut")
+    proposal = schema["items"]["allOf"][0]
+    assert proposal["description"] == (
+        "När status är proposal: tomma: decision_date, decided_by, decision_reference, "
+        "decided_share_percent, decided_max_amount_sek; follow_up_status = proposal."
+    )
+    assert proposal["if"] == {"properties": {"status": {"const": "proposal"}}, "required": ["status"]}
+    properties = schema["items"]["properties"]
+    assert properties["status"]["enum"] == ["proposal", "decided", "rejected"]  # required: never null
+    assert properties["recommendation"]["enum"] == ["bifall", "delvis_bifall", "avslag", None]
+    decided = next(r for r in rows if r["case_id"] == "fiktiv-bas")
+    assert not rejects(schema, [dict(decided, recommendation=None)])
+
+
+def test_a_required_organisation_number_is_never_null_in_the_json_schema():
+    table = Table(
+        "nummer",
+        "Nummer",
+        "En tabell.",
+        (Column("number", "string", "Nummer", "Ett nummer.", required=True, organisation_number=True),),
+        ("number",),
+    )
+    schema = json_schema_for(table)
+    assert not rejects(schema, [{"number": "232100-0180"}])
+    assert rejects(schema, [{"number": None}]) and rejects(schema, [{"number": "232100-0181"}])
+
+
+def test_a_long_column_title_makes_the_column_at_most_50_wide():
+    table = Table("lang", "Lång", "En tabell.", (Column("lang", "string", "L" * 70, "Lång rubrik."),), ("lang",))
+    sheet = load_workbook(io.BytesIO(xlsx_bytes([(table, [{"lang": "x"}])], MODIFIED)))["Lång"]
+    assert sheet.column_dimensions["A"].width == 50
