@@ -492,9 +492,8 @@ def test_the_catalogue_states_its_fixed_terms_with_their_language_and_datatype(g
     assert set(graph.objects(grants, DCAT.distribution)) == {URIRef(base + "360giving.json")}
     for node, key in ((decisions, "beslut"), (grants, "bidrag-360giving")):
         assert set(graph.objects(node, DCAT.theme)) == {URIRef(eu + "data-theme/GOVE"), URIRef(eu + "data-theme/ECON")}
-        assert set(graph.objects(node, DCAT.keyword)) == {
-            Literal(k, lang="sv") for k in ("regional utveckling", "medfinansiering", "bidrag")
-        }
+        keywords = ("regional utveckling", "medfinansiering", "bidrag")
+        assert set(graph.objects(node, DCAT.keyword)) == {Literal(k, lang="sv") for k in keywords}
         assert graph.value(node, DCTERMS.accrualPeriodicity) == URIRef(eu + "frequency/IRREG")
         assert graph.value(node, DCTERMS.accessRights) == URIRef(eu + "access-right/PUBLIC")
         assert graph.value(node, DCTERMS.temporal) == URIRef(base + key + "-period")
@@ -549,10 +548,8 @@ def test_issued_and_modified_come_from_the_case_files(graph):
 
 def test_a_dataset_is_dated_by_its_own_cases_only(tmp_path):
     """The rejection changed last: the decisions dataset shows that change, the grants dataset does not."""
-    reports = [
-        evaluate_case(p, REFERENCE_DIR, as_of=as_of_date())
-        for p in (FICTIONAL_BASE_PATH, REPO / "tests" / "opendata_cases" / "fiktiv-avslag.yaml")
-    ]
+    paths = (FICTIONAL_BASE_PATH, REPO / "tests" / "opendata_cases" / "fiktiv-avslag.yaml")
+    reports = [evaluate_case(p, REFERENCE_DIR, as_of=as_of_date()) for p in paths]
     history = DataHistory(
         {
             "fiktiv-bas": CaseFileTimes(*TIMES["fiktiv-bas"]),
@@ -900,9 +897,8 @@ def test_source_documents_are_described_by_their_suffix_and_named_uniquely_in_fu
     for case_id, document in documents.items():
         (tmp_path / "sources" / document).write_bytes(b"underlag")
         source = shutil.copyfile(SPIN_PATH, tmp_path / "cases" / f"{case_id}.yaml")
-        case = spin.case.model_copy(
-            update={"id": case_id, "source_document": spin.case.source_document.model_copy(update={"file": document})}
-        )
+        named = spin.case.source_document.model_copy(update={"file": document})
+        case = spin.case.model_copy(update={"id": case_id, "source_document": named})
         reports.append(type(spin)(case, spin.figures, spin.results, source, spin.as_of))
     out = tmp_path / "data"
     write_open_data(
