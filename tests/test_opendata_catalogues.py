@@ -10,6 +10,7 @@ DCAT-AP-SE shapes, the 360Giving 1.4.3 schemas and frictionless on what it publi
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
 import json
@@ -218,6 +219,19 @@ def test_the_package_describes_every_column_in_swedish_with_licence_and_publishe
     assert fields["total_financing_sek"]["title"] == "Total finansiering (kr)"
     assert fields["total_financing_sek"]["constraints"] == {"required": True, "minimum": 1, "maximum": 10_000_000_000}
     assert fields["decided_share_percent"]["constraints"] == {"minimum": 0, "maximum": 100}
+    assert (fields["proposed_share_percent"]["unit"], fields["proposed_share_percent"]["constraints"]) == (
+        "procent",
+        {"required": True, "minimum": 0, "maximum": 100},
+    )
+    counts = [name for name in fields if name.startswith("rules_")]
+    assert len(counts) == 6
+    for name in counts:  # every count of rule outcomes is stated, whole and at least 0
+        assert (fields[name]["type"], fields[name]["unit"], fields[name]["constraints"]) == (
+            "integer",
+            "antal",
+            {"required": True, "minimum": 0},
+        )
+        assert fields[name]["description"].endswith(" Enhet: antal."), name
     assert fields["decision_date"]["type"] == "date" and fields["status"]["constraints"]["enum"] == [
         "proposal",
         "decided",
@@ -240,6 +254,24 @@ def test_the_package_describes_every_column_in_swedish_with_licence_and_publishe
     assert plans["schema"]["foreignKeys"] == case_key
 
 
+def test_a_boolean_field_reads_only_the_true_and_false_the_csv_writes(written):
+    """Table Schema's default truth values also read 1, True, TRUE and their opposites: each boolean
+    field names the two words the CSV files use, and no other field names any."""
+    package = json.loads((written / "datapackage.json").read_text(encoding="utf-8"))
+    booleans = 0
+    for resource in package["resources"][:3]:
+        with (written / resource["path"]).open(encoding="utf-8", newline="") as f:
+            rows = list(csv.DictReader(f))
+        for field in resource["schema"]["fields"]:
+            if field["type"] == "boolean":
+                booleans += 1
+                assert (field["trueValues"], field["falseValues"]) == (["true"], ["false"]), field["name"]
+                assert {row[field["name"]] for row in rows} <= {"true", "false", ""}, field["name"]
+            else:
+                assert not {"trueValues", "falseValues"} & set(field), field["name"]
+    assert booleans >= 2
+
+
 def test_the_build_day_fields_say_so(written):
     package = json.loads((written / "datapackage.json").read_text(encoding="utf-8"))
     fields = {f["name"]: f for f in package["resources"][0]["schema"]["fields"]}
@@ -256,6 +288,9 @@ def test_the_package_describes_the_payments_table(written):
         "Utbetalningar (CSV)",
     )
     assert payments["schema"]["primaryKey"] == ["case_id", "number"]
+    fields = {f["name"]: f for f in payments["schema"]["fields"]}
+    # A computed amount is at least 0 with no cap: only an amount a case file states has the case file's limit.
+    assert (fields["payable_sek"]["unit"], fields["payable_sek"]["constraints"]) == ("SEK", {"minimum": 0})
     assert payments["schema"]["foreignKeys"] == [
         {"fields": ["case_id"], "reference": {"resource": "beslut", "fields": ["case_id"]}}
     ]
@@ -490,6 +525,9 @@ def test_the_catalogue_states_its_fixed_terms_with_their_language_and_datatype(g
         lang="sv",
     )
     assert set(graph.objects(grants, DCAT.distribution)) == {URIRef(base + "360giving.json")}
+    assert list(graph.subjects(DCAT.distribution, URIRef(base + "360giving.json"))) == [
+        grants
+    ]  # not the decisions' too
     for node, key in ((decisions, "beslut"), (grants, "bidrag-360giving")):
         assert set(graph.objects(node, DCAT.theme)) == {URIRef(eu + "data-theme/GOVE"), URIRef(eu + "data-theme/ECON")}
         keywords = ("regional utveckling", "medfinansiering", "bidrag")
@@ -877,6 +915,12 @@ def test_each_table_is_published_as_csv_typed_json_and_its_schema_each_described
         "json",
         "application/json",
     )
+    for table in ("beslut", "finansieringsplaner", "utbetalningar"):
+        assert [resources[table + suffix]["mediatype"] for suffix in (".csv", ".json", ".schema.json")] == [
+            "text/csv",
+            "application/json",
+            "application/json",
+        ], table
 
 
 def test_source_documents_are_described_by_their_suffix_and_named_uniquely_in_full(tmp_path):
