@@ -7,13 +7,13 @@ import signal
 import subprocess
 import sys
 import time
-
-TIMEOUT = int(os.environ.get("MUT_TIMEOUT", "300"))
 from pathlib import Path
 
 import pytest
 
-MUT = Path("/tmp/mut30/repo/mutants")
+TIMEOUT = int(os.environ.get("MUT_TIMEOUT", "300"))
+
+MUT = Path.cwd() / "mutants"  # run from the scratch copy of the repository
 os.chdir(MUT)
 sys.path[:0] = [str(MUT), str(MUT / "tests")]
 IMPORT_TIME = {
@@ -60,7 +60,7 @@ def run_one(name, args):
             env={**os.environ, "MUTANT_UNDER_TEST": name, "PYTHONPATH": f"{MUT}"},
             timeout=1800,
         )
-        failed = [l.split(" ")[1] for l in p.stdout.splitlines() if l.startswith(("FAILED ", "ERROR "))]
+        failed = [line.split(" ")[1] for line in p.stdout.splitlines() if line.startswith(("FAILED ", "ERROR "))]
         return {"exit": p.returncode, "failed": failed, "seconds": round(time.time() - t, 1), "fresh_process": True}
     os.environ["MUTANT_UNDER_TEST"] = name
     c = Collect()

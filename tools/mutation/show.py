@@ -4,7 +4,7 @@ import json
 import sys
 from pathlib import Path
 
-MUT = Path("/tmp/mut30/repo/mutants")
+MUT = Path.cwd() / "mutants"  # run from the scratch copy of the repository
 _cache = {}
 
 
@@ -32,7 +32,9 @@ def show(name):
         orig_name = fn.rsplit("__mutmut_", 1)[0] + "__mutmut_orig"
     f = funcs(module)
     a, b = f[orig_name].splitlines(), f[fn].splitlines()
-    return "\n".join(l for l in difflib.unified_diff(a, b, lineterm="", n=0) if not l.startswith(("---", "+++", "@@")))
+    return "\n".join(
+        line for line in difflib.unified_diff(a, b, lineterm="", n=0) if not line.startswith(("---", "+++", "@@"))
+    )
 
 
 if __name__ == "__main__":

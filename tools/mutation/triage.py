@@ -11,7 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-MUT = Path("/tmp/mut30/repo/mutants")
+MUT = Path.cwd() / "mutants"  # run from the scratch copy of the repository
 os.chdir(MUT)
 sys.path[:0] = [str(MUT), str(MUT / "tests")]
 IMPORT_TIME = {
@@ -70,11 +70,11 @@ def classify(name, baseline):
     return {"kind": "changed", "files": changed}
 
 
-def main():  # paths: the scratch copy /tmp/mut30/repo, results under /tmp/mut30
+def main():  # run from the scratch copy; results go to its parent folder
     mode = sys.argv[1]
     if mode == "one":  # a fresh process: import-time mutants
         os.environ["MUTANT_UNDER_TEST"] = sys.argv[2]
-        baseline = json.loads(Path("/tmp/mut30/baseline.json").read_text())
+        baseline = json.loads((Path.cwd().parent / "baseline.json").read_text())
         try:
             import casebook.render.opendata  # noqa: F401
         except BaseException as e:  # noqa: BLE001
@@ -84,7 +84,7 @@ def main():  # paths: the scratch copy /tmp/mut30/repo, results under /tmp/mut30
         return
     os.environ["MUTANT_UNDER_TEST"] = ""
     baseline = output_hashes()
-    Path("/tmp/mut30/baseline.json").write_text(json.dumps(baseline, indent=1))
+    (Path.cwd().parent / "baseline.json").write_text(json.dumps(baseline, indent=1))
     results = {}
     names = all_mutants()
     t0 = time.time()
@@ -108,7 +108,7 @@ def main():  # paths: the scratch copy /tmp/mut30/repo, results under /tmp/mut30
             print(i, len(names), round(time.time() - t0), flush=True)
     os.environ["MUTANT_UNDER_TEST"] = ""
     assert output_hashes() == baseline, "the unmutated output changed during the run"
-    Path("/tmp/mut30/triage.json").write_text(json.dumps(results, indent=1, ensure_ascii=False))
+    (Path.cwd().parent / "triage.json").write_text(json.dumps(results, indent=1, ensure_ascii=False))
     from collections import Counter
 
     print(Counter(r["kind"] for r in results.values()), round(time.time() - t0))
