@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import gzip
+import hashlib
 import json
 import os
 import shutil
@@ -12,6 +14,7 @@ import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import cbor2
 import pytest
 from hypothesis import settings
 
@@ -356,3 +359,32 @@ def open_page(browser, server, path, width=1280, height=800):
     )
     page.goto(f"{server}/{path}", wait_until="networkidle")
     return context, page, problems
+
+
+def write_pagefind_part(output: Path, filters: list[tuple[str, list[tuple[str, list[int]]]]]) -> None:
+    """What Pagefind 1.5.2 writes into a part that matters to casebook.engine.search_index: its
+    entry, its metadata and one file per filter, each gzip with a time stamp, the filters and
+    their values in the order given (Pagefind's is a hash map's), files named by a hash."""
+
+    def write(folder: Path, prefix: str, content: object, suffix: str) -> str:
+        data = b"pagefind_dcd" + cbor2.dumps(content)
+        name = f"sv_{hashlib.md5(data + b'pagefind').hexdigest()[:7]}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{prefix}{name}{suffix}").write_bytes(gzip.compress(data, mtime=1))
+        return name
+
+    pairs = [
+        [name, write(output / "filter", "", [name, [[v, pages] for v, pages in values]], ".pf_filter")]
+        for name, values in filters
+    ]
+    metadata = [
+        "1.5.2",
+        [["sv_43aaf93", 2198]],
+        [["0", "yaml", "sv_a0c0396"]],
+        pairs,
+        [["datum", [0]]],
+        ["lage", "title"],
+    ]
+    meta_name = write(output, "pagefind.", metadata, ".pf_meta")
+    entry = {"version": "1.5.2", "languages": {"sv": {"hash": meta_name, "wasm": "sv", "page_count": 1}}}
+    (output / "pagefind-entry.json").write_text(json.dumps(entry, separators=(",", ":")), encoding="utf-8")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import cbor2
 import pytest
+from conftest import write_pagefind_part
 
 from casebook.engine import search_index
 from casebook.engine.search_index import SearchIndexFailed, build_search_index, part_count, part_of
@@ -60,13 +61,22 @@ def _write_case(site: Path, case_id: str, text: str, day: str = "2099-01-10") ->
     )
 
 
-class FakePagefind:
-    """Records each run's pages (relative to its staging site) and output, and writes a file there."""
+ORDERED_FILTERS = [
+    ("Beslutsfattare", [("Region Dalarna", [0]), ("Region Jämtland Härjedalen", [1])]),
+    ("Läge", [("Beviljat", [0]), ("Förslag till beslut", [1])]),
+    ("År", [("2017", [0]), ("2025", [1])]),
+]
 
-    def __init__(self, fail: bool = False, filters: tuple[str, ...] = ("Läge", "År", "Beslutsfattare")):
+
+class FakePagefind:
+    """Records each run's pages (relative to its staging site) and output, and writes a part there:
+    its scripts in short, and its entry, metadata and filter files with the filters and their
+    values in the order ``filters`` gives (Pagefind's is a hash map's)."""
+
+    def __init__(self, fail: bool = False, filters=tuple(ORDERED_FILTERS)):
         self.runs: list[tuple[str, list[str]]] = []
         self.fail = fail
-        self.filters = filters  # in the order this run writes them, as Pagefind's hash map gives it
+        self.filters = list(filters)
 
     def __call__(self, command, env=None, **kwargs):
         staging = Path(command[command.index("--site") + 1])
@@ -78,65 +88,74 @@ class FakePagefind:
         output.mkdir(parents=True)
         for name in ("pagefind.js", "pagefind-ui.js", "pagefind-ui.css"):
             (output / name).write_text(f"/* {name} of part {output.name} */", encoding="utf-8")
-        write_pagefind_metadata(output, [[name, f"sv_{abs(hash(name)) % 10**7:07d}"] for name in self.filters])
+        write_pagefind_part(output, self.filters)
         return subprocess.CompletedProcess(command, 0, "", "")
-
-
-def write_pagefind_metadata(output: Path, filters: list, *, name: str = "sv_0123456789", mtime: int = 1) -> None:
-    """A metadata file and entry of the shape Pagefind 1.5.2 writes (its hash map's order of filters, a dated gzip)."""
-    metadata = [
-        "1.5.2",
-        [["sv_43aaf93", 2198]],
-        [["0", "yaml", "sv_a0c0396"]],
-        filters,
-        [["datum", [0]]],
-        ["lage", "title"],
-    ]
-    content = search_index.METADATA_SIGNATURE + cbor2.dumps(metadata)
-    (output / f"pagefind.{name}.pf_meta").write_bytes(gzip.compress(content, mtime=mtime))
-    entry = {"version": "1.5.2", "languages": {"sv": {"hash": name, "wasm": "sv", "page_count": 1}}}
-    (output / "pagefind-entry.json").write_text(json.dumps(entry, separators=(",", ":")), encoding="utf-8")
 
 
 def _files(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+def _content(data: bytes):
+    data = gzip.decompress(data)
+    assert data.startswith(search_index.SIGNATURE)
+    return cbor2.loads(data[len(search_index.SIGNATURE) :])
+
+
 def test_the_same_pages_give_the_same_index_whatever_order_pagefind_wrote_its_filters_in(tmp_path):
+    shuffled = [(name, list(reversed(values))) for name, values in reversed(ORDERED_FILTERS)]
     one, other = _site(tmp_path / "a", ["fiktiv-bas"]), _site(tmp_path / "b", ["fiktiv-bas"])
-    build_search_index(one, run=FakePagefind(filters=("Läge", "År", "Beslutsfattare")))
-    build_search_index(other, run=FakePagefind(filters=("År", "Beslutsfattare", "Läge")))
+    build_search_index(one, run=FakePagefind(filters=ORDERED_FILTERS))
+    build_search_index(other, run=FakePagefind(filters=shuffled))
     first, second = _files(one / "pagefind" / "0"), _files(other / "pagefind" / "0")
     assert first == second
     (meta_name,) = [name for name in first if name.endswith(".pf_meta")]
-    content = gzip.decompress(first[meta_name])
-    assert [name for name, _ in cbor2.loads(content[len(search_index.METADATA_SIGNATURE) :])[3]] == [
-        "Beslutsfattare",
-        "Läge",
-        "År",
-    ]
-    assert meta_name == f"pagefind.sv_{hashlib.sha256(content).hexdigest()[:10]}.pf_meta"  # named by its content
+    metadata = _content(first[meta_name])
+    assert [name for name, _ in metadata[3]] == ["Beslutsfattare", "Läge", "År"]
+    for name, file in metadata[3]:  # each filter's file, named by its content, its values in order
+        data = first[f"filter/{file}.pf_filter"]
+        assert file == f"sv_{hashlib.sha256(gzip.decompress(data)).hexdigest()[:7]}"
+        assert _content(data) == [name, [[value, pages] for value, pages in dict(ORDERED_FILTERS)[name]]]
+    assert len([name for name in first if name.startswith("filter/")]) == 3  # Pagefind's own names are gone
+    assert meta_name == f"pagefind.sv_{hashlib.sha256(gzip.decompress(first[meta_name])).hexdigest()[:10]}.pf_meta"
     assert json.loads(first["pagefind-entry.json"])["languages"]["sv"]["hash"] == meta_name.split(".")[1]
-    assert first[meta_name][4:8] == b"\0\0\0\0"  # no time stamp in the gzip header
+    assert all(data[4:8] == b"\0\0\0\0" for name, data in first.items() if name.endswith(("pf_meta", "pf_filter")))
 
 
-def test_a_metadata_file_of_another_shape_fails_the_index_with_a_swedish_message_and_leaves_no_part(tmp_path):
+class ChangedPagefind(FakePagefind):
+    """Writes its part, then changes each of the part's files that ``change`` is given (path → new bytes)."""
+
+    def __init__(self, pattern: str, change):
+        super().__init__()
+        self.pattern, self.change = pattern, change
+
+    def __call__(self, command, env=None, **kwargs):
+        done = super().__call__(command, env=env, **kwargs)
+        for path in Path(command[command.index("--output-path") + 1]).glob(self.pattern):
+            path.write_bytes(self.change(path.read_bytes()))
+        return done
+
+
+def _filters_as_a_map(data: bytes) -> bytes:
+    metadata = _content(data)
+    metadata[3] = {name: file for name, file in metadata[3]}  # not the [name, file] pairs of Pagefind 1.5.2
+    return gzip.compress(search_index.SIGNATURE + cbor2.dumps(metadata))
+
+
+@pytest.mark.parametrize(
+    ("pattern", "change", "named"),
+    [
+        ("*.pf_meta", _filters_as_a_map, r"pagefind\.sv_\w+\.pf_meta"),
+        ("*.pf_meta", lambda data: data[:20], r"pagefind\.sv_\w+\.pf_meta"),  # cut short
+        ("filter/*", lambda data: data[:20], r"sv_\w+\.pf_filter"),
+    ],
+)
+def test_index_files_of_another_shape_fail_the_index_with_a_swedish_message_and_leave_no_part(
+    tmp_path, pattern, change, named
+):
     site = _site(tmp_path, ["fiktiv-bas"])
-
-    class OtherPagefind(FakePagefind):
-        def __call__(self, command, env=None, **kwargs):
-            done = super().__call__(command, env=env, **kwargs)
-            output = Path(command[command.index("--output-path") + 1])
-            write_pagefind_metadata(output, {"Läge": "sv_1"})  # a map, not [name, hash] pairs
-            for stale in output.glob("*.pf_meta"):
-                if stale.name != "pagefind.sv_0123456789.pf_meta":
-                    stale.unlink()
-            return done
-
-    with pytest.raises(
-        SearchIndexFailed, match=r"pagefind\.sv_0123456789\.pf_meta har inte den form som Pagefind 1\.5\.2 skriver"
-    ):
-        build_search_index(site, run=OtherPagefind())
+    with pytest.raises(SearchIndexFailed, match=named + r" har inte den form som Pagefind 1\.5\.2 skriver"):
+        build_search_index(site, run=ChangedPagefind(pattern, change))
     assert not (site / "pagefind" / "0").exists()
 
 
@@ -321,7 +340,7 @@ def test_pagefind_reads_the_pages_without_soft_hyphens_and_without_heading_links
         seen["excluded"] = command[command.index("--exclude-selectors") + 1]
         output = Path(command[command.index("--output-path") + 1])
         output.mkdir(parents=True)
-        write_pagefind_metadata(output, [])
+        write_pagefind_part(output, [])
         return subprocess.CompletedProcess(command, 0, "", "")
 
     build_search_index(site, run=run)

@@ -18,6 +18,8 @@ import sys
 from pathlib import Path
 from types import SimpleNamespace
 
+from conftest import write_pagefind_part
+
 from casebook.engine import sphinx_jobs
 
 
@@ -130,6 +132,7 @@ def test_the_runner_indexes_the_site_only_after_the_jupyter_book_child_has_exite
             (site / output).mkdir()
             for name in ("pagefind.js", "pagefind-ui.js", "pagefind-ui.css"):  # what Pagefind writes, in short
                 (site / output / name).write_text("/* Pagefind */", encoding="utf-8")
+            write_pagefind_part(site / output, [])
         return _completed(command)
 
     monkeypatch.setattr(sphinx_jobs.subprocess, "run", fake_run)

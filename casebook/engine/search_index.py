@@ -183,20 +183,20 @@ def _index_part(site: Path, pages: list[Path], output: Path, run: Runner) -> Non
         raise
 
 
-METADATA_SIGNATURE = b"pagefind_dcd"
-"""What Pagefind 1.5's metadata file (``pagefind.<language>_<hash>.pf_meta``, gzip) starts with, before its CBOR."""
-
-
 def stable_metadata(part: Path) -> None:
-    """Make a part's metadata file the same for the same pages.
+    """Make a part's metadata and filter files the same for the same pages.
 
-    Pagefind 1.5.2 lists the filters in its metadata in the order of a Rust hash map, which
-    differs from run to run, so two builds of the same pages published different metadata
-    files under different names (``pagefind-entry.json`` names the file by a hash). The
-    filters are put in order of their names, the file is compressed without a time stamp and
-    named by the SHA-256 of its content, and the entry names it. The metadata is a CBOR
-    array: the version, the pages, the word index's chunks, then the filters as ``[name,
-    hash]`` pairs (then the sorts and the meta fields, in a stable order already).
+    Pagefind 1.5.2 writes the filters into its metadata, and each filter's values into the
+    filter's file, in the order of a Rust hash map, which differs from run to run; every file
+    is named by a hash of its content, so two builds of the same pages published different
+    files under different names. Here the values and the filters are put in order of their
+    names, each file is compressed without a time stamp and named by the SHA-256 of its
+    content, and the names are updated where they are used: the metadata names the filter
+    files, ``pagefind-entry.json`` names the metadata.
+
+    The files hold :data:`SIGNATURE` and then CBOR. The metadata is an array: the version,
+    the pages, the word index's chunks, the filters as ``[name, file]`` pairs, the sorts and
+    the meta fields; a filter file is ``[name, [[value, pages], ...]]``.
     """
     entry_file = part / "pagefind-entry.json"
     try:
@@ -205,27 +205,63 @@ def stable_metadata(part: Path) -> None:
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise SearchIndexFailed(f"Pagefind skrev ingen läsbar {entry_file.name} i {part.name}: {exc}") from None
     for language, about in sorted(languages.items()):
-        old_name = about["hash"]
-        old_file = part / f"pagefind.{old_name}.pf_meta"
-        data = gzip.decompress(old_file.read_bytes())
-        metadata = cbor2.loads(data[len(METADATA_SIGNATURE) :]) if data.startswith(METADATA_SIGNATURE) else None
+        meta_file = part / f"pagefind.{about['hash']}.pf_meta"
+        metadata = _read_pagefind_file(meta_file)
         filters = metadata[3] if isinstance(metadata, list) and len(metadata) > 3 else None
-        if not (
-            isinstance(filters, list)
-            and all(isinstance(f, list) and len(f) == 2 and isinstance(f[0], str) for f in filters)
-        ):
-            raise SearchIndexFailed(
-                f"Pagefinds metadatafil {old_file.name} har inte den form som Pagefind 1.5.2 skriver "
-                "(casebook.engine.search_index.stable_metadata); sökindexet kan inte göras stabilt."
-            )
-        metadata[3] = sorted(filters, key=lambda name_and_hash: name_and_hash[0])
-        content = METADATA_SIGNATURE + cbor2.dumps(metadata)
-        new_name = f"{language}_{hashlib.sha256(content).hexdigest()[:10]}"
-        (part / f"pagefind.{new_name}.pf_meta").write_bytes(gzip.compress(content, compresslevel=9, mtime=0))
-        if new_name != old_name:
-            old_file.unlink()
-            entry_text = entry_text.replace(f'"{old_name}"', f'"{new_name}"')
+        if not (isinstance(filters, list) and all(_is_pair(f) for f in filters)):
+            raise _unknown_shape(meta_file)
+        for pair in filters:
+            filter_file = part / "filter" / f"{pair[1]}.pf_filter"
+            content = _read_pagefind_file(filter_file)
+            if not (
+                isinstance(content, list)
+                and len(content) == 2
+                and isinstance(content[1], list)
+                and all(_is_pair(value) for value in content[1])
+            ):
+                raise _unknown_shape(filter_file)
+            content[1] = sorted(content[1], key=lambda value_and_pages: value_and_pages[0])
+            pair[1] = _write_pagefind_file(filter_file, content, f"{language}_", 7, ".pf_filter")
+        metadata[3] = sorted(filters, key=lambda name_and_file: name_and_file[0])
+        new_name = _write_pagefind_file(meta_file, metadata, f"pagefind.{language}_", 10, ".pf_meta")
+        entry_text = entry_text.replace(f'"{about["hash"]}"', f'"{new_name.removeprefix("pagefind.")}"')
     entry_file.write_text(entry_text, encoding="utf-8")
+
+
+SIGNATURE = b"pagefind_dcd"
+"""What each of Pagefind 1.5's index files holds (gzip) before its CBOR."""
+
+
+def _is_pair(item: object) -> bool:
+    return isinstance(item, list) and len(item) == 2 and isinstance(item[0], str)
+
+
+def _unknown_shape(path: Path) -> SearchIndexFailed:
+    return SearchIndexFailed(
+        f"Pagefinds fil {path.name} har inte den form som Pagefind 1.5.2 skriver "
+        "(casebook.engine.search_index.stable_metadata); sökindexet kan inte göras stabilt."
+    )
+
+
+def _read_pagefind_file(path: Path) -> object:
+    try:
+        data = gzip.decompress(path.read_bytes())
+        if data.startswith(SIGNATURE):
+            return cbor2.loads(data[len(SIGNATURE) :])
+    except (OSError, EOFError, cbor2.CBORDecodeError):
+        pass
+    raise _unknown_shape(path)
+
+
+def _write_pagefind_file(old: Path, content: object, prefix: str, digits: int, suffix: str) -> str:
+    """Write ``content`` beside ``old`` under a name from its SHA-256, remove ``old``; the new name without suffix."""
+    data = SIGNATURE + cbor2.dumps(content)
+    name = f"{prefix}{hashlib.sha256(data).hexdigest()[:digits]}"
+    new = old.with_name(name + suffix)
+    new.write_bytes(gzip.compress(data, compresslevel=9, mtime=0))
+    if new != old:
+        old.unlink()
+    return name
 
 
 def build_search_index(site: Path, pages_per_part: int = PAGES_PER_PART, run: Runner | None = None) -> list[str]:
