@@ -298,9 +298,9 @@ def test_withheld_and_payable_amounts_are_rounded_down_even_above_a_half():
 def test_the_whole_maximum_may_be_withheld_and_nothing_more():
     s = schedule([_request(dt.date(2100, 6, 1), 1_000_000)], Decimal("50"), 400_000, withheld=400_000)
     assert s.lines[0].payable == 0
-    with pytest.raises(ValueError, match="the withheld amount must be between 0 and the maximum amount"):
+    with pytest.raises(ValueError, match="^the withheld amount must be between 0 and the maximum amount$"):
         schedule([], Decimal("50"), 400_000, withheld=400_001)
-    with pytest.raises(ValueError, match="the advance must be between 0 and the maximum amount"):
+    with pytest.raises(ValueError, match="^the advance must be between 0 and the maximum amount$"):
         schedule([], Decimal("50"), 400_000, advance=-1)
 
 
@@ -323,9 +323,9 @@ def test_a_share_of_one_krona_and_the_errors_of_the_arithmetic():
     from casebook.domain.finance import payable, percent
 
     assert percent(1, 1) == 100
-    with pytest.raises(ValueError, match="the whole must be positive"):
+    with pytest.raises(ValueError, match="^the whole must be positive$"):
         percent(1, 0)
-    with pytest.raises(ValueError, match="approved costs cannot be negative"):
+    with pytest.raises(ValueError, match="^approved costs cannot be negative$"):
         payable(-1, Decimal("10"), 100)
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
+import pickle
 import shutil
 
 import pytest
@@ -14,7 +16,8 @@ from casebook.domain.clock import as_of_date
 from casebook.domain.finance import financing_figures
 from casebook.domain.model import Case, RuleSetId
 from casebook.domain.reference import load_national_agencies, load_regional_actors
-from casebook.domain.rules import RULES, CaseContext, Outcome, evaluate
+from casebook.domain.rules import RULES, CaseContext, Outcome, call, evaluate, follow_up, ordinance
+from casebook.domain.rules.framework import registered_rule, rules_of
 
 FAILING = {o for o in Outcome if o.needs_attention}
 
@@ -320,3 +323,36 @@ def test_the_audit_trail_lists_every_module_of_the_rule_package():
 
     package = REPO / "casebook" / "domain" / "rules"
     assert sorted(name for _, name in RULE_FILES) == sorted(path.name for path in package.glob("*.py"))
+
+
+def test_a_result_as_the_open_data_record(spin):
+    """The record of one result in the open-data results files: every key, each with its value."""
+    result = evaluate_case(spin)["5-paragraf-per-beslutsfattare"]
+    assert result.as_dict() == {
+        "rule_id": "5-paragraf-per-beslutsfattare",
+        "rule_set": "forordning-2003-596",
+        "title": "Varje beslutsfattare högst 50 procent",
+        "source": "5 § tredje meningen förordning (2003:596)",
+        "wording": "5 § i lydelse enligt SFS 2009:674",
+        "kind": "Krav",
+        "outcome": "Uppfyllt",
+        "evidence": result.evidence,
+        "source_url": "https://lagen.nu/2003:596#P5",
+    }
+    assert result.evidence
+
+
+def test_each_rule_module_lists_its_own_rules_and_a_rule_travels_as_its_id():
+    """Pickling a rule (the evaluation cache, the workers) looks it up again by module and id."""
+    for module in (ordinance, call, follow_up):
+        assert module.RULES and rules_of(module.__name__) == module.RULES
+        assert {r.check.__module__ for r in module.RULES} == {module.__name__}
+    assert sorted(r.id for r in RULES) == sorted(r.id for m in (ordinance, call, follow_up) for r in m.RULES)
+    for r in RULES:
+        assert registered_rule(r.check.__module__, r.id) is r
+        assert pickle.loads(pickle.dumps(r)) is r
+    with pytest.raises(LookupError, match=r"^unknown rule 'okänd-regel'$"):
+        registered_rule(ordinance.__name__, "okänd-regel")
+    other = dataclasses.replace(RULES[0], title="En annan regel")
+    with pytest.raises(pickle.PicklingError, match=rf"^rule '{RULES[0].id}' is not the registered rule of that id$"):
+        pickle.dumps(other)
