@@ -65,6 +65,7 @@ def test_tillvaxtverket_share_and_grants_under_the_ordinance(figures):
 def test_public_versus_other_financing(figures):
     assert figures.public_amount == 6_200_285
     assert figures.private_amount == 0
+    assert figures.public_share == 100  # all of SPIN's financing is public
 
 
 def test_unconfirmed_financing_excludes_the_decision_itself(figures):

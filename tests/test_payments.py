@@ -99,6 +99,12 @@ def test_the_withheld_part_is_paid_with_the_request_that_comes_with_the_final_re
     assert [x.payable for x in released.lines] == [360_000, 40_000]
 
 
+def test_a_schedule_without_reviewed_requests_has_nothing_approved():
+    s = schedule([], Decimal("20"), 400_000, advance=100_000)
+    assert (s.approved_total, s.payable_total, s.paid_total, s.remaining) == (0, 100_000, 100_000, 300_000)
+    assert (s.advance_unsettled, s.cap_reached) == (100_000, False)
+
+
 def test_an_advance_above_the_maximum_is_refused():
     with pytest.raises(ValueError):
         schedule([], Decimal("20"), 100, advance=101)

@@ -356,3 +356,31 @@ def test_each_rule_module_lists_its_own_rules_and_a_rule_travels_as_its_id():
     other = dataclasses.replace(RULES[0], title="En annan regel")
     with pytest.raises(pickle.PicklingError, match=rf"^rule '{RULES[0].id}' is not the registered rule of that id$"):
         pickle.dumps(other)
+
+
+def test_the_call_rules_name_what_they_found(spin, fictional_base):
+    """The evidence of the call's three rules, word for word: SPIN's four regions and its agency."""
+    results = evaluate_case(spin)
+    assert results["utlysning-projektagare-rua"].evidence == (
+        "Region Västernorrland är regionalt utvecklingsansvarig (länskod 22)."
+    )
+    assert results["utlysning-minst-tva-regioner"].evidence == (
+        "Regionalt utvecklingsansvariga i projektet: Region Jämtland Härjedalen, Region Norrbotten, "
+        "Region Västerbotten, Region Västernorrland (4 st.)."
+    )
+    assert results["utlysning-myndigheter-involverade"].evidence == "Involverade: Tillväxtverket."
+    data = copy.deepcopy(fictional_base.model_dump())
+    _single_region(data)
+    _no_agencies(data)
+    results = evaluate_case(Case.model_validate(data))
+    assert results["utlysning-minst-tva-regioner"].evidence == (
+        "Regionalt utvecklingsansvariga i projektet: Region Gävleborg (1 st.)."
+    )
+    assert results["utlysning-myndigheter-involverade"].evidence == (
+        "Inga länsstyrelser eller nationella aktörer är angivna (rekommendation, rådgivande)."
+    )
+    _owner_not_rua(data)
+    results = evaluate_case(Case.model_validate(data))
+    assert (
+        results["utlysning-minst-tva-regioner"].evidence == "Regionalt utvecklingsansvariga i projektet: inga (0 st.)."
+    )
