@@ -104,6 +104,31 @@ def test_payments_after_an_advance_with_one_request_under_review():
     assert evidence.endswith("Under granskning, inte medräknade: begäran 3.")
 
 
+def test_the_payment_rule_word_for_word_with_an_advance_and_nothing_or_everything_under_review():
+    rule_id = "uppfoljning-utbetalning-inom-andel-och-tak"
+    assert _result(_case("forskott"), rule_id) == (
+        Outcome.MET,
+        "Godkända kostnader sammanlagt 720\xa0000\xa0kr × 20,00\xa0% = 144\xa0000\xa0kr (avrundat nedåt, högst "
+        "maxbeloppet 400\xa0000\xa0kr). Förskott 100\xa0000\xa0kr räknas av. Att betala sammanlagt 144\xa0000\xa0kr, "
+        "varav utbetalt 144\xa0000\xa0kr; kvar av maxbeloppet 256\xa0000\xa0kr. Under granskning, inte medräknade: "
+        "begäran 3.",
+    )
+    data = copy.deepcopy(_case("forskott").model_dump())
+    for request in data["follow_up"]["payment_requests"]:
+        request["approved_costs"] = request["paid"] = None
+    assert _result(Case.model_validate(data), rule_id) == (
+        Outcome.MET,
+        "Godkända kostnader sammanlagt 0\xa0kr × 20,00\xa0% = 0\xa0kr (avrundat nedåt, högst maxbeloppet "
+        "400\xa0000\xa0kr). Förskott 100\xa0000\xa0kr räknas av. Att betala sammanlagt 100\xa0000\xa0kr, varav "
+        "utbetalt 100\xa0000\xa0kr; kvar av maxbeloppet 300\xa0000\xa0kr. Under granskning, inte medräknade: "
+        "begäran 1, 2, 3.",
+    )
+    assert _result(_changed(_case("forskott"), payment_requests=[], advance=None), rule_id) == (
+        Outcome.NOT_APPLICABLE,
+        "Ingen utbetalningsbegäran är granskad och inget förskott är utbetalt.",
+    )
+
+
 def test_the_advance_rule_reports_how_the_advance_was_settled():
     outcome, evidence = _result(_case("forskott"), "11-paragraf-forskott")
     assert outcome is Outcome.MET
