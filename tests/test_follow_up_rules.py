@@ -165,6 +165,15 @@ def test_a_final_report_received_in_time():
     )
 
 
+def test_a_case_without_the_final_reports_due_date_is_reviewed():
+    data = copy.deepcopy(_case("avslutad").model_dump())
+    data["dates"]["final_report_due"] = None
+    assert _result(Case.model_validate(data), "uppfoljning-slutrapport-i-tid") == (
+        Outcome.REVIEW,
+        "Ärendet anger ingen sista dag för slutrapporten (dates.final_report_due).",
+    )
+
+
 def test_a_missing_final_report_is_overdue_as_of_the_build_date(monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(dt.datetime(2101, 3, 10, tzinfo=dt.UTC).timestamp())))
     assert _result(_case("forskott"), "uppfoljning-slutrapport-i-tid") == (
