@@ -129,6 +129,13 @@ def test_the_payment_rule_word_for_word_with_an_advance_and_nothing_or_everythin
     )
 
 
+def test_no_payment_request_recorded_leaves_the_project_period_rule_not_applicable():
+    assert _result(_changed(_case("forskott"), payment_requests=[]), "uppfoljning-efter-projekttiden") == (
+        Outcome.NOT_APPLICABLE,
+        "Ingen utbetalningsbegäran är registrerad.",
+    )
+
+
 def test_the_advance_rule_reports_how_the_advance_was_settled():
     outcome, evidence = _result(_case("forskott"), "11-paragraf-forskott")
     assert outcome is Outcome.MET
