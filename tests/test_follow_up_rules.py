@@ -245,3 +245,82 @@ def test_the_well_kept_fictional_cases_need_no_attention_from_follow_up_rules(na
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764460800")  # 2025-11-30: before every fictional due date
     results = evaluate_case(_case(name))
     assert [i for i in FOLLOW_UP_RULES + ["11-paragraf-forskott"] if results[i].outcome.needs_attention] == []
+
+
+def _requests_changed(name: str, changes: dict[int, dict], **follow_up) -> Case:
+    """The fictional case with some payment requests (numbered from 1) changed."""
+    data = copy.deepcopy(_case(name).model_dump())
+    for number, fields in changes.items():
+        data["follow_up"]["payment_requests"][number - 1].update(fields)
+    data["follow_up"].update(follow_up)
+    return Case.model_validate(data)
+
+
+def test_two_requests_after_the_project_without_terms_are_reviewed_word_for_word():
+    case = _requests_changed("tak", {3: {"received": dt.date(2019, 1, 10), "paid": dt.date(2019, 2, 1)}}, terms=None)
+    assert _result(case, "uppfoljning-efter-projekttiden") == (
+        Outcome.REVIEW,
+        "Projekttiden slutar 2018-12-31. Begäran 3 (2019-01-10), 4 (2019-01-30) kom in efter projekttiden; "
+        "ärendefilen anger inte villkorens sista dag (follow_up.terms.last_payment_request): kontrollera mot de "
+        "allmänna villkoren.",
+    )
+
+
+def test_two_requests_after_the_project_within_the_terms_word_for_word():
+    case = _requests_changed("tak", {3: {"received": dt.date(2019, 1, 10), "paid": dt.date(2019, 2, 1)}})
+    assert _result(case, "uppfoljning-efter-projekttiden") == (
+        Outcome.MET,
+        "Projekttiden slutar 2018-12-31. Efter projekttiden kom begäran 3 (2019-01-10), 4 (2019-01-30), inom sista "
+        "dag 2019-02-28 enligt Fiktiva allmänna villkor (FIKTIV 0/2099), punkt 7 och 8.",
+    )
+
+
+def test_two_requests_with_costs_after_the_project_and_after_the_terms_last_day_word_for_word():
+    third = {"period_end": dt.date(2019, 1, 2), "received": dt.date(2019, 1, 10), "paid": dt.date(2019, 2, 1)}
+    fourth = {"period_start": dt.date(2019, 1, 3), "period_end": dt.date(2019, 1, 5)}
+    terms = {"source": "Fiktiva allmänna villkor (FIKTIV 0/2099), punkt 8", "last_payment_request": dt.date(2019, 1, 8)}
+    case = _requests_changed("tak", {3: third, 4: fourth}, terms=terms)
+    assert _result(case, "uppfoljning-efter-projekttiden") == (
+        Outcome.NOT_MET,
+        "Projekttiden slutar 2018-12-31. Begäran 3, 4 redovisar kostnader efter projekttiden; begäran 3, 4 kom in "
+        "efter sista dag 2019-01-08 enligt Fiktiva allmänna villkor (FIKTIV 0/2099), punkt 8.",
+    )
+
+
+def _indicators_changed(name: str, indicators: list[dict], outcomes: list[dict]) -> Case:
+    data = copy.deepcopy(_case(name).model_dump())
+    data["indicators"] = indicators
+    data["follow_up"]["indicator_outcomes"] = outcomes
+    return Case.model_validate(data)
+
+
+def _indicator(name: str, target: int) -> dict:
+    return {"name": name, "target": target, "unit": "stycken", "kind": "Fiktiv indikator"}
+
+
+def test_two_indicators_reported_and_two_missing_word_for_word():
+    indicators = [_indicator(n, 2) for n in ("Underlag A", "Underlag B", "Underlag C", "Underlag D")]
+    outcomes = [
+        {"indicator": "Underlag A", "outcome": 3, "reported": dt.date(2019, 1, 30)},
+        {"indicator": "Underlag B", "outcome": 1, "reported": dt.date(2019, 1, 30)},
+    ]
+    assert _result(_indicators_changed("tak", indicators, outcomes), "uppfoljning-indikatorutfall") == (
+        Outcome.NOT_MET,
+        "Underlag A: utfall 3 av mål 2 stycken; Underlag B: utfall 1 av mål 2 stycken. Utfall saknas för: "
+        "Underlag C, Underlag D.",
+    )
+
+
+def test_a_case_without_an_indicator_target_has_no_outcome_to_report():
+    case = _indicators_changed("tak", [_indicator("Fiktiva underlag", 0)], [])
+    assert _result(case, "uppfoljning-indikatorutfall") == (
+        Outcome.NOT_APPLICABLE,
+        "Ärendet har ingen indikator med målvärde.",
+    )
+
+
+def test_indicator_outcomes_before_the_final_report_word_for_word():
+    assert _result(_case("forskott"), "uppfoljning-indikatorutfall") == (
+        Outcome.NOT_APPLICABLE,
+        "Inget utfall är redovisat. Utfallet redovisas med slutrapporten, som inte har kommit in.",
+    )
