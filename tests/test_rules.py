@@ -384,3 +384,76 @@ def test_the_call_rules_name_what_they_found(spin, fictional_base):
     assert (
         results["utlysning-minst-tva-regioner"].evidence == "Regionalt utvecklingsansvariga i projektet: inga (0 st.)."
     )
+
+
+def test_the_financing_rules_show_their_arithmetic_word_for_word(spin, fictional_base):
+    """The evidence of the four financing rules: SPIN (no total costs; the maximum 1 kr above the
+    amount applied for), the fictional base case, and the base case with every one of them broken."""
+    ids = ["finansiering-lika-kostnader", "egen-rad-lika-sokt-belopp", "beslutad-andel", "maxbelopp-mot-sokt-belopp"]
+
+    def evidence(case: Case) -> list[tuple[Outcome, str]]:
+        results = evaluate_case(case)
+        return [(results[i].outcome, results[i].evidence) for i in ids]
+
+    assert evidence(spin) == [
+        (
+            Outcome.NOT_APPLICABLE,
+            "Ärendet anger inga totala kostnader. Finansieringen, 6\xa0200\xa0285\xa0kr, används som projektets utgifter.",
+        ),
+        (
+            Outcome.MET,
+            "Region Jämtland Härjedalen i finansieringsplanen 749\xa0999\xa0kr, sökt belopp 749\xa0999\xa0kr.",
+        ),
+        (
+            Outcome.MET,
+            "749\xa0999\xa0kr / 6\xa0200\xa0285\xa0kr = 12,0962\xa0%, avrundat 12,10\xa0%; beslutad andel 12,10\xa0%.",
+        ),
+        (
+            Outcome.REVIEW,
+            "Maxbeloppet 750\xa0000\xa0kr är 1\xa0kr högre än sökt belopp 749\xa0999\xa0kr. Andelen gånger total "
+            "finansiering är 750\xa0234\xa0kr, över maxbeloppet: taket nås när godkända kostnader överstiger "
+            "6\xa0198\xa0347\xa0kr.",
+        ),
+    ]
+    assert evidence(fictional_base) == [
+        (Outcome.MET, "Finansiering 2\xa0000\xa0000\xa0kr = kostnader 2\xa0000\xa0000\xa0kr."),
+        (Outcome.MET, "Region Dalarna i finansieringsplanen 400\xa0000\xa0kr, sökt belopp 400\xa0000\xa0kr."),
+        (
+            Outcome.MET,
+            "400\xa0000\xa0kr / 2\xa0000\xa0000\xa0kr = 20,0000\xa0%, avrundat 20,00\xa0%; beslutad andel 20,00\xa0%.",
+        ),
+        (
+            Outcome.MET,
+            "Maxbeloppet 400\xa0000\xa0kr, sökt belopp 400\xa0000\xa0kr. Andelen gånger total finansiering är "
+            "400\xa0000\xa0kr, inom maxbeloppet.",
+        ),
+    ]
+    data = copy.deepcopy(fictional_base.model_dump())
+    _costs_differ(data)
+    _own_line_differs(data)
+    _share_differs(data)
+    assert evidence(Case.model_validate(data)) == [
+        (
+            Outcome.NOT_MET,
+            "Finansiering 2\xa0000\xa0000\xa0kr ≠ kostnader 2\xa0100\xa0000\xa0kr (skillnad −100\xa0000\xa0kr).",
+        ),
+        (Outcome.NOT_MET, "Region Dalarna i finansieringsplanen 400\xa0000\xa0kr, sökt belopp 450\xa0000\xa0kr."),
+        (
+            Outcome.REVIEW,
+            "400\xa0000\xa0kr / 2\xa0000\xa0000\xa0kr = 20,0000\xa0%, avrundat 20,00\xa0%; beslutad andel 20,50\xa0%.",
+        ),
+        (
+            # 20,50 % of 2 000 000 kr is 410 000 kr; the cap of 400 000 kr binds above 400 000 / 0,205 = 1 951 219,5 kr.
+            Outcome.MET,
+            "Maxbeloppet 400\xa0000\xa0kr, sökt belopp 450\xa0000\xa0kr. Andelen gånger total finansiering är "
+            "410\xa0000\xa0kr, över maxbeloppet: taket nås när godkända kostnader överstiger 1\xa0951\xa0219\xa0kr.",
+        ),
+    ]
+
+
+def test_the_agencies_rule_names_every_agency(fictional_base):
+    data = copy.deepcopy(fictional_base.model_dump())
+    data["involved_agencies"] = ["Länsstyrelsen i Exempel län (fiktiv)", "Tillväxtverket"]
+    assert evaluate_case(Case.model_validate(data))["utlysning-myndigheter-involverade"].evidence == (
+        "Involverade: Länsstyrelsen i Exempel län (fiktiv), Tillväxtverket."
+    )
