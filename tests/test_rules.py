@@ -457,3 +457,63 @@ def test_the_agencies_rule_names_every_agency(fictional_base):
     assert evaluate_case(Case.model_validate(data))["utlysning-myndigheter-involverade"].evidence == (
         "Involverade: Länsstyrelsen i Exempel län (fiktiv), Tillväxtverket."
     )
+
+
+def test_the_5_paragraph_rules_word_for_word(spin, fictional_base):
+    """Both 5 § rules' evidence: SPIN (through the Tillväxtverket clause, its other regions' money
+    named), the fictional base case, a decided share of exactly 50 % (not over), one decision
+    maker over half and the decided share over 50 % (both named), and two regions over half
+    together without Tillväxtverket."""
+    per, together = "5-paragraf-per-beslutsfattare", "5-paragraf-sammanlagt"
+
+    def changed(*changes, share=None) -> dict[str, tuple[Outcome, str]]:
+        data = copy.deepcopy(fictional_base.model_dump())
+        for change in changes:
+            change(data)
+        if share is not None:
+            data["decision"]["share_percent"] = share
+        results = evaluate_case(Case.model_validate(data))
+        return {i: (results[i].outcome, results[i].evidence) for i in (per, together)}
+
+    results = evaluate_case(spin)
+    assert (results[per].outcome, results[per].evidence) == (
+        Outcome.MET,
+        "Av projektets utgifter 6\xa0200\xa0285\xa0kr: Tillväxtverket 3\xa0000\xa0000\xa0kr = 48,38\xa0%; "
+        "Region Jämtland Härjedalen 749\xa0999\xa0kr = 12,10\xa0%. Alla högst 50 procent.",
+    )
+    assert results[together].evidence == (
+        "Bidrag enligt förordningen: Tillväxtverket 48,38\xa0%, Region Jämtland Härjedalen 12,10\xa0%; sammanlagt "
+        "3\xa0749\xa0999\xa0kr = 60,48\xa0% av utgifterna 6\xa0200\xa0285\xa0kr. Regionala medel som inte anges som "
+        "1:1-medel (Region Västerbotten, Region Norrbotten, 1\xa0500\xa0000\xa0kr) är inte medräknade; med dem blir "
+        "summan 84,67\xa0%. Över 50 procent men tillåtet upp till 100 procent eftersom Tillväxtverket och minst en "
+        "annan beslutsfattare (1 st.: Region Jämtland Härjedalen) beslutar om bidrag för projektet (5 § andra "
+        "meningen)."
+    )
+    base = {
+        per: (
+            Outcome.MET,
+            "Av projektets utgifter 2\xa0000\xa0000\xa0kr: Tillväxtverket 800\xa0000\xa0kr = 40,00\xa0%; "
+            "Region Dalarna 400\xa0000\xa0kr = 20,00\xa0%. Alla högst 50 procent.",
+        ),
+        together: (
+            Outcome.MET,
+            "Bidrag enligt förordningen: Tillväxtverket 40,00\xa0%, Region Dalarna 20,00\xa0%; sammanlagt "
+            "1\xa0200\xa0000\xa0kr = 60,00\xa0% av utgifterna 2\xa0000\xa0000\xa0kr. Över 50 procent men tillåtet upp "
+            "till 100 procent eftersom Tillväxtverket och minst en annan beslutsfattare (1 st.: Region Dalarna) "
+            "beslutar om bidrag för projektet (5 § andra meningen).",
+        ),
+    }
+    assert changed() == base
+    assert changed(share="50.00") == base  # exactly half is allowed
+    assert changed(_one_decision_maker_over_half, share="50.50")[per] == (
+        Outcome.NOT_MET,
+        "Av projektets utgifter 2\xa0000\xa0000\xa0kr: Tillväxtverket 1\xa0100\xa0000\xa0kr = 55,00\xa0%; "
+        "Region Dalarna 400\xa0000\xa0kr = 20,00\xa0%. Över 50 procent: Tillväxtverket, Region Dalarna.",
+    )
+    assert changed(_together_over_half_without_tillvaxtverket)[together] == (
+        Outcome.NOT_MET,
+        "Bidrag enligt förordningen: Region Dalarna 20,00\xa0%, Region Gävleborg 35,00\xa0%; sammanlagt "
+        "1\xa0100\xa0000\xa0kr = 55,00\xa0% av utgifterna 2\xa0000\xa0000\xa0kr. Sammanlagt över 50 procent utan att "
+        "Tillväxtverket och en annan beslutsfattare båda beviljar bidrag (Tillväxtverket beviljar inte; 2 andra "
+        "beslutsfattare beviljar bidrag enligt förordningen).",
+    )
