@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import datetime as dt
 import pickle
 import shutil
 
@@ -516,4 +517,120 @@ def test_the_5_paragraph_rules_word_for_word(spin, fictional_base):
         "1\xa0100\xa0000\xa0kr = 55,00\xa0% av utgifterna 2\xa0000\xa0000\xa0kr. Sammanlagt över 50 procent utan att "
         "Tillväxtverket och en annan beslutsfattare båda beviljar bidrag (Tillväxtverket beviljar inte; 2 andra "
         "beslutsfattare beviljar bidrag enligt förordningen).",
+    )
+
+
+def test_the_dates_indicator_advance_and_conditions_rules_word_for_word(spin, fictional_base):
+    """SPIN, the fictional base case, and the base case with every problem of these rules at once:
+    the application received on the day the project starts, the final report due before the project
+    ends, indicators with targets 1, 0 and 3 (0 is no target), an advance of more than half the
+    grant without special reasons, two lines not confirmed and no condition in the decision."""
+    ids = ["datum-ordning", "uppfoljning-indikator", "11-paragraf-forskott", "villkor-ovrig-finansiering"]
+
+    def evidence(case: Case) -> list[tuple[Outcome, str]]:
+        results = evaluate_case(case)
+        return [(results[i].outcome, results[i].evidence) for i in ids]
+
+    assert evidence(spin) == [
+        (Outcome.MET, "Ansökan inkom 2025-09-09, projekttid 2025-11-03–2027-09-30, slutrapport senast 2027-09-30."),
+        (Outcome.MET, "Kunskapsunderlag: 3 stycken (Nationell indikator)."),
+        (Outcome.NOT_APPLICABLE, "Inget förskott begärs; stödet betalas ut i efterhand."),
+        (
+            Outcome.MET,
+            "Inte bekräftad: Tillväxtverket 3\xa0000\xa0000\xa0kr, Region Västerbotten 750\xa0000\xa0kr, Region "
+            "Norrbotten 750\xa0000\xa0kr, Region Västernorrland 950\xa0286\xa0kr. Beslutet gäller under förutsättning "
+            "att övrig finansiering ordnas.",
+        ),
+    ]
+    assert evidence(fictional_base) == [
+        (Outcome.MET, "Ansökan inkom 2017-01-10, projekttid 2017-03-01–2018-12-31, slutrapport senast 2019-02-28."),
+        (Outcome.MET, "Fiktiva underlag: 2 stycken (Fiktiv indikator)."),
+        (
+            Outcome.MET,
+            'Förskott 100\xa0000\xa0kr av beviljat stöd högst 400\xa0000\xa0kr. Särskilda skäl: "Fiktivt skäl – '
+            'projektägaren saknar likviditet för projektets första kvartal.".',
+        ),
+        (Outcome.NOT_APPLICABLE, "All övrig finansiering är bekräftad."),
+    ]
+    data = copy.deepcopy(fictional_base.model_dump())
+    data["dates"]["application_received"] = data["dates"]["decision"] = data["dates"]["project_start"]
+    data["dates"]["final_report_due"] = dt.date(2018, 12, 30)
+    data["indicators"] = [
+        {"name": "A", "target": 1, "unit": "st", "kind": "Fiktiv 1"},
+        {"name": "B", "target": 0, "unit": "st", "kind": "Fiktiv 2"},
+        {"name": "C", "target": 3, "unit": "möten", "kind": "Fiktiv 3"},
+    ]
+    data["decision"]["advance"] = {"amount": 250_000, "special_reasons": None}
+    _unconfirmed_without_condition(data)
+    _line(data, "Fiktiva Exempelbolaget AB")["confirmed"] = False
+    assert evidence(Case.model_validate(data)) == [
+        (
+            Outcome.NOT_MET,
+            "Ansökan inkom 2017-03-01, projekttid 2017-03-01–2018-12-31, slutrapport senast 2018-12-30. Ansökan inkom "
+            "inte före projektstart; slutrapporten ska lämnas före projektets slut.",
+        ),
+        (Outcome.MET, "A: 1 st (Fiktiv 1); C: 3 möten (Fiktiv 3)."),
+        (
+            Outcome.NOT_MET,
+            "Förskott 250\xa0000\xa0kr av beviljat stöd högst 400\xa0000\xa0kr. Brister: mer än hälften av stödet "
+            "(400\xa0000\xa0kr); särskilda skäl anges inte.",
+        ),
+        (
+            Outcome.NOT_MET,
+            "Inte bekräftad: Tillväxtverket 800\xa0000\xa0kr, Fiktiva Exempelbolaget AB 200\xa0000\xa0kr. Beslutet är "
+            "inte villkorat av den.",
+        ),
+    ]
+    _no_indicator(data)
+    assert evidence(Case.model_validate(data))[1] == (Outcome.NOT_MET, "Ingen indikator med målvärde är registrerad.")
+
+
+def test_the_5_paragraph_total_in_each_of_its_branches_word_for_word(fictional_base):
+    """At most half (only Region Dalarna under the ordinance), through the clause with two other
+    decision makers, over 100 percent, and Tillväxtverket alone over half."""
+
+    def together(change) -> tuple[Outcome, str]:
+        data = copy.deepcopy(fictional_base.model_dump())
+        change(data)
+        result = evaluate_case(Case.model_validate(data))["5-paragraf-sammanlagt"]
+        return result.outcome, result.evidence
+
+    def only_region_dalarna(data):
+        _line(data, "Tillväxtverket")["kind"] = "other_public"
+
+    def gavleborg_too(data):
+        _line(data, "Region Gävleborg")["kind"] = "regional_grant_2003_596"
+
+    def costs_of_one_million(data):
+        data["total_costs"] = 1_000_000
+
+    def tillvaxtverket_alone(data):
+        _one_decision_maker_over_half(data)
+        _line(data, "Region Dalarna")["kind"] = "other_public"
+
+    prefix = "Bidrag enligt förordningen: "
+    assert together(only_region_dalarna) == (
+        Outcome.MET,
+        prefix
+        + "Region Dalarna 20,00\xa0%; sammanlagt 400\xa0000\xa0kr = 20,00\xa0% av utgifterna 2\xa0000\xa0000\xa0kr. "
+        "Högst 50 procent (5 § första meningen).",
+    )
+    assert together(gavleborg_too) == (
+        Outcome.MET,
+        prefix + "Tillväxtverket 40,00\xa0%, Region Dalarna 20,00\xa0%, Region Gävleborg 30,00\xa0%; sammanlagt "
+        "1\xa0800\xa0000\xa0kr = 90,00\xa0% av utgifterna 2\xa0000\xa0000\xa0kr. Över 50 procent men tillåtet upp till "
+        "100 procent eftersom Tillväxtverket och minst en annan beslutsfattare (2 st.: Region Dalarna, Region "
+        "Gävleborg) beslutar om bidrag för projektet (5 § andra meningen).",
+    )
+    assert together(costs_of_one_million) == (
+        Outcome.NOT_MET,
+        prefix
+        + "Tillväxtverket 80,00\xa0%, Region Dalarna 40,00\xa0%; sammanlagt 1\xa0200\xa0000\xa0kr = 120,00\xa0% av "
+        "utgifterna 1\xa0000\xa0000\xa0kr. Sammanlagt över 100 procent.",
+    )
+    assert together(tillvaxtverket_alone) == (
+        Outcome.NOT_MET,
+        prefix + "Tillväxtverket 55,00\xa0%; sammanlagt 1\xa0100\xa0000\xa0kr = 55,00\xa0% av utgifterna "
+        "2\xa0000\xa0000\xa0kr. Sammanlagt över 50 procent utan att Tillväxtverket och en annan beslutsfattare båda "
+        "beviljar bidrag (Tillväxtverket beviljar; 0 andra beslutsfattare beviljar bidrag enligt förordningen).",
     )
