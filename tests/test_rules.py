@@ -217,6 +217,26 @@ def test_advance_ceiling_is_400_000(fictional_base):
     assert result.outcome is Outcome.NOT_MET and "mer än 400" in result.evidence
 
 
+@pytest.mark.parametrize(
+    ("advance", "max_amount", "amounts"),
+    [
+        (150_000, 400_000, "Förskott 150\xa0000\xa0kr av beviljat stöd högst 400\xa0000\xa0kr."),
+        (200_000, 400_000, "Förskott 200\xa0000\xa0kr av beviljat stöd högst 400\xa0000\xa0kr."),
+        (400_000, 800_000, "Förskott 400\xa0000\xa0kr av beviljat stöd högst 800\xa0000\xa0kr."),
+    ],
+    ids=["under-half", "exactly-half", "exactly-half-and-the-ceiling"],
+)
+def test_an_advance_of_at_most_half_and_at_most_400_000_is_met(fictional_base, advance, max_amount, amounts):
+    data = copy.deepcopy(fictional_base.model_dump())
+    data["decision"]["max_amount"] = max_amount
+    data["decision"]["advance"]["amount"] = advance
+    result = evaluate_case(Case.model_validate(data))["11-paragraf-forskott"]
+    assert (result.outcome, result.evidence) == (
+        Outcome.MET,
+        amounts + ' Särskilda skäl: "Fiktivt skäl – projektägaren saknar likviditet för projektets första kvartal.".',
+    )
+
+
 def test_every_rule_names_its_legal_source_and_wording():
     for rule in RULES:
         assert rule.source and rule.wording and rule.requires and rule.title, rule.id
