@@ -24,6 +24,8 @@ Besides, in the same run:
 - both documents (memo and report PDF) of ``--document-cases`` cases as the build writes
   them, one after the other and in its document workers
   (``casebook.engine.workers.document_workers``; ``bench/documents.py``);
+- the published bytes per case of each whole build's site, by kind of file
+  (``bench/site_weight.py``: case page, notebook, memo PDF, report PDF, search index, ...);
 - shards: ``casebook build --shard I/K`` for every slice, one after the other, then
   ``--assemble``, at N = ``--shard-size`` with K = ``--shards``; from these and the cold
   build at the same N, the fixed cost of a shard and the N from which sharding pays off.
@@ -48,13 +50,14 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass
 from itertools import pairwise
 from pathlib import Path
 
 import psutil
 
-from bench import edit_loop
+from bench import edit_loop, site_weight
 from bench.generate import case_with_many_lines, generate
 from bench.site_scale import site_run
 from casebook.domain.clock import as_of_date
@@ -512,10 +515,12 @@ def main() -> None:
     if args.render_only:
         stored = json.loads((REPO / "bench" / "results.json").read_text(encoding="utf-8"))
         results = [Measurement(**m) for m in stored["results"]]
-        update_performance_page(write_results(results, stored["machine"]))
+        weights = {int(n): Counter(kinds) for n, kinds in stored.get("published_bytes", {}).items()}
+        update_performance_page(write_results(results, stored["machine"], weights))
         return
     machine = f"{platform.machine()}, {psutil.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB, Python {platform.python_version()}"
     results: list[Measurement] = []
+    weights: dict[int, Counter] = {}  # published bytes by kind of file, per N of a whole build
     with (
         tempfile.TemporaryDirectory(prefix="casebook-bench-") as tmp,
         tempfile.TemporaryDirectory(prefix="casebook-bench-keep-") as keep,
@@ -537,6 +542,8 @@ def main() -> None:
                 edits=args.edits,
                 with_template=n <= args.template_up_to,
             )
+            weights[n] = site_weight.weigh(work / f"ours-{n}" / "_build" / "html")
+            print(f"  published: {sum(weights[n].values()) / n / 1000:.1f} kB per case", flush=True)
             if not executed.exists():
                 shutil.copyfile(
                     sorted((work / f"ours-{n}" / "_build" / "cache" / "cases").glob("[!_]*.ipynb"))[0], executed
@@ -550,7 +557,7 @@ def main() -> None:
                 for in_workers in (False, True):
                     results.append(documents(work / f"ours-{n}", args.document_cases, in_workers))
                     print(f"  {results[-1].scenario}: {results[-1].wall_s:.1f} s", flush=True)
-            write_results(results, machine)  # after each N, so a long run keeps what it measured
+            write_results(results, machine, weights)  # after each N, so a long run keeps what it measured
             shutil.rmtree(work, ignore_errors=True)
             work.mkdir()
         if executed.exists():
@@ -560,13 +567,13 @@ def main() -> None:
                     f"N = {n}: site only {results[-1].wall_s:.1f} s, peak {results[-1].peak_rss_mib:.0f} MiB",
                     flush=True,
                 )
-                write_results(results, machine)
-    table = write_results(results, machine)
+                write_results(results, machine, weights)
+    table = write_results(results, machine, weights)
     update_performance_page(table)
     print(table)
 
 
-def write_results(results: list[Measurement], machine: str) -> str:
+def write_results(results: list[Measurement], machine: str, weights: dict[int, Counter]) -> str:
     ratio = ratios(results)
     out = REPO / "bench"
     (out / "results.json").write_text(
@@ -575,6 +582,7 @@ def write_results(results: list[Measurement], machine: str) -> str:
                 "machine": machine,
                 "results": [asdict(m) for m in results],
                 "ratios": {str(k): v for k, v in ratio.items()},
+                "published_bytes": {str(n): dict(sorted(kinds.items())) for n, kinds in sorted(weights.items())},
             },
             indent=2,
         )
@@ -582,6 +590,9 @@ def write_results(results: list[Measurement], machine: str) -> str:
         encoding="utf-8",
     )
     table = markdown(results, ratio, machine)
+    if weights:
+        table += "\nPublished bytes per case (`_build/html` of the whole builds above, after their last build):\n\n"
+        table += site_weight.table(weights)
     (out / "results.md").write_text(table, encoding="utf-8")
     return table
 

@@ -38,6 +38,7 @@ from casebook.engine import artifacts, audit, documents
 from casebook.engine.documents import write_memo
 from casebook.engine.paths import installed_package_dir
 from casebook.render import memo as memo_module
+from casebook.render import typst_pdf
 from casebook.render.memo import (
     ANNEX_TITLE,
     CELL_PADDING_CM,
@@ -761,6 +762,17 @@ def test_pdf_is_swedish_tagged_and_embeds_its_fonts(spin_pdf):
     assert bool(catalog["/MarkInfo"]["/Marked"])
     assert reader.metadata.title == "Medfinansiering till projekt SPIN – Strategisk Planering i Norr"
     assert reader.metadata.author == PUBLISHER
+    roles = structure_roles(reader)
+    assert roles.count("/H1") == 1 and roles.count("/H2") == 7  # title; six sections and the annex
+    assert "/Table" in roles and "/L" in roles
+    fonts = [font.get_object() for page in reader.pages for font in page["/Resources"]["/Font"].values()]
+    descriptors = [d.get_object()["/FontDescriptor"] for f in fonts for d in f.get("/DescendantFonts", [f])]
+    assert descriptors and all({"/FontFile2", "/FontFile3"} & set(d.keys()) for d in descriptors)
+    assert all("LibertinusSerif" in str(d["/FontName"]) for d in descriptors)
+
+
+def structure_roles(reader: PdfReader) -> list[str]:
+    """The roles of the PDF's structure tree (the tagged reading order), depth first."""
     roles = []
 
     def walk(node) -> None:
@@ -772,13 +784,24 @@ def test_pdf_is_swedish_tagged_and_embeds_its_fonts(spin_pdf):
             if hasattr(kid.get_object(), "get"):
                 walk(kid)
 
-    walk(catalog["/StructTreeRoot"])
-    assert roles.count("/H1") == 1 and roles.count("/H2") == 7  # title; six sections and the annex
-    assert "/Table" in roles and "/L" in roles
-    fonts = [font.get_object() for page in reader.pages for font in page["/Resources"]["/Font"].values()]
-    descriptors = [d.get_object()["/FontDescriptor"] for f in fonts for d in f.get("/DescendantFonts", [f])]
-    assert descriptors and all({"/FontFile2", "/FontFile3"} & set(d.keys()) for d in descriptors)
-    assert all("LibertinusSerif" in str(d["/FontName"]) for d in descriptors)
+    walk(reader.trailer["/Root"]["/StructTreeRoot"])
+    return roles
+
+
+def test_pdf_is_typsts_document_with_its_objects_packed_into_about_half_the_bytes(spin_memo, spin_pdf, monkeypatch):
+    monkeypatch.setattr(typst_pdf, "pack_objects", lambda pdf: pdf)
+    unpacked = render_pdf(spin_memo, SPIN_PATH.read_bytes(), CREATED)
+    # Typst writes each structure element as a plain object; packed, none is left in the open.
+    assert b"/StructElem" in unpacked and b"/StructElem" not in spin_pdf
+    assert len(spin_pdf) < 0.6 * len(unpacked)
+    typst_made, published = PdfReader(io.BytesIO(unpacked)), PdfReader(io.BytesIO(spin_pdf))
+    assert pdf_text(spin_pdf) == pdf_text(unpacked)
+    assert structure_roles(published) == structure_roles(typst_made)
+    assert published.xmp_metadata.stream.get_data() == typst_made.xmp_metadata.stream.get_data()
+    assert published.metadata == typst_made.metadata
+    assert published.attachments == typst_made.attachments
+    assert published.trailer["/ID"][0] == typst_made.trailer["/ID"][0]
+    assert published.pdf_header == typst_made.pdf_header == "%PDF-1.7"
 
 
 def test_pdf_is_byte_identical_for_the_same_inputs(spin_memo, spin_pdf):

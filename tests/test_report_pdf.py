@@ -150,6 +150,20 @@ def test_pdf_is_pdf_a_3b_in_swedish_with_the_case_file_attached(spin_pdf):
     assert reader.attachments["rjh-2025-spin.yaml"] == [SPIN_PATH.read_bytes()]
 
 
+def test_the_pdf_is_typsts_document_with_its_objects_packed_into_under_half_the_bytes(
+    spin_view, spin_audit, spin_pdf, monkeypatch
+):
+    monkeypatch.setattr(typst_pdf, "pack_objects", lambda pdf: pdf)
+    unpacked = render_report_pdf(build_report(spin_view, spin_audit), SPIN_PATH.read_bytes(), CREATED)
+    assert b"/StructElem" in unpacked and b"/StructElem" not in spin_pdf
+    assert len(spin_pdf) < 0.55 * len(unpacked)
+    typst_made, published = PdfReader(io.BytesIO(unpacked)), PdfReader(io.BytesIO(spin_pdf))
+    assert pdf_text(spin_pdf) == pdf_text(unpacked)
+    assert published.xmp_metadata.stream.get_data() == typst_made.xmp_metadata.stream.get_data()
+    assert published.attachments == typst_made.attachments
+    assert [page.mediabox for page in published.pages] == [page.mediabox for page in typst_made.pages]
+
+
 def test_same_inputs_give_the_same_bytes(spin_view, spin_audit, spin_pdf):
     again = render_report_pdf(
         build_report(CaseView(evaluate_case(SPIN_PATH, REFERENCE_DIR, as_of=as_of_date())), spin_audit),

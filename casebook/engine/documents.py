@@ -32,10 +32,11 @@ from casebook.render.typst_pdf import creation_time, json_input
 
 CASES_DIR = Path("data") / "cases"
 
-# The installed packages that shape the memo files.
-MEMO_RENDERERS = ("typst", "python-docx")
-# The installed packages that shape the report: its tables come from pandas and Babel, its PDF from Typst.
-REPORT_RENDERERS = ("typst", "pandas", "babel")
+# The installed packages that shape the memo files (pikepdf packs the PDF's objects).
+MEMO_RENDERERS = ("typst", "pikepdf", "python-docx")
+# The installed packages that shape the report: its tables come from pandas and Babel, its PDF from
+# Typst and pikepdf.
+REPORT_RENDERERS = ("typst", "pikepdf", "pandas", "babel")
 
 
 def shared_inputs(reference_dir: Path, renderers: tuple[str, ...], package_dir: Path | None = None) -> Inputs:

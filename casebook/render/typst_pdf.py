@@ -11,12 +11,14 @@ engine writes and caches them (``casebook.engine.documents``).
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import re
 from dataclasses import asdict
 from functools import cache
 from importlib import resources
 
+import pikepdf
 import typst
 
 from casebook.domain import clock, narrative
@@ -116,7 +118,7 @@ def compile_pdf(
     case file ``source_name``; any other Typst error is a bug and is raised as it is.
     """
     try:
-        return _compiler().compile(
+        pdf = _compiler().compile(
             template_bytes(template),
             format="pdf",
             sys_inputs={**inputs, "fonts": json_input(FONTS)},
@@ -130,3 +132,26 @@ def compile_pdf(
             f"{document} kan inte skrivas som PDF/A: ett tecken i ärendefilen {source_name} finns inte i "
             f"typsnitten {', '.join(FONTS)} ({exc.message}). Ändra tecknet i ärendefilen."
         ) from None
+    return pack_objects(pdf)
+
+
+def pack_objects(pdf: bytes) -> bytes:
+    """``pdf`` with its objects in compressed object streams: the same document in about half the bytes.
+
+    Typst writes each element of a tagged PDF's structure tree (one per paragraph, table cell
+    and span, the reading order that PDF/UA and PDF/A-3a need) as a plain-text object; they are
+    about 60 % of the memo and the report. qpdf packs them into Flate-compressed object streams,
+    which PDF/A-2 and PDF/A-3 allow (PDF/A-1 did not), and changes nothing else a reader or a
+    validator sees: page content, fonts, XMP metadata and the attached case file are copied as
+    they are. The second half of the file identifier is recomputed from the content
+    (``deterministic_id``), so the same input still gives the same bytes.
+    """
+    packed = io.BytesIO()
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        document.save(
+            packed,
+            object_stream_mode=pikepdf.ObjectStreamMode.generate,
+            deterministic_id=True,
+            fix_metadata_version=False,
+        )
+    return packed.getvalue()
