@@ -804,6 +804,12 @@ def test_pdf_is_typsts_document_with_its_objects_packed_into_about_half_the_byte
     assert published.pdf_header == typst_made.pdf_header == "%PDF-1.7"
 
 
+def test_the_creation_moment_is_read_back_from_the_packed_pdf_and_a_damaged_one_gives_none(spin_pdf):
+    assert typst_pdf.creation_moment(spin_pdf) == CREATED
+    assert typst_pdf.creation_moment(spin_pdf[: len(spin_pdf) // 2]) is None
+    assert typst_pdf.creation_moment(b"%PDF-1.7 inte en pdf") is None
+
+
 def test_pdf_is_byte_identical_for_the_same_inputs(spin_memo, spin_pdf):
     assert render_pdf(spin_memo, SPIN_PATH.read_bytes(), CREATED) == spin_pdf
     later = render_pdf(spin_memo, SPIN_PATH.read_bytes(), CREATED + dt.timedelta(days=1))

@@ -7,10 +7,12 @@ of a copy writes into that copy only.
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 from pathlib import Path
 
+import pikepdf
 import pytest
 from conftest import FICTIONAL_CASES, casebook
 
@@ -89,7 +91,13 @@ def test_every_kind_of_tampered_file_is_named(project, tmp_path):
     docx = (copy / "memo" / f"{SOUTH}.docx").read_bytes()
     (copy / "memo" / f"{SOUTH}.docx").unlink()
     (copy / "memo" / f"{SOUTH}.docx").write_bytes(docx[:-1] + bytes([docx[-1] ^ 1]))
-    _replace(copy / "rapport" / f"{SOUTH}.pdf", b"/Keywords(fiktiv-syd)", b"/Keywords(fiktiv-sy0)")
+    # A well-formed PDF whose metadata names another case: its date still reads, its bytes differ.
+    report = copy / "rapport" / f"{SOUTH}.pdf"
+    with pikepdf.open(io.BytesIO(report.read_bytes())) as forged:
+        assert str(forged.docinfo["/Keywords"]) == SOUTH
+        forged.docinfo["/Keywords"] = NORTH
+        report.unlink()
+        forged.save(report, object_stream_mode=pikepdf.ObjectStreamMode.generate, deterministic_id=True)
     # The published case file, and a case's row of the open data.
     _replace(copy / "data" / "arenden" / f"{SOUTH}.yaml", b"title:", b"title: EDITED")
     decisions = (copy / "data" / "beslut.csv").read_text(encoding="utf-8").splitlines()

@@ -32,7 +32,6 @@ import hashlib
 import io
 import json
 import os
-import re
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -55,7 +54,7 @@ from casebook.engine.execute import KERNEL_NAME, ExecutionFailure, NotebookJob, 
 from casebook.engine.paths import CASE_PAGES, CASE_TEMPLATE, ProjectPaths
 from casebook.engine.publish import MARKER, is_published_site
 from casebook.engine.validate import validate_all
-from casebook.render import pages
+from casebook.render import pages, typst_pdf
 from casebook.render.opendata import write_open_data
 from casebook.render.opendata_tables import DataHistory, iso_time
 
@@ -63,7 +62,6 @@ PUBLISHED_CASES = Path("_sources") / CASE_PAGES
 RECORD_NAME = "verification.json"  # the result, in a verified copy of a site
 # Where the site publishes what the book's extra files hold (book/_generated/extra/...).
 SITE_OPEN_DATA = pages.OPEN_DATA.relative_to(pages.GENERATED / "extra")
-_PDF_DATE = re.compile(rb"/CreationDate\s*\(D:(\d{14})Z?\)")
 
 
 @dataclass(frozen=True)
@@ -325,11 +323,8 @@ def _date_of(epoch: str) -> dt.date:
 
 def _pdf_date(pdf: Path) -> str | None:
     """``SOURCE_DATE_EPOCH`` of the moment a published PDF says it was written."""
-    found = _PDF_DATE.search(pdf.read_bytes()) if pdf.is_file() else None
-    if not found:
-        return None
-    moment = dt.datetime.strptime(found.group(1).decode(), "%Y%m%d%H%M%S").replace(tzinfo=dt.UTC)
-    return str(int(moment.timestamp()))
+    moment = typst_pdf.creation_moment(pdf.read_bytes()) if pdf.is_file() else None
+    return str(int(moment.timestamp())) if moment else None
 
 
 def _check_documents(

@@ -155,3 +155,17 @@ def pack_objects(pdf: bytes) -> bytes:
             fix_metadata_version=False,
         )
     return packed.getvalue()
+
+
+def creation_moment(pdf: bytes) -> dt.datetime | None:
+    """When a PDF written by :func:`compile_pdf` says it was created (its ``/CreationDate``, UTC),
+    or ``None`` when the bytes are not such a PDF: damaged, cut short or without the date."""
+    try:
+        with pikepdf.open(io.BytesIO(pdf)) as document:
+            written = str(document.docinfo.get("/CreationDate", ""))
+    except pikepdf.PdfError:
+        return None
+    found = re.fullmatch(r"D:(\d{14})Z?", written)
+    if not found:
+        return None
+    return dt.datetime.strptime(found.group(1), "%Y%m%d%H%M%S").replace(tzinfo=dt.UTC)
