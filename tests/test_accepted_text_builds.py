@@ -241,6 +241,6 @@ def test_a_nasty_but_valid_case_builds_and_its_page_shows_it_literally(tmp_path)
         "Underlag 𝔄 ש",
     ):
         assert literal in shown, literal
-    for download in ("memo/fiktiv-tecken.pdf", "memo/fiktiv-tecken.docx", "rapport/fiktiv-tecken.pdf"):
-        assert (site / download).read_bytes()[:2] in (b"%P", b"PK"), download
+    for download in ("memo/fiktiv-tecken.pdf", "rapport/fiktiv-tecken.pdf"):
+        assert (site / download).read_bytes().startswith(b"%PDF"), download
     assert "Čohkkiras" in (site / "data" / "beslut.csv").read_text(encoding="utf-8")

@@ -36,7 +36,7 @@ def test_two_clean_builds_are_identical(tmp_path):
     first, second = _published(_build(tmp_path, "a")), _published(_build(tmp_path, "b"))
     assert first.keys() == second.keys()
     kinds = {name.rsplit(".", 1)[-1] for name in first}
-    assert {"html", "ipynb", "svg", "pdf", "docx", "csv", "json", "xlsx", "pf_meta", "pf_fragment", "pf_index"} <= kinds
+    assert {"html", "ipynb", "svg", "pdf", "csv", "json", "xlsx", "pf_meta", "pf_fragment", "pf_index"} <= kinds
     assert [name for name in first if first[name].read_bytes() != second[name].read_bytes()] == []
     notebook = nbformat.read(first["_sources/book/cases/rjh-2025-spin.ipynb"], as_version=4)
     assert "2025-11-30T00:00:00Z" in str(notebook.cells)

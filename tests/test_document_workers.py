@@ -83,15 +83,14 @@ def test_documents_rendered_by_workers_are_the_bytes_rendered_one_after_the_othe
     assert all(memo.regenerated for memo in memos) and all(report.regenerated for report in reports)
     for kind in ("memo", "rapport"):
         serial, workers = _files(tmp_path / "serial" / kind), _files(tmp_path / "workers" / kind)
-        assert len(serial) == len(CASES) * (3 if kind == "memo" else 2)  # .docx .pdf .memo-key / .pdf .report-key
+        assert len(serial) == len(CASES) * 2  # .pdf .memo-key / .pdf .report-key: no Word draft for the site
         assert workers == serial
 
 
 def test_up_to_date_documents_are_kept_and_the_others_rendered_in_their_places(tmp_path):
     cases = [evaluate_case(path, REFERENCE_DIR, as_of=as_of_date()) for path in CASES]
     write_memos(tmp_path / "memo", cases)
-    for suffix in (".docx", ".pdf"):
-        (tmp_path / "memo" / f"fiktiv-norr{suffix}").unlink()
+    (tmp_path / "memo" / "fiktiv-norr.pdf").unlink()
     (tmp_path / "memo" / f"{cases[-1].case.id}.memo-key").write_text("another key")
     with document_workers(2, smallest_batch=2) as mapper:
         memos = write_memos(tmp_path / "memo", cases, mapper=mapper)
@@ -101,7 +100,8 @@ def test_up_to_date_documents_are_kept_and_the_others_rendered_in_their_places(t
         ("fiktiv-syd", False),
         (cases[-1].case.id, True),
     ]
-    assert all(memo.pdf.is_file() and memo.docx.is_file() for memo in memos)
+    assert all(memo.pdf.is_file() and memo.docx is None for memo in memos)
+    assert not list((tmp_path / "memo").glob("*.docx"))
 
 
 def test_a_case_file_error_in_a_worker_reaches_the_build_with_its_file_and_field(tmp_path):
@@ -128,9 +128,9 @@ def test_the_cache_forgets_removed_cases_and_the_leftovers_of_interrupted_writes
     cache = tmp_path / "cache"
     write_memos(tmp_path / "site", cases, cache_dir=cache)
     (cache / ".rjh-2025-spin.pdf.k3j9x2").write_bytes(b"%PDF half")  # written to a temporary name, never moved
+    (cache / "rjh-2025-spin.docx").write_bytes(b"PK")  # a Word draft that an earlier version cached
     write_memos(tmp_path / "site-2", cases[:1], cache_dir=cache)
     assert sorted(path.name for path in cache.iterdir()) == [
-        "rjh-2025-spin.docx",
         "rjh-2025-spin.memo-key",
         "rjh-2025-spin.pdf",
     ]

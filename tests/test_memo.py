@@ -975,13 +975,12 @@ def test_write_memos_copies_cached_memos_into_the_site(project):
     site, cache_dir = project / "site" / "memo", project / "cache"
     written = documents.write_memos(site, evaluated, cache_dir=cache_dir)
     assert [w.regenerated for w in written] == [True]
-    assert sorted(p.name for p in site.iterdir()) == ["rjh-2025-spin.docx", "rjh-2025-spin.pdf"]
+    assert sorted(p.name for p in site.iterdir()) == ["rjh-2025-spin.pdf"]  # no Word draft on the site
     assert (site / "rjh-2025-spin.pdf").read_bytes() == (cache_dir / "rjh-2025-spin.pdf").read_bytes()
     assert [w.regenerated for w in documents.write_memos(site, evaluated, cache_dir=cache_dir)] == [False]
     (cache_dir / "borttaget-arende.pdf").write_bytes(b"%PDF")  # the memo of a case since removed
     documents.write_memos(project / "site2", evaluated, cache_dir=cache_dir)
     assert sorted(p.name for p in cache_dir.iterdir()) == [
-        "rjh-2025-spin.docx",
         "rjh-2025-spin.memo-key",
         "rjh-2025-spin.pdf",
     ]
@@ -992,12 +991,12 @@ def test_site_build_publishes_each_cases_memo(reference_project):
     root = reference_project  # SPIN, built by the session at REFERENCE_EPOCH
     assert int(REFERENCE_EPOCH) == EPOCH
     published = root / "_build" / "html" / "memo"
-    assert sorted(p.name for p in published.iterdir()) == ["rjh-2025-spin.docx", "rjh-2025-spin.pdf"]
+    assert sorted(p.name for p in published.iterdir()) == ["rjh-2025-spin.pdf"]
     page = root / "_build" / "html" / "book" / "cases" / "rjh-2025-spin.html"
     links = {a["href"] for a in BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").select("main a[href]")}
-    assert {"../../memo/rjh-2025-spin.pdf", "../../memo/rjh-2025-spin.docx"} <= links  # downloads on the case page
-    for href in ("../../memo/rjh-2025-spin.pdf", "../../memo/rjh-2025-spin.docx"):
-        assert (page.parent / href).resolve().is_file()
+    assert "../../memo/rjh-2025-spin.pdf" in links  # the download on the case page
+    assert not any(href.endswith(".docx") for href in links)  # the Word draft is the officer's (casebook memo)
+    assert (page.parent / "../../memo/rjh-2025-spin.pdf").resolve().is_file()
     pdf = (published / "rjh-2025-spin.pdf").read_bytes()
     case_file = root / "data" / "cases" / "rjh-2025-spin.yaml"
     assert pdf == render_pdf(build_memo(evaluate_case(case_file, as_of=as_of_date())), case_file.read_bytes(), CREATED)

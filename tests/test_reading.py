@@ -435,12 +435,11 @@ def test_each_claim_of_how_the_site_was_tested_names_a_test_that_exists(site):
     text = BeautifulSoup((site / "book" / "accessibility.html").read_text(encoding="utf-8"), "html.parser").find("main")
     text = " ".join(text.get_text("").replace("\N{SOFT HYPHEN}", "").split())
     assert "Kontakta Region Jämtland Härjedalen: e-post oppnadata@example.invalid" in text
-    for gap in ("Bara ljust färgläge", "rättar inte felstavade ord", "från disken", "PDF/UA", "Word-utkast"):
+    for gap in ("Bara ljust färgläge", "rättar inte felstavade ord", "från disken", "PDF/UA"):
         assert gap in text, gap
 
 
-def test_the_pdf_and_word_documents_are_tagged_titled_and_swedish(site):
-    import docx
+def test_the_pdf_documents_are_tagged_titled_and_swedish(site):
     from pypdf import PdfReader
 
     for pdf in (site / "memo" / "rjh-2025-spin.pdf", site / "rapport" / "rjh-2025-spin.pdf"):
@@ -448,7 +447,5 @@ def test_the_pdf_and_word_documents_are_tagged_titled_and_swedish(site):
         root = reader.trailer["/Root"]
         assert "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"], pdf
         assert root["/Lang"] == "sv-SE" and "SPIN" in reader.metadata.title, pdf
-    document = docx.Document(site / "memo" / "rjh-2025-spin.docx")
-    assert "SPIN" in document.core_properties.title and document.core_properties.language == "sv-SE"
-    assert any(p.style.name.startswith("Heading") for p in document.paragraphs)
-    assert any("w:tblHeader" in table._tbl.xml for table in document.tables)
+    # The Word draft is the officer's working file (casebook memo), not a public document.
+    assert not list(site.rglob("*.docx"))

@@ -66,17 +66,22 @@ def _reference_dir(evaluated: EvaluatedCase) -> Path:
 @dataclass(frozen=True)
 class WrittenMemo:
     case_id: str
-    docx: Path
+    docx: Path | None  # the Word draft: written for the officer (casebook memo), never for the site
     pdf: Path
     regenerated: bool  # False when the files on disk were already up to date
 
 
-def memo_inputs(evaluated: EvaluatedCase, created: dt.datetime | None, shared: Inputs) -> Inputs:
+def memo_inputs(evaluated: EvaluatedCase, created: dt.datetime | None, shared: Inputs, draft: bool = True) -> Inputs:
     """What the memo files are made from: the case file, ``shared`` (:func:`shared_inputs` with
-    :data:`MEMO_RENDERERS`) and the ``SOURCE_DATE_EPOCH`` in force (``None`` when it is unset: then
-    files are kept until an input changes, dated when they were written)."""
+    :data:`MEMO_RENDERERS`), the ``SOURCE_DATE_EPOCH`` in force (``None`` when it is unset: then
+    files are kept until an input changes, dated when they were written) and whether the Word
+    draft is among the files (``draft``)."""
     return Inputs(
-        data=(("case", evaluated.source.read_bytes()), ("SOURCE_DATE_EPOCH", _source_date_epoch(created))),
+        data=(
+            ("case", evaluated.source.read_bytes()),
+            ("SOURCE_DATE_EPOCH", _source_date_epoch(created)),
+            ("Word draft", b"yes" if draft else b"no"),
+        ),
         shared=shared,
     )
 
@@ -107,46 +112,60 @@ class _MemoJob:
     reference_dir: Path
     key: str
     created: dt.datetime
+    draft: bool
 
     @property
-    def files(self) -> tuple[Path, Path, Path]:
-        """The Word draft, the PDF/A and the key file."""
-        case_id = self.evaluated.case.id
-        return tuple(self.out_dir / f"{case_id}{suffix}" for suffix in (".docx", ".pdf", ".memo-key"))
+    def docx(self) -> Path | None:
+        return self.out_dir / f"{self.evaluated.case.id}.docx" if self.draft else None
+
+    @property
+    def pdf(self) -> Path:
+        return self.out_dir / f"{self.evaluated.case.id}.pdf"
+
+    @property
+    def key_file(self) -> Path:
+        return self.out_dir / f"{self.evaluated.case.id}.memo-key"
 
     def current(self) -> WrittenMemo | None:
         """The files on disk, when they were written from the same inputs."""
-        docx_path, pdf_path, key_path = self.files
+        files = tuple(path for path in (self.docx, self.pdf) if path is not None)
         if artifacts.is_current(
-            key_path, self.key, (docx_path, pdf_path), f"beslutsunderlaget för ärendet {self.evaluated.case.id}"
+            self.key_file, self.key, files, f"beslutsunderlaget för ärendet {self.evaluated.case.id}"
         ):
-            return WrittenMemo(self.evaluated.case.id, docx_path, pdf_path, regenerated=False)
+            return WrittenMemo(self.evaluated.case.id, self.docx, self.pdf, regenerated=False)
         return None
 
 
-def _memo_job(evaluated: EvaluatedCase, out_dir: Path, reference_dir: Path | None, shared: Inputs | None) -> _MemoJob:
+def _memo_job(
+    evaluated: EvaluatedCase, out_dir: Path, reference_dir: Path | None, shared: Inputs | None, draft: bool
+) -> _MemoJob:
     reference_dir = Path(reference_dir) if reference_dir else _reference_dir(evaluated)
     created = creation_time()
     shared = shared if shared is not None else shared_inputs(reference_dir, MEMO_RENDERERS)
-    key = memo_inputs(evaluated, created if clock.fixed_moment() else None, shared).key()
-    return _MemoJob(evaluated, Path(out_dir), reference_dir, key, created)
+    key = memo_inputs(evaluated, created if clock.fixed_moment() else None, shared, draft).key()
+    return _MemoJob(evaluated, Path(out_dir), reference_dir, key, created, draft)
 
 
 def _render_memo(job: _MemoJob) -> WrittenMemo:
     """Write the job's files; the key last, so an interrupted run never leaves a memo that looks current."""
     evaluated = job.evaluated
-    docx_path, pdf_path, key_path = job.files
     memo = memo_render.build_memo(evaluated, memo_render.publisher_name(job.reference_dir))
-    docx = memo_render.render_docx(memo, job.created)
-    pdf = memo_render.render_pdf(memo, evaluated.source.read_bytes(), job.created)
-    artifacts.store(key_path, job.key, {docx_path: docx, pdf_path: pdf})
-    return WrittenMemo(evaluated.case.id, docx_path, pdf_path, regenerated=True)
+    files = {job.pdf: memo_render.render_pdf(memo, evaluated.source.read_bytes(), job.created)}
+    if job.docx is not None:
+        files[job.docx] = memo_render.render_docx(memo, job.created)
+    artifacts.store(job.key_file, job.key, files)
+    return WrittenMemo(evaluated.case.id, job.docx, job.pdf, regenerated=True)
 
 
 def write_memo(
-    evaluated: EvaluatedCase, out_dir: Path, reference_dir: Path | None = None, shared: Inputs | None = None
+    evaluated: EvaluatedCase,
+    out_dir: Path,
+    reference_dir: Path | None = None,
+    shared: Inputs | None = None,
+    draft: bool = True,
 ) -> WrittenMemo:
-    """Write ``<id>.docx`` and ``<id>.pdf`` into ``out_dir`` unless they are up to date.
+    """Write ``<id>.pdf`` and, with ``draft``, the Word draft ``<id>.docx`` into ``out_dir``
+    unless they are up to date.
 
     ``shared``: :func:`shared_inputs` of ``reference_dir``, when the caller writes many memos.
 
@@ -154,19 +173,21 @@ def write_memo(
     files are written to temporary names and moved into place, the key last, so an
     interrupted run never leaves a half-written memo that looks current.
     """
-    job = _memo_job(evaluated, out_dir, reference_dir, shared)
+    job = _memo_job(evaluated, out_dir, reference_dir, shared, draft)
     return job.current() or _render_memo(job)
 
 
 def write_memos(
     out_dir: Path, evaluated_cases: list[EvaluatedCase], cache_dir: Path | None = None, mapper: Mapper = map
 ) -> list[WrittenMemo]:
-    """Write every case's memo into ``out_dir`` (for the site's downloads).
+    """Write every case's memo as PDF/A into ``out_dir`` (for the site's downloads).
 
+    The Word draft is not written: it is the officer's working file (``casebook memo``
+    writes it), not a public document, and it was 39 kB of every case on the site.
     With ``cache_dir`` the memos are kept there between builds and regenerated only when
     their inputs change, and memos of cases that no longer exist are removed from it;
-    ``out_dir`` then receives copies of the ``.docx`` and ``.pdf``. The memos to regenerate
-    are rendered through ``mapper`` (:data:`~casebook.engine.artifacts.Mapper`).
+    ``out_dir`` then receives copies of the ``.pdf``. The memos to regenerate are rendered
+    through ``mapper`` (:data:`~casebook.engine.artifacts.Mapper`).
     """
     out_dir = Path(out_dir)
     shared: dict[Path, Inputs] = {}
@@ -175,14 +196,16 @@ def write_memos(
         reference_dir = _reference_dir(evaluated)
         if reference_dir not in shared:
             shared[reference_dir] = shared_inputs(reference_dir, MEMO_RENDERERS)
-        jobs.append(_memo_job(evaluated, cache_dir or out_dir, reference_dir, shared[reference_dir]))
+        jobs.append(_memo_job(evaluated, cache_dir or out_dir, reference_dir, shared[reference_dir], draft=False))
     written = artifacts.make_stale(jobs, _render_memo, mapper)
     if cache_dir is not None:
-        artifacts.prune(cache_dir, {e.case.id for e in evaluated_cases}, (".docx", ".pdf", ".memo-key"))
+        # ".docx": the Word drafts that builds before this one cached; no build writes them now.
+        artifacts.prune(cache_dir, {e.case.id for e in evaluated_cases}, (".pdf", ".memo-key"))
+        for draft in Path(cache_dir).glob("*.docx"):
+            draft.unlink()
         out_dir.mkdir(parents=True, exist_ok=True)
         for memo in written:
-            for path in (memo.docx, memo.pdf):
-                artifacts.link_or_copy(path, out_dir / path.name)
+            artifacts.link_or_copy(memo.pdf, out_dir / memo.pdf.name)
     return written
 
 

@@ -334,7 +334,7 @@ def _check_documents(
     case_id = evaluated.case.id
     problems = []
     for folder, suffixes, render in (
-        ("memo", (".docx", ".pdf"), lambda as_of_case, out: write_memo(as_of_case, out)),
+        ("memo", (".pdf",), lambda as_of_case, out: write_memo(as_of_case, out, draft=False)),
         ("rapport", (".pdf",), lambda as_of_case, out: write_report(as_of_case, out, recorded_audit)),
     ):
         published = [site / folder / f"{case_id}{suffix}" for suffix in suffixes]

@@ -474,15 +474,10 @@ class CaseView:
                 ),
             )
         )
-        draft, archived = pages.memo_urls(self.case.id)
         rows.append(
             (
                 "Beslutsunderlag skrivet från ärendefilen",
-                cell(
-                    Link("PDF/A för arkivering", SITE_ROOT + archived),
-                    ", ",
-                    Link("Word-utkast att redigera", SITE_ROOT + draft),
-                ),
+                cell(Link("PDF/A för arkivering", SITE_ROOT + pages.memo_url(self.case.id))),
             )
         )
         rows.append(

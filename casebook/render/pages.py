@@ -46,9 +46,9 @@ def case_file_url(case_id: str) -> str:
     return f"data/{CASE_FILES}/{case_id}.yaml"
 
 
-def memo_urls(case_id: str) -> tuple[str, str]:
-    """The published memo (Word draft, PDF/A) of a case, relative to the site root."""
-    return f"memo/{case_id}.docx", f"memo/{case_id}.pdf"
+def memo_url(case_id: str) -> str:
+    """The published memo (PDF/A) of a case, relative to the site root."""
+    return f"memo/{case_id}.pdf"
 
 
 def report_pdf_url(case_id: str) -> str:
