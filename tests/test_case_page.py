@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+import nbformat
 import yaml
 from bs4 import BeautifulSoup
 from conftest import FICTIONAL_BASE_PATH, REPO, SPIN_PATH
@@ -121,19 +122,20 @@ def test_negative_amounts_have_a_true_minus_sign():
     assert not re.search("-", fmt.kronor(-1_500))
 
 
-def test_each_chart_is_drawn_once_although_the_notebook_shows_it_twice(monkeypatch):
-    """Glued for the site's text and shown again for plain JupyterLab: the same drawing, made once."""
-    from casebook.render import charts
-
-    drawn = []
-    for name in ("financing_plan_chart", "payment_chart"):
-        draw = getattr(charts, name)
-        monkeypatch.setattr(charts, name, lambda *args, _draw=draw, _name=name: drawn.append(_name) or _draw(*args))
-    report = prepare(SPIN_PATH, as_of=as_of_date())
-    report.glue_all()
-    assert report.financing_chart().data == report.financing_chart().data
-    assert report.payment_chart().data.startswith("<svg")
-    assert sorted(drawn) == ["financing_plan_chart", "payment_chart"]
+def test_each_chart_is_stored_once_shown_in_its_cell_and_glued_for_the_site():
+    """JupyterLab shows the chart in its cell; the site finds the same output by its glue name.
+    The template is stored executed for SPIN (nbval compares it), so this is what a build stores."""
+    notebook = nbformat.read(REPO / "notebooks" / "case_report.ipynb", as_version=4)
+    images = [
+        (output.output_type, output.get("metadata", {}).get("scrapbook", {}).get("name"), sorted(output.data))
+        for cell in notebook.cells
+        for output in cell.get("outputs", [])
+        if any("svg" in mime for mime in output.get("data", {}))
+    ]
+    assert images == [
+        ("display_data", "financing_chart", ["image/svg+xml", "text/plain"]),
+        ("display_data", "payment_chart", ["image/svg+xml", "text/plain"]),
+    ]
 
 
 # --- The narrative below the verdict, and the words of a proposal -------------------------------

@@ -58,6 +58,19 @@ class GluedText:
         printer.text(self.text)
 
 
+def _show_and_glue(name: str, chart: SVG) -> None:
+    """Display ``chart`` as an ordinary output that MyST-NB also finds under ``name``.
+
+    One copy in the notebook serves both readers: JupyterLab shows it in its cell, and the
+    site shows it as the ``{glue:figure}`` (the cell itself is removed from the page). A chart
+    glued without being displayed would be stored a second time, under a MIME type only
+    MyST-NB reads: 16 kB of every case's notebook.
+    """
+    from myst_nb import glue
+
+    glue(name, chart, display=True)
+
+
 SITE_ROOT = "../../"
 """From a case page (``book/cases/<id>.html``) to the site's root, where open data and sources are."""
 
@@ -185,13 +198,20 @@ class CaseView:
         return styled_table(frame, "Värdena som texten citerar (glue)", "glued-values")
 
     def glue_all(self) -> None:
-        """Glue every value and chart for MyST-NB (``{glue:text}`` and ``{glue:figure}``)."""
+        """Glue every value the text quotes for MyST-NB's ``{glue:text}``. The charts are glued
+        where the notebook shows them (:meth:`show_financing_chart`, :meth:`show_payment_chart`)."""
         from myst_nb import glue
 
         for name, value in self.glue_values().items():
             glue(name, value, display=False)
-        glue("financing_chart", self.financing_chart(), display=False)
-        glue("payment_chart", self.payment_chart(), display=False)
+
+    def show_financing_chart(self) -> None:
+        """The financing chart, shown and glued for the site's ``{glue:figure} financing_chart``."""
+        _show_and_glue("financing_chart", self.financing_chart())
+
+    def show_payment_chart(self) -> None:
+        """The payment chart, shown and glued for the site's ``{glue:figure} payment_chart``."""
+        _show_and_glue("payment_chart", self.payment_chart())
 
     # --- the verdict, first on the page --------------------------------------------------
 
