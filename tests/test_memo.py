@@ -950,6 +950,13 @@ def test_memo_is_regenerated_only_when_an_input_changes(project, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(EPOCH + 86400))
     assert write_memo(evaluate_case(case_path, as_of=as_of_date()), out).regenerated
 
+    # The site's memo (PDF only) and the officer's (with the Word draft) are different entries.
+    without_draft = write_memo(evaluate_case(case_path, as_of=as_of_date()), out, draft=False)
+    assert without_draft.regenerated and without_draft.docx is None
+    with_draft = write_memo(evaluate_case(case_path, as_of=as_of_date()), out)
+    assert with_draft.regenerated and with_draft.docx == out / "rjh-2025-spin.docx"
+    assert not write_memo(evaluate_case(case_path, as_of=as_of_date()), out).regenerated
+
 
 def test_memo_key_covers_the_template_and_the_renderer_versions(project, tmp_path, monkeypatch):
     evaluated = evaluate_case(project / "data" / "cases" / "rjh-2025-spin.yaml", as_of=as_of_date())
