@@ -18,6 +18,7 @@ import shutil
 import zipfile
 from pathlib import Path
 
+import pikepdf
 import pytest
 from bs4 import BeautifulSoup
 from conftest import REFERENCE_DIR, REFERENCE_EPOCH, REPO, SPIN_PATH
@@ -802,6 +803,9 @@ def test_pdf_is_typsts_document_with_its_objects_packed_into_about_half_the_byte
     assert published.attachments == typst_made.attachments
     assert published.trailer["/ID"][0] == typst_made.trailer["/ID"][0]
     assert published.pdf_header == typst_made.pdf_header == "%PDF-1.7"
+    # PDF/A: the XMP metadata stream stays unfiltered (ISO 19005), packing or not.
+    with pikepdf.open(io.BytesIO(spin_pdf)) as packed:
+        assert "/Filter" not in packed.Root.Metadata.stream_dict
 
 
 def test_the_creation_moment_is_read_back_from_the_packed_pdf_and_a_damaged_one_gives_none(spin_pdf):
