@@ -87,3 +87,27 @@ def test_only_a_kernel_that_never_answered_counts_as_not_started(monkeypatch, tm
     )
     failure = execute_module._execute_once(job)
     assert failure is not None and failure.kernel_did_not_start and failure.cell == 0
+
+
+def test_a_kernel_may_take_as_long_to_start_as_the_case_may_take(monkeypatch, tmp_path):
+    """Not papermill's fixed 60 s: on a machine busy with other builds a forked kernel once took longer."""
+    seen = {}
+
+    def records(*args, **kwargs):
+        seen.update(kwargs)
+        raise RuntimeError("Kernel didn't respond in 60 seconds")
+
+    monkeypatch.setattr(execute_module.papermill, "execute_notebook", records)
+    job = NotebookJob(
+        root=tmp_path,
+        name="fiktiv",
+        template=Path("mall.ipynb"),
+        parameters={},
+        title="FIKTIVT",
+        published_as="book/cases/fiktiv.ipynb",
+        output=tmp_path / "ut.ipynb",
+        cache_key="k",
+        timeout=899.5,
+    )
+    execute_module._execute_once(job)
+    assert seen["start_timeout"] == 900 and isinstance(seen["start_timeout"], int)

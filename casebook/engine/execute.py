@@ -12,6 +12,7 @@ and papermill still writes the partial notebook for inspection.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -184,6 +185,9 @@ def _execute_once(job: NotebookJob) -> ExecutionFailure | None:
             extra_arguments=QUIET_KERNEL,
             # What is left of the case's time is each cell's limit, so the whole case is bounded.
             timeout_func=lambda _cell: max(1, round(deadline - time.monotonic())),
+            # The kernel may take as long to start as the case may take in all, not papermill's
+            # fixed 60 s: a verify on a machine busy with other builds once failed a case there.
+            start_timeout=math.ceil(job.timeout),  # nbclient takes whole seconds only
         )
     except papermill.PapermillExecutionError as exc:
         return ExecutionFailure(job.name, job.shown_as, exc.cell_index + 1, exc.source, f"{exc.ename}: {exc.evalue}")
