@@ -543,7 +543,7 @@ def main() -> None:
                 with_template=n <= args.template_up_to,
             )
             weights[n] = site_weight.weigh(work / f"ours-{n}" / "_build" / "html")
-            print(f"  published: {sum(weights[n].values()) / n / 1000:.1f} kB per case", flush=True)
+            print(f"  published: {sum(weights[n].values()) / n / 1000:.1f} kB per case, theme included", flush=True)
             if not executed.exists():
                 shutil.copyfile(
                     sorted((work / f"ours-{n}" / "_build" / "cache" / "cases").glob("[!_]*.ipynb"))[0], executed

@@ -328,7 +328,8 @@ def _memo(root: Path, case_id: str, output: Path, console: Console) -> None:
     from casebook.engine.documents import memo_case_file, write_memo
 
     output = output if output.is_absolute() else root / output
-    written = write_memo(evaluate_case(memo_case_file(root, case_id), as_of=clock.as_of_date()), output)
+    written = write_memo(evaluate_case(memo_case_file(root, case_id), as_of=clock.as_of_date()), output, draft=True)
+    assert written.docx is not None  # asked for with the draft
     shown = output.relative_to(root) if output.is_relative_to(root) else output
     state = "skrivna" if written.regenerated else "oförändrade (inga indata har ändrats)"
     console.print(

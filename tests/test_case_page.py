@@ -122,6 +122,18 @@ def test_negative_amounts_have_a_true_minus_sign():
     assert not re.search("-", fmt.kronor(-1_500))
 
 
+def test_showing_a_chart_displays_it_and_glues_that_same_output(monkeypatch):
+    import myst_nb
+
+    glued = []
+    monkeypatch.setattr(myst_nb, "glue", lambda name, value, display=True: glued.append((name, value, display)))
+    report = prepare(SPIN_PATH, as_of=as_of_date())
+    report.show_financing_chart()
+    report.show_payment_chart()
+    assert [(name, display) for name, _, display in glued] == [("financing_chart", True), ("payment_chart", True)]
+    assert glued[0][1].data == report.financing_chart().data and glued[1][1].data.startswith("<svg")
+
+
 def test_each_chart_is_stored_once_shown_in_its_cell_and_glued_for_the_site():
     """JupyterLab shows the chart in its cell; the site finds the same output by its glue name.
     The template is stored executed for SPIN (nbval compares it), so this is what a build stores."""

@@ -220,6 +220,24 @@ def test_a_changed_case_rebuilds_only_changed_pages_and_a_new_title_in_the_navig
     assert _case_list_row(site, "fiktiv-bas").endswith("2 av 18 (regelutfall som JSON)")
     assert (site / "book/cases/rjh-2025-spin.html").read_bytes() == spin_page
 
+    # SPIN's source document removed: its page no longer links to the published copy, and the
+    # copy leaves the site, although Sphinx never deletes a file it once copied there.
+    source = root / "data" / "sources" / "000_2bcbd58892294728.txt"
+    kept = source.read_bytes()
+    source.unlink()
+    summary = _summary(root, tmp_path)
+    assert (summary["executed"], summary["site_build"]) == (1, "incremental")
+    assert not (site / "data" / "kallor" / source.name).exists()
+    assert f"data/kallor/{source.name}" not in (site / "book/cases/rjh-2025-spin.html").read_text(encoding="utf-8")
+    source.write_bytes(kept)
+    summary = _summary(root, tmp_path)
+    assert (summary["executed"], summary["site_build"]) == (1, "incremental")
+    assert (site / "data" / "kallor" / source.name).read_bytes() == kept
+    # Written again by an incremental build, the page links the same files as the first build
+    # wrote (MyST-NB's stylesheet once lacked its checksum in a build from scratch).
+    head = (site / "book/cases/rjh-2025-spin.html").read_bytes().split(b"<body", 1)[0]
+    assert head == spin_page.split(b"<body", 1)[0] and b"mystnb." in head
+
     # A case page is in no navigation: its new title rebuilds the pages that show it, not all.
     case.write_text(
         case.read_text(encoding="utf-8").replace("Samverkan i Exempelbygd", "Ny titel i Exempelbygd"), encoding="utf-8"

@@ -15,6 +15,7 @@ import hashlib
 import io
 import re
 import shutil
+import time
 import zipfile
 from pathlib import Path
 
@@ -967,7 +968,7 @@ def test_memo_key_covers_the_template_and_the_renderer_versions(project, tmp_pat
     reference = project / "data" / "reference"
 
     def key(package_dir=None):
-        shared = documents.shared_inputs(reference, documents.MEMO_RENDERERS, package_dir)
+        shared = documents.shared_inputs(reference, documents.memo_renderers(draft=True), package_dir)
         return documents.memo_inputs(evaluated, CREATED, shared).key()
 
     package = shutil.copytree(
@@ -979,6 +980,37 @@ def test_memo_key_covers_the_template_and_the_renderer_versions(project, tmp_pat
     original = key()
     monkeypatch.setattr(artifacts.metadata, "version", lambda name: "0.0.0")
     assert key() != original
+
+
+@pytest.mark.parametrize("changed", ["typst", "pikepdf", "libqpdf"])
+def test_the_site_memos_key_covers_what_writes_and_packs_the_pdf_but_not_python_docx(project, monkeypatch, changed):
+    evaluated = evaluate_case(project / "data" / "cases" / "rjh-2025-spin.yaml", as_of=as_of_date())
+    reference = project / "data" / "reference"
+
+    def key(draft: bool) -> str:
+        shared = documents.shared_inputs(reference, documents.memo_renderers(draft))
+        return documents.memo_inputs(evaluated, CREATED, shared, draft).key()
+
+    before = key(False), key(True)
+    real_version = artifacts.metadata.version
+    monkeypatch.setattr(
+        artifacts.metadata, "version", lambda name: "0.0.0" if name == "python-docx" else real_version(name)
+    )
+    assert key(False) == before[0] and key(True) != before[1]  # a new python-docx changes only the officer's memo
+    if changed == "libqpdf":
+        monkeypatch.setattr(documents.pikepdf, "__libqpdf_version__", "0.0.0")
+    else:
+        monkeypatch.setattr(
+            artifacts.metadata, "version", lambda name: "0.0.0" if name == changed else real_version(name)
+        )
+    assert key(False) != before[0]
+
+
+def test_packing_the_same_pdf_twice_gives_the_same_bytes_a_second_apart(spin_pdf):
+    # qpdf's own file identifier would be seeded with the time; the packed file's is its content's.
+    first = typst_pdf.pack_objects(spin_pdf)
+    time.sleep(1.1)
+    assert typst_pdf.pack_objects(spin_pdf) == first
 
 
 def test_write_memos_copies_cached_memos_into_the_site(project):
@@ -1006,7 +1038,7 @@ def test_site_build_publishes_each_cases_memo(reference_project):
     page = root / "_build" / "html" / "book" / "cases" / "rjh-2025-spin.html"
     links = {a["href"] for a in BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").select("main a[href]")}
     assert "../../memo/rjh-2025-spin.pdf" in links  # the download on the case page
-    assert not any(href.endswith(".docx") for href in links)  # the Word draft is the officer's (casebook memo)
+    assert not any(href.startswith("../../memo/") and href.endswith(".docx") for href in links)  # the officer's
     assert (page.parent / "../../memo/rjh-2025-spin.pdf").resolve().is_file()
     pdf = (published / "rjh-2025-spin.pdf").read_bytes()
     case_file = root / "data" / "cases" / "rjh-2025-spin.yaml"

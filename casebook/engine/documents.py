@@ -1,5 +1,5 @@
-"""The documents a build writes per case, kept as artifacts: the memo (Word draft and PDF/A)
-and the case report PDF.
+"""The documents a build writes per case, kept as artifacts: the memo as PDF/A and the case
+report PDF; and the memo with its Word draft, which ``casebook memo`` writes for the officer.
 
 Render makes the bytes (:mod:`casebook.render.memo`, :mod:`casebook.render.report_pdf`);
 this module decides which documents must be made again and keeps them in the artifact
@@ -7,8 +7,9 @@ cache (:mod:`casebook.engine.artifacts`). A document's key is computed from its 
 inputs, never from the built content: deciding that 1 000 unchanged reports are current
 builds none. What every document of a batch shares (the reference data, the package's
 code and templates, the installed versions of its renderers) is hashed once per batch;
-each case adds its case file, the ``SOURCE_DATE_EPOCH`` in force and, for a report, its
-audit record and (for a case with a follow-up) the build date.
+each case adds its case file, the ``SOURCE_DATE_EPOCH`` in force, for a memo whether the Word
+draft is among its files and, for a report, its audit record and (for a case with a
+follow-up) the build date.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import pikepdf
+
 from casebook.domain import clock
 from casebook.domain.errors import UserError
 from casebook.domain.evaluation import EvaluatedCase
@@ -26,17 +29,21 @@ from casebook.engine import artifacts
 from casebook.engine.artifacts import Inputs, Mapper
 from casebook.engine.paths import installed_package_dir
 from casebook.render import memo as memo_render
-from casebook.render import report_pdf
+from casebook.render import report_pdf, typst_pdf
 from casebook.render.case_view import CaseView
 from casebook.render.typst_pdf import creation_time, json_input
 
 CASES_DIR = Path("data") / "cases"
 
-# The installed packages that shape the memo files (pikepdf packs the PDF's objects).
-MEMO_RENDERERS = ("typst", "pikepdf", "python-docx")
-# The installed packages that shape the report: its tables come from pandas and Babel, its PDF from
-# Typst and pikepdf.
-REPORT_RENDERERS = ("typst", "pikepdf", "pandas", "babel")
+# The installed packages that shape the report: its tables come from pandas and Babel, its PDF
+# from Typst and pikepdf.
+REPORT_RENDERERS = (*typst_pdf.RENDERERS, "pandas", "babel")
+
+
+def memo_renderers(draft: bool) -> tuple[str, ...]:
+    """The installed packages that shape the memo's files: the PDF's, and python-docx for the
+    Word draft (so a new python-docx changes no published memo)."""
+    return (*typst_pdf.RENDERERS, "python-docx") if draft else typst_pdf.RENDERERS
 
 
 def shared_inputs(reference_dir: Path, renderers: tuple[str, ...], package_dir: Path | None = None) -> Inputs:
@@ -48,7 +55,9 @@ def shared_inputs(reference_dir: Path, renderers: tuple[str, ...], package_dir: 
     """
     reference = tuple((f"reference/{path.name}", path) for path in sorted(Path(reference_dir).glob("*.yaml")))
     code = artifacts.package_code(package_dir if package_dir is not None else installed_package_dir())
-    return Inputs(files=(*reference, *code), distributions=renderers)
+    # A pikepdf built from source links the machine's qpdf, whose version its own does not say.
+    qpdf = (("libqpdf", pikepdf.__libqpdf_version__.encode()),) if "pikepdf" in renderers else ()
+    return Inputs(files=(*reference, *code), data=qpdf, distributions=renderers)
 
 
 def _source_date_epoch(created: dt.datetime | None) -> bytes:
@@ -73,9 +82,10 @@ class WrittenMemo:
 
 def memo_inputs(evaluated: EvaluatedCase, created: dt.datetime | None, shared: Inputs, draft: bool = True) -> Inputs:
     """What the memo files are made from: the case file, ``shared`` (:func:`shared_inputs` with
-    :data:`MEMO_RENDERERS`), the ``SOURCE_DATE_EPOCH`` in force (``None`` when it is unset: then
+    :func:`memo_renderers`), the ``SOURCE_DATE_EPOCH`` in force (``None`` when it is unset: then
     files are kept until an input changes, dated when they were written) and whether the Word
-    draft is among the files (``draft``)."""
+    draft is among the files (``draft``): an entry is current only with the files its key
+    promises, so a PDF-only entry and one with the draft never pass for each other."""
     return Inputs(
         data=(
             ("case", evaluated.source.read_bytes()),
@@ -141,7 +151,7 @@ def _memo_job(
 ) -> _MemoJob:
     reference_dir = Path(reference_dir) if reference_dir else _reference_dir(evaluated)
     created = creation_time()
-    shared = shared if shared is not None else shared_inputs(reference_dir, MEMO_RENDERERS)
+    shared = shared if shared is not None else shared_inputs(reference_dir, memo_renderers(draft))
     key = memo_inputs(evaluated, created if clock.fixed_moment() else None, shared, draft).key()
     return _MemoJob(evaluated, Path(out_dir), reference_dir, key, created, draft)
 
@@ -195,14 +205,15 @@ def write_memos(
     for evaluated in evaluated_cases:
         reference_dir = _reference_dir(evaluated)
         if reference_dir not in shared:
-            shared[reference_dir] = shared_inputs(reference_dir, MEMO_RENDERERS)
+            shared[reference_dir] = shared_inputs(reference_dir, memo_renderers(draft=False))
         jobs.append(_memo_job(evaluated, cache_dir or out_dir, reference_dir, shared[reference_dir], draft=False))
     written = artifacts.make_stale(jobs, _render_memo, mapper)
     if cache_dir is not None:
-        # ".docx": the Word drafts that builds before this one cached; no build writes them now.
         artifacts.prune(cache_dir, {e.case.id for e in evaluated_cases}, (".pdf", ".memo-key"))
-        for draft in Path(cache_dir).glob("*.docx"):
-            draft.unlink()
+        # The Word drafts that builds of 944394e and before cached: no build writes them now
+        # (removable once no such cache is left to upgrade).
+        for leftover in Path(cache_dir).glob("*.docx"):
+            leftover.unlink()
         out_dir.mkdir(parents=True, exist_ok=True)
         for memo in written:
             artifacts.link_or_copy(memo.pdf, out_dir / memo.pdf.name)

@@ -107,7 +107,7 @@ class ProjectPaths:
 
     @property
     def memo_cache_dir(self) -> Path:
-        """Generated memos (Word draft, PDF/A) with the key each was written under."""
+        """The site's memos (PDF/A) with the key each was written under."""
         return self.build_dir / "cache" / "memo"
 
     @property

@@ -20,6 +20,7 @@ from casebook.engine.cache import (
 )
 from casebook.engine.execute import NotebookJob, case_job, portfolio_job
 from casebook.engine.paths import CASE_TEMPLATE, PORTFOLIO_TEMPLATE, ProjectPaths
+from casebook.render.opendata import source_document_file
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,13 @@ def plan_executions(
         history = histories[case.id]
         # A follow-up is judged as of the build date (overdue final report), so its page is redone each day.
         inputs = case_inputs(
-            paths, CASE_TEMPLATE, case.id, history, as_of if case.follow_up is not None else "", shared
+            paths,
+            CASE_TEMPLATE,
+            case.id,
+            history,
+            as_of if case.follow_up is not None else "",
+            shared,
+            source_document_file(evaluated),
         )
         key = inputs.key(env)
         if cache.is_fresh(case.id, key):

@@ -36,9 +36,12 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
+
+import yaml
 
 from casebook.engine import lifetime, sphinx_jobs
 from casebook.engine.artifacts import file_digest
@@ -208,10 +211,31 @@ def build_html(
     if full:
         shutil.rmtree(out, ignore_errors=True)
     used, blockers = _jupyter_book(work, full, jobs, persistent, defer_search=False)
+    if not full:
+        _remove_dropped_extra_files(mirror / "_config.yml", html, wanted.keys(), present.keys() - wanted.keys())
     structure_file.write_text(new_structure)
     previewed.unlink(missing_ok=True)
     complete.touch()
     return BookBuild(html, SiteBuild.FULL if full else SiteBuild.INCREMENTAL, used, blockers)
+
+
+def _remove_dropped_extra_files(config_file: Path, html: Path, kept: Iterable[str], dropped: set[str]) -> None:
+    """Remove from the built site the files of ``html_extra_path`` that the sources no longer have.
+
+    Sphinx copies those folders (open data, documents, case files) into the site on every
+    build but never deletes from it, so after an incremental build a dropped file (a memo's
+    Word draft of an earlier version, a removed source document) would stay published. A name
+    that another extra folder still provides is kept.
+    """
+    config = yaml.safe_load(config_file.read_text(encoding="utf-8")) or {}
+    folders = [
+        f"{folder.rstrip('/')}/" for folder in config.get("sphinx", {}).get("config", {}).get("html_extra_path", [])
+    ]
+    provided = {relative.removeprefix(folder) for folder in folders for relative in kept if relative.startswith(folder)}
+    for relative in dropped:
+        for folder in folders:
+            if relative.startswith(folder) and relative.removeprefix(folder) not in provided:
+                (html / relative.removeprefix(folder)).unlink(missing_ok=True)
 
 
 def update_pages(

@@ -36,6 +36,7 @@ import os
 from pathlib import Path
 
 from docutils import nodes
+from myst_nb.sphinx_ext import add_global_html_resources
 from sphinx.transforms import SphinxTransform
 from sphinx.writers.html5 import HTML5Translator
 
@@ -174,6 +175,19 @@ def _forget_pickled_doctree(app, doctree, docname):
     sphinx_internals.forget_pickled_doctree(app.env, docname)
 
 
+def _mystnb_stylesheet_before_pages(app):
+    """Copy MyST-NB's stylesheet into the site before any page is written, as later builds find it.
+
+    MyST-NB copies ``_static/mystnb.<hash>.css`` only when the build finishes, and Sphinx adds
+    a file's checksum (``?v=…``) to its link only when the file is already in the output: so a
+    page written by a build from scratch linked it without the checksum and the same page
+    written by an incremental build with it, and the two builds published different bytes.
+    """
+    if app.builder.format == "html":
+        (Path(app.outdir) / "_static").mkdir(parents=True, exist_ok=True)
+        add_global_html_resources(app, None)
+
+
 def setup(app):
     # Case pages per part of the search index, on average at most (tests set it low to get
     # several parts); the index alone depends on it, no page is rebuilt when it changes.
@@ -182,6 +196,7 @@ def setup(app):
     app.set_translator("html", LabelledCellsTranslator)
     app.connect("config-inited", _search_page_of_our_own)
     app.connect("builder-inited", _no_sphinx_search)
+    app.connect("builder-inited", _mystnb_stylesheet_before_pages)
     app.connect("html-page-context", _drop_thebe)
     app.connect("html-page-context", _hyphenate, priority=900)
     app.connect("html-page-context", _publisher)

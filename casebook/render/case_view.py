@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import html
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -582,21 +581,10 @@ class CaseView:
 
     # --- charts -----------------------------------------------------------------------
 
-    # Each chart appears twice in the notebook (glued into the site's text, and as a cell for
-    # plain JupyterLab) and is drawn once: drawing was most of a case's execution time.
-
     def financing_chart(self) -> SVG:
-        return self._financing_chart
-
-    def payment_chart(self) -> SVG:
-        return self._payment_chart
-
-    @cached_property
-    def _financing_chart(self) -> SVG:
         return charts.financing_plan_chart(self.figures, self.case.decision_maker.name)
 
-    @cached_property
-    def _payment_chart(self) -> SVG:
+    def payment_chart(self) -> SVG:
         return charts.payment_chart(self.figures)
 
 

@@ -4,8 +4,9 @@ Data reaches a template only through ``sys.inputs`` as JSON strings, which Typst
 ``json(...)`` and places as strings: case text is never parsed as markup, so a title such as
 ``#pagebreak()`` or ``*fet*`` is printed as written. Typst uses only its bundled fonts
 (:data:`FONTS`), never the machine's, and dates come from ``SOURCE_DATE_EPOCH``
-(:func:`creation_time`), so the same inputs give the same bytes. Render makes bytes; the
-engine writes and caches them (``casebook.engine.documents``).
+(:func:`creation_time`), so the same inputs give the same bytes. Typst's file is then packed
+by qpdf (:func:`pack_objects`, about half the bytes). Render makes bytes; the engine writes
+and caches them (``casebook.engine.documents``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from casebook.domain import clock, narrative
 from casebook.domain.errors import CaseFileError, FieldProblem, UserError
 from casebook.domain.evaluation import EvaluatedCase
 
+RENDERERS = ("typst", "pikepdf")
+"""The installed packages that shape every PDF: Typst writes it, pikepdf (qpdf) packs it."""
 PDF_STANDARD = "a-3b"
 """PDF/A-3b: archivable, and (unlike PDF/A-2) allows the case file as an attachment."""
 FONTS = ("Libertinus Serif", "DejaVu Sans Mono")
@@ -141,10 +144,13 @@ def pack_objects(pdf: bytes) -> bytes:
     Typst writes each element of a tagged PDF's structure tree (one per paragraph, table cell
     and span, the reading order that PDF/UA and PDF/A-3a need) as a plain-text object; they are
     about 60 % of the memo and the report. qpdf packs them into Flate-compressed object streams,
-    which PDF/A-2 and PDF/A-3 allow (PDF/A-1 did not), and changes nothing else a reader or a
-    validator sees: page content, fonts, XMP metadata and the attached case file are copied as
-    they are. The second half of the file identifier is recomputed from the content
-    (``deterministic_id``), so the same input still gives the same bytes.
+    which PDF/A-2 and PDF/A-3 allow (PDF/A-1 did not); every stream (page content, fonts, the
+    XMP metadata, unfiltered as PDF/A requires, and the attached case file) and the document
+    information are copied as they are. One thing changes: the second half of the file
+    identifier, which qpdf computes from the new file's content (``deterministic_id``: the same
+    input still gives the same bytes), so it no longer equals the ``xmpMM:InstanceID`` that
+    Typst wrote (ISO 19005 does not tie the two together). The XMP is not rewritten to match
+    (``fix_metadata_version=False``): it stays Typst's, byte for byte.
     """
     packed = io.BytesIO()
     with pikepdf.open(io.BytesIO(pdf)) as document:
@@ -163,9 +169,10 @@ def creation_moment(pdf: bytes) -> dt.datetime | None:
     try:
         with pikepdf.open(io.BytesIO(pdf)) as document:
             written = str(document.docinfo.get("/CreationDate", ""))
-    except pikepdf.PdfError:
+    except pikepdf.PikepdfError:  # damaged, cut short, encrypted
         return None
     found = re.fullmatch(r"D:(\d{14})Z?", written)
-    if not found:
+    try:
+        return dt.datetime.strptime(found.group(1), "%Y%m%d%H%M%S").replace(tzinfo=dt.UTC) if found else None
+    except ValueError:  # fourteen digits that are no date, e.g. month 13
         return None
-    return dt.datetime.strptime(found.group(1), "%Y%m%d%H%M%S").replace(tzinfo=dt.UTC)
