@@ -179,6 +179,7 @@ def _interruptible(command, site: Path, root: Path) -> int:
     """
     import os
 
+    from casebook.engine import lifetime
     from casebook.engine.build import BuildInterrupted
     from casebook.engine.lifetime import STOP_SIGNALS
 
@@ -188,12 +189,16 @@ def _interruptible(command, site: Path, root: Path) -> int:
     def interrupt(_signum, _frame) -> None:
         for signum in STOP_SIGNALS:
             signal.signal(signum, signal.SIG_IGN)
+        lifetime.request_stop()  # kept even if Python drops the exception below (lifetime.stop_if_requested)
         raise KeyboardInterrupt
 
     before = published()
+    lifetime.clear_stop()
     previous = {s: signal.signal(s, interrupt) for s in STOP_SIGNALS}
     try:
-        return command()
+        status = command()
+        lifetime.stop_if_requested()  # a stop whose exception was lost still ends as a stop
+        return status
     except (BuildInterrupted, KeyboardInterrupt) as exc:
         done = str(exc) if isinstance(exc, BuildInterrupted) else "Bygget avbröts"
         changed = published() != before
@@ -208,6 +213,7 @@ def _interruptible(command, site: Path, root: Path) -> int:
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+        lifetime.clear_stop()
 
 
 def _build_or_verify(args: argparse.Namespace, paths: ProjectPaths, console: Console) -> int:

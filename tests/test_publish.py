@@ -293,6 +293,38 @@ def test_the_line_after_a_signal_says_whether_the_site_changed(tmp_path, capsys,
     )
 
 
+def test_a_stop_whose_exception_python_dropped_still_stops_the_build_before_it_publishes(tmp_path, capsys, monkeypatch):
+    """A signal handled while a finaliser runs: Python prints "Exception ignored in ..." and
+    drops the KeyboardInterrupt, so the build went on, published and exited 0 after a SIGTERM."""
+    import gc
+    import signal
+
+    from casebook import cli
+
+    site = tmp_path / "_build" / "html"
+    site.parent.mkdir()
+    publish(_built(tmp_path, "gammal"), site)
+
+    class SignalledWhileFinalised:
+        def __del__(self) -> None:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.5)  # the handler runs here, inside the finaliser
+
+    dropped = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda unraisable: dropped.append(unraisable.exc_type))
+
+    def build() -> int:
+        SignalledWhileFinalised()
+        gc.collect()
+        publish(_built(tmp_path, "ny"), site)
+        return 0
+
+    assert cli._interruptible(build, site, tmp_path) == 130
+    assert (site / "index.html").read_text(encoding="utf-8") == "gammal"
+    assert dropped == [KeyboardInterrupt]  # Python dropped the exception, as it did under load
+    assert capsys.readouterr().err.strip() == "Bygget avbröts; webbplatsen är oförändrad."
+
+
 def test_build_to_a_folder_of_the_users_files_is_refused_before_any_work(tmp_path):
     root = copy_project(tmp_path / "repo")
     output = tmp_path / "webbplats"

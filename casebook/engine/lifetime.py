@@ -161,6 +161,35 @@ def release_signals() -> None:
     signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
 
 
+_stop = threading.Event()
+
+
+def request_stop() -> None:
+    """Record that a stop signal came (the command line's handler, before it raises ``KeyboardInterrupt``)."""
+    _stop.set()
+
+
+def stop_requested() -> bool:
+    return _stop.is_set()
+
+
+def clear_stop() -> None:
+    """Forget an earlier stop: a new command begins."""
+    _stop.clear()
+
+
+def stop_if_requested() -> None:
+    """Raise ``KeyboardInterrupt`` when a stop signal came, even if the one it raised was lost.
+
+    Python drops an exception raised while a finaliser (``__del__``, a weak reference's
+    callback) runs, printing "Exception ignored in ..."; a signal handled at that moment
+    does not stop the build, which went on and published after a SIGTERM (found under load,
+    ``tests/test_faults.py``). Checked before anything is published.
+    """
+    if _stop.is_set():
+        raise KeyboardInterrupt
+
+
 # --- Folders a later build may remove ------------------------------------------------------
 
 

@@ -39,6 +39,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from casebook.domain.errors import UserError
+from casebook.engine import lifetime
 
 # In every version folder we publish: the proof that the folder is ours to replace and remove.
 MARKER = ".casebook-site"
@@ -164,6 +165,7 @@ def publish(html: Path, site: Path) -> Path:
     Raises :class:`ForeignOutput`, before anything is moved, when ``site`` is not ours (:func:`check_output`).
     """
     check_output(site)
+    lifetime.stop_if_requested()
     (html / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
     version = site.with_name(f"{site.name}-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.monotonic_ns()}")
     html.rename(version)
