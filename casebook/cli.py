@@ -160,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
                     console.print(f"Utdata sparade i {template}.")
             return 0
         if args.command == "serve":
-            return _interruptible(lambda: _serve(args, paths, console), paths.site, paths.root)
+            return _interruptible(lambda: _serve(args, paths, console), paths.site, paths.root, ends_on_stop=True)
         site = getattr(args, "output", None) or getattr(args, "site", None)
         site = (paths.root / site if site else paths.site).absolute()
         return _interruptible(lambda: _build_or_verify(args, paths, console), site, paths.root)
@@ -169,13 +169,14 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USER_ERROR
 
 
-def _interruptible(command, site: Path, root: Path) -> int:
+def _interruptible(command, site: Path, root: Path, ends_on_stop: bool = False) -> int:
     """Run ``command`` with Ctrl-C, SIGTERM and SIGHUP turned into one clean stop (exit 130).
 
     The first signal raises ``KeyboardInterrupt`` where the build is; further signals are
     ignored while it stops its workers and kernels. The one line printed says whether the
     published ``site`` changed: a signal that comes after the new version was swapped in
-    must not claim the site is unchanged.
+    must not claim the site is unchanged. ``ends_on_stop``: the command takes a stop as its
+    normal end (``serve``), so returning after one is not an interruption.
     """
     import os
 
@@ -197,7 +198,8 @@ def _interruptible(command, site: Path, root: Path) -> int:
     previous = {s: signal.signal(s, interrupt) for s in STOP_SIGNALS}
     try:
         status = command()
-        lifetime.stop_if_requested()  # a stop whose exception was lost still ends as a stop
+        if not ends_on_stop:
+            lifetime.stop_if_requested()  # a stop whose exception was lost still ends as a stop
         return status
     except (BuildInterrupted, KeyboardInterrupt) as exc:
         done = str(exc) if isinstance(exc, BuildInterrupted) else "Bygget avbröts"

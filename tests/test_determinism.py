@@ -40,3 +40,26 @@ def test_two_clean_builds_are_identical(tmp_path):
     assert [name for name in first if first[name].read_bytes() != second[name].read_bytes()] == []
     notebook = nbformat.read(first["_sources/book/cases/rjh-2025-spin.ipynb"], as_version=4)
     assert "2025-11-30T00:00:00Z" in str(notebook.cells)
+
+
+def test_an_incremental_build_publishes_what_a_clean_build_of_the_same_sources_does(tmp_path):
+    """Built on top of an earlier build, a changed case and a removed source document give every
+    file a build from scratch gives: nothing left over, nothing linked or dated differently."""
+    site = _build(tmp_path, "a")
+    root = site.parents[1]
+    case = root / "data" / "cases" / FICTIONAL_BASE_PATH.name
+    case.write_text(
+        case.read_text(encoding="utf-8").replace("amount_applied_for: 400000", "amount_applied_for: 399000"),
+        encoding="utf-8",
+    )
+    (root / "data" / "sources" / "000_2bcbd58892294728.txt").unlink()
+    completed = casebook(root, "build", env=FIXED_TIME)
+    assert completed.returncode == 0, completed.stderr
+    assert "ändrade sidor ombyggda" in completed.stderr  # incremental, not from scratch
+    clean = tmp_path / "clean"
+    shutil.copytree(root, clean, ignore=shutil.ignore_patterns("_build"))  # copy2: the same modification times
+    completed = casebook(clean, "build", env=FIXED_TIME)
+    assert completed.returncode == 0, completed.stderr
+    incremental, scratch = _published(site), _published(clean / "_build" / "html")
+    assert incremental.keys() == scratch.keys()
+    assert [name for name in scratch if incremental[name].read_bytes() != scratch[name].read_bytes()] == []
