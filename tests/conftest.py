@@ -97,7 +97,34 @@ PROCESS_MODULES = frozenset(
 TIERS = ("e2e", "browser", "kernel", "process")
 
 
+# --- Parallel runs (pytest-xdist) -----------------------------------------------------------
+# `make test` runs the tests on every core (`-n auto --dist loadgroup`). Every test is put in
+# a group that one worker runs whole: its file (the cells of a notebook run in order in one
+# kernel, and a module's fixtures are made once), or, for the files that read one of the
+# sites built once per session (SESSION_SITES), one group per site, so that each site is still
+# built once. Files that share a site are in the same group, whatever other site they read.
+SESSION_SITES = ("reference_project", "fictional_project", "reader_site")
+
+
+def _groups(items) -> dict[str, str]:
+    """Each test file's group: its path, or the session sites it (or a file sharing a site with it) reads."""
+    sites_of: dict[str, set[str]] = {}
+    for item in items:
+        sites_of.setdefault(_file(item), set()).update(
+            name for name in getattr(item, "fixturenames", ()) if name in SESSION_SITES
+        )
+    merged: list[set[str]] = []  # sets of sites that some file reads together
+    for sites in sites_of.values():
+        if sites:
+            joined = set(sites).union(*(group for group in merged if group & sites))
+            merged = [group for group in merged if not group & sites] + [joined]
+    group_of_site = {site: "+".join(sorted(group)) for group in merged for site in group}
+    return {file: group_of_site[min(sites)] if sites else file for file, sites in sites_of.items()}
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest deselects by marker (-m) and xdist reads the groups
 def pytest_collection_modifyitems(items) -> None:
+    groups = _groups(items)
     for item in items:
         if "browser" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.browser)
@@ -107,6 +134,11 @@ def pytest_collection_modifyitems(items) -> None:
             item.add_marker(pytest.mark.process)
         if not any(item.get_closest_marker(tier) for tier in TIERS):
             item.add_marker(pytest.mark.unit)
+        item.add_marker(pytest.mark.xdist_group(groups[_file(item)]))
+
+
+def _file(item) -> str:
+    return item.nodeid.split("::", 1)[0]  # the file's path from the root, as pytest names it
 
 
 PROJECT_FILES = ("_config.yml", "_toc.yml", "book", "notebooks", "data")
