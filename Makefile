@@ -24,8 +24,10 @@ ARGS ?=
 site: $(VENV)/.site
 	$(PY) -m casebook build
 
+# On every core (pytest-xdist): one worker runs a whole test file, or every file that reads
+# one of the sites built once per session (tests/conftest.py).
 test: lint chromium libreoffice
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto
 
 # Unit, rule, property and notebook tests: no site build, no browser (under a minute).
 test-fast: lint

@@ -98,33 +98,44 @@ TIERS = ("e2e", "browser", "kernel", "process")
 
 
 # --- Parallel runs (pytest-xdist) -----------------------------------------------------------
-# `make test` runs the tests on every core (`-n auto --dist loadgroup`). Every test is put in
-# a group that one worker runs whole: its file (the cells of a notebook run in order in one
-# kernel, and a module's fixtures are made once), or, for the files that read one of the
-# sites built once per session (SESSION_SITES), one group per site, so that each site is still
-# built once. Files that share a site are in the same group, whatever other site they read.
-SESSION_SITES = ("reference_project", "fictional_project", "reader_site")
+# `make test` runs the tests on every core (`pytest -n auto`). One worker runs a whole file
+# (the cells of a notebook run in order in one kernel, and a module's fixtures are made once),
+# and the files that read one of the sites built once per session run in one worker too, so
+# that each site is still built once: SITE_FILES, checked against the tests' fixtures at every
+# collection. (xdist's own `--dist loadgroup` cannot do this with pytest 9.2: it renames the
+# tests through an attribute that pytest no longer reads.)
+SITE_FILES = {
+    "reference_project": ("test_build.py", "test_incremental.py", "test_memo.py", "test_report_pdf.py"),
+    "fictional_project": ("test_case_list.py", "test_search_parts.py", "test_verify.py"),
+    "reader_site": ("test_browser.py", "test_reading.py"),
+}
+SITE_OF_FILE = {f"tests/{name}": site for site, names in SITE_FILES.items() for name in names}
 
 
-def _groups(items) -> dict[str, str]:
-    """Each test file's group: its path, or the session sites it (or a file sharing a site with it) reads."""
-    sites_of: dict[str, set[str]] = {}
+def pytest_xdist_make_scheduler(config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FileOrSite(LoadScopeScheduling):
+        """xdist's scheduling by scope, the scope being a test's file or the session site it reads."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            file = nodeid.split("::", 1)[0]
+            return SITE_OF_FILE.get(file, file)
+
+    return FileOrSite(config, log)
+
+
+def _check_site_files(items) -> None:
+    """Every collected file that reads a session site is scheduled with that site."""
     for item in items:
-        sites_of.setdefault(_file(item), set()).update(
-            name for name in getattr(item, "fixturenames", ()) if name in SESSION_SITES
-        )
-    merged: list[set[str]] = []  # sets of sites that some file reads together
-    for sites in sites_of.values():
-        if sites:
-            joined = set(sites).union(*(group for group in merged if group & sites))
-            merged = [group for group in merged if not group & sites] + [joined]
-    group_of_site = {site: "+".join(sorted(group)) for group in merged for site in group}
-    return {file: group_of_site[min(sites)] if sites else file for file, sites in sites_of.items()}
+        file = item.nodeid.split("::", 1)[0]
+        for site in SITE_FILES:
+            if site in getattr(item, "fixturenames", ()) and SITE_OF_FILE.get(file) != site:
+                raise pytest.UsageError(f"{file} reads {site}: add it to SITE_FILES in tests/conftest.py")
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest deselects by marker (-m) and xdist reads the groups
 def pytest_collection_modifyitems(items) -> None:
-    groups = _groups(items)
+    _check_site_files(items)
     for item in items:
         if "browser" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.browser)
@@ -134,11 +145,6 @@ def pytest_collection_modifyitems(items) -> None:
             item.add_marker(pytest.mark.process)
         if not any(item.get_closest_marker(tier) for tier in TIERS):
             item.add_marker(pytest.mark.unit)
-        item.add_marker(pytest.mark.xdist_group(groups[_file(item)]))
-
-
-def _file(item) -> str:
-    return item.nodeid.split("::", 1)[0]  # the file's path from the root, as pytest names it
 
 
 PROJECT_FILES = ("_config.yml", "_toc.yml", "book", "notebooks", "data")
