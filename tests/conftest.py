@@ -112,6 +112,7 @@ SITE_FILES = {
 SITE_OF_FILE = {f"tests/{name}": site for site, names in SITE_FILES.items() for name in names}
 
 
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: a venv without it runs the tests serially
 def pytest_xdist_make_scheduler(config, log):
     from xdist.scheduler import LoadScopeScheduling
 
