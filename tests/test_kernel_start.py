@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -75,17 +76,9 @@ def test_only_a_kernel_that_never_answered_counts_as_not_started(monkeypatch, tm
         raise RuntimeError("Kernel died before replying to kernel_info")
 
     monkeypatch.setattr(execute_module.papermill, "execute_notebook", dies)
-    job = NotebookJob(
-        root=tmp_path,
-        name="fiktiv",
-        template=Path("mall.ipynb"),
-        parameters={},
-        title="FIKTIVT",
-        published_as="book/cases/fiktiv.ipynb",
-        output=tmp_path / "ut.ipynb",
-        cache_key="k",
+    failure = execute_module._execute_once(
+        replace(JOB, root=tmp_path, template=Path("mall.ipynb"), output=tmp_path / "ut.ipynb")
     )
-    failure = execute_module._execute_once(job)
     assert failure is not None and failure.kernel_did_not_start and failure.cell == 0
 
 
@@ -98,16 +91,7 @@ def test_a_kernel_may_take_as_long_to_start_as_the_case_may_take(monkeypatch, tm
         raise RuntimeError("Kernel didn't respond in 60 seconds")
 
     monkeypatch.setattr(execute_module.papermill, "execute_notebook", records)
-    job = NotebookJob(
-        root=tmp_path,
-        name="fiktiv",
-        template=Path("mall.ipynb"),
-        parameters={},
-        title="FIKTIVT",
-        published_as="book/cases/fiktiv.ipynb",
-        output=tmp_path / "ut.ipynb",
-        cache_key="k",
-        timeout=899.5,
+    execute_module._execute_once(
+        replace(JOB, root=tmp_path, template=Path("mall.ipynb"), output=tmp_path / "ut.ipynb", timeout=899.5)
     )
-    execute_module._execute_once(job)
     assert seen["start_timeout"] == 900 and isinstance(seen["start_timeout"], int)
