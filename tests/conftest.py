@@ -110,42 +110,18 @@ SITE_FILES = {
     "reader_site": ("test_browser.py", "test_reading.py"),
 }
 SITE_OF_FILE = {f"tests/{name}": site for site, names in SITE_FILES.items() for name in names}
-# The longest units, slowest first (their serial seconds in a --durations run of 1 010 s:
-# 118, 88, 72, 60, 50, 37, 36, 27, 25, 25, 13 and more): given out first, so that no long unit
-# starts last while the other worker has nothing left to do. The other units follow in
-# collection order.
-SLOWEST_FIRST = (
-    "tests/test_faults.py",
-    "tests/test_follow_up_incremental.py",
-    "reference_project",
-    "fictional_project",
-    "tests/test_makefile.py",
-    "tests/test_shards.py",
-    "tests/test_serve.py",
-    "tests/test_document_workers.py",
-    "reader_site",
-    "tests/test_interrupt.py",
-    "tests/test_determinism.py",
-)
-
-
-def _unit(nodeid: str) -> str:
-    """What one worker runs whole: the test's file, or the session site it reads."""
-    file = nodeid.split("::", 1)[0]
-    return SITE_OF_FILE.get(file, file)
 
 
 @pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: a venv without it runs the tests serially
 def pytest_xdist_make_scheduler(config, log):
     from xdist.scheduler import LoadScopeScheduling
 
-    config.option.loadscopereorder = False  # the order of SLOWEST_FIRST, not the number of tests
-
     class FileOrSite(LoadScopeScheduling):
         """xdist's scheduling by scope, the scope being a test's file or the session site it reads."""
 
         def _split_scope(self, nodeid: str) -> str:
-            return _unit(nodeid)
+            file = nodeid.split("::", 1)[0]
+            return SITE_OF_FILE.get(file, file)
 
     return FileOrSite(config, log)
 
@@ -161,8 +137,6 @@ def _check_site_files(items) -> None:
 
 def pytest_collection_modifyitems(items) -> None:
     _check_site_files(items)
-    rank = {unit: index for index, unit in enumerate(SLOWEST_FIRST)}
-    items[:] = sorted(items, key=lambda item: rank.get(_unit(item.nodeid), len(rank)))  # stable: a file keeps its order
     for item in items:
         if "browser" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.browser)
