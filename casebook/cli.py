@@ -283,6 +283,7 @@ def _serve(args: argparse.Namespace, paths: ProjectPaths, console: Console) -> i
 
 def _verify(paths: ProjectPaths, console: Console) -> int:
     """Verify the project's own site, record the result and republish the site so it shows the result."""
+    from casebook.engine import lifetime
     from casebook.engine.build import BuildOptions, build_site
     from casebook.engine.publish import check_output
     from casebook.engine.verify import verify_site, write_verification
@@ -290,6 +291,7 @@ def _verify(paths: ProjectPaths, console: Console) -> int:
     check_output(paths.site)  # republished below: refused before the work if it is not ours
     moment = clock.now()  # one moment for the verification and the build that republishes it
     results = verify_site(paths, paths.site, clock.date_of(moment), console)
+    lifetime.stop_if_requested()  # a stop whose exception was dropped: nothing written
     write_verification(paths.verification_file, results, moment)
     code = _report_verification(results, console)
     build_site(paths, paths.site, console, BuildOptions(moment=moment))
@@ -298,10 +300,12 @@ def _verify(paths: ProjectPaths, console: Console) -> int:
 
 def _verify_copy(paths: ProjectPaths, site: Path, console: Console) -> int:
     """Verify a copy of a site; the result is written into the copy (``verification.json``), nowhere else."""
+    from casebook.engine import lifetime
     from casebook.engine.verify import RECORD_NAME, verify_site, write_verification
 
     moment = clock.now()
     results = verify_site(paths, site, clock.date_of(moment), console)
+    lifetime.stop_if_requested()  # a stop whose exception was dropped: nothing written into the copy
     write_verification(site / RECORD_NAME, results, moment)
     console.print(f"Resultatet finns i {site / RECORD_NAME}.", soft_wrap=True, markup=False)
     return _report_verification(results, console)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import casebook, copy_project
 
+from casebook.engine import lifetime
 from casebook.engine.publish import (
     MARKER,
     MARKER_TEXT,
@@ -296,7 +297,6 @@ def test_the_line_after_a_signal_says_whether_the_site_changed(tmp_path, capsys,
 def test_a_stop_whose_exception_python_dropped_still_stops_the_build_before_it_publishes(tmp_path, capsys, monkeypatch):
     """A signal handled while a finaliser runs: Python prints "Exception ignored in ..." and
     drops the KeyboardInterrupt, so the build went on, published and exited 0 after a SIGTERM."""
-    import gc
     import signal
 
     from casebook import cli
@@ -314,8 +314,7 @@ def test_a_stop_whose_exception_python_dropped_still_stops_the_build_before_it_p
     monkeypatch.setattr(sys, "unraisablehook", lambda unraisable: dropped.append(unraisable.exc_type))
 
     def build() -> int:
-        SignalledWhileFinalised()
-        gc.collect()
+        SignalledWhileFinalised()  # finalised at once (no reference is kept)
         publish(_built(tmp_path, "ny"), site)
         return 0
 
@@ -323,6 +322,17 @@ def test_a_stop_whose_exception_python_dropped_still_stops_the_build_before_it_p
     assert (site / "index.html").read_text(encoding="utf-8") == "gammal"
     assert dropped == [KeyboardInterrupt]  # Python dropped the exception, as it did under load
     assert capsys.readouterr().err.strip() == "Bygget avbröts; webbplatsen är oförändrad."
+    assert not lifetime.stop_requested()  # the next command in this process starts afresh
+
+    # Dropped after the swap: the command still ends as stopped, and says the site changed.
+    def publishes_then_is_stopped() -> int:
+        publish(_built(tmp_path, "nyare"), site)
+        SignalledWhileFinalised()
+        return 0
+
+    assert cli._interruptible(publishes_then_is_stopped, site, tmp_path) == 130
+    assert (site / "index.html").read_text(encoding="utf-8") == "nyare"
+    assert capsys.readouterr().err.strip().endswith("den nya webbplatsen hann publiceras i _build/html före avbrottet.")
 
 
 def test_build_to_a_folder_of_the_users_files_is_refused_before_any_work(tmp_path):

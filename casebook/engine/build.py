@@ -256,7 +256,11 @@ def _require_same_code(paths: ProjectPaths, code: str, since: float) -> None:
     rendered run the code they started with. If the two differ, the entries this build
     stored (written since ``since``, see :func:`_now`) could hold the earlier code's output
     under a key naming the new code: their keys are removed, so no later build reuses them.
+
+    Called between the stages, it is also where a stop signal whose exception Python dropped
+    (:func:`casebook.engine.lifetime.stop_if_requested`) ends the build.
     """
+    lifetime.stop_if_requested()
     if code_version(paths.package_dir) == code:
         return
     for folder in (paths.cache_dir, paths.memo_cache_dir, paths.report_cache_dir):
@@ -354,6 +358,7 @@ def build_site(
                 soft_wrap=True,
             )
 
+        lifetime.stop_if_requested()
         stage_version(book.html, staging / "html", output)
         publish(staging / "html", output)
     summary.seconds = time.perf_counter() - started
@@ -411,6 +416,7 @@ def build_preview(
             raise BuildFailed(f"Jupyter Book misslyckades:\n{exc}\nWebbplatsen är oförändrad.") from None
         if book is None:
             return None
+        lifetime.stop_if_requested()
         stage_version(book.html, staging / "html", paths.site)
         publish(staging / "html", paths.site)
     summary.seconds = time.perf_counter() - started

@@ -65,7 +65,7 @@ def case_inputs(
     history: list[dict[str, str]],
     as_of: str = "",
     shared: tuple[tuple[str, Path], ...] | None = None,
-    source_document: Path | None = None,
+    source_document: str | None = None,
 ) -> NotebookInputs:
     """A case page: its case file and history, its source document, the case template, the
     package, the reference data.
@@ -73,14 +73,15 @@ def case_inputs(
     ``as_of`` is the build date for a page that is judged on it (a recorded follow-up: an
     overdue final report), else empty; such a page is executed again on a new build day.
     ``shared``: :func:`shared_case_inputs`, when the caller plans many cases (listed once, not per case).
-    ``source_document``: the file in ``data/sources/`` that the case names, when the repository
-    has it (``casebook.render.opendata.source_document_file``): the page links to the published
-    copy only then, so adding, changing or removing it executes the page again.
+    ``source_document``: the name of the file in ``data/sources/`` that the case names, when the
+    repository has it (``casebook.render.opendata.source_document_file``): the page links to the
+    published copy only then, so adding or removing it executes the page again (its content is
+    not on the page: the open data publish it, and ``verify`` compares it there).
     """
     shared = shared if shared is not None else shared_case_inputs(paths, template)
     data = json.dumps(history, sort_keys=True) + (f"\0as-of\0{as_of}" if as_of else "")
-    own = [paths.case_file(case_id), *([source_document] if source_document is not None else [])]
-    return NotebookInputs((*_files(paths, own), *shared), data)
+    data += f"\0source-document\0{source_document}" if source_document else ""
+    return NotebookInputs((*_files(paths, [paths.case_file(case_id)]), *shared), data)
 
 
 def portfolio_inputs(paths: ProjectPaths, template: Path, as_of: str) -> NotebookInputs:

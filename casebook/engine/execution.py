@@ -164,6 +164,7 @@ def run_in_workers(
                 job = futures[future]
                 done(job, future.result())
                 progress.update(task, advance=1, description=job.name)
+                lifetime.stop_if_requested()  # a stop whose exception was dropped: no more notebooks
     except BaseException:
         stop_workers(pool)
         raise

@@ -63,7 +63,7 @@ def plan_executions(
             history,
             as_of if case.follow_up is not None else "",
             shared,
-            source_document_file(evaluated),
+            document.name if (document := source_document_file(evaluated)) else None,
         )
         key = inputs.key(env)
         if cache.is_fresh(case.id, key):

@@ -182,7 +182,9 @@ def publish(html: Path, site: Path) -> Path:
     link = site.with_name(f".{site.name}.link-{os.getpid()}")
     link.unlink(missing_ok=True)
     link.symlink_to(version.name, target_is_directory=True)  # relative: the build folder can move
-    os.replace(link, site)
+    with lifetime.signals_held():  # a signal lands on one side of the swap, never lost inside it
+        lifetime.stop_if_requested()
+        os.replace(link, site)
     remove_old_versions(site, keep)
     return version
 

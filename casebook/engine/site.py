@@ -36,7 +36,6 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -210,31 +209,30 @@ def build_html(
         return BookBuild(html, SiteBuild.UNCHANGED)
     if full:
         shutil.rmtree(out, ignore_errors=True)
+    else:
+        _remove_dropped_extra_files(mirror / "_config.yml", html, present.keys() - wanted.keys())
     used, blockers = _jupyter_book(work, full, jobs, persistent, defer_search=False)
-    if not full:
-        _remove_dropped_extra_files(mirror / "_config.yml", html, wanted.keys(), present.keys() - wanted.keys())
     structure_file.write_text(new_structure)
     previewed.unlink(missing_ok=True)
     complete.touch()
     return BookBuild(html, SiteBuild.FULL if full else SiteBuild.INCREMENTAL, used, blockers)
 
 
-def _remove_dropped_extra_files(config_file: Path, html: Path, kept: Iterable[str], dropped: set[str]) -> None:
-    """Remove from the built site the files of ``html_extra_path`` that the sources no longer have.
+def _remove_dropped_extra_files(config_file: Path, html: Path, dropped: set[str]) -> None:
+    """Remove from the last built site the files of ``html_extra_path`` that the sources no longer have.
 
     Sphinx copies those folders (open data, documents, case files) into the site on every
-    build but never deletes from it, so after an incremental build a dropped file (a memo's
-    Word draft of an earlier version, a removed source document) would stay published. A name
-    that another extra folder still provides is kept.
+    build but never deletes from it, so after an incremental build a dropped file (a removed
+    source document, the Word drafts of earlier versions) would stay published. Removed
+    before Sphinx runs: it then copies every extra and static file again, so a name that
+    another folder still provides is back, whatever the file system's case rules.
     """
     config = yaml.safe_load(config_file.read_text(encoding="utf-8")) or {}
-    folders = [
-        f"{folder.rstrip('/')}/" for folder in config.get("sphinx", {}).get("config", {}).get("html_extra_path", [])
-    ]
-    provided = {relative.removeprefix(folder) for folder in folders for relative in kept if relative.startswith(folder)}
+    extra = ((config.get("sphinx") or {}).get("config") or {}).get("html_extra_path") or []
+    folders = [f"{Path(folder).as_posix().rstrip('/')}/" for folder in extra]
     for relative in dropped:
         for folder in folders:
-            if relative.startswith(folder) and relative.removeprefix(folder) not in provided:
+            if relative.startswith(folder):
                 (html / relative.removeprefix(folder)).unlink(missing_ok=True)
 
 

@@ -1,0 +1,36 @@
+"""Files of Sphinx's html_extra_path that the sources dropped leave the site (casebook.engine.site)."""
+
+from __future__ import annotations
+
+from casebook.engine.site import _remove_dropped_extra_files
+
+
+def test_a_dropped_extra_file_is_removed_from_the_last_site_and_nothing_else(tmp_path):
+    config = tmp_path / "_config.yml"
+    config.write_text(
+        "sphinx:\n  config:\n    html_extra_path: [book/_generated/extra, ./book/_extra/]\n", encoding="utf-8"
+    )
+    html = tmp_path / "html"
+    for name in ("memo/a.docx", "memo/a.pdf", "index.html", "data/kallor/k.txt", "book/cases/a.html"):
+        (html / name).parent.mkdir(parents=True, exist_ok=True)
+        (html / name).write_text(name, encoding="utf-8")
+    _remove_dropped_extra_files(
+        config,
+        html,
+        {
+            "book/_generated/extra/memo/a.docx",  # dropped from the first extra folder
+            "book/_extra/index.html",  # from the second, written as ./book/_extra/
+            "book/cases/a.ipynb",  # a page, not an extra file: Sphinx's own output stays
+        },
+    )
+    left = sorted(p.relative_to(html).as_posix() for p in html.rglob("*") if p.is_file())
+    assert left == ["book/cases/a.html", "data/kallor/k.txt", "memo/a.pdf"]
+
+
+def test_a_config_without_extra_paths_removes_nothing(tmp_path):
+    config = tmp_path / "_config.yml"
+    config.write_text("sphinx:\n", encoding="utf-8")
+    (tmp_path / "html").mkdir()
+    (tmp_path / "html" / "a.txt").write_text("a", encoding="utf-8")
+    _remove_dropped_extra_files(config, tmp_path / "html", {"book/_extra/a.txt"})
+    assert (tmp_path / "html" / "a.txt").is_file()
