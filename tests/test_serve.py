@@ -225,6 +225,38 @@ def test_an_interrupt_or_a_code_change_ends_the_session(monkeypatch, tmp_path, e
         serve_module.rebuild(ProjectPaths.at(tmp_path), Console(file=io.StringIO()), BuildOptions(), SiteVersion())
 
 
+def test_a_stop_whose_exception_was_dropped_ends_the_watch_as_a_stop(monkeypatch, tmp_path):
+    """The watcher gets the recorded stop as its stop event: serve ends as after Ctrl-C, not deaf to signals."""
+    from contextlib import contextmanager
+
+    from casebook.engine import lifetime
+
+    @contextmanager
+    def kept(options, _console):
+        yield options
+
+    @contextmanager
+    def server(*_args):
+        yield type("Server", (), {"server_address": ("127.0.0.1", 0)})()
+
+    def watch(*_paths, stop_event, **_options):
+        assert stop_event is lifetime.stop_event()
+        lifetime.request_stop()  # as the signal handler does, its KeyboardInterrupt then lost
+        while not stop_event.is_set():
+            yield set()
+
+    monkeypatch.setattr(serve_module, "_kept_processes", kept)
+    monkeypatch.setattr(serve_module, "rebuild", lambda *args: True)
+    monkeypatch.setattr(serve_module, "_start_book", lambda *args: None)
+    monkeypatch.setattr(serve_module, "site_server", server)
+    monkeypatch.setattr(serve_module.watchfiles, "watch", watch)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            serve_module.serve(ProjectPaths.at(copy_project(tmp_path / "repo")), console=Console(file=io.StringIO()))
+    finally:
+        lifetime.clear_stop()
+
+
 def test_a_preview_is_only_published_after_the_whole_project_is_valid(tmp_path):
     root = copy_project(tmp_path / "repo")
     copy = root / "data" / "cases" / "rjh-2025-spin-kopia.yaml"

@@ -173,6 +173,11 @@ def stop_requested() -> bool:
     return _stop.is_set()
 
 
+def stop_event() -> threading.Event:
+    """The recorded stop as an event, for a loop that waits (``casebook serve``'s file watcher)."""
+    return _stop
+
+
 def clear_stop() -> None:
     """Forget an earlier stop: a new command begins."""
     _stop.clear()

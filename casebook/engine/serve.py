@@ -47,7 +47,7 @@ import watchfiles
 from rich.console import Console
 
 from casebook.domain.errors import UserError
-from casebook.engine import zygote
+from casebook.engine import lifetime, zygote
 from casebook.engine.build import (
     BuildFailed,
     BuildInterrupted,
@@ -310,7 +310,10 @@ def serve(
                 debounce=DEBOUNCE_MILLISECONDS,
                 step=STEP_MILLISECONDS,
                 raise_interrupt=True,
+                # A stop whose KeyboardInterrupt Python dropped ends the watch as well (lifetime).
+                stop_event=lifetime.stop_event(),
             ):
+                lifetime.stop_if_requested()
                 if code_version(paths.package_dir) != options.code:
                     raise CodeChanged()
                 console.print(
@@ -319,6 +322,7 @@ def serve(
                     soft_wrap=True,
                 )
                 rebuild(paths, console, options, version, previewable_case_files(changes, paths))
+            lifetime.stop_if_requested()  # the watch ends only when a stop was recorded
 
 
 def _start_book(paths: ProjectPaths, book: PersistentBook) -> None:
