@@ -16,12 +16,15 @@ in ``bench/results.md`` (:func:`table`).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import subprocess
 import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
+
+BUILD_MOMENT = "1764460800"  # 2025-11-30T00:00:00Z: the documents' dates, and so their bytes, fixed
 
 KINDS = (
     # (kind, test on the path relative to the site root), first match wins.
@@ -77,11 +80,11 @@ def main() -> None:
     from bench.run import make_project  # bench.run imports this module for its table
 
     weights = {}
-    with tempfile.TemporaryDirectory(prefix="casebook-weight-") as scratch:
-        root = args.keep or Path(scratch)
+    folder = contextlib.nullcontext(args.keep) if args.keep else tempfile.TemporaryDirectory(prefix="casebook-weight-")
+    with folder as root:
         for n in args.sizes:
-            project = make_project(root / f"n{n}", n)
-            env = {**os.environ, "SOURCE_DATE_EPOCH": "1764460800"}
+            project = make_project(Path(root) / f"n{n}", n)
+            env = {**os.environ, "SOURCE_DATE_EPOCH": BUILD_MOMENT}
             subprocess.run(
                 [sys.executable, "-m", "casebook", "build"], cwd=project, env=env, check=True, stdout=subprocess.DEVNULL
             )

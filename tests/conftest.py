@@ -114,6 +114,8 @@ SITE_OF_FILE = {f"tests/{name}": site for site, names in SITE_FILES.items() for 
 
 @pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: a venv without it runs the tests serially
 def pytest_xdist_make_scheduler(config, log):
+    if config.getoption("dist") not in ("load", "loadscope"):
+        return None  # another distribution asked for by hand (--dist each, ...): xdist's own
     from xdist.scheduler import LoadScopeScheduling
 
     class FileOrSite(LoadScopeScheduling):
