@@ -259,3 +259,50 @@ def test_every_stop_signal_ends_the_fork_server_its_workers_and_the_resource_tra
     assert renderer.returncode == 130
     assert stderr.strip().splitlines() == ["Bygget avbröts."]
     assert _ended(processes) == []
+
+
+# As RENDERING, with the pool thread slowed where it closes its wake-up pipe: Python 3.11's exit
+# wakes that thread without the lock it closes the pipe under, so a thread still running after
+# the stop can close the pipe while the exit writes to it ("Exception ignored ... Bad file
+# descriptor"). Slowed, the thread is certainly still running when the stop is handled, unless
+# the stop waited for it.
+RENDERING_WITH_A_SLOW_POOL_THREAD = """
+import concurrent.futures.process, signal, sys, threading, time
+from casebook.engine.lifetime import STOP_SIGNALS
+from casebook.engine.workers import document_workers
+close = concurrent.futures.process._ThreadWakeup.close
+def slow_close(wakeup):
+    time.sleep(0.5)
+    close(wakeup)
+concurrent.futures.process._ThreadWakeup.close = slow_close
+def interrupt(_signum, _frame):
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
+    raise KeyboardInterrupt
+signal.signal(signal.SIGTERM, interrupt)
+try:
+    with document_workers(2, smallest_batch=2) as mapper:
+        print("startar", flush=True)
+        mapper(time.sleep, [60.0] * 4)
+except KeyboardInterrupt:
+    running = [t for t in threading.enumerate() if isinstance(t, concurrent.futures.process._ExecutorManagerThread)]
+    print(f"pool threads still running: {len(running)}", flush=True)
+    sys.exit(130)
+"""
+
+
+def test_a_stop_waits_for_the_pool_thread_that_python_s_exit_would_race_with():
+    renderer = subprocess.Popen(
+        [sys.executable, "-c", RENDERING_WITH_A_SLOW_POOL_THREAD],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    assert renderer.stdout.readline().strip() == "startar"
+    _descendants_until(renderer, 4)
+    renderer.send_signal(signal.SIGTERM)
+    stdout, stderr = renderer.communicate(timeout=60)
+    assert renderer.returncode == 130
+    assert stdout.strip() == "pool threads still running: 0"
+    assert stderr == ""

@@ -59,8 +59,11 @@ _DEFAULT_THREAD_EXCEPTHOOK = threading.excepthook
 
 
 def stop_workers(pool: ProcessPoolExecutor) -> None:
-    """Start nothing new; stop every worker and the kernels it started."""
+    """Start nothing new; stop every worker and the kernels it started, and wait for the
+    pool's own thread to end."""
     threading.excepthook = _quiet_about_cancelled_futures
+    # shutdown(wait=False) forgets the pool's thread, so it is taken first.
+    manager: threading.Thread | None = getattr(pool, "_executor_manager_thread", None)
     pool.shutdown(wait=False, cancel_futures=True)
     processes = []
     for worker in multiprocessing.active_children():
@@ -76,6 +79,13 @@ def stop_workers(pool: ProcessPoolExecutor) -> None:
     for process in alive:
         with contextlib.suppress(psutil.NoSuchProcess):
             process.kill()
+    # Python 3.11's exit wakes every pool thread without the lock the thread takes to close
+    # its wake-up pipe (fixed upstream in 3.12.8 and 3.13.1, gh-125451): if the thread, seeing
+    # its workers gone, closes the pipe at that moment, "Exception ignored ... Bad file
+    # descriptor" and a traceback follow the one Swedish line. Once the thread has ended, its
+    # pipe is closed and the exit's wake-up does nothing.
+    if manager is not None:
+        manager.join(timeout=STOP_GRACE_SECONDS)
 
 
 # A smaller batch is rendered in the build's own process, unless the workers already run:
