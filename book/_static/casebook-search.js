@@ -142,11 +142,11 @@ async function setUp(root) {
   filters.addEventListener("change", run);
   more.addEventListener("click", showMore);
 
+  // A search asked for in the address, or typed while the index was loading (the field is
+  // shown first; on a slow connection a reader types before Pagefind has arrived).
   const query = new URLSearchParams(location.search).get("q");
-  if (query) {
-    field.value = query;
-    await run();
-  }
+  if (query && field.value.trim() === "") field.value = query;
+  if (field.value.trim() !== "") await run();
 }
 
 window.addEventListener("DOMContentLoaded", () => {
