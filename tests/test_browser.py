@@ -121,6 +121,22 @@ def test_case_list_search_finds_and_filters_cases_without_a_server(page, server)
     assert results.first.get_attribute("href") == "/book/cases/rjh-2025-spin.html"
 
 
+def test_words_typed_while_the_search_loads_are_searched_when_it_has_loaded(page, server):
+    held = []  # Pagefind's module, held back until the reader has typed
+    page.route("**/pagefind/pagefind.js", lambda route: held.append(route))
+    page.goto(f"{server}/book/case_list.html", wait_until="domcontentloaded")
+    search = page.locator(SEARCH_FIELD)
+    search.fill("samverkansprojektet")
+    for _ in range(200):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert len(held) == 1 and page.locator(RESULT_LINKS).count() == 0
+    held[0].continue_()
+    page.locator(RESULT_LINKS).first.wait_for()
+    assert page.locator(RESULT_LINKS).first.get_attribute("href") == "/book/cases/rjh-2025-spin.html"
+
+
 def test_case_text_stays_inert_in_search_results_and_filters(page, server):
     page.goto(f"{server}/book/case_list.html", wait_until="networkidle")
     search = page.locator(SEARCH_FIELD)
@@ -334,7 +350,7 @@ def test_no_english_interface_text(browser, server, path):
 
 @pytest.mark.parametrize("path", PAGE_TYPES)
 def test_no_console_error_or_failed_request(browser, server, path):
-    context, page, problems = _open(browser, server, path)
+    context, page, problems = _open(browser, server, path, every_request=True)
     page.mouse.move(300, 300)
     page.wait_for_timeout(200)
     context.close()

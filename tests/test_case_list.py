@@ -93,7 +93,7 @@ def test_without_javascript_the_list_is_newest_first_without_buttons(browser, se
 
 @pytest.mark.e2e
 def test_clicking_a_header_sorts_amounts_numerically_and_announces_it(browser, server):
-    context, page, problems = _open(browser, server, CASE_LIST)
+    context, page, problems = _open(browser, server, CASE_LIST, every_request=True)
     assert page.evaluate(ROW_IDS) == NEWEST_FIRST
     assert _sorted_headers(page) == [["Datum", "descending"]]  # the order the page was written in
     buttons = page.locator("main table.casebook-sortable thead button")
@@ -124,7 +124,7 @@ def test_clicking_a_header_sorts_amounts_numerically_and_announces_it(browser, s
 
 @pytest.mark.e2e
 def test_enter_on_a_focused_header_button_sorts(browser, server):
-    context, page, problems = _open(browser, server, CASE_LIST)
+    context, page, problems = _open(browser, server, CASE_LIST, every_request=True)
     page.get_by_role("button", name="Datum", exact=True).focus()
     page.keyboard.press("Enter")
     # Oldest first: norr (2016), then bas and syd (both 2017-02-15, tie kept), then SPIN's application (2025).
@@ -145,7 +145,7 @@ def test_enter_on_a_focused_header_button_sorts(browser, server):
 
 @pytest.mark.e2e
 def test_the_sorted_case_list_has_no_axe_violation(browser, server):
-    context, page, problems = _open(browser, server, CASE_LIST)
+    context, page, problems = _open(browser, server, CASE_LIST, every_request=True)
     page.get_by_role("button", name="Projektägare", exact=True).click()
     assert problems == []  # checked before axe runs: axe re-fetches stylesheets itself, some by a wrong path
     results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_21_AA}, "resultTypes": ["violations"]})
@@ -155,7 +155,7 @@ def test_the_sorted_case_list_has_no_axe_violation(browser, server):
 
 @pytest.mark.e2e
 def test_at_320_px_the_sort_buttons_are_visible_and_nothing_scrolls_sideways(browser, server):
-    context, page, problems = _open(browser, server, CASE_LIST, width=320, height=640)
+    context, page, problems = _open(browser, server, CASE_LIST, width=320, height=640, every_request=True)
     button = page.get_by_role("button", name="Beslutsfattare", exact=True)
     box = button.bounding_box()
     assert box is not None and box["width"] > 20 and box["x"] >= 0 and box["x"] + box["width"] <= 320

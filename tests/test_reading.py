@@ -25,7 +25,7 @@ import feedparser
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from bs4 import BeautifulSoup
-from conftest import WCAG_21_AA
+from conftest import WCAG_21_AA, open_laid_out
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
@@ -72,7 +72,7 @@ def _open(browser, server, path, width=1280, height=800, scheme="light", scale=1
     page = context.new_page()
     page.errors = []
     page.on("pageerror", lambda error: page.errors.append(str(error)))
-    page.goto(f"{server}/{path}", wait_until="networkidle")
+    open_laid_out(page, f"{server}/{path}")
     return context, page
 
 
