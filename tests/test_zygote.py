@@ -226,6 +226,41 @@ def test_a_zygote_kept_by_the_caller_is_used_and_left_running(monkeypatch):
     assert not kept.is_running()
 
 
+def test_a_launched_zygote_is_waited_for_used_and_left_to_its_launcher(monkeypatch):
+    """A build launches the zygote before it validates and plans; executing then waits for
+    that one, starts no other and leaves it to the build to stop."""
+    launched = zygote.Zygote()
+    launched.launch()
+    assert launched.is_running() and not launched.ready  # launch does not wait for the imports
+    try:
+        monkeypatch.setattr(zygote, "Zygote", lambda *args: pytest.fail("a second zygote was started"))
+        with kernel_source(Kernels.FORKED, launched, Console(file=io.StringIO())) as kernel_name:
+            assert kernel_name == zygote.KERNEL_NAME and launched.ready
+            assert os.environ[zygote.ENV_SOCKET] == str(launched.socket_path)
+        assert launched.is_running()
+    finally:
+        launched.stop()
+    assert not launched.is_running() and not launched.folder.exists()
+
+
+def test_the_build_launches_a_zygote_for_its_duration_unless_it_has_one_or_uses_fresh_kernels():
+    from casebook.engine.build import BuildOptions, _zygote_launched
+
+    with _zygote_launched(BuildOptions()) as options:
+        early = options.zygote
+        assert early is not None and early.is_running()
+    assert not early.is_running() and not early.folder.exists()
+
+    with pytest.raises(KeyboardInterrupt), _zygote_launched(BuildOptions()) as options:
+        early = options.zygote
+        raise KeyboardInterrupt  # Ctrl-C while the cases are validated
+    assert not early.is_running() and not early.folder.exists()
+
+    fresh = BuildOptions(kernels=Kernels.FRESH)
+    with _zygote_launched(fresh) as options:
+        assert options is fresh
+
+
 def test_requests_are_framed_and_survive_being_split():
     left, right = socket.socketpair()
     message = {"env": {"BIG": "x" * 300_000}, "argv": ["-f", "kernel.json"]}

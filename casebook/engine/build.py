@@ -316,6 +316,35 @@ def build_site(
     code = options.code or code_version(paths.package_dir)
 
     check_output(output)  # before any work: a folder that is not ours is refused at once
+    with _zygote_launched(options) as options:
+        return _build_site(paths, output, console, options, started, since, code)
+
+
+@contextmanager
+def _zygote_launched(options: BuildOptions) -> Iterator[BuildOptions]:
+    """``options`` with a zygote starting (importing the kernel's packages, 1–4 s) while the
+    build validates and plans on the other core; stopped when the build ends. Kept by the
+    caller (``casebook serve``) or fresh kernels asked for: ``options`` as they are."""
+    if options.kernels is not Kernels.FORKED or (options.zygote is not None and options.zygote.is_running()):
+        yield options
+        return
+    early = zygote.Zygote()
+    try:
+        early.launch()
+        yield replace(options, zygote=early)
+    finally:
+        early.stop()
+
+
+def _build_site(
+    paths: ProjectPaths,
+    output: Path,
+    console: Console,
+    options: BuildOptions,
+    started: float,
+    since: float,
+    code: str,
+) -> BuildSummary:
     with _damage_reported(console):
         evaluations = EvaluationCache(paths, options.as_of)
         cases = validate_all(paths, options.as_of, evaluations)  # before the lock: a bad case file leaves no trace

@@ -105,24 +105,24 @@ def execute_plan(
 @contextmanager
 def kernel_source(kernels: Kernels, zygote: zygote_module.Zygote | None, console: Console) -> Iterator[str]:
     """The kernel name to execute with: forked from a zygote (``zygote``, if the caller keeps
-    one running), or fresh when ``kernels`` asks for it or none can start."""
+    one running or launched one, :meth:`~casebook.engine.zygote.Zygote.launch`), or fresh
+    when ``kernels`` asks for it or none can start."""
     if kernels is Kernels.FRESH:
         yield KERNEL_NAME
         return
     kept = zygote is not None and zygote.is_running()
     forked = zygote if kept else zygote_module.Zygote()
-    if not kept:
-        try:
-            forked.start()
-        except zygote_module.ZygoteUnavailable as exc:
-            console.print(
-                f"Varning: den förladdade kärnprocessen kunde inte startas ({exc}); varje anteckningsbok körs i en ny kärna.",
-                style="yellow",
-                markup=False,
-                soft_wrap=True,
-            )
-            yield KERNEL_NAME
-            return
+    try:
+        forked.start()  # at once for a ready zygote; waits for one launched earlier
+    except zygote_module.ZygoteUnavailable as exc:
+        console.print(
+            f"Varning: den förladdade kärnprocessen kunde inte startas ({exc}); varje anteckningsbok körs i en ny kärna.",
+            style="yellow",
+            markup=False,
+            soft_wrap=True,
+        )
+        yield KERNEL_NAME
+        return
     previous = os.environ.get(zygote_module.ENV_SOCKET)
     os.environ[zygote_module.ENV_SOCKET] = str(forked.socket_path)
     try:

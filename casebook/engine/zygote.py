@@ -157,29 +157,41 @@ class Zygote:
         self.socket_path = self.folder / "socket"
         self.command = command or [sys.executable, "-m", "casebook.engine.zygote", "serve", str(self.socket_path)]
         self.process: subprocess.Popen | None = None
+        self.ready = False
 
-    def start(self) -> None:
-        """Start the zygote and wait until it is ready; raise :class:`ZygoteUnavailable` otherwise.
+    def launch(self) -> None:
+        """Start the zygote without waiting for it (it imports the kernel's packages, 1–4 s):
+        a build launches it before validating and planning, and :meth:`start` waits for it.
 
         It runs in the socket's folder, so the zygote's ``sys.path[0]`` names no project.
         """
+        if self.process is not None:
+            return
         ensure_kernelspec()
         # Its error output goes to a file, read only if it fails to start: a pipe nobody
         # reads could fill up and block it.
+        with open(self.folder / "stderr", "w", encoding="utf-8") as stderr:
+            # It ends with this process, however this one ends (kill -9 included).
+            self.process = subprocess.Popen(
+                self.command,
+                cwd=self.folder,
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                text=True,
+                start_new_session=True,
+                env={**os.environ, **KERNEL_ENVIRONMENT},
+                preexec_fn=lifetime.dies_with_us(),
+            )
+
+    def start(self) -> None:
+        """Start the zygote, or take the one :meth:`launch` started, and wait until it is
+        ready; raise :class:`ZygoteUnavailable` otherwise."""
+        if self.ready:
+            return
         errors = self.folder / "stderr"
         try:
-            with open(errors, "w", encoding="utf-8") as stderr:
-                # It ends with this process, however this one ends (kill -9 included).
-                self.process = subprocess.Popen(
-                    self.command,
-                    cwd=self.folder,
-                    stdout=subprocess.PIPE,
-                    stderr=stderr,
-                    text=True,
-                    start_new_session=True,
-                    env={**os.environ, **KERNEL_ENVIRONMENT},
-                    preexec_fn=lifetime.dies_with_us(),
-                )
+            self.launch()
+            assert self.process is not None and self.process.stdout is not None
             ready, _, _ = select.select([self.process.stdout], [], [], START_TIMEOUT)
             line = self.process.stdout.readline().strip() if ready else ""
         except BaseException:
@@ -191,6 +203,7 @@ class Zygote:
             error = errors.read_text(encoding="utf-8", errors="replace").strip().splitlines()
             self.stop()
             raise ZygoteUnavailable(error[-1] if error else "ingen svarsrad")
+        self.ready = True
 
     def is_running(self) -> bool:
         """Started and not exited."""
