@@ -25,7 +25,7 @@ site: $(VENV)/.site
 	$(PY) -m casebook build
 
 # On every core (pytest-xdist): one worker runs a whole test file, or every file that reads
-# one of the sites built once per session (tests/conftest.py).
+# one of the sites built once per session (conftest.py).
 test: lint chromium libreoffice
 	$(PY) -m pytest -n auto
 
