@@ -10,10 +10,11 @@ import socket
 import sys
 import threading
 import time
+from contextlib import contextmanager
 
 import psutil
 import pytest
-from conftest import SPIN_PATH
+from conftest import SPIN_PATH, copy_project
 from jupyter_client.manager import KernelManager
 from rich.console import Console
 
@@ -243,22 +244,54 @@ def test_a_launched_zygote_is_waited_for_used_and_left_to_its_launcher(monkeypat
     assert not launched.is_running() and not launched.folder.exists()
 
 
-def test_the_build_launches_a_zygote_for_its_duration_unless_it_has_one_or_uses_fresh_kernels():
+def test_the_build_launches_a_zygote_for_its_duration_unless_it_has_one_or_uses_fresh_kernels(monkeypatch):
     from casebook.engine.build import BuildOptions, _zygote_launched
 
-    with _zygote_launched(BuildOptions()) as options:
-        early = options.zygote
+    with _zygote_launched(BuildOptions()) as early:
         assert early is not None and early.is_running()
     assert not early.is_running() and not early.folder.exists()
 
-    with pytest.raises(KeyboardInterrupt), _zygote_launched(BuildOptions()) as options:
-        early = options.zygote
+    with pytest.raises(KeyboardInterrupt), _zygote_launched(BuildOptions()) as early:
         raise KeyboardInterrupt  # Ctrl-C while the cases are validated
     assert not early.is_running() and not early.folder.exists()
 
-    fresh = BuildOptions(kernels=Kernels.FRESH)
-    with _zygote_launched(fresh) as options:
-        assert options is fresh
+    with _zygote_launched(BuildOptions(kernels=Kernels.FRESH)) as early:
+        assert early is None
+
+    def cannot_fork(*args, **kwargs):
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(zygote.subprocess, "Popen", cannot_fork)
+    with _zygote_launched(BuildOptions()) as early:  # executing tries again, then uses fresh kernels
+        assert early is None
+
+
+@pytest.mark.e2e  # executes SPIN's notebook and the portfolio
+def test_the_build_stops_its_zygote_once_the_notebooks_have_run(tmp_path, monkeypatch):
+    """The zygote's memory is not held through the documents, Jupyter Book and Pagefind."""
+    from casebook.engine import build
+    from casebook.engine.paths import ProjectPaths
+
+    root = copy_project(tmp_path / "repo")
+    seen = {}
+    launched = build._zygote_launched
+
+    @contextmanager
+    def recorded(options):
+        with launched(options) as early:
+            seen["zygote"] = early
+            yield early
+
+    def site_build(*args, **kwargs):
+        seen["running at the site build"] = seen["zygote"].is_running()
+        raise build.BuildFailed("stoppad före webbplatsen")
+
+    monkeypatch.setattr(build, "_zygote_launched", recorded)
+    monkeypatch.setattr(build, "build_book", site_build)
+    with pytest.raises(build.BuildFailed, match="stoppad före webbplatsen"):
+        build.build_site(ProjectPaths.at(root), console=Console(file=io.StringIO()))
+    assert seen["zygote"] is not None and seen["running at the site build"] is False
+    assert not seen["zygote"].folder.exists()
 
 
 def test_requests_are_framed_and_survive_being_split():

@@ -316,22 +316,31 @@ def build_site(
     code = options.code or code_version(paths.package_dir)
 
     check_output(output)  # before any work: a folder that is not ours is refused at once
-    with _zygote_launched(options) as options:
-        return _build_site(paths, output, console, options, started, since, code)
+    with _zygote_launched(options) as launched:
+        if launched is not None:
+            options = replace(options, zygote=launched)
+        return _build_site(paths, output, console, options, started, since, code, launched)
 
 
 @contextmanager
-def _zygote_launched(options: BuildOptions) -> Iterator[BuildOptions]:
-    """``options`` with a zygote starting (importing the kernel's packages, 1–4 s) while the
-    build validates and plans on the other core; stopped when the build ends. Kept by the
-    caller (``casebook serve``) or fresh kernels asked for: ``options`` as they are."""
+def _zygote_launched(options: BuildOptions) -> Iterator[zygote.Zygote | None]:
+    """A zygote starting (importing the kernel's packages, 1–4 s) while the build validates
+    and plans on the other core; the build stops it once the notebooks have run, and at the
+    latest when the block ends. None when the caller keeps one (``casebook serve``), fresh
+    kernels are asked for, or it cannot be started (executing then tries once more, and
+    falls back to fresh kernels with a warning)."""
     if options.kernels is not Kernels.FORKED or (options.zygote is not None and options.zygote.is_running()):
-        yield options
+        yield None
         return
     early = zygote.Zygote()
     try:
-        early.launch()
-        yield replace(options, zygote=early)
+        try:
+            early.launch()
+        except zygote.ZygoteUnavailable:
+            early.stop()
+            yield None
+            return
+        yield early
     finally:
         early.stop()
 
@@ -344,6 +353,7 @@ def _build_site(
     started: float,
     since: float,
     code: str,
+    launched: zygote.Zygote | None,
 ) -> BuildSummary:
     with _damage_reported(console):
         evaluations = EvaluationCache(paths, options.as_of)
@@ -363,6 +373,8 @@ def _build_site(
                 raise BuildFailed(str(exc)) from None
         executing = time.perf_counter()
         result = _execute(paths, plan, cache, console, options)
+        if launched is not None:  # its memory is not held through the site build
+            launched.stop()
         summary.executed = sum(1 for name in result.executed if name != PORTFOLIO)
         summary.failed = [failure.name for failure in result.failed]
         summary.execute_seconds = time.perf_counter() - executing

@@ -167,21 +167,24 @@ class Zygote:
         """
         if self.process is not None:
             return
-        ensure_kernelspec()
-        # Its error output goes to a file, read only if it fails to start: a pipe nobody
-        # reads could fill up and block it.
-        with open(self.folder / "stderr", "w", encoding="utf-8") as stderr:
-            # It ends with this process, however this one ends (kill -9 included).
-            self.process = subprocess.Popen(
-                self.command,
-                cwd=self.folder,
-                stdout=subprocess.PIPE,
-                stderr=stderr,
-                text=True,
-                start_new_session=True,
-                env={**os.environ, **KERNEL_ENVIRONMENT},
-                preexec_fn=lifetime.dies_with_us(),
-            )
+        try:
+            ensure_kernelspec()
+            # Its error output goes to a file, read only if it fails to start: a pipe nobody
+            # reads could fill up and block it.
+            with open(self.folder / "stderr", "w", encoding="utf-8") as stderr:
+                # It ends with this process, however this one ends (kill -9 included).
+                self.process = subprocess.Popen(
+                    self.command,
+                    cwd=self.folder,
+                    stdout=subprocess.PIPE,
+                    stderr=stderr,
+                    text=True,
+                    start_new_session=True,
+                    env={**os.environ, **KERNEL_ENVIRONMENT},
+                    preexec_fn=lifetime.dies_with_us(),
+                )
+        except OSError as exc:  # a read-only environment, no process left to fork: fresh kernels will do
+            raise ZygoteUnavailable(str(exc)) from exc
 
     def start(self) -> None:
         """Start the zygote, or take the one :meth:`launch` started, and wait until it is
@@ -220,6 +223,7 @@ class Zygote:
                     self.process.wait()
             if self.process.stdout:
                 self.process.stdout.close()
+        self.ready = False
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
