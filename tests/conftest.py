@@ -353,9 +353,11 @@ def page(browser):
 # a request (about 0,6 s an opening here, a minute and a half over the browser tests); only
 # the test that every request succeeds waits for that.
 # A page that sends the reader on (the site's root index.html) is followed to where it sends:
-# Playwright's wait for a function outlives the navigation and asks again on the next page.
+# Playwright's wait for a function outlives the navigation and asks again on the next page. A
+# page with a case search waits until it is complete, filters shown (its region's aria-busy
+# gone: book/_static/casebook-search.js).
 LAID_OUT = """() => document.readyState === "complete" && !document.querySelector('meta[http-equiv="refresh"]')
-  && document.fonts.status === "loaded" """
+  && document.fonts.status === "loaded" && !document.querySelector('[data-casebook-search][aria-busy]')"""
 
 
 def open_laid_out(page, url: str) -> None:

@@ -132,8 +132,11 @@ def test_words_typed_while_the_search_loads_are_searched_when_it_has_loaded(page
             break
         page.wait_for_timeout(50)
     assert len(held) == 1 and page.locator(RESULT_LINKS).count() == 0
+    assert page.locator("#arendesok").get_attribute("aria-busy") == "true"  # not complete yet
     held[0].continue_()
     page.locator(RESULT_LINKS).first.wait_for()
+    page.wait_for_function("!document.querySelector('#arendesok').hasAttribute('aria-busy')")
+    assert page.locator("#arendesok details").count() == 5  # the filters
     assert page.locator(RESULT_LINKS).first.get_attribute("href") == "/book/cases/rjh-2025-spin.html"
 
 

@@ -44,7 +44,18 @@ function facetValues(name, counts) {
   return name === "År" ? values.sort((a, b) => b.localeCompare(a)) : values.sort(collator.compare);
 }
 
+// The search region is busy (aria-busy) until its filters are shown and the search works, or
+// it has said why it cannot: assistive technology reads it once it is complete.
 async function setUp(root) {
+  root.setAttribute("aria-busy", "true");
+  try {
+    await assemble(root);
+  } finally {
+    root.removeAttribute("aria-busy");
+  }
+}
+
+async function assemble(root) {
   const content = document.documentElement.dataset.content_root ?? "";
   const id = root.id || "sok";
   const status = element("p", { className: "casebook-search-status", role: "status" });
