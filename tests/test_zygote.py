@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 from contextlib import contextmanager
+from pathlib import Path
 
 import psutil
 import pytest
@@ -264,6 +265,36 @@ def test_the_build_launches_a_zygote_for_its_duration_unless_it_has_one_or_uses_
     monkeypatch.setattr(zygote.subprocess, "Popen", cannot_fork)
     with _zygote_launched(BuildOptions()) as early:  # executing tries again, then uses fresh kernels
         assert early is None
+
+
+@pytest.mark.parametrize("entry", ["build_site", "build_shard"])
+def test_the_zygote_imports_while_the_cases_are_validated(tmp_path, monkeypatch, entry):
+    from casebook.engine import build
+    from casebook.engine.paths import ProjectPaths
+    from casebook.engine.shards import Shard
+
+    root = copy_project(tmp_path / "repo")
+    seen = []
+
+    def validating(*args, **kwargs):
+        for child in psutil.Process().children():
+            try:
+                command = child.cmdline()
+            except psutil.Error:  # a child of an earlier test, ended meanwhile
+                continue
+            if command[1:3] == ["-m", "casebook.engine.zygote"]:
+                seen.append(command[3:5])
+        raise build.BuildFailed("stoppad vid valideringen")
+
+    monkeypatch.setattr(build, "validate_all", validating)
+    paths, console = ProjectPaths.at(root), Console(file=io.StringIO())
+    with pytest.raises(build.BuildFailed, match="stoppad vid valideringen"):
+        if entry == "build_site":
+            build.build_site(paths, console=console)
+        else:
+            build.build_shard(paths, Shard(1, 2), console=console)
+    assert len(seen) == 1 and seen[0][0] == "serve"
+    assert not Path(seen[0][1]).parent.exists()  # stopped, its socket folder removed
 
 
 @pytest.mark.e2e  # executes SPIN's notebook and the portfolio

@@ -481,36 +481,39 @@ def build_shard(
     options = (options or BuildOptions()).fixed()
     started, since = time.perf_counter(), _now()
     code = options.code or code_version(paths.package_dir)
-    cases = [evaluated for evaluated in validate_all(paths, options.as_of) if shard.contains(evaluated.case.id)]
-    summary = BuildSummary(cases=len(cases))
-    cache = ExecutionCache(paths)
-    with (
-        project_lock(paths.lock_file, wait=options.wait),
-        _staging(paths.shard_dir) as staging,
-        _damage_reported(console),
-    ):
-        plan = plan_executions(paths, cases, cache, staging / "executed", options.moment, portfolio=False)
-        summary.reused = plan.reused_cases
-        executing = time.perf_counter()
-        result = _execute(paths, plan, cache, console, options)
-        summary.executed = len(result.executed)
-        summary.failed = [failure.name for failure in result.failed]
-        summary.execute_seconds = time.perf_counter() - executing
-        _require_same_code(paths, code, since)
-        if result.failed:
-            raise BuildFailed(
-                f"Delbygge {shard.label}: {len(result.failed)} av {summary.cases} ärenden misslyckades "
-                f"({', '.join(summary.failed)}); {summary.executed} kördes utan fel."
-            )
-        shutil.rmtree(paths.shard_dir, ignore_errors=True)
-        cache.copy_entries([e.case.id for e in cases], paths.shard_dir / paths.cache_dir.name)
-    summary.seconds = time.perf_counter() - started
-    console.print(
-        f"Delbygge {shard.label}: {fmt.plural(summary.cases, 'ärende', 'ärenden')}, {fmt.plural(summary.executed, 'körd', 'körda')}, "
-        f"{fmt.plural(summary.reused, 'återanvänd', 'återanvända')}, "
-        f"{summary.seconds:.1f} s. Cacheposterna finns i {paths.relative(paths.shard_dir)}; "
-        "bygg webbplatsen med casebook build --assemble när alla delar finns i _build/cache.",
-        soft_wrap=True,
-        markup=False,
-    )
-    return summary
+    with _zygote_launched(options) as launched:  # it imports while the cases are validated
+        if launched is not None:
+            options = replace(options, zygote=launched)
+        cases = [evaluated for evaluated in validate_all(paths, options.as_of) if shard.contains(evaluated.case.id)]
+        summary = BuildSummary(cases=len(cases))
+        cache = ExecutionCache(paths)
+        with (
+            project_lock(paths.lock_file, wait=options.wait),
+            _staging(paths.shard_dir) as staging,
+            _damage_reported(console),
+        ):
+            plan = plan_executions(paths, cases, cache, staging / "executed", options.moment, portfolio=False)
+            summary.reused = plan.reused_cases
+            executing = time.perf_counter()
+            result = _execute(paths, plan, cache, console, options)
+            summary.executed = len(result.executed)
+            summary.failed = [failure.name for failure in result.failed]
+            summary.execute_seconds = time.perf_counter() - executing
+            _require_same_code(paths, code, since)
+            if result.failed:
+                raise BuildFailed(
+                    f"Delbygge {shard.label}: {len(result.failed)} av {summary.cases} ärenden misslyckades "
+                    f"({', '.join(summary.failed)}); {summary.executed} kördes utan fel."
+                )
+            shutil.rmtree(paths.shard_dir, ignore_errors=True)
+            cache.copy_entries([e.case.id for e in cases], paths.shard_dir / paths.cache_dir.name)
+        summary.seconds = time.perf_counter() - started
+        console.print(
+            f"Delbygge {shard.label}: {fmt.plural(summary.cases, 'ärende', 'ärenden')}, {fmt.plural(summary.executed, 'körd', 'körda')}, "
+            f"{fmt.plural(summary.reused, 'återanvänd', 'återanvända')}, "
+            f"{summary.seconds:.1f} s. Cacheposterna finns i {paths.relative(paths.shard_dir)}; "
+            "bygg webbplatsen med casebook build --assemble när alla delar finns i _build/cache.",
+            soft_wrap=True,
+            markup=False,
+        )
+        return summary
