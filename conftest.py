@@ -16,7 +16,13 @@ import pytest
 # collection. (xdist's own `--dist loadgroup` cannot do this with pytest 9.2: it renames the
 # tests through an attribute that pytest no longer reads.)
 SITE_FILES = {
-    "reference_project": ("test_build.py", "test_incremental.py", "test_memo.py", "test_report_pdf.py"),
+    "reference_project": (
+        "test_build.py",
+        "test_build_imports.py",
+        "test_incremental.py",
+        "test_memo.py",
+        "test_report_pdf.py",
+    ),
     "fictional_project": ("test_case_list.py", "test_search_parts.py", "test_verify.py"),
     "reader_site": ("test_browser.py", "test_reading.py"),
 }

@@ -75,7 +75,7 @@ def test_only_a_kernel_that_never_answered_counts_as_not_started(monkeypatch, tm
     def dies(*args, **kwargs):
         raise RuntimeError("Kernel died before replying to kernel_info")
 
-    monkeypatch.setattr(execute_module.papermill, "execute_notebook", dies)
+    monkeypatch.setattr(execute_module.papermill_runner(), "execute_notebook", dies)
     failure = execute_module._execute_once(
         replace(JOB, root=tmp_path, template=Path("mall.ipynb"), output=tmp_path / "ut.ipynb")
     )
@@ -90,7 +90,7 @@ def test_a_kernel_may_take_as_long_to_start_as_the_case_may_take(monkeypatch, tm
         seen.update(kwargs)
         raise RuntimeError("Kernel didn't respond in 60 seconds")
 
-    monkeypatch.setattr(execute_module.papermill, "execute_notebook", records)
+    monkeypatch.setattr(execute_module.papermill_runner(), "execute_notebook", records)
     execute_module._execute_once(
         replace(JOB, root=tmp_path, template=Path("mall.ipynb"), output=tmp_path / "ut.ipynb", timeout=899.5)
     )

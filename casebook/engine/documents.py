@@ -28,10 +28,13 @@ from casebook.domain.model import CASE_ID_PATTERN
 from casebook.engine import artifacts
 from casebook.engine.artifacts import Inputs, Mapper
 from casebook.engine.paths import installed_package_dir
-from casebook.render import memo as memo_render
-from casebook.render import report_pdf, typst_pdf
-from casebook.render.case_view import CaseView
+from casebook.render import typst_pdf
 from casebook.render.typst_pdf import creation_time, json_input
+
+# The renderers themselves (python-docx; matplotlib and pandas through the report's charts and
+# tables: about half a second of imports) are imported by the first document that is made
+# again, not here: a build whose documents are all current never needs them
+# (the fork server of the document workers imports them first, ``workers._FORK_SERVER_PRELOAD``).
 
 CASES_DIR = Path("data") / "cases"
 
@@ -158,6 +161,8 @@ def _memo_job(
 
 def _render_memo(job: _MemoJob) -> WrittenMemo:
     """Write the job's files; the key last, so an interrupted run never leaves a memo that looks current."""
+    from casebook.render import memo as memo_render
+
     evaluated = job.evaluated
     memo = memo_render.build_memo(evaluated, memo_render.publisher_name(job.reference_dir))
     files = {job.pdf: memo_render.render_pdf(memo, evaluated.source.read_bytes(), job.created)}
@@ -282,6 +287,9 @@ def _report_job(evaluated: EvaluatedCase, out_dir: Path, audit: dict | None, sha
 
 def _render_report(job: _ReportJob) -> WrittenReport:
     """Write the job's PDF; the key last, so an interrupted run never leaves a PDF that looks current."""
+    from casebook.render import report_pdf
+    from casebook.render.case_view import CaseView
+
     pdf_path, key_path = job.files
     case_file = job.evaluated.source.read_bytes()
     pdf = report_pdf.render_report_pdf(

@@ -11,15 +11,13 @@ and papermill still writes the partial notebook for inspection.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import nbformat
-import papermill
-from papermill.engines import NBClientEngine, papermill_engines
+from typing import TYPE_CHECKING
 
 from casebook.engine.cache import PORTFOLIO
 from casebook.engine.paths import CASE_PAGES, CASE_TEMPLATE, PORTFOLIO_PAGE, PORTFOLIO_TEMPLATE
@@ -38,25 +36,42 @@ KERNEL_START_ATTEMPTS = 3
 QUIET_KERNEL = ["--IPKernelApp.log_level=CRITICAL", "--HistoryManager.enabled=False"]
 
 
-class _KeepPartialEngine(NBClientEngine):
-    """papermill's engine, but a notebook that stops early is still written to ``partial_output``.
-
-    papermill writes the notebook itself only after a cell raised; a timeout or a dead
-    kernel would otherwise leave nothing to inspect (we do not save after every cell).
-    """
-
-    @classmethod
-    def execute_managed_notebook(cls, nb_man, kernel_name, partial_output: str | None = None, **kwargs):
-        try:
-            return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
-        except Exception:
-            if partial_output:
-                nbformat.write(nb_man.nb, partial_output)
-            raise
-
+if TYPE_CHECKING:
+    import nbformat
 
 ENGINE = "casebook-keep-partial"
-papermill_engines.register(ENGINE, _KeepPartialEngine)
+
+
+@functools.cache
+def papermill_runner():
+    """papermill, with the engine :data:`ENGINE` registered.
+
+    Imported here, on first use, not with this module: with nbformat and jupyter_client it
+    takes about 0,4 s, which a build with nothing to execute (a page edited, nothing changed)
+    does not need. The build calls it before it forks its workers, so each starts with it.
+    """
+    import nbformat
+    import papermill
+    from papermill.engines import NBClientEngine, papermill_engines
+
+    class KeepPartialEngine(NBClientEngine):
+        """papermill's engine, but a notebook that stops early is still written to ``partial_output``.
+
+        papermill writes the notebook itself only after a cell raised; a timeout or a dead
+        kernel would otherwise leave nothing to inspect (we do not save after every cell).
+        """
+
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, partial_output: str | None = None, **kwargs):
+            try:
+                return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
+            except Exception:
+                if partial_output:
+                    nbformat.write(nb_man.nb, partial_output)
+                raise
+
+    papermill_engines.register(ENGINE, KeepPartialEngine)
+    return papermill
 
 
 @dataclass(frozen=True)
@@ -165,6 +180,9 @@ def execute(job: NotebookJob) -> ExecutionFailure | None:
 
 
 def _execute_once(job: NotebookJob) -> ExecutionFailure | None:
+    import nbformat
+
+    papermill = papermill_runner()
     template = job.root / job.template
     deadline = time.monotonic() + job.timeout
     # nbclient logs a timeout before raising it; the failure message says it in Swedish.
@@ -224,6 +242,8 @@ def _last_started_cell(partial: Path) -> tuple[int, str]:
 
     papermill writes the partial notebook even when execution stops early.
     """
+    import nbformat
+
     if not partial.is_file():
         return 0, ""
     notebook = nbformat.read(partial, as_version=4)
@@ -272,8 +292,10 @@ def refresh_template_outputs(root: Path, relative: Path) -> None:
     nbval compares a fresh run with these stored outputs, so run this after changing what
     a report shows, and commit the notebook.
     """
+    import nbformat
+
     template = root / relative
-    executed = papermill.execute_notebook(
+    executed = papermill_runner().execute_notebook(
         str(template),
         None,
         kernel_name=KERNEL_NAME,

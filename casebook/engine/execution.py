@@ -25,7 +25,14 @@ from casebook.domain import formatting as fmt
 from casebook.engine import lifetime
 from casebook.engine import zygote as zygote_module
 from casebook.engine.cache import ExecutionCache
-from casebook.engine.execute import DEFAULT_TIMEOUT, KERNEL_NAME, ExecutionFailure, NotebookJob, execute
+from casebook.engine.execute import (
+    DEFAULT_TIMEOUT,
+    KERNEL_NAME,
+    ExecutionFailure,
+    NotebookJob,
+    execute,
+    papermill_runner,
+)
 from casebook.engine.paths import ProjectPaths
 from casebook.engine.plan import ExecutionPlan
 from casebook.engine.site import default_jobs
@@ -152,6 +159,7 @@ def run_in_workers(
         TextColumn("kvar"),
         TimeRemainingColumn(),
     )
+    papermill_runner()  # imported once, here, so that every forked worker starts with it
     pool = ProcessPoolExecutor(max_workers=workers, initializer=worker_started, initargs=(os.getpid(),))
     try:
         # Submitting forks every worker at once, before the progress bar starts its thread; a

@@ -96,7 +96,7 @@ DOCUMENT_BATCH_FOR_WORKERS = 32
 # imports the program's main module, unless it is a package's ``__main__``, as for
 # ``python -m casebook``: a script that renders documents must be guarded by
 # ``if __name__ == "__main__"`` and should import little at its top.)
-_FORK_SERVER_PRELOAD = ["casebook.engine.documents"]
+_FORK_SERVER_PRELOAD = ["casebook.engine.documents", "casebook.render.memo", "casebook.render.report_pdf"]
 
 
 @contextmanager
