@@ -3,6 +3,7 @@ that check what they hold, the key written last, pruning."""
 
 from __future__ import annotations
 
+import ast
 import os
 import warnings
 from pathlib import Path
@@ -58,6 +59,65 @@ def test_the_package_code_is_named_within_the_package(tmp_path):
         "casebook/render/templates/memo.typ",
         "casebook/search_parts.js",
     ]
+
+
+def test_the_code_of_an_artifact_is_what_its_modules_import_and_every_template(tmp_path):
+    package = tmp_path / "casebook"
+    files = {
+        "__init__.py": "",
+        "domain/__init__.py": "",
+        "domain/model.py": "import json\n",
+        "domain/unused.py": "",
+        "render/__init__.py": "",
+        "render/page.py": (
+            "from casebook.domain import model\n"
+            "from . import (\n    helper,\n)\n"
+            "def later():\n    import casebook.render.lazy  # imported on first use\n"
+            '"""\nimport casebook.render.in_a_string\nimport what: a line of prose\n"""\n'
+        ),
+        "render/helper.py": "from ..domain.model import *\n",
+        "render/lazy.py": "",
+        "render/in_a_string.py": "",
+        "render/memo.py": "import casebook.render.page\n",
+        "render/templates/memo.typ": "",
+    }
+    for name, text in files.items():
+        (package / name).parent.mkdir(parents=True, exist_ok=True)
+        (package / name).write_text(text, encoding="utf-8")
+    assert [name.removeprefix("casebook/") for name, _ in artifacts.code_of(package, ["casebook.render.page"])] == [
+        "__init__.py",
+        "domain/__init__.py",
+        "domain/model.py",
+        "render/__init__.py",
+        "render/helper.py",
+        "render/in_a_string.py",
+        "render/lazy.py",
+        "render/page.py",
+        "render/templates/memo.typ",
+    ]  # not the module that imports it (memo); every template. A line of a string that is an
+    # import statement counts too: a key that changes more often than it must, never a stale one.
+
+
+def test_the_import_statements_alone_give_what_parsing_each_whole_module_gives():
+    """code_of reads only the import statements of a module (a tenth of the time): for every
+    module of the package they name the modules that the whole module's syntax tree does."""
+    package_dir = Path(artifacts.__file__).resolve().parents[1]
+    for path in sorted(package_dir.rglob("*.py")):
+        module = ".".join(("casebook", *path.relative_to(package_dir).with_suffix("").parts)).removesuffix(".__init__")
+        package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+        expected = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                expected |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    base = ".".join(
+                        [*package.split(".")[: len(package.split(".")) - node.level + 1], *([base] if base else [])]
+                    )
+                expected |= {base, *(f"{base}.{alias.name}" for alias in node.names)}
+        source = path.read_text(encoding="utf-8")
+        assert set(artifacts.imported_names(source, module, path.name == "__init__.py")) == expected, path
 
 
 def test_the_key_is_written_last_and_an_interrupted_store_is_never_current(tmp_path, monkeypatch):

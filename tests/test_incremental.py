@@ -16,6 +16,7 @@ from conftest import (
     FICTIONAL_BASE_PATH,
     REFERENCE_EPOCH,
     REPO,
+    add_cell,
     build_summary,
     casebook,
     copy_built_project,
@@ -27,7 +28,7 @@ from conftest import (
 
 from casebook.domain.clock import as_of_date
 from casebook.engine import cache as cache_module
-from casebook.engine.cache import ExecutionCache
+from casebook.engine.cache import ExecutionCache, notebook_code
 from casebook.engine.paths import ProjectPaths
 from casebook.engine.plan import plan_executions
 from casebook.engine.validate import validate_all
@@ -100,11 +101,33 @@ def test_reference_data_reexecutes_everything(project, tmp_path, changed):
 
 
 @pytest.mark.parametrize(
-    "module", ["domain/rules/ordinance.py", "domain/finance.py", "render/case_view.py", "render/portfolio.py"]
+    ("module", "stale"),
+    [
+        ("domain/rules/ordinance.py", [*CASES, PORTFOLIO]),
+        ("domain/finance.py", [*CASES, PORTFOLIO]),
+        ("render/case_view.py", [*CASES, PORTFOLIO]),  # the portfolio imports it too
+        ("render/charts.py", [*CASES, PORTFOLIO]),
+        ("render/portfolio.py", [PORTFOLIO]),
+        ("render/memo.py", []),  # no notebook runs the memo's renderer
+        ("render/report_pdf.py", []),
+        ("engine/build.py", []),
+    ],
 )
-def test_changed_package_code_reexecutes_everything(project, tmp_path, module):
+def test_changed_package_code_reexecutes_the_notebooks_that_run_it(project, tmp_path, module, stale):
     _append(project.package_dir / module, "\n# ändrad\n")
-    assert _stale(project, tmp_path) == sorted([*CASES, PORTFOLIO])
+    assert _stale(project, tmp_path) == sorted(stale)
+
+
+def test_a_notebook_cell_that_is_not_python_makes_the_whole_package_its_code(tmp_path):
+    template = Path("notebooks") / "case_report.ipynb"
+    (tmp_path / "notebooks").mkdir()
+    shutil.copy2(REPO / template, tmp_path / template)
+    paths = ProjectPaths(tmp_path, package_dir=REPO / "casebook")
+    code = notebook_code(paths, template)
+    assert REPO / "casebook" / "render" / "case_view.py" in code
+    assert REPO / "casebook" / "engine" / "build.py" not in code
+    add_cell(tmp_path / template, "%matplotlib inline")  # a magic: it could import anything
+    assert notebook_code(paths, template) == paths.package_sources()
 
 
 def test_requirement_files_are_not_inputs_but_installed_versions_are(project, tmp_path, monkeypatch):

@@ -982,6 +982,32 @@ def test_memo_key_covers_the_template_and_the_renderer_versions(project, tmp_pat
     assert key() != original
 
 
+def test_the_memo_and_report_keys_cover_the_code_they_run_not_the_pages_or_the_builds(project, tmp_path):
+    evaluated = evaluate_case(project / "data" / "cases" / "rjh-2025-spin.yaml", as_of=as_of_date())
+    reference = project / "data" / "reference"
+    package = shutil.copytree(
+        installed_package_dir(), tmp_path / "casebook", ignore=shutil.ignore_patterns("__pycache__")
+    )
+
+    def keys() -> tuple[str, str]:
+        memo = documents.shared_inputs(reference, documents.memo_renderers(draft=False), package)
+        report = documents.shared_inputs(reference, documents.REPORT_RENDERERS, package)
+        return (
+            documents.memo_inputs(evaluated, CREATED, memo, draft=False).key(),
+            documents.report_inputs(evaluated, None, CREATED, report).key(),
+        )
+
+    before = keys()
+    for module in ("render/portfolio.py", "engine/build.py", "engine/site.py"):
+        (package / module).open("a", encoding="utf-8").write("\n# ändrad\n")
+        assert keys() == before, module
+    for module in ("render/memo.py", "render/report_pdf.py", "domain/finance.py"):
+        (package / module).open("a", encoding="utf-8").write("\n# ändrad\n")
+        after = keys()
+        assert after[0] != before[0] and after[1] != before[1], module  # each renderer is imported by documents
+        before = after
+
+
 @pytest.mark.parametrize("changed", ["typst", "pikepdf", "libqpdf"])
 def test_the_site_memos_key_covers_what_writes_and_packs_the_pdf_but_not_python_docx(project, monkeypatch, changed):
     evaluated = evaluate_case(project / "data" / "cases" / "rjh-2025-spin.yaml", as_of=as_of_date())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import pickle
+import shutil
 import subprocess
 import sys
 
@@ -134,3 +135,20 @@ def test_a_rule_comes_back_in_a_fresh_process_and_the_catalogue_keeps_its_order(
     came_back, catalogue = completed.stdout.decode().splitlines()
     assert came_back == f"{follow_up.id} {RULES[0].id} True"
     assert catalogue == " ".join(r.id for r in RULES)
+
+
+def test_the_cache_is_keyed_on_the_code_that_evaluates_not_on_the_renderers(tmp_path):
+    package = shutil.copytree(REPO / "casebook", tmp_path / "casebook", ignore=shutil.ignore_patterns("__pycache__"))
+    paths = ProjectPaths(copy_project(tmp_path / "repo").resolve(), package_dir=package)
+
+    def key() -> str:
+        return validate.EvaluationCache(paths, as_of=as_of_date()).key
+
+    before = key()
+    for module in ("render/case_view.py", "render/memo.py", "engine/build.py"):
+        (package / module).open("a", encoding="utf-8").write("\n# ändrad\n")
+        assert key() == before, module
+    for module in ("domain/finance.py", "domain/rules/call.py", "engine/validate.py"):
+        (package / module).open("a", encoding="utf-8").write("\n# ändrad\n")
+        assert key() != before, module
+        before = key()

@@ -23,9 +23,12 @@ Entries of cases no longer present are removed (:func:`prune`); the site receive
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import os
+import re
 import tempfile
+import textwrap
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -65,6 +68,104 @@ def package_files(package_dir: Path) -> list[Path]:
 def package_code(package_dir: Path) -> tuple[tuple[str, Path], ...]:
     """The package's files as declared inputs, named ``casebook/<path in the package>``."""
     return tuple((f"casebook/{path.relative_to(package_dir).as_posix()}", path) for path in package_files(package_dir))
+
+
+def code_of(package_dir: Path, modules: Iterable[str]) -> tuple[tuple[str, Path], ...]:
+    """The code an artifact runs, as declared inputs named as :func:`package_code` names them:
+    the package's modules that ``modules`` import, directly or through one another, with
+    ``modules`` themselves and the ``__init__`` of every package on the way; and every file of
+    the package that is not Python (the Typst templates, the search script), which any module
+    may read.
+
+    Found from the source, not by importing it: every ``import`` statement of a module counts,
+    at its top or inside a function (a renderer imported on first use is still code the
+    artifact runs). A change to a module outside this set (the memo's renderer, for a case
+    page) leaves the artifact's key as it was. The package imports nothing by a computed name
+    but the rules, whose modules the rule catalogue (``casebook.domain.rules``) imports by name.
+    """
+    package_dir = Path(package_dir)
+    found: set[Path] = set()
+    pending = list(modules)
+    while pending:
+        name = pending.pop()
+        path = _module_file(package_dir, name)
+        if path is None or path in found:
+            continue
+        found.add(path)
+        pending += [name.rsplit(".", depth)[0] for depth in range(1, name.count(".") + 1)]
+        pending += _imported_names(str(path), name, *_stamp(path))
+    other = {path for path in package_files(package_dir) if path.suffix != ".py"}
+    return tuple((f"casebook/{path.relative_to(package_dir).as_posix()}", path) for path in sorted(found | other))
+
+
+PACKAGE = "casebook"
+
+
+def _module_file(package_dir: Path, name: str) -> Path | None:
+    """The file of the package's module ``name`` (``casebook.render.memo``), or None (not the package's, or not a module)."""
+    parts = name.split(".")
+    if parts[0] != PACKAGE:
+        return None
+    base = package_dir.joinpath(*parts[1:])
+    for candidate in (base.with_suffix(".py") if len(parts) > 1 else None, base / "__init__.py"):
+        if candidate is not None and candidate.is_file():
+            return candidate
+    return None
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    status = path.stat()
+    return status.st_size, status.st_mtime_ns
+
+
+@lru_cache(maxsize=1024)
+def _imported_names(path: str, name: str, size: int, mtime_ns: int) -> tuple[str, ...]:
+    """The module names that the module ``name`` (at ``path``) imports: for ``from x import y``
+    both ``x`` and ``x.y`` (``y`` may be a submodule). Parsed once per version of the file."""
+    return imported_names(Path(path).read_text(encoding="utf-8"), name, is_package=path.endswith("__init__.py"))
+
+
+# A line that starts an import statement. A line of a string may look like one: if it does not
+# parse it is passed over; if it does, it counts (a key that changes more often than it must,
+# never one that misses code).
+_IMPORT_LINE = re.compile(r"^[ \t]*(?:from[ \t]+[\w.]+[ \t]+import|import)[ \t(\\]", re.MULTILINE)
+
+
+def imported_names(source: str, name: str = "", is_package: bool = False) -> tuple[str, ...]:
+    """The module names that Python ``source`` (the module ``name``) imports; see :func:`code_of`.
+
+    Only the import statements are parsed, not the whole module (a tenth of the time: every
+    build keys its artifacts on the code each one runs).
+    """
+    package = name if is_package else name.rpartition(".")[0]
+    names: list[str] = []
+    for match in _IMPORT_LINE.finditer(source):
+        try:
+            tree = ast.parse(textwrap.dedent(_statement_at(source, match.start())))
+        except SyntaxError:
+            continue  # inside a string: not code
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names += [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    anchor = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                    base = ".".join([*anchor, *([base] if base else [])])
+                names += [base, *(f"{base}.{alias.name}" for alias in node.names)]
+    return tuple(names)
+
+
+def _statement_at(source: str, start: int) -> str:
+    """The statement that begins at ``start``: its line, continued while a bracket is open or a line ends in a backslash."""
+    end = source.find("\n", start)
+    end = len(source) if end < 0 else end
+    statement = source[start:end]
+    while (statement.count("(") > statement.count(")") or statement.endswith("\\")) and end < len(source):
+        following = source.find("\n", end + 1)
+        following = len(source) if following < 0 else following
+        statement, end = source[start:following], following
+    return statement
 
 
 def distribution_version(name: str) -> str:

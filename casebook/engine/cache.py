@@ -10,6 +10,7 @@ cache hashes only code cells and would miss a changed data file, so it is not us
 
 from __future__ import annotations
 
+import ast
 import json
 import shutil
 from dataclasses import dataclass
@@ -53,9 +54,26 @@ def _files(paths: ProjectPaths, files: list[Path]) -> tuple[tuple[str, Path], ..
     return tuple((paths.relative(p), p) for p in files)
 
 
+def notebook_code(paths: ProjectPaths, template: Path) -> list[Path]:
+    """The package's code that the notebook ``template`` runs: the modules its code cells import,
+    and what they import (:func:`casebook.engine.artifacts.code_of`). A cell that is not plain
+    Python (a magic) could import anything: then the whole package."""
+    notebook = json.loads((paths.root / template).read_text(encoding="utf-8"))
+    modules: list[str] = []
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "code":
+            source = "".join(cell["source"])
+            try:
+                ast.parse(source)
+            except SyntaxError:
+                return paths.package_sources()
+            modules += artifacts.imported_names(source)
+    return [path for _, path in artifacts.code_of(paths.package_dir, modules)]
+
+
 def shared_case_inputs(paths: ProjectPaths, template: Path) -> tuple[tuple[str, Path], ...]:
-    """The files every case page shares: the case template, the package, the reference data."""
-    return _files(paths, [paths.root / template, *paths.package_sources(), *paths.reference_files()])
+    """The files every case page shares: the case template, the code it runs, the reference data."""
+    return _files(paths, [paths.root / template, *notebook_code(paths, template), *paths.reference_files()])
 
 
 def case_inputs(
@@ -67,8 +85,8 @@ def case_inputs(
     shared: tuple[tuple[str, Path], ...] | None = None,
     source_document: str | None = None,
 ) -> NotebookInputs:
-    """A case page: its case file and history, its source document, the case template, the
-    package, the reference data.
+    """A case page: its case file and history, its source document, the case template, the code
+    it runs (:func:`notebook_code`), the reference data.
 
     ``as_of`` is the build date for a page that is judged on it (a recorded follow-up: an
     overdue final report), else empty; such a page is executed again on a new build day.
@@ -85,9 +103,9 @@ def case_inputs(
 
 
 def portfolio_inputs(paths: ProjectPaths, template: Path, as_of: str) -> NotebookInputs:
-    """The portfolio: every case file, the portfolio template, the package, the reference data,
-    and the build date (overdue final reports, projects closing soon)."""
-    files = [*paths.case_files(), paths.root / template, *paths.package_sources(), *paths.reference_files()]
+    """The portfolio: every case file, the portfolio template, the code it runs, the reference
+    data, and the build date (overdue final reports, projects closing soon)."""
+    files = [*paths.case_files(), paths.root / template, *notebook_code(paths, template), *paths.reference_files()]
     return NotebookInputs(_files(paths, files), f"as-of\0{as_of}")
 
 

@@ -5,8 +5,8 @@ Render makes the bytes (:mod:`casebook.render.memo`, :mod:`casebook.render.repor
 this module decides which documents must be made again and keeps them in the artifact
 cache (:mod:`casebook.engine.artifacts`). A document's key is computed from its declared
 inputs, never from the built content: deciding that 1 000 unchanged reports are current
-builds none. What every document of a batch shares (the reference data, the package's
-code and templates, the installed versions of its renderers) is hashed once per batch;
+builds none. What every document of a batch shares (the reference data, the code this
+module runs and the templates, the installed versions of its renderers) is hashed once per batch;
 each case adds its case file, the ``SOURCE_DATE_EPOCH`` in force, for a memo whether the Word
 draft is among its files and, for a report, its audit record and (for a case with a
 follow-up) the build date.
@@ -50,14 +50,17 @@ def memo_renderers(draft: bool) -> tuple[str, ...]:
 
 
 def shared_inputs(reference_dir: Path, renderers: tuple[str, ...], package_dir: Path | None = None) -> Inputs:
-    """What every document of a batch shares: the reference data, the package's code and templates
-    (``package_dir``: the installed package, the code the renderers run) and the installed versions of ``renderers``.
+    """What every document of a batch shares: the reference data, the code this module and its
+    renderers run with the package's templates (``package_dir``: the installed package) and the
+    installed versions of ``renderers``.
 
     Hashed once per batch (not once per case: reading the package for each of 1 000 cases was
     most of an incremental build), then combined with each case's own inputs.
     """
     reference = tuple((f"reference/{path.name}", path) for path in sorted(Path(reference_dir).glob("*.yaml")))
-    code = artifacts.package_code(package_dir if package_dir is not None else installed_package_dir())
+    # The code this module runs: the renderers it imports on first use included, not the case
+    # page's or the portfolio's own modules, nor the build's.
+    code = artifacts.code_of(package_dir if package_dir is not None else installed_package_dir(), [__name__])
     # A pikepdf built from source links the machine's qpdf, whose version its own does not say.
     qpdf = (("libqpdf", pikepdf.__libqpdf_version__.encode()),) if "pikepdf" in renderers else ()
     return Inputs(files=(*reference, *code), data=qpdf, distributions=renderers)

@@ -72,7 +72,7 @@ class ProjectPaths:
         return (self.root / "_config.yml", self.root / "_toc.yml", self.root / "book")
 
     def package_sources(self) -> list[Path]:
-        """The package's Python files: every case page depends on them."""
+        """The package's Python files: the code of a notebook whose cells are not all plain Python (``cache.notebook_code``)."""
         return sorted(self.package_dir.rglob("*.py"))
 
     def inside(self, path: Path) -> bool:

@@ -30,7 +30,7 @@ from casebook.domain.evaluation import EvaluatedCase, evaluate_case
 from casebook.domain.reference import load_publisher
 from casebook.domain.rules import first_sentence
 from casebook.domain.wording import unwritten_sections
-from casebook.engine.artifacts import DamagedCacheEntry, Inputs
+from casebook.engine.artifacts import DamagedCacheEntry, Inputs, code_of
 from casebook.engine.paths import CASE_SUFFIX, ProjectPaths
 
 NOTHING_RAN = "\n\nInget har körts och webbplatsen är oförändrad."
@@ -141,11 +141,13 @@ class EvaluationCache:
 
     def _key(self) -> str:
         """Everything but the case file that an evaluated case depends on: the Python version, the
-        build date, the versions of :data:`EVALUATION_PACKAGES`, the package's ``.py`` files and the
-        reference files (the artifact cache's key, :class:`casebook.engine.artifacts.Inputs`)."""
-        files = [*self.paths.package_sources(), *self.paths.reference_files()]
+        build date, the versions of :data:`EVALUATION_PACKAGES`, the code this module runs (the
+        domain, not the renderers: :func:`casebook.engine.artifacts.code_of`) and the reference
+        files (the artifact cache's key, :class:`casebook.engine.artifacts.Inputs`)."""
+        code = code_of(self.paths.package_dir, [__name__])
+        reference = tuple((self.paths.relative(path), path) for path in self.paths.reference_files())
         return Inputs(
-            files=tuple((self.paths.relative(path), path) for path in files),
+            files=(*code, *reference),
             data=(("python", sys.version.encode()), ("as-of", self.as_of.isoformat().encode())),
             distributions=EVALUATION_PACKAGES,
         ).key()
