@@ -19,6 +19,7 @@ SITE_FILES = {
     "reference_project": (
         "test_build.py",
         "test_build_imports.py",
+        "test_execution_cache.py",
         "test_incremental.py",
         "test_memo.py",
         "test_report_pdf.py",

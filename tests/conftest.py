@@ -211,7 +211,7 @@ def execute_everything(paths, work: Path) -> None:
     moment = clock.now()
     for job in plan_executions(paths, validate_all(paths, as_of=clock.date_of(moment)), cache, work, moment).jobs:
         job.output.write_text("{}")
-        cache.store(job.name, job.cache_key, job.output)
+        cache.store(job.name, job.cache_key, job.output, job.parameters.get("audit"))
 
 
 def build_summary(root: Path, tmp_path: Path) -> dict:

@@ -163,7 +163,7 @@ def assemble_sources(
         publisher=publisher,
         history=case_file_history(paths, [e.case.id for e in cases]),
     )
-    audits = {e.case.id: audit.recorded_audit(cache.notebook(e.case.id)) for e in cases}
+    audits = {e.case.id: cache.audit(e.case.id) for e in cases}
     with document_workers(jobs or default_jobs()) as mapper:
         write_memos(source / pages.GENERATED / "extra" / "memo", cases, cache_dir=paths.memo_cache_dir, mapper=mapper)
         write_reports(

@@ -122,24 +122,40 @@ class ExecutionCache:
     def notebook(self, name: str) -> Path:
         return self.dir / f"{name}.ipynb"
 
+    def audit_file(self, name: str) -> Path:
+        """The audit record a case notebook was executed with, beside it (the portfolio has none)."""
+        return self.dir / f"{name}.json"
+
     def _key_file(self, name: str) -> Path:
         return self.dir / f"{name}.key"
 
-    def is_fresh(self, name: str, key: str) -> bool:
-        """Stored under ``key``, and the notebook is the one stored."""
-        shown_as = "portföljen" if name == PORTFOLIO else f"anteckningsboken för ärendet {name}"
-        return artifacts.is_current(self._key_file(name), key, (self.notebook(name),), shown_as)
+    def _files(self, name: str) -> tuple[Path, ...]:
+        return (self.notebook(name),) if name == PORTFOLIO else (self.notebook(name), self.audit_file(name))
 
-    def store(self, name: str, key: str, executed: Path) -> None:
-        """Store an executed notebook; the key is written last, so an interrupted store is never fresh."""
-        artifacts.store(self._key_file(name), key, {self.notebook(name): Path(executed).read_bytes()})
+    def is_fresh(self, name: str, key: str) -> bool:
+        """Stored under ``key``, and the notebook (and a case's audit record) are the ones stored."""
+        shown_as = "portföljen" if name == PORTFOLIO else f"anteckningsboken för ärendet {name}"
+        return artifacts.is_current(self._key_file(name), key, self._files(name), shown_as)
+
+    def store(self, name: str, key: str, executed: Path, audit: dict | None = None) -> None:
+        """Store an executed notebook, and for a case the audit record it was executed with; the
+        key is written last, so an interrupted store is never fresh."""
+        files = {self.notebook(name): Path(executed).read_bytes()}
+        if name != PORTFOLIO:
+            files[self.audit_file(name)] = json.dumps(audit, ensure_ascii=False, sort_keys=True).encode()
+        artifacts.store(self._key_file(name), key, files)
+
+    def audit(self, name: str) -> dict | None:
+        """The audit record the case ``name`` was executed with, as stored beside its notebook (the
+        report PDF shows it): read from this small file, not out of the whole notebook."""
+        return json.loads(self.audit_file(name).read_text(encoding="utf-8"))
 
     def copy_entries(self, names: list[str], target: Path) -> None:
-        """Copy the named entries (notebook and key) to ``target``, a cache folder of the same layout."""
+        """Copy the named entries (their files and key) to ``target``, a cache folder of the same layout."""
         target.mkdir(parents=True, exist_ok=True)
         for name in names:
-            shutil.copyfile(self.notebook(name), target / self.notebook(name).name)
-            shutil.copyfile(self._key_file(name), target / self._key_file(name).name)
+            for path in (*self._files(name), self._key_file(name)):
+                shutil.copyfile(path, target / path.name)
 
     def prune(self, keep: set[str]) -> None:
         """Forget notebooks that no longer exist, so a removed case leaves nothing behind."""

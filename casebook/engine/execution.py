@@ -92,7 +92,7 @@ def execute_plan(
 
     def done(job: NotebookJob, failure: ExecutionFailure | None) -> None:
         if failure is None:
-            cache.store(job.name, job.cache_key, job.output)
+            cache.store(job.name, job.cache_key, job.output, job.parameters.get("audit"))
             result.executed.append(job.name)
         else:
             result.failed.append(failure)
