@@ -214,10 +214,10 @@ def execute_everything(paths, work: Path) -> None:
         cache.store(job.name, job.cache_key, job.output, job.parameters.get("audit"))
 
 
-def build_summary(root: Path, tmp_path: Path) -> dict:
-    """Run ``casebook build`` and return its JSON summary."""
+def build_summary(root: Path, tmp_path: Path, env: dict[str, str] | None = None) -> dict:
+    """Run ``casebook build`` (with ``env`` added to the environment) and return its JSON summary."""
     summary = tmp_path / "summary.json"
-    completed = casebook(root, "build", "--summary", str(summary))
+    completed = casebook(root, "build", "--summary", str(summary), env=env)
     assert completed.returncode == 0, completed.stderr
     return json.loads(summary.read_text())
 
@@ -235,6 +235,7 @@ def frictionless_validate(folder: Path) -> tuple[int, dict]:
 # keeps the build's caches, so building it again runs only what the change made stale.
 
 REFERENCE_EPOCH = "1764460800"  # 2025-11-30T00:00:00Z: the build date of the reference site
+REFERENCE_SUMMARY = "summary.json"  # the reference build's summary, beside the project's folder
 HOSTILE_CASE = REPO / "tests" / "hostile" / "fiktiv-injektion.yaml"
 FICTIONAL_CASES = ("fiktiv-bas", "fiktiv-norr", "fiktiv-syd")
 
@@ -243,10 +244,12 @@ FICTIONAL_CASES = ("fiktiv-bas", "fiktiv-norr", "fiktiv-syd")
 def reference_project(tmp_path_factory) -> Path:
     """The repository's project (SPIN) with two commits of its case file, built once at
     ``REFERENCE_EPOCH``: the site of tests/test_build.py, tests/test_memo.py and
-    tests/test_report_pdf.py. Its site is ``_build/html``."""
+    tests/test_report_pdf.py. Its site is ``_build/html``; the build's summary is
+    ``REFERENCE_SUMMARY`` in the project's parent folder."""
     root = copy_project(tmp_path_factory.mktemp("reference") / "repo")
     make_git_history(root)
-    completed = casebook(root, "build", env={"SOURCE_DATE_EPOCH": REFERENCE_EPOCH})
+    summary = root.parent / REFERENCE_SUMMARY
+    completed = casebook(root, "build", "--summary", str(summary), env={"SOURCE_DATE_EPOCH": REFERENCE_EPOCH})
     assert completed.returncode == 0, completed.stderr
     return root
 

@@ -9,10 +9,20 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import REPO, build_summary, casebook, copy_project, execute_everything, git, stale_notebooks
+from conftest import (
+    REPO,
+    build_summary,
+    casebook,
+    copy_built_project,
+    copy_project,
+    execute_everything,
+    git,
+    stale_notebooks,
+)
 
 from casebook.engine.paths import ProjectPaths
 
@@ -74,13 +84,26 @@ def test_a_new_day_reexecutes_the_cases_judged_on_it_and_the_portfolio(project, 
     ]
 
 
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """SPIN and fiktiv-uppfoljning-forskott built from scratch on FIXED_DAY, for both e2e tests:
+    the project (``root``), which the payment test builds on where it was built (in a copy
+    Sphinx would start afresh), a copy of it as built (``kept``) and the build's summary."""
+    folder = tmp_path_factory.mktemp("follow-up")
+    root = copy_project(folder / "repo")
+    shutil.copy2(CASES / "fiktiv-uppfoljning-forskott.yaml", root / "data/cases/fiktiv-uppfoljning-forskott.yaml")
+    summary = build_summary(root, folder, {"SOURCE_DATE_EPOCH": FIXED_DAY})  # as if built on 2025-11-30
+    return SimpleNamespace(root=root, kept=copy_built_project(root, folder / "kept"), summary=summary)
+
+
 @pytest.mark.e2e
-def test_a_payment_request_appears_on_the_site_with_only_its_case_and_the_portfolio_executed(tmp_path, monkeypatch):
+def test_a_payment_request_appears_on_the_site_with_only_its_case_and_the_portfolio_executed(
+    built, tmp_path, monkeypatch
+):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", FIXED_DAY)
-    root = copy_project(tmp_path / "repo")
+    root = built.root
     case = root / "data/cases/fiktiv-uppfoljning-forskott.yaml"
-    shutil.copy2(CASES / case.name, case)
-    assert build_summary(root, tmp_path)["executed"] == 2
+    assert built.summary["executed"] == 2
     site = root / "_build" / "html"
     spin_page = (site / "book/cases/rjh-2025-spin.html").read_bytes()
     portfolio_before = (site / "book/portfolio.html").read_text(encoding="utf-8")
@@ -108,12 +131,9 @@ def test_a_payment_request_appears_on_the_site_with_only_its_case_and_the_portfo
 
 
 @pytest.mark.e2e
-def test_verify_on_a_later_day_reruns_a_follow_up_as_of_its_build_date(tmp_path, monkeypatch):
+def test_verify_on_a_later_day_reruns_a_follow_up_as_of_its_build_date(built, monkeypatch):
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
-    root = copy_project(tmp_path / "repo")
-    shutil.copy2(CASES / "fiktiv-uppfoljning-forskott.yaml", root / "data/cases/fiktiv-uppfoljning-forskott.yaml")
-    built = casebook(root, "build", env={"SOURCE_DATE_EPOCH": FIXED_DAY})  # as if built on 2025-11-30
-    assert built.returncode == 0, built.stderr
+    root = built.kept  # built on 2025-11-30
     page = BeautifulSoup(
         (root / "_build/html/book/cases/fiktiv-uppfoljning-forskott.html").read_text(encoding="utf-8"), "html.parser"
     ).get_text()

@@ -1,12 +1,14 @@
 """Incremental execution: a change re-executes exactly the cases it affects.
 
-The planning step is tested directly (it decides what runs); one real build checks that
-adding and removing cases updates every page that lists them.
+The planning step is tested directly (it decides what runs); one scenario of real builds, on
+a copy of the session's reference project, checks that adding, changing and removing a case
+rebuilds every page that shows it, and only as much of the site as the change needs.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from bs4 import BeautifulSoup
 from conftest import (
     FICTIONAL_BASE_PATH,
     REFERENCE_EPOCH,
+    REFERENCE_SUMMARY,
     REPO,
     add_cell,
     build_summary,
@@ -186,33 +189,8 @@ def _links(page: Path) -> set[str]:
     return {a["href"].split("#")[0] for a in soup.find_all("a", href=True)}
 
 
-@pytest.mark.e2e
-def test_adding_and_removing_cases_updates_every_page_that_lists_them(reference_project, tmp_path):
-    root = copy_built_project(reference_project, tmp_path / "repo")  # SPIN, built
-    site = root / "_build" / "html"
-    dated = {"SOURCE_DATE_EPOCH": REFERENCE_EPOCH}  # the day SPIN was built, so its notebook is reused
-
-    added = root / "data/cases/fiktiv-bas.yaml"
-    shutil.copy2(FICTIONAL_BASE_PATH, added)
-    completed = casebook(root, "build", env=dated)
-    assert completed.returncode == 0, completed.stderr
-    assert "1 körd, 1 återanvänd" in completed.stderr
-    assert (site / "book/cases/fiktiv-bas.html").is_file()
-    assert "cases/fiktiv-bas.html" in _links(site / "book/case_list.html")
-    assert "cases/fiktiv-bas.html" in _links(site / "book/portfolio.html")
-    assert "fiktiv-bas" in (site / "data/beslut.csv").read_text(encoding="utf-8")
-
-    added.unlink()
-    completed = casebook(root, "build", env=dated)
-    assert completed.returncode == 0, completed.stderr
-    assert not (site / "book/cases/fiktiv-bas.html").exists()
-    for page in site.rglob("*.html"):
-        assert not any("fiktiv-bas" in link for link in _links(page)), page
-    assert not ExecutionCache(ProjectPaths.at(root)).notebook("fiktiv-bas").exists()
-
-
-def _summary(root: Path, tmp_path: Path) -> dict:
-    return build_summary(root, tmp_path)
+def _summary(root: Path, tmp_path: Path, env: dict[str, str]) -> dict:
+    return build_summary(root, tmp_path, env)
 
 
 def _case_list_row(site: Path, case_id: str) -> str:
@@ -222,22 +200,37 @@ def _case_list_row(site: Path, case_id: str) -> str:
 
 
 @pytest.mark.e2e
-def test_a_changed_case_rebuilds_only_changed_pages_and_a_new_title_in_the_navigation_rebuilds_all(tmp_path):
-    root = copy_project(tmp_path / "repo")
+def test_a_case_added_changed_and_removed_rebuilds_the_pages_that_show_it_and_a_new_title_in_the_navigation_all(
+    reference_project, tmp_path
+):
+    # The session's reference project, a first build: from scratch.
+    assert json.loads((reference_project.parent / REFERENCE_SUMMARY).read_text())["site_build"] == "full"
+    root = copy_built_project(reference_project, tmp_path / "repo")  # SPIN, built
+    site = root / "_build" / "html"
+    dated = {"SOURCE_DATE_EPOCH": REFERENCE_EPOCH}  # the day SPIN was built, so its notebook is reused
+
+    # A new case: executed alone, and every page that lists cases links it. Its organisations
+    # are new pages in the navigation, so the whole site is built again.
     case = root / "data/cases/fiktiv-bas.yaml"
     shutil.copy2(FICTIONAL_BASE_PATH, case)
-    assert _summary(root, tmp_path)["site_build"] == "full"
-    site = root / "_build" / "html"
+    completed = casebook(root, "build", "--summary", str(tmp_path / "summary.json"), env=dated)
+    assert completed.returncode == 0, completed.stderr
+    assert "1 körd, 1 återanvänd" in completed.stderr
+    assert json.loads((tmp_path / "summary.json").read_text())["site_build"] == "full"
+    assert (site / "book/cases/fiktiv-bas.html").is_file()
+    assert "cases/fiktiv-bas.html" in _links(site / "book/case_list.html")
+    assert "cases/fiktiv-bas.html" in _links(site / "book/portfolio.html")
+    assert "fiktiv-bas" in (site / "data/beslut.csv").read_text(encoding="utf-8")
     spin_page = (site / "book/cases/rjh-2025-spin.html").read_bytes()
     assert _case_list_row(site, "fiktiv-bas").endswith("0 av 18 (regelutfall som JSON)")
 
-    assert _summary(root, tmp_path)["site_build"] == "unchanged"
+    assert _summary(root, tmp_path, dated)["site_build"] == "unchanged"
 
     case.write_text(
         case.read_text(encoding="utf-8").replace("amount_applied_for: 400000", "amount_applied_for: 399000"),
         encoding="utf-8",
     )
-    summary = _summary(root, tmp_path)
+    summary = _summary(root, tmp_path, dated)
     assert (summary["executed"], summary["site_build"]) == (1, "incremental")
     assert "399\xa0000\xa0kr" in (site / "book/cases/fiktiv-bas.html").read_text(encoding="utf-8")
     assert _case_list_row(site, "fiktiv-bas").endswith("2 av 18 (regelutfall som JSON)")
@@ -248,24 +241,25 @@ def test_a_changed_case_rebuilds_only_changed_pages_and_a_new_title_in_the_navig
     source = root / "data" / "sources" / "000_2bcbd58892294728.txt"
     kept = source.read_bytes()
     source.unlink()
-    summary = _summary(root, tmp_path)
+    summary = _summary(root, tmp_path, dated)
     assert (summary["executed"], summary["site_build"]) == (1, "incremental")
     assert not (site / "data" / "kallor" / source.name).exists()
     assert f"data/kallor/{source.name}" not in (site / "book/cases/rjh-2025-spin.html").read_text(encoding="utf-8")
     source.write_bytes(kept)
-    summary = _summary(root, tmp_path)
+    summary = _summary(root, tmp_path, dated)
     assert (summary["executed"], summary["site_build"]) == (1, "incremental")
     assert (site / "data" / "kallor" / source.name).read_bytes() == kept
-    # Written again by an incremental build, the page links the same files as the first build
-    # wrote (MyST-NB's stylesheet once lacked its checksum in a build from scratch).
+    # Written again by an incremental build, the page links the same files as the reference
+    # project's build from scratch wrote (MyST-NB's stylesheet once lacked its checksum there).
+    scratch = (reference_project / "_build/html/book/cases/rjh-2025-spin.html").read_bytes()
     head = (site / "book/cases/rjh-2025-spin.html").read_bytes().split(b"<body", 1)[0]
-    assert head == spin_page.split(b"<body", 1)[0] and b"mystnb." in head
+    assert head == scratch.split(b"<body", 1)[0] == spin_page.split(b"<body", 1)[0] and b"mystnb." in head
 
     # A case page is in no navigation: its new title rebuilds the pages that show it, not all.
     case.write_text(
         case.read_text(encoding="utf-8").replace("Samverkan i Exempelbygd", "Ny titel i Exempelbygd"), encoding="utf-8"
     )
-    assert _summary(root, tmp_path)["site_build"] == "incremental"
+    assert _summary(root, tmp_path, dated)["site_build"] == "incremental"
     assert "Ny titel i Exempelbygd" in _case_list_row(site, "fiktiv-bas")
     page = (site / "book/cases/fiktiv-bas.html").read_text(encoding="utf-8")
     assert "Ny titel i Exempelbygd" in page.split("<title>", 1)[1].split("</title>", 1)[0]
@@ -276,12 +270,16 @@ def test_a_changed_case_rebuilds_only_changed_pages_and_a_new_title_in_the_navig
     method.write_text(
         method.read_text(encoding="utf-8").replace(heading, "# Metod och antaganden, ny rubrik", 1), encoding="utf-8"
     )
-    assert _summary(root, tmp_path)["site_build"] == "full"
+    assert _summary(root, tmp_path, dated)["site_build"] == "full"
     assert "Metod och antaganden, ny rubrik" in (site / "book/cases/rjh-2025-spin.html").read_text(
         encoding="utf-8"
     ).replace("\N{SOFT HYPHEN}", "")
 
-    # A removed case: a full build, so that its page is gone.
+    # A removed case: a full build, so that its page is gone, no page links it any more, and
+    # its notebook leaves the cache.
     case.unlink()
-    assert _summary(root, tmp_path)["site_build"] == "full"
+    assert _summary(root, tmp_path, dated)["site_build"] == "full"
     assert not (site / "book/cases/fiktiv-bas.html").exists()
+    for page in site.rglob("*.html"):
+        assert not any("fiktiv-bas" in link for link in _links(page)), page
+    assert not ExecutionCache(ProjectPaths.at(root)).notebook("fiktiv-bas").exists()
