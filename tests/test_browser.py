@@ -60,6 +60,8 @@ def site(reader_site) -> Path:
 @pytest.fixture(scope="module")
 def reader_context(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 800})
+    # What a page stores stays with it, as in a context of its own.
+    context.add_init_script("try { localStorage.clear(); sessionStorage.clear(); } catch (error) {}")
     yield context
     context.close()
 

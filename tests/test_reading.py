@@ -85,6 +85,8 @@ def _open(browser, server, path, width=1280, height=800, scheme="light", scale=1
 # at several widths opens it once and resizes it (``_resize``), naming the width that fails.
 def _tab(browser, scale):
     context = browser.new_context(viewport={"width": 1280, "height": 800}, device_scale_factor=scale)
+    # What a page stores stays with it, as in a context of its own.
+    context.add_init_script("try { localStorage.clear(); sessionStorage.clear(); } catch (error) {}")
     page = context.new_page()
     page.errors = []
     page.on("pageerror", lambda error: page.errors.append(str(error)))
