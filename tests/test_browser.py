@@ -22,7 +22,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import open_page as _open
+from conftest import open_laid_out
 from pypdf import PdfReader
 
 from casebook.domain.clock import as_of_date
@@ -52,11 +52,68 @@ def site(reader_site) -> Path:
     return reader_site
 
 
+# A context and a page an opening cost about 0,7 s more than opening the page again in a tab
+# that has the site's files in its cache. The tests that read a page share one tab (``tab``):
+# each opens its page anew at its size, the dialogs and errors recorded afresh. The test of
+# every request opens a new tab in that context (``_open_recorded``), so that nothing of the
+# page before is counted. Tests that intercept requests keep a context of their own (``page``).
+@pytest.fixture(scope="module")
+def reader_context(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    # What a page stores stays with it, as in a context of its own.
+    context.add_init_script("try { localStorage.clear(); sessionStorage.clear(); } catch (error) {}")
+    yield context
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def shared_tab(reader_context):
+    page = reader_context.new_page()
+    page.dialogs, page.errors = [], []
+    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    return page
+
+
+@pytest.fixture
+def tab(shared_tab):
+    """The shared tab at 1280 × 800 px, its dialogs (``tab.dialogs``) and uncaught errors
+    (``tab.errors``) recorded afresh, the mouse off the page as in a new context."""
+    shared_tab.dialogs.clear()
+    shared_tab.errors.clear()
+    shared_tab.mouse.move(-1, -1)
+    shared_tab.set_viewport_size({"width": 1280, "height": 800})
+    return shared_tab
+
+
+def _open_recorded(context, url):
+    """``url`` in a new tab of ``context``, waited for until no request has been made for
+    500 ms, with every console error and warning, uncaught error, failed request and HTTP
+    error recorded (as conftest's ``open_page`` with ``every_request``)."""
+    page = context.new_page()
+    problems: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(f"console {message.type}: {message.text}") if message.type in ("error", "warning") else None
+        ),
+    )
+    page.on("pageerror", lambda error: problems.append(f"JavaScript: {error}"))
+    page.on("requestfailed", lambda request: problems.append(f"misslyckad begäran: {request.url}"))
+    page.on(
+        "response",
+        lambda response: problems.append(f"HTTP {response.status}: {response.url}") if response.status >= 400 else None,
+    )
+    page.goto(url, wait_until="networkidle")
+    return page, problems
+
+
 # --- Inert case text -----------------------------------------------------------------
 
 
 @pytest.mark.parametrize("path", ["book/cases/fiktiv-injektion.html", "book/case_list.html", "book/portfolio.html"])
-def test_no_injected_script_runs(page, server, path):
+def test_no_injected_script_runs(tab, server, path):
+    page = tab
     page.goto(f"{server}/{path}", wait_until="load")
     page.wait_for_timeout(300)
     page.mouse.move(200, 300)
@@ -67,7 +124,8 @@ def test_no_injected_script_runs(page, server, path):
     assert page.locator("main iframe").count() == 0
 
 
-def test_case_text_is_shown_literally(page, server):
+def test_case_text_is_shown_literally(tab, server):
+    page = tab
     page.goto(f"{server}/book/cases/fiktiv-injektion.html")
     heading = _plain(page.locator("main h1").first.inner_text())
     assert heading.startswith("FIKTIVT <script>window.__pwned = 1</script> {{ ersattning }} |sub| **fet**")
@@ -155,7 +213,8 @@ def test_case_text_stays_inert_in_search_results_and_filters(page, server):
     assert page.dialogs == []
 
 
-def test_case_list_shows_the_title_literally(page, server):
+def test_case_list_shows_the_title_literally(tab, server):
+    page = tab
     page.goto(f"{server}/book/case_list.html")
     link = page.locator("main table a[href='cases/fiktiv-injektion.html']")
     assert _plain(link.inner_text()).startswith("FIKTIVT <script>window.__pwned = 1</script> {{ ersattning }}")
@@ -214,7 +273,8 @@ def test_the_accessibility_statement_has_the_required_sections(site):
     assert "Vi känner inte till några brister" not in text
 
 
-def test_navigation_is_reachable_by_keyboard(page, server):
+def test_navigation_is_reachable_by_keyboard(tab, server):
+    page = tab
     page.goto(f"{server}/book/cases/rjh-2025-spin.html")
     nav_links = page.eval_on_selector_all("nav.bd-docs-nav a", "links => links.map(a => a.href)")
     assert len(nav_links) >= 8
@@ -234,9 +294,9 @@ SPIN = "book/cases/rjh-2025-spin.html"
 
 
 @pytest.mark.parametrize("width,height", [(1280, 800), (375, 667)])
-def test_spin_verdict_is_on_the_first_screen(browser, server, width, height):
-    context = browser.new_context(viewport={"width": width, "height": height})
-    page = context.new_page()
+def test_spin_verdict_is_on_the_first_screen(tab, server, width, height):
+    page = tab
+    page.set_viewport_size({"width": width, "height": height})
     page.goto(f"{server}/{SPIN}", wait_until="load")
     verdict = page.locator("main .casebook-verdict")
     box = verdict.bounding_box()
@@ -256,10 +316,10 @@ def test_spin_verdict_is_on_the_first_screen(browser, server, width, height):
         " const r = document.createRange(); r.setStartAfter(h); r.setEndBefore(v); return r.toString().trim(); }"
     )
     assert before == ""
-    context.close()
 
 
-def test_a_verdict_flag_leads_to_its_rule_row(page, server):
+def test_a_verdict_flag_leads_to_its_rule_row(tab, server):
+    page = tab
     page.goto(f"{server}/{SPIN}", wait_until="load")
     page.locator("main .casebook-verdict a[href='#regel-6-paragraf-foretagsstod']").click()
     row = page.locator("tr#regel-6-paragraf-foretagsstod")
@@ -340,10 +400,9 @@ INTERFACE_TEXT = """() => {
 
 
 @pytest.mark.parametrize("path", PAGE_TYPES)
-def test_no_english_interface_text(browser, server, path):
-    context, page, _ = _open(browser, server, path)
-    texts = page.evaluate(INTERFACE_TEXT)
-    context.close()
+def test_no_english_interface_text(tab, server, path):
+    open_laid_out(tab, f"{server}/{path}")
+    texts = tab.evaluate(INTERFACE_TEXT)
     english = sorted(
         {phrase for phrase in ENGLISH_PHRASES for text in texts if phrase in text}
         | {text for text in texts if text.strip() in ENGLISH_LABELS}
@@ -352,19 +411,19 @@ def test_no_english_interface_text(browser, server, path):
 
 
 @pytest.mark.parametrize("path", PAGE_TYPES)
-def test_no_console_error_or_failed_request(browser, server, path):
-    context, page, problems = _open(browser, server, path, every_request=True)
+def test_no_console_error_or_failed_request(reader_context, server, path):
+    page, problems = _open_recorded(reader_context, f"{server}/{path}")
     page.mouse.move(300, 300)
     page.wait_for_timeout(200)
-    context.close()
+    page.close()
     assert problems == []
 
 
 @pytest.mark.parametrize("path", PAGE_TYPES)
-def test_no_sideways_scrolling_at_320_px(browser, server, path):
-    context, page, _ = _open(browser, server, path, width=320, height=640)
-    widths = page.evaluate("() => [document.documentElement.scrollWidth, innerWidth]")
-    context.close()
+def test_no_sideways_scrolling_at_320_px(tab, server, path):
+    tab.set_viewport_size({"width": 320, "height": 640})
+    open_laid_out(tab, f"{server}/{path}")
+    widths = tab.evaluate("() => [document.documentElement.scrollWidth, innerWidth]")
     assert widths[0] <= widths[1], widths
 
 
