@@ -121,6 +121,25 @@ def test_changed_package_code_reexecutes_the_notebooks_that_run_it(project, tmp_
     assert _stale(project, tmp_path) == sorted(stale)
 
 
+@pytest.mark.parametrize(
+    ("module", "stale"),
+    [
+        # clean_executed_notebook writes every stored notebook (its title, metadata, tags).
+        ("engine/execute.py", [*CASES, PORTFOLIO]),
+        # The audit record: a parameter of every case notebook, shown on the page and in the report.
+        ("engine/audit.py", CASES),
+        # KERNEL_ENVIRONMENT (PYTHONHASHSEED, thread counts) of every kernel, forked or fresh.
+        ("engine/zygote.py", [*CASES, PORTFOLIO]),
+    ],
+)
+def test_code_that_shapes_a_stored_notebook_outside_its_cells_reexecutes_it(project, tmp_path, module, stale):
+    """Review 43: the notebook's key covers what its cells import, but the stored notebook is
+    also written by the build's own code (the parameters, the kernel, the cleaning); a change
+    there must not leave the earlier pages published as current."""
+    _append(project.package_dir / module, "\n# ändrad\n")
+    assert set(stale) <= set(_stale(project, tmp_path))
+
+
 def test_a_notebook_cell_that_is_not_python_makes_the_whole_package_its_code(tmp_path):
     template = Path("notebooks") / "case_report.ipynb"
     (tmp_path / "notebooks").mkdir()
