@@ -54,10 +54,16 @@ def _files(paths: ProjectPaths, files: list[Path]) -> tuple[tuple[str, Path], ..
     return tuple((paths.relative(p), p) for p in files)
 
 
+# The build's own code that shapes every stored notebook outside its cells: its parameters
+# (plan, the audit record), its kernel (the zygote imports the report modules before it forks
+# one, and sets the kernel's environment) and the cleaning of what papermill wrote (execute).
+EXECUTION_CODE = ("casebook.engine.plan", "casebook.engine.audit", "casebook.engine.zygote", "casebook.engine.execute")
+
+
 def notebook_code(paths: ProjectPaths, template: Path) -> list[Path]:
-    """The package's code that the notebook ``template`` runs: the modules its code cells import,
-    and what they import (:func:`casebook.engine.artifacts.code_of`). A cell that is not plain
-    Python (a magic) could import anything: then the whole package."""
+    """The package's code that makes the notebook ``template``: the modules its code cells import,
+    :data:`EXECUTION_CODE`, and what they import (:func:`casebook.engine.artifacts.code_of`). A
+    cell that is not plain Python (a magic) could import anything: then the whole package."""
     notebook = json.loads((paths.root / template).read_text(encoding="utf-8"))
     modules: list[str] = []
     for cell in notebook["cells"]:
@@ -68,7 +74,7 @@ def notebook_code(paths: ProjectPaths, template: Path) -> list[Path]:
             except SyntaxError:
                 return paths.package_sources()
             modules += artifacts.imported_names(source)
-    return [path for _, path in artifacts.code_of(paths.package_dir, modules)]
+    return [path for _, path in artifacts.code_of(paths.package_dir, [*modules, *EXECUTION_CODE])]
 
 
 def shared_case_inputs(paths: ProjectPaths, template: Path) -> tuple[tuple[str, Path], ...]:
