@@ -368,11 +368,9 @@ def open_laid_out(page, url: str) -> None:
     page.wait_for_function(LAID_OUT)
 
 
-def open_page(browser, server, path, width=1280, height=800, every_request=False):
-    """A page in a fresh context, laid out, with every console error and failed request
-    recorded; ``every_request``: also wait until no request has been made for 500 ms."""
-    context = browser.new_context(viewport={"width": width, "height": height})
-    page = context.new_page()
+def recorded_problems(page) -> list[str]:
+    """A list that receives every console error and warning, uncaught error, failed request
+    and HTTP error of ``page`` from now on."""
     problems: list[str] = []
     page.on(
         "console",
@@ -386,6 +384,15 @@ def open_page(browser, server, path, width=1280, height=800, every_request=False
         "response",
         lambda response: problems.append(f"HTTP {response.status}: {response.url}") if response.status >= 400 else None,
     )
+    return problems
+
+
+def open_page(browser, server, path, width=1280, height=800, every_request=False):
+    """A page in a fresh context, laid out, with every console error and failed request
+    recorded; ``every_request``: also wait until no request has been made for 500 ms."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    problems = recorded_problems(page)
     if every_request:
         page.goto(f"{server}/{path}", wait_until="networkidle")
     else:

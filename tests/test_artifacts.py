@@ -73,7 +73,7 @@ def test_the_code_of_an_artifact_is_what_its_modules_import_and_every_template(t
             "from casebook.domain import model\n"
             "from . import (\n    helper,\n)\n"
             "def later():\n    import casebook.render.lazy  # imported on first use\n"
-            '"""\nimport casebook.render.in_a_string\nimport what: a line of prose\n"""\n'
+            '"""\nimport casebook.render.in_a_string\n"""\n'
         ),
         "render/helper.py": "from ..domain.model import *\n",
         "render/lazy.py": "",
@@ -96,6 +96,36 @@ def test_the_code_of_an_artifact_is_what_its_modules_import_and_every_template(t
         "render/templates/memo.typ",
     ]  # not the module that imports it (memo); every template. A line of a string that is an
     # import statement counts too: a key that changes more often than it must, never a stale one.
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "if True: import casebook.x",
+        "try: import casebook.x\nexcept ImportError: pass",
+        "y = 1; import casebook.x",
+        "def f():\n    with open('a'): import casebook.x",
+        "from casebook import \\\n    x",
+        "import casebook.x  # (an unclosed bracket in a comment",
+        "from casebook import (\n    x,  # )\n)",
+        "import os, casebook.x as y",
+    ],
+)
+def test_every_form_of_an_import_statement_is_found(statement):
+    """Review 43: a one-line compound statement or a bracket in a comment was missed by a scan of
+    the lines that start with ``import``; a line that does not parse alone now means a full parse."""
+    source = f'"""A module: it imports what it needs."""\n{statement}\n'
+    assert "casebook.x" in artifacts.imported_names(source, "casebook.render.page")
+
+
+def test_a_module_edited_in_the_same_process_is_read_again(tmp_path):
+    package = tmp_path / "casebook"
+    (package / "render").mkdir(parents=True)
+    for name in ("__init__.py", "render/__init__.py", "render/page.py", "render/memo.py"):
+        (package / name).write_text("", encoding="utf-8")
+    assert "casebook/render/memo.py" not in dict(artifacts.code_of(package, ["casebook.render.page"]))
+    (package / "render" / "page.py").write_text("import casebook.render.memo\n", encoding="utf-8")
+    assert "casebook/render/memo.py" in dict(artifacts.code_of(package, ["casebook.render.page"]))
 
 
 def test_the_import_statements_alone_give_what_parsing_each_whole_module_gives():

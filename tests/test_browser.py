@@ -22,7 +22,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import open_laid_out
+from conftest import open_laid_out, recorded_problems
 from pypdf import PdfReader
 
 from casebook.domain.clock import as_of_date
@@ -91,19 +91,7 @@ def _open_recorded(context, url):
     500 ms, with every console error and warning, uncaught error, failed request and HTTP
     error recorded (as conftest's ``open_page`` with ``every_request``)."""
     page = context.new_page()
-    problems: list[str] = []
-    page.on(
-        "console",
-        lambda message: (
-            problems.append(f"console {message.type}: {message.text}") if message.type in ("error", "warning") else None
-        ),
-    )
-    page.on("pageerror", lambda error: problems.append(f"JavaScript: {error}"))
-    page.on("requestfailed", lambda request: problems.append(f"misslyckad begäran: {request.url}"))
-    page.on(
-        "response",
-        lambda response: problems.append(f"HTTP {response.status}: {response.url}") if response.status >= 400 else None,
-    )
+    problems = recorded_problems(page)
     page.goto(url, wait_until="networkidle")
     return page, problems
 

@@ -149,6 +149,8 @@ def test_a_notebook_cell_that_is_not_python_makes_the_whole_package_its_code(tmp
     code = notebook_code(paths, template)
     assert REPO / "casebook" / "render" / "case_view.py" in code
     assert REPO / "casebook" / "engine" / "build.py" not in code
+    add_cell(tmp_path / template, "if True: import casebook.render.memo")  # a compound statement on one line
+    assert REPO / "casebook" / "render" / "memo.py" in notebook_code(paths, template)
     add_cell(tmp_path / template, "%matplotlib inline")  # a magic: it could import anything
     assert notebook_code(paths, template) == paths.package_sources()
 

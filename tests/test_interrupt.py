@@ -89,7 +89,7 @@ def test_an_interrupt_stops_the_build_within_seconds_and_keeps_finished_work(slo
     ]
     # The finished case is cached; the slow one is not, and the queued portfolio never started.
     assert (cache / "rjh-2025-spin.ipynb").is_file() and (cache / "rjh-2025-spin.key").is_file()
-    assert sorted(p.name for p in cache.iterdir()) == ["rjh-2025-spin.ipynb", "rjh-2025-spin.key"]
+    assert sorted(p.name for p in cache.iterdir()) == ["rjh-2025-spin.ipynb", "rjh-2025-spin.json", "rjh-2025-spin.key"]
     # The published site is untouched and no staging folder is left.
     assert sorted(p.name for p in site.iterdir()) == [".casebook-site", "index.html"]
     assert (site / "index.html").read_text(encoding="utf-8") == "föregående webbplats"

@@ -125,43 +125,54 @@ def _imported_names(path: str, name: str, size: int, mtime_ns: int) -> tuple[str
     return imported_names(Path(path).read_text(encoding="utf-8"), name, is_package=path.endswith("__init__.py"))
 
 
-# A line that starts an import statement. A line of a string may look like one: if it does not
-# parse it is passed over; if it does, it counts (a key that changes more often than it must,
-# never one that misses code).
-_IMPORT_LINE = re.compile(r"^[ \t]*(?:from[ \t]+[\w.]+[ \t]+import|import)[ \t(\\]", re.MULTILINE)
+# Every line with the word ``import``: each import statement has the word on one of its lines.
+_IMPORT_WORD = re.compile(r"^.*\bimport\b", re.MULTILINE)
 
 
 def imported_names(source: str, name: str = "", is_package: bool = False) -> tuple[str, ...]:
     """The module names that Python ``source`` (the module ``name``) imports; see :func:`code_of`.
 
-    Only the import statements are parsed, not the whole module (a tenth of the time: every
-    build keys its artifacts on the code each one runs).
+    Read from the lines that hold the word ``import``, each parsed as the statement that starts
+    on it (with the lines it continues onto), which is a tenth of parsing the whole module: every
+    build keys its artifacts on the code each one runs. A line that does not parse so (a
+    continuation line, ``try: import x``, prose in a docstring) makes this parse the whole module
+    instead, so no import is ever missed; a line of a string that parses as an import counts (a
+    key that changes more often than it must, never one that misses code).
     """
     package = name if is_package else name.rpartition(".")[0]
     names: list[str] = []
-    for match in _IMPORT_LINE.finditer(source):
+    for match in _IMPORT_WORD.finditer(source):
         try:
             tree = ast.parse(textwrap.dedent(_statement_at(source, match.start())))
         except SyntaxError:
-            continue  # inside a string: not code
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                names += [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom):
-                base = node.module or ""
-                if node.level:
-                    anchor = package.split(".")[: len(package.split(".")) - (node.level - 1)]
-                    base = ".".join([*anchor, *([base] if base else [])])
-                names += [base, *(f"{base}.{alias.name}" for alias in node.names)]
+            return names_imported_by(ast.parse(source), package)
+        names += names_imported_by(tree, package)
+    return tuple(names)
+
+
+def names_imported_by(tree: ast.AST, package: str = "") -> tuple[str, ...]:
+    """The module names that the import statements of ``tree`` (code in ``package``) name: for
+    ``from x import y`` both ``x`` and ``x.y`` (``y`` may be a submodule)."""
+    names: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                base = ".".join([*anchor, *([base] if base else [])])
+            names += [base, *(f"{base}.{alias.name}" for alias in node.names)]
     return tuple(names)
 
 
 def _statement_at(source: str, start: int) -> str:
-    """The statement that begins at ``start``: its line, continued while a bracket is open or a line ends in a backslash."""
+    """The statement that begins at ``start``: its line, continued while a bracket is open (any
+    other continuation does not parse alone, and :func:`imported_names` then parses the module)."""
     end = source.find("\n", start)
     end = len(source) if end < 0 else end
     statement = source[start:end]
-    while (statement.count("(") > statement.count(")") or statement.endswith("\\")) and end < len(source):
+    while statement.count("(") > statement.count(")") and end < len(source):
         following = source.find("\n", end + 1)
         following = len(source) if following < 0 else following
         statement, end = source[start:following], following

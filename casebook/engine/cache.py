@@ -68,12 +68,11 @@ def notebook_code(paths: ProjectPaths, template: Path) -> list[Path]:
     modules: list[str] = []
     for cell in notebook["cells"]:
         if cell["cell_type"] == "code":
-            source = "".join(cell["source"])
             try:
-                ast.parse(source)
+                tree = ast.parse("".join(cell["source"]))
             except SyntaxError:
                 return paths.package_sources()
-            modules += artifacts.imported_names(source)
+            modules += artifacts.names_imported_by(tree)
     return [path for _, path in artifacts.code_of(paths.package_dir, [*modules, *EXECUTION_CODE])]
 
 
