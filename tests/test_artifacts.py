@@ -78,8 +78,10 @@ def test_the_code_of_an_artifact_is_what_its_modules_import_and_every_template(t
         "render/helper.py": "from ..domain.model import *\n",
         "render/lazy.py": "",
         "render/in_a_string.py": "",
-        "render/memo.py": "import casebook.render.page\n",
+        "render/memo.py": 'import casebook.render.page\nTEMPLATE = "memo.typ"\n',
+        "render/charts.py": 'STYLE = "charts.typ"\n',
         "render/templates/memo.typ": "",
+        "render/templates/charts.typ": "",
     }
     for name, text in files.items():
         (package / name).parent.mkdir(parents=True, exist_ok=True)
@@ -93,9 +95,15 @@ def test_the_code_of_an_artifact_is_what_its_modules_import_and_every_template(t
         "render/in_a_string.py",
         "render/lazy.py",
         "render/page.py",
+    ]  # not the module that imports it (memo), nor the templates no module of it names. A line
+    # of a string that is an import statement counts too: a key that changes more often than it
+    # must, never a stale one.
+    assert [name.removeprefix("casebook/") for name, _ in artifacts.code_of(package, ["casebook.render.memo"])][
+        -2:
+    ] == [
+        "render/page.py",
         "render/templates/memo.typ",
-    ]  # not the module that imports it (memo); every template. A line of a string that is an
-    # import statement counts too: a key that changes more often than it must, never a stale one.
+    ]  # the template that memo names
 
 
 @pytest.mark.parametrize(
@@ -126,6 +134,16 @@ def test_a_module_edited_in_the_same_process_is_read_again(tmp_path):
     assert "casebook/render/memo.py" not in dict(artifacts.code_of(package, ["casebook.render.page"]))
     (package / "render" / "page.py").write_text("import casebook.render.memo\n", encoding="utf-8")
     assert "casebook/render/memo.py" in dict(artifacts.code_of(package, ["casebook.render.page"]))
+
+
+def test_every_file_of_the_package_that_is_not_python_is_named_by_a_module_that_reads_it():
+    """code_of puts such a file (a template, the search script) in an artifact's code when a
+    module of that code names it; a file read under a computed name would be in no key."""
+    package_dir = Path(artifacts.__file__).resolve().parents[1]
+    sources = [path.read_text(encoding="utf-8") for path in package_dir.rglob("*.py")]
+    data = [path for path in artifacts.package_files(package_dir) if path.suffix != ".py"]
+    assert {path.name for path in data} >= {"memo.typ", "report.typ", "search_parts.js"}
+    assert [path.name for path in data if not any(path.name in source for source in sources)] == []
 
 
 def test_the_import_statements_alone_give_what_parsing_each_whole_module_gives():

@@ -112,6 +112,8 @@ def test_reference_data_reexecutes_everything(project, tmp_path, changed):
         ("render/charts.py", [*CASES, PORTFOLIO]),
         ("render/portfolio.py", [*CASES, PORTFOLIO]),  # the zygote imports it before it forks a case's kernel
         ("render/memo.py", []),  # no notebook runs the memo's renderer
+        ("render/templates/memo.typ", []),  # nor reads its template
+        ("engine/search_parts.js", []),
         ("render/report_pdf.py", []),
         ("engine/build.py", []),
     ],

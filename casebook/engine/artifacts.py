@@ -73,9 +73,10 @@ def package_code(package_dir: Path) -> tuple[tuple[str, Path], ...]:
 def code_of(package_dir: Path, modules: Iterable[str]) -> tuple[tuple[str, Path], ...]:
     """The code an artifact runs, as declared inputs named as :func:`package_code` names them:
     the package's modules that ``modules`` import, directly or through one another, with
-    ``modules`` themselves and the ``__init__`` of every package on the way; and every file of
-    the package that is not Python (the Typst templates, the search script), which any module
-    may read.
+    ``modules`` themselves and the ``__init__`` of every package on the way; and each file of the
+    package that is not Python (a Typst template, the search script) that one of those modules
+    names (its file name in the module's source: every such file is named by the module that
+    reads it, which a test checks), so a change to the memo's template makes no case page again.
 
     Found from the source, not by importing it: every ``import`` statement of a module counts,
     at its top or inside a function (a renderer imported on first use is still code the
@@ -94,8 +95,13 @@ def code_of(package_dir: Path, modules: Iterable[str]) -> tuple[tuple[str, Path]
         found.add(path)
         pending += [name.rsplit(".", depth)[0] for depth in range(1, name.count(".") + 1)]
         pending += _imported_names(str(path), name, *_stamp(path))
-    other = {path for path in package_files(package_dir) if path.suffix != ".py"}
-    return tuple((f"casebook/{path.relative_to(package_dir).as_posix()}", path) for path in sorted(found | other))
+    sources = [_source(str(path), *_stamp(path)) for path in found]
+    named = {
+        path
+        for path in package_files(package_dir)
+        if path.suffix != ".py" and any(path.name in source for source in sources)
+    }
+    return tuple((f"casebook/{path.relative_to(package_dir).as_posix()}", path) for path in sorted(found | named))
 
 
 PACKAGE = "casebook"
@@ -119,10 +125,16 @@ def _stamp(path: Path) -> tuple[int, int]:
 
 
 @lru_cache(maxsize=1024)
+def _source(path: str, size: int, mtime_ns: int) -> str:
+    """A module's source, read once per version of the file."""
+    return Path(path).read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=1024)
 def _imported_names(path: str, name: str, size: int, mtime_ns: int) -> tuple[str, ...]:
     """The module names that the module ``name`` (at ``path``) imports: for ``from x import y``
     both ``x`` and ``x.y`` (``y`` may be a submodule). Parsed once per version of the file."""
-    return imported_names(Path(path).read_text(encoding="utf-8"), name, is_package=path.endswith("__init__.py"))
+    return imported_names(_source(path, size, mtime_ns), name, is_package=path.endswith("__init__.py"))
 
 
 # Every line with the word ``import``: each import statement has the word on one of its lines.
