@@ -173,7 +173,7 @@ def _reach(root: Path, phase: str, attempt: int) -> Build:
         reached = build.wait_for(lambda: (root / STARTED).exists(), "the case to start waiting")
     elif phase == "site":
         reached = build.wait_for(
-            lambda: any("--in-process" in p.cmdline() for p in list(build.seen.values()) if _alive(p)),
+            lambda: any(_runs_jupyter_book(p) for p in list(build.seen.values())),
             "Jupyter Book to start",
         )
     else:
@@ -192,6 +192,14 @@ def _reach(root: Path, phase: str, attempt: int) -> Build:
     if not reached:
         build.finish()
     return build if reached else None
+
+
+def _runs_jupyter_book(process: psutil.Process) -> bool:
+    """Whether the process is the build's Jupyter Book; a process that ends while it is asked is not."""
+    try:
+        return _alive(process) and "--in-process" in process.cmdline()
+    except psutil.Error:
+        return False
 
 
 def _alive(process: psutil.Process) -> bool:
