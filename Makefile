@@ -10,7 +10,7 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-# uv installs every set, in well under half pip's time (docs/development.md). It writes every
+# uv installs every set, in about half pip's time (docs/development.md). It writes every
 # package's .pyc at install (--compile-bytecode): where PYTHONDONTWRITEBYTECODE is set (as on
 # the machine that runs make test) nothing else does, and every process would compile pandas
 # or Sphinx again on import.
