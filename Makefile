@@ -3,11 +3,18 @@
 # requirements.txt (site), requirements-verify.txt (make verify: the site set and nbval),
 # requirements-test.txt (tests), requirements-lab.txt (JupyterLab), all constrained by
 # constraints.txt, which pins every package with its hashes (`make constraints` writes it).
+# The venv's own pip installs the two installers first (requirements-install.txt, pip and uv
+# checked against their own hashes); uv then installs every set, checking the hashes in
+# constraints.txt, and compiles each package's .pyc as it installs (docs/development.md).
 
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-PIP := $(PY) -m pip install --quiet --disable-pip-version-check
+# uv installs every set, in about half pip's time (docs/development.md). It writes every
+# package's .pyc at install (--compile-bytecode): where PYTHONDONTWRITEBYTECODE is set (as on
+# the machine that runs make test) nothing else does, and every process would compile pandas
+# or Sphinx again on import.
+INSTALL := $(VENV)/bin/uv pip install --quiet --python $(PY) --compile-bytecode
 # The browser tests drive this Chromium; Debian's package is installed when it is missing.
 CASEBOOK_CHROMIUM ?= /usr/bin/chromium
 export CASEBOOK_CHROMIUM
@@ -44,13 +51,13 @@ lint: $(VENV)/.test
 
 # Compiles constraints.txt from the requirement sets: every package they need, on every
 # Python that requires-python allows and every system, with the hashes of its files; and
-# requirements-pip.txt, the pinned pip with its hashes. A version already in
+# requirements-install.txt, the pinned pip and uv with their hashes. A version already in
 # constraints.txt is kept unless a requirement file asks for another (docs/development.md).
 UV_COMPILE = $(VENV)/bin/uv pip compile --quiet --universal --python-version 3.11.5 --generate-hashes \
 	--custom-compile-command "make constraints"
 constraints: $(VENV)/.test
 	$(UV_COMPILE) -o constraints.txt requirements-test.txt requirements-lab.txt
-	grep '^pip==' requirements.txt | $(UV_COMPILE) -o requirements-pip.txt -
+	grep -E '^(pip|uv)==' requirements.txt | $(UV_COMPILE) -o requirements-install.txt -
 
 check: $(VENV)/.site
 	$(PY) -m casebook check
@@ -76,27 +83,27 @@ libreoffice:
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends libreoffice-writer-nogui >/dev/null; }
 
-$(VENV)/.site: requirements-pip.txt requirements.txt constraints.txt pyproject.toml
+$(VENV)/.site: requirements-install.txt requirements.txt constraints.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@# pip first, checked against its own hashes: the venv's pip may be too old to check
-	@# those of constraints.txt (requirements.txt says why).
-	$(PIP) --require-hashes --no-deps -r requirements-pip.txt
-	$(PIP) -r requirements.txt -c constraints.txt
-	$(PIP) --no-deps --no-build-isolation -e .
+	@# The installers first, with the venv's own pip, checked against their own hashes
+	@# (requirements.txt says why both).
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements-install.txt
+	$(INSTALL) -r requirements.txt -c constraints.txt
+	$(INSTALL) --no-deps --no-build-isolation -e .
 	@# Register the kernel inside the venv, so papermill runs this environment's Python.
 	$(PY) -m ipykernel install --sys-prefix --name casebook --display-name "Python (casebook)"
 	touch $@
 
 $(VENV)/.verify: $(VENV)/.site requirements-verify.txt
-	$(PIP) -r requirements-verify.txt -c constraints.txt
+	$(INSTALL) -r requirements-verify.txt -c constraints.txt
 	touch $@
 
 $(VENV)/.test: $(VENV)/.verify requirements-test.txt
-	$(PIP) -r requirements-test.txt -c constraints.txt
+	$(INSTALL) -r requirements-test.txt -c constraints.txt
 	touch $@
 
 $(VENV)/.lab: $(VENV)/.site requirements-lab.txt
-	$(PIP) -r requirements-lab.txt -c constraints.txt
+	$(INSTALL) -r requirements-lab.txt -c constraints.txt
 	touch $@
 
 clean:

@@ -37,7 +37,23 @@ def test_every_requirement_set_is_installed_by_its_target():
     assert "-r requirements.txt" in verify and any(line.startswith("nbval==") for line in verify)
     assert "-r requirements-verify.txt" in (REPO / "requirements-test.txt").read_text(encoding="utf-8").splitlines()
     makefile = (REPO / "Makefile").read_text(encoding="utf-8")
-    assert "verify: $(VENV)/.verify\n" in makefile and "$(PIP) -r requirements-verify.txt" in makefile
+    assert "verify: $(VENV)/.verify\n" in makefile
+    # uv installs every set and this package, with .pyc written at install and hashes checked against
+    # constraints.txt; pip is run only once, by the venv's own pip, for the two installers.
+    done = _make(REPO, "-n", "-B", ".venv/.test", ".venv/.lab")  # every command, as on a fresh clone
+    assert done.returncode == 0, done.stderr
+    install = ".venv/bin/uv pip install --quiet --python .venv/bin/python --compile-bytecode "
+    commands = [line for line in done.stdout.splitlines() if line.startswith(".venv/bin/")]
+    assert commands == [
+        ".venv/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps"
+        " -r requirements-install.txt",
+        install + "-r requirements.txt -c constraints.txt",
+        install + "--no-deps --no-build-isolation -e .",
+        '.venv/bin/python -m ipykernel install --sys-prefix --name casebook --display-name "Python (casebook)"',
+        install + "-r requirements-verify.txt -c constraints.txt",
+        install + "-r requirements-test.txt -c constraints.txt",
+        install + "-r requirements-lab.txt -c constraints.txt",
+    ]
 
 
 @pytest.mark.e2e  # creates a virtual environment, builds the site and verifies it: several minutes
@@ -47,7 +63,7 @@ def test_make_verify_works_right_after_make_site_on_a_fresh_clone(tmp_path):
     # The working tree's changes too, when the tests run before a commit (CI runs on a clean clone).
     for name in (
         "Makefile",
-        "requirements-pip.txt",
+        "requirements-install.txt",
         "requirements.txt",
         "requirements-verify.txt",
         "constraints.txt",
@@ -111,8 +127,14 @@ def test_constraints_pin_every_requirement_at_its_version_with_hashes():
         "requirements-verify.txt",
         "requirements-test.txt",
         "requirements-lab.txt",
-        "requirements-pip.txt",
+        "requirements-install.txt",
     ):
         for package, version in _pins((REPO / name).read_text(encoding="utf-8")).items():
             assert pinned.get(package) == version, (name, package, version, pinned.get(package))
-    assert _pins((REPO / "requirements-pip.txt").read_text(encoding="utf-8")) == {"pip": pinned["pip"]}
+    # The installers that the venv's own pip installs first, each with every hash constraints.txt has for it.
+    installers = (REPO / "requirements-install.txt").read_text(encoding="utf-8")
+    assert _pins(installers) == {"pip": pinned["pip"], "uv": pinned["uv"]}
+    for entry in re.split(r"\n(?=[A-Za-z])", installers.split("\n", 2)[2]):
+        name = entry.split("==")[0]
+        [same] = [other for other in entries if other.startswith(name + "==")]
+        assert set(re.findall(r"sha256:\w+", entry)) == set(re.findall(r"sha256:\w+", same)) != set(), name

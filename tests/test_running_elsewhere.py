@@ -57,6 +57,19 @@ def test_every_file_the_container_copies_exists_and_its_python_is_the_projects()
         assert (REPO / requirements).is_file(), requirements
 
 
+def test_the_containers_downloaded_packages_are_where_uv_and_pip_look():
+    """The image downloads the packages of every set into one folder; uv (which installs the sets,
+    the Makefile) and pip (which installs the installers) are both told to look there."""
+    instructions = _dockerfile_instructions()
+    installed = " ".join(argument for kind, argument in instructions if kind == "RUN")
+    [destination] = re.findall(r"pip download .*?--dest (\S+)", installed)
+    environment = dict(
+        re.findall(r"(\w+)=(\S+)", " ".join(argument for kind, argument in instructions if kind == "ENV"))
+    )
+    assert environment["UV_FIND_LINKS"] == environment["PIP_FIND_LINKS"] == destination
+    assert "$(VENV)/bin/uv pip install" in (REPO / "Makefile").read_text(encoding="utf-8")
+
+
 def test_the_container_and_gitlab_run_the_readmes_commands():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert "make site" in readme and "make test" in readme and ".devcontainer" in readme
@@ -65,6 +78,9 @@ def test_the_container_and_gitlab_run_the_readmes_commands():
     assert "--publish" in " ".join(jobs["pages"]["script"]) and jobs["pages"]["artifacts"]["paths"] == ["public"]
     assert "casebook export public" in " ".join(jobs["pages"]["script"])
     assert jobs["image"] == "python:3.11-bookworm"
+    # uv installs every set: its cache lies inside the project, where GitLab's cache can keep it.
+    cache = jobs["variables"]["UV_CACHE_DIR"]
+    assert cache.startswith("$CI_PROJECT_DIR/") and cache.removeprefix("$CI_PROJECT_DIR/") in jobs["cache"]["paths"]
 
 
 def _validate(path: Path) -> subprocess.CompletedProcess:

@@ -286,7 +286,7 @@ def test_the_code_version_follows_the_package_and_the_installed_packages(tmp_pat
     template.write_text(template.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     edited = code_version(package, [str(site_packages)])
     assert edited != first
-    (site_packages / "pandas-3.1.2.dist-info").mkdir()  # as pip leaves an upgrade
+    (site_packages / "pandas-3.1.2.dist-info").mkdir()  # as an installer leaves an upgrade
     assert code_version(package, [str(site_packages)]) != edited
 
 

@@ -52,7 +52,7 @@ def test_workflow_rebuilds_on_data_and_code_changes_and_publishes_only_from_main
             "requirements-verify.txt",
             "requirements-test.txt",
             "requirements-lab.txt",
-            "requirements-pip.txt",
+            "requirements-install.txt",
         ):
             assert needed in paths, (event, needed)
     steps = workflow["jobs"]["build"]["steps"]
@@ -148,9 +148,38 @@ def test_checkouts_keep_no_credentials_and_python_caches_pip_by_the_requirement_
             "requirements-verify.txt",
             "requirements-test.txt",
             "requirements-lab.txt",
-            "requirements-pip.txt",
+            "requirements-install.txt",
             "constraints.txt",
         ]
+
+
+def test_the_jobs_that_install_the_environment_keep_uvs_package_cache_keyed_on_the_requirement_files():
+    """uv installs every requirement set (the Makefile): its cache is restored before make runs."""
+    jobs = _workflow()["jobs"]
+    files = [
+        "requirements.txt",
+        "requirements-verify.txt",
+        "requirements-test.txt",
+        "requirements-lab.txt",
+        "requirements-install.txt",
+        "constraints.txt",
+    ]
+    installing = [name for name, job in jobs.items() if any("make " in s.get("run", "") for s in job.get("steps", []))]
+    assert sorted(installing) == ["build", "shards"]
+    for name in installing:
+        steps = jobs[name]["steps"]
+        [cache] = [s for s in steps if s.get("name") == "Restore the package cache"]
+        assert cache["uses"].startswith("actions/cache@") and cache["with"]["path"] == "~/.cache/uv"
+        key = re.fullmatch(r"casebook-uv-\$\{\{ runner\.os \}\}-\$\{\{ hashFiles\((.*)\) \}\}", cache["with"]["key"])
+        assert key and re.findall(r"'([^']+)'", key.group(1)) == files, cache["with"]["key"]
+        # After Python is set up, before the first make installs anything.
+        first_make = next(i for i, s in enumerate(steps) if "make " in s.get("run", ""))
+        python = next(i for i, s in enumerate(steps) if s.get("uses", "").startswith("actions/setup-python@"))
+        assert python < steps.index(cache) < first_make
+    # The same pinned release as the workflow's other caches.
+    lines = WORKFLOW.read_text(encoding="utf-8").splitlines()
+    caches = {re.search(r"@([0-9a-f]{40})", line).group(1) for line in lines if "uses: actions/cache" in line}
+    assert len(caches) == 1
 
 
 def test_permissions_are_minimal_and_a_deploy_is_never_cancelled():
