@@ -31,10 +31,13 @@ ARGS ?=
 site: $(VENV)/.site
 	$(PY) -m casebook build
 
-# On every core (pytest-xdist): one worker runs a whole test file, or every file that reads
-# one of the sites built once per session (conftest.py).
+# In parallel (pytest-xdist): one worker runs a whole test file, or every file that reads
+# one of the sites built once per session (conftest.py). One worker more than there are cores:
+# with one per core the cores idle 12 % of the run while tests wait for kernels, builds and
+# the browser (docs/development.md, "Tests"). TEST_WORKERS=2 (or 0, serial) by hand.
+TEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print((os.cpu_count() or 1) + 1)")
 test: lint chromium libreoffice
-	$(PY) -m pytest -n auto
+	$(PY) -m pytest -n $(TEST_WORKERS)
 
 # Unit, rule, property and notebook tests: no site build, no browser (under a minute).
 test-fast: lint

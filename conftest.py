@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 # --- Parallel runs (pytest-xdist) -----------------------------------------------------------
-# `make test` runs the tests on every core (`pytest -n auto`). One worker runs a whole file
+# `make test` runs the tests in parallel (`pytest -n`, one worker more than the cores). One worker runs a whole file
 # (the cells of a notebook run in order in one kernel, and a module's fixtures are made once),
 # and the files that read one of the sites built once per session run in one worker too, so
 # that each site is still built once: SITE_FILES, checked against the tests' fixtures at every

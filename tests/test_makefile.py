@@ -102,7 +102,7 @@ def test_make_test_and_test_fast_run_the_static_checks_first():
             ".venv/bin/ruff format --check .",
             ".venv/bin/mypy",
             ".venv/bin/lint-imports",
-            ".venv/bin/python -m pytest" + (' -m "not e2e"' if target == "test-fast" else " -n auto"),
+            ".venv/bin/python -m pytest" + (' -m "not e2e"' if target == "test-fast" else f" -n {os.cpu_count() + 1}"),
         ]
 
 
