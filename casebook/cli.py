@@ -1,6 +1,7 @@
 """Command line: ``python -m casebook build | check | new | serve | verify | export | refresh-notebook | memo``.
 
-User errors print a short Swedish message and exit with 2, without a traceback; a case
+User errors print a short Swedish message and exit with 2, without a traceback (a mistyped
+command too: argparse's own messages come from the catalogue in ``casebook/locale``); a case
 notebook or book build that fails exits with 1; Ctrl-C, SIGTERM or SIGHUP stops a build
 within seconds and exits with 130. Nothing is published unless all succeeded.
 
@@ -11,6 +12,7 @@ the domain and validation, so it never loads pandas, matplotlib, papermill or IP
 from __future__ import annotations
 
 import argparse
+import gettext
 import json
 import os
 import signal
@@ -29,17 +31,61 @@ EXIT_BUILD_FAILED = 1
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped by Ctrl-C
 
 
+def _argparse_in_swedish() -> None:
+    """argparse's own words (the usage line, the headings of ``--help``, the errors of a
+    mistyped command) in Swedish. argparse passes each of them through its module's
+    ``_`` and ``ngettext`` (gettext's); these are pointed at the catalogue
+    ``locale/sv/LC_MESSAGES/argparse.mo``, compiled from ``argparse.po`` beside it."""
+    with (Path(__file__).parent / "locale" / "sv" / "LC_MESSAGES" / "argparse.mo").open("rb") as catalogue:
+        swedish = gettext.GNUTranslations(catalogue)
+    argparse._ = swedish.gettext  # type: ignore[attr-defined]
+    argparse.ngettext = swedish.ngettext  # type: ignore[attr-defined]
+
+
+def _whole_number(least: int, most: int | None = None):
+    """An argument type: a whole number from ``least`` (to ``most``), refused in Swedish."""
+
+    def whole_number(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} är inget heltal") from None
+        if value < least or (most is not None and value > most):
+            bounds = f"från {least} till {most}" if most is not None else f"minst {least}"
+            raise argparse.ArgumentTypeError(f"ska vara {bounds}, inte {value}")
+        return value
+
+    return whole_number
+
+
+def _seconds(text: str) -> float:
+    """An argument type: a number of seconds above zero (a decimal comma too)."""
+    try:
+        value = float(text.replace(",", "."))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} är inget antal sekunder") from None
+    if not value > 0:  # also NaN
+        raise argparse.ArgumentTypeError(f"ska vara fler än 0 sekunder, inte {text}")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
+    _argparse_in_swedish()
     parser = argparse.ArgumentParser(
         prog="casebook", description="Granskningsbara rapporter om medfinansieringsbeslut."
     )
-    parser.add_argument("--root", type=Path, default=Path.cwd(), help="projektets rot (standard: aktuell katalog)")
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument(
+        "--root", type=Path, metavar="MAPP", default=Path.cwd(), help="projektets rot (standard: aktuell katalog)"
+    )
+    commands = parser.add_subparsers(dest="command", metavar="kommando", title="kommandon", required=True)
     build = commands.add_parser("build", help="validera, kör alla ärenden och bygg webbplatsen")
-    build.add_argument("--output", type=Path, default=None, help="var webbplatsen publiceras (standard: _build/html)")
+    build.add_argument(
+        "--output", type=Path, metavar="MAPP", default=None, help="var webbplatsen publiceras (standard: _build/html)"
+    )
     build.add_argument(
         "--jobs",
-        type=int,
+        type=_whole_number(1),
+        metavar="ANTAL",
         default=None,
         help="antal ärenden som körs, och dokument som skrivs, samtidigt (standard: antal kärnor)",
     )
@@ -50,11 +96,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     build.add_argument(
         "--timeout",
-        type=float,
+        type=_seconds,
+        metavar="SEKUNDER",
         default=None,
         help="längsta tid i sekunder för att köra en anteckningsbok (standard: 600)",
     )
-    build.add_argument("--summary", type=Path, default=None, help="skriv en sammanfattning av bygget som JSON hit")
+    build.add_argument(
+        "--summary", type=Path, metavar="FIL", default=None, help="skriv en sammanfattning av bygget som JSON hit"
+    )
     build.add_argument("--wait", action="store_true", help="vänta på ett pågående bygge i stället för att avbryta")
     build.add_argument(
         "--shard",
@@ -80,10 +129,13 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser(
         "serve", help="bygg, visa webbplatsen lokalt och bygg om (och ladda om sidan) när en källfil ändras"
     )
-    serve.add_argument("--port", type=int, default=8000, help="porten på 127.0.0.1 (standard: 8000)")
+    serve.add_argument(
+        "--port", type=_whole_number(1, 65535), default=8000, help="porten på 127.0.0.1 (standard: 8000)"
+    )
     serve.add_argument(
         "--jobs",
-        type=int,
+        type=_whole_number(1),
+        metavar="ANTAL",
         default=None,
         help="antal ärenden som körs, och dokument som skrivs, samtidigt (standard: antal kärnor)",
     )
@@ -95,6 +147,7 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument(
         "--site",
         type=Path,
+        metavar="MAPP",
         default=None,
         help="webbplatsen att verifiera (standard: _build/html; för en kopia skrivs resultatet bara i kopian)",
     )
@@ -109,7 +162,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     memo.add_argument("case_id", metavar="ärende-id", help="ärendets id, t.ex. rjh-2025-spin")
     memo.add_argument(
-        "--output", type=Path, default=Path("_build/memo"), help="var filerna skrivs (standard: _build/memo)"
+        "--output",
+        type=Path,
+        metavar="MAPP",
+        default=Path("_build/memo"),
+        help="var filerna skrivs (standard: _build/memo)",
     )
     return parser
 
