@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from conftest import FICTIONAL_CASES, casebook
+from conftest import FICTIONAL_CASES, add_fictional_case, casebook, copy_built_project
 
 pytestmark = pytest.mark.e2e
 
@@ -134,3 +134,32 @@ def test_a_folder_that_is_not_a_published_site_is_refused(project, tmp_path):
     assert refused.returncode == 2
     assert "är inte en webbplats som casebook har publicerat" in refused.stderr
     assert sorted(p.name for p in (tmp_path / "mina-filer").iterdir()) == ["anteckningar.txt"]
+
+
+def test_case_files_changed_since_the_build_stop_the_verification_before_it_records_anything(project, tmp_path):
+    """An analyst's edit not yet built is not a case that failed to reproduce: `make verify`
+    refuses, names each changed file, and records and republishes nothing."""
+    root = copy_built_project(project, tmp_path / "repo")
+    edited = root / "data" / "cases" / f"{BASE}.yaml"
+    edited.write_text(edited.read_text(encoding="utf-8") + "# ändrad efter bygget\n", encoding="utf-8")
+    add_fictional_case(root, "fiktiv-ny")
+    (root / "data" / "cases" / f"{SOUTH}.yaml").unlink()
+    site_before = (root / "_build" / "html").readlink()
+    build_before = _state(root / "_build")
+    build_before.pop(".lock")  # taken and released: its time changes
+
+    refused = casebook(root, "verify")
+
+    assert refused.returncode == 2, refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert (
+        "Webbplatsen i _build/html byggdes av andra ärendefiler än de som finns nu: "
+        f"data/cases/{BASE}.yaml har ändrats; data/cases/fiktiv-ny.yaml har tillkommit; "
+        f"data/cases/{SOUTH}.yaml har tagits bort. Bygg den först (make site) och verifiera sedan; "
+        "inget har verifierats."
+    ) in " ".join(refused.stderr.split())
+    assert "reproducerad" not in refused.stderr  # no case is judged
+    assert (root / "_build" / "html").readlink() == site_before  # nothing republished
+    after = _state(root / "_build")
+    after.pop(".lock")
+    assert after == build_before  # no verification recorded, nothing cached

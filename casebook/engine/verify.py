@@ -55,7 +55,7 @@ from casebook.engine.paths import CASE_PAGES, CASE_TEMPLATE, ProjectPaths
 from casebook.engine.publish import MARKER, is_published_site
 from casebook.engine.validate import validate_all
 from casebook.render import pages, typst_pdf
-from casebook.render.opendata import write_open_data
+from casebook.render.opendata import CASE_FILES, write_open_data
 from casebook.render.opendata_tables import DataHistory, iso_time
 
 PUBLISHED_CASES = Path("_sources") / CASE_PAGES
@@ -109,6 +109,12 @@ def verify_site(
             problems[recorded].append(f"{shown}: ärendet har fler än en publicerad anteckningsbok")
         else:
             notebooks[recorded] = notebook
+    if changed := _changed_since_build(paths, site, cases, published):
+        raise UserError(
+            f"Webbplatsen i {paths.relative(site) if site.is_relative_to(paths.root) else site} byggdes av andra "
+            f"ärendefiler än de som finns nu: {'; '.join(changed)}. Bygg den först (make site) och verifiera sedan; "
+            "inget har verifierats."
+        )
     for case_id in cases:
         if case_id not in notebooks and not problems[case_id]:
             problems[case_id].append(f"{PUBLISHED_CASES.as_posix()}/{case_id}.ipynb saknas: ärendet är inte publicerat")
@@ -137,6 +143,44 @@ def verify_site(
         )
         for case_id, found in sorted(problems.items())
     ]
+
+
+def _changed_since_build(paths: ProjectPaths, site: Path, cases: dict, published: list[Path]) -> list[str]:
+    """The case files of the checkout that the site was not built from: edited, added or
+    removed since the build that published it (an analyst's edit not yet built is not a
+    forgery, and must not be recorded as a case that did not reproduce).
+
+    A case file counts as edited only when the site agrees with itself about the older
+    version: its published copy (``data/arenden/<id>.yaml``) has the SHA-256 that the audit
+    record of the case's published notebook gives the case file. A published copy or an
+    audit record changed on its own is left to the verification, which names it.
+    """
+    copies = site / SITE_OPEN_DATA / CASE_FILES
+    recorded: dict[str, str | None] = {}  # case id → the case file's SHA-256 in its notebook's audit record
+    for notebook in published:
+        case_id = nbformat.read(notebook, as_version=4).metadata.get("casebook", {}).get("case_id")
+        if case_id == notebook.stem:
+            entries = (audit.recorded_audit(notebook) or {}).get("inputs", [])
+            case_file = paths.relative(paths.case_file(case_id))
+            recorded[case_id] = next((e.get("sha256") for e in entries if e.get("path") == case_file), None)
+
+    def built_from(case_id: str) -> bool:
+        """The site's own copy of the case file is the one its notebook was executed from."""
+        copy = copies / f"{case_id}.yaml"
+        return copy.is_file() and recorded.get(case_id) is not None and audit.sha256_file(copy) == recorded[case_id]
+
+    changed = []
+    for case_id in sorted(set(cases) | set(recorded)):
+        shown = paths.relative(paths.case_file(case_id))
+        if case_id not in recorded:
+            if not (copies / f"{case_id}.yaml").exists():
+                changed.append(f"{shown} har tillkommit")
+        elif case_id not in cases:
+            if built_from(case_id):
+                changed.append(f"{shown} har tagits bort")
+        elif built_from(case_id) and audit.sha256_file(paths.case_file(case_id)) != recorded[case_id]:
+            changed.append(f"{shown} har ändrats")
+    return changed
 
 
 # --- The notebooks ------------------------------------------------------------------------
