@@ -87,7 +87,7 @@ def _parser() -> argparse.ArgumentParser:
         type=_whole_number(1),
         metavar="ANTAL",
         default=None,
-        help="antal ärenden som körs, och dokument som skrivs, samtidigt (standard: antal kärnor)",
+        help="antal ärenden som körs, och dokument som skrivs, samtidigt (standard: två ärenden och ett dokument per kärna)",
     )
     build.add_argument(
         "--fresh-kernels",
@@ -137,7 +137,7 @@ def _parser() -> argparse.ArgumentParser:
         type=_whole_number(1),
         metavar="ANTAL",
         default=None,
-        help="antal ärenden som körs, och dokument som skrivs, samtidigt (standard: antal kärnor)",
+        help="antal ärenden som körs, och dokument som skrivs, samtidigt (standard: två ärenden och ett dokument per kärna)",
     )
     verify = commands.add_parser(
         "verify",

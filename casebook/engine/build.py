@@ -79,7 +79,7 @@ class CodeChanged(BuildFailed):
 
 @dataclass(frozen=True)
 class BuildOptions:
-    jobs: int | None = None  # parallel notebooks, and document workers; default: one per core
+    jobs: int | None = None  # parallel notebooks (default: two per core) and document workers (one per core)
     kernels: Kernels = Kernels.FORKED
     timeout: float = DEFAULT_TIMEOUT  # seconds per notebook
     wait: bool = False  # wait for another build of the project instead of stopping

@@ -60,6 +60,14 @@ class BuildInterrupted(Exception):
         )
 
 
+def default_notebook_jobs() -> int:
+    """Notebooks executed at once unless ``--jobs`` says otherwise: two per core. A notebook's
+    client and its kernel take turns (each waits for the other's reply), so with one per core
+    the cores idled through about a third of the execution (docs/performance.md, "Two
+    notebooks per core")."""
+    return 2 * default_jobs()
+
+
 @dataclass
 class ExecutionResult:
     executed: list[str] = field(default_factory=list)  # names of notebooks executed and cached
@@ -79,7 +87,7 @@ def execute_plan(
 ) -> ExecutionResult:
     """Execute the plan's notebooks in parallel; store each in the cache as it completes.
 
-    ``jobs``: notebooks at once (default: one per core); ``kernels``: where each fresh kernel
+    ``jobs``: notebooks at once (default: two per core); ``kernels``: where each fresh kernel
     comes from; ``zygote``: a running zygote to fork them from (``casebook serve`` keeps one);
     ``timeout``: seconds per notebook.
 
@@ -101,7 +109,7 @@ def execute_plan(
     with zygote_module.kernel_environment(), kernel_source(kernels, zygote, console) as kernel_name:
         planned = [replace(job, kernel_name=kernel_name, timeout=timeout) for job in plan.jobs]
         try:
-            run_in_workers(planned, min(jobs or default_jobs(), len(planned)), console, done)
+            run_in_workers(planned, min(jobs or default_notebook_jobs(), len(planned)), console, done)
         except KeyboardInterrupt:
             raise BuildInterrupted(
                 len(result.executed), len(planned) - len(result.executed) - len(result.failed)

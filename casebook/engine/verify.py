@@ -225,8 +225,7 @@ def _execute_again(
 ) -> dict[str, Path | ExecutionFailure]:
     """Each published case notebook executed again from the template, in fresh kernels, with the
     parameters it was published with: its audit record and the build date it was judged on."""
-    from casebook.engine.execution import run_in_workers
-    from casebook.engine.site import default_jobs
+    from casebook.engine.execution import default_notebook_jobs, run_in_workers
 
     planned = []
     for case_id, notebook in notebooks.items():
@@ -253,7 +252,7 @@ def _execute_again(
     if planned:
         with zygote.kernel_environment(), _kernel_output_to(work / "kernels.log") as terminal:
             progress = Console(file=terminal, stderr=True, force_terminal=console.is_terminal)
-            run_in_workers(planned, min(jobs or default_jobs(), len(planned)), progress, done)
+            run_in_workers(planned, min(jobs or default_notebook_jobs(), len(planned)), progress, done)
     return results
 
 
