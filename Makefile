@@ -39,8 +39,9 @@ TEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print((os.cpu_count() or 1) + 1
 test: lint chromium libreoffice
 	$(PY) -m pytest -n $(TEST_WORKERS)
 
-# Unit, rule, property and notebook tests: no site build, no browser (under a minute).
-test-fast: lint
+# Unit, rule, property and notebook tests and the three browser tests of the search's
+# merging (tests/test_search_merge.py, on a stand-in site): no site build, but Chromium.
+test-fast: lint chromium
 	$(PY) -m pytest -m "not e2e"
 
 # The static checks, in seconds, before either: ruff's lint and format check, mypy on
