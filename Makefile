@@ -1,8 +1,9 @@
 # Two commands: `make site` builds the site, `make test` runs every test.
 # Each creates or updates the virtual environment .venv from its pinned requirement set:
-# requirements.txt (site), requirements-verify.txt (make verify: the site set and nbval),
-# requirements-test.txt (tests), requirements-lab.txt (JupyterLab), all constrained by
-# constraints.txt, which pins every package with its hashes (`make constraints` writes it).
+# requirements.txt (site), requirements-verify.txt (make verify: the site set, pytest and
+# nbval, which casebook verify itself does not use), requirements-test.txt (tests),
+# requirements-lab.txt (JupyterLab), all constrained by constraints.txt, which pins every
+# package with its hashes (`make constraints` writes it).
 # The venv's own pip installs the two installers first (requirements-install.txt, pip and uv
 # checked against their own hashes); uv then installs every set, checking the hashes in
 # constraints.txt, and compiles each package's .pyc as it installs (docs/development.md).
@@ -39,8 +40,9 @@ TEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print((os.cpu_count() or 1) + 1
 test: lint chromium libreoffice
 	$(PY) -m pytest -n $(TEST_WORKERS)
 
-# Unit, rule, property and notebook tests: no site build, no browser (under a minute).
-test-fast: lint
+# Unit, rule, property and notebook tests and the three browser tests of the search's
+# merging (tests/test_search_merge.py, on a stand-in site): no site build, but Chromium.
+test-fast: lint chromium
 	$(PY) -m pytest -m "not e2e"
 
 # The static checks, in seconds, before either: ruff's lint and format check, mypy on

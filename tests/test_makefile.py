@@ -104,6 +104,10 @@ def test_make_test_and_test_fast_run_the_static_checks_first():
             ".venv/bin/lint-imports",
             ".venv/bin/python -m pytest" + (' -m "not e2e"' if target == "test-fast" else f" -n {os.cpu_count() + 1}"),
         ]
+        # Both install Chromium when it is missing: test-fast has the search's browser tests too.
+        done = _make(REPO, "-n", "-o", ".venv/.test", "-o", "libreoffice", "CASEBOOK_CHROMIUM=/nonexistent", target)
+        assert done.returncode == 0, done.stderr
+        assert 'test -x "/nonexistent"' in done.stdout
 
 
 def _pins(text: str) -> dict[str, str]:

@@ -2,8 +2,8 @@
 
 ``make test`` installs Debian's ``libreoffice-writer-nogui`` when ``soffice`` is missing, as it
 installs Chromium for the browser tests (``CASEBOOK_SOFFICE`` names another binary). Marked
-``e2e`` with the other tests that drive an outside application, so ``make test-fast`` needs
-neither.
+``e2e`` with the other tests that drive an outside application, so ``make test-fast`` does
+not need LibreOffice (it needs Chromium, for the search's browser tests).
 """
 
 from __future__ import annotations
