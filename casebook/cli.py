@@ -17,6 +17,7 @@ import json
 import os
 import signal
 import sys
+from importlib import resources
 from pathlib import Path
 
 from rich.console import Console
@@ -36,7 +37,7 @@ def _argparse_in_swedish() -> None:
     mistyped command) in Swedish. argparse passes each of them through its module's
     ``_`` and ``ngettext`` (gettext's); these are pointed at the catalogue
     ``locale/sv/LC_MESSAGES/argparse.mo``, compiled from ``argparse.po`` beside it."""
-    with (Path(__file__).parent / "locale" / "sv" / "LC_MESSAGES" / "argparse.mo").open("rb") as catalogue:
+    with resources.files("casebook").joinpath("locale", "sv", "LC_MESSAGES", "argparse.mo").open("rb") as catalogue:
         swedish = gettext.GNUTranslations(catalogue)
     argparse._ = swedish.gettext  # type: ignore[attr-defined]
     argparse.ngettext = swedish.ngettext  # type: ignore[attr-defined]
