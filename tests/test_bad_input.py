@@ -191,3 +191,30 @@ def test_export_without_a_built_site_says_to_build_first(tmp_path, capsys):
     root = _project_with(tmp_path, SPIN_PATH)
     assert main(["--root", str(root), "export", str(tmp_path / "ut")]) == 2
     assert "Ingen byggd webbplats i _build/html; bygg den först (make site)." in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("hidden", ["._rjh-2025-spin.yaml", ".utkast.yaml", "._fiktiv.yml"])
+def test_hidden_files_in_the_cases_folder_are_no_cases(tmp_path, capsys, hidden):
+    """macOS's ``._x.yaml`` (binary metadata) and a hidden draft are ignored by check, build,
+    serve and the portfolio alike: every one lists case files through ``list_case_files``."""
+    import watchfiles
+
+    from casebook.domain.case_file import list_case_files
+    from casebook.engine import serve as serve_module
+    from casebook.engine.paths import ProjectPaths
+
+    root = _project_with(tmp_path, SPIN_PATH)
+    cases = root / "data" / "cases"
+    (cases / hidden).write_bytes(b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        \xff\xfe: [")
+    assert main(["--root", str(root), "check"]) == 0, capsys.readouterr().err
+    assert hidden not in capsys.readouterr().err
+    paths = ProjectPaths.at(root)
+    assert [p.name for p in paths.case_files()] == ["rjh-2025-spin.yaml"]
+    assert paths.misnamed_case_files() == []
+    assert [p.name for p in list_case_files(cases)] == ["rjh-2025-spin.yaml"]
+    sources = serve_module._Sources(paths)
+    assert not sources.relevant(watchfiles.Change.modified, str(paths.cases_dir / hidden))
+    assert sources.relevant(watchfiles.Change.modified, str(paths.cases_dir / "rjh-2025-spin.yaml"))
+    changes = [(watchfiles.Change.added, str(paths.cases_dir / hidden))]
+    changes.append((watchfiles.Change.modified, str(paths.cases_dir / "rjh-2025-spin.yaml")))
+    assert serve_module.previewable_case_files(changes, paths) == [paths.cases_dir / "rjh-2025-spin.yaml"]

@@ -17,6 +17,23 @@ from casebook.domain.model import AS_OF, CASE_ID_PATTERN, Case, FieldValueError
 from casebook.domain.yaml_reader import YamlProblem, read_yaml
 
 MAX_CASE_FILE_BYTES = 1_000_000
+CASE_SUFFIX = ".yaml"
+
+
+def is_case_file_name(name: str) -> bool:
+    """Whether a file named ``name`` in the cases folder is a case file: ``<id>.yaml``, its name not
+    starting with a dot (``._x.yaml``, macOS's metadata on other file systems, or a draft
+    ``.utkast.yaml`` the analyst has hidden, is no case)."""
+    return name.endswith(CASE_SUFFIX) and not name.startswith(".")
+
+
+def list_case_files(cases_dir: str | Path) -> list[Path]:
+    """The case files in ``cases_dir`` in a stable order (by file name): the one listing that
+    check, build, serve, verify and the portfolio notebook all use."""
+    folder = Path(cases_dir)
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if is_case_file_name(p.name) and p.is_file())
 
 
 def load_case(path: str | Path, *, as_of: dt.date) -> Case:
