@@ -23,7 +23,7 @@ from rich.console import Console
 
 from casebook.domain import clock
 from casebook.domain import formatting as fmt
-from casebook.domain.errors import UserError
+from casebook.domain.errors import CaseFileError, UserError
 from casebook.engine.paths import ProjectPaths
 
 EXIT_USER_ERROR = 2
@@ -221,6 +221,9 @@ def main(argv: list[str] | None = None) -> int:
         site = getattr(args, "output", None) or getattr(args, "site", None)
         site = (paths.root / site if site else paths.site).absolute()
         return _interruptible(lambda: _build_or_verify(args, paths, console), site, paths.root)
+    except CaseFileError as exc:  # the file named relative to the project, as everywhere else
+        print(exc.render(root=paths.root), file=sys.stderr)
+        return EXIT_USER_ERROR
     except UserError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_USER_ERROR

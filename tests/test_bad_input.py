@@ -218,3 +218,12 @@ def test_hidden_files_in_the_cases_folder_are_no_cases(tmp_path, capsys, hidden)
     changes = [(watchfiles.Change.added, str(paths.cases_dir / hidden))]
     changes.append((watchfiles.Change.modified, str(paths.cases_dir / "rjh-2025-spin.yaml")))
     assert serve_module.previewable_case_files(changes, paths) == [paths.cases_dir / "rjh-2025-spin.yaml"]
+
+
+@pytest.mark.parametrize("command", [["check"], ["build"], ["memo", "bad-amount-text"]])
+def test_an_error_names_the_file_relative_to_the_project(tmp_path, capsys, command):
+    root = _project_with(tmp_path, BAD / "bad-amount-text.yaml")
+    assert main(["--root", str(root), *command]) == 2
+    err = capsys.readouterr().err
+    assert "Fel i data/cases/bad-amount-text.yaml:" in err, err
+    assert str(tmp_path) not in err

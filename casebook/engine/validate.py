@@ -70,7 +70,7 @@ def validate_all(paths: ProjectPaths, as_of: dt.date, cache: EvaluationCache | N
     if outside:  # the reference data is read by every case; a case file outside is never read
         files = [p for p in files if p not in outside]
         if any(p in outside for p in paths.reference_files()):
-            raise UserError("\n\n".join(e.render() for e in errors) + NOTHING_RAN)
+            raise UserError("\n\n".join(e.render(root=paths.root) for e in errors) + NOTHING_RAN)
     cache = cache or EvaluationCache(paths, as_of)
     evaluated = []
     for path in files:
@@ -81,7 +81,7 @@ def validate_all(paths: ProjectPaths, as_of: dt.date, cache: EvaluationCache | N
     errors += _duplicate_ids(files)
     errors += _publisher_problems(paths)
     if errors:
-        raise UserError("\n\n".join(e.render() for e in errors) + NOTHING_RAN)
+        raise UserError("\n\n".join(e.render(root=paths.root) for e in errors) + NOTHING_RAN)
     return evaluated
 
 
