@@ -403,7 +403,7 @@ def _memo(root: Path, case_id: str, output: Path, console: Console) -> None:
     written = write_memo(evaluate_case(memo_case_file(root, case_id), as_of=clock.as_of_date()), output, draft=True)
     assert written.docx is not None  # asked for with the draft
     shown = output.relative_to(root) if output.is_relative_to(root) else output
-    state = "skrivna" if written.regenerated else "oförändrade (inga indata har ändrats)"
+    state = "har skrivits" if written.regenerated else "är oförändrat (inga indata har ändrats)"
     console.print(
         f"Beslutsunderlaget för {case_id} {state}: {shown / written.docx.name} och {shown / written.pdf.name}.",
         soft_wrap=True,

@@ -872,7 +872,9 @@ def test_memo_command_writes_docx_and_pdf(project, capsys):
         "rjh-2025-spin.pdf",
     ]
     assert SPIN_TOTAL in pdf_text((out / "rjh-2025-spin.pdf").read_bytes())
-    assert "Beslutsunderlaget för rjh-2025-spin skrivna" in capsys.readouterr().err
+    assert "Beslutsunderlaget för rjh-2025-spin har skrivits: _build/memo/rjh-2025-spin.docx" in capsys.readouterr().err
+    assert main(["--root", str(project), "memo", "rjh-2025-spin"]) == 0
+    assert "Beslutsunderlaget för rjh-2025-spin är oförändrat (inga indata har ändrats): " in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
