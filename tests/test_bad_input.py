@@ -227,3 +227,82 @@ def test_an_error_names_the_file_relative_to_the_project(tmp_path, capsys, comma
     err = capsys.readouterr().err
     assert "Fel i data/cases/bad-amount-text.yaml:" in err, err
     assert str(tmp_path) not in err
+
+
+SPIN_TEXT = SPIN_PATH.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("written", "field", "message"),
+    [
+        # A: a quoted value that would be right unquoted says so.
+        (
+            'project_start: "2025-11-03"',
+            "dates.project_start",
+            'ska vara ett datum utan citattecken: skriv 2025-11-03, inte "2025-11-03"',
+        ),
+        (
+            "amount_applied_for: '600000'",
+            "amount_applied_for",
+            'ska vara ett heltal (kronor) utan citattecken: skriv 600000, inte "600000"',
+        ),
+        # B: a date that does not exist, quoted or not.
+        (
+            "project_start: 2025-02-30",
+            "dates.project_start",
+            "2025-02-30 finns inte i kalendern (februari 2025 har 28 dagar)",
+        ),
+        (
+            'project_start: "2024-02-30"',
+            "dates.project_start",
+            "2024-02-30 finns inte i kalendern (februari 2024 har 29 dagar)",
+        ),
+        ("project_start: 2025-13-01", "dates.project_start", "2025-13-01 finns inte i kalendern (månad 13 finns inte)"),
+        (
+            "project_start: 2025-11-03 10:00",
+            "dates.project_start",
+            "ska vara ett datum utan klockslag: skriv 2025-11-03",
+        ),
+        (
+            "project_start: 2025-11-03T10:00:00",
+            "dates.project_start",
+            "ska vara ett datum utan klockslag: skriv 2025-11-03",
+        ),
+        ("project_start: 2025-02-30 10:00", "dates.project_start", "ska vara ett datum på formen ÅÅÅÅ-MM-DD"),
+        # C: amounts with spaces, öre, a decimal part, dots or "kr".
+        ("amount_applied_for: 1 500 000", "amount_applied_for", "skriv hela kronor utan mellanrum, t.ex. 1500000"),
+        ("amount_applied_for: 1500000,50", "amount_applied_for", "skriv hela kronor, utan ören, t.ex. 1500000"),
+        ("amount_applied_for: 1500000.50", "amount_applied_for", "skriv hela kronor, utan ören, t.ex. 1500000"),
+        ("amount_applied_for: 1 500 000,50", "amount_applied_for", "utan ören och utan mellanrum, t.ex. 1500000"),
+        (
+            "amount_applied_for: 1500000.00",
+            "amount_applied_for",
+            "ska vara ett heltal (kronor) utan decimaler: skriv 1500000",
+        ),
+        ("amount_applied_for: 1.500.000", "amount_applied_for", "skriv hela kronor utan punkter, t.ex. 1500000"),
+        ("amount_applied_for: 1 500 000 kr", "amount_applied_for", "skriv bara talet, utan kr, t.ex. 1500000"),
+        # Still the general message where nothing more can be said.
+        (
+            "project_start: 2025-2-3",
+            "dates.project_start",
+            "ska vara ett datum på formen ÅÅÅÅ-MM-DD (värde: '2025-2-3')",
+        ),
+        (
+            "amount_applied_for: sjuhundratusen",
+            "amount_applied_for",
+            "ska vara ett heltal (kronor) (värde: 'sjuhundratusen')",
+        ),
+        ("amount_applied_for: '017'", "amount_applied_for", "ska vara ett heltal (kronor) (värde: '017')"),
+    ],
+)
+def test_a_typed_field_says_how_to_write_its_value(tmp_path, capsys, written, field, message):
+    key = written.split(":")[0]
+    line = next(line for line in SPIN_TEXT.splitlines() if line.strip().startswith(f"{key}:"))
+    indent = line[: len(line) - len(line.lstrip())]
+    case = tmp_path / "rjh-2025-spin.yaml"
+    case.write_text(SPIN_TEXT.replace(line, indent + written, 1), encoding="utf-8")
+    root = _project_with(tmp_path, case)
+    assert main(["--root", str(root), "check"]) == 2
+    err = capsys.readouterr().err
+    assert f"  - {field}: " in err and message in err, err
+    assert "Traceback" not in err
