@@ -306,3 +306,18 @@ def test_a_typed_field_says_how_to_write_its_value(tmp_path, capsys, written, fi
     err = capsys.readouterr().err
     assert f"  - {field}: " in err and message in err, err
     assert "Traceback" not in err
+
+
+def test_a_utf16_case_or_reference_file_says_to_save_it_as_utf8(tmp_path, capsys):
+    case = tmp_path / "rjh-2025-spin.yaml"
+    case.write_text(SPIN_TEXT, encoding="utf-16")  # "Unicode" as Notepad once saved it, with its BOM
+    root = _project_with(tmp_path, case)
+    _assert_clear_error(
+        capsys, root, "(hela filen)", "filen är sparad som UTF-16; spara den som UTF-8", "rjh-2025-spin.yaml"
+    )
+    root = _project_with(tmp_path / "second", SPIN_PATH)  # another folder: reference data is cached by folder
+    publisher = root / "data" / "reference" / "publisher.yaml"
+    publisher.write_text(publisher.read_text(encoding="utf-8"), encoding="utf-16-le")
+    assert main(["--root", str(root), "check"]) == 2
+    err = capsys.readouterr().err
+    assert "Fel i data/reference/publisher.yaml:" in err and "spara den som UTF-8" in err, err

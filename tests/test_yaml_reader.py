@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from casebook.domain.yaml_reader import YamlProblem, read_yaml
+from casebook.domain.yaml_reader import YamlProblem, decode_utf8, read_yaml
 
 ACCEPTED = [
     ("", None),
@@ -163,3 +163,32 @@ def test_every_committed_yaml_file_reads_as_pyyaml_reads_it():
     for path in files:
         raw = path.read_text(encoding="utf-8")
         assert read_yaml(raw) == exact(yaml.safe_load(raw)), path
+
+
+def test_a_byte_that_is_not_utf8_is_named_by_line_and_column_counted_in_characters():
+    data = "title: Jämtland\nsummary: Härjedalen och Jämtland\n".encode() + b"note: Sm\xe5land\n"
+    with pytest.raises(YamlProblem) as raised:
+        decode_utf8(data)
+    assert (raised.value.line, raised.value.column) == (3, 9)  # "note: Sm" is 8 characters
+    assert raised.value.place == "rad 3, kolumn 9"
+    assert "byte 0xE5" in raised.value.message and "Windows-1252" in raised.value.message
+    assert raised.value.message.endswith("spara filen som UTF-8")
+
+
+def test_a_broken_sequence_that_is_no_latin_letter_gets_no_latin1_guess():
+    with pytest.raises(YamlProblem) as raised:
+        decode_utf8(b"a: \xe2\x82\n")
+    assert (raised.value.line, raised.value.column) == (1, 4)
+    assert "Windows-1252" not in raised.value.message and "spara filen som UTF-8" in raised.value.message
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_a_utf16_file_is_named_utf16_with_or_without_a_byte_order_mark(encoding):
+    with pytest.raises(YamlProblem, match="filen är sparad som UTF-16; spara den som UTF-8") as raised:
+        decode_utf8("id: rjh-2025-spin\ntitle: Jämtland\n".encode(encoding))
+    assert raised.value.place == "(hela filen)"
+
+
+def test_utf8_text_is_decoded_as_it_is():
+    assert decode_utf8("title: Jämtland – Härjedalen\n".encode()) == "title: Jämtland – Härjedalen\n"
+    assert decode_utf8(b"a") == "a"

@@ -17,7 +17,7 @@ from pydantic_core import ErrorDetails
 
 from casebook.domain.errors import CaseFileError, FieldProblem, UserError, field_path, printable
 from casebook.domain.model import AS_OF, CASE_ID_PATTERN, Case, FieldValueError
-from casebook.domain.yaml_reader import YamlProblem, read_yaml
+from casebook.domain.yaml_reader import YamlProblem, decode_utf8, read_yaml
 
 MAX_CASE_FILE_BYTES = 1_000_000
 CASE_SUFFIX = ".yaml"
@@ -97,9 +97,13 @@ def read_case_text(path: Path) -> str:
             path, [FieldProblem("(hela filen)", f"filen är {size} byte, största tillåtna är {MAX_CASE_FILE_BYTES}")]
         )
     try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise CaseFileError(path, [FieldProblem(f"byte {exc.start}", "filen är inte giltig UTF-8")]) from None
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CaseFileError(path, [FieldProblem("(fil)", f"kan inte läsas: {exc.strerror}")]) from None
+    try:
+        return decode_utf8(data)
+    except YamlProblem as exc:
+        raise CaseFileError(path, [FieldProblem(exc.place, exc.message)]) from None
 
 
 _SWEDISH_MESSAGES = {

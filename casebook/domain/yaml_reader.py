@@ -246,6 +246,42 @@ def _without_tags_or_aliases(events: Iterator[yaml.Event]) -> Iterator[yaml.Even
         yield event
 
 
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_LATIN1_SWEDISH = frozenset("åäöÅÄÖéÉüÜ".encode("latin-1"))  # alone, not followed by a UTF-8 continuation byte
+
+
+def decode_utf8(data: bytes) -> str:
+    """The text of a case or reference file, which must be UTF-8; raises :class:`YamlProblem`
+    naming the line and column of the first byte that is not (counted in the text before it),
+    or saying the file is UTF-16 (as some Windows editors save "Unicode")."""
+    if data.startswith(_UTF16_BOMS) or _looks_like_utf16(data):
+        raise YamlProblem("filen är sparad som UTF-16; spara den som UTF-8")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start].decode("utf-8")
+        line = before.count("\n") + 1
+        column = len(before) - (before.rfind("\n") + 1) + 1
+        byte = data[exc.start]
+        likely = ""
+        following = data[exc.start + 1 : exc.start + 2]
+        if byte in _LATIN1_SWEDISH and not (following and 0x80 <= following[0] <= 0xBF):
+            likely = " (troligen sparad som Latin-1 eller Windows-1252, där å, ä och ö är en byte var)"
+        raise YamlProblem(
+            f"filen är inte giltig UTF-8: byte 0x{byte:02X} (byte {exc.start + 1} i filen){likely}; spara filen som UTF-8",
+            line,
+            column,
+        ) from None
+
+
+def _looks_like_utf16(data: bytes) -> bool:
+    """UTF-16 without a byte order mark: every other byte of the (ASCII) start is NUL."""
+    start = data[:200]
+    if len(start) < 4:
+        return False
+    return start[0::2].count(0) == len(start[0::2]) or start[1::2].count(0) == len(start[1::2])
+
+
 def read_yaml(raw: str) -> object:
     """The YAML document in ``raw``, read strictly; raises :class:`YamlProblem` in Swedish."""
     index = forbidden_in_file(raw)
