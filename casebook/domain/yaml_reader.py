@@ -30,6 +30,7 @@ from typing import Any
 import yaml
 
 from casebook.domain.text import character_kind, forbidden_in_file
+from casebook.domain.yaml_messages import in_swedish
 
 _SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_DIGITS = 30
@@ -303,8 +304,24 @@ def read_yaml(raw: str) -> object:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
-        if mark is not None and raw[mark.index : mark.index + 1] == "\t":
-            problem += " (ett tabbtecken: dra in med mellanslag)"  # libyaml does not always say it is a tab
         if isinstance(exc, _Refused) and mark is not None:
             raise YamlProblem(problem, mark.line + 1, mark.column + 1) from None
-        raise YamlProblem(f"ogiltig YAML: {problem}", *((mark.line + 1, mark.column + 1) if mark else ())) from None
+        raise YamlProblem(
+            f"ogiltig YAML: {_syntax_problem(exc, problem, raw)}",
+            *((mark.line + 1, mark.column + 1) if mark else ()),
+        ) from None
+
+
+def _syntax_problem(exc: yaml.YAMLError, problem: str, raw: str) -> str:
+    """PyYAML's ``problem`` in Swedish where :mod:`casebook.domain.yaml_messages` has it, else as written."""
+    mark = getattr(exc, "problem_mark", None)
+    if mark is not None and raw[mark.index : mark.index + 1] == "\t":
+        return "ett tabbtecken: dra in med mellanslag"  # libyaml does not always say it is a tab
+    context, opened = getattr(exc, "context", None) or "", getattr(exc, "context_mark", None)
+    if opened is not None and "quoted scalar" in context and "end of stream" in problem:
+        return (
+            f"texten i citattecken som börjar på rad {opened.line + 1}, kolumn {opened.column + 1} "
+            "stängs aldrig: lägg till det avslutande citattecknet"
+        )
+    character = raw[mark.index : mark.index + 1] if mark is not None else None
+    return in_swedish(problem, character, context) or problem
