@@ -27,6 +27,7 @@ def _project_with(tmp_path: Path, *case_files: Path) -> Path:
     root = tmp_path / "repo"
     (root / "data" / "cases").mkdir(parents=True)
     shutil.copytree(REPO / "data" / "reference", root / "data" / "reference")
+    shutil.copytree(REPO / "data" / "sources", root / "data" / "sources")  # the source document SPIN names
     for case in case_files:
         shutil.copy2(case, root / "data" / "cases" / case.name)
     return root
@@ -321,3 +322,30 @@ def test_a_utf16_case_or_reference_file_says_to_save_it_as_utf8(tmp_path, capsys
     assert main(["--root", str(root), "check"]) == 2
     err = capsys.readouterr().err
     assert "Fel i data/reference/publisher.yaml:" in err and "spara den som UTF-8" in err, err
+
+
+@pytest.mark.parametrize(
+    ("named", "message"),
+    [
+        ("finns-inte.txt", "filen finns-inte.txt finns inte i data/sources/; lägg den där"),
+        ("../cases/rjh-2025-spin.yaml", "ska vara namnet på en fil i data/sources/, utan mapp"),
+    ],
+)
+@pytest.mark.parametrize("command", ["check", "build"])
+def test_a_source_document_that_is_not_in_data_sources_is_refused(tmp_path, capsys, named, message, command):
+    case = tmp_path / "rjh-2025-spin.yaml"
+    case.write_text(SPIN_TEXT.replace("file: 000_2bcbd58892294728.txt", f"file: {named}", 1), encoding="utf-8")
+    assert f"file: {named}" in case.read_text(encoding="utf-8")
+    root = _project_with(tmp_path, case)
+    assert main(["--root", str(root), command]) == 2
+    err = capsys.readouterr().err
+    assert "Fel i data/cases/rjh-2025-spin.yaml:\n  - source_document.file: " + message in err, err
+    assert "Traceback" not in err and not (root / "_build").exists()
+
+
+def test_a_case_without_a_source_document_file_needs_no_data_sources(tmp_path, capsys):
+    case = tmp_path / "rjh-2025-spin.yaml"
+    case.write_text(SPIN_TEXT.replace("  file: 000_2bcbd58892294728.txt\n", "", 1), encoding="utf-8")
+    root = _project_with(tmp_path, case)
+    shutil.rmtree(root / "data" / "sources")
+    assert main(["--root", str(root), "check"]) == 0, capsys.readouterr().err

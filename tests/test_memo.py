@@ -111,6 +111,7 @@ def section(memo, title):
 def _project_with(tmp_path: Path, case_text: str, name: str = "rjh-2025-spin") -> Path:
     root = tmp_path / "repo"
     shutil.copytree(REPO / "data" / "reference", root / "data" / "reference")
+    shutil.copytree(REPO / "data" / "sources", root / "data" / "sources")  # the source document SPIN names
     (root / "data" / "cases").mkdir(parents=True)
     (root / "data" / "cases" / f"{name}.yaml").write_text(case_text, encoding="utf-8")
     return root

@@ -48,6 +48,11 @@ class ProjectPaths:
         return self.root / "data" / "cases"
 
     @property
+    def sources_dir(self) -> Path:
+        """The source documents that case files name (``source_document.file``), published with the site."""
+        return self.root / "data" / "sources"
+
+    @property
     def reference_dir(self) -> Path:
         return self.root / "data" / "reference"
 
