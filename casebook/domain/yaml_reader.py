@@ -15,6 +15,10 @@ message naming the line and column:
 - control, format and separator characters anywhere in the file
   (:func:`casebook.domain.text.forbidden_in_file`).
 
+PyYAML's own syntax errors are shown in Swedish with a hint where
+:mod:`casebook.domain.yaml_messages` has them, with the line and column PyYAML gives; a file
+that is not UTF-8 is named by the line and column of its first bad byte (:func:`decode_utf8`).
+
 Decimal numbers are read as ``Decimal``, never ``float``, so ``12.10`` stays exact. libyaml
 (PyYAML's ``CSafeLoader``) parses: the pure-Python parser took 12 of the 14 ms of reading a
 case file, and every build, check and the portfolio read every case file. Without libyaml
