@@ -24,7 +24,7 @@ from rich.console import Console
 
 from casebook.domain import clock
 from casebook.domain import formatting as fmt
-from casebook.domain.errors import UserError
+from casebook.domain.errors import CaseFileError, UserError
 from casebook.engine.paths import ProjectPaths
 
 EXIT_USER_ERROR = 2
@@ -222,6 +222,9 @@ def main(argv: list[str] | None = None) -> int:
         site = getattr(args, "output", None) or getattr(args, "site", None)
         site = (paths.root / site if site else paths.site).absolute()
         return _interruptible(lambda: _build_or_verify(args, paths, console), site, paths.root)
+    except CaseFileError as exc:  # the file named relative to the project, as everywhere else
+        print(exc.render(root=paths.root), file=sys.stderr)
+        return EXIT_USER_ERROR
     except UserError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_USER_ERROR
@@ -401,7 +404,7 @@ def _memo(root: Path, case_id: str, output: Path, console: Console) -> None:
     written = write_memo(evaluate_case(memo_case_file(root, case_id), as_of=clock.as_of_date()), output, draft=True)
     assert written.docx is not None  # asked for with the draft
     shown = output.relative_to(root) if output.is_relative_to(root) else output
-    state = "skrivna" if written.regenerated else "oförändrade (inga indata har ändrats)"
+    state = "har skrivits" if written.regenerated else "är oförändrat (inga indata har ändrats)"
     console.print(
         f"Beslutsunderlaget för {case_id} {state}: {shown / written.docx.name} och {shown / written.pdf.name}.",
         soft_wrap=True,

@@ -27,6 +27,7 @@ def _project_with(tmp_path: Path, *case_files: Path) -> Path:
     root = tmp_path / "repo"
     (root / "data" / "cases").mkdir(parents=True)
     shutil.copytree(REPO / "data" / "reference", root / "data" / "reference")
+    shutil.copytree(REPO / "data" / "sources", root / "data" / "sources")  # the source document SPIN names
     for case in case_files:
         shutil.copy2(case, root / "data" / "cases" / case.name)
     return root
@@ -191,3 +192,160 @@ def test_export_without_a_built_site_says_to_build_first(tmp_path, capsys):
     root = _project_with(tmp_path, SPIN_PATH)
     assert main(["--root", str(root), "export", str(tmp_path / "ut")]) == 2
     assert "Ingen byggd webbplats i _build/html; bygg den först (make site)." in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("hidden", ["._rjh-2025-spin.yaml", ".utkast.yaml", "._fiktiv.yml"])
+def test_hidden_files_in_the_cases_folder_are_no_cases(tmp_path, capsys, hidden):
+    """macOS's ``._x.yaml`` (binary metadata) and a hidden draft are ignored by check, build,
+    serve and the portfolio alike: every one lists case files through ``list_case_files``."""
+    import watchfiles
+
+    from casebook.domain.case_file import list_case_files
+    from casebook.engine import serve as serve_module
+    from casebook.engine.paths import ProjectPaths
+
+    root = _project_with(tmp_path, SPIN_PATH)
+    cases = root / "data" / "cases"
+    (cases / hidden).write_bytes(b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        \xff\xfe: [")
+    assert main(["--root", str(root), "check"]) == 0, capsys.readouterr().err
+    assert hidden not in capsys.readouterr().err
+    paths = ProjectPaths.at(root)
+    assert [p.name for p in paths.case_files()] == ["rjh-2025-spin.yaml"]
+    assert paths.misnamed_case_files() == []
+    assert [p.name for p in list_case_files(cases)] == ["rjh-2025-spin.yaml"]
+    sources = serve_module._Sources(paths)
+    assert not sources.relevant(watchfiles.Change.modified, str(paths.cases_dir / hidden))
+    assert sources.relevant(watchfiles.Change.modified, str(paths.cases_dir / "rjh-2025-spin.yaml"))
+    changes = [(watchfiles.Change.added, str(paths.cases_dir / hidden))]
+    changes.append((watchfiles.Change.modified, str(paths.cases_dir / "rjh-2025-spin.yaml")))
+    assert serve_module.previewable_case_files(changes, paths) == [paths.cases_dir / "rjh-2025-spin.yaml"]
+
+
+@pytest.mark.parametrize("command", [["check"], ["build"], ["memo", "bad-amount-text"]])
+def test_an_error_names_the_file_relative_to_the_project(tmp_path, capsys, command):
+    root = _project_with(tmp_path, BAD / "bad-amount-text.yaml")
+    assert main(["--root", str(root), *command]) == 2
+    err = capsys.readouterr().err
+    assert "Fel i data/cases/bad-amount-text.yaml:" in err, err
+    assert str(tmp_path) not in err
+
+
+SPIN_TEXT = SPIN_PATH.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("written", "field", "message"),
+    [
+        # A: a quoted value that would be right unquoted says so.
+        (
+            'project_start: "2025-11-03"',
+            "dates.project_start",
+            'ska vara ett datum utan citattecken: skriv 2025-11-03, inte "2025-11-03"',
+        ),
+        (
+            "amount_applied_for: '600000'",
+            "amount_applied_for",
+            'ska vara ett heltal (kronor) utan citattecken: skriv 600000, inte "600000"',
+        ),
+        # B: a date that does not exist, quoted or not.
+        (
+            "project_start: 2025-02-30",
+            "dates.project_start",
+            "2025-02-30 finns inte i kalendern (februari 2025 har 28 dagar)",
+        ),
+        (
+            'project_start: "2024-02-30"',
+            "dates.project_start",
+            "2024-02-30 finns inte i kalendern (februari 2024 har 29 dagar)",
+        ),
+        ("project_start: 2025-13-01", "dates.project_start", "2025-13-01 finns inte i kalendern (månad 13 finns inte)"),
+        (
+            "project_start: 2025-11-03 10:00",
+            "dates.project_start",
+            "ska vara ett datum utan klockslag: skriv 2025-11-03",
+        ),
+        (
+            "project_start: 2025-11-03T10:00:00",
+            "dates.project_start",
+            "ska vara ett datum utan klockslag: skriv 2025-11-03",
+        ),
+        ("project_start: 2025-02-30 10:00", "dates.project_start", "ska vara ett datum på formen ÅÅÅÅ-MM-DD"),
+        # C: amounts with spaces, öre, a decimal part, dots or "kr".
+        ("amount_applied_for: 1 500 000", "amount_applied_for", "skriv hela kronor utan mellanrum, t.ex. 1500000"),
+        ("amount_applied_for: 1500000,50", "amount_applied_for", "skriv hela kronor, utan ören, t.ex. 1500000"),
+        ("amount_applied_for: 1500000.50", "amount_applied_for", "skriv hela kronor, utan ören, t.ex. 1500000"),
+        ("amount_applied_for: 1 500 000,50", "amount_applied_for", "utan ören och utan mellanrum, t.ex. 1500000"),
+        (
+            "amount_applied_for: 1500000.00",
+            "amount_applied_for",
+            "ska vara ett heltal (kronor) utan decimaler: skriv 1500000",
+        ),
+        ("amount_applied_for: 1.500.000", "amount_applied_for", "skriv hela kronor utan punkter, t.ex. 1500000"),
+        ("amount_applied_for: 1 500 000 kr", "amount_applied_for", "skriv bara talet, utan kr, t.ex. 1500000"),
+        # Still the general message where nothing more can be said.
+        (
+            "project_start: 2025-2-3",
+            "dates.project_start",
+            "ska vara ett datum på formen ÅÅÅÅ-MM-DD (värde: '2025-2-3')",
+        ),
+        (
+            "amount_applied_for: sjuhundratusen",
+            "amount_applied_for",
+            "ska vara ett heltal (kronor) (värde: 'sjuhundratusen')",
+        ),
+        ("amount_applied_for: '017'", "amount_applied_for", "ska vara ett heltal (kronor) (värde: '017')"),
+    ],
+)
+def test_a_typed_field_says_how_to_write_its_value(tmp_path, capsys, written, field, message):
+    key = written.split(":")[0]
+    line = next(line for line in SPIN_TEXT.splitlines() if line.strip().startswith(f"{key}:"))
+    indent = line[: len(line) - len(line.lstrip())]
+    case = tmp_path / "rjh-2025-spin.yaml"
+    case.write_text(SPIN_TEXT.replace(line, indent + written, 1), encoding="utf-8")
+    root = _project_with(tmp_path, case)
+    assert main(["--root", str(root), "check"]) == 2
+    err = capsys.readouterr().err
+    assert f"  - {field}: " in err and message in err, err
+    assert "Traceback" not in err
+
+
+def test_a_utf16_case_or_reference_file_says_to_save_it_as_utf8(tmp_path, capsys):
+    case = tmp_path / "rjh-2025-spin.yaml"
+    case.write_text(SPIN_TEXT, encoding="utf-16")  # "Unicode" as Notepad once saved it, with its BOM
+    root = _project_with(tmp_path, case)
+    _assert_clear_error(
+        capsys, root, "(hela filen)", "filen är sparad som UTF-16; spara den som UTF-8", "rjh-2025-spin.yaml"
+    )
+    root = _project_with(tmp_path / "second", SPIN_PATH)  # another folder: reference data is cached by folder
+    publisher = root / "data" / "reference" / "publisher.yaml"
+    publisher.write_text(publisher.read_text(encoding="utf-8"), encoding="utf-16-le")
+    assert main(["--root", str(root), "check"]) == 2
+    err = capsys.readouterr().err
+    assert "Fel i data/reference/publisher.yaml:" in err and "spara den som UTF-8" in err, err
+
+
+@pytest.mark.parametrize(
+    ("named", "message"),
+    [
+        ("finns-inte.txt", "filen finns-inte.txt finns inte i data/sources/; lägg den där"),
+        ("../cases/rjh-2025-spin.yaml", "ska vara namnet på en fil i data/sources/, utan mapp"),
+    ],
+)
+@pytest.mark.parametrize("command", ["check", "build"])
+def test_a_source_document_that_is_not_in_data_sources_is_refused(tmp_path, capsys, named, message, command):
+    case = tmp_path / "rjh-2025-spin.yaml"
+    case.write_text(SPIN_TEXT.replace("file: 000_2bcbd58892294728.txt", f"file: {named}", 1), encoding="utf-8")
+    assert f"file: {named}" in case.read_text(encoding="utf-8")
+    root = _project_with(tmp_path, case)
+    assert main(["--root", str(root), command]) == 2
+    err = capsys.readouterr().err
+    assert "Fel i data/cases/rjh-2025-spin.yaml:\n  - source_document.file: " + message in err, err
+    assert "Traceback" not in err and not (root / "_build").exists()
+
+
+def test_a_case_without_a_source_document_file_needs_no_data_sources(tmp_path, capsys):
+    case = tmp_path / "rjh-2025-spin.yaml"
+    case.write_text(SPIN_TEXT.replace("  file: 000_2bcbd58892294728.txt\n", "", 1), encoding="utf-8")
+    root = _project_with(tmp_path, case)
+    shutil.rmtree(root / "data" / "sources")
+    assert main(["--root", str(root), "check"]) == 0, capsys.readouterr().err

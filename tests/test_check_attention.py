@@ -15,6 +15,7 @@ NBSP = "\N{NO-BREAK SPACE}"
 def _project(tmp_path, **cases: str):
     root = tmp_path / "repo"
     shutil.copytree(REPO / "data" / "reference", root / "data" / "reference")
+    shutil.copytree(REPO / "data" / "sources", root / "data" / "sources")  # the source document the cases name
     (root / "data" / "cases").mkdir(parents=True)
     for name, text in cases.items():
         (root / "data" / "cases" / f"{name}.yaml").write_text(text, encoding="utf-8")

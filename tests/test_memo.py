@@ -111,6 +111,7 @@ def section(memo, title):
 def _project_with(tmp_path: Path, case_text: str, name: str = "rjh-2025-spin") -> Path:
     root = tmp_path / "repo"
     shutil.copytree(REPO / "data" / "reference", root / "data" / "reference")
+    shutil.copytree(REPO / "data" / "sources", root / "data" / "sources")  # the source document SPIN names
     (root / "data" / "cases").mkdir(parents=True)
     (root / "data" / "cases" / f"{name}.yaml").write_text(case_text, encoding="utf-8")
     return root
@@ -872,7 +873,9 @@ def test_memo_command_writes_docx_and_pdf(project, capsys):
         "rjh-2025-spin.pdf",
     ]
     assert SPIN_TOTAL in pdf_text((out / "rjh-2025-spin.pdf").read_bytes())
-    assert "Beslutsunderlaget för rjh-2025-spin skrivna" in capsys.readouterr().err
+    assert "Beslutsunderlaget för rjh-2025-spin har skrivits: _build/memo/rjh-2025-spin.docx" in capsys.readouterr().err
+    assert main(["--root", str(project), "memo", "rjh-2025-spin"]) == 0
+    assert "Beslutsunderlaget för rjh-2025-spin är oförändrat (inga indata har ändrats): " in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

@@ -62,6 +62,7 @@ def _project(tmp_path):
     root = tmp_path / "repo"
     (root / "data" / "cases").mkdir(parents=True)
     shutil.copytree(REFERENCE_DIR, root / "data" / "reference")
+    shutil.copytree(REFERENCE_DIR.parent / "sources", root / "data" / "sources")  # the source document SPIN names
     shutil.copy2(SPIN_PATH, root / "data" / "cases" / SPIN_PATH.name)
     return root
 

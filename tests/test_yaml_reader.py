@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from casebook.domain.yaml_reader import YamlProblem, read_yaml
+from casebook.domain.yaml_reader import YamlProblem, decode_utf8, read_yaml
 
 ACCEPTED = [
     ("", None),
@@ -57,12 +57,17 @@ def test_numbers_keep_their_exact_type():
 
 ANOTHER = "ogiltig YAML: "
 REFUSED = [
-    ("a: &x 1\nb: &x 2\n", ANOTHER + "second occurrence", 2, 4),
-    ("a: 1\n---\nb: 2\n", ANOTHER + "but found another document", 2, 1),
-    ("a: =\n", ANOTHER + "could not determine a constructor for the tag 'tag:yaml.org,2002:value'", 1, 4),
-    ("=: 1\n", ANOTHER + "could not determine a constructor for the tag 'tag:yaml.org,2002:value'", 1, 1),
-    ("a: <<\n", ANOTHER + "could not determine a constructor for the tag 'tag:yaml.org,2002:merge'", 1, 4),
-    ("- <<\n", ANOTHER + "could not determine a constructor for the tag 'tag:yaml.org,2002:merge'", 1, 3),
+    ("a: &x 1\nb: &x 2\n", ANOTHER + "ankaret (&namn) står två gånger; ta bort det andra", 2, 4),
+    (
+        "a: 1\n---\nb: 2\n",
+        ANOTHER + "filen har mer än ett YAML-dokument: ta bort raden med --- (en ärendefil är ett enda dokument)",
+        2,
+        1,
+    ),
+    ("a: =\n", ANOTHER + "värdet läses i YAML som något annat än text: sätt citattecken runt värdet", 1, 4),
+    ("=: 1\n", ANOTHER + "värdet läses i YAML som något annat än text: sätt citattecken runt värdet", 1, 1),
+    ("a: <<\n", ANOTHER + "värdet läses i YAML som något annat än text: sätt citattecken runt värdet", 1, 4),
+    ("- <<\n", ANOTHER + "värdet läses i YAML som något annat än text: sätt citattecken runt värdet", 1, 3),
     ("a:\n  b: 1\n  <<: {b: 1}\n", "sammanslagningsnyckeln << används inte i ärendefiler; skriv ut fälten", 3, 3),
     ("<<: {b: 1}\n", "sammanslagningsnyckeln << används inte i ärendefiler; skriv ut fälten", 1, 1),
     ("? [a]\n: 1\n", "en nyckel ska vara ett namn, inte en lista eller mappning", 1, 3),
@@ -115,13 +120,14 @@ REFUSED = [
     ("a: !!set {b, c}\n", "YAML-taggen !!set används inte i ärendefiler; skriv värdet utan tagg", 1, 4),
     ("a: [1, *b]\n", "YAML-alias (*namn) är inte tillåtna i ärendefiler", 1, 8),
     ("a: &a [x, x]\nb: &b [*a, *a]\nc: [*b, *b]\n", "YAML-alias (*namn) är inte tillåtna i ärendefiler", 2, 8),
-    ("a: b\n  c: d\n", ANOTHER + "mapping values are not allowed in this context", 2, 4),
     (
-        "a:\n\t- b\n",
-        ANOTHER + "found character that cannot start any token (ett tabbtecken: dra in med mellanslag)",
+        "a: b\n  c: d\n",
+        ANOTHER + "ett kolon följt av mellanslag i ett värde: sätt citattecken runt värdet "
+        "(eller rätta indraget, om raden är ett eget fält)",
         2,
-        1,
+        4,
     ),
+    ("a:\n\t- b\n", ANOTHER + "ett tabbtecken: dra in med mellanslag", 2, 1),
     ("a: \x07\n", "tecknet U+0007 är inte tillåtet i filen: ett styrtecken", 1, 4),
     # The parser's errors come before the reader's refusals, wherever they are in the file.
     ("a: 0x1F\nb: [c\n", None, 3, 1),
@@ -163,3 +169,110 @@ def test_every_committed_yaml_file_reads_as_pyyaml_reads_it():
     for path in files:
         raw = path.read_text(encoding="utf-8")
         assert read_yaml(raw) == exact(yaml.safe_load(raw)), path
+
+
+def test_a_byte_that_is_not_utf8_is_named_by_line_and_column_counted_in_characters():
+    data = "title: Jämtland\nsummary: Härjedalen och Jämtland\n".encode() + b"note: Sm\xe5land\n"
+    with pytest.raises(YamlProblem) as raised:
+        decode_utf8(data)
+    assert (raised.value.line, raised.value.column) == (3, 9)  # "note: Sm" is 8 characters
+    assert raised.value.place == "rad 3, kolumn 9"
+    assert "byte 0xE5" in raised.value.message and "Windows-1252" in raised.value.message
+    assert raised.value.message.endswith("spara filen som UTF-8")
+
+
+def test_a_broken_sequence_that_is_no_latin_letter_gets_no_latin1_guess():
+    with pytest.raises(YamlProblem) as raised:
+        decode_utf8(b"a: \xe2\x82\n")
+    assert (raised.value.line, raised.value.column) == (1, 4)
+    assert "Windows-1252" not in raised.value.message and "spara filen som UTF-8" in raised.value.message
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_a_utf16_file_is_named_utf16_with_or_without_a_byte_order_mark(encoding):
+    with pytest.raises(YamlProblem, match="filen är sparad som UTF-16; spara den som UTF-8") as raised:
+        decode_utf8("id: rjh-2025-spin\ntitle: Jämtland\n".encode(encoding))
+    assert raised.value.place == "(hela filen)"
+
+
+def test_utf8_text_is_decoded_as_it_is():
+    assert decode_utf8("title: Jämtland – Härjedalen\n".encode()) == "title: Jämtland – Härjedalen\n"
+    assert decode_utf8(b"a") == "a"
+
+
+SWEDISH_SYNTAX = [
+    ("title: SPIN: Strategisk\n", "ett kolon följt av mellanslag i ett värde: sätt citattecken runt värdet", 1, 12),
+    ("title: @foo\n", "ett värde kan inte börja med tecknet @: sätt citattecken runt värdet", 1, 8),
+    ("title: `x`\n", "ett värde kan inte börja med tecknet `: sätt citattecken runt värdet", 1, 8),
+    ("a:\n  b: 1\n\tc: 2\n", "ett tabbtecken: dra in med mellanslag", 3, 1),
+    ("a: 1\nb\nc: 2\n", "raden saknar kolon: skriv fält: värde", 3, 1),
+    ("a:\n  b: 1\n c: 2\n", "raden passar inte in i mappningen ovanför: kontrollera indraget", 3, 2),
+    ('a: "abc" def\n', "att en text i citattecken inte fortsätter efter det avslutande citattecknet", 1, 10),
+    (
+        'a: "abc\nb: 1\n',
+        "texten i citattecken som börjar på rad 1, kolumn 4 stängs aldrig: lägg till det avslutande citattecknet",
+        3,
+        1,
+    ),
+    ("a:\n  - 1\n  b: 2\n", "en rad i listan börjar inte med -", 3, 3),
+    ("a: [1, 2\nb: 1\n", "en lista inom [ ] stängs aldrig med ]", 2, 2),
+    ("a: {x: 1\nb: 1\n", "en mappning inom { } stängs aldrig med }", 2, 2),
+    ('a: "c:\\q"\n', "okänd kombination med \\ i en text inom dubbla citattecken", 1, 7),
+    ("a: *\n", "efter & eller * ska ett namn stå", 1, 5),
+    ("a: !x!y 1\n", "en tagg som YAML inte känner till", 1, 4),
+    ("a: |x\n  t\n", "efter | eller > ska raden ta slut", 1, 5),
+    ("a: ]\n", "här saknas ett värde", 1, 4),
+    ("a: 1\n...\nb: 2\n", "filen fortsätter efter en rad med ...", 3, 1),
+]
+
+
+@pytest.mark.parametrize(("raw", "words", "line", "column"), SWEDISH_SYNTAX, ids=[r[0][:30] for r in SWEDISH_SYNTAX])
+def test_syntax_errors_are_in_swedish_with_a_hint_and_keep_their_place(raw, words, line, column):
+    with pytest.raises(YamlProblem) as raised:
+        read_yaml(raw)
+    assert raised.value.message.startswith("ogiltig YAML: ") and words in raised.value.message, raised.value.message
+    assert (raised.value.line, raised.value.column) == (line, column)
+
+
+@pytest.mark.parametrize(("raw", "words", "line", "column"), SWEDISH_SYNTAX, ids=[r[0][:30] for r in SWEDISH_SYNTAX])
+def test_syntax_errors_are_in_swedish_with_the_pure_python_parser_too(monkeypatch, raw, words, line, column):
+    """Without libyaml (PyYAML built without it) the same mistakes get Swedish messages, though
+    PyYAML words them otherwise; only the place may differ."""
+    import yaml
+
+    from casebook.domain import yaml_reader
+
+    monkeypatch.setattr(yaml_reader, "_SafeLoader", yaml.SafeLoader)
+    with pytest.raises(YamlProblem) as raised:
+        read_yaml(raw)
+    assert raised.value.message.startswith("ogiltig YAML: ") and words in raised.value.message, raised.value.message
+
+
+def test_a_problem_without_a_translation_is_shown_as_pyyaml_wrote_it():
+    with pytest.raises(YamlProblem) as raised:
+        read_yaml("%YAML 1.1\n%YAML 1.1\n---\na: 1\n")
+    assert raised.value.message == "ogiltig YAML: found duplicate %YAML directive"
+    assert raised.value.line == 2
+
+
+def test_every_translated_problem_is_one_pyyaml_has():
+    """Each key of the table is a problem string in the installed PyYAML: its Python scanner,
+    parser, composer or constructor, or its compiled libyaml module. A reworded PyYAML fails
+    here rather than the message silently staying English."""
+    import yaml
+
+    from casebook.domain.yaml_messages import PROBLEMS
+
+    folder = Path(yaml.__file__).parent
+    python = "".join(
+        (folder / name).read_text(encoding="utf-8")
+        for name in ("scanner.py", "parser.py", "composer.py", "constructor.py")
+    )
+    compiled = b"".join(path.read_bytes() for path in folder.glob("_yaml*.so"))
+    assert compiled, "PyYAML without libyaml: only the Python sources are checked"
+    missing = [
+        key
+        for key in PROBLEMS
+        if f'"{key}"' not in python and f"'{key}'" not in python and b"\0" + key.encode() + b"\0" not in compiled
+    ]
+    assert missing == []

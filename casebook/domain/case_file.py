@@ -5,8 +5,11 @@ every problem as a :class:`FieldProblem` in Swedish naming the field. The format
 
 from __future__ import annotations
 
+import calendar
+import contextlib
 import datetime as dt
 import re
+from decimal import Decimal
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -14,9 +17,26 @@ from pydantic_core import ErrorDetails
 
 from casebook.domain.errors import CaseFileError, FieldProblem, UserError, field_path, printable
 from casebook.domain.model import AS_OF, CASE_ID_PATTERN, Case, FieldValueError
-from casebook.domain.yaml_reader import YamlProblem, read_yaml
+from casebook.domain.yaml_reader import YamlProblem, decode_utf8, read_yaml
 
 MAX_CASE_FILE_BYTES = 1_000_000
+CASE_SUFFIX = ".yaml"
+
+
+def is_case_file_name(name: str) -> bool:
+    """Whether a file named ``name`` in the cases folder is a case file: ``<id>.yaml``, its name not
+    starting with a dot (``._x.yaml``, macOS's metadata on other file systems, or a draft
+    ``.utkast.yaml`` the analyst has hidden, is no case)."""
+    return name.endswith(CASE_SUFFIX) and not name.startswith(".")
+
+
+def list_case_files(cases_dir: str | Path) -> list[Path]:
+    """The case files in ``cases_dir`` in a stable order (by file name): the one listing that
+    check, build, serve, verify and the portfolio notebook all use."""
+    folder = Path(cases_dir)
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if is_case_file_name(p.name) and p.is_file())
 
 
 def load_case(path: str | Path, *, as_of: dt.date) -> Case:
@@ -77,9 +97,13 @@ def read_case_text(path: Path) -> str:
             path, [FieldProblem("(hela filen)", f"filen är {size} byte, största tillåtna är {MAX_CASE_FILE_BYTES}")]
         )
     try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise CaseFileError(path, [FieldProblem(f"byte {exc.start}", "filen är inte giltig UTF-8")]) from None
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CaseFileError(path, [FieldProblem("(fil)", f"kan inte läsas: {exc.strerror}")]) from None
+    try:
+        return decode_utf8(data)
+    except YamlProblem as exc:
+        raise CaseFileError(path, [FieldProblem(exc.place, exc.message)]) from None
 
 
 _SWEDISH_MESSAGES = {
@@ -170,10 +194,87 @@ def _field_problem(error: ErrorDetails) -> FieldProblem:
         message = "ska bestå av små bokstäver a–z, siffror och bindestreck (högst 64 tecken)"
     elif kind == "string_pattern_mismatch":
         message = "har fel form (organisationsnummer skrivs NNNNNN-NNNN)"
+    elif (typed := _typed_value_problem(kind, value, location)) is not None:
+        message, shown_value = typed, False  # the message quotes the value itself
     else:
         message = _SWEDISH_MESSAGES.get(kind, error["msg"])
     shown = f" (värde: {_shorten(value)})" if shown_value else ""
     return FieldProblem(field_path(*location) or "(hela filen)", message + shown)
+
+
+_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_WHOLE_NUMBER = re.compile(r"[+-]?(?:0|[1-9][0-9]*)")
+_GROUP_SPACES = re.compile(r"[ \u00a0\u202f]")
+_MONTHS = (
+    "januari",
+    "februari",
+    "mars",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "augusti",
+    "september",
+    "oktober",
+    "november",
+    "december",
+)
+
+
+def _typed_value_problem(kind: str, value: object, location: tuple[int | str, ...]) -> str | None:
+    """What is wrong with the value of a date or whole-number field, and how to write it, where
+    the value says more than "wrong form": quoted (``"2025-11-03"`` is text, not a date), a date
+    that does not exist, an amount with spaces, öre or a decimal part. ``None``: nothing to add.
+
+    A text that would be a valid date or whole number unquoted was quoted in the file: the
+    strict reader turns an unquoted one into a date or number, and an impossible date
+    (2025-02-30) into text.
+    """
+    if kind == "date_type" and isinstance(value, str) and (match := _ISO_DATE.fullmatch(value)):
+        year, month, day = (int(part) for part in match.groups())
+        try:
+            dt.date(year, month, day)
+        except ValueError:
+            if not 1 <= month <= 12:
+                return f"ska vara ett datum som finns: {value} finns inte i kalendern (månad {month} finns inte)"
+            days = calendar.monthrange(year, month)[1] if year >= 1 else 31
+            return (
+                f"ska vara ett datum som finns: {value} finns inte i kalendern "
+                f"({_MONTHS[month - 1]} {year} har {days} dagar)"
+            )
+        return f'ska vara ett datum utan citattecken: skriv {value}, inte "{value}"'
+    if kind == "date_type" and isinstance(value, dt.datetime):
+        return f"ska vara ett datum utan klockslag: skriv {value.date().isoformat()}"
+    if kind == "date_type" and isinstance(value, str) and re.match(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]", value):
+        with contextlib.suppress(ValueError):
+            return f"ska vara ett datum utan klockslag: skriv {dt.date.fromisoformat(value[:10]).isoformat()}"
+    if kind != "int_type" or isinstance(value, bool):
+        return None
+    what = "ett heltal" if location[-1:] == ("schema_version",) else "ett heltal (kronor)"
+    if isinstance(value, Decimal) and value.is_finite():
+        whole = int(value)
+        if value == whole:
+            return f"ska vara {what} utan decimaler: skriv {whole}"
+        return f"ska vara {what}: skriv hela kronor, utan ören, t.ex. {whole}"
+    if not isinstance(value, str) or len(value) > 60:
+        return None
+    text = value.strip()
+    if _WHOLE_NUMBER.fullmatch(text):
+        return f'ska vara {what} utan citattecken: skriv {text}, inte "{value}"'
+    spaced = _GROUP_SPACES.search(text) is not None
+    digits = _GROUP_SPACES.sub("", text)
+    if re.fullmatch(r"[0-9]+(?:[.,][0-9]+)?\s*(?:kr|kronor|SEK|:-)", digits, re.IGNORECASE):
+        number = re.match(r"[0-9]+(?:[.,][0-9]+)?", digits)
+        assert number is not None
+        return f"ska vara {what}: skriv bara talet, utan kr, t.ex. {re.split(r'[.,]', number.group())[0]}"
+    if re.fullmatch(r"[0-9]+[.,][0-9]+", digits):
+        without = "utan ören och utan mellanrum" if spaced else "utan ören"
+        return f"ska vara {what}: skriv hela kronor, {without}, t.ex. {re.split(r'[.,]', digits)[0]}"
+    if spaced and digits.isascii() and digits.isdigit():
+        return f"ska vara {what}: skriv hela kronor utan mellanrum, t.ex. {digits}"
+    if re.fullmatch(r"[0-9]{1,3}(?:\.[0-9]{3})+", digits):
+        return f"ska vara {what}: skriv hela kronor utan punkter, t.ex. {digits.replace('.', '')}"
+    return None
 
 
 def _shorten(value: object, limit: int = 60) -> str:

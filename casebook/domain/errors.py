@@ -60,9 +60,16 @@ class CaseFileError(UserError):
         # parallel) hands the error back to the build pickled.
         return type(self), (self.path, self.problems)
 
-    def render(self, max_problems: int = MAX_PROBLEMS) -> str:
-        """The file and its first ``max_problems`` problems, each on one line; the rest counted."""
-        lines = [f"Fel i {printable(str(self.path), MAX_MESSAGE)}:"]
+    def render(self, max_problems: int = MAX_PROBLEMS, root: Path | None = None) -> str:
+        """The file and its first ``max_problems`` problems, each on one line; the rest counted.
+
+        ``root``: the project's folder; a file inside it is named relative to it
+        (``data/cases/x.yaml``), as the rest of the tool names files.
+        """
+        shown = self.path
+        if root is not None and shown.is_absolute() and shown.is_relative_to(root):
+            shown = shown.relative_to(root)
+        lines = [f"Fel i {printable(shown.as_posix(), MAX_MESSAGE)}:"]
         lines += [
             f"  - {printable(p.field, MAX_FIELD)}: {printable(p.message, MAX_MESSAGE)}"
             for p in self.problems[:max_problems]

@@ -21,7 +21,7 @@ from pydantic import (
 from casebook.domain.errors import CaseFileError, FieldProblem, field_path, printable
 from casebook.domain.organisation_number import OrganisationNumber
 from casebook.domain.text import ShortText, line_text
-from casebook.domain.yaml_reader import YamlProblem, read_yaml
+from casebook.domain.yaml_reader import YamlProblem, decode_utf8, read_yaml
 
 
 class _KnownOrganisation(BaseModel):
@@ -139,11 +139,9 @@ def load_publisher(reference_dir: Path) -> Publisher:
 def _read(path: Path) -> object:
     """The YAML document of a reference file, read by the same strict reader as case files."""
     try:
-        return read_yaml(path.read_text(encoding="utf-8"))
+        return read_yaml(decode_utf8(path.read_bytes()))
     except OSError as exc:
         raise CaseFileError(path, [FieldProblem("(fil)", f"kan inte läsas: {exc.strerror}")]) from None
-    except UnicodeDecodeError as exc:
-        raise CaseFileError(path, [FieldProblem(f"byte {exc.start}", "filen är inte giltig UTF-8")]) from None
     except YamlProblem as exc:
         raise CaseFileError(path, [FieldProblem(exc.place, exc.message)]) from None
 

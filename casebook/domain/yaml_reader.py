@@ -15,6 +15,10 @@ message naming the line and column:
 - control, format and separator characters anywhere in the file
   (:func:`casebook.domain.text.forbidden_in_file`).
 
+PyYAML's own syntax errors are shown in Swedish with a hint where
+:mod:`casebook.domain.yaml_messages` has them, with the line and column PyYAML gives; a file
+that is not UTF-8 is named by the line and column of its first bad byte (:func:`decode_utf8`).
+
 Decimal numbers are read as ``Decimal``, never ``float``, so ``12.10`` stays exact. libyaml
 (PyYAML's ``CSafeLoader``) parses: the pure-Python parser took 12 of the 14 ms of reading a
 case file, and every build, check and the portfolio read every case file. Without libyaml
@@ -30,6 +34,7 @@ from typing import Any
 import yaml
 
 from casebook.domain.text import character_kind, forbidden_in_file
+from casebook.domain.yaml_messages import in_swedish
 
 _SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_DIGITS = 30
@@ -246,6 +251,42 @@ def _without_tags_or_aliases(events: Iterator[yaml.Event]) -> Iterator[yaml.Even
         yield event
 
 
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_LATIN1_SWEDISH = frozenset("åäöÅÄÖéÉüÜ".encode("latin-1"))  # alone, not followed by a UTF-8 continuation byte
+
+
+def decode_utf8(data: bytes) -> str:
+    """The text of a case or reference file, which must be UTF-8; raises :class:`YamlProblem`
+    naming the line and column of the first byte that is not (counted in the text before it),
+    or saying the file is UTF-16 (as some Windows editors save "Unicode")."""
+    if data.startswith(_UTF16_BOMS) or _looks_like_utf16(data):
+        raise YamlProblem("filen är sparad som UTF-16; spara den som UTF-8")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start].decode("utf-8")
+        line = before.count("\n") + 1
+        column = len(before) - (before.rfind("\n") + 1) + 1
+        byte = data[exc.start]
+        likely = ""
+        following = data[exc.start + 1 : exc.start + 2]
+        if byte in _LATIN1_SWEDISH and not (following and 0x80 <= following[0] <= 0xBF):
+            likely = " (troligen sparad som Latin-1 eller Windows-1252, där å, ä och ö är en byte var)"
+        raise YamlProblem(
+            f"filen är inte giltig UTF-8: byte 0x{byte:02X} (byte {exc.start + 1} i filen){likely}; spara filen som UTF-8",
+            line,
+            column,
+        ) from None
+
+
+def _looks_like_utf16(data: bytes) -> bool:
+    """UTF-16 without a byte order mark: every other byte of the (ASCII) start is NUL."""
+    start = data[:200]
+    if len(start) < 4:
+        return False
+    return start[0::2].count(0) == len(start[0::2]) or start[1::2].count(0) == len(start[1::2])
+
+
 def read_yaml(raw: str) -> object:
     """The YAML document in ``raw``, read strictly; raises :class:`YamlProblem` in Swedish."""
     index = forbidden_in_file(raw)
@@ -267,8 +308,24 @@ def read_yaml(raw: str) -> object:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
-        if mark is not None and raw[mark.index : mark.index + 1] == "\t":
-            problem += " (ett tabbtecken: dra in med mellanslag)"  # libyaml does not always say it is a tab
         if isinstance(exc, _Refused) and mark is not None:
             raise YamlProblem(problem, mark.line + 1, mark.column + 1) from None
-        raise YamlProblem(f"ogiltig YAML: {problem}", *((mark.line + 1, mark.column + 1) if mark else ())) from None
+        raise YamlProblem(
+            f"ogiltig YAML: {_syntax_problem(exc, problem, raw)}",
+            *((mark.line + 1, mark.column + 1) if mark else ()),
+        ) from None
+
+
+def _syntax_problem(exc: yaml.YAMLError, problem: str, raw: str) -> str:
+    """PyYAML's ``problem`` in Swedish where :mod:`casebook.domain.yaml_messages` has it, else as written."""
+    mark = getattr(exc, "problem_mark", None)
+    if mark is not None and raw[mark.index : mark.index + 1] == "\t":
+        return "ett tabbtecken: dra in med mellanslag"  # libyaml does not always say it is a tab
+    context, opened = getattr(exc, "context", None) or "", getattr(exc, "context_mark", None)
+    if opened is not None and "quoted scalar" in context and "end of stream" in problem:
+        return (
+            f"texten i citattecken som börjar på rad {opened.line + 1}, kolumn {opened.column + 1} "
+            "stängs aldrig: lägg till det avslutande citattecknet"
+        )
+    character = raw[mark.index : mark.index + 1] if mark is not None else None
+    return in_swedish(problem, character, context) or problem

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import casebook
+from casebook.domain.case_file import CASE_SUFFIX, list_case_files
 
-CASE_SUFFIX = ".yaml"
+__all__ = ["CASE_SUFFIX", "ProjectPaths"]
 # The notebook templates, relative to the project (as the audit trail and published notebooks name them).
 CASE_TEMPLATE = Path("notebooks") / "case_report.ipynb"
 PORTFOLIO_TEMPLATE = Path("notebooks") / "portfolio.ipynb"
@@ -47,6 +48,11 @@ class ProjectPaths:
         return self.root / "data" / "cases"
 
     @property
+    def sources_dir(self) -> Path:
+        """The source documents that case files name (``source_document.file``), published with the site."""
+        return self.root / "data" / "sources"
+
+    @property
     def reference_dir(self) -> Path:
         return self.root / "data" / "reference"
 
@@ -54,14 +60,16 @@ class ProjectPaths:
         return self.cases_dir / f"{case_id}{CASE_SUFFIX}"
 
     def case_files(self) -> list[Path]:
-        """Case files in a stable order (by file name)."""
-        return sorted(p for p in self.cases_dir.glob(f"*{CASE_SUFFIX}") if p.is_file())
+        """Case files in a stable order (by file name); hidden files (``._x.yaml``) are none."""
+        return list_case_files(self.cases_dir)
 
     def misnamed_case_files(self) -> list[Path]:
-        """YAML files in the cases folder whose suffix is not ``.yaml``."""
+        """YAML files in the cases folder whose suffix is not ``.yaml`` (hidden files aside)."""
         if not self.cases_dir.is_dir():
             return []
-        return sorted(p for p in self.cases_dir.iterdir() if p.suffix in OTHER_YAML_SUFFIXES)
+        return sorted(
+            p for p in self.cases_dir.iterdir() if p.suffix in OTHER_YAML_SUFFIXES and not p.name.startswith(".")
+        )
 
     def reference_files(self) -> list[Path]:
         return sorted(self.reference_dir.glob("*.yaml"))

@@ -46,6 +46,7 @@ from pathlib import Path
 import watchfiles
 from rich.console import Console
 
+from casebook.domain.case_file import is_case_file_name
 from casebook.domain.errors import UserError
 from casebook.engine import lifetime, zygote
 from casebook.engine.build import (
@@ -58,7 +59,7 @@ from casebook.engine.build import (
     build_site,
 )
 from casebook.engine.code import code_version
-from casebook.engine.paths import CASE_SUFFIX, ProjectPaths
+from casebook.engine.paths import ProjectPaths
 from casebook.engine.site import PersistentBook, SiteBuildFailed, update_pages
 
 HOST = "127.0.0.1"
@@ -194,6 +195,8 @@ class _Sources:
     def relevant(self, change: watchfiles.Change, path: str) -> bool:
         """A source file: not an editor's backup, not a checkpoint, not what the build itself writes."""
         parts = Path(path).parts
+        if Path(path).parent == self.paths.cases_dir and parts[-1].startswith("."):
+            return False  # hidden files in the cases folder are not case files (``list_case_files``)
         if ".ipynb_checkpoints" in parts or "_generated" in parts or "__pycache__" in parts:
             return False
         return _DEFAULT_FILTER(change, path)
@@ -216,7 +219,9 @@ def previewable_case_files(changes: Iterable[tuple[watchfiles.Change, str]], pat
     files = set()
     for change, name in changes:
         path = Path(name)
-        is_case_file = path.parent.resolve() == cases_dir and path.suffix == CASE_SUFFIX
+        if path.parent.resolve() == cases_dir and path.name.startswith("."):
+            continue  # a hidden file in the cases folder is no case (``._x.yaml``, ``.utkast.yaml``)
+        is_case_file = path.parent.resolve() == cases_dir and is_case_file_name(path.name)
         if is_case_file and change is not watchfiles.Change.deleted:
             files.add(path)
         elif is_case_file or path.exists():  # a removed case, or anything else that changed

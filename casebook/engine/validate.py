@@ -25,7 +25,7 @@ import warnings
 from pathlib import Path
 
 from casebook.domain import formatting as fmt
-from casebook.domain.errors import CaseFileError, FieldProblem, UserError
+from casebook.domain.errors import CaseFileError, FieldProblem, UserError, printable
 from casebook.domain.evaluation import EvaluatedCase, evaluate_case
 from casebook.domain.reference import load_publisher
 from casebook.domain.rules import first_sentence
@@ -70,7 +70,7 @@ def validate_all(paths: ProjectPaths, as_of: dt.date, cache: EvaluationCache | N
     if outside:  # the reference data is read by every case; a case file outside is never read
         files = [p for p in files if p not in outside]
         if any(p in outside for p in paths.reference_files()):
-            raise UserError("\n\n".join(e.render() for e in errors) + NOTHING_RAN)
+            raise UserError("\n\n".join(e.render(root=paths.root) for e in errors) + NOTHING_RAN)
     cache = cache or EvaluationCache(paths, as_of)
     evaluated = []
     for path in files:
@@ -79,9 +79,10 @@ def validate_all(paths: ProjectPaths, as_of: dt.date, cache: EvaluationCache | N
         except CaseFileError as exc:
             errors.append(exc)
     errors += _duplicate_ids(files)
+    errors += _missing_source_documents(paths, evaluated)
     errors += _publisher_problems(paths)
     if errors:
-        raise UserError("\n\n".join(e.render() for e in errors) + NOTHING_RAN)
+        raise UserError("\n\n".join(e.render(root=paths.root) for e in errors) + NOTHING_RAN)
     return evaluated
 
 
@@ -113,6 +114,29 @@ def attention_report(paths: ProjectPaths, cases: list[EvaluatedCase]) -> str:
     if not blocks:
         return "Ingen regel kräver uppmärksamhet och inget avsnitt av beslutsunderlaget saknas."
     return "Att uppmärksamma före bygget (inga fel i filerna, bygget kan köras):\n\n" + "\n\n".join(blocks)
+
+
+def _missing_source_documents(paths: ProjectPaths, cases: list[EvaluatedCase]) -> list[CaseFileError]:
+    """Cases whose ``source_document.file`` names no file in ``data/sources/``: the page would link
+    nothing and the published case file would name a file the site does not have. A case
+    without a source document in the repository leaves ``file`` out (``url`` may name it)."""
+    errors = []
+    for evaluated in cases:
+        name = evaluated.case.source_document.file
+        if name is None:
+            continue
+        shown = paths.relative(paths.sources_dir)
+        if Path(name).name != name or name in (".", ".."):
+            problem = f"ska vara namnet på en fil i {shown}/, utan mapp (värde: '{printable(name, 60)}')"
+        elif not (paths.sources_dir / name).is_file():
+            problem = (
+                f"filen {printable(name, 60)} finns inte i {shown}/; lägg den där, "
+                "eller ta bort fältet file om dokumentet inte ska publiceras"
+            )
+        else:
+            continue
+        errors.append(CaseFileError(evaluated.source, [FieldProblem("source_document.file", problem)]))
+    return errors
 
 
 def _publisher_problems(paths: ProjectPaths) -> list[CaseFileError]:

@@ -17,6 +17,7 @@ import pandas as pd
 from IPython.display import HTML, SVG
 
 from casebook.domain import formatting as fmt
+from casebook.domain.case_file import list_case_files
 from casebook.domain.evaluation import EvaluatedCase, evaluate_case
 from casebook.domain.finance import percent
 from casebook.domain.model import CaseState
@@ -385,5 +386,5 @@ def load_portfolio(cases_dir: str | Path, reference_dir: str | Path, as_of: dt.d
     """Every case under ``cases_dir``, by file name, with its figures and rule results, judged as of
     the build date ``as_of`` (a date, or ``YYYY-MM-DD`` as the build passes it to the notebook)."""
     as_of = as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(as_of)
-    paths = sorted(Path(cases_dir).glob("*.yaml"))
+    paths = list_case_files(cases_dir)
     return Portfolio(tuple(evaluate_case(path, reference_dir, as_of=as_of) for path in paths), as_of)
