@@ -12,6 +12,7 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
+from babel.dates import get_month_names
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
@@ -205,20 +206,6 @@ def _field_problem(error: ErrorDetails) -> FieldProblem:
 _ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 _WHOLE_NUMBER = re.compile(r"[+-]?(?:0|[1-9][0-9]*)")
 _GROUP_SPACES = re.compile(r"[ \u00a0\u202f]")
-_MONTHS = (
-    "januari",
-    "februari",
-    "mars",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "augusti",
-    "september",
-    "oktober",
-    "november",
-    "december",
-)
 
 
 def _typed_value_problem(kind: str, value: object, location: tuple[int | str, ...]) -> str | None:
@@ -240,7 +227,7 @@ def _typed_value_problem(kind: str, value: object, location: tuple[int | str, ..
             days = calendar.monthrange(year, month)[1] if year >= 1 else 31
             return (
                 f"ska vara ett datum som finns: {value} finns inte i kalendern "
-                f"({_MONTHS[month - 1]} {year} har {days} dagar)"
+                f"({get_month_names('wide', locale='sv')[month]} {year} har {days} dagar)"
             )
         return f'ska vara ett datum utan citattecken: skriv {value}, inte "{value}"'
     if kind == "date_type" and isinstance(value, dt.datetime):
