@@ -64,7 +64,11 @@ def test_an_incremental_build_publishes_what_a_clean_build_of_the_same_sources_d
         case.read_text(encoding="utf-8").replace("amount_applied_for: 400000", "amount_applied_for: 399000"),
         encoding="utf-8",
     )
-    (root / "data" / "sources" / "000_2bcbd58892294728.txt").unlink()
+    (root / "data" / "sources" / "000_2bcbd58892294728.txt").unlink()  # withdrawn, with the case file's `file:`
+    spin = root / "data" / "cases" / "rjh-2025-spin.yaml"
+    spin.write_text(
+        spin.read_text(encoding="utf-8").replace("  file: 000_2bcbd58892294728.txt\n", "", 1), encoding="utf-8"
+    )
     completed = casebook(root, "build", env=FIXED_TIME)
     assert completed.returncode == 0, completed.stderr
     assert "ändrade sidor ombyggda" in completed.stderr  # incremental, not from scratch

@@ -260,16 +260,21 @@ def test_a_case_added_changed_and_removed_rebuilds_the_pages_that_show_it_and_a_
     assert _case_list_row(site, "fiktiv-bas").endswith("2 av 18 (regelutfall som JSON)")
     assert (site / "book/cases/rjh-2025-spin.html").read_bytes() == spin_page
 
-    # SPIN's source document removed: its page no longer links to the published copy, and the
-    # copy leaves the site, although Sphinx never deletes a file it once copied there.
+    # SPIN's source document withdrawn (the file and the case file's `file:`, which may not name
+    # a missing file): its page no longer links to the published copy, and the copy leaves the
+    # site, although Sphinx never deletes a file it once copied there.
     source = root / "data" / "sources" / "000_2bcbd58892294728.txt"
-    kept = source.read_bytes()
+    spin = root / "data" / "cases" / "rjh-2025-spin.yaml"
+    kept, spin_text = source.read_bytes(), spin.read_text(encoding="utf-8")
     source.unlink()
+    spin.write_text(spin_text.replace(f"  file: {source.name}\n", "", 1), encoding="utf-8")
+    assert spin.read_text(encoding="utf-8") != spin_text
     summary = _summary(root, tmp_path, dated)
     assert (summary["executed"], summary["site_build"]) == (1, "incremental")
     assert not (site / "data" / "kallor" / source.name).exists()
     assert f"data/kallor/{source.name}" not in (site / "book/cases/rjh-2025-spin.html").read_text(encoding="utf-8")
     source.write_bytes(kept)
+    spin.write_text(spin_text, encoding="utf-8")
     summary = _summary(root, tmp_path, dated)
     assert (summary["executed"], summary["site_build"]) == (1, "incremental")
     assert (site / "data" / "kallor" / source.name).read_bytes() == kept
