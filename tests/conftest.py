@@ -236,6 +236,7 @@ def frictionless_validate(folder: Path) -> tuple[int, dict]:
 
 REFERENCE_EPOCH = "1764460800"  # 2025-11-30T00:00:00Z: the build date of the reference site
 REFERENCE_SUMMARY = "summary.json"  # the reference build's summary, beside the project's folder
+REFERENCE_OUTPUT = "build.txt"  # ... and what it printed
 HOSTILE_CASE = REPO / "tests" / "hostile" / "fiktiv-injektion.yaml"
 FICTIONAL_CASES = ("fiktiv-bas", "fiktiv-norr", "fiktiv-syd")
 
@@ -245,12 +246,13 @@ def reference_project(tmp_path_factory) -> Path:
     """The repository's project (SPIN) with two commits of its case file, built once at
     ``REFERENCE_EPOCH``: the site of tests/test_build.py, tests/test_memo.py and
     tests/test_report_pdf.py. Its site is ``_build/html``; the build's summary is
-    ``REFERENCE_SUMMARY`` in the project's parent folder."""
+    ``REFERENCE_SUMMARY`` in the project's parent folder, what it printed ``REFERENCE_OUTPUT``."""
     root = copy_project(tmp_path_factory.mktemp("reference") / "repo")
     make_git_history(root)
     summary = root.parent / REFERENCE_SUMMARY
     completed = casebook(root, "build", "--summary", str(summary), env={"SOURCE_DATE_EPOCH": REFERENCE_EPOCH})
     assert completed.returncode == 0, completed.stderr
+    (root.parent / REFERENCE_OUTPUT).write_text(completed.stderr, encoding="utf-8")
     return root
 
 

@@ -19,6 +19,8 @@ import pytest
 from bs4 import BeautifulSoup
 from conftest import (
     REFERENCE_EPOCH,
+    REFERENCE_OUTPUT,
+    REFERENCE_SUMMARY,
     REPO,
     SPIN_PATH,
     casebook,
@@ -52,6 +54,15 @@ def site(reference_project) -> Path:
 @pytest.fixture(scope="module")
 def spin_page(site) -> Path:
     return site / "book" / "cases" / "rjh-2025-spin.html"
+
+
+def test_a_build_says_what_it_did_in_the_analysts_terms_and_keeps_sphinx_details_in_its_summary(reference_project):
+    output = (reference_project.parent / REFERENCE_OUTPUT).read_text(encoding="utf-8").splitlines()
+    summary = json.loads((reference_project.parent / REFERENCE_SUMMARY).read_text(encoding="utf-8"))
+    assert output[-1].startswith("Klart: 1 ärende, 1 körd, 0 återanvända, 0 misslyckade, ")
+    assert not [line for line in output if "parallell" in line or "Sphinx" in line or "tillägg" in line], output
+    # Which extensions kept Sphinx serial is the summary's (`casebook build --summary`).
+    assert "sphinx_multitoc_numbering (read)" in summary["site_serial_because"]
 
 
 def test_site_has_start_page_case_list_method_and_rules(site):

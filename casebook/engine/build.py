@@ -117,6 +117,9 @@ class BuildSummary:
     execute_seconds: float = 0.0
     book_seconds: float = 0.0
     site_build: str = ""  # a casebook.engine.site.SiteBuild value
+    # The extensions that kept Sphinx from reading and writing in parallel (a developer's
+    # concern, so here and not on the console, where every build would repeat it).
+    site_serial_because: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -390,14 +393,7 @@ def _build_site(
         book = build_book(paths, staging / "src", options)
         summary.book_seconds = time.perf_counter() - building
         summary.site_build = book.kind.value
-        if book.serial_because:
-            console.print(
-                f"Jupyter Book byggde utan parallella processer: tilläggen {', '.join(book.serial_because)} "
-                "anger inte att de tål parallell läsning och skrivning.",
-                style="yellow",
-                markup=False,
-                soft_wrap=True,
-            )
+        summary.site_serial_because = list(book.serial_because)
 
         lifetime.stop_if_requested()
         stage_version(book.html, staging / "html", output)
