@@ -61,6 +61,10 @@ def test_a_build_says_what_it_did_in_the_analysts_terms_and_keeps_sphinx_details
     summary = json.loads((reference_project.parent / REFERENCE_SUMMARY).read_text(encoding="utf-8"))
     assert output[-1].startswith("Klart: 1 ärende, 1 körd, 0 återanvända, 0 misslyckade, ")
     assert not [line for line in output if "parallell" in line or "Sphinx" in line or "tillägg" in line], output
+    # The progress counts notebooks (the case's and the portfolio's), named as messages name them.
+    progress = next(line for line in output if line.startswith("Kör anteckningsböcker"))
+    assert " 2/2 " in progress and ("Ärendet rjh-2025-spin" in progress or "Portföljen" in progress), progress
+    assert "_portfolio" not in "\n".join(output)
     # Which extensions kept Sphinx serial is the summary's (`casebook build --summary`).
     assert "sphinx_multitoc_numbering (read)" in summary["site_serial_because"]
 

@@ -159,7 +159,7 @@ def run_in_workers(
     done: Callable[[NotebookJob, ExecutionFailure | None], None],
 ) -> None:
     columns = (
-        TextColumn("[bold]Kör ärenden"),
+        TextColumn("[bold]Kör anteckningsböcker"),  # the cases' and the portfolio's
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("{task.description}"),
@@ -179,7 +179,7 @@ def run_in_workers(
             for future in as_completed(futures):
                 job = futures[future]
                 done(job, future.result())
-                progress.update(task, advance=1, description=job.name)
+                progress.update(task, advance=1, description=job.shown_as)
                 lifetime.stop_if_requested()  # a stop whose exception was dropped: no more notebooks
     except BaseException:
         stop_workers(pool)
