@@ -267,6 +267,21 @@ def test_a_preview_is_only_published_after_the_whole_project_is_valid(tmp_path):
     assert not (root / "_build").exists()
 
 
+def test_the_log_names_the_files_an_analyst_changed_not_an_editors_temporary_file(tmp_path):
+    import watchfiles
+
+    case, temporary, removed = (tmp_path / "data" / "cases" / name for name in ("a.yaml", "sedfUufFf", "b.yaml"))
+    case.parent.mkdir(parents=True)
+    case.write_text("id: a\n", encoding="utf-8")
+    changes = [
+        (watchfiles.Change.added, str(temporary)),  # written, then renamed over the case file
+        (watchfiles.Change.deleted, str(temporary)),
+        (watchfiles.Change.modified, str(case)),
+        (watchfiles.Change.deleted, str(removed)),  # a case file removed is a change to show
+    ]
+    assert serve_module.changed_files(changes, tmp_path) == ["data/cases/a.yaml", "data/cases/b.yaml"]
+
+
 def test_the_package_is_watched(tmp_path):
     paths = ProjectPaths.at(copy_project(tmp_path / "repo"))
     assert paths.package_dir in serve_module._Sources(paths).watched()

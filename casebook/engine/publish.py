@@ -260,8 +260,9 @@ def _take(fd: int, lock_file: Path, wait: bool) -> None:
         if not wait:
             raise ProjectBusy(
                 f"Ett annat bygge eller en verifiering pågår redan i det här projektet (process {holder or 'okänd'}, "
-                f"låsfil {lock_file.parent.name}/{lock_file.name}). Vänta tills det är klart, "
-                "eller kör med --wait för att vänta automatiskt. Inget har ändrats." + _left_behind(lock_file, holder)
+                f"låsfil {lock_file.parent.name}/{lock_file.name}). Vänta tills det är klart och kör igen, "
+                "eller låt kommandot vänta själv (.venv/bin/python -m casebook build --wait, eller verify --wait). "
+                "Inget har ändrats." + _left_behind(lock_file, holder)
             )
         if left := _left_behind(lock_file, holder):
             raise ProjectBusy(f"Låsfilen {lock_file.parent.name}/{lock_file.name} hålls fortfarande.{left}")

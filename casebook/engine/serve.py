@@ -203,9 +203,17 @@ class _Sources:
 
 
 def changed_files(changes: Iterable[tuple[watchfiles.Change, str]], root: Path) -> list[str]:
-    """The changed files of one batch, relative to the project, sorted."""
+    """The changed files of one batch, relative to the project, sorted. A file that came and went
+    within the batch (an editor's temporary file, written and renamed over the file it saves) is
+    not shown: the analyst changed the file it became."""
+    changes = list(changes)
+    added = {path for change, path in changes if change is watchfiles.Change.added}
     return sorted(
-        {Path(path).relative_to(root).as_posix() if Path(path).is_relative_to(root) else path for _, path in changes}
+        {
+            Path(path).relative_to(root).as_posix() if Path(path).is_relative_to(root) else path
+            for _, path in changes
+            if not (path in added and not Path(path).exists())
+        }
     )
 
 
