@@ -25,7 +25,7 @@ from casebook.engine import serve as serve_module
 from casebook.engine.build import BuildOptions, CodeChanged, build_preview
 from casebook.engine.code import code_version
 from casebook.engine.paths import ProjectPaths
-from casebook.engine.serve import RELOAD_PATH, SiteVersion, site_server, with_reload_script
+from casebook.engine.serve import PROBLEM_PATH, RELOAD_PATH, SiteVersion, site_server, with_reload_script
 
 SCRIPT_MARK = "casebook serve: ladda om"
 CASE_PAGE = "/book/cases/rjh-2025-spin.html"
@@ -84,8 +84,13 @@ def test_served_pages_get_the_script_but_files_on_disk_and_other_files_do_not(tm
         assert headers["Cache-Control"] == "no-store"
         assert _get(base + "/style.css")[1] == "body {}"
         assert _get(base + RELOAD_PATH)[1] == "0"
+        assert _get(base + PROBLEM_PATH)[1] == ""
+        version.failed("Fel i data/cases/x.yaml: – total_costs: ska vara ett heltal")
+        assert _get(base + PROBLEM_PATH)[1] == "Fel i data/cases/x.yaml: – total_costs: ska vara ett heltal"
+        assert _get(base + RELOAD_PATH)[1] == "0"  # a failed rebuild publishes nothing: no reload
         version.advance()
         assert _get(base + RELOAD_PATH)[1] == "1"
+        assert _get(base + PROBLEM_PATH)[1] == ""  # a build that published clears the problem
         # A publish swings the link to a new version: the server follows it.
         new_dir = tmp_path / "html-2"
         new_dir.mkdir()
@@ -152,6 +157,7 @@ def test_serve_shows_a_changed_title_keeps_the_last_good_site_and_stops_cleanly(
         assert serve.poll() is None
         assert "SPIN – Ändrad titel" in _get(base + CASE_PAGE)[1]
         assert _get(base + RELOAD_PATH)[1] == generation
+        assert "rjh-2025-spin.yaml" in _get(base + PROBLEM_PATH)[1]  # open pages show it too
 
         # Files that once killed serve, or that its preview published before the build failed:
         # each is refused by the same validation as a whole build, and nothing is previewed.
@@ -211,6 +217,7 @@ def test_a_failing_rebuild_is_reported_and_serve_goes_on(monkeypatch, tmp_path, 
     assert serve_module.rebuild(ProjectPaths.at(tmp_path), console, BuildOptions(), version) is False
     shown = console.file.getvalue()
     assert "Den senast byggda webbplatsen visas fortfarande" in shown and version.generation == 0
+    assert version.problem and version.problem in " ".join(shown.split())  # the browser shows the same words
     if not isinstance(error, UserError):
         assert f"oväntat fel ({type(error).__name__}" in shown
 
@@ -265,6 +272,35 @@ def test_a_preview_is_only_published_after_the_whole_project_is_valid(tmp_path):
     with pytest.raises(UserError, match="finns redan i rjh-2025-spin.yaml"):
         build_preview(ProjectPaths.at(root), [changed], console=Console(file=io.StringIO()))
     assert not (root / "_build").exists()
+
+
+def test_an_open_page_shows_why_a_rebuild_failed_and_reloads_without_it_once_fixed(page, tmp_path):
+    """The analyst may be looking at the browser, not the terminal: a failed rebuild is shown
+    over the last good page, in Swedish, and the next build that publishes clears it."""
+    site = tmp_path / "html"
+    site.mkdir()
+    (site / "index.html").write_text(
+        '<!DOCTYPE html><html lang="sv"><head><meta charset="utf-8"><title>Start</title></head>'
+        "<body><p>Senast byggd</p></body></html>",
+        encoding="utf-8",
+    )
+    version = SiteVersion()
+    with site_server(site, 0, version) as server:
+        page.goto(f"http://127.0.0.1:{server.server_address[1]}/", wait_until="load")
+        banner = page.locator("#casebook-serve-problem")
+        assert banner.count() == 0
+        version.failed("Fel i data/cases/x.yaml:\n    - total_costs: ska vara ett heltal (kronor)")
+        banner.wait_for(state="visible", timeout=10_000)
+        assert banner.get_attribute("role") == "alert"
+        shown = banner.inner_text()
+        assert shown.startswith("Ombyggnaden misslyckades; sidan visar den senast byggda webbplatsen.")
+        assert "Fel i data/cases/x.yaml:" in shown and "total_costs: ska vara ett heltal (kronor)" in shown
+        assert "Senast byggd" in page.inner_text("body")  # the last good page is still there beneath
+        with page.expect_navigation(timeout=10_000):  # a build that published: the page reloads
+            version.advance()
+        page.wait_for_load_state("load")
+        assert page.locator("#casebook-serve-problem").count() == 0
+    assert page.errors == []
 
 
 def test_the_log_names_the_files_an_analyst_changed_not_an_editors_temporary_file(tmp_path):

@@ -65,6 +65,8 @@ from casebook.engine.site import PersistentBook, SiteBuildFailed, update_pages
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 RELOAD_PATH = "/_casebook/reload"
+# Why the last rebuild failed (empty when it did not): open pages show it in a banner.
+PROBLEM_PATH = "/_casebook/problem"
 # How often an open page asks whether the site was rebuilt (milliseconds).
 POLL_MILLISECONDS = 500
 # watchfiles waits until no file changed for STEP ms (at most DEBOUNCE ms) before reporting a
@@ -73,10 +75,20 @@ DEBOUNCE_MILLISECONDS = 1600
 STEP_MILLISECONDS = 100
 
 _RELOAD_SCRIPT = (
-    "<script>/* casebook serve: ladda om sidan när webbplatsen har byggts om */"
-    '(function(){{var seen="{generation}";function poll(){{'
+    "<script>/* casebook serve: ladda om sidan när webbplatsen har byggts om, "
+    "visa varför när en ombyggnad misslyckas */"
+    '(function(){{var seen="{generation}",id="casebook-serve-problem";'
+    "function show(p){{var b=document.getElementById(id);if(!p){{if(b){{b.remove()}}return}}"
+    'if(!b){{b=document.createElement("div");b.id=id;b.setAttribute("role","alert");'
+    'b.style.cssText="position:fixed;top:0;left:0;right:0;z-index:10000;padding:.75em 1em;'
+    "background:#8b0000;color:#fff;font:16px/1.4 system-ui,sans-serif;white-space:pre-wrap;"
+    'max-height:50vh;overflow:auto";document.body.prepend(b)}}'
+    'b.textContent="Ombyggnaden misslyckades; sidan visar den senast byggda webbplatsen. '
+    'Rätta och spara, så byggs den om.\\n\\n"+p}}'
+    "function poll(){{"
     'fetch("' + RELOAD_PATH + '",{{cache:"no-store"}}).then(function(r){{return r.text()}})'
-    ".then(function(v){{if(v!==seen){{location.reload()}}}})"
+    ".then(function(v){{if(v!==seen){{location.reload();return}}"
+    'return fetch("' + PROBLEM_PATH + '",{{cache:"no-store"}}).then(function(r){{return r.text()}}).then(show)}})'
     ".catch(function(){{}}).finally(function(){{setTimeout(poll," + str(POLL_MILLISECONDS) + ")}})}}"
     "poll()}})();</script>"
 )
@@ -97,10 +109,12 @@ def with_reload_script(html: bytes, generation: int) -> bytes:
 
 
 class SiteVersion:
-    """The number of the last successful build, shared between the builder and the server threads."""
+    """The number of the last successful build, and why the last rebuild failed if it did;
+    shared between the builder and the server threads."""
 
     def __init__(self) -> None:
         self._generation = 0
+        self._problem = ""
         self._lock = threading.Lock()
 
     @property
@@ -108,9 +122,21 @@ class SiteVersion:
         with self._lock:
             return self._generation
 
+    @property
+    def problem(self) -> str:
+        with self._lock:
+            return self._problem
+
     def advance(self) -> None:
+        """A build published: open pages reload, and no problem is shown."""
         with self._lock:
             self._generation += 1
+            self._problem = ""
+
+    def failed(self, message: str) -> None:
+        """A rebuild failed with ``message``: open pages show it over the last good site."""
+        with self._lock:
+            self._problem = message
 
 
 class _SiteHandler(SimpleHTTPRequestHandler):
@@ -123,6 +149,9 @@ class _SiteHandler(SimpleHTTPRequestHandler):
     def do_GET(self) -> None:  # the name http.server dispatches to
         if self.path.split("?", 1)[0] == RELOAD_PATH:
             self._send(HTTPStatus.OK, "text/plain; charset=utf-8", str(self.version.generation).encode())
+            return
+        if self.path.split("?", 1)[0] == PROBLEM_PATH:
+            self._send(HTTPStatus.OK, "text/plain; charset=utf-8", self.version.problem.encode())
             return
         target = Path(self.translate_path(self.path))
         if target.is_dir() and self.path.split("?", 1)[0].endswith("/"):
@@ -237,12 +266,13 @@ def previewable_case_files(changes: Iterable[tuple[watchfiles.Change, str]], pat
     return sorted(path for path in files if path.is_file())
 
 
-def _report_failure(exc: BaseException, console: Console) -> None:
+def _report_failure(exc: BaseException, console: Console, version: SiteVersion) -> None:
     expected = isinstance(exc, (UserError, BuildFailed))
     message = (
         str(exc) if expected else f"Ombyggnaden stoppades av ett oväntat fel ({type(exc).__name__}: {str(exc)[:300]})."
     )
     console.print(message, style="red", markup=False, soft_wrap=True)
+    version.failed(message)  # the browser shows it too: the analyst may be looking at the page, not here
     console.print(
         "Den senast byggda webbplatsen visas fortfarande; spara en rättning så byggs den om.",
         markup=False,
@@ -251,7 +281,7 @@ def _report_failure(exc: BaseException, console: Console) -> None:
 
 
 @contextmanager
-def _kept_alive(console: Console) -> Iterator[None]:
+def _kept_alive(console: Console, version: SiteVersion) -> Iterator[None]:
     """Report any failure of the block and go on: ``serve`` never dies of a case file.
 
     What stops the session passes: Ctrl-C and SIGTERM, and a change of the code
@@ -264,7 +294,7 @@ def _kept_alive(console: Console) -> Iterator[None]:
     except (KeyboardInterrupt, SystemExit, BuildInterrupted, CodeChanged):
         raise
     except BaseException as exc:  # noqa: BLE001 - see the docstring
-        _report_failure(exc, console)
+        _report_failure(exc, console, version)
 
 
 def rebuild(
@@ -278,7 +308,7 @@ def rebuild(
     options = options.fixed()
     if case_files:
         failed = True
-        with _kept_alive(console):  # the whole build would stop on the same problem: it is not run
+        with _kept_alive(console, version):  # the whole build would stop on the same problem: it is not run
             preview = build_preview(paths, list(case_files), console=console, options=options)
             if preview is not None:
                 version.advance()
@@ -291,7 +321,7 @@ def rebuild(
             failed = False
         if failed:
             return False
-    with _kept_alive(console):
+    with _kept_alive(console, version):
         build_site(paths, console=console, options=options)
         version.advance()
         return True
