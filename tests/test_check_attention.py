@@ -79,3 +79,35 @@ def test_case_text_in_the_listing_is_printed_as_written_never_read_as_markup(tmp
     root = _project(tmp_path, **{"fiktiv-bas": text})
     assert main(["--root", str(root), "check"]) == 0
     assert "[bold]Fiktiv[/bold] AB finns inte bland de 21 aktörerna" in capsys.readouterr().err
+
+
+def test_check_names_what_a_copied_case_file_still_shares_with_the_case_it_was_copied_from(tmp_path, capsys):
+    """A case file copied from SPIN and given a new id, title and figures but not new texts would
+    carry SPIN's memo and source document into the new decision: check names each shared part,
+    for both cases, and still exits 0 (the analyst may be halfway through rewriting)."""
+    spin = SPIN_PATH.read_text(encoding="utf-8")
+    copy = spin.replace("id: rjh-2025-spin", "id: rjh-2026-kopia", 1).replace(
+        "title: SPIN – Strategisk Planering i Norr", "title: Kompetenslyft Mittnorden", 1
+    )
+    assert copy.count("rjh-2026-kopia") == 1 and "Kompetenslyft Mittnorden" in copy
+    root = _project(tmp_path, **{"rjh-2025-spin": spin, "rjh-2026-kopia": copy})
+    assert main(["--root", str(root), "check"]) == 0
+    err = " ".join(capsys.readouterr().err.split())
+    shared = "Samma som i ett annat ärende (kopierad ärendefil? varje beslut har sitt eget underlag): "
+    assert (
+        shared + "källdokumentet 000_2bcbd58892294728.txt anges också av ärendet rjh-2025-spin; "
+        "Ärendebeskrivning: bakgrund (narrative.description) är samma text som i ärendet rjh-2025-spin;"
+    ) in err
+    assert shared + "källdokumentet 000_2bcbd58892294728.txt anges också av ärendet rjh-2026-kopia;" in err
+
+
+def test_short_shared_texts_and_cases_of_their_own_are_not_named(tmp_path, capsys):
+    root = _project(
+        tmp_path,
+        **{
+            "rjh-2025-spin": SPIN_PATH.read_text(encoding="utf-8"),
+            "fiktiv-bas": FICTIONAL_BASE_PATH.read_text(encoding="utf-8"),
+        },
+    )
+    assert main(["--root", str(root), "check"]) == 0
+    assert "Samma som i ett annat ärende" not in capsys.readouterr().err

@@ -338,6 +338,53 @@ def unwritten_sections(case: Case) -> list[tuple[str, str]]:
     return missing
 
 
+# A memo text this long, word for word in two cases, was copied with a case file: a short one
+# ("Ansökan finns bilagd i ärendet.") may well be shared.
+COPIED_TEXT_CHARS = 80
+
+
+def _narrative_text(case: Case, path: str) -> str | None:
+    value: object = case.narrative
+    for part in path.split("."):
+        value = getattr(value, part, None) if value is not None else None
+    return value if isinstance(value, str) else None
+
+
+def texts_shared_with_other_cases(cases: list[Case]) -> dict[str, list[str]]:
+    """Per case id, what it has word for word in common with another case, in Swedish: its
+    source document (the file, or the title) and each long memo text. Each decision has a memo
+    of its own, so a case file copied from another and not fully rewritten carries the other
+    case's words into the new decision; this says where, before the board reads them."""
+    shared: dict[str, list[str]] = {}
+    for case in cases:
+        others = [other for other in cases if other.id != case.id]
+        found = []
+        document = case.source_document
+        if document.file is not None:
+            found += [
+                f"källdokumentet {document.file} anges också av ärendet {other.id}"
+                for other in others
+                if other.source_document.file == document.file
+            ]
+        found += [
+            f"källdokumentets titel är densamma som i ärendet {other.id}"
+            for other in others
+            if other.source_document.title == document.title and other.source_document.file != document.file
+        ]
+        for path, name in (*NARRATIVE_SECTIONS, ("strategic_context", "Strategisk kontext")):
+            text = _narrative_text(case, path)
+            if text is None or len(text.strip()) < COPIED_TEXT_CHARS:
+                continue
+            found += [
+                f"{name} (narrative.{path}) är samma text som i ärendet {other.id}"
+                for other in others
+                if (_narrative_text(other, path) or "").strip() == text.strip()
+            ]
+        if found:
+            shared[case.id] = found
+    return shared
+
+
 def deviations(case: Case, cap: CapAnalysis) -> tuple[str, ...]:
     """Deviations in the decision's figures, stated plainly: a maximum above the amount applied for, a
     maximum that binds within the financing plan, a decision that departs from the proposal."""

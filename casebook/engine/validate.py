@@ -29,7 +29,7 @@ from casebook.domain.errors import CaseFileError, FieldProblem, UserError, print
 from casebook.domain.evaluation import EvaluatedCase, evaluate_case
 from casebook.domain.reference import load_publisher
 from casebook.domain.rules import first_sentence
-from casebook.domain.wording import unwritten_sections
+from casebook.domain.wording import texts_shared_with_other_cases, unwritten_sections
 from casebook.engine.artifacts import DamagedCacheEntry, Inputs, code_of
 from casebook.engine.paths import CASE_SUFFIX, ProjectPaths
 
@@ -94,10 +94,12 @@ def attention_report(paths: ProjectPaths, cases: list[EvaluatedCase]) -> str:
     before building, rather than find on the built page.
     """
     blocks = []
+    shared = texts_shared_with_other_cases([evaluated.case for evaluated in cases])
     for evaluated in cases:
         attention = evaluated.needing_attention
         unwritten = unwritten_sections(evaluated.case)
-        if not attention and not unwritten:
+        copied = shared.get(evaluated.case.id, [])
+        if not attention and not unwritten and not copied:
             continue
         count = f"{len(attention)} av {fmt.plural(len(evaluated.results), 'regel', 'regler')} kräver uppmärksamhet"
         lines = [f"{evaluated.case.id} ({paths.relative(evaluated.source)}): {count}"]
@@ -108,6 +110,12 @@ def attention_report(paths: ProjectPaths, cases: list[EvaluatedCase]) -> str:
             lines.append(
                 "  Att skriva i beslutsunderlaget: "
                 + "; ".join(f"{name} (narrative.{path})" for path, name in unwritten)
+                + "."
+            )
+        if copied:
+            lines.append(
+                "  Samma som i ett annat ärende (kopierad ärendefil? varje beslut har sitt eget underlag): "
+                + "; ".join(copied)
                 + "."
             )
         blocks.append("\n".join(lines))
