@@ -15,6 +15,15 @@ WORKFLOW = REPO / ".github" / "workflows" / "site.yml"
 CHECK = Path(sys.executable).parent / "check-jsonschema"
 ZIZMOR = Path(sys.executable).parent / "zizmor"
 PINNED = re.compile(r"^\s*(?:- )?uses: [\w.-]+/[\w./-]+@[0-9a-f]{40}  # v\d+\.\d+\.\d+\b")
+# The files that pin what the environment installs: the caches are keyed on them.
+REQUIREMENT_FILES = [
+    "requirements.txt",
+    "requirements-verify.txt",
+    "requirements-test.txt",
+    "requirements-lab.txt",
+    "requirements-install.txt",
+    "constraints.txt",
+]
 
 
 def _validate(path: Path) -> subprocess.CompletedProcess:
@@ -143,27 +152,13 @@ def test_checkouts_keep_no_credentials_and_python_caches_pip_by_the_requirement_
     assert len(pythons) == 2
     for step in pythons:
         assert step["with"]["cache"] == "pip"
-        assert step["with"]["cache-dependency-path"].split() == [
-            "requirements.txt",
-            "requirements-verify.txt",
-            "requirements-test.txt",
-            "requirements-lab.txt",
-            "requirements-install.txt",
-            "constraints.txt",
-        ]
+        assert step["with"]["cache-dependency-path"].split() == REQUIREMENT_FILES
 
 
 def test_the_jobs_that_install_the_environment_keep_uvs_package_cache_keyed_on_the_requirement_files():
     """uv installs every requirement set (the Makefile): its cache is restored before make runs."""
     jobs = _workflow()["jobs"]
-    files = [
-        "requirements.txt",
-        "requirements-verify.txt",
-        "requirements-test.txt",
-        "requirements-lab.txt",
-        "requirements-install.txt",
-        "constraints.txt",
-    ]
+    files = REQUIREMENT_FILES
     installing = [name for name, job in jobs.items() if any("make " in s.get("run", "") for s in job.get("steps", []))]
     assert sorted(installing) == ["build", "shards"]
     for name in installing:
