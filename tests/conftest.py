@@ -62,7 +62,8 @@ def fictional_base() -> Case:
 # The markers (registered in pyproject.toml) say what a test needs, so a tier can run alone
 # (`pytest -m unit`, docs/development.md):
 #   e2e      builds a whole site, or drives a whole outside application (LibreOffice, make on
-#            a fresh clone): marked in its module, as each module knows
+#            a fresh clone): marked in its module, as each module knows, and given here to
+#            every test that reads one of the sites built once per session (SESSION_SITES)
 #   browser  drives Chromium: every test that uses the ``browser`` fixture (``page`` uses it)
 #   kernel   starts a Jupyter kernel without building a site: the notebooks nbval re-runs and
 #            every test of the modules in KERNEL_MODULES
@@ -71,7 +72,7 @@ def fictional_base() -> Case:
 #   unit     none of these: Python in the test's own process only; the tier runs in seconds
 # A test can carry e2e and browser both; unit is given here to every test that has no other.
 # A module is listed as a whole when any of its tests starts a kernel or a program.
-KERNEL_MODULES = frozenset({"test_notebook_path.py", "test_zygote.py"})
+KERNEL_MODULES = frozenset({"test_execution_cache.py", "test_notebook_path.py", "test_zygote.py"})
 PROCESS_MODULES = frozenset(
     {
         "test_bad_input.py",
@@ -95,12 +96,15 @@ PROCESS_MODULES = frozenset(
     }
 )
 TIERS = ("e2e", "browser", "kernel", "process")
+SESSION_SITES = ("reference_project", "fictional_project", "reader_site")
 
 
 def pytest_collection_modifyitems(items) -> None:
     for item in items:
         if "browser" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.browser)
+        if any(site in getattr(item, "fixturenames", ()) for site in SESSION_SITES):
+            item.add_marker(pytest.mark.e2e)
         if item.path.suffix == ".ipynb" or item.path.name in KERNEL_MODULES:
             item.add_marker(pytest.mark.kernel)
         if item.path.name in PROCESS_MODULES:

@@ -92,13 +92,19 @@ def test_check_names_what_a_copied_case_file_still_shares_with_the_case_it_was_c
     assert copy.count("rjh-2026-kopia") == 1 and "Kompetenslyft Mittnorden" in copy
     root = _project(tmp_path, **{"rjh-2025-spin": spin, "rjh-2026-kopia": copy})
     assert main(["--root", str(root), "check"]) == 0
-    err = " ".join(capsys.readouterr().err.split())
-    shared = "Samma som i ett annat ärende (kopierad ärendefil? varje beslut har sitt eget underlag): "
-    assert (
-        shared + "källdokumentet 000_2bcbd58892294728.txt anges också av ärendet rjh-2025-spin; "
-        "Ärendebeskrivning: bakgrund (narrative.description) är samma text som i ärendet rjh-2025-spin;"
-    ) in err
-    assert shared + "källdokumentet 000_2bcbd58892294728.txt anges också av ärendet rjh-2026-kopia;" in err
+    err = capsys.readouterr().err
+    copied = err.split("rjh-2026-kopia (data/cases/rjh-2026-kopia.yaml):", 1)[1].split("\n\n", 1)[0]
+    lines = copied.splitlines()
+    start = lines.index("  Samma som i ett annat ärende (kopierad ärendefil? varje beslut har sitt eget underlag):")
+    assert lines[start + 1 : start + 5] == [
+        "  - källdokumentet 000_2bcbd58892294728.txt anges också av ärendet rjh-2025-spin",
+        "  - källdokumentets titel (source_document.title) är densamma som i ärendet rjh-2025-spin",
+        "  - rättelse 1 av källdokumentet (source_document.corrections) finns också i ärendet rjh-2025-spin",
+        "  - rättelse 2 av källdokumentet (source_document.corrections) finns också i ärendet rjh-2025-spin",
+    ]
+    assert "  - Sammanfattningen (summary) är samma text som i ärendet rjh-2025-spin" in lines
+    assert "  - Ärendebeskrivning: bakgrund (narrative.description) är samma text som i ärendet rjh-2025-spin" in lines
+    assert "  - källdokumentet 000_2bcbd58892294728.txt anges också av ärendet rjh-2026-kopia" in err  # and SPIN's
 
 
 def test_short_shared_texts_and_cases_of_their_own_are_not_named(tmp_path, capsys):

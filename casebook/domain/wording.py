@@ -350,9 +350,17 @@ def _narrative_text(case: Case, path: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _shared_field(case: Case, field_name: str) -> str | None:
+    """``summary`` or ``narrative.<path>`` of ``case``."""
+    if field_name == "summary":
+        return case.summary
+    return _narrative_text(case, field_name.removeprefix("narrative."))
+
+
 def texts_shared_with_other_cases(cases: list[Case]) -> dict[str, list[str]]:
     """Per case id, what it has word for word in common with another case, in Swedish: its
-    source document (the file, or the title) and each long memo text. Each decision has a memo
+    source document (the file, the title, a correction's reason), its summary and each long
+    memo text. Each decision has a memo
     of its own, so a case file copied from another and not fully rewritten carries the other
     case's words into the new decision; this says where, before the board reads them."""
     shared: dict[str, list[str]] = {}
@@ -367,18 +375,28 @@ def texts_shared_with_other_cases(cases: list[Case]) -> dict[str, list[str]]:
                 if other.source_document.file == document.file
             ]
         found += [
-            f"källdokumentets titel är densamma som i ärendet {other.id}"
+            f"källdokumentets titel (source_document.title) är densamma som i ärendet {other.id}"
             for other in others
-            if other.source_document.title == document.title and other.source_document.file != document.file
+            if other.source_document.title == document.title
         ]
-        for path, name in (*NARRATIVE_SECTIONS, ("strategic_context", "Strategisk kontext")):
-            text = _narrative_text(case, path)
+        found += [
+            f"rättelse {number} av källdokumentet (source_document.corrections) finns också i ärendet {other.id}"
+            for number, correction in enumerate(document.corrections, start=1)
+            for other in others
+            if any(correction.reason == theirs.reason for theirs in other.source_document.corrections)
+        ]
+        texts = [("summary", "Sammanfattningen", case.summary)]
+        texts += [
+            (f"narrative.{path}", name, _narrative_text(case, path))
+            for path, name in (*NARRATIVE_SECTIONS, ("strategic_context", "Strategisk kontext"))
+        ]
+        for field_name, name, text in texts:
             if text is None or len(text.strip()) < COPIED_TEXT_CHARS:
                 continue
             found += [
-                f"{name} (narrative.{path}) är samma text som i ärendet {other.id}"
+                f"{name} ({field_name}) är samma text som i ärendet {other.id}"
                 for other in others
-                if (_narrative_text(other, path) or "").strip() == text.strip()
+                if (_shared_field(other, field_name) or "").strip() == text.strip()
             ]
         if found:
             shared[case.id] = found

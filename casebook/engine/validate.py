@@ -113,11 +113,8 @@ def attention_report(paths: ProjectPaths, cases: list[EvaluatedCase]) -> str:
                 + "."
             )
         if copied:
-            lines.append(
-                "  Samma som i ett annat ärende (kopierad ärendefil? varje beslut har sitt eget underlag): "
-                + "; ".join(copied)
-                + "."
-            )
+            lines.append("  Samma som i ett annat ärende (kopierad ärendefil? varje beslut har sitt eget underlag):")
+            lines += [f"  - {item}" for item in copied]
         blocks.append("\n".join(lines))
     if not blocks:
         return "Ingen regel kräver uppmärksamhet och inget avsnitt av beslutsunderlaget saknas."
