@@ -369,7 +369,8 @@ def texts_shared_with_other_cases(cases: list[Case]) -> dict[str, list[str]]:
         found += [
             f"källdokumentets titel är densamma som i ärendet {other.id}"
             for other in others
-            if other.source_document.title == document.title and other.source_document.file != document.file
+            if other.source_document.title == document.title
+            and (document.file is None or other.source_document.file != document.file)  # a shared file is named above
         ]
         for path, name in (*NARRATIVE_SECTIONS, ("strategic_context", "Strategisk kontext")):
             text = _narrative_text(case, path)
