@@ -294,6 +294,18 @@ SPIN_TEXT = SPIN_PATH.read_text(encoding="utf-8")
             "ska vara ett heltal (kronor) (värde: 'sjuhundratusen')",
         ),
         ("amount_applied_for: '017'", "amount_applied_for", "ska vara ett heltal (kronor) (värde: '017')"),
+        # The edges: December's last day, spaces inside the quotes, a whole number that is no amount.
+        (
+            "project_start: 2025-12-32",
+            "dates.project_start",
+            "2025-12-32 finns inte i kalendern (december 2025 har 31 dagar)",
+        ),
+        (
+            "amount_applied_for: ' 600000 '",
+            "amount_applied_for",
+            'ska vara ett heltal (kronor) utan citattecken: skriv 600000, inte " 600000 "',
+        ),
+        ("schema_version: '4'", "schema_version", 'ska vara ett heltal utan citattecken: skriv 4, inte "4"'),
     ],
 )
 def test_a_typed_field_says_how_to_write_its_value(tmp_path, capsys, written, field, message):
@@ -349,3 +361,28 @@ def test_a_case_without_a_source_document_file_needs_no_data_sources(tmp_path, c
     root = _project_with(tmp_path, case)
     shutil.rmtree(root / "data" / "sources")
     assert main(["--root", str(root), "check"]) == 0, capsys.readouterr().err
+
+
+def test_a_folder_named_like_a_case_file_is_no_case(tmp_path, capsys):
+    from casebook.domain.case_file import list_case_files
+
+    root = _project_with(tmp_path, SPIN_PATH)
+    (root / "data" / "cases" / "arkiv.yaml").mkdir()
+    assert list_case_files(root / "data" / "cases") == [root / "data" / "cases" / "rjh-2025-spin.yaml"]
+    assert main(["--root", str(root), "check"]) == 0, capsys.readouterr().err
+
+
+def test_a_source_document_named_dot_dot_or_naming_a_folder_is_refused(tmp_path, capsys):
+    """``..`` is a name without a folder in it (Path('..').name), but names data/, not a file
+    in data/sources/; a folder in data/sources/ is no source document either."""
+    case = tmp_path / "rjh-2025-spin.yaml"
+    for named, message in (
+        ("..", "ska vara namnet på en fil i data/sources/, utan mapp (värde: '..')"),
+        ("bilagor", "filen bilagor finns inte i data/sources/; lägg den där"),
+    ):
+        case.write_text(SPIN_TEXT.replace("file: 000_2bcbd58892294728.txt", f"file: {named}", 1), encoding="utf-8")
+        root = _project_with(tmp_path / named.replace(".", "punkt"), case)
+        (root / "data" / "sources" / "bilagor").mkdir()
+        assert main(["--root", str(root), "check"]) == 2
+        err = capsys.readouterr().err
+        assert "Fel i data/cases/rjh-2025-spin.yaml:\n  - source_document.file: " + message in err, err

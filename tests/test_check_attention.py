@@ -8,6 +8,8 @@ import shutil
 from conftest import FICTIONAL_BASE_PATH, REPO, SPIN_PATH
 
 from casebook.cli import main
+from casebook.domain.model import Narrative
+from casebook.domain.wording import COPIED_TEXT_CHARS, texts_shared_with_other_cases
 
 NBSP = "\N{NO-BREAK SPACE}"
 
@@ -117,3 +119,82 @@ def test_short_shared_texts_and_cases_of_their_own_are_not_named(tmp_path, capsy
     )
     assert main(["--root", str(root), "check"]) == 0
     assert "Samma som i ett annat ärende" not in capsys.readouterr().err
+
+
+def test_a_copied_case_needing_no_other_attention_is_still_named(tmp_path, capsys):
+    """Two cases with every rule met and every section written, one a copy of the other: the
+    listing is not skipped because nothing else needs attention."""
+    text = (
+        SPIN_PATH.read_text(encoding="utf-8")
+        .replace("max_amount: 750000", "max_amount: 749999")
+        .replace(
+            "assessments:\n",
+            "assessments:\n  - {topic: business_support_measures, met: true, text: Inga sådana åtgärder., "
+            "assessed_by: Fiktiv handläggare}\n",
+            1,
+        )
+    )
+    copy = text.replace("id: rjh-2025-spin", "id: rjh-2026-kopia", 1)
+    root = _project(tmp_path, **{"rjh-2025-spin": text, "rjh-2026-kopia": copy})
+    assert main(["--root", str(root), "check"]) == 0
+    err = " ".join(capsys.readouterr().err.split())
+    assert "Ingen regel kräver uppmärksamhet" not in err
+    for case_id, other in (("rjh-2025-spin", "rjh-2026-kopia"), ("rjh-2026-kopia", "rjh-2025-spin")):
+        assert f"{case_id} (data/cases/{case_id}.yaml): 0 av " in err, err
+        assert f"källdokumentet 000_2bcbd58892294728.txt anges också av ärendet {other}" in err
+
+
+def _case(spin, case_id: str, *, file: str | None = None, title: str = "Ett eget underlag", **narrative: str):
+    """SPIN under another id, with only the given memo texts, a summary and a source document of its own."""
+    return spin.model_copy(
+        update={
+            "id": case_id,
+            "summary": f"Sammanfattning för {case_id}.",
+            "source_document": spin.source_document.model_copy(
+                update={"file": file, "title": title, "corrections": []}
+            ),
+            "narrative": Narrative(**narrative),
+        }
+    )
+
+
+def test_a_memo_text_is_named_from_the_copied_text_length_on(spin):
+    long_enough = "a" * COPIED_TEXT_CHARS
+    shared = texts_shared_with_other_cases(
+        [_case(spin, "ett", title="Ett", aims=long_enough), _case(spin, "tva", title="Två", aims=long_enough)]
+    )
+    assert shared["ett"] == ["Ärendebeskrivning: projektets mål (narrative.aims) är samma text som i ärendet tva"]
+    too_short = long_enough[1:]
+    assert (
+        texts_shared_with_other_cases(
+            [_case(spin, "ett", title="Ett", aims=too_short), _case(spin, "tva", title="Två", aims=too_short)]
+        )
+        == {}
+    )
+
+
+def test_a_memo_text_copied_with_other_whitespace_around_it_is_still_named(spin):
+    text = "Projektet stärker den regionala planeringen i hela länet och samverkan mellan kommunerna."
+    assert len(text) >= COPIED_TEXT_CHARS
+    shared = texts_shared_with_other_cases(
+        [
+            _case(spin, "ett", title="Ett", strategic_context=text),
+            _case(spin, "tva", title="Två", strategic_context="  " + text + "\n"),
+        ]
+    )
+    assert shared == {
+        "ett": ["Strategisk kontext (narrative.strategic_context) är samma text som i ärendet tva"],
+        "tva": ["Strategisk kontext (narrative.strategic_context) är samma text som i ärendet ett"],
+    }
+
+
+def test_a_shared_source_document_is_named_by_its_file_and_by_its_title_when_no_file_is_named(spin):
+    same_file = texts_shared_with_other_cases(
+        [_case(spin, "ett", file="underlag.pdf", title="Samma"), _case(spin, "tva", file="underlag.pdf", title="Samma")]
+    )
+    assert same_file["ett"][0] == "källdokumentet underlag.pdf anges också av ärendet tva"
+    no_file = texts_shared_with_other_cases([_case(spin, "ett", title="Samma"), _case(spin, "tva", title="Samma")])
+    assert len(no_file["tva"]) == 1, no_file  # no file to name: "källdokumentet None" is no finding
+    assert no_file["tva"][0].startswith("källdokumentets titel ")
+    assert no_file["tva"][0].endswith(" är densamma som i ärendet ett")
+    assert texts_shared_with_other_cases([_case(spin, "ett", title="Ett"), _case(spin, "tva", title="Två")]) == {}

@@ -230,6 +230,7 @@ def test_build_and_verify_stop_with_a_clear_message_while_another_build_runs(tmp
             completed = casebook(root, command)
             assert completed.returncode == 2, completed.stderr
             assert "Ett annat bygge eller en verifiering pågår redan" in completed.stderr
+            assert "låsfil _build/.lock). Vänta tills det är klart och kör igen" in " ".join(completed.stderr.split())
             # make site cannot pass --wait: the message gives the command that can.
             assert "(.venv/bin/python -m casebook build --wait, eller verify --wait)" in " ".join(
                 completed.stderr.split()

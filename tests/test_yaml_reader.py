@@ -188,6 +188,14 @@ def test_a_broken_sequence_that_is_no_latin_letter_gets_no_latin1_guess():
     assert "Windows-1252" not in raised.value.message and "spara filen som UTF-8" in raised.value.message
 
 
+def test_a_latin_letters_byte_that_starts_a_broken_sequence_gets_no_latin1_guess():
+    """0xE5 is å in Latin-1, but followed by a continuation byte it began a UTF-8 sequence."""
+    with pytest.raises(YamlProblem) as raised:
+        decode_utf8(b"a: \xe5\xa4x\n")
+    assert (raised.value.line, raised.value.column) == (1, 4)
+    assert "byte 0xE5" in raised.value.message and "Windows-1252" not in raised.value.message
+
+
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
 def test_a_utf16_file_is_named_utf16_with_or_without_a_byte_order_mark(encoding):
     with pytest.raises(YamlProblem, match="filen är sparad som UTF-16; spara den som UTF-8") as raised:
