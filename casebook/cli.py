@@ -17,6 +17,8 @@ import json
 import os
 import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
@@ -32,15 +34,21 @@ EXIT_BUILD_FAILED = 1
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped by Ctrl-C
 
 
-def _argparse_in_swedish() -> None:
+@contextmanager
+def _argparse_in_swedish() -> Iterator[None]:
     """argparse's own words (the usage line, the headings of ``--help``, the errors of a
-    mistyped command) in Swedish. argparse passes each of them through its module's
-    ``_`` and ``ngettext`` (gettext's); these are pointed at the catalogue
-    ``locale/sv/LC_MESSAGES/argparse.mo``, compiled from ``argparse.po`` beside it."""
+    mistyped command) in Swedish while the block runs. argparse passes each of them through
+    its module's ``_`` and ``ngettext`` (gettext's); these point at the catalogue
+    ``locale/sv/LC_MESSAGES/argparse.mo``, compiled from ``argparse.po`` beside it, and are
+    put back afterwards, so that no other user of argparse in the process is changed."""
     with resources.files("casebook").joinpath("locale", "sv", "LC_MESSAGES", "argparse.mo").open("rb") as catalogue:
         swedish = gettext.GNUTranslations(catalogue)
-    argparse._ = swedish.gettext  # type: ignore[attr-defined]
-    argparse.ngettext = swedish.ngettext  # type: ignore[attr-defined]
+    saved = argparse._, argparse.ngettext  # type: ignore[attr-defined]
+    argparse._, argparse.ngettext = swedish.gettext, swedish.ngettext  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        argparse._, argparse.ngettext = saved  # type: ignore[attr-defined]
 
 
 def _whole_number(least: int, most: int | None = None):
@@ -59,19 +67,22 @@ def _whole_number(least: int, most: int | None = None):
     return whole_number
 
 
+# A notebook's time limit at most: a day (beyond it, and infinity, a kernel that hangs is never stopped).
+MAX_TIMEOUT_SECONDS = 86_400
+
+
 def _seconds(text: str) -> float:
-    """An argument type: a number of seconds above zero (a decimal comma too)."""
+    """An argument type: a number of seconds above zero and at most a day (a decimal comma too)."""
     try:
         value = float(text.replace(",", "."))
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} är inget antal sekunder") from None
-    if not value > 0:  # also NaN
-        raise argparse.ArgumentTypeError(f"ska vara fler än 0 sekunder, inte {text}")
+    if not 0 < value <= MAX_TIMEOUT_SECONDS:  # also NaN and infinity
+        raise argparse.ArgumentTypeError(f"ska vara fler än 0 och högst {MAX_TIMEOUT_SECONDS} sekunder, inte {text}")
     return value
 
 
 def _parser() -> argparse.ArgumentParser:
-    _argparse_in_swedish()
     parser = argparse.ArgumentParser(
         prog="casebook", description="Granskningsbara rapporter om medfinansieringsbeslut."
     )
@@ -173,7 +184,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    with _argparse_in_swedish():
+        args = _parser().parse_args(argv)
     paths = ProjectPaths.at(args.root)
     console = Console(stderr=True)
     try:
@@ -351,7 +363,7 @@ def _verify(paths: ProjectPaths, console: Console) -> int:
 
     check_output(paths.site)  # republished below: refused before the work if it is not ours
     moment = clock.now()  # one moment for the verification and the build that republishes it
-    results = verify_site(paths, paths.site, clock.date_of(moment), console)
+    results = verify_site(paths, paths.site, clock.date_of(moment), console, own_site=True)
     lifetime.stop_if_requested()  # a stop whose exception was dropped: nothing written
     write_verification(paths.verification_file, results, moment)
     code = _report_verification(results, console)

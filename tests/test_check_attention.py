@@ -9,7 +9,7 @@ from conftest import FICTIONAL_BASE_PATH, REPO, SPIN_PATH
 
 from casebook.cli import main
 from casebook.domain.model import Narrative
-from casebook.domain.wording import COPIED_TEXT_CHARS, texts_shared_with_other_cases
+from casebook.domain.wording import COPIED_TEXT_CHARS, COPIED_TITLE_CHARS, texts_shared_with_other_cases
 
 NBSP = "\N{NO-BREAK SPACE}"
 
@@ -100,7 +100,7 @@ def test_check_names_what_a_copied_case_file_still_shares_with_the_case_it_was_c
     start = lines.index("  Samma som i ett annat ärende (kopierad ärendefil? varje beslut har sitt eget underlag):")
     assert lines[start + 1 : start + 5] == [
         "  - källdokumentet 000_2bcbd58892294728.txt anges också av ärendet rjh-2025-spin",
-        "  - källdokumentets titel (source_document.title) är densamma som i ärendet rjh-2025-spin",
+        "  - källdokumentets titel (source_document.title) finns också i ärendet rjh-2025-spin",
         "  - rättelse 1 av källdokumentet (source_document.corrections) finns också i ärendet rjh-2025-spin",
         "  - rättelse 2 av källdokumentet (source_document.corrections) finns också i ärendet rjh-2025-spin",
     ]
@@ -193,8 +193,19 @@ def test_a_shared_source_document_is_named_by_its_file_and_by_its_title_when_no_
         [_case(spin, "ett", file="underlag.pdf", title="Samma"), _case(spin, "tva", file="underlag.pdf", title="Samma")]
     )
     assert same_file["ett"][0] == "källdokumentet underlag.pdf anges också av ärendet tva"
-    no_file = texts_shared_with_other_cases([_case(spin, "ett", title="Samma"), _case(spin, "tva", title="Samma")])
+    title = "Tjänsteskrivelse – Medfinansiering till projektet X"
+    assert len(title) >= COPIED_TITLE_CHARS
+    no_file = texts_shared_with_other_cases([_case(spin, "ett", title=title), _case(spin, "tva", title=title)])
     assert len(no_file["tva"]) == 1, no_file  # no file to name: "källdokumentet None" is no finding
-    assert no_file["tva"][0].startswith("källdokumentets titel ")
-    assert no_file["tva"][0].endswith(" är densamma som i ärendet ett")
+    assert no_file["tva"][0] == "källdokumentets titel (source_document.title) finns också i ärendet ett"
     assert texts_shared_with_other_cases([_case(spin, "ett", title="Ett"), _case(spin, "tva", title="Två")]) == {}
+    # A short title names no one document: many cases may share "Tjänsteskrivelse".
+    short = "Tjänsteskrivelse"
+    assert texts_shared_with_other_cases([_case(spin, "ett", title=short), _case(spin, "tva", title=short)]) == {}
+
+
+def test_a_part_shared_by_many_cases_names_three_and_counts_the_rest(spin):
+    cases = [_case(spin, f"fall-{i}", file="gemensam.pdf") for i in range(6)]
+    assert texts_shared_with_other_cases(cases)["fall-0"] == [
+        "källdokumentet gemensam.pdf anges också av ärendena fall-1, fall-2, fall-3 och 2 till"
+    ]

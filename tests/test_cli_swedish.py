@@ -98,8 +98,18 @@ def _run(capsys, *argv: str) -> tuple[int, str]:
         ),
         (["build", "--jobs", "x"], "casebook build: fel: --jobs: 'x' är inget heltal"),
         (["build", "--jobs", "0"], "casebook build: fel: --jobs: ska vara minst 1, inte 0"),
-        (["build", "--timeout", "0"], "casebook build: fel: --timeout: ska vara fler än 0 sekunder, inte 0"),
-        (["build", "--timeout", "nan"], "casebook build: fel: --timeout: ska vara fler än 0 sekunder, inte nan"),
+        (
+            ["build", "--timeout", "0"],
+            "casebook build: fel: --timeout: ska vara fler än 0 och högst 86400 sekunder, inte 0",
+        ),
+        (
+            ["build", "--timeout", "nan"],
+            "casebook build: fel: --timeout: ska vara fler än 0 och högst 86400 sekunder, inte nan",
+        ),
+        (
+            ["build", "--timeout", "inf"],
+            "casebook build: fel: --timeout: ska vara fler än 0 och högst 86400 sekunder, inte inf",
+        ),
         (["build", "--timeout", "tio"], "casebook build: fel: --timeout: 'tio' är inget antal sekunder"),
         (["serve", "--port", "70000"], "casebook serve: fel: --port: ska vara från 1 till 65535, inte 70000"),
         (["memo"], "casebook memo: fel: det här saknas: ärende-id"),
@@ -147,9 +157,18 @@ def test_the_bounds_of_a_whole_number_are_accepted():
 def test_argparse_messages_with_a_number_are_swedish_too(capsys):
     """argparse words a count through ``ngettext`` ("expected 2 arguments"): no option of casebook
     takes two values today, so a parser that does is built here with the same catalogue."""
-    cli._argparse_in_swedish()
     parser = argparse.ArgumentParser(prog="prov")
     parser.add_argument("--par", nargs=2)
-    with pytest.raises(SystemExit):
+    with cli._argparse_in_swedish(), pytest.raises(SystemExit):
         parser.parse_args(["--par", "a"])
     assert capsys.readouterr().err.splitlines()[-1].endswith("--par: 2 värden behövs")
+
+
+def test_argparse_is_swedish_only_while_the_command_line_parses(capsys):
+    """Other users of argparse in the same process (a test runner, a library) keep its own words."""
+    with pytest.raises(SystemExit):
+        cli.main(["biuld"])
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        argparse.ArgumentParser(prog="annan").parse_args(["--x"])
+    assert "usage: annan" in capsys.readouterr().err

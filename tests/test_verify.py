@@ -144,6 +144,8 @@ def test_case_files_changed_since_the_build_stop_the_verification_before_it_reco
     edited.write_text(edited.read_text(encoding="utf-8") + "# ändrad efter bygget\n", encoding="utf-8")
     add_fictional_case(root, "fiktiv-ny")
     (root / "data" / "cases" / f"{SOUTH}.yaml").unlink()
+    template = root / "notebooks" / "case_report.ipynb"
+    template.write_bytes(template.read_bytes() + b"\n")  # the same notebook, other bytes: an input changed
     site_before = (root / "_build" / "html").readlink()
     build_before = _state(root / "_build")
     build_before.pop(".lock")  # taken and released: its time changes
@@ -153,13 +155,20 @@ def test_case_files_changed_since_the_build_stop_the_verification_before_it_reco
     assert refused.returncode == 2, refused.stderr
     assert "Traceback" not in refused.stderr
     assert (
-        "Webbplatsen i _build/html byggdes av andra ärendefiler än de som finns nu: "
+        "Webbplatsen i _build/html byggdes av andra filer än de som finns nu: "
         f"data/cases/{BASE}.yaml har ändrats; data/cases/fiktiv-ny.yaml har tillkommit; "
-        f"data/cases/{SOUTH}.yaml har tagits bort. Bygg den först (make site) och verifiera sedan; "
-        "inget har verifierats."
+        f"data/cases/{SOUTH}.yaml har tagits bort; notebooks/case_report.ipynb har ändrats. "
+        "Bygg den först (make site) och verifiera sedan; inget har verifierats."
     ) in " ".join(refused.stderr.split())
     assert "reproducerad" not in refused.stderr  # no case is judged
     assert (root / "_build" / "html").readlink() == site_before  # nothing republished
     after = _state(root / "_build")
     after.pop(".lock")
     assert after == build_before  # no verification recorded, nothing cached
+
+    # A copy of a site is judged whatever it says about itself (what it says could be forged):
+    # against this checkout it does not reproduce, and verify says so.
+    copy = _copy(root, tmp_path / "kopia")
+    judged = casebook(root, "verify", "--site", str(copy))
+    assert judged.returncode == 1, judged.stderr
+    assert "byggdes av andra filer" not in judged.stderr and f"{BASE}: INTE reproducerad" in judged.stderr

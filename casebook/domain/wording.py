@@ -339,8 +339,12 @@ def unwritten_sections(case: Case) -> list[tuple[str, str]]:
 
 
 # A memo text this long, word for word in two cases, was copied with a case file: a short one
-# ("Ansökan finns bilagd i ärendet.") may well be shared.
+# ("Ansökan finns bilagd i ärendet.") may well be shared. A title this long names one document
+# ("Tjänsteskrivelse" alone may name many).
 COPIED_TEXT_CHARS = 80
+COPIED_TITLE_CHARS = 40
+# At most this many other cases are named for one shared part; the rest are counted.
+NAMED_OTHERS = 3
 
 
 def _narrative_text(case: Case, path: str) -> str | None:
@@ -350,56 +354,60 @@ def _narrative_text(case: Case, path: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _shared_field(case: Case, field_name: str) -> str | None:
-    """``summary`` or ``narrative.<path>`` of ``case``."""
-    if field_name == "summary":
-        return case.summary
-    return _narrative_text(case, field_name.removeprefix("narrative."))
+def _comparable_parts(case: Case) -> list[tuple[tuple[str, str], str]]:
+    """((field, value), how the check names it) for each part of ``case`` that another case
+    should not have word for word."""
+    document = case.source_document
+    parts = []
+    if document.file is not None:
+        parts.append((("file", document.file), f"källdokumentet {document.file} anges också av"))
+    if len(document.title.strip()) >= COPIED_TITLE_CHARS:
+        parts.append((("title", document.title.strip()), "källdokumentets titel (source_document.title) finns också i"))
+    parts += [
+        (
+            ("correction", correction.reason.strip()),
+            f"rättelse {number} av källdokumentet (source_document.corrections) finns också i",
+        )
+        for number, correction in enumerate(document.corrections, start=1)
+        if len(correction.reason.strip()) >= COPIED_TEXT_CHARS
+    ]
+    texts = [("summary", "Sammanfattningen", case.summary)]
+    texts += [
+        (f"narrative.{path}", name, _narrative_text(case, path))
+        for path, name in (*NARRATIVE_SECTIONS, ("strategic_context", "Strategisk kontext"))
+    ]
+    parts += [
+        ((field_name, text.strip()), f"{name} ({field_name}) är samma text som i")
+        for field_name, name, text in texts
+        if text is not None and len(text.strip()) >= COPIED_TEXT_CHARS
+    ]
+    return parts
 
 
 def texts_shared_with_other_cases(cases: list[Case]) -> dict[str, list[str]]:
-    """Per case id, what it has word for word in common with another case, in Swedish: its
-    source document (the file, the title, a correction's reason), its summary and each long
-    memo text. Each decision has a memo
-    of its own, so a case file copied from another and not fully rewritten carries the other
-    case's words into the new decision; this says where, before the board reads them."""
+    """Per case id, what it has word for word in common with other cases, in Swedish: its
+    source document (the file, a long title, a correction's reason), its summary and each
+    long memo text. Each decision has a memo of its own, so a case file copied from another
+    and not fully rewritten carries the other case's words into the new decision; this says
+    where, before the board reads them. One pass over the cases (an index of every part), so
+    a check of thousands of cases stays linear."""
+    parts = {case.id: _comparable_parts(case) for case in cases}
+    holders: dict[tuple[str, str], list[str]] = {}
+    for case_id, case_parts in parts.items():
+        for key, _ in case_parts:
+            holders.setdefault(key, []).append(case_id)
     shared: dict[str, list[str]] = {}
-    for case in cases:
-        others = [other for other in cases if other.id != case.id]
+    for case_id, case_parts in parts.items():
         found = []
-        document = case.source_document
-        if document.file is not None:
-            found += [
-                f"källdokumentet {document.file} anges också av ärendet {other.id}"
-                for other in others
-                if other.source_document.file == document.file
-            ]
-        found += [
-            f"källdokumentets titel (source_document.title) är densamma som i ärendet {other.id}"
-            for other in others
-            if other.source_document.title == document.title
-        ]
-        found += [
-            f"rättelse {number} av källdokumentet (source_document.corrections) finns också i ärendet {other.id}"
-            for number, correction in enumerate(document.corrections, start=1)
-            for other in others
-            if any(correction.reason == theirs.reason for theirs in other.source_document.corrections)
-        ]
-        texts = [("summary", "Sammanfattningen", case.summary)]
-        texts += [
-            (f"narrative.{path}", name, _narrative_text(case, path))
-            for path, name in (*NARRATIVE_SECTIONS, ("strategic_context", "Strategisk kontext"))
-        ]
-        for field_name, name, text in texts:
-            if text is None or len(text.strip()) < COPIED_TEXT_CHARS:
+        for key, said in case_parts:
+            others = [other for other in holders[key] if other != case_id]
+            if not others:
                 continue
-            found += [
-                f"{name} ({field_name}) är samma text som i ärendet {other.id}"
-                for other in others
-                if (_shared_field(other, field_name) or "").strip() == text.strip()
-            ]
+            named = ", ".join(others[:NAMED_OTHERS])
+            rest = f" och {len(others) - NAMED_OTHERS} till" if len(others) > NAMED_OTHERS else ""
+            found.append(f"{said} {'ärendet' if len(others) == 1 else 'ärendena'} {named}{rest}")
         if found:
-            shared[case.id] = found
+            shared[case_id] = found
     return shared
 
 

@@ -76,13 +76,21 @@ class Verification:
 
 
 def verify_site(
-    paths: ProjectPaths, site: Path, as_of: dt.date, console: Console | None = None, jobs: int | None = None
+    paths: ProjectPaths,
+    site: Path,
+    as_of: dt.date,
+    console: Console | None = None,
+    jobs: int | None = None,
+    own_site: bool = False,
 ) -> list[Verification]:
     """Verify ``site`` (a published site or a copy of one) against the project at ``paths``.
 
     ``as_of``: the day of the verification (the command's). The project is checked as of it
     (nothing recorded may come later); each published page, document and open-data file is
-    reproduced as of the build date it was made on.
+    reproduced as of the build date it was made on. ``own_site``: the project's own site,
+    whose result is recorded and published; it is refused, before anything runs, when files it
+    was built from have changed since (an edit not yet built is not a forgery). A copy is
+    judged whatever it says about itself: what it says could be forged.
     """
     if not is_published_site(site):
         raise UserError(
@@ -109,11 +117,10 @@ def verify_site(
             problems[recorded].append(f"{shown}: ärendet har fler än en publicerad anteckningsbok")
         else:
             notebooks[recorded] = notebook
-    if changed := _changed_since_build(paths, site, cases, published):
+    if own_site and (changed := _changed_since_build(paths, site, cases, published)):
         raise UserError(
-            f"Webbplatsen i {paths.relative(site) if site.is_relative_to(paths.root) else site} byggdes av andra "
-            f"ärendefiler än de som finns nu: {'; '.join(changed)}. Bygg den först (make site) och verifiera sedan; "
-            "inget har verifierats."
+            f"Webbplatsen i {paths.relative(site)} byggdes av andra filer än de som finns nu: "
+            f"{'; '.join(changed)}. Bygg den först (make site) och verifiera sedan; inget har verifierats."
         )
     for case_id in cases:
         if case_id not in notebooks and not problems[case_id]:
@@ -146,9 +153,11 @@ def verify_site(
 
 
 def _changed_since_build(paths: ProjectPaths, site: Path, cases: dict, published: list[Path]) -> list[str]:
-    """The case files of the checkout that the site was not built from: edited, added or
-    removed since the build that published it (an analyst's edit not yet built is not a
-    forgery, and must not be recorded as a case that did not reproduce).
+    """The files of the checkout that the project's own site was not built from: case files
+    edited, added or removed since the build that published it, and the other inputs its
+    audit records list (the template, the rules, the reference data) edited since (an
+    analyst's edit not yet built is not a forgery, and must not be recorded as a case that
+    did not reproduce).
 
     A case file counts as edited only when the site agrees with itself about the older
     version: its published copy (``data/arenden/<id>.yaml``) has the SHA-256 that the audit
@@ -170,6 +179,17 @@ def _changed_since_build(paths: ProjectPaths, site: Path, cases: dict, published
         return copy.is_file() and recorded.get(case_id) is not None and audit.sha256_file(copy) == recorded[case_id]
 
     changed = []
+    other_inputs = set()
+    for notebook in published:
+        case_id = notebook.stem
+        if case_id not in recorded or case_id not in cases:
+            continue
+        actual = {paths.relative(file): file for _, file in audit.input_files(paths, CASE_TEMPLATE, case_id)}
+        for entry in (audit.recorded_audit(notebook) or {}).get("inputs", []):
+            file = actual.get(entry.get("path"))
+            not_compared = file is None or file == paths.case_file(case_id) or not file.is_file()
+            if not not_compared and audit.sha256_file(file) != entry.get("sha256"):
+                other_inputs.add(entry["path"])
     for case_id in sorted(set(cases) | set(recorded)):
         shown = paths.relative(paths.case_file(case_id))
         if case_id not in recorded:
@@ -180,7 +200,7 @@ def _changed_since_build(paths: ProjectPaths, site: Path, cases: dict, published
                 changed.append(f"{shown} har tagits bort")
         elif built_from(case_id) and audit.sha256_file(paths.case_file(case_id)) != recorded[case_id]:
             changed.append(f"{shown} har ändrats")
-    return changed
+    return changed + [f"{path} har ändrats" for path in sorted(other_inputs)]
 
 
 # --- The notebooks ------------------------------------------------------------------------
