@@ -56,8 +56,10 @@ def test_check_shows_financing_that_does_not_equal_the_costs(tmp_path, capsys):
     assert "  Att skriva i beslutsunderlaget: Ärendebeskrivning: bakgrund (narrative.description);" in err
 
 
-def test_check_says_so_when_nothing_needs_attention(tmp_path, capsys):
-    text = (
+def _spin_needing_no_attention() -> str:
+    """SPIN's case file with every rule met: the maximum within the amount applied for, and the
+    business-support measures assessed."""
+    return (
         SPIN_PATH.read_text(encoding="utf-8")
         .replace("max_amount: 750000", "max_amount: 749999")
         .replace(
@@ -67,6 +69,10 @@ def test_check_says_so_when_nothing_needs_attention(tmp_path, capsys):
             1,
         )
     )
+
+
+def test_check_says_so_when_nothing_needs_attention(tmp_path, capsys):
+    text = _spin_needing_no_attention()
     root = _project(tmp_path, **{"rjh-2025-spin": text})
     assert main(["--root", str(root), "check"]) == 0
     err = capsys.readouterr().err
@@ -124,16 +130,7 @@ def test_short_shared_texts_and_cases_of_their_own_are_not_named(tmp_path, capsy
 def test_a_copied_case_needing_no_other_attention_is_still_named(tmp_path, capsys):
     """Two cases with every rule met and every section written, one a copy of the other: the
     listing is not skipped because nothing else needs attention."""
-    text = (
-        SPIN_PATH.read_text(encoding="utf-8")
-        .replace("max_amount: 750000", "max_amount: 749999")
-        .replace(
-            "assessments:\n",
-            "assessments:\n  - {topic: business_support_measures, met: true, text: Inga sådana åtgärder., "
-            "assessed_by: Fiktiv handläggare}\n",
-            1,
-        )
-    )
+    text = _spin_needing_no_attention()
     copy = text.replace("id: rjh-2025-spin", "id: rjh-2026-kopia", 1)
     root = _project(tmp_path, **{"rjh-2025-spin": text, "rjh-2026-kopia": copy})
     assert main(["--root", str(root), "check"]) == 0
