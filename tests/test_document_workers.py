@@ -17,7 +17,7 @@ from conftest import REFERENCE_DIR, REPO, SPIN_PATH
 from casebook.domain.clock import as_of_date
 from casebook.domain.errors import CaseFileError
 from casebook.domain.evaluation import evaluate_case
-from casebook.engine.documents import write_memos, write_reports
+from casebook.engine.documents import render_stale_memos, write_memos, write_reports
 from casebook.engine.workers import document_workers
 
 CASES = [
@@ -102,6 +102,39 @@ def test_up_to_date_documents_are_kept_and_the_others_rendered_in_their_places(t
     ]
     assert all(memo.pdf.is_file() and memo.docx is None for memo in memos)
     assert not list((tmp_path / "memo").glob("*.docx"))
+
+
+def _environment_value(name: str) -> str | None:
+    return os.environ.get(name)
+
+
+def test_workers_can_render_with_an_environment_other_than_this_process_s(monkeypatch):
+    monkeypatch.setenv("CASEBOOK_TEST_SETTING", "the kernels'")
+    with document_workers(2, smallest_batch=2) as mapper:
+        given = {**os.environ, "CASEBOOK_TEST_SETTING": "the build's"}
+        assert mapper(_environment_value, ["CASEBOOK_TEST_SETTING"] * 2, environment=given) == ["the build's"] * 2
+        assert mapper(_environment_value, ["CASEBOOK_TEST_SETTING"] * 2) == ["the kernels'"] * 2
+
+
+def test_memos_rendered_ahead_are_the_site_s_memos_and_the_assembly_finds_them_current(
+    tmp_path, monkeypatch, within_two_minutes
+):
+    """What a build renders while its notebooks execute (casebook.engine.build._memos_alongside):
+    only the due memos, only a batch of at least ``at_least``, nothing left for the assembly."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "4147113600")
+    cases = [evaluate_case(path, REFERENCE_DIR, as_of=as_of_date()) for path in CASES]
+    write_memos(tmp_path / "serial", cases)  # the bytes to expect
+    cache = tmp_path / "cache"
+    write_memos(tmp_path / "site-before", cases[:1], cache_dir=cache)  # SPIN's memo is current
+    with document_workers(2, smallest_batch=2) as mapper:
+        assert render_stale_memos(cases, cache, mapper, at_least=len(CASES)) == 0  # three due: too few
+        assert not (cache / "fiktiv-norr.pdf").exists()
+        assert render_stale_memos(cases, cache, mapper, at_least=3) == 3
+    memos = write_memos(tmp_path / "site", cases, cache_dir=cache)
+    assert [(memo.case_id, memo.regenerated) for memo in memos] == [(e.case.id, False) for e in cases]
+    assert _files(tmp_path / "site") == {
+        name: content for name, content in _files(tmp_path / "serial").items() if name.endswith(".pdf")
+    }
 
 
 def test_a_case_file_error_in_a_worker_reaches_the_build_with_its_file_and_field(tmp_path):

@@ -14,11 +14,16 @@ folder is removed. :class:`BuildInterrupted` says how far the build got.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
+import os
 import shutil
+import signal
 import tempfile
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -34,7 +39,7 @@ from casebook.engine import artifacts, audit, lifetime, zygote
 from casebook.engine.cache import PORTFOLIO, ExecutionCache
 from casebook.engine.code import code_version
 from casebook.engine.data_history import case_file_history
-from casebook.engine.documents import write_memos, write_reports
+from casebook.engine.documents import render_stale_memos, write_memos, write_reports
 from casebook.engine.execute import DEFAULT_TIMEOUT
 from casebook.engine.execution import BuildInterrupted, ExecutionResult, Kernels, execute_plan
 from casebook.engine.paths import CASE_PAGES, PORTFOLIO_PAGE, ProjectPaths
@@ -43,7 +48,7 @@ from casebook.engine.publish import check_output, project_lock, publish, remove_
 from casebook.engine.shards import Shard
 from casebook.engine.site import BookBuild, PersistentBook, SiteBuildFailed, build_html, default_jobs, update_pages
 from casebook.engine.validate import EvaluationCache, validate_all
-from casebook.engine.workers import document_workers
+from casebook.engine.workers import DOCUMENT_BATCH_FOR_WORKERS, document_workers
 from casebook.render import pages
 from casebook.render.opendata import write_open_data
 
@@ -134,12 +139,13 @@ def assemble_sources(
     cache: ExecutionCache,
     source: Path,
     as_of: dt.date,
-    jobs: int | None = None,
+    documents: artifacts.Mapper,
 ) -> None:
     """The book to build: hand-written pages, executed notebooks, generated pages, open data.
 
     ``as_of``: the build date (the open data's follow-up status is judged on it, as the
-    cases were). ``jobs``: processes that render documents (default: one per core).
+    cases were). ``documents``: renders the memos and reports that are due
+    (:func:`~casebook.engine.workers.document_workers`).
     """
     source.mkdir(parents=True)
     for path in paths.book_sources:
@@ -167,15 +173,9 @@ def assemble_sources(
         history=case_file_history(paths, [e.case.id for e in cases]),
     )
     audits = {e.case.id: cache.audit(e.case.id) for e in cases}
-    with document_workers(jobs or default_jobs()) as mapper:
-        write_memos(source / pages.GENERATED / "extra" / "memo", cases, cache_dir=paths.memo_cache_dir, mapper=mapper)
-        write_reports(
-            source / pages.GENERATED / "extra" / "rapport",
-            cases,
-            cache_dir=paths.report_cache_dir,
-            audits=audits,
-            mapper=mapper,
-        )
+    memo_dir, report_dir = source / pages.GENERATED / "extra" / "memo", source / pages.GENERATED / "extra" / "rapport"
+    write_memos(memo_dir, cases, cache_dir=paths.memo_cache_dir, mapper=documents)
+    write_reports(report_dir, cases, cache_dir=paths.report_cache_dir, audits=audits, mapper=documents)
     published = {e.case.id: audit.sha256_file(cache.notebook(e.case.id)) for e in cases}
     histories = {case_id: (recorded or {}).get("history") or [] for case_id, recorded in audits.items()}
     pages.write_generated(source, cases, paths.verification_file, published, publisher, histories)
@@ -279,7 +279,12 @@ def _damage_reported(console: Console):
 
 
 def _execute(
-    paths: ProjectPaths, plan: ExecutionPlan, cache: ExecutionCache, console: Console, options: BuildOptions
+    paths: ProjectPaths,
+    plan: ExecutionPlan,
+    cache: ExecutionCache,
+    console: Console,
+    options: BuildOptions,
+    once_forked: Callable[[], None] | None = None,
 ) -> ExecutionResult:
     """Execute ``plan`` as ``options`` ask: how many notebooks at once, which kernels, how long each may take."""
     return execute_plan(
@@ -291,7 +296,42 @@ def _execute(
         kernels=options.kernels,
         zygote=options.zygote,
         timeout=options.timeout,
+        once_forked=once_forked,
     )
+
+
+@contextmanager
+def _memos_alongside(
+    paths: ProjectPaths, cases: list[EvaluatedCase], documents: artifacts.Mapper, workers: int
+) -> Iterator[Callable[[], None] | None]:
+    """Render the memos that are due in the document workers while the notebooks execute.
+
+    A memo depends on its case file, not on the executed notebook, and a notebook's client
+    and kernel leave the cores idle part of the time (and the document workers take 1,5–2 s
+    to start): so the memos are made then, and the assembly finds them current. Yields what
+    :func:`~casebook.engine.execution.execute_plan` calls once its workers are forked (a
+    thread started before would be copied into them), or None when it would not pay: fewer
+    due memos than a batch for the workers (checked in the thread), or a single worker.
+
+    The thread holds the stop signals, so the fork server it starts leaves Ctrl-C to the
+    build, as one started from the build's main thread does. A memo that fails here is
+    left due and is rendered again by the assembly, which reports the failure; a build that
+    stops while the thread runs leaves it to the workers' own stop (``document_workers``).
+    """
+    if workers < 2:
+        yield None
+        return
+    render = functools.partial(documents, environment=dict(os.environ))  # without the kernels' settings
+
+    def make_memos() -> None:
+        signal.pthread_sigmask(signal.SIG_BLOCK, lifetime.STOP_SIGNALS)
+        with contextlib.suppress(Exception):
+            render_stale_memos(cases, paths.memo_cache_dir, render, at_least=DOCUMENT_BATCH_FOR_WORKERS)
+
+    thread = threading.Thread(target=make_memos, name="casebook-memos", daemon=True)
+    yield thread.start
+    if thread.ident is not None:
+        thread.join()
 
 
 def _failure_summary(summary: BuildSummary) -> str:
@@ -374,19 +414,22 @@ def _build_site(
                 require_merged_shards(plan)
             except MissingShards as exc:
                 raise BuildFailed(str(exc)) from None
-        executing = time.perf_counter()
-        result = _execute(paths, plan, cache, console, options)
-        if launched is not None:  # its memory is not held through the site build
-            launched.stop()
-        summary.executed = sum(1 for name in result.executed if name != PORTFOLIO)
-        summary.failed = [failure.name for failure in result.failed]
-        summary.execute_seconds = time.perf_counter() - executing
-        _require_same_code(paths, code, since)
-        if result.failed:
-            raise BuildFailed(_failure_summary(summary))
-        cache.prune({e.case.id for e in cases} | {PORTFOLIO})
+        document_jobs = options.jobs or default_jobs()
+        with document_workers(document_jobs) as documents:
+            executing = time.perf_counter()
+            with _memos_alongside(paths, cases, documents, document_jobs) as once_forked:
+                result = _execute(paths, plan, cache, console, options, once_forked)
+            if launched is not None:  # its memory is not held through the site build
+                launched.stop()
+            summary.executed = sum(1 for name in result.executed if name != PORTFOLIO)
+            summary.failed = [failure.name for failure in result.failed]
+            summary.execute_seconds = time.perf_counter() - executing
+            _require_same_code(paths, code, since)
+            if result.failed:
+                raise BuildFailed(_failure_summary(summary))
+            cache.prune({e.case.id for e in cases} | {PORTFOLIO})
 
-        assemble_sources(paths, cases, cache, staging / "src", options.as_of, options.jobs)
+            assemble_sources(paths, cases, cache, staging / "src", options.as_of, documents)
         _require_same_code(paths, code, since)
         console.print("Bygger webbplatsen med Jupyter Book …")
         building = time.perf_counter()

@@ -195,6 +195,32 @@ def write_memo(
     return job.current() or _render_memo(job)
 
 
+def _site_memo_jobs(evaluated_cases: list[EvaluatedCase], out_dir: Path) -> list[_MemoJob]:
+    """The site's memo (PDF/A, no Word draft) of each case, written into ``out_dir``."""
+    shared: dict[Path, Inputs] = {}
+    jobs = []
+    for evaluated in evaluated_cases:
+        reference_dir = _reference_dir(evaluated)
+        if reference_dir not in shared:
+            shared[reference_dir] = shared_inputs(reference_dir, memo_renderers(draft=False))
+        jobs.append(_memo_job(evaluated, out_dir, reference_dir, shared[reference_dir], draft=False))
+    return jobs
+
+
+def render_stale_memos(evaluated_cases: list[EvaluatedCase], cache_dir: Path, mapper: Mapper, at_least: int = 1) -> int:
+    """Render into ``cache_dir`` the site's memos that are not current there, if there are at
+    least ``at_least`` of them; how many were rendered.
+
+    What :func:`write_memos` with the same ``cache_dir`` would render, ahead of it: a build
+    renders them while its notebooks execute (memos do not depend on the executed
+    notebooks), and :func:`write_memos` then finds them current.
+    """
+    stale = [job for job in _site_memo_jobs(evaluated_cases, Path(cache_dir)) if job.current() is None]
+    if len(stale) < at_least:
+        return 0
+    return len(artifacts.make_stale(stale, _render_memo, mapper))
+
+
 def write_memos(
     out_dir: Path, evaluated_cases: list[EvaluatedCase], cache_dir: Path | None = None, mapper: Mapper = map
 ) -> list[WrittenMemo]:
@@ -208,14 +234,7 @@ def write_memos(
     through ``mapper`` (:data:`~casebook.engine.artifacts.Mapper`).
     """
     out_dir = Path(out_dir)
-    shared: dict[Path, Inputs] = {}
-    jobs = []
-    for evaluated in evaluated_cases:
-        reference_dir = _reference_dir(evaluated)
-        if reference_dir not in shared:
-            shared[reference_dir] = shared_inputs(reference_dir, memo_renderers(draft=False))
-        jobs.append(_memo_job(evaluated, cache_dir or out_dir, reference_dir, shared[reference_dir], draft=False))
-    written = artifacts.make_stale(jobs, _render_memo, mapper)
+    written = artifacts.make_stale(_site_memo_jobs(evaluated_cases, cache_dir or out_dir), _render_memo, mapper)
     if cache_dir is not None:
         artifacts.prune(cache_dir, {e.case.id for e in evaluated_cases}, (".pdf", ".memo-key"))
         # The Word drafts that builds of 944394e and before cached: no build writes them now

@@ -106,14 +106,14 @@ def document_workers(workers: int, smallest_batch: int = DOCUMENT_BATCH_FOR_WORK
 
     The processes start at the first batch of ``smallest_batch`` or more documents; until
     then batches are rendered here. Each document is rendered with this process's
-    environment at the time. A failed document lets the others being written finish and
+    environment at the time, or in workers with the ``environment`` given. A failed document lets the others being written finish and
     starts no more; Ctrl-C stops the workers at once. They come from a fork server, never
     forked from this process: Typst's compiler, once used here, holds threads that a forked
     child would wait on for ever. The fork server lives as long as this process.
     """
     pool: ProcessPoolExecutor | None = None
 
-    def mapper(function: Callable, arguments: list) -> list:
+    def mapper(function: Callable, arguments: list, environment: dict[str, str] | None = None) -> list:
         nonlocal pool
         if workers < 2 or len(arguments) < 2 or (pool is None and len(arguments) < smallest_batch):
             return list(map(function, arguments))
@@ -130,7 +130,7 @@ def document_workers(workers: int, smallest_batch: int = DOCUMENT_BATCH_FOR_WORK
             pool = ProcessPoolExecutor(
                 max_workers=workers, mp_context=context, initializer=worker_started, initargs=(os.getpid(),)
             )
-        environment = dict(os.environ)
+        environment = dict(os.environ if environment is None else environment)
         # The fork server (which imports the renderers first), the resource tracker and the
         # workers start while the map submits: a Ctrl-C then reaches the build once they exist,
         # never a process still importing (a traceback on the terminal).
