@@ -194,6 +194,11 @@ def test_downloadable_notebook_keeps_code_and_no_machine_paths(site):
     assert "prepare(case_path or case_id, as_of=as_of or as_of_date())" in sources
     assert f'as_of = "{notebook.metadata["papermill"]["parameters"]["audit"]["as_of"]}"' in sources  # the build's date
     assert notebook.metadata["papermill"]["input_path"] == "notebooks/case_report.ipynb"
+    # Published without nbformat's indentation (a lighter site), and read back whole.
+    text = notebook_path.read_text(encoding="utf-8")
+    assert text.count("\n") == 1 and text.endswith("}\n")
+    nbformat.validate(notebook)
+    assert len(text.encode()) < 0.9 * len(nbformat.writes(notebook).encode())
     build_root = str(site.parents[1])
     for path in site.rglob("*"):
         if path.suffix in {".html", ".ipynb", ".json", ".js", ".txt"}:

@@ -12,6 +12,7 @@ and papermill still writes the partial notebook for inspection.
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import math
 import time
@@ -233,8 +234,21 @@ def _execute_once(job: NotebookJob) -> ExecutionFailure | None:
         )
     notebook = nbformat.read(job.output, as_version=4)
     clean_executed_notebook(notebook, job)
-    nbformat.write(notebook, job.output)
+    write_compact(notebook, job.output)
     return None
+
+
+def write_compact(notebook: nbformat.NotebookNode, path: Path) -> None:
+    """Write ``notebook`` as nbformat does (validated, keys sorted, text split into lines), but
+    without its indentation: an executed case notebook is published with every case, and
+    nbformat's one-space indentation was 11 kB of each (docs/performance.md, "A lighter site").
+    The templates under ``notebooks/``, which people diff, keep nbformat's layout."""
+    import nbformat
+
+    compact = json.dumps(
+        json.loads(nbformat.writes(notebook)), ensure_ascii=False, sort_keys=True, separators=(",", ":")
+    )
+    path.write_text(compact + "\n", encoding="utf-8")
 
 
 def _last_started_cell(partial: Path) -> tuple[int, str]:
