@@ -327,6 +327,12 @@ def test_pagefind_gives_the_parts_pages_the_urls_of_the_whole_site(tmp_path):
         "3": ["/book/cases/fiktiv-norr.html"],
     }
     assert sorted(url for urls in parts.values() for url in urls) == _urls(whole)
+    # Pagefind's own interfaces and highlighter are not published; what a search loads is.
+    written = {path.name for path in whole.iterdir() if path.is_file() and path.suffix != ".pf_meta"}
+    assert set(search_index.UNUSED_BUNDLE_FILES) <= written
+    kept = {path.name for path in (site / "pagefind" / "0").iterdir() if path.is_file() and path.suffix != ".pf_meta"}
+    assert kept == written - set(search_index.UNUSED_BUNDLE_FILES)
+    assert {"pagefind.js", "pagefind-worker.js", "pagefind-entry.json", "wasm.unknown.pagefind"} <= kept
 
 
 def test_pagefind_reads_the_pages_without_soft_hyphens_and_without_heading_links(tmp_path):

@@ -71,6 +71,20 @@ PAGEFIND_ALLOCATOR = {"_RJEM_MALLOC_CONF": "dirty_decay_ms:0,muzzy_decay_ms:0"}
 # Sphinx's heading links ("#") would show in the excerpts of results.
 EXCLUDED_FROM_INDEX = "a.headerlink"
 
+# What Pagefind 1.5 writes into every bundle for its own search interfaces and for
+# highlighting words on a result's page: the site's search (book/_static/casebook-search.js)
+# uses none of them, only each part's pagefind.js with its worker, WebAssembly and index
+# files. About 420 kB a part, removed once a part is indexed.
+UNUSED_BUNDLE_FILES = (
+    "pagefind-ui.js",
+    "pagefind-ui.css",
+    "pagefind-modular-ui.js",
+    "pagefind-modular-ui.css",
+    "pagefind-component-ui.js",
+    "pagefind-component-ui.css",
+    "pagefind-highlight.js",
+)
+
 Runner = Callable[..., subprocess.CompletedProcess]
 
 
@@ -181,6 +195,8 @@ def _index_part(site: Path, pages: list[Path], output: Path, run: Runner) -> Non
     except SearchIndexFailed:
         shutil.rmtree(output, ignore_errors=True)
         raise
+    for name in UNUSED_BUNDLE_FILES:
+        (output / name).unlink(missing_ok=True)
 
 
 def stable_metadata(part: Path) -> None:

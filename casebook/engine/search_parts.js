@@ -2,8 +2,8 @@
 //
 // casebook/engine/search_index.py writes this file as pagefind/pagefind.js with PARTS above
 // it: each part's folder (a Pagefind bundle of its own) and the "datum" sort values of its
-// pages in ascending order. Pagefind's interface (pagefind-ui.js, copied beside it) loads it
-// as its Pagefind. Pagefind's own merging of bundles (mergeIndex) orders merged results by
+// pages in ascending order. The site's search (book/_static/casebook-search.js) loads it as
+// its Pagefind. Pagefind's own merging of bundles (mergeIndex) orders merged results by
 // score, and with a sort Pagefind 1.5.2 scores a result by its position among its own
 // part's pages in the sort's order (negated for "asc"): merged that way, the newest-first
 // order would hold only within each part. So the parts are merged here, by the sort value
