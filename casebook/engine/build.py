@@ -14,9 +14,7 @@ folder is removed. :class:`BuildInterrupted` says how far the build got.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import functools
 import os
 import shutil
 import signal
@@ -24,6 +22,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import CancelledError
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -39,7 +38,7 @@ from casebook.engine import artifacts, audit, lifetime, zygote
 from casebook.engine.cache import PORTFOLIO, ExecutionCache
 from casebook.engine.code import code_version
 from casebook.engine.data_history import case_file_history
-from casebook.engine.documents import render_stale_memos, write_memos, write_reports
+from casebook.engine.documents import due_site_memos, render_memo_or_leave_due, write_memos, write_reports
 from casebook.engine.execute import DEFAULT_TIMEOUT
 from casebook.engine.execution import BuildInterrupted, ExecutionResult, Kernels, execute_plan
 from casebook.engine.paths import CASE_PAGES, PORTFOLIO_PAGE, ProjectPaths
@@ -302,7 +301,7 @@ def _execute(
 
 @contextmanager
 def _memos_alongside(
-    paths: ProjectPaths, cases: list[EvaluatedCase], documents: artifacts.Mapper, workers: int
+    paths: ProjectPaths, cases: list[EvaluatedCase], documents: artifacts.Mapper, workers: int, executing: int
 ) -> Iterator[Callable[[], None] | None]:
     """Render the memos that are due in the document workers while the notebooks execute.
 
@@ -311,27 +310,52 @@ def _memos_alongside(
     to start): so the memos are made then, and the assembly finds them current. Yields what
     :func:`~casebook.engine.execution.execute_plan` calls once its workers are forked (a
     thread started before would be copied into them), or None when it would not pay: fewer
-    due memos than a batch for the workers (checked in the thread), or a single worker.
+    notebooks to execute than a batch for the workers (the memos due are about the cases
+    executed), a single worker; the thread itself renders nothing when fewer memos than a
+    batch are due.
 
+    The workers render with the build's environment as it was before execution set the
+    kernels' (a fork server started now still starts with those, which no document reads).
     The thread holds the stop signals, so the fork server it starts leaves Ctrl-C to the
-    build, as one started from the build's main thread does. A memo that fails here is
-    left due and is rendered again by the assembly, which reports the failure; a build that
-    stops while the thread runs leaves it to the workers' own stop (``document_workers``).
+    build. It renders in small batches, so that a build that stops (Ctrl-C, a failed
+    notebook) stops it after the batch being written; the block then waits for it. A memo
+    that fails is left due (:func:`~casebook.engine.documents.render_memo_or_leave_due`).
     """
-    if workers < 2:
+    if workers < 2 or executing < DOCUMENT_BATCH_FOR_WORKERS:
         yield None
         return
-    render = functools.partial(documents, environment=dict(os.environ))  # without the kernels' settings
+    environment = dict(os.environ)
+    stopped = threading.Event()
 
     def make_memos() -> None:
         signal.pthread_sigmask(signal.SIG_BLOCK, lifetime.STOP_SIGNALS)
-        with contextlib.suppress(Exception):
-            render_stale_memos(cases, paths.memo_cache_dir, render, at_least=DOCUMENT_BATCH_FOR_WORKERS)
+        due = due_site_memos(cases, paths.memo_cache_dir)
+        if len(due) < DOCUMENT_BATCH_FOR_WORKERS:
+            return
+        batch = MEMOS_A_BATCH_PER_WORKER * workers
+        for start in range(0, len(due), batch):
+            if stopped.is_set():
+                return
+            try:
+                documents(render_memo_or_leave_due, due[start : start + batch], environment=environment)
+            except (RuntimeError, CancelledError):  # the workers were stopped with the build
+                return
 
     thread = threading.Thread(target=make_memos, name="casebook-memos", daemon=True)
-    yield thread.start
+    try:
+        yield thread.start
+    except BaseException:
+        stopped.set()
+        if thread.ident is not None:
+            thread.join()
+        raise
     if thread.ident is not None:
         thread.join()
+
+
+# Memos given to each document worker at a time while notebooks execute: a stopped build
+# waits for at most one such batch (a memo takes 0,04–0,15 s).
+MEMOS_A_BATCH_PER_WORKER = 4
 
 
 def _failure_summary(summary: BuildSummary) -> str:
@@ -417,7 +441,7 @@ def _build_site(
         document_jobs = options.jobs or default_jobs()
         with document_workers(document_jobs) as documents:
             executing = time.perf_counter()
-            with _memos_alongside(paths, cases, documents, document_jobs) as once_forked:
+            with _memos_alongside(paths, cases, documents, document_jobs, len(plan.jobs)) as once_forked:
                 result = _execute(paths, plan, cache, console, options, once_forked)
             if launched is not None:  # its memory is not held through the site build
                 launched.stop()

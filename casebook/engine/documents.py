@@ -207,18 +207,24 @@ def _site_memo_jobs(evaluated_cases: list[EvaluatedCase], out_dir: Path) -> list
     return jobs
 
 
-def render_stale_memos(evaluated_cases: list[EvaluatedCase], cache_dir: Path, mapper: Mapper, at_least: int = 1) -> int:
-    """Render into ``cache_dir`` the site's memos that are not current there, if there are at
-    least ``at_least`` of them; how many were rendered.
+def due_site_memos(evaluated_cases: list[EvaluatedCase], cache_dir: Path) -> list[_MemoJob]:
+    """The site's memos that are not current in ``cache_dir``: what :func:`write_memos` with
+    that ``cache_dir`` would render. A build renders them while its notebooks execute (a memo
+    does not depend on the executed notebook; :func:`render_memo_or_leave_due`), and
+    :func:`write_memos` then finds them current."""
+    return [job for job in _site_memo_jobs(evaluated_cases, Path(cache_dir)) if job.current() is None]
 
-    What :func:`write_memos` with the same ``cache_dir`` would render, ahead of it: a build
-    renders them while its notebooks execute (memos do not depend on the executed
-    notebooks), and :func:`write_memos` then finds them current.
-    """
-    stale = [job for job in _site_memo_jobs(evaluated_cases, Path(cache_dir)) if job.current() is None]
-    if len(stale) < at_least:
-        return 0
-    return len(artifacts.make_stale(stale, _render_memo, mapper))
+
+def render_memo_or_leave_due(job: _MemoJob) -> bool:
+    """Render ``job``'s memo ahead of the assembly; False if that failed. The memo is then
+    still due: :func:`write_memos` renders it again and reports the failure where a build
+    reports it. (Raising would stop the batch while other memos are still being written,
+    and the assembly would render those a second time, at the same time.)"""
+    try:
+        _render_memo(job)
+    except Exception:  # noqa: BLE001 (whatever it was, the assembly renders it again and reports it)
+        return False
+    return True
 
 
 def write_memos(
