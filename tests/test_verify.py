@@ -12,9 +12,13 @@ import json
 import shutil
 from pathlib import Path
 
+import nbformat
 import pikepdf
 import pytest
 from conftest import FICTIONAL_CASES, add_fictional_case, casebook, copy_built_project
+
+from casebook.engine import verify
+from casebook.engine.execute import write_compact
 
 pytestmark = pytest.mark.e2e
 
@@ -172,3 +176,22 @@ def test_case_files_changed_since_the_build_stop_the_verification_before_it_reco
     judged = casebook(root, "verify", "--site", str(copy))
     assert judged.returncode == 1, judged.stderr
     assert "byggdes av andra filer" not in judged.stderr and f"{BASE}: INTE reproducerad" in judged.stderr
+
+
+def test_a_notebook_with_the_same_content_in_another_json_form_is_named_as_such(tmp_path):
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# SPIN")])
+    published, reproduced = tmp_path / "book" / "cases" / "a.ipynb", tmp_path / "b.ipynb"
+    published.parent.mkdir(parents=True)
+    nbformat.write(notebook, published)  # nbformat's indentation, as builds before 36ed76d wrote it
+    write_compact(notebook, reproduced)
+    assert verify._compare_notebooks(published, reproduced, tmp_path) == (
+        ["book/cases/a.ipynb: samma innehåll men inte samma byte (filen är skriven i en annan JSON-form)"],
+        1,
+    )
+    write_compact(notebook, published)
+    assert verify._compare_notebooks(published, reproduced, tmp_path) == ([], 1)
+    notebook.cells[0].source = "# SPIN, ändrad"
+    write_compact(notebook, reproduced)
+    assert verify._compare_notebooks(published, reproduced, tmp_path)[0] == [
+        "book/cases/a.ipynb: cell 1 (" + notebook.cells[0].id + ")"
+    ]

@@ -241,7 +241,8 @@ def _execute_once(job: NotebookJob) -> ExecutionFailure | None:
 def write_compact(notebook: nbformat.NotebookNode, path: Path) -> None:
     """Write ``notebook`` as nbformat does (validated, keys sorted, text split into lines), but
     without its indentation: an executed case notebook is published with every case, and
-    nbformat's one-space indentation was 11 kB of each (docs/performance.md, "A lighter site").
+    nbformat's one-space indentation was 11 kB of each (docs/performance.md, "Published bytes per
+    case").
     The templates under ``notebooks/``, which people diff, keep nbformat's layout."""
     import nbformat
 
