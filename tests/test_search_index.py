@@ -191,9 +191,12 @@ def test_only_the_parts_whose_pages_changed_are_indexed_again(tmp_path):
     build_search_index(site, pages_per_part=1, run=FakePagefind())
     kept = (site / "pagefind" / "0" / "pagefind.js").stat().st_mtime_ns
 
+    assert not (site / "pagefind" / "0" / "pagefind-ui.js").exists()  # Pagefind wrote it; not published
+    (site / "pagefind" / "0" / "pagefind-ui.js").write_text("/* kept from an older build */", encoding="utf-8")
     unchanged = FakePagefind()
     assert build_search_index(site, pages_per_part=1, run=unchanged) == []
     assert unchanged.runs == []
+    assert not (site / "pagefind" / "0" / "pagefind-ui.js").exists()  # nor from a part that is kept
 
     _write_case(site, "rjh-2025-spin", "Ny text")  # rewritten by an incremental build
     changed = FakePagefind()

@@ -307,6 +307,9 @@ def build_search_index(site: Path, pages_per_part: int = PAGES_PER_PART, run: Ru
     for entry in index.iterdir():  # parts to redo, parts that went, and anything of an older layout
         if entry.name not in kept and entry.name not in ROOT_FILES:
             shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
+    for part in kept:  # indexed before UNUSED_BUNDLE_FILES were removed
+        for name in UNUSED_BUNDLE_FILES:
+            (index / part / name).unlink(missing_ok=True)
     _write_manifest(site, kept)  # a failed run below leaves its part to be redone
 
     indexed = [part for part in wanted if part not in kept]
