@@ -39,6 +39,7 @@ from bench.generate import generate
 from casebook.domain.clock import as_of_date
 from casebook.domain.evaluation import evaluate_case
 from casebook.domain.reference import load_publisher
+from casebook.engine.execute import write_compact
 from casebook.render import pages
 
 REPO = Path(__file__).resolve().parents[1]
@@ -58,7 +59,7 @@ def _stand_in_notebook(path: Path, title: str, orphan: bool) -> None:
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(f"# {title}")])
     if orphan:
         notebook.metadata["orphan"] = True
-    nbformat.write(notebook, path)
+    write_compact(notebook, path)  # as the build publishes it
 
 
 def build_site(root: Path, n: int) -> float:

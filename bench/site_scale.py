@@ -36,6 +36,7 @@ from pathlib import Path
 import nbformat
 import psutil
 
+from casebook.engine.execute import write_compact
 from casebook.engine.search_index import PAGES_PER_PART, build_search_index, case_pages, manifest_path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -96,7 +97,7 @@ def stage_book(executed: Path, n: int, root: Path) -> Path:
     (root / "book" / "cases").mkdir()
     for i in range(n):
         notebook.cells[0].source = f"# FIKTIVT ärende {i:05d}"
-        nbformat.write(notebook, root / "book" / "cases" / f"fiktiv-{i:05d}.ipynb")
+        write_compact(notebook, root / "book" / "cases" / f"fiktiv-{i:05d}.ipynb")  # as the build publishes it
     shutil.copy2(executed, root / "book" / "portfolio.ipynb")
     generated = root / "book" / "_generated"
     (generated / "extra" / "data").mkdir(parents=True)
