@@ -72,9 +72,7 @@ def fictional_base() -> Case:
 #   unit     none of these: Python in the test's own process only; the tier runs in seconds
 # A test can carry e2e and browser both; unit is given here to every test that has no other.
 # A module is listed as a whole when any of its tests starts a kernel or a program.
-KERNEL_MODULES = frozenset(
-    {"test_documents_alongside.py", "test_execution_cache.py", "test_notebook_path.py", "test_zygote.py"}
-)
+KERNEL_MODULES = frozenset({"test_execution_cache.py", "test_notebook_path.py", "test_zygote.py"})
 PROCESS_MODULES = frozenset(
     {
         "test_bad_input.py",

@@ -17,7 +17,7 @@ from conftest import REFERENCE_DIR, REPO, SPIN_PATH
 from casebook.domain.clock import as_of_date
 from casebook.domain.errors import CaseFileError
 from casebook.domain.evaluation import evaluate_case
-from casebook.engine.documents import due_site_memos, render_memo_or_leave_due, write_memos, write_reports
+from casebook.engine.documents import write_memos, write_reports
 from casebook.engine.workers import document_workers
 
 CASES = [
@@ -102,56 +102,6 @@ def test_up_to_date_documents_are_kept_and_the_others_rendered_in_their_places(t
     ]
     assert all(memo.pdf.is_file() and memo.docx is None for memo in memos)
     assert not list((tmp_path / "memo").glob("*.docx"))
-
-
-def _environment_value(name: str) -> str | None:
-    return os.environ.get(name)
-
-
-def test_a_batch_with_its_own_environment_goes_to_the_workers_whatever_its_size(monkeypatch):
-    monkeypatch.setenv("CASEBOOK_TEST_SETTING", "the kernels'")
-    given = {**os.environ, "CASEBOOK_TEST_SETTING": "the build's"}
-    with document_workers(2) as mapper:  # 32 documents before the workers start, without an environment
-        assert mapper(_environment_value, ["CASEBOOK_TEST_SETTING"], environment=given) == ["the build's"]
-        assert mapper(_process_id, [1], environment=given) != [os.getpid()]
-        assert mapper(_environment_value, ["CASEBOOK_TEST_SETTING"] * 2) == ["the kernels'"] * 2
-    with pytest.raises(RuntimeError, match="stopped"):
-        mapper(_process_id, [1, 2], environment=given)  # no pool is started once the block has ended
-    with document_workers(1) as mapper, pytest.raises(ValueError, match="two document workers"):
-        mapper(_process_id, [1, 2], environment=given)
-
-
-def test_memos_rendered_ahead_are_the_site_s_memos_and_the_assembly_finds_them_current(
-    tmp_path, monkeypatch, within_two_minutes
-):
-    """What a build renders while its notebooks execute (casebook.engine.build._memos_alongside):
-    the due memos only, in the workers; the assembly then renders none."""
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "4147113600")
-    cases = [evaluate_case(path, REFERENCE_DIR, as_of=as_of_date()) for path in CASES]
-    write_memos(tmp_path / "serial", cases)  # the bytes to expect
-    cache = tmp_path / "cache"
-    write_memos(tmp_path / "site-before", cases[:1], cache_dir=cache)  # SPIN's memo is current
-    due = due_site_memos(cases, cache)
-    assert [job.evaluated.case.id for job in due] == [e.case.id for e in cases[1:]]
-    with document_workers(2) as mapper:
-        assert mapper(render_memo_or_leave_due, due, environment=dict(os.environ)) == [True] * 3
-    assert due_site_memos(cases, cache) == []
-    memos = write_memos(tmp_path / "site", cases, cache_dir=cache)
-    assert [(memo.case_id, memo.regenerated) for memo in memos] == [(e.case.id, False) for e in cases]
-    assert _files(tmp_path / "site") == {
-        name: content for name, content in _files(tmp_path / "serial").items() if name.endswith(".pdf")
-    }
-
-
-def test_a_memo_that_fails_ahead_is_left_due_and_the_others_are_written(tmp_path, within_two_minutes):
-    spin = evaluate_case(SPIN_PATH, REFERENCE_DIR, as_of=as_of_date())
-    bad = dataclasses.replace(spin, case=spin.case.model_copy(update={"title": "SPIN \x0b slut"}))
-    cases = [evaluate_case(CASES[1], REFERENCE_DIR, as_of=as_of_date()), bad]
-    with document_workers(2) as mapper:
-        rendered = mapper(render_memo_or_leave_due, due_site_memos(cases, tmp_path), environment=dict(os.environ))
-    assert rendered == [True, False]
-    assert [job.evaluated.case.id for job in due_site_memos(cases, tmp_path)] == ["rjh-2025-spin"]
-    assert not [path.name for path in tmp_path.iterdir() if path.name.startswith(".")]  # nothing half-written
 
 
 def test_a_case_file_error_in_a_worker_reaches_the_build_with_its_file_and_field(tmp_path):

@@ -18,9 +18,7 @@ from casebook.engine.plan import ExecutionPlan
 def _workers_used(monkeypatch, tmp_path: Path, cases: int, jobs: int | None) -> int:
     """The number of workers ``execute_plan`` starts for ``cases`` notebooks (nothing is executed)."""
     used = []
-    monkeypatch.setattr(
-        execution, "run_in_workers", lambda planned, workers, console, done, once_forked: used.append(workers)
-    )
+    monkeypatch.setattr(execution, "run_in_workers", lambda planned, workers, console, done: used.append(workers))
     paths = ProjectPaths.at(tmp_path)
     plan = ExecutionPlan(
         tuple(

@@ -15,14 +15,10 @@ folder is removed. :class:`BuildInterrupted` says how far the build got.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
-import signal
 import tempfile
-import threading
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import CancelledError
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -38,7 +34,7 @@ from casebook.engine import artifacts, audit, lifetime, zygote
 from casebook.engine.cache import PORTFOLIO, ExecutionCache
 from casebook.engine.code import code_version
 from casebook.engine.data_history import case_file_history
-from casebook.engine.documents import due_site_memos, render_memo_or_leave_due, write_memos, write_reports
+from casebook.engine.documents import write_memos, write_reports
 from casebook.engine.execute import DEFAULT_TIMEOUT
 from casebook.engine.execution import BuildInterrupted, ExecutionResult, Kernels, execute_plan
 from casebook.engine.paths import CASE_PAGES, PORTFOLIO_PAGE, ProjectPaths
@@ -47,7 +43,7 @@ from casebook.engine.publish import check_output, project_lock, publish, remove_
 from casebook.engine.shards import Shard
 from casebook.engine.site import BookBuild, PersistentBook, SiteBuildFailed, build_html, default_jobs, update_pages
 from casebook.engine.validate import EvaluationCache, validate_all
-from casebook.engine.workers import DOCUMENT_BATCH_FOR_WORKERS, document_workers
+from casebook.engine.workers import document_workers
 from casebook.render import pages
 from casebook.render.opendata import write_open_data
 
@@ -138,13 +134,12 @@ def assemble_sources(
     cache: ExecutionCache,
     source: Path,
     as_of: dt.date,
-    documents: artifacts.Mapper,
+    jobs: int | None = None,
 ) -> None:
     """The book to build: hand-written pages, executed notebooks, generated pages, open data.
 
     ``as_of``: the build date (the open data's follow-up status is judged on it, as the
-    cases were). ``documents``: renders the memos and reports that are due
-    (:func:`~casebook.engine.workers.document_workers`).
+    cases were). ``jobs``: processes that render documents (default: one per core).
     """
     source.mkdir(parents=True)
     for path in paths.book_sources:
@@ -172,9 +167,15 @@ def assemble_sources(
         history=case_file_history(paths, [e.case.id for e in cases]),
     )
     audits = {e.case.id: cache.audit(e.case.id) for e in cases}
-    memo_dir, report_dir = source / pages.GENERATED / "extra" / "memo", source / pages.GENERATED / "extra" / "rapport"
-    write_memos(memo_dir, cases, cache_dir=paths.memo_cache_dir, mapper=documents)
-    write_reports(report_dir, cases, cache_dir=paths.report_cache_dir, audits=audits, mapper=documents)
+    with document_workers(jobs or default_jobs()) as mapper:
+        write_memos(source / pages.GENERATED / "extra" / "memo", cases, cache_dir=paths.memo_cache_dir, mapper=mapper)
+        write_reports(
+            source / pages.GENERATED / "extra" / "rapport",
+            cases,
+            cache_dir=paths.report_cache_dir,
+            audits=audits,
+            mapper=mapper,
+        )
     published = {e.case.id: audit.sha256_file(cache.notebook(e.case.id)) for e in cases}
     histories = {case_id: (recorded or {}).get("history") or [] for case_id, recorded in audits.items()}
     pages.write_generated(source, cases, paths.verification_file, published, publisher, histories)
@@ -278,12 +279,7 @@ def _damage_reported(console: Console):
 
 
 def _execute(
-    paths: ProjectPaths,
-    plan: ExecutionPlan,
-    cache: ExecutionCache,
-    console: Console,
-    options: BuildOptions,
-    once_forked: Callable[[], None] | None = None,
+    paths: ProjectPaths, plan: ExecutionPlan, cache: ExecutionCache, console: Console, options: BuildOptions
 ) -> ExecutionResult:
     """Execute ``plan`` as ``options`` ask: how many notebooks at once, which kernels, how long each may take."""
     return execute_plan(
@@ -295,67 +291,7 @@ def _execute(
         kernels=options.kernels,
         zygote=options.zygote,
         timeout=options.timeout,
-        once_forked=once_forked,
     )
-
-
-@contextmanager
-def _memos_alongside(
-    paths: ProjectPaths, cases: list[EvaluatedCase], documents: artifacts.Mapper, workers: int, executing: int
-) -> Iterator[Callable[[], None] | None]:
-    """Render the memos that are due in the document workers while the notebooks execute.
-
-    A memo depends on its case file, not on the executed notebook, and a notebook's client
-    and kernel leave the cores idle part of the time (and the document workers take 1,5–2 s
-    to start): so the memos are made then, and the assembly finds them current. Yields what
-    :func:`~casebook.engine.execution.execute_plan` calls once its workers are forked (a
-    thread started before would be copied into them), or None when it would not pay: fewer
-    notebooks to execute than a batch for the workers (the memos due are about the cases
-    executed), a single worker; the thread itself renders nothing when fewer memos than a
-    batch are due.
-
-    The workers render with the build's environment as it was before execution set the
-    kernels' (a fork server started now still starts with those, which no document reads).
-    The thread holds the stop signals, so the fork server it starts leaves Ctrl-C to the
-    build. It renders in small batches, so that a build that stops (Ctrl-C, a failed
-    notebook) stops it after the batch being written; the block then waits for it. A memo
-    that fails is left due (:func:`~casebook.engine.documents.render_memo_or_leave_due`).
-    """
-    if workers < 2 or executing < DOCUMENT_BATCH_FOR_WORKERS:
-        yield None
-        return
-    environment = dict(os.environ)
-    stopped = threading.Event()
-
-    def make_memos() -> None:
-        signal.pthread_sigmask(signal.SIG_BLOCK, lifetime.STOP_SIGNALS)
-        due = due_site_memos(cases, paths.memo_cache_dir)
-        if len(due) < DOCUMENT_BATCH_FOR_WORKERS:
-            return
-        batch = MEMOS_A_BATCH_PER_WORKER * workers
-        for start in range(0, len(due), batch):
-            if stopped.is_set():
-                return
-            try:
-                documents(render_memo_or_leave_due, due[start : start + batch], environment=environment)
-            except (RuntimeError, CancelledError):  # the workers were stopped with the build
-                return
-
-    thread = threading.Thread(target=make_memos, name="casebook-memos", daemon=True)
-    try:
-        yield thread.start
-    except BaseException:
-        stopped.set()
-        if thread.ident is not None:
-            thread.join()
-        raise
-    if thread.ident is not None:
-        thread.join()
-
-
-# Memos given to each document worker at a time while notebooks execute: a stopped build
-# waits for at most one such batch (a memo takes 0,04–0,15 s).
-MEMOS_A_BATCH_PER_WORKER = 4
 
 
 def _failure_summary(summary: BuildSummary) -> str:
@@ -438,22 +374,19 @@ def _build_site(
                 require_merged_shards(plan)
             except MissingShards as exc:
                 raise BuildFailed(str(exc)) from None
-        document_jobs = options.jobs or default_jobs()
-        with document_workers(document_jobs) as documents:
-            executing = time.perf_counter()
-            with _memos_alongside(paths, cases, documents, document_jobs, len(plan.jobs)) as once_forked:
-                result = _execute(paths, plan, cache, console, options, once_forked)
-            if launched is not None:  # its memory is not held through the site build
-                launched.stop()
-            summary.executed = sum(1 for name in result.executed if name != PORTFOLIO)
-            summary.failed = [failure.name for failure in result.failed]
-            summary.execute_seconds = time.perf_counter() - executing
-            _require_same_code(paths, code, since)
-            if result.failed:
-                raise BuildFailed(_failure_summary(summary))
-            cache.prune({e.case.id for e in cases} | {PORTFOLIO})
+        executing = time.perf_counter()
+        result = _execute(paths, plan, cache, console, options)
+        if launched is not None:  # its memory is not held through the site build
+            launched.stop()
+        summary.executed = sum(1 for name in result.executed if name != PORTFOLIO)
+        summary.failed = [failure.name for failure in result.failed]
+        summary.execute_seconds = time.perf_counter() - executing
+        _require_same_code(paths, code, since)
+        if result.failed:
+            raise BuildFailed(_failure_summary(summary))
+        cache.prune({e.case.id for e in cases} | {PORTFOLIO})
 
-            assemble_sources(paths, cases, cache, staging / "src", options.as_of, documents)
+        assemble_sources(paths, cases, cache, staging / "src", options.as_of, options.jobs)
         _require_same_code(paths, code, since)
         console.print("Bygger webbplatsen med Jupyter Book …")
         building = time.perf_counter()

@@ -195,38 +195,6 @@ def write_memo(
     return job.current() or _render_memo(job)
 
 
-def _site_memo_jobs(evaluated_cases: list[EvaluatedCase], out_dir: Path) -> list[_MemoJob]:
-    """The site's memo (PDF/A, no Word draft) of each case, written into ``out_dir``."""
-    shared: dict[Path, Inputs] = {}
-    jobs = []
-    for evaluated in evaluated_cases:
-        reference_dir = _reference_dir(evaluated)
-        if reference_dir not in shared:
-            shared[reference_dir] = shared_inputs(reference_dir, memo_renderers(draft=False))
-        jobs.append(_memo_job(evaluated, out_dir, reference_dir, shared[reference_dir], draft=False))
-    return jobs
-
-
-def due_site_memos(evaluated_cases: list[EvaluatedCase], cache_dir: Path) -> list[_MemoJob]:
-    """The site's memos that are not current in ``cache_dir``: what :func:`write_memos` with
-    that ``cache_dir`` would render. A build renders them while its notebooks execute (a memo
-    does not depend on the executed notebook; :func:`render_memo_or_leave_due`), and
-    :func:`write_memos` then finds them current."""
-    return [job for job in _site_memo_jobs(evaluated_cases, Path(cache_dir)) if job.current() is None]
-
-
-def render_memo_or_leave_due(job: _MemoJob) -> bool:
-    """Render ``job``'s memo ahead of the assembly; False if that failed. The memo is then
-    still due: :func:`write_memos` renders it again and reports the failure where a build
-    reports it. (Raising would stop the batch while other memos are still being written,
-    and the assembly would render those a second time, at the same time.)"""
-    try:
-        _render_memo(job)
-    except Exception:  # noqa: BLE001 (whatever it was, the assembly renders it again and reports it)
-        return False
-    return True
-
-
 def write_memos(
     out_dir: Path, evaluated_cases: list[EvaluatedCase], cache_dir: Path | None = None, mapper: Mapper = map
 ) -> list[WrittenMemo]:
@@ -240,7 +208,14 @@ def write_memos(
     through ``mapper`` (:data:`~casebook.engine.artifacts.Mapper`).
     """
     out_dir = Path(out_dir)
-    written = artifacts.make_stale(_site_memo_jobs(evaluated_cases, cache_dir or out_dir), _render_memo, mapper)
+    shared: dict[Path, Inputs] = {}
+    jobs = []
+    for evaluated in evaluated_cases:
+        reference_dir = _reference_dir(evaluated)
+        if reference_dir not in shared:
+            shared[reference_dir] = shared_inputs(reference_dir, memo_renderers(draft=False))
+        jobs.append(_memo_job(evaluated, cache_dir or out_dir, reference_dir, shared[reference_dir], draft=False))
+    written = artifacts.make_stale(jobs, _render_memo, mapper)
     if cache_dir is not None:
         artifacts.prune(cache_dir, {e.case.id for e in evaluated_cases}, (".pdf", ".memo-key"))
         # The Word drafts that builds of 944394e and before cached: no build writes them now

@@ -84,14 +84,12 @@ def execute_plan(
     kernels: Kernels = Kernels.FORKED,
     zygote: zygote_module.Zygote | None = None,
     timeout: float = DEFAULT_TIMEOUT,
-    once_forked: Callable[[], None] | None = None,
 ) -> ExecutionResult:
     """Execute the plan's notebooks in parallel; store each in the cache as it completes.
 
     ``jobs``: notebooks at once (default: two per core); ``kernels``: where each fresh kernel
     comes from; ``zygote``: a running zygote to fork them from (``casebook serve`` keeps one);
-    ``timeout``: seconds per notebook; ``once_forked``: called once the workers exist (see
-    :func:`run_in_workers`).
+    ``timeout``: seconds per notebook.
 
     A failing notebook is reported and kept in ``_build/failed/``; the others go on.
     """
@@ -111,7 +109,7 @@ def execute_plan(
     with zygote_module.kernel_environment(), kernel_source(kernels, zygote, console) as kernel_name:
         planned = [replace(job, kernel_name=kernel_name, timeout=timeout) for job in plan.jobs]
         try:
-            run_in_workers(planned, min(jobs or default_notebook_jobs(), len(planned)), console, done, once_forked)
+            run_in_workers(planned, min(jobs or default_notebook_jobs(), len(planned)), console, done)
         except KeyboardInterrupt:
             raise BuildInterrupted(
                 len(result.executed), len(planned) - len(result.executed) - len(result.failed)
@@ -159,11 +157,7 @@ def run_in_workers(
     workers: int,
     console: Console,
     done: Callable[[NotebookJob, ExecutionFailure | None], None],
-    once_forked: Callable[[], None] | None = None,
 ) -> None:
-    """Run ``jobs`` in ``workers`` processes forked from this one, calling ``done`` for each as
-    it ends. ``once_forked`` is called as soon as every worker exists: work it starts in a
-    thread of this process is never copied into a forked worker."""
     columns = (
         TextColumn("[bold]Kör anteckningsböcker"),  # the cases' and the portfolio's
         BarColumn(),
@@ -180,8 +174,6 @@ def run_in_workers(
         # Ctrl-C in the meantime reaches the build once they exist (lifetime.signals_held).
         with lifetime.signals_held():
             futures = {pool.submit(execute, job): job for job in jobs}
-        if once_forked is not None:
-            once_forked()
         with Progress(*columns, console=console) as progress:
             task = progress.add_task("", total=len(jobs))
             for future in as_completed(futures):

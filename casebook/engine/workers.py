@@ -105,70 +105,51 @@ def document_workers(workers: int, smallest_batch: int = DOCUMENT_BATCH_FOR_WORK
     in ``workers`` processes: a cold build writes two documents per case, 0,1–0,2 s of CPU each.
 
     The processes start at the first batch of ``smallest_batch`` or more documents; until
-    then batches are rendered here, with this process's environment at the time. A batch
-    given an ``environment`` is always rendered in the workers, with that environment (for
-    a thread of the build: this process's environment is not to be changed for it; it needs
-    two workers or more). A failed document lets the others being written finish and starts
-    no more; Ctrl-C stops the workers at once. They come from a fork server, never forked
-    from this process: Typst's compiler, once used here, holds threads that a forked child
-    would wait on for ever. The fork server lives as long as this process. Once the block
-    has ended, the mapper refuses work: no pool is started that nobody would stop.
+    then batches are rendered here. Each document is rendered with this process's
+    environment at the time. A failed document lets the others being written finish and
+    starts no more; Ctrl-C stops the workers at once. They come from a fork server, never
+    forked from this process: Typst's compiler, once used here, holds threads that a forked
+    child would wait on for ever. The fork server lives as long as this process.
     """
     pool: ProcessPoolExecutor | None = None
-    starting = threading.Lock()  # a thread of the build may start the pool while the block ends
-    ended = False
 
-    def mapper(function: Callable, arguments: list, environment: dict[str, str] | None = None) -> list:
+    def mapper(function: Callable, arguments: list) -> list:
         nonlocal pool
-        if environment is not None and workers < 2:
-            raise ValueError("a batch with its own environment needs two document workers or more")
-        if environment is None and (
-            workers < 2 or len(arguments) < 2 or (pool is None and len(arguments) < smallest_batch)
-        ):
+        if workers < 2 or len(arguments) < 2 or (pool is None and len(arguments) < smallest_batch):
             return list(map(function, arguments))
-        with starting:
-            if ended:
-                raise RuntimeError("the document workers have been stopped")
-            if pool is None:
-                # The resource tracker (started by the pool's queues) ignores SIGINT and SIGTERM but
-                # not SIGHUP: a closed terminal would end it while the workers run, and the build
-                # would start another and print its warnings and tracebacks. Started with the stop
-                # signals held, it keeps SIGHUP held for good (it releases only the two it ignores);
-                # it ends when its pipe closes, with the build and the workers.
-                with lifetime.signals_held():
-                    resource_tracker.ensure_running()
-                context = multiprocessing.get_context("forkserver")
-                context.set_forkserver_preload(_FORK_SERVER_PRELOAD)
-                pool = ProcessPoolExecutor(
-                    max_workers=workers, mp_context=context, initializer=worker_started, initargs=(os.getpid(),)
-                )
-            running = pool
-        environment = dict(os.environ if environment is None else environment)
+        if pool is None:
+            # The resource tracker (started by the pool's queues) ignores SIGINT and SIGTERM but
+            # not SIGHUP: a closed terminal would end it while the workers run, and the build
+            # would start another and print its warnings and tracebacks. Started with the stop
+            # signals held, it keeps SIGHUP held for good (it releases only the two it ignores);
+            # it ends when its pipe closes, with the build and the workers.
+            with lifetime.signals_held():
+                resource_tracker.ensure_running()
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(_FORK_SERVER_PRELOAD)
+            pool = ProcessPoolExecutor(
+                max_workers=workers, mp_context=context, initializer=worker_started, initargs=(os.getpid(),)
+            )
+        environment = dict(os.environ)
         # The fork server (which imports the renderers first), the resource tracker and the
         # workers start while the map submits: a Ctrl-C then reaches the build once they exist,
         # never a process still importing (a traceback on the terminal).
         with lifetime.signals_held():
-            results = running.map(_in_environment, [(environment, function, argument) for argument in arguments])
+            results = pool.map(_in_environment, [(environment, function, argument) for argument in arguments])
         return list(results)
-
-    def end() -> ProcessPoolExecutor | None:
-        nonlocal ended
-        with starting:
-            ended = True
-            return pool
 
     try:
         yield mapper
     except KeyboardInterrupt:
-        if (started := end()) is not None:
-            stop_workers(started)
+        if pool is not None:
+            stop_workers(pool)
         raise
     except BaseException:
-        if (started := end()) is not None:  # a document failed: let the others finish writing, start none
-            started.shutdown(wait=True, cancel_futures=True)
+        if pool is not None:  # a document failed: let the others finish writing, start none
+            pool.shutdown(wait=True, cancel_futures=True)
         raise
-    if (started := end()) is not None:
-        started.shutdown()
+    if pool is not None:
+        pool.shutdown()
 
 
 def _in_environment(task: tuple[dict[str, str], Callable, object]) -> object:
