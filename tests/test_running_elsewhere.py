@@ -95,3 +95,25 @@ def test_the_gitlab_ci_file_validates_against_gitlabs_schema(tmp_path):
     broken = tmp_path / ".gitlab-ci.yml"
     broken.write_text(GITLAB_CI.read_text(encoding="utf-8").replace("  rules:", "  regler:", 1), encoding="utf-8")
     assert "'regler' was unexpected" in _validate(broken).stdout
+
+
+def test_a_checkout_that_asks_for_crlf_still_gets_the_case_files_the_site_was_hashed_from(tmp_path):
+    """core.autocrlf=true (Git for Windows' default) must not change a hashed input's bytes."""
+    clone = tmp_path / "clone"
+    subprocess.run(
+        ["git", "-c", "core.autocrlf=true", "clone", "-q", "--no-hardlinks", str(REPO), str(clone)],
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(["git", "-C", str(clone), "config", "core.autocrlf", "true"], check=True)
+    hashed = [
+        Path("data/cases/rjh-2025-spin.yaml"),
+        Path("data/reference/regional_actors.yaml"),
+        Path("notebooks/case_report.ipynb"),
+        Path("casebook/domain/finance.py"),
+    ]
+    for relative in hashed:
+        assert (clone / relative).read_bytes() == subprocess.run(
+            ["git", "-C", str(REPO), "show", f"HEAD:{relative.as_posix()}"], check=True, capture_output=True
+        ).stdout, relative
+        assert b"\r\n" not in (clone / relative).read_bytes(), relative
