@@ -87,6 +87,8 @@ def test_served_pages_get_the_script_but_files_on_disk_and_other_files_do_not(tm
         assert _get(base + PROBLEM_PATH)[1] == ""
         version.failed("Fel i data/cases/x.yaml: – total_costs: ska vara ett heltal")
         assert _get(base + PROBLEM_PATH)[1] == "Fel i data/cases/x.yaml: – total_costs: ska vara ett heltal"
+        for path in ("/", "/style.css", RELOAD_PATH, PROBLEM_PATH):
+            assert _get(base + path)[2]["X-Content-Type-Options"] == "nosniff"
         assert _get(base + RELOAD_PATH)[1] == "0"  # a failed rebuild publishes nothing: no reload
         version.advance()
         assert _get(base + RELOAD_PATH)[1] == "1"

@@ -175,6 +175,8 @@ class _SiteHandler(SimpleHTTPRequestHandler):
 
     def end_headers(self) -> None:
         self.send_header("Cache-Control", "no-store")
+        # The problem text quotes case files: a browser must never read it, or any file, as another type.
+        self.send_header("X-Content-Type-Options", "nosniff")
         super().end_headers()
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 - http.server's signature
