@@ -203,6 +203,13 @@ def test_a_utf16_file_is_named_utf16_with_or_without_a_byte_order_mark(encoding)
     assert raised.value.place == "(hela filen)"
 
 
+@pytest.mark.parametrize("encoding", ["utf-32", "utf-32-le", "utf-32-be"])
+def test_a_utf32_file_is_named_utf32_with_or_without_a_byte_order_mark(encoding):
+    with pytest.raises(YamlProblem, match="filen är sparad som UTF-32; spara den som UTF-8") as raised:
+        decode_utf8("id: rjh-2025-spin\ntitle: Jämtland\n".encode(encoding))
+    assert raised.value.place == "(hela filen)"
+
+
 def test_utf8_text_is_decoded_as_it_is():
     assert decode_utf8("title: Jämtland – Härjedalen\n".encode()) == "title: Jämtland – Härjedalen\n"
     assert decode_utf8(b"a") == "a"

@@ -251,6 +251,7 @@ def _without_tags_or_aliases(events: Iterator[yaml.Event]) -> Iterator[yaml.Even
         yield event
 
 
+_UTF32_BOMS = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")  # tested first: UTF-32 LE starts as UTF-16 LE does
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _LATIN1_SWEDISH = frozenset("åäöÅÄÖéÉüÜ".encode("latin-1"))  # alone, not followed by a UTF-8 continuation byte
 
@@ -258,9 +259,10 @@ _LATIN1_SWEDISH = frozenset("åäöÅÄÖéÉüÜ".encode("latin-1"))  # alone, 
 def decode_utf8(data: bytes) -> str:
     """The text of a case or reference file, which must be UTF-8; raises :class:`YamlProblem`
     naming the line and column of the first byte that is not (counted in the text before it),
-    or saying the file is UTF-16 (as some Windows editors save "Unicode")."""
-    if data.startswith(_UTF16_BOMS) or _looks_like_utf16(data):
-        raise YamlProblem("filen är sparad som UTF-16; spara den som UTF-8")
+    or saying the file is UTF-16 (as some Windows editors save "Unicode") or UTF-32."""
+    wide = _wide_encoding(data)
+    if wide is not None:
+        raise YamlProblem(f"filen är sparad som {wide}; spara den som UTF-8")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -279,12 +281,25 @@ def decode_utf8(data: bytes) -> str:
         ) from None
 
 
-def _looks_like_utf16(data: bytes) -> bool:
-    """UTF-16 without a byte order mark: every other byte of the (ASCII) start is NUL."""
+def _wide_encoding(data: bytes) -> str | None:
+    """ "UTF-32" or "UTF-16" if the file is saved so (by its byte order mark, or without one
+    when its ASCII start has three NUL bytes of every four, or one of every two), else None."""
+    if data.startswith(_UTF32_BOMS):
+        return "UTF-32"
+    if data.startswith(_UTF16_BOMS):
+        return "UTF-16"
     start = data[:200]
-    if len(start) < 4:
-        return False
-    return start[0::2].count(0) == len(start[0::2]) or start[1::2].count(0) == len(start[1::2])
+    if len(start) < 8:
+        return None
+
+    def nul_at(step: int, offsets: tuple[int, ...]) -> bool:
+        return all(start[offset::step].count(0) == len(start[offset::step]) for offset in offsets)
+
+    if nul_at(4, (1, 2, 3)) or nul_at(4, (0, 1, 2)):  # little- or big-endian
+        return "UTF-32"
+    if nul_at(2, (1,)) or nul_at(2, (0,)):
+        return "UTF-16"
+    return None
 
 
 def read_yaml(raw: str) -> object:
