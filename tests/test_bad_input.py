@@ -157,7 +157,8 @@ def test_long_values_and_keys_are_never_echoed_whole(tmp_path, capsys):
     root = _project_with(tmp_path, long)
     assert main(["--root", str(root), "check"]) == 2
     err = capsys.readouterr().err
-    assert "title: är för långt" in err and "okänt fält" in err
+    title_line = next(number for number, line in enumerate(text.splitlines(), 1) if line.startswith("title: "))
+    assert f"title (rad {title_line}): är för långt" in err and "okänt fält" in err
     assert "x" * 200 not in err and "t" * 100 not in err and "y" * 100 not in err
     assert max(len(line) for line in err.splitlines()) < 700
 
@@ -317,7 +318,8 @@ def test_a_typed_field_says_how_to_write_its_value(tmp_path, capsys, written, fi
     root = _project_with(tmp_path, case)
     assert main(["--root", str(root), "check"]) == 2
     err = capsys.readouterr().err
-    assert f"  - {field}: " in err and message in err, err
+    number = SPIN_TEXT.splitlines().index(line) + 1  # the line of the value, where the analyst looks
+    assert f"  - {field} (rad {number}): " in err and message in err, err
     assert "Traceback" not in err
 
 

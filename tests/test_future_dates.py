@@ -120,7 +120,9 @@ def test_check_names_the_future_payment_and_runs_nothing(tmp_path, capsys):
     path.rename(root / "data" / "cases" / path.name)
     assert main(["--root", str(root), "check"]) == 2
     err = capsys.readouterr().err
-    assert "follow_up.payment_requests, post 1, paid: 2019-07-01 är efter byggdatum 2019-06-30" in err
+    written = (root / "data" / "cases" / path.name).read_text(encoding="utf-8").splitlines()
+    line = next(number for number, text in enumerate(written, 1) if "2019-07-01" in text)
+    assert f"follow_up.payment_requests, post 1, paid (rad {line}): 2019-07-01 är efter byggdatum 2019-06-30" in err
     assert "Traceback" not in err
 
 

@@ -900,8 +900,8 @@ def test_memo_command_reports_a_bad_case_file(project, capsys):
     ("title", "message"),
     [
         # Refused by the same validation as `casebook check`, before anything is written.
-        ('"SPIN \\x0b slut"', "title: tecknet U+000B (tecken 6) är inte tillåtet: ett styrtecken"),
-        ('"SPIN \\U0001F680"', "title: tecknet U+1F680 (tecken 6) är inte tillåtet: ett tecken som typsnitten"),
+        ('"SPIN \\x0b slut"', "title (rad 6): tecknet U+000B (tecken 6) är inte tillåtet: ett styrtecken"),
+        ('"SPIN \\U0001F680"', "title (rad 6): tecknet U+1F680 (tecken 6) är inte tillåtet: ett tecken som typsnitten"),
     ],
     ids=["control-character", "character-without-glyph"],
 )

@@ -174,3 +174,18 @@ def test_an_ampersand_in_text_is_text_and_a_nested_alias_is_refused():
     laughs = "a: &a [x, x]\nb: &b [*a, *a]\nc: [*b, *b]\n"
     with pytest.raises(Exception, match="YAML-alias"):
         read_yaml(laughs)
+
+
+def test_a_field_with_a_problem_is_named_with_its_line_and_a_missing_one_with_its_mapping_s(tmp_path):
+    lines = SPIN_PATH.read_text(encoding="utf-8").splitlines()
+    decision, maximum = lines.index("decision:") + 1, lines.index("  max_amount: 750000") + 1
+    wrong = tmp_path / "rjh-2025-spin.yaml"
+    wrong.write_text("\n".join(lines).replace("  max_amount: 750000", "  max_amount: -1") + "\n", encoding="utf-8")
+    with pytest.raises(CaseFileError) as error:
+        load_case(wrong, as_of=as_of_date())
+    assert [(p.field, p.line) for p in error.value.problems] == [("decision.max_amount", maximum)]
+    assert f"  - decision.max_amount (rad {maximum}): " in str(error.value)
+    wrong.write_text("\n".join(line for line in lines if line != "  max_amount: 750000") + "\n", encoding="utf-8")
+    with pytest.raises(CaseFileError) as error:
+        load_case(wrong, as_of=as_of_date())
+    assert [(p.field, p.line) for p in error.value.problems] == [("decision.max_amount", decision)]

@@ -115,7 +115,8 @@ def test_a_version_2_or_3_file_with_a_narrative_is_refused_naming_the_version(tm
     path = _with_narrative(tmp_path, "narrative:\n  aims: Mål.\n", version=3)
     with pytest.raises(CaseFileError) as error:
         load_case(path, as_of=as_of_date())
-    assert "narrative: narrative kräver schema_version 4 eller senare" in str(error.value)
+    line = len(FICTIONAL_BASE_PATH.read_text(encoding="utf-8").splitlines()) + 1  # "narrative:", appended
+    assert f"narrative (rad {line}): narrative kräver schema_version 4 eller senare" in str(error.value)
 
 
 def test_spin_carries_every_section_of_its_memo(spin):
@@ -149,16 +150,19 @@ def test_markdown_outside_the_subset_in_a_case_file_is_an_error_naming_file_and_
     (root / "data" / "cases" / "rjh-2025-spin.yaml").write_text(text, encoding="utf-8")
     assert main(["--root", str(root), "check"]) == 2
     err = capsys.readouterr().err
-    assert "rjh-2025-spin.yaml" in err and "narrative.aims: Markdown som inte är tillåten på textens rad 1: HTML" in err
+    line = text.splitlines().index("  aims: |-") + 1
+    assert "rjh-2025-spin.yaml" in err
+    assert f"narrative.aims (rad {line}): Markdown som inte är tillåten på textens rad 1: HTML" in err
     assert "Traceback" not in err
 
 
 def test_an_unknown_recommendation_is_named(tmp_path):
     with pytest.raises(CaseFileError) as error:
         load_case(_with_narrative(tmp_path, "narrative:\n  recommendation: ja\n"), as_of=as_of_date())
+    line = len(FICTIONAL_BASE_PATH.read_text(encoding="utf-8").splitlines()) + 2  # under "narrative:"
     assert (
-        "narrative.recommendation: har ett okänt värde; tillåtna är: 'bifall', 'delvis_bifall' eller 'avslag'"
-        in str(error.value)
+        f"narrative.recommendation (rad {line}): har ett okänt värde; tillåtna är: 'bifall', 'delvis_bifall' "
+        "eller 'avslag'" in str(error.value)
     )
 
 
@@ -230,7 +234,10 @@ def test_check_explains_what_is_still_to_fill_in(empty_project, capsys):
         ("decision.conditional_on_other_financing", "true om beslutet gäller"),
         ("source_document.title", "beslutsunderlagets titel"),
     ]:
-        assert f"  - {field}: ska fyllas i ({guidance}" in err, field
+        assert re.search(rf"  - {re.escape(field)} \(rad [0-9]+\): ska fyllas i \({re.escape(guidance)}", err), field
+    written = (empty_project / "data" / "cases" / "fiktiv-ny.yaml").read_text(encoding="utf-8").splitlines()
+    title_line = next(number for number, line in enumerate(written, 1) if line.startswith("title:"))
+    assert f"  - title (rad {title_line}): ska fyllas i" in err
     assert "… och" not in err  # every blank is listed
     assert "Traceback" not in err
 

@@ -117,9 +117,9 @@ def test_check_names_a_wrong_check_digit_in_a_case_file_the_reference_data_and_t
     )
     done = casebook(root, "check")
     assert done.returncode == 2 and "Traceback" not in done.stderr
-    assert re.search(r"decision_maker\.organisation_number: har fel kontrollsiffra .*'232100-0241'", done.stderr), (
-        done.stderr
-    )
+    assert re.search(
+        r"decision_maker\.organisation_number \(rad 15\): har fel kontrollsiffra .*'232100-0241'", done.stderr
+    ), done.stderr
 
     shutil.copy2(SPIN_PATH, case)
     actors = root / "data" / "reference" / "regional_actors.yaml"

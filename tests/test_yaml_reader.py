@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from casebook.domain.yaml_reader import YamlProblem, decode_utf8, read_yaml
+from casebook.domain.yaml_reader import YamlProblem, decode_utf8, read_yaml, value_lines
 
 ACCEPTED = [
     ("", None),
@@ -291,3 +291,24 @@ def test_every_translated_problem_is_one_pyyaml_has():
         if f'"{key}"' not in python and f"'{key}'" not in python and b"\0" + key.encode() + b"\0" not in compiled
     ]
     assert missing == []
+
+
+def test_every_value_has_its_line_by_its_path_as_a_field_is_named():
+    text = "a: 1\nb:\n  c: x\n  d:\n    - 1\n    - e: 2\n      f: [3, 4]\ng: {}\nh:\n- |-\n  text\n- 5\n"
+    assert value_lines(text) == {
+        ("a",): 1,
+        ("b",): 2,
+        ("b", "c"): 3,
+        ("b", "d"): 4,
+        ("b", "d", 0): 5,
+        ("b", "d", 1): 6,
+        ("b", "d", 1, "e"): 6,
+        ("b", "d", 1, "f"): 7,
+        ("b", "d", 1, "f", 0): 7,
+        ("b", "d", 1, "f", 1): 7,
+        ("g",): 8,
+        ("h",): 9,
+        ("h", 0): 10,
+        ("h", 1): 12,
+    }
+    assert value_lines("") == {}

@@ -18,7 +18,7 @@ from pydantic_core import ErrorDetails
 
 from casebook.domain.errors import CaseFileError, FieldProblem, UserError, field_path, printable
 from casebook.domain.model import AS_OF, CASE_ID_PATTERN, Case, FieldValueError
-from casebook.domain.yaml_reader import YamlProblem, decode_utf8, read_yaml
+from casebook.domain.yaml_reader import YamlProblem, decode_utf8, read_yaml, value_lines
 
 MAX_CASE_FILE_BYTES = 1_000_000
 CASE_SUFFIX = ".yaml"
@@ -59,7 +59,8 @@ def load_case(path: str | Path, *, as_of: dt.date) -> Case:
     try:
         case = Case.model_validate(document, context={AS_OF: as_of})
     except ValidationError as exc:
-        raise CaseFileError(path, [_field_problem(error) for error in exc.errors()]) from None
+        lines = value_lines(raw)
+        raise CaseFileError(path, [_field_problem(error, lines) for error in exc.errors()]) from None
     if case.id != path.stem:
         raise CaseFileError(
             path, [FieldProblem("id", f"'{case.id}' ska vara samma som filnamnet '{printable(path.stem, 80)}'")]
@@ -155,7 +156,17 @@ TO_FILL = {
 list positions are written ``[]``."""
 
 
-def _field_problem(error: ErrorDetails) -> FieldProblem:
+def _line_of(location: tuple[int | str, ...], lines: dict[tuple[str | int, ...], int]) -> int | None:
+    """The line of the field at ``location``, or of the nearest mapping or list around it that
+    the file has (a missing field: where it belongs); None for the file as a whole."""
+    for end in range(len(location), 0, -1):
+        line = lines.get(location[:end])
+        if line is not None:
+            return line
+    return None
+
+
+def _field_problem(error: ErrorDetails, lines: dict[tuple[str | int, ...], int]) -> FieldProblem:
     location = tuple(error["loc"])
     kind = error["type"]
     ctx = error.get("ctx") or {}
@@ -177,7 +188,9 @@ def _field_problem(error: ErrorDetails) -> FieldProblem:
     ):  # null where a value is required: still to fill in
         key = "".join("[]" if isinstance(part, int) else f".{part}" for part in location).lstrip(".")
         guidance = TO_FILL.get(key)
-        return FieldProblem(field_path(*location), "ska fyllas i" + (f" ({guidance})" if guidance else ""))
+        return FieldProblem(
+            field_path(*location), "ska fyllas i" + (f" ({guidance})" if guidance else ""), _line_of(location, lines)
+        )
     elif kind in {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}:
         bound = next(iter(ctx.values()))
         relation = {
@@ -200,7 +213,7 @@ def _field_problem(error: ErrorDetails) -> FieldProblem:
     else:
         message = _SWEDISH_MESSAGES.get(kind, error["msg"])
     shown = f" (värde: {_shorten(value)})" if shown_value else ""
-    return FieldProblem(field_path(*location) or "(hela filen)", message + shown)
+    return FieldProblem(field_path(*location) or "(hela filen)", message + shown, _line_of(location, lines))
 
 
 _ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")

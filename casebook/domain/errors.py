@@ -41,6 +41,7 @@ def printable(text: str, limit: int) -> str:
 class FieldProblem:
     field: str
     message: str
+    line: int | None = None  # where in the file the field is, or the mapping it belongs in
 
 
 class UserError(Exception):
@@ -71,7 +72,8 @@ class CaseFileError(UserError):
             shown = shown.relative_to(root)
         lines = [f"Fel i {printable(shown.as_posix(), MAX_MESSAGE)}:"]
         lines += [
-            f"  - {printable(p.field, MAX_FIELD)}: {printable(p.message, MAX_MESSAGE)}"
+            f"  - {printable(p.field, MAX_FIELD)}{f' (rad {p.line})' if p.line is not None else ''}: "
+            f"{printable(p.message, MAX_MESSAGE)}"
             for p in self.problems[:max_problems]
         ]
         if len(self.problems) > max_problems:
