@@ -282,8 +282,9 @@ def decode_utf8(data: bytes) -> str:
 
 
 def _wide_encoding(data: bytes) -> str | None:
-    """ "UTF-32" or "UTF-16" if the file is saved so (by its byte order mark, or without one
-    when its ASCII start has three NUL bytes of every four, or one of every two), else None."""
+    """The name of the wide encoding the file is saved in, UTF-32 or UTF-16, else None: by its
+    byte order mark, or without one when its ASCII start has three NUL bytes of every four
+    (UTF-32) or one of every two (UTF-16)."""
     if data.startswith(_UTF32_BOMS):
         return "UTF-32"
     if data.startswith(_UTF16_BOMS):

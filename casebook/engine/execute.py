@@ -240,10 +240,9 @@ def _execute_once(job: NotebookJob) -> ExecutionFailure | None:
 
 def write_compact(notebook: nbformat.NotebookNode, path: Path) -> None:
     """Write ``notebook`` as nbformat does (validated, keys sorted, text split into lines), but
-    without its indentation: an executed case notebook is published with every case, and
-    nbformat's one-space indentation was 11 kB of each (docs/performance.md, "Published bytes per
-    case").
-    The templates under ``notebooks/``, which people diff, keep nbformat's layout."""
+    without its indentation: an executed case notebook is published with every case, and the
+    indentation was 11 kB of each (docs/performance.md, "Published bytes per case"). The
+    templates under ``notebooks/``, which people diff, keep nbformat's layout."""
     import nbformat
 
     compact = json.dumps(

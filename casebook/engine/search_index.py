@@ -74,7 +74,7 @@ EXCLUDED_FROM_INDEX = "a.headerlink"
 # What Pagefind 1.5 writes into every bundle for its own search interfaces and for
 # highlighting words on a result's page: the site's search (book/_static/casebook-search.js)
 # uses none of them, only each part's pagefind.js with its worker, WebAssembly and index
-# files. About 420 kB a part, removed once a part is indexed.
+# files. About 420 kB a part, removed once the parts are indexed.
 UNUSED_BUNDLE_FILES = (
     "pagefind-ui.js",
     "pagefind-ui.css",
@@ -195,8 +195,6 @@ def _index_part(site: Path, pages: list[Path], output: Path, run: Runner) -> Non
     except SearchIndexFailed:
         shutil.rmtree(output, ignore_errors=True)
         raise
-    for name in UNUSED_BUNDLE_FILES:
-        (output / name).unlink(missing_ok=True)
 
 
 def stable_metadata(part: Path) -> None:
@@ -307,9 +305,6 @@ def build_search_index(site: Path, pages_per_part: int = PAGES_PER_PART, run: Ru
     for entry in index.iterdir():  # parts to redo, parts that went, and anything of an older layout
         if entry.name not in kept and entry.name not in ROOT_FILES:
             shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
-    for part in kept:  # indexed before UNUSED_BUNDLE_FILES were removed
-        for name in UNUSED_BUNDLE_FILES:
-            (index / part / name).unlink(missing_ok=True)
     _write_manifest(site, kept)  # a failed run below leaves its part to be redone
 
     indexed = [part for part in wanted if part not in kept]
@@ -317,5 +312,8 @@ def build_search_index(site: Path, pages_per_part: int = PAGES_PER_PART, run: Ru
         _index_part(site, grouped[part], index / part, run)
         kept[part] = {name: [*listing, _sort_value(site / name)] for name, listing in wanted[part].items()}
         _write_manifest(site, kept)
+    for part in wanted:  # parts indexed now, and parts an older build indexed with them
+        for name in UNUSED_BUNDLE_FILES:
+            (index / part / name).unlink(missing_ok=True)
     _write_root_files(index, {part: kept[part] for part in wanted})
     return indexed
