@@ -406,10 +406,21 @@ def open_page(browser, server, path, width=1280, height=800, every_request=False
     return context, page, problems
 
 
+# How Pagefind 1.5.2's scripts name its worker and WebAssembly, relative to their part's folder.
+PAGEFIND_SCRIPT = "workerUrl=`${basePath}pagefind-worker.js`; wasm_url=`${this.basePath}wasm.${language}.pagefind`"
+PAGEFIND_WORKER = "wasm_url=`${this.basePath}wasm.${language}.pagefind`"
+
+
 def write_pagefind_part(output: Path, filters: list[tuple[str, list[tuple[str, list[int]]]]]) -> None:
     """What Pagefind 1.5.2 writes into a part that matters to casebook.engine.search_index: its
     entry, its metadata and one file per filter, each gzip with a time stamp, the filters and
-    their values in the order given (Pagefind's is a hash map's), files named by a hash."""
+    their values in the order given (Pagefind's is a hash map's), files named by a hash; its
+    script, worker and WebAssembly, in short, naming one another as Pagefind's do."""
+    output.mkdir(parents=True, exist_ok=True)
+    (output / "pagefind.js").write_text(f"/* of part {output.name} */{PAGEFIND_SCRIPT}", encoding="utf-8")
+    (output / "pagefind-worker.js").write_text(PAGEFIND_WORKER, encoding="utf-8")
+    (output / "wasm.sv.pagefind").write_bytes(b"\0asm sv")
+    (output / "wasm.unknown.pagefind").write_bytes(b"\0asm unknown")
 
     def write(folder: Path, prefix: str, content: object, suffix: str) -> str:
         data = b"pagefind_dcd" + cbor2.dumps(content)

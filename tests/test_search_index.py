@@ -30,10 +30,16 @@ IN_PART_OF_FOUR = {
 }
 
 
-def test_part_count_is_the_smallest_power_of_two_with_parts_of_at_most_the_part_size():
-    assert [part_count(pages) for pages in (0, 1, 2000)] == [1, 1, 1]
-    assert [part_count(pages) for pages in (2001, 4000, 4001, 8000, 10_000, 16_001)] == [2, 2, 4, 4, 8, 16]
+def test_part_count_is_the_smallest_power_of_two_with_parts_of_at_most_the_part_size_up_to_eight_parts():
+    assert search_index.PAGES_PER_PART == 250
+    assert [part_count(pages) for pages in (0, 1, 100, 250)] == [1, 1, 1, 1]
+    assert [part_count(pages) for pages in (251, 500, 501, 1000, 1001, 2000)] == [2, 2, 4, 4, 8, 8]
     assert [part_count(pages, pages_per_part=1000) for pages in (1000, 1001, 3000)] == [1, 2, 4]
+    # Eight parts at most, however many pages: each part costs a reader's search ...
+    assert [part_count(pages) for pages in (2001, 10_000, 16_000)] == [8, 8, 8]
+    assert part_count(9, pages_per_part=1) == 8
+    # ... unless Pagefind's memory needs more: at most 2 000 pages a run.
+    assert [part_count(pages) for pages in (16_001, 32_000, 32_001)] == [16, 16, 32]
 
 
 def test_a_pages_part_depends_only_on_its_case_id():
@@ -86,7 +92,7 @@ class FakePagefind:
         if self.fail:
             return subprocess.CompletedProcess(command, 1, "", "Error: something went wrong")
         output.mkdir(parents=True)
-        for name in ("pagefind.js", "pagefind-ui.js", "pagefind-ui.css"):
+        for name in ("pagefind-ui.js", "pagefind-ui.css"):
             (output / name).write_text(f"/* {name} of part {output.name} */", encoding="utf-8")
         write_pagefind_part(output, self.filters)
         return subprocess.CompletedProcess(command, 0, "", "")
@@ -159,7 +165,8 @@ def test_index_files_of_another_shape_fail_the_index_with_a_swedish_message_and_
     assert not (site / "pagefind" / "0").exists()
 
 
-ROOT = ["pagefind.js"]
+# At the index's root: the merging module, and the worker and WebAssembly every part loads.
+ROOT = ["pagefind-worker.js", "pagefind.js", "wasm.sv.pagefind", "wasm.unknown.pagefind"]
 
 
 def _merged_parts(site: Path) -> list[dict]:
@@ -184,6 +191,73 @@ def test_each_part_is_indexed_by_its_own_run_over_only_its_pages(tmp_path):
     assert _parts_script(site) == ["0", "2", "3"]
     assert sorted(p.name for p in (site / "pagefind").iterdir()) == ["0", "2", "3", *ROOT]
     assert not list(tmp_path.glob(".html-search-part-*"))  # staging folders are gone
+
+
+def test_the_parts_load_one_worker_and_one_webassembly_from_the_indexs_root(tmp_path):
+    site = _site(tmp_path, ["fiktiv-bas", "rjh-2025-spin", "fiktiv-norr"])
+    build_search_index(site, pages_per_part=1, run=FakePagefind())
+    index = site / "pagefind"
+    for part in ("0", "2", "3"):
+        assert {p.name for p in (index / part).iterdir() if p.is_file() and p.suffix != ".pf_meta"} == {
+            "pagefind-entry.json",
+            "pagefind.js",
+        }
+        assert (index / part / "pagefind.js").read_text(encoding="utf-8") == (
+            f"/* of part {part} */workerUrl=`${{basePath}}../pagefind-worker.js`; "
+            "wasm_url=`${this.basePath}../wasm.${language}.pagefind`"
+        )
+    assert (index / "pagefind-worker.js").read_text(encoding="utf-8") == (
+        "wasm_url=`${this.basePath}../wasm.${language}.pagefind`"
+    )
+    assert (index / "wasm.sv.pagefind").read_bytes() == b"\0asm sv"
+
+    # A cold build of the same pages gives the same bytes as one that kept parts.
+    _write_case(site, "rjh-2025-spin", "Ny text")
+    assert build_search_index(site, pages_per_part=1, run=FakePagefind()) == ["2"]
+    cold = _site(tmp_path / "cold", ["fiktiv-bas", "rjh-2025-spin", "fiktiv-norr"])
+    _write_case(cold, "rjh-2025-spin", "Ny text")
+    build_search_index(cold, pages_per_part=1, run=FakePagefind())
+    assert _files(index) == _files(cold / "pagefind")
+
+    # With no case page left, no part and nothing shared is left either.
+    for page in (site / "book" / "cases").iterdir():
+        page.unlink()
+    assert build_search_index(site, pages_per_part=1, run=FakePagefind()) == []
+    assert sorted(p.name for p in index.iterdir()) == ["pagefind.js"]
+
+
+def test_parts_whose_shared_files_differ_or_whose_scripts_name_them_otherwise_fail_in_swedish(tmp_path):
+    site = _site(tmp_path, ["fiktiv-bas", "fiktiv-norr"])
+    build_search_index(site, pages_per_part=1, run=FakePagefind())  # parts 0 and 1
+    _write_case(site, "fiktiv-norr", "Ny text")
+
+    class OtherWasm(FakePagefind):
+        def __call__(self, command, **kwargs):
+            completed = super().__call__(command, **kwargs)
+            (Path(command[command.index("--output-path") + 1]) / "wasm.sv.pagefind").write_bytes(b"\0asm other")
+            return completed
+
+    with pytest.raises(SearchIndexFailed, match="Pagefinds wasm.sv.pagefind i sökindexets del 1 skiljer sig"):
+        build_search_index(site, pages_per_part=1, run=OtherWasm())
+    assert not (site / "pagefind" / "1").exists()  # redone by the next build
+    assert build_search_index(site, pages_per_part=1, run=FakePagefind()) == ["1"]
+
+    class NewerScript(FakePagefind):
+        def __call__(self, command, **kwargs):
+            completed = super().__call__(command, **kwargs)
+            (Path(command[command.index("--output-path") + 1]) / "pagefind.js").write_text(
+                "new Worker(`${basePath}worker.js`)", encoding="utf-8"
+            )
+            return completed
+
+    _write_case(site, "fiktiv-norr", "Nyare text")
+    with pytest.raises(
+        SearchIndexFailed,
+        match=r"Pagefinds fil pagefind.js har inte den form som Pagefind 1.5.2 skriver "
+        r"\(casebook.engine.search_index.share_bundle_files\); delarna kan inte dela Pagefinds arbetare",
+    ):
+        build_search_index(site, pages_per_part=1, run=NewerScript())
+    assert not (site / "pagefind" / "1").exists()
 
 
 def test_only_the_parts_whose_pages_changed_are_indexed_again(tmp_path):
@@ -333,9 +407,27 @@ def test_pagefind_gives_the_parts_pages_the_urls_of_the_whole_site(tmp_path):
     # Pagefind's own interfaces and highlighter are not published; what a search loads is.
     written = {path.name for path in whole.iterdir() if path.is_file() and path.suffix != ".pf_meta"}
     assert set(search_index.UNUSED_BUNDLE_FILES) <= written
-    kept = {path.name for path in (site / "pagefind" / "0").iterdir() if path.is_file() and path.suffix != ".pf_meta"}
-    assert kept == written - set(search_index.UNUSED_BUNDLE_FILES)
-    assert {"pagefind.js", "pagefind-worker.js", "pagefind-entry.json", "wasm.unknown.pagefind"} <= kept
+    shared = {"pagefind-worker.js", "wasm.sv.pagefind", "wasm.unknown.pagefind"}
+    assert shared <= written
+    for part in ("0", "2", "3"):
+        kept = {
+            path.name for path in (site / "pagefind" / part).iterdir() if path.is_file() and path.suffix != ".pf_meta"
+        }
+        assert (
+            kept == written - set(search_index.UNUSED_BUNDLE_FILES) - shared == {"pagefind.js", "pagefind-entry.json"}
+        )
+        # Its script loads the worker and the WebAssembly from the index's root, Pagefind's own otherwise.
+        script = (site / "pagefind" / part / "pagefind.js").read_text(encoding="utf-8")
+        assert script == (whole / "pagefind.js").read_text(encoding="utf-8").replace(
+            "`${basePath}pagefind-worker.js`", "`${basePath}../pagefind-worker.js`"
+        ).replace("`${this.basePath}wasm.${language}.pagefind`", "`${this.basePath}../wasm.${language}.pagefind`")
+    root = site / "pagefind"
+    assert {path.name for path in root.iterdir() if path.is_file()} == {"pagefind.js", *shared}
+    for wasm in ("wasm.sv.pagefind", "wasm.unknown.pagefind"):
+        assert (root / wasm).read_bytes() == (whole / wasm).read_bytes()
+    assert (root / "pagefind-worker.js").read_text(encoding="utf-8") == (whole / "pagefind-worker.js").read_text(
+        encoding="utf-8"
+    ).replace("`${this.basePath}wasm.${language}.pagefind`", "`${this.basePath}../wasm.${language}.pagefind`")
 
 
 def test_pagefind_reads_the_pages_without_soft_hyphens_and_without_heading_links(tmp_path):

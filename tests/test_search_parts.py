@@ -13,11 +13,14 @@ the header's search box, and says in Swedish that it cannot run from disk.
 
 from __future__ import annotations
 
+import functools
+import threading
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from conftest import FICTIONAL_CASES, WCAG_21_AA
+from conftest import FICTIONAL_CASES, WCAG_21_AA, _QuietHandler
 
 pytestmark = pytest.mark.e2e
 
@@ -47,6 +50,44 @@ def _case_list(page, server):
 
 def test_the_index_is_in_parts(site):
     assert sorted(p.name for p in (site / "pagefind").iterdir() if p.is_dir()) == ["0", "2", "3"]
+
+
+class _PagesHandler(_QuietHandler):
+    """Serves the site as GitHub Pages does as far as the browser's cache is concerned (a
+    response may be reused for ten minutes), and records each request's path."""
+
+    def end_headers(self) -> None:
+        self.send_header("Cache-Control", "max-age=600")
+        super().end_headers()
+
+    def log_request(self, code="-", size="-") -> None:
+        self.server.served.append(self.path)
+
+
+def test_the_parts_share_one_worker_and_one_webassembly_that_the_browser_fetches_once(page, site):
+    """Each part of three has its own Pagefind script; the worker and the WebAssembly
+    (about 82 kB compressed) are fetched once for all of them. A server that lets the browser
+    keep nothing (Python's http.server) has them fetched again by parts loading at once."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_PagesHandler, directory=str(site)))
+    httpd.served = []
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        search = _case_list(page, f"http://127.0.0.1:{httpd.server_address[1]}")
+        search.fill("exempelbygd")
+        _results(page, 3)
+        served = [path for path in httpd.served if path.startswith("/pagefind/")]
+    finally:
+        httpd.shutdown()
+    assert sorted(p for p in served if p.endswith("pagefind.js")) == [
+        "/pagefind/0/pagefind.js",
+        "/pagefind/2/pagefind.js",
+        "/pagefind/3/pagefind.js",
+        "/pagefind/pagefind.js",
+    ]
+    assert [p for p in served if "worker" in p or "wasm" in p] == [
+        "/pagefind/pagefind-worker.js",
+        "/pagefind/wasm.sv.pagefind",
+    ]
 
 
 def test_the_search_finds_and_filters_cases_across_parts(page, server):

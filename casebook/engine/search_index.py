@@ -8,8 +8,9 @@ pages changed are indexed again.
 
 - A case page's part is fixed by a hash of its case id (as ``casebook.engine.shards.Shard``
   slices cases), so a page stays in its part when other cases come and go.
-- The number of parts is the smallest power of two that keeps parts at about
-  :data:`PAGES_PER_PART` pages or fewer on average (see there).
+- The number of parts is a power of two: enough to keep parts at about
+  :data:`PAGES_PER_PART` pages or fewer, but no more than :data:`MOST_PARTS` unless
+  Pagefind's memory needs more (:func:`part_count`).
 - A manifest beside the site (:func:`manifest_path`; not published: it holds file times)
   records each part's pages with their size, modification time (ns) and sort value. A
   part is indexed again when a page of it was added, removed or rewritten (Sphinx rewrites
@@ -17,6 +18,9 @@ pages changed are indexed again.
   removed. A new part count moves pages between parts, so the parts whose pages moved are
   redone; a part that keeps exactly its pages keeps its bundle, which depends on nothing
   else.
+- Pagefind writes the same worker and WebAssembly into every part. One copy of each is kept
+  at the index's root and every part's scripts load that copy (:func:`share_bundle_files`),
+  so a reader's browser fetches them once, not once a part.
 - Pagefind runs over a temporary folder holding copies of the part's pages (without soft
   hyphens) at their paths relative to the site root, so result URLs are the same as for the
   whole site.
@@ -29,6 +33,7 @@ pages changed are indexed again.
 
 from __future__ import annotations
 
+import fnmatch
 import gzip
 import hashlib
 import json
@@ -54,14 +59,35 @@ MERGE_MODULE = resources.files("casebook.engine").joinpath("search_parts.js")
 # Written at the index's root: the merging module, which the site's search interface
 # (book/_static/casebook-search.js) imports.
 ROOT_FILES = ("pagefind.js",)
+# What Pagefind writes into every part the same (its own code, one WebAssembly per language),
+# kept once at the index's root: about 82 kB compressed a part that a reader's browser would
+# otherwise fetch again for each part.
+SHARED_BUNDLE_FILES = ("pagefind-worker.js", "wasm.*.pagefind")
+# Where Pagefind 1.5.2's scripts name those files, relative to their part's folder
+# (``basePath``), and the same names at the index's root: pagefind.js starts its worker and
+# loads the WebAssembly when the browser has no workers; the worker loads it otherwise.
+SHARED_REFERENCES = {
+    "pagefind.js": (
+        ("${basePath}pagefind-worker.js", "${basePath}../pagefind-worker.js"),
+        ("${this.basePath}wasm.", "${this.basePath}../wasm."),
+    ),
+    "pagefind-worker.js": (("${this.basePath}wasm.", "${this.basePath}../wasm."),),
+}
 # The value case pages are sorted by in the case list's search (casebook.render.case_view).
 SORT_KEY = "datum"
 SORT_VALUE = re.compile(rf'data-pagefind-sort="{SORT_KEY}">([^<]*)<')
 
-# Pagefind needs about 0,5 MiB a case page (bench/site_scale.py), so 2 000 pages a part keep
-# one run near 1 GiB. Not smaller: a reader's browser fetches the index files of every part
-# on each search, so there should be no more parts than memory needs.
-PAGES_PER_PART = 2000
+# A changed case page is indexed again with every page of its part, at about 5 ms a page on
+# this project's 2-core machine (a part of 1 000 pages took 5-6 s, of 250 pages 1,3 s). Parts
+# of 250 pages keep a one-case rebuild near what it costs at 100 cases.
+PAGES_PER_PART = 250
+# Each part costs a reader's first search its own copy of Pagefind's script (about 13 kB
+# compressed) and its own worker; each search fetches a word's index file from every part.
+# So no more parts than this, however many pages, unless memory needs more:
+MOST_PARTS = 8
+# Pagefind needs about 0,5 MiB a case page (bench/site_scale.py): at most 2 000 pages a run
+# keeps one run near 1 GiB.
+PAGES_PER_RUN_AT_MOST = 2000
 
 # pagefind-bin's allocator (jemalloc) keeps freed memory for 10 s by default before giving
 # it back; Pagefind frees each page's parsed words as it turns them into the index, so
@@ -93,11 +119,13 @@ class SearchIndexFailed(RuntimeError):
 
 
 def part_count(pages: int, pages_per_part: int = PAGES_PER_PART) -> int:
-    """The smallest power of two of parts that holds ``pages`` with at most ``pages_per_part`` a part on average."""
+    """How many parts ``pages`` case pages are split into: the smallest power of two that holds
+    them with at most ``pages_per_part`` a part on average, but at most :data:`MOST_PARTS`, unless
+    more are needed to keep parts at :data:`PAGES_PER_RUN_AT_MOST` pages or fewer."""
     if pages_per_part < 1:
         raise SearchIndexFailed(f"casebook_search_part_pages i _config.yml måste vara minst 1, inte {pages_per_part}.")
     count = 1
-    while pages > count * pages_per_part:
+    while pages > count * pages_per_part and (count < MOST_PARTS or pages > count * PAGES_PER_RUN_AT_MOST):
         count *= 2
     return count
 
@@ -250,10 +278,12 @@ def _is_pair(item: object) -> bool:
     return isinstance(item, list) and len(item) == 2 and isinstance(item[0], str)
 
 
-def _unknown_shape(path: Path) -> SearchIndexFailed:
+def _unknown_shape(
+    path: Path, consequence: str = "sökindexet kan inte göras stabilt", by: str = "stable_metadata"
+) -> SearchIndexFailed:
     return SearchIndexFailed(
         f"Pagefinds fil {path.name} har inte den form som Pagefind 1.5.2 skriver "
-        "(casebook.engine.search_index.stable_metadata); sökindexet kan inte göras stabilt."
+        f"(casebook.engine.search_index.{by}); {consequence}."
     )
 
 
@@ -303,7 +333,8 @@ def build_search_index(site: Path, pages_per_part: int = PAGES_PER_PART, run: Ru
     }
     index.mkdir(exist_ok=True)
     for entry in index.iterdir():  # parts to redo, parts that went, and anything of an older layout
-        if entry.name not in kept and entry.name not in ROOT_FILES:
+        shared = bool(kept) and entry.is_file() and _is_shared(entry.name)  # what the kept parts load
+        if entry.name not in kept and entry.name not in ROOT_FILES and not shared:
             shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
     _write_manifest(site, kept)  # a failed run below leaves its part to be redone
 
@@ -315,5 +346,52 @@ def build_search_index(site: Path, pages_per_part: int = PAGES_PER_PART, run: Ru
     for part in wanted:  # parts indexed now, and parts an older build indexed with them
         for name in UNUSED_BUNDLE_FILES:
             (index / part / name).unlink(missing_ok=True)
+        share_bundle_files(index, index / part)
     _write_root_files(index, {part: kept[part] for part in wanted})
     return indexed
+
+
+def _is_shared(name: str) -> bool:
+    return any(fnmatch.fnmatchcase(name, pattern) for pattern in SHARED_BUNDLE_FILES)
+
+
+def share_bundle_files(index: Path, part: Path) -> None:
+    """Point the part's scripts at the index's root for :data:`SHARED_BUNDLE_FILES` and keep one copy there.
+
+    The first part moves its copies to the root; every other part's copies must be the same
+    bytes (one Pagefind wrote them all) and are removed. A part done before is left as it is.
+    Raises :class:`SearchIndexFailed` when Pagefind's scripts do not name the files as
+    Pagefind 1.5.2 does, or when two parts' copies differ; the part is then removed, to be
+    indexed again.
+    """
+    try:
+        for name, references in SHARED_REFERENCES.items():
+            script = part / name
+            if not script.exists():
+                if name != "pagefind.js":
+                    continue  # the worker of a part done before: moved to the root
+                raise _unknown_shape(script, "delen saknar sitt skript", "share_bundle_files")
+            text = original = script.read_text(encoding="utf-8")
+            for theirs, ours in references:
+                if (text.count(theirs), text.count(ours)) == (1, 0):
+                    text = text.replace(theirs, ours)
+                elif (text.count(theirs), text.count(ours)) != (0, 1):
+                    raise _unknown_shape(
+                        script, "delarna kan inte dela Pagefinds arbetare och WebAssembly", "share_bundle_files"
+                    )
+            if text != original:
+                script.write_text(text, encoding="utf-8")
+        for copy in sorted(path for path in part.iterdir() if path.is_file() and _is_shared(path.name)):
+            shared = index / copy.name
+            if not shared.exists():
+                copy.replace(shared)
+            elif shared.read_bytes() == copy.read_bytes():
+                copy.unlink()
+            else:
+                raise SearchIndexFailed(
+                    f"Pagefinds {copy.name} i sökindexets del {part.name} skiljer sig från de andra delarnas; "
+                    "delarna måste vara byggda av samma Pagefind. Bygg om webbplatsen (casebook build)."
+                )
+    except (OSError, SearchIndexFailed):
+        shutil.rmtree(part, ignore_errors=True)
+        raise
