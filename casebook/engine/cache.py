@@ -29,19 +29,23 @@ class NotebookInputs:
 
     files: tuple[tuple[str, Path], ...]
     data: str = ""  # e.g. the case file's change history, as JSON
+    # Files that many notebooks share (the case template, its code, the reference data):
+    # hashed once for all of them, as this one object's digest is kept.
+    shared: artifacts.Inputs | None = None
 
     def names(self) -> tuple[str, ...]:
-        return tuple(name for name, _ in self.files)
+        return tuple(name for name, _ in (*self.files, *(self.shared.files if self.shared else ())))
 
     def key(self, environment: dict[str, str]) -> str:
         """The key of the artifact cache (:class:`casebook.engine.artifacts.Inputs`) over the files,
-        the data and ``environment`` (:func:`environment`)."""
+        the shared files, the data and ``environment`` (:func:`environment`)."""
         return artifacts.Inputs(
             files=self.files,
             data=(
                 ("environment", json.dumps(environment, sort_keys=True).encode()),
                 ("data", self.data.encode()),
             ),
+            shared=self.shared,
         ).key()
 
 
@@ -76,9 +80,15 @@ def notebook_code(paths: ProjectPaths, template: Path) -> list[Path]:
     return [path for _, path in artifacts.code_of(paths.package_dir, [*modules, *EXECUTION_CODE])]
 
 
-def shared_case_inputs(paths: ProjectPaths, template: Path) -> tuple[tuple[str, Path], ...]:
-    """The files every case page shares: the case template, the code it runs, the reference data."""
-    return _files(paths, [paths.root / template, *notebook_code(paths, template), *paths.reference_files()])
+def shared_case_inputs(paths: ProjectPaths, template: Path) -> artifacts.Inputs:
+    """The files every case page shares: the case template, the code it runs, the reference data.
+
+    One object for the cases of one plan: its digest is computed once and kept, so keying N
+    cases looks up N case files and these once, not N times.
+    """
+    return artifacts.Inputs(
+        files=_files(paths, [paths.root / template, *notebook_code(paths, template), *paths.reference_files()])
+    )
 
 
 def case_inputs(
@@ -87,7 +97,7 @@ def case_inputs(
     case_id: str,
     history: list[dict[str, str]],
     as_of: str = "",
-    shared: tuple[tuple[str, Path], ...] | None = None,
+    shared: artifacts.Inputs | None = None,
     source_document: str | None = None,
 ) -> NotebookInputs:
     """A case page: its case file and history, its source document, the case template, the code
@@ -104,7 +114,7 @@ def case_inputs(
     shared = shared if shared is not None else shared_case_inputs(paths, template)
     data = json.dumps(history, sort_keys=True) + (f"\0as-of\0{as_of}" if as_of else "")
     data += f"\0source-document\0{source_document}" if source_document else ""
-    return NotebookInputs((*_files(paths, [paths.case_file(case_id)]), *shared), data)
+    return NotebookInputs(_files(paths, [paths.case_file(case_id)]), data, shared)
 
 
 def portfolio_inputs(paths: ProjectPaths, template: Path, as_of: str) -> NotebookInputs:
