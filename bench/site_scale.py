@@ -11,8 +11,9 @@ of the rest (sampled every 0,2 s), and the number of parts of the search index
 
     python -m bench.site_scale NOTEBOOK N... [--jobs J] [--assume-parallel-safe] [--part-pages P] [--reindex]
 
-``--part-pages P`` sets the search index's part size (``casebook_search_part_pages``; 2 000
-unless set). ``--reindex`` then also times, on each finished site, the search index alone:
+``--part-pages P`` sets the search index's part size (``casebook_search_part_pages``; 250
+unless set; at most 8 parts unless Pagefind's memory needs more, ``search_index.part_count``).
+``--reindex`` then also times, on each finished site, the search index alone:
 built from nothing, and again after one case page changed (only that page's part).
 
 NOTEBOOK: an executed case notebook, e.g. ``_build/cache/cases/rjh-2025-spin.ipynb``.
@@ -183,7 +184,11 @@ if __name__ == "__main__":
     parser.add_argument("sizes", type=int, nargs="+")
     parser.add_argument("--jobs", type=int, default=default_jobs(), help="Sphinx processes at most (default: cores)")
     parser.add_argument("--assume-parallel-safe", action="store_true")
-    parser.add_argument("--part-pages", type=int, help="case pages per part of the search index (default 2 000)")
+    parser.add_argument(
+        "--part-pages",
+        type=int,
+        help="case pages per part of the search index (default 250; 8 parts at most unless memory needs more)",
+    )
     parser.add_argument("--reindex", action="store_true", help="also time the search index alone, whole and one page")
     args = parser.parse_args()
     runs = site_runs(args.notebook, args.sizes, args.jobs, args.assume_parallel_safe, args.part_pages, args.reindex)

@@ -7,9 +7,11 @@ import gzip
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+from unittest import mock
 
 import cbor2
 import pytest
@@ -239,8 +241,11 @@ def test_parts_whose_shared_files_differ_or_whose_scripts_name_them_otherwise_fa
 
     with pytest.raises(SearchIndexFailed, match="Pagefinds wasm.sv.pagefind i sökindexets del 1 skiljer sig"):
         build_search_index(site, pages_per_part=1, run=OtherWasm())
-    assert not (site / "pagefind" / "1").exists()  # redone by the next build
-    assert build_search_index(site, pages_per_part=1, run=FakePagefind()) == ["1"]
+    assert not (site / "pagefind" / "1").exists()
+    # The next build indexes every part again, against no shared file: a Pagefind that now
+    # writes other files gives a whole index of its own.
+    assert build_search_index(site, pages_per_part=1, run=OtherWasm()) == ["0", "1"]
+    assert (site / "pagefind" / "wasm.sv.pagefind").read_bytes() == b"\0asm other"
 
     class NewerScript(FakePagefind):
         def __call__(self, command, **kwargs):
@@ -258,6 +263,88 @@ def test_parts_whose_shared_files_differ_or_whose_scripts_name_them_otherwise_fa
     ):
         build_search_index(site, pages_per_part=1, run=NewerScript())
     assert not (site / "pagefind" / "1").exists()
+
+
+def _cold(tmp_path: Path, site: Path) -> dict[str, bytes]:
+    """The index a first build of ``site``'s case pages gives, in a folder of its own."""
+    cold = tmp_path / "cold" / "html"
+    (cold / "book").mkdir(parents=True)
+    shutil.copytree(site / "book" / "cases", cold / "book" / "cases")
+    build_search_index(cold, pages_per_part=1, run=FakePagefind())
+    return _files(cold / "pagefind")
+
+
+def test_what_kept_parts_load_from_the_root_stays_and_nothing_else_whatever_was_left_there(tmp_path):
+    site = _site(tmp_path, ["fiktiv-bas", "rjh-2025-spin", "fiktiv-norr"])
+    build_search_index(site, pages_per_part=1, run=FakePagefind())
+    index = site / "pagefind"
+    cold = _cold(tmp_path, site)
+
+    unchanged = FakePagefind()  # nothing changed: every part and every shared file stays
+    assert build_search_index(site, pages_per_part=1, run=unchanged) == []
+    assert _files(index) == cold
+
+    # A part of the layout before the parts shared anything: its own worker and WebAssembly
+    # and Pagefind's own script. Nothing is indexed again; it is made like the others.
+    write_pagefind_part(tmp_path / "older", [])
+    for name in ("pagefind.js", "pagefind-worker.js", "wasm.sv.pagefind", "wasm.unknown.pagefind"):
+        shutil.copyfile(tmp_path / "older" / name, index / "0" / name)
+    script = (index / "0" / "pagefind.js").read_text(encoding="utf-8").replace("part older", "part 0")
+    (index / "0" / "pagefind.js").write_text(script, encoding="utf-8")
+    assert build_search_index(site, pages_per_part=1, run=FakePagefind()) == []
+    assert _files(index) == cold
+
+    # A shared file that no part loads goes, also while every part is kept.
+    (index / "wasm.en.pagefind").write_bytes(b"\0asm en")
+    assert build_search_index(site, pages_per_part=1, run=FakePagefind()) == []
+    assert _files(index) == cold
+
+    # A shared file that the parts load is missing: they are indexed again.
+    (index / "pagefind-worker.js").unlink()
+    assert build_search_index(site, pages_per_part=1, run=FakePagefind()) == ["0", "2", "3"]
+    assert _files(index) == cold
+
+    # Every part indexed again: what was at the root before goes first.
+    (index / "wasm.en.pagefind").write_bytes(b"\0asm en")
+    for case_id in ("fiktiv-bas", "rjh-2025-spin", "fiktiv-norr"):
+        _write_case(site, case_id, f"Ärendet {case_id}")
+    assert build_search_index(site, pages_per_part=1, run=FakePagefind()) == ["0", "2", "3"]
+    assert _files(index) == cold
+
+
+def test_a_part_whose_script_is_missing_names_a_file_twice_or_cannot_be_written_fails_in_swedish(tmp_path):
+    site = _site(tmp_path, ["fiktiv-bas"])
+
+    class Changing(FakePagefind):
+        def __init__(self, change):
+            super().__init__()
+            self.change = change
+
+        def __call__(self, command, **kwargs):
+            completed = super().__call__(command, **kwargs)
+            self.change(Path(command[command.index("--output-path") + 1]))
+            return completed
+
+    def twice(part: Path) -> None:
+        script = part / "pagefind.js"
+        script.write_text(script.read_text(encoding="utf-8") * 2, encoding="utf-8")
+
+    shape = r"Pagefinds fil pagefind.js har inte den form som Pagefind 1.5.2 skriver"
+    for change, message in (
+        (lambda part: (part / "pagefind.js").unlink(), shape + r".*delen saknar sitt skript"),
+        (twice, shape + r".*delarna kan inte dela"),
+    ):
+        with pytest.raises(SearchIndexFailed, match=message):
+            build_search_index(site, run=Changing(change))
+        assert not (site / "pagefind" / "0").exists()
+    # The worker and WebAssembly cannot be moved to the root (a full disk, a folder without rights).
+    with (
+        mock.patch.object(Path, "replace", side_effect=PermissionError(13, "Åtkomst nekad")),
+        pytest.raises(SearchIndexFailed, match="Sökindexets del 0 kunde inte göras färdig: .*Åtkomst nekad"),
+    ):
+        build_search_index(site, run=FakePagefind())
+    assert not (site / "pagefind" / "0").exists()
+    assert build_search_index(site, run=FakePagefind()) == ["0"]
 
 
 def test_only_the_parts_whose_pages_changed_are_indexed_again(tmp_path):
@@ -377,6 +464,7 @@ def test_a_failed_part_fails_with_a_swedish_message_and_is_redone_next_time(tmp_
     assert not (site / "pagefind" / "0").exists()  # of two parts, both pages are in part 0
     again = FakePagefind()
     assert build_search_index(site, pages_per_part=1, run=again) == ["0"]
+    assert _files(site / "pagefind") == _cold(tmp_path, site)
 
 
 def _urls(bundle: Path) -> list[str]:

@@ -9,18 +9,19 @@ pages changed are indexed again.
 - A case page's part is fixed by a hash of its case id (as ``casebook.engine.shards.Shard``
   slices cases), so a page stays in its part when other cases come and go.
 - The number of parts is a power of two: enough to keep parts at about
-  :data:`PAGES_PER_PART` pages or fewer, but no more than :data:`MOST_PARTS` unless
-  Pagefind's memory needs more (:func:`part_count`).
-- A manifest beside the site (:func:`manifest_path`; not published: it holds file times)
-  records each part's pages with their size, modification time (ns) and sort value. A
-  part is indexed again when a page of it was added, removed or rewritten (Sphinx rewrites
-  only changed pages in an incremental build); folders of parts that no longer exist are
-  removed. A new part count moves pages between parts, so the parts whose pages moved are
-  redone; a part that keeps exactly its pages keeps its bundle, which depends on nothing
-  else.
+  :data:`PAGES_PER_PART` pages or fewer on average, but no more than :data:`MOST_PARTS`
+  unless Pagefind's memory needs more (:func:`part_count`).
 - Pagefind writes the same worker and WebAssembly into every part. One copy of each is kept
   at the index's root and every part's scripts load that copy (:func:`share_bundle_files`),
   so a reader's browser fetches them once, not once a part.
+- A manifest beside the site (:func:`manifest_path`; not published: it holds file times)
+  records each part's pages with their size, modification time (ns) and sort value, and the
+  shared files the part loads from the root. A part is indexed again when a page of it was
+  added, removed or rewritten (Sphinx rewrites only changed pages in an incremental build)
+  or a shared file it loads is missing; folders of parts that no longer exist, and shared
+  files no part loads, are removed. A new part count moves pages between parts, so the parts
+  whose pages moved are redone; a part that keeps exactly its pages keeps its bundle, which
+  depends on nothing else but the shared files it loads.
 - Pagefind runs over a temporary folder holding copies of the part's pages (without soft
   hyphens) at their paths relative to the site root, so result URLs are the same as for the
   whole site.
@@ -86,7 +87,7 @@ PAGES_PER_PART = 250
 # So no more parts than this, however many pages, unless memory needs more:
 MOST_PARTS = 8
 # Pagefind needs about 0,5 MiB a case page (bench/site_scale.py): at most 2 000 pages a run
-# keeps one run near 1 GiB.
+# on average keeps one run near 1 GiB.
 PAGES_PER_RUN_AT_MOST = 2000
 
 # pagefind-bin's allocator (jemalloc) keeps freed memory for 10 s by default before giving
@@ -99,8 +100,8 @@ EXCLUDED_FROM_INDEX = "a.headerlink"
 
 # What Pagefind 1.5 writes into every bundle for its own search interfaces and for
 # highlighting words on a result's page: the site's search (book/_static/casebook-search.js)
-# uses none of them, only each part's pagefind.js with its worker, WebAssembly and index
-# files. About 420 kB a part, removed once the parts are indexed.
+# uses none of them, only each part's pagefind.js and index files, and the worker and
+# WebAssembly they share. About 420 kB a part, removed once the parts are indexed.
 UNUSED_BUNDLE_FILES = (
     "pagefind-ui.js",
     "pagefind-ui.css",
@@ -121,7 +122,7 @@ class SearchIndexFailed(RuntimeError):
 def part_count(pages: int, pages_per_part: int = PAGES_PER_PART) -> int:
     """How many parts ``pages`` case pages are split into: the smallest power of two that holds
     them with at most ``pages_per_part`` a part on average, but at most :data:`MOST_PARTS`, unless
-    more are needed to keep parts at :data:`PAGES_PER_RUN_AT_MOST` pages or fewer."""
+    more are needed to keep parts at :data:`PAGES_PER_RUN_AT_MOST` pages or fewer on average."""
     if pages_per_part < 1:
         raise SearchIndexFailed(f"casebook_search_part_pages i _config.yml måste vara minst 1, inte {pages_per_part}.")
     count = 1
@@ -326,43 +327,60 @@ def build_search_index(site: Path, pages_per_part: int = PAGES_PER_PART, run: Ru
     kept = {
         part: recorded
         for part, recorded in _read_manifest(site).items()
-        if part in wanted
-        and (index / part).is_dir()
-        and isinstance(recorded, dict)
-        and {page: listing[:2] for page, listing in recorded.items()} == wanted[part]
+        if part in wanted and (index / part).is_dir() and _still_valid(index, recorded, wanted[part])
     }
     index.mkdir(exist_ok=True)
-    for entry in index.iterdir():  # parts to redo, parts that went, and anything of an older layout
-        shared = bool(kept) and entry.is_file() and _is_shared(entry.name)  # what the kept parts load
-        if entry.name not in kept and entry.name not in ROOT_FILES and not shared:
+    loaded_by_kept = {name for recorded in kept.values() for name in recorded["shared"]}
+    for entry in index.iterdir():  # parts to redo, parts that went, shared files no kept part loads, older layouts
+        if entry.name not in kept and entry.name not in ROOT_FILES and entry.name not in loaded_by_kept:
             shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
-    _write_manifest(site, kept)  # a failed run below leaves its part to be redone
+    # Until every part loads its shared files from the root, only the parts kept are recorded:
+    # a build that fails or is stopped below leaves the others to be indexed again.
+    _write_manifest(site, kept)
 
     indexed = [part for part in wanted if part not in kept]
     for part in indexed:
         _index_part(site, grouped[part], index / part, run)
-        kept[part] = {name: [*listing, _sort_value(site / name)] for name, listing in wanted[part].items()}
-        _write_manifest(site, kept)
-    for part in wanted:  # parts indexed now, and parts an older build indexed with them
-        for name in UNUSED_BUNDLE_FILES:
-            (index / part / name).unlink(missing_ok=True)
-        share_bundle_files(index, index / part)
-    _write_root_files(index, {part: kept[part] for part in wanted})
+        pages_of_part = {name: [*listing, _sort_value(site / name)] for name, listing in wanted[part].items()}
+        kept[part] = {"pages": pages_of_part, "shared": []}
+    try:
+        for part in wanted:  # parts indexed now, and parts an older build indexed with them
+            for name in UNUSED_BUNDLE_FILES:
+                (index / part / name).unlink(missing_ok=True)
+            kept[part]["shared"] = sorted({*kept[part]["shared"], *share_bundle_files(index, index / part)})
+    except SearchIndexFailed:
+        _write_manifest(site, {})  # every part is indexed again next time, against no shared file
+        raise
+    _write_manifest(site, kept)
+    _write_root_files(index, {part: kept[part]["pages"] for part in wanted})
     return indexed
+
+
+def _still_valid(index: Path, recorded: object, listing: dict[str, list[int]]) -> bool:
+    """A part's record names the same pages (size, modification time) and its shared files are at the root."""
+    if not (isinstance(recorded, dict) and isinstance(recorded.get("pages"), dict)):
+        return False  # a record of an older layout
+    shared = recorded.get("shared")
+    return (
+        {page: entry[:2] for page, entry in recorded["pages"].items()} == listing
+        and isinstance(shared, list)
+        and all(isinstance(name, str) and _is_shared(name) and (index / name).is_file() for name in shared)
+    )
 
 
 def _is_shared(name: str) -> bool:
     return any(fnmatch.fnmatchcase(name, pattern) for pattern in SHARED_BUNDLE_FILES)
 
 
-def share_bundle_files(index: Path, part: Path) -> None:
-    """Point the part's scripts at the index's root for :data:`SHARED_BUNDLE_FILES` and keep one copy there.
+def share_bundle_files(index: Path, part: Path) -> list[str]:
+    """Point the part's scripts at the index's root for :data:`SHARED_BUNDLE_FILES` and keep one
+    copy there; the names of the shared files the part had.
 
     The first part moves its copies to the root; every other part's copies must be the same
     bytes (one Pagefind wrote them all) and are removed. A part done before is left as it is.
     Raises :class:`SearchIndexFailed` when Pagefind's scripts do not name the files as
-    Pagefind 1.5.2 does, or when two parts' copies differ; the part is then removed, to be
-    indexed again.
+    Pagefind 1.5.2 does (each exactly once), when two parts' copies differ, or when a file
+    cannot be read or written; the part is then removed, to be indexed again.
     """
     try:
         for name, references in SHARED_REFERENCES.items():
@@ -381,7 +399,8 @@ def share_bundle_files(index: Path, part: Path) -> None:
                     )
             if text != original:
                 script.write_text(text, encoding="utf-8")
-        for copy in sorted(path for path in part.iterdir() if path.is_file() and _is_shared(path.name)):
+        copies = sorted(path for path in part.iterdir() if path.is_file() and _is_shared(path.name))
+        for copy in copies:
             shared = index / copy.name
             if not shared.exists():
                 copy.replace(shared)
@@ -392,6 +411,10 @@ def share_bundle_files(index: Path, part: Path) -> None:
                     f"Pagefinds {copy.name} i sökindexets del {part.name} skiljer sig från de andra delarnas; "
                     "delarna måste vara byggda av samma Pagefind. Bygg om webbplatsen (casebook build)."
                 )
-    except (OSError, SearchIndexFailed):
+    except OSError as exc:
+        shutil.rmtree(part, ignore_errors=True)
+        raise SearchIndexFailed(f"Sökindexets del {part.name} kunde inte göras färdig: {exc}") from None
+    except SearchIndexFailed:
         shutil.rmtree(part, ignore_errors=True)
         raise
+    return [copy.name for copy in copies]

@@ -8,7 +8,8 @@
 - Builds the static search index with Pagefind (``pagefind[bin]``) over the finished
   HTML, in parts (``casebook.engine.search_index``): ``pagefind/<part>/`` at the site root,
   one Pagefind bundle per part of at most about ``casebook_search_part_pages`` case pages
-  on average (a setting of ``sphinx.config`` in _config.yml; 2 000 unless set), searched
+  on average (a setting of ``sphinx.config`` in _config.yml; 250 unless set), and at most
+  8 parts unless Pagefind's memory needs more (``search_index.part_count``), searched
   together by ``pagefind/pagefind.js``; only parts whose pages changed are indexed again,
   one part after the other. Only case pages are indexed (their article carries
   ``data-pagefind-body``, see book/_templates/layout.html); their verdict block carries
