@@ -79,7 +79,7 @@ SORT_KEY = "datum"
 SORT_VALUE = re.compile(rf'data-pagefind-sort="{SORT_KEY}">([^<]*)<')
 
 # A changed case page is indexed again with every page of its part, at about 5 ms a page on
-# this project's 2-core machine (a part of 1 000 pages took 5-6 s, of 250 pages 1,3 s). Parts
+# this project's 2-core machine (a part of 1 000 pages took 6,7 s, of 250 pages 1,6 s). Parts
 # of 250 pages keep a one-case rebuild near what it costs at 100 cases.
 PAGES_PER_PART = 250
 # Each part costs a reader's first search its own copy of Pagefind's script (about 13 kB

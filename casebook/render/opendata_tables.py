@@ -825,7 +825,7 @@ def xlsx_bytes(sheets: list[tuple[Table, list[dict]]], modified: dt.datetime) ->
     bytes are the same for the same data.
     """
     # Write-only: each row is written as it is appended, not kept as cell objects to be
-    # written at the end (the same workbook, about a third faster at 1 000 cases).
+    # written at the end (the same workbook: 0,88 → 0,74 s at 1 000 cases).
     workbook = Workbook(write_only=True)
     for table, rows in sheets:
         sheet = workbook.create_sheet(table.title)
