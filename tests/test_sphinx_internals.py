@@ -10,7 +10,7 @@ from sphinx.application import Sphinx
 
 from casebook.engine import sphinx_internals
 
-PRIVATE_NAMES = ("_warncount", "_pickled_doctree_cache", "_write_doc_doctree_cache")
+PRIVATE_NAMES = ("_warncount", "_pickled_doctree_cache", "_write_doc_doctree_cache", "_js_files", "_css_files")
 
 
 def test_the_installed_sphinx_is_a_version_the_internals_were_checked_against():
@@ -52,6 +52,14 @@ def test_each_internal_works_on_a_real_sphinx_application(tmp_path):
     app.env._write_doc_doctree_cache["index"] = object()
     sphinx_internals.forget_all_doctrees(app.env)
     assert (app.env._pickled_doctree_cache, app.env._write_doc_doctree_cache) == ({}, {})
+
+    saved = sphinx_internals.page_assets(app)
+    app.add_js_file(None, body="var sida = 1;")  # as the theme does while it writes a page
+    app.add_css_file("sida.css")
+    assert sphinx_internals.page_assets(app) != saved
+    sphinx_internals.restore_page_assets(app, saved)
+    assert sphinx_internals.page_assets(app) == saved
+    assert not any("sida" in str(asset) for assets in saved for asset in assets)
 
     app._warncount = 3
     sphinx_internals.reset_warning_count(app)

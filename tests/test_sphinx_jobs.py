@@ -100,6 +100,10 @@ def test_a_kept_jupyter_book_process_rebuilds_changed_pages_without_restarting(t
         second = build_html(work, source, persistent=kept)
         assert second.kind is SiteBuild.INCREMENTAL and kept._process is process
         assert "FIKTIVT andra" in page.read_text(encoding="utf-8")
+        # The page is what a new process writes, byte for byte: not with the scripts the theme
+        # registered for the pages the kept process wrote before (``DOCUMENTATION_OPTIONS.pagename``).
+        fresh = build_html(tmp_path / "fresh", source)
+        assert page.read_bytes() == (fresh.html / "book" / "cases" / "fiktiv.html").read_bytes()
 
         # A preview of one page (casebook serve), in the same process; the search index
         # (Pagefind's, in parts: pagefind/<part>/) is left alone. Sphinx makes none of its own.

@@ -14,6 +14,14 @@ The private attributes (Sphinx 7.4.7 source lines in brackets):
   read, kept until the write phase; memory grows with the number of pages.
 - ``BuildEnvironment._pickled_doctree_cache`` (environment/__init__.py:187): the pickled bytes
   of every doctree loaded, kept for the rest of the process.
+- ``StandaloneHTMLBuilder._js_files`` and ``_css_files`` (builders/html/__init__.py:200-201,
+  1095-1097): the scripts and styles of the page being written. Sphinx restores them before
+  each page, not after, so the additions of a build's last page stay in them; and
+  ``SphinxComponentRegistry.js_files`` and ``css_files`` (registry.py:71, 110), what
+  ``add_js_file`` and ``add_css_file`` registered, which the builder adds to every page of the
+  next build (builders/html/__init__.py:513-517). The theme registers a script on every page
+  it writes, so a kept process saves both before its first build and restores them before
+  each later one (:func:`page_assets`).
 
 One undocumented switch of the HTML builder:
 
@@ -60,3 +68,23 @@ def forget_all_doctrees(env: Any) -> None:
     """Forget every doctree a kept process holds, so its next build reads them from disk."""
     env._pickled_doctree_cache.clear()
     env._write_doc_doctree_cache.clear()
+
+
+def page_assets(app: Any) -> tuple[list, list, list, list]:
+    """The scripts and styles registered with ``app`` and its HTML builder, before a build writes a page."""
+    return (
+        list(app.registry.js_files),
+        list(app.registry.css_files),
+        list(app.builder._js_files),
+        list(app.builder._css_files),
+    )
+
+
+def restore_page_assets(app: Any, assets: tuple[list, list, list, list]) -> None:
+    """Give ``app`` the scripts and styles :func:`page_assets` returned, for a build in a kept process."""
+    for current, saved in zip(
+        (app.registry.js_files, app.registry.css_files, app.builder._js_files, app.builder._css_files),
+        assets,
+        strict=True,
+    ):
+        current[:] = saved

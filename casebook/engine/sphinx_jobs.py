@@ -123,12 +123,18 @@ def run(jobs: int, report: Path, arguments: list[str]) -> None:
                 json.dumps({"jobs": self.parallel, "requested": jobs, "blockers": blockers, "frozen": frozen}),
                 encoding="utf-8",
             )
+            # What the extensions registered before any page was written. The theme registers a
+            # script on every page it writes (``DOCUMENTATION_OPTIONS.pagename``), and Sphinx adds
+            # whatever is registered to every page of the next build: in a kept process each
+            # page would carry the scripts of every page written before.
+            registered = sphinx_internals.page_assets(self)
             super().build(force_all, filenames)
             if persistent:
-                self._serve_builds()
+                self._serve_builds(registered)
 
-        def _serve_builds(self) -> None:
-            """One incremental build per ``build`` line on standard input, until it ends."""
+        def _serve_builds(self, registered: tuple[list, list, list, list]) -> None:
+            """One incremental build per ``build`` line on standard input, until it ends; each
+            starts with the scripts and styles the extensions had ``registered`` before the first."""
             _announce(self.statuscode)
             for line in sys.stdin:
                 words = line.split()
@@ -142,6 +148,7 @@ def run(jobs: int, report: Path, arguments: list[str]) -> None:
                 # not forget them when a page is read again: in a kept process they would write
                 # the previous build's content. Every build starts from the doctrees on disk.
                 sphinx_internals.forget_all_doctrees(self.env)
+                sphinx_internals.restore_page_assets(self, registered)
                 if pages_only:
                     for step in SKIPPED_FOR_PAGES:
                         setattr(self.builder, step, lambda: None)
