@@ -82,9 +82,21 @@ def _seconds(text: str) -> float:
     return value
 
 
+class _CommandsFormatter(argparse.HelpFormatter):
+    """argparse's help, with the commands listed right under their heading: argparse puts the
+    commands' placeholder ("kommando") on a line of its own above them, like a command."""
+
+    def _format_action(self, action: argparse.Action) -> str:
+        if isinstance(action, argparse._SubParsersAction):
+            return "".join(self._format_action(command) for command in action._get_subactions())
+        return super()._format_action(action)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="casebook", description="Granskningsbara rapporter om medfinansieringsbeslut."
+        prog="casebook",
+        description="Granskningsbara rapporter om medfinansieringsbeslut.",
+        formatter_class=_CommandsFormatter,
     )
     parser.add_argument(
         "--root", type=Path, metavar="MAPP", default=Path.cwd(), help="projektets rot (standard: aktuell katalog)"
