@@ -542,16 +542,40 @@ def test_a_bad_publisher_file_is_reported_in_swedish_by_field(tmp_path):
     with pytest.raises(CaseFileError) as caught:
         load_publisher(tmp_path)
     text = caught.value.render()
-    assert "contact_email: ska vara en e-postadress (värde: 'nope')" in text
-    assert "site_url: ska vara en https-adress som slutar med / (värde: 'http://x/')" in text
+    # Each field with its line in the file, as in a case file.
+    assert "contact_email (rad 3): ska vara en e-postadress (värde: 'nope')" in text
+    assert "site_url (rad 4): ska vara en https-adress som slutar med / (värde: 'http://x/')" in text
     assert (
-        "grant_id_prefix: ska vara ett 360Giving-prefix: 360G- följt av bokstäver, siffror och bindestreck (värde: 'casebook')"
-        in text
-    )
-    assert (
-        "organisation_number: har fel kontrollsiffra (den sista siffran stämmer inte med de nio första enligt "
-        "Luhn-algoritmen): kontrollera numret mot källan (värde: '232100-0181')"
+        "grant_id_prefix (rad 5): ska vara ett 360Giving-prefix: 360G- följt av bokstäver, siffror och "
+        "bindestreck (värde: 'casebook')"
     ) in text
+    assert (
+        "organisation_number (rad 2): har fel kontrollsiffra (den sista siffran stämmer inte med de nio första "
+        "enligt Luhn-algoritmen): kontrollera numret mot källan (värde: '232100-0181')"
+    ) in text
+
+
+def test_a_problem_in_a_reference_list_names_the_item_and_its_line(tmp_path):
+    from casebook.domain.errors import CaseFileError
+    from casebook.domain.reference import load_national_agencies as load
+
+    (tmp_path / "national_agencies.yaml").write_text(
+        "- name: Fiktiva verket\n"
+        "  organisation_number: 202100-5489\n"
+        "  source: https://example.org/\n"
+        "- name: Andra fiktiva verket\n"
+        "  organisationsnummer: 202100-5489\n"
+        "- source: https://example.org/\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(CaseFileError) as caught:
+        load(Path(tmp_path))
+    # The misspelt field on its own line; a missing field on the line of the item it belongs in.
+    assert {(problem.field, problem.line) for problem in caught.value.problems} == {
+        ("post 2, organisationsnummer", 5),
+        ("post 3, name", 6),
+    }, caught.value.render()
+    assert "  - post 2, organisationsnummer (rad 5): okänt fält (stavfel?)" in caught.value.render()
 
 
 # --- Payments and the follow-up status -------------------------------------------------------

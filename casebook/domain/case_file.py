@@ -18,7 +18,7 @@ from pydantic_core import ErrorDetails
 
 from casebook.domain.errors import CaseFileError, FieldProblem, UserError, field_path, printable
 from casebook.domain.model import AS_OF, CASE_ID_PATTERN, Case, FieldValueError
-from casebook.domain.yaml_reader import YamlProblem, decode_utf8, read_yaml, value_lines
+from casebook.domain.yaml_reader import YamlProblem, decode_utf8, line_of, read_yaml, value_lines
 
 MAX_CASE_FILE_BYTES = 1_000_000
 CASE_SUFFIX = ".yaml"
@@ -156,16 +156,6 @@ TO_FILL = {
 list positions are written ``[]``."""
 
 
-def _line_of(location: tuple[int | str, ...], lines: dict[tuple[str | int, ...], int]) -> int | None:
-    """The line of the field at ``location``, or of the nearest mapping or list around it that
-    the file has (a missing field: where it belongs); None for the file as a whole."""
-    for end in range(len(location), 0, -1):
-        line = lines.get(location[:end])
-        if line is not None:
-            return line
-    return None
-
-
 def _field_problem(error: ErrorDetails, lines: dict[tuple[str | int, ...], int]) -> FieldProblem:
     location = tuple(error["loc"])
     kind = error["type"]
@@ -189,7 +179,7 @@ def _field_problem(error: ErrorDetails, lines: dict[tuple[str | int, ...], int])
         key = "".join("[]" if isinstance(part, int) else f".{part}" for part in location).lstrip(".")
         guidance = TO_FILL.get(key)
         return FieldProblem(
-            field_path(*location), "ska fyllas i" + (f" ({guidance})" if guidance else ""), _line_of(location, lines)
+            field_path(*location), "ska fyllas i" + (f" ({guidance})" if guidance else ""), line_of(location, lines)
         )
     elif kind in {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}:
         bound = next(iter(ctx.values()))
@@ -213,7 +203,7 @@ def _field_problem(error: ErrorDetails, lines: dict[tuple[str | int, ...], int])
     else:
         message = _SWEDISH_MESSAGES.get(kind, error["msg"])
     shown = f" (värde: {_shorten(value)})" if shown_value else ""
-    return FieldProblem(field_path(*location) or "(hela filen)", message + shown, _line_of(location, lines))
+    return FieldProblem(field_path(*location) or "(hela filen)", message + shown, line_of(location, lines))
 
 
 _ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")

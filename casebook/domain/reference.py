@@ -21,7 +21,7 @@ from pydantic import (
 from casebook.domain.errors import CaseFileError, FieldProblem, field_path, printable
 from casebook.domain.organisation_number import OrganisationNumber
 from casebook.domain.text import ShortText, line_text
-from casebook.domain.yaml_reader import YamlProblem, decode_utf8, read_yaml
+from casebook.domain.yaml_reader import YamlProblem, decode_utf8, line_of, read_yaml, value_lines
 
 
 class _KnownOrganisation(BaseModel):
@@ -130,16 +130,18 @@ def load_national_agencies(reference_dir: Path) -> tuple[NationalAgency, ...]:
 def load_publisher(reference_dir: Path) -> Publisher:
     """The site's publisher from ``publisher.yaml``."""
     path = Path(reference_dir) / "publisher.yaml"
+    raw, document = _read(path)
     try:
-        return Publisher.model_validate(_read(path))
+        return Publisher.model_validate(document)
     except ValidationError as exc:
-        raise CaseFileError(path, _problems(exc)) from None
+        raise CaseFileError(path, _problems(exc, raw)) from None
 
 
-def _read(path: Path) -> object:
-    """The YAML document of a reference file, read by the same strict reader as case files."""
+def _read(path: Path) -> tuple[str, object]:
+    """The text of a reference file and its YAML document, read by the same strict reader as case files."""
     try:
-        return read_yaml(decode_utf8(path.read_bytes()))
+        raw = decode_utf8(path.read_bytes())
+        return raw, read_yaml(raw)
     except OSError as exc:
         raise CaseFileError(path, [FieldProblem("(fil)", f"kan inte läsas: {exc.strerror}")]) from None
     except YamlProblem as exc:
@@ -159,8 +161,10 @@ _FIELD_FORMS = {
 }
 
 
-def _problems(exc: ValidationError) -> list[FieldProblem]:
-    """Each validation error as a Swedish problem naming its field."""
+def _problems(exc: ValidationError, raw: str) -> list[FieldProblem]:
+    """Each validation error as a Swedish problem naming its field and its line in ``raw``
+    (a missing field: the line of the mapping it belongs in)."""
+    lines = value_lines(raw)
     problems = []
     for error in exc.errors():
         location = field_path(*error["loc"]) or "(hela filen)"
@@ -179,7 +183,7 @@ def _problems(exc: ValidationError) -> list[FieldProblem]:
             message = error["ctx"]["problem"]
         else:
             message = error["msg"]
-        problems.append(FieldProblem(location, message))
+        problems.append(FieldProblem(location, message, line_of(tuple(error["loc"]), lines)))
     return problems
 
 
@@ -187,8 +191,9 @@ _Model = TypeVar("_Model", bound=BaseModel)
 
 
 def _load_list(path: Path, model: type[_Model]) -> tuple[_Model, ...]:
+    raw, document = _read(path)
     try:
-        items = TypeAdapter(list[model]).validate_python(_read(path))  # type: ignore[valid-type]  # a model chosen at run time
+        items = TypeAdapter(list[model]).validate_python(document)  # type: ignore[valid-type]  # a model chosen at run time
     except ValidationError as exc:
-        raise CaseFileError(path, _problems(exc)) from None
+        raise CaseFileError(path, _problems(exc, raw)) from None
     return tuple(items)

@@ -369,6 +369,16 @@ def value_lines(raw: str) -> dict[tuple[str | int, ...], int]:
     return lines
 
 
+def line_of(location: tuple[int | str, ...], lines: dict[tuple[str | int, ...], int]) -> int | None:
+    """The line of the field at ``location``, or of the nearest mapping or list around it that
+    the file has (a missing field: where it belongs); None for the file as a whole."""
+    for end in range(len(location), 0, -1):
+        line = lines.get(location[:end])
+        if line is not None:
+            return line
+    return None
+
+
 class _Place:
     """An open mapping or list of :func:`value_lines`: its path, the index of its next item (a
     list) or the key whose value comes next (a mapping: its events alternate key and value)."""
