@@ -288,6 +288,21 @@ def test_every_table_fits_its_column_at_desktop_widths(tabs, server, path):
     _assert_at_widths(page, path, widths, 900, _tables_out_of_column, "tables out of their column")
 
 
+# A table stacked as "label: value" lines (display: block) left its caption a table caption
+# as wide as its longest word: the rule catalogue's read one word a line, at every width.
+NARROW_CAPTIONS = """() => [...document.querySelectorAll('article.bd-article table > caption')]
+  .map(caption => ({table: caption.parentElement.id, caption: Math.round(caption.getBoundingClientRect().width),
+                    width: Math.round(caption.parentElement.getBoundingClientRect().width)}))
+  .filter(found => found.caption < found.width - 2)"""
+
+
+@pytest.mark.parametrize("path", WIDE_PAGES)
+def test_every_table_caption_is_as_wide_as_its_table(tabs, server, path):
+    widths = [320, 1280]
+    page = _visit(tabs[1], server, path, width=widths[0], height=900)
+    _assert_at_widths(page, path, widths, 900, lambda page, width: page.evaluate(NARROW_CAPTIONS), "narrow captions")
+
+
 FIT_WIDTHS = [320, 375, 480, 600, 768, 800, 992, 1024, 1040, 1060, 1100, 1280, 1440, 1600, 1920]
 
 
