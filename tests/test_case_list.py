@@ -19,6 +19,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from conftest import FICTIONAL_CASES, REPO, WCAG_21_AA
 from conftest import open_page as _open
+from html_table import read_table
 
 from casebook.domain.clock import as_of_date
 from casebook.domain.evaluation import evaluate_case
@@ -38,10 +39,9 @@ def _reports():
 
 
 def test_the_case_table_carries_sort_keys_and_marks_its_sortable_columns():
-    table = case_table(_reports())
-    assert f":class: casebook-sortable casebook-sortable-{SORTABLE_COLUMNS}" in table
-    header = table.split("\n* - ", 1)[1].split("\n* - ", 1)[0]
-    assert header.split("\n  - ")[:SORTABLE_COLUMNS] == [
+    markup = case_table(_reports())
+    assert f'class="casebook-stack table casebook-sortable casebook-sortable-{SORTABLE_COLUMNS}"' in markup
+    assert read_table(markup).header[:SORTABLE_COLUMNS] == [
         "Datum",
         "Läge",
         "Projekt",
@@ -49,9 +49,9 @@ def test_the_case_table_carries_sort_keys_and_marks_its_sortable_columns():
         "Projektägare",
         "Belopp",
     ]
-    spin_row = table[table.index('<time datetime="2025-09-09">') :]
+    spin_row = markup[markup.index('<time datetime="2025-09-09">') :]
     assert '<data value="750000">' in spin_row and "</data>" in spin_row
-    assert '<time datetime="2017-02-15">' in table and '<data value="410000">' in table
+    assert '<time datetime="2017-02-15">' in markup and '<data value="410000">' in markup
 
 
 @pytest.fixture(scope="module")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from conftest import REPO, SPIN_PATH
+from html_table import read_table
 
 from casebook.domain.clock import as_of_date
 from casebook.domain.evaluation import evaluate_case
@@ -81,21 +83,36 @@ def test_the_case_list_is_newest_first_by_decision_else_application_date():
 
 
 def test_the_case_list_shows_date_parties_amount_and_flags():
-    table = case_table(_fictional_and_spin()).replace("\\", "")  # read without MyST's escapes
-    assert "Alla ärenden (4 ärenden), nyaste först" in table
-    spin_row = table[table.index("2025-09-09") :]
-    assert "[Region Jämtland Härjedalen](organisationer/region-jamtland-harjedalen.md)" in spin_row
-    assert "[Region Västernorrland](organisationer/region-vasternorrland.md)" in spin_row
-    assert f"föreslaget: 12,10{NBSP}%, högst 750{NBSP}000{NBSP}kr" in spin_row
-    assert "Avvikelse att granska, Bedömning saknas: 2 av 18" in spin_row
+    table = read_table(case_table(_fictional_and_spin()))
+    assert table.caption.startswith("Alla ärenden (4 ärenden), nyaste först")
+    spin_row = table.row_with("SPIN")
     # The state has a column of its own; the date says when it is the application's.
-    assert '2025-09-09">2025-09-09</time> (ansökan)\n  - Förslag till beslut\n' in spin_row
+    assert spin_row[:2] == ["2025-09-09 (ansökan)", "Förslag till beslut"]
+    assert spin_row[3:5] == ["Region Jämtland Härjedalen", "Region Västernorrland"]
+    assert spin_row[5] == f"föreslaget: 12,10{NBSP}%, högst 750{NBSP}000{NBSP}kr"
+    assert spin_row[6] == "Avvikelse att granska, Bedömning saknas: 2 av 18 (regelutfall som JSON)"
+    assert table.links_of_row_with("SPIN") == [
+        "cases/rjh-2025-spin.html",
+        "organisationer/region-jamtland-harjedalen.html",
+        "organisationer/region-vasternorrland.html",
+        "../data/regelutfall/rjh-2025-spin.json",
+    ]
 
 
 def test_the_case_list_has_a_state_column_among_its_sortable_columns():
-    table = case_table(_fictional_and_spin()).replace("\\", "")
-    header = table.split("\n* - ", 1)[1].split("\n* - ", 1)[0].split("\n  - ")
+    header = read_table(case_table(_fictional_and_spin())).header
     assert header == ["Datum", "Läge", "Projekt", "Beslutsfattare", "Projektägare", "Belopp", "Regler att granska"]
+
+
+def test_case_text_in_a_generated_table_is_text_on_one_line_never_markup():
+    """Case text is escaped as HTML, and its line breaks (a blank line would end MyST's raw
+    HTML block and turn the rest of the table into Markdown) become spaces."""
+    spin = _fictional_and_spin()[-1]
+    title = "<script>alert(1)</script> & [länk](https://example.invalid)\n\n* punkt"
+    hostile = dataclasses.replace(spin, case=spin.case.model_copy(update={"title": title}))
+    markup = case_table([hostile])
+    assert "<script>" not in markup and "\n\n" not in markup
+    assert read_table(markup).rows[0][2] == "<script>alert(1)</script> & [länk](https://example.invalid) * punkt"
 
 
 def test_an_organisation_page_lists_its_cases_and_exact_totals():
@@ -105,7 +122,8 @@ def test_an_organisation_page_lists_its_cases_and_exact_totals():
     # Decision-maker in fiktiv-bas (400 000 kr) and fiktiv-syd (410 000 kr), both decided.
     assert f"Som beslutsfattare: beviljat högst 810{NBSP}000{NBSP}kr sammanlagt i 2 beviljade ärenden." in page
     assert "Region Dalarna förekommer i 2 ärenden" in page
-    assert "(../cases/fiktiv-bas.ipynb)" in page and "(../cases/rjh-2025-spin.ipynb)" not in page
+    cases = read_table(page).links
+    assert [row[2] for row in cases] == [["../cases/fiktiv-bas.html"], ["../cases/fiktiv-syd.html"]]
 
 
 def test_an_organisation_page_states_only_the_roles_the_organisation_has():

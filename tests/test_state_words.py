@@ -57,7 +57,7 @@ def test_the_portfolio_text_never_calls_proposals_decided():
 
 
 def test_an_organisation_page_names_a_proposal_as_a_proposal():
-    page = organisation_page("Region Jämtland Härjedalen", _reports()).replace("\\", "")
+    page = organisation_page("Region Jämtland Härjedalen", _reports()).replace("\\", "")  # MyST's escapes
     assert (
         f"Som beslutsfattare: inget beviljat; föreslaget men inte beslutat ännu högst 750{NBSP}000{NBSP}kr i "
         "1 förslag till beslut."
@@ -73,7 +73,7 @@ def test_an_organisation_page_names_a_proposal_as_a_proposal():
 
 
 def test_the_case_list_names_the_state_of_each_amount():
-    table = case_table(_reports()).replace("\\", "")
+    table = case_table(_reports())
     assert f'<data value="750000">föreslaget: 12,10{NBSP}%, högst 750{NBSP}000{NBSP}kr</data>' in table
     assert f'<data value="400000">beviljat: 20,00{NBSP}%, högst 400{NBSP}000{NBSP}kr</data>' in table
     assert '<data value="0">avslaget: inget beviljat</data>' in table

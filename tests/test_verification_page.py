@@ -7,10 +7,10 @@ import datetime as dt
 import json
 
 from conftest import FICTIONAL_BASE_PATH, REFERENCE_DIR, REPO, SPIN_PATH
+from html_table import read_table
 
 from casebook.domain.clock import as_of_date
 from casebook.domain.evaluation import evaluate_case
-from casebook.render.markup import escape_myst
 from casebook.render.pages import verification_summary
 
 REJECTED = REPO / "tests" / "opendata_cases" / "fiktiv-avslag.yaml"
@@ -46,15 +46,19 @@ def test_each_case_shows_result_time_and_compared_outputs(tmp_path):
     text = verification_summary(
         verification, reports, {"rjh-2025-spin": "a" * 64, "fiktiv-bas": "b" * 64, "fiktiv-avslag": "c" * 64}
     )
-    lines = text.splitlines()
-    assert escape_myst("Verifiering 2099-03-02 04:05:06 (UTC): 1 av 3 ärenden reproducerades") in text
-    assert "Senast omkörd (UTC)" in text and "Jämförda utdata" in text
-    spin = next(i for i, line in enumerate(lines) if "cases/rjh-2025-spin.ipynb" in line)
-    assert lines[spin + 1 : spin + 4] == ["  - Reproducerad", "  - " + escape_myst("2099-03-02 04:05:06"), "  - 14"]
-    bas = next(i for i, line in enumerate(lines) if "cases/fiktiv-bas.ipynb" in line)
-    assert lines[bas + 1] == "  - " + escape_myst("Inte reproducerad: Cell 3")
-    rejected = next(i for i, line in enumerate(lines) if "cases/fiktiv-avslag.ipynb" in line)
-    assert lines[rejected + 1 : rejected + 3] == ["  - Inte verifierad", "  - " + escape_myst("–")]
+    table = read_table(text)
+    assert table.caption == "Verifiering 2099-03-02 04:05:06 (UTC): 1 av 3 ärenden reproducerades"
+    assert table.header == ["Ärende", "Resultat", "Senast omkörd (UTC)", "Jämförda utdata"]
+    assert [row[0] for row in table.links] == [
+        ["cases/rjh-2025-spin.html"],
+        ["cases/fiktiv-bas.html"],
+        ["cases/fiktiv-avslag.html"],
+    ]
+    assert [row[1:] for row in table.rows] == [
+        ["Reproducerad", "2099-03-02 04:05:06", "14"],
+        ["Inte reproducerad: Cell 3", "2099-03-02 04:05:06", "14"],
+        ["Inte verifierad", "–", "–"],
+    ]
 
 
 def test_a_notebook_changed_after_verification_is_stale(tmp_path):
@@ -78,7 +82,9 @@ def test_a_notebook_changed_after_verification_is_stale(tmp_path):
         encoding="utf-8",
     )
     text = verification_summary(verification, reports, {"rjh-2025-spin": "d" * 64})
-    assert "Inaktuell" in text and escape_myst("0 av 1 ärende reproducerades") in text
+    table = read_table(text)
+    assert table.caption.endswith("0 av 1 ärende reproducerades")
+    assert table.rows[0][1] == "Inaktuell: anteckningsboken har körts om efter verifieringen"
 
 
 def test_without_a_verification_the_page_says_when_it_runs(tmp_path):

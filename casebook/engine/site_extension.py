@@ -1,10 +1,12 @@
 """Sphinx extension for the casebook site (registered in _config.yml, sphinx.extra_extensions).
 
-- Tables written in MyST (case list, rule catalogue, field lists) reflow on narrow screens:
-  every body cell carries its column's header in ``data-label`` and the table gets the
-  class ``casebook-stack``, so the stylesheet can show each row as "label: value" lines
-  (WCAG 1.4.10) instead of a table wider than the screen. The HTML translator writes the
-  attribute; pydata-sphinx-theme mixes its own translator in on top of this one.
+- Tables written in MyST (the hand-written pages' tables, such as the case format's fields)
+  reflow on narrow screens: every body cell carries its column's header in ``data-label``
+  and the table gets the class ``casebook-stack``, so the stylesheet can show each row as
+  "label: value" lines (WCAG 1.4.10) instead of a table wider than the screen. The HTML
+  translator writes the attribute; pydata-sphinx-theme mixes its own translator in on top
+  of this one. Generated tables (the case list, organisation pages, rule catalogue) are
+  written as HTML with both already (``casebook.render.markup.page_table``).
 - Builds the static search index with Pagefind (``pagefind[bin]``) over the finished
   HTML, in parts (``casebook.engine.search_index``): ``pagefind/<part>/`` at the site root,
   one Pagefind bundle per part of at most about ``casebook_search_part_pages`` case pages

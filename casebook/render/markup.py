@@ -5,6 +5,8 @@ Case text is data, never markup: every ASCII punctuation character is backslash-
 substitutions in a case file are displayed literally. Line breaks become spaces so a
 value cannot start a new block. No-break spaces stay, so an amount never breaks.
 
+Tables are written as HTML (:func:`table_html`), their cells escaped with :func:`inline_html`.
+
 The case narrative, parsed into plain blocks by :mod:`casebook.domain.narrative`, is written
 as HTML from its text alone (:func:`narrative_html`), every piece of it escaped.
 """
@@ -20,6 +22,10 @@ from casebook.domain import narrative
 _PUNCTUATION = re.compile("([" + re.escape(string.punctuation) + "])")
 # Whitespace that may break a line; no-break spaces (in amounts: "750 000 kr") are kept.
 _WHITESPACE = re.compile(r"[^\S\u00a0\u202f]+")
+
+
+# A line with nothing but spaces on it ends a raw HTML block in MyST (CommonMark).
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
 
 
 # A space inside an amount ("750 000") or before its unit ("400 000 kr", "50 %").
@@ -40,23 +46,75 @@ def escape_myst(text: str) -> str:
     return _PUNCTUATION.sub(r"\\\1", keep_figures_together(_WHITESPACE.sub(" ", text).strip()))
 
 
-def list_table(
-    caption: str, header: list[str], rows: list[list[str]], widths: str = "auto", css_class: str = ""
-) -> str:
-    """A MyST ``list-table`` with a caption and one header row.
+def inline_html(text: str) -> str:
+    """Case or rule text as HTML on one line: escaped, figures kept together."""
+    return html.escape(keep_figures_together(_WHITESPACE.sub(" ", text).strip()))
 
-    Cells are inserted as given: escape case text with :func:`escape_myst` first.
-    ``css_class`` names a class of the site's stylesheet, such as ``casebook-cards`` (each
-    row shown as a card of "label: value" lines at every width).
+
+def table_html(
+    caption: str,
+    header: list[str],
+    rows: list[list[str]],
+    table_id: str,
+    classes: str,
+    row_ids: list[str] | None = None,
+    column_classes: dict[str, str] | None = None,
+) -> str:
+    """An HTML table with a caption, header cells and one line per row; the site's one way
+    of writing a table, on case pages and on generated pages alike.
+
+    ``caption`` and ``header`` are text (escaped here); cells are HTML as given (escape case
+    text with :func:`inline_html`). Every data cell carries its column's header in
+    ``data-label``, so that on a narrow screen the stylesheet can stack each row as
+    label–value pairs instead of clipping columns; explicit ARIA roles keep the table's
+    semantics when it does. ``row_ids`` give rows anchors that other parts of the page link
+    to; ``column_classes`` give a column's cells a CSS class. The id is fixed, so the HTML is
+    the same on every run.
     """
-    lines = [f"```{{list-table}} {escape_myst(caption)}", ":header-rows: 1", f":widths: {widths}"]
-    lines += [f":class: {css_class}"] if css_class else []
-    lines.append("")
-    for row in [header, *rows]:
-        lines.append(f"* - {row[0]}")
-        lines += [f"  - {cell}" for cell in row[1:]]
-    lines.append("```")
-    return "\n".join(lines) + "\n"
+    column_classes = column_classes or {}
+    lines = [
+        f'<table class="{classes}" id="T_{table_id}" role="table">',
+        f"<caption>{html.escape(caption)}</caption>",
+        '<thead role="rowgroup">',
+        '<tr role="row">'
+        + "".join(f'<th scope="col" role="columnheader">{html.escape(h)}</th>' for h in header)
+        + "</tr>",
+        "</thead>",
+        '<tbody role="rowgroup">',
+    ]
+    for index, row in enumerate(rows):
+        row_id = f' id="{html.escape(row_ids[index])}"' if row_ids else ""
+        cells = "".join(
+            f'<td role="cell" data-label="{html.escape(label)}"'
+            + (f' class="{column_classes[label]}"' if label in column_classes else "")
+            + f">{cell}</td>"
+            for label, cell in zip(header, row, strict=True)
+        )
+        lines.append(f'<tr role="row"{row_id}>{cells}</tr>')
+    lines += ["</tbody>", "</table>"]
+    return "\n".join(lines)
+
+
+def page_table(caption: str, header: list[str], rows: list[list[str]], table_id: str, css_class: str = "") -> str:
+    """A table for a page of ``book/`` (MyST): :func:`table_html` in one raw HTML block.
+
+    Written as HTML rather than as a MyST ``list-table``: Sphinx would parse, resolve and
+    write every cell of the pages that list all cases (7 000 cells at 1 000 cases, most of
+    a rebuild's Sphinx time), where HTML passes through untouched. It looks like the
+    tables MyST writes (the theme's ``table`` class, in the theme's scrolling container,
+    which the stylesheet's narrow-column layout queries) and reflows as they do
+    (``casebook-stack``). ``css_class`` adds classes of the site's stylesheet, such as
+    ``casebook-cards`` (each row a card of "label: value" lines at every width).
+
+    Links in cells are written as the site's URLs (``cases/<id>.html``): Sphinx does not
+    see them, so the browser tests check that every link of the site leads somewhere.
+    """
+    classes = " ".join(["casebook-stack", "table", *css_class.split()])
+    table = table_html(caption, header, rows, table_id, classes)
+    if _BLANK_LINE.search(table):
+        # A blank line would end MyST's HTML block and turn the rest into Markdown.
+        raise ValueError(f"table {table_id!r}: a cell holds a blank line")
+    return f'<div class="pst-scrollable-table-container">\n{table}\n</div>\n'
 
 
 def narrative_html(blocks: tuple[narrative.Block, ...]) -> str:

@@ -11,6 +11,7 @@ stable URLs such as ``data/beslut.csv`` and ``data/arenden/<id>.yaml``.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 from collections import Counter
 from pathlib import Path
@@ -22,7 +23,7 @@ from casebook.domain.reference import Publisher
 from casebook.domain.rules import RULES, Outcome
 from casebook.render.feed import FEED_FILE, atom_feed
 from casebook.render.giving360 import LEFT_OUT_REASONS, left_out
-from casebook.render.markup import escape_myst, list_table
+from casebook.render.markup import escape_myst, inline_html, page_table
 from casebook.render.opendata import (
     CASE_FILES,
     GIVING360,
@@ -64,9 +65,19 @@ def source_document_url(evaluated: EvaluatedCase) -> str | None:
     return url if url and url.startswith(("https://", "http://")) else None
 
 
+def _link(url: str, text: str) -> str:
+    """A link in a generated table: ``url`` relative to the page, ``text`` case or rule text."""
+    return f'<a href="{html.escape(url)}">{inline_html(text)}</a>'
+
+
 def _site_link(path: str, text: str) -> str:
-    """A link from a page in ``book/`` to a file at the site's root (paths are ours, not case text)."""
-    return f'<a href="../{path}">{text}</a>'
+    """A link from a page in ``book/`` to a file at the site's root."""
+    return _link(f"../{path}", text)
+
+
+def _case_link(case: Case, prefix: str = "") -> str:
+    """A link to a case's page; ``prefix`` leads from the page to ``book/``."""
+    return _link(f"{prefix}cases/{case.id}.html", case.title)
 
 
 ORGANISATIONS = Path("book") / "organisationer"
@@ -83,8 +94,8 @@ def _date_cell(report: EvaluatedCase) -> str:
     book/_static/casebook-sort.js; never broken across lines): the decision date, else the
     application's, then marked "(ansökan)"."""
     date = _listed_date(report)
-    note = "" if report.case.dates.decision is not None else " \\(ansökan\\)"
-    return f'<time datetime="{date.isoformat()}">{escape_myst(fmt.date(date))}</time>{note}'
+    note = "" if report.case.dates.decision is not None else " (ansökan)"
+    return f'<time datetime="{date.isoformat()}">{inline_html(fmt.date(date))}</time>{note}'
 
 
 def newest_first(reports: list[EvaluatedCase]) -> list[EvaluatedCase]:
@@ -123,7 +134,7 @@ def _flags(report: EvaluatedCase) -> str:
     attention = report.needing_attention
     outcomes = sorted({r.outcome.value for r in attention})
     count = f"{len(attention)} av {len(report.results)}"
-    return escape_myst(", ".join(outcomes) + ": " + count) if outcomes else count
+    return inline_html(", ".join(outcomes) + ": " + count) if outcomes else count
 
 
 def case_table(reports: list[EvaluatedCase], slugs: dict[str, str] | None = None) -> str:
@@ -136,11 +147,11 @@ def case_table(reports: list[EvaluatedCase], slugs: dict[str, str] | None = None
             [
                 # Sort keys for book/_static/casebook-sort.js: the ISO date and the exact maximum in kronor.
                 _date_cell(r),
-                escape_myst(case.state.label),
-                f"[{escape_myst(case.title)}](cases/{case.id}.ipynb)",
+                inline_html(case.state.label),
+                _case_link(case),
                 _organisation_link(case.decision_maker.name, slugs, "organisationer/"),
                 _organisation_link(case.applicant.name, slugs, "organisationer/"),
-                f'<data value="{granted_or_proposed(case)}">' + escape_myst(amount_label(case)) + "</data>",
+                f'<data value="{granted_or_proposed(case)}">' + inline_html(amount_label(case)) + "</data>",
                 _flags(r) + " " + _site_link(f"data/{RESULTS}/{case.id}.json", "(regelutfall som JSON)"),
             ]
         )
@@ -150,7 +161,9 @@ def case_table(reports: list[EvaluatedCase], slugs: dict[str, str] | None = None
         "(efter beslutsdatum, annars datum då ansökan kom in)"
     )
     # The first SORTABLE_COLUMNS columns get sort buttons from book/_static/casebook-sort.js.
-    return list_table(caption, header, rows, css_class=f"casebook-sortable casebook-sortable-{SORTABLE_COLUMNS}")
+    return page_table(
+        caption, header, rows, "arenden", css_class=f"casebook-sortable casebook-sortable-{SORTABLE_COLUMNS}"
+    )
 
 
 # Date, state, title, decision-maker, owner and amount: the columns a reader can sort the case list by.
@@ -173,7 +186,7 @@ def granted_or_proposed(case: Case) -> int:
 
 
 def _organisation_link(name: str, slugs: dict[str, str], prefix: str) -> str:
-    return f"[{escape_myst(name)}]({prefix}{slugs[name]}.md)"
+    return _link(f"{prefix}{slugs[name]}.html", name)
 
 
 def organisation_index(reports: list[EvaluatedCase], slugs: dict[str, str]) -> str:
@@ -182,7 +195,7 @@ def organisation_index(reports: list[EvaluatedCase], slugs: dict[str, str]) -> s
     for name in sorted(slugs, key=str.lower):
         count = sum(name in _organisations_of(r) for r in reports)
         rows.append([_organisation_link(name, slugs, "organisationer/"), fmt.plural(count, "ärende", "ärenden")])
-    return list_table("Organisationer i ärendena", ["Organisation", "Ärenden"], rows)
+    return page_table("Organisationer i ärendena", ["Organisation", "Ärenden"], rows, "organisationer")
 
 
 def _role_summary(name: str, mine: list[EvaluatedCase]) -> list[str]:
@@ -213,10 +226,10 @@ def _role_summary(name: str, mine: list[EvaluatedCase]) -> list[str]:
 
 def organisation_page(name: str, reports: list[EvaluatedCase]) -> str:
     """One organisation's cases in each of its roles, with totals (exact sums of whole kronor)."""
-    return f"---\norphan: true\n---\n\n# {escape_myst(name)}\n\n{_organisation_body(name, reports)}"
+    return f"---\norphan: true\n---\n\n# {escape_myst(name)}\n\n{_organisation_body(name, reports, 'arenden')}"
 
 
-def _organisation_body(name: str, reports: list[EvaluatedCase]) -> str:
+def _organisation_body(name: str, reports: list[EvaluatedCase], table_id: str) -> str:
     mine = [r for r in newest_first(reports) if name in _organisations_of(r)]
     rows = []
     for r in mine:
@@ -234,17 +247,20 @@ def _organisation_body(name: str, reports: list[EvaluatedCase]) -> str:
         rows.append(
             [
                 _date_cell(r),
-                escape_myst(case.state.label),
-                f"[{escape_myst(case.title)}](../cases/{case.id}.ipynb)",
-                escape_myst("; ".join(roles)),
+                inline_html(case.state.label),
+                _case_link(case, "../"),
+                inline_html("; ".join(roles)),
                 _flags(r),
             ]
         )
     summary = " ".join(
         [f"{name} förekommer i {fmt.plural(len(mine), 'ärende', 'ärenden')}.", *_role_summary(name, mine)]
     )
-    table = list_table(
-        f"Ärenden där {name} förekommer, nyaste först", ["Datum", "Läge", "Projekt", "Roll", "Regler att granska"], rows
+    table = page_table(
+        f"Ärenden där {name} förekommer, nyaste först",
+        ["Datum", "Läge", "Projekt", "Roll", "Regler att granska"],
+        rows,
+        table_id,
     )
     return f"{escape_myst(summary)}\n\n{table}"
 
@@ -280,7 +296,10 @@ def write_organisation_pages(source_root: Path, reports: list[EvaluatedCase], sl
         if len(names) == 1:
             text = organisation_page(names[0], reports)
         else:
-            sections = "\n".join(f"## {escape_myst(name)}\n\n{_organisation_body(name, reports)}" for name in names)
+            sections = "\n".join(
+                f"## {escape_myst(name)}\n\n{_organisation_body(name, reports, f'arenden-{number}')}"
+                for number, name in enumerate(names, start=1)
+            )
             text = f"---\norphan: true\n---\n\n# {escape_myst(' / '.join(names))}\n\n{sections}"
         (folder / f"{slug}.md").write_text(text, encoding="utf-8")
 
@@ -294,36 +313,34 @@ def rule_catalogue(reports: list[EvaluatedCase]) -> str:
     for rule in RULES:
         c = counts[rule.id]
         tally = "; ".join(f"{o.value}: {c[o]}" for o in Outcome if c[o]) or "Inga ärenden"
-        source = escape_myst(rule.source)
-        if rule.source_url:
-            source = f"[{source}]({rule.source_url})"
+        source = _link(rule.source_url, rule.source) if rule.source_url else inline_html(rule.source)
         rows.append(
             [
-                f"`{rule.id}`",
-                escape_myst(rule.title),
-                source + " " + escape_myst(f"({rule.wording})"),
-                escape_myst(rule.requires),
-                escape_myst(rule.kind.value),
-                escape_myst(rule.applies_when),
-                escape_myst(tally),
+                f'<code class="literal">{inline_html(rule.id)}</code>',  # styled as MyST's inline code
+                inline_html(rule.title),
+                source + " " + inline_html(f"({rule.wording})"),
+                inline_html(rule.requires),
+                inline_html(rule.kind.value),
+                inline_html(rule.applies_when),
+                inline_html(tally),
             ]
         )
     header = ["Id", "Regel", "Källa och lydelse", "Vad källan kräver", "Typ", "Gäller", "Utfall i ärendena"]
     # Seven columns of prose do not fit a text column: each rule is a card at every width.
-    return list_table(f"Regelkatalog: {len(RULES)} regler", header, rows, css_class="casebook-cards")
+    return page_table(f"Regelkatalog: {len(RULES)} regler", header, rows, "regler", css_class="casebook-cards")
 
 
 def open_data_table(reports: list[EvaluatedCase], data_dir: Path) -> str:
     """The open-data files written into ``data_dir``, and which cases the 360Giving file leaves out and why."""
     rows = [
-        [_site_link(f"data/{f.name}", f.name), escape_myst(f.format.replace("_", "/")), escape_myst(f.description)]
+        [_site_link(f"data/{f.name}", f.name), inline_html(f.format.replace("_", "/")), inline_html(f.description)]
         for f in published_files(data_dir)
     ]
     rows += [
-        [f"data/{folder}/", escape_myst(formats), escape_myst(description)]
+        [inline_html(f"data/{folder}/"), inline_html(formats), inline_html(description)]
         for folder, formats, description in published_folders(data_dir)
     ]
-    table = list_table("Öppna data att ladda ner", ["Fil", "Format", "Innehåll"], rows)
+    table = page_table("Öppna data att ladda ner", ["Fil", "Format", "Innehåll"], rows, "oppna-data")
     return table + "\n" + giving360_summary(reports, data_dir) + "\n"
 
 
@@ -379,14 +396,7 @@ def verification_summary(verification: Path, reports: list[EvaluatedCase], cache
                 "Reproducerad" if result["reproduced"] else "Inte reproducerad: " + ", ".join(result["failed_cells"])
             )
             when, cells = verified_at, str(result["cells"])
-        rows.append(
-            [
-                f"[{escape_myst(report.case.title)}](cases/{case_id}.ipynb)",
-                escape_myst(status),
-                escape_myst(when),
-                cells,
-            ]
-        )
+        rows.append([_case_link(report.case), inline_html(status), inline_html(when), cells])
     reproduced = sum(
         1
         for report in reports
@@ -404,7 +414,9 @@ def verification_summary(verification: Path, reports: list[EvaluatedCase], cache
         if isinstance(run_url, str) and run_url.startswith("https://")
         else f"Den senaste verifieringen kördes {escape_myst(verified_at)} (UTC) med `make verify`.\n\n"
     )
-    return where + list_table(caption, ["Ärende", "Resultat", "Senast omkörd (UTC)", "Jämförda utdata"], rows)
+    return where + page_table(
+        caption, ["Ärende", "Resultat", "Senast omkörd (UTC)", "Jämförda utdata"], rows, "verifiering"
+    )
 
 
 def accessibility_contact(publisher: Publisher) -> str:

@@ -1,4 +1,4 @@
-"""HTML tables of the site's pages: a caption, header cells, escaped text, labels for narrow screens."""
+"""The tables of case and portfolio notebooks, as HTML outputs (written by :func:`casebook.render.markup.table_html`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from IPython.display import HTML
 
 from casebook.domain import formatting as fmt
 from casebook.render import document
-from casebook.render.markup import keep_figures_together
+from casebook.render.markup import keep_figures_together, table_html
 
 
 def styled_table(
@@ -21,41 +21,20 @@ def styled_table(
     column_classes: dict[str, str] | None = None,
     css_class: str = "",
 ) -> HTML:
-    """An HTML table with a caption and header cells; cell text is HTML-escaped.
+    """A data frame as the case pages show a table (:func:`casebook.render.markup.table_html`,
+    class ``casebook-table``); cell text is HTML-escaped.
 
     Pass ``escape=False`` only for cells that are already escaped HTML (such as links).
-    Every data cell carries its column's header in ``data-label``, so that on a narrow
-    screen the stylesheet can stack each row as label–value pairs instead of clipping
-    columns; explicit ARIA roles keep the table semantics when it does. ``row_ids`` give
-    rows anchors that other parts of the page link to; ``column_classes`` give a column's
-    cells a CSS class; ``css_class`` is added to the table's (such as ``casebook-rule-table``:
-    each row laid out as a block, see the site's stylesheet). The table id is fixed, so the
-    HTML is the same on every run.
+    ``css_class`` is added to the table's classes (such as ``casebook-rule-table``: each row
+    laid out as a block, see the site's stylesheet).
     """
     header = [str(column) for column in frame.columns]
-    classes = column_classes or {}
-    classes_of_table = " ".join(["casebook-table", *css_class.split()])
-    lines = [
-        f'<table class="{classes_of_table}" id="T_{table_id}" role="table">',
-        f"<caption>{html.escape(caption)}</caption>",
-        '<thead role="rowgroup">',
-        '<tr role="row">'
-        + "".join(f'<th scope="col" role="columnheader">{html.escape(h)}</th>' for h in header)
-        + "</tr>",
-        "</thead>",
-        '<tbody role="rowgroup">',
+    rows = [
+        [html.escape(keep_figures_together(str(value))) if escape else value for value in row]
+        for row in frame.itertuples(index=False)
     ]
-    for index, row in enumerate(frame.itertuples(index=False)):
-        row_id = f' id="{html.escape(row_ids[index])}"' if row_ids else ""
-        cells = "".join(
-            f'<td role="cell" data-label="{html.escape(label)}"'
-            + (f' class="{classes[label]}"' if label in classes else "")
-            + f">{html.escape(keep_figures_together(str(value))) if escape else value}</td>"
-            for label, value in zip(header, row, strict=True)
-        )
-        lines.append(f'<tr role="row"{row_id}>{cells}</tr>')
-    lines += ["</tbody>", "</table>"]
-    return HTML("\n".join(lines))
+    classes = " ".join(["casebook-table", *css_class.split()])
+    return HTML(table_html(caption, header, rows, table_id, classes, row_ids, column_classes))
 
 
 def text_html(value: str) -> str:

@@ -1,0 +1,46 @@
+"""Reading a generated table (``casebook.render.markup.table_html``) as a reader sees it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bs4 import BeautifulSoup
+
+
+@dataclass(frozen=True)
+class Table:
+    caption: str
+    header: list[str]
+    rows: list[list[str]]  # each cell's text, as shown
+    links: list[list[list[str]]]  # each cell's link targets
+
+    def row_with(self, text: str) -> list[str]:
+        """The one row that has a cell containing ``text``."""
+        found = [row for row in self.rows if any(text in cell for cell in row)]
+        assert len(found) == 1, f"{len(found)} rows contain {text!r}"
+        return found[0]
+
+    def links_of_row_with(self, text: str) -> list[str]:
+        return [
+            href
+            for row, links in zip(self.rows, self.links, strict=True)
+            if any(text in c for c in row)
+            for cell in links
+            for href in cell
+        ]
+
+
+def read_table(markup: str) -> Table:
+    """The one table in ``markup``, checked to be labelled for narrow screens as the site needs."""
+    tables = BeautifulSoup(markup, "html.parser").find_all("table")
+    assert len(tables) == 1, f"{len(tables)} tables"
+    table = tables[0]
+    header = [th.get_text() for th in table.thead.find_all("th")]
+    assert all(th.get("scope") == "col" for th in table.thead.find_all("th"))
+    rows, links = [], []
+    for tr in table.tbody.find_all("tr"):
+        cells = tr.find_all("td")
+        assert [td.get("data-label") for td in cells] == header
+        rows.append([td.get_text() for td in cells])
+        links.append([[a["href"] for a in td.find_all("a")] for td in cells])
+    return Table(table.caption.get_text(), header, rows, links)
