@@ -331,7 +331,7 @@ Percent = Annotated[Decimal, Field(gt=0, le=100, max_digits=8, decimal_places=4)
 
 
 def _follow_up_error(field: str | tuple[str | int, ...], problem: str) -> PydanticCustomError:
-    """A follow-up error naming its field (``"a.b"`` or parts, positions 0-based); ``_field_problem``
+    """A follow-up error naming its field (``"a.b"`` or parts, positions 0-based); ``field_problems``
     joins it to the error's location."""
     parts = tuple(field.split(".")) if isinstance(field, str) else field
     return PydanticCustomError("follow_up_inconsistent", "{problem}", {"field": parts, "problem": problem})

@@ -18,10 +18,11 @@ from pydantic import (
     model_validator,
 )
 
-from casebook.domain.errors import CaseFileError, FieldProblem, field_path, printable
+from casebook.domain.errors import CaseFileError, FieldProblem
+from casebook.domain.field_problems import field_problems, unreadable
 from casebook.domain.organisation_number import OrganisationNumber
 from casebook.domain.text import ShortText, line_text
-from casebook.domain.yaml_reader import YamlProblem, decode_utf8, line_of, read_yaml, value_lines
+from casebook.domain.yaml_reader import YamlProblem, decode_utf8, read_yaml
 
 
 class _KnownOrganisation(BaseModel):
@@ -134,7 +135,7 @@ def load_publisher(reference_dir: Path) -> Publisher:
     try:
         return Publisher.model_validate(document)
     except ValidationError as exc:
-        raise CaseFileError(path, _problems(exc, raw)) from None
+        raise CaseFileError(path, field_problems(exc, raw)) from None
 
 
 def _read(path: Path) -> tuple[str, object]:
@@ -143,48 +144,9 @@ def _read(path: Path) -> tuple[str, object]:
         raw = decode_utf8(path.read_bytes())
         return raw, read_yaml(raw)
     except OSError as exc:
-        raise CaseFileError(path, [FieldProblem("(fil)", f"kan inte läsas: {exc.strerror}")]) from None
+        raise CaseFileError(path, [unreadable(exc)]) from None
     except YamlProblem as exc:
         raise CaseFileError(path, [FieldProblem(exc.place, exc.message)]) from None
-
-
-_FIELD_FORMS = {
-    "organisation_number": "ska skrivas NNNNNN-NNNN",
-    "contact_email": "ska vara en e-postadress",
-    "site_url": "ska vara en https-adress som slutar med /",
-    "repository_url": "ska vara en https-adress som inte slutar med /",
-    "phone": "ska vara ett telefonnummer, till exempel 010-000 00 00",
-    "county_code": "ska vara två siffror",
-    "nuts_code": "ska vara en svensk NUTS 3-kod, SE och tre siffror",
-    "grant_id_prefix": "ska vara ett 360Giving-prefix: 360G- följt av bokstäver, siffror och bindestreck",
-    "org_id_scheme": "ska vara en lista i org-id.guide, till exempel SE-ON",
-}
-
-
-def _problems(exc: ValidationError, raw: str) -> list[FieldProblem]:
-    """Each validation error as a Swedish problem naming its field and its line in ``raw``
-    (a missing field: the line of the mapping it belongs in)."""
-    lines = value_lines(raw)
-    problems = []
-    for error in exc.errors():
-        location = field_path(*error["loc"]) or "(hela filen)"
-        field = str(error["loc"][-1]) if error["loc"] else ""
-        if error["type"] == "missing":
-            message = "fältet saknas"
-        elif error["type"] == "extra_forbidden":
-            message = "okänt fält (stavfel?)"
-        elif error["type"] == "string_pattern_mismatch" and field in _FIELD_FORMS:
-            message = f"{_FIELD_FORMS[field]} (värde: {printable(repr(error['input']), 60)})"
-        elif error["type"] == "value_error":
-            message = str(error.get("ctx", {}).get("error", error["msg"]))
-            if isinstance(error.get("input"), str):
-                message += f" (värde: {printable(repr(error['input']), 60)})"
-        elif error["type"] == "text_character":
-            message = error["ctx"]["problem"]
-        else:
-            message = error["msg"]
-        problems.append(FieldProblem(location, message, line_of(tuple(error["loc"]), lines)))
-    return problems
 
 
 _Model = TypeVar("_Model", bound=BaseModel)
@@ -195,5 +157,5 @@ def _load_list(path: Path, model: type[_Model]) -> tuple[_Model, ...]:
     try:
         items = TypeAdapter(list[model]).validate_python(document)  # type: ignore[valid-type]  # a model chosen at run time
     except ValidationError as exc:
-        raise CaseFileError(path, _problems(exc, raw)) from None
+        raise CaseFileError(path, field_problems(exc, raw)) from None
     return tuple(items)

@@ -48,6 +48,7 @@ from rich.console import Console
 
 from casebook.domain.case_file import is_case_file_name
 from casebook.domain.errors import UserError
+from casebook.domain.field_problems import os_reason
 from casebook.engine import lifetime, zygote
 from casebook.engine.build import (
     BuildFailed,
@@ -190,7 +191,9 @@ def site_server(site: Path, port: int, version: SiteVersion) -> Iterator[Threadi
     try:
         server = ThreadingHTTPServer((HOST, port), handler)
     except OSError as exc:
-        raise UserError(f"Kan inte lyssna på {HOST}:{port} ({exc.strerror}); välj en annan port med --port.") from None
+        raise UserError(
+            f"Kan inte lyssna på {HOST}:{port} ({os_reason(exc)}); välj en annan port med --port."
+        ) from None
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, name="casebook-serve", daemon=True)
     thread.start()

@@ -1,0 +1,149 @@
+"""Refused values are explained in Swedish, the same way in case files and reference data
+(:mod:`casebook.domain.field_problems`): whatever wrong value an analyst writes in any field,
+no message falls back to pydantic's English, and a file that cannot be read (or a port
+``casebook serve`` cannot listen on) says why in Swedish."""
+
+from __future__ import annotations
+
+import copy
+import errno
+import re
+import shutil
+import socket
+
+import pytest
+import yaml
+from conftest import REFERENCE_DIR, SPIN_PATH
+
+from casebook.domain.case_file import load_case
+from casebook.domain.clock import as_of_date
+from casebook.domain.errors import CaseFileError, UserError
+from casebook.domain.field_problems import os_reason
+from casebook.domain.reference import load_national_agencies, load_publisher, load_regional_actors
+from casebook.engine.serve import SiteVersion, site_server
+
+# Values of every YAML type that a field can be given by mistake.
+WRONG_VALUES = [["en", "lista"], {"en": "mappning"}, "text", 1.5, 12, True, "2025-13-01"]
+ENGLISH = re.compile(r"\b(Input|should|valid|must|Value|error|field)\b")
+
+
+def _problems(load, path, document) -> list[str]:
+    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    try:
+        load(path)
+    except CaseFileError as exc:
+        return [f"{p.field}: {p.message}" for p in exc.problems]
+    return []
+
+
+def _places(document) -> list[tuple]:
+    """Every field of ``document`` down to the second level; in a list of mappings, the first item's."""
+    places = []
+    for key, value in document.items():
+        places.append((key,))
+        inner = value[0] if isinstance(value, list) and value and isinstance(value[0], dict) else value
+        prefix = (key, 0) if inner is not value else (key,)
+        if isinstance(inner, dict):
+            places += [(*prefix, field) for field in inner]
+    return places
+
+
+def _with(document, place, value):
+    changed = copy.deepcopy(document)
+    holder = changed
+    for part in place[:-1]:
+        holder = holder[part]
+    holder[place[-1]] = value
+    return changed
+
+
+def _english_at_every_place(load, path, document) -> dict[str, list[str]]:
+    """The English messages, by field and wrong value; ``document`` a mapping, or a list whose
+    first item is changed."""
+    found = {}
+    listed = isinstance(document, list)
+    for place in _places(document[0] if listed else document):
+        for value in WRONG_VALUES:
+            changed = _with(document, (0, *place) if listed else place, value)
+            english = [p for p in _problems(load, path, changed) if ENGLISH.search(p)]
+            if english:
+                found[f"{place} = {value!r}"] = english
+    return found
+
+
+def test_no_wrong_value_in_a_case_file_is_explained_in_english(tmp_path):
+    document = yaml.safe_load(SPIN_PATH.read_text(encoding="utf-8"))
+    path = tmp_path / "cases" / f"{document['id']}.yaml"
+    path.parent.mkdir()
+    shutil.copytree(REFERENCE_DIR, tmp_path / "reference")
+    assert _english_at_every_place(lambda p: load_case(p, as_of=as_of_date()), path, document) == {}
+
+
+@pytest.mark.parametrize(
+    ("name", "load"),
+    [
+        ("publisher.yaml", load_publisher),
+        ("regional_actors.yaml", load_regional_actors),
+        ("national_agencies.yaml", load_national_agencies),
+    ],
+)
+def test_no_wrong_value_in_reference_data_is_explained_in_english(tmp_path, name, load):
+    shutil.copytree(REFERENCE_DIR, tmp_path / "reference")
+    path = tmp_path / "reference" / name
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+
+    def fresh(p):  # the loaders keep what they read; each changed file is read anew
+        load.cache_clear()
+        return load(p.parent)
+
+    assert _english_at_every_place(fresh, path, document if isinstance(document, dict) else document[:1]) == {}
+
+
+def test_a_list_of_reference_data_that_is_a_mapping_says_so_in_swedish(tmp_path):
+    shutil.copytree(REFERENCE_DIR, tmp_path / "reference")
+    (tmp_path / "reference" / "national_agencies.yaml").write_text("name: Tillväxtverket\n", encoding="utf-8")
+    load_national_agencies.cache_clear()
+    with pytest.raises(CaseFileError) as raised:
+        load_national_agencies(tmp_path / "reference")
+    assert [(p.field, p.message) for p in raised.value.problems] == [("(hela filen)", "ska vara en lista")]
+
+
+def test_a_file_that_cannot_be_read_says_why_in_swedish(tmp_path):
+    shutil.copytree(REFERENCE_DIR, tmp_path / "reference")
+    (tmp_path / "reference" / "publisher.yaml").unlink()
+    load_publisher.cache_clear()
+    with pytest.raises(CaseFileError) as raised:
+        load_publisher(tmp_path / "reference")
+    assert raised.value.problems[0].message == "kan inte läsas: filen finns inte"
+    (tmp_path / "reference" / "publisher.yaml").mkdir()
+    load_publisher.cache_clear()
+    with pytest.raises(CaseFileError) as raised:
+        load_publisher(tmp_path / "reference")
+    assert raised.value.problems[0].message == "kan inte läsas: det är en mapp, inte en fil"
+    case = tmp_path / "rjh-2025-spin.yaml"
+    case.mkdir()
+    with pytest.raises(CaseFileError) as raised:
+        load_case(case, as_of=as_of_date())
+    assert raised.value.problems[0].message == "kan inte läsas: det är en mapp, inte en fil"
+
+
+def test_the_operating_system_s_reasons_are_swedish_and_a_rare_one_is_kept_as_worded():
+    # Root reads any file, so a permission error is made here rather than met in a test's folder.
+    assert os_reason(PermissionError(errno.EACCES, "Permission denied")) == "behörighet saknas"
+    assert (
+        os_reason(OSError(errno.EADDRINUSE, "Address already in use")) == "adressen används redan av ett annat program"
+    )
+    assert os_reason(OSError(errno.EXDEV, "Invalid cross-device link")) == "Invalid cross-device link"
+
+
+def test_serve_on_a_port_in_use_says_so_in_swedish(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(UserError) as raised, site_server(tmp_path, port, SiteVersion()):
+            pass
+    assert str(raised.value) == (
+        f"Kan inte lyssna på 127.0.0.1:{port} (adressen används redan av ett annat program); "
+        "välj en annan port med --port."
+    )
