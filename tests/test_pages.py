@@ -5,13 +5,14 @@ from __future__ import annotations
 import dataclasses
 import re
 
+import pytest
 from conftest import REPO, SPIN_PATH
 from html_table import read_table
 
 from casebook.domain.clock import as_of_date
 from casebook.domain.evaluation import evaluate_case
 from casebook.domain.reference import Publisher
-from casebook.render.markup import escape_myst, keep_figures_together
+from casebook.render.markup import escape_myst, keep_figures_together, page_table
 from casebook.render.pages import (
     accessibility_contact,
     case_table,
@@ -113,6 +114,25 @@ def test_case_text_in_a_generated_table_is_text_on_one_line_never_markup():
     markup = case_table([hostile])
     assert "<script>" not in markup and "\n\n" not in markup
     assert read_table(markup).rows[0][2] == "<script>alert(1)</script> & [länk](https://example.invalid) * punkt"
+
+
+def test_case_text_in_a_generated_caption_is_text_on_one_line_never_markup():
+    """An organisation's name is in its page's caption. MyST's include splits the generated
+    page with str.splitlines, so any of these, doubled, would be a blank line there that ends
+    the raw HTML block and turns the rest of the table into Markdown."""
+    for separator in ["\n", "\r", "\x0b", "\x0c", "\x1c", "\x85", "\u2028", "\u2029"]:
+        name = f"<script>alert(1)</script>{separator} {separator}*Bolaget*"
+        markup = page_table(f"Ärenden där {name} förekommer", ["Projekt"], [["x"]], "arenden")
+        assert "<script>" not in markup
+        assert all(line.strip(" \t") for line in markup.splitlines()), repr(separator)
+        assert read_table(markup).caption == "Ärenden där <script>alert(1)</script> *Bolaget* förekommer"
+
+
+def test_a_cell_with_a_blank_line_as_myst_reads_it_is_refused():
+    """Cells are HTML as given: one that would end MyST's raw HTML block is an error, not a broken page."""
+    for blank in ["\n\n", "\n \t\n", "\r\r", "\r\n\r\n", "\u2028\u2028", "\x0c\x0c", "\x85\x85"]:
+        with pytest.raises(ValueError, match="blank line"):
+            page_table("Tabell", ["Projekt"], [[f"a{blank}b"]], "t")
 
 
 def test_an_organisation_page_lists_its_cases_and_exact_totals():

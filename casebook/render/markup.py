@@ -24,10 +24,6 @@ _PUNCTUATION = re.compile("([" + re.escape(string.punctuation) + "])")
 _WHITESPACE = re.compile(r"[^\S\u00a0\u202f]+")
 
 
-# A line with nothing but spaces on it ends a raw HTML block in MyST (CommonMark).
-_BLANK_LINE = re.compile(r"\n[ \t]*\n")
-
-
 # A space inside an amount ("750 000") or before its unit ("400 000 kr", "50 %").
 _FIGURE_SPACE = re.compile(r"(?<=\d) (?=\d{3}\b|kr\b|kronor\b|%)")
 
@@ -110,9 +106,12 @@ def page_table(caption: str, header: list[str], rows: list[list[str]], table_id:
     see them, so the browser tests check that every link of the site leads somewhere.
     """
     classes = " ".join(["casebook-stack", "table", *css_class.split()])
-    table = table_html(caption, header, rows, table_id, classes)
-    if _BLANK_LINE.search(table):
-        # A blank line would end MyST's HTML block and turn the rest into Markdown.
+    # The caption holds case text (an organisation's name): on one line, as in a cell.
+    table = table_html(_WHITESPACE.sub(" ", caption).strip(), header, rows, table_id, classes)
+    # A line with nothing but spaces and tabs on it would end MyST's HTML block and turn the
+    # rest into Markdown. MyST's include splits the page with str.splitlines, so CR, form
+    # feed, vertical tab, NEL, U+2028 and U+2029 end a line there as well as "\n".
+    if any(not line.strip(" \t") for line in table.splitlines()):
         raise ValueError(f"table {table_id!r}: a cell holds a blank line")
     return f'<div class="pst-scrollable-table-container">\n{table}\n</div>\n'
 
