@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bs4 import BeautifulSoup
+from markdown_it import MarkdownIt
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,11 @@ def read_table(markup: str) -> Table:
     table = tables[0]
     header = [th.get_text() for th in table.thead.find_all("th")]
     assert all(th.get("scope") == "col" for th in table.thead.find_all("th"))
+    # Explicit roles: a stacked table (display: block) keeps its table semantics by them.
+    assert table.get("role") == "table" and table.thead.get("role") == table.tbody.get("role") == "rowgroup"
+    assert all(tr.get("role") == "row" for tr in table.find_all("tr"))
+    assert all(th.get("role") == "columnheader" for th in table.thead.find_all("th"))
+    assert all(td.get("role") == "cell" for td in table.tbody.find_all("td"))
     rows, links = [], []
     for tr in table.tbody.find_all("tr"):
         cells = tr.find_all("td")
@@ -44,3 +50,19 @@ def read_table(markup: str) -> Table:
         rows.append([td.get_text() for td in cells])
         links.append([[a["href"] for a in td.find_all("a")] for td in cells])
     return Table(table.caption.get_text(), header, rows, links)
+
+
+def markdown_blocks(markdown: str) -> list[tuple[str, str]]:
+    """The blocks MyST's parser (markdown-it) makes of a generated page, as MyST's include reads
+    it (``str.splitlines``): each raw HTML block and each text (a paragraph or heading), with its content."""
+    tokens = MarkdownIt("commonmark").parse("\n".join(markdown.splitlines()))
+    return [
+        ("text" if token.type == "inline" else token.type, token.content)
+        for token in tokens
+        if token.type in ("html_block", "inline", "fence")
+    ]
+
+
+def ids(markup: str) -> list[str]:
+    """Every id in ``markup``, in order (duplicates kept)."""
+    return [element["id"] for element in BeautifulSoup(markup, "html.parser").find_all(id=True)]

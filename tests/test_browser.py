@@ -17,6 +17,7 @@ import hashlib
 import io
 import re
 import unicodedata
+from collections import Counter
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -512,3 +513,15 @@ def test_no_broken_internal_link_or_missing_asset(site):
             if parts.path and not resolved.exists():
                 broken.append(f"{html_page.relative_to(site)} -> {target}")
     assert broken == []
+
+
+def test_no_page_has_an_id_twice(site):
+    """A link to ``#id`` (a rule, a table, a heading) leads to one place: the generated tables'
+    ids are written by hand now (``markup.page_table``), beside the ids Sphinx gives."""
+    repeated = {}
+    for html_page in _pages(site):
+        soup = BeautifulSoup(html_page.read_text(encoding="utf-8"), "html.parser")
+        counted = Counter(element["id"] for element in soup.find_all(id=True))
+        if twice := sorted(name for name, count in counted.items() if count > 1):
+            repeated[str(html_page.relative_to(site))] = twice
+    assert repeated == {}

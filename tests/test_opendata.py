@@ -23,6 +23,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 from conftest import FICTIONAL_BASE_PATH, REFERENCE_DIR, REPO, SPIN_PATH
+from html_table import markdown_blocks
 from opendata_support import PUBLISHER, codelist_problems, uniform_history, validator_360giving
 from openpyxl import load_workbook
 
@@ -333,6 +334,10 @@ def test_the_repository_data_hold_no_grant_and_the_page_promises_no_file(tmp_pat
         "(standarden kräver minst ett bidrag). 1 är förslag till beslut"
     ) in page
     assert "data/arenden/" in page and "data/regelutfall/" in page and "data/kallor/" in page
+    # The table is one raw HTML block; the 360Giving sentence a paragraph of its own after it.
+    blocks = markdown_blocks(page)
+    assert [kind for kind, _ in blocks] == ["html_block", "text"]
+    assert blocks[1][1].startswith("**360Giving:**")
 
 
 def test_the_written_360giving_file_passes_the_schema(written):

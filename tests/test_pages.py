@@ -7,19 +7,22 @@ import re
 
 import pytest
 from conftest import REPO, SPIN_PATH
-from html_table import read_table
+from html_table import ids, markdown_blocks, read_table
 
 from casebook.domain.clock import as_of_date
 from casebook.domain.evaluation import evaluate_case
 from casebook.domain.reference import Publisher
+from casebook.domain.rules import RULES
 from casebook.render.markup import escape_myst, keep_figures_together, page_table
 from casebook.render.pages import (
     accessibility_contact,
     case_table,
     newest_first,
+    organisation_index,
     organisation_page,
     organisation_slug,
     organisation_slugs,
+    rule_catalogue,
     source_code,
     write_organisation_pages,
 )
@@ -112,7 +115,7 @@ def test_case_text_in_a_generated_table_is_text_on_one_line_never_markup():
     title = "<script>alert(1)</script> & [länk](https://example.invalid)\n\n* punkt"
     hostile = dataclasses.replace(spin, case=spin.case.model_copy(update={"title": title}))
     markup = case_table([hostile])
-    assert "<script>" not in markup and "\n\n" not in markup
+    assert "<script>" not in markup and "\n\n" not in markup.rstrip()
     assert read_table(markup).rows[0][2] == "<script>alert(1)</script> & [länk](https://example.invalid) * punkt"
 
 
@@ -124,7 +127,7 @@ def test_case_text_in_a_generated_caption_is_text_on_one_line_never_markup():
         name = f"<script>alert(1)</script>{separator} {separator}*Bolaget*"
         markup = page_table(f"Ärenden där {name} förekommer", ["Projekt"], [["x"]], "arenden")
         assert "<script>" not in markup
-        assert all(line.strip(" \t") for line in markup.splitlines()), repr(separator)
+        assert all(line.strip(" \t") for line in markup.rstrip().splitlines()), repr(separator)
         assert read_table(markup).caption == "Ärenden där <script>alert(1)</script> *Bolaget* förekommer"
 
 
@@ -182,3 +185,44 @@ def test_names_with_the_same_page_name_share_a_page_that_names_each(tmp_path):
     )
     assert "# Region Jamtland Harjedalen / Region Jämtland Härjedalen" in page
     assert "## Region Jamtland Harjedalen" in page and "## Region Jämtland Härjedalen" in page
+
+
+def test_the_case_list_s_two_tables_are_each_one_html_block_with_an_id_of_its_own():
+    reports = _fictional_and_spin()
+    slugs = organisation_slugs(reports)
+    page = case_table(reports, slugs) + organisation_index(reports, slugs)  # both included in case_list.md
+    blocks = markdown_blocks(page)
+    assert [kind for kind, _ in blocks] == ["html_block", "html_block"]
+    assert all(text.count("<table") == 1 and text.rstrip().endswith("</div>") for _, text in blocks)
+    assert ids(page) == ["T_arenden", "T_organisationer"]
+
+
+def test_a_shared_organisation_page_gives_each_name_its_section_and_table(tmp_path):
+    reports = _fictional_and_spin()
+    slugs = {**organisation_slugs(reports), "Region Jamtland Harjedalen": "region-jamtland-harjedalen"}
+    write_organisation_pages(tmp_path, reports, slugs)
+    page = (tmp_path / "book" / "organisationer" / "region-jamtland-harjedalen.md").read_text(encoding="utf-8")
+    kinds = [kind for kind, _ in markdown_blocks(page.split("---\n", 2)[2])]
+    assert kinds == ["text", "text", "text", "html_block", "text", "text", "html_block"]
+    assert ids(page) == ["T_arenden-1", "T_arenden-2"]
+
+
+def test_the_rule_catalogue_names_each_rule_its_source_and_the_wording_it_implements():
+    table = read_table(rule_catalogue(_fictional_and_spin()))
+    assert table.header == [
+        "Id",
+        "Regel",
+        "Källa och lydelse",
+        "Vad källan kräver",
+        "Typ",
+        "Gäller",
+        "Utfall i ärendena",
+    ]
+    assert [row[0] for row in table.rows] == [rule.id for rule in RULES]
+    for rule, row, links in zip(RULES, table.rows, table.links, strict=True):
+        assert row[1] == keep_figures_together(rule.title)
+        assert row[2] == keep_figures_together(f"{rule.source} ({rule.wording})")
+        assert links[2] == ([rule.source_url] if rule.source_url else [])
+    markup = rule_catalogue(_fictional_and_spin())
+    assert markup.count('<code class="literal">') == len(RULES)  # styled as MyST's inline code
+    assert 'class="casebook-stack table casebook-cards"' in markup

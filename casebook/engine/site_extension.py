@@ -5,8 +5,9 @@
   and the table gets the class ``casebook-stack``, so the stylesheet can show each row as
   "label: value" lines (WCAG 1.4.10) instead of a table wider than the screen. The HTML
   translator writes the attribute; pydata-sphinx-theme mixes its own translator in on top
-  of this one. Generated tables (the case list, organisation pages, rule catalogue) are
-  written as HTML with both already (``casebook.render.markup.page_table``).
+  of this one. Generated tables (the case list, organisation pages, rule catalogue,
+  verification and open-data pages) are written as HTML with both already
+  (``casebook.render.markup.page_table``).
 - Builds the static search index with Pagefind (``pagefind[bin]``) over the finished
   HTML, in parts (``casebook.engine.search_index``): ``pagefind/<part>/`` at the site root,
   one Pagefind bundle per part of at most about ``casebook_search_part_pages`` case pages

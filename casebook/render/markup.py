@@ -113,7 +113,8 @@ def page_table(caption: str, header: list[str], rows: list[list[str]], table_id:
     # feed, vertical tab, NEL, U+2028 and U+2029 end a line there as well as "\n".
     if any(not line.strip(" \t") for line in table.splitlines()):
         raise ValueError(f"table {table_id!r}: a cell holds a blank line")
-    return f'<div class="pst-scrollable-table-container">\n{table}\n</div>\n'
+    # Ends with a blank line: text written right after it would otherwise join the HTML block.
+    return f'<div class="pst-scrollable-table-container">\n{table}\n</div>\n\n'
 
 
 def narrative_html(blocks: tuple[narrative.Block, ...]) -> str:

@@ -341,7 +341,7 @@ def open_data_table(reports: list[EvaluatedCase], data_dir: Path) -> str:
         for folder, formats, description in published_folders(data_dir)
     ]
     table = page_table("Öppna data att ladda ner", ["Fil", "Format", "Innehåll"], rows, "oppna-data")
-    return table + "\n" + giving360_summary(reports, data_dir) + "\n"
+    return table + giving360_summary(reports, data_dir) + "\n"
 
 
 def giving360_summary(reports: list[EvaluatedCase], data_dir: Path) -> str:
@@ -396,7 +396,7 @@ def verification_summary(verification: Path, reports: list[EvaluatedCase], cache
                 "Reproducerad" if result["reproduced"] else "Inte reproducerad: " + ", ".join(result["failed_cells"])
             )
             when, cells = verified_at, str(result["cells"])
-        rows.append([_case_link(report.case), inline_html(status), inline_html(when), cells])
+        rows.append([_case_link(report.case), inline_html(status), inline_html(when), inline_html(str(cells))])
     reproduced = sum(
         1
         for report in reports
