@@ -189,11 +189,22 @@ def _organisation_link(name: str, slugs: dict[str, str], prefix: str) -> str:
     return _link(f"{prefix}{slugs[name]}.html", name)
 
 
+def cases_by_organisation(reports: list[EvaluatedCase]) -> dict[str, list[EvaluatedCase]]:
+    """Each organisation's cases, newest first: read once for all of them (a page per
+    organisation that filtered every case again cost organisations × cases)."""
+    found: dict[str, list[EvaluatedCase]] = {}
+    for report in newest_first(reports):
+        for name in _organisations_of(report):
+            found.setdefault(name, []).append(report)
+    return found
+
+
 def organisation_index(reports: list[EvaluatedCase], slugs: dict[str, str]) -> str:
     """Every organisation with a link to its page and its number of cases."""
+    by_organisation = cases_by_organisation(reports)
     rows = []
     for name in sorted(slugs, key=str.lower):
-        count = sum(name in _organisations_of(r) for r in reports)
+        count = len(by_organisation.get(name, []))
         rows.append([_organisation_link(name, slugs, "organisationer/"), fmt.plural(count, "ärende", "ärenden")])
     return page_table("Organisationer i ärendena", ["Organisation", "Ärenden"], rows, "organisationer")
 
@@ -226,11 +237,23 @@ def _role_summary(name: str, mine: list[EvaluatedCase]) -> list[str]:
 
 def organisation_page(name: str, reports: list[EvaluatedCase]) -> str:
     """One organisation's cases in each of its roles, with totals (exact sums of whole kronor)."""
-    return f"---\norphan: true\n---\n\n# {escape_myst(name)}\n\n{_organisation_body(name, reports, 'arenden')}"
+    return _organisation_page([name], cases_by_organisation(reports))
 
 
-def _organisation_body(name: str, reports: list[EvaluatedCase], table_id: str) -> str:
-    mine = [r for r in newest_first(reports) if name in _organisations_of(r)]
+def _organisation_page(names: list[str], by_organisation: dict[str, list[EvaluatedCase]]) -> str:
+    """The page of the names that share a page name: a section for each when there are several."""
+    if len(names) == 1:
+        body = _organisation_body(names[0], by_organisation.get(names[0], []), "arenden")
+    else:
+        body = "\n".join(
+            f"## {escape_myst(name)}\n\n" + _organisation_body(name, by_organisation.get(name, []), f"arenden-{number}")
+            for number, name in enumerate(names, start=1)
+        )
+    return f"---\norphan: true\n---\n\n# {escape_myst(' / '.join(names))}\n\n{body}"
+
+
+def _organisation_body(name: str, mine: list[EvaluatedCase], table_id: str) -> str:
+    """``mine``: the organisation's cases, newest first."""
     rows = []
     for r in mine:
         case = r.case
@@ -292,15 +315,9 @@ def write_organisation_pages(source_root: Path, reports: list[EvaluatedCase], sl
     by_slug: dict[str, list[str]] = {}
     for name, slug in sorted(slugs.items()):
         by_slug.setdefault(slug, []).append(name)
+    by_organisation = cases_by_organisation(reports)
     for slug, names in by_slug.items():
-        if len(names) == 1:
-            text = organisation_page(names[0], reports)
-        else:
-            sections = "\n".join(
-                f"## {escape_myst(name)}\n\n{_organisation_body(name, reports, f'arenden-{number}')}"
-                for number, name in enumerate(names, start=1)
-            )
-            text = f"---\norphan: true\n---\n\n# {escape_myst(' / '.join(names))}\n\n{sections}"
+        text = _organisation_page(names, by_organisation)
         (folder / f"{slug}.md").write_text(text, encoding="utf-8")
 
 
