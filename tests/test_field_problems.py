@@ -147,3 +147,24 @@ def test_serve_on_a_port_in_use_says_so_in_swedish(tmp_path):
         f"Kan inte lyssna på 127.0.0.1:{port} (adressen används redan av ett annat program); "
         "välj en annan port med --port."
     )
+
+
+@pytest.mark.parametrize("text", ["", "# inget ännu\n", "null\n"])
+@pytest.mark.parametrize(
+    ("name", "load", "expected"),
+    [
+        ("publisher.yaml", load_publisher, "ska vara en mappning med fält"),
+        ("regional_actors.yaml", load_regional_actors, "ska vara en lista"),
+        ("national_agencies.yaml", load_national_agencies, "ska vara en lista"),
+    ],
+)
+def test_an_empty_reference_file_is_named_as_the_whole_file(tmp_path, text, name, load, expected):
+    """An empty file (or one holding only a comment or null) is a whole file of the wrong kind,
+    not a field without a name still "to fill in"."""
+    shutil.copytree(REFERENCE_DIR, tmp_path / "reference")
+    (tmp_path / "reference" / name).write_text(text, encoding="utf-8")
+    load.cache_clear()
+    with pytest.raises(CaseFileError) as raised:
+        load(tmp_path / "reference")
+    load.cache_clear()
+    assert [(p.field, p.message) for p in raised.value.problems] == [("(hela filen)", expected)]

@@ -107,7 +107,7 @@ def _field_problem(
     kind = error["type"]
     ctx = error.get("ctx") or {}
     value = error.get("input")
-    shown_value = kind not in ("missing", "text_character") and not isinstance(value, (dict, list))
+    shown_value = kind not in ("missing", "text_character") and not isinstance(value, (dict, list, type(None)))
     if kind == "value_error":
         cause = ctx.get("error")
         message = str(cause if cause is not None else error["msg"])
@@ -120,8 +120,8 @@ def _field_problem(
     elif kind == "text_character" or kind == "markdown_subset":
         message = ctx["problem"]
     elif (
-        error.get("input", "") is None and kind != "extra_forbidden"
-    ):  # null where a value is required: still to fill in
+        error.get("input", "") is None and kind != "extra_forbidden" and location
+    ):  # null where a value is required: still to fill in (an empty file is the wrong kind of file)
         key = "".join("[]" if isinstance(part, int) else f".{part}" for part in location).lstrip(".")
         guidance = to_fill.get(key)
         return FieldProblem(
