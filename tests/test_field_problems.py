@@ -168,3 +168,28 @@ def test_an_empty_reference_file_is_named_as_the_whole_file(tmp_path, text, name
         load(tmp_path / "reference")
     load.cache_clear()
     assert [(p.field, p.message) for p in raised.value.problems] == [("(hela filen)", expected)]
+
+
+def test_a_word_for_a_boolean_in_reference_data_is_explained_in_swedish(tmp_path):
+    """``is_region`` is given only by Gotland's line, so the first item (which the test of every
+    place changes) does not hold it; reference data is not strict, so a wrong word is
+    ``bool_parsing``, not ``bool_type``."""
+    shutil.copytree(REFERENCE_DIR, tmp_path / "reference")
+    path = tmp_path / "reference" / "regional_actors.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("is_region: false", "is_region: nej"), encoding="utf-8")
+    load_regional_actors.cache_clear()
+    with pytest.raises(CaseFileError) as raised:
+        load_regional_actors(tmp_path / "reference")
+    load_regional_actors.cache_clear()
+    assert [p.message for p in raised.value.problems] == ["ska vara true eller false (värde: 'nej')"]
+
+
+def test_a_percentage_with_too_many_whole_digits_is_explained_in_swedish(tmp_path):
+    document = yaml.safe_load(SPIN_PATH.read_text(encoding="utf-8"))
+    document["decision"]["share_percent"] = 1234567.1
+    path = tmp_path / "cases" / f"{document['id']}.yaml"
+    path.parent.mkdir()
+    shutil.copytree(REFERENCE_DIR, tmp_path / "reference")
+    assert _problems(lambda p: load_case(p, as_of=as_of_date()), path, document) == [
+        "decision.share_percent: har för många siffror före decimaltecknet (värde: 1234567.1)"
+    ]

@@ -33,6 +33,7 @@ _SWEDISH_MESSAGES = {
     "int_parsing": "ska vara ett heltal (kronor)",
     "int_from_float": "ska vara ett heltal (kronor), utan decimaler",
     "bool_type": "ska vara true eller false",
+    "bool_parsing": "ska vara true eller false",
     "string_type": "ska vara text",
     "string_too_short": "får inte vara tomt",
     "string_too_long": "är för långt",
@@ -49,6 +50,7 @@ _SWEDISH_MESSAGES = {
     "decimal_parsing": "ska vara ett tal",
     "decimal_max_places": "har för många decimaler",
     "decimal_max_digits": "har för många siffror",
+    "decimal_whole_digits": "har för många siffror före decimaltecknet",
 }
 
 
