@@ -193,3 +193,24 @@ def test_a_percentage_with_too_many_whole_digits_is_explained_in_swedish(tmp_pat
     assert _problems(lambda p: load_case(p, as_of=as_of_date()), path, document) == [
         "decision.share_percent: har för många siffror före decimaltecknet (värde: 1234567.1)"
     ]
+
+
+def test_a_path_through_a_file_and_a_symbolic_link_loop_say_why_in_swedish(tmp_path):
+    (tmp_path / "reference").write_text("", encoding="utf-8")  # a file where the folder should be
+    load_publisher.cache_clear()
+    with pytest.raises(CaseFileError) as raised:
+        load_publisher(tmp_path / "reference")
+    assert raised.value.problems[0].message == "kan inte läsas: en del av sökvägen är inte en mapp"
+    shutil.copytree(REFERENCE_DIR, tmp_path / "loop")
+    (tmp_path / "loop" / "publisher.yaml").unlink()
+    (tmp_path / "loop" / "publisher.yaml").symlink_to(tmp_path / "loop" / "publisher.yaml")
+    load_publisher.cache_clear()
+    with pytest.raises(CaseFileError) as raised:
+        load_publisher(tmp_path / "loop")
+    load_publisher.cache_clear()
+    assert raised.value.problems[0].message == "kan inte läsas: för många symboliska länkar i sökvägen"
+
+
+def test_a_refusal_by_the_system_and_an_error_without_a_number_are_worded():
+    assert os_reason(PermissionError(errno.EPERM, "Operation not permitted")) == "behörighet saknas"
+    assert os_reason(OSError("något gick fel")) == "något gick fel"
