@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import copy
 import errno
+import os
 import re
 import shutil
 import socket
 
 import pytest
 import yaml
-from conftest import REFERENCE_DIR, SPIN_PATH
+from conftest import REFERENCE_DIR, SPIN_PATH, copy_project
 
+from casebook.cli import main
 from casebook.domain.case_file import load_case
 from casebook.domain.clock import as_of_date
 from casebook.domain.errors import CaseFileError, UserError
@@ -214,3 +216,26 @@ def test_a_path_through_a_file_and_a_symbolic_link_loop_say_why_in_swedish(tmp_p
 def test_a_refusal_by_the_system_and_an_error_without_a_number_are_worded():
     assert os_reason(PermissionError(errno.EPERM, "Operation not permitted")) == "behörighet saknas"
     assert os_reason(OSError("något gick fel")) == "något gick fel"
+
+
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [
+        (lambda path: path.mkdir(), "det är en mapp, inte en fil"),
+        (lambda path: path.symlink_to(path), "för många symboliska länkar i sökvägen"),
+        (lambda path: os.mkfifo(path), "det är ingen vanlig fil"),
+    ],
+    ids=["folder", "symlink-loop", "fifo"],
+)
+def test_check_says_why_a_reference_file_cannot_be_read_rather_than_crash_or_wait(tmp_path, capsys, make, reason):
+    """``casebook check`` keys its cache on the reference files before it loads them: a folder
+    or a symbolic-link loop named ``publisher.yaml`` ended in a traceback, a FIFO in waiting
+    for ever."""
+    root = copy_project(tmp_path / "project")
+    path = root / "data" / "reference" / "publisher.yaml"
+    path.unlink()
+    make(path)
+    assert main(["--root", str(root), "check"]) == 2
+    err = capsys.readouterr().err
+    assert "Fel i data/reference/publisher.yaml:" in err
+    assert f"(fil): kan inte läsas: {reason}" in err

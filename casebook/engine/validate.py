@@ -19,6 +19,7 @@ import hashlib
 import os
 import pickle
 import re
+import stat
 import sys
 import tempfile
 import warnings
@@ -27,6 +28,7 @@ from pathlib import Path
 from casebook.domain import formatting as fmt
 from casebook.domain.errors import CaseFileError, FieldProblem, UserError, printable
 from casebook.domain.evaluation import EvaluatedCase, evaluate_case
+from casebook.domain.field_problems import unreadable
 from casebook.domain.reference import load_publisher
 from casebook.domain.rules import first_sentence
 from casebook.domain.wording import texts_shared_with_other_cases, unwritten_sections
@@ -54,7 +56,7 @@ def validate_all(paths: ProjectPaths, as_of: dt.date, cache: EvaluationCache | N
     ]
     if not files and not errors:
         raise UserError(f"Inga ärendefiler (*{CASE_SUFFIX}) i {paths.relative(paths.cases_dir)}.")
-    outside = [p for p in [*files, *paths.reference_files()] if not paths.inside(p)]
+    outside = [p for p in [*files, *paths.reference_files()] if not _inside(paths, p)]
     errors += [
         CaseFileError(
             p,
@@ -71,6 +73,11 @@ def validate_all(paths: ProjectPaths, as_of: dt.date, cache: EvaluationCache | N
         files = [p for p in files if p not in outside]
         if any(p in outside for p in paths.reference_files()):
             raise UserError("\n\n".join(e.render(root=paths.root) for e in errors) + NOTHING_RAN)
+    unreadable_reference = [
+        e for e in map(_not_a_regular_file, [p for p in paths.reference_files() if p not in outside]) if e is not None
+    ]
+    if unreadable_reference:  # keyed on and read before any case: a folder or a loop crashed, a FIFO waited
+        raise UserError("\n\n".join(e.render(root=paths.root) for e in [*errors, *unreadable_reference]) + NOTHING_RAN)
     cache = cache or EvaluationCache(paths, as_of)
     evaluated = []
     for path in files:
@@ -84,6 +91,31 @@ def validate_all(paths: ProjectPaths, as_of: dt.date, cache: EvaluationCache | N
     if errors:
         raise UserError("\n\n".join(e.render(root=paths.root) for e in errors) + NOTHING_RAN)
     return evaluated
+
+
+def _inside(paths: ProjectPaths, path: Path) -> bool:
+    """Whether ``path`` is a file of the project; a symbolic-link loop counts as inside, to be
+    refused as unreadable (resolving it raises)."""
+    try:
+        return paths.inside(path)
+    except (OSError, RuntimeError):
+        return True
+
+
+def _not_a_regular_file(path: Path) -> CaseFileError | None:
+    """Why a reference file cannot be read, found without opening it (a FIFO would wait for a
+    writer); ``None`` for a regular file, or a link to one (links outside are refused later)."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return None  # a dangling link: refused as a link outside the project, or as missing by the loader
+    except OSError as exc:
+        return CaseFileError(path, [unreadable(exc)])
+    if stat.S_ISDIR(mode):
+        return CaseFileError(path, [FieldProblem("(fil)", "kan inte läsas: det är en mapp, inte en fil")])
+    if not stat.S_ISREG(mode):
+        return CaseFileError(path, [FieldProblem("(fil)", "kan inte läsas: det är ingen vanlig fil")])
+    return None
 
 
 def attention_report(paths: ProjectPaths, cases: list[EvaluatedCase]) -> str:
