@@ -239,3 +239,20 @@ def test_check_says_why_a_reference_file_cannot_be_read_rather_than_crash_or_wai
     err = capsys.readouterr().err
     assert "Fel i data/reference/publisher.yaml:" in err
     assert f"(fil): kan inte läsas: {reason}" in err
+
+
+@pytest.mark.parametrize(
+    ("key", "field", "written"),
+    [(2025, "decision", "2025"), (True, "decision", "true")],
+)
+def test_a_field_named_by_a_number_or_a_boolean_is_explained_in_swedish_where_it_is(tmp_path, key, field, written):
+    """A key that is not text was named as a list position (``decision, post 2026``) in English
+    ("Keys should be strings")."""
+    document = yaml.safe_load(SPIN_PATH.read_text(encoding="utf-8"))
+    document["decision"][key] = "x"
+    path = tmp_path / "cases" / f"{document['id']}.yaml"
+    path.parent.mkdir()
+    shutil.copytree(REFERENCE_DIR, tmp_path / "reference")
+    assert _problems(lambda p: load_case(p, as_of=as_of_date()), path, document) == [
+        f"{field}: okänt fält {written} (ett fälts namn är text, inte ett tal eller true/false)"
+    ]

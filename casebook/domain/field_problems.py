@@ -115,6 +115,11 @@ def _field_problem(
         message = str(cause if cause is not None else error["msg"])
         if isinstance(cause, FieldValueError):
             location += cause.field
+    elif kind == "invalid_key":  # a key that is not text: its location ends with the key, not a list position
+        location = location[:-1]
+        key = str(value).lower() if isinstance(value, bool) else printable(str(value), 60)
+        message = f"okänt fält {key} (ett fälts namn är text, inte ett tal eller true/false)"
+        shown_value = False
     elif kind in ("follow_up_inconsistent", "not_in_future"):  # names its field below the error's location
         location += tuple(ctx["field"])
         message = ctx["problem"]
