@@ -256,3 +256,19 @@ def test_a_field_named_by_a_number_or_a_boolean_is_explained_in_swedish_where_it
     assert _problems(lambda p: load_case(p, as_of=as_of_date()), path, document) == [
         f"{field}: okänt fält {written} (ett fälts namn är text, inte ett tal eller true/false)"
     ]
+
+
+def test_a_value_too_long_says_how_long_it_may_be(tmp_path):
+    """pydantic's English said "at most 500 characters"; the Swedish said only "för långt"."""
+    shutil.copytree(REFERENCE_DIR, tmp_path / "reference")
+    path = tmp_path / "reference" / "publisher.yaml"
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    document["name"] = "x" * 501
+
+    def fresh(p):
+        load_publisher.cache_clear()
+        return load_publisher(p.parent)
+
+    [problem] = _problems(fresh, path, document)
+    load_publisher.cache_clear()
+    assert problem.startswith("name: är för långt (högst 500 tecken) (värde: 'xxx")

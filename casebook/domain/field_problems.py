@@ -143,6 +143,8 @@ def _field_problem(
             "less_than_equal": "högst",
         }[kind]
         message = f"ska vara {relation} {bound}"
+    elif kind == "string_too_long" and "max_length" in ctx:
+        message = f"är för långt (högst {ctx['max_length']} tecken)"
     elif kind == "too_short":
         message = f"ska ha minst {ctx.get('min_length')} post(er)"
     elif kind == "enum":
