@@ -15,6 +15,7 @@ cached and always reported. ``casebook check`` only reads the cache; a build wri
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import os
 import pickle
@@ -112,7 +113,7 @@ def _not_a_regular_file(path: Path) -> CaseFileError | None:
     except OSError as exc:
         return CaseFileError(path, [unreadable(exc)])
     if stat.S_ISDIR(mode):
-        return CaseFileError(path, [FieldProblem("(fil)", "kan inte läsas: det är en mapp, inte en fil")])
+        return CaseFileError(path, [unreadable(IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR)))])
     if not stat.S_ISREG(mode):
         return CaseFileError(path, [FieldProblem("(fil)", "kan inte läsas: det är ingen vanlig fil")])
     return None
