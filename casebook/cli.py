@@ -206,8 +206,10 @@ def main(argv: list[str] | None = None) -> int:
 
             cases = validate_all(paths, clock.as_of_date())  # a command reads the clock; the rest takes its date
             console.print(f"{fmt.plural(len(cases), 'ärendefil är giltig', 'ärendefiler är giltiga')}.")
-            # Printed as plain text (case text is never read as rich markup), exit 0: a flag is not an input error.
-            print("\n" + attention_report(paths, cases), file=sys.stderr)
+            # The command's report, so on standard output (`casebook check > granskning.txt`), where
+            # every message about the run goes to standard error. Plain text (case text is never read
+            # as rich markup), exit 0: a flag is not an input error.
+            print(attention_report(paths, cases))
             return 0
         if args.command == "new":
             from casebook.engine.new_case import new_case

@@ -27,19 +27,22 @@ def _project(tmp_path, **cases: str):
 def test_check_lists_spins_rules_needing_attention_and_exits_0(tmp_path, capsys):
     root = _project(tmp_path, **{"rjh-2025-spin": SPIN_PATH.read_text(encoding="utf-8")})
     assert main(["--root", str(root), "check"]) == 0
-    err = capsys.readouterr().err
-    assert "1 ärendefil är giltig." in err
-    assert "Att uppmärksamma före bygget (inga fel i filerna, bygget kan köras):" in err
-    assert "rjh-2025-spin (data/cases/rjh-2025-spin.yaml): 2 av 18 regler kräver uppmärksamhet" in err
+    captured = capsys.readouterr()
+    out = captured.out
+    # The report on standard output (`casebook check > granskning.txt` keeps it), the run's message on standard error.
+    assert "1 ärendefil är giltig." in captured.err and "1 ärendefil är giltig." not in out
+    assert "Att uppmärksamma" not in captured.err
+    assert out.startswith("Att uppmärksamma före bygget (inga fel i filerna, bygget kan köras):")
+    assert "rjh-2025-spin (data/cases/rjh-2025-spin.yaml): 2 av 18 regler kräver uppmärksamhet" in out
     assert (
         f'  - Avvikelse att granska: Maxbeloppet överstiger inte sökt belopp (Beslutsförslaget ("dock max") mot '
         f"ansökan). Maxbeloppet 750{NBSP}000{NBSP}kr är 1{NBSP}kr högre än sökt belopp 749{NBSP}999{NBSP}kr."
-    ) in err
+    ) in out
     assert (
         "  - Bedömning saknas: Inga åtgärder som omfattas av företagsstödsförordningarna "
         "(6 § förordning (2003:596)). Ärendet registrerar ingen bedömning av detta."
-    ) in err
-    assert "Att skriva i beslutsunderlaget" not in err  # SPIN writes every section
+    ) in out
+    assert "Att skriva i beslutsunderlaget" not in out  # SPIN writes every section
 
 
 def test_check_shows_financing_that_does_not_equal_the_costs(tmp_path, capsys):
@@ -47,13 +50,13 @@ def test_check_shows_financing_that_does_not_equal_the_costs(tmp_path, capsys):
     text = FICTIONAL_BASE_PATH.read_text(encoding="utf-8").replace("total_costs: 2000000", "total_costs: 2100000")
     root = _project(tmp_path, **{"fiktiv-bas": text})
     assert main(["--root", str(root), "check"]) == 0
-    err = capsys.readouterr().err
-    assert "fiktiv-bas (data/cases/fiktiv-bas.yaml): 1 av 18 regler kräver uppmärksamhet" in err
+    out = capsys.readouterr().out
+    assert "fiktiv-bas (data/cases/fiktiv-bas.yaml): 1 av 18 regler kräver uppmärksamhet" in out
     assert (
         f"  - Ej uppfyllt: Finansieringsplanen balanserar mot kostnaderna (8 § förordning (2003:596)). Finansiering "
         f"2{NBSP}000{NBSP}000{NBSP}kr ≠ kostnader 2{NBSP}100{NBSP}000{NBSP}kr (skillnad −100{NBSP}000{NBSP}kr)."
-    ) in err
-    assert "  Att skriva i beslutsunderlaget: Ärendebeskrivning: bakgrund (narrative.description);" in err
+    ) in out
+    assert "  Att skriva i beslutsunderlaget: Ärendebeskrivning: bakgrund (narrative.description);" in out
 
 
 def _spin_needing_no_attention() -> str:
@@ -75,9 +78,9 @@ def test_check_says_so_when_nothing_needs_attention(tmp_path, capsys):
     text = _spin_needing_no_attention()
     root = _project(tmp_path, **{"rjh-2025-spin": text})
     assert main(["--root", str(root), "check"]) == 0
-    err = capsys.readouterr().err
-    assert "Ingen regel kräver uppmärksamhet och inget avsnitt av beslutsunderlaget saknas." in err
-    assert "Att uppmärksamma" not in err
+    out = capsys.readouterr().out
+    assert "Ingen regel kräver uppmärksamhet och inget avsnitt av beslutsunderlaget saknas." in out
+    assert "Att uppmärksamma" not in out
 
 
 def test_case_text_in_the_listing_is_printed_as_written_never_read_as_markup(tmp_path, capsys):
@@ -86,7 +89,7 @@ def test_case_text_in_the_listing_is_printed_as_written_never_read_as_markup(tmp
     )
     root = _project(tmp_path, **{"fiktiv-bas": text})
     assert main(["--root", str(root), "check"]) == 0
-    assert "[bold]Fiktiv[/bold] AB finns inte bland de 21 aktörerna" in capsys.readouterr().err
+    assert "[bold]Fiktiv[/bold] AB finns inte bland de 21 aktörerna" in capsys.readouterr().out
 
 
 def test_check_names_what_a_copied_case_file_still_shares_with_the_case_it_was_copied_from(tmp_path, capsys):
@@ -100,8 +103,8 @@ def test_check_names_what_a_copied_case_file_still_shares_with_the_case_it_was_c
     assert copy.count("rjh-2026-kopia") == 1 and "Kompetenslyft Mittnorden" in copy
     root = _project(tmp_path, **{"rjh-2025-spin": spin, "rjh-2026-kopia": copy})
     assert main(["--root", str(root), "check"]) == 0
-    err = capsys.readouterr().err
-    copied = err.split("rjh-2026-kopia (data/cases/rjh-2026-kopia.yaml):", 1)[1].split("\n\n", 1)[0]
+    out = capsys.readouterr().out
+    copied = out.split("rjh-2026-kopia (data/cases/rjh-2026-kopia.yaml):", 1)[1].split("\n\n", 1)[0]
     lines = copied.splitlines()
     start = lines.index("  Samma som i ett annat ärende (kopierad ärendefil? varje beslut har sitt eget underlag):")
     assert lines[start + 1 : start + 5] == [
@@ -112,7 +115,7 @@ def test_check_names_what_a_copied_case_file_still_shares_with_the_case_it_was_c
     ]
     assert "  - Sammanfattningen (summary) är samma text som i ärendet rjh-2025-spin" in lines
     assert "  - Ärendebeskrivning: bakgrund (narrative.description) är samma text som i ärendet rjh-2025-spin" in lines
-    assert "  - källdokumentet 000_2bcbd58892294728.txt anges också av ärendet rjh-2026-kopia" in err  # and SPIN's
+    assert "  - källdokumentet 000_2bcbd58892294728.txt anges också av ärendet rjh-2026-kopia" in out  # and SPIN's
 
 
 def test_short_shared_texts_and_cases_of_their_own_are_not_named(tmp_path, capsys):
@@ -124,7 +127,7 @@ def test_short_shared_texts_and_cases_of_their_own_are_not_named(tmp_path, capsy
         },
     )
     assert main(["--root", str(root), "check"]) == 0
-    assert "Samma som i ett annat ärende" not in capsys.readouterr().err
+    assert "Samma som i ett annat ärende" not in capsys.readouterr().out
 
 
 def test_a_copied_case_needing_no_other_attention_is_still_named(tmp_path, capsys):
@@ -134,11 +137,11 @@ def test_a_copied_case_needing_no_other_attention_is_still_named(tmp_path, capsy
     copy = text.replace("id: rjh-2025-spin", "id: rjh-2026-kopia", 1)
     root = _project(tmp_path, **{"rjh-2025-spin": text, "rjh-2026-kopia": copy})
     assert main(["--root", str(root), "check"]) == 0
-    err = " ".join(capsys.readouterr().err.split())
-    assert "Ingen regel kräver uppmärksamhet" not in err
+    out = " ".join(capsys.readouterr().out.split())
+    assert "Ingen regel kräver uppmärksamhet" not in out
     for case_id, other in (("rjh-2025-spin", "rjh-2026-kopia"), ("rjh-2026-kopia", "rjh-2025-spin")):
-        assert f"{case_id} (data/cases/{case_id}.yaml): 0 av " in err, err
-        assert f"källdokumentet 000_2bcbd58892294728.txt anges också av ärendet {other}" in err
+        assert f"{case_id} (data/cases/{case_id}.yaml): 0 av " in out, out
+        assert f"källdokumentet 000_2bcbd58892294728.txt anges också av ärendet {other}" in out
 
 
 def _case(spin, case_id: str, *, file: str | None = None, title: str = "Ett eget underlag", **narrative: str):
