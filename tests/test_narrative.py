@@ -270,12 +270,12 @@ def test_a_filled_in_new_case_passes_check_and_lists_the_sections_still_to_write
     path.write_text(text, encoding="utf-8")
     capsys.readouterr()
     assert main(["--root", str(empty_project), "check"]) == 0
-    err = capsys.readouterr().err
-    assert "Att skriva i beslutsunderlaget: Ärendebeskrivning: bakgrund (narrative.description);" in err
-    assert "projektets mål" not in err  # written
+    report = capsys.readouterr().out  # check's report, on standard output
+    assert "Att skriva i beslutsunderlaget: Ärendebeskrivning: bakgrund (narrative.description);" in report
+    assert "projektets mål" not in report  # written
     assert (
         "Sammanfattande bedömning: rekommendation (bifall, avslag eller delvis bifall) (narrative.recommendation)"
-        in err
+        in report
     )
 
 
