@@ -272,3 +272,24 @@ def test_a_value_too_long_says_how_long_it_may_be(tmp_path):
     [problem] = _problems(fresh, path, document)
     load_publisher.cache_clear()
     assert problem.startswith("name: är för långt (högst 500 tecken) (värde: 'xxx")
+
+
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [
+        (lambda path: path.mkdir(), "det är en mapp, inte en fil"),
+        (lambda path: path.symlink_to(path), "för många symboliska länkar i sökvägen"),
+        (lambda path: os.mkfifo(path), "det är ingen vanlig fil"),
+        (lambda path: path.symlink_to(path.with_name("borta.yaml")), "en symbolisk länk till en fil som inte finns"),
+    ],
+    ids=["folder", "symlink-loop", "fifo", "dangling-link"],
+)
+def test_check_names_a_case_file_that_is_no_file_to_read_rather_than_skip_it(tmp_path, capsys, make, reason):
+    """Named as a case (``<id>.yaml``) but no file to read: the case used to vanish from check
+    and from the site without a word."""
+    root = copy_project(tmp_path / "project")
+    make(root / "data" / "cases" / "fiktiv-borta.yaml")
+    assert main(["--root", str(root), "check"]) == 2
+    err = capsys.readouterr().err
+    assert f"Fel i data/cases/fiktiv-borta.yaml:\n  - (fil): kan inte läsas: {reason}" in err
+    assert "rjh-2025-spin" not in err  # the valid case is not named

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import casebook
-from casebook.domain.case_file import CASE_SUFFIX, list_case_files
+from casebook.domain.case_file import CASE_SUFFIX, is_case_file_name, list_case_files
 
 __all__ = ["CASE_SUFFIX", "ProjectPaths"]
 # The notebook templates, relative to the project (as the audit trail and published notebooks name them).
@@ -62,6 +62,13 @@ class ProjectPaths:
     def case_files(self) -> list[Path]:
         """Case files in a stable order (by file name); hidden files (``._x.yaml``) are none."""
         return list_case_files(self.cases_dir)
+
+    def unreadable_case_files(self) -> list[Path]:
+        """Entries named as case files (``<id>.yaml``) that are no file to read: a folder, a FIFO,
+        a symbolic link to nothing or to itself. :meth:`case_files` leaves them out."""
+        if not self.cases_dir.is_dir():
+            return []
+        return sorted(p for p in self.cases_dir.iterdir() if is_case_file_name(p.name) and not p.is_file())
 
     def misnamed_case_files(self) -> list[Path]:
         """YAML files in the cases folder whose suffix is not ``.yaml`` (hidden files aside)."""

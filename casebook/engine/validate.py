@@ -55,6 +55,8 @@ def validate_all(paths: ProjectPaths, as_of: dt.date, cache: EvaluationCache | N
         )
         for p in paths.misnamed_case_files()
     ]
+    # Named as a case but no file to read: said, not skipped (the case would vanish from the site).
+    errors += [_not_a_regular_file(p) or _dangling(p) for p in paths.unreadable_case_files()]
     if not files and not errors:
         raise UserError(f"Inga ärendefiler (*{CASE_SUFFIX}) i {paths.relative(paths.cases_dir)}.")
     outside = [p for p in [*files, *paths.reference_files()] if not _inside(paths, p)]
@@ -104,8 +106,9 @@ def _inside(paths: ProjectPaths, path: Path) -> bool:
 
 
 def _not_a_regular_file(path: Path) -> CaseFileError | None:
-    """Why a reference file cannot be read, found without opening it (a FIFO would wait for a
-    writer); ``None`` for a regular file, or a link to one (links outside are refused later)."""
+    """Why a reference or case file cannot be read, found without opening it (a FIFO would wait
+    for a writer); ``None`` for a regular file or a link to one (links outside are refused
+    later), and for a link to nothing."""
     try:
         mode = path.stat().st_mode
     except FileNotFoundError:
@@ -117,6 +120,10 @@ def _not_a_regular_file(path: Path) -> CaseFileError | None:
     if not stat.S_ISREG(mode):
         return CaseFileError(path, [FieldProblem("(fil)", "kan inte läsas: det är ingen vanlig fil")])
     return None
+
+
+def _dangling(path: Path) -> CaseFileError:
+    return CaseFileError(path, [FieldProblem("(fil)", "kan inte läsas: en symbolisk länk till en fil som inte finns")])
 
 
 def attention_report(paths: ProjectPaths, cases: list[EvaluatedCase]) -> str:
