@@ -365,13 +365,18 @@ def test_a_case_without_a_source_document_file_needs_no_data_sources(tmp_path, c
     assert main(["--root", str(root), "check"]) == 0, capsys.readouterr().err
 
 
-def test_a_folder_named_like_a_case_file_is_no_case(tmp_path, capsys):
+def test_a_folder_named_like_a_case_file_is_no_case_and_check_says_why(tmp_path, capsys):
+    """Not read as a case, and not passed over in silence either (see tests/test_field_problems.py)."""
     from casebook.domain.case_file import list_case_files
 
     root = _project_with(tmp_path, SPIN_PATH)
     (root / "data" / "cases" / "arkiv.yaml").mkdir()
     assert list_case_files(root / "data" / "cases") == [root / "data" / "cases" / "rjh-2025-spin.yaml"]
-    assert main(["--root", str(root), "check"]) == 0, capsys.readouterr().err
+    assert main(["--root", str(root), "check"]) == 2
+    assert (
+        "Fel i data/cases/arkiv.yaml:\n  - (fil): kan inte läsas: det är en mapp, inte en fil"
+        in capsys.readouterr().err
+    )
 
 
 def test_a_source_document_named_dot_dot_or_naming_a_folder_is_refused(tmp_path, capsys):
