@@ -42,9 +42,14 @@ def escape_myst(text: str) -> str:
     return _PUNCTUATION.sub(r"\\\1", keep_figures_together(_WHITESPACE.sub(" ", text).strip()))
 
 
+def text_html(text: str) -> str:
+    """Case or rule text as HTML: escaped, figures kept together."""
+    return html.escape(keep_figures_together(text))
+
+
 def inline_html(text: str) -> str:
-    """Case or rule text as HTML on one line: escaped, figures kept together."""
-    return html.escape(keep_figures_together(_WHITESPACE.sub(" ", text).strip()))
+    """Case or rule text as HTML on one line (:func:`text_html`, line breaks as spaces)."""
+    return text_html(_WHITESPACE.sub(" ", text).strip())
 
 
 def table_html(
@@ -136,7 +141,7 @@ def narrative_html(blocks: tuple[narrative.Block, ...]) -> str:
 def _runs_html(runs: tuple[narrative.Run, ...]) -> str:
     out = []
     for run in runs:
-        text = "<br>".join(html.escape(keep_figures_together(line)) for line in run.text.split("\n"))
+        text = "<br>".join(text_html(line) for line in run.text.split("\n"))
         if run.emphasis:
             text = f"<em>{text}</em>"
         if run.strong:

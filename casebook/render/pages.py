@@ -413,7 +413,7 @@ def verification_summary(verification: Path, reports: list[EvaluatedCase], cache
                 "Reproducerad" if result["reproduced"] else "Inte reproducerad: " + ", ".join(result["failed_cells"])
             )
             when, cells = verified_at, str(result["cells"])
-        rows.append([_case_link(report.case), inline_html(status), inline_html(when), inline_html(str(cells))])
+        rows.append([_case_link(report.case), inline_html(status), inline_html(when), inline_html(cells)])
     reproduced = sum(
         1
         for report in reports

@@ -9,7 +9,7 @@ from IPython.display import HTML
 
 from casebook.domain import formatting as fmt
 from casebook.render import document
-from casebook.render.markup import keep_figures_together, table_html
+from casebook.render.markup import table_html, text_html
 
 
 def styled_table(
@@ -29,17 +29,9 @@ def styled_table(
     laid out as a block, see the site's stylesheet).
     """
     header = [str(column) for column in frame.columns]
-    rows = [
-        [html.escape(keep_figures_together(str(value))) if escape else value for value in row]
-        for row in frame.itertuples(index=False)
-    ]
+    rows = [[text_html(str(value)) if escape else value for value in row] for row in frame.itertuples(index=False)]
     classes = " ".join(["casebook-table", *css_class.split()])
     return HTML(table_html(caption, header, rows, table_id, classes, row_ids, column_classes))
-
-
-def text_html(value: str) -> str:
-    """Case or rule text as HTML: escaped, figures kept on one line."""
-    return html.escape(keep_figures_together(value))
 
 
 def _part_html(part: document.Part) -> str:
