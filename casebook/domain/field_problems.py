@@ -22,6 +22,7 @@ from babel.dates import get_month_names
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
+from casebook.domain import organisation_number
 from casebook.domain.errors import FieldProblem, field_path, printable
 from casebook.domain.model import FieldValueError
 from casebook.domain.yaml_reader import line_of, value_lines
@@ -56,7 +57,7 @@ _SWEDISH_MESSAGES = {
 
 FORMS = {
     "id": "ska bestå av små bokstäver a–z, siffror och bindestreck (högst 64 tecken)",
-    "organisation_number": "ska skrivas NNNNNN-NNNN",
+    "organisation_number": organisation_number.WRITTEN_AS,
     "contact_email": "ska vara en e-postadress",
     "site_url": "ska vara en https-adress som slutar med /",
     "repository_url": "ska vara en https-adress som inte slutar med /",

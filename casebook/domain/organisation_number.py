@@ -34,11 +34,15 @@ def check_digit(first_nine: str) -> int:
     return -luhn_sum(first_nine + "0") % 10
 
 
+WRITTEN_AS = "ska skrivas NNNNNN-NNNN"
+"""How an organisation number that does not have its form is explained."""
+
+
 def problem(number: str) -> str | None:
     """What is wrong with ``number`` as an organisation number, in Swedish, or ``None``."""
     digits = number.replace("-", "")
     if len(number) != 11 or number[6] != "-" or len(digits) != 10 or not digits.isascii() or not digits.isdigit():
-        return "ska skrivas NNNNNN-NNNN"
+        return WRITTEN_AS
     if digits[2] in "01":
         return (
             "är ett personnummer, inte ett organisationsnummer (tredje siffran är 0 eller 1): en enskild firmas "
