@@ -40,7 +40,7 @@ def _reports():
 
 def test_the_case_table_carries_sort_keys_and_marks_its_sortable_columns():
     markup = case_table(_reports())
-    assert f'class="casebook-stack table casebook-sortable casebook-sortable-{SORTABLE_COLUMNS}"' in markup
+    assert f'class="table casebook-sortable casebook-sortable-{SORTABLE_COLUMNS}"' in markup
     assert read_table(markup).header[:SORTABLE_COLUMNS] == [
         "Datum",
         "Läge",

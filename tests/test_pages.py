@@ -225,4 +225,4 @@ def test_the_rule_catalogue_names_each_rule_its_source_and_the_wording_it_implem
         assert links[2] == ([rule.source_url] if rule.source_url else [])
     markup = rule_catalogue(_fictional_and_spin())
     assert markup.count('<code class="literal">') == len(RULES)  # styled as MyST's inline code
-    assert 'class="casebook-stack table casebook-cards"' in markup
+    assert 'class="table casebook-cards"' in markup

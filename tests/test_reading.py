@@ -303,6 +303,49 @@ def test_every_table_caption_is_as_wide_as_its_table(tabs, server, path):
     _assert_at_widths(page, path, widths, 900, lambda page, width: page.evaluate(NARROW_CAPTIONS), "narrow captions")
 
 
+# What casebook-tables.js gives each table with a header row, read back cell by cell: the
+# published HTML has neither (test_pages.py, html_table.read_table).
+TABLE_LABELS = """() => [...document.querySelectorAll('article.bd-article table')].filter(t => t.tHead).map(table => {
+  const header = [...table.tHead.rows[0].cells].map(th => th.textContent.trim());
+  const roles = [table, ...table.querySelectorAll('thead, tbody, tr, th, td')].map(e => e.getAttribute('role'));
+  const expected = [table, ...table.querySelectorAll('thead, tbody, tr, th, td')].map(e =>
+    ({TABLE: 'table', THEAD: 'rowgroup', TBODY: 'rowgroup', TR: 'row', TH: 'columnheader', TD: 'cell'})[e.tagName]);
+  const labels = row => JSON.stringify([...row.cells].map(cell => cell.dataset.label));
+  const wrong = [...table.tBodies[0].rows].filter(row => labels(row) !== JSON.stringify(header));
+  return {table: table.id, rolesRight: JSON.stringify(roles) === JSON.stringify(expected),
+          wrongRows: wrong.length, rows: table.tBodies[0].rows.length};
+})"""
+# The verification page of this site has no table: its cases were never verified.
+LABELLED_PAGES = [*(p for p in WIDE_PAGES if p != "book/verification.html"), "book/case_format.html"]
+
+
+@pytest.mark.parametrize("path", LABELLED_PAGES)
+def test_every_table_gets_its_labels_and_roles_in_the_browser(tabs, server, path):
+    tables = _visit(tabs[1], server, path, width=375, height=800).evaluate(TABLE_LABELS)
+    assert tables and all(t["rows"] for t in tables), tables
+    assert [t for t in tables if not t["rolesRight"] or t["wrongRows"]] == []
+
+
+# Without JavaScript a table keeps its table layout (the stylesheet stacks only labelled
+# tables) and scrolls in its own box: the page itself does not scroll sideways.
+UNLABELLED = """() => ({
+  stacked: [...document.querySelectorAll('article.bd-article table')].filter(t => getComputedStyle(t).display !== 'table').map(t => t.id),
+  labelled: document.querySelectorAll('td[data-label], table[role]').length,
+  sideways: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+})"""
+
+
+@pytest.mark.parametrize("path", [SPIN, "book/case_list.html", "book/rules.html", "book/case_format.html"])
+def test_without_javascript_tables_stay_tables_in_their_own_scrolling_box(browser, server, path):
+    context = browser.new_context(viewport={"width": 320, "height": 800}, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(f"{server}/{path}", wait_until="load")
+        assert page.evaluate(UNLABELLED) == {"stacked": [], "labelled": 0, "sideways": 0}
+    finally:
+        context.close()
+
+
 FIT_WIDTHS = [320, 375, 480, 600, 768, 800, 992, 1024, 1040, 1060, 1100, 1280, 1440, 1600, 1920]
 
 

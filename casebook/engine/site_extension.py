@@ -1,13 +1,11 @@
 """Sphinx extension for the casebook site (registered in _config.yml, sphinx.extra_extensions).
 
-- Tables written in MyST (the hand-written pages' tables, such as the case format's fields)
-  reflow on narrow screens: every body cell carries its column's header in ``data-label``
-  and the table gets the class ``casebook-stack``, so the stylesheet can show each row as
-  "label: value" lines (WCAG 1.4.10) instead of a table wider than the screen. The HTML
-  translator writes the attribute; pydata-sphinx-theme mixes its own translator in on top
-  of this one. Generated tables (the case list, organisation pages, rule catalogue,
-  verification and open-data pages) are written as HTML with both already
-  (``casebook.render.markup.page_table``).
+- Loads ``book/_static/casebook-tables.js`` on every page: it gives each table with a header
+  row (the case pages', the generated pages' and those written in MyST) what the stylesheet
+  needs to show its rows as "label: value" lines in a narrow column (WCAG 1.4.10): each body
+  cell's column header as ``data-label``, and ARIA roles that keep the table's semantics
+  when it is stacked. One place for every table, in the browser, instead of the attributes
+  in every cell of the published HTML and notebooks.
 - Builds the static search index with Pagefind (``pagefind[bin]``) over the finished
   HTML, in parts (``casebook.engine.search_index``): ``pagefind/<part>/`` at the site root,
   one Pagefind bundle per part of at most about ``casebook_search_part_pages`` case pages
@@ -39,47 +37,12 @@ import json
 import os
 from pathlib import Path
 
-from docutils import nodes
 from myst_nb.sphinx_ext import add_global_html_resources
-from sphinx.transforms import SphinxTransform
-from sphinx.writers.html5 import HTML5Translator
 
 from casebook.engine import sphinx_internals
 from casebook.engine.search_index import PAGES_PER_PART, build_search_index
 from casebook.engine.sphinx_jobs import DEFER_SEARCH_INDEX, SEARCH_INDEX_LATER
 from casebook.render.hyphenation import hyphenate_html
-
-LABEL = "casebook-label"
-
-
-class LabelTableCells(SphinxTransform):
-    """Give each body cell of a table with a header row the text of its column's header."""
-
-    default_priority = 800
-
-    def apply(self) -> None:
-        for tgroup in self.document.findall(nodes.tgroup):
-            thead = next(iter(tgroup.findall(nodes.thead)), None)
-            tbody = next(iter(tgroup.findall(nodes.tbody)), None)
-            if thead is None or tbody is None or not thead.children:
-                continue
-            labels = [entry.astext().strip() for entry in thead.children[0].children]
-            tgroup.parent["classes"].append("casebook-stack")
-            for row in tbody.children:
-                column = 0
-                for entry in row.children:
-                    if column < len(labels):
-                        entry[LABEL] = labels[column]
-                    column += 1 + entry.get("morecols", 0)
-
-
-class LabelledCellsTranslator(HTML5Translator):
-    """Sphinx's HTML5 translator, writing ``data-label`` on cells labelled by the transform."""
-
-    def starttag(self, node, tagname, suffix="\n", empty=False, **attributes):
-        if tagname == "td" and isinstance(node, nodes.entry) and LABEL in node:
-            attributes["data-label"] = node[LABEL]
-        return super().starttag(node, tagname, suffix, empty, **attributes)
 
 
 def _is_thebe(asset: object) -> bool:
@@ -196,8 +159,8 @@ def setup(app):
     # Case pages per part of the search index, on average at most (tests set it low to get
     # several parts); the index alone depends on it, no page is rebuilt when it changes.
     app.add_config_value("casebook_search_part_pages", PAGES_PER_PART, "", [int])
-    app.add_transform(LabelTableCells)
-    app.set_translator("html", LabelledCellsTranslator)
+    # Every page's tables get their labels and roles in the browser (see the module docstring).
+    app.add_js_file("casebook-tables.js", loading_method="defer")
     app.connect("config-inited", _search_page_of_our_own)
     app.connect("builder-inited", _no_sphinx_search)
     app.connect("builder-inited", _mystnb_stylesheet_before_pages)

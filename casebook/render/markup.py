@@ -65,33 +65,30 @@ def table_html(
     of writing a table, on case pages and on generated pages alike.
 
     ``caption`` and ``header`` are text (escaped here); cells are HTML as given (escape case
-    text with :func:`inline_html`). Every data cell carries its column's header in
-    ``data-label``, so that on a narrow screen the stylesheet can stack each row as
-    label–value pairs instead of clipping columns; explicit ARIA roles keep the table's
-    semantics when it does. ``row_ids`` give rows anchors that other parts of the page link
-    to; ``column_classes`` give a column's cells a CSS class. The id is fixed, so the HTML is
-    the same on every run.
+    text with :func:`inline_html`). On a narrow screen the stylesheet stacks each row as
+    label–value pairs instead of clipping columns; the labels (``data-label``, each cell's
+    column header) and the ARIA roles that keep a stacked table's semantics are added in the
+    browser (``book/_static/casebook-tables.js``), not written into every cell here: they were
+    about 26 kB of every case's page and notebook. ``row_ids`` give rows anchors that other
+    parts of the page link to; ``column_classes`` give a column's cells a CSS class. The id
+    is fixed, so the HTML is the same on every run.
     """
     column_classes = column_classes or {}
     lines = [
-        f'<table class="{classes}" id="T_{table_id}" role="table">',
+        f'<table class="{classes}" id="T_{table_id}">',
         f"<caption>{html.escape(caption)}</caption>",
-        '<thead role="rowgroup">',
-        '<tr role="row">'
-        + "".join(f'<th scope="col" role="columnheader">{html.escape(h)}</th>' for h in header)
-        + "</tr>",
+        "<thead>",
+        "<tr>" + "".join(f'<th scope="col">{html.escape(h)}</th>' for h in header) + "</tr>",
         "</thead>",
-        '<tbody role="rowgroup">',
+        "<tbody>",
     ]
     for index, row in enumerate(rows):
         row_id = f' id="{html.escape(row_ids[index])}"' if row_ids else ""
         cells = "".join(
-            f'<td role="cell" data-label="{html.escape(label)}"'
-            + (f' class="{column_classes[label]}"' if label in column_classes else "")
-            + f">{cell}</td>"
+            "<td" + (f' class="{column_classes[label]}"' if label in column_classes else "") + f">{cell}</td>"
             for label, cell in zip(header, row, strict=True)
         )
-        lines.append(f'<tr role="row"{row_id}>{cells}</tr>')
+        lines.append(f"<tr{row_id}>{cells}</tr>")
     lines += ["</tbody>", "</table>"]
     return "\n".join(lines)
 
@@ -103,14 +100,14 @@ def page_table(caption: str, header: list[str], rows: list[list[str]], table_id:
     write every cell of the pages that list all cases (7 000 cells at 1 000 cases, most of
     a rebuild's Sphinx time), where HTML passes through untouched. It looks like the
     tables MyST writes (the theme's ``table`` class, in the theme's scrolling container,
-    which the stylesheet's narrow-column layout queries) and reflows as they do
-    (``casebook-stack``). ``css_class`` adds classes of the site's stylesheet, such as
+    which the stylesheet's narrow-column layout queries) and reflows as they do.
+    ``css_class`` adds classes of the site's stylesheet, such as
     ``casebook-cards`` (each row a card of "label: value" lines at every width).
 
     Links in cells are written as the site's URLs (``cases/<id>.html``): Sphinx does not
     see them, so the browser tests check that every link of the site leads somewhere.
     """
-    classes = " ".join(["casebook-stack", "table", *css_class.split()])
+    classes = " ".join(["table", *css_class.split()])
     # The caption holds case text (an organisation's name): on one line, as in a cell.
     table = table_html(_WHITESPACE.sub(" ", caption).strip(), header, rows, table_id, classes)
     # A line with nothing but spaces and tabs on it would end MyST's HTML block and turn the

@@ -1,0 +1,53 @@
+/* Tables that reflow (WCAG 1.4.10): in a narrow column the stylesheet shows each row of a
+   table as "label: value" lines. This script gives every table of the page's article that
+   has a header row (the case pages' tables, the generated pages' and those written in MyST)
+   what that needs, once the page is parsed:
+   - each body cell's column header as its data-label, which the stylesheet shows before it;
+   - explicit ARIA roles (table, rowgroup, row, columnheader, rowheader, cell), which keep the
+     table's semantics for screen readers when the stylesheet makes its parts blocks.
+   They are added here rather than written into the HTML of every cell, where they were about
+   26 kB of each case's page and notebook (docs/performance.md, "Published bytes per case").
+   The stylesheet stacks only tables that carry role="table", so without JavaScript a table
+   stays a table as written (in a narrow column, it scrolls sideways in its own box). */
+(() => {
+  "use strict";
+  const TABLES = "article.bd-article table.casebook-table, article.bd-article table.table";
+
+  function headerLabels(headerRow) {
+    const labels = [];
+    for (const cell of headerRow.cells) {
+      for (let span = 0; span < cell.colSpan; span++) labels.push(cell.textContent.trim());
+    }
+    return labels;
+  }
+
+  function label(table) {
+    if (!table.tHead || table.tHead.rows.length !== 1) return;
+    const labels = headerLabels(table.tHead.rows[0]);
+    table.setAttribute("role", "table");
+    for (const group of [table.tHead, ...table.tBodies, ...(table.tFoot ? [table.tFoot] : [])]) {
+      group.setAttribute("role", "rowgroup");
+      const isHead = group === table.tHead;
+      for (const row of group.rows) {
+        row.setAttribute("role", "row");
+        let column = 0;
+        for (const cell of row.cells) {
+          if (isHead) {
+            cell.setAttribute("role", "columnheader");
+          } else {
+            cell.setAttribute("role", cell.tagName === "TH" ? "rowheader" : "cell");
+            if (column < labels.length) cell.dataset.label = labels[column];
+          }
+          column += cell.colSpan;
+        }
+      }
+    }
+  }
+
+  function labelAll() {
+    document.querySelectorAll(TABLES).forEach(label);
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", labelAll);
+  else labelAll();
+})();
