@@ -7,14 +7,17 @@ check that the block is on the first screen.
 from __future__ import annotations
 
 import re
+from xml.etree import ElementTree
 
 import nbformat
+import pytest
 import yaml
 from bs4 import BeautifulSoup
 from conftest import FICTIONAL_BASE_PATH, REPO, SPIN_PATH
 
 from casebook.domain import formatting as fmt
 from casebook.domain.clock import as_of_date
+from casebook.render import charts
 from casebook.render.case_view import first_sentence, prepare, rule_anchor
 
 NBSP = "\N{NO-BREAK SPACE}"
@@ -239,3 +242,36 @@ def test_the_source_documents_errors_are_listed_on_the_page():
         prepare(FICTIONAL_BASE_PATH, REPO / "data" / "reference", as_of=as_of_date()).source_corrections_table() is None
     )
 
+
+def _drawing(svg: str) -> list:
+    """What an SVG draws: each element's tag, its attributes without the rotation by -0 degrees
+    matplotlib writes, and its text, in document order; the metadata block left out."""
+    tree = ElementTree.fromstring(svg)
+    for parent in list(tree.iter()):
+        for child in list(parent):
+            if child.tag.endswith("}metadata"):
+                parent.remove(child)
+    return [
+        (
+            element.tag,
+            {k: v for k, v in element.attrib.items() if not (k == "transform" and v.startswith("rotate(-0 "))},
+            (element.text or "").strip(),
+        )
+        for element in tree.iter()
+    ]
+
+
+@pytest.mark.parametrize("chart", ["financing_chart", "payment_chart"])
+def test_a_chart_is_stored_without_what_draws_nothing_and_draws_the_same(monkeypatch, chart):
+    """Both charts are published twice per case (notebook and image): no metadata block, no
+    indentation and no rotation by -0 degrees, and still the same drawing as matplotlib's SVG."""
+    report = prepare(SPIN_PATH, as_of=as_of_date())
+    trimmed = getattr(report, chart)().data
+    monkeypatch.setattr(charts, "_INDENTATION", re.compile("(?!x)x"))
+    monkeypatch.setattr(charts, "_NO_ROTATION", re.compile("(?!x)x"))
+    monkeypatch.setattr(charts, "NO_METADATA", {"Date": None, "Creator": None})
+    untrimmed = getattr(report, chart)().data
+    assert "<metadata" not in trimmed and "<metadata" in untrimmed
+    assert "\n " not in trimmed and 'transform="rotate(-0 ' not in trimmed
+    assert len(trimmed) < 0.8 * len(untrimmed)
+    assert _drawing(trimmed) == _drawing(untrimmed)

@@ -8,6 +8,7 @@ on every run, which nbval and the determinism tests rely on. Text stays text in 
 from __future__ import annotations
 
 import io
+import re
 from decimal import Decimal
 
 import matplotlib
@@ -41,13 +42,27 @@ def plain(text: str) -> str:
     return text.replace("$", r"\$")
 
 
+# No <metadata> block: matplotlib writes one (format, type, creator) unless each is None.
+NO_METADATA = {"Date": None, "Creator": None, "Format": None, "Type": None}
+# What matplotlib writes that draws nothing: the indentation before each tag (text content is
+# escaped, so a "<" after spaces at a line's start is always a tag) and the rotation by -0
+# degrees it gives every label.
+_INDENTATION = re.compile(r"\n +(?=<)")
+_NO_ROTATION = re.compile(r' transform="rotate\(-0 -?[\d.]+ -?[\d.]+\)"')
+
+
 def to_svg(figure: plt.Figure) -> SVG:
-    """Render and close a figure; the same figure always gives the same SVG bytes."""
+    """Render and close a figure; the same figure always gives the same SVG bytes.
+
+    Without what draws nothing (:data:`NO_METADATA`, indentation, rotations by -0 degrees):
+    each chart is stored twice per case, in the published notebook and as the page's image,
+    and these were a quarter of its bytes (docs/performance.md, "Published bytes per case").
+    """
     buffer = io.StringIO()
     with plt.rc_context(STYLE):
-        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight")
+        figure.savefig(buffer, format="svg", metadata=NO_METADATA, bbox_inches="tight")
     plt.close(figure)
-    return SVG(buffer.getvalue())
+    return SVG(_NO_ROTATION.sub("", _INDENTATION.sub("\n", buffer.getvalue())))
 
 
 def financing_plan_chart(figures: FinancingFigures, decision_maker: str) -> SVG:
