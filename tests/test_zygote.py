@@ -387,3 +387,52 @@ def test_jupyterlab_offers_the_analyst_no_forked_kernel(monkeypatch):
     assert "casebook" in offered and zygote.KERNEL_NAME not in offered
     with zygote.kernelspec_visible():
         assert zygote.KERNEL_NAME in KernelSpecManager().find_kernel_specs()
+
+
+def test_a_forked_kernel_talks_over_unix_sockets_in_the_zygotes_folder(server):
+    """No TCP port that another worker's kernel could take between being picked and bound:
+    the sockets are files in the zygote's folder while the kernel runs, and gone after it."""
+    from casebook.engine.execute import kernel_manager_class
+
+    manager = kernel_manager_class(str(server.folder))(kernel_name=zygote.KERNEL_NAME)
+    assert manager.transport == "ipc" and Path(manager.ip).parent == server.folder
+    manager = KernelManager(kernel_name=zygote.KERNEL_NAME, transport="ipc", ip=manager.ip)
+    manager.start_kernel()
+    client = manager.client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=60)
+        code = "from ipykernel.kernelapp import IPKernelApp; app = IPKernelApp.instance(); (app.transport, app.ip)"
+        assert _run(client, code)["result"] == repr(("ipc", manager.ip))
+        assert (
+            len(list(server.folder.glob(f"{Path(manager.ip).name}-*"))) == 5
+        )  # shell, iopub, stdin, control, heartbeat
+    finally:
+        _stop(manager, client)
+    assert list(server.folder.glob(f"{Path(manager.ip).name}-*")) == []
+
+
+@pytest.mark.parametrize("kernels", [Kernels.FORKED, Kernels.FRESH])
+def test_the_build_gives_forked_kernels_the_zygotes_folder_for_their_sockets(tmp_path, monkeypatch, kernels):
+    from casebook.engine import execution
+    from casebook.engine.execute import NotebookJob, kernel_manager_class
+    from casebook.engine.paths import ProjectPaths
+    from casebook.engine.plan import ExecutionPlan
+
+    seen = {}
+
+    def run_in_workers(jobs, workers, console, done):
+        seen["jobs"] = jobs
+        seen["zygote folder"] = Path(os.environ[zygote.ENV_SOCKET]).parent if zygote.ENV_SOCKET in os.environ else None
+
+    monkeypatch.setattr(execution, "run_in_workers", run_in_workers)
+    job = NotebookJob(tmp_path, "a", Path("t.ipynb"), {}, "A", "a.ipynb", tmp_path / "a.ipynb", "key")
+    paths = ProjectPaths.at(copy_project(tmp_path / "repo"))
+    execution.execute_plan(paths, ExecutionPlan((job,), 0), None, Console(file=io.StringIO()), kernels=kernels)
+    (planned,) = seen["jobs"]
+    if kernels is Kernels.FORKED:
+        assert planned.socket_folder == str(seen["zygote folder"])
+        assert kernel_manager_class(planned.socket_folder)().transport == "ipc"
+    else:
+        assert planned.socket_folder == "" and seen["zygote folder"] is None
+        assert kernel_manager_class(planned.socket_folder)().transport == "tcp"

@@ -30,7 +30,7 @@ TEMPLATES = (CASE_TEMPLATE, PORTFOLIO_TEMPLATE)
 # stops a runaway case long before a CI job's own limit.
 DEFAULT_TIMEOUT = 600.0
 KERNEL_START_ATTEMPTS = 3
-# The kernel's notices (it listens on loopback TCP; shutdown interrupts it) are not the analyst's
+# The kernel's notices (about its sockets; shutdown interrupts it) are not the analyst's
 # concern; real errors still surface as execution errors. IPython's input history (an SQLite
 # file written by a thread in every kernel) is never read by a report; without it a kernel
 # starts sooner.
@@ -94,6 +94,9 @@ class NotebookJob:
     label: str = ""
     orphan: bool = True
     kernel_name: str = KERNEL_NAME
+    # A folder for the kernel's Unix sockets (a forked kernel's: the zygote's folder), or ""
+    # for TCP ports on loopback (:func:`kernel_manager_class`).
+    socket_folder: str = ""
     timeout: float = DEFAULT_TIMEOUT
     inputs: tuple[str, ...] = field(default=(), compare=False)
 
@@ -202,6 +205,7 @@ def _execute_once(job: NotebookJob) -> ExecutionFailure | None:
             # The notebook is written once at the end, not after every cell.
             request_save_on_cell_execute=False,
             extra_arguments=QUIET_KERNEL,
+            kernel_manager_class=kernel_manager_class(job.socket_folder),
             # What is left of the case's time is each cell's limit, so the whole case is bounded.
             timeout_func=lambda _cell: max(1, round(deadline - time.monotonic())),
             # The kernel may take as long to start as the case may take in all, not papermill's
@@ -236,6 +240,35 @@ def _execute_once(job: NotebookJob) -> ExecutionFailure | None:
     clean_executed_notebook(notebook, job)
     write_compact(notebook, job.output)
     return None
+
+
+def kernel_manager_class(socket_folder: str) -> type:
+    """jupyter_client's kernel manager; with a ``socket_folder``, one whose kernel talks over
+    Unix sockets in that folder instead of TCP ports on 127.0.0.1.
+
+    For a TCP kernel jupyter_client picks five free ports by binding to port 0 and letting
+    go, and the kernel binds them a moment later: a kernel started meanwhile by the build's
+    other worker can take one. At 1 000 cases one kernel's heartbeat port was taken so
+    ("Address already in use"), with a traceback on the build's console. A socket file named
+    for one kernel cannot be taken by another; it is removed when the kernel shuts down, and
+    with the zygote's folder if a build is killed.
+    """
+    from jupyter_client import AsyncKernelManager
+
+    if not socket_folder:
+        return AsyncKernelManager
+    import uuid
+
+    from traitlets import CaselessStrEnum, default
+
+    class UnixSocketKernelManager(AsyncKernelManager):
+        transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
+
+        @default("ip")
+        def _socket_path_prefix(self) -> str:
+            return str(Path(socket_folder) / f"kernel-{uuid.uuid4().hex[:12]}")
+
+    return UnixSocketKernelManager
 
 
 def write_compact(notebook: nbformat.NotebookNode, path: Path) -> None:

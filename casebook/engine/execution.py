@@ -107,7 +107,11 @@ def execute_plan(
             _report_failure(failure, job, paths.failed_dir, console)
 
     with zygote_module.kernel_environment(), kernel_source(kernels, zygote, console) as kernel_name:
-        planned = [replace(job, kernel_name=kernel_name, timeout=timeout) for job in plan.jobs]
+        # A forked kernel's sockets are files in the zygote's folder (execute.kernel_manager_class).
+        sockets = (
+            str(Path(os.environ[zygote_module.ENV_SOCKET]).parent) if kernel_name == zygote_module.KERNEL_NAME else ""
+        )
+        planned = [replace(job, kernel_name=kernel_name, timeout=timeout, socket_folder=sockets) for job in plan.jobs]
         try:
             run_in_workers(planned, min(jobs or default_notebook_jobs(), len(planned)), console, done)
         except KeyboardInterrupt:
