@@ -266,6 +266,76 @@ def test_a_stop_whose_exception_was_dropped_ends_the_watch_as_a_stop(monkeypatch
         lifetime.clear_stop()
 
 
+def test_a_case_saved_before_the_watcher_runs_is_built_once_it_runs(monkeypatch, tmp_path):
+    """The watcher starts after the first build and the server: a case saved in between (here,
+    during the first build) is not among its events, and is built at its first report."""
+    from contextlib import contextmanager
+
+    from casebook.engine import lifetime
+
+    root = copy_project(tmp_path / "repo")
+    case = root / "data" / "cases" / "rjh-2025-spin.yaml"
+    built = []
+
+    @contextmanager
+    def kept(options, _console):
+        yield options
+
+    @contextmanager
+    def server(*_args):
+        yield type("Server", (), {"server_address": ("127.0.0.1", 0)})()
+
+    def rebuild(_paths, _console, _options, _version, case_files=()):
+        built.append([path.name for path in case_files])
+        if len(built) == 1:  # saved while the first build runs
+            case.write_text(case.read_text(encoding="utf-8") + "# sparad\n", encoding="utf-8")
+        return True
+
+    def watch(*_paths, stop_event, yield_on_timeout, **_options):
+        assert yield_on_timeout  # else the first report waits for the next save
+        yield set()  # the watcher's first report: nothing it saw itself
+        lifetime.request_stop()
+        while not stop_event.is_set():
+            yield set()
+
+    monkeypatch.setattr(serve_module, "_kept_processes", kept)
+    monkeypatch.setattr(serve_module, "rebuild", rebuild)
+    monkeypatch.setattr(serve_module, "_start_book", lambda *args: None)
+    monkeypatch.setattr(serve_module, "site_server", server)
+    monkeypatch.setattr(serve_module.watchfiles, "watch", watch)
+    output = io.StringIO()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            serve_module.serve(ProjectPaths.at(root), console=Console(file=output, width=300))
+    finally:
+        lifetime.clear_stop()
+    assert built == [[], ["rjh-2025-spin.yaml"]]
+    assert "Ändrat: data/cases/rjh-2025-spin.yaml; bygger om" in output.getvalue()
+
+
+def test_the_sources_state_shows_what_changed_as_the_watcher_would(tmp_path):
+    import watchfiles
+
+    root = copy_project(tmp_path / "repo")
+    sources = serve_module._Sources(ProjectPaths.at(root))
+    before = sources.state()
+    case = root / "data" / "cases" / "rjh-2025-spin.yaml"
+    case.write_text(case.read_text(encoding="utf-8") + "# ändrad\n", encoding="utf-8")
+    added = root / "book" / "ny_sida.md"
+    added.write_text("# Ny sida\n", encoding="utf-8")
+    removed = next((root / "notebooks").glob("*.ipynb"))
+    removed.unlink()
+    (root / "data" / "cases" / ".rjh-2025-spin.yaml.swp").write_text("x", encoding="utf-8")  # an editor's
+    (root / "book" / "_generated").mkdir(exist_ok=True)
+    (root / "book" / "_generated" / "sida.md").write_text("x", encoding="utf-8")  # the build's own
+    assert sources.changed_since(before) == {
+        (watchfiles.Change.modified, str(case)),
+        (watchfiles.Change.added, str(added)),
+        (watchfiles.Change.deleted, str(removed)),
+    }
+    assert sources.changed_since(sources.state()) == set()
+
+
 def test_a_preview_is_only_published_after_the_whole_project_is_valid(tmp_path):
     root = copy_project(tmp_path / "repo")
     copy = root / "data" / "cases" / "rjh-2025-spin-kopia.yaml"

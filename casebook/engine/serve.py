@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import stat
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -235,6 +236,30 @@ class _Sources:
             return False
         return _DEFAULT_FILTER(change, path)
 
+    def state(self) -> dict[str, tuple[int, int]]:
+        """Each file the watcher would report a change of, with its modification time and size."""
+        files = {}
+        for watched in self.watched():
+            for path in [watched] if watched.is_file() else watched.rglob("*"):
+                if not self.relevant(watchfiles.Change.modified, str(path)):
+                    continue
+                try:
+                    status = path.stat()
+                except OSError:  # removed while it was listed
+                    continue
+                if stat.S_ISREG(status.st_mode):
+                    files[str(path)] = (status.st_mtime_ns, status.st_size)
+        return files
+
+    def changed_since(self, before: dict[str, tuple[int, int]]) -> set[tuple[watchfiles.Change, str]]:
+        """The changes since :meth:`state` gave ``before``, as the watcher reports them."""
+        now = self.state()
+        return (
+            {(watchfiles.Change.deleted, path) for path in before.keys() - now.keys()}
+            | {(watchfiles.Change.added, path) for path in now.keys() - before.keys()}
+            | {(watchfiles.Change.modified, path) for path in now.keys() & before.keys() if now[path] != before[path]}
+        )
+
 
 def changed_files(changes: Iterable[tuple[watchfiles.Change, str]], root: Path) -> list[str]:
     """The changed files of one batch, relative to the project, sorted. A file that came and went
@@ -343,6 +368,10 @@ def serve(
     sources = _Sources(paths)
     with _kept_processes(options, console) as options, PersistentBook() as book:
         options = replace(options, book=book)
+        # The watcher starts after the first build and the server: a file saved meanwhile (as
+        # soon as the site showed) would go unbuilt until the next save. What changed since the
+        # first build began is added to the watcher's first report, once it is running.
+        before_first_build: dict[str, tuple[int, int]] | None = sources.state()
         rebuild(paths, console, options, version)
         _start_book(paths, book)
         with site_server(paths.site, port, version) as server:
@@ -360,8 +389,15 @@ def serve(
                 raise_interrupt=True,
                 # A stop whose KeyboardInterrupt Python dropped ends the watch as well (lifetime).
                 stop_event=lifetime.stop_event(),
+                # A first report within rust_timeout (5 s) even when nothing changes: the watcher is running then.
+                yield_on_timeout=True,
             ):
                 lifetime.stop_if_requested()
+                if before_first_build is not None:
+                    changes = set(changes) | sources.changed_since(before_first_build)
+                    before_first_build = None
+                if not changes:
+                    continue
                 if code_version(paths.package_dir) != options.code:
                     raise CodeChanged()
                 console.print(
