@@ -6,7 +6,7 @@
    - explicit ARIA roles (table, rowgroup, row, columnheader, rowheader, cell), which keep the
      table's semantics for screen readers when the stylesheet makes its parts blocks.
    They are added here rather than written into the HTML of every cell, where they were about
-   26 kB of each case's page and notebook (docs/performance.md, "Published bytes per case").
+   25 kB of each case's page and notebook (docs/performance.md, "Published bytes per case").
    The stylesheet stacks only tables that carry role="table", so without JavaScript a table
    stays a table as written (in a narrow column, it scrolls sideways in its own box). */
 (() => {

@@ -69,7 +69,7 @@ def table_html(
     label–value pairs instead of clipping columns; the labels (``data-label``, each cell's
     column header) and the ARIA roles that keep a stacked table's semantics are added in the
     browser (``book/_static/casebook-tables.js``), not written into every cell here: they were
-    about 26 kB of every case's page and notebook. ``row_ids`` give rows anchors that other
+    about 25 kB of every case's page and notebook. ``row_ids`` give rows anchors that other
     parts of the page link to; ``column_classes`` give a column's cells a CSS class. The id
     is fixed, so the HTML is the same on every run.
     """
