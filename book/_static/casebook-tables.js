@@ -13,10 +13,14 @@
   "use strict";
   const TABLES = "article.bd-article table.casebook-table, article.bd-article table.table";
 
+  // A header's words without the soft hyphens the site puts in long words: in a label (text
+  // the stylesheet generates) they would split the word in a printed PDF's text and in the
+  // cell's name read aloud ("Be-sluts-fat-ta-re"). The labels written in the HTML had none.
   function headerLabels(headerRow) {
     const labels = [];
     for (const cell of headerRow.cells) {
-      for (let span = 0; span < cell.colSpan; span++) labels.push(cell.textContent.trim());
+      const text = cell.textContent.replace(/\u00ad/g, "").trim();
+      for (let span = 0; span < cell.colSpan; span++) labels.push(text);
     }
     return labels;
   }
