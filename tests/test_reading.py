@@ -593,3 +593,58 @@ def test_the_pdf_documents_are_tagged_titled_and_swedish(site):
         assert root["/Lang"] == "sv-SE" and "SPIN" in reader.metadata.title, pdf
     # The Word draft is the officer's working file (casebook memo), not a public document.
     assert not list((site / "memo").glob("*.docx"))
+
+
+# casebook-tables.js on tables the site does not have yet, in a page of its own: a header cell
+# spanning two columns labels both, a row's spanning cell takes its first column's label, a
+# header cell in the body is a row header, the footer is labelled, and tables it cannot label
+# (two header rows, no header, outside the article, of no table class) are left as written.
+SCRIPT_CASES = """<!DOCTYPE html><html lang="sv"><body><article class="bd-article">
+<table class="table" id="spans"><thead><tr><th>A</th><th colspan="2">Be\u00adlopp</th><th>D</th></tr></thead>
+<tbody><tr><th>r</th><td>1</td><td>2</td><td>3</td></tr><tr><td colspan="2">4</td><td>5</td><td>6</td></tr></tbody>
+<tfoot><tr><td>7</td><td>8</td><td>9</td><td>10</td></tr></tfoot></table>
+<table class="casebook-table" id="two-header-rows"><thead><tr><th>A</th></tr><tr><th>B</th></tr></thead><tbody><tr><td>1</td></tr></tbody></table>
+<table class="table" id="no-header"><tbody><tr><td>1</td></tr></tbody></table>
+<table class="other" id="other-class"><thead><tr><th>A</th></tr></thead><tbody><tr><td>1</td></tr></tbody></table>
+</article><table class="table" id="outside"><thead><tr><th>A</th></tr></thead><tbody><tr><td>1</td></tr></tbody></table>
+</body></html>"""
+SCRIPT_RESULT = """() => Object.fromEntries([...document.querySelectorAll('table')].map(table => [table.id,
+  [table, ...table.querySelectorAll('thead, tbody, tfoot, tr, th, td')].map(e => [e.tagName, e.getAttribute('role'), e.dataset.label ?? null])]))"""
+
+
+def test_the_table_script_labels_spanned_columns_row_headers_and_footers_and_nothing_else(page):
+    page.set_content(SCRIPT_CASES)
+    page.add_script_tag(path=str(Path(__file__).parent.parent / "book" / "_static" / "casebook-tables.js"))
+    found = page.evaluate(SCRIPT_RESULT)
+    head, body, foot, row = (
+        ["THEAD", "rowgroup", None],
+        ["TBODY", "rowgroup", None],
+        ["TFOOT", "rowgroup", None],
+        ["TR", "row", None],
+    )
+    assert found["spans"] == [
+        ["TABLE", "table", None],
+        head,
+        row,
+        ["TH", "columnheader", None],
+        ["TH", "columnheader", None],
+        ["TH", "columnheader", None],
+        body,
+        row,
+        ["TH", "rowheader", "A"],
+        ["TD", "cell", "Belopp"],
+        ["TD", "cell", "Belopp"],
+        ["TD", "cell", "D"],
+        row,
+        ["TD", "cell", "A"],
+        ["TD", "cell", "Belopp"],
+        ["TD", "cell", "D"],
+        foot,
+        row,
+        ["TD", "cell", "A"],
+        ["TD", "cell", "Belopp"],
+        ["TD", "cell", "Belopp"],
+        ["TD", "cell", "D"],
+    ]
+    for table in ("two-header-rows", "no-header", "other-class", "outside"):
+        assert all(role is None and label is None for _, role, label in found[table]), table
