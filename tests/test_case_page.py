@@ -275,3 +275,19 @@ def test_a_chart_is_stored_without_what_draws_nothing_and_draws_the_same(monkeyp
     assert "\n " not in trimmed and 'transform="rotate(-0 ' not in trimmed
     assert len(trimmed) < 0.8 * len(untrimmed)
     assert _drawing(trimmed) == _drawing(untrimmed)
+
+
+def test_the_audit_tables_values_are_hash_cells_and_its_texts_are_not():
+    """The audit trail's values (hashes, the commit) are cells of class casebook-hash, which may
+    break anywhere; the labels beside them are not."""
+    audit = {
+        "inputs": [{"label": "Ärendefilen", "path": "data/cases/x.yaml", "sha256": "ab" * 32}],
+        "commit": "c" * 40,
+        "versions": {"casebook": "1.0"},
+        "executed_at": "2026-12-05T00:00:00Z",
+        "as_of": "2026-12-05",
+    }
+    table = _soup(prepare(SPIN_PATH, as_of=as_of_date()).audit_table(audit))
+    rows = table.select("tbody tr")
+    assert rows and all(row.find_all("td")[1].get("class") == ["casebook-hash"] for row in rows)
+    assert not any(row.find_all("td")[0].get("class") for row in rows)
