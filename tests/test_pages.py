@@ -131,6 +131,14 @@ def test_case_text_in_a_generated_caption_is_text_on_one_line_never_markup():
         assert read_table(markup).caption == "Ärenden där <script>alert(1)</script> *Bolaget* förekommer"
 
 
+def test_a_generated_header_is_text_never_markup():
+    """Header cells are text, escaped as the caption is: the browser takes each one's text as
+    its column's label (casebook-tables.js)."""
+    markup = page_table("Tabell", ["Belopp <i>kr</i> & moms"], [["x"]], "t")
+    assert "<i>" not in markup
+    assert read_table(markup).header == ["Belopp <i>kr</i> & moms"]
+
+
 def test_a_cell_with_a_blank_line_as_myst_reads_it_is_refused():
     """Cells are HTML as given: one that would end MyST's raw HTML block is an error, not a broken page."""
     for blank in ["\n\n", "\n \t\n", "\r\r", "\r\n\r\n", "\u2028\u2028", "\x0c\x0c", "\x85\x85"]:
