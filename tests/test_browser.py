@@ -515,6 +515,11 @@ def test_no_broken_internal_link_or_missing_asset(site):
     assert broken == []
 
 
+def test_the_site_publishes_no_source_map(site):
+    """The themes' source maps (3,5 MB) are for whoever debugs the themes: not published."""
+    assert sorted(path.relative_to(site).as_posix() for path in site.rglob("*.map")) == []
+
+
 def test_no_page_has_an_id_twice(site):
     """A link to ``#id`` (a rule, a table, a heading) leads to one place: the generated tables'
     ids are written by hand now (``markup.page_table``), beside the ids Sphinx gives."""

@@ -171,3 +171,19 @@ def test_every_page_loads_the_table_script_deferred():
     app = _RecordingApp()
     _extension().setup(app)
     assert app.scripts == [("casebook-tables.js", {"loading_method": "defer"})]
+
+
+def test_the_themes_source_maps_are_left_out_of_the_site(tmp_path, monkeypatch):
+    app = _RecordingApp()
+    app.outdir = str(tmp_path)
+    kept = ["_static/scripts/theme.js", "_static/styles/theme.css", "book/index.html", "data/karta.map.json"]
+    left_out = ["_static/scripts/theme.js.map", "_static/styles/theme.css.map"]
+    for name in kept + left_out:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    extension = _extension()
+    monkeypatch.setattr(extension, "build_search_index", lambda *arguments: None)
+    extension.setup(app)
+    for handler in app.handlers["build-finished"]:
+        handler(app, None)
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()) == sorted(kept)
