@@ -515,6 +515,22 @@ def test_no_broken_internal_link_or_missing_asset(site):
     assert broken == []
 
 
+def test_every_page_with_a_table_labels_it_right_after_its_article(site):
+    """casebook-tables.js runs as soon as the article is parsed, before the page is first
+    drawn: loaded once, not deferred, by the script element that follows the article."""
+    checked, misplaced = 0, []
+    for html_page in _pages(site):
+        soup = BeautifulSoup(html_page.read_text(encoding="utf-8"), "html.parser")
+        article = soup.find("article", class_="bd-article")
+        if article is None or article.find("table") is None:
+            continue
+        checked += 1
+        scripts = [s for s in soup.find_all("script", src=True) if s["src"].endswith("_static/casebook-tables.js")]
+        if len(scripts) != 1 or article.find_next_sibling() is not scripts[0] or scripts[0].has_attr("defer"):
+            misplaced.append(html_page.relative_to(site).as_posix())
+    assert checked > 10 and misplaced == []
+
+
 def test_the_site_publishes_no_source_map(site):
     """The themes' source maps (3,5 MB) are for whoever debugs the themes: not published."""
     assert sorted(path.relative_to(site).as_posix() for path in site.rglob("*.map")) == []

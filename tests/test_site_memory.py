@@ -43,9 +43,6 @@ class _RecordingApp:
     def add_config_value(self, *args):
         pass
 
-    def add_js_file(self, filename, **attributes):
-        self.scripts = [*getattr(self, "scripts", []), (filename, attributes)]
-
 
 def test_read_doctrees_are_not_kept_for_the_write_phase():
     app = _RecordingApp()
@@ -164,13 +161,6 @@ def test_a_pagefind_failure_fails_the_build_with_a_swedish_message(tmp_path, mon
     monkeypatch.setattr(sphinx_jobs.subprocess, "run", fake_run)
     assert sphinx_jobs.run_then_index(1, tmp_path / "parallel.json", ["build", "src"]) == 1
     assert "Pagefind kunde inte bygga sökindexet: Error: no html files" in capsys.readouterr().err
-
-
-def test_every_page_loads_the_table_script_deferred():
-    """casebook-tables.js labels every table once the page is parsed (test_reading.py checks what it does)."""
-    app = _RecordingApp()
-    _extension().setup(app)
-    assert app.scripts == [("casebook-tables.js", {"loading_method": "defer"})]
 
 
 def test_the_themes_source_maps_are_left_out_of_the_site(tmp_path, monkeypatch):

@@ -1,14 +1,15 @@
 /* Tables that reflow (WCAG 1.4.10): in a narrow column the stylesheet shows each row of a
    table as "label: value" lines. This script gives every table of the page's article that
    has a header row (the case pages' tables, the generated pages' and those written in MyST)
-   what that needs, once the page is parsed:
+   what that needs, as soon as the article is parsed:
    - each body cell's column header as its data-label, which the stylesheet shows before it;
    - explicit ARIA roles (table, rowgroup, row, columnheader, rowheader, cell), which keep the
      table's semantics for screen readers when the stylesheet makes its parts blocks.
    They are added here rather than written into the HTML of every cell, where they were about
    25 kB of each case's page and notebook (docs/performance.md, "Published bytes per case").
-   The stylesheet stacks only tables that carry role="table", so without JavaScript a table
-   stays a table as written (in a narrow column, it scrolls sideways in its own box). */
+   The stylesheet stacks tables only where JavaScript runs (the class casebook-js, which the
+   page's head sets), so without JavaScript a table stays a table as written (in a narrow
+   column, it scrolls sideways in its own box). */
 (() => {
   "use strict";
   const TABLES = "article.bd-article table.casebook-table, article.bd-article table.table";
@@ -52,6 +53,6 @@
     document.querySelectorAll(TABLES).forEach(label);
   }
 
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", labelAll);
-  else labelAll();
+  // Loaded right after the article (book/_templates/layout.html): its tables are parsed.
+  labelAll();
 })();

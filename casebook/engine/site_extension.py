@@ -1,6 +1,7 @@
 """Sphinx extension for the casebook site (registered in _config.yml, sphinx.extra_extensions).
 
-- Loads ``book/_static/casebook-tables.js`` on every page: it gives each table with a header
+- Every page loads ``book/_static/casebook-tables.js`` right after its article
+  (``book/_templates/layout.html``): it gives each table with a header
   row (the case pages', the generated pages' and those written in MyST) what the stylesheet
   needs to show its rows as "label: value" lines in a narrow column (WCAG 1.4.10): each body
   cell's column header as ``data-label``, and ARIA roles that keep the table's semantics
@@ -171,8 +172,6 @@ def setup(app):
     # Case pages per part of the search index, on average at most (tests set it low to get
     # several parts); the index alone depends on it, no page is rebuilt when it changes.
     app.add_config_value("casebook_search_part_pages", PAGES_PER_PART, "", [int])
-    # Every page's tables get their labels and roles in the browser (see the module docstring).
-    app.add_js_file("casebook-tables.js", loading_method="defer")
     app.connect("config-inited", _search_page_of_our_own)
     app.connect("builder-inited", _no_sphinx_search)
     app.connect("builder-inited", _mystnb_stylesheet_before_pages)
