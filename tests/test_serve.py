@@ -234,8 +234,9 @@ def test_an_interrupt_or_a_code_change_ends_the_session(monkeypatch, tmp_path, e
         serve_module.rebuild(ProjectPaths.at(tmp_path), Console(file=io.StringIO()), BuildOptions(), SiteVersion())
 
 
-def test_a_stop_whose_exception_was_dropped_ends_the_watch_as_a_stop(monkeypatch, tmp_path):
-    """The watcher gets the recorded stop as its stop event: serve ends as after Ctrl-C, not deaf to signals."""
+def _serve_with(monkeypatch, root: Path, rebuild, watch, console: Console) -> None:
+    """``serve`` on ``root`` with its builds (``rebuild``) and its watcher (``watch``) given,
+    no kept processes and no server; it ends at the stop that ``watch`` records."""
     from contextlib import contextmanager
 
     from casebook.engine import lifetime
@@ -247,6 +248,22 @@ def test_a_stop_whose_exception_was_dropped_ends_the_watch_as_a_stop(monkeypatch
     @contextmanager
     def server(*_args):
         yield type("Server", (), {"server_address": ("127.0.0.1", 0)})()
+
+    monkeypatch.setattr(serve_module, "_kept_processes", kept)
+    monkeypatch.setattr(serve_module, "rebuild", rebuild)
+    monkeypatch.setattr(serve_module, "_start_book", lambda *args: None)
+    monkeypatch.setattr(serve_module, "site_server", server)
+    monkeypatch.setattr(serve_module.watchfiles, "watch", watch)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            serve_module.serve(ProjectPaths.at(root), console=console)
+    finally:
+        lifetime.clear_stop()
+
+
+def test_a_stop_whose_exception_was_dropped_ends_the_watch_as_a_stop(monkeypatch, tmp_path):
+    """The watcher gets the recorded stop as its stop event: serve ends as after Ctrl-C, not deaf to signals."""
+    from casebook.engine import lifetime
 
     def watch(*_paths, stop_event, **_options):
         assert stop_event is lifetime.stop_event()
@@ -254,36 +271,18 @@ def test_a_stop_whose_exception_was_dropped_ends_the_watch_as_a_stop(monkeypatch
         while not stop_event.is_set():
             yield set()
 
-    monkeypatch.setattr(serve_module, "_kept_processes", kept)
-    monkeypatch.setattr(serve_module, "rebuild", lambda *args: True)
-    monkeypatch.setattr(serve_module, "_start_book", lambda *args: None)
-    monkeypatch.setattr(serve_module, "site_server", server)
-    monkeypatch.setattr(serve_module.watchfiles, "watch", watch)
-    try:
-        with pytest.raises(KeyboardInterrupt):
-            serve_module.serve(ProjectPaths.at(copy_project(tmp_path / "repo")), console=Console(file=io.StringIO()))
-    finally:
-        lifetime.clear_stop()
+    root = copy_project(tmp_path / "repo")
+    _serve_with(monkeypatch, root, lambda *args: True, watch, Console(file=io.StringIO()))
 
 
 def test_a_case_saved_before_the_watcher_runs_is_built_once_it_runs(monkeypatch, tmp_path):
     """The watcher starts after the first build and the server: a case saved in between (here,
     during the first build) is not among its events, and is built at its first report."""
-    from contextlib import contextmanager
-
     from casebook.engine import lifetime
 
     root = copy_project(tmp_path / "repo")
     case = root / "data" / "cases" / "rjh-2025-spin.yaml"
     built = []
-
-    @contextmanager
-    def kept(options, _console):
-        yield options
-
-    @contextmanager
-    def server(*_args):
-        yield type("Server", (), {"server_address": ("127.0.0.1", 0)})()
 
     def rebuild(_paths, _console, _options, _version, case_files=()):
         built.append([path.name for path in case_files])
@@ -298,17 +297,8 @@ def test_a_case_saved_before_the_watcher_runs_is_built_once_it_runs(monkeypatch,
         while not stop_event.is_set():
             yield set()
 
-    monkeypatch.setattr(serve_module, "_kept_processes", kept)
-    monkeypatch.setattr(serve_module, "rebuild", rebuild)
-    monkeypatch.setattr(serve_module, "_start_book", lambda *args: None)
-    monkeypatch.setattr(serve_module, "site_server", server)
-    monkeypatch.setattr(serve_module.watchfiles, "watch", watch)
     output = io.StringIO()
-    try:
-        with pytest.raises(KeyboardInterrupt):
-            serve_module.serve(ProjectPaths.at(root), console=Console(file=output, width=300))
-    finally:
-        lifetime.clear_stop()
+    _serve_with(monkeypatch, root, rebuild, watch, Console(file=output, width=300))
     assert built == [[], ["rjh-2025-spin.yaml"]]
     assert "Ändrat: data/cases/rjh-2025-spin.yaml; bygger om" in output.getvalue()
 
