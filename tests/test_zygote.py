@@ -436,3 +436,13 @@ def test_the_build_gives_forked_kernels_the_zygotes_folder_for_their_sockets(tmp
     else:
         assert planned.socket_folder == "" and seen["zygote folder"] is None
         assert kernel_manager_class(planned.socket_folder)().transport == "tcp"
+
+
+def test_a_connection_reset_by_an_ended_zygote_reads_as_closed():
+    """A zygote killed with its build while a launcher waits for its kernel resets the
+    connection (the launcher's request unread): the launcher ends quietly, not with a traceback."""
+    launcher, ended_zygote = socket.socketpair()
+    launcher.sendall(b"a request the zygote never read")
+    ended_zygote.close()
+    assert zygote.read_message(launcher) is None
+    launcher.close()

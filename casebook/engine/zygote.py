@@ -238,7 +238,12 @@ def _frame(message: dict) -> bytes:
 def _read_exactly(connection: socket.socket, size: int) -> bytes | None:
     data = b""
     while len(data) < size:
-        chunk = connection.recv(size - len(data))
+        try:
+            chunk = connection.recv(size - len(data))
+        except ConnectionResetError:
+            # The other side ended before reading all we sent: a zygote killed with its build
+            # while a launcher waited for its kernel (a traceback on the terminal, after kill -9).
+            return None
         if not chunk:
             return None
         data += chunk
