@@ -326,6 +326,39 @@ def test_the_sources_state_shows_what_changed_as_the_watcher_would(tmp_path):
     assert sources.changed_since(sources.state()) == set()
 
 
+def test_the_sources_state_covers_the_watched_files_new_folders_and_same_size_or_same_time_edits(tmp_path):
+    """_config.yml and _toc.yml are watched as files, not folders; a file in a folder made
+    meanwhile is added; an edit that keeps the size, or keeps the modification time (a tool
+    that restores it), is still a change."""
+    import os
+
+    import watchfiles
+
+    root = copy_project(tmp_path / "repo")
+    sources = serve_module._Sources(ProjectPaths.at(root))
+    config = root / "_config.yml"
+    same_size = root / "data" / "cases" / "rjh-2025-spin.yaml"
+    same_time = next((root / "book").glob("*.md"))
+    before = sources.state()
+    assert str(config) in before and str(root / "_toc.yml") in before
+    config.write_text(config.read_text(encoding="utf-8") + "# ändrad\n", encoding="utf-8")
+    text = same_size.read_text(encoding="utf-8")
+    same_size.write_text(text[:-1] + ("x" if text[-1] != "x" else "y"), encoding="utf-8")
+    os.utime(same_size, ns=(before[str(same_size)][0] + 10**9, before[str(same_size)][0] + 10**9))
+    times = same_time.stat()
+    same_time.write_text(same_time.read_text(encoding="utf-8") + "Ny rad.\n", encoding="utf-8")
+    os.utime(same_time, ns=(times.st_atime_ns, times.st_mtime_ns))
+    folder = root / "book" / "ny_mapp" / "djup"
+    folder.mkdir(parents=True)
+    (folder / "sida.md").write_text("# Sida\n", encoding="utf-8")
+    assert sources.changed_since(before) == {
+        (watchfiles.Change.modified, str(config)),
+        (watchfiles.Change.modified, str(same_size)),
+        (watchfiles.Change.modified, str(same_time)),
+        (watchfiles.Change.added, str(folder / "sida.md")),
+    }
+
+
 def test_a_preview_is_only_published_after_the_whole_project_is_valid(tmp_path):
     root = copy_project(tmp_path / "repo")
     copy = root / "data" / "cases" / "rjh-2025-spin-kopia.yaml"
