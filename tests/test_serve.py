@@ -303,6 +303,34 @@ def test_a_case_saved_before_the_watcher_runs_is_built_once_it_runs(monkeypatch,
     assert "Ändrat: data/cases/rjh-2025-spin.yaml; bygger om" in output.getvalue()
 
 
+def test_a_case_saved_before_the_watcher_runs_is_built_once_and_quiet_reports_build_nothing(monkeypatch, tmp_path):
+    """Only the watcher's first report adds what changed since the first build began; its
+    later reports on timeout (nothing changed) build nothing, and do not build that case again."""
+    from casebook.engine import lifetime
+
+    root = copy_project(tmp_path / "repo")
+    case = root / "data" / "cases" / "rjh-2025-spin.yaml"
+    built = []
+
+    def rebuild(_paths, _console, _options, _version, case_files=()):
+        built.append([path.name for path in case_files])
+        if len(built) == 1:  # saved while the first build runs
+            case.write_text(case.read_text(encoding="utf-8") + "# sparad\n", encoding="utf-8")
+        return True
+
+    def watch(*_paths, stop_event, yield_on_timeout, **_options):
+        for _ in range(3):  # reports on timeout: nothing the watcher saw
+            yield set()
+        lifetime.request_stop()
+        while not stop_event.is_set():
+            yield set()
+
+    output = io.StringIO()
+    _serve_with(monkeypatch, root, rebuild, watch, Console(file=output, width=300))
+    assert built == [[], ["rjh-2025-spin.yaml"]]
+    assert output.getvalue().count("bygger om") == 1
+
+
 def test_the_sources_state_shows_what_changed_as_the_watcher_would(tmp_path):
     import watchfiles
 
