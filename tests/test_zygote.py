@@ -412,6 +412,22 @@ def test_a_forked_kernel_talks_over_unix_sockets_in_the_zygotes_folder(server):
     assert list(server.folder.glob(f"{Path(manager.ip).name}-*")) == []
 
 
+def test_a_forked_kernel_in_a_deep_temporary_folder_takes_tcp_ports_rather_than_too_long_socket_paths():
+    """A Unix socket's path has at most 107 bytes (103 on macOS): with a TMPDIR of 60-74
+    characters the zygote's own socket fits but its kernels' (15 bytes longer) did not, and
+    every forked kernel failed with "File name too long"."""
+    from casebook.engine.execute import UNIX_SOCKET_PATH_MAX, kernel_manager_class
+
+    short = Path("/tmp/casebook-zygote-abcdefgh")
+    deep = Path("/tmp") / ("a" * 60) / "casebook-zygote-abcdefgh"  # 90 bytes, as under a TMPDIR of 65
+    manager = kernel_manager_class(str(short))()
+    assert manager.transport == "ipc"
+    assert len(os.fsencode(f"{manager.ip}-99")) <= UNIX_SOCKET_PATH_MAX
+    assert len(os.fsencode(deep / "socket")) <= 107  # the zygote itself could still listen there
+    manager = kernel_manager_class(str(deep))()
+    assert manager.transport == "tcp" and manager.ip == "127.0.0.1"
+
+
 @pytest.mark.parametrize("kernels", [Kernels.FORKED, Kernels.FRESH])
 def test_the_build_gives_forked_kernels_the_zygotes_folder_for_their_sockets(tmp_path, monkeypatch, kernels):
     from casebook.engine import execution

@@ -15,6 +15,7 @@ import functools
 import json
 import logging
 import math
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,8 @@ TEMPLATES = (CASE_TEMPLATE, PORTFOLIO_TEMPLATE)
 # stops a runaway case long before a CI job's own limit.
 DEFAULT_TIMEOUT = 600.0
 KERNEL_START_ATTEMPTS = 3
+# The longest path of a Unix socket on macOS (104 bytes with its NUL; Linux allows 107).
+UNIX_SOCKET_PATH_MAX = 103
 # The kernel's notices (about its sockets; shutdown interrupts it) are not the analyst's
 # concern; real errors still surface as execution errors. IPython's input history (an SQLite
 # file written by a thread in every kernel) is never read by a report; without it a kernel
@@ -255,7 +258,9 @@ def kernel_manager_class(socket_folder: str) -> type:
     """
     from jupyter_client import AsyncKernelManager
 
-    if not socket_folder:
+    if not socket_folder or len(os.fsencode(Path(socket_folder) / "kernel-0123456789ab-99")) > UNIX_SOCKET_PATH_MAX:
+        # A socket's path has at most 107 bytes (103 on macOS): in a deeper temporary folder
+        # every forked kernel failed to start ("File name too long"); it takes TCP ports then.
         return AsyncKernelManager
     import uuid
 
