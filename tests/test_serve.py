@@ -275,9 +275,11 @@ def test_a_stop_whose_exception_was_dropped_ends_the_watch_as_a_stop(monkeypatch
     _serve_with(monkeypatch, root, lambda *args: True, watch, Console(file=io.StringIO()))
 
 
-def test_a_case_saved_before_the_watcher_runs_is_built_once_it_runs(monkeypatch, tmp_path):
+def test_a_case_saved_before_the_watcher_runs_is_built_once_and_quiet_reports_build_nothing(monkeypatch, tmp_path):
     """The watcher starts after the first build and the server: a case saved in between (here,
-    during the first build) is not among its events, and is built at its first report."""
+    during the first build) is not among its events. Only its first report adds what changed
+    since the first build began; its later reports on timeout (nothing changed) build nothing,
+    and do not build that case again."""
     from casebook.engine import lifetime
 
     root = copy_project(tmp_path / "repo")
@@ -292,33 +294,6 @@ def test_a_case_saved_before_the_watcher_runs_is_built_once_it_runs(monkeypatch,
 
     def watch(*_paths, stop_event, yield_on_timeout, **_options):
         assert yield_on_timeout  # else the first report waits for the next save
-        yield set()  # the watcher's first report: nothing it saw itself
-        lifetime.request_stop()
-        while not stop_event.is_set():
-            yield set()
-
-    output = io.StringIO()
-    _serve_with(monkeypatch, root, rebuild, watch, Console(file=output, width=300))
-    assert built == [[], ["rjh-2025-spin.yaml"]]
-    assert "Ändrat: data/cases/rjh-2025-spin.yaml; bygger om" in output.getvalue()
-
-
-def test_a_case_saved_before_the_watcher_runs_is_built_once_and_quiet_reports_build_nothing(monkeypatch, tmp_path):
-    """Only the watcher's first report adds what changed since the first build began; its
-    later reports on timeout (nothing changed) build nothing, and do not build that case again."""
-    from casebook.engine import lifetime
-
-    root = copy_project(tmp_path / "repo")
-    case = root / "data" / "cases" / "rjh-2025-spin.yaml"
-    built = []
-
-    def rebuild(_paths, _console, _options, _version, case_files=()):
-        built.append([path.name for path in case_files])
-        if len(built) == 1:  # saved while the first build runs
-            case.write_text(case.read_text(encoding="utf-8") + "# sparad\n", encoding="utf-8")
-        return True
-
-    def watch(*_paths, stop_event, yield_on_timeout, **_options):
         for _ in range(3):  # reports on timeout: nothing the watcher saw
             yield set()
         lifetime.request_stop()
@@ -329,6 +304,7 @@ def test_a_case_saved_before_the_watcher_runs_is_built_once_and_quiet_reports_bu
     _serve_with(monkeypatch, root, rebuild, watch, Console(file=output, width=300))
     assert built == [[], ["rjh-2025-spin.yaml"]]
     assert output.getvalue().count("bygger om") == 1
+    assert "Ändrat: data/cases/rjh-2025-spin.yaml; bygger om" in output.getvalue()
 
 
 def test_the_sources_state_shows_what_changed_as_the_watcher_would(tmp_path):
