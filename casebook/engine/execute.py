@@ -17,6 +17,7 @@ import logging
 import math
 import os
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -258,12 +259,13 @@ def kernel_manager_class(socket_folder: str) -> type:
     """
     from jupyter_client import AsyncKernelManager
 
-    if not socket_folder or len(os.fsencode(Path(socket_folder) / "kernel-0123456789ab-99")) > UNIX_SOCKET_PATH_MAX:
+    def socket_prefix() -> Path:  # jupyter_client adds "-<n>" for each of the five sockets
+        return Path(socket_folder) / f"kernel-{uuid.uuid4().hex[:12]}"
+
+    if not socket_folder or len(os.fsencode(f"{socket_prefix()}-99")) > UNIX_SOCKET_PATH_MAX:
         # A socket's path has at most 107 bytes (103 on macOS): in a deeper temporary folder
         # every forked kernel failed to start ("File name too long"); it takes TCP ports then.
         return AsyncKernelManager
-    import uuid
-
     from traitlets import CaselessStrEnum, default
 
     class UnixSocketKernelManager(AsyncKernelManager):
@@ -271,7 +273,7 @@ def kernel_manager_class(socket_folder: str) -> type:
 
         @default("ip")
         def _socket_path_prefix(self) -> str:
-            return str(Path(socket_folder) / f"kernel-{uuid.uuid4().hex[:12]}")
+            return str(socket_prefix())
 
     return UnixSocketKernelManager
 
