@@ -18,7 +18,7 @@ import datetime as dt
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -43,7 +43,7 @@ from casebook.engine.publish import check_output, project_lock, publish, remove_
 from casebook.engine.shards import Shard
 from casebook.engine.site import BookBuild, PersistentBook, SiteBuildFailed, build_html, default_jobs, update_pages
 from casebook.engine.validate import EvaluationCache, validate_all
-from casebook.engine.workers import document_workers
+from casebook.engine.workers import document_workers, in_background
 from casebook.render import pages
 from casebook.render.opendata import write_open_data
 
@@ -128,18 +128,36 @@ class BuildSummary:
 # --- Stage 4: assemble the book sources ---------------------------------------------------
 
 
+def write_open_data_of(paths: ProjectPaths, cases: list[EvaluatedCase], out: Path, as_of: dt.date) -> Path:
+    """The open data of ``cases`` into the folder ``out`` (returned), their records dated from
+    the case files' history and a followed-up case's status judged on the build date
+    ``as_of``, as the cases were."""
+    reference = paths.reference_dir
+    write_open_data(
+        out,
+        cases,
+        load_regional_actors(reference),
+        as_of=as_of,
+        agencies=load_national_agencies(reference),
+        publisher=load_publisher(reference),
+        history=case_file_history(paths, [e.case.id for e in cases]),
+    )
+    return out
+
+
 def assemble_sources(
     paths: ProjectPaths,
     cases: list[EvaluatedCase],
     cache: ExecutionCache,
     source: Path,
-    as_of: dt.date,
+    open_data: Callable[[], Path],
     jobs: int | None = None,
 ) -> None:
     """The book to build: hand-written pages, executed notebooks, generated pages, open data.
 
-    ``as_of``: the build date (the open data's follow-up status is judged on it, as the
-    cases were). ``jobs``: processes that render documents (default: one per core).
+    ``open_data``: waits for the folder that :func:`write_open_data_of` is writing in the
+    background (:func:`_build_site`). ``jobs``: processes that render documents
+    (default: one per core).
     """
     source.mkdir(parents=True)
     for path in paths.book_sources:
@@ -155,17 +173,6 @@ def assemble_sources(
     for evaluated in cases:
         shutil.copyfile(cache.notebook(evaluated.case.id), source / CASE_PAGES / f"{evaluated.case.id}.ipynb")
     shutil.copyfile(cache.notebook(PORTFOLIO), source / PORTFOLIO_PAGE)
-    reference = paths.reference_dir
-    publisher = load_publisher(reference)
-    write_open_data(
-        source / pages.OPEN_DATA,
-        cases,
-        load_regional_actors(reference),
-        as_of=as_of,
-        agencies=load_national_agencies(reference),
-        publisher=publisher,
-        history=case_file_history(paths, [e.case.id for e in cases]),
-    )
     audits = {e.case.id: cache.audit(e.case.id) for e in cases}
     with document_workers(jobs or default_jobs()) as mapper:
         write_memos(source / pages.GENERATED / "extra" / "memo", cases, cache_dir=paths.memo_cache_dir, mapper=mapper)
@@ -178,6 +185,9 @@ def assemble_sources(
         )
     published = {e.case.id: audit.sha256_file(cache.notebook(e.case.id)) for e in cases}
     histories = {case_id: (recorded or {}).get("history") or [] for case_id, recorded in audits.items()}
+    (source / pages.OPEN_DATA).parent.mkdir(parents=True, exist_ok=True)
+    open_data().rename(source / pages.OPEN_DATA)  # the open-data page lists what it holds
+    publisher = load_publisher(paths.reference_dir)
     pages.write_generated(source, cases, paths.verification_file, published, publisher, histories)
 
 
@@ -374,19 +384,22 @@ def _build_site(
                 require_merged_shards(plan)
             except MissingShards as exc:
                 raise BuildFailed(str(exc)) from None
-        executing = time.perf_counter()
-        result = _execute(paths, plan, cache, console, options)
-        if launched is not None:  # its memory is not held through the site build
-            launched.stop()
-        summary.executed = sum(1 for name in result.executed if name != PORTFOLIO)
-        summary.failed = [failure.name for failure in result.failed]
-        summary.execute_seconds = time.perf_counter() - executing
-        _require_same_code(paths, code, since)
-        if result.failed:
-            raise BuildFailed(_failure_summary(summary))
-        cache.prune({e.case.id for e in cases} | {PORTFOLIO})
+        # The open data need the cases only: written on the core that the kernels (one changed
+        # case and the portfolio) leave idle, and beside the rest of the assembling.
+        with in_background(write_open_data_of, paths, cases, staging / "open-data", options.as_of) as open_data:
+            executing = time.perf_counter()
+            result = _execute(paths, plan, cache, console, options)
+            if launched is not None:  # its memory is not held through the site build
+                launched.stop()
+            summary.executed = sum(1 for name in result.executed if name != PORTFOLIO)
+            summary.failed = [failure.name for failure in result.failed]
+            summary.execute_seconds = time.perf_counter() - executing
+            _require_same_code(paths, code, since)
+            if result.failed:
+                raise BuildFailed(_failure_summary(summary))
+            cache.prune({e.case.id for e in cases} | {PORTFOLIO})
 
-        assemble_sources(paths, cases, cache, staging / "src", options.as_of, options.jobs)
+            assemble_sources(paths, cases, cache, staging / "src", open_data, options.jobs)
         _require_same_code(paths, code, since)
         console.print("Bygger webbplatsen med Jupyter Book …")
         building = time.perf_counter()

@@ -18,12 +18,15 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import InvalidStateError, ProcessPoolExecutor
 from contextlib import contextmanager
 from multiprocessing import resource_tracker
+from multiprocessing.connection import Connection
+from typing import TypeVar
 
 import psutil
 
 from casebook.engine import lifetime
 from casebook.engine.artifacts import Mapper
 
+T = TypeVar("T")
 # How long stopped workers and kernels get to exit before they are killed.
 STOP_GRACE_SECONDS = 2.0
 
@@ -86,6 +89,57 @@ def stop_workers(pool: ProcessPoolExecutor) -> None:
     # pipe is closed and the exit's wake-up does nothing.
     if manager is not None:
         manager.join(timeout=STOP_GRACE_SECONDS)
+
+
+@contextmanager
+def in_background(function: Callable[..., T], *arguments: object) -> Iterator[Callable[[], T]]:
+    """``function(*arguments)`` in a process forked from this one while the block runs; the
+    block gets a function that waits for what it returned, or raises what it raised.
+
+    For work that needs nothing the block makes, on a core the block leaves idle (the build
+    writes its open data while the kernels execute). The arguments are the fork's, not
+    pickled; what it returns or raises is pickled back. The process ends once its work is
+    done, and at once when the block is left by an exception (a failed notebook, Ctrl-C). It
+    must not render documents: Typst's compiler, once used here, holds threads a forked child
+    would wait on (:func:`document_workers`).
+    """
+    receiving, sending = multiprocessing.Pipe(duplex=False)
+    process = multiprocessing.get_context("fork").Process(
+        target=_send_outcome, args=(os.getpid(), sending, function, arguments), daemon=True
+    )
+    with lifetime.signals_held():  # a Ctrl-C reaches the build once the process exists
+        process.start()
+    sending.close()
+
+    def outcome() -> T:
+        try:
+            kind, value = receiving.recv()
+        except EOFError:
+            raise RuntimeError(
+                f"{function.__name__} i bakgrunden avslutades utan svar (kod {process.exitcode})"
+            ) from None
+        if kind == "raised":
+            raise value
+        return value
+
+    try:
+        yield outcome
+    except BaseException:
+        process.kill()
+        raise
+    finally:
+        process.join()
+        receiving.close()
+
+
+def _send_outcome(build: int, sending: Connection, function: Callable, arguments: tuple) -> None:
+    worker_started(build)
+    try:
+        sending.send(("returned", function(*arguments)))
+    except BaseException as exc:  # noqa: BLE001 - it is the caller's to raise
+        sending.send(("raised", exc))
+    finally:
+        sending.close()
 
 
 # A smaller batch is rendered in the build's own process, unless the workers already run:

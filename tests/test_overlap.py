@@ -1,0 +1,94 @@
+"""What a build does beside its kernels: the open data written in a process of their own while
+the notebooks execute."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import psutil
+import pytest
+from conftest import copy_project
+
+from casebook.engine import build
+from casebook.engine.paths import ProjectPaths
+from casebook.engine.workers import in_background
+from casebook.render import pages
+
+
+def _fail(message: str) -> None:
+    raise ValueError(message)
+
+
+def test_in_background_returns_from_another_process_and_passes_its_error_on():
+    with in_background(os.getpid) as pid:
+        assert pid() != os.getpid()
+    with in_background(_fail, "i bakgrunden") as failed, pytest.raises(ValueError, match="i bakgrunden"):
+        failed()
+
+
+def _live_children() -> list[psutil.Process]:
+    return [child for child in psutil.Process().children() if child.status() != psutil.STATUS_ZOMBIE]
+
+
+def test_the_background_process_ends_when_its_work_is_done_not_when_the_block_does():
+    # So a build signalled after its open data were written has no process of its own to stop
+    # (tests/test_faults.py, the documents phase).
+    with in_background(os.getpid) as pid:
+        pid()
+        deadline = time.monotonic() + 10
+        while _live_children() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert _live_children() == []
+
+
+def test_leaving_the_block_by_an_exception_stops_the_background_process_at_once():
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt), in_background(time.sleep, 60):
+        assert psutil.Process().children()
+        raise KeyboardInterrupt
+    assert time.monotonic() - started < 10  # not the minute it sleeps
+    assert _live_children() == []
+
+
+class _BookNotBuilt(Exception):
+    """Stops the build where the book would be built: what was staged is examined instead."""
+
+
+@pytest.mark.e2e
+def test_a_build_writes_its_open_data_in_another_process_while_the_notebooks_execute(tmp_path, monkeypatch):
+    paths = ProjectPaths.at(copy_project(tmp_path / "repo"))
+    log = tmp_path / "times.log"
+
+    def logged(label, function):
+        def run(*arguments, **keywords):
+            started = time.time()
+            result = function(*arguments, **keywords)
+            with log.open("a", encoding="utf-8") as out:  # the forked process writes here too
+                out.write(f"{label} {os.getpid()} {started} {time.time()}\n")
+            return result
+
+        return run
+
+    monkeypatch.setattr(build, "write_open_data", logged("open-data", build.write_open_data))
+    monkeypatch.setattr(build, "_execute", logged("execute", build._execute))
+    staged = {}
+
+    def examine(_paths, source, _options):
+        staged["open data"] = sorted(p.name for p in (source / pages.OPEN_DATA).iterdir())
+        raise _BookNotBuilt
+
+    monkeypatch.setattr(build, "build_book", examine)
+
+    with pytest.raises(_BookNotBuilt):
+        build.build_site(paths)
+
+    times = {
+        label: (int(pid), float(start), float(end))
+        for label, pid, start, end in map(str.split, log.read_text().splitlines())
+    }
+    open_pid, open_start, open_end = times["open-data"]
+    execute_pid, execute_start, execute_end = times["execute"]
+    assert execute_pid == os.getpid() and open_pid != os.getpid()
+    assert open_start < execute_end and execute_start < open_end  # at the same time
+    assert {"beslut.csv", "medfinansiering.xlsx", "datapackage.json", "arenden"} <= set(staged["open data"])
