@@ -1,5 +1,5 @@
 """What a build does beside its kernels: the open data written in a process of their own while
-the notebooks execute."""
+the notebooks execute, and the executed notebooks linked into the book, not copied."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import pytest
 from conftest import copy_project
 
 from casebook.engine import build
-from casebook.engine.paths import ProjectPaths
+from casebook.engine.cache import PORTFOLIO, ExecutionCache
+from casebook.engine.paths import CASE_PAGES, PORTFOLIO_PAGE, ProjectPaths
 from casebook.engine.workers import in_background
 from casebook.render import pages
 
@@ -76,6 +77,11 @@ def test_a_build_writes_its_open_data_in_another_process_while_the_notebooks_exe
 
     def examine(_paths, source, _options):
         staged["open data"] = sorted(p.name for p in (source / pages.OPEN_DATA).iterdir())
+        cache = ExecutionCache(paths)
+        staged["linked"] = [
+            (source / CASE_PAGES / "rjh-2025-spin.ipynb").samefile(cache.notebook("rjh-2025-spin")),
+            (source / PORTFOLIO_PAGE).samefile(cache.notebook(PORTFOLIO)),
+        ]
         raise _BookNotBuilt
 
     monkeypatch.setattr(build, "build_book", examine)
@@ -92,3 +98,4 @@ def test_a_build_writes_its_open_data_in_another_process_while_the_notebooks_exe
     assert execute_pid == os.getpid() and open_pid != os.getpid()
     assert open_start < execute_end and execute_start < open_end  # at the same time
     assert {"beslut.csv", "medfinansiering.xlsx", "datapackage.json", "arenden"} <= set(staged["open data"])
+    assert staged["linked"] == [True, True]

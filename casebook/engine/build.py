@@ -170,9 +170,10 @@ def assemble_sources(
         else:
             shutil.copy2(path, source / path.name)
     (source / CASE_PAGES).mkdir(parents=True)
+    # Linked, not copied (1,1 s at N = 1 000): the cache writes a notebook anew, never in place.
     for evaluated in cases:
-        shutil.copyfile(cache.notebook(evaluated.case.id), source / CASE_PAGES / f"{evaluated.case.id}.ipynb")
-    shutil.copyfile(cache.notebook(PORTFOLIO), source / PORTFOLIO_PAGE)
+        artifacts.link_or_copy(cache.notebook(evaluated.case.id), source / CASE_PAGES / f"{evaluated.case.id}.ipynb")
+    artifacts.link_or_copy(cache.notebook(PORTFOLIO), source / PORTFOLIO_PAGE)
     audits = {e.case.id: cache.audit(e.case.id) for e in cases}
     with document_workers(jobs or default_jobs()) as mapper:
         write_memos(source / pages.GENERATED / "extra" / "memo", cases, cache_dir=paths.memo_cache_dir, mapper=mapper)
