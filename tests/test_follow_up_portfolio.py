@@ -10,7 +10,8 @@ from conftest import REFERENCE_DIR, REPO
 
 from casebook.domain.clock import as_of_date
 from casebook.domain.evaluation import evaluate_case
-from casebook.render.portfolio import Portfolio, load_portfolio
+from casebook.engine.validate import evaluated_cases
+from casebook.render.portfolio import Portfolio, portfolio_of
 
 CASES = REPO / "tests" / "cases"
 
@@ -37,7 +38,7 @@ def _copies(evaluated, n: int):
 
 
 def test_the_fictional_portfolio_per_decision_maker():
-    portfolio = load_portfolio(CASES, REFERENCE_DIR, as_of=dt.date(2025, 11, 30))
+    portfolio = portfolio_of(evaluated_cases(CASES, REFERENCE_DIR, dt.date(2025, 11, 30)), dt.date(2025, 11, 30))
     assert _rows(portfolio.follow_up_by_decision_maker_table().data) == [
         # 6 cases of 400 000 kr but fiktiv-syd 410 000 kr; paid 400 000 + 144 000 + 170 000 + 366 000;
         # remaining for the three open follow-ups 0 + 256 000 + 230 000; the closed case left 34 000 kr unused.

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import pickle
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from conftest import REPO, add_fictional_case, copy_project
@@ -16,6 +18,7 @@ from casebook.domain.errors import UserError
 from casebook.domain.model import RuleSetId
 from casebook.domain.rules import RULES, rule_by_id
 from casebook.engine import validate
+from casebook.engine.execute import portfolio_job
 from casebook.engine.paths import ProjectPaths
 
 
@@ -152,3 +155,56 @@ def test_the_cache_is_keyed_on_the_code_that_evaluates_not_on_the_renderers(tmp_
         (package / module).open("a", encoding="utf-8").write("\n# ändrad\n")
         assert key() != before, module
         before = key()
+
+
+# --- The portfolio notebook's cases (validate.evaluated_cases) --------------------------------
+
+
+def _shown(cases) -> list[tuple]:
+    """What the portfolio shows of each case: everything but the path it was read from."""
+    return [(c.case, c.figures, c.results, c.as_of) for c in cases]
+
+
+def test_the_portfolio_takes_the_builds_stored_cases_and_they_equal_cases_evaluated_here(project, monkeypatch):
+    paths, evaluated = project
+    monkeypatch.chdir(paths.root / "notebooks")  # as the build runs the notebook, with its parameters
+    stored = validate.evaluated_cases(
+        "../data/cases", "../data/reference", as_of_date(), "../_build/cache/evaluated.pickle"
+    )
+    assert evaluated == []
+    fresh = validate.evaluated_cases("../data/cases", "../data/reference", as_of_date().isoformat())
+    assert evaluated == ["fiktiv-a", "fiktiv-b", "rjh-2025-spin"]
+    assert [c.case.id for c in stored] == ["fiktiv-a", "fiktiv-b", "rjh-2025-spin"]
+    assert _shown(stored) == _shown(fresh)
+
+
+def test_the_portfolio_evaluates_a_changed_case_and_every_case_the_store_does_not_hold_for_it(project, monkeypatch):
+    paths, evaluated = project
+    store = paths.evaluation_cache
+    _rewrite(paths.case_file("fiktiv-a"), "title: ", "title: Ändrad ")
+    cases = validate.evaluated_cases(paths.cases_dir, paths.reference_dir, as_of_date(), store)
+    assert evaluated == ["fiktiv-a"] and cases[0].case.title.startswith("Ändrad ")
+    evaluated.clear()
+    validate.evaluated_cases(paths.cases_dir, paths.reference_dir, dt.date(2030, 1, 1), store)  # another build date
+    assert evaluated == ["fiktiv-a", "fiktiv-b", "rjh-2025-spin"]
+    evaluated.clear()
+    other_reference = shutil.copytree(paths.reference_dir, paths.root / "annan" / "referens")
+    validate.evaluated_cases(paths.cases_dir, other_reference, as_of_date(), store)  # not the store's project
+    assert evaluated == ["fiktiv-a", "fiktiv-b", "rjh-2025-spin"]
+
+
+def test_a_damaged_store_makes_the_portfolio_evaluate_every_case_and_say_nothing(project, recwarn):
+    paths, evaluated = project
+    data = bytearray(paths.evaluation_cache.read_bytes())
+    data[-10] ^= 0xFF
+    paths.evaluation_cache.write_bytes(bytes(data))
+    validate.evaluated_cases(paths.cases_dir, paths.reference_dir, as_of_date(), paths.evaluation_cache)
+    assert evaluated == ["fiktiv-a", "fiktiv-b", "rjh-2025-spin"]
+    assert not recwarn.list  # a warning would be an output of the published portfolio
+
+
+def test_the_build_passes_the_portfolio_its_store_as_a_path_from_the_notebooks_folder(tmp_path):
+    job = portfolio_job(tmp_path, tmp_path / "portfolio.ipynb", "nyckel", "2026-01-01")
+    evaluated = job.parameters["evaluated"]
+    assert not Path(evaluated).is_absolute()  # the parameters are published with the notebook
+    assert (tmp_path / "notebooks" / evaluated).resolve() == ProjectPaths.at(tmp_path).evaluation_cache

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from casebook.engine.cache import PORTFOLIO
-from casebook.engine.paths import CASE_PAGES, CASE_TEMPLATE, PORTFOLIO_PAGE, PORTFOLIO_TEMPLATE
+from casebook.engine.paths import CASE_PAGES, CASE_TEMPLATE, PORTFOLIO_PAGE, PORTFOLIO_TEMPLATE, ProjectPaths
 from casebook.render.markup import escape_myst
 
 KERNEL_NAME = "casebook"
@@ -138,7 +138,13 @@ def portfolio_job(root: Path, output: Path, cache_key: str, as_of: str, **option
         root=root,
         name=PORTFOLIO,
         template=PORTFOLIO_TEMPLATE,
-        parameters={"cases_dir": "../data/cases", "reference_dir": "../data/reference", "as_of": as_of},
+        # Relative to notebooks/, as the case's parameters; the evaluated cases the build saved just before.
+        parameters={
+            "cases_dir": "../data/cases",
+            "reference_dir": "../data/reference",
+            "as_of": as_of,
+            "evaluated": os.path.relpath(ProjectPaths(root).evaluation_cache, root / PORTFOLIO_TEMPLATE.parent),
+        },
         title="Portfölj",
         published_as=PORTFOLIO_PAGE.as_posix(),
         output=output,

@@ -121,6 +121,11 @@ class ProjectPaths:
         return self.build_dir / "cache" / "cases"
 
     @property
+    def evaluation_cache(self) -> Path:
+        """The evaluated cases of the last build (``casebook.engine.validate.EvaluationCache``)."""
+        return self.build_dir / "cache" / "evaluated.pickle"
+
+    @property
     def memo_cache_dir(self) -> Path:
         """The site's memos (PDF/A) with the key each was written under."""
         return self.build_dir / "cache" / "memo"

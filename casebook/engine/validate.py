@@ -27,6 +27,7 @@ import warnings
 from pathlib import Path
 
 from casebook.domain import formatting as fmt
+from casebook.domain.case_file import list_case_files
 from casebook.domain.errors import CaseFileError, FieldProblem, UserError, printable
 from casebook.domain.evaluation import EvaluatedCase, evaluate_case
 from casebook.domain.field_problems import unreadable
@@ -94,6 +95,33 @@ def validate_all(paths: ProjectPaths, as_of: dt.date, cache: EvaluationCache | N
     if errors:
         raise UserError("\n\n".join(e.render(root=paths.root) for e in errors) + NOTHING_RAN)
     return evaluated
+
+
+def evaluated_cases(
+    cases_dir: str | Path, reference_dir: str | Path, as_of: dt.date | str, stored: str | Path | None = None
+) -> list[EvaluatedCase]:
+    """Every case file in ``cases_dir`` (by file name), evaluated as of the build date ``as_of``
+    (a date, or ``YYYY-MM-DD`` as the build passes it to a notebook) with the reference data in
+    ``reference_dir``: what the portfolio notebook shows.
+
+    ``stored``: a build's evaluated cases (:attr:`ProjectPaths.evaluation_cache`, which the
+    build passes to the portfolio, saved just before it executes). A case is taken from it
+    when its file has the bytes it was stored under and the store's key is the one this code,
+    the project's reference data, the libraries and ``as_of`` give (:class:`EvaluationCache`);
+    any other case is evaluated here, as is every case when ``reference_dir`` is not the
+    reference data of the project the store belongs to. The cases are the same either way.
+    """
+    as_of = as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(as_of)
+    files = list_case_files(cases_dir)
+    reference = Path(reference_dir).resolve()
+    paths = ProjectPaths.at(reference.parent.parent)
+    if stored is None or paths.reference_dir != reference:
+        return [evaluate_case(path, reference_dir, as_of=as_of) for path in files]
+    with warnings.catch_warnings():  # a damaged store is the build's to report; the notebook shows cases
+        warnings.simplefilter("ignore", DamagedCacheEntry)
+        cache = EvaluationCache(paths, as_of, file=Path(stored))
+    folder = Path(cases_dir).resolve()  # the files as the build names them (ProjectPaths.case_files)
+    return [cache.evaluate(folder / path.name) for path in files]
 
 
 def _inside(paths: ProjectPaths, path: Path) -> bool:
@@ -200,10 +228,10 @@ class EvaluationCache:
     """Evaluated cases of one project as of one build date, reused while their case file and
     everything else is unchanged."""
 
-    def __init__(self, paths: ProjectPaths, as_of: dt.date):
+    def __init__(self, paths: ProjectPaths, as_of: dt.date, file: Path | None = None):
         self.paths = paths
         self.as_of = as_of
-        self.file = paths.build_dir / "cache" / "evaluated.pickle"
+        self.file = file or paths.evaluation_cache
         self.key = self._key()
         self.entries: dict[str, tuple[str, EvaluatedCase]] = self._load()
         self.used: dict[str, tuple[str, EvaluatedCase]] = {}

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import HTML, SVG
 
 from casebook.domain import formatting as fmt
-from casebook.domain.case_file import list_case_files
-from casebook.domain.evaluation import EvaluatedCase, evaluate_case
+from casebook.domain.evaluation import EvaluatedCase
 from casebook.domain.finance import percent
 from casebook.domain.model import CaseState
 from casebook.domain.payments import Stage, case_schedule, stage
@@ -382,9 +381,8 @@ class Portfolio:
             return charts.to_svg(figure)
 
 
-def load_portfolio(cases_dir: str | Path, reference_dir: str | Path, as_of: dt.date | str) -> Portfolio:
-    """Every case under ``cases_dir``, by file name, with its figures and rule results, judged as of
-    the build date ``as_of`` (a date, or ``YYYY-MM-DD`` as the build passes it to the notebook)."""
-    as_of = as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(as_of)
-    paths = list_case_files(cases_dir)
-    return Portfolio(tuple(evaluate_case(path, reference_dir, as_of=as_of) for path in paths), as_of)
+def portfolio_of(cases: Iterable[EvaluatedCase], as_of: dt.date | str) -> Portfolio:
+    """The portfolio of ``cases`` (evaluated, in the order shown: by file name, as
+    :func:`casebook.engine.validate.evaluated_cases` gives them), judged as of the build date
+    ``as_of`` (a date, or ``YYYY-MM-DD`` as the build passes it to the notebook)."""
+    return Portfolio(tuple(cases), as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(as_of))
