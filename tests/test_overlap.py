@@ -4,6 +4,9 @@ the notebooks execute, and the executed notebooks linked into the book, not copi
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 import time
 
 import psutil
@@ -54,6 +57,71 @@ def test_leaving_the_block_by_an_exception_stops_the_background_process_at_once(
         raise KeyboardInterrupt
     assert time.monotonic() - started < 10  # not the minute it sleeps
     assert _gone(background)
+
+
+class _NeedsTwo(Exception):
+    """An exception that pickles but cannot be rebuilt from its arguments (its message)."""
+
+    def __init__(self, first, second):
+        super().__init__(f"{first} och {second}")
+
+
+def _raise_needs_two() -> None:
+    raise _NeedsTwo("ett", "två")
+
+
+def _raise_unpicklable() -> None:
+    raise ValueError(lambda: "ej picklebar")
+
+
+def test_an_error_that_cannot_cross_back_is_named_not_lost(capfd):
+    with in_background(_raise_needs_two) as failed, pytest.raises(RuntimeError, match="_NeedsTwo: ett och två"):
+        failed()
+    with in_background(_raise_unpicklable) as failed, pytest.raises(RuntimeError, match="ValueError: <function"):
+        failed()
+    assert "Traceback" not in capfd.readouterr().err  # no traceback from the background process
+
+
+def _killed() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)  # as the OOM killer would
+
+
+def _timed_out(_signum, _frame):
+    raise TimeoutError
+
+
+def test_a_background_process_that_is_killed_is_an_error_not_a_wait():
+    previous = signal.signal(signal.SIGALRM, _timed_out)
+    signal.alarm(30)
+    try:
+        with in_background(_killed) as died, pytest.raises(RuntimeError, match=r"avslutades utan svar \(kod -9\)"):
+            died()
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+_BUILD_KILLED = """
+import sys, time
+from casebook.engine.workers import in_background
+with in_background(time.sleep, 60):
+    import psutil
+    print(psutil.Process().children()[0].pid, flush=True)
+    time.sleep(60)
+"""
+
+
+def test_the_background_process_ends_when_the_build_is_killed():
+    build_process = subprocess.Popen([sys.executable, "-c", _BUILD_KILLED], stdout=subprocess.PIPE, text=True)
+    try:
+        child = psutil.Process(int(build_process.stdout.readline()))
+        build_process.kill()  # kill -9: nothing of the build runs to stop it
+        build_process.wait()
+        child.wait(timeout=10)  # psutil.TimeoutExpired: it outlived the build
+    finally:
+        build_process.kill()
+        build_process.wait()
+        build_process.stdout.close()
 
 
 class _BookNotBuilt(Exception):

@@ -14,11 +14,13 @@ import multiprocessing
 import os
 import signal
 import threading
+import traceback
 from collections.abc import Callable, Iterator
 from concurrent.futures import InvalidStateError, ProcessPoolExecutor
 from contextlib import contextmanager
 from multiprocessing import resource_tracker
 from multiprocessing.connection import Connection
+from multiprocessing.reduction import ForkingPickler
 from typing import TypeVar
 
 import psutil
@@ -115,6 +117,7 @@ def in_background(function: Callable[..., T], *arguments: object) -> Iterator[Ca
         try:
             kind, value = receiving.recv()
         except EOFError:
+            process.join(STOP_GRACE_SECONDS)  # its exit code: the pipe closes just before it ends
             raise RuntimeError(
                 f"{function.__name__} i bakgrunden avslutades utan svar (kod {process.exitcode})"
             ) from None
@@ -135,11 +138,33 @@ def in_background(function: Callable[..., T], *arguments: object) -> Iterator[Ca
 def _send_outcome(build: int, sending: Connection, function: Callable, arguments: tuple) -> None:
     worker_started(build)
     try:
-        sending.send(("returned", function(*arguments)))
-    except BaseException as exc:  # noqa: BLE001 - it is the caller's to raise
-        sending.send(("raised", exc))
+        try:
+            outcome: tuple[str, object] = ("returned", function(*arguments))
+        except BaseException as exc:  # noqa: BLE001 - it is the caller's to raise
+            # Where it was raised: its traceback does not cross the pipe, a note does.
+            shown = "".join(traceback.format_exception(exc)).rstrip()
+            exc.add_note(shown)
+            outcome = ("raised", exc)
+        else:
+            shown = f"{type(outcome[1]).__name__}, ej överförbart"
+        sending.send_bytes(_pickled(function, outcome, shown))
     finally:
         sending.close()
+
+
+def _pickled(function: Callable, outcome: tuple[str, object], shown: str) -> bytes:
+    """``outcome`` pickled, checked to unpickle: an exception whose class cannot be rebuilt
+    from its arguments (or that holds something unpicklable) would be lost on the way, as a
+    traceback from this process and an error about pickling in the caller; it is sent as a
+    RuntimeError that names it (``shown``: its traceback, or the type of what was returned)."""
+    try:
+        data = bytes(ForkingPickler.dumps(outcome))
+        ForkingPickler.loads(data)
+        return data
+    except Exception as problem:  # noqa: BLE001 - any failure to pickle it
+        what = "gav" if outcome[0] == "returned" else "avbröts av"
+        error = RuntimeError(f"{function.__name__} i bakgrunden {what}: {shown} ({problem})")
+        return bytes(ForkingPickler.dumps(("raised", error)))
 
 
 # A smaller batch is rendered in the build's own process, unless the workers already run:
