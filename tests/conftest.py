@@ -85,6 +85,7 @@ PROCESS_MODULES = frozenset(
         "test_makefile.py",
         "test_opendata_catalogues.py",
         "test_organisation_number.py",
+        "test_overlap.py",
         "test_publish.py",
         "test_running_elsewhere.py",
         "test_search_index.py",

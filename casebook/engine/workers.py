@@ -119,7 +119,7 @@ def in_background(function: Callable[..., T], *arguments: object) -> Iterator[Ca
         except EOFError:
             process.join(STOP_GRACE_SECONDS)  # its exit code: the pipe closes just before it ends
             raise RuntimeError(
-                f"{function.__name__} i bakgrunden avslutades utan svar (kod {process.exitcode})"
+                f"Arbetet i bakgrunden ({function.__name__}) avslutades utan svar (slutkod {process.exitcode})."
             ) from None
         if kind == "raised":
             raise value
@@ -131,7 +131,10 @@ def in_background(function: Callable[..., T], *arguments: object) -> Iterator[Ca
         process.kill()
         raise
     finally:
-        process.join()
+        process.join(STOP_GRACE_SECONDS)  # it ends once it has sent (_send_outcome), or was killed
+        if process.is_alive():
+            process.kill()
+            process.join()
         receiving.close()
 
 
@@ -150,6 +153,10 @@ def _send_outcome(build: int, sending: Connection, function: Callable, arguments
         sending.send_bytes(_pickled(function, outcome, shown))
     finally:
         sending.close()
+        # Nothing more: no flushing of streams or waiting for threads at exit. Forked from a
+        # process with other threads (casebook serve's server and watcher), this one may hold
+        # a copy of a lock one of them had, and would wait on it for ever.
+        os._exit(0)
 
 
 def _pickled(function: Callable, outcome: tuple[str, object], shown: str) -> bytes:
