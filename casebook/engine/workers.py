@@ -170,7 +170,7 @@ def _pickled(function: Callable, outcome: tuple[str, object], shown: str) -> byt
         return data
     except Exception as problem:  # noqa: BLE001 - any failure to pickle it
         what = "gav" if outcome[0] == "returned" else "avbröts av"
-        error = RuntimeError(f"{function.__name__} i bakgrunden {what}: {shown} ({problem})")
+        error = RuntimeError(f"Arbetet i bakgrunden ({function.__name__}) {what}: {shown} ({problem})")
         return bytes(ForkingPickler.dumps(("raised", error)))
 
 
