@@ -151,7 +151,7 @@ def test_a_build_writes_its_open_data_in_another_process_while_the_notebooks_exe
 
         return run
 
-    monkeypatch.setattr(build, "write_open_data", logged("open-data", build.write_open_data))
+    monkeypatch.setattr(build, "write_project_open_data", logged("open-data", build.write_project_open_data))
     monkeypatch.setattr(build, "_execute", logged("execute", build._execute))
     staged = {}
 

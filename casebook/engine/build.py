@@ -29,11 +29,11 @@ from casebook.domain import clock
 from casebook.domain import formatting as fmt
 from casebook.domain.errors import UserError
 from casebook.domain.evaluation import EvaluatedCase
-from casebook.domain.reference import load_national_agencies, load_publisher, load_regional_actors
+from casebook.domain.reference import load_publisher
 from casebook.engine import artifacts, audit, lifetime, zygote
 from casebook.engine.cache import PORTFOLIO, ExecutionCache
 from casebook.engine.code import code_version
-from casebook.engine.data_history import case_file_history
+from casebook.engine.data_history import write_project_open_data
 from casebook.engine.documents import write_memos, write_reports
 from casebook.engine.execute import DEFAULT_TIMEOUT
 from casebook.engine.execution import BuildInterrupted, ExecutionResult, Kernels, execute_plan
@@ -45,7 +45,6 @@ from casebook.engine.site import BookBuild, PersistentBook, SiteBuildFailed, bui
 from casebook.engine.validate import EvaluationCache, validate_all
 from casebook.engine.workers import document_workers, in_background
 from casebook.render import pages
-from casebook.render.opendata import write_open_data
 
 __all__ = [
     "BuildFailed",
@@ -128,36 +127,20 @@ class BuildSummary:
 # --- Stage 4: assemble the book sources ---------------------------------------------------
 
 
-def write_open_data_of(paths: ProjectPaths, cases: list[EvaluatedCase], out: Path, as_of: dt.date) -> Path:
-    """The open data of ``cases`` into the folder ``out`` (returned), their records dated from
-    the case files' history and a followed-up case's status judged on the build date
-    ``as_of``, as the cases were."""
-    reference = paths.reference_dir
-    write_open_data(
-        out,
-        cases,
-        load_regional_actors(reference),
-        as_of=as_of,
-        agencies=load_national_agencies(reference),
-        publisher=load_publisher(reference),
-        history=case_file_history(paths, [e.case.id for e in cases]),
-    )
-    return out
-
-
 def assemble_sources(
     paths: ProjectPaths,
     cases: list[EvaluatedCase],
     cache: ExecutionCache,
     source: Path,
-    open_data: Callable[[], Path],
+    open_data: Path,
+    open_data_written: Callable[[], object],
     jobs: int | None = None,
 ) -> None:
     """The book to build: hand-written pages, executed notebooks, generated pages, open data.
 
-    ``open_data``: waits for the folder that :func:`write_open_data_of` is writing in the
-    background (:func:`_build_site`). ``jobs``: processes that render documents
-    (default: one per core).
+    ``open_data``: the folder the open data are written into in the background
+    (:func:`_build_site`); ``open_data_written`` waits for them. ``jobs``: processes that
+    render documents (default: one per core).
     """
     source.mkdir(parents=True)
     for path in paths.book_sources:
@@ -187,7 +170,8 @@ def assemble_sources(
     published = {e.case.id: audit.sha256_file(cache.notebook(e.case.id)) for e in cases}
     histories = {case_id: (recorded or {}).get("history") or [] for case_id, recorded in audits.items()}
     (source / pages.OPEN_DATA).parent.mkdir(parents=True, exist_ok=True)
-    open_data().rename(source / pages.OPEN_DATA)  # the open-data page lists what it holds
+    open_data_written()
+    open_data.rename(source / pages.OPEN_DATA)  # the open-data page lists what it holds
     publisher = load_publisher(paths.reference_dir)
     pages.write_generated(source, cases, paths.verification_file, published, publisher, histories)
 
@@ -387,7 +371,8 @@ def _build_site(
                 raise BuildFailed(str(exc)) from None
         # The open data need the cases only: written on the core that the kernels (one changed
         # case and the portfolio) leave idle, and beside the rest of the assembling.
-        with in_background(write_open_data_of, paths, cases, staging / "open-data", options.as_of) as open_data:
+        open_data = staging / "open-data"
+        with in_background(write_project_open_data, paths, cases, open_data, options.as_of) as open_data_written:
             executing = time.perf_counter()
             result = _execute(paths, plan, cache, console, options)
             if launched is not None:  # its memory is not held through the site build
@@ -400,7 +385,7 @@ def _build_site(
                 raise BuildFailed(_failure_summary(summary))
             cache.prune({e.case.id for e in cases} | {PORTFOLIO})
 
-            assemble_sources(paths, cases, cache, staging / "src", open_data, options.jobs)
+            assemble_sources(paths, cases, cache, staging / "src", open_data, open_data_written, options.jobs)
         _require_same_code(paths, code, since)
         console.print("Bygger webbplatsen med Jupyter Book …")
         building = time.perf_counter()

@@ -6,17 +6,40 @@ its addition the first such commit. A file with changes not yet committed (or no
 counts as changed at its modification time, and outside a git work tree every file does.
 Author time, not commit time: a rebase keeps it. So a grant's ``dateModified`` moves only
 when its own case file changes, and a fresh clone gives the same dates as the working copy
-it was pushed from.
+it was pushed from. :func:`write_project_open_data` writes a project's open data so dated.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import subprocess
+from pathlib import Path
 
+from casebook.domain.evaluation import EvaluatedCase
+from casebook.domain.reference import load_national_agencies, load_publisher, load_regional_actors
 from casebook.engine.audit import change_histories
 from casebook.engine.paths import ProjectPaths
+from casebook.render.opendata import write_open_data
 from casebook.render.opendata_tables import CaseFileTimes, DataHistory, file_time
+
+
+def write_project_open_data(
+    paths: ProjectPaths, cases: list[EvaluatedCase], out: Path, as_of: dt.date, history: DataHistory | None = None
+) -> list[Path]:
+    """The open data of the project's ``cases`` into ``out``, with its reference data and
+    publisher, a followed-up case's status judged on the build date ``as_of``, as the cases
+    were; each record dated from ``history`` (by default the case files' history,
+    :func:`case_file_history`). The files written, as :func:`write_open_data` gives them."""
+    reference = paths.reference_dir
+    return write_open_data(
+        out,
+        cases,
+        load_regional_actors(reference),
+        as_of=as_of,
+        agencies=load_national_agencies(reference),
+        publisher=load_publisher(reference),
+        history=history if history is not None else case_file_history(paths, [e.case.id for e in cases]),
+    )
 
 
 def case_file_history(paths: ProjectPaths, case_ids: list[str]) -> DataHistory:

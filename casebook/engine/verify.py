@@ -46,16 +46,15 @@ from rich.console import Console
 from casebook.domain import clock
 from casebook.domain.errors import UserError
 from casebook.domain.evaluation import EvaluatedCase, evaluate_case
-from casebook.domain.reference import load_national_agencies, load_publisher, load_regional_actors
 from casebook.engine import audit, zygote
-from casebook.engine.data_history import case_file_history
+from casebook.engine.data_history import case_file_history, write_project_open_data
 from casebook.engine.documents import write_memo, write_report
 from casebook.engine.execute import KERNEL_NAME, ExecutionFailure, NotebookJob, case_job
 from casebook.engine.paths import CASE_PAGES, CASE_TEMPLATE, ProjectPaths
 from casebook.engine.publish import MARKER, is_published_site
 from casebook.engine.validate import validate_all
 from casebook.render import pages, typst_pdf
-from casebook.render.opendata import CASE_FILES, write_open_data
+from casebook.render.opendata import CASE_FILES
 from casebook.render.opendata_tables import DataHistory, iso_time
 
 PUBLISHED_CASES = Path("_sources") / CASE_PAGES
@@ -481,15 +480,7 @@ def _check_open_data(
     day = _date_of(as_of) if as_of else today
     with _environment({"SOURCE_DATE_EPOCH": as_of}):
         cases = [evaluate_case(evaluated.source, reference, as_of=day) for evaluated in cases]  # judged as of that day
-        written = write_open_data(
-            rebuilt_dir,
-            cases,
-            load_regional_actors(reference),
-            as_of=day,
-            agencies=load_national_agencies(reference),
-            publisher=load_publisher(reference),
-            history=history,
-        )
+        written = write_project_open_data(paths, cases, rebuilt_dir, day, history)
     site_problems = []
     for rebuilt in written:
         relative = rebuilt.relative_to(rebuilt_dir)  # some files are in folders (data/ holds the case files)
