@@ -1,7 +1,13 @@
-"""Files of Sphinx's html_extra_path that the sources dropped leave the site (casebook.engine.site)."""
+"""Files of Sphinx's html_extra_path: those the sources dropped leave the site (casebook.engine.site),
+and those unchanged are not copied again (casebook.engine.sphinx_internals.copy_assets_by_stamp)."""
 
 from __future__ import annotations
 
+import time
+
+from sphinx.util import osutil
+
+from casebook.engine import sphinx_internals
 from casebook.engine.site import _remove_dropped_extra_files
 
 
@@ -34,3 +40,30 @@ def test_a_config_without_extra_paths_removes_nothing(tmp_path):
     (tmp_path / "html" / "a.txt").write_text("a", encoding="utf-8")
     _remove_dropped_extra_files(config, tmp_path / "html", {"book/_extra/a.txt"})
     assert (tmp_path / "html" / "a.txt").is_file()
+
+
+def test_sphinx_copies_a_static_or_extra_file_again_only_when_its_size_or_time_changed(tmp_path, monkeypatch):
+    from sphinx.util import fileutil
+
+    monkeypatch.setattr(fileutil, "copyfile", fileutil.copyfile)  # the replacement is undone after the test
+    sphinx_internals.copy_assets_by_stamp()
+    replaced = fileutil.copyfile
+    assert replaced is not osutil.copyfile
+    sphinx_internals.copy_assets_by_stamp()  # once only: not a copy that wraps itself
+    assert fileutil.copyfile is replaced
+
+    source, copy = tmp_path / "memo.pdf", tmp_path / "site" / "memo.pdf"
+    copy.parent.mkdir()
+    source.write_bytes(b"first")
+    fileutil.copy_asset_file(source, copy.parent)
+    assert copy.read_bytes() == b"first"
+    assert copy.stat().st_mtime_ns == source.stat().st_mtime_ns  # to the nanosecond, not Sphinx's microsecond
+
+    written = copy.stat().st_ctime_ns
+    time.sleep(0.01)
+    fileutil.copy_asset_file(source, copy.parent)  # unchanged: the copy is not even touched
+    assert copy.stat().st_ctime_ns == written
+
+    source.write_bytes(b"other")  # the same size, rewritten as site.sync_tree rewrites: a new time
+    fileutil.copy_asset_file(source, copy.parent)
+    assert copy.read_bytes() == b"other" and copy.stat().st_mtime_ns == source.stat().st_mtime_ns

@@ -92,3 +92,20 @@ def test_without_sphinx_search_the_html_builder_makes_no_index_and_no_search_pag
     out = tmp_path / "utan" / "out"
     assert (out / "index.html").is_file()
     assert not (out / "searchindex.js").exists() and not (out / "search.html").exists()
+
+
+def test_sphinx_copies_its_extra_files_through_the_copy_that_copy_assets_by_stamp_replaces(tmp_path, monkeypatch):
+    from sphinx.util import fileutil
+
+    monkeypatch.setattr(fileutil, "copyfile", fileutil.copyfile)  # the replacement is undone after the test
+    sphinx_internals.copy_assets_by_stamp()
+    app = _application(tmp_path)
+    (tmp_path / "src" / "extra").mkdir()
+    (tmp_path / "src" / "extra" / "memo.pdf").write_bytes(b"%PDF")
+    app.config.html_extra_path = ["extra"]
+    app.build()
+    copied = tmp_path / "out" / "memo.pdf"
+    assert copied.stat().st_mtime_ns == (tmp_path / "src" / "extra" / "memo.pdf").stat().st_mtime_ns
+    written = copied.stat().st_ctime_ns
+    app.build()  # the file is unchanged: Sphinx does not copy it again
+    assert copied.stat().st_ctime_ns == written and copied.read_bytes() == b"%PDF"

@@ -93,6 +93,7 @@ def test_a_kept_jupyter_book_process_rebuilds_changed_pages_without_restarting(t
         first = build_html(work, source, persistent=kept)
         process = kept._process
         assert first.kind is SiteBuild.FULL and process.poll() is None  # still there for the next build
+        extra_copied = (first.html / "robots.txt").stat().st_ctime_ns
         page = first.html / "book" / "cases" / "fiktiv.html"
         assert "FIKTIVT första" in page.read_text(encoding="utf-8")
 
@@ -100,6 +101,11 @@ def test_a_kept_jupyter_book_process_rebuilds_changed_pages_without_restarting(t
         (source / "book" / "cases" / "fiktiv.md").write_text(_case_page("FIKTIVT andra"), encoding="utf-8")
         second = build_html(work, source, persistent=kept)
         assert second.kind is SiteBuild.INCREMENTAL and kept._process is process
+        # An unchanged extra file is not copied again, and its copy has its time to the nanosecond,
+        # which only sphinx_internals.copy_assets_by_stamp gives it.
+        mirrored = work / "src" / "book" / "_generated" / "extra" / "robots.txt"
+        assert (first.html / "robots.txt").stat().st_ctime_ns == extra_copied
+        assert (first.html / "robots.txt").stat().st_mtime_ns == mirrored.stat().st_mtime_ns
         assert "FIKTIVT andra" in page.read_text(encoding="utf-8")
         # The page is what a new process writes, byte for byte: not with the scripts the theme
         # registered for the pages the kept process wrote before (``DOCUMENTATION_OPTIONS.pagename``).

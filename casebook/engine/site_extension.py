@@ -169,6 +169,7 @@ def _mystnb_stylesheet_before_pages(app):
 
 
 def setup(app):
+    sphinx_internals.copy_assets_by_stamp()
     # Case pages per part of the search index, on average at most (tests set it low to get
     # several parts); the index alone depends on it, no page is rebuilt when it changes.
     app.add_config_value("casebook_search_part_pages", PAGES_PER_PART, "", [int])
