@@ -3,6 +3,7 @@ the notebooks execute, and the executed notebooks linked into the book, not copi
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import subprocess
@@ -154,6 +155,11 @@ def test_a_build_writes_its_open_data_in_another_process_while_the_notebooks_exe
     monkeypatch.setattr(build, "write_project_open_data", logged("open-data", build.write_project_open_data))
     monkeypatch.setattr(build, "_execute", logged("execute", build._execute))
     staged = {}
+    frozen_while_planning = []
+    plan = build.plan_executions
+    monkeypatch.setattr(
+        build, "plan_executions", lambda *a, **k: frozen_while_planning.append(gc.get_freeze_count()) or plan(*a, **k)
+    )
 
     def examine(_paths, source, _options):
         staged["open data"] = sorted(p.name for p in (source / pages.OPEN_DATA).iterdir())
@@ -179,3 +185,5 @@ def test_a_build_writes_its_open_data_in_another_process_while_the_notebooks_exe
     assert open_start < execute_end and execute_start < open_end  # at the same time
     assert {"beslut.csv", "medfinansiering.xlsx", "datapackage.json", "arenden"} <= set(staged["open data"])
     assert staged["linked"] == [True, True]
+    # The evaluated cases are out of the collections while the build runs (heap.long_lived), and back after it.
+    assert frozen_while_planning[0] > 0 and gc.get_freeze_count() == 0

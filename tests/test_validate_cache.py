@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import gc
 import pickle
 import shutil
 import subprocess
@@ -208,3 +209,17 @@ def test_the_build_passes_the_portfolio_its_store_as_a_path_from_the_notebooks_f
     evaluated = job.parameters["evaluated"]
     assert not Path(evaluated).is_absolute()  # the parameters are published with the notebook
     assert (tmp_path / "notebooks" / evaluated).resolve() == ProjectPaths.at(tmp_path).evaluation_cache
+
+
+def test_the_stored_cases_are_unpickled_with_the_collector_paused(project, monkeypatch):
+    paths, _ = project
+    unpickled = []
+    real = pickle.loads
+
+    def watched(data, *arguments, **keywords):
+        unpickled.append(gc.isenabled())
+        return real(data, *arguments, **keywords)
+
+    monkeypatch.setattr(validate.pickle, "loads", watched)
+    assert validate.EvaluationCache(paths, as_of=as_of_date()).entries  # the three cases, from the store
+    assert unpickled == [False] and gc.isenabled()

@@ -30,7 +30,7 @@ from casebook.domain import formatting as fmt
 from casebook.domain.errors import UserError
 from casebook.domain.evaluation import EvaluatedCase
 from casebook.domain.reference import load_publisher
-from casebook.engine import artifacts, audit, lifetime, zygote
+from casebook.engine import artifacts, audit, heap, lifetime, zygote
 from casebook.engine.cache import PORTFOLIO, ExecutionCache
 from casebook.engine.code import code_version
 from casebook.engine.data_history import write_project_open_data
@@ -359,7 +359,12 @@ def _build_site(
     check_publisher(paths, options.publish, console)
     summary = BuildSummary(cases=len(cases))
     cache = ExecutionCache(paths)
-    with project_lock(paths.lock_file, wait=options.wait), _staging(output) as staging, _damage_reported(console):
+    with (
+        heap.long_lived(),  # the evaluated cases, held to the end: not walked by every collection
+        project_lock(paths.lock_file, wait=options.wait),
+        _staging(output) as staging,
+        _damage_reported(console),
+    ):
         _require_same_code(paths, code, since)  # the cases were evaluated by the code this process runs
         evaluations.save()
         plan = plan_executions(paths, cases, cache, staging / "executed", options.moment)
