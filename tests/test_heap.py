@@ -39,3 +39,21 @@ def test_what_lives_as_the_block_starts_is_left_out_of_its_collections_and_given
         assert gone() is None and any(o is made for o in gc.get_objects())
     assert gc.get_freeze_count() == 0  # a process that runs many builds keeps none of them for ever
     assert any(o is held for o in gc.get_objects())
+
+
+def test_exempting_for_good_leaves_what_is_alive_out_of_every_later_collection():
+    held = _Cycle()
+    try:
+        with heap.collector_paused():  # as Jupyter Book's process is while Sphinx sets up
+            before = heap.collections()
+            frozen = heap.exempt_for_good()
+            assert heap.collections() == before  # nothing collected first
+        assert frozen > 0 and gc.get_freeze_count() > 0
+        assert not any(o is held for o in gc.get_objects())
+        later, dropped = _Cycle(), _Cycle()
+        gone = weakref.ref(dropped)
+        del dropped  # made afterwards: collected as usual
+        gc.collect()
+        assert gone() is None and any(o is later for o in gc.get_objects())
+    finally:
+        gc.unfreeze()

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
-import weakref
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from conftest import REPO
 
-from casebook.engine import site, sphinx_jobs
+from casebook.engine import site
 from casebook.engine.site import PersistentBook, SiteBuild, SiteBuildFailed, build_html, update_pages
 from casebook.engine.sphinx_jobs import parallel_blockers
 
@@ -199,11 +197,6 @@ def test_a_book_tree_lists_its_regular_files_only(tmp_path):
     assert site._files(tmp_path / "missing") == {}
 
 
-class _Cycle:
-    def __init__(self):
-        self.me = self
-
-
 def test_the_structure_covers_every_casebook_file_the_site_extensions_run():
     """Jupyter Book imports the two extensions from the package; whatever casebook code they
     import shapes every page, so site.EXTENSION_CODE must name all of it."""
@@ -237,21 +230,3 @@ def test_a_change_to_the_extensions_code_changes_the_structure(tmp_path, monkeyp
     with (package / "render" / "hyphenation.py").open("a", encoding="utf-8") as module:
         module.write("\n# a change\n")
     assert site.structure(source) != before
-
-
-def test_freezing_exempts_what_is_alive_and_starts_collecting_again():
-    kept = _Cycle()
-    gc.disable()  # as Jupyter Book's process is while Sphinx sets up
-    try:
-        frozen = sphinx_jobs.freeze_survivors()
-        assert gc.isenabled()
-        assert frozen == gc.get_freeze_count() > 0
-        assert not any(o is kept for generation in range(3) for o in gc.get_objects(generation=generation))
-        later, dropped = _Cycle(), _Cycle()
-        gone = weakref.ref(dropped)
-        del dropped  # a cycle made after the freeze: the collector frees it again
-        gc.collect()
-        assert gone() is None and any(o is later for o in gc.get_objects())
-    finally:
-        gc.unfreeze()
-        gc.enable()

@@ -60,6 +60,7 @@ EXTENSION_CODE = (
     "engine/sphinx_internals.py",
     "engine/sphinx_jobs.py",
     "engine/lifetime.py",
+    "engine/heap.py",
     "engine/search_index.py",
     "engine/search_parts.js",
     "render/__init__.py",

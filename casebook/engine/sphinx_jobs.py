@@ -13,9 +13,9 @@ treats warnings as errors.)
     python -m casebook.engine.sphinx_jobs --in-process JOBS REPORT [--persistent] [...]   (no child, no later index)
 
 REPORT receives ``{"jobs": <used>, "requested": JOBS, "blockers": [...], "frozen": <objects>,
-"collections_in_setup": <count>}`` as JSON; ``frozen``: the objects exempted from garbage
-collection before the build, ``collections_in_setup``: the collections run while Sphinx was
-set up, none (:func:`freeze_survivors`).
+"collections_in_setup": <count>}`` as JSON: ``frozen``, the objects exempted from garbage
+collection once Sphinx is set up, and ``collections_in_setup``, the collections run while it
+was set up (none: the collector is paused then; ``casebook.engine.heap``).
 
 Jupyter Book runs in a child process; the site's search index (Pagefind, in parts:
 casebook.engine.search_index, started by the site's extension, casebook/engine/site_extension.py)
@@ -39,14 +39,13 @@ once. Such a process indexes the site itself (it does not exit in between).
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-from casebook.engine import lifetime, sphinx_internals
+from casebook.engine import heap, lifetime, sphinx_internals
 from casebook.engine.search_index import SearchIndexFailed, build_search_index
 
 PHASES = ("read", "write")
@@ -78,35 +77,6 @@ def parallel_blockers(extensions: dict) -> list[str]:
     ]
 
 
-def collections() -> int:
-    """How many garbage collections this process has run, of every generation."""
-    return sum(generation["collections"] for generation in gc.get_stats())
-
-
-def freeze_survivors() -> int:
-    """Exempt every object alive from later collections (``gc.freeze``) and start collecting
-    again; how many objects are frozen.
-
-    Called once the Sphinx application is set up, before it builds, with the collector paused
-    since that set-up began (``CheckedParallelSphinx.__init__`` in :func:`run`). Its modules,
-    extensions, configuration and, for an incremental build, the environment of every page it
-    loaded live until the process ends, yet Python's cyclic collector walked through all of
-    them in each of its full collections, of which a build of 1 000 case pages makes about 50
-    (they free the doctrees of written pages, which hold cycles). Site alone at N = 1 000,
-    collections timed with ``gc.callbacks``: full collections 37,1 s → 19,8 s.
-
-    Paused, the collector does not walk the environment while it is unpickled (the 10 MB
-    environment of 1 000 case pages loaded in 0,30 s, 0,08 s paused), and nothing is collected
-    before freezing (which walked every object again: 0,22 s at 1 000 case pages). The garbage
-    the set-up leaves is frozen with the rest: 769 objects at 1 000 case pages. In a kept
-    process (``--persistent``) only before its first build: what a later build replaces of
-    that first environment stays frozen, at most the environment's size.
-    """
-    gc.freeze()
-    gc.enable()
-    return gc.get_freeze_count()
-
-
 def _announce(status: int) -> None:
     sys.stderr.flush()
     print(f"{DONE_MARKER} {status}", flush=True)
@@ -124,23 +94,23 @@ def run(jobs: int, report: Path, arguments: list[str]) -> None:
     class CheckedParallelSphinx(Sphinx):
         def __init__(self, *args, **kwargs):
             kwargs["parallel"] = jobs
-            gc.disable()  # until freeze_survivors: not while the environment is unpickled
-            before = collections()
-            super().__init__(*args, **kwargs)
-            self.collections_in_setup = collections() - before
+            before = heap.collections()
+            with heap.collector_paused():  # not while the environment of every page is unpickled
+                super().__init__(*args, **kwargs)
+                self.collections_in_setup = heap.collections() - before
+                self.frozen = heap.exempt_for_good()  # live until the process ends
 
         def build(self, force_all: bool = False, filenames: list[str] | None = None) -> None:
             blockers = parallel_blockers(self.extensions)
             if blockers:
                 self.parallel = 1
-            frozen = freeze_survivors()
             report.write_text(
                 json.dumps(
                     {
                         "jobs": self.parallel,
                         "requested": jobs,
                         "blockers": blockers,
-                        "frozen": frozen,
+                        "frozen": self.frozen,
                         "collections_in_setup": self.collections_in_setup,
                     }
                 ),
