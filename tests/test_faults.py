@@ -82,6 +82,11 @@ class Build:
             self.collect()
             time.sleep(0.02)
 
+    @property
+    def command(self) -> str:
+        """The build's command line as :meth:`collect` lists a process's (a fork of the build has it too)."""
+        return " ".join(self.process.args)[:120]
+
     def collect(self) -> list[str]:
         """Add the build's descendants running now to those seen; a listing of them."""
         listing = []
@@ -226,17 +231,20 @@ def _wait_until_ended(build: Build, seconds: float = 30) -> list[str]:
 
 # Every signal in every phase, to the build alone and to its whole process group (as a terminal
 # sends Ctrl-C and SIGHUP). In the phases where the build has started processes (the zygote
-# and a kernel while executing, Jupyter Book while building the site) the two differ; in the
-# others the group is the build alone (one case renders its documents in the build's own
-# process, and publishing starts none: the test checks it), so a signal to the group is the
-# same signal to the same one process and is not sent again: 3 × 2 × 2 + 3 × 2 builds.
+# and a kernel while executing, Jupyter Book while building the site) the two differ. While
+# the documents are staged, the process that writes the open data beside the kernels
+# (workers.in_background, a fork of the build) may still be at work: both are sent too. In
+# publishing the group is the build alone (it starts no process: the test checks it), so a
+# signal to the group is the same signal to the same one process and is not sent again:
+# 3 × 3 × 2 + 3 builds.
 SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 PHASES_WITH_CHILDREN = ("executing", "site")
+PHASES_WITH_THE_OPEN_DATA_AT_TIMES = ("documents",)
 CASES = [
     (phase, signum, to_group)
     for phase in PHASES
     for signum in SIGNALS
-    for to_group in ((False, True) if phase in PHASES_WITH_CHILDREN else (False,))
+    for to_group in ((False, True) if phase in PHASES_WITH_CHILDREN + PHASES_WITH_THE_OPEN_DATA_AT_TIMES else (False,))
 ]
 # The line each phase ends with: in the executing phase the case's notebook is interrupted and the portfolio never started.
 LAST_LINE = {
@@ -264,6 +272,8 @@ def test_a_signal_in_any_phase_ends_every_process_and_says_the_site_is_unchanged
 
     if phase in PHASES_WITH_CHILDREN:  # the zygote, a launcher and its kernel; Jupyter Book
         assert running, "no process to stop"
+    elif phase in PHASES_WITH_THE_OPEN_DATA_AT_TIMES:  # none, or the build's fork writing the open data
+        assert all(entry.split(" ", 1)[1] == build.command for entry in running), running
     else:  # the group is the build alone: were a process started here, the group signal must be tested too
         assert running == [], f"the build started processes in the {phase} phase: add it to PHASES_WITH_CHILDREN"
     assert left == [], (left, running)
