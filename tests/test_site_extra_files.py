@@ -3,6 +3,7 @@ and those unchanged are not copied again (casebook.engine.sphinx_internals.copy_
 
 from __future__ import annotations
 
+import os
 import time
 
 from sphinx.util import osutil
@@ -67,3 +68,22 @@ def test_sphinx_copies_a_static_or_extra_file_again_only_when_its_size_or_time_c
     source.write_bytes(b"other")  # the same size, rewritten as site.sync_tree rewrites: a new time
     fileutil.copy_asset_file(source, copy.parent)
     assert copy.read_bytes() == b"other" and copy.stat().st_mtime_ns == source.stat().st_mtime_ns
+
+
+def test_a_file_whose_size_changed_is_copied_again_even_with_its_old_modification_time(tmp_path, monkeypatch):
+    """A time set back (``touch -r``, a restored backup, a clock coarser than the rewrite):
+    the size still tells the copy apart."""
+    from sphinx.util import fileutil
+
+    monkeypatch.setattr(fileutil, "copyfile", fileutil.copyfile)  # the replacement is undone after the test
+    sphinx_internals.copy_assets_by_stamp()
+    source, copy = tmp_path / "beslut.csv", tmp_path / "site" / "beslut.csv"
+    copy.parent.mkdir()
+    source.write_bytes(b"id;belopp\n1;100\n")
+    fileutil.copy_asset_file(source, copy.parent)
+    stamp = source.stat().st_mtime_ns
+
+    source.write_bytes(b"id;belopp\n1;1000\n")
+    os.utime(source, ns=(stamp, stamp))  # the old time, another size
+    fileutil.copy_asset_file(source, copy.parent)
+    assert copy.read_bytes() == b"id;belopp\n1;1000\n"
