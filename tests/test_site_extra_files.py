@@ -87,3 +87,22 @@ def test_a_file_whose_size_changed_is_copied_again_even_with_its_old_modificatio
     os.utime(source, ns=(stamp, stamp))  # the old time, another size
     fileutil.copy_asset_file(source, copy.parent)
     assert copy.read_bytes() == b"id;belopp\n1;1000\n"
+
+
+def test_a_copy_whose_times_cannot_be_set_is_still_made(tmp_path, monkeypatch):
+    """As with Sphinx's own copy (``copytimes`` ignores OSError): a destination of another owner
+    (EPERM) or a file system without settable times does not fail the build."""
+    from sphinx.util import fileutil
+
+    monkeypatch.setattr(fileutil, "copyfile", fileutil.copyfile)  # the replacement is undone after the test
+    sphinx_internals.copy_assets_by_stamp()
+    source, copy = tmp_path / "memo.pdf", tmp_path / "site" / "memo.pdf"
+    copy.parent.mkdir()
+    source.write_bytes(b"%PDF")
+
+    def refused(*_arguments, **_keywords):
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "utime", refused)
+    fileutil.copy_asset_file(source, copy.parent)
+    assert copy.read_bytes() == b"%PDF"

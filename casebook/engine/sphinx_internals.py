@@ -44,6 +44,7 @@ in :mod:`casebook.engine.sphinx_jobs`, the ``TocTreeCollector`` steps in
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import Any
 
@@ -124,7 +125,10 @@ def copy_assets_by_stamp() -> None:
         if copied is not None and (copied.st_size, copied.st_mtime_ns) == (status.st_size, status.st_mtime_ns):
             return
         copy(source, destination, **options)
-        os.utime(destination, ns=(status.st_atime_ns, status.st_mtime_ns))
+        # As Sphinx's own copy does: a copy whose times cannot be set (a file of another owner,
+        # a file system without them) is still a copy; it is only compared by bytes next time.
+        with contextlib.suppress(OSError):
+            os.utime(destination, ns=(status.st_atime_ns, status.st_mtime_ns))
 
     copyfile.by_stamp = True  # type: ignore[attr-defined]
     fileutil.copyfile = copyfile
