@@ -106,3 +106,25 @@ def test_a_copy_whose_times_cannot_be_set_is_still_made(tmp_path, monkeypatch):
     monkeypatch.setattr(os, "utime", refused)
     fileutil.copy_asset_file(source, copy.parent)
     assert copy.read_bytes() == b"%PDF"
+
+
+def test_of_two_sources_copied_to_one_destination_the_later_wins_even_with_the_same_size_and_time(
+    tmp_path, monkeypatch
+):
+    """Two static folders with a file of the same name: Sphinx copies both, the later wins. Files
+    installed together can have the same size and time, so the stamp cannot tell them apart."""
+    from sphinx.util import fileutil
+
+    monkeypatch.setattr(fileutil, "copyfile", fileutil.copyfile)  # the replacement is undone after the test
+    sphinx_internals.copy_assets_by_stamp()
+    theme, ours, site = tmp_path / "theme" / "x.css", tmp_path / "ours" / "x.css", tmp_path / "site"
+    for path, text in ((theme, b"a {}"), (ours, b"b {}")):
+        path.parent.mkdir()
+        path.write_bytes(text)
+    stamp = theme.stat().st_mtime_ns
+    os.utime(ours, ns=(stamp, stamp))
+    site.mkdir()
+    for build in range(2):  # a build into an empty output, then one over it (a kept process)
+        fileutil.copy_asset_file(theme, site)
+        fileutil.copy_asset_file(ours, site)
+        assert (site / "x.css").read_bytes() == b"b {}", build

@@ -109,20 +109,32 @@ def copy_assets_by_stamp() -> None:
     another modification time than the copy; the site build starts from an empty output
     whenever a build did not complete (``casebook.engine.site.build_html``). Publishing trusts
     the same two values (``casebook.engine.publish.stage_version``).
+
+    A destination that another source was last copied to in this process (two static folders
+    with a file of the same name: the later one wins) is compared byte for byte, as Sphinx
+    does: the two sources may have the same size and time (files installed together do).
     """
     from sphinx.util import fileutil
 
     if getattr(fileutil.copyfile, "by_stamp", False):
         return
     copy = fileutil.copyfile
+    copied_from: dict[str, str] = {}  # destination -> the source last copied to it
 
     def copyfile(source: str | os.PathLike[str], destination: str | os.PathLike[str], **options: Any) -> None:
         status = os.stat(source)
+        source, destination = os.fspath(source), os.fspath(destination)
         try:
             copied = os.stat(destination)
         except FileNotFoundError:
             copied = None
-        if copied is not None and (copied.st_size, copied.st_mtime_ns) == (status.st_size, status.st_mtime_ns):
+        only_source = copied_from.setdefault(destination, source) == source
+        copied_from[destination] = source
+        if (
+            only_source
+            and copied is not None
+            and (copied.st_size, copied.st_mtime_ns) == (status.st_size, status.st_mtime_ns)
+        ):
             return
         copy(source, destination, **options)
         # As Sphinx's own copy does: a copy whose times cannot be set (a file of another owner,
