@@ -73,6 +73,7 @@ class Build:
         )
         self.me = psutil.Process(self.process.pid)
         self.seen: dict[tuple[int, float], psutil.Process] = {}
+        self.commands: dict[tuple[int, float], str] = {}
         self._watching = True
         self._watcher = threading.Thread(target=self._watch, daemon=True)
         self._watcher.start()
@@ -88,7 +89,15 @@ class Build:
         return " ".join(self.process.args)[:120]
 
     def collect(self) -> list[str]:
-        """Add the build's descendants running now to those seen; a listing of them."""
+        """Add the build's descendants to those seen; a listing of those running now.
+
+        A zombie has ended (its parent has not yet reaped it: the open data's fork, once it
+        has sent its outcome, until the build leaves the block it ran beside) and is not
+        listed. A process that is exiting has already given up its memory, and with it its
+        command line, before it becomes a zombie (the CI failure of stop 38: ``['9698 ']``):
+        it is listed by the command line it was seen with before, and one never seen before
+        is listed only if it is not a zombie within :data:`EXITING_SECONDS`.
+        """
         listing = []
         try:
             children = self.me.children(recursive=True)
@@ -96,9 +105,15 @@ class Build:
             return listing
         for child in children:
             try:
-                self.seen.setdefault((child.pid, child.create_time()), child)
-                listing.append(f"{child.pid} {' '.join(child.cmdline())[:120]}")
-            except psutil.Error:
+                key = (child.pid, child.create_time())
+                self.seen.setdefault(key, child)
+                command = self.commands.get(key) or " ".join(child.cmdline())[:120]
+                if command:
+                    self.commands[key] = command
+                elif _ends_within(child, EXITING_SECONDS):
+                    continue
+                listing.append(f"{child.pid} {command}")
+            except psutil.Error:  # a zombie (psutil raises for its command line), or gone
                 continue
         return listing
 
@@ -143,6 +158,19 @@ class Build:
             ):
                 alive.append(f"{process.pid} {' '.join(process.info['cmdline'] or [])[:120]}")
         return sorted(set(alive))
+
+
+EXITING_SECONDS = 2.0
+
+
+def _ends_within(process: psutil.Process, seconds: float) -> bool:
+    """Whether ``process`` is a zombie or gone within ``seconds`` (its parent may be stopped, so it is not reaped)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not _alive(process):
+            return True
+        time.sleep(0.01)
+    return False
 
 
 def _touch_case(root: Path) -> None:
