@@ -11,6 +11,7 @@ the command runs in a new interpreter each time, imports included, as an analyst
 from __future__ import annotations
 
 import argparse
+import hashlib
 import shutil
 import subprocess
 import sys
@@ -49,14 +50,14 @@ def stage_seconds(lines: int, repeats: int = 3) -> dict[str, float]:
     """Best seconds of each stage of checking one case of ``lines`` financing lines, in this process
     (imports are left out: ``time_check`` includes them)."""
     from casebook.domain import wording
-    from casebook.domain.case_file import read_case_text
+    from casebook.domain.case_file import read_case_bytes
     from casebook.domain.clock import as_of_date
     from casebook.domain.evaluation import EvaluatedCase, check_against_reference
     from casebook.domain.finance import financing_figures
     from casebook.domain.model import AS_OF, Case
     from casebook.domain.reference import load_national_agencies, load_regional_actors
     from casebook.domain.rules import CaseContext, evaluate
-    from casebook.domain.yaml_reader import read_yaml
+    from casebook.domain.yaml_reader import decode_utf8, read_yaml
     from casebook.engine.paths import ProjectPaths
     from casebook.engine.validate import attention_report
 
@@ -76,7 +77,7 @@ def stage_seconds(lines: int, repeats: int = 3) -> dict[str, float]:
                 best[name] = min(best.get(name, float("inf")), time.perf_counter() - started)
                 return result
 
-            raw = stage("read text", lambda: read_case_text(path))
+            raw = stage("read text", lambda: decode_utf8(read_case_bytes(path)))
             document = stage("YAML and its strict checks", lambda: read_yaml(raw))
             case = stage("pydantic validation", lambda: Case.model_validate(document, context={AS_OF: as_of}))
             stage(
@@ -85,7 +86,7 @@ def stage_seconds(lines: int, repeats: int = 3) -> dict[str, float]:
             )
             figures = stage("figures", lambda: financing_figures(case))
             results = stage("rules", lambda: tuple(evaluate(CaseContext(case, figures, actors, agencies, as_of))))
-            evaluated = EvaluatedCase(case, figures, results, path, as_of)
+            evaluated = EvaluatedCase(case, figures, results, path, as_of, hashlib.sha256(raw.encode()).hexdigest())
             stage("attention listing", lambda: attention_report(ProjectPaths.at(project), [evaluated]))
         return best
 

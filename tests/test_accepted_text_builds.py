@@ -149,9 +149,12 @@ def case_documents(draw):
 
 def _run_the_cells(case_path: Path) -> list[str]:
     """The case page's notebook, cell by cell in this process, each output as the notebook would store it."""
-    namespace = {"case_id": None, "case_path": str(case_path), "as_of": None, "audit": None}
+    cells = nbformat.read(TEMPLATE, as_version=4).cells
+    namespace: dict = {}
+    exec(cells[1].source, namespace)  # the template's parameters, with their defaults
+    namespace.update(case_id=None, case_path=str(case_path))
     shown = []
-    for cell in nbformat.read(TEMPLATE, as_version=4).cells[2:]:
+    for cell in cells[2:]:
         if cell.cell_type != "code":
             continue
         with contextlib.redirect_stdout(io.StringIO()):  # glue_all() displays outside a kernel

@@ -191,7 +191,7 @@ def test_downloadable_notebook_keeps_code_and_no_machine_paths(site):
     notebook = nbformat.read(notebook_path, as_version=4)
     sources = "\n".join(c.source for c in notebook.cells if c.cell_type == "code")
     assert 'case_path = "../data/cases/rjh-2025-spin.yaml"' in sources
-    assert "prepare(case_path or case_id, as_of=as_of or as_of_date())" in sources
+    assert "prepare(case_path or case_id, as_of=as_of or as_of_date(), sha256=case_sha256)" in sources
     assert f'as_of = "{notebook.metadata["papermill"]["parameters"]["audit"]["as_of"]}"' in sources  # the build's date
     assert notebook.metadata["papermill"]["input_path"] == "notebooks/case_report.ipynb"
     # Published without nbformat's indentation (a lighter site), and read back whole.

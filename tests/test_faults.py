@@ -31,7 +31,7 @@ from conftest import add_cell, casebook, copy_project
 
 pytestmark = pytest.mark.e2e
 
-HOLD = "vänta"  # while this file exists in the project, the case notebook waits in its last cell
+HOLD = "vänta"  # while this file exists in the project, the case notebook waits in its last cell (at most 300 s)
 STARTED = "väntar"  # ... and this file says it has started waiting
 PHASES = ("executing", "documents", "site", "publishing")
 EPOCH = 1_767_225_600  # 2026-01-01T00:00:00Z: every build of a test is dated this day
@@ -43,7 +43,8 @@ def prepared(tmp_path_factory) -> Path:
     add_cell(
         root / "notebooks" / "case_report.ipynb",
         f'import os, time\nif os.path.exists("../{HOLD}") and "rjh" in case_path:\n'
-        f'    open("../{STARTED}", "w").close()\n    time.sleep(300)',
+        f'    open("../{STARTED}", "w").close()\n    waited = time.monotonic() + 300\n'
+        f'    while os.path.exists("../{HOLD}") and time.monotonic() < waited:\n        time.sleep(0.02)',
     )
     completed = casebook(root, "build", "--jobs", "1", env={"SOURCE_DATE_EPOCH": str(EPOCH)})
     assert completed.returncode == 0, completed.stderr
@@ -396,3 +397,55 @@ def test_a_damaged_cached_notebook_is_executed_again_and_never_published(project
     page = (project / "_build" / "html" / "book" / "cases" / "rjh-2025-spin.html").read_text(encoding="utf-8")
     assert "950\xa0000" not in page and "950&nbsp;000" not in page and "750\xa0000" in page
     assert _cached(project).read_text(encoding="utf-8") == text  # executed again: the same notebook
+
+
+def test_a_case_file_saved_while_the_build_runs_is_neither_published_nor_cached_under_the_bytes_it_checked(
+    project, tmp_path
+):
+    """The case file is saved (a new title) while its notebook runs, and saved back before the
+    next build: the documents and open data would attach and publish the new bytes beside a
+    page computed from the old, and the cache would hold that page under the old bytes' key."""
+    build = _interrupted(project, "executing")  # the case's notebook waits in its last cell
+    case = project / "data" / "cases" / "rjh-2025-spin.yaml"
+    checked = case.read_bytes()
+    case.write_bytes(checked.replace(b"\ntitle: ", b"\ntitle: Sparad under bygget ", 1))
+    assert case.read_bytes() != checked
+    (project / HOLD).unlink()
+    code, stderr = build.finish()
+    assert code == 1, stderr
+    assert stderr.splitlines()[-1] == (
+        "Ärendefilen data/cases/rjh-2025-spin.yaml ändrades medan bygget körde, efter att bygget hade "
+        "kontrollerat den; det som bygget sparade i cachen är bortglömt och webbplatsen är oförändrad. "
+        "Kör bygget igen."
+    ), stderr
+    assert "Traceback" not in stderr
+    assert os.readlink(build.site) == build.published_before and build.staging() == []
+
+    case.write_bytes(checked)  # saved back: the bytes the failed build checked and keyed its work by
+    summary = tmp_path / "summary.json"
+    again = casebook(project, "build", "--jobs", "1", "--summary", str(summary), env={"SOURCE_DATE_EPOCH": str(EPOCH)})
+    assert again.returncode == 0, again.stderr
+    assert json.loads(summary.read_text())["executed"] == 1  # the stored page was forgotten, not reused
+    site = build.site.resolve()
+    assert "Sparad under bygget" not in (site / "book" / "cases" / "rjh-2025-spin.html").read_text(encoding="utf-8")
+    assert (site / "data" / "arenden" / "rjh-2025-spin.yaml").read_bytes() == checked
+
+
+def test_a_case_file_added_while_the_build_runs_stops_it_and_is_named(project):
+    build = _interrupted(project, "executing")
+    (project / "data" / "cases" / "rjh-2025-ny.yaml").write_text(
+        (project / "data" / "cases" / "rjh-2025-spin.yaml")
+        .read_text(encoding="utf-8")
+        .replace("id: rjh-2025-spin", "id: rjh-2025-ny", 1),
+        encoding="utf-8",
+    )
+    (project / HOLD).unlink()
+    code, stderr = build.finish()
+    assert code == 1, stderr
+    assert stderr.splitlines()[-1].startswith(
+        "Ärendefilen data/cases/rjh-2025-ny.yaml (ny) ändrades medan bygget körde"
+    ), stderr
+    assert os.readlink(build.site) == build.published_before and build.staging() == []
+    again = casebook(project, "build", "--jobs", "1", env={"SOURCE_DATE_EPOCH": str(EPOCH)})
+    assert again.returncode == 0, again.stderr
+    assert (build.site / "book" / "cases" / "rjh-2025-ny.html").is_file()

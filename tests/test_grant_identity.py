@@ -4,6 +4,7 @@ issue 20's mutation run that no test held (the applied amount; which organisatio
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 
 from conftest import FICTIONAL_BASE_PATH, REFERENCE_DIR
@@ -22,9 +23,7 @@ def _evaluated(**changes) -> EvaluatedCase:
     evaluated = evaluate_case(FICTIONAL_BASE_PATH, REFERENCE_DIR, as_of=as_of_date())
     data = copy.deepcopy(evaluated.case.model_dump())
     data.update(changes)
-    return EvaluatedCase(
-        Case.model_validate(data), evaluated.figures, evaluated.results, evaluated.source, evaluated.as_of
-    )
+    return dataclasses.replace(evaluated, case=Case.model_validate(data))
 
 
 def _ids(*reports: EvaluatedCase) -> OrganisationIds:

@@ -22,7 +22,7 @@ def _workers_used(monkeypatch, tmp_path: Path, cases: int, jobs: int | None) -> 
     paths = ProjectPaths.at(tmp_path)
     plan = ExecutionPlan(
         tuple(
-            case_job(tmp_path, f"fall-{i}", "Titel", tmp_path / f"fall-{i}.ipynb", {}, "nyckel", "2026-01-01")
+            case_job(tmp_path, f"fall-{i}", "0" * 64, "Titel", tmp_path / f"fall-{i}.ipynb", {}, "nyckel", "2026-01-01")
             for i in range(cases)
         ),
         0,

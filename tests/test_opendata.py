@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -207,7 +208,7 @@ def test_a_recipient_with_a_known_number_is_identified_by_it(reports, numbers):
     stated = bas.case.model_copy(
         update={"applicant": bas.case.applicant.model_copy(update={"organisation_number": "232100-0198"})}
     )
-    report = type(bas)(stated, bas.figures, bas.results, bas.source, bas.as_of)
+    report = dataclasses.replace(bas, case=stated)
     ids = giving360.OrganisationIds(OrganisationNumbers([report], load_regional_actors(REFERENCE_DIR)), PUBLISHER)
     grant = giving360.grant(report, ids, PUBLISHER, uniform_history([report]))
     assert grant["recipientOrganization"] == [{"id": "SE-ON-232100-0198", "name": "Region Gävleborg"}]

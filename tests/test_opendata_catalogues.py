@@ -11,6 +11,7 @@ DCAT-AP-SE shapes, the 360Giving 1.4.3 schemas and frictionless on what it publi
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -778,12 +779,8 @@ def test_a_national_agency_publishes_as_a_national_authority_covering_sweden(tmp
     from casebook.domain.model import Organisation
 
     bas = evaluate_case(FICTIONAL_BASE_PATH, REFERENCE_DIR, as_of=as_of_date())
-    national = type(bas)(
-        bas.case.model_copy(update={"decision_maker": Organisation(name="Tillväxtverket")}),
-        bas.figures,
-        bas.results,
-        bas.source,
-        bas.as_of,
+    national = dataclasses.replace(
+        bas, case=bas.case.model_copy(update={"decision_maker": Organisation(name="Tillväxtverket")})
     )
     agency = PUBLISHER.model_copy(update={"name": "Tillväxtverket", "organisation_number": "202100-6149"})
     write_open_data(
@@ -853,16 +850,10 @@ def test_the_per_case_files_are_described_one_by_one(written):
 
 def test_a_shared_source_document_is_published_once_and_a_missing_one_not_at_all(tmp_path):
     spin = evaluate_case(SPIN_PATH, REFERENCE_DIR, as_of=as_of_date())
-    twin = type(spin)(
-        spin.case.model_copy(update={"id": "rjh-2025-spin-kopia"}), spin.figures, spin.results, spin.source, spin.as_of
-    )
+    twin = dataclasses.replace(spin, case=spin.case.model_copy(update={"id": "rjh-2025-spin-kopia"}))
     document = spin.case.source_document.model_copy(update={"file": "finns-inte.pdf"})
-    missing = type(spin)(
-        spin.case.model_copy(update={"id": "rjh-2025-utan-kalla", "source_document": document}),
-        spin.figures,
-        spin.results,
-        spin.source,
-        spin.as_of,
+    missing = dataclasses.replace(
+        spin, case=spin.case.model_copy(update={"id": "rjh-2025-utan-kalla", "source_document": document})
     )
     written = write_open_data(
         tmp_path,
@@ -943,7 +934,7 @@ def test_source_documents_are_described_by_their_suffix_and_named_uniquely_in_fu
         source = shutil.copyfile(SPIN_PATH, tmp_path / "cases" / f"{case_id}.yaml")
         named = spin.case.source_document.model_copy(update={"file": document})
         case = spin.case.model_copy(update={"id": case_id, "source_document": named})
-        reports.append(type(spin)(case, spin.figures, spin.results, source, spin.as_of))
+        reports.append(dataclasses.replace(spin, case=case, source=source))
     out = tmp_path / "data"
     write_open_data(
         out,

@@ -54,11 +54,12 @@ def spin_view() -> CaseView:
 
 
 @pytest.fixture(scope="module")
-def spin_audit() -> dict:
+def spin_audit(spin_view) -> dict:
     return audit.audit_record(
         ProjectPaths.at(REPO),
         CASE_TEMPLATE,
         "rjh-2025-spin",
+        spin_view.evaluated.source_sha256,
         "0123abc",
         [{"commit": "0123abc", "date": "2025-11-30", "message": "Ärendet registrerat", "fields": ["+"]}],
         dt.datetime(2025, 11, 30, tzinfo=dt.UTC),

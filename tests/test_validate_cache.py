@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import gc
+import hashlib
 import pickle
 import shutil
 import subprocess
@@ -15,7 +16,7 @@ import pytest
 from conftest import REPO, add_fictional_case, copy_project
 
 from casebook.domain.clock import as_of_date
-from casebook.domain.errors import UserError
+from casebook.domain.errors import CaseFileChanged, UserError
 from casebook.domain.model import RuleSetId
 from casebook.domain.rules import RULES, rule_by_id
 from casebook.engine import validate
@@ -179,13 +180,30 @@ def test_the_portfolio_takes_the_builds_stored_cases_and_they_equal_cases_evalua
     assert _shown(stored) == _shown(fresh)
 
 
-def test_the_portfolio_evaluates_a_changed_case_and_every_case_the_store_does_not_hold_for_it(project, monkeypatch):
+def test_the_portfolio_refuses_a_case_file_saved_or_added_since_the_build_stored_its_cases(project):
+    """The portfolio shows exactly the cases the build checked, or stops: never a case whose
+    bytes the pages and documents beside it do not show (cached under the checked bytes' key)."""
     paths, evaluated = project
     store = paths.evaluation_cache
-    _rewrite(paths.case_file("fiktiv-a"), "title: ", "title: Ändrad ")
-    cases = validate.evaluated_cases(paths.cases_dir, paths.reference_dir, as_of_date(), store)
-    assert evaluated == ["fiktiv-a"] and cases[0].case.title.startswith("Ändrad ")
-    evaluated.clear()
+    saved = paths.case_file("fiktiv-a")
+    checked = saved.read_bytes()
+    _rewrite(saved, "title: ", "title: Ändrad ")
+    with pytest.raises(CaseFileChanged) as raised:
+        validate.evaluated_cases(paths.cases_dir, paths.reference_dir, as_of_date(), store)
+    assert raised.value.path == saved.resolve() and evaluated == []
+    saved.write_bytes(checked)
+    add_fictional_case(paths.root, "fiktiv-c")
+    with pytest.raises(CaseFileChanged) as raised:
+        validate.evaluated_cases(paths.cases_dir, paths.reference_dir, as_of_date(), store)
+    assert raised.value.path == paths.case_file("fiktiv-c").resolve() and evaluated == []
+    # Run by hand without the store, every case is evaluated from its file.
+    cases = validate.evaluated_cases(paths.cases_dir, paths.reference_dir, as_of_date())
+    assert [c.case.id for c in cases] == ["fiktiv-a", "fiktiv-b", "fiktiv-c", "rjh-2025-spin"]
+
+
+def test_the_portfolio_evaluates_every_case_when_the_store_is_not_for_its_date_or_project(project):
+    paths, evaluated = project
+    store = paths.evaluation_cache
     validate.evaluated_cases(paths.cases_dir, paths.reference_dir, dt.date(2030, 1, 1), store)  # another build date
     assert evaluated == ["fiktiv-a", "fiktiv-b", "rjh-2025-spin"]
     evaluated.clear()
@@ -223,3 +241,28 @@ def test_the_stored_cases_are_unpickled_with_the_collector_paused(project, monke
     monkeypatch.setattr(validate.pickle, "loads", watched)
     assert validate.EvaluationCache(paths, as_of=as_of_date()).entries  # the three cases, from the store
     assert unpickled == [False] and gc.isenabled()
+
+
+def test_a_case_saved_between_its_lookup_and_its_evaluation_is_kept_under_the_bytes_it_was_computed_from(
+    project, monkeypatch
+):
+    """The lookup hashes the file, the evaluation reads it again: an entry under the first
+    read's digest holding the second read's case would be reused for the first version."""
+    paths, _ = project
+    path = paths.case_file("fiktiv-a")
+    _rewrite(path, "title: ", "title: Först ")
+    looked_up = path.read_bytes()
+    real = validate.evaluate_case
+
+    def saved_meanwhile(path, reference_dir=None, *, as_of):
+        _rewrite(path, "title: Först ", "title: Sedan ")
+        return real(path, reference_dir, as_of=as_of)
+
+    monkeypatch.setattr(validate, "evaluate_case", saved_meanwhile)
+    cache = validate.EvaluationCache(paths, as_of=as_of_date())
+    evaluated = cache.evaluate(path)
+    assert evaluated.case.title.startswith("Sedan ")
+    digest, kept = cache.used[str(path)]
+    assert kept is evaluated
+    assert digest == evaluated.source_sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert digest != hashlib.sha256(looked_up).hexdigest()

@@ -43,7 +43,15 @@ def load_case(path: str | Path, *, as_of: dt.date) -> Case:
     nothing that has happened may be dated after it.
     """
     path = Path(path)
-    raw = read_case_text(path)
+    return parse_case(path, read_case_bytes(path), as_of=as_of)
+
+
+def parse_case(path: Path, data: bytes, *, as_of: dt.date) -> Case:
+    """The case that ``data``, the bytes read from the case file ``path``, holds (see :func:`load_case`)."""
+    try:
+        raw = decode_utf8(data)
+    except YamlProblem as exc:
+        raise CaseFileError(path, [FieldProblem(exc.place, exc.message)]) from None
     try:
         document = read_yaml(raw)
     except YamlProblem as exc:
@@ -82,7 +90,8 @@ def case_file_of(case: str | Path, start: Path | None = None) -> Path:
     raise UserError(f"Ärendet '{text}' finns inte: ingen data/cases/{text}.yaml i {start} eller någon mapp ovanför.")
 
 
-def read_case_text(path: Path) -> str:
+def read_case_bytes(path: Path) -> bytes:
+    """The bytes of the case file ``path``, once its size is known to be that of a case file."""
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -94,13 +103,9 @@ def read_case_text(path: Path) -> str:
             path, [FieldProblem("(hela filen)", f"filen är {size} byte, största tillåtna är {MAX_CASE_FILE_BYTES}")]
         )
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise CaseFileError(path, [unreadable(exc)]) from None
-    try:
-        return decode_utf8(data)
-    except YamlProblem as exc:
-        raise CaseFileError(path, [FieldProblem(exc.place, exc.message)]) from None
 
 
 TO_FILL = {

@@ -79,3 +79,18 @@ class CaseFileError(UserError):
         if len(self.problems) > max_problems:
             lines.append(f"  … och {len(self.problems) - max_problems} fel till i samma fil")
         return "\n".join(lines)
+
+
+class CaseFileChanged(UserError):
+    """A case file whose bytes are no longer those its case was evaluated from: edited (or
+    removed) while a build that had read it was still at work."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        super().__init__(
+            f"Ärendefilen {printable(self.path.as_posix(), MAX_MESSAGE)} ändrades medan bygget körde: "
+            "den har inte längre de byte som bygget kontrollerade och räknade på."
+        )
+
+    def __reduce__(self) -> tuple[type[CaseFileChanged], tuple[Path]]:
+        return type(self), (self.path,)  # rebuilt in the build from a worker's pickle, as CaseFileError

@@ -7,12 +7,13 @@ the memo): no pandas, no IPython, nothing about how it will be shown.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from casebook.domain import wording
-from casebook.domain.case_file import load_case
-from casebook.domain.errors import CaseFileError, FieldProblem, field_path
+from casebook.domain.case_file import parse_case, read_case_bytes
+from casebook.domain.errors import CaseFileChanged, CaseFileError, FieldProblem, field_path
 from casebook.domain.finance import FinancingFigures, financing_figures
 from casebook.domain.model import Case, FinancierKind
 from casebook.domain.reference import NationalAgency, load_national_agencies, load_regional_actors, reference_dir_for
@@ -28,6 +29,9 @@ class EvaluatedCase:
     results: tuple[RuleResult, ...]
     source: Path  # the case file it was computed from
     as_of: dt.date  # the build date it was judged on (a follow-up's deadlines), fixed once per build
+    # The SHA-256 of the bytes it was computed from, read once: what the documents, the open
+    # data, the audit trail and the case's notebook must find in the file (case_file_bytes).
+    source_sha256: str
 
     @property
     def needing_attention(self) -> tuple[RuleResult, ...]:
@@ -44,7 +48,8 @@ def evaluate_case(case_path: str | Path, reference_dir: str | Path | None = None
     :func:`check_against_reference`) and one whose hand-written proposal states other figures
     than the case (see :func:`casebook.domain.wording.proposal_problems`).
     """
-    case = load_case(case_path, as_of=as_of)
+    data = read_case_bytes(Path(case_path))
+    case = parse_case(Path(case_path), data, as_of=as_of)
     reference = Path(reference_dir) if reference_dir else reference_dir_for(case_path)
     agencies = load_national_agencies(reference)
     check_against_reference(case, Path(case_path), agencies)
@@ -52,7 +57,31 @@ def evaluate_case(case_path: str | Path, reference_dir: str | Path | None = None
         raise CaseFileError(Path(case_path), problems)
     figures = financing_figures(case)
     results = tuple(evaluate(CaseContext(case, figures, load_regional_actors(reference), agencies, as_of)))
-    return EvaluatedCase(case, figures, results, Path(case_path), as_of)
+    return EvaluatedCase(case, figures, results, Path(case_path), as_of, hashlib.sha256(data).hexdigest())
+
+
+def case_file_bytes(evaluated: EvaluatedCase) -> bytes:
+    """The bytes of the case file ``evaluated`` was computed from, read again (a document
+    attaches them, the open data publish them); :class:`CaseFileChanged` if they are no longer
+    those bytes, so nothing shows one version of a case beside figures from another."""
+    try:
+        data = evaluated.source.read_bytes()
+    except OSError:
+        raise CaseFileChanged(evaluated.source) from None
+    if hashlib.sha256(data).hexdigest() != evaluated.source_sha256:
+        raise CaseFileChanged(evaluated.source)
+    return data
+
+
+def changed_case_files(cases: list[EvaluatedCase]) -> list[Path]:
+    """The case files of ``cases`` whose bytes are no longer those their case was computed from (or that are gone)."""
+    changed = []
+    for evaluated in cases:
+        try:
+            case_file_bytes(evaluated)
+        except CaseFileChanged:
+            changed.append(evaluated.source)
+    return changed
 
 
 def check_against_reference(case: Case, path: Path, agencies: tuple[NationalAgency, ...]) -> None:

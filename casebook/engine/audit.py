@@ -231,17 +231,26 @@ def audit_record(
     paths: ProjectPaths,
     template: Path,
     case_id: str,
+    case_sha256: str,
     commit: str | None,
     history: list[dict[str, str]],
     moment: dt.datetime,
 ) -> dict:
     """Everything the case page's audit section shows, as plain JSON-able data.
 
+    ``case_sha256``: the case file's, as the case was evaluated from it
+    (:attr:`~casebook.domain.evaluation.EvaluatedCase.source_sha256`), not as it is on disk
+    now: the case's notebook refuses other bytes (:func:`casebook.render.case_view.prepare`).
     ``moment``: the build's, fixed once as it starts; its date is the build date the case is judged on.
     """
+    case_file = paths.case_file(case_id)
     return {
         "inputs": [
-            {"label": label, "path": paths.relative(file), "sha256": sha256_file(file)}
+            {
+                "label": label,
+                "path": paths.relative(file),
+                "sha256": case_sha256 if file == case_file else sha256_file(file),
+            }
             for label, file in input_files(paths, template, case_id)
         ],
         "commit": commit,

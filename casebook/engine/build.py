@@ -27,8 +27,8 @@ from rich.console import Console
 
 from casebook.domain import clock
 from casebook.domain import formatting as fmt
-from casebook.domain.errors import UserError
-from casebook.domain.evaluation import EvaluatedCase
+from casebook.domain.errors import CaseFileChanged, UserError
+from casebook.domain.evaluation import EvaluatedCase, changed_case_files
 from casebook.domain.reference import load_publisher
 from casebook.engine import artifacts, audit, heap, lifetime, zygote
 from casebook.engine.cache import PORTFOLIO, ExecutionCache
@@ -74,6 +74,23 @@ class CodeChanged(BuildFailed):
             "Paketets kod (eller de installerade paketen) ändrades medan bygget körde den tidigare versionen; "
             "det som bygget sparade i cachen är bortglömt och webbplatsen är oförändrad. Kör bygget igen."
         )
+
+
+class CaseFilesChanged(BuildFailed):
+    """Case files were saved while the build had read them: what it stored in its caches was
+    forgotten and nothing was published (``casebook serve`` builds again for the save)."""
+
+    def __init__(self, files: list[str]) -> None:
+        self.files = files
+        super().__init__(
+            f"{self.named} ändrades medan bygget körde, efter att bygget hade kontrollerat "
+            f"{'den' if len(files) == 1 else 'dem'}; det som bygget sparade i cachen är bortglömt och "
+            "webbplatsen är oförändrad. Kör bygget igen."
+        )
+
+    @property
+    def named(self) -> str:
+        return f"Ärendefilen {self.files[0]}" if len(self.files) == 1 else f"Ärendefilerna {', '.join(self.files)}"
 
 
 @dataclass(frozen=True)
@@ -261,11 +278,61 @@ def _require_same_code(paths: ProjectPaths, code: str, since: float) -> None:
     lifetime.stop_if_requested()
     if code_version(paths.package_dir) == code:
         return
+    _forget_stored_since(paths, since)
+    raise CodeChanged()
+
+
+def _forget_stored_since(paths: ProjectPaths, since: float) -> None:
+    """Remove the keys of the cache entries written since ``since``: no later build reuses them."""
     for folder in (paths.cache_dir, paths.memo_cache_dir, paths.report_cache_dir):
         for key in folder.glob("*key") if folder.is_dir() else ():
             if key.stat().st_mtime >= since:
                 key.unlink()
-    raise CodeChanged()
+
+
+def _require_same_case_files(
+    paths: ProjectPaths, cases: list[EvaluatedCase], since: float, every_case: bool = True
+) -> None:
+    """Raise :class:`CaseFilesChanged` if a case file no longer has the bytes its case was evaluated from.
+
+    The case notebooks, the portfolio's, the documents and the open data each compare what
+    they read with the bytes the build checked (:func:`casebook.render.case_view.prepare`,
+    :meth:`casebook.engine.validate.EvaluationCache.checked`,
+    :func:`casebook.domain.evaluation.case_file_bytes`); this, called once they have all
+    read, catches a file saved after its reader ran, or removed. ``every_case``: ``cases``
+    are all the project's (a whole build, whose portfolio lists the folder), so a case file
+    added since counts too. What the build stored is forgotten, as when the code changed: an
+    entry could hold one version of a case under the key of another.
+    """
+    changed = _changed_case_files(paths, cases, every_case)
+    if changed:
+        _forget_stored_since(paths, since)
+        raise CaseFilesChanged(changed)
+
+
+def _changed_case_files(paths: ProjectPaths, cases: list[EvaluatedCase], every_case: bool) -> list[str]:
+    """The case files changed or removed since ``cases`` were evaluated, then with ``every_case``
+    those added, marked "(ny)"."""
+    changed = [paths.relative(path) for path in changed_case_files(cases)]
+    if every_case:
+        checked = {evaluated.source for evaluated in cases}
+        changed += [f"{paths.relative(path)} (ny)" for path in paths.case_files() if path not in checked]
+    return changed
+
+
+@contextmanager
+def _case_files_watched(
+    paths: ProjectPaths, cases: list[EvaluatedCase], since: float, every_case: bool = True
+) -> Iterator[None]:
+    """A reader in the block that found a case file changed (:class:`CaseFileChanged`) stops the
+    build as :func:`_require_same_case_files` does, naming every case file changed by then."""
+    try:
+        yield
+    except CaseFileChanged as exc:
+        _forget_stored_since(paths, since)
+        # Saved back to the checked bytes since: still refused, naming the file its reader found changed.
+        changed = _changed_case_files(paths, cases, every_case) or [paths.relative(exc.path)]
+        raise CaseFilesChanged(changed) from None
 
 
 def _damage_reported(console: Console):
@@ -364,6 +431,7 @@ def _build_site(
         project_lock(paths.lock_file, wait=options.wait),
         _staging(output) as staging,
         _damage_reported(console),
+        _case_files_watched(paths, cases, since),
     ):
         _require_same_code(paths, code, since)  # the cases were evaluated by the code this process runs
         evaluations.save()
@@ -387,11 +455,13 @@ def _build_site(
             summary.execute_seconds = time.perf_counter() - executing
             _require_same_code(paths, code, since)
             if result.failed:
+                _require_same_case_files(paths, cases, since)  # a case saved meanwhile fails its notebook: said so
                 raise BuildFailed(_failure_summary(summary))
             cache.prune({e.case.id for e in cases} | {PORTFOLIO})
 
             assemble_sources(paths, cases, cache, staging / "src", open_data, open_data_written, options.jobs)
         _require_same_code(paths, code, since)
+        _require_same_case_files(paths, cases, since)  # every reader of the case files is done
         console.print("Bygger webbplatsen med Jupyter Book …")
         building = time.perf_counter()
         book = build_book(paths, staging / "src", options)
@@ -441,13 +511,19 @@ def build_preview(
         return None
     summary = BuildSummary(cases=len(cases))
     cache = ExecutionCache(paths)
-    with project_lock(paths.lock_file, wait=options.wait), _staging(paths.site) as staging, _damage_reported(console):
+    with (
+        project_lock(paths.lock_file, wait=options.wait),
+        _staging(paths.site) as staging,
+        _damage_reported(console),
+        _case_files_watched(paths, cases, since, every_case=False),  # the changed cases only
+    ):
         plan = plan_executions(paths, cases, cache, staging / "executed", options.moment, portfolio=False)
         summary.reused = plan.reused_cases
         result = _execute(paths, plan, cache, console, options)
         summary.executed = len(result.executed)
         summary.failed = [failure.name for failure in result.failed]
         _require_same_code(paths, code, since)
+        _require_same_case_files(paths, cases, since, every_case=False)
         if result.failed:
             raise BuildFailed(_failure_summary(summary))
         pages = {(CASE_PAGES / f"{e.case.id}.ipynb").as_posix(): cache.notebook(e.case.id) for e in cases}
@@ -500,6 +576,7 @@ def build_shard(
             summary.failed = [failure.name for failure in result.failed]
             summary.execute_seconds = time.perf_counter() - executing
             _require_same_code(paths, code, since)
+            _require_same_case_files(paths, cases, since, every_case=False)  # one slice
             if result.failed:
                 raise BuildFailed(
                     f"Delbygge {shard.label}: {len(result.failed)} av {summary.cases} ärenden misslyckades "

@@ -23,7 +23,7 @@ import pikepdf
 
 from casebook.domain import clock
 from casebook.domain.errors import UserError
-from casebook.domain.evaluation import EvaluatedCase
+from casebook.domain.evaluation import EvaluatedCase, case_file_bytes
 from casebook.domain.model import CASE_ID_PATTERN
 from casebook.engine import artifacts
 from casebook.engine.artifacts import Inputs, Mapper
@@ -94,7 +94,7 @@ def memo_inputs(evaluated: EvaluatedCase, created: dt.datetime | None, shared: I
     promises, so a PDF-only entry and one with the draft never pass for each other."""
     return Inputs(
         data=(
-            ("case", evaluated.source.read_bytes()),
+            ("case", case_file_bytes(evaluated)),
             ("SOURCE_DATE_EPOCH", _source_date_epoch(created)),
             ("Word draft", b"yes" if draft else b"no"),
         ),
@@ -168,7 +168,7 @@ def _render_memo(job: _MemoJob) -> WrittenMemo:
 
     evaluated = job.evaluated
     memo = memo_render.build_memo(evaluated, memo_render.publisher_name(job.reference_dir))
-    files = {job.pdf: memo_render.render_pdf(memo, evaluated.source.read_bytes(), job.created)}
+    files = {job.pdf: memo_render.render_pdf(memo, case_file_bytes(evaluated), job.created)}
     if job.docx is not None:
         files[job.docx] = memo_render.render_docx(memo, job.created)
     artifacts.store(job.key_file, job.key, files)
@@ -245,7 +245,7 @@ def report_inputs(evaluated: EvaluatedCase, audit: dict | None, created: dt.date
     as_of = evaluated.as_of.isoformat().encode() if evaluated.case.follow_up is not None else b""
     return Inputs(
         data=(
-            ("case", evaluated.source.read_bytes()),
+            ("case", case_file_bytes(evaluated)),
             ("audit", json_input(audit).encode()),
             ("as-of", as_of),
             ("SOURCE_DATE_EPOCH", _source_date_epoch(created)),
@@ -294,7 +294,7 @@ def _render_report(job: _ReportJob) -> WrittenReport:
     from casebook.render.case_view import CaseView
 
     pdf_path, key_path = job.files
-    case_file = job.evaluated.source.read_bytes()
+    case_file = case_file_bytes(job.evaluated)
     pdf = report_pdf.render_report_pdf(
         report_pdf.build_report(CaseView(job.evaluated), job.audit), case_file, job.created
     )

@@ -115,15 +115,30 @@ class NotebookJob:
 
 
 def case_job(
-    root: Path, case_id: str, title: str, output: Path, audit: dict, cache_key: str, as_of: str, **options
+    root: Path,
+    case_id: str,
+    case_sha256: str | None,
+    title: str,
+    output: Path,
+    audit: dict,
+    cache_key: str,
+    as_of: str,
+    **options,
 ) -> NotebookJob:
-    """The job that executes the case report template for one case, judged as of the build date ``as_of`` (ISO)."""
+    """The job that executes the case report template for one case, judged as of the build date
+    ``as_of`` (ISO), from the case file's bytes whose SHA-256 is ``case_sha256`` (those the build
+    checked; the notebook stops if it reads others)."""
     return NotebookJob(
         root=root,
         name=case_id,
         template=CASE_TEMPLATE,
         # Relative to notebooks/, the working directory, as in an analyst's Jupyter.
-        parameters={"case_path": f"../data/cases/{case_id}.yaml", "as_of": as_of, "audit": audit},
+        parameters={
+            "case_path": f"../data/cases/{case_id}.yaml",
+            "as_of": as_of,
+            "audit": audit,
+            "case_sha256": case_sha256,
+        },
         title=title,
         published_as=(CASE_PAGES / f"{case_id}.ipynb").as_posix(),
         output=output,

@@ -68,10 +68,18 @@ def plan_executions(
         key = inputs.key(env)
         if cache.is_fresh(case.id, key):
             continue
-        record = audit.audit_record(paths, CASE_TEMPLATE, case.id, commit, history, moment)
+        record = audit.audit_record(paths, CASE_TEMPLATE, case.id, evaluated.source_sha256, commit, history, moment)
         jobs.append(
             case_job(
-                paths.root, case.id, case.title, work / f"{case.id}.ipynb", record, key, as_of, inputs=inputs.names()
+                paths.root,
+                case.id,
+                evaluated.source_sha256,
+                case.title,
+                work / f"{case.id}.ipynb",
+                record,
+                key,
+                as_of,
+                inputs=inputs.names(),
             )
         )
     reused = len(cases) - len(jobs)

@@ -55,6 +55,7 @@ from casebook.engine.build import (
     BuildFailed,
     BuildInterrupted,
     BuildOptions,
+    CaseFilesChanged,
     CodeChanged,
     Kernels,
     build_preview,
@@ -323,6 +324,12 @@ def _kept_alive(console: Console, version: SiteVersion) -> Iterator[None]:
         yield
     except (KeyboardInterrupt, SystemExit, BuildInterrupted, CodeChanged):
         raise
+    except CaseFilesChanged as exc:
+        # Saved again while the build ran: no problem to show; the watcher has the save, and
+        # the next rebuild (the save's) publishes it.
+        console.print(
+            f"{exc.named} sparades medan bygget körde; bygger om med det sparade …", markup=False, soft_wrap=True
+        )
     except BaseException as exc:  # noqa: BLE001 - see the docstring
         _report_failure(exc, console, version)
 

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from casebook.domain import formatting as fmt
 from casebook.domain.case_file import list_case_files
-from casebook.domain.errors import CaseFileError, FieldProblem, UserError, printable
+from casebook.domain.errors import CaseFileChanged, CaseFileError, FieldProblem, UserError, printable
 from casebook.domain.evaluation import EvaluatedCase, evaluate_case
 from casebook.domain.field_problems import unreadable
 from casebook.domain.reference import load_publisher
@@ -106,11 +106,15 @@ def evaluated_cases(
     ``reference_dir``: what the portfolio notebook shows.
 
     ``stored``: a build's evaluated cases (:attr:`ProjectPaths.evaluation_cache`, which the
-    build passes to the portfolio, saved just before it executes). A case is taken from it
-    when its file has the bytes it was stored under and the store's key is the one this code,
-    the project's reference data, the libraries and ``as_of`` give (:class:`EvaluationCache`);
-    any other case is evaluated here, as is every case when ``reference_dir`` is not the
-    reference data of the project the store belongs to. The cases are the same either way.
+    build passes to the portfolio, saved just before it executes). When the store's key is
+    the one this code, the project's reference data, the libraries and ``as_of`` give
+    (:class:`EvaluationCache`), the cases are the stored ones, exactly those the build
+    checked: a case file whose bytes are not those it was stored under, or that the store
+    does not hold, was saved (or added) since the build read it, and raises
+    :class:`~casebook.domain.errors.CaseFileChanged` (a portfolio of other bytes than the
+    pages and documents beside it, cached under the checked bytes' key, is never made).
+    Otherwise (no store, a damaged one, another key, or ``reference_dir`` not the reference
+    data of the project the store belongs to) every case is evaluated here.
     """
     as_of = as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(as_of)
     files = list_case_files(cases_dir)
@@ -121,8 +125,10 @@ def evaluated_cases(
     with warnings.catch_warnings():  # a damaged store is the build's to report; the notebook shows cases
         warnings.simplefilter("ignore", DamagedCacheEntry)
         cache = EvaluationCache(paths, as_of, file=Path(stored))
+    if not cache.entries:
+        return [evaluate_case(path, reference_dir, as_of=as_of) for path in files]
     folder = Path(cases_dir).resolve()  # the files as the build names them (ProjectPaths.case_files)
-    return [cache.evaluate(folder / path.name) for path in files]
+    return [cache.checked(folder / path.name) for path in files]
 
 
 def _inside(paths: ProjectPaths, path: Path) -> bool:
@@ -275,13 +281,30 @@ class EvaluationCache:
         return stored["cases"] if isinstance(stored, dict) and stored.get("key") == self.key else {}
 
     def evaluate(self, path: Path) -> EvaluatedCase:
-        """The evaluated case of ``path``: from the cache when its bytes are unchanged."""
+        """The evaluated case of ``path``: from the cache when its bytes are unchanged.
+
+        A case evaluated here is kept under the digest of the bytes it was computed from
+        (read once, by :func:`evaluate_case`), not of the bytes read to look it up: a file
+        saved between the two reads is never stored under the other version's digest."""
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         name = str(path)
         entry = self.entries.get(name)
         if entry is None or entry[0] != digest:
-            entry = (digest, evaluate_case(path, self.paths.reference_dir, as_of=self.as_of))
+            evaluated = evaluate_case(path, self.paths.reference_dir, as_of=self.as_of)
+            entry = (evaluated.source_sha256, evaluated)
         self.used[name] = entry
+        return entry[1]
+
+    def checked(self, path: Path) -> EvaluatedCase:
+        """The stored case of ``path``, which must have the bytes it was stored under
+        (:class:`CaseFileChanged` otherwise: saved since the build that stored it read it)."""
+        entry = self.entries.get(str(path))
+        try:
+            unchanged = entry is not None and hashlib.sha256(path.read_bytes()).hexdigest() == entry[0]
+        except OSError:  # removed since it was listed
+            unchanged = False
+        if not unchanged:
+            raise CaseFileChanged(path)
         return entry[1]
 
     def save(self) -> None:

@@ -253,6 +253,10 @@ def _execute_again(
             case_job(
                 paths.root,
                 case_id,
+                # The file this execution reads, as a build passes it: a published parameter that is not
+                # its digest (forged, or the file changed since) shows as a difference in the parameters
+                # cell, and the kernel's guard does not stop the comparison of the other cells.
+                audit.sha256_file(paths.case_file(case_id)),
                 cases[case_id].case.title,
                 work / "executed" / f"{case_id}.ipynb",
                 _injected(notebook, "audit"),

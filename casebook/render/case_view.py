@@ -20,7 +20,7 @@ from IPython.display import HTML, SVG
 from casebook.domain import formatting as fmt
 from casebook.domain import narrative, wording
 from casebook.domain.case_file import case_file_of
-from casebook.domain.errors import CaseFileError
+from casebook.domain.errors import CaseFileChanged, CaseFileError
 from casebook.domain.evaluation import EvaluatedCase, evaluate_case
 from casebook.domain.finance import FinancingFigures, payable
 from casebook.domain.model import Case, CaseState
@@ -588,12 +588,21 @@ class CaseView:
         return charts.payment_chart(self.figures)
 
 
-def prepare(case: str | Path, reference_dir: str | Path | None = None, *, as_of: dt.date | str) -> CaseView:
+def prepare(
+    case: str | Path, reference_dir: str | Path | None = None, *, as_of: dt.date | str, sha256: str | None = None
+) -> CaseView:
     """Evaluate one case (see :func:`~casebook.domain.evaluation.evaluate_case`) and view it.
 
     ``case``: a case file's path, or a case id looked up in the project the working directory
     is in (:func:`~casebook.domain.case_file.case_file_of`). ``as_of``: the build date the case is
-    judged on, a date or ``YYYY-MM-DD`` (as the build passes it to the notebook).
+    judged on, a date or ``YYYY-MM-DD`` (as the build passes it to the notebook). ``sha256``:
+    the SHA-256 of the bytes the build checked and keys this page by; the bytes read here must
+    have it, or :class:`~casebook.domain.errors.CaseFileChanged` is raised (the file was saved
+    meanwhile: the page would show other bytes than its audit trail names and be cached under
+    their key). None, run by hand: not compared.
     """
     as_of = as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(as_of)
-    return CaseView(evaluate_case(case_file_of(case), reference_dir, as_of=as_of))
+    evaluated = evaluate_case(case_file_of(case), reference_dir, as_of=as_of)
+    if sha256 is not None and evaluated.source_sha256 != sha256:
+        raise CaseFileChanged(evaluated.source)
+    return CaseView(evaluated)

@@ -21,7 +21,7 @@ import json
 import shutil
 from pathlib import Path
 
-from casebook.domain.evaluation import EvaluatedCase
+from casebook.domain.evaluation import EvaluatedCase, case_file_bytes
 from casebook.domain.model import case_json_schema
 from casebook.domain.reference import NationalAgency, Publisher, RegionalActor
 from casebook.render import datapackage, dcat, giving360
@@ -203,7 +203,7 @@ def _write_case_files(out: Path, reports: list[EvaluatedCase]) -> list[Path]:
     sources = set()
     for report in sorted(reports, key=lambda r: r.case.id):
         case_id = report.case.id
-        shutil.copyfile(report.source, out / CASE_FILES / f"{case_id}.yaml")
+        (out / CASE_FILES / f"{case_id}.yaml").write_bytes(case_file_bytes(report))
         _write_sorted_json(
             out / RESULTS / f"{case_id}.json", {"case_id": case_id, "results": [r.as_dict() for r in report.results]}
         )

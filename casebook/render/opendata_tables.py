@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import io
 import json
 import zipfile
@@ -603,7 +602,7 @@ def decision_rows(reports: list[EvaluatedCase], numbers: OrganisationNumbers, to
                 "rules_to_review": counts[Outcome.REVIEW],
                 "rules_officer_judgement": counts[Outcome.JUDGEMENT],
                 "rules_not_applicable": counts[Outcome.NOT_APPLICABLE],
-                "case_file_sha256": hashlib.sha256(r.source.read_bytes()).hexdigest(),
+                "case_file_sha256": r.source_sha256,
             }
         )
     return rows
