@@ -414,8 +414,8 @@ def test_a_case_file_saved_while_the_build_runs_is_neither_published_nor_cached_
     code, stderr = build.finish()
     assert code == 1, stderr
     assert stderr.splitlines()[-1] == (
-        "Ärendefilen data/cases/rjh-2025-spin.yaml ändrades medan bygget körde, efter att bygget hade "
-        "kontrollerat den; det som bygget sparade i cachen är bortglömt och webbplatsen är oförändrad. "
+        "Filen data/cases/rjh-2025-spin.yaml ändrades medan bygget körde, efter att bygget hade "
+        "läst den; det som bygget sparade i cachen är bortglömt och webbplatsen är oförändrad. "
         "Kör bygget igen."
     ), stderr
     assert "Traceback" not in stderr
@@ -442,10 +442,25 @@ def test_a_case_file_added_while_the_build_runs_stops_it_and_is_named(project):
     (project / HOLD).unlink()
     code, stderr = build.finish()
     assert code == 1, stderr
-    assert stderr.splitlines()[-1].startswith(
-        "Ärendefilen data/cases/rjh-2025-ny.yaml (ny) ändrades medan bygget körde"
-    ), stderr
+    assert stderr.splitlines()[-1].startswith("Filen data/cases/rjh-2025-ny.yaml (ny) ändrades medan bygget körde"), (
+        stderr
+    )
     assert os.readlink(build.site) == build.published_before and build.staging() == []
     again = casebook(project, "build", "--jobs", "1", env={"SOURCE_DATE_EPOCH": str(EPOCH)})
     assert again.returncode == 0, again.stderr
     assert (build.site / "book" / "cases" / "rjh-2025-ny.html").is_file()
+
+
+def test_reference_data_saved_while_the_build_runs_stops_it_and_is_named(project):
+    """The reference data are read by every case's evaluation, notebook and documents: a save
+    while they are read mixes two versions (and keys entries by the first)."""
+    build = _interrupted(project, "executing")
+    publisher = project / "data" / "reference" / "publisher.yaml"
+    publisher.write_text(publisher.read_text(encoding="utf-8") + "# sparad under bygget\n", encoding="utf-8")
+    (project / HOLD).unlink()
+    code, stderr = build.finish()
+    assert code == 1, stderr
+    assert stderr.splitlines()[-1].startswith(
+        "Filen data/reference/publisher.yaml ändrades medan bygget körde, efter att bygget hade läst den;"
+    ), stderr
+    assert os.readlink(build.site) == build.published_before and build.staging() == []

@@ -22,7 +22,7 @@ from rich.console import Console
 
 from casebook.domain.errors import UserError
 from casebook.engine import serve as serve_module
-from casebook.engine.build import BuildOptions, CaseFilesChanged, CodeChanged, build_preview
+from casebook.engine.build import BuildOptions, CodeChanged, DataChanged, build_preview
 from casebook.engine.code import code_version
 from casebook.engine.paths import ProjectPaths
 from casebook.engine.serve import PROBLEM_PATH, RELOAD_PATH, SiteVersion, site_server, with_reload_script
@@ -228,7 +228,7 @@ def test_a_case_file_saved_during_a_rebuild_is_no_problem_shown_and_the_session_
     """The watcher has the save: the next rebuild publishes it, so no red banner in between."""
 
     def saved_meanwhile(*_args, **_kwargs):
-        raise CaseFilesChanged(["data/cases/rjh-2025-spin.yaml"])
+        raise DataChanged(["data/cases/rjh-2025-spin.yaml"])
 
     monkeypatch.setattr(serve_module, "build_site", saved_meanwhile)
     console = Console(file=io.StringIO(), width=200)
@@ -236,7 +236,7 @@ def test_a_case_file_saved_during_a_rebuild_is_no_problem_shown_and_the_session_
     version.failed("Fel i en tidigare fil")  # what the last rebuild showed stays until one publishes
     assert serve_module.rebuild(ProjectPaths.at(tmp_path), console, BuildOptions(), version) is False
     assert console.file.getvalue().strip() == (
-        "Ärendefilen data/cases/rjh-2025-spin.yaml sparades medan bygget körde; bygger om med det sparade …"
+        "Filen data/cases/rjh-2025-spin.yaml sparades medan bygget körde; bygger om med det sparade …"
     )
     assert version.problem == "Fel i en tidigare fil" and version.generation == 0
 

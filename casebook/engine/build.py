@@ -76,21 +76,21 @@ class CodeChanged(BuildFailed):
         )
 
 
-class CaseFilesChanged(BuildFailed):
-    """Case files were saved while the build had read them: what it stored in its caches was
-    forgotten and nothing was published (``casebook serve`` builds again for the save)."""
+class DataChanged(BuildFailed):
+    """Case files or reference data were saved while the build had read them: what it stored
+    in its caches was forgotten and nothing was published (``casebook serve`` builds again for the save)."""
 
     def __init__(self, files: list[str]) -> None:
         self.files = files
         super().__init__(
-            f"{self.named} ändrades medan bygget körde, efter att bygget hade kontrollerat "
+            f"{self.named} ändrades medan bygget körde, efter att bygget hade läst "
             f"{'den' if len(files) == 1 else 'dem'}; det som bygget sparade i cachen är bortglömt och "
             "webbplatsen är oförändrad. Kör bygget igen."
         )
 
     @property
     def named(self) -> str:
-        return f"Ärendefilen {self.files[0]}" if len(self.files) == 1 else f"Ärendefilerna {', '.join(self.files)}"
+        return f"Filen {self.files[0]}" if len(self.files) == 1 else f"Filerna {', '.join(self.files)}"
 
 
 @dataclass(frozen=True)
@@ -290,49 +290,63 @@ def _forget_stored_since(paths: ProjectPaths, since: float) -> None:
                 key.unlink()
 
 
-def _require_same_case_files(
-    paths: ProjectPaths, cases: list[EvaluatedCase], since: float, every_case: bool = True
-) -> None:
-    """Raise :class:`CaseFilesChanged` if a case file no longer has the bytes its case was evaluated from.
+@dataclass(frozen=True)
+class _DataRead:
+    """The data files a build reads, as it read them: its evaluated cases (each with the
+    SHA-256 of the bytes it was computed from) and the reference data's files (their SHA-256,
+    taken before the cases were evaluated). ``every_case``: ``cases`` are all the project's (a
+    whole build, whose portfolio lists the folder), so a case file added since counts too."""
 
-    The case notebooks, the portfolio's, the documents and the open data each compare what
-    they read with the bytes the build checked (:func:`casebook.render.case_view.prepare`,
+    cases: list[EvaluatedCase]
+    reference: dict[Path, str]
+    every_case: bool = True
+
+    def changed(self, paths: ProjectPaths) -> list[str]:
+        """The files changed, removed or added since they were read (an added case marked "(ny)")."""
+        changed = [paths.relative(path) for path in changed_case_files(self.cases)]
+        if self.every_case:
+            checked = {evaluated.source for evaluated in self.cases}
+            changed += [f"{paths.relative(path)} (ny)" for path in paths.case_files() if path not in checked]
+        now = _reference_digests(paths)
+        changed += [
+            paths.relative(path)
+            for path in sorted(now.keys() | self.reference.keys())
+            if now.get(path) != self.reference.get(path)
+        ]
+        return changed
+
+
+def _reference_digests(paths: ProjectPaths) -> dict[Path, str]:
+    return {path: audit.sha256_file(path) for path in paths.reference_files()}
+
+
+def _require_same_data(paths: ProjectPaths, read: _DataRead, since: float) -> None:
+    """Raise :class:`DataChanged` if a case file or reference file no longer has the bytes the build read.
+
+    The case notebooks, the portfolio's, the documents and the open data each compare the
+    case file they read with the bytes the build checked (:func:`casebook.render.case_view.prepare`,
     :meth:`casebook.engine.validate.EvaluationCache.checked`,
     :func:`casebook.domain.evaluation.case_file_bytes`); this, called once they have all
-    read, catches a file saved after its reader ran, or removed. ``every_case``: ``cases``
-    are all the project's (a whole build, whose portfolio lists the folder), so a case file
-    added since counts too. What the build stored is forgotten, as when the code changed: an
-    entry could hold one version of a case under the key of another.
+    read, catches a file saved after its reader ran, or removed or added, and the reference
+    data saved at any time since the build began. What the build stored is forgotten, as when
+    the code changed: an entry could hold one version of a case under the key of another.
     """
-    changed = _changed_case_files(paths, cases, every_case)
+    changed = read.changed(paths)
     if changed:
         _forget_stored_since(paths, since)
-        raise CaseFilesChanged(changed)
-
-
-def _changed_case_files(paths: ProjectPaths, cases: list[EvaluatedCase], every_case: bool) -> list[str]:
-    """The case files changed or removed since ``cases`` were evaluated, then with ``every_case``
-    those added, marked "(ny)"."""
-    changed = [paths.relative(path) for path in changed_case_files(cases)]
-    if every_case:
-        checked = {evaluated.source for evaluated in cases}
-        changed += [f"{paths.relative(path)} (ny)" for path in paths.case_files() if path not in checked]
-    return changed
+        raise DataChanged(changed)
 
 
 @contextmanager
-def _case_files_watched(
-    paths: ProjectPaths, cases: list[EvaluatedCase], since: float, every_case: bool = True
-) -> Iterator[None]:
+def _data_watched(paths: ProjectPaths, read: _DataRead, since: float) -> Iterator[None]:
     """A reader in the block that found a case file changed (:class:`CaseFileChanged`) stops the
-    build as :func:`_require_same_case_files` does, naming every case file changed by then."""
+    build as :func:`_require_same_data` does, naming every file changed by then."""
     try:
         yield
     except CaseFileChanged as exc:
         _forget_stored_since(paths, since)
         # Saved back to the checked bytes since: still refused, naming the file its reader found changed.
-        changed = _changed_case_files(paths, cases, every_case) or [paths.relative(exc.path)]
-        raise CaseFilesChanged(changed) from None
+        raise DataChanged(read.changed(paths) or [paths.relative(exc.path)]) from None
 
 
 def _damage_reported(console: Console):
@@ -420,9 +434,11 @@ def _build_site(
     code: str,
     launched: zygote.Zygote | None,
 ) -> BuildSummary:
+    reference = _reference_digests(paths)  # before the cases are evaluated with it
     with _damage_reported(console):
         evaluations = EvaluationCache(paths, options.as_of)
         cases = validate_all(paths, options.as_of, evaluations)  # before the lock: a bad case file leaves no trace
+    read = _DataRead(cases, reference)
     check_publisher(paths, options.publish, console)
     summary = BuildSummary(cases=len(cases))
     cache = ExecutionCache(paths)
@@ -431,7 +447,7 @@ def _build_site(
         project_lock(paths.lock_file, wait=options.wait),
         _staging(output) as staging,
         _damage_reported(console),
-        _case_files_watched(paths, cases, since),
+        _data_watched(paths, read, since),
     ):
         _require_same_code(paths, code, since)  # the cases were evaluated by the code this process runs
         evaluations.save()
@@ -455,13 +471,13 @@ def _build_site(
             summary.execute_seconds = time.perf_counter() - executing
             _require_same_code(paths, code, since)
             if result.failed:
-                _require_same_case_files(paths, cases, since)  # a case saved meanwhile fails its notebook: said so
+                _require_same_data(paths, read, since)  # a case saved meanwhile fails its notebook: said so
                 raise BuildFailed(_failure_summary(summary))
             cache.prune({e.case.id for e in cases} | {PORTFOLIO})
 
             assemble_sources(paths, cases, cache, staging / "src", open_data, open_data_written, options.jobs)
         _require_same_code(paths, code, since)
-        _require_same_case_files(paths, cases, since)  # every reader of the case files is done
+        _require_same_data(paths, read, since)  # every reader of the case files is done
         console.print("Bygger webbplatsen med Jupyter Book …")
         building = time.perf_counter()
         book = build_book(paths, staging / "src", options)
@@ -504,9 +520,11 @@ def build_preview(
     started, since = time.perf_counter(), _now()
     code = options.code or code_version(paths.package_dir)
     changed = {Path(path).resolve() for path in case_files}
+    reference = _reference_digests(paths)
     cases = [
         e for e in validate_all(paths, options.as_of) if e.source.resolve() in changed
     ]  # as the whole build validates
+    read = _DataRead(cases, reference, every_case=False)  # the changed cases only
     if not paths.site.exists() or not cases:
         return None
     summary = BuildSummary(cases=len(cases))
@@ -515,7 +533,7 @@ def build_preview(
         project_lock(paths.lock_file, wait=options.wait),
         _staging(paths.site) as staging,
         _damage_reported(console),
-        _case_files_watched(paths, cases, since, every_case=False),  # the changed cases only
+        _data_watched(paths, read, since),
     ):
         plan = plan_executions(paths, cases, cache, staging / "executed", options.moment, portfolio=False)
         summary.reused = plan.reused_cases
@@ -523,7 +541,7 @@ def build_preview(
         summary.executed = len(result.executed)
         summary.failed = [failure.name for failure in result.failed]
         _require_same_code(paths, code, since)
-        _require_same_case_files(paths, cases, since, every_case=False)
+        _require_same_data(paths, read, since)
         if result.failed:
             raise BuildFailed(_failure_summary(summary))
         pages = {(CASE_PAGES / f"{e.case.id}.ipynb").as_posix(): cache.notebook(e.case.id) for e in cases}
@@ -560,7 +578,9 @@ def build_shard(
     with _zygote_launched(options) as launched:  # it imports while the cases are validated
         if launched is not None:
             options = replace(options, zygote=launched)
+        reference = _reference_digests(paths)
         cases = [evaluated for evaluated in validate_all(paths, options.as_of) if shard.contains(evaluated.case.id)]
+        read = _DataRead(cases, reference, every_case=False)  # one slice
         summary = BuildSummary(cases=len(cases))
         cache = ExecutionCache(paths)
         with (
@@ -576,7 +596,7 @@ def build_shard(
             summary.failed = [failure.name for failure in result.failed]
             summary.execute_seconds = time.perf_counter() - executing
             _require_same_code(paths, code, since)
-            _require_same_case_files(paths, cases, since, every_case=False)  # one slice
+            _require_same_data(paths, read, since)
             if result.failed:
                 raise BuildFailed(
                     f"Delbygge {shard.label}: {len(result.failed)} av {summary.cases} ärenden misslyckades "

@@ -55,8 +55,8 @@ from casebook.engine.build import (
     BuildFailed,
     BuildInterrupted,
     BuildOptions,
-    CaseFilesChanged,
     CodeChanged,
+    DataChanged,
     Kernels,
     build_preview,
     build_site,
@@ -324,7 +324,7 @@ def _kept_alive(console: Console, version: SiteVersion) -> Iterator[None]:
         yield
     except (KeyboardInterrupt, SystemExit, BuildInterrupted, CodeChanged):
         raise
-    except CaseFilesChanged as exc:
+    except DataChanged as exc:
         # Saved again while the build ran: no problem to show; the watcher has the save, and
         # the next rebuild (the save's) publishes it.
         console.print(
