@@ -212,6 +212,32 @@ def test_the_portfolio_evaluates_every_case_when_the_store_is_not_for_its_date_o
     assert evaluated == ["fiktiv-a", "fiktiv-b", "rjh-2025-spin"]
 
 
+def test_the_portfolio_takes_the_stored_cases_when_the_cases_folder_is_a_link_inside_the_project(project):
+    """The build names a case file under data/cases as it is (ProjectPaths.case_files), a link
+    to a folder of the project included: the portfolio looks it up by that name, not resolved."""
+    paths, evaluated = project
+    real = paths.root / "data" / "arenden"
+    paths.cases_dir.rename(real)
+    paths.cases_dir.symlink_to("arenden", target_is_directory=True)
+    cache = validate.EvaluationCache(paths, as_of=as_of_date())
+    validate.validate_all(paths, as_of_date(), cache)
+    cache.save()
+    evaluated.clear()
+    notebooks = paths.root / "notebooks"
+    cases = validate.evaluated_cases(
+        notebooks / "../data/cases", notebooks / "../data/reference", as_of_date(), paths.evaluation_cache
+    )
+    assert [c.case.id for c in cases] == ["fiktiv-a", "fiktiv-b", "rjh-2025-spin"] and evaluated == []
+
+
+def test_the_portfolio_of_another_cases_folder_evaluates_its_cases_rather_than_refuse_them(project):
+    paths, evaluated = project
+    other = shutil.copytree(paths.cases_dir, paths.root / "tests" / "cases")
+    cases = validate.evaluated_cases(other, paths.reference_dir, as_of_date(), paths.evaluation_cache)
+    assert [c.case.id for c in cases] == ["fiktiv-a", "fiktiv-b", "rjh-2025-spin"]
+    assert evaluated == ["fiktiv-a", "fiktiv-b", "rjh-2025-spin"]
+
+
 def test_a_damaged_store_makes_the_portfolio_evaluate_every_case_and_say_nothing(project, recwarn):
     paths, evaluated = project
     data = bytearray(paths.evaluation_cache.read_bytes())

@@ -114,21 +114,23 @@ def evaluated_cases(
     :class:`~casebook.domain.errors.CaseFileChanged` (a portfolio of other bytes than the
     pages and documents beside it, cached under the checked bytes' key, is never made).
     Otherwise (no store, a damaged one, another key, or ``reference_dir`` not the reference
-    data of the project the store belongs to) every case is evaluated here.
+    data of the project the store belongs to, or ``cases_dir`` not its cases folder) every case
+    is evaluated here.
     """
     as_of = as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(as_of)
     files = list_case_files(cases_dir)
     reference = Path(reference_dir).resolve()
     paths = ProjectPaths.at(reference.parent.parent)
-    if stored is None or paths.reference_dir != reference:
+    # The store names each case file as the build does (ProjectPaths.case_files: under the
+    # project's resolved root, the cases folder itself not resolved, as it may be a link).
+    if stored is None or paths.reference_dir != reference or Path(cases_dir).resolve() != paths.cases_dir.resolve():
         return [evaluate_case(path, reference_dir, as_of=as_of) for path in files]
     with warnings.catch_warnings():  # a damaged store is the build's to report; the notebook shows cases
         warnings.simplefilter("ignore", DamagedCacheEntry)
         cache = EvaluationCache(paths, as_of, file=Path(stored))
     if not cache.entries:
         return [evaluate_case(path, reference_dir, as_of=as_of) for path in files]
-    folder = Path(cases_dir).resolve()  # the files as the build names them (ProjectPaths.case_files)
-    return [cache.checked(folder / path.name) for path in files]
+    return [cache.checked(paths.cases_dir / path.name) for path in files]
 
 
 def _inside(paths: ProjectPaths, path: Path) -> bool:
