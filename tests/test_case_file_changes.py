@@ -102,3 +102,32 @@ def test_the_open_data_publish_the_case_file_only_with_the_bytes_the_case_was_co
     _save_new_title(project.case_file(SPIN))
     with pytest.raises(CaseFileChanged):
         write_open_data(tmp_path / "second", cases, actors, as_of=as_of_date())
+
+
+def test_the_notebooks_cache_keys_name_the_bytes_the_build_checked_not_a_later_save(project, tmp_path):
+    """Keyed by the file as saved after the check, a page of the checked bytes (its notebook
+    compares them) would be stored under the key of the save, and reused when the file has it."""
+    cases = validate_all(project, as_of_date())
+    moment = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+    def keys():
+        jobs = plan_executions(project, cases, ExecutionCache(project), tmp_path / "executed", moment).jobs
+        return {job.name: job.cache_key for job in jobs}
+
+    checked_keys = keys()
+    checked = _save_new_title(project.case_file(SPIN))  # after validating, before planning
+    assert keys() == checked_keys
+    # A build that checked the saved bytes keys them otherwise: the keys do name the case file.
+    cases = validate_all(project, as_of_date())
+    assert set(keys().values()).isdisjoint(checked_keys.values())
+    project.case_file(SPIN).write_bytes(checked)
+
+
+def test_a_checked_digest_keys_a_file_as_reading_it_does(project):
+    """The cache keys of unchanged case files are those they had when read for the key."""
+    from casebook.engine.cache import case_inputs, environment
+    from casebook.engine.paths import CASE_TEMPLATE
+
+    digest = hashlib.sha256(project.case_file(SPIN).read_bytes()).hexdigest()
+    read = case_inputs(project, CASE_TEMPLATE, SPIN, [])
+    assert case_inputs(project, CASE_TEMPLATE, SPIN, [], case_sha256=digest).key(environment()) == read.key(environment())

@@ -214,13 +214,18 @@ class Inputs:
     data: tuple[tuple[str, bytes], ...] = ()
     distributions: tuple[str, ...] = ()
     shared: Inputs | None = None
+    # Files of ``files`` whose bytes the caller already read and checked, by name: hashed as the
+    # SHA-256 of those bytes (the same key as reading them), not read again, as they may have
+    # been saved since (a case file: the key of its notebook names the bytes the build checked).
+    checked: tuple[tuple[str, bytes], ...] = ()
 
     @cached_property
     def digest(self) -> bytes:
         """SHA-256 over every declared input (computed once per :class:`Inputs`)."""
         digest = hashlib.sha256()
+        checked = dict(self.checked)
         for name, path in self.files:
-            digest.update(b"file\0" + name.encode() + b"\0" + file_digest(path))
+            digest.update(b"file\0" + name.encode() + b"\0" + (checked.get(name) or file_digest(path)))
         for name, value in self.data:
             digest.update(b"data\0" + name.encode() + b"\0" + hashlib.sha256(value).digest())
         for name in self.distributions:

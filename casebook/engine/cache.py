@@ -32,6 +32,8 @@ class NotebookInputs:
     # Files that many notebooks share (the case template, its code, the reference data):
     # hashed once for all of them, as this one object's digest is kept.
     shared: artifacts.Inputs | None = None
+    # Case files as the build checked them: (name, SHA-256), keyed by that digest (artifacts.Inputs.checked).
+    checked: tuple[tuple[str, bytes], ...] = ()
 
     def names(self) -> tuple[str, ...]:
         return tuple(name for name, _ in (*self.files, *(self.shared.files if self.shared else ())))
@@ -46,6 +48,7 @@ class NotebookInputs:
                 ("data", self.data.encode()),
             ),
             shared=self.shared,
+            checked=self.checked,
         ).key()
 
 
@@ -99,6 +102,7 @@ def case_inputs(
     as_of: str = "",
     shared: artifacts.Inputs | None = None,
     source_document: str | None = None,
+    case_sha256: str | None = None,
 ) -> NotebookInputs:
     """A case page: its case file and history, its source document, the case template, the code
     it runs (:func:`notebook_code`), the reference data.
@@ -110,18 +114,27 @@ def case_inputs(
     repository has it (``casebook.render.opendata.source_document_file``): the page links to the
     published copy only then, so adding or removing it executes the page again (its content is
     not on the page: the open data publish it, and ``verify`` compares it there).
+    ``case_sha256``: the SHA-256 of the case file's bytes the build checked
+    (:attr:`~casebook.domain.evaluation.EvaluatedCase.source_sha256`): the key names those, not
+    the file as it is when keyed (saved since, it would key the checked page by other bytes).
     """
     shared = shared if shared is not None else shared_case_inputs(paths, template)
     data = json.dumps(history, sort_keys=True) + (f"\0as-of\0{as_of}" if as_of else "")
     data += f"\0source-document\0{source_document}" if source_document else ""
-    return NotebookInputs(_files(paths, [paths.case_file(case_id)]), data, shared)
+    files = _files(paths, [paths.case_file(case_id)])
+    checked = ((files[0][0], bytes.fromhex(case_sha256)),) if case_sha256 else ()
+    return NotebookInputs(files, data, shared, checked)
 
 
-def portfolio_inputs(paths: ProjectPaths, template: Path, as_of: str) -> NotebookInputs:
+def portfolio_inputs(
+    paths: ProjectPaths, template: Path, as_of: str, case_sha256: dict[Path, str] | None = None
+) -> NotebookInputs:
     """The portfolio: every case file, the portfolio template, the code it runs, the reference
-    data, and the build date (overdue final reports, projects closing soon)."""
+    data, and the build date (overdue final reports, projects closing soon). ``case_sha256``:
+    the digests of the case files' bytes as the build checked them, by path (see :func:`case_inputs`)."""
     files = [*paths.case_files(), paths.root / template, *notebook_code(paths, template), *paths.reference_files()]
-    return NotebookInputs(_files(paths, files), f"as-of\0{as_of}")
+    checked = tuple((paths.relative(p), bytes.fromhex(d)) for p, d in (case_sha256 or {}).items())
+    return NotebookInputs(_files(paths, files), f"as-of\0{as_of}", checked=checked)
 
 
 class ExecutionCache:

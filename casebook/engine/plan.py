@@ -64,6 +64,7 @@ def plan_executions(
             as_of if case.follow_up is not None else "",
             shared,
             document.name if (document := source_document_file(evaluated)) else None,
+            evaluated.source_sha256,  # the bytes it was checked from, as the notebook's parameter and audit trail
         )
         key = inputs.key(env)
         if cache.is_fresh(case.id, key):
@@ -85,7 +86,7 @@ def plan_executions(
     reused = len(cases) - len(jobs)
     if not portfolio:
         return ExecutionPlan(tuple(jobs), reused)
-    inputs = portfolio_inputs(paths, PORTFOLIO_TEMPLATE, as_of)
+    inputs = portfolio_inputs(paths, PORTFOLIO_TEMPLATE, as_of, {e.source: e.source_sha256 for e in cases})
     key = inputs.key(env)
     if not cache.is_fresh(PORTFOLIO, key):
         jobs.append(portfolio_job(paths.root, work / f"{PORTFOLIO}.ipynb", key, as_of, inputs=inputs.names()))
