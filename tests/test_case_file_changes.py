@@ -130,4 +130,5 @@ def test_a_checked_digest_keys_a_file_as_reading_it_does(project):
 
     digest = hashlib.sha256(project.case_file(SPIN).read_bytes()).hexdigest()
     read = case_inputs(project, CASE_TEMPLATE, SPIN, [])
-    assert case_inputs(project, CASE_TEMPLATE, SPIN, [], case_sha256=digest).key(environment()) == read.key(environment())
+    given = case_inputs(project, CASE_TEMPLATE, SPIN, [], case_sha256=digest)
+    assert given.key(environment()) == read.key(environment())
