@@ -132,3 +132,36 @@ def test_a_checked_digest_keys_a_file_as_reading_it_does(project):
     read = case_inputs(project, CASE_TEMPLATE, SPIN, [])
     given = case_inputs(project, CASE_TEMPLATE, SPIN, [], case_sha256=digest)
     assert given.key(environment()) == read.key(environment())
+
+
+def test_a_reader_that_found_a_file_changed_stops_the_build_even_if_it_was_saved_back(project, tmp_path):
+    """The case notebook or a document refused the file, then it got the checked bytes again:
+    still refused, naming the file its reader found changed (not an empty list)."""
+    from casebook.engine import build
+
+    cases = validate_all(project, as_of_date())
+    key = project.cache_dir / "x.key"
+    key.parent.mkdir(parents=True, exist_ok=True)
+    since = build._now()
+    key.write_text("stored during the build\n", encoding="utf-8")
+    with pytest.raises(build.CaseFilesChanged) as raised, build._case_files_watched(project, cases, since):
+        raise CaseFileChanged(project.case_file(SPIN))  # the file has the checked bytes (again)
+    assert raised.value.files == [f"data/cases/{SPIN}.yaml"]
+    assert not key.exists()  # forgotten
+
+
+def test_the_memo_and_the_report_attach_the_case_file_only_with_the_bytes_the_case_was_computed_from(project, tmp_path):
+    """Their keys read the file checked; so do their writers (a worker, later): a save in between
+    would attach other bytes than the key and the figures name."""
+    from casebook.engine import documents
+
+    evaluated = evaluate_case(project.case_file(SPIN), project.reference_dir, as_of=as_of_date())
+    _save_new_title(project.case_file(SPIN))
+    created = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    memo = documents._MemoJob(evaluated, tmp_path / "memo", project.reference_dir, "nyckel", created, False)
+    report = documents._ReportJob(evaluated, tmp_path / "report", None, "nyckel", created)
+    for render, job in ((documents._render_memo, memo), (documents._render_report, report)):
+        job.out_dir.mkdir()
+        with pytest.raises(CaseFileChanged):
+            render(job)
+        assert list(job.out_dir.iterdir()) == []  # nothing stored
