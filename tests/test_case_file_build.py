@@ -1,4 +1,4 @@
-"""The build's own check of the case files (build._case_files_watched, _require_same_case_files):
+"""The build's own check of the case files (build._data_watched, _require_same_data):
 a case file saved after the notebooks ran, before or after the documents and open data read it.
 In process, on a one-case project; Jupyter Book is not run."""
 
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.e2e
 
 SPIN = "rjh-2025-spin"
 MESSAGE = (
-    f"Ärendefilen data/cases/{SPIN}.yaml ändrades medan bygget körde, efter att bygget hade kontrollerat den; "
+    f"Filen data/cases/{SPIN}.yaml ändrades medan bygget körde, efter att bygget hade läst den; "
     "det som bygget sparade i cachen är bortglömt och webbplatsen är oförändrad. Kör bygget igen."
 )
 
@@ -53,7 +53,7 @@ def test_a_case_file_saved_after_its_notebook_ran_stops_the_build_and_forgets_wh
 
     monkeypatch.setattr(build, "assemble_sources", saved_meanwhile)
     monkeypatch.setattr(build, "build_book", no_book)
-    with pytest.raises(build.CaseFilesChanged) as raised:
+    with pytest.raises(build.DataChanged) as raised:
         build.build_site(paths, console=Console(file=io.StringIO()), options=build.BuildOptions(jobs=1))
     assert str(raised.value) == MESSAGE
     assert _keys(paths) == []  # what this build stored is forgotten

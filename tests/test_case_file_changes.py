@@ -144,9 +144,10 @@ def test_a_reader_that_found_a_file_changed_stops_the_build_even_if_it_was_saved
     key.parent.mkdir(parents=True, exist_ok=True)
     since = build._now()
     key.write_text("stored during the build\n", encoding="utf-8")
-    with pytest.raises(build.CaseFilesChanged) as raised, build._case_files_watched(project, cases, since):
+    read = build._DataRead(cases, build._reference_digests(project))
+    with pytest.raises(build.DataChanged) as raised, build._data_watched(project, read, since):
         raise CaseFileChanged(project.case_file(SPIN))  # the file has the checked bytes (again)
-    assert raised.value.files == [f"data/cases/{SPIN}.yaml"]
+    assert raised.value.changed == [f"data/cases/{SPIN}.yaml"] and raised.value.added == []
     assert not key.exists()  # forgotten
 
 
@@ -165,3 +166,16 @@ def test_the_memo_and_the_report_attach_the_case_file_only_with_the_bytes_the_ca
         with pytest.raises(CaseFileChanged):
             render(job)
         assert list(job.out_dir.iterdir()) == []  # nothing stored
+
+
+def test_the_message_says_which_files_were_saved_since_the_build_read_them_and_which_were_added():
+    from casebook.engine.build import DataChanged
+
+    tail = "; det som bygget sparade i cachen är bortglömt och webbplatsen är oförändrad. Kör bygget igen."
+    assert str(DataChanged([], ["data/cases/a.yaml"])) == "Filen data/cases/a.yaml lades till medan bygget körde" + tail
+    both = DataChanged(["data/cases/a.yaml", "data/reference/publisher.yaml"], ["data/cases/c.yaml"])
+    assert str(both) == (
+        "Filerna data/cases/a.yaml, data/reference/publisher.yaml ändrades medan bygget körde, efter att bygget "
+        "hade läst dem; filen data/cases/c.yaml lades till medan bygget körde" + tail
+    )
+    assert both.named == "Filerna data/cases/a.yaml, data/reference/publisher.yaml, data/cases/c.yaml (ny)"

@@ -442,9 +442,9 @@ def test_a_case_file_added_while_the_build_runs_stops_it_and_is_named(project):
     (project / HOLD).unlink()
     code, stderr = build.finish()
     assert code == 1, stderr
-    assert stderr.splitlines()[-1].startswith("Filen data/cases/rjh-2025-ny.yaml (ny) ändrades medan bygget körde"), (
-        stderr
-    )
+    assert stderr.splitlines()[-1].startswith(
+        "Filen data/cases/rjh-2025-ny.yaml lades till medan bygget körde; det som bygget sparade"
+    ), stderr
     assert os.readlink(build.site) == build.published_before and build.staging() == []
     again = casebook(project, "build", "--jobs", "1", env={"SOURCE_DATE_EPOCH": str(EPOCH)})
     assert again.returncode == 0, again.stderr

@@ -77,20 +77,34 @@ class CodeChanged(BuildFailed):
 
 
 class DataChanged(BuildFailed):
-    """Case files or reference data were saved while the build had read them: what it stored
-    in its caches was forgotten and nothing was published (``casebook serve`` builds again for the save)."""
+    """Case files or reference data were saved (``changed``: changed or removed; ``added``: new
+    case files) while the build had read them: what it stored in its caches was forgotten and
+    nothing was published (``casebook serve`` builds again for the save)."""
 
-    def __init__(self, files: list[str]) -> None:
-        self.files = files
+    def __init__(self, changed: list[str], added: list[str] | None = None) -> None:
+        self.changed, self.added = changed, added or []
+        said = []
+        if self.changed:
+            pronoun = "den" if len(self.changed) == 1 else "dem"
+            said.append(
+                f"{_files_named(self.changed)} ändrades medan bygget körde, efter att bygget hade läst {pronoun}"
+            )
+        if self.added:  # the build never read these
+            said.append(f"{_files_named(self.added)} lades till medan bygget körde")
+        said[1:] = [clause[0].lower() + clause[1:] for clause in said[1:]]
         super().__init__(
-            f"{self.named} ändrades medan bygget körde, efter att bygget hade läst "
-            f"{'den' if len(files) == 1 else 'dem'}; det som bygget sparade i cachen är bortglömt och "
-            "webbplatsen är oförändrad. Kör bygget igen."
+            "; ".join(said) + "; det som bygget sparade i cachen är bortglömt och webbplatsen är oförändrad. "
+            "Kör bygget igen."
         )
 
     @property
     def named(self) -> str:
-        return f"Filen {self.files[0]}" if len(self.files) == 1 else f"Filerna {', '.join(self.files)}"
+        """Every file, an added one marked "(ny)" (``casebook serve``'s line)."""
+        return _files_named(self.changed + [f"{file} (ny)" for file in self.added])
+
+
+def _files_named(files: list[str]) -> str:
+    return f"Filen {files[0]}" if len(files) == 1 else f"Filerna {', '.join(files)}"
 
 
 @dataclass(frozen=True)
@@ -301,19 +315,17 @@ class _DataRead:
     reference: dict[Path, str]
     every_case: bool = True
 
-    def changed(self, paths: ProjectPaths) -> list[str]:
-        """The files changed, removed or added since they were read (an added case marked "(ny)")."""
-        changed = [paths.relative(path) for path in changed_case_files(self.cases)]
-        if self.every_case:
-            checked = {evaluated.source for evaluated in self.cases}
-            changed += [f"{paths.relative(path)} (ny)" for path in paths.case_files() if path not in checked]
+    def changes(self, paths: ProjectPaths) -> tuple[list[str], list[str]]:
+        """The files changed or removed since they were read, and the case files added since."""
         now = _reference_digests(paths)
-        changed += [
+        changed = [paths.relative(path) for path in changed_case_files(self.cases)] + [
             paths.relative(path)
             for path in sorted(now.keys() | self.reference.keys())
             if now.get(path) != self.reference.get(path)
         ]
-        return changed
+        checked = {evaluated.source for evaluated in self.cases}
+        added = [paths.relative(path) for path in paths.case_files() if path not in checked] if self.every_case else []
+        return changed, added
 
 
 def _reference_digests(paths: ProjectPaths) -> dict[Path, str]:
@@ -331,10 +343,10 @@ def _require_same_data(paths: ProjectPaths, read: _DataRead, since: float) -> No
     data saved at any time since the build began. What the build stored is forgotten, as when
     the code changed: an entry could hold one version of a case under the key of another.
     """
-    changed = read.changed(paths)
-    if changed:
+    changed, added = read.changes(paths)
+    if changed or added:
         _forget_stored_since(paths, since)
-        raise DataChanged(changed)
+        raise DataChanged(changed, added)
 
 
 @contextmanager
@@ -345,8 +357,10 @@ def _data_watched(paths: ProjectPaths, read: _DataRead, since: float) -> Iterato
         yield
     except CaseFileChanged as exc:
         _forget_stored_since(paths, since)
-        # Saved back to the checked bytes since: still refused, naming the file its reader found changed.
-        raise DataChanged(read.changed(paths) or [paths.relative(exc.path)]) from None
+        changed, added = read.changes(paths)
+        if not (changed or added):  # saved back to the checked bytes since: still refused, naming it
+            changed = [paths.relative(exc.path)]
+        raise DataChanged(changed, added) from None
 
 
 def _damage_reported(console: Console):
