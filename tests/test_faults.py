@@ -431,36 +431,37 @@ def test_a_case_file_saved_while_the_build_runs_is_neither_published_nor_cached_
     assert (site / "data" / "arenden" / "rjh-2025-spin.yaml").read_bytes() == checked
 
 
-def test_a_case_file_added_while_the_build_runs_stops_it_and_is_named(project):
-    build = _interrupted(project, "executing")
-    (project / "data" / "cases" / "rjh-2025-ny.yaml").write_text(
-        (project / "data" / "cases" / "rjh-2025-spin.yaml")
-        .read_text(encoding="utf-8")
-        .replace("id: rjh-2025-spin", "id: rjh-2025-ny", 1),
-        encoding="utf-8",
+def _add_a_case(root: Path) -> None:
+    spin = (root / "data" / "cases" / "rjh-2025-spin.yaml").read_text(encoding="utf-8")
+    (root / "data" / "cases" / "rjh-2025-ny.yaml").write_text(
+        spin.replace("id: rjh-2025-spin", "id: rjh-2025-ny", 1), encoding="utf-8"
     )
+
+
+def _save_the_reference_data(root: Path) -> None:
+    """Read by every case's evaluation, notebook and documents: a save while they read it mixes two versions."""
+    publisher = root / "data" / "reference" / "publisher.yaml"
+    publisher.write_text(publisher.read_text(encoding="utf-8") + "# sparad under bygget\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("save", "said"),
+    [
+        (_add_a_case, "Filen data/cases/rjh-2025-ny.yaml lades till medan bygget körde; det som bygget sparade"),
+        (
+            _save_the_reference_data,
+            "Filen data/reference/publisher.yaml ändrades medan bygget körde, efter att bygget hade läst den;",
+        ),
+    ],
+    ids=["case added", "reference data saved"],
+)
+def test_a_data_file_added_or_saved_while_the_build_runs_stops_it_and_is_named(project, save, said):
+    build = _interrupted(project, "executing")
+    save(project)
     (project / HOLD).unlink()
     code, stderr = build.finish()
     assert code == 1, stderr
-    assert stderr.splitlines()[-1].startswith(
-        "Filen data/cases/rjh-2025-ny.yaml lades till medan bygget körde; det som bygget sparade"
-    ), stderr
+    assert stderr.splitlines()[-1].startswith(said), stderr
     assert os.readlink(build.site) == build.published_before and build.staging() == []
     again = casebook(project, "build", "--jobs", "1", env={"SOURCE_DATE_EPOCH": str(EPOCH)})
-    assert again.returncode == 0, again.stderr
-    assert (build.site / "book" / "cases" / "rjh-2025-ny.html").is_file()
-
-
-def test_reference_data_saved_while_the_build_runs_stops_it_and_is_named(project):
-    """The reference data are read by every case's evaluation, notebook and documents: a save
-    while they are read mixes two versions (and keys entries by the first)."""
-    build = _interrupted(project, "executing")
-    publisher = project / "data" / "reference" / "publisher.yaml"
-    publisher.write_text(publisher.read_text(encoding="utf-8") + "# sparad under bygget\n", encoding="utf-8")
-    (project / HOLD).unlink()
-    code, stderr = build.finish()
-    assert code == 1, stderr
-    assert stderr.splitlines()[-1].startswith(
-        "Filen data/reference/publisher.yaml ändrades medan bygget körde, efter att bygget hade läst den;"
-    ), stderr
-    assert os.readlink(build.site) == build.published_before and build.staging() == []
+    assert again.returncode == 0, again.stderr  # the next build takes the saved files
