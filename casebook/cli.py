@@ -288,7 +288,12 @@ def _interruptible(command, site: Path, root: Path, ends_on_stop: bool = False) 
         if not ends_on_stop:
             lifetime.stop_if_requested()  # a stop whose exception was lost still ends as a stop
         return status
-    except (BuildInterrupted, KeyboardInterrupt) as exc:
+    except (BuildInterrupted, KeyboardInterrupt, Exception) as exc:
+        if not isinstance(exc, (BuildInterrupted, KeyboardInterrupt)) and not lifetime.stop_requested():
+            raise
+        # After a stop signal, any exception is the stop: its KeyboardInterrupt can surface as
+        # another, as when it comes while a C extension is being imported (matplotlib's
+        # ``_path``: "ImportError: initialization failed", raised from it; tests/test_faults.py).
         done = str(exc) if isinstance(exc, BuildInterrupted) else "Bygget avbröts"
         changed = published() != before
         shown = site.relative_to(root) if site.is_relative_to(root) else site

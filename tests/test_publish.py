@@ -340,6 +340,36 @@ def test_a_stop_whose_exception_python_dropped_still_stops_the_build_before_it_p
     assert capsys.readouterr().err.strip().endswith("den nya webbplatsen hann publiceras i _build/html före avbrottet.")
 
 
+def test_a_stop_that_surfaces_as_another_exception_still_ends_as_a_stop_without_a_traceback(tmp_path, capsys):
+    """A signal while a C extension is imported: the module's initialisation turns the
+    KeyboardInterrupt into "ImportError: initialization failed" (CI, stop 39, in the documents
+    phase of tests/test_faults.py), which escaped as a traceback and exit 1."""
+    import signal
+
+    from casebook import cli
+
+    site = tmp_path / "_build" / "html"
+    site.parent.mkdir()
+    publish(_built(tmp_path, "gammal"), site)
+
+    def build() -> int:
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)
+        except KeyboardInterrupt as exc:
+            raise ImportError("initialization failed") from exc
+        pytest.fail("the signal did not stop the command")
+
+    assert cli._interruptible(build, site, tmp_path) == 130
+    assert capsys.readouterr().err.strip() == "Bygget avbröts; webbplatsen är oförändrad."
+
+    def fails() -> int:  # with no stop requested, an error is an error
+        raise ImportError("initialization failed")
+
+    with pytest.raises(ImportError):
+        cli._interruptible(fails, site, tmp_path)
+
+
 def test_build_to_a_folder_of_the_users_files_is_refused_before_any_work(tmp_path):
     root = copy_project(tmp_path / "repo")
     output = tmp_path / "webbplats"
