@@ -152,7 +152,7 @@ def test_a_reader_that_found_a_file_changed_stops_the_build_even_if_it_was_saved
 
 
 def test_the_memo_and_the_report_attach_the_case_file_only_with_the_bytes_the_case_was_computed_from(project, tmp_path):
-    """Their keys read the file checked; so do their writers (a worker, later): a save in between
+    """Their keys name the bytes the build checked; their writers (a worker, later) read the file and compare: a save in between
     would attach other bytes than the key and the figures name."""
     from casebook.engine import documents
 

@@ -94,7 +94,7 @@ def memo_inputs(evaluated: EvaluatedCase, created: dt.datetime | None, shared: I
     promises, so a PDF-only entry and one with the draft never pass for each other."""
     return Inputs(
         data=(
-            ("case", case_file_bytes(evaluated)),
+            ("case", evaluated.source_sha256.encode()),  # the bytes checked, as the notebooks' keys
             ("SOURCE_DATE_EPOCH", _source_date_epoch(created)),
             ("Word draft", b"yes" if draft else b"no"),
         ),
@@ -245,7 +245,7 @@ def report_inputs(evaluated: EvaluatedCase, audit: dict | None, created: dt.date
     as_of = evaluated.as_of.isoformat().encode() if evaluated.case.follow_up is not None else b""
     return Inputs(
         data=(
-            ("case", case_file_bytes(evaluated)),
+            ("case", evaluated.source_sha256.encode()),  # the bytes checked, as the notebooks' keys
             ("audit", json_input(audit).encode()),
             ("as-of", as_of),
             ("SOURCE_DATE_EPOCH", _source_date_epoch(created)),

@@ -29,7 +29,7 @@ from pathlib import Path
 from casebook.domain import formatting as fmt
 from casebook.domain.case_file import list_case_files
 from casebook.domain.errors import CaseFileChanged, CaseFileError, FieldProblem, UserError, printable
-from casebook.domain.evaluation import EvaluatedCase, evaluate_case
+from casebook.domain.evaluation import EvaluatedCase, case_file_bytes, evaluate_case
 from casebook.domain.field_problems import unreadable
 from casebook.domain.reference import load_publisher
 from casebook.domain.rules import first_sentence
@@ -301,12 +301,9 @@ class EvaluationCache:
         """The stored case of ``path``, which must have the bytes it was stored under
         (:class:`CaseFileChanged` otherwise: saved since the build that stored it read it)."""
         entry = self.entries.get(str(path))
-        try:
-            unchanged = entry is not None and hashlib.sha256(path.read_bytes()).hexdigest() == entry[0]
-        except OSError:  # removed since it was listed
-            unchanged = False
-        if not unchanged:
+        if entry is None:
             raise CaseFileChanged(path)
+        case_file_bytes(entry[1])  # its bytes, or CaseFileChanged
         return entry[1]
 
     def save(self) -> None:
